@@ -1,0 +1,57 @@
+package wfv1
+
+import "time"
+
+// Workflow and node phases, as Argo names them.
+const (
+	PhasePending   = "Pending"
+	PhaseRunning   = "Running"
+	PhaseSucceeded = "Succeeded"
+	PhaseSkipped   = "Skipped"
+	PhaseFailed    = "Failed"
+	PhaseError     = "Error"
+	PhaseOmitted   = "Omitted"
+)
+
+// WorkflowStatus is the observed state of a workflow.
+type WorkflowStatus struct {
+	Phase                      string                 `json:"phase,omitempty"`
+	StartedAt                  *time.Time             `json:"startedAt,omitempty"`
+	FinishedAt                 *time.Time             `json:"finishedAt,omitempty"`
+	EstimatedDuration          int64                  `json:"estimatedDuration,omitempty"`
+	Progress                   string                 `json:"progress,omitempty"`
+	Message                    string                 `json:"message,omitempty"`
+	Nodes                      map[string]NodeStatus  `json:"nodes,omitempty"`
+	StoredTemplates            map[string]Template    `json:"storedTemplates,omitempty"`
+	StoredWorkflowTemplateSpec *WorkflowSpec          `json:"storedWorkflowTemplateSpec,omitempty"`
+	Outputs                    *Outputs               `json:"outputs,omitempty"`
+	Conditions                 []Condition            `json:"conditions,omitempty"`
+	ResourcesDuration          map[string]int64       `json:"resourcesDuration,omitempty"`
+	Synchronization            *SynchronizationStatus `json:"synchronization,omitempty"`
+}
+
+// NodeStatus is the observed state of one node of a workflow.
+type NodeStatus struct {
+	ID                    string                     `json:"id"`
+	Name                  string                     `json:"name"`
+	DisplayName           string                     `json:"displayName,omitempty"`
+	Type                  string                     `json:"type"`
+	TemplateName          string                     `json:"templateName,omitempty"`
+	TemplateRef           *TemplateRef               `json:"templateRef,omitempty"`
+	TemplateScope         string                     `json:"templateScope,omitempty"`
+	Phase                 string                     `json:"phase,omitempty"`
+	BoundaryID            string                     `json:"boundaryID,omitempty"`
+	Message               string                     `json:"message,omitempty"`
+	StartedAt             *time.Time                 `json:"startedAt,omitempty"`
+	FinishedAt            *time.Time                 `json:"finishedAt,omitempty"`
+	EstimatedDuration     int64                      `json:"estimatedDuration,omitempty"`
+	Progress              string                     `json:"progress,omitempty"`
+	ResourcesDuration     map[string]int64           `json:"resourcesDuration,omitempty"`
+	Daemoned              *bool                      `json:"daemoned,omitempty"`
+	Inputs                *Inputs                    `json:"inputs,omitempty"`
+	Outputs               *Outputs                   `json:"outputs,omitempty"`
+	Children              []string                   `json:"children,omitempty"`
+	OutboundNodes         []string                   `json:"outboundNodes,omitempty"`
+	HostNodeName          string                     `json:"hostNodeName,omitempty"`
+	SynchronizationStatus *NodeSynchronizationStatus `json:"synchronizationStatus,omitempty"`
+}

@@ -1,0 +1,100 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+)
+
+// LockKind is how a lock's limit is found.
+type LockKind string
+
+// Lock kinds, spelled as in Argo's lock keys.
+const (
+	LockConfigMap LockKind = "ConfigMap"
+	LockMutex     LockKind = "Mutex"
+	LockDatabase  LockKind = "Database"
+)
+
+// LockRef is one lock a synchronization block asks for.
+type LockRef struct {
+	Key       string   // Argo's lock key, e.g. default/ConfigMap/my-config/workflow
+	Kind      LockKind // ConfigMap, Mutex or Database
+	Namespace string
+	// For ConfigMap semaphores: where the limit lives.
+	ConfigMap, ConfigMapKey string
+	// For database locks: the key of the limit row (semaphores) or the
+	// mutex name.
+	DatabaseKey string
+	// IsMutex is true for mutexes (limit 1, no ConfigMap).
+	IsMutex bool
+	// Field is the field path of the item within its block, e.g. "semaphores[0]".
+	Field string
+}
+
+// LockKeys lists the locks of a block in Argo's merge order (singular
+// semaphore, singular mutex, then the lists), with namespace defaulted.
+// Items that are incomplete are skipped; Validate reports them.
+func LockKeys(s *wfv1.Synchronization, namespace string) []LockRef {
+	if s == nil {
+		return nil
+	}
+	var out []LockRef
+	addSem := func(r *wfv1.SemaphoreRef, field string) {
+		if r == nil {
+			return
+		}
+		ns := orDefault(r.Namespace, namespace)
+		switch {
+		case r.ConfigMapKeyRef != nil && r.Database == nil && r.ConfigMapKeyRef.Name != "" && r.ConfigMapKeyRef.Key != "":
+			out = append(out, LockRef{
+				Key:  fmt.Sprintf("%s/%s/%s/%s", ns, LockConfigMap, r.ConfigMapKeyRef.Name, r.ConfigMapKeyRef.Key),
+				Kind: LockConfigMap, Namespace: ns, Field: field,
+				ConfigMap: r.ConfigMapKeyRef.Name, ConfigMapKey: r.ConfigMapKeyRef.Key,
+			})
+		case r.Database != nil && r.ConfigMapKeyRef == nil && r.Database.Key != "":
+			out = append(out, LockRef{Key: fmt.Sprintf("%s/%s/%s", ns, LockDatabase, r.Database.Key),
+				Kind: LockDatabase, Namespace: ns, DatabaseKey: r.Database.Key, Field: field})
+		}
+	}
+	addMutex := func(m *wfv1.Mutex, field string) {
+		if m == nil || m.Name == "" {
+			return
+		}
+		ns := orDefault(m.Namespace, namespace)
+		kind := LockMutex
+		if m.Database {
+			kind = LockDatabase
+		}
+		out = append(out, LockRef{Key: fmt.Sprintf("%s/%s/%s", ns, kind, m.Name), Kind: kind,
+			Namespace: ns, DatabaseKey: m.Name, IsMutex: true, Field: field})
+	}
+	addSem(s.Semaphore, "semaphore")
+	addMutex(s.Mutex, "mutex")
+	for i, r := range s.Semaphores {
+		addSem(r, fmt.Sprintf("semaphores[%d]", i))
+	}
+	for i, m := range s.Mutexes {
+		addMutex(m, fmt.Sprintf("mutexes[%d]", i))
+	}
+	return out
+}
+
+// HolderKey is the key under which a workflow (nodeID "") or one of its
+// nodes holds locks: `<ns>/<wf>` or `<ns>/<wf>/<nodeID>`.
+func HolderKey(namespace, workflow, nodeID string) string {
+	if nodeID == "" {
+		return namespace + "/" + workflow
+	}
+	return namespace + "/" + workflow + "/" + nodeID
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func isTemplated(s string) bool { return strings.Contains(s, "{{") }

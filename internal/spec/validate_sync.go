@@ -1,0 +1,154 @@
+package spec
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+)
+
+// syncForms is shown whenever a synchronization block cannot be understood.
+const syncForms = `accepted forms: v3.6+ "semaphores: [{configMapKeyRef: {name: NAME, key: KEY}}]" ` +
+	`and "mutexes: [{name: NAME}]", or the deprecated v3.5 "semaphore: {configMapKeyRef: {name: NAME, key: KEY}}" and "mutex: {name: NAME}"`
+
+// checkSync validates one synchronization block and returns its locks.
+// wfLocks, for a template's block, are the workflow-level locks, to find a
+// template that waits for a lock its own workflow holds.
+func (c *wfCtx) checkSync(s *wfv1.Synchronization, path string, wfLocks []LockRef) []LockRef {
+	if s == nil {
+		return nil
+	}
+	d := c.doc
+	if s.Semaphore == nil && s.Mutex == nil && len(s.Semaphores) == 0 && len(s.Mutexes) == 0 {
+		d.errorAt(path, "synchronization block names no lock; %s", syncForms)
+		return nil
+	}
+	if s.Semaphore != nil {
+		d.warnAt(path+".semaphore", "\"semaphore:\" is deprecated since Argo v3.6 (removed in v4.0): use \"semaphores: [...]\"")
+	}
+	if s.Mutex != nil {
+		d.warnAt(path+".mutex", "\"mutex:\" is deprecated since Argo v3.6 (removed in v4.0): use \"mutexes: [...]\"")
+	}
+	c.checkSyncItems(s, path)
+	locks := LockKeys(s, c.ns)
+	seen := map[string]string{}
+	for _, l := range locks {
+		lp := path + "." + l.Field
+		if first, dup := seen[l.Key]; dup {
+			d.errorAt(lp, "lock %s is requested twice in one synchronization block (also at %s)", l.Key, first)
+			continue
+		}
+		seen[l.Key] = l.Field
+		if l.Kind == LockConfigMap {
+			c.checkLimit(l, lp)
+		}
+		c.checkSelfDeadlock(l, lp, wfLocks)
+	}
+	return locks
+}
+
+func (c *wfCtx) checkSyncItems(s *wfv1.Synchronization, path string) {
+	d := c.doc
+	checkSem := func(r *wfv1.SemaphoreRef, p string) {
+		switch {
+		case r == nil:
+			d.errorAt(p, "empty semaphore; %s", syncForms)
+		case r.ConfigMapKeyRef != nil && r.Database != nil:
+			d.errorAt(p, "a semaphore takes configMapKeyRef or database, not both")
+		case r.ConfigMapKeyRef == nil && r.Database == nil:
+			d.errorAt(p, "a semaphore needs configMapKeyRef: {name, key} (or database: {key}); %s", syncForms)
+		case r.ConfigMapKeyRef != nil:
+			ref := r.ConfigMapKeyRef
+			if ref.Name == "" {
+				d.errorAt(p+".configMapKeyRef", "configMapKeyRef needs the name of the ConfigMap that holds the limit")
+			} else if strings.Contains(ref.Name, "/") {
+				d.errorAt(p+".configMapKeyRef.name", "ConfigMap name %q must not contain '/'", ref.Name)
+			}
+			if ref.Key == "" {
+				d.errorAt(p+".configMapKeyRef", "configMapKeyRef needs the key whose value is the limit")
+			} else if strings.Contains(ref.Key, "/") {
+				d.errorAt(p+".configMapKeyRef.key", "ConfigMap key %q must not contain '/'", ref.Key)
+			}
+		case r.Database.Key == "":
+			d.errorAt(p+".database", "database needs the key of the limit")
+		}
+	}
+	checkMutex := func(m *wfv1.Mutex, p string) {
+		if m == nil || m.Name == "" {
+			d.errorAt(p, "a mutex needs a name")
+		}
+	}
+	if s.Semaphore != nil {
+		checkSem(s.Semaphore, path+".semaphore")
+	}
+	if s.Mutex != nil {
+		checkMutex(s.Mutex, path+".mutex")
+	}
+	for i, r := range s.Semaphores {
+		checkSem(r, fmt.Sprintf("%s.semaphores[%d]", path, i))
+	}
+	for i, m := range s.Mutexes {
+		checkMutex(m, fmt.Sprintf("%s.mutexes[%d]", path, i))
+	}
+}
+
+// checkLimit checks a ConfigMap semaphore against the ConfigMap, when the
+// ConfigMap is known.
+func (c *wfCtx) checkLimit(l LockRef, path string) {
+	if isTemplated(l.Key) {
+		return
+	}
+	cm := c.set.ConfigMap(l.Namespace, l.ConfigMap)
+	if cm == nil {
+		c.doc.warnAt(path, "semaphore %s: ConfigMap %s/%s is not in the input: apply it (with data key %q) before submitting",
+			l.Key, l.Namespace, l.ConfigMap, l.ConfigMapKey)
+		return
+	}
+	if _, err := Limit(cm, l.ConfigMapKey); err != nil {
+		c.doc.errorAt(path, "semaphore %s: %v", l.Key, err)
+	}
+}
+
+// Limit reads a semaphore limit from a ConfigMap key: a non-negative integer.
+func Limit(cm *wfv1.ConfigMap, key string) (int, error) {
+	v, ok := cm.Data[key]
+	if !ok {
+		return 0, fmt.Errorf("ConfigMap %s/%s has no key %q", cm.Metadata.Namespace, cm.Metadata.Name, key)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("ConfigMap %s/%s key %q is %q: the limit must be a non-negative integer",
+			cm.Metadata.Namespace, cm.Metadata.Name, key, v)
+	}
+	return n, nil
+}
+
+// checkSelfDeadlock reports a template lock that the workflow itself
+// already holds for its whole run.
+func (c *wfCtx) checkSelfDeadlock(l LockRef, path string, wfLocks []LockRef) {
+	for _, w := range wfLocks {
+		if w.Key != l.Key || isTemplated(l.Key) {
+			continue
+		}
+		if l.IsMutex {
+			c.doc.errorAt(path, "self-deadlock: the workflow holds mutex %s for its whole run, so this template, "+
+				"which asks for it too, can never get it", l.Key)
+			return
+		}
+		limit := -1
+		if l.Kind == LockConfigMap {
+			if cm := c.set.ConfigMap(l.Namespace, l.ConfigMap); cm != nil {
+				limit, _ = Limit(cm, l.ConfigMapKey)
+			}
+		}
+		if limit == 1 {
+			c.doc.errorAt(path, "self-deadlock: the workflow holds the only permit of semaphore %s, so this template, "+
+				"which asks for it too, can never get it", l.Key)
+		} else {
+			c.doc.warnAt(path, "semaphore %s is taken at workflow level and again by this template: when its permits "+
+				"are all held by workflows, their templates wait forever (self-deadlock)", l.Key)
+		}
+		return
+	}
+}
