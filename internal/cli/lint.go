@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -102,7 +103,8 @@ func expandPaths(args []string) ([]string, []*spec.File) {
 
 func fileError(name string, err error) *spec.File {
 	msg := err.Error()
-	if pe, ok := err.(*fs.PathError); ok {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
 		msg = pe.Err.Error()
 	}
 	return &spec.File{Name: name, Diags: spec.Diagnostics{{File: name, Severity: spec.SeverityError, Message: "cannot read: " + msg}}}
