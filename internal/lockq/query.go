@@ -1,0 +1,204 @@
+package lockq
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// QueuePos is a waiter's place in one lock's queue.
+type QueuePos struct {
+	Lock     string
+	Position int // 1 is the head
+	Ahead    int // waiters before it
+	Length   int // waiters in the queue
+}
+
+// Position returns where a waiter stands in each of its queues, in the
+// order it asked for the locks; nil when id is not waiting.
+func (q *Queue) Position(id string) []QueuePos {
+	w := q.entries[id]
+	if w == nil || w.state != waiting {
+		return nil
+	}
+	out := make([]QueuePos, len(w.slots))
+	for i := range w.slots {
+		l := w.slots[i].l
+		r := l.queue.rank(w.key)
+		out[i] = QueuePos{Lock: l.key, Position: r + 1, Ahead: r, Length: l.queue.len()}
+	}
+	return out
+}
+
+// Holding reports the tokens a holder holds, or nil.
+func (q *Queue) Holding(id string) []Token {
+	h := q.entries[id]
+	if h == nil || h.state != holding {
+		return nil
+	}
+	out := make([]Token, len(h.slots))
+	for i := range h.slots {
+		out[i] = Token{Lock: h.slots[i].l.key, Value: h.slots[i].token}
+	}
+	return out
+}
+
+// LockInfo is a snapshot of one lock.
+type LockInfo struct {
+	Key        string
+	Limit      int
+	Fence      uint64   // the last fencing token handed out
+	Holders    []string // sorted
+	Waiters    []string // in queue order
+	OldestWait time.Time
+}
+
+// Lock returns a snapshot of a lock, or false if it is unknown.
+func (q *Queue) Lock(key string) (LockInfo, bool) {
+	l := q.locks[key]
+	if l == nil {
+		return LockInfo{}, false
+	}
+	info := LockInfo{Key: key, Limit: l.limit, Fence: l.fence}
+	for h := range l.held {
+		info.Holders = append(info.Holders, h.id)
+	}
+	sort.Strings(info.Holders)
+	oldest := int64(0)
+	l.queue.each(func(w *waiter) bool {
+		info.Waiters = append(info.Waiters, w.id)
+		if oldest == 0 || w.enqueuedAt < oldest {
+			oldest = w.enqueuedAt
+		}
+		return true
+	})
+	if oldest != 0 {
+		info.OldestWait = time.Unix(0, oldest)
+	}
+	return info, true
+}
+
+// State is everything a Queue knows, as plain values to persist.
+type State struct {
+	NextSeq uint64
+	Locks   []LockState   // sorted by key
+	Holders []HolderState // sorted by id
+	Waiters []WaiterState // in global order
+}
+
+// LockState is one lock's limit and fencing counter.
+type LockState struct {
+	Key   string
+	Limit int
+	Fence uint64
+}
+
+// HolderState is one holder and its tokens.
+type HolderState struct {
+	ID     string
+	Tokens []Token
+}
+
+// WaiterState is one queued waiter with its order key.
+type WaiterState struct {
+	Waiter
+	EnqueuedAt time.Time
+}
+
+// State returns the queue's state.
+func (q *Queue) State() State {
+	st := State{NextSeq: q.nextSeq}
+	for _, l := range q.locks {
+		st.Locks = append(st.Locks, LockState{Key: l.key, Limit: l.limit, Fence: l.fence})
+	}
+	sort.Slice(st.Locks, func(i, j int) bool { return st.Locks[i].Key < st.Locks[j].Key })
+	var ws []*waiter
+	for _, e := range q.entries {
+		if e.state == holding {
+			st.Holders = append(st.Holders, HolderState{ID: e.id, Tokens: q.Holding(e.id)})
+		} else {
+			ws = append(ws, e)
+		}
+	}
+	sort.Slice(st.Holders, func(i, j int) bool { return st.Holders[i].ID < st.Holders[j].ID })
+	sort.Slice(ws, func(i, j int) bool { return ws[i].key.less(ws[j].key) })
+	for _, w := range ws {
+		locks := make([]string, len(w.slots))
+		for i := range w.slots {
+			locks[i] = w.slots[i].l.key
+		}
+		st.Waiters = append(st.Waiters, WaiterState{
+			Waiter:     Waiter{ID: w.id, Locks: locks, Priority: w.key.priority, Created: time.Unix(0, w.key.created), Seq: w.key.seq},
+			EnqueuedAt: time.Unix(0, w.enqueuedAt),
+		})
+	}
+	return st
+}
+
+// Restore rebuilds a Queue from a State. Holders keep their tokens and are
+// counted even above a lowered limit; waiters keep their order keys and
+// wait times. If the state was saved between an operation and its grants,
+// Restore makes those grants and returns them, so nothing is lost.
+func Restore(cfg Config, st State, now time.Time) (*Queue, []Grant, error) {
+	q := New(cfg)
+	for _, ls := range st.Locks {
+		if ls.Limit < 0 {
+			return nil, nil, fmt.Errorf("lockq: restore: lock %s has negative limit %d", ls.Key, ls.Limit)
+		}
+		q.locks[ls.Key] = &lock{key: ls.Key, limit: ls.Limit, fence: ls.Fence, held: map[*waiter]struct{}{}}
+	}
+	for _, hs := range st.Holders {
+		if hs.ID == "" || len(hs.Tokens) == 0 || q.entries[hs.ID] != nil {
+			return nil, nil, fmt.Errorf("lockq: restore: bad or duplicate holder %q", hs.ID)
+		}
+		h := &waiter{id: hs.ID, state: holding, slots: make([]slot, len(hs.Tokens))}
+		for i, t := range hs.Tokens {
+			l := q.locks[t.Lock]
+			if l == nil {
+				return nil, nil, fmt.Errorf("lockq: restore: holder %s holds unknown lock %s", hs.ID, t.Lock)
+			}
+			if t.Value > l.fence {
+				return nil, nil, fmt.Errorf("lockq: restore: holder %s has token %d of %s, beyond its fence %d", hs.ID, t.Value, t.Lock, l.fence)
+			}
+			h.slots[i] = slot{l: l, token: t.Value}
+			l.holders++
+			l.held[h] = struct{}{}
+		}
+		q.entries[hs.ID] = h
+	}
+	q.nextSeq = max(st.NextSeq, 1)
+	seqs := make(map[uint64]bool, len(st.Waiters))
+	for _, ws := range st.Waiters {
+		if ws.Seq == 0 || seqs[ws.Seq] {
+			return nil, nil, fmt.Errorf("lockq: restore: waiter %s has a missing or repeated sequence", ws.ID)
+		}
+		seqs[ws.Seq] = true
+		if err := q.restoreWaiter(ws); err != nil {
+			return nil, nil, err
+		}
+	}
+	q.begin(now)
+	for _, l := range q.locks {
+		q.startCursor(l, nil)
+	}
+	q.walk()
+	return q, q.grants, nil
+}
+
+func (q *Queue) restoreWaiter(ws WaiterState) error {
+	if ws.ID == "" || len(ws.Locks) == 0 || q.entries[ws.ID] != nil {
+		return fmt.Errorf("lockq: restore: bad or duplicate waiter %q", ws.ID)
+	}
+	w := &waiter{id: ws.ID, state: waiting, enqueuedAt: ws.EnqueuedAt.UnixNano(), slots: make([]slot, len(ws.Locks)),
+		key: orderKey{priority: ws.Priority, created: ws.Created.UnixNano(), seq: ws.Seq}}
+	for i, k := range ws.Locks {
+		l := q.locks[k]
+		if l == nil {
+			return fmt.Errorf("lockq: restore: waiter %s waits for unknown lock %s", ws.ID, k)
+		}
+		w.slots[i] = slot{l: l, node: tnode{w: w}}
+	}
+	q.nextSeq = max(q.nextSeq, ws.Seq+1)
+	q.enqueue(w)
+	return nil
+}
