@@ -1,7 +1,5 @@
 package lockq
 
-import "container/heap"
-
 // The grant rule, stated for the whole queue: walk all waiters in order and
 // grant each one whose every lock still has a free permit and is not
 // blocked by an earlier waiter. An earlier waiter blocks a lock when it
@@ -23,17 +21,46 @@ type cursor struct {
 	l *lock
 }
 
+// cursorHeap is a min-heap by waiter order. It is typed, not
+// container/heap, because boxing cursors into interfaces allocated on
+// every grant.
 type cursorHeap []cursor
 
-func (h cursorHeap) Len() int           { return len(h) }
-func (h cursorHeap) Less(i, j int) bool { return h[i].w.key.less(h[j].w.key) }
-func (h cursorHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *cursorHeap) Push(x any)        { *h = append(*h, x.(cursor)) }
-func (h *cursorHeap) Pop() any {
-	old := *h
-	c := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return c
+func (h *cursorHeap) push(c cursor) {
+	*h = append(*h, c)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !a[i].w.key.less(a[p].w.key) {
+			break
+		}
+		a[i], a[p] = a[p], a[i]
+		i = p
+	}
+}
+
+func (h *cursorHeap) pop() cursor {
+	a := *h
+	top := a[0]
+	last := len(a) - 1
+	a[0] = a[last]
+	a = a[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(a) && a[l].w.key.less(a[m].w.key) {
+			m = l
+		}
+		if r < len(a) && a[r].w.key.less(a[m].w.key) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		a[i], a[m] = a[m], a[i]
+		i = m
+	}
+	*h = a
+	return top
 }
 
 // startCursor puts a cursor on l at the first waiter after `after` (nil:
@@ -60,12 +87,12 @@ func (q *Queue) pushNext(l *lock, after *waiter) {
 	if next == nil || q.blocked(l, next) {
 		return
 	}
-	heap.Push(&q.cursors, cursor{w: next, l: l})
+	q.cursors.push(cursor{w: next, l: l})
 }
 
 func (q *Queue) walk() {
 	for len(q.cursors) > 0 {
-		c := heap.Pop(&q.cursors).(cursor)
+		c := q.cursors.pop()
 		w := c.w
 		if w.epoch != q.epoch {
 			w.epoch = q.epoch
