@@ -200,5 +200,6 @@ func (q *Queue) restoreWaiter(ws WaiterState) error {
 	}
 	q.nextSeq = max(q.nextSeq, ws.Seq+1)
 	q.enqueue(w)
+	q.startTimer(w)
 	return nil
 }

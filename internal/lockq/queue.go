@@ -96,6 +96,8 @@ func (q *Queue) Add(w Waiter, now time.Time) ([]Grant, error) {
 		// A newcomer blocked nobody before it came, so granting it cannot
 		// let anyone else in: no walk is needed.
 		q.grant(nw)
+	} else {
+		q.startTimer(nw)
 	}
 	return q.grants, nil
 }
@@ -105,6 +107,12 @@ func (q *Queue) enqueue(w *waiter) {
 	for i := range w.slots {
 		w.slots[i].l.queue.insert(&w.slots[i].node)
 	}
+}
+
+// startTimer schedules when a queued waiter starts reserving. Only
+// multi-lock waiters under Backfill need one: a single-lock waiter that does
+// not fit has no other lock to reserve.
+func (q *Queue) startTimer(w *waiter) {
 	if q.policy == Backfill && len(w.slots) > 1 {
 		heap.Push(&q.timers, timer{at: w.enqueuedAt + q.reserveAfter, w: w})
 	}
