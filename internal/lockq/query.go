@@ -153,15 +153,14 @@ func Restore(cfg Config, st State, now time.Time) (*Queue, []Grant, error) {
 		}
 		h := &waiter{id: hs.ID, state: holding, slots: make([]slot, len(hs.Tokens))}
 		for i, t := range hs.Tokens {
-			l := q.locks[t.Lock]
-			if l == nil {
-				return nil, nil, fmt.Errorf("lockq: restore: holder %s holds unknown lock %s", hs.ID, t.Lock)
+			l, err := q.lockFor(t.Lock, h.slots[:i])
+			if err != nil {
+				return nil, nil, fmt.Errorf("lockq: restore: holder %s: %w", hs.ID, err)
 			}
 			if t.Value > l.fence {
 				return nil, nil, fmt.Errorf("lockq: restore: holder %s has token %d of %s, beyond its fence %d", hs.ID, t.Value, t.Lock, l.fence)
 			}
 			h.slots[i] = slot{l: l, token: t.Value}
-			l.holders++
 			l.held[h] = struct{}{}
 		}
 		q.entries[hs.ID] = h
@@ -186,19 +185,13 @@ func Restore(cfg Config, st State, now time.Time) (*Queue, []Grant, error) {
 }
 
 func (q *Queue) restoreWaiter(ws WaiterState) error {
-	if ws.ID == "" || len(ws.Locks) == 0 || q.entries[ws.ID] != nil {
-		return fmt.Errorf("lockq: restore: bad or duplicate waiter %q", ws.ID)
+	if q.entries[ws.ID] != nil {
+		return fmt.Errorf("lockq: restore: waiter %q appears twice", ws.ID)
 	}
-	w := &waiter{id: ws.ID, state: waiting, enqueuedAt: ws.EnqueuedAt.UnixNano(), slots: make([]slot, len(ws.Locks)),
-		key: orderKey{priority: ws.Priority, created: ws.Created.UnixNano(), seq: ws.Seq}}
-	for i, k := range ws.Locks {
-		l := q.locks[k]
-		if l == nil {
-			return fmt.Errorf("lockq: restore: waiter %s waits for unknown lock %s", ws.ID, k)
-		}
-		w.slots[i] = slot{l: l, node: tnode{w: w}}
+	w, err := q.newWaiter(ws.Waiter, ws.EnqueuedAt)
+	if err != nil {
+		return fmt.Errorf("lockq: restore: waiter %q: %w", ws.ID, err)
 	}
-	q.nextSeq = max(q.nextSeq, ws.Seq+1)
 	q.enqueue(w)
 	q.startTimer(w)
 	return nil

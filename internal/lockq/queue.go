@@ -65,32 +65,13 @@ func (q *Queue) Add(w Waiter, now time.Time) ([]Grant, error) {
 	if e := q.entries[w.ID]; e != nil {
 		return nil, nil
 	}
-	if w.ID == "" {
-		return nil, ErrEmptyID
+	if w.Seq == 0 {
+		w.Seq = q.nextSeq
 	}
-	if len(w.Locks) == 0 {
-		return nil, ErrNoLocks
+	nw, err := q.newWaiter(w, now)
+	if err != nil {
+		return nil, err
 	}
-	nw := &waiter{id: w.ID, enqueuedAt: now.UnixNano(), state: waiting, slots: make([]slot, len(w.Locks))}
-	for i, k := range w.Locks {
-		l := q.locks[k]
-		if l == nil {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownLock, k)
-		}
-		for j := range i {
-			if nw.slots[j].l == l {
-				return nil, fmt.Errorf("%w: %s", ErrDuplicateLock, k)
-			}
-		}
-		nw.slots[i].l = l
-		nw.slots[i].node.w = nw
-	}
-	seq := w.Seq
-	if seq == 0 {
-		seq = q.nextSeq
-	}
-	q.nextSeq = max(q.nextSeq, seq+1)
-	nw.key = orderKey{priority: w.Priority, created: w.Created.UnixNano(), seq: seq}
 	q.enqueue(nw)
 	if q.fits(nw) {
 		// A newcomer blocked nobody before it came, so granting it cannot
@@ -100,6 +81,42 @@ func (q *Queue) Add(w Waiter, now time.Time) ([]Grant, error) {
 		q.startTimer(nw)
 	}
 	return q.grants, nil
+}
+
+// newWaiter checks a request and builds its waiter, not yet queued.
+func (q *Queue) newWaiter(w Waiter, now time.Time) (*waiter, error) {
+	if w.ID == "" {
+		return nil, ErrEmptyID
+	}
+	if len(w.Locks) == 0 {
+		return nil, ErrNoLocks
+	}
+	nw := &waiter{id: w.ID, enqueuedAt: now.UnixNano(), state: waiting, slots: make([]slot, len(w.Locks)),
+		key: orderKey{priority: w.Priority, created: w.Created.UnixNano(), seq: w.Seq}}
+	for i, k := range w.Locks {
+		l, err := q.lockFor(k, nw.slots[:i])
+		if err != nil {
+			return nil, err
+		}
+		nw.slots[i] = slot{l: l, node: tnode{w: nw}}
+	}
+	q.nextSeq = max(q.nextSeq, w.Seq+1)
+	return nw, nil
+}
+
+// lockFor finds lock k for a waiter or holder whose earlier slots are
+// taken, refusing unknown locks and a lock asked for twice.
+func (q *Queue) lockFor(k string, taken []slot) (*lock, error) {
+	l := q.locks[k]
+	if l == nil {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownLock, k)
+	}
+	for _, s := range taken {
+		if s.l == l {
+			return nil, fmt.Errorf("%w: %s", ErrDuplicateLock, k)
+		}
+	}
+	return l, nil
 }
 
 func (q *Queue) enqueue(w *waiter) {
@@ -163,7 +180,6 @@ func (q *Queue) Release(id string, now time.Time) ([]Grant, bool) {
 	h.state = gone
 	for i := range h.slots {
 		l := h.slots[i].l
-		l.holders--
 		delete(l.held, h)
 		q.startCursor(l, nil)
 	}

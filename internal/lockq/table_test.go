@@ -220,6 +220,8 @@ func TestRestoreRejectsInconsistentState(t *testing.T) {
 		{Holders: []HolderState{{ID: "h", Tokens: []Token{{Lock: "nope", Value: 1}}}}},
 		{Locks: []LockState{{Key: "s", Limit: 1, Fence: 1}}, Holders: []HolderState{{ID: "h", Tokens: []Token{{Lock: "s", Value: 5}}}}},
 		{Locks: []LockState{{Key: "s", Limit: 1}}, Waiters: []WaiterState{{Waiter: Waiter{ID: "a", Locks: []string{"s"}, Seq: 1}}, {Waiter: Waiter{ID: "b", Locks: []string{"s"}, Seq: 1}}}},
+		{Locks: []LockState{{Key: "s", Limit: 2}}, Waiters: []WaiterState{{Waiter: Waiter{ID: "a", Locks: []string{"s", "s"}, Seq: 1}}}},
+		{Locks: []LockState{{Key: "s", Limit: 2, Fence: 2}}, Holders: []HolderState{{ID: "h", Tokens: []Token{{Lock: "s", Value: 1}, {Lock: "s", Value: 2}}}}},
 	}
 	for i, st := range bad {
 		if _, _, err := Restore(Config{}, st, t0); err == nil {

@@ -113,12 +113,11 @@ type waiter struct {
 }
 
 type lock struct {
-	key     string
-	limit   int
-	holders int
-	fence   uint64
-	queue   treap
-	held    map[*waiter]struct{}
+	key   string
+	limit int
+	fence uint64
+	queue treap
+	held  map[*waiter]struct{} // holders; may exceed limit after a decrease
 	// reserved holds the waiters of this queue that block it under
 	// backfill because they have waited ReserveAfter (multi-lock only).
 	reserved treap
@@ -126,7 +125,7 @@ type lock struct {
 }
 
 func (l *lock) free() int {
-	if f := l.limit - l.holders; f > 0 {
+	if f := l.limit - len(l.held); f > 0 {
 		return f
 	}
 	return 0

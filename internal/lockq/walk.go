@@ -135,7 +135,6 @@ func (q *Queue) grant(w *waiter) {
 	start := len(q.tokens)
 	for i := range w.slots {
 		s := &w.slots[i]
-		s.l.holders++
 		s.l.fence++
 		s.token = s.l.fence
 		s.l.held[w] = struct{}{}
