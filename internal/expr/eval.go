@@ -1,0 +1,144 @@
+package expr
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/Masterminds/sprig/v3"
+	"github.com/PaesslerAG/jsonpath"
+	"github.com/expr-lang/expr"
+)
+
+// Eval evaluates an expr-lang expression against the scope, laid out as
+// nested maps the way Argo exposes it (`inputs.parameters.x`,
+// `inputs.parameters['week-temps']`, `sprig.trim(...)`). Strings come back
+// as they are; other values as JSON.
+func Eval(code string, scope Scope) (string, error) {
+	env := envOf(scope)
+	out, err := expr.Eval(code, env)
+	if err != nil {
+		return "", fmt.Errorf("expression %q: %w", strings.TrimSpace(code), err)
+	}
+	return stringify(out)
+}
+
+// EvalBool evaluates an expression that must yield a boolean, as retry
+// and hook expressions do.
+func EvalBool(code string, scope Scope) (bool, error) {
+	out, err := expr.Eval(code, envOf(scope))
+	if err != nil {
+		return false, fmt.Errorf("expression %q: %w", strings.TrimSpace(code), err)
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, fmt.Errorf("expression %q: got %T, want a boolean", strings.TrimSpace(code), out)
+	}
+	return b, nil
+}
+
+func stringify(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case nil:
+		return "", nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("expression result: %w", err)
+	}
+	return string(b), nil
+}
+
+// envOf nests the flat scope. A key that is both a value and a prefix
+// ("item" and "item.a") keeps the value: Argo does the same.
+func envOf(scope Scope) map[string]any {
+	env := map[string]any{}
+	for k, v := range scope {
+		parts := strings.Split(k, ".")
+		m := env
+		for i, p := range parts {
+			if i == len(parts)-1 {
+				if _, isMap := m[p].(map[string]any); !isMap {
+					m[p] = v
+				}
+				break
+			}
+			next, ok := m[p].(map[string]any)
+			if !ok {
+				if _, isVal := m[p]; isVal {
+					break
+				}
+				next = map[string]any{}
+				m[p] = next
+			}
+			m = next
+		}
+	}
+	for name, fn := range functions() {
+		env[name] = fn
+	}
+	return env
+}
+
+func functions() map[string]any {
+	return map[string]any{
+		"sprig":    map[string]any(sprig.GenericFuncMap()),
+		"asInt":    asInt,
+		"asFloat":  asFloat,
+		"jsonpath": jsonPath,
+		"toJson":   toJSON,
+		"toJSON":   toJSON,
+		"string":   func(v any) (string, error) { return stringify(v) },
+	}
+}
+
+func asInt(v any) (int64, error) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), nil
+	case int64:
+		return x, nil
+	case float64:
+		return int64(x), nil
+	case string:
+		return strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+	}
+	return 0, fmt.Errorf("asInt: cannot convert %T", v)
+}
+
+func asFloat(v any) (float64, error) {
+	switch x := v.(type) {
+	case int:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case float64:
+		return x, nil
+	case string:
+		return strconv.ParseFloat(strings.TrimSpace(x), 64)
+	}
+	return 0, fmt.Errorf("asFloat: cannot convert %T", v)
+}
+
+func jsonPath(doc any, path string) (any, error) {
+	var data any
+	switch x := doc.(type) {
+	case string:
+		if err := json.Unmarshal([]byte(x), &data); err != nil {
+			return nil, fmt.Errorf("jsonpath: input is not JSON: %w", err)
+		}
+	default:
+		data = x
+	}
+	return jsonpath.Get(path, data)
+}
+
+func toJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
