@@ -1,0 +1,85 @@
+package executor
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Spec is what the supervisor runs; it is written to DIR/spec.json.
+type Spec struct {
+	Command    []string          `json:"command"`
+	Env        []string          `json:"env,omitempty"`
+	WorkingDir string            `json:"workingDir,omitempty"`
+	Script     string            `json:"script,omitempty"` // written to DIR/script and appended to Command
+	InputFiles map[string]string `json:"inputFiles,omitempty"`
+	Outputs    []OutputFile      `json:"outputs,omitempty"`
+	Deadline   time.Time         `json:"deadline,omitempty"`
+	// DeadlineMessage is the result's Killed reason when the deadline hits.
+	DeadlineMessage string `json:"deadlineMessage,omitempty"`
+	// PrivateTmp asks the supervisor to bind DIR/tmp over /tmp; it only
+	// works inside a fresh mount namespace.
+	PrivateTmp bool `json:"privateTmp,omitempty"`
+}
+
+// OutputFile is an output parameter read from a file after the step.
+type OutputFile struct {
+	Name    string  `json:"name"`
+	Path    string  `json:"path"`
+	Default *string `json:"default,omitempty"`
+}
+
+// Result is what the supervisor learned; it is written to DIR/result.json.
+type Result struct {
+	ExitCode   int               `json:"exitCode"`
+	Stdout     string            `json:"stdout,omitempty"`
+	Truncated  bool              `json:"truncated,omitempty"`
+	Outputs    map[string]string `json:"outputs,omitempty"`
+	Missing    map[string]string `json:"missing,omitempty"`
+	StartError string            `json:"startError,omitempty"`
+	Killed     string            `json:"killed,omitempty"`
+	Started    time.Time         `json:"started"`
+	Finished   time.Time         `json:"finished"`
+}
+
+// Files in a step's directory.
+const (
+	SpecFile   = "spec.json"
+	ResultFile = "result.json"
+	LogFile    = "log"
+	StdoutFile = "stdout"
+	KillFile   = "kill-reason"
+	TmpDir     = "tmp"
+	WorkDir    = "work"
+)
+
+// MaxResult caps outputs.result: the log keeps everything, the status
+// keeps what fits (Argo caps it near this size too).
+const MaxResult = 256 << 10
+
+func writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// ReadResult reads a step's result; os.ErrNotExist means it has none yet.
+func ReadResult(dir string) (*Result, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ResultFile))
+	if err != nil {
+		return nil, err
+	}
+	var r Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ResultFile), err)
+	}
+	return &r, nil
+}

@@ -1,0 +1,321 @@
+package reconcile
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/expr"
+	"github.com/semaflow/semaflow/internal/spec"
+)
+
+// dagRun is one walk over a DAG template.
+type dagRun struct {
+	o      *op
+	node   *wfv1.NodeStatus
+	tasks  map[string]*wfv1.DAGTask
+	deps   map[string]*spec.DependsExpr
+	order  []string
+	scope  expr.Scope
+	done   map[string]bool // task node and its hooks finished
+	handle map[string]bool // failure of the task is tested by some depends
+}
+
+// executeDAG starts every task whose dependencies are satisfied, omits
+// those whose depends condition turned false, and decides the DAG's phase
+// from its target tasks once nothing more can run.
+func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx, scope expr.Scope, depth int) {
+	d := &dagRun{o: o, node: node, tasks: map[string]*wfv1.DAGTask{}, deps: map[string]*spec.DependsExpr{},
+		scope: maps.Clone(scope), done: map[string]bool{}, handle: map[string]bool{}}
+	for i := range tmpl.DAG.Tasks {
+		t := &tmpl.DAG.Tasks[i]
+		d.tasks[t.Name] = t
+		d.order = append(d.order, t.Name)
+		e, err := dependsOf(t)
+		if err != nil {
+			o.complete(node, wfv1.PhaseError, fmt.Sprintf("task %q: depends: %v", t.Name, err))
+			return
+		}
+		d.deps[t.Name] = e
+		markHandled(e, d.handle)
+	}
+	targets, set, err := d.targets(tmpl.DAG.Target)
+	if err != nil {
+		o.complete(node, wfv1.PhaseError, err.Error())
+		return
+	}
+	failFast := tmpl.DAG.FailFast == nil || *tmpl.DAG.FailFast
+	var limit int64
+	if tmpl.Parallelism != nil {
+		limit = *tmpl.Parallelism
+	}
+	at := site{parentID: node.ID, boundaryID: node.ID, ctx: ctx, depth: depth, limit: limit}
+	for pass := 0; pass <= len(d.order); pass++ {
+		progress := false
+		for _, name := range d.order {
+			if !set[name] || d.done[name] {
+				continue
+			}
+			if d.step(name, at, failFast) {
+				progress = true
+			}
+		}
+		if !progress {
+			break
+		}
+	}
+	active, finished := false, true
+	for _, name := range d.order {
+		if !set[name] {
+			continue
+		}
+		if !d.done[name] {
+			finished = false
+			if n := o.byName(d.nodeName(name)); n != nil {
+				active = true
+			}
+		}
+	}
+	if !finished && (active || !(failFast && d.unhandledFailure())) {
+		return
+	}
+	if phase, msg := d.phase(targets); isFailure(phase) {
+		o.complete(node, phase, msg)
+		return
+	}
+	if !finished {
+		o.complete(node, wfv1.PhaseFailed, "a task failed and failFast stopped the DAG")
+		return
+	}
+	o.finishParent(node, tmpl, d.scope)
+}
+
+func (d *dagRun) nodeName(task string) string { return d.node.Name + "." + task }
+
+// step brings one task forward; it reports whether the task finished.
+func (d *dagRun) step(name string, at site, failFast bool) bool {
+	o := d.o
+	t := d.tasks[name]
+	inv := taskInvocation(t)
+	n := o.byName(d.nodeName(name))
+	if n == nil {
+		for _, dep := range d.deps[name].Tasks() {
+			if !d.done[dep] {
+				return false
+			}
+		}
+		if failFast && d.unhandledFailure() {
+			return false
+		}
+		if !d.eval(d.deps[name]) {
+			n = o.newNode(d.nodeName(name), name, NodeSkipped, d.node.ID, d.node.ID)
+			o.complete(n, wfv1.PhaseOmitted, "omitted: depends condition not met")
+			d.finishTask(name, []*wfv1.NodeStatus{n}, false)
+			return true
+		}
+	}
+	var nodes []*wfv1.NodeStatus
+	var done bool
+	if inv.loop.isLoop() {
+		g := n
+		if g == nil {
+			if !o.mayStart(call{}) && o.shutdown == "" {
+				return false
+			}
+			g = o.newNode(d.nodeName(name), name, NodeTaskGroup, d.node.ID, d.node.ID)
+		}
+		var failed *wfv1.NodeStatus
+		gat := at
+		gat.parentID = g.ID
+		nodes, done, failed = o.runLoop(g.Name, name, inv, d.scope, gat)
+		if done && !fulfilled(g) {
+			if failed != nil {
+				o.complete(g, failed.Phase, fmt.Sprintf("child '%s' failed", failed.ID))
+			} else {
+				o.complete(g, wfv1.PhaseSucceeded, "")
+			}
+		}
+	} else {
+		var one *wfv1.NodeStatus
+		one, done = o.runOne(d.nodeName(name), name, inv, d.scope, at)
+		if one != nil {
+			nodes = []*wfv1.NodeStatus{one}
+		}
+	}
+	if !done {
+		return false
+	}
+	d.finishTask(name, nodes, inv.loop.isLoop())
+	return true
+}
+
+func (d *dagRun) finishTask(name string, nodes []*wfv1.NodeStatus, loop bool) {
+	d.done[name] = true
+	exposeOutputs(d.scope, "tasks."+name, loop, nodes)
+	if n := d.o.byName(d.nodeName(name)); n != nil {
+		d.scope["tasks."+name+".status"] = n.Phase
+		d.scope["tasks."+name+".id"] = n.ID
+	}
+}
+
+// dependsOf turns `depends` or the older `dependencies` list into one
+// expression.
+func dependsOf(t *wfv1.DAGTask) (*spec.DependsExpr, error) {
+	if t.Depends != "" {
+		return spec.ParseDepends(t.Depends)
+	}
+	e := &spec.DependsExpr{Op: "&&"}
+	for _, dep := range t.Dependencies {
+		e.Operands = append(e.Operands, &spec.DependsExpr{Op: "task", Task: dep})
+	}
+	return e, nil
+}
+
+func markHandled(e *spec.DependsExpr, handled map[string]bool) {
+	if e.Op == "task" && e.Result != "" && e.Result != "Succeeded" {
+		handled[e.Task] = true
+	}
+	for _, x := range e.Operands {
+		markHandled(x, handled)
+	}
+}
+
+// eval evaluates a depends expression over finished tasks.
+func (d *dagRun) eval(e *spec.DependsExpr) bool {
+	switch e.Op {
+	case "!":
+		return !d.eval(e.Operands[0])
+	case "&&":
+		for _, x := range e.Operands {
+			if !d.eval(x) {
+				return false
+			}
+		}
+		return true
+	case "||":
+		for _, x := range e.Operands {
+			if d.eval(x) {
+				return true
+			}
+		}
+		return false
+	}
+	n := d.o.byName(d.nodeName(e.Task))
+	if n == nil {
+		return false
+	}
+	switch e.Result {
+	case "":
+		return n.Phase == wfv1.PhaseSucceeded || n.Phase == wfv1.PhaseSkipped ||
+			(n.Daemoned != nil && *n.Daemoned) || continues(d.tasks[e.Task].ContinueOn, n.Phase)
+	case "Errored":
+		return n.Phase == wfv1.PhaseError
+	case "Daemoned":
+		return n.Daemoned != nil && *n.Daemoned
+	case "AnySucceeded", "AllFailed":
+		any, all := false, len(n.Children) > 0
+		for _, id := range n.Children {
+			c := d.o.nodes[id]
+			any = any || (c != nil && c.Phase == wfv1.PhaseSucceeded)
+			all = all && c != nil && c.Phase == wfv1.PhaseFailed
+		}
+		if e.Result == "AnySucceeded" {
+			return any
+		}
+		return all
+	}
+	return n.Phase == e.Result
+}
+
+// targets returns the target tasks and every task they need.
+func (d *dagRun) targets(target string) ([]string, map[string]bool, error) {
+	set := map[string]bool{}
+	var targets []string
+	if target == "" {
+		used := map[string]bool{}
+		for _, e := range d.deps {
+			for _, t := range e.Tasks() {
+				used[t] = true
+			}
+		}
+		for _, name := range d.order {
+			set[name] = true
+			if !used[name] {
+				targets = append(targets, name)
+			}
+		}
+		return targets, set, nil
+	}
+	t, err := expr.Replace(target, d.scope, true)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dag target: %w", err)
+	}
+	var add func(string)
+	add = func(name string) {
+		if set[name] {
+			return
+		}
+		set[name] = true
+		for _, dep := range d.deps[name].Tasks() {
+			add(dep)
+		}
+	}
+	for _, name := range strings.FieldsFunc(t, func(r rune) bool { return r == ' ' || r == ',' }) {
+		if d.tasks[name] == nil {
+			return nil, nil, fmt.Errorf("dag target %q is not a task", name)
+		}
+		targets = append(targets, name)
+		add(name)
+	}
+	return targets, set, nil
+}
+
+// unhandledFailure says whether a finished task failed in a way neither
+// continueOn nor another task's depends expects.
+func (d *dagRun) unhandledFailure() bool {
+	for name := range d.done {
+		n := d.o.byName(d.nodeName(name))
+		if n != nil && isFailure(n.Phase) && !continues(d.tasks[name].ContinueOn, n.Phase) && !d.handle[name] {
+			return true
+		}
+	}
+	return false
+}
+
+// phase decides a finished DAG's phase from its targets: a failed target
+// fails it, and an omitted target counts as the worst of the tasks it
+// depended on.
+func (d *dagRun) phase(targets []string) (string, string) {
+	memo := map[string]*wfv1.NodeStatus{}
+	var worst func(name string, depth int) *wfv1.NodeStatus
+	worst = func(name string, depth int) *wfv1.NodeStatus {
+		if n, ok := memo[name]; ok {
+			return n
+		}
+		n := d.o.byName(d.nodeName(name))
+		if n != nil && n.Phase == wfv1.PhaseOmitted && depth < len(d.order) {
+			var w *wfv1.NodeStatus
+			for _, dep := range d.deps[name].Tasks() {
+				if c := worst(dep, depth+1); c != nil && isFailure(c.Phase) && w == nil {
+					w = c
+				}
+			}
+			n = w
+		}
+		memo[name] = n
+		return n
+	}
+	for _, name := range targets {
+		n := worst(name, 0)
+		if n == nil || !isFailure(n.Phase) {
+			continue
+		}
+		own := d.o.byName(d.nodeName(name))
+		if own == n && continues(d.tasks[name].ContinueOn, n.Phase) {
+			continue
+		}
+		return n.Phase, fmt.Sprintf("child '%s' failed", n.ID)
+	}
+	return wfv1.PhaseSucceeded, ""
+}

@@ -1,0 +1,189 @@
+package reconcile
+
+import (
+	"fmt"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/expr"
+)
+
+// invocation is what steps and DAG tasks have in common: a template call
+// with a condition, a loop, continueOn and exit hooks.
+type invocation struct {
+	name       string
+	tc         tmplCall
+	when       string
+	loop       loopSpec
+	continueOn *wfv1.ContinueOn
+	onExit     string
+	hooks      map[string]wfv1.LifecycleHook
+}
+
+func stepInvocation(s *wfv1.WorkflowStep) invocation {
+	return invocation{name: s.Name, when: s.When, continueOn: s.ContinueOn, onExit: s.OnExit, hooks: s.Hooks,
+		tc:   tmplCall{Template: s.Template, TemplateRef: s.TemplateRef, Inline: s.Inline, Arguments: s.Arguments},
+		loop: loopSpec{items: s.WithItems, param: s.WithParam, sequence: s.WithSequence}}
+}
+
+func taskInvocation(t *wfv1.DAGTask) invocation {
+	return invocation{name: t.Name, when: t.When, continueOn: t.ContinueOn, onExit: t.OnExit, hooks: t.Hooks,
+		tc:   tmplCall{Template: t.Template, TemplateRef: t.TemplateRef, Inline: t.Inline, Arguments: t.Arguments},
+		loop: loopSpec{items: t.WithItems, param: t.WithParam, sequence: t.WithSequence}}
+}
+
+// site is where an invocation's nodes go.
+type site struct {
+	parentID, boundaryID string
+	ctx                  *tmplCtx
+	depth                int
+	// limit caps how many of parent's children may be unfinished at once
+	// (template parallelism); 0 means no cap.
+	limit int64
+}
+
+// runOne brings one node of an invocation forward. done says whether the
+// node and its exit hooks are finished.
+func (o *op) runOne(name, display string, inv invocation, scope expr.Scope, at site) (*wfv1.NodeStatus, bool) {
+	n := o.byName(name)
+	if n == nil {
+		if !o.mayStart(call{}) {
+			if o.shutdown == "" {
+				return nil, false
+			}
+			n = o.newNode(name, display, NodeSkipped, at.boundaryID, at.parentID)
+			o.complete(n, wfv1.PhaseSkipped, "workflow shutdown with strategy: "+o.shutdown)
+			return n, true
+		}
+		if at.limit > 0 && o.activeChildren(at.parentID) >= at.limit {
+			return nil, false
+		}
+		if inv.when != "" {
+			cond, err := expr.Replace(inv.when, scope, false)
+			ok := false
+			if err == nil {
+				ok, err = expr.When(cond)
+			}
+			if err != nil || !ok {
+				n = o.newNode(name, display, NodeSkipped, at.boundaryID, at.parentID)
+				if err != nil {
+					o.complete(n, wfv1.PhaseError, err.Error())
+				} else {
+					o.complete(n, wfv1.PhaseSkipped, fmt.Sprintf("when '%s' evaluated false", cond))
+				}
+				return n, true
+			}
+		}
+	}
+	if n == nil || !fulfilled(n) {
+		args, err := substitute(inv.tc.Arguments, scope)
+		if err != nil {
+			if n == nil {
+				n = o.newNode(name, display, NodePod, at.boundaryID, at.parentID)
+			}
+			o.complete(n, wfv1.PhaseError, err.Error())
+			return n, true
+		}
+		tc := inv.tc
+		tc.Arguments = args
+		n = o.execute(call{name: name, displayName: display, tmplCall: tc, ctx: at.ctx,
+			parentID: at.parentID, boundaryID: at.boundaryID}, at.depth+1)
+		if n == nil || !fulfilled(n) {
+			return n, false
+		}
+	}
+	return n, o.runExitHooks(n, inv, scope, at)
+}
+
+// runExitHooks runs a step's or task's onExit template and `exit` hook
+// after the node finished; it reports whether they are done.
+func (o *op) runExitHooks(n *wfv1.NodeStatus, inv invocation, scope expr.Scope, at site) bool {
+	if n.Type == NodeSkipped {
+		return true
+	}
+	type hook struct {
+		suffix string
+		tc     tmplCall
+	}
+	var hooks []hook
+	if inv.onExit != "" {
+		hooks = append(hooks, hook{".onExit", tmplCall{Template: inv.onExit}})
+	}
+	if h, ok := inv.hooks["exit"]; ok {
+		hooks = append(hooks, hook{".hooks.exit", tmplCall{Template: h.Template, TemplateRef: h.TemplateRef, Arguments: h.Arguments}})
+	}
+	done := true
+	for _, h := range hooks {
+		sc := withItem(scope, expr.Scope{})
+		nodeScope(sc, "steps."+inv.name, n)
+		nodeScope(sc, "tasks."+inv.name, n)
+		args, err := substitute(h.tc.Arguments, sc)
+		if err == nil {
+			h.tc.Arguments = args
+		}
+		saved := o.exitWalk
+		o.exitWalk = true
+		hn := o.execute(call{name: n.Name + h.suffix, displayName: n.DisplayName + h.suffix, tmplCall: h.tc,
+			ctx: at.ctx, parentID: n.ID, boundaryID: at.boundaryID}, at.depth+1)
+		o.exitWalk = saved
+		if hn == nil || !fulfilled(hn) {
+			done = false
+		}
+	}
+	return done
+}
+
+func (o *op) activeChildren(parentID string) int64 {
+	p := o.nodes[parentID]
+	if p == nil {
+		return 0
+	}
+	var k int64
+	for _, id := range p.Children {
+		if c := o.nodes[id]; c != nil && !fulfilled(c) {
+			k++
+		}
+	}
+	return k
+}
+
+// runLoop brings every node of an invocation forward under one parent
+// (a StepGroup or TaskGroup). It returns the nodes, whether all are done,
+// and the first failure that continueOn does not cover.
+func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at site) ([]*wfv1.NodeStatus, bool, *wfv1.NodeStatus) {
+	var items []loopItem
+	if inv.loop.isLoop() {
+		var err error
+		items, err = expand(inv.loop, scope)
+		if err != nil {
+			n := o.byName(base)
+			if n == nil {
+				n = o.newNode(base, display, NodeSkipped, at.boundaryID, at.parentID)
+				o.complete(n, wfv1.PhaseError, err.Error())
+			}
+			return []*wfv1.NodeStatus{n}, true, n
+		}
+	} else {
+		items = []loopItem{{}}
+	}
+	var nodes []*wfv1.NodeStatus
+	var failed *wfv1.NodeStatus
+	all := true
+	for _, it := range items {
+		sc := scope
+		if it.scope != nil {
+			sc = withItem(scope, it.scope)
+		}
+		n, done := o.runOne(base+it.suffix, display+it.suffix, inv, sc, at)
+		if n != nil {
+			nodes = append(nodes, n)
+		}
+		if !done {
+			all = false
+			continue
+		}
+		if isFailure(n.Phase) && !continues(inv.continueOn, n.Phase) && failed == nil {
+			failed = n
+		}
+	}
+	return nodes, all, failed
+}

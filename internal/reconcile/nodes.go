@@ -1,0 +1,79 @@
+package reconcile
+
+import (
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+)
+
+func (o *op) touch(n *wfv1.NodeStatus) { o.changed[n.ID] = true }
+
+func (o *op) byName(name string) *wfv1.NodeStatus {
+	return o.nodes[NodeID(o.wf.Metadata.Name, name)]
+}
+
+// newNode creates a node and links it under its parent.
+func (o *op) newNode(name, display, typ, boundaryID, parentID string) *wfv1.NodeStatus {
+	id := NodeID(o.wf.Metadata.Name, name)
+	n := &wfv1.NodeStatus{ID: id, Name: name, DisplayName: display, Type: typ,
+		Phase: wfv1.PhaseRunning, BoundaryID: boundaryID, StartedAt: tp(o.now)}
+	o.nodes[id] = n
+	o.touch(n)
+	if p := o.nodes[parentID]; p != nil {
+		p.Children = append(p.Children, id)
+		o.touch(p)
+	}
+	return n
+}
+
+// complete puts a node in a final phase once.
+func (o *op) complete(n *wfv1.NodeStatus, phase, msg string) {
+	if fulfilled(n) {
+		return
+	}
+	n.Phase = phase
+	if msg != "" {
+		n.Message = msg
+	}
+	n.FinishedAt = tp(o.now)
+	if n.Type == NodePod {
+		o.activePods--
+	}
+	o.touch(n)
+}
+
+func fulfilled(n *wfv1.NodeStatus) bool {
+	switch n.Phase {
+	case wfv1.PhaseSucceeded, wfv1.PhaseFailed, wfv1.PhaseError, wfv1.PhaseSkipped, wfv1.PhaseOmitted:
+		return true
+	}
+	return false
+}
+
+func isFinal(phase string) bool {
+	switch phase {
+	case wfv1.PhaseSucceeded, wfv1.PhaseFailed, wfv1.PhaseError:
+		return true
+	}
+	return false
+}
+
+func isFailure(phase string) bool { return phase == wfv1.PhaseFailed || phase == wfv1.PhaseError }
+
+func continues(c *wfv1.ContinueOn, phase string) bool {
+	if c == nil {
+		return false
+	}
+	return (phase == wfv1.PhaseFailed && c.Failed) || (phase == wfv1.PhaseError && c.Error)
+}
+
+func tp(t time.Time) *time.Time { return &t }
+
+func ptr[T any](v T) *T { return &v }
+
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,371 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/expr"
+)
+
+// op holds one call's working state.
+type op struct {
+	wf      *wfv1.Workflow
+	spec    *wfv1.WorkflowSpec
+	res     Resolver
+	now     time.Time
+	plan    *Plan
+	nodes   map[string]*wfv1.NodeStatus
+	changed map[string]bool
+	global  expr.Scope
+	// shutdown is "", "Stop" or "Terminate".
+	shutdown string
+	// activePods counts pods not yet finished, for spec.parallelism.
+	activePods int
+	// exitWalk is set while exit handlers are walked: they may start
+	// nodes while the workflow is stopping.
+	exitWalk bool
+	created  map[string]bool
+}
+
+// Reconcile applies events to wf's status and decides what happens next.
+// It changes wf in place; the returned Plan lists what the engine must do.
+func Reconcile(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver) *Plan {
+	o := &op{wf: wf, res: res, now: now, plan: &Plan{Kill: map[string]string{}},
+		nodes: map[string]*wfv1.NodeStatus{}, changed: map[string]bool{}, created: map[string]bool{}}
+	for id, n := range wf.Status.Nodes {
+		n := n
+		o.nodes[id] = &n
+	}
+	if isFinal(wf.Status.Phase) {
+		o.plan.Done = true
+		return o.plan
+	}
+	if wf.Status.Phase == "" {
+		if err := o.init(); err != nil {
+			o.failWorkflow(wfv1.PhaseError, err.Error())
+			return o.finish()
+		}
+	}
+	o.spec = effectiveSpec(wf)
+	o.shutdown = wf.Spec.Shutdown
+	for _, ev := range events {
+		o.apply(ev)
+	}
+	o.global = o.globalScope()
+	for _, n := range o.nodes {
+		if n.Type == NodePod && !fulfilled(n) {
+			o.activePods++
+		}
+	}
+	o.checkDeadline()
+	o.run()
+	return o.finish()
+}
+
+// init starts a new workflow: merges its WorkflowTemplate, checks its
+// arguments, and marks it Running.
+func (o *op) init() error {
+	wf := o.wf
+	if ref := wf.Spec.WorkflowTemplateRef; ref != nil {
+		wt := o.res.WorkflowTemplate(wf.Metadata.Namespace, ref.Name, ref.ClusterScope)
+		if wt == nil {
+			return fmt.Errorf("workflow template %q not found", ref.Name)
+		}
+		merged := mergeSpec(&wf.Spec, &wt.Spec)
+		wf.Status.StoredWorkflowTemplateSpec = merged
+	}
+	spec := effectiveSpec(wf)
+	if spec.Entrypoint == "" {
+		return fmt.Errorf("spec.entrypoint is empty")
+	}
+	for i, p := range spec.Arguments.Parameters {
+		if p.Value == nil && p.ValueFrom != nil && p.ValueFrom.ConfigMapKeyRef != nil {
+			v, err := o.configMapValue(p.ValueFrom.ConfigMapKeyRef.Name, p.ValueFrom.ConfigMapKeyRef.Key)
+			if err != nil {
+				return fmt.Errorf("spec.arguments.parameters[%s]: %w", p.Name, err)
+			}
+			spec.Arguments.Parameters[i].Value = ptr(wfv1.AnyString(v))
+		}
+	}
+	t := o.now
+	wf.Status.Phase = wfv1.PhaseRunning
+	wf.Status.StartedAt = &t
+	return nil
+}
+
+func (o *op) configMapValue(name, key string) (string, error) {
+	cm := o.res.ConfigMap(o.wf.Metadata.Namespace, name)
+	if cm == nil {
+		return "", fmt.Errorf("ConfigMap %q not found", name)
+	}
+	v, ok := cm.Data[key]
+	if !ok {
+		return "", fmt.Errorf("ConfigMap %q has no key %q", name, key)
+	}
+	return v, nil
+}
+
+// effectiveSpec is the spec the workflow runs: its own, or the one merged
+// with its WorkflowTemplate.
+func effectiveSpec(wf *wfv1.Workflow) *wfv1.WorkflowSpec {
+	if wf.Status.StoredWorkflowTemplateSpec != nil {
+		return wf.Status.StoredWorkflowTemplateSpec
+	}
+	return &wf.Spec
+}
+
+// mergeSpec overlays a Workflow's own fields on its WorkflowTemplate's:
+// arguments merge by name, everything else set on the Workflow wins.
+func mergeSpec(wf, tpl *wfv1.WorkflowSpec) *wfv1.WorkflowSpec {
+	m := *tpl
+	m.WorkflowTemplateRef = nil
+	if wf.Entrypoint != "" {
+		m.Entrypoint = wf.Entrypoint
+	}
+	if wf.OnExit != "" {
+		m.OnExit = wf.OnExit
+	}
+	if len(wf.Templates) > 0 {
+		m.Templates = append(append([]wfv1.Template{}, tpl.Templates...), wf.Templates...)
+	}
+	if wf.Parallelism != nil {
+		m.Parallelism = wf.Parallelism
+	}
+	if wf.ActiveDeadlineSeconds != nil {
+		m.ActiveDeadlineSeconds = wf.ActiveDeadlineSeconds
+	}
+	if wf.Priority != nil {
+		m.Priority = wf.Priority
+	}
+	params := append([]wfv1.Parameter{}, tpl.Arguments.Parameters...)
+	for _, p := range wf.Arguments.Parameters {
+		replaced := false
+		for i := range params {
+			if params[i].Name == p.Name {
+				params[i], replaced = p, true
+			}
+		}
+		if !replaced {
+			params = append(params, p)
+		}
+	}
+	m.Arguments.Parameters = params
+	return &m
+}
+
+// apply folds one event into the node statuses.
+func (o *op) apply(ev Event) {
+	switch ev.Kind {
+	case StepStarted:
+		if n := o.nodes[ev.NodeID]; n != nil && n.Phase == wfv1.PhasePending {
+			n.Phase = wfv1.PhaseRunning
+			n.StartedAt = tp(ev.At)
+			o.touch(n)
+		}
+	case StepExited:
+		if n := o.nodes[ev.NodeID]; n != nil && !fulfilled(n) && ev.Result != nil {
+			o.finishPod(n, ev.Result)
+		}
+	case Stop, Terminate:
+		kind := "Stop"
+		if ev.Kind == Terminate {
+			kind = "Terminate"
+		}
+		if o.shutdown != "Terminate" {
+			o.shutdown = kind
+			o.wf.Spec.Shutdown = kind
+		}
+	case Suspend:
+		o.wf.Spec.Suspend = ptr(true)
+	case Resume:
+		o.wf.Spec.Suspend = nil
+		for _, n := range o.nodes {
+			if n.Type == NodeSuspend && n.Phase == wfv1.PhaseRunning {
+				o.complete(n, wfv1.PhaseSucceeded, "")
+			}
+		}
+	}
+}
+
+// checkDeadline fails the workflow's running nodes once
+// spec.activeDeadlineSeconds has passed.
+func (o *op) checkDeadline() {
+	ads := o.spec.ActiveDeadlineSeconds
+	if ads == nil || o.wf.Status.StartedAt == nil {
+		return
+	}
+	deadline := o.wf.Status.StartedAt.Add(time.Duration(*ads) * time.Second)
+	if o.now.Before(deadline) {
+		o.plan.wake(deadline)
+		return
+	}
+	if o.shutdown == "" {
+		o.shutdown = "Stop"
+		o.wf.Status.Message = fmt.Sprintf("Workflow exceeded its deadline (activeDeadlineSeconds: %d)", *ads)
+	}
+}
+
+// run walks the tree from the entrypoint, then the exit handler, and sets
+// the workflow's phase once they are done.
+func (o *op) run() {
+	name := o.wf.Metadata.Name
+	if o.shutdown != "" {
+		o.stopActive()
+	}
+	root := o.execute(call{name: name, tmpl: o.spec.Entrypoint, args: o.spec.Arguments, ctx: o.rootCtx()}, 0)
+	if root == nil || !fulfilled(root) {
+		return
+	}
+	phase, msg := root.Phase, root.Message
+	if phase == wfv1.PhaseSkipped || phase == wfv1.PhaseOmitted {
+		phase = wfv1.PhaseSucceeded
+	}
+	if exit := o.exitTemplate(); exit != nil && o.shutdown != "Terminate" {
+		o.global["workflow.status"] = phase
+		o.global["workflow.failures"] = o.failures()
+		o.exitWalk = true
+		en := o.execute(call{name: name + ".onExit", displayName: name + ".onExit", tmplCall: *exit, ctx: o.rootCtx(), parentID: ""}, 0)
+		o.exitWalk = false
+		if en == nil || !fulfilled(en) {
+			return
+		}
+		if phase == wfv1.PhaseSucceeded && isFailure(en.Phase) {
+			phase, msg = en.Phase, en.Message
+		}
+	}
+	if o.shutdown != "" {
+		phase, msg = wfv1.PhaseFailed, fmt.Sprintf("Stopped with strategy '%s'", o.shutdown)
+	}
+	if o.wf.Status.Message != "" && phase != wfv1.PhaseSucceeded {
+		msg = o.wf.Status.Message
+	}
+	o.failWorkflow(phase, msg)
+}
+
+func (o *op) exitTemplate() *tmplCall {
+	if o.spec.OnExit != "" {
+		return &tmplCall{Template: o.spec.OnExit}
+	}
+	if h, ok := o.spec.Hooks["exit"]; ok {
+		return &tmplCall{Template: h.Template, TemplateRef: h.TemplateRef, Arguments: h.Arguments}
+	}
+	return nil
+}
+
+// stopActive kills running pods, and under Terminate fails every node that
+// is not done; Stop lets the walk finish and run exit handlers.
+func (o *op) stopActive() {
+	for _, n := range o.sortedNodes() {
+		if fulfilled(n) {
+			continue
+		}
+		if n.Type == NodePod {
+			reason := "workflow shutdown with strategy: " + o.shutdown
+			if o.wf.Status.Message != "" {
+				reason = o.wf.Status.Message
+			}
+			if n.Phase == wfv1.PhaseRunning || n.Phase == wfv1.PhasePending {
+				o.plan.Kill[n.ID] = reason
+			}
+			if n.Phase == wfv1.PhasePending {
+				o.complete(n, wfv1.PhaseFailed, reason)
+			}
+		}
+		if n.Type == NodeSuspend {
+			o.complete(n, wfv1.PhaseFailed, "workflow shutdown with strategy: "+o.shutdown)
+		}
+	}
+}
+
+// failWorkflow ends the workflow in phase with msg.
+func (o *op) failWorkflow(phase, msg string) {
+	o.wf.Status.Phase = phase
+	o.wf.Status.Message = msg
+	if phase == wfv1.PhaseSucceeded {
+		o.wf.Status.Message = ""
+	}
+	t := o.now
+	o.wf.Status.FinishedAt = &t
+}
+
+func (o *op) finish() *Plan {
+	if o.wf.Status.Nodes == nil && len(o.nodes) > 0 {
+		o.wf.Status.Nodes = map[string]wfv1.NodeStatus{}
+	}
+	for id := range o.changed {
+		o.recordGlobals(o.nodes[id])
+		o.wf.Status.Nodes[id] = *o.nodes[id]
+		o.plan.Changed = append(o.plan.Changed, id)
+	}
+	sort.Strings(o.plan.Changed)
+	done, total := 0, 0
+	for _, n := range o.nodes {
+		if n.Type == NodePod {
+			total++
+			if fulfilled(n) {
+				done++
+			}
+		}
+	}
+	o.wf.Status.Progress = strconv.Itoa(done) + "/" + strconv.Itoa(total)
+	o.plan.Done = isFinal(o.wf.Status.Phase)
+	if o.plan.Done {
+		o.plan.WakeAt = time.Time{}
+	}
+	return o.plan
+}
+
+// failures renders workflow.failures as Argo does: a JSON list of the
+// failed pods.
+func (o *op) failures() string {
+	var parts []string
+	for _, n := range o.sortedNodes() {
+		if n.Type == NodePod && isFailure(n.Phase) {
+			parts = append(parts, fmt.Sprintf(`{"displayName":%q,"message":%q,"templateName":%q,"phase":%q,"podName":%q,"finishedAt":%q}`,
+				n.DisplayName, n.Message, n.TemplateName, n.Phase, n.ID, fmtTime(n.FinishedAt)))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+func (o *op) sortedNodes() []*wfv1.NodeStatus {
+	out := make([]*wfv1.NodeStatus, 0, len(o.nodes))
+	for _, n := range o.nodes {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// recordGlobals publishes a finished node's outputs that carry a
+// globalName as workflow outputs.
+func (o *op) recordGlobals(n *wfv1.NodeStatus) {
+	if n.Outputs == nil || !fulfilled(n) {
+		return
+	}
+	for _, p := range n.Outputs.Parameters {
+		if p.GlobalName == "" || p.Value == nil {
+			continue
+		}
+		if o.wf.Status.Outputs == nil {
+			o.wf.Status.Outputs = &wfv1.Outputs{}
+		}
+		ps := o.wf.Status.Outputs.Parameters
+		replaced := false
+		for i := range ps {
+			if ps[i].Name == p.GlobalName {
+				ps[i].Value, replaced = p.Value, true
+			}
+		}
+		if !replaced {
+			o.wf.Status.Outputs.Parameters = append(ps, wfv1.Parameter{Name: p.GlobalName, Value: p.Value})
+		}
+	}
+}

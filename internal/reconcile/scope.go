@@ -1,0 +1,255 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/expr"
+)
+
+// globalScope holds the workflow.* names every template sees.
+func (o *op) globalScope() expr.Scope {
+	wf := o.wf
+	s := expr.Scope{
+		"workflow.name":               wf.Metadata.Name,
+		"workflow.namespace":          wf.Metadata.Namespace,
+		"workflow.uid":                wf.Metadata.UID,
+		"workflow.serviceAccountName": o.spec.ServiceAccountName,
+		"workflow.priority":           strconv.Itoa(int(o.spec.GetPriority())),
+		"workflow.mainEntrypoint":     o.spec.Entrypoint,
+	}
+	if wf.Metadata.CreationTimestamp != nil {
+		ct := wf.Metadata.CreationTimestamp.UTC()
+		s["workflow.creationTimestamp"] = ct.Format(time.RFC3339)
+		s["workflow.creationTimestamp.RFC3339"] = ct.Format(time.RFC3339)
+		s["workflow.creationTimestamp.s"] = strconv.FormatInt(ct.Unix(), 10)
+	}
+	if wf.Status.StartedAt != nil {
+		s["workflow.duration"] = strconv.FormatFloat(o.now.Sub(*wf.Status.StartedAt).Seconds(), 'f', -1, 64)
+	}
+	all := map[string]string{}
+	for _, p := range o.spec.Arguments.Parameters {
+		v := paramValue(p)
+		s["workflow.parameters."+p.Name] = v
+		all[p.Name] = v
+	}
+	if b, err := json.Marshal(all); err == nil {
+		s["workflow.parameters.json"] = string(b)
+	}
+	if wf.Status.Outputs != nil {
+		for _, p := range wf.Status.Outputs.Parameters {
+			s["workflow.outputs.parameters."+p.Name] = paramValue(p)
+		}
+	}
+	for k, v := range wf.Metadata.Labels {
+		s["workflow.labels."+k] = v
+	}
+	for k, v := range wf.Metadata.Annotations {
+		s["workflow.annotations."+k] = v
+	}
+	return s
+}
+
+func paramValue(p wfv1.Parameter) string {
+	if p.Value != nil {
+		return string(*p.Value)
+	}
+	if p.Default != nil {
+		return string(*p.Default)
+	}
+	return ""
+}
+
+// inputs binds a call's arguments to a template's inputs and returns the
+// scope its body sees.
+func (o *op) inputs(t *wfv1.Template, args wfv1.Arguments) (*wfv1.Inputs, expr.Scope, error) {
+	scope := maps.Clone(o.global)
+	in := &wfv1.Inputs{}
+	for _, p := range t.Inputs.Parameters {
+		var v *wfv1.AnyString
+		for _, a := range args.Parameters {
+			if a.Name == p.Name {
+				v = a.Value
+			}
+		}
+		switch {
+		case v != nil:
+		case p.Value != nil:
+			r, err := expr.Replace(string(*p.Value), scope, false)
+			if err != nil {
+				return nil, nil, fmt.Errorf("inputs.parameters.%s: %w", p.Name, err)
+			}
+			v = ptr(wfv1.AnyString(r))
+		case p.Default != nil:
+			v = p.Default
+		case p.ValueFrom != nil && p.ValueFrom.ConfigMapKeyRef != nil:
+			s, err := o.configMapValue(p.ValueFrom.ConfigMapKeyRef.Name, p.ValueFrom.ConfigMapKeyRef.Key)
+			if err != nil {
+				return nil, nil, fmt.Errorf("inputs.parameters.%s: %w", p.Name, err)
+			}
+			v = ptr(wfv1.AnyString(s))
+		default:
+			return nil, nil, fmt.Errorf("template %q: inputs.parameters.%s was not supplied", t.Name, p.Name)
+		}
+		q := p
+		q.Value, q.Default, q.ValueFrom = v, nil, nil
+		in.Parameters = append(in.Parameters, q)
+		scope["inputs.parameters."+p.Name] = string(*v)
+	}
+	if b, err := json.Marshal(in.Parameters); err == nil && len(in.Parameters) > 0 {
+		scope["inputs.parameters"] = string(b)
+	}
+	for _, a := range t.Inputs.Artifacts {
+		in.Artifacts = append(in.Artifacts, a)
+		if a.Path != "" {
+			scope["inputs.artifacts."+a.Name+".path"] = a.Path
+		}
+	}
+	return in, scope, nil
+}
+
+// substitute returns a copy of v with every string's placeholders
+// replaced. Values are replaced inside decoded strings, so a value holding
+// quotes or newlines cannot break the structure.
+func substitute[T any](v T, scope expr.Scope) (T, error) {
+	var out T
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return out, err
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return out, err
+	}
+	tree, err = replaceTree(tree, scope)
+	if err != nil {
+		return out, err
+	}
+	raw, err = json.Marshal(tree)
+	if err != nil {
+		return out, err
+	}
+	err = json.Unmarshal(raw, &out)
+	return out, err
+}
+
+func replaceTree(v any, scope expr.Scope) (any, error) {
+	switch x := v.(type) {
+	case string:
+		s, err := expr.Replace(x, scope, false)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkResolved(s); err != nil {
+			return nil, err
+		}
+		return s, nil
+	case []any:
+		for i := range x {
+			r, err := replaceTree(x[i], scope)
+			if err != nil {
+				return nil, err
+			}
+			x[i] = r
+		}
+	case map[string]any:
+		for k := range x {
+			r, err := replaceTree(x[k], scope)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = r
+		}
+	}
+	return v, nil
+}
+
+// checkResolved fails on references that must have a value by now; other
+// unknown placeholders are left verbatim, as Argo does.
+func checkResolved(s string) error {
+	for _, tag := range expr.Tags(s) {
+		for _, prefix := range []string{"inputs.", "steps.", "tasks.", "item", "workflow.parameters."} {
+			if strings.HasPrefix(tag, prefix) {
+				return fmt.Errorf("failed to resolve {{%s}}", tag)
+			}
+		}
+	}
+	return nil
+}
+
+// nodeScope adds what later steps may read about a finished node, under
+// prefix ("steps.NAME" or "tasks.NAME").
+func nodeScope(s expr.Scope, prefix string, n *wfv1.NodeStatus) {
+	s[prefix+".id"] = n.ID
+	s[prefix+".status"] = n.Phase
+	s[prefix+".startedAt"] = fmtTime(n.StartedAt)
+	s[prefix+".finishedAt"] = fmtTime(n.FinishedAt)
+	if n.Outputs == nil {
+		return
+	}
+	if n.Outputs.Result != nil {
+		s[prefix+".outputs.result"] = *n.Outputs.Result
+	}
+	if n.Outputs.ExitCode != nil {
+		s[prefix+".exitCode"] = *n.Outputs.ExitCode
+	}
+	for _, p := range n.Outputs.Parameters {
+		s[prefix+".outputs.parameters."+p.Name] = paramValue(p)
+	}
+}
+
+// aggregateScope exposes a loop's outputs as JSON lists, as Argo does:
+// outputs.result, outputs.parameters (a list of objects) and
+// outputs.parameters.NAME.
+func aggregateScope(s expr.Scope, prefix string, children []*wfv1.NodeStatus) {
+	var results []any
+	var params []map[string]string
+	byName := map[string][]string{}
+	var names []string
+	for _, c := range children {
+		if c.Outputs == nil {
+			continue
+		}
+		if c.Outputs.Result != nil {
+			results = append(results, parseItem(*c.Outputs.Result))
+		}
+		if len(c.Outputs.Parameters) > 0 {
+			m := map[string]string{}
+			for _, p := range c.Outputs.Parameters {
+				m[p.Name] = paramValue(p)
+				if _, ok := byName[p.Name]; !ok {
+					names = append(names, p.Name)
+				}
+				byName[p.Name] = append(byName[p.Name], paramValue(p))
+			}
+			params = append(params, m)
+		}
+	}
+	if results != nil {
+		b, _ := json.Marshal(results)
+		s[prefix+".outputs.result"] = string(b)
+	}
+	if params != nil {
+		b, _ := json.Marshal(params)
+		s[prefix+".outputs.parameters"] = string(b)
+	}
+	for _, name := range names {
+		b, _ := json.Marshal(byName[name])
+		s[prefix+".outputs.parameters."+name] = string(b)
+	}
+}
+
+// parseItem keeps a result that is JSON as structured data in an
+// aggregate, so `[1,2]` rather than `["1","2"]` feeds the next withParam.
+func parseItem(s string) any {
+	var v any
+	if json.Unmarshal([]byte(s), &v) == nil {
+		return v
+	}
+	return s
+}

@@ -1,0 +1,297 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/expr"
+)
+
+// tmplCall is how a template is invoked: by name in the current scope,
+// by reference to a WorkflowTemplate, or inline.
+type tmplCall struct {
+	Template    string
+	TemplateRef *wfv1.TemplateRef
+	Inline      *wfv1.Template
+	Arguments   wfv1.Arguments
+}
+
+// tmplCtx is the template namespace a call resolves in: the workflow's own
+// templates, or those of the WorkflowTemplate a templateRef pointed into.
+type tmplCtx struct {
+	templates []wfv1.Template
+	scope     string // "" for the workflow, else "namespaced/<name>" or "cluster/<name>"
+}
+
+func (c *tmplCtx) lookup(name string) *wfv1.Template {
+	for i := range c.templates {
+		if c.templates[i].Name == name {
+			return &c.templates[i]
+		}
+	}
+	return nil
+}
+
+// call is one node to bring forward.
+type call struct {
+	name, displayName string
+	tmpl              string // shorthand for tmplCall.Template
+	tmplCall
+	args       wfv1.Arguments // shorthand for tmplCall.Arguments
+	ctx        *tmplCtx
+	parentID   string
+	boundaryID string
+	// isAttempt marks a retry attempt: the template's retryStrategy is
+	// handled by the parent Retry node.
+	isAttempt bool
+	attempt   int
+	// exitHandler lets the node start while the workflow is stopping.
+	exitHandler bool
+}
+
+func (o *op) rootCtx() *tmplCtx { return &tmplCtx{templates: o.spec.Templates} }
+
+// resolve finds the template a call names and the context its own calls
+// resolve in.
+func (o *op) resolve(c call) (*wfv1.Template, *tmplCtx, error) {
+	switch {
+	case c.Inline != nil:
+		return c.Inline, c.ctx, nil
+	case c.TemplateRef != nil:
+		ref := c.TemplateRef
+		wt := o.res.WorkflowTemplate(o.wf.Metadata.Namespace, ref.Name, ref.ClusterScope)
+		if wt == nil {
+			kind := "WorkflowTemplate"
+			if ref.ClusterScope {
+				kind = "ClusterWorkflowTemplate"
+			}
+			return nil, nil, fmt.Errorf("%s %q not found", kind, ref.Name)
+		}
+		scope := "namespaced/" + ref.Name
+		if ref.ClusterScope {
+			scope = "cluster/" + ref.Name
+		}
+		ctx := &tmplCtx{templates: wt.Spec.Templates, scope: scope}
+		t := ctx.lookup(ref.Template)
+		if t == nil {
+			return nil, nil, fmt.Errorf("template %q not found in %s", ref.Template, scope)
+		}
+		return t, ctx, nil
+	}
+	t := c.ctx.lookup(c.Template)
+	if t == nil {
+		return nil, nil, fmt.Errorf("template %q not found", c.Template)
+	}
+	return t, c.ctx, nil
+}
+
+// execute brings the node of a call forward and returns it; nil means the
+// node could not be created yet (parallelism, suspension).
+func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
+	if c.tmpl != "" {
+		c.Template = c.tmpl
+	}
+	if len(c.args.Parameters)+len(c.args.Artifacts) > 0 {
+		c.Arguments = c.args
+	}
+	if c.displayName == "" {
+		c.displayName = c.name
+	}
+	node := o.byName(c.name)
+	if node != nil && fulfilled(node) {
+		return node
+	}
+	tmpl, ctx, err := o.resolve(c)
+	if err == nil && depth > MaxDepth {
+		err = fmt.Errorf("maximum template depth %d exceeded: template %q keeps calling templates (endless recursion?)", MaxDepth, tmpl.Name)
+	}
+	var scope expr.Scope
+	var inputs *wfv1.Inputs
+	if err == nil {
+		tmpl = o.withDefaults(tmpl)
+		inputs, scope, err = o.inputs(tmpl, c.Arguments)
+	}
+	if err != nil {
+		if node == nil {
+			if !o.mayStart(c) {
+				return nil
+			}
+			node = o.newNode(c.name, c.displayName, NodePod, c.boundaryID, c.parentID)
+		}
+		o.complete(node, wfv1.PhaseError, err.Error())
+		return node
+	}
+	if node == nil {
+		if !o.mayStart(c) || (isLeaf(tmpl) && tmpl.RetryStrategy == nil && !o.podSlot()) {
+			return nil
+		}
+		typ := nodeType(tmpl)
+		if tmpl.RetryStrategy != nil && !c.isAttempt {
+			typ = NodeRetry
+		}
+		node = o.newNode(c.name, c.displayName, typ, c.boundaryID, c.parentID)
+		node.TemplateName = tmpl.Name
+		if c.TemplateRef != nil {
+			node.TemplateName = ""
+			node.TemplateRef = c.TemplateRef
+		}
+		node.TemplateScope = ctx.scope
+		if len(inputs.Parameters)+len(inputs.Artifacts) > 0 {
+			node.Inputs = inputs
+		}
+		if node.Type == NodePod {
+			node.Phase = wfv1.PhasePending
+			o.activePods++
+			o.created[node.ID] = true
+			for _, p := range tmpl.Outputs.Parameters {
+				if node.Outputs == nil {
+					node.Outputs = &wfv1.Outputs{}
+				}
+				node.Outputs.Parameters = append(node.Outputs.Parameters, wfv1.Parameter{Name: p.Name, GlobalName: p.GlobalName})
+			}
+		}
+	}
+	scope["node.name"] = node.Name
+	if o.timedOut(node, tmpl) {
+		return node
+	}
+	if node.Type == NodeRetry {
+		o.executeRetry(node, tmpl, ctx, scope, c, depth)
+		return node
+	}
+	if c.isAttempt {
+		scope["retries"] = strconv.Itoa(c.attempt)
+	}
+	o.executeBody(node, tmpl, ctx, scope, c, depth)
+	return node
+}
+
+// mayStart says whether a new node may be created now: not while the
+// workflow is stopping (except exit handlers) or suspended.
+func (o *op) mayStart(c call) bool {
+	if c.exitHandler || o.exitWalk {
+		return o.shutdown != "Terminate"
+	}
+	if o.shutdown != "" {
+		return false
+	}
+	return o.wf.Spec.Suspend == nil || !*o.wf.Spec.Suspend
+}
+
+// podSlot says whether spec.parallelism lets one more pod start.
+func (o *op) podSlot() bool {
+	p := o.spec.Parallelism
+	return p == nil || *p <= 0 || int64(o.activePods) < *p
+}
+
+func (o *op) executeBody(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx, scope expr.Scope, c call, depth int) {
+	switch {
+	case tmpl.Container != nil || tmpl.Script != nil:
+		o.executePod(node, tmpl, scope, c)
+	case tmpl.Steps != nil:
+		o.executeSteps(node, tmpl, ctx, scope, depth)
+	case tmpl.DAG != nil:
+		o.executeDAG(node, tmpl, ctx, scope, depth)
+	case tmpl.Suspend != nil:
+		o.executeSuspend(node, tmpl, scope)
+	default:
+		o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: type %v is not supported by the local executor", tmpl.Name, tmpl.Types()))
+	}
+}
+
+func isLeaf(t *wfv1.Template) bool { return t.Container != nil || t.Script != nil }
+
+func nodeType(t *wfv1.Template) string {
+	switch {
+	case t.Steps != nil:
+		return NodeSteps
+	case t.DAG != nil:
+		return NodeDAG
+	case t.Suspend != nil:
+		return NodeSuspend
+	}
+	return NodePod
+}
+
+// timedOut enforces a non-leaf template's `timeout`: once passed, the node
+// fails and its running pods are killed.
+func (o *op) timedOut(node *wfv1.NodeStatus, tmpl *wfv1.Template) bool {
+	if tmpl.Timeout == "" || isLeaf(tmpl) || node.StartedAt == nil {
+		return false
+	}
+	d, err := ParseDuration(tmpl.Timeout)
+	if err != nil {
+		o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: timeout: %v", tmpl.Name, err))
+		return true
+	}
+	deadline := node.StartedAt.Add(d)
+	if o.now.Before(deadline) {
+		o.plan.wake(deadline)
+		return false
+	}
+	msg := fmt.Sprintf("%s exceeded its timeout %s", node.Name, tmpl.Timeout)
+	o.failDescendants(node, msg)
+	o.complete(node, wfv1.PhaseFailed, msg)
+	return true
+}
+
+// failDescendants kills and fails every unfinished node below n.
+func (o *op) failDescendants(n *wfv1.NodeStatus, msg string) {
+	for _, id := range n.Children {
+		c := o.nodes[id]
+		if c == nil || fulfilled(c) {
+			continue
+		}
+		o.failDescendants(c, msg)
+		if c.Type == NodePod {
+			o.plan.Kill[c.ID] = msg
+		}
+		o.complete(c, wfv1.PhaseFailed, msg)
+	}
+}
+
+// withDefaults merges spec.templateDefaults under a template: the
+// template's own fields win, objects merge key by key.
+func (o *op) withDefaults(t *wfv1.Template) *wfv1.Template {
+	d := o.spec.TemplateDefaults
+	if d == nil {
+		return t
+	}
+	var base, over map[string]any
+	bd, _ := json.Marshal(d)
+	td, _ := json.Marshal(t)
+	if json.Unmarshal(bd, &base) != nil || json.Unmarshal(td, &over) != nil {
+		return t
+	}
+	merged, _ := json.Marshal(deepMerge(base, over))
+	var out wfv1.Template
+	if json.Unmarshal(merged, &out) != nil {
+		return t
+	}
+	return &out
+}
+
+func deepMerge(base, over map[string]any) map[string]any {
+	for k, v := range over {
+		if bm, ok := base[k].(map[string]any); ok {
+			if om, ok := v.(map[string]any); ok {
+				base[k] = deepMerge(bm, om)
+				continue
+			}
+		}
+		base[k] = v
+	}
+	return base
+}
+
+// ParseDuration reads Argo's durations: a Go duration ("90s", "1h") or a
+// bare number of seconds.
+func ParseDuration(s string) (time.Duration, error) {
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	return time.ParseDuration(s)
+}

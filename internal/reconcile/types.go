@@ -1,0 +1,110 @@
+package reconcile
+
+import (
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+)
+
+// Resolver finds objects a workflow refers to outside itself.
+// *spec.Set implements it.
+type Resolver interface {
+	WorkflowTemplate(namespace, name string, cluster bool) *wfv1.WorkflowTemplate
+	ConfigMap(namespace, name string) *wfv1.ConfigMap
+}
+
+// EventKind says what happened to a workflow between two calls.
+type EventKind int
+
+// The kinds of events.
+const (
+	// StepStarted: the step's process was spawned.
+	StepStarted EventKind = iota + 1
+	// StepExited: the step's process ended (or could not start).
+	StepExited
+	// Stop: run exit handlers, start nothing new (Argo's `stop`).
+	Stop
+	// Terminate: kill everything, skip exit handlers (Argo's `terminate`).
+	Terminate
+	// Resume: suspended nodes (and a suspended workflow) go on.
+	Resume
+	// Suspend: start nothing new until resumed.
+	Suspend
+)
+
+// Event is one thing that happened.
+type Event struct {
+	Kind   EventKind
+	NodeID string
+	At     time.Time
+	Result *StepResult // StepExited only
+}
+
+// StepResult is what the executor learned from a finished step.
+type StepResult struct {
+	ExitCode int
+	// Stdout is the step's standard output, the source of outputs.result.
+	Stdout string
+	// Outputs maps an output parameter name to the content of its
+	// valueFrom.path file; Missing lists those whose file was absent.
+	Outputs map[string]string
+	Missing map[string]string
+	// StartError is set when the process could not be started at all; the
+	// node then ends in Error.
+	StartError string
+	// Killed is set when the engine killed the step; it is the reason.
+	Killed   string
+	Started  time.Time
+	Finished time.Time
+}
+
+// Launch asks the engine to run one step.
+type Launch struct {
+	NodeID   string
+	NodeName string
+	// Template is a resolved copy: placeholders substituted, defaults merged.
+	Template wfv1.Template
+	// Deadline is when the step must be killed; zero means none.
+	Deadline time.Time
+	// InputFiles are files to create before the step starts (raw input
+	// artifacts), keyed by path.
+	InputFiles map[string]string
+}
+
+// Plan is what the engine must do after a call.
+type Plan struct {
+	Start []Launch
+	// Kill lists node IDs whose processes must be killed, with the reason.
+	Kill map[string]string
+	// WakeAt is when to call Reconcile again without an event; zero: never.
+	WakeAt time.Time
+	// Changed lists the IDs of nodes whose status changed in this call.
+	Changed []string
+	// Done is set once the workflow has reached a final phase.
+	Done bool
+}
+
+func (p *Plan) wake(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	if p.WakeAt.IsZero() || t.Before(p.WakeAt) {
+		p.WakeAt = t
+	}
+}
+
+// Node types, as Argo names them.
+const (
+	NodePod       = "Pod"
+	NodeSteps     = "Steps"
+	NodeStepGroup = "StepGroup"
+	NodeDAG       = "DAG"
+	NodeTaskGroup = "TaskGroup"
+	NodeRetry     = "Retry"
+	NodeSkipped   = "Skipped"
+	NodeSuspend   = "Suspend"
+)
+
+// MaxDepth bounds how deeply templates may call templates, so a template
+// that recurses forever ends in a clear error instead of exhausting memory.
+const MaxDepth = 100

@@ -1,0 +1,5 @@
+package reconcile
+
+import "sort"
+
+func sortStrings(s []string) { sort.Strings(s) }

@@ -1,0 +1,46 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/semaflow/semaflow/internal/store"
+	"github.com/semaflow/semaflow/internal/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		db, err := Open(context.Background(), filepath.Join(t.TempDir(), "semaflow.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		return db
+	})
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "semaflow.db")
+	ctx := context.Background()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := store.Object{Kind: "ConfigMap", Namespace: "default", Name: "limits", Doc: []byte(`{}`)}
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.PutObject(o) }); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("reopen (migrations must be idempotent): %v", err)
+	}
+	defer db.Close()
+	if err := db.View(ctx, func(tx store.Tx) error {
+		_, err := tx.GetObject("ConfigMap", "default", "limits")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,334 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+type txn struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func (t *txn) exec(q string, args ...any) (sql.Result, error) { return t.tx.ExecContext(t.ctx, q, args...) }
+
+// workflowDoc is the workflow without its nodes, which have their own rows.
+func workflowDoc(wf *wfv1.Workflow) ([]byte, error) {
+	c := *wf
+	c.Status.Nodes = nil
+	return json.Marshal(&c)
+}
+
+func created(wf *wfv1.Workflow) int64 {
+	if wf.Metadata.CreationTimestamp != nil {
+		return wf.Metadata.CreationTimestamp.UnixNano()
+	}
+	return 0
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func (t *txn) CreateWorkflow(wf *wfv1.Workflow) error {
+	doc, err := workflowDoc(wf)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(`INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc) VALUES (?,?,?,?,?,?,?)`,
+		wf.Metadata.UID, wf.Metadata.Namespace, wf.Metadata.Name, wf.Status.Phase, wf.Spec.GetPriority(), created(wf), doc)
+	if isUnique(err) {
+		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrExists)
+	}
+	if err != nil {
+		return err
+	}
+	nodes := make([]wfv1.NodeStatus, 0, len(wf.Status.Nodes))
+	for _, n := range wf.Status.Nodes {
+		nodes = append(nodes, n)
+	}
+	return t.PutNodes(wf.Metadata.UID, nodes)
+}
+
+func (t *txn) PutWorkflow(wf *wfv1.Workflow) error {
+	doc, err := workflowDoc(wf)
+	if err != nil {
+		return err
+	}
+	res, err := t.exec(`UPDATE workflows SET phase = ?, priority = ?, doc = ? WHERE uid = ?`,
+		wf.Status.Phase, wf.Spec.GetPriority(), doc, wf.Metadata.UID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *txn) PutNodes(uid string, nodes []wfv1.NodeStatus) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	stmt, err := t.tx.PrepareContext(t.ctx, `INSERT INTO nodes (workflow_uid, id, phase, doc) VALUES (?,?,?,?)
+		ON CONFLICT (workflow_uid, id) DO UPDATE SET phase = excluded.phase, doc = excluded.doc`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for i := range nodes {
+		doc, err := json.Marshal(&nodes[i])
+		if err != nil {
+			return err
+		}
+		if _, err := stmt.ExecContext(t.ctx, uid, nodes[i].ID, nodes[i].Phase, doc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *txn) GetWorkflow(namespace, name string) (*wfv1.Workflow, error) {
+	return t.getWorkflow(`SELECT doc FROM workflows WHERE namespace = ? AND name = ?`, namespace+"/"+name, namespace, name)
+}
+
+func (t *txn) GetWorkflowByUID(uid string) (*wfv1.Workflow, error) {
+	return t.getWorkflow(`SELECT doc FROM workflows WHERE uid = ?`, uid, uid)
+}
+
+func (t *txn) getWorkflow(q, what string, args ...any) (*wfv1.Workflow, error) {
+	var doc []byte
+	err := t.tx.QueryRowContext(t.ctx, q, args...).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("workflow %s: %w", what, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var wf wfv1.Workflow
+	if err := json.Unmarshal(doc, &wf); err != nil {
+		return nil, fmt.Errorf("workflow %s: stored document: %w", what, err)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT doc FROM nodes WHERE workflow_uid = ?`, wf.Metadata.UID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var nd []byte
+		if err := rows.Scan(&nd); err != nil {
+			return nil, err
+		}
+		var n wfv1.NodeStatus
+		if err := json.Unmarshal(nd, &n); err != nil {
+			return nil, err
+		}
+		if wf.Status.Nodes == nil {
+			wf.Status.Nodes = map[string]wfv1.NodeStatus{}
+		}
+		wf.Status.Nodes[n.ID] = n
+	}
+	return &wf, rows.Err()
+}
+
+// ListWorkflows pages by (created_at, uid), newest first; the continue
+// token encodes the last row returned.
+func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, error) {
+	q := `SELECT uid, created_at, doc FROM workflows WHERE 1=1`
+	var args []any
+	if opts.Namespace != "" {
+		q += ` AND namespace = ?`
+		args = append(args, opts.Namespace)
+	}
+	if len(opts.Phases) > 0 {
+		q += ` AND phase IN (?` + strings.Repeat(",?", len(opts.Phases)-1) + `)`
+		for _, p := range opts.Phases {
+			args = append(args, p)
+		}
+	}
+	if opts.Continue != "" {
+		at, uid, err := decodeContinue(opts.Continue)
+		if err != nil {
+			return nil, "", err
+		}
+		q += ` AND (created_at < ? OR (created_at = ? AND uid < ?))`
+		args = append(args, at, at, uid)
+	}
+	q += ` ORDER BY created_at DESC, uid DESC`
+	if opts.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, opts.Limit+1)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []*wfv1.Workflow
+	var lastAt int64
+	var lastUID, next string
+	for rows.Next() {
+		var uid string
+		var at int64
+		var doc []byte
+		if err := rows.Scan(&uid, &at, &doc); err != nil {
+			return nil, "", err
+		}
+		if opts.Limit > 0 && len(out) == opts.Limit {
+			next = encodeContinue(lastAt, lastUID)
+			break
+		}
+		var wf wfv1.Workflow
+		if err := json.Unmarshal(doc, &wf); err != nil {
+			return nil, "", err
+		}
+		out = append(out, &wf)
+		lastAt, lastUID = at, uid
+	}
+	return out, next, rows.Err()
+}
+
+func encodeContinue(at int64, uid string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at, 10) + "/" + uid))
+}
+
+func decodeContinue(tok string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return 0, "", fmt.Errorf("invalid continue token: %w", err)
+	}
+	at, uid, ok := strings.Cut(string(b), "/")
+	n, err := strconv.ParseInt(at, 10, 64)
+	if !ok || err != nil {
+		return 0, "", fmt.Errorf("invalid continue token %q", tok)
+	}
+	return n, uid, nil
+}
+
+func (t *txn) DeleteWorkflow(uid string) error {
+	res, err := t.exec(`DELETE FROM workflows WHERE uid = ?`, uid)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("workflow %s: %w", uid, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *txn) PutLog(uid, nodeID, path string) error {
+	_, err := t.exec(`INSERT INTO logs (workflow_uid, node_id, path) VALUES (?,?,?)
+		ON CONFLICT (workflow_uid, node_id) DO UPDATE SET path = excluded.path`, uid, nodeID, path)
+	return err
+}
+
+func (t *txn) Logs(uid string) (map[string]string, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT node_id, path FROM logs WHERE workflow_uid = ?`, uid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, path string
+		if err := rows.Scan(&id, &path); err != nil {
+			return nil, err
+		}
+		out[id] = path
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) AppendEvents(events []store.Event) error {
+	for _, e := range events {
+		if _, err := t.exec(`INSERT INTO events (workflow_uid, node_id, at, type, message) VALUES (?,?,?,?,?)`,
+			e.WorkflowUID, e.NodeID, e.At.UnixNano(), e.Type, e.Message); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *txn) Events(uid string) ([]store.Event, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT node_id, at, type, message FROM events WHERE workflow_uid = ? ORDER BY seq`, uid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		e := store.Event{WorkflowUID: uid}
+		var at int64
+		if err := rows.Scan(&e.NodeID, &at, &e.Type, &e.Message); err != nil {
+			return nil, err
+		}
+		e.At = time.Unix(0, at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) PutObject(o store.Object) error {
+	_, err := t.exec(`INSERT INTO objects (kind, namespace, name, doc, updated_at) VALUES (?,?,?,?,?)
+		ON CONFLICT (kind, namespace, name) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at`,
+		o.Kind, o.Namespace, o.Name, o.Doc, o.UpdatedAt.UnixNano())
+	return err
+}
+
+func (t *txn) GetObject(kind, namespace, name string) (*store.Object, error) {
+	o := store.Object{Kind: kind, Namespace: namespace, Name: name}
+	var at int64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT doc, updated_at FROM objects WHERE kind = ? AND namespace = ? AND name = ?`,
+		kind, namespace, name).Scan(&o.Doc, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s %s/%s: %w", kind, namespace, name, store.ErrNotFound)
+	}
+	o.UpdatedAt = time.Unix(0, at)
+	return &o, err
+}
+
+func (t *txn) ListObjects(kind, namespace string) ([]store.Object, error) {
+	q := `SELECT namespace, name, doc, updated_at FROM objects WHERE kind = ?`
+	args := []any{kind}
+	if namespace != "" {
+		q += ` AND namespace = ?`
+		args = append(args, namespace)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, q+` ORDER BY namespace, name`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Object
+	for rows.Next() {
+		o := store.Object{Kind: kind}
+		var at int64
+		if err := rows.Scan(&o.Namespace, &o.Name, &o.Doc, &at); err != nil {
+			return nil, err
+		}
+		o.UpdatedAt = time.Unix(0, at)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) DeleteObject(kind, namespace, name string) error {
+	res, err := t.exec(`DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?`, kind, namespace, name)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s %s/%s: %w", kind, namespace, name, store.ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+// Package store defines the persistence interface every driver implements
+// (SQLite now, PostgreSQL later) and the sentinel errors callers test.
+// Drivers live in sub-packages; storetest is the conformance suite they
+// must all pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+)
+
+// Store opens transactions. fn's error rolls the transaction back and is
+// returned; a nil error commits.
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(Tx) error) error
+	Close() error
+}
+
+// Tx is one transaction's view of the store.
+type Tx interface {
+	// CreateWorkflow stores a new workflow (with its nodes); ErrExists
+	// when its namespace/name or UID is taken.
+	CreateWorkflow(wf *wfv1.Workflow) error
+	// PutWorkflow replaces a workflow's spec, metadata and status apart
+	// from its nodes, which PutNodes writes one by one.
+	PutWorkflow(wf *wfv1.Workflow) error
+	PutNodes(uid string, nodes []wfv1.NodeStatus) error
+	// GetWorkflow returns the workflow with all its nodes.
+	GetWorkflow(namespace, name string) (*wfv1.Workflow, error)
+	GetWorkflowByUID(uid string) (*wfv1.Workflow, error)
+	// ListWorkflows returns workflows without their nodes, newest first.
+	ListWorkflows(opts ListOptions) ([]*wfv1.Workflow, string, error)
+	DeleteWorkflow(uid string) error
+
+	// PutLog records where a node's log is kept; Logs lists them by node ID.
+	PutLog(uid, nodeID, path string) error
+	Logs(uid string) (map[string]string, error)
+
+	AppendEvents(events []Event) error
+	Events(uid string) ([]Event, error)
+
+	PutObject(o Object) error
+	GetObject(kind, namespace, name string) (*Object, error)
+	ListObjects(kind, namespace string) ([]Object, error)
+	DeleteObject(kind, namespace, name string) error
+}
+
+// ListOptions filter and page ListWorkflows. Continue is the token a
+// previous page returned.
+type ListOptions struct {
+	Namespace string
+	Phases    []string
+	Limit     int
+	Continue  string
+}
+
+// Event is one entry of a workflow's history.
+type Event struct {
+	WorkflowUID string
+	NodeID      string
+	At          time.Time
+	Type        string
+	Message     string
+}
+
+// Object is a stored manifest that is not a Workflow: a ConfigMap, a
+// (Cluster)WorkflowTemplate or a CronWorkflow, kept as JSON.
+type Object struct {
+	Kind      string
+	Namespace string
+	Name      string
+	Doc       []byte
+	UpdatedAt time.Time
+}
