@@ -26,17 +26,32 @@ func Supervise(dir string) error {
 	if err := json.Unmarshal(b, &spec); err != nil {
 		return fmt.Errorf("%s: %w", filepath.Join(dir, SpecFile), err)
 	}
-	res := run(dir, &spec)
+	// Binding the step's tmp over /tmp may hide dir itself (a data dir
+	// under /tmp); an open handle keeps it reachable through /proc.
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	res := run(fmt.Sprintf("/proc/self/fd/%d", d.Fd()), &spec)
 	res.Finished = time.Now()
-	return writeJSON(filepath.Join(dir, ResultFile), res)
+	return writeJSON(filepath.Join(fmt.Sprintf("/proc/self/fd/%d", d.Fd()), ResultFile), res)
 }
 
 func run(dir string, spec *Spec) *Result {
 	res := &Result{Started: time.Now()}
 	tmp := filepath.Join(dir, TmpDir)
 	env := append([]string{}, spec.Env...)
+	// The script must be reachable by the step after exec, when the /proc
+	// handle is gone: it goes to the step's own /tmp.
+	scriptDir, scriptPath := filepath.Join(tmp, ".semaflow"), "/tmp/.semaflow/script"
 	if err := privateTmp(spec.PrivateTmp, tmp); err != nil {
-		env = append(env, "TMPDIR="+tmp)
+		real, rerr := filepath.EvalSymlinks(tmp)
+		if rerr != nil {
+			real = tmp
+		}
+		env = append(env, "TMPDIR="+real)
+		scriptPath = filepath.Join(real, ".semaflow", "script")
 	}
 	for path, content := range spec.InputFiles {
 		if err := writeInput(path, content); err != nil {
@@ -46,12 +61,15 @@ func run(dir string, spec *Spec) *Result {
 	}
 	argv := append([]string{}, spec.Command...)
 	if spec.Script != "" {
-		script := filepath.Join(dir, "script")
-		if err := os.WriteFile(script, []byte(spec.Script), 0o700); err != nil {
+		if err := os.MkdirAll(scriptDir, 0o755); err != nil {
 			res.StartError = err.Error()
 			return res
 		}
-		argv = append(argv, script)
+		if err := os.WriteFile(filepath.Join(scriptDir, "script"), []byte(spec.Script), 0o700); err != nil {
+			res.StartError = err.Error()
+			return res
+		}
+		argv = append(argv, scriptPath)
 	}
 	if len(argv) == 0 {
 		res.StartError = "the template has neither a command nor args to run"
@@ -73,6 +91,11 @@ func run(dir string, spec *Spec) *Result {
 	wd := spec.WorkingDir
 	if wd == "" {
 		wd = filepath.Join(dir, WorkDir)
+		if err := os.MkdirAll(wd, 0o755); err == nil {
+			if real, err := filepath.EvalSymlinks(wd); err == nil {
+				wd = real
+			}
+		}
 	}
 	if err := os.MkdirAll(wd, 0o755); err != nil {
 		res.StartError = fmt.Sprintf("workingDir %s: %v", wd, err)

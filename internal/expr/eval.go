@@ -1,12 +1,14 @@
 package expr
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/Masterminds/sprig/v3"
+	"github.com/PaesslerAG/gval"
 	"github.com/PaesslerAG/jsonpath"
 	"github.com/expr-lang/expr"
 )
@@ -55,7 +57,8 @@ func stringify(v any) (string, error) {
 }
 
 // envOf nests the flat scope. A key that is both a value and a prefix
-// ("item" and "item.a") keeps the value: Argo does the same.
+// ("inputs.parameters" holds JSON, "inputs.parameters.x" a value) becomes
+// the map, so `inputs.parameters['x']` works in expressions.
 func envOf(scope Scope) map[string]any {
 	env := map[string]any{}
 	for k, v := range scope {
@@ -70,9 +73,6 @@ func envOf(scope Scope) map[string]any {
 			}
 			next, ok := m[p].(map[string]any)
 			if !ok {
-				if _, isVal := m[p]; isVal {
-					break
-				}
 				next = map[string]any{}
 				m[p] = next
 			}
@@ -135,8 +135,16 @@ func jsonPath(doc any, path string) (any, error) {
 	default:
 		data = x
 	}
-	return jsonpath.Get(path, data)
+	eval, err := jsonPathLang.NewEvaluable(path)
+	if err != nil {
+		return nil, fmt.Errorf("jsonpath %q: %w", path, err)
+	}
+	return eval(context.Background(), data)
 }
+
+// jsonPathLang adds arithmetic, comparison and logic to JSONPath filters,
+// so `[?(@.age>42 && @.age<44)]` works.
+var jsonPathLang = gval.NewLanguage(gval.Full(), jsonpath.Language())
 
 func toJSON(v any) (string, error) {
 	b, err := json.Marshal(v)

@@ -44,7 +44,7 @@ func Reconcile(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver) *
 		o.plan.Done = true
 		return o.plan
 	}
-	if wf.Status.Phase == "" {
+	if wf.Status.Phase == "" || (wf.Status.Phase == wfv1.PhasePending && wf.Status.StartedAt == nil) {
 		if err := o.init(); err != nil {
 			o.failWorkflow(wfv1.PhaseError, err.Error())
 			return o.finish()
@@ -52,15 +52,16 @@ func Reconcile(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver) *
 	}
 	o.spec = effectiveSpec(wf)
 	o.shutdown = wf.Spec.Shutdown
-	for _, ev := range events {
-		o.apply(ev)
-	}
-	o.global = o.globalScope()
+	// Counted before events: complete() decrements as steps finish.
 	for _, n := range o.nodes {
 		if n.Type == NodePod && !fulfilled(n) {
 			o.activePods++
 		}
 	}
+	for _, ev := range events {
+		o.apply(ev)
+	}
+	o.global = o.globalScope()
 	o.checkDeadline()
 	o.run()
 	return o.finish()

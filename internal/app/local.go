@@ -1,0 +1,80 @@
+// Package app is the composition root: it picks the store driver, opens
+// it, and assembles the engine around it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/store"
+	"github.com/semaflow/semaflow/internal/store/sqlite"
+)
+
+// LocalOptions configure an in-process engine.
+type LocalOptions struct {
+	// DB is the SQLite file to use; empty means a temporary one that is
+	// removed on Close.
+	DB      string
+	Observe func(engine.Update)
+}
+
+// Local is an engine running in this process on a SQLite store.
+type Local struct {
+	Engine  *engine.Engine
+	Store   store.Store
+	DataDir string
+	DBPath  string
+	temp    string
+}
+
+// OpenLocal opens the store and starts an engine on it.
+func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("cannot find the semaflow binary to supervise steps: %w", err)
+	}
+	l := &Local{DBPath: o.DB}
+	if l.DBPath == "" {
+		l.temp, err = os.MkdirTemp("", "semaflow-run-")
+		if err != nil {
+			return nil, err
+		}
+		l.DBPath = filepath.Join(l.temp, "semaflow.db")
+	}
+	l.DataDir = l.DBPath + ".data"
+	if err := os.MkdirAll(l.DataDir, 0o755); err != nil {
+		return nil, l.fail(err)
+	}
+	db, err := sqlite.Open(ctx, l.DBPath)
+	if err != nil {
+		return nil, l.fail(err)
+	}
+	l.Store = db
+	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe})
+	if err != nil {
+		_ = db.Close()
+		return nil, l.fail(err)
+	}
+	return l, nil
+}
+
+func (l *Local) fail(err error) error {
+	if l.temp != "" {
+		_ = os.RemoveAll(l.temp)
+	}
+	return err
+}
+
+// Close waits for the engine's workflows, closes the store and removes a
+// temporary database.
+func (l *Local) Close() error {
+	l.Engine.Drain()
+	err := l.Store.Close()
+	if l.temp != "" {
+		_ = os.RemoveAll(l.temp)
+	}
+	return err
+}

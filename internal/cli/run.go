@@ -1,0 +1,235 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+	"sigs.k8s.io/yaml"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/app"
+	"github.com/semaflow/semaflow/internal/spec"
+)
+
+type runOptions struct {
+	params    []string
+	count     int
+	db        string
+	output    string
+	namespace string
+	plain     bool
+}
+
+func newRunCmd() *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run FILE|DIR...",
+		Short: "Run workflows to completion on this machine and show their progress",
+		Long: "run applies the ConfigMaps and WorkflowTemplates found in the input, runs every Workflow in it\n" +
+			"concurrently as local processes, shows their progress, prints their final state, and exits 0 only\n" +
+			"if every workflow Succeeded. Ctrl-C terminates the steps and ends the workflows Failed.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRun(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&o.params, "parameter", "p", nil, "set a workflow argument: -p name=value (repeatable)")
+	f.IntVar(&o.count, "count", 1, "submit this many copies of each workflow")
+	f.StringVar(&o.db, "db", "", "SQLite file to keep the run in (default: a temporary file, removed afterwards)")
+	f.StringVarP(&o.output, "output", "o", "", "print the final workflows as json or yaml instead of a tree")
+	f.StringVarP(&o.namespace, "namespace", "n", spec.DefaultNamespace, "namespace for objects that name none")
+	f.BoolVar(&o.plain, "plain", false, "print progress lines even on a terminal")
+	return cmd
+}
+
+func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *runOptions) error {
+	if o.count < 1 {
+		return fmt.Errorf("--count must be at least 1, got %d", o.count)
+	}
+	if o.output != "" && o.output != "json" && o.output != "yaml" {
+		return fmt.Errorf("unknown output format %q: use json or yaml", o.output)
+	}
+	params, err := parseParams(o.params)
+	if err != nil {
+		return err
+	}
+	set, err := loadSet(stderr, args, o.namespace)
+	if err != nil {
+		return err
+	}
+	var wfs []*wfv1.Workflow
+	var cms []*wfv1.ConfigMap
+	var tpls []*wfv1.WorkflowTemplate
+	for _, f := range set.Files {
+		for _, d := range f.Docs {
+			switch {
+			case d.Workflow != nil:
+				wfs = append(wfs, d.Workflow)
+			case d.ConfigMap != nil:
+				cms = append(cms, d.ConfigMap)
+			case d.Template != nil:
+				tpls = append(tpls, d.Template)
+			case d.Cron != nil:
+				fmt.Fprintf(stderr, "%s: CronWorkflow %s is not run by `semaflow run`: its schedule needs `semaflow server`\n", d.File, d.Name)
+			}
+		}
+	}
+	if len(wfs) == 0 {
+		return fmt.Errorf("no Workflow found in %s", strings.Join(args, ", "))
+	}
+	for _, wf := range wfs {
+		if err := setParams(wf, params); err != nil {
+			return err
+		}
+	}
+
+	live := !o.plain && o.output == "" && isTerminal(stdout)
+	prog := newProgress(stdout, live)
+	if o.output != "" {
+		prog = newProgress(stderr, false)
+	}
+	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, Observe: prog.observe})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = local.Close() }()
+	eng := local.Engine
+	if err := eng.Apply(ctx, cms, tpls); err != nil {
+		return err
+	}
+
+	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	var uids []string
+	for _, wf := range wfs {
+		for range o.count {
+			sub, err := eng.Submit(ctx, wf)
+			if err != nil {
+				eng.StopAll(true, "semaflow run: a later submission failed")
+				return err
+			}
+			uids = append(uids, sub.Metadata.UID)
+		}
+	}
+	go func() {
+		<-sigCtx.Done()
+		if ctx.Err() == nil {
+			eng.StopAll(true, "interrupted: semaflow run received a signal and terminated the workflow")
+		}
+	}()
+	var final []*wfv1.Workflow
+	for _, uid := range uids {
+		wf, err := eng.Wait(context.WithoutCancel(ctx), uid)
+		if err != nil {
+			return err
+		}
+		final = append(final, wf)
+	}
+	prog.close()
+	return report(stdout, final, o)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// loadSet parses and validates the input; errors are printed like lint's.
+func loadSet(stderr io.Writer, args []string, namespace string) (*spec.Set, error) {
+	lo := &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace}
+	paths, files := expandPaths(args)
+	for _, p := range paths {
+		files = append(files, readAndParse(p, lo))
+	}
+	set := spec.NewSet(files...)
+	set.Validate()
+	diags := set.Diagnostics()
+	if diags.HasErrors() {
+		for _, d := range diags {
+			fmt.Fprintln(stderr, d.String())
+		}
+		errs, _ := diags.Count()
+		fmt.Fprintf(stderr, "%s: nothing was run\n", plural(errs, "error"))
+		return nil, errFailed
+	}
+	return set, nil
+}
+
+func parseParams(kvs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("-p %q: expected name=value", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// setParams overrides workflow arguments; a name the workflow does not
+// declare is an error, so a typo is not silently ignored.
+func setParams(wf *wfv1.Workflow, params map[string]string) error {
+	for name, value := range params {
+		v := wfv1.AnyString(value)
+		found := false
+		for i := range wf.Spec.Arguments.Parameters {
+			if wf.Spec.Arguments.Parameters[i].Name == name {
+				wf.Spec.Arguments.Parameters[i].Value = &v
+				wf.Spec.Arguments.Parameters[i].ValueFrom = nil
+				found = true
+			}
+		}
+		if !found && wf.Spec.WorkflowTemplateRef == nil {
+			return fmt.Errorf("-p %s: workflow %s has no argument %q", name, wf.Metadata.Name+wf.Metadata.GenerateName, name)
+		}
+		if !found {
+			wf.Spec.Arguments.Parameters = append(wf.Spec.Arguments.Parameters, wfv1.Parameter{Name: name, Value: &v})
+		}
+	}
+	return nil
+}
+
+func report(w io.Writer, final []*wfv1.Workflow, o *runOptions) error {
+	ok := true
+	for i, wf := range final {
+		if wf.Status.Phase != wfv1.PhaseSucceeded {
+			ok = false
+		}
+		switch o.output {
+		case "json":
+			b, err := json.MarshalIndent(wf, "", "  ")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(w, string(b))
+		case "yaml":
+			b, err := yaml.Marshal(wf)
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				fmt.Fprintln(w, "---")
+			}
+			fmt.Fprint(w, string(b))
+		default:
+			fmt.Fprintln(w)
+			writeTree(w, wf, wf.Status.Nodes, time.Now())
+		}
+	}
+	if !ok {
+		return errFailed
+	}
+	return nil
+}
+

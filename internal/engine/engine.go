@@ -1,0 +1,228 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/reconcile"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// Executor runs steps; *executor.Local is the implementation.
+type Executor interface {
+	Start(j executor.Job) error
+	Kill(key, dir, reason string)
+}
+
+// Update tells an observer what changed in one workflow.
+type Update struct {
+	Workflow *wfv1.Workflow // metadata and status; Nodes is not filled
+	Changed  []wfv1.NodeStatus
+}
+
+// Config assembles an Engine.
+type Config struct {
+	Store   store.Store
+	DataDir string // step directories live under DataDir/workflows
+	// Self is the semaflow binary used as the step supervisor.
+	Self string
+	// Observe, when set, is called after every persisted change, from the
+	// workflow's own goroutine.
+	Observe func(Update)
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// Engine runs workflows.
+type Engine struct {
+	store   store.Store
+	exec    *executor.Local
+	dataDir string
+	observe func(Update)
+	log     *slog.Logger
+	now     func() time.Time
+	objects *objects
+
+	mu   sync.Mutex
+	runs map[string]*run
+	wg   sync.WaitGroup
+}
+
+// New makes an engine and loads the applied objects from the store.
+func New(ctx context.Context, cfg Config) (*Engine, error) {
+	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger,
+		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	e.exec = &executor.Local{Self: cfg.Self, Done: e.stepDone}
+	if err := e.objects.load(ctx, e.store); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Resolver exposes the applied templates and ConfigMaps.
+func (e *Engine) Resolver() reconcile.Resolver { return e.objects }
+
+// Submit stores a new workflow and starts running it. A generateName gets
+// a random suffix; the stored copy is returned.
+func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow, error) {
+	wf = clone(wf)
+	m := &wf.Metadata
+	if m.Name == "" {
+		if m.GenerateName == "" {
+			return nil, errors.New("workflow has neither metadata.name nor metadata.generateName")
+		}
+		m.Name = m.GenerateName + randomSuffix()
+	}
+	if m.Namespace == "" {
+		m.Namespace = "default"
+	}
+	m.UID = newUID()
+	now := e.now()
+	m.CreationTimestamp = &now
+	wf.Kind, wf.APIVersion = wfv1.KindWorkflow, "argoproj.io/v1alpha1"
+	wf.Status = wfv1.WorkflowStatus{Phase: wfv1.PhasePending}
+	err := e.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateWorkflow(wf); err != nil {
+			return err
+		}
+		return tx.AppendEvents([]store.Event{{WorkflowUID: m.UID, At: now, Type: "Submitted", Message: "workflow submitted"}})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
+	}
+	e.start(wf)
+	return clone(wf), nil
+}
+
+func (e *Engine) start(wf *wfv1.Workflow) {
+	r := &run{e: e, wf: wf, wake: make(chan struct{}, 1), done: make(chan struct{}),
+		dir: filepath.Join(e.dataDir, "workflows", wf.Metadata.UID)}
+	e.mu.Lock()
+	e.runs[wf.Metadata.UID] = r
+	e.mu.Unlock()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		defer close(r.done)
+		r.loop()
+		e.mu.Lock()
+		delete(e.runs, wf.Metadata.UID)
+		e.mu.Unlock()
+	}()
+}
+
+// Wait blocks until the workflow with uid has finished (or ctx ends) and
+// returns its final state from the store.
+func (e *Engine) Wait(ctx context.Context, uid string) (*wfv1.Workflow, error) {
+	e.mu.Lock()
+	r := e.runs[uid]
+	e.mu.Unlock()
+	if r != nil {
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	var wf *wfv1.Workflow
+	err := e.store.View(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		var err error
+		wf, err = tx.GetWorkflowByUID(uid)
+		return err
+	})
+	return wf, err
+}
+
+// Stop asks a workflow to stop (exit handlers still run); Terminate kills
+// it outright. message, when set, becomes the workflow's message.
+func (e *Engine) Stop(uid string, terminate bool, message string) bool {
+	e.mu.Lock()
+	r := e.runs[uid]
+	e.mu.Unlock()
+	if r == nil {
+		return false
+	}
+	kind := reconcile.Stop
+	if terminate {
+		kind = reconcile.Terminate
+	}
+	r.push(reconcile.Event{Kind: kind, At: e.now()}, message)
+	return true
+}
+
+// StopAll stops every running workflow.
+func (e *Engine) StopAll(terminate bool, message string) {
+	e.mu.Lock()
+	uids := make([]string, 0, len(e.runs))
+	for uid := range e.runs {
+		uids = append(uids, uid)
+	}
+	e.mu.Unlock()
+	for _, uid := range uids {
+		e.Stop(uid, terminate, message)
+	}
+}
+
+// Drain waits until every workflow goroutine has ended.
+func (e *Engine) Drain() { e.wg.Wait() }
+
+// stepDone routes an executor result to its workflow.
+func (e *Engine) stepDone(key string, res *executor.Result) {
+	uid, nodeID, _ := strings.Cut(key, "/")
+	e.mu.Lock()
+	r := e.runs[uid]
+	e.mu.Unlock()
+	if r == nil {
+		return
+	}
+	r.push(reconcile.Event{Kind: reconcile.StepExited, NodeID: nodeID, At: res.Finished, Result: &reconcile.StepResult{
+		ExitCode: res.ExitCode, Stdout: res.Stdout, Outputs: res.Outputs, Missing: res.Missing,
+		StartError: res.StartError, Killed: res.Killed, Started: res.Started, Finished: res.Finished,
+	}}, "")
+}
+
+func clone(wf *wfv1.Workflow) *wfv1.Workflow {
+	c := *wf
+	if wf.Status.Nodes != nil {
+		c.Status.Nodes = make(map[string]wfv1.NodeStatus, len(wf.Status.Nodes))
+		for k, v := range wf.Status.Nodes {
+			c.Status.Nodes[k] = v
+		}
+	}
+	return &c
+}
+
+func randomSuffix() string {
+	const letters = "bcdfghjklmnpqrstvwxz2456789"
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = letters[int(b[i])%len(letters)]
+	}
+	return string(b)
+}
+
+func newUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,207 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/reconcile"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// run is one workflow's loop.
+type run struct {
+	e   *Engine
+	wf  *wfv1.Workflow
+	dir string
+
+	mu      sync.Mutex
+	pending []reconcile.Event
+	message string
+	wake    chan struct{}
+	done    chan struct{}
+	// live maps node IDs to the step directories of running steps.
+	live map[string]string
+}
+
+func (r *run) push(ev reconcile.Event, message string) {
+	r.mu.Lock()
+	r.pending = append(r.pending, ev)
+	if message != "" && r.message == "" {
+		r.message = message
+	}
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *run) take() ([]reconcile.Event, string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	evs, msg := r.pending, r.message
+	r.pending, r.message = nil, ""
+	return evs, msg
+}
+
+func (r *run) loop() {
+	ctx := context.Background()
+	r.live = map[string]string{}
+	var timer *time.Timer
+	for {
+		events, msg := r.take()
+		if msg != "" && r.wf.Status.Message == "" {
+			r.wf.Status.Message = msg
+		}
+		plan := reconcile.Reconcile(r.wf, events, r.e.now(), r.e.objects)
+		for _, ev := range events {
+			if ev.Kind == reconcile.StepExited {
+				delete(r.live, ev.NodeID)
+			}
+		}
+		if err := r.persist(ctx, plan, events); err != nil {
+			// The store refused the change: nothing was spawned for it, so
+			// stop the workflow's steps rather than run unrecorded work.
+			r.e.log.Error("persisting workflow failed", "workflow", r.wf.Metadata.Name, "err", err)
+			for id, dir := range r.live {
+				r.e.exec.Kill(r.key(id), dir, "the engine could not record the workflow's state: "+err.Error())
+			}
+			return
+		}
+		r.notify(plan)
+		for id, reason := range plan.Kill {
+			if dir, ok := r.live[id]; ok {
+				r.e.exec.Kill(r.key(id), dir, reason)
+			}
+		}
+		for i := range plan.Start {
+			r.launch(&plan.Start[i])
+		}
+		if plan.Done && len(r.live) == 0 {
+			return
+		}
+		if timer != nil {
+			timer.Stop()
+			timer = nil
+		}
+		var tc <-chan time.Time
+		if !plan.WakeAt.IsZero() {
+			timer = time.NewTimer(max(0, plan.WakeAt.Sub(r.e.now())))
+			tc = timer.C
+		}
+		select {
+		case <-r.wake:
+		case <-tc:
+		}
+	}
+}
+
+func (r *run) key(nodeID string) string { return r.wf.Metadata.UID + "/" + nodeID }
+
+// persist writes the workflow, its changed nodes and the log paths of new
+// steps in one transaction, before any of them is spawned.
+func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconcile.Event) error {
+	changed := make([]wfv1.NodeStatus, 0, len(plan.Changed))
+	for _, id := range plan.Changed {
+		changed = append(changed, r.wf.Status.Nodes[id])
+	}
+	now := r.e.now()
+	return r.e.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.PutWorkflow(r.wf); err != nil {
+			return err
+		}
+		if err := tx.PutNodes(r.wf.Metadata.UID, changed); err != nil {
+			return err
+		}
+		var evs []store.Event
+		for _, l := range plan.Start {
+			if err := tx.PutLog(r.wf.Metadata.UID, l.NodeID, filepath.Join(r.dir, l.NodeID, executor.LogFile)); err != nil {
+				return err
+			}
+			evs = append(evs, store.Event{WorkflowUID: r.wf.Metadata.UID, NodeID: l.NodeID, At: now, Type: "StepLaunched", Message: l.NodeName})
+		}
+		for _, ev := range events {
+			if ev.Kind == reconcile.StepExited {
+				n := r.wf.Status.Nodes[ev.NodeID]
+				evs = append(evs, store.Event{WorkflowUID: r.wf.Metadata.UID, NodeID: ev.NodeID, At: now, Type: "StepExited", Message: n.Phase + " " + n.Message})
+			}
+		}
+		if plan.Done {
+			evs = append(evs, store.Event{WorkflowUID: r.wf.Metadata.UID, At: now, Type: "Workflow" + r.wf.Status.Phase, Message: r.wf.Status.Message})
+		}
+		return tx.AppendEvents(evs)
+	})
+}
+
+func (r *run) notify(plan *reconcile.Plan) {
+	if r.e.observe == nil {
+		return
+	}
+	u := Update{Workflow: &wfv1.Workflow{TypeMeta: r.wf.TypeMeta, Metadata: r.wf.Metadata, Spec: r.wf.Spec, Status: r.wf.Status}}
+	u.Workflow.Status.Nodes = nil
+	for _, id := range plan.Changed {
+		u.Changed = append(u.Changed, r.wf.Status.Nodes[id])
+	}
+	r.e.observe(u)
+}
+
+// launch starts one planned step; a failure to start becomes the step's
+// result, so the workflow goes on.
+func (r *run) launch(l *reconcile.Launch) {
+	dir := filepath.Join(r.dir, l.NodeID)
+	job := executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: jobSpec(r.wf, l)}
+	if err := r.e.exec.Start(job); err != nil {
+		now := r.e.now()
+		r.push(reconcile.Event{Kind: reconcile.StepExited, NodeID: l.NodeID, At: now,
+			Result: &reconcile.StepResult{ExitCode: -1, StartError: err.Error(), Started: now, Finished: now}}, "")
+		return
+	}
+	r.live[l.NodeID] = dir
+	r.push(reconcile.Event{Kind: reconcile.StepStarted, NodeID: l.NodeID, At: r.e.now()}, "")
+}
+
+// jobSpec turns a resolved template into what the supervisor runs.
+func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch) executor.Spec {
+	t := &l.Template
+	s := executor.Spec{Deadline: l.Deadline, DeadlineMessage: reconcile.PodDeadlineMessage, InputFiles: l.InputFiles}
+	var c *wfv1.Container
+	if t.Script != nil {
+		c = &t.Script.Container
+		s.Script = t.Script.Source
+		s.Command = append(append([]string{}, c.Command...), c.Args...)
+		if len(s.Command) == 0 {
+			s.Command = []string{"sh"}
+		}
+	} else {
+		c = t.Container
+		s.Command = append(append([]string{}, c.Command...), c.Args...)
+	}
+	s.WorkingDir = c.WorkingDir
+	s.Env = append(os.Environ(),
+		"SEMAFLOW_WORKFLOW="+wf.Metadata.Name, "SEMAFLOW_NAMESPACE="+wf.Metadata.Namespace,
+		"SEMAFLOW_NODE_ID="+l.NodeID, "ARGO_WORKFLOW_NAME="+wf.Metadata.Name, "ARGO_NODE_ID="+l.NodeID)
+	for _, ev := range c.Env {
+		s.Env = append(s.Env, ev.Name+"="+ev.Value)
+	}
+	for _, p := range t.Outputs.Parameters {
+		if p.ValueFrom == nil || p.ValueFrom.Path == "" {
+			continue
+		}
+		of := executor.OutputFile{Name: p.Name, Path: p.ValueFrom.Path}
+		switch {
+		case p.ValueFrom.Default != nil:
+			d := string(*p.ValueFrom.Default)
+			of.Default = &d
+		case p.Default != nil:
+			d := string(*p.Default)
+			of.Default = &d
+		}
+		s.Outputs = append(s.Outputs, of)
+	}
+	return s
+}
