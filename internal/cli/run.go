@@ -232,4 +232,3 @@ func report(w io.Writer, final []*wfv1.Workflow, o *runOptions) error {
 	}
 	return nil
 }
-

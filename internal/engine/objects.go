@@ -128,4 +128,3 @@ func (e *Engine) Apply(ctx context.Context, cms []*wfv1.ConfigMap, tpls []*wfv1.
 	}
 	return nil
 }
-

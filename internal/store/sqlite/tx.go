@@ -20,7 +20,9 @@ type txn struct {
 	tx  *sql.Tx
 }
 
-func (t *txn) exec(q string, args ...any) (sql.Result, error) { return t.tx.ExecContext(t.ctx, q, args...) }
+func (t *txn) exec(q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(t.ctx, q, args...)
+}
 
 // workflowDoc is the workflow without its nodes, which have their own rows.
 func workflowDoc(wf *wfv1.Workflow) ([]byte, error) {
