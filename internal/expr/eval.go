@@ -87,13 +87,13 @@ func envOf(scope Scope) map[string]any {
 
 func functions() map[string]any {
 	return map[string]any{
-		"sprig":    map[string]any(sprig.GenericFuncMap()),
+		"sprig":    sprig.GenericFuncMap(),
 		"asInt":    asInt,
 		"asFloat":  asFloat,
 		"jsonpath": jsonPath,
 		"toJson":   toJSON,
 		"toJSON":   toJSON,
-		"string":   func(v any) (string, error) { return stringify(v) },
+		"string":   stringify,
 	}
 }
 

@@ -77,7 +77,7 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 			}
 		}
 	}
-	if !finished && (active || !(failFast && d.unhandledFailure())) {
+	if !finished && (active || !failFast || !d.unhandledFailure()) {
 		return
 	}
 	if phase, msg := d.phase(targets); isFailure(phase) {

@@ -358,15 +358,15 @@ func (o *op) recordGlobals(n *wfv1.NodeStatus) {
 		if o.wf.Status.Outputs == nil {
 			o.wf.Status.Outputs = &wfv1.Outputs{}
 		}
-		ps := o.wf.Status.Outputs.Parameters
+		out := o.wf.Status.Outputs
 		replaced := false
-		for i := range ps {
-			if ps[i].Name == p.GlobalName {
-				ps[i].Value, replaced = p.Value, true
+		for i := range out.Parameters {
+			if out.Parameters[i].Name == p.GlobalName {
+				out.Parameters[i].Value, replaced = p.Value, true
 			}
 		}
 		if !replaced {
-			o.wf.Status.Outputs.Parameters = append(ps, wfv1.Parameter{Name: p.GlobalName, Value: p.Value})
+			out.Parameters = append(out.Parameters, wfv1.Parameter{Name: p.GlobalName, Value: p.Value})
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -115,7 +116,7 @@ func (s *DB) inTx(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	if err := fn(&txn{ctx: ctx, tx: tx}); err != nil {
 		_ = tx.Rollback()
-		if err == errReadOnly {
+		if errors.Is(err, errReadOnly) {
 			return nil
 		}
 		return err

@@ -185,11 +185,11 @@ func deleteCascades(t *testing.T, s store.Store) {
 	must(t, s.View(context.Background(), func(tx store.Tx) error {
 		ev, err := tx.Events(wf.Metadata.UID)
 		if err != nil || len(ev) != 0 {
-			return fmt.Errorf("events survive delete: %v %v", ev, err)
+			return fmt.Errorf("events survive delete: %v: %w", ev, err)
 		}
 		logs, err := tx.Logs(wf.Metadata.UID)
 		if err != nil || len(logs) != 0 {
-			return fmt.Errorf("logs survive delete: %v %v", logs, err)
+			return fmt.Errorf("logs survive delete: %v: %w", logs, err)
 		}
 		return nil
 	}))
@@ -214,7 +214,7 @@ func objects(t *testing.T, s store.Store) {
 		}
 		list, err := tx.ListObjects("ConfigMap", "")
 		if err != nil || len(list) != 1 {
-			return fmt.Errorf("list: %v %v", list, err)
+			return fmt.Errorf("list: %v: %w", list, err)
 		}
 		return nil
 	}))
