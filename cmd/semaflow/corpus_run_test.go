@@ -140,13 +140,13 @@ func runCorpusEntry(dir string, e corpusEntry) error {
 		}
 	}
 	if jerr := json.Unmarshal(stdout.Bytes(), &wf); jerr != nil {
-		return fmt.Errorf("no final workflow JSON (exit %v): %w\nstderr:\n%s", err, jerr, tail(stderr.String()))
+		return fmt.Errorf("no final workflow JSON (exit %s): %w\nstderr:\n%s", exitDesc(err), jerr, tail(stderr.String()))
 	}
 	if wf.Status.Phase != want {
 		return fmt.Errorf("phase %s (%s), want %s\nstderr:\n%s", wf.Status.Phase, wf.Status.Message, want, tail(stderr.String()))
 	}
 	if (err == nil) != (want == "Succeeded") {
-		return fmt.Errorf("exit status %w does not match phase %s", err, wf.Status.Phase)
+		return fmt.Errorf("exit %s does not match phase %s", exitDesc(err), wf.Status.Phase)
 	}
 	if forever {
 		if !strings.Contains(wf.Status.Message, "interrupted") || !strings.Contains(stderr.String(), "Running") {
@@ -162,4 +162,11 @@ func tail(s string) string {
 		lines = lines[len(lines)-15:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+func exitDesc(err error) string {
+	if err == nil {
+		return "0"
+	}
+	return err.Error()
 }
