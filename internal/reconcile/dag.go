@@ -20,6 +20,9 @@ type dagRun struct {
 	scope  expr.Scope
 	done   map[string]bool // task node and its hooks finished
 	handle map[string]bool // failure of the task is tested by some depends
+	// failed is set once a finished task failed in a way neither
+	// continueOn nor another task's depends expects.
+	failed bool
 }
 
 // executeDAG starts every task whose dependencies are satisfied, omits
@@ -105,14 +108,14 @@ func (d *dagRun) step(name string, at site, failFast bool) bool {
 				return false
 			}
 		}
-		if failFast && d.unhandledFailure() {
-			return false
-		}
 		if !d.eval(d.deps[name]) {
 			n = o.newNode(d.nodeName(name), name, NodeSkipped, d.node.ID, d.node.ID)
 			o.complete(n, wfv1.PhaseOmitted, "omitted: depends condition not met")
 			d.finishTask(name, []*wfv1.NodeStatus{n}, false)
 			return true
+		}
+		if failFast && d.unhandledFailure() {
+			return false
 		}
 	}
 	var nodes []*wfv1.NodeStatus
@@ -131,7 +134,7 @@ func (d *dagRun) step(name string, at site, failFast bool) bool {
 		nodes, done, failed = o.runLoop(g.Name, name, inv, d.scope, gat)
 		if done && !fulfilled(g) {
 			if failed != nil {
-				o.complete(g, failed.Phase, fmt.Sprintf("child '%s' failed", failed.ID))
+				o.complete(g, failed.Phase, childFailed(failed))
 			} else {
 				o.complete(g, wfv1.PhaseSucceeded, "")
 			}
@@ -156,6 +159,9 @@ func (d *dagRun) finishTask(name string, nodes []*wfv1.NodeStatus, loop bool) {
 	if n := d.o.byName(d.nodeName(name)); n != nil {
 		d.scope["tasks."+name+".status"] = n.Phase
 		d.scope["tasks."+name+".id"] = n.ID
+		if isFailure(n.Phase) && !continues(d.tasks[name].ContinueOn, n.Phase) && !d.handle[name] {
+			d.failed = true
+		}
 	}
 }
 
@@ -271,17 +277,7 @@ func (d *dagRun) targets(target string) ([]string, map[string]bool, error) {
 	return targets, set, nil
 }
 
-// unhandledFailure says whether a finished task failed in a way neither
-// continueOn nor another task's depends expects.
-func (d *dagRun) unhandledFailure() bool {
-	for name := range d.done {
-		n := d.o.byName(d.nodeName(name))
-		if n != nil && isFailure(n.Phase) && !continues(d.tasks[name].ContinueOn, n.Phase) && !d.handle[name] {
-			return true
-		}
-	}
-	return false
-}
+func (d *dagRun) unhandledFailure() bool { return d.failed }
 
 // phase decides a finished DAG's phase from its targets: a failed target
 // fails it, and an omitted target counts as the worst of the tasks it
@@ -315,7 +311,7 @@ func (d *dagRun) phase(targets []string) (string, string) {
 		if own == n && continues(d.tasks[name].ContinueOn, n.Phase) {
 			continue
 		}
-		return n.Phase, fmt.Sprintf("child '%s' failed", n.ID)
+		return n.Phase, childFailed(n)
 	}
 	return wfv1.PhaseSucceeded, ""
 }

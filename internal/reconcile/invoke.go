@@ -57,6 +57,11 @@ func (o *op) runOne(name, display string, inv invocation, scope expr.Scope, at s
 		if at.limit > 0 && o.activeChildren(at.parentID) >= at.limit {
 			return nil, false
 		}
+		// Cheap early exit while spec.parallelism is saturated: resolving
+		// and substituting a call that cannot start is wasted work.
+		if !o.podSlot() {
+			return nil, false
+		}
 		if inv.when != "" {
 			cond, err := expr.Replace(inv.when, scope, false)
 			ok := false

@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -76,4 +78,17 @@ func fmtTime(t *time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// childFailed is a parent's message for a failed child. It keeps Argo's
+// "child '<id>' failed" and carries the deepest cause up, so the
+// workflow's message says what went wrong and where.
+func childFailed(n *wfv1.NodeStatus) string {
+	if strings.HasPrefix(n.Message, "child '") || n.Message == "" {
+		if n.Message == "" {
+			return fmt.Sprintf("child '%s' failed", n.ID)
+		}
+		return n.Message
+	}
+	return fmt.Sprintf("child '%s' failed: %s", n.ID, n.Message)
 }

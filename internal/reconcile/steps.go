@@ -48,7 +48,7 @@ func (o *op) executeSteps(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplC
 				return
 			}
 			if failed != nil {
-				o.complete(g, wfv1.PhaseFailed, fmt.Sprintf("child '%s' failed", failed.ID))
+				o.complete(g, wfv1.PhaseFailed, childFailed(failed))
 			} else {
 				o.complete(g, wfv1.PhaseSucceeded, "")
 			}

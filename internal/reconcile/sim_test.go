@@ -1,0 +1,184 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/spec"
+)
+
+// outcome is what a simulated step does.
+type outcome struct {
+	exit    int
+	stdout  string
+	outputs map[string]string
+	takes   time.Duration
+}
+
+// sim drives Reconcile like the engine does, with steps that finish after
+// a simulated time. The workflow goes through JSON between calls, as it
+// does through the store, so nothing depends on in-memory leftovers.
+type sim struct {
+	t       *testing.T
+	wf      *wfv1.Workflow
+	res     Resolver
+	now     time.Time
+	behave  func(l Launch) outcome
+	running map[string]time.Time // node ID -> finish time
+	results map[string]outcome
+	// launches counts launches per node ID; maxActive is the peak number
+	// of steps running at once.
+	launches  map[string]int
+	maxActive int
+	order     []string // node names in launch order
+	events    []Event
+	calls     int
+}
+
+func newSim(t *testing.T, yamlText string, behave func(Launch) outcome) *sim {
+	t.Helper()
+	f := spec.Parse("test.yaml", []byte(yamlText), spec.Options{})
+	set := spec.NewSet(f)
+	set.Validate()
+	if d := set.Diagnostics(); d.HasErrors() {
+		t.Fatalf("test manifest is invalid:\n%v", d)
+	}
+	var wf *wfv1.Workflow
+	for _, d := range f.Docs {
+		if d.Workflow != nil {
+			wf = d.Workflow
+		}
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if wf.Metadata.Name == "" {
+		wf.Metadata.Name = wf.Metadata.GenerateName + "abcde"
+	}
+	wf.Metadata.CreationTimestamp = &start
+	return &sim{t: t, wf: wf, res: set, now: start, behave: behave, running: map[string]time.Time{},
+		results: map[string]outcome{}, launches: map[string]int{}}
+}
+
+func (s *sim) roundTrip() {
+	b, err := json.Marshal(s.wf)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var wf wfv1.Workflow
+	if err := json.Unmarshal(b, &wf); err != nil {
+		s.t.Fatal(err)
+	}
+	s.wf = &wf
+}
+
+// run steps the simulation until the workflow is done.
+func (s *sim) run() *wfv1.Workflow {
+	s.t.Helper()
+	for s.calls = 0; s.calls < 10000; s.calls++ {
+		plan := Reconcile(s.wf, s.events, s.now, s.res)
+		s.events = nil
+		s.roundTrip()
+		for id := range plan.Kill {
+			if _, ok := s.running[id]; ok {
+				delete(s.running, id)
+				s.events = append(s.events, Event{Kind: StepExited, NodeID: id, At: s.now,
+					Result: &StepResult{ExitCode: 137, Killed: plan.Kill[id], Started: s.now, Finished: s.now}})
+			}
+		}
+		for _, l := range plan.Start {
+			s.launches[l.NodeID]++
+			if s.launches[l.NodeID] > 1 {
+				s.t.Fatalf("node %s launched twice", l.NodeName)
+			}
+			o := s.behave(l)
+			s.results[l.NodeID] = o
+			s.running[l.NodeID] = s.now.Add(o.takes)
+			s.order = append(s.order, l.NodeName)
+			s.events = append(s.events, Event{Kind: StepStarted, NodeID: l.NodeID, At: s.now})
+		}
+		s.maxActive = max(s.maxActive, len(s.running))
+		if plan.Done && len(s.running) == 0 {
+			return s.wf
+		}
+		if len(s.events) > 0 {
+			continue
+		}
+		// Advance to the next step exit or wake-up.
+		next := plan.WakeAt
+		for _, at := range s.running {
+			if next.IsZero() || at.Before(next) {
+				next = at
+			}
+		}
+		if next.IsZero() {
+			s.t.Fatalf("workflow stuck in %s with nothing running:\n%s", s.wf.Status.Phase, s.dump())
+		}
+		if next.After(s.now) {
+			s.now = next
+		}
+		var done []string
+		for id, at := range s.running {
+			if !at.After(s.now) {
+				done = append(done, id)
+			}
+		}
+		sort.Strings(done)
+		for _, id := range done {
+			delete(s.running, id)
+			o := s.results[id]
+			s.events = append(s.events, Event{Kind: StepExited, NodeID: id, At: s.now,
+				Result: &StepResult{ExitCode: o.exit, Stdout: o.stdout, Outputs: o.outputs, Started: s.now.Add(-o.takes), Finished: s.now}})
+		}
+	}
+	s.t.Fatalf("workflow did not finish after %d calls:\n%s", s.calls, s.dump())
+	return nil
+}
+
+func (s *sim) dump() string {
+	var lines []string
+	for _, n := range s.wf.Status.Nodes {
+		lines = append(lines, fmt.Sprintf("  %-50s %-10s %-9s %s", n.Name, n.Type, n.Phase, n.Message))
+	}
+	sort.Strings(lines)
+	out := ""
+	for _, l := range lines {
+		out += l + "\n"
+	}
+	return out
+}
+
+// node finds a node by name.
+func (s *sim) node(name string) wfv1.NodeStatus {
+	s.t.Helper()
+	n, ok := s.wf.Status.Nodes[NodeID(s.wf.Metadata.Name, name)]
+	if !ok {
+		s.t.Fatalf("no node %q; nodes:\n%s", name, s.dump())
+	}
+	return n
+}
+
+func succeed(Launch) outcome { return outcome{takes: time.Second} }
+
+// byTemplate runs each template's step with a fixed outcome.
+func byTemplate(m map[string]outcome) func(Launch) outcome {
+	return func(l Launch) outcome {
+		if o, ok := m[l.Template.Name]; ok {
+			if o.takes == 0 {
+				o.takes = time.Second
+			}
+			return o
+		}
+		return outcome{takes: time.Second}
+	}
+}
+
+// args returns a launched step's resolved command line.
+func args(l Launch) []string {
+	if l.Template.Container != nil {
+		return append(append([]string{}, l.Template.Container.Command...), l.Template.Container.Args...)
+	}
+	return nil
+}
