@@ -19,6 +19,9 @@ type LocalOptions struct {
 	// removed on Close.
 	DB      string
 	Observe func(engine.Update)
+	// Self is the semaflow binary that supervises steps; empty means this
+	// process's own executable.
+	Self string
 }
 
 // Local is an engine running in this process on a SQLite store.
@@ -32,9 +35,12 @@ type Local struct {
 
 // OpenLocal opens the store and starts an engine on it.
 func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("cannot find the semaflow binary to supervise steps: %w", err)
+	self, err := o.Self, error(nil)
+	if self == "" {
+		self, err = os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("cannot find the semaflow binary to supervise steps: %w", err)
+		}
 	}
 	l := &Local{DBPath: o.DB}
 	if l.DBPath == "" {

@@ -21,7 +21,8 @@ import (
 // Executor runs steps; *executor.Local is the implementation.
 type Executor interface {
 	Start(j executor.Job) error
-	Kill(key, dir, reason string)
+	Kill(key, reason string)
+	Close() error
 }
 
 // Update tells an observer what changed in one workflow.
@@ -46,7 +47,7 @@ type Config struct {
 // Engine runs workflows.
 type Engine struct {
 	store   store.Store
-	exec    *executor.Local
+	exec    Executor
 	dataDir string
 	observe func(Update)
 	log     *slog.Logger
@@ -68,7 +69,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	e.exec = &executor.Local{Self: cfg.Self, Done: e.stepDone}
+	e.exec = &executor.Local{Self: cfg.Self, Done: e.stepDone, Started: e.stepStarted}
 	if err := e.objects.load(ctx, e.store); err != nil {
 		return nil, err
 	}
@@ -111,7 +112,7 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 }
 
 func (e *Engine) start(wf *wfv1.Workflow) {
-	r := &run{e: e, wf: wf, wake: make(chan struct{}, 1), done: make(chan struct{}),
+	r := &run{e: e, wf: wf, wake: make(chan struct{}, 1), done: make(chan struct{}), first: true,
 		dir: filepath.Join(e.dataDir, "workflows", wf.Metadata.UID)}
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
@@ -179,8 +180,23 @@ func (e *Engine) StopAll(terminate bool, message string) {
 	}
 }
 
-// Drain waits until every workflow goroutine has ended.
-func (e *Engine) Drain() { e.wg.Wait() }
+// Drain waits until every workflow goroutine has ended, then lets the
+// step supervisor exit.
+func (e *Engine) Drain() {
+	e.wg.Wait()
+	_ = e.exec.Close()
+}
+
+// stepStarted routes a supervisor's "step is running" to its workflow.
+func (e *Engine) stepStarted(key string) {
+	uid, nodeID, _ := strings.Cut(key, "/")
+	e.mu.Lock()
+	r := e.runs[uid]
+	e.mu.Unlock()
+	if r != nil {
+		r.push(reconcile.Event{Kind: reconcile.StepStarted, NodeID: nodeID, At: e.now()}, "")
+	}
+}
 
 // stepDone routes an executor result to its workflow.
 func (e *Engine) stepDone(key string, res *executor.Result) {

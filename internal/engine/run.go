@@ -26,6 +26,10 @@ type run struct {
 	done    chan struct{}
 	// live maps node IDs to the step directories of running steps.
 	live map[string]string
+	// specChanged says the last reconcile changed the spec (stop,
+	// suspend) or merged a template into the status, so the whole
+	// workflow must be written, not just its status.
+	specChanged, first bool
 }
 
 func (r *run) push(ev reconcile.Event, message string) {
@@ -53,12 +57,16 @@ func (r *run) loop() {
 	ctx := context.Background()
 	r.live = map[string]string{}
 	var timer *time.Timer
+	var tc <-chan time.Time
 	for {
 		events, msg := r.take()
 		if msg != "" && r.wf.Status.Message == "" {
 			r.wf.Status.Message = msg
 		}
+		specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
 		plan := reconcile.Reconcile(r.wf, events, r.e.now(), r.e.objects)
+		r.specChanged = specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend} || r.first
+		r.first = false
 		for _, ev := range events {
 			if ev.Kind == reconcile.StepExited {
 				delete(r.live, ev.NodeID)
@@ -68,15 +76,15 @@ func (r *run) loop() {
 			// The store refused the change: nothing was spawned for it, so
 			// stop the workflow's steps rather than run unrecorded work.
 			r.e.log.Error("persisting workflow failed", "workflow", r.wf.Metadata.Name, "err", err)
-			for id, dir := range r.live {
-				r.e.exec.Kill(r.key(id), dir, "the engine could not record the workflow's state: "+err.Error())
+			for id := range r.live {
+				r.e.exec.Kill(r.key(id), "the engine could not record the workflow's state: "+err.Error())
 			}
 			return
 		}
 		r.notify(plan)
 		for id, reason := range plan.Kill {
-			if dir, ok := r.live[id]; ok {
-				r.e.exec.Kill(r.key(id), dir, reason)
+			if _, ok := r.live[id]; ok {
+				r.e.exec.Kill(r.key(id), reason)
 			}
 		}
 		for i := range plan.Start {
@@ -85,14 +93,16 @@ func (r *run) loop() {
 		if plan.Done && len(r.live) == 0 {
 			return
 		}
-		if timer != nil {
-			timer.Stop()
-			timer = nil
-		}
-		var tc <-chan time.Time
-		if !plan.WakeAt.IsZero() {
-			timer = time.NewTimer(max(0, plan.WakeAt.Sub(r.e.now())))
-			tc = timer.C
+		if !plan.Partial {
+			if timer != nil {
+				timer.Stop()
+				timer = nil
+			}
+			tc = nil
+			if !plan.WakeAt.IsZero() {
+				timer = time.NewTimer(max(0, plan.WakeAt.Sub(r.e.now())))
+				tc = timer.C
+			}
 		}
 		select {
 		case <-r.wake:
@@ -112,7 +122,11 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 	}
 	now := r.e.now()
 	return r.e.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.PutWorkflow(r.wf); err != nil {
+		put := tx.PutStatus
+		if r.specChanged {
+			put = tx.PutWorkflow
+		}
+		if err := put(r.wf); err != nil {
 			return err
 		}
 		if err := tx.PutNodes(r.wf.Metadata.UID, changed); err != nil {
@@ -162,7 +176,6 @@ func (r *run) launch(l *reconcile.Launch) {
 		return
 	}
 	r.live[l.NodeID] = dir
-	r.push(reconcile.Event{Kind: reconcile.StepStarted, NodeID: l.NodeID, At: r.e.now()}, "")
 }
 
 // jobSpec turns a resolved template into what the supervisor runs.

@@ -1,6 +1,13 @@
-// Package executor runs steps as local processes. Each step runs under a
-// supervisor (`semaflow exec DIR`, the same binary) that owns the step's
-// process group, enforces its deadline, captures its output and writes
-// the result into the step's directory, so a step's outcome is on disk
-// even if the engine that started it is gone.
+// Package executor runs steps as local processes under a supervisor:
+// `semaflow exec --serve`, the same binary, started once per engine in its
+// own session. The engine sends it jobs over a pipe; for each one the
+// supervisor starts the step in the step's own process group (and, as
+// root, its own mount namespace with a private /tmp), enforces its
+// deadline, captures its output and writes the result into the step's
+// directory. Because the supervisor outlives the engine, a step's outcome
+// reaches disk even if the engine that started it is gone.
+//
+// One long-lived supervisor rather than one per step: a step then costs
+// one process spawn instead of two, and spawning is the dominant cost of
+// a short step on these machines.
 package executor

@@ -1,13 +1,14 @@
 package executor
 
 import (
-	"errors"
+	"bufio"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"syscall"
 )
 
@@ -19,99 +20,132 @@ type Job struct {
 	Spec Spec
 }
 
-// Local runs jobs as supervised local processes and reports each result
-// through Done, from the goroutine that waited for the supervisor.
+// Local runs jobs through one supervisor process and reports each result
+// through Done, from the goroutine that reads the supervisor's notices.
 type Local struct {
-	// Self is the semaflow binary; the supervisor is `Self exec DIR`.
+	// Self is the semaflow binary; the supervisor is `Self exec --serve`.
 	Self string
-	Done func(key string, r *Result)
+	// Started, when set, is called when a step's process is running.
+	Started func(key string)
+	Done    func(key string, r *Result)
 
 	mu      sync.Mutex
-	running map[string]*exec.Cmd
-	noNS    atomic.Bool
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	enc     *json.Encoder
+	dirs    map[string]string
+	readErr chan struct{}
 }
 
-// Start writes the job's spec and starts its supervisor.
+// Start writes the job's spec and hands it to the supervisor.
 func (l *Local) Start(j Job) error {
 	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
 		return err
 	}
-	spec := j.Spec
-	spec.PrivateTmp = !l.noNS.Load()
-	if err := writeJSON(filepath.Join(j.Dir, SpecFile), spec); err != nil {
+	if err := writeJSON(filepath.Join(j.Dir, SpecFile), j.Spec); err != nil {
 		return err
 	}
-	cmd, err := l.spawn(j.Dir, spec.PrivateTmp)
-	if err != nil && spec.PrivateTmp {
-		// The host refused a mount namespace: fall back to TMPDIR for good.
-		l.noNS.Store(true)
-		spec.PrivateTmp = false
-		if err := writeJSON(filepath.Join(j.Dir, SpecFile), spec); err != nil {
-			return err
-		}
-		cmd, err = l.spawn(j.Dir, false)
-	}
-	if err != nil {
-		return fmt.Errorf("starting supervisor for %s: %w", j.Key, err)
-	}
 	l.mu.Lock()
-	if l.running == nil {
-		l.running = map[string]*exec.Cmd{}
+	defer l.mu.Unlock()
+	if err := l.ensure(); err != nil {
+		return err
 	}
-	l.running[j.Key] = cmd
-	l.mu.Unlock()
-	go l.wait(j, cmd)
+	l.dirs[j.Key] = j.Dir
+	if err := l.enc.Encode(request{Op: "start", Key: j.Key, Dir: j.Dir}); err != nil {
+		delete(l.dirs, j.Key)
+		return fmt.Errorf("the step supervisor is gone: %w", err)
+	}
 	return nil
 }
 
-func (l *Local) spawn(dir string, ns bool) (*exec.Cmd, error) {
-	cmd := exec.Command(l.Self, "exec", dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if ns && !namespaceAttr(cmd.SysProcAttr) {
-		return nil, errors.New("mount namespaces need root")
+// ensure starts the supervisor on first use; l.mu is held.
+func (l *Local) ensure() error {
+	if l.cmd != nil {
+		return nil
 	}
-	logf, err := os.OpenFile(filepath.Join(dir, "supervisor.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	cmd := exec.Command(l.Self, "exec", "--serve")
+	// Its own session: a Ctrl-C aimed at the engine does not kill it, so
+	// the engine decides what happens to running steps.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer logf.Close()
-	cmd.Stdout, cmd.Stderr = logf, logf
-	return cmd, cmd.Start()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting the step supervisor %s: %w", l.Self, err)
+	}
+	l.cmd, l.in, l.enc, l.dirs = cmd, in, json.NewEncoder(in), map[string]string{}
+	l.readErr = make(chan struct{})
+	go l.read(out)
+	return nil
 }
 
-func (l *Local) wait(j Job, cmd *exec.Cmd) {
-	werr := cmd.Wait()
-	l.mu.Lock()
-	delete(l.running, j.Key)
-	l.mu.Unlock()
-	r, err := ReadResult(j.Dir)
-	if err != nil {
-		r = &Result{ExitCode: -1, StartError: fmt.Sprintf("the step's supervisor ended without a result (%v); see %s",
-			werr, filepath.Join(j.Dir, "supervisor.log"))}
-		if b, rerr := os.ReadFile(filepath.Join(j.Dir, KillFile)); rerr == nil {
-			r.StartError, r.Killed = "", string(b)
+func (l *Local) read(out io.Reader) {
+	defer close(l.readErr)
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		var n notice
+		if json.Unmarshal(sc.Bytes(), &n) != nil {
+			continue
+		}
+		l.mu.Lock()
+		dir := l.dirs[n.Key]
+		if n.Event == "exited" {
+			delete(l.dirs, n.Key)
+		}
+		l.mu.Unlock()
+		switch n.Event {
+		case "started":
+			if l.Started != nil {
+				l.Started(n.Key)
+			}
+		case "exited":
+			r, err := ReadResult(dir)
+			if err != nil {
+				r = &Result{ExitCode: -1, StartError: fmt.Sprintf("the step's result is unreadable: %v", err)}
+			}
+			if l.Done != nil {
+				l.Done(n.Key, r)
+			}
 		}
 	}
-	if l.Done != nil {
-		l.Done(j.Key, r)
-	}
-}
-
-// Kill stops a running step: its supervisor kills the step's process
-// group and records reason as the result's Killed message.
-func (l *Local) Kill(key, dir, reason string) {
-	_ = os.WriteFile(filepath.Join(dir, KillFile), []byte(reason), 0o600)
+	// The supervisor died: every step it had is lost to this engine.
 	l.mu.Lock()
-	cmd := l.running[key]
+	lost := l.dirs
+	l.dirs = map[string]string{}
+	l.cmd = nil
 	l.mu.Unlock()
-	if cmd != nil && cmd.Process != nil {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
+	for key := range lost {
+		if l.Done != nil {
+			l.Done(key, &Result{ExitCode: -1, StartError: "the step supervisor exited unexpectedly"})
+		}
 	}
 }
 
-// Running reports how many supervisors are alive.
-func (l *Local) Running() int {
+// Kill stops a running step; reason becomes its result's Killed message.
+func (l *Local) Kill(key, reason string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.running)
+	if l.enc != nil && l.cmd != nil {
+		_ = l.enc.Encode(request{Op: "kill", Key: key, Reason: reason})
+	}
+}
+
+// Close tells the supervisor no more steps are coming; it exits once its
+// running steps have ended. Close waits for that.
+func (l *Local) Close() error {
+	l.mu.Lock()
+	cmd, in, done := l.cmd, l.in, l.readErr
+	l.mu.Unlock()
+	if cmd == nil {
+		return nil
+	}
+	_ = in.Close()
+	<-done
+	return cmd.Wait()
 }

@@ -1,32 +1,43 @@
 package executor
 
 import (
+	"errors"
 	"os"
+	"os/exec"
+	"runtime"
 	"syscall"
 )
 
-// privateTmp binds the step's own tmp directory over /tmp. It only
-// succeeds inside the fresh mount namespace the engine started the
-// supervisor in; otherwise the caller falls back to TMPDIR.
-func privateTmp(enabled bool, dir string) error {
-	if err := os.MkdirAll(dir, 0o1777); err != nil {
-		return err
-	}
-	if !enabled {
-		return syscall.ENOTSUP
-	}
-	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
-		return err
-	}
-	return syscall.Mount(dir, "/tmp", "", syscall.MS_BIND, "")
-}
+// errNoNamespace means the host refused a private mount namespace.
+var errNoNamespace = errors.New("private mount namespaces are not available")
 
-// namespaceAttr starts a supervisor in a new mount namespace when the
-// host allows it.
-func namespaceAttr(attr *syscall.SysProcAttr) bool {
-	if os.Geteuid() != 0 {
-		return false
-	}
-	attr.Unshareflags = syscall.CLONE_NEWNS
-	return true
+// namespacesAvailable says whether startPrivate can work at all.
+func namespacesAvailable() bool { return os.Geteuid() == 0 }
+
+// startPrivate starts cmd in a new mount namespace whose /tmp is tmp.
+// The namespace is made on a dedicated OS thread: the thread stops sharing
+// filesystem attributes with the rest of the process, takes the new
+// namespace, binds tmp over /tmp and forks the step, which inherits the
+// thread's view. The goroutine never unlocks the thread, so Go discards
+// the thread when the goroutine ends and no other goroutine ever runs in
+// the step's namespace.
+func startPrivate(cmd *exec.Cmd, tmp string) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := syscall.Unshare(syscall.CLONE_FS | syscall.CLONE_NEWNS); err != nil {
+			errc <- errors.Join(errNoNamespace, err)
+			return
+		}
+		if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+			errc <- errors.Join(errNoNamespace, err)
+			return
+		}
+		if err := syscall.Mount(tmp, "/tmp", "", syscall.MS_BIND, ""); err != nil {
+			errc <- errors.Join(errNoNamespace, err)
+			return
+		}
+		errc <- cmd.Start()
+	}()
+	return <-errc
 }

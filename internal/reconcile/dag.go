@@ -23,6 +23,9 @@ type dagRun struct {
 	// failed is set once a finished task failed in a way neither
 	// continueOn nor another task's depends expects.
 	failed bool
+	// refs are the tasks whose outputs the template reads.
+	refs    map[string]bool
+	refsAll bool
 }
 
 // executeDAG starts every task whose dependencies are satisfied, omits
@@ -43,6 +46,7 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 		d.deps[t.Name] = e
 		markHandled(e, d.handle)
 	}
+	d.refs, d.refsAll = referenced(tmpl, "tasks.")
 	targets, set, err := d.targets(tmpl.DAG.Target)
 	if err != nil {
 		o.complete(node, wfv1.PhaseError, err.Error())
@@ -100,8 +104,14 @@ func (d *dagRun) nodeName(task string) string { return d.node.Name + "." + task 
 func (d *dagRun) step(name string, at site, failFast bool) bool {
 	o := d.o
 	t := d.tasks[name]
-	inv := taskInvocation(t)
 	n := o.byName(d.nodeName(name))
+	if n != nil && fulfilled(n) && t.OnExit == "" && len(t.Hooks) == 0 && n.Type != NodeTaskGroup {
+		// Finished, with nothing left to run after it: the common case on
+		// every walk of a large DAG, so it skips the general path.
+		d.finishTask(name, []*wfv1.NodeStatus{n}, false)
+		return true
+	}
+	inv := taskInvocation(t)
 	if n == nil {
 		for _, dep := range d.deps[name].Tasks() {
 			if !d.done[dep] {
@@ -155,10 +165,15 @@ func (d *dagRun) step(name string, at site, failFast bool) bool {
 
 func (d *dagRun) finishTask(name string, nodes []*wfv1.NodeStatus, loop bool) {
 	d.done[name] = true
-	exposeOutputs(d.scope, "tasks."+name, loop, nodes)
+	exposed := d.refsAll || d.refs[name]
+	if exposed {
+		exposeOutputs(d.scope, "tasks."+name, loop, nodes)
+	}
 	if n := d.o.byName(d.nodeName(name)); n != nil {
-		d.scope["tasks."+name+".status"] = n.Phase
-		d.scope["tasks."+name+".id"] = n.ID
+		if exposed {
+			d.scope["tasks."+name+".status"] = n.Phase
+			d.scope["tasks."+name+".id"] = n.ID
+		}
 		if isFailure(n.Phase) && !continues(d.tasks[name].ContinueOn, n.Phase) && !d.handle[name] {
 			d.failed = true
 		}

@@ -51,6 +51,15 @@ func Reconcile(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver) *
 		}
 	}
 	o.spec = effectiveSpec(wf)
+	if onlyStarts(events) {
+		// A step that started changes one node from Pending to Running and
+		// nothing else: no walk needed.
+		for _, ev := range events {
+			o.apply(ev)
+		}
+		o.plan.Partial = true
+		return o.finish()
+	}
 	o.shutdown = wf.Spec.Shutdown
 	// Counted before events: complete() decrements as steps finish.
 	for _, n := range o.nodes {
@@ -369,4 +378,13 @@ func (o *op) recordGlobals(n *wfv1.NodeStatus) {
 			out.Parameters = append(out.Parameters, wfv1.Parameter{Name: p.GlobalName, Value: p.Value})
 		}
 	}
+}
+
+func onlyStarts(events []Event) bool {
+	for _, ev := range events {
+		if ev.Kind != StepStarted {
+			return false
+		}
+	}
+	return len(events) > 0
 }

@@ -37,6 +37,7 @@ type sim struct {
 	order     []string // node names in launch order
 	events    []Event
 	calls     int
+	wakeAt    time.Time
 }
 
 func newSim(t *testing.T, yamlText string, behave func(Launch) outcome) *sim {
@@ -103,11 +104,14 @@ func (s *sim) run() *wfv1.Workflow {
 		if plan.Done && len(s.running) == 0 {
 			return s.wf
 		}
+		if !plan.Partial {
+			s.wakeAt = plan.WakeAt
+		}
 		if len(s.events) > 0 {
 			continue
 		}
 		// Advance to the next step exit or wake-up.
-		next := plan.WakeAt
+		next := s.wakeAt
 		for _, at := range s.running {
 			if next.IsZero() || at.Before(next) {
 				next = at

@@ -16,6 +16,7 @@ func (o *op) executeSteps(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplC
 	if tmpl.Parallelism != nil {
 		limit = *tmpl.Parallelism
 	}
+	refs, refsAll := referenced(tmpl, "steps.")
 	for i, group := range tmpl.Steps {
 		gname := fmt.Sprintf("%s[%d]", node.Name, i)
 		g := o.byName(gname)
@@ -39,7 +40,7 @@ func (o *op) executeSteps(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplC
 			if f != nil && failed == nil {
 				failed = f
 			}
-			if done {
+			if done && (refsAll || refs[step.Name]) {
 				exposeOutputs(scope, "steps."+step.Name, inv.loop.isLoop(), nodes)
 			}
 		}

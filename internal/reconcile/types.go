@@ -82,6 +82,10 @@ type Plan struct {
 	Changed []string
 	// Done is set once the workflow has reached a final phase.
 	Done bool
+	// Partial is set when the call only recorded events that cannot
+	// change what happens next (steps that started); the previous WakeAt
+	// still stands.
+	Partial bool
 }
 
 func (p *Plan) wake(t time.Time) {

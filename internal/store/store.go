@@ -34,6 +34,9 @@ type Tx interface {
 	// PutWorkflow replaces a workflow's spec, metadata and status apart
 	// from its nodes, which PutNodes writes one by one.
 	PutWorkflow(wf *wfv1.Workflow) error
+	// PutStatus replaces only a workflow's status (apart from nodes): the
+	// frequent write, kept small because the spec can be large.
+	PutStatus(wf *wfv1.Workflow) error
 	PutNodes(uid string, nodes []wfv1.NodeStatus) error
 	// GetWorkflow returns the workflow with all its nodes.
 	GetWorkflow(namespace, name string) (*wfv1.Workflow, error)

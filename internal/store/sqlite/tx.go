@@ -67,7 +67,7 @@ func (t *txn) PutWorkflow(wf *wfv1.Workflow) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.exec(`UPDATE workflows SET phase = ?, priority = ?, doc = ? WHERE uid = ?`,
+	res, err := t.exec(`UPDATE workflows SET phase = ?, priority = ?, doc = ?, status = NULL WHERE uid = ?`,
 		wf.Status.Phase, wf.Spec.GetPriority(), doc, wf.Metadata.UID)
 	if err != nil {
 		return err
@@ -76,6 +76,38 @@ func (t *txn) PutWorkflow(wf *wfv1.Workflow) error {
 		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrNotFound)
 	}
 	return nil
+}
+
+func (t *txn) PutStatus(wf *wfv1.Workflow) error {
+	st := wf.Status
+	st.Nodes = nil
+	doc, err := json.Marshal(&st)
+	if err != nil {
+		return err
+	}
+	res, err := t.exec(`UPDATE workflows SET phase = ?, status = ? WHERE uid = ?`, wf.Status.Phase, doc, wf.Metadata.UID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrNotFound)
+	}
+	return nil
+}
+
+// decodeWorkflow reads a row's doc and, when newer, its status.
+func decodeWorkflow(doc, status []byte) (*wfv1.Workflow, error) {
+	var wf wfv1.Workflow
+	if err := json.Unmarshal(doc, &wf); err != nil {
+		return nil, err
+	}
+	if len(status) > 0 {
+		wf.Status = wfv1.WorkflowStatus{}
+		if err := json.Unmarshal(status, &wf.Status); err != nil {
+			return nil, err
+		}
+	}
+	return &wf, nil
 }
 
 func (t *txn) PutNodes(uid string, nodes []wfv1.NodeStatus) error {
@@ -101,24 +133,24 @@ func (t *txn) PutNodes(uid string, nodes []wfv1.NodeStatus) error {
 }
 
 func (t *txn) GetWorkflow(namespace, name string) (*wfv1.Workflow, error) {
-	return t.getWorkflow(`SELECT doc FROM workflows WHERE namespace = ? AND name = ?`, namespace+"/"+name, namespace, name)
+	return t.getWorkflow(`SELECT doc, status FROM workflows WHERE namespace = ? AND name = ?`, namespace+"/"+name, namespace, name)
 }
 
 func (t *txn) GetWorkflowByUID(uid string) (*wfv1.Workflow, error) {
-	return t.getWorkflow(`SELECT doc FROM workflows WHERE uid = ?`, uid, uid)
+	return t.getWorkflow(`SELECT doc, status FROM workflows WHERE uid = ?`, uid, uid)
 }
 
 func (t *txn) getWorkflow(q, what string, args ...any) (*wfv1.Workflow, error) {
-	var doc []byte
-	err := t.tx.QueryRowContext(t.ctx, q, args...).Scan(&doc)
+	var doc, status []byte
+	err := t.tx.QueryRowContext(t.ctx, q, args...).Scan(&doc, &status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("workflow %s: %w", what, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
 	}
-	var wf wfv1.Workflow
-	if err := json.Unmarshal(doc, &wf); err != nil {
+	wf, err := decodeWorkflow(doc, status)
+	if err != nil {
 		return nil, fmt.Errorf("workflow %s: stored document: %w", what, err)
 	}
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT doc FROM nodes WHERE workflow_uid = ?`, wf.Metadata.UID)
@@ -140,13 +172,13 @@ func (t *txn) getWorkflow(q, what string, args ...any) (*wfv1.Workflow, error) {
 		}
 		wf.Status.Nodes[n.ID] = n
 	}
-	return &wf, rows.Err()
+	return wf, rows.Err()
 }
 
 // ListWorkflows pages by (created_at, uid), newest first; the continue
 // token encodes the last row returned.
 func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, error) {
-	q := `SELECT uid, created_at, doc FROM workflows WHERE 1=1`
+	q := `SELECT uid, created_at, doc, status FROM workflows WHERE 1=1`
 	var args []any
 	if opts.Namespace != "" {
 		q += ` AND namespace = ?`
@@ -182,19 +214,19 @@ func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, e
 	for rows.Next() {
 		var uid string
 		var at int64
-		var doc []byte
-		if err := rows.Scan(&uid, &at, &doc); err != nil {
+		var doc, status []byte
+		if err := rows.Scan(&uid, &at, &doc, &status); err != nil {
 			return nil, "", err
 		}
 		if opts.Limit > 0 && len(out) == opts.Limit {
 			next = encodeContinue(lastAt, lastUID)
 			break
 		}
-		var wf wfv1.Workflow
-		if err := json.Unmarshal(doc, &wf); err != nil {
+		wf, err := decodeWorkflow(doc, status)
+		if err != nil {
 			return nil, "", err
 		}
-		out = append(out, &wf)
+		out = append(out, wf)
 		lastAt, lastUID = at, uid
 	}
 	return out, next, rows.Err()

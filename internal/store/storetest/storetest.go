@@ -81,6 +81,20 @@ func workflowRoundTrip(t *testing.T, s store.Store) {
 	if again.Status.Phase != wfv1.PhaseSucceeded || len(again.Status.Nodes) != 1 {
 		t.Fatalf("PutWorkflow: phase %q, %d nodes", again.Status.Phase, len(again.Status.Nodes))
 	}
+	// PutStatus changes the status only; a later PutWorkflow wins again.
+	again.Status.Message = "status only"
+	again.Spec.Entrypoint = "not-written"
+	update(t, s, func(tx store.Tx) error { return tx.PutStatus(again) })
+	st, err := get(t, s, "default", "a")
+	must(t, err)
+	if st.Status.Message != "status only" || st.Spec.Entrypoint != "main" || len(st.Status.Nodes) != 1 {
+		t.Fatalf("PutStatus: message %q, entrypoint %q, %d nodes", st.Status.Message, st.Spec.Entrypoint, len(st.Status.Nodes))
+	}
+	st.Status.Message = "full"
+	update(t, s, func(tx store.Tx) error { return tx.PutWorkflow(st) })
+	if full, err := get(t, s, "default", "a"); err != nil || full.Status.Message != "full" {
+		t.Fatalf("PutWorkflow after PutStatus: %+v %v", full, err)
+	}
 	if _, err := get(t, s, "default", "missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing workflow: got %v, want ErrNotFound", err)
 	}

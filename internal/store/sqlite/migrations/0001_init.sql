@@ -5,7 +5,8 @@ CREATE TABLE workflows (
     phase      TEXT NOT NULL DEFAULT '',
     priority   INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
-    doc        BLOB NOT NULL,
+    doc        BLOB NOT NULL,   -- the workflow without status.nodes
+    status     BLOB,            -- newer status than doc's, when set
     UNIQUE (namespace, name)
 );
 CREATE INDEX workflows_created ON workflows (created_at DESC, uid DESC);

@@ -2,74 +2,42 @@ package executor
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// Supervise runs the step described in dir/spec.json and writes
-// dir/result.json. It is the body of `semaflow exec`.
-func Supervise(dir string) error {
-	b, err := os.ReadFile(filepath.Join(dir, SpecFile))
-	if err != nil {
-		return err
-	}
-	var spec Spec
-	if err := json.Unmarshal(b, &spec); err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, SpecFile), err)
-	}
-	// Binding the step's tmp over /tmp may hide dir itself (a data dir
-	// under /tmp); an open handle keeps it reachable through /proc.
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	res := run(fmt.Sprintf("/proc/self/fd/%d", d.Fd()), &spec)
-	res.Finished = time.Now()
-	return writeJSON(filepath.Join(fmt.Sprintf("/proc/self/fd/%d", d.Fd()), ResultFile), res)
-}
-
-func run(dir string, spec *Spec) *Result {
+// runStep runs one step to completion and returns its result. kill
+// delivers a reason to stop the step early; started is called once the
+// process runs.
+func runStep(dir string, spec *Spec, private bool, kill <-chan string, started func()) *Result {
 	res := &Result{Started: time.Now()}
 	tmp := filepath.Join(dir, TmpDir)
-	env := append([]string{}, spec.Env...)
-	// The script must be reachable by the step after exec, when the /proc
-	// handle is gone: it goes to the step's own /tmp.
-	scriptDir, scriptPath := filepath.Join(tmp, ".semaflow"), "/tmp/.semaflow/script"
-	if err := privateTmp(spec.PrivateTmp, tmp); err != nil {
-		real, rerr := filepath.EvalSymlinks(tmp)
-		if rerr != nil {
-			real = tmp
-		}
-		env = append(env, "TMPDIR="+real)
-		scriptPath = filepath.Join(real, ".semaflow", "script")
+	if err := os.MkdirAll(filepath.Join(tmp, ".semaflow"), 0o777); err != nil {
+		res.StartError = err.Error()
+		return res
 	}
+	_ = os.Chmod(tmp, 0o1777)
+	view := stepView{tmp: tmp, private: private}
 	for path, content := range spec.InputFiles {
-		if err := writeInput(path, content); err != nil {
+		if err := writeInput(view.host(path), content); err != nil {
 			res.StartError = fmt.Sprintf("input artifact %s: %v", path, err)
 			return res
 		}
 	}
 	argv := append([]string{}, spec.Command...)
 	if spec.Script != "" {
-		if err := os.MkdirAll(scriptDir, 0o755); err != nil {
+		if err := os.WriteFile(filepath.Join(tmp, ".semaflow", "script"), []byte(spec.Script), 0o755); err != nil {
 			res.StartError = err.Error()
 			return res
 		}
-		if err := os.WriteFile(filepath.Join(scriptDir, "script"), []byte(spec.Script), 0o700); err != nil {
-			res.StartError = err.Error()
-			return res
-		}
-		argv = append(argv, scriptPath)
+		argv = append(argv, view.step("/tmp/.semaflow/script"))
 	}
 	if len(argv) == 0 {
 		res.StartError = "the template has neither a command nor args to run"
@@ -88,36 +56,56 @@ func run(dir string, spec *Spec) *Result {
 		return res
 	}
 	defer outf.Close()
-	wd := spec.WorkingDir
-	if wd == "" {
-		wd = filepath.Join(dir, WorkDir)
-		if err := os.MkdirAll(wd, 0o755); err == nil {
-			if real, err := filepath.EvalSymlinks(wd); err == nil {
-				wd = real
-			}
-		}
-	}
-	if err := os.MkdirAll(wd, 0o755); err != nil {
-		res.StartError = fmt.Sprintf("workingDir %s: %v", wd, err)
-		return res
-	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = wd
-	cmd.Env = env
+	cmd.Env = append([]string{}, spec.Env...)
+	if !private {
+		cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
+	}
 	cmd.Stdout = io.MultiWriter(outf, logf)
 	cmd.Stderr = logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	if err := cmd.Start(); err != nil {
+	var wdHandle *os.File
+	if spec.WorkingDir != "" {
+		cmd.Dir = spec.WorkingDir
+		if err := os.MkdirAll(view.host(spec.WorkingDir), 0o755); err != nil {
+			res.StartError = fmt.Sprintf("workingDir %s: %v", spec.WorkingDir, err)
+			return res
+		}
+	} else {
+		wd := filepath.Join(dir, WorkDir)
+		if err := os.MkdirAll(wd, 0o755); err != nil {
+			res.StartError = err.Error()
+			return res
+		}
+		// The step's own /tmp may hide a data dir under /tmp; a handle
+		// reaches it from inside the step's mount namespace.
+		if wdHandle, err = os.Open(wd); err != nil {
+			res.StartError = err.Error()
+			return res
+		}
+		defer wdHandle.Close()
+		cmd.Dir = fmt.Sprintf("/proc/self/fd/%d", wdHandle.Fd())
+		if !private {
+			cmd.Dir = wd
+		}
+	}
+	if private {
+		err = startPrivate(cmd, tmp)
+	} else {
+		err = cmd.Start()
+	}
+	if err != nil {
 		res.StartError = startError(argv[0], err)
 		return res
 	}
+	started()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var timer <-chan time.Time
 	if !spec.Deadline.IsZero() {
-		timer = time.After(time.Until(spec.Deadline))
+		t := time.NewTimer(time.Until(spec.Deadline))
+		defer t.Stop()
+		timer = t.C
 	}
 	var werr error
 	select {
@@ -125,17 +113,35 @@ func run(dir string, spec *Spec) *Result {
 	case <-timer:
 		res.Killed = spec.DeadlineMessage
 		werr = killGroup(cmd, done)
-	case <-sigs:
-		res.Killed = "terminated"
-		if b, err := os.ReadFile(filepath.Join(dir, KillFile)); err == nil && len(b) > 0 {
-			res.Killed = strings.TrimSpace(string(b))
-		}
+	case reason := <-kill:
+		res.Killed = reason
 		werr = killGroup(cmd, done)
 	}
 	res.ExitCode = exitCode(werr)
 	res.Stdout, res.Truncated = readCapped(filepath.Join(dir, StdoutFile))
-	readOutputs(spec, res)
+	readOutputs(spec, view, res)
 	return res
+}
+
+// stepView maps paths as the step sees them to paths on the host.
+type stepView struct {
+	tmp     string
+	private bool
+}
+
+func (v stepView) host(path string) string {
+	if v.private && (path == "/tmp" || strings.HasPrefix(path, "/tmp/")) {
+		return filepath.Join(v.tmp, strings.TrimPrefix(path, "/tmp"))
+	}
+	return path
+}
+
+// step is the path a step uses for a file the supervisor put in its /tmp.
+func (v stepView) step(path string) string {
+	if v.private {
+		return path
+	}
+	return filepath.Join(v.tmp, strings.TrimPrefix(path, "/tmp"))
 }
 
 // killGroup kills the step's whole process group and reaps the step.
@@ -198,9 +204,9 @@ func readCapped(path string) (string, bool) {
 	return buf.String(), false
 }
 
-func readOutputs(spec *Spec, res *Result) {
+func readOutputs(spec *Spec, view stepView, res *Result) {
 	for _, o := range spec.Outputs {
-		b, err := os.ReadFile(o.Path)
+		b, err := os.ReadFile(view.host(o.Path))
 		switch {
 		case err == nil:
 			if res.Outputs == nil {
