@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -113,4 +114,69 @@ func BenchmarkDAG1000(b *testing.B) {
 	b.ReportMetric(float64(perStep.Microseconds())/1000, "ms/step")
 	b.ReportMetric(float64(floor.Microseconds())/1000, "floor-ms/spawn")
 	b.ReportMetric(float64(perStep-floor)/float64(floor), "engine/floor")
+}
+
+// loopWorkflow is one steps template fanning out to n `true` steps, 8 at a
+// time: n+2 nodes.
+func loopWorkflow(n int) string {
+	return fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: nodes-}
+spec:
+  entrypoint: main
+  parallelism: 8
+  templates:
+  - name: main
+    steps:
+    - - {name: s, template: noop, withSequence: {count: "%d"}}
+  - {name: noop, container: {image: x, command: ["true"]}}
+`, n)
+}
+
+// peakRSS reads the process's high-water resident set size, in bytes.
+func peakRSS(tb testing.TB) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			var kb int64
+			_, _ = fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%d", &kb)
+			return kb << 10
+		}
+	}
+	tb.Fatal("no VmHWM")
+	return 0
+}
+
+// BenchmarkNodes runs workflows of 1,000 and 10,000 steps and reports the
+// peak RSS of the whole process (engine, store and the Go test harness)
+// and the heap retained per node by the finished workflow, to show that
+// memory grows linearly. Run the sizes in increasing order: VmHWM only
+// grows.
+func BenchmarkNodes(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			wf := parseWorkflow(b, loopWorkflow(n))
+			for range b.N {
+				runtime.GC()
+				var before runtime.MemStats
+				runtime.ReadMemStats(&before)
+				start := time.Now()
+				final := runOnce(b, wf)
+				elapsed := time.Since(start)
+				runtime.GC()
+				var after runtime.MemStats
+				runtime.ReadMemStats(&after)
+				if len(final.Status.Nodes) != n+2 {
+					b.Fatalf("%d nodes, want %d", len(final.Status.Nodes), n+2)
+				}
+				b.ReportMetric(float64(peakRSS(b))/(1<<20), "MiB-peak-RSS")
+				b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/float64(n+2), "B-heap/node")
+				b.ReportMetric(float64(elapsed.Microseconds())/1000/float64(n), "ms/step")
+				runtime.KeepAlive(final)
+			}
+		})
+	}
 }
