@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +43,9 @@ type Config struct {
 	Observe func(Update)
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// NewExecutor, when set, replaces the local process executor; it is
+	// given the callbacks through which steps report.
+	NewExecutor func(started func(key string), done func(key string, r *executor.Result)) Executor
 }
 
 // Engine runs workflows.
@@ -69,7 +73,11 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
-	e.exec = &executor.Local{Self: cfg.Self, Done: e.stepDone, Started: e.stepStarted}
+	if cfg.NewExecutor != nil {
+		e.exec = cfg.NewExecutor(e.stepStarted, e.stepDone)
+	} else {
+		e.exec = &executor.Local{Self: cfg.Self, Done: e.stepDone, Started: e.stepStarted}
+	}
 	if err := e.objects.load(ctx, e.store); err != nil {
 		return nil, err
 	}
@@ -82,7 +90,12 @@ func (e *Engine) Resolver() reconcile.Resolver { return e.objects }
 // Submit stores a new workflow and starts running it. A generateName gets
 // a random suffix; the stored copy is returned.
 func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow, error) {
-	wf = clone(wf)
+	// A deep copy: the run mutates its workflow, and callers submit the
+	// same parsed manifest several times.
+	wf, err := deepCopy(wf)
+	if err != nil {
+		return nil, err
+	}
 	m := &wf.Metadata
 	if m.Name == "" {
 		if m.GenerateName == "" {
@@ -98,7 +111,7 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 	m.CreationTimestamp = &now
 	wf.Kind, wf.APIVersion = wfv1.KindWorkflow, "argoproj.io/v1alpha1"
 	wf.Status = wfv1.WorkflowStatus{Phase: wfv1.PhasePending}
-	err := e.store.Update(ctx, func(tx store.Tx) error {
+	err = e.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateWorkflow(wf); err != nil {
 			return err
 		}
@@ -107,8 +120,12 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 	if err != nil {
 		return nil, fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
 	}
+	out, err := deepCopy(wf)
+	if err != nil {
+		return nil, err
+	}
 	e.start(wf)
-	return clone(wf), nil
+	return out, nil
 }
 
 func (e *Engine) start(wf *wfv1.Workflow) {
@@ -213,15 +230,16 @@ func (e *Engine) stepDone(key string, res *executor.Result) {
 	}}, "")
 }
 
-func clone(wf *wfv1.Workflow) *wfv1.Workflow {
-	c := *wf
-	if wf.Status.Nodes != nil {
-		c.Status.Nodes = make(map[string]wfv1.NodeStatus, len(wf.Status.Nodes))
-		for k, v := range wf.Status.Nodes {
-			c.Status.Nodes[k] = v
-		}
+func deepCopy(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
+	b, err := json.Marshal(wf)
+	if err != nil {
+		return nil, err
 	}
-	return &c
+	var c wfv1.Workflow
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 func randomSuffix() string {

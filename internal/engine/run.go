@@ -156,8 +156,16 @@ func (r *run) notify(plan *reconcile.Plan) {
 	if r.e.observe == nil {
 		return
 	}
-	u := Update{Workflow: &wfv1.Workflow{TypeMeta: r.wf.TypeMeta, Metadata: r.wf.Metadata, Spec: r.wf.Spec, Status: r.wf.Status}}
+	// The observer reads on its own goroutine: give it copies, never
+	// anything this loop mutates later.
+	u := Update{Workflow: &wfv1.Workflow{TypeMeta: r.wf.TypeMeta, Metadata: r.wf.Metadata, Status: r.wf.Status}}
 	u.Workflow.Status.Nodes = nil
+	u.Workflow.Status.StoredWorkflowTemplateSpec = nil
+	if o := r.wf.Status.Outputs; o != nil {
+		c := *o
+		c.Parameters = append([]wfv1.Parameter(nil), o.Parameters...)
+		u.Workflow.Status.Outputs = &c
+	}
 	for _, id := range plan.Changed {
 		u.Changed = append(u.Changed, r.wf.Status.Nodes[id])
 	}

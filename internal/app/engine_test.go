@@ -1,0 +1,98 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/store"
+	"github.com/semaflow/semaflow/internal/store/sqlite"
+)
+
+// checkingExec is an executor that, before "running" a step, checks that
+// the store already records the step's node; it then reports success.
+type checkingExec struct {
+	t       *testing.T
+	db      store.Store
+	started func(string)
+	done    func(string, *executor.Result)
+	mu      sync.Mutex
+	seen    map[string]int
+}
+
+func (c *checkingExec) Start(j executor.Job) error {
+	uid, nodeID, _ := strings.Cut(j.Key, "/")
+	err := c.db.View(context.Background(), func(tx store.Tx) error {
+		wf, err := tx.GetWorkflowByUID(uid)
+		if err != nil {
+			return err
+		}
+		n, ok := wf.Status.Nodes[nodeID]
+		if !ok || n.Phase != wfv1.PhasePending {
+			return fmt.Errorf("node %s is %q in the store when its step is spawned, want Pending", nodeID, n.Phase)
+		}
+		return nil
+	})
+	if err != nil {
+		c.t.Error(err)
+	}
+	c.mu.Lock()
+	c.seen[j.Key]++
+	if c.seen[j.Key] > 1 {
+		c.t.Errorf("step %s spawned twice", j.Key)
+	}
+	c.mu.Unlock()
+	go func() {
+		c.started(j.Key)
+		now := time.Now()
+		c.done(j.Key, &executor.Result{Stdout: "ok\n", Started: now, Finished: now})
+	}()
+	return nil
+}
+
+func (c *checkingExec) Kill(string, string) {}
+func (c *checkingExec) Close() error        { return nil }
+
+func TestStepIsRecordedBeforeItIsSpawned(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ce := &checkingExec{t: t, db: db, seen: map[string]int{}}
+	eng, err := engine.New(ctx, engine.Config{Store: db, DataDir: t.TempDir(),
+		NewExecutor: func(started func(string), done func(string, *executor.Result)) engine.Executor {
+			ce.started, ce.done = started, done
+			return ce
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf := parseWorkflow(t, wideDAG(50, 4))
+	sub, err := eng.Submit(ctx, wf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final, err := eng.Wait(ctx, sub.Metadata.UID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.Drain()
+	if final.Status.Phase != wfv1.PhaseSucceeded || len(ce.seen) != 50 {
+		t.Fatalf("phase %s, %d steps spawned", final.Status.Phase, len(ce.seen))
+	}
+	// What the store holds is what Wait returned: every node final.
+	for _, n := range final.Status.Nodes {
+		if n.Phase != wfv1.PhaseSucceeded {
+			t.Fatalf("node %s stored as %s", n.Name, n.Phase)
+		}
+	}
+}
