@@ -219,3 +219,21 @@ func TestRunCountParamsAndDB(t *testing.T) {
 		t.Fatalf("second run on the same --db: exit %d\n%s", code, stderr)
 	}
 }
+
+// On a terminal, run redraws a live tree; `script` gives it one.
+func TestRunLiveTreeOnATerminal(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("no `script` to provide a terminal")
+	}
+	out, err := exec.Command("script", "-qec", binary+" run ../../examples/dag.yaml", "/dev/null").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	s := string(out)
+	if !strings.Contains(s, "\x1b[H\x1b[2J") || !strings.Contains(s, "STEP") || !strings.Contains(s, "Status:     Succeeded") {
+		t.Fatalf("no live tree in:\n%q", s[max(0, len(s)-800):])
+	}
+	if strings.Contains(s, "  Running\r\n") {
+		t.Fatal("progress lines printed on a terminal")
+	}
+}

@@ -92,41 +92,63 @@ func (o *op) runOne(name, display string, inv invocation, scope expr.Scope, at s
 		tc.Arguments = args
 		n = o.execute(call{name: name, displayName: display, tmplCall: tc, ctx: at.ctx,
 			parentID: at.parentID, boundaryID: at.boundaryID}, at.depth+1)
-		if n == nil || !fulfilled(n) {
-			return n, false
+		if n == nil {
+			return nil, false
 		}
 	}
-	return n, o.runExitHooks(n, inv, scope, at)
+	hooksDone := o.runHooks(n, inv, scope, at)
+	return n, fulfilled(n) && hooksDone
 }
 
-// runExitHooks runs a step's or task's onExit template and `exit` hook
-// after the node finished; it reports whether they are done.
-func (o *op) runExitHooks(n *wfv1.NodeStatus, inv invocation, scope expr.Scope, at site) bool {
-	if n.Type == NodeSkipped {
+// runHooks runs a step's or task's hooks: the onExit template and the
+// `exit` hook once the node has finished, and every other hook once its
+// expression turns true (evaluated on each walk, started at most once). It
+// reports whether every hook that started has finished.
+func (o *op) runHooks(n *wfv1.NodeStatus, inv invocation, scope expr.Scope, at site) bool {
+	if n.Type == NodeSkipped || (inv.onExit == "" && len(inv.hooks) == 0) {
 		return true
 	}
 	type hook struct {
 		suffix string
 		tc     tmplCall
 	}
+	sc := withItem(scope, expr.Scope{"workflow.status": wfv1.PhaseRunning})
+	nodeScope(sc, "steps."+inv.name, n)
+	nodeScope(sc, "tasks."+inv.name, n)
 	var hooks []hook
-	if inv.onExit != "" {
+	if inv.onExit != "" && fulfilled(n) {
 		hooks = append(hooks, hook{".onExit", tmplCall{Template: inv.onExit}})
 	}
-	if h, ok := inv.hooks["exit"]; ok {
-		hooks = append(hooks, hook{".hooks.exit", tmplCall{Template: h.Template, TemplateRef: h.TemplateRef, Arguments: h.Arguments}})
+	names := make([]string, 0, len(inv.hooks))
+	for name := range inv.hooks {
+		names = append(names, name)
+	}
+	sortStrings(names)
+	for _, name := range names {
+		h := inv.hooks[name]
+		suffix := ".hooks." + name
+		tc := tmplCall{Template: h.Template, TemplateRef: h.TemplateRef, Arguments: h.Arguments}
+		switch {
+		case name == "exit":
+			if fulfilled(n) {
+				hooks = append(hooks, hook{suffix, tc})
+			}
+		case o.byName(n.Name+suffix) != nil:
+			hooks = append(hooks, hook{suffix, tc})
+		case h.Expression != "":
+			if ok, err := expr.EvalBool(h.Expression, sc); err == nil && ok {
+				hooks = append(hooks, hook{suffix, tc})
+			}
+		}
 	}
 	done := true
 	for _, h := range hooks {
-		sc := withItem(scope, expr.Scope{})
-		nodeScope(sc, "steps."+inv.name, n)
-		nodeScope(sc, "tasks."+inv.name, n)
 		args, err := substitute(h.tc.Arguments, sc)
 		if err == nil {
 			h.tc.Arguments = args
 		}
 		saved := o.exitWalk
-		o.exitWalk = true
+		o.exitWalk = o.exitWalk || fulfilled(n)
 		hn := o.execute(call{name: n.Name + h.suffix, displayName: n.DisplayName + h.suffix, tmplCall: h.tc,
 			ctx: at.ctx, parentID: n.ID, boundaryID: at.boundaryID}, at.depth+1)
 		o.exitWalk = saved

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,7 +52,7 @@ func Reconcile(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver) *
 		}
 	}
 	o.spec = effectiveSpec(wf)
-	if onlyStarts(events) {
+	if onlyStarts(events) && !hasExpressionHooks(o.spec) {
 		// A step that started changes one node from Pending to Running and
 		// nothing else: no walk needed.
 		for _, ev := range events {
@@ -227,7 +228,7 @@ func (o *op) run() {
 		o.stopActive()
 	}
 	root := o.execute(call{name: name, tmpl: o.spec.Entrypoint, args: o.spec.Arguments, ctx: o.rootCtx()}, 0)
-	if root == nil || !fulfilled(root) {
+	if !o.workflowHooks(root) || root == nil || !fulfilled(root) {
 		return
 	}
 	phase, msg := root.Phase, root.Message
@@ -387,4 +388,70 @@ func onlyStarts(events []Event) bool {
 		}
 	}
 	return len(events) > 0
+}
+
+// workflowHooks starts the workflow's expression hooks (all but `exit`)
+// whose expression is true, each once, and reports whether every hook
+// that started has finished.
+func (o *op) workflowHooks(root *wfv1.NodeStatus) bool {
+	names := make([]string, 0, len(o.spec.Hooks))
+	for name, h := range o.spec.Hooks {
+		if name != "exit" && h.Expression != "" {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	done := true
+	for _, name := range names {
+		h := o.spec.Hooks[name]
+		nodeName := o.wf.Metadata.Name + ".hooks." + name
+		if o.byName(nodeName) == nil {
+			sc := maps.Clone(o.global)
+			sc["workflow.status"] = wfv1.PhaseRunning
+			if root != nil && fulfilled(root) {
+				sc["workflow.status"] = root.Phase
+			}
+			if ok, err := expr.EvalBool(h.Expression, sc); err != nil || !ok {
+				continue
+			}
+		}
+		n := o.execute(call{name: nodeName, tmplCall: tmplCall{Template: h.Template, TemplateRef: h.TemplateRef,
+			Arguments: h.Arguments}, ctx: o.rootCtx()}, 0)
+		if n == nil || !fulfilled(n) {
+			done = false
+		}
+	}
+	return done
+}
+
+// hasExpressionHooks says whether a hook may fire on a step starting to
+// run, which then needs a walk.
+func hasExpressionHooks(spec *wfv1.WorkflowSpec) bool {
+	for name, h := range spec.Hooks {
+		if name != "exit" && h.Expression != "" {
+			return true
+		}
+	}
+	for i := range spec.Templates {
+		t := &spec.Templates[i]
+		for _, g := range t.Steps {
+			for _, s := range g {
+				for name, h := range s.Hooks {
+					if name != "exit" && h.Expression != "" {
+						return true
+					}
+				}
+			}
+		}
+		if t.DAG != nil {
+			for _, task := range t.DAG.Tasks {
+				for name, h := range task.Hooks {
+					if name != "exit" && h.Expression != "" {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }

@@ -277,3 +277,54 @@ func TestMissingInputIsAnErrorNamingIt(t *testing.T) {
 		t.Fatalf("phase %s message %q", wf.Status.Phase, wf.Status.Message)
 	}
 }
+
+func TestExpressionHooks(t *testing.T) {
+	s := newSim(t, header+`  entrypoint: main
+  hooks:
+    started:
+      expression: workflow.status == "Running"
+      template: note
+  templates:
+  - name: main
+    steps:
+    - - name: work
+        template: work
+        hooks:
+          running:
+            expression: steps.work.status == "Running"
+            template: note
+          failed:
+            expression: steps.work.status == "Failed"
+            template: note
+  - {name: work, container: {image: x, command: ["true"]}}
+  - {name: note, container: {image: x, command: [echo, note]}}
+`, succeed)
+	wf := s.run()
+	if wf.Status.Phase != wfv1.PhaseSucceeded {
+		t.Fatalf("phase %s\n%s", wf.Status.Phase, s.dump())
+	}
+	s.node("wf.hooks.started")
+	s.node("wf[0].work.hooks.running")
+	if _, ok := wf.Status.Nodes[NodeID("wf", "wf[0].work.hooks.failed")]; ok {
+		t.Fatal("the failed hook ran for a step that succeeded")
+	}
+}
+
+func TestSuspendWithDuration(t *testing.T) {
+	s := newSim(t, header+`  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: wait, template: pause}
+    - - {name: after, template: work}
+  - {name: pause, suspend: {duration: "30s"}}
+  - {name: work, container: {image: x, command: ["true"]}}
+`, succeed)
+	wf := s.run()
+	if wf.Status.Phase != wfv1.PhaseSucceeded || s.node("wf[0].wait").Type != NodeSuspend {
+		t.Fatalf("phase %s\n%s", wf.Status.Phase, s.dump())
+	}
+	if got := wf.Status.FinishedAt.Sub(*wf.Status.StartedAt); got != 31*time.Second {
+		t.Fatalf("took %v, want the 30s pause plus the 1s step", got)
+	}
+}
