@@ -143,7 +143,9 @@ func TestOutputsDefaultsAndMissing(t *testing.T) {
 		t.Fatal("the step wrote the host's /tmp instead of its own")
 	}
 	_ = s.in.Close()
-	<-s.done
+	if err := <-s.done; err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestMissingProgramIsAStartError(t *testing.T) {
@@ -156,5 +158,7 @@ func TestMissingProgramIsAStartError(t *testing.T) {
 		t.Fatalf("result %+v, %v", r, err)
 	}
 	_ = s.in.Close()
-	<-s.done
+	if err := <-s.done; err != nil {
+		t.Fatal(err)
+	}
 }
