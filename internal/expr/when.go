@@ -11,7 +11,14 @@ import (
 // govaluate after turning every bare word into a string literal, so
 // `heads == heads` is true without quotes; using the same library keeps
 // every operator (`=~`, `&&`, numeric comparison) identical.
-func When(cond string) (bool, error) {
+func When(cond string) (ok bool, err error) {
+	// govaluate panics on some malformed input (found by fuzzing): a bad
+	// condition must fail its step, not the engine.
+	defer func() {
+		if r := recover(); r != nil {
+			ok, err = false, fmt.Errorf("invalid when condition %q: %v", cond, r)
+		}
+	}()
 	cond = strings.TrimSpace(cond)
 	if cond == "" {
 		return true, nil
@@ -30,7 +37,7 @@ func When(cond string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("invalid when condition %q: %w", cond, err)
 	}
-	out, err := evalSafe(e)
+	out, err := e.Evaluate(map[string]any{})
 	if err != nil {
 		return false, fmt.Errorf("when condition %q: %w", cond, err)
 	}
@@ -39,14 +46,4 @@ func When(cond string) (bool, error) {
 		return false, fmt.Errorf("when condition %q gives %v, not a boolean", cond, out)
 	}
 	return b, nil
-}
-
-// evalSafe guards against panics inside govaluate on odd token streams.
-func evalSafe(e *govaluate.EvaluableExpression) (out any, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("cannot evaluate: %v", r)
-		}
-	}()
-	return e.Evaluate(map[string]any{})
 }
