@@ -56,6 +56,8 @@ type Tx interface {
 	GetObject(kind, namespace, name string) (*Object, error)
 	ListObjects(kind, namespace string) ([]Object, error)
 	DeleteObject(kind, namespace, name string) error
+
+	LockTx
 }
 
 // ListOptions filter and page ListWorkflows. Continue is the token a

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"Objects":           objects,
 		"RollbackOnError":   rollbackOnError,
 		"ConcurrentUpdates": concurrentUpdates,
+		"LockState":         lockState,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
@@ -282,4 +283,74 @@ func concurrentUpdates(t *testing.T, s store.Store) {
 	if len(got.Status.Nodes) != 20 {
 		t.Fatalf("%d nodes after 20 concurrent writers", len(got.Status.Nodes))
 	}
+}
+
+func lockState(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	var seqs []uint64
+	update(t, s, func(tx store.Tx) error {
+		for _, k := range []string{"default/Mutex/m", "default/ConfigMap/c/k"} {
+			if err := tx.PutLockLimit(k, 2); err != nil {
+				return err
+			}
+		}
+		for range 3 {
+			n, err := tx.NextLockSeq()
+			if err != nil {
+				return err
+			}
+			seqs = append(seqs, n)
+		}
+		if err := tx.PutFence("default/Mutex/m", 7); err != nil {
+			return err
+		}
+		if err := tx.PutFence("default/Mutex/m", 5); err != nil { // never goes back
+			return err
+		}
+		if err := tx.PutHold("default/a", []store.LockToken{{Lock: "default/Mutex/m", Value: 7}}); err != nil {
+			return err
+		}
+		now := time.Unix(50, 0)
+		for _, w := range []store.LockWaiter{
+			{Holder: "default/low", Locks: []string{"default/Mutex/m"}, Priority: 0, Created: time.Unix(1, 0), Seq: 1, Enqueued: now},
+			{Holder: "default/high", Locks: []string{"default/Mutex/m", "default/ConfigMap/c/k"}, Priority: 5, Created: time.Unix(9, 0), Seq: 2, Enqueued: now},
+			{Holder: "default/gone", Locks: []string{"default/Mutex/m"}, Priority: 9, Created: time.Unix(1, 0), Seq: 3, Enqueued: now},
+		} {
+			if err := tx.PutWaiter(w); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteWaiter("default/gone")
+	})
+	if seqs[0] >= seqs[1] || seqs[1] >= seqs[2] {
+		t.Fatalf("sequence not increasing: %v", seqs)
+	}
+	var st *store.LockState
+	must(t, s.View(ctx, func(tx store.Tx) error {
+		var err error
+		st, err = tx.LoadLocks()
+		return err
+	}))
+	if len(st.Locks) != 2 || st.NextSeq <= seqs[2] {
+		t.Fatalf("locks %+v next seq %d", st.Locks, st.NextSeq)
+	}
+	for _, l := range st.Locks {
+		if l.Key == "default/Mutex/m" && (l.Fence != 7 || l.Limit != 2) {
+			t.Fatalf("mutex row %+v, want fence 7 limit 2", l)
+		}
+	}
+	if len(st.Holds["default/a"]) != 1 || st.Holds["default/a"][0].Value != 7 {
+		t.Fatalf("holds %+v", st.Holds)
+	}
+	if len(st.Waiters) != 2 || st.Waiters[0].Holder != "default/high" || len(st.Waiters[0].Locks) != 2 {
+		t.Fatalf("waiters not in priority order: %+v", st.Waiters)
+	}
+	update(t, s, func(tx store.Tx) error { return tx.DeleteHold("default/a") })
+	must(t, s.View(ctx, func(tx store.Tx) error {
+		st, err := tx.LoadLocks()
+		if err == nil && len(st.Holds) != 0 {
+			err = fmt.Errorf("hold survived delete: %+v", st.Holds)
+		}
+		return err
+	}))
 }

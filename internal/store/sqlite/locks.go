@@ -1,0 +1,124 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+func (t *txn) PutLockLimit(key string, limit int) error {
+	_, err := t.exec(`INSERT INTO locks (key, lim) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET lim = excluded.lim`, key, limit)
+	return err
+}
+
+func (t *txn) PutFence(key string, fence uint64) error {
+	// MAX keeps the counter monotonic whatever order writes come in.
+	_, err := t.exec(`UPDATE locks SET fence = MAX(fence, ?) WHERE key = ?`, int64(fence), key)
+	return err
+}
+
+func (t *txn) PutHold(holder string, tokens []store.LockToken) error {
+	for _, tok := range tokens {
+		if _, err := t.exec(`INSERT INTO lock_holds (holder, lock_key, token) VALUES (?,?,?)
+			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token`, holder, tok.Lock, int64(tok.Value)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *txn) DeleteHold(holder string) error {
+	_, err := t.exec(`DELETE FROM lock_holds WHERE holder = ?`, holder)
+	return err
+}
+
+func (t *txn) PutWaiter(w store.LockWaiter) error {
+	locks, err := json.Marshal(w.Locks)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(`INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued) VALUES (?,?,?,?,?,?)
+		ON CONFLICT (holder) DO UPDATE SET locks = excluded.locks, priority = excluded.priority,
+		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued`,
+		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano())
+	return err
+}
+
+func (t *txn) DeleteWaiter(holder string) error {
+	_, err := t.exec(`DELETE FROM lock_waiters WHERE holder = ?`, holder)
+	return err
+}
+
+func (t *txn) NextLockSeq() (uint64, error) {
+	var v int64
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO lock_meta (name, value) VALUES ('next_seq', 1)
+		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`).Scan(&v)
+	return uint64(v), err
+}
+
+func (t *txn) LoadLocks() (*store.LockState, error) {
+	st := &store.LockState{Holds: map[string][]store.LockToken{}}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT key, lim, fence FROM locks ORDER BY key`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var l store.LockInfo
+		var fence int64
+		if err := rows.Scan(&l.Key, &l.Limit, &fence); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		l.Fence = uint64(fence)
+		st.Locks = append(st.Locks, l)
+	}
+	rows.Close()
+	rows, err = t.tx.QueryContext(t.ctx, `SELECT holder, lock_key, token FROM lock_holds ORDER BY holder, lock_key`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var holder string
+		var tok store.LockToken
+		var v int64
+		if err := rows.Scan(&holder, &tok.Lock, &v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		tok.Value = uint64(v)
+		st.Holds[holder] = append(st.Holds[holder], tok)
+	}
+	rows.Close()
+	rows, err = t.tx.QueryContext(t.ctx, `SELECT holder, locks, priority, created, seq, enqueued FROM lock_waiters
+		ORDER BY priority DESC, created, seq`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w store.LockWaiter
+		var locks string
+		var created, seq, enq int64
+		if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(locks), &w.Locks); err != nil {
+			return nil, err
+		}
+		w.Created, w.Seq, w.Enqueued = time.Unix(0, created), uint64(seq), time.Unix(0, enq)
+		st.Waiters = append(st.Waiters, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var next int64
+	err = t.tx.QueryRowContext(t.ctx, `SELECT value FROM lock_meta WHERE name = 'next_seq'`).Scan(&next)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	st.NextSeq = uint64(next) + 1
+	return st, nil
+}
