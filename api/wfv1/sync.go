@@ -59,6 +59,9 @@ type Mutex struct {
 type SynchronizationStatus struct {
 	Semaphore *SemaphoreStatus `json:"semaphore,omitempty"`
 	Mutex     *MutexStatus     `json:"mutex,omitempty"`
+	// Tokens maps each holder of this workflow to the fencing tokens of
+	// the locks it holds (semaflow's addition).
+	Tokens map[string]map[string]uint64 `json:"tokens,omitempty"`
 }
 
 // SemaphoreStatus lists semaphores held and awaited.
@@ -88,4 +91,7 @@ type MutexHolding struct {
 // NodeSynchronizationStatus is the lock a node waits for.
 type NodeSynchronizationStatus struct {
 	Waiting string `json:"waiting,omitempty"`
+	// Tokens are the fencing tokens of the locks the node holds
+	// (semaflow's addition).
+	Tokens map[string]uint64 `json:"tokens,omitempty"`
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/expr"
+	"github.com/semaflow/semaflow/internal/spec"
 )
 
 // op holds one call's working state.
@@ -30,13 +31,17 @@ type op struct {
 	// nodes while the workflow is stopping.
 	exitWalk bool
 	created  map[string]bool
+	// justGranted and lockFailed carry this call's lock events.
+	justGranted map[string]bool
+	lockFailed  map[string]string
 }
 
 // Reconcile applies events to wf's status and decides what happens next.
 // It changes wf in place; the returned Plan lists what the engine must do.
 func Reconcile(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver) *Plan {
 	o := &op{wf: wf, res: res, now: now, plan: &Plan{Kill: map[string]string{}},
-		nodes: map[string]*wfv1.NodeStatus{}, changed: map[string]bool{}, created: map[string]bool{}}
+		nodes: map[string]*wfv1.NodeStatus{}, changed: map[string]bool{}, created: map[string]bool{},
+		justGranted: map[string]bool{}, lockFailed: map[string]string{}}
 	for id, n := range wf.Status.Nodes {
 		n := n
 		o.nodes[id] = &n
@@ -45,13 +50,27 @@ func Reconcile(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver) *
 		o.plan.Done = true
 		return o.plan
 	}
-	if wf.Status.Phase == "" || (wf.Status.Phase == wfv1.PhasePending && wf.Status.StartedAt == nil) {
-		if err := o.init(); err != nil {
+	notStarted := wf.Status.Phase == "" || (wf.Status.Phase == wfv1.PhasePending && wf.Status.StartedAt == nil)
+	if notStarted {
+		if err := o.mergeTemplate(); err != nil {
 			o.failWorkflow(wfv1.PhaseError, err.Error())
 			return o.finish()
 		}
 	}
 	o.spec = effectiveSpec(wf)
+	if notStarted {
+		for _, ev := range events {
+			o.apply(ev)
+		}
+		events = nil
+		if !o.workflowLocks() {
+			return o.finish()
+		}
+		if err := o.init(); err != nil {
+			o.failWorkflow(wfv1.PhaseError, err.Error())
+			return o.finish()
+		}
+	}
 	if onlyStarts(events) && !hasExpressionHooks(o.spec) {
 		// A step that started changes one node from Pending to Running and
 		// nothing else: no walk needed.
@@ -64,7 +83,7 @@ func Reconcile(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver) *
 	o.shutdown = wf.Spec.Shutdown
 	// Counted before events: complete() decrements as steps finish.
 	for _, n := range o.nodes {
-		if n.Type == NodePod && !fulfilled(n) {
+		if n.Type == NodePod && !fulfilled(n) && !isWaitingForLock(n) {
 			o.activePods++
 		}
 	}
@@ -77,17 +96,55 @@ func Reconcile(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver) *
 	return o.finish()
 }
 
-// init starts a new workflow: merges its WorkflowTemplate, checks its
-// arguments, and marks it Running.
-func (o *op) init() error {
+// mergeTemplate merges a workflowTemplateRef's spec into the status, once.
+func (o *op) mergeTemplate() error {
 	wf := o.wf
-	if ref := wf.Spec.WorkflowTemplateRef; ref != nil {
+	if ref := wf.Spec.WorkflowTemplateRef; ref != nil && wf.Status.StoredWorkflowTemplateSpec == nil {
 		wt := o.res.WorkflowTemplate(wf.Metadata.Namespace, ref.Name, ref.ClusterScope)
 		if wt == nil {
 			return fmt.Errorf("workflow template %q not found", ref.Name)
 		}
-		merged := mergeSpec(&wf.Spec, &wt.Spec)
-		wf.Status.StoredWorkflowTemplateSpec = merged
+		wf.Status.StoredWorkflowTemplateSpec = mergeSpec(&wf.Spec, &wt.Spec)
+	}
+	return nil
+}
+
+// workflowLocks gates the start of a workflow on its workflow-level locks;
+// it reports whether the workflow may start.
+func (o *op) workflowLocks() bool {
+	sync := o.spec.Synchronization
+	if sync == nil {
+		return true
+	}
+	ns := o.wf.Metadata.Namespace
+	holder := spec.HolderKey(ns, o.wf.Metadata.Name, "")
+	if msg, failed := o.lockFailed[holder]; failed {
+		o.releaseAll()
+		o.failWorkflow(wfv1.PhaseFailed, msg)
+		return false
+	}
+	if o.shutdown != "" {
+		o.releaseAll()
+		o.failWorkflow(wfv1.PhaseFailed, fmt.Sprintf("Stopped with strategy '%s'", o.shutdown))
+		return false
+	}
+	if o.holds(holder) {
+		return true
+	}
+	refs := spec.LockKeys(sync, ns)
+	o.request(holder, "", refs)
+	o.wf.Status.Phase = wfv1.PhasePending
+	if !strings.HasPrefix(o.wf.Status.Message, "Waiting for ") && len(refs) > 0 {
+		o.wf.Status.Message = "Waiting for " + refs[0].Key + " lock"
+	}
+	return false
+}
+
+// init starts a new workflow: checks its arguments and marks it Running.
+func (o *op) init() error {
+	wf := o.wf
+	if strings.HasPrefix(wf.Status.Message, "Waiting for ") {
+		wf.Status.Message = ""
 	}
 	spec := effectiveSpec(wf)
 	if spec.Entrypoint == "" {
@@ -190,6 +247,11 @@ func (o *op) apply(ev Event) {
 			o.shutdown = kind
 			o.wf.Spec.Shutdown = kind
 		}
+	case LockGranted:
+		o.granted(ev.Holder, ev.Tokens)
+		o.justGranted[ev.Holder] = true
+	case LockFailed:
+		o.lockFailed[ev.Holder] = ev.Message
 	case Suspend:
 		o.wf.Spec.Suspend = ptr(true)
 	case Resume:
@@ -286,7 +348,7 @@ func (o *op) stopActive() {
 				o.complete(n, wfv1.PhaseFailed, reason)
 			}
 		}
-		if n.Type == NodeSuspend {
+		if n.Type == NodeSuspend || isWaitingForLock(n) {
 			o.complete(n, wfv1.PhaseFailed, "workflow shutdown with strategy: "+o.shutdown)
 		}
 	}
@@ -306,6 +368,15 @@ func (o *op) failWorkflow(phase, msg string) {
 func (o *op) finish() *Plan {
 	if o.wf.Status.Nodes == nil && len(o.nodes) > 0 {
 		o.wf.Status.Nodes = map[string]wfv1.NodeStatus{}
+	}
+	if isFinal(o.wf.Status.Phase) {
+		o.releaseAll()
+	}
+	ns, name := o.wf.Metadata.Namespace, o.wf.Metadata.Name
+	for id := range o.changed {
+		if fulfilled(o.nodes[id]) {
+			o.release(spec.HolderKey(ns, name, id))
+		}
 	}
 	for id := range o.changed {
 		o.recordGlobals(o.nodes[id])
@@ -454,4 +525,25 @@ func hasExpressionHooks(spec *wfv1.WorkflowSpec) bool {
 		}
 	}
 	return false
+}
+
+func isWaitingForLock(n *wfv1.NodeStatus) bool {
+	return n.SynchronizationStatus != nil && n.SynchronizationStatus.Waiting != ""
+}
+
+// SetWaitingMessage puts the lock manager's waiting message on the node
+// (or workflow) of holder; it returns the node ID it changed, if any.
+func SetWaitingMessage(wf *wfv1.Workflow, holder, msg string) string {
+	id := nodeOfHolder(holder)
+	if id == "" {
+		wf.Status.Message = msg
+		return ""
+	}
+	n, ok := wf.Status.Nodes[id]
+	if !ok {
+		return ""
+	}
+	n.Message = msg
+	wf.Status.Nodes[id] = n
+	return id
 }

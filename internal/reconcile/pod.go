@@ -8,6 +8,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/expr"
+	"github.com/semaflow/semaflow/internal/spec"
 )
 
 // PodDeadlineMessage is Argo's message for a step killed by its
@@ -18,14 +19,18 @@ const PodDeadlineMessage = "Pod was active on the node longer than the specified
 // enforces its deadline while it runs.
 func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.Scope, c call) {
 	scope["pod.name"] = node.ID
-	if node.Phase == wfv1.PhasePending && o.created[node.ID] && !o.launched(node.ID) {
+	holder := spec.HolderKey(o.wf.Metadata.Namespace, o.wf.Metadata.Name, node.ID)
+	if node.Phase == wfv1.PhasePending && (o.created[node.ID] || o.justGranted[holder]) && !o.launched(node.ID) {
 		resolved, err := substitute(*tmpl, scope)
 		if err != nil {
 			o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: %v", tmpl.Name, err))
 			return
 		}
 		resolved.RetryStrategy = nil
-		l := Launch{NodeID: node.ID, NodeName: node.Name, Template: resolved}
+		l := Launch{NodeID: node.ID, NodeName: node.Name, Template: resolved, Tokens: o.lockTokens(node)}
+		if o.justGranted[holder] && !o.created[node.ID] {
+			o.activePods++
+		}
 		if d, ok := podDeadline(&resolved); ok {
 			l.Deadline = o.now.Add(d)
 		}

@@ -328,3 +328,56 @@ func TestSuspendWithDuration(t *testing.T) {
 		t.Fatalf("took %v, want the 30s pause plus the 1s step", got)
 	}
 }
+
+func TestLocksGateAndRelease(t *testing.T) {
+	s := newSim(t, header+`  entrypoint: main
+  synchronization:
+    mutexes: [{name: whole}]
+  templates:
+  - name: main
+    steps:
+    - - {name: a, template: locked, withItems: [1, 2, 3]}
+  - name: locked
+    synchronization:
+      mutexes: [{name: one}]
+    retryStrategy: {limit: 1}
+    container: {image: x, command: ["true"]}
+`, succeed)
+	s.locks = true
+	wf := s.run()
+	if wf.Status.Phase != wfv1.PhaseSucceeded {
+		t.Fatalf("phase %s %s\n%s", wf.Status.Phase, wf.Status.Message, s.dump())
+	}
+	if s.maxActive != 1 {
+		t.Fatalf("%d steps ran at once under a mutex", s.maxActive)
+	}
+	// The workflow holder plus one holder per loop item (the Retry nodes).
+	if len(s.acquired) != 4 || len(s.released) != 4 {
+		t.Fatalf("acquired %v, released %v", s.acquired, s.released)
+	}
+	for name, toks := range s.tokens {
+		if toks["default/Mutex/whole"] == 0 || toks["default/Mutex/one"] == 0 {
+			t.Fatalf("%s launched with tokens %v, want both locks'", name, toks)
+		}
+	}
+	if sy := wf.Status.Synchronization; sy != nil && (len(sy.Tokens) != 0 || (sy.Mutex != nil && len(sy.Mutex.Holding) != 0)) {
+		t.Fatalf("locks still recorded as held at the end: %+v", sy)
+	}
+}
+
+func TestStopWhileWaitingForWorkflowLock(t *testing.T) {
+	s := newSim(t, header+`  entrypoint: main
+  synchronization:
+    mutex: {name: m}
+  templates:
+  - {name: main, container: {image: x, command: ["true"]}}
+`, succeed)
+	plan := Reconcile(s.wf, nil, s.now, s.res)
+	if len(plan.Acquire) != 1 || s.wf.Status.Phase != wfv1.PhasePending || !strings.HasPrefix(s.wf.Status.Message, "Waiting for default/Mutex/m lock") {
+		t.Fatalf("acquire %v phase %s message %q", plan.Acquire, s.wf.Status.Phase, s.wf.Status.Message)
+	}
+	plan = Reconcile(s.wf, []Event{{Kind: Stop, At: s.now}}, s.now, s.res)
+	if s.wf.Status.Phase != wfv1.PhaseFailed || len(plan.Release) != 1 || plan.Release[0] != "default/wf" {
+		t.Fatalf("phase %s release %v", s.wf.Status.Phase, plan.Release)
+	}
+}

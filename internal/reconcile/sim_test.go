@@ -38,6 +38,14 @@ type sim struct {
 	events    []Event
 	calls     int
 	wakeAt    time.Time
+	// A one-permit-per-lock manager: requests queue FIFO per lock set.
+	locks    bool
+	held     map[string]string // lock key -> holder
+	queue    []LockRequest
+	fence    uint64
+	acquired []string
+	released []string
+	tokens   map[string]map[string]uint64 // node name -> tokens seen at launch
 }
 
 func newSim(t *testing.T, yamlText string, behave func(Launch) outcome) *sim {
@@ -82,6 +90,9 @@ func (s *sim) run() *wfv1.Workflow {
 		plan := Reconcile(s.wf, s.events, s.now, s.res)
 		s.events = nil
 		s.roundTrip()
+		if s.locks {
+			s.lockStep(plan)
+		}
 		for id := range plan.Kill {
 			if _, ok := s.running[id]; ok {
 				delete(s.running, id)
@@ -98,6 +109,10 @@ func (s *sim) run() *wfv1.Workflow {
 			s.results[l.NodeID] = o
 			s.running[l.NodeID] = s.now.Add(o.takes)
 			s.order = append(s.order, l.NodeName)
+			if s.tokens == nil {
+				s.tokens = map[string]map[string]uint64{}
+			}
+			s.tokens[l.NodeName] = l.Tokens
 			s.events = append(s.events, Event{Kind: StepStarted, NodeID: l.NodeID, At: s.now})
 		}
 		s.maxActive = max(s.maxActive, len(s.running))
@@ -185,4 +200,51 @@ func args(l Launch) []string {
 		return append(append([]string{}, l.Template.Container.Command...), l.Template.Container.Args...)
 	}
 	return nil
+}
+
+// lockStep plays a lock manager where every lock has one permit.
+func (s *sim) lockStep(plan *Plan) {
+	if s.held == nil {
+		s.held = map[string]string{}
+	}
+	for _, h := range plan.Release {
+		s.released = append(s.released, h)
+		for k, owner := range s.held {
+			if owner == h {
+				delete(s.held, k)
+			}
+		}
+		kept := s.queue[:0]
+		for _, r := range s.queue {
+			if r.Holder != h {
+				kept = append(kept, r)
+			}
+		}
+		s.queue = kept
+	}
+	for _, r := range plan.Acquire {
+		s.acquired = append(s.acquired, r.Holder)
+		s.queue = append(s.queue, r)
+	}
+	kept := s.queue[:0]
+	for _, r := range s.queue {
+		free := true
+		for _, l := range r.Locks {
+			if _, taken := s.held[l.Key]; taken {
+				free = false
+			}
+		}
+		if !free {
+			kept = append(kept, r)
+			continue
+		}
+		toks := map[string]uint64{}
+		for _, l := range r.Locks {
+			s.fence++
+			s.held[l.Key] = r.Holder
+			toks[l.Key] = s.fence
+		}
+		s.events = append(s.events, Event{Kind: LockGranted, Holder: r.Holder, Tokens: toks, At: s.now})
+	}
+	s.queue = kept
 }

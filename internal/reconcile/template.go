@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/expr"
+	"github.com/semaflow/semaflow/internal/spec"
 )
 
 // tmplCall is how a template is invoked: by name in the current scope,
@@ -155,6 +157,9 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 		}
 	}
 	scope["node.name"] = node.Name
+	if !o.templateLocks(node, tmpl, c) {
+		return node
+	}
 	if o.timedOut(node, tmpl) {
 		return node
 	}
@@ -294,4 +299,37 @@ func ParseDuration(s string) (time.Duration, error) {
 		return time.Duration(n * float64(time.Second)), nil
 	}
 	return time.ParseDuration(s)
+}
+
+// templateLocks gates a node on its template's locks; it reports whether
+// the node may run. The holder is the node itself (for a template with a
+// retryStrategy, the Retry node, so the lock spans every attempt).
+func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call) bool {
+	if tmpl.Synchronization == nil || c.isAttempt || fulfilled(node) {
+		return true
+	}
+	ns := o.wf.Metadata.Namespace
+	holder := spec.HolderKey(ns, o.wf.Metadata.Name, node.ID)
+	if msg, failed := o.lockFailed[holder]; failed {
+		o.complete(node, wfv1.PhaseFailed, msg)
+		return false
+	}
+	if o.holds(holder) {
+		return true
+	}
+	refs := spec.LockKeys(tmpl.Synchronization, ns)
+	if len(refs) == 0 {
+		return true
+	}
+	o.request(holder, node.ID, refs)
+	if node.Type == NodePod && !isWaitingForLock(node) && o.created[node.ID] {
+		o.activePods--
+	}
+	node.Phase = wfv1.PhasePending
+	node.SynchronizationStatus = &wfv1.NodeSynchronizationStatus{Waiting: refs[0].Key}
+	if !strings.HasPrefix(node.Message, "Waiting for ") {
+		node.Message = "Waiting for " + refs[0].Key + " lock"
+	}
+	o.touch(node)
+	return false
 }

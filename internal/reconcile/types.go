@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/spec"
 )
 
 // Resolver finds objects a workflow refers to outside itself.
@@ -30,6 +31,10 @@ const (
 	Resume
 	// Suspend: start nothing new until resumed.
 	Suspend
+	// LockGranted: Holder now holds its locks, with Tokens.
+	LockGranted
+	// LockFailed: Holder's request can never be granted; Message says why.
+	LockFailed
 )
 
 // Event is one thing that happened.
@@ -38,6 +43,19 @@ type Event struct {
 	NodeID string
 	At     time.Time
 	Result *StepResult // StepExited only
+	// Holder, Tokens and Message are for lock events.
+	Holder  string
+	Tokens  map[string]uint64
+	Message string
+}
+
+// LockRequest asks for a holder's locks, all or nothing.
+type LockRequest struct {
+	Holder   string
+	NodeID   string // "" for the workflow-level holder
+	Locks    []spec.LockRef
+	Priority int32
+	Created  time.Time
 }
 
 // StepResult is what the executor learned from a finished step.
@@ -69,6 +87,8 @@ type Launch struct {
 	// InputFiles are files to create before the step starts (raw input
 	// artifacts), keyed by path.
 	InputFiles map[string]string
+	// Tokens are the fencing tokens of every lock the step runs under.
+	Tokens map[string]uint64
 }
 
 // Plan is what the engine must do after a call.
@@ -86,6 +106,10 @@ type Plan struct {
 	// change what happens next (steps that started); the previous WakeAt
 	// still stands.
 	Partial bool
+	// Acquire lists new lock requests; Release lists holders whose locks
+	// (or waits) end. Releasing what is not held is harmless.
+	Acquire []LockRequest
+	Release []string
 }
 
 func (p *Plan) wake(t time.Time) {

@@ -1,0 +1,331 @@
+// Package locks is the lock manager: it owns the wait queues (lockq), reads
+// limits from stored ConfigMaps, and persists every hold, waiter and fencing
+// counter through the store in the caller's transaction, so lock state and
+// the workflow change that caused it commit together. On start it rebuilds
+// the queues from the store before granting anything.
+package locks
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/lockq"
+	"github.com/semaflow/semaflow/internal/spec"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// Request asks for locks for one holder, all or nothing.
+type Request struct {
+	Holder   string
+	Locks    []spec.LockRef
+	Priority int32
+	Created  time.Time
+}
+
+// Grant tells a holder it holds its locks, with their fencing tokens.
+type Grant struct {
+	Holder string
+	Tokens map[string]uint64
+}
+
+// Result is what one Apply decided.
+type Result struct {
+	Grants []Grant
+	// Waiting gives each request that must wait its waiting message.
+	Waiting map[string]string
+	// Failed gives each request that can never be granted its reason (a
+	// missing ConfigMap or key, a bad limit).
+	Failed map[string]string
+}
+
+// ConfigMaps finds the stored ConfigMaps that hold semaphore limits.
+type ConfigMaps interface {
+	ConfigMap(namespace, name string) *wfv1.ConfigMap
+}
+
+// Manager is the lock manager of one engine.
+type Manager struct {
+	mu   sync.Mutex
+	cfg  lockq.Config
+	q    *lockq.Queue
+	cms  ConfigMaps
+	refs map[string]spec.LockRef // every lock seen, to re-read limits
+	// stale is set when a transaction that changed q failed: q no longer
+	// matches the store and is rebuilt from it before the next use.
+	stale bool
+}
+
+// New makes a manager; Load must run before the first Apply.
+func New(cfg lockq.Config, cms ConfigMaps) *Manager {
+	return &Manager{cfg: cfg, cms: cms, q: lockq.New(cfg), refs: map[string]spec.LockRef{}, stale: true}
+}
+
+// Load rebuilds the queues from the store and persists any grant the saved
+// state still owed; it returns those grants.
+func (m *Manager) Load(ctx context.Context, s store.Store, now time.Time) ([]Grant, error) {
+	var grants []Grant
+	err := s.Update(ctx, func(tx store.Tx) error {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		var err error
+		grants, err = m.rebuild(tx, now)
+		return err
+	})
+	return grants, err
+}
+
+func (m *Manager) rebuild(tx store.Tx, now time.Time) ([]Grant, error) {
+	st, err := tx.LoadLocks()
+	if err != nil {
+		return nil, err
+	}
+	qs := lockq.State{NextSeq: st.NextSeq}
+	for _, l := range st.Locks {
+		qs.Locks = append(qs.Locks, lockq.LockState{Key: l.Key, Limit: l.Limit, Fence: l.Fence})
+	}
+	for holder, toks := range st.Holds {
+		hs := lockq.HolderState{ID: holder}
+		for _, t := range toks {
+			hs.Tokens = append(hs.Tokens, lockq.Token{Lock: t.Lock, Value: t.Value})
+		}
+		qs.Holders = append(qs.Holders, hs)
+	}
+	sortHolders(qs.Holders)
+	for _, w := range st.Waiters {
+		qs.Waiters = append(qs.Waiters, lockq.WaiterState{EnqueuedAt: w.Enqueued,
+			Waiter: lockq.Waiter{ID: w.Holder, Locks: w.Locks, Priority: w.Priority, Created: w.Created, Seq: w.Seq}})
+	}
+	q, owed, err := lockq.Restore(m.cfg, qs, now)
+	if err != nil {
+		return nil, fmt.Errorf("rebuilding lock queues from the store: %w", err)
+	}
+	m.q, m.stale = q, false
+	return m.record(tx, owed)
+}
+
+// MarkStale says a transaction in which Apply ran did not commit.
+func (m *Manager) MarkStale() {
+	m.mu.Lock()
+	m.stale = true
+	m.mu.Unlock()
+}
+
+// Apply releases holders (or cancels their waits), then queues requests,
+// in the caller's transaction. A request for a holder already queued or
+// holding changes nothing.
+func (m *Manager) Apply(tx store.Tx, reqs []Request, releases []string, now time.Time) (*Result, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	res := &Result{Waiting: map[string]string{}, Failed: map[string]string{}}
+	var raw []lockq.Grant
+	if m.stale {
+		owed, err := m.rebuild(tx, now)
+		if err != nil {
+			return nil, err
+		}
+		res.Grants = append(res.Grants, owed...)
+	}
+	raw = append(raw, m.q.Advance(now)...)
+	for _, h := range releases {
+		if gs, ok := m.q.Release(h, now); ok {
+			if err := tx.DeleteHold(h); err != nil {
+				return nil, err
+			}
+			raw = append(raw, gs...)
+		} else if gs, ok := m.q.Cancel(h, now); ok {
+			if err := tx.DeleteWaiter(h); err != nil {
+				return nil, err
+			}
+			raw = append(raw, gs...)
+		}
+	}
+	for _, r := range reqs {
+		gs, err := m.add(tx, r, now)
+		if err != nil {
+			res.Failed[r.Holder] = err.Error()
+			continue
+		}
+		raw = append(raw, gs...)
+	}
+	grants, err := m.record(tx, raw)
+	if err != nil {
+		return nil, err
+	}
+	res.Grants = append(res.Grants, grants...)
+	granted := map[string]bool{}
+	for _, g := range res.Grants {
+		granted[g.Holder] = true
+	}
+	for _, r := range reqs {
+		if _, failed := res.Failed[r.Holder]; !failed && !granted[r.Holder] && len(m.q.Holding(r.Holder)) == 0 {
+			res.Waiting[r.Holder] = m.waitingMessage(r)
+		}
+	}
+	return res, nil
+}
+
+func (m *Manager) add(tx store.Tx, r Request, now time.Time) ([]lockq.Grant, error) {
+	if len(m.q.Holding(r.Holder)) > 0 || len(m.q.Position(r.Holder)) > 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(r.Locks))
+	for i, ref := range r.Locks {
+		keys[i] = ref.Key
+		if _, known := m.q.Lock(ref.Key); known {
+			m.refs[ref.Key] = ref
+			continue
+		}
+		limit, err := m.limitOf(tx, ref)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := m.q.SetLimit(ref.Key, limit, now); err != nil {
+			return nil, err
+		}
+		if err := tx.PutLockLimit(ref.Key, limit); err != nil {
+			return nil, err
+		}
+		m.refs[ref.Key] = ref
+	}
+	seq, err := tx.NextLockSeq()
+	if err != nil {
+		return nil, err
+	}
+	w := lockq.Waiter{ID: r.Holder, Locks: keys, Priority: r.Priority, Created: r.Created, Seq: seq}
+	gs, err := m.q.Add(w, now)
+	if err != nil {
+		return nil, fmt.Errorf("lock request of %s: %w", r.Holder, err)
+	}
+	if len(m.q.Holding(r.Holder)) == 0 {
+		if err := tx.PutWaiter(store.LockWaiter{Holder: r.Holder, Locks: keys, Priority: r.Priority,
+			Created: r.Created, Seq: seq, Enqueued: now}); err != nil {
+			return nil, err
+		}
+	}
+	return gs, nil
+}
+
+// record persists grants: the waiter row goes, hold rows and fencing
+// counters are written. The grants slice is copied: lockq reuses it.
+func (m *Manager) record(tx store.Tx, raw []lockq.Grant) ([]Grant, error) {
+	out := make([]Grant, 0, len(raw))
+	for _, g := range raw {
+		if err := tx.DeleteWaiter(g.Holder); err != nil {
+			return nil, err
+		}
+		toks := make([]store.LockToken, len(g.Tokens))
+		gr := Grant{Holder: g.Holder, Tokens: map[string]uint64{}}
+		for i, t := range g.Tokens {
+			toks[i] = store.LockToken{Lock: t.Lock, Value: t.Value}
+			gr.Tokens[t.Lock] = t.Value
+			if err := tx.PutFence(t.Lock, t.Value); err != nil {
+				return nil, err
+			}
+		}
+		if err := tx.PutHold(g.Holder, toks); err != nil {
+			return nil, err
+		}
+		out = append(out, gr)
+	}
+	return out, nil
+}
+
+// limitOf reads a lock's limit: 1 for a mutex, the ConfigMap's value for a
+// semaphore, the stored limit for a database semaphore.
+func (m *Manager) limitOf(tx store.Tx, ref spec.LockRef) (int, error) {
+	switch {
+	case ref.IsMutex:
+		return 1, nil
+	case ref.Kind == spec.LockDatabase:
+		st, err := tx.LoadLocks()
+		if err != nil {
+			return 0, err
+		}
+		for _, l := range st.Locks {
+			if l.Key == ref.Key {
+				return l.Limit, nil
+			}
+		}
+		return 0, fmt.Errorf("semaphore %s: no limit is set for database key %q", ref.Key, ref.DatabaseKey)
+	}
+	return configMapLimit(m.cms, ref)
+}
+
+func configMapLimit(cms ConfigMaps, ref spec.LockRef) (int, error) {
+	cm := cms.ConfigMap(ref.Namespace, ref.ConfigMap)
+	if cm == nil {
+		return 0, fmt.Errorf("semaphore %s: ConfigMap %s/%s not found", ref.Key, ref.Namespace, ref.ConfigMap)
+	}
+	v, ok := cm.Data[ref.ConfigMapKey]
+	if !ok {
+		return 0, fmt.Errorf("semaphore %s: ConfigMap %s/%s has no key %q", ref.Key, ref.Namespace, ref.ConfigMap, ref.ConfigMapKey)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("semaphore %s: ConfigMap %s/%s key %q is %q, not a non-negative integer", ref.Key, ref.Namespace, ref.ConfigMap, ref.ConfigMapKey, v)
+	}
+	return n, nil
+}
+
+// Refresh re-reads the limits of every known semaphore whose ConfigMap is
+// in namespace/name (after it was applied) and grants what now fits. A
+// ConfigMap that lost its key keeps the last known limit.
+func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) ([]Grant, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var raw []lockq.Grant
+	for key, ref := range m.refs {
+		if ref.Kind != spec.LockConfigMap || ref.IsMutex || ref.Namespace != namespace || ref.ConfigMap != name {
+			continue
+		}
+		limit, err := configMapLimit(m.cms, ref)
+		if err != nil {
+			continue
+		}
+		gs, err := m.q.SetLimit(key, limit, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.PutLockLimit(key, limit); err != nil {
+			return nil, err
+		}
+		raw = append(raw, gs...)
+	}
+	return m.record(tx, raw)
+}
+
+// waitingMessage is Argo's waiting message for the first lock the request
+// is short of, with semaflow's queue position appended.
+func (m *Manager) waitingMessage(r Request) string {
+	pos := m.q.Position(r.Holder)
+	for _, ref := range r.Locks {
+		info, ok := m.q.Lock(ref.Key)
+		if !ok {
+			continue
+		}
+		avail := max(0, info.Limit-len(info.Holders))
+		if avail > 0 && len(r.Locks) > 1 {
+			continue
+		}
+		msg := fmt.Sprintf("Waiting for %s lock. Lock status: %d/%d", ref.Key, avail, info.Limit)
+		for _, p := range pos {
+			if p.Lock == ref.Key {
+				msg += fmt.Sprintf(" (position %d of %d)", p.Position, p.Length)
+			}
+		}
+		return msg
+	}
+	return "Waiting for locks " + r.Locks[0].Key
+}
+
+// Snapshot describes one lock, for status and the CLI.
+func (m *Manager) Snapshot(key string) (lockq.LockInfo, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.q.Lock(key)
+}

@@ -1,0 +1,249 @@
+package reconcile
+
+import (
+	"maps"
+	"sort"
+	"strings"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/spec"
+)
+
+// syncStatus returns the workflow's lock status, creating it.
+func (o *op) syncStatus() *wfv1.SynchronizationStatus {
+	if o.wf.Status.Synchronization == nil {
+		o.wf.Status.Synchronization = &wfv1.SynchronizationStatus{}
+	}
+	return o.wf.Status.Synchronization
+}
+
+// holds says whether holder holds its locks.
+func (o *op) holds(holder string) bool {
+	s := o.wf.Status.Synchronization
+	return s != nil && s.Tokens[holder] != nil
+}
+
+// waiting says whether holder has asked for its locks and waits.
+func (o *op) waiting(holder string) bool {
+	s := o.wf.Status.Synchronization
+	if s == nil {
+		return false
+	}
+	if s.Semaphore != nil {
+		for _, w := range s.Semaphore.Waiting {
+			if contains(w.Holders, holder) {
+				return true
+			}
+		}
+	}
+	if s.Mutex != nil {
+		for _, w := range s.Mutex.Waiting {
+			if w.Holder == holder {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// request queues holder for its locks, once.
+func (o *op) request(holder, nodeID string, refs []spec.LockRef) {
+	if o.holds(holder) || o.waiting(holder) {
+		return
+	}
+	created := o.now
+	if o.wf.Metadata.CreationTimestamp != nil {
+		created = *o.wf.Metadata.CreationTimestamp
+	}
+	o.plan.Acquire = append(o.plan.Acquire, LockRequest{Holder: holder, NodeID: nodeID, Locks: refs,
+		Priority: o.spec.GetPriority(), Created: created})
+	s := o.syncStatus()
+	for _, r := range refs {
+		if r.IsMutex {
+			if s.Mutex == nil {
+				s.Mutex = &wfv1.MutexStatus{}
+			}
+			s.Mutex.Waiting = append(s.Mutex.Waiting, wfv1.MutexHolding{Mutex: r.Key, Holder: holder})
+			continue
+		}
+		if s.Semaphore == nil {
+			s.Semaphore = &wfv1.SemaphoreStatus{}
+		}
+		s.Semaphore.Waiting = addHolder(s.Semaphore.Waiting, r.Key, holder)
+	}
+}
+
+// granted records that holder holds its locks.
+func (o *op) granted(holder string, tokens map[string]uint64) {
+	s := o.syncStatus()
+	o.dropWaiting(holder)
+	if s.Tokens == nil {
+		s.Tokens = map[string]map[string]uint64{}
+	}
+	s.Tokens[holder] = maps.Clone(tokens)
+	keys := make([]string, 0, len(tokens))
+	for k := range tokens {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if strings.Contains(k, "/Mutex/") {
+			if s.Mutex == nil {
+				s.Mutex = &wfv1.MutexStatus{}
+			}
+			s.Mutex.Holding = append(s.Mutex.Holding, wfv1.MutexHolding{Mutex: k, Holder: holder})
+			continue
+		}
+		if s.Semaphore == nil {
+			s.Semaphore = &wfv1.SemaphoreStatus{}
+		}
+		s.Semaphore.Holding = addHolder(s.Semaphore.Holding, k, holder)
+	}
+	if id := nodeOfHolder(holder); id != "" {
+		if n := o.nodes[id]; n != nil {
+			n.SynchronizationStatus = &wfv1.NodeSynchronizationStatus{Tokens: maps.Clone(tokens)}
+			if n.Phase == wfv1.PhasePending && strings.HasPrefix(n.Message, "Waiting for ") {
+				n.Message = ""
+			}
+			o.touch(n)
+		}
+	}
+}
+
+// release ends holder's hold or wait, once, and plans the release.
+func (o *op) release(holder string) {
+	if !o.holds(holder) && !o.waiting(holder) {
+		return
+	}
+	o.plan.Release = append(o.plan.Release, holder)
+	o.dropWaiting(holder)
+	s := o.syncStatus()
+	delete(s.Tokens, holder)
+	if s.Semaphore != nil {
+		s.Semaphore.Holding = removeHolder(s.Semaphore.Holding, holder)
+	}
+	if s.Mutex != nil {
+		kept := s.Mutex.Holding[:0]
+		for _, h := range s.Mutex.Holding {
+			if h.Holder != holder {
+				kept = append(kept, h)
+			}
+		}
+		s.Mutex.Holding = kept
+	}
+}
+
+func (o *op) dropWaiting(holder string) {
+	s := o.wf.Status.Synchronization
+	if s == nil {
+		return
+	}
+	if s.Semaphore != nil {
+		s.Semaphore.Waiting = removeHolder(s.Semaphore.Waiting, holder)
+	}
+	if s.Mutex != nil {
+		kept := s.Mutex.Waiting[:0]
+		for _, h := range s.Mutex.Waiting {
+			if h.Holder != holder {
+				kept = append(kept, h)
+			}
+		}
+		s.Mutex.Waiting = kept
+	}
+}
+
+// releaseAll ends every hold and wait of the workflow, for its end.
+func (o *op) releaseAll() {
+	s := o.wf.Status.Synchronization
+	if s == nil {
+		return
+	}
+	var holders []string
+	for h := range s.Tokens {
+		holders = append(holders, h)
+	}
+	if s.Semaphore != nil {
+		for _, w := range s.Semaphore.Waiting {
+			holders = append(holders, w.Holders...)
+		}
+	}
+	if s.Mutex != nil {
+		for _, w := range s.Mutex.Waiting {
+			holders = append(holders, w.Holder)
+		}
+	}
+	sort.Strings(holders)
+	for _, h := range holders {
+		o.release(h)
+	}
+}
+
+// lockTokens are the tokens a step sees: those of its own node and every
+// enclosing node that holds locks, and the workflow's.
+func (o *op) lockTokens(node *wfv1.NodeStatus) map[string]uint64 {
+	s := o.wf.Status.Synchronization
+	if s == nil || len(s.Tokens) == 0 {
+		return nil
+	}
+	out := map[string]uint64{}
+	ns, wf := o.wf.Metadata.Namespace, o.wf.Metadata.Name
+	maps.Copy(out, s.Tokens[spec.HolderKey(ns, wf, "")])
+	parents := map[string]string{}
+	for id, n := range o.nodes {
+		for _, c := range n.Children {
+			parents[c] = id
+		}
+	}
+	for id, depth := node.ID, 0; id != "" && depth < 10000; id, depth = parents[id], depth+1 {
+		maps.Copy(out, s.Tokens[spec.HolderKey(ns, wf, id)])
+	}
+	return out
+}
+
+// nodeOfHolder is the node ID of a template-level holder key
+// (<ns>/<wf>/<nodeID>), or "" for a workflow-level one.
+func nodeOfHolder(holder string) string {
+	parts := strings.SplitN(holder, "/", 3)
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[2]
+}
+
+func addHolder(list []wfv1.SemaphoreHolding, key, holder string) []wfv1.SemaphoreHolding {
+	for i := range list {
+		if list[i].Semaphore == key {
+			if !contains(list[i].Holders, holder) {
+				list[i].Holders = append(list[i].Holders, holder)
+			}
+			return list
+		}
+	}
+	return append(list, wfv1.SemaphoreHolding{Semaphore: key, Holders: []string{holder}})
+}
+
+func removeHolder(list []wfv1.SemaphoreHolding, holder string) []wfv1.SemaphoreHolding {
+	kept := list[:0]
+	for _, e := range list {
+		hs := e.Holders[:0]
+		for _, h := range e.Holders {
+			if h != holder {
+				hs = append(hs, h)
+			}
+		}
+		e.Holders = hs
+		if len(hs) > 0 {
+			kept = append(kept, e)
+		}
+	}
+	return kept
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
