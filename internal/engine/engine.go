@@ -15,6 +15,8 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/lockq"
+	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/reconcile"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -57,16 +59,18 @@ type Engine struct {
 	log     *slog.Logger
 	now     func() time.Time
 	objects *objects
+	locks   *locks.Manager
 
-	mu   sync.Mutex
-	runs map[string]*run
-	wg   sync.WaitGroup
+	mu     sync.Mutex
+	runs   map[string]*run
+	byName map[string]string // "<ns>/<name>" -> uid, to route lock grants
+	wg     sync.WaitGroup
 }
 
 // New makes an engine and loads the applied objects from the store.
 func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger,
-		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}}
+		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{}}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -81,7 +85,29 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err := e.objects.load(ctx, e.store); err != nil {
 		return nil, err
 	}
+	e.locks = locks.New(lockq.Config{Policy: lockq.Backfill}, e.objects)
+	owed, err := e.locks.Load(ctx, e.store, e.now())
+	if err != nil {
+		return nil, err
+	}
+	e.deliver(owed)
 	return e, nil
+}
+
+// deliver pushes lock grants to the workflows that hold them.
+func (e *Engine) deliver(grants []locks.Grant) {
+	for _, g := range grants {
+		parts := strings.SplitN(g.Holder, "/", 3)
+		if len(parts) < 2 {
+			continue
+		}
+		e.mu.Lock()
+		r := e.runs[e.byName[parts[0]+"/"+parts[1]]]
+		e.mu.Unlock()
+		if r != nil {
+			r.push(reconcile.Event{Kind: reconcile.LockGranted, Holder: g.Holder, Tokens: g.Tokens, At: e.now()}, "")
+		}
+	}
 }
 
 // Resolver exposes the applied templates and ConfigMaps.
@@ -131,8 +157,10 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 func (e *Engine) start(wf *wfv1.Workflow) {
 	r := &run{e: e, wf: wf, wake: make(chan struct{}, 1), done: make(chan struct{}), first: true,
 		dir: filepath.Join(e.dataDir, "workflows", wf.Metadata.UID)}
+	key := wf.Metadata.Namespace + "/" + wf.Metadata.Name
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
+	e.byName[key] = wf.Metadata.UID
 	e.mu.Unlock()
 	e.wg.Add(1)
 	go func() {
@@ -141,6 +169,7 @@ func (e *Engine) start(wf *wfv1.Workflow) {
 		r.loop()
 		e.mu.Lock()
 		delete(e.runs, wf.Metadata.UID)
+		delete(e.byName, key)
 		e.mu.Unlock()
 	}()
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -110,21 +111,33 @@ func (e *Engine) Apply(ctx context.Context, cms []*wfv1.ConfigMap, tpls []*wfv1.
 		items = append(items, item{kind, ns, wt.Metadata.Name, doc})
 	}
 	now := e.now()
-	err := e.store.Update(ctx, func(tx store.Tx) error {
-		for _, it := range items {
-			if err := tx.PutObject(store.Object{Kind: it.kind, Namespace: it.ns, Name: it.name, Doc: it.doc, UpdatedAt: now}); err != nil {
-				return fmt.Errorf("%s %s: %w", it.kind, it.name, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
 	for _, it := range items {
 		if err := e.objects.put(it.kind, it.doc); err != nil {
 			return err
 		}
 	}
+	var grants []locks.Grant
+	err := e.store.Update(ctx, func(tx store.Tx) error {
+		grants = nil
+		for _, it := range items {
+			if err := tx.PutObject(store.Object{Kind: it.kind, Namespace: it.ns, Name: it.name, Doc: it.doc, UpdatedAt: now}); err != nil {
+				return fmt.Errorf("%s %s: %w", it.kind, it.name, err)
+			}
+			if it.kind == wfv1.KindConfigMap {
+				// A changed limit applies at once: an increase grants now.
+				gs, err := e.locks.Refresh(tx, it.ns, it.name, now)
+				if err != nil {
+					return err
+				}
+				grants = append(grants, gs...)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.locks.MarkStale()
+		return err
+	}
+	e.deliver(grants)
 	return nil
 }

@@ -4,11 +4,15 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/reconcile"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -72,7 +76,8 @@ func (r *run) loop() {
 				delete(r.live, ev.NodeID)
 			}
 		}
-		if err := r.persist(ctx, plan, events); err != nil {
+		lockRes, err := r.persist(ctx, plan, events)
+		if err != nil {
 			// The store refused the change: nothing was spawned for it, so
 			// stop the workflow's steps rather than run unrecorded work.
 			r.e.log.Error("persisting workflow failed", "workflow", r.wf.Metadata.Name, "err", err)
@@ -80,6 +85,12 @@ func (r *run) loop() {
 				r.e.exec.Kill(r.key(id), "the engine could not record the workflow's state: "+err.Error())
 			}
 			return
+		}
+		if lockRes != nil {
+			r.e.deliver(lockRes.Grants)
+			for holder, msg := range lockRes.Failed {
+				r.push(reconcile.Event{Kind: reconcile.LockFailed, Holder: holder, Message: msg, At: r.e.now()}, "")
+			}
 		}
 		r.notify(plan)
 		for id, reason := range plan.Kill {
@@ -115,13 +126,31 @@ func (r *run) key(nodeID string) string { return r.wf.Metadata.UID + "/" + nodeI
 
 // persist writes the workflow, its changed nodes and the log paths of new
 // steps in one transaction, before any of them is spawned.
-func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconcile.Event) error {
-	changed := make([]wfv1.NodeStatus, 0, len(plan.Changed))
-	for _, id := range plan.Changed {
-		changed = append(changed, r.wf.Status.Nodes[id])
-	}
+func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconcile.Event) (*locks.Result, error) {
 	now := r.e.now()
-	return r.e.store.Update(ctx, func(tx store.Tx) error {
+	var lockRes *locks.Result
+	err := r.e.store.Update(ctx, func(tx store.Tx) error {
+		changedIDs := plan.Changed
+		if len(plan.Acquire)+len(plan.Release) > 0 {
+			reqs := make([]locks.Request, len(plan.Acquire))
+			for i, a := range plan.Acquire {
+				reqs[i] = locks.Request{Holder: a.Holder, Locks: a.Locks, Priority: a.Priority, Created: a.Created}
+			}
+			var err error
+			lockRes, err = r.e.locks.Apply(tx, reqs, plan.Release, now)
+			if err != nil {
+				return err
+			}
+			for holder, msg := range lockRes.Waiting {
+				if id := reconcile.SetWaitingMessage(r.wf, holder, msg); id != "" {
+					changedIDs = append(changedIDs, id)
+				}
+			}
+		}
+		changed := make([]wfv1.NodeStatus, 0, len(changedIDs))
+		for _, id := range changedIDs {
+			changed = append(changed, r.wf.Status.Nodes[id])
+		}
 		put := tx.PutStatus
 		if r.specChanged {
 			put = tx.PutWorkflow
@@ -150,6 +179,13 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 		}
 		return tx.AppendEvents(evs)
 	})
+	if err != nil && lockRes != nil {
+		r.e.locks.MarkStale()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return lockRes, nil
 }
 
 func (r *run) notify(plan *reconcile.Plan) {
@@ -208,6 +244,18 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch) executor.Spec {
 		"SEMAFLOW_NODE_ID="+l.NodeID, "ARGO_WORKFLOW_NAME="+wf.Metadata.Name, "ARGO_NODE_ID="+l.NodeID)
 	for _, ev := range c.Env {
 		s.Env = append(s.Env, ev.Name+"="+ev.Value)
+	}
+	if len(l.Tokens) > 0 {
+		keys := make([]string, 0, len(l.Tokens))
+		for k := range l.Tokens {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + "=" + strconv.FormatUint(l.Tokens[k], 10)
+		}
+		s.Env = append(s.Env, "SEMAFLOW_LOCK_TOKENS="+strings.Join(parts, ";"))
 	}
 	for _, p := range t.Outputs.Parameters {
 		if p.ValueFrom == nil || p.ValueFrom.Path == "" {
