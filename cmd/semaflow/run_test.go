@@ -140,6 +140,10 @@ func TestRunFaults(t *testing.T) {
   - name: main
     steps:
     - - {name: again, template: main}`, "Failed", "maximum template depth 100 exceeded"},
+		{"semaphore whose ConfigMap is missing", `
+  - name: main
+    synchronization: {semaphores: [{configMapKeyRef: {name: absent, key: k}}]}
+    container: {image: x, command: ["true"]}`, "Failed", "semaphore default/ConfigMap/absent/k: ConfigMap default/absent not found"},
 		{"expression that fails at run time", `
   - name: main
     container: {image: x, command: [echo, "{{=asInt('abc')}}"]}`, "Error", `template "main": expression "asInt('abc')"`},

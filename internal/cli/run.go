@@ -154,10 +154,10 @@ func loadSet(stderr io.Writer, args []string, namespace string) (*spec.Set, erro
 	set := spec.NewSet(files...)
 	set.Validate()
 	diags := set.Diagnostics()
+	for _, d := range diags {
+		fmt.Fprintln(stderr, d.String())
+	}
 	if diags.HasErrors() {
-		for _, d := range diags {
-			fmt.Fprintln(stderr, d.String())
-		}
 		errs, _ := diags.Count()
 		fmt.Fprintf(stderr, "%s: nothing was run\n", plural(errs, "error"))
 		return nil, errFailed
