@@ -381,3 +381,22 @@ func TestStopWhileWaitingForWorkflowLock(t *testing.T) {
 		t.Fatalf("phase %s release %v", s.wf.Status.Phase, plan.Release)
 	}
 }
+
+func TestPendingTimeoutFailsTheWaiter(t *testing.T) {
+	s := newSim(t, header+`  entrypoint: main
+  templates:
+  - name: main
+    synchronization: {mutexes: [{name: m}]}
+    pendingTimeout: 10s
+    container: {image: x, command: ["true"]}
+`, succeed)
+	plan := Reconcile(s.wf, nil, s.now, s.res)
+	if len(plan.Acquire) != 1 || plan.WakeAt != s.now.Add(10*time.Second) {
+		t.Fatalf("acquire %v wake %v", plan.Acquire, plan.WakeAt)
+	}
+	plan = Reconcile(s.wf, nil, s.now.Add(10*time.Second), s.res)
+	if s.wf.Status.Phase != wfv1.PhaseFailed || !strings.Contains(s.wf.Status.Message, "pendingTimeout") ||
+		len(plan.Release) != 1 || plan.Release[0] != "default/wf/wf" {
+		t.Fatalf("phase %s message %q release %v", s.wf.Status.Phase, s.wf.Status.Message, plan.Release)
+	}
+}

@@ -321,6 +321,17 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call) b
 	if len(refs) == 0 {
 		return true
 	}
+	if tmpl.PendingTimeout != "" && node.StartedAt != nil {
+		if d, err := ParseDuration(tmpl.PendingTimeout); err == nil {
+			deadline := node.StartedAt.Add(d)
+			if !o.now.Before(deadline) {
+				o.complete(node, wfv1.PhaseFailed, fmt.Sprintf("Timed out after %s (pendingTimeout) waiting for %s lock", tmpl.PendingTimeout, refs[0].Key))
+				o.release(holder)
+				return false
+			}
+			o.plan.wake(deadline)
+		}
+	}
 	o.request(holder, node.ID, refs)
 	if node.Type == NodePod && !isWaitingForLock(node) && o.created[node.ID] {
 		o.activePods--
