@@ -32,12 +32,13 @@ type runOptions struct {
 func newRunCmd() *cobra.Command {
 	o := &runOptions{}
 	cmd := &cobra.Command{
-		Use:   "run FILE|DIR...",
+		Use:   "run [FILE|DIR...]",
 		Short: "Run workflows to completion on this machine and show their progress",
 		Long: "run applies the ConfigMaps and WorkflowTemplates found in the input, runs every Workflow in it\n" +
 			"concurrently as local processes, shows their progress, prints their final state, and exits 0 only\n" +
-			"if every workflow Succeeded. Ctrl-C terminates the steps and ends the workflows Failed.",
-		Args: cobra.MinimumNArgs(1),
+			"if every workflow Succeeded. Ctrl-C terminates the steps and ends the workflows Failed.\n" +
+			"With --db, workflows an earlier run left unfinished in that database (it was killed) are resumed\n" +
+			"first: their locks are rebuilt before anything is granted, and steps still running are followed.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o)
 		},
@@ -59,13 +60,18 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	if o.output != "" && o.output != "json" && o.output != "yaml" {
 		return fmt.Errorf("unknown output format %q: use json or yaml", o.output)
 	}
+	if len(args) == 0 && o.db == "" {
+		return fmt.Errorf("nothing to run: give manifest files, or --db to resume the workflows left in a database")
+	}
 	params, err := parseParams(o.params)
 	if err != nil {
 		return err
 	}
-	set, err := loadSet(stderr, args, o.namespace)
-	if err != nil {
-		return err
+	set := spec.NewSet()
+	if len(args) > 0 {
+		if set, err = loadSet(stderr, args, o.namespace); err != nil {
+			return err
+		}
 	}
 	var wfs []*wfv1.Workflow
 	var cms []*wfv1.ConfigMap
@@ -84,7 +90,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 			}
 		}
 	}
-	if len(wfs) == 0 {
+	if len(wfs) == 0 && len(args) > 0 {
 		return fmt.Errorf("no Workflow found in %s", strings.Join(args, ", "))
 	}
 	for _, wf := range wfs {
@@ -110,7 +116,16 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 
 	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
-	var uids []string
+	uids, err := eng.Resume(ctx)
+	if err != nil {
+		return err
+	}
+	if len(uids) > 0 {
+		fmt.Fprintf(stderr, "resuming %s left unfinished in %s\n", plural(len(uids), "workflow"), o.db)
+	}
+	if len(uids) == 0 && len(wfs) == 0 {
+		return fmt.Errorf("no unfinished workflow in %s and no manifest given", o.db)
+	}
 	for _, wf := range wfs {
 		for range o.count {
 			sub, err := eng.Submit(ctx, wf)

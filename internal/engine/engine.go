@@ -60,6 +60,7 @@ type Engine struct {
 	now     func() time.Time
 	objects *objects
 	locks   *locks.Manager
+	owed    []locks.Grant
 
 	mu     sync.Mutex
 	runs   map[string]*run
@@ -90,7 +91,9 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.deliver(owed)
+	// Grants owed by the saved state go to their workflows once Resume
+	// has started them.
+	e.owed = owed
 	return e, nil
 }
 
@@ -150,12 +153,12 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 	if err != nil {
 		return nil, err
 	}
-	e.start(wf)
+	e.start(wf, nil)
 	return out, nil
 }
 
-func (e *Engine) start(wf *wfv1.Workflow) {
-	r := &run{e: e, wf: wf, wake: make(chan struct{}, 1), done: make(chan struct{}), first: true,
+func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
+	r := &run{e: e, wf: wf, wake: make(chan struct{}, 1), done: make(chan struct{}), first: true, live: map[string]string{},
 		dir: filepath.Join(e.dataDir, "workflows", wf.Metadata.UID)}
 	key := wf.Metadata.Namespace + "/" + wf.Metadata.Name
 	e.mu.Lock()
@@ -163,6 +166,9 @@ func (e *Engine) start(wf *wfv1.Workflow) {
 	e.byName[key] = wf.Metadata.UID
 	e.mu.Unlock()
 	e.wg.Add(1)
+	for _, ev := range recovered {
+		r.push(ev, "")
+	}
 	go func() {
 		defer e.wg.Done()
 		defer close(r.done)

@@ -30,6 +30,8 @@ type run struct {
 	done    chan struct{}
 	// live maps node IDs to the step directories of running steps.
 	live map[string]string
+	// adopted counts steps of an earlier engine still being followed.
+	adopted int
 	// specChanged says the last reconcile changed the spec (stop,
 	// suspend) or merged a template into the status, so the whole
 	// workflow must be written, not just its status.
@@ -59,7 +61,6 @@ func (r *run) take() ([]reconcile.Event, string) {
 
 func (r *run) loop() {
 	ctx := context.Background()
-	r.live = map[string]string{}
 	var timer *time.Timer
 	var tc <-chan time.Time
 	for {
@@ -101,7 +102,10 @@ func (r *run) loop() {
 		for i := range plan.Start {
 			r.launch(&plan.Start[i])
 		}
-		if plan.Done && len(r.live) == 0 {
+		r.mu.Lock()
+		adopted := r.adopted
+		r.mu.Unlock()
+		if plan.Done && len(r.live) == 0 && adopted == 0 {
 			return
 		}
 		if !plan.Partial {

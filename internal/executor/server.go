@@ -7,8 +7,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -30,6 +33,9 @@ type notice struct {
 // and reports on out until in closes, then waits for the steps still
 // running, so they are supervised to the end even if the engine is gone.
 func Serve(in io.Reader, out io.Writer) error {
+	// Once the engine is gone, writing a notice hits a closed pipe; Go
+	// would then die of SIGPIPE and orphan the steps still running.
+	signal.Ignore(syscall.SIGPIPE)
 	s := &server{out: json.NewEncoder(out), kills: map[string]chan string{}}
 	s.private = namespacesAvailable() && startPrivate(exec.Command("/bin/true"), os.TempDir()) == nil
 	sc := bufio.NewScanner(in)
@@ -72,6 +78,9 @@ func (s *server) start(r request) {
 	s.kills[r.Key] = kill
 	s.mu.Unlock()
 	s.wg.Add(1)
+	// Whoever resumes this step after an engine restart checks this pid
+	// to tell a step still supervised from a lost one.
+	_ = os.WriteFile(filepath.Join(r.Dir, PidFile), []byte(strconv.Itoa(os.Getpid())), 0o600)
 	go func() {
 		defer s.wg.Done()
 		res := s.runDir(r.Dir, kill, func() { s.send(notice{Key: r.Key, Event: "started"}) })

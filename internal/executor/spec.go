@@ -51,6 +51,7 @@ const (
 	LogFile    = "log"
 	StdoutFile = "stdout"
 	KillFile   = "kill-reason"
+	PidFile    = "supervisor.pid"
 	TmpDir     = "tmp"
 	WorkDir    = "work"
 )

@@ -1,0 +1,52 @@
+package executor
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Adopt follows a step started by an earlier engine. It returns the
+// step's result once there is one: at once if the step already ended,
+// after polling if its supervisor still runs it, or a StartError result if
+// no supervisor is left to finish it.
+func Adopt(dir string, stop <-chan struct{}) *Result {
+	for {
+		if r, err := ReadResult(dir); err == nil {
+			return r
+		}
+		if !supervised(dir) {
+			// The supervisor may have written the result just before it
+			// exited: look once more.
+			if r, err := ReadResult(dir); err == nil {
+				return r
+			}
+			now := time.Now()
+			return &Result{ExitCode: -1, Started: now, Finished: now,
+				StartError: "the step was lost: the engine stopped and no supervisor is running it"}
+		}
+		select {
+		case <-stop:
+			return nil
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// supervised says whether the supervisor recorded in dir is alive.
+func supervised(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, PidFile))
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	err = syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
