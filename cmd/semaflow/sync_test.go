@@ -322,3 +322,22 @@ spec:
 		t.Fatalf("follow-up after the SIGKILLed step: exit %d\n%s", code, stderr)
 	}
 }
+
+// --parallelism caps running workflows with the same queue as locks.
+func TestEngineParallelismCapsRunningWorkflows(t *testing.T) {
+	log := syncLog(t)
+	f := writeFile(t, "plain.yaml", fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: capped-}
+spec:
+  entrypoint: main
+  templates:
+  - {name: main, container: {image: x, command: [sh, -c, '%s']}}
+`, recordStep(log, "$SEMAFLOW_WORKFLOW", "0.3")))
+	if _, stderr, code := runJSON(t, "--parallelism", "2", "--count", "6", f); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if peak := maxConcurrent(readLog(t, log)); peak != 2 {
+		t.Fatalf("%d workflows ran at once under --parallelism 2", peak)
+	}
+}

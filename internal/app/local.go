@@ -22,6 +22,8 @@ type LocalOptions struct {
 	// Self is the semaflow binary that supervises steps; empty means this
 	// process's own executable.
 	Self string
+	// Parallelism and NamespaceParallelism cap running workflows.
+	Parallelism, NamespaceParallelism int
 }
 
 // Local is an engine running in this process on a SQLite store.
@@ -59,7 +61,8 @@ func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 		return nil, l.fail(err)
 	}
 	l.Store = db
-	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe})
+	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe,
+		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism})
 	if err != nil {
 		_ = db.Close()
 		return nil, l.fail(err)

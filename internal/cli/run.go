@@ -27,6 +27,8 @@ type runOptions struct {
 	output    string
 	namespace string
 	plain     bool
+	parallel  int
+	nsParal   int
 }
 
 func newRunCmd() *cobra.Command {
@@ -50,6 +52,8 @@ func newRunCmd() *cobra.Command {
 	f.StringVarP(&o.output, "output", "o", "", "print the final workflows as json or yaml instead of a tree")
 	f.StringVarP(&o.namespace, "namespace", "n", spec.DefaultNamespace, "namespace for objects that name none")
 	f.BoolVar(&o.plain, "plain", false, "print progress lines even on a terminal")
+	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap); the rest queue by priority, then age")
+	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
 	return cmd
 }
 
@@ -104,7 +108,8 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	if o.output != "" {
 		prog = newProgress(stderr, false)
 	}
-	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, Observe: prog.observe})
+	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, Observe: prog.observe,
+		Parallelism: o.parallel, NamespaceParallelism: o.nsParal})
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,9 @@ type Config struct {
 	Observe func(Update)
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Parallelism and NamespaceParallelism cap how many workflows run at
+	// once, in all and per namespace; 0 means no cap.
+	Parallelism, NamespaceParallelism int
 	// NewExecutor, when set, replaces the local process executor; it is
 	// given the callbacks through which steps report.
 	NewExecutor func(started func(key string), done func(key string, r *executor.Result)) Executor
@@ -78,6 +81,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
+	e.objects.parallelism, e.objects.nsParallelism = cfg.Parallelism, cfg.NamespaceParallelism
 	if cfg.NewExecutor != nil {
 		e.exec = cfg.NewExecutor(e.stepStarted, e.stepDone)
 	} else {

@@ -8,12 +8,16 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/locks"
+	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
 // objects caches the ConfigMaps and WorkflowTemplates applied to the
 // store, so reconcile never queries the database for them.
 type objects struct {
+	// parallelism and nsParallelism cap running workflows (0: no cap).
+	parallelism, nsParallelism int
+
 	mu        sync.RWMutex
 	templates map[string]*wfv1.WorkflowTemplate // "<ns>/<name>" or "cluster//<name>"
 	cms       map[string]*wfv1.ConfigMap
@@ -140,4 +144,18 @@ func (e *Engine) Apply(ctx context.Context, cms []*wfv1.ConfigMap, tpls []*wfv1.
 	}
 	e.deliver(grants)
 	return nil
+}
+
+// Throttles are the engine-wide locks of --parallelism and
+// --namespace-parallelism.
+func (o *objects) Throttles(namespace string) []spec.LockRef {
+	var out []spec.LockRef
+	if o.parallelism > 0 {
+		out = append(out, spec.LockRef{Key: "semaflow/Engine/parallelism", Kind: spec.LockEngine, Limit: o.parallelism})
+	}
+	if o.nsParallelism > 0 {
+		out = append(out, spec.LockRef{Key: namespace + "/Engine/namespace-parallelism", Kind: spec.LockEngine,
+			Namespace: namespace, Limit: o.nsParallelism})
+	}
+	return out
 }

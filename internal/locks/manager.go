@@ -169,15 +169,26 @@ func (m *Manager) Apply(tx store.Tx, reqs []Request, releases []string, now time
 	return res, nil
 }
 
-func (m *Manager) add(tx store.Tx, r Request, now time.Time) ([]lockq.Grant, error) {
+func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []lockq.Grant, err error) {
 	if len(m.q.Holding(r.Holder)) > 0 || len(m.q.Position(r.Holder)) > 0 {
 		return nil, nil
 	}
 	keys := make([]string, len(r.Locks))
 	for i, ref := range r.Locks {
 		keys[i] = ref.Key
-		if _, known := m.q.Lock(ref.Key); known {
+		if info, known := m.q.Lock(ref.Key); known {
 			m.refs[ref.Key] = ref
+			if ref.Kind == spec.LockEngine && info.Limit != ref.Limit {
+				// The engine restarted with another cap: it applies now.
+				gs, err := m.q.SetLimit(ref.Key, ref.Limit, now)
+				if err != nil {
+					return nil, err
+				}
+				if err := tx.PutLockLimit(ref.Key, ref.Limit); err != nil {
+					return nil, err
+				}
+				granted = append(granted, gs...)
+			}
 			continue
 		}
 		limit, err := m.limitOf(tx, ref)
@@ -201,6 +212,7 @@ func (m *Manager) add(tx store.Tx, r Request, now time.Time) ([]lockq.Grant, err
 	if err != nil {
 		return nil, fmt.Errorf("lock request of %s: %w", r.Holder, err)
 	}
+	gs = append(granted, gs...)
 	if len(m.q.Holding(r.Holder)) == 0 {
 		if err := tx.PutWaiter(store.LockWaiter{Holder: r.Holder, Locks: keys, Priority: r.Priority,
 			Created: r.Created, Seq: seq, Enqueued: now}); err != nil {
@@ -241,6 +253,8 @@ func (m *Manager) limitOf(tx store.Tx, ref spec.LockRef) (int, error) {
 	switch {
 	case ref.IsMutex:
 		return 1, nil
+	case ref.Kind == spec.LockEngine:
+		return ref.Limit, nil
 	case ref.Kind == spec.LockDatabase:
 		st, err := tx.LoadLocks()
 		if err != nil {

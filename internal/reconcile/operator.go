@@ -113,10 +113,14 @@ func (o *op) mergeTemplate() error {
 // it reports whether the workflow may start.
 func (o *op) workflowLocks() bool {
 	sync := o.spec.Synchronization
-	if sync == nil {
+	ns := o.wf.Metadata.Namespace
+	var throttles []spec.LockRef
+	if t, ok := o.res.(Throttler); ok {
+		throttles = t.Throttles(ns)
+	}
+	if sync == nil && len(throttles) == 0 {
 		return true
 	}
-	ns := o.wf.Metadata.Namespace
 	holder := spec.HolderKey(ns, o.wf.Metadata.Name, "")
 	if msg, failed := o.lockFailed[holder]; failed {
 		o.releaseAll()
@@ -131,7 +135,7 @@ func (o *op) workflowLocks() bool {
 	if o.holds(holder) {
 		return true
 	}
-	refs := spec.LockKeys(sync, ns)
+	refs := append(spec.LockKeys(sync, ns), throttles...)
 	o.request(holder, "", refs)
 	o.wf.Status.Phase = wfv1.PhasePending
 	if !strings.HasPrefix(o.wf.Status.Message, "Waiting for ") && len(refs) > 0 {

@@ -14,6 +14,14 @@ type Resolver interface {
 	ConfigMap(namespace, name string) *wfv1.ConfigMap
 }
 
+// Throttler is implemented by a Resolver that adds engine-wide locks
+// (max running workflows) to every workflow of a namespace. They are taken
+// with the workflow's own workflow-level locks, all or nothing, so the
+// throttle's queue has the same order as every lock's.
+type Throttler interface {
+	Throttles(namespace string) []spec.LockRef
+}
+
 // EventKind says what happened to a workflow between two calls.
 type EventKind int
 

@@ -15,6 +15,9 @@ const (
 	LockConfigMap LockKind = "ConfigMap"
 	LockMutex     LockKind = "Mutex"
 	LockDatabase  LockKind = "Database"
+	// LockEngine is an engine-wide throttle (max running workflows), not
+	// written in manifests; its limit travels in the ref.
+	LockEngine LockKind = "Engine"
 )
 
 // LockRef is one lock a synchronization block asks for.
@@ -31,6 +34,8 @@ type LockRef struct {
 	IsMutex bool
 	// Field is the field path of the item within its block, e.g. "semaphores[0]".
 	Field string
+	// Limit is the limit of an engine throttle (Kind LockEngine).
+	Limit int
 }
 
 // LockKeys lists the locks of a block in Argo's merge order (singular
