@@ -21,7 +21,7 @@ import (
 type checkingExec struct {
 	t       *testing.T
 	db      store.Store
-	started func(string)
+	started func(string, time.Time)
 	done    func(string, *executor.Result)
 	mu      sync.Mutex
 	seen    map[string]int
@@ -50,7 +50,7 @@ func (c *checkingExec) Start(j executor.Job) error {
 	}
 	c.mu.Unlock()
 	go func() {
-		c.started(j.Key)
+		c.started(j.Key, time.Now())
 		now := time.Now()
 		c.done(j.Key, &executor.Result{Stdout: "ok\n", Started: now, Finished: now})
 	}()
@@ -69,7 +69,7 @@ func TestStepIsRecordedBeforeItIsSpawned(t *testing.T) {
 	defer db.Close()
 	ce := &checkingExec{t: t, db: db, seen: map[string]int{}}
 	eng, err := engine.New(ctx, engine.Config{Store: db, DataDir: t.TempDir(),
-		NewExecutor: func(started func(string), done func(string, *executor.Result)) engine.Executor {
+		NewExecutor: func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
 			ce.started, ce.done = started, done
 			return ce
 		}})

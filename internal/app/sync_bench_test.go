@@ -68,8 +68,8 @@ func queueOn(b *testing.B, n, limit int) ([]*wfv1.Workflow, time.Duration) {
 
 // BenchmarkLockHandoff queues 100 workflows on a mutex (a semaphore of
 // limit 1) and measures each handoff: from the moment the holder's step
-// ended (its supervisor's clock) to the moment the next holder's step was
-// running (the engine's clock when the supervisor said so).
+// process ended to the moment the next holder's step process was running,
+// both by the supervisor's clock.
 func BenchmarkLockHandoff(b *testing.B) {
 	for range b.N {
 		wfs, _ := queueOn(b, 100, 1)

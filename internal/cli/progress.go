@@ -53,7 +53,8 @@ func (p *progress) observe(u engine.Update) {
 	for _, n := range u.Changed {
 		old, had := nodes[n.ID]
 		nodes[n.ID] = n
-		if !p.live && (n.Type == "Pod" || n.Type == "Suspend") && (!had || old.Phase != n.Phase) && n.Phase != wfv1.PhasePending {
+		waits := n.Phase == wfv1.PhasePending && strings.HasPrefix(n.Message, "Waiting for ") && (!had || old.Message != n.Message)
+		if !p.live && (waits || (n.Type == "Pod" || n.Type == "Suspend") && (!had || old.Phase != n.Phase) && n.Phase != wfv1.PhasePending) {
 			p.line(u.Workflow.Metadata.Name, n)
 		}
 	}

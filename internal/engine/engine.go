@@ -50,7 +50,7 @@ type Config struct {
 	Parallelism, NamespaceParallelism int
 	// NewExecutor, when set, replaces the local process executor; it is
 	// given the callbacks through which steps report.
-	NewExecutor func(started func(key string), done func(key string, r *executor.Result)) Executor
+	NewExecutor func(started func(key string, at time.Time), done func(key string, r *executor.Result)) Executor
 }
 
 // Engine runs workflows.
@@ -244,13 +244,16 @@ func (e *Engine) Drain() {
 }
 
 // stepStarted routes a supervisor's "step is running" to its workflow.
-func (e *Engine) stepStarted(key string) {
+func (e *Engine) stepStarted(key string, at time.Time) {
 	uid, nodeID, _ := strings.Cut(key, "/")
 	e.mu.Lock()
 	r := e.runs[uid]
 	e.mu.Unlock()
 	if r != nil {
-		r.push(reconcile.Event{Kind: reconcile.StepStarted, NodeID: nodeID, At: e.now()}, "")
+		if at.IsZero() {
+			at = e.now()
+		}
+		r.push(reconcile.Event{Kind: reconcile.StepStarted, NodeID: nodeID, At: at}, "")
 	}
 }
 

@@ -19,7 +19,7 @@ type served struct {
 	done  chan error
 }
 
-func startServe(t *testing.T) *served {
+func startServe(t testing.TB) *served {
 	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
@@ -42,7 +42,7 @@ func startServe(t *testing.T) *served {
 	return s
 }
 
-func (s *served) send(t *testing.T, r request) {
+func (s *served) send(t testing.TB, r request) {
 	t.Helper()
 	if err := json.NewEncoder(s.in).Encode(r); err != nil {
 		t.Fatal(err)

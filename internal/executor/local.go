@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Job is one step to run.
@@ -25,8 +26,9 @@ type Job struct {
 type Local struct {
 	// Self is the semaflow binary; the supervisor is `Self exec --serve`.
 	Self string
-	// Started, when set, is called when a step's process is running.
-	Started func(key string)
+	// Started, when set, is called when a step's process is running, with
+	// the time it started.
+	Started func(key string, at time.Time)
 	Done    func(key string, r *Result)
 
 	mu      sync.Mutex
@@ -102,7 +104,7 @@ func (l *Local) read(out io.Reader) {
 		switch n.Event {
 		case "started":
 			if l.Started != nil {
-				l.Started(n.Key)
+				l.Started(n.Key, n.At)
 			}
 		case "exited":
 			r, err := ReadResult(dir)

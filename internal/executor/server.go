@@ -27,6 +27,9 @@ type request struct {
 type notice struct {
 	Key   string `json:"key"`
 	Event string `json:"event"` // "started" or "exited"
+	// At is when the step's process was running, by the supervisor's
+	// clock (for "started").
+	At time.Time `json:"at,omitzero"`
 }
 
 // Serve is the body of `semaflow exec --serve`: it reads requests from in
@@ -37,7 +40,10 @@ func Serve(in io.Reader, out io.Writer) error {
 	// would then die of SIGPIPE and orphan the steps still running.
 	signal.Ignore(syscall.SIGPIPE)
 	s := &server{out: json.NewEncoder(out), kills: map[string]chan string{}}
-	s.private = namespacesAvailable() && startPrivate(exec.Command("/bin/true"), os.TempDir()) == nil
+	// SEMAFLOW_PRIVATE_TMP=0 turns private /tmp off (steps then share the
+	// host's /tmp, with TMPDIR pointing at their own directory).
+	s.private = os.Getenv("SEMAFLOW_PRIVATE_TMP") != "0" && namespacesAvailable() &&
+		startPrivate(exec.Command("/bin/true"), os.TempDir()) == nil
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -83,8 +89,10 @@ func (s *server) start(r request) {
 	_ = os.WriteFile(filepath.Join(r.Dir, PidFile), []byte(strconv.Itoa(os.Getpid())), 0o600)
 	go func() {
 		defer s.wg.Done()
-		res := s.runDir(r.Dir, kill, func() { s.send(notice{Key: r.Key, Event: "started"}) })
-		res.Finished = time.Now()
+		res := s.runDir(r.Dir, kill, func() { s.send(notice{Key: r.Key, Event: "started", At: time.Now()}) })
+		if res.Finished.IsZero() {
+			res.Finished = time.Now()
+		}
 		if err := writeJSON(filepath.Join(r.Dir, ResultFile), res); err != nil {
 			fmt.Fprintf(os.Stderr, "semaflow exec: %s: %v\n", r.Key, err)
 		}

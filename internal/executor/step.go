@@ -117,6 +117,7 @@ func runStep(dir string, spec *Spec, private bool, kill <-chan string, started f
 		res.Killed = reason
 		werr = killGroup(cmd, done)
 	}
+	res.Finished = time.Now()
 	res.ExitCode = exitCode(werr)
 	res.Stdout, res.Truncated = readCapped(filepath.Join(dir, StdoutFile))
 	readOutputs(spec, view, res)

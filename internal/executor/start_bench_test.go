@@ -1,0 +1,39 @@
+package executor
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+// BenchmarkStepStart measures, through the supervisor, the time from a
+// start request to the step's process running, with and without a private
+// mount namespace.
+func BenchmarkStepStart(b *testing.B) {
+	for _, private := range []string{"1", "0"} {
+		b.Run("private="+private, func(b *testing.B) {
+			b.Setenv("SEMAFLOW_PRIVATE_TMP", private)
+			s := startServe(b)
+			var total time.Duration
+			for i := range b.N {
+				dir := b.TempDir()
+				if err := writeJSON(dir+"/"+SpecFile, Spec{Command: []string{"true"}, Env: os.Environ()}); err != nil {
+					b.Fatal(err)
+				}
+				key := "k" + string(rune('a'+i%26))
+				t0 := time.Now()
+				s.send(b, request{Op: "start", Key: key, Dir: dir})
+				for n := range s.notes {
+					if n.Key == key && n.Event == "started" {
+						total += n.At.Sub(t0)
+					}
+					if n.Key == key && n.Event == "exited" {
+						break
+					}
+				}
+			}
+			b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms-to-running")
+			_ = s.in.Close()
+		})
+	}
+}
