@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -339,5 +340,39 @@ spec:
 	}
 	if peak := maxConcurrent(readLog(t, log)); peak != 2 {
 		t.Fatalf("%d workflows ran at once under --parallelism 2", peak)
+	}
+}
+
+func TestSyncCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "state.db")
+	if out, code := run(t, "sync", "set", "--db", db, "default/Database/workflow", "1"); code != 0 || !strings.Contains(out, "limit 1") {
+		t.Fatalf("sync set: exit %d\n%s", code, out)
+	}
+	f := writeFile(t, "db.yaml", `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: dbsem-}
+spec:
+  entrypoint: main
+  synchronization:
+    semaphores: [{database: {key: workflow}}]
+  templates:
+  - {name: main, container: {image: x, command: ["true"]}}
+`)
+	if _, stderr, code := runJSON(t, "--db", db, "--count", "3", f); code != 0 {
+		t.Fatalf("database semaphore: exit %d\n%s", code, stderr)
+	}
+	out, code := run(t, "sync", "get", "--db", db, "default/Database/workflow")
+	if code != 0 || !regexp.MustCompile(`default/Database/workflow\s+1\s+0\s+0\s+3`).MatchString(out) {
+		t.Fatalf("sync get: exit %d\n%s", code, out)
+	}
+	for _, bad := range [][]string{
+		{"sync", "set", "--db", db, "default/Mutex/m", "2"},
+		{"sync", "set", "--db", db, "default/ConfigMap/x/y", "-1"},
+		{"sync", "set", "--db", db, "nonsense", "1"},
+		{"sync", "get", "--db", db, "default/Database/none"},
+	} {
+		if out, code := run(t, bad...); code != 1 || !strings.Contains(out, "semaflow:") {
+			t.Errorf("%v: exit %d\n%s", bad, code, out)
+		}
 	}
 }

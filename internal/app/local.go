@@ -87,3 +87,12 @@ func (l *Local) Close() error {
 	}
 	return err
 }
+
+// OpenStore opens the SQLite store at path, for commands that read or
+// change it without running an engine; create allows a new file.
+func OpenStore(ctx context.Context, path string, create bool) (store.Store, error) {
+	if _, err := os.Stat(path); err != nil && !create {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	return sqlite.Open(ctx, path)
+}

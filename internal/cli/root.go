@@ -37,6 +37,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newLintCmd(), newRunCmd(), newExecCmd())
+	root.AddCommand(newLintCmd(), newRunCmd(), newExecCmd(), newSyncCmd())
 	return root
 }

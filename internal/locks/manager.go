@@ -293,6 +293,16 @@ func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) ([
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var raw []lockq.Grant
+	// Every lock this ConfigMap sets, including those known only from the
+	// store (restored after a restart, not yet requested again).
+	prefix := namespace + "/" + string(spec.LockConfigMap) + "/" + name + "/"
+	for _, l := range m.q.State().Locks {
+		if cmKey, ok := strings.CutPrefix(l.Key, prefix); ok {
+			if _, known := m.refs[l.Key]; !known {
+				m.refs[l.Key] = spec.LockRef{Key: l.Key, Kind: spec.LockConfigMap, Namespace: namespace, ConfigMap: name, ConfigMapKey: cmKey}
+			}
+		}
+	}
 	for key, ref := range m.refs {
 		if ref.Kind != spec.LockConfigMap || ref.IsMutex || ref.Namespace != namespace || ref.ConfigMap != name {
 			continue

@@ -1,0 +1,210 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/app"
+	"github.com/semaflow/semaflow/internal/spec"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+func newSyncCmd() *cobra.Command {
+	var db, output string
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Show and change locks: limits, holders and queues",
+		Long: "sync reads and changes the lock state kept in a semaflow database (--db): every semaphore and\n" +
+			"mutex with its limit, its holders with their fencing tokens, and its queue in grant order.",
+	}
+	cmd.PersistentFlags().StringVar(&db, "db", "", "the SQLite database of `semaflow run --db` (required)")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List every lock with its limit, holders and waiters",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return syncShow(c.Context(), c.OutOrStdout(), db, "", output)
+		},
+	}
+	list.Flags().StringVarP(&output, "output", "o", "", "json for tools")
+	get := &cobra.Command{
+		Use:   "get LOCK",
+		Short: "Show one lock: limit, holders with tokens, waiters in order",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return syncShow(c.Context(), c.OutOrStdout(), db, args[0], output)
+		},
+	}
+	get.Flags().StringVarP(&output, "output", "o", "", "json for tools")
+	set := &cobra.Command{
+		Use:   "set LOCK LIMIT",
+		Short: "Set a semaphore's limit (a ConfigMap key, or a database semaphore)",
+		Long: "set changes the limit of <ns>/ConfigMap/<name>/<key> (the stored ConfigMap is updated too) or of a\n" +
+			"database semaphore <ns>/Database/<key>. The next engine on this database uses it; an increase\n" +
+			"grants waiters at once, a decrease never preempts holders, 0 pauses the lock.",
+		Args: cobra.ExactArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			return syncSet(c.Context(), c.OutOrStdout(), db, args[0], args[1])
+		},
+	}
+	cmd.AddCommand(list, get, set)
+	return cmd
+}
+
+type lockView struct {
+	Lock    string            `json:"lock"`
+	Limit   int               `json:"limit"`
+	Fence   uint64            `json:"fence"`
+	Holders map[string]uint64 `json:"holders"`
+	Waiters []string          `json:"waiters"`
+}
+
+func syncShow(ctx context.Context, w io.Writer, db, only, output string) error {
+	if db == "" {
+		return errors.New("--db is required")
+	}
+	s, err := app.OpenStore(ctx, db, false)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var st *store.LockState
+	if err := s.View(ctx, func(tx store.Tx) error {
+		st, err = tx.LoadLocks()
+		return err
+	}); err != nil {
+		return err
+	}
+	var views []lockView
+	for _, l := range st.Locks {
+		if only != "" && l.Key != only {
+			continue
+		}
+		v := lockView{Lock: l.Key, Limit: l.Limit, Fence: l.Fence, Holders: map[string]uint64{}, Waiters: []string{}}
+		for holder, toks := range st.Holds {
+			for _, t := range toks {
+				if t.Lock == l.Key {
+					v.Holders[holder] = t.Value
+				}
+			}
+		}
+		for _, wt := range st.Waiters {
+			for _, k := range wt.Locks {
+				if k == l.Key {
+					v.Waiters = append(v.Waiters, wt.Holder)
+				}
+			}
+		}
+		views = append(views, v)
+	}
+	if only != "" && len(views) == 0 {
+		return fmt.Errorf("no lock %q in %s", only, db)
+	}
+	if output == "json" {
+		b, err := json.MarshalIndent(views, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(w, string(b))
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LOCK\tLIMIT\tHELD\tWAITING\tLAST TOKEN")
+	for _, v := range views {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", v.Lock, v.Limit, len(v.Holders), len(v.Waiters), v.Fence)
+	}
+	_ = tw.Flush()
+	if only != "" {
+		v := views[0]
+		holders := make([]string, 0, len(v.Holders))
+		for h := range v.Holders {
+			holders = append(holders, h)
+		}
+		sort.Strings(holders)
+		fmt.Fprintln(w, "\nHolders (token):")
+		for _, h := range holders {
+			fmt.Fprintf(w, "  %s (%d)\n", h, v.Holders[h])
+		}
+		fmt.Fprintln(w, "Waiters, in grant order:")
+		for i, h := range v.Waiters {
+			fmt.Fprintf(w, "  %d. %s\n", i+1, h)
+		}
+	}
+	return nil
+}
+
+func syncSet(ctx context.Context, w io.Writer, db, key, value string) error {
+	if db == "" {
+		return errors.New("--db is required")
+	}
+	limit, err := strconv.Atoi(value)
+	if err != nil || limit < 0 {
+		return fmt.Errorf("limit %q: want a non-negative integer", value)
+	}
+	parts := strings.Split(key, "/")
+	kind := ""
+	if len(parts) >= 3 {
+		kind = parts[1]
+	}
+	switch {
+	case kind == string(spec.LockMutex):
+		return fmt.Errorf("%s is a mutex: its limit is always 1", key)
+	case kind == string(spec.LockConfigMap) && len(parts) == 4:
+	case kind == string(spec.LockDatabase) && len(parts) == 3:
+	default:
+		return fmt.Errorf("lock %q: want <ns>/ConfigMap/<name>/<key> or <ns>/Database/<key>", key)
+	}
+	s, err := app.OpenStore(ctx, db, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	err = s.Update(ctx, func(tx store.Tx) error {
+		if kind == string(spec.LockConfigMap) {
+			if err := setConfigMapKey(tx, parts[0], parts[2], parts[3], value); err != nil {
+				return err
+			}
+		}
+		return tx.PutLockLimit(key, limit)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s: limit %d\n", key, limit)
+	return nil
+}
+
+// setConfigMapKey writes the limit into the stored ConfigMap, creating it
+// if needed, so the ConfigMap and the lock agree.
+func setConfigMapKey(tx store.Tx, ns, name, key, value string) error {
+	cm := &wfv1.ConfigMap{}
+	cm.APIVersion, cm.Kind = "v1", wfv1.KindConfigMap
+	cm.Metadata.Namespace, cm.Metadata.Name = ns, name
+	if obj, err := tx.GetObject(wfv1.KindConfigMap, ns, name); err == nil {
+		if err := json.Unmarshal(obj.Doc, cm); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if cm.Data == nil {
+		cm.Data = map[string]string{}
+	}
+	cm.Data[key] = value
+	doc, err := json.Marshal(cm)
+	if err != nil {
+		return err
+	}
+	return tx.PutObject(store.Object{Kind: wfv1.KindConfigMap, Namespace: ns, Name: name, Doc: doc, UpdatedAt: time.Now()})
+}
