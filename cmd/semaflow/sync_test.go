@@ -376,3 +376,80 @@ spec:
 		}
 	}
 }
+
+// perLockPeak replays the log per lock, counting a step as a holder of
+// every lock it has a token for.
+func perLockPeak(events []stepEvent) map[string]int {
+	held := map[string]map[string]bool{} // lock -> holders
+	peak := map[string]int{}
+	locksOf := map[string][]string{}
+	for _, e := range events {
+		if e.start {
+			for lock := range e.tokens {
+				if held[lock] == nil {
+					held[lock] = map[string]bool{}
+				}
+				held[lock][e.who] = true
+				locksOf[e.who] = append(locksOf[e.who], lock)
+				peak[lock] = max(peak[lock], len(held[lock]))
+			}
+		} else {
+			for _, lock := range locksOf[e.who] {
+				delete(held[lock], e.who)
+			}
+		}
+	}
+	return peak
+}
+
+// Y needs both semaphores; it never holds one while it waits for the
+// other, and each semaphore has one holder at a time.
+func TestSeveralLocksAreTakenAllOrNothing(t *testing.T) {
+	log := syncLog(t)
+	step := func(who, sleep string, locks ...string) string {
+		var refs []string
+		for _, l := range locks {
+			refs = append(refs, fmt.Sprintf("{configMapKeyRef: {name: limits, key: %s}}", l))
+		}
+		return fmt.Sprintf(`  - name: %s
+    synchronization: {semaphores: [%s]}
+    container: {image: x, command: [sh, -c, '%s']}
+`, who, strings.Join(refs, ", "), recordStep(log, who, sleep))
+	}
+	f := writeFile(t, "multi.yaml", `apiVersion: v1
+kind: ConfigMap
+metadata: {name: limits}
+data: {a: "1", b: "1"}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: multi}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: x, template: x}
+      - {name: y, template: y}
+      - {name: z, template: z}
+      - {name: z2, template: z, depends: z}
+`+step("x", "0.6", "a")+step("y", "0.2", "a", "b")+step("z", "0.2", "b"))
+	if _, stderr, code := runJSON(t, f); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	events := readLog(t, log)
+	for lock, peak := range perLockPeak(events) {
+		if peak > 1 {
+			for _, e := range events {
+				t.Log(e.start, e.at, e.who, e.tokens)
+			}
+			t.Fatalf("%s had %d holders at once", lock, peak)
+		}
+	}
+	for _, e := range events {
+		if e.start && e.who == "y" && len(e.tokens) != 2 {
+			t.Fatalf("y started with tokens %v, want both locks", e.tokens)
+		}
+	}
+}

@@ -105,7 +105,7 @@ func (m *Manager) rebuild(tx store.Tx, now time.Time) ([]Grant, error) {
 		return nil, fmt.Errorf("rebuilding lock queues from the store: %w", err)
 	}
 	m.q, m.stale = q, false
-	return m.record(tx, owed)
+	return m.record(tx, copyGrants(owed))
 }
 
 // MarkStale says a transaction in which Apply ran did not commit.
@@ -122,7 +122,7 @@ func (m *Manager) Apply(tx store.Tx, reqs []Request, releases []string, now time
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	res := &Result{Waiting: map[string]string{}, Failed: map[string]string{}}
-	var raw []lockq.Grant
+	var raw []Grant
 	if m.stale {
 		owed, err := m.rebuild(tx, now)
 		if err != nil {
@@ -130,18 +130,18 @@ func (m *Manager) Apply(tx store.Tx, reqs []Request, releases []string, now time
 		}
 		res.Grants = append(res.Grants, owed...)
 	}
-	raw = append(raw, m.q.Advance(now)...)
+	raw = append(raw, copyGrants(m.q.Advance(now))...)
 	for _, h := range releases {
 		if gs, ok := m.q.Release(h, now); ok {
+			raw = append(raw, copyGrants(gs)...)
 			if err := tx.DeleteHold(h); err != nil {
 				return nil, err
 			}
-			raw = append(raw, gs...)
 		} else if gs, ok := m.q.Cancel(h, now); ok {
+			raw = append(raw, copyGrants(gs)...)
 			if err := tx.DeleteWaiter(h); err != nil {
 				return nil, err
 			}
-			raw = append(raw, gs...)
 		}
 	}
 	for _, r := range reqs {
@@ -169,7 +169,7 @@ func (m *Manager) Apply(tx store.Tx, reqs []Request, releases []string, now time
 	return res, nil
 }
 
-func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []lockq.Grant, err error) {
+func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []Grant, err error) {
 	if len(m.q.Holding(r.Holder)) > 0 || len(m.q.Position(r.Holder)) > 0 {
 		return nil, nil
 	}
@@ -184,10 +184,10 @@ func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []lockq.Gr
 				if err != nil {
 					return nil, err
 				}
+				granted = append(granted, copyGrants(gs)...)
 				if err := tx.PutLockLimit(ref.Key, ref.Limit); err != nil {
 					return nil, err
 				}
-				granted = append(granted, gs...)
 			}
 			continue
 		}
@@ -195,9 +195,11 @@ func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []lockq.Gr
 		if err != nil {
 			return nil, err
 		}
-		if _, err := m.q.SetLimit(ref.Key, limit, now); err != nil {
+		gs, err := m.q.SetLimit(ref.Key, limit, now)
+		if err != nil {
 			return nil, err
 		}
+		granted = append(granted, copyGrants(gs)...)
 		if err := tx.PutLockLimit(ref.Key, limit); err != nil {
 			return nil, err
 		}
@@ -208,11 +210,11 @@ func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []lockq.Gr
 		return nil, err
 	}
 	w := lockq.Waiter{ID: r.Holder, Locks: keys, Priority: r.Priority, Created: r.Created, Seq: seq}
-	gs, err := m.q.Add(w, now)
+	added, err := m.q.Add(w, now)
 	if err != nil {
 		return nil, fmt.Errorf("lock request of %s: %w", r.Holder, err)
 	}
-	gs = append(granted, gs...)
+	gs := append(granted, copyGrants(added)...)
 	if len(m.q.Holding(r.Holder)) == 0 {
 		if err := tx.PutWaiter(store.LockWaiter{Holder: r.Holder, Locks: keys, Priority: r.Priority,
 			Created: r.Created, Seq: seq, Enqueued: now}); err != nil {
@@ -222,29 +224,40 @@ func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []lockq.Gr
 	return gs, nil
 }
 
+// copyGrants turns lockq's grants into ours at once: lockq reuses its
+// grant and token slices on its next call, so a grant kept across two
+// calls would silently take another holder's tokens.
+func copyGrants(gs []lockq.Grant) []Grant {
+	out := make([]Grant, 0, len(gs))
+	for _, g := range gs {
+		gr := Grant{Holder: g.Holder, Tokens: make(map[string]uint64, len(g.Tokens))}
+		for _, t := range g.Tokens {
+			gr.Tokens[t.Lock] = t.Value
+		}
+		out = append(out, gr)
+	}
+	return out
+}
+
 // record persists grants: the waiter row goes, hold rows and fencing
-// counters are written. The grants slice is copied: lockq reuses it.
-func (m *Manager) record(tx store.Tx, raw []lockq.Grant) ([]Grant, error) {
-	out := make([]Grant, 0, len(raw))
-	for _, g := range raw {
+// counters are written.
+func (m *Manager) record(tx store.Tx, grants []Grant) ([]Grant, error) {
+	for _, g := range grants {
 		if err := tx.DeleteWaiter(g.Holder); err != nil {
 			return nil, err
 		}
-		toks := make([]store.LockToken, len(g.Tokens))
-		gr := Grant{Holder: g.Holder, Tokens: map[string]uint64{}}
-		for i, t := range g.Tokens {
-			toks[i] = store.LockToken{Lock: t.Lock, Value: t.Value}
-			gr.Tokens[t.Lock] = t.Value
-			if err := tx.PutFence(t.Lock, t.Value); err != nil {
+		toks := make([]store.LockToken, 0, len(g.Tokens))
+		for lock, v := range g.Tokens {
+			toks = append(toks, store.LockToken{Lock: lock, Value: v})
+			if err := tx.PutFence(lock, v); err != nil {
 				return nil, err
 			}
 		}
 		if err := tx.PutHold(g.Holder, toks); err != nil {
 			return nil, err
 		}
-		out = append(out, gr)
 	}
-	return out, nil
+	return grants, nil
 }
 
 // limitOf reads a lock's limit: 1 for a mutex, the ConfigMap's value for a
@@ -292,7 +305,7 @@ func configMapLimit(cms ConfigMaps, ref spec.LockRef) (int, error) {
 func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) ([]Grant, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var raw []lockq.Grant
+	var raw []Grant
 	// Every lock this ConfigMap sets, including those known only from the
 	// store (restored after a restart, not yet requested again).
 	prefix := namespace + "/" + string(spec.LockConfigMap) + "/" + name + "/"
@@ -315,10 +328,10 @@ func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) ([
 		if err != nil {
 			return nil, err
 		}
+		raw = append(raw, copyGrants(gs)...)
 		if err := tx.PutLockLimit(key, limit); err != nil {
 			return nil, err
 		}
-		raw = append(raw, gs...)
 	}
 	return m.record(tx, raw)
 }
