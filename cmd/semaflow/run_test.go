@@ -63,8 +63,13 @@ func TestExamplesSucceed(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			wfs, stderr, code := runJSON(t, f)
-			if code != 0 || len(wfs) != 1 || wfs[0].Status.Phase != "Succeeded" {
+			if code != 0 || len(wfs) == 0 {
 				t.Fatalf("exit %d, %d workflows:\n%s", code, len(wfs), stderr)
+			}
+			for _, wf := range wfs {
+				if wf.Status.Phase != "Succeeded" {
+					t.Fatalf("%s: %s %s", wf.Metadata.Name, wf.Status.Phase, wf.Status.Message)
+				}
 			}
 		})
 	}

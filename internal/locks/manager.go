@@ -214,14 +214,14 @@ func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []Grant, e
 	if err != nil {
 		return nil, fmt.Errorf("lock request of %s: %w", r.Holder, err)
 	}
-	gs := append(granted, copyGrants(added)...)
+	granted = append(granted, copyGrants(added)...)
 	if len(m.q.Holding(r.Holder)) == 0 {
 		if err := tx.PutWaiter(store.LockWaiter{Holder: r.Holder, Locks: keys, Priority: r.Priority,
 			Created: r.Created, Seq: seq, Enqueued: now}); err != nil {
 			return nil, err
 		}
 	}
-	return gs, nil
+	return granted, nil
 }
 
 // copyGrants turns lockq's grants into ours at once: lockq reuses its
