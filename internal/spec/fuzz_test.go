@@ -33,7 +33,7 @@ func FuzzParseValidate(f *testing.F) {
 		file := Parse("fuzz.yaml", data, Options{})
 		set := NewSet(file)
 		set.Validate()
-		lines := strings.Count(string(data), "\n") + 2
+		lines := countLineBreaks(data) + 2
 		for _, d := range set.Diagnostics() {
 			if d.File != "fuzz.yaml" || d.Message == "" {
 				t.Fatalf("diagnostic without file or message: %+v", d)

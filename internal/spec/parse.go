@@ -321,7 +321,25 @@ func yamlError(file string, err error) Diagnostic {
 }
 
 func offsetPos(data []byte, off int) Pos {
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := off - bytes.LastIndexByte(data[:off], '\n')
+	line := 1 + countLineBreaks(data[:off])
+	col := off - max(bytes.LastIndexByte(data[:off], '\n'), bytes.LastIndexByte(data[:off], '\r'))
 	return Pos{Line: line, Col: col}
+}
+
+// countLineBreaks counts line breaks as YAML defines them (LF, CRLF and a
+// lone CR), so our line numbers agree with the YAML library's.
+func countLineBreaks(b []byte) int {
+	n := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\n':
+			n++
+		case '\r':
+			n++
+			if i+1 < len(b) && b[i+1] == '\n' {
+				i++
+			}
+		}
+	}
+	return n
 }
