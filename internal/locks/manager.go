@@ -366,3 +366,32 @@ func (m *Manager) Snapshot(key string) (lockq.LockInfo, bool) {
 	defer m.mu.Unlock()
 	return m.q.Lock(key)
 }
+
+// ReleaseWorkflow ends every hold and wait of a workflow's holders
+// (<ns>/<name> and <ns>/<name>/<node>), for a workflow deleted while it was
+// not running. It returns the grants that follows.
+func (m *Manager) ReleaseWorkflow(tx store.Tx, namespace, name string, now time.Time) ([]Grant, error) {
+	m.mu.Lock()
+	st := m.q.State()
+	m.mu.Unlock()
+	prefix := namespace + "/" + name
+	var holders []string
+	for _, h := range st.Holders {
+		if h.ID == prefix || strings.HasPrefix(h.ID, prefix+"/") {
+			holders = append(holders, h.ID)
+		}
+	}
+	for _, w := range st.Waiters {
+		if w.ID == prefix || strings.HasPrefix(w.ID, prefix+"/") {
+			holders = append(holders, w.ID)
+		}
+	}
+	if len(holders) == 0 {
+		return nil, nil
+	}
+	res, err := m.Apply(tx, nil, holders, now)
+	if err != nil {
+		return nil, err
+	}
+	return res.Grants, nil
+}

@@ -1,0 +1,79 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/locks"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// Get returns a workflow with its nodes.
+func (e *Engine) Get(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+	var wf *wfv1.Workflow
+	err := e.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		wf, err = tx.GetWorkflow(namespace, name)
+		return err
+	})
+	return wf, err
+}
+
+// List returns workflows without their nodes, newest first.
+func (e *Engine) List(ctx context.Context, opts store.ListOptions) ([]*wfv1.Workflow, string, error) {
+	var out []*wfv1.Workflow
+	var next string
+	err := e.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, next, err = tx.ListWorkflows(opts)
+		return err
+	})
+	return out, next, err
+}
+
+// StopByName stops (or terminates) a running workflow by name.
+func (e *Engine) StopByName(ctx context.Context, namespace, name string, terminate bool) (*wfv1.Workflow, error) {
+	wf, err := e.Get(ctx, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	msg := "stopped by request"
+	if terminate {
+		msg = "terminated by request"
+	}
+	e.Stop(wf.Metadata.UID, terminate, msg)
+	return wf, nil
+}
+
+// Delete removes a workflow: a running one is terminated first (its steps
+// killed, its locks released), then it and its nodes, events and any lock
+// it still held or waited for are removed in one transaction.
+func (e *Engine) Delete(ctx context.Context, namespace, name string) error {
+	wf, err := e.Get(ctx, namespace, name)
+	if err != nil {
+		return err
+	}
+	uid := wf.Metadata.UID
+	if e.Stop(uid, true, "deleted") {
+		if _, err := e.Wait(ctx, uid); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	var grants []locks.Grant
+	err = e.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		grants, err = e.locks.ReleaseWorkflow(tx, namespace, name, e.now())
+		if err != nil {
+			return err
+		}
+		return tx.DeleteWorkflow(uid)
+	})
+	if err != nil {
+		e.locks.MarkStale()
+		return fmt.Errorf("deleting workflow %s/%s: %w", namespace, name, err)
+	}
+	e.deliver(grants)
+	return nil
+}

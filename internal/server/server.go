@@ -1,0 +1,114 @@
+// Package server is semaflow's HTTP API on Argo server's paths and JSON
+// shapes (reference/argo-swagger.json), so Argo's HTTP clients work
+// against it, plus ConfigMaps (for limits), which Argo leaves to
+// Kubernetes.
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// MaxBody caps request bodies.
+const MaxBody = 4 << 20
+
+// Version is reported by /api/v1/version.
+var Version = "v0.1.0-semaflow"
+
+// Server serves the API for one engine.
+type Server struct {
+	eng *engine.Engine
+}
+
+// New makes a server for eng.
+func New(eng *engine.Engine) *Server { return &Server{eng: eng} }
+
+// Handler routes the API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/version", s.version)
+	mux.HandleFunc("GET /api/v1/info", s.info)
+	mux.HandleFunc("POST /api/v1/workflows/{namespace}", s.createWorkflow)
+	mux.HandleFunc("POST /api/v1/workflows/{namespace}/lint", s.lintWorkflow)
+	mux.HandleFunc("GET /api/v1/workflows/{namespace}", s.listWorkflows)
+	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}", s.getWorkflow)
+	mux.HandleFunc("DELETE /api/v1/workflows/{namespace}/{name}", s.deleteWorkflow)
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/stop", s.stopWorkflow(false))
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/terminate", s.stopWorkflow(true))
+	mux.HandleFunc("POST /api/v1/configmaps/{namespace}", s.applyConfigMap)
+	mux.HandleFunc("PUT /api/v1/configmaps/{namespace}/{name}", s.applyConfigMap)
+	mux.HandleFunc("GET /api/v1/configmaps/{namespace}/{name}", s.getConfigMap)
+	return http.MaxBytesHandler(mux, MaxBody)
+}
+
+// apiError is Argo's (grpc-gateway's) error body.
+type apiError struct {
+	Code    int    `json:"code"`
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+// gRPC codes Argo's gateway uses, with their HTTP statuses.
+const (
+	codeInvalid  = 3
+	codeNotFound = 5
+	codeExists   = 6
+	codeInternal = 13
+)
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	status := map[int]int{codeInvalid: http.StatusBadRequest, codeNotFound: http.StatusNotFound,
+		codeExists: http.StatusConflict}[code]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	writeJSON(w, status, apiError{Code: code, Error: msg, Message: msg})
+}
+
+// writeStoreError maps store errors to Argo's codes.
+func writeStoreError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, codeNotFound, err.Error())
+	case errors.Is(err, store.ErrExists):
+		writeError(w, codeExists, err.Error())
+	default:
+		writeError(w, codeInternal, err.Error())
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// readBody reads a request body, answering 400 or 413 itself on failure.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, apiError{Code: codeInvalid,
+				Message: fmt.Sprintf("request body over %d bytes", MaxBody)})
+			return nil, false
+		}
+		writeError(w, codeInvalid, err.Error())
+		return nil, false
+	}
+	return b, true
+}
+
+func (s *Server) version(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"version": Version, "platform": "linux"})
+}
+
+func (s *Server) info(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"managedNamespace": "", "modals": map[string]bool{}})
+}

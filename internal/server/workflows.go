@@ -1,0 +1,149 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/spec"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// createRequest is Argo's WorkflowCreateRequest.
+type createRequest struct {
+	Namespace    string          `json:"namespace"`
+	ServerDryRun bool            `json:"serverDryRun"`
+	Workflow     json.RawMessage `json:"workflow"`
+}
+
+// parseWorkflow checks a workflow sent in a request with the same checks
+// as `semaflow lint`, resolving templates and ConfigMaps already applied.
+func (s *Server) parseWorkflow(w http.ResponseWriter, r *http.Request) (*wfv1.Workflow, bool) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	var req createRequest
+	if err := json.Unmarshal(body, &req); err != nil || len(req.Workflow) == 0 {
+		writeError(w, codeInvalid, "body must be a WorkflowCreateRequest: {\"workflow\": {...}}")
+		return nil, false
+	}
+	ns := r.PathValue("namespace")
+	f := spec.Parse("workflow", req.Workflow, spec.Options{Namespace: ns})
+	set := spec.NewSet(f)
+	set.Applied = s.eng.Resolver()
+	set.Validate()
+	var wf *wfv1.Workflow
+	for _, d := range f.Docs {
+		if d.Workflow != nil {
+			wf = d.Workflow
+		}
+	}
+	if diags := set.Diagnostics(); diags.HasErrors() {
+		var msgs []string
+		for _, d := range diags {
+			if d.Severity == spec.SeverityError {
+				msgs = append(msgs, d.String())
+			}
+		}
+		writeError(w, codeInvalid, strings.Join(msgs, "\n"))
+		return nil, false
+	}
+	if wf == nil {
+		writeError(w, codeInvalid, "the request holds no Workflow")
+		return nil, false
+	}
+	if wf.Metadata.Namespace != ns {
+		writeError(w, codeInvalid, "workflow namespace "+wf.Metadata.Namespace+" does not match the path's "+ns)
+		return nil, false
+	}
+	return wf, true
+}
+
+func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request) {
+	wf, ok := s.parseWorkflow(w, r)
+	if !ok {
+		return
+	}
+	sub, err := s.eng.Submit(r.Context(), wf)
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sub)
+}
+
+func (s *Server) lintWorkflow(w http.ResponseWriter, r *http.Request) {
+	if wf, ok := s.parseWorkflow(w, r); ok {
+		writeJSON(w, http.StatusOK, wf)
+	}
+}
+
+func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) {
+	wf, err := s.eng.Get(r.Context(), r.PathValue("namespace"), r.PathValue("name"))
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wf)
+}
+
+// workflowList is Argo's WorkflowList.
+type workflowList struct {
+	Metadata struct {
+		Continue string `json:"continue,omitempty"`
+	} `json:"metadata"`
+	Items []*wfv1.Workflow `json:"items"`
+}
+
+func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	opts := store.ListOptions{Namespace: r.PathValue("namespace"), Continue: q.Get("listOptions.continue")}
+	if l := q.Get("listOptions.limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			writeError(w, codeInvalid, "listOptions.limit must be a non-negative integer")
+			return
+		}
+		opts.Limit = n
+	}
+	if sel := q.Get("listOptions.labelSelector"); strings.HasPrefix(sel, "workflows.argoproj.io/phase in (") {
+		inner := strings.TrimSuffix(strings.TrimPrefix(sel, "workflows.argoproj.io/phase in ("), ")")
+		for _, p := range strings.Split(inner, ",") {
+			opts.Phases = append(opts.Phases, strings.TrimSpace(p))
+		}
+	}
+	items, next, err := s.eng.List(r.Context(), opts)
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	var out workflowList
+	out.Items = items
+	if out.Items == nil {
+		out.Items = []*wfv1.Workflow{}
+	}
+	out.Metadata.Continue = next
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
+	if err := s.eng.Delete(r.Context(), r.PathValue("namespace"), r.PathValue("name")); err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *Server) stopWorkflow(terminate bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		wf, err := s.eng.StopByName(r.Context(), r.PathValue("namespace"), r.PathValue("name"), terminate)
+		if err != nil {
+			writeStoreError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, wf)
+	}
+}
