@@ -59,6 +59,7 @@ func (c *checkingExec) Start(j executor.Job) error {
 
 func (c *checkingExec) Kill(string, string) {}
 func (c *checkingExec) Close() error        { return nil }
+func (c *checkingExec) Detach()             {}
 
 func TestStepIsRecordedBeforeItIsSpawned(t *testing.T) {
 	ctx := context.Background()

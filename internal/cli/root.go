@@ -37,6 +37,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newLintCmd(), newRunCmd(), newExecCmd(), newSyncCmd())
+	root.AddCommand(newLintCmd(), newRunCmd(), newExecCmd(), newSyncCmd(), newServerCmd())
 	return root
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -26,6 +27,7 @@ type Executor interface {
 	Start(j executor.Job) error
 	Kill(key, reason string)
 	Close() error
+	Detach()
 }
 
 // Update tells an observer what changed in one workflow.
@@ -64,6 +66,8 @@ type Engine struct {
 	objects *objects
 	locks   *locks.Manager
 	owed    []locks.Grant
+
+	detached atomic.Bool
 
 	mu     sync.Mutex
 	runs   map[string]*run
@@ -240,7 +244,28 @@ func (e *Engine) StopAll(terminate bool, message string) {
 // step supervisor exit.
 func (e *Engine) Drain() {
 	e.wg.Wait()
+	if e.detached.Load() {
+		return
+	}
 	_ = e.exec.Close()
+}
+
+// Detach stops this engine without touching its workflows: their loops
+// end where they are, running steps go on under their supervisor, and the
+// next engine on the same store resumes them (Resume).
+func (e *Engine) Detach() {
+	e.detached.Store(true)
+	e.mu.Lock()
+	runs := make([]*run, 0, len(e.runs))
+	for _, r := range e.runs {
+		runs = append(runs, r)
+	}
+	e.mu.Unlock()
+	for _, r := range runs {
+		r.push(reconcile.Event{}, "")
+	}
+	e.wg.Wait()
+	e.exec.Detach()
 }
 
 // stepStarted routes a supervisor's "step is running" to its workflow.

@@ -64,6 +64,9 @@ func (r *run) loop() {
 	var timer *time.Timer
 	var tc <-chan time.Time
 	for {
+		if r.e.detached.Load() {
+			return
+		}
 		events, msg := r.take()
 		if msg != "" && r.wf.Status.Message == "" {
 			r.wf.Status.Message = msg

@@ -151,3 +151,15 @@ func (l *Local) Close() error {
 	<-done
 	return cmd.Wait()
 }
+
+// Detach lets the supervisor go on without this engine: it finishes the
+// steps it runs and records their results, which the next engine adopts.
+func (l *Local) Detach() {
+	l.mu.Lock()
+	in := l.in
+	l.cmd = nil
+	l.mu.Unlock()
+	if in != nil {
+		_ = in.Close()
+	}
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+type serverProc struct {
+	cmd  *exec.Cmd
+	url  string
+	out  *bufio.Scanner
+	done chan error
+}
+
+// startServer runs the built binary as a server on a free loopback port.
+func startServer(t *testing.T, args ...string) *serverProc {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"server", "--addr", "127.0.0.1:0"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &serverProc{cmd: cmd, out: bufio.NewScanner(stdout), done: make(chan error, 1)}
+	if !p.out.Scan() {
+		t.Fatal("server printed nothing")
+	}
+	m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(p.out.Text())
+	if m == nil {
+		t.Fatalf("no address in %q", p.out.Text())
+	}
+	p.url = m[1]
+	go func() {
+		for p.out.Scan() {
+		}
+		p.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+	})
+	return p
+}
+
+func (p *serverProc) stop(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("server exit after SIGTERM: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not stop on SIGTERM")
+	}
+}
+
+func httpDo(t *testing.T, method, url, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return resp.StatusCode, out
+}
+
+func wfPhase(t *testing.T, url, name string) string {
+	_, out := httpDo(t, "GET", url+"/api/v1/workflows/default/"+name, "", "")
+	st, _ := out["status"].(map[string]any)
+	p, _ := st["phase"].(string)
+	return p
+}
+
+// SIGTERM stops the server while a step runs; the step goes on under its
+// supervisor, and the next server on the same database finishes the
+// workflow without running the step again.
+func TestServerRestartKeepsRunningStep(t *testing.T) {
+	log := syncLog(t)
+	db := filepath.Join(t.TempDir(), "server.db")
+	s1 := startServer(t, "--db", db)
+	wf := fmt.Sprintf(`{"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "survivor"},
+	  "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "x", "command": ["sh", "-c", %q]}}]}}}`,
+		recordStep(log, "survivor", "1.5"))
+	if code, out := httpDo(t, "POST", s1.url+"/api/v1/workflows/default", "", wf); code != 200 {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for wfPhase(t, s1.url, "survivor") != "Running" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // the step is under way
+	s1.stop(t)
+
+	s2 := startServer(t, "--db", db)
+	deadline = time.Now().Add(10 * time.Second)
+	for wfPhase(t, s2.url, "survivor") != "Succeeded" {
+		if time.Now().After(deadline) {
+			t.Fatalf("workflow %s after the restart, want Succeeded", wfPhase(t, s2.url, "survivor"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	starts := 0
+	for _, e := range readLog(t, log) {
+		if e.start {
+			starts++
+		}
+	}
+	if starts != 1 {
+		t.Fatalf("the step started %d times, want once", starts)
+	}
+	s2.stop(t)
+}
+
+func TestServerRefusesOpenAddressWithoutTokens(t *testing.T) {
+	out, code := run(t, "server", "--addr", "0.0.0.0:0", "--db", filepath.Join(t.TempDir(), "db"))
+	if code != 1 || !strings.Contains(out, "not a loopback address") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	tokens := writeFile(t, "tokens", "# team tokens\ns3cret\n")
+	s := startServer(t, "--db", filepath.Join(t.TempDir(), "db"), "--auth-token-file", tokens)
+	if code, _ := httpDo(t, "GET", s.url+"/api/v1/version", "", ""); code != 401 {
+		t.Fatalf("no token: %d, want 401", code)
+	}
+	if code, _ := httpDo(t, "GET", s.url+"/api/v1/version", "wrong", ""); code != 401 {
+		t.Fatalf("wrong token: %d, want 401", code)
+	}
+	if code, _ := httpDo(t, "GET", s.url+"/api/v1/version", "s3cret", ""); code != 200 {
+		t.Fatalf("good token: %d, want 200", code)
+	}
+	s.stop(t)
+}
