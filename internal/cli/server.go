@@ -90,7 +90,7 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 		_ = local.Close()
 		return err
 	}
-	var handler http.Handler = server.New(local.Engine).Handler()
+	handler := server.New(local.Engine).Handler()
 	if len(tokens) > 0 {
 		handler = requireToken(tokens, handler)
 	}
