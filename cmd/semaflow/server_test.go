@@ -150,3 +150,80 @@ func TestServerRefusesOpenAddressWithoutTokens(t *testing.T) {
 	}
 	s.stop(t)
 }
+
+// The CLI verbs against a real server: submit --watch, list, get, apply
+// (a live limit change), terminate and delete.
+func TestCLIAgainstServer(t *testing.T) {
+	s := startServer(t, "--db", filepath.Join(t.TempDir(), "db"))
+	t.Setenv("SEMAFLOW_SERVER", s.url)
+	out, code := run(t, "submit", "--watch", "-p", "message=hi", "../../examples/hello-world.yaml")
+	if code != 0 || !strings.Contains(out, "Succeeded") {
+		t.Fatalf("submit --watch: exit %d\n%s", code, out)
+	}
+	name := strings.Fields(out)[0]
+	if out, code := run(t, "list", "-o", "name"); code != 0 || strings.TrimSpace(out) != name {
+		t.Fatalf("list: exit %d\n%s", code, out)
+	}
+	if out, code := run(t, "get", name); code != 0 || !strings.Contains(out, "Status:     Succeeded") {
+		t.Fatalf("get: exit %d\n%s", code, out)
+	}
+	locked := writeFile(t, "locked.yaml", `apiVersion: v1
+kind: ConfigMap
+metadata: {name: limits}
+data: {k: "1"}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: locked-}
+spec:
+  entrypoint: main
+  synchronization: {semaphores: [{configMapKeyRef: {name: limits, key: k}}]}
+  templates:
+  - {name: main, container: {image: x, command: [sleep, "30"]}}
+`)
+	var names []string
+	for range 3 {
+		out, code := run(t, "submit", locked)
+		if code != 0 {
+			t.Fatalf("submit: exit %d\n%s", code, out)
+		}
+		names = append(names, strings.Fields(out)[0])
+	}
+	running := func() int {
+		n := 0
+		for _, name := range names {
+			if wfPhase(t, s.url, name) == "Running" {
+				n++
+			}
+		}
+		return n
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for running() != 1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := running(); got != 1 {
+		t.Fatalf("%d running under limit 1", got)
+	}
+	raised := writeFile(t, "raise.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: limits}\ndata: {k: \"3\"}\n")
+	if out, code := run(t, "apply", "-f", raised); code != 0 || !strings.Contains(out, "configmap/limits applied") {
+		t.Fatalf("apply: exit %d\n%s", code, out)
+	}
+	deadline = time.Now().Add(2 * time.Second)
+	for running() != 3 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := running(); got != 3 {
+		t.Fatalf("%d running after raising the limit to 3", got)
+	}
+	if out, code := run(t, append([]string{"terminate"}, names...)...); code != 0 {
+		t.Fatalf("terminate: exit %d\n%s", code, out)
+	}
+	if out, code := run(t, append([]string{"delete"}, names...)...); code != 0 {
+		t.Fatalf("delete: exit %d\n%s", code, out)
+	}
+	if out, code := run(t, "get", names[0]); code != 1 || !strings.Contains(out, "HTTP 404") {
+		t.Fatalf("get after delete: exit %d\n%s", code, out)
+	}
+	s.stop(t)
+}

@@ -14,8 +14,8 @@ import (
 var errFailed = errors.New("failed")
 
 // Execute runs the CLI with args and returns the process exit code.
-func Execute(args []string, stdout, stderr io.Writer) int {
-	root := newRoot()
+func Execute(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	root := newRoot(getenv)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -28,7 +28,7 @@ func Execute(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func newRoot() *cobra.Command {
+func newRoot(getenv func(string) string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "semaflow",
 		Short: "Run Argo Workflows manifests on one machine, with first-class semaphores and mutexes",
@@ -38,5 +38,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newLintCmd(), newRunCmd(), newExecCmd(), newSyncCmd(), newServerCmd())
+	addRemoteCmds(root, getenv)
 	return root
 }

@@ -1,0 +1,165 @@
+// Package client is a Go client of semaflow's HTTP API, which follows Argo
+// server's REST paths and JSON shapes.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+)
+
+// Client talks to one semaflow server.
+type Client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// New makes a client for the server at base (e.g. http://127.0.0.1:2746);
+// token, when set, is sent as a bearer token.
+func New(base, token string) *Client {
+	return &Client{base: strings.TrimRight(base, "/"), token: token, http: http.DefaultClient}
+}
+
+// APIError is an error answer from the server, in Argo's shape.
+type APIError struct {
+	Status  int
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.Message, e.Status) }
+
+// NotFound says whether err is a 404 from the server.
+func NotFound(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Status == http.StatusNotFound
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("semaflow server at %s: %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		e := &APIError{Status: resp.StatusCode}
+		if json.Unmarshal(raw, e) != nil || e.Message == "" {
+			e.Message = strings.TrimSpace(string(raw))
+		}
+		return e
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
+
+// CreateWorkflow submits a workflow; the server checks it like lint.
+func (c *Client) CreateWorkflow(ctx context.Context, namespace string, wf *wfv1.Workflow) (*wfv1.Workflow, error) {
+	var out wfv1.Workflow
+	err := c.do(ctx, http.MethodPost, "/api/v1/workflows/"+url.PathEscape(namespace),
+		map[string]any{"namespace": namespace, "workflow": wf}, &out)
+	return &out, err
+}
+
+// GetWorkflow returns a workflow with its nodes.
+func (c *Client) GetWorkflow(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+	var out wfv1.Workflow
+	err := c.do(ctx, http.MethodGet, "/api/v1/workflows/"+url.PathEscape(namespace)+"/"+url.PathEscape(name), nil, &out)
+	return &out, err
+}
+
+// WorkflowList is a page of workflows; Continue fetches the next.
+type WorkflowList struct {
+	Metadata struct {
+		Continue string `json:"continue,omitempty"`
+	} `json:"metadata"`
+	Items []wfv1.Workflow `json:"items"`
+}
+
+// ListWorkflows lists a namespace's workflows, newest first; limit 0 means
+// all.
+func (c *Client) ListWorkflows(ctx context.Context, namespace string, limit int, cont string) (*WorkflowList, error) {
+	q := url.Values{}
+	if limit > 0 {
+		q.Set("listOptions.limit", strconv.Itoa(limit))
+	}
+	if cont != "" {
+		q.Set("listOptions.continue", cont)
+	}
+	var out WorkflowList
+	err := c.do(ctx, http.MethodGet, "/api/v1/workflows/"+url.PathEscape(namespace)+"?"+q.Encode(), nil, &out)
+	return &out, err
+}
+
+// DeleteWorkflow deletes a workflow, terminating it first if it runs.
+func (c *Client) DeleteWorkflow(ctx context.Context, namespace, name string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/workflows/"+url.PathEscape(namespace)+"/"+url.PathEscape(name), nil, nil)
+}
+
+// StopWorkflow stops a workflow (exit handlers run); TerminateWorkflow
+// kills it.
+func (c *Client) StopWorkflow(ctx context.Context, namespace, name string) error {
+	return c.do(ctx, http.MethodPut, "/api/v1/workflows/"+url.PathEscape(namespace)+"/"+url.PathEscape(name)+"/stop", map[string]string{}, nil)
+}
+
+// TerminateWorkflow kills a workflow's steps and skips its exit handlers.
+func (c *Client) TerminateWorkflow(ctx context.Context, namespace, name string) error {
+	return c.do(ctx, http.MethodPut, "/api/v1/workflows/"+url.PathEscape(namespace)+"/"+url.PathEscape(name)+"/terminate", map[string]string{}, nil)
+}
+
+// ApplyConfigMap creates or replaces a ConfigMap; a changed semaphore
+// limit applies at once.
+func (c *Client) ApplyConfigMap(ctx context.Context, cm *wfv1.ConfigMap) error {
+	c2 := *cm
+	c2.APIVersion, c2.Kind = "v1", wfv1.KindConfigMap
+	cm = &c2
+	ns := cm.Metadata.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	return c.do(ctx, http.MethodPost, "/api/v1/configmaps/"+url.PathEscape(ns), cm, nil)
+}
+
+// Version returns the server's version.
+func (c *Client) Version(ctx context.Context) (string, error) {
+	var out struct {
+		Version string `json:"version"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/version", nil, &out)
+	return out.Version, err
+}
