@@ -126,23 +126,7 @@ func tokensIncrease(t *testing.T, events []stepEvent, lock string) {
 
 func TestSemaphoreLimitHoldsAcrossWorkflows(t *testing.T) {
 	log := syncLog(t)
-	f := writeFile(t, "sem.yaml", fmt.Sprintf(`apiVersion: v1
-kind: ConfigMap
-metadata: {name: limits}
-data: {db: "2"}
----
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata: {generateName: sem-}
-spec:
-  entrypoint: main
-  synchronization:
-    semaphores:
-    - configMapKeyRef: {name: limits, key: db}
-  templates:
-  - name: main
-    container: {image: x, command: [sh, -c, '%s']}
-`, recordStep(log, "$SEMAFLOW_WORKFLOW", "0.3")))
+	f := semaphoreScenario(t, log, "0.3")
 	wfs, stderr, code := runJSON(t, "--count", "8", f)
 	if code != 0 || len(wfs) != 8 {
 		t.Fatalf("exit %d, %d workflows\n%s", code, len(wfs), stderr)

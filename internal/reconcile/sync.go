@@ -123,13 +123,7 @@ func (o *op) release(holder string) {
 		s.Semaphore.Holding = removeHolder(s.Semaphore.Holding, holder)
 	}
 	if s.Mutex != nil {
-		kept := s.Mutex.Holding[:0]
-		for _, h := range s.Mutex.Holding {
-			if h.Holder != holder {
-				kept = append(kept, h)
-			}
-		}
-		s.Mutex.Holding = kept
+		s.Mutex.Holding = removeMutexHolder(s.Mutex.Holding, holder)
 	}
 }
 
@@ -142,13 +136,7 @@ func (o *op) dropWaiting(holder string) {
 		s.Semaphore.Waiting = removeHolder(s.Semaphore.Waiting, holder)
 	}
 	if s.Mutex != nil {
-		kept := s.Mutex.Waiting[:0]
-		for _, h := range s.Mutex.Waiting {
-			if h.Holder != holder {
-				kept = append(kept, h)
-			}
-		}
-		s.Mutex.Waiting = kept
+		s.Mutex.Waiting = removeMutexHolder(s.Mutex.Waiting, holder)
 	}
 }
 
@@ -246,4 +234,14 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func removeMutexHolder(list []wfv1.MutexHolding, holder string) []wfv1.MutexHolding {
+	kept := list[:0]
+	for _, h := range list {
+		if h.Holder != holder {
+			kept = append(kept, h)
+		}
+	}
+	return kept
 }
