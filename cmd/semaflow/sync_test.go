@@ -23,17 +23,25 @@ type stepEvent struct {
 	tokens map[string]uint64
 }
 
-// syncLog makes a directory outside /tmp (steps have a private /tmp) for
-// the steps' shared log.
+// syncLog makes a directory outside /tmp for the steps' shared log: each
+// step has its own private /tmp, so a path under the host's /tmp (where a
+// clone, and t.TempDir, may well live) is invisible to it.
 func syncLog(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp(".", "synclog-")
+	parent := "/var/tmp"
+	if st, err := os.Stat(parent); err != nil || !st.IsDir() {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		parent = home
+	}
+	dir, err := os.MkdirTemp(parent, "semaflow-synclog-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	abs, _ := filepath.Abs(dir)
-	t.Cleanup(func() { _ = os.RemoveAll(abs) })
-	return filepath.Join(abs, "log")
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return filepath.Join(dir, "log")
 }
 
 // recordStep is a shell snippet that logs start and end around a sleep.
