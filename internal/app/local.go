@@ -37,19 +37,21 @@ type Local struct {
 
 // OpenLocal opens the store and starts an engine on it.
 func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
-	self, err := o.Self, error(nil)
+	self := o.Self
 	if self == "" {
-		self, err = os.Executable()
+		exe, err := os.Executable()
 		if err != nil {
 			return nil, fmt.Errorf("cannot find the semaflow binary to supervise steps: %w", err)
 		}
+		self = exe
 	}
 	l := &Local{DBPath: o.DB}
 	if l.DBPath == "" {
-		l.temp, err = os.MkdirTemp("", "semaflow-run-")
+		temp, err := os.MkdirTemp("", "semaflow-run-")
 		if err != nil {
 			return nil, err
 		}
+		l.temp = temp
 		l.DBPath = filepath.Join(l.temp, "semaflow.db")
 	}
 	l.DataDir = l.DBPath + ".data"

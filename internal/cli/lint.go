@@ -45,14 +45,8 @@ func runLint(stdout, stderr io.Writer, args []string, o *lintOptions) error {
 	if o.output != "text" && o.output != "json" {
 		return fmt.Errorf("unknown output format %q: use text or json", o.output)
 	}
-	paths, readErrs := expandPaths(args)
-	var files []*spec.File
-	for _, p := range paths {
-		files = append(files, readAndParse(p, o))
-	}
-	files = append(files, readErrs...)
-	set := spec.NewSet(files...)
-	set.Validate()
+	set := checkFiles(args, o)
+	files := set.Files
 	diags := set.Diagnostics()
 	errs, warns := diags.Count()
 	if o.output == "json" {
@@ -66,6 +60,19 @@ func runLint(stdout, stderr io.Writer, args []string, o *lintOptions) error {
 		return errFailed
 	}
 	return nil
+}
+
+// checkFiles reads, parses and validates the files and directories named
+// by args as one set, as lint, run and submit all do.
+func checkFiles(args []string, o *lintOptions) *spec.Set {
+	paths, readErrs := expandPaths(args)
+	var files []*spec.File
+	for _, p := range paths {
+		files = append(files, readAndParse(p, o))
+	}
+	set := spec.NewSet(append(files, readErrs...)...)
+	set.Validate()
+	return set
 }
 
 // expandPaths turns the arguments into a sorted list of YAML files; a path

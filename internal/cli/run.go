@@ -166,13 +166,7 @@ func isTerminal(w io.Writer) bool {
 
 // loadSet parses and validates the input; errors are printed like lint's.
 func loadSet(stderr io.Writer, args []string, namespace string) (*spec.Set, error) {
-	lo := &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace}
-	paths, files := expandPaths(args)
-	for _, p := range paths {
-		files = append(files, readAndParse(p, lo))
-	}
-	set := spec.NewSet(files...)
-	set.Validate()
+	set := checkFiles(args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace})
 	diags := set.Diagnostics()
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d.String())

@@ -268,13 +268,17 @@ func (e *Engine) Detach() {
 	e.exec.Detach()
 }
 
-// stepStarted routes a supervisor's "step is running" to its workflow.
-func (e *Engine) stepStarted(key string, at time.Time) {
+// stepRun finds the run of a step key ("<uid>/<nodeID>").
+func (e *Engine) stepRun(key string) (*run, string) {
 	uid, nodeID, _ := strings.Cut(key, "/")
 	e.mu.Lock()
-	r := e.runs[uid]
-	e.mu.Unlock()
-	if r != nil {
+	defer e.mu.Unlock()
+	return e.runs[uid], nodeID
+}
+
+// stepStarted routes a supervisor's "step is running" to its workflow.
+func (e *Engine) stepStarted(key string, at time.Time) {
+	if r, nodeID := e.stepRun(key); r != nil {
 		if at.IsZero() {
 			at = e.now()
 		}
@@ -284,17 +288,9 @@ func (e *Engine) stepStarted(key string, at time.Time) {
 
 // stepDone routes an executor result to its workflow.
 func (e *Engine) stepDone(key string, res *executor.Result) {
-	uid, nodeID, _ := strings.Cut(key, "/")
-	e.mu.Lock()
-	r := e.runs[uid]
-	e.mu.Unlock()
-	if r == nil {
-		return
+	if r, nodeID := e.stepRun(key); r != nil {
+		r.push(exited(nodeID, res), "")
 	}
-	r.push(reconcile.Event{Kind: reconcile.StepExited, NodeID: nodeID, At: res.Finished, Result: &reconcile.StepResult{
-		ExitCode: res.ExitCode, Stdout: res.Stdout, Outputs: res.Outputs, Missing: res.Missing,
-		StartError: res.StartError, Killed: res.Killed, Started: res.Started, Finished: res.Finished,
-	}}, "")
 }
 
 func deepCopy(wf *wfv1.Workflow) (*wfv1.Workflow, error) {

@@ -43,13 +43,13 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 		var recovered []reconcile.Event
 		var orphans []string
 		for id, n := range wf.Status.Nodes {
-			if n.Type != reconcile.NodePod || n.Phase == "" || isDone(n.Phase) || waitsForLock(n) {
+			if !reconcile.StepInFlight(&n) {
 				continue
 			}
 			stepDir := filepath.Join(dir, id)
 			if _, err := os.Stat(filepath.Join(stepDir, executor.SpecFile)); err != nil {
 				// Planned but never handed to a supervisor.
-				recovered = append(recovered, exited(id, lostResult()))
+				recovered = append(recovered, exited(id, executor.Lost()))
 				continue
 			}
 			orphans = append(orphans, id)
@@ -68,9 +68,7 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 
 // adopt follows a step of an earlier engine until it ends.
 func (e *Engine) adopt(uid, nodeID, dir string) {
-	e.mu.Lock()
-	r := e.runs[uid]
-	e.mu.Unlock()
+	r, _ := e.stepRun(uid + "/" + nodeID)
 	if r == nil {
 		return
 	}
@@ -92,20 +90,4 @@ func exited(nodeID string, r *executor.Result) reconcile.Event {
 	return reconcile.Event{Kind: reconcile.StepExited, NodeID: nodeID, At: r.Finished, Result: &reconcile.StepResult{
 		ExitCode: r.ExitCode, Stdout: r.Stdout, Outputs: r.Outputs, Missing: r.Missing,
 		StartError: r.StartError, Killed: r.Killed, Started: r.Started, Finished: r.Finished}}
-}
-
-func lostResult() *executor.Result {
-	return executor.Adopt("/nonexistent", nil)
-}
-
-func isDone(phase string) bool {
-	switch phase {
-	case wfv1.PhaseSucceeded, wfv1.PhaseFailed, wfv1.PhaseError, wfv1.PhaseSkipped, wfv1.PhaseOmitted:
-		return true
-	}
-	return false
-}
-
-func waitsForLock(n wfv1.NodeStatus) bool {
-	return n.SynchronizationStatus != nil && n.SynchronizationStatus.Waiting != ""
 }

@@ -32,10 +32,8 @@ type run struct {
 	live map[string]string
 	// adopted counts steps of an earlier engine still being followed.
 	adopted int
-	// specChanged says the last reconcile changed the spec (stop,
-	// suspend) or merged a template into the status, so the whole
-	// workflow must be written, not just its status.
-	specChanged, first bool
+	// first is set until the workflow has been written once in full.
+	first bool
 }
 
 func (r *run) push(ev reconcile.Event, message string) {
@@ -73,14 +71,16 @@ func (r *run) loop() {
 		}
 		specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
 		plan := reconcile.Reconcile(r.wf, events, r.e.now(), r.e.objects)
-		r.specChanged = specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend} || r.first
+		// Stop and suspend change the spec: then the whole workflow is
+		// written, not just its status.
+		whole := r.first || specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
 		r.first = false
 		for _, ev := range events {
 			if ev.Kind == reconcile.StepExited {
 				delete(r.live, ev.NodeID)
 			}
 		}
-		lockRes, err := r.persist(ctx, plan, events)
+		lockRes, err := r.persist(ctx, plan, events, whole)
 		if err != nil {
 			// The store refused the change: nothing was spawned for it, so
 			// stop the workflow's steps rather than run unrecorded work.
@@ -133,12 +133,13 @@ func (r *run) key(nodeID string) string { return r.wf.Metadata.UID + "/" + nodeI
 
 // persist writes the workflow, its changed nodes and the log paths of new
 // steps in one transaction, before any of them is spawned.
-func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconcile.Event) (*locks.Result, error) {
+func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconcile.Event, whole bool) (*locks.Result, error) {
 	now := r.e.now()
 	var lockRes *locks.Result
+	lockOps := len(plan.Acquire)+len(plan.Release) > 0
 	err := r.e.store.Update(ctx, func(tx store.Tx) error {
 		changedIDs := plan.Changed
-		if len(plan.Acquire)+len(plan.Release) > 0 {
+		if lockOps {
 			reqs := make([]locks.Request, len(plan.Acquire))
 			for i, a := range plan.Acquire {
 				reqs[i] = locks.Request{Holder: a.Holder, Locks: a.Locks, Priority: a.Priority, Created: a.Created}
@@ -159,7 +160,7 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 			changed = append(changed, r.wf.Status.Nodes[id])
 		}
 		put := tx.PutStatus
-		if r.specChanged {
+		if whole {
 			put = tx.PutWorkflow
 		}
 		if err := put(r.wf); err != nil {
@@ -186,10 +187,12 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 		}
 		return tx.AppendEvents(evs)
 	})
-	if err != nil && lockRes != nil {
-		r.e.locks.MarkStale()
-	}
 	if err != nil {
+		if lockOps {
+			// The manager may have changed its queues for a transaction
+			// that did not commit.
+			r.e.locks.MarkStale()
+		}
 		return nil, err
 	}
 	return lockRes, nil

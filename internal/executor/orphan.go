@@ -25,9 +25,7 @@ func Adopt(dir string, stop <-chan struct{}) *Result {
 			if r, err := ReadResult(dir); err == nil {
 				return r
 			}
-			now := time.Now()
-			return &Result{ExitCode: -1, Started: now, Finished: now,
-				StartError: "the step was lost: the engine stopped and no supervisor is running it"}
+			return Lost()
 		}
 		select {
 		case <-stop:
@@ -49,4 +47,11 @@ func supervised(dir string) bool {
 	}
 	err = syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// Lost is the result of a step no supervisor runs any more (or ever ran).
+func Lost() *Result {
+	now := time.Now()
+	return &Result{ExitCode: -1, Started: now, Finished: now,
+		StartError: "the step was lost: the engine stopped and no supervisor is running it"}
 }

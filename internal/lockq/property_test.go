@@ -70,6 +70,13 @@ func (h *harness) checkInvariants() {
 		if l.queue.len() != countWaiting(st, l.key) {
 			h.t.Fatalf("queue of %s has %d nodes, state lists %d waiters", l.key, l.queue.len(), countWaiting(st, l.key))
 		}
+		info, _ := h.q.Lock(l.key)
+		if limit, held, ok := h.q.Usage(l.key); !ok || limit != info.Limit || held != len(info.Holders) {
+			h.t.Fatalf("Usage(%s) = %d, %d, %v; snapshot says limit %d, %d holders", l.key, limit, held, ok, info.Limit, len(info.Holders))
+		}
+	}
+	if keys := h.q.Keys(); len(keys) != len(st.Locks) {
+		h.t.Fatalf("Keys lists %d locks, state %d", len(keys), len(st.Locks))
 	}
 }
 

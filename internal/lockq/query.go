@@ -53,6 +53,26 @@ type LockInfo struct {
 	OldestWait time.Time
 }
 
+// Usage returns a lock's limit and its number of holders without walking
+// its queue, or false if the lock is unknown.
+func (q *Queue) Usage(key string) (limit, held int, ok bool) {
+	l := q.locks[key]
+	if l == nil {
+		return 0, 0, false
+	}
+	return l.limit, len(l.held), true
+}
+
+// Keys returns the keys of every known lock, sorted.
+func (q *Queue) Keys() []string {
+	keys := make([]string, 0, len(q.locks))
+	for k := range q.locks {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // Lock returns a snapshot of a lock, or false if it is unknown.
 func (q *Queue) Lock(key string) (LockInfo, bool) {
 	l := q.locks[key]

@@ -8,6 +8,7 @@ package locks
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,7 +96,7 @@ func (m *Manager) rebuild(tx store.Tx, now time.Time) ([]Grant, error) {
 		}
 		qs.Holders = append(qs.Holders, hs)
 	}
-	sortHolders(qs.Holders)
+	slices.SortFunc(qs.Holders, func(a, b lockq.HolderState) int { return strings.Compare(a.ID, b.ID) })
 	for _, w := range st.Waiters {
 		qs.Waiters = append(qs.Waiters, lockq.WaiterState{EnqueuedAt: w.Enqueued,
 			Waiter: lockq.Waiter{ID: w.Holder, Locks: w.Locks, Priority: w.Priority, Created: w.Created, Seq: w.Seq}})
@@ -176,9 +177,9 @@ func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []Grant, e
 	keys := make([]string, len(r.Locks))
 	for i, ref := range r.Locks {
 		keys[i] = ref.Key
-		if info, known := m.q.Lock(ref.Key); known {
+		if limit, _, known := m.q.Usage(ref.Key); known {
 			m.refs[ref.Key] = ref
-			if ref.Kind == spec.LockEngine && info.Limit != ref.Limit {
+			if ref.Kind == spec.LockEngine && limit != ref.Limit {
 				// The engine restarted with another cap: it applies now.
 				gs, err := m.q.SetLimit(ref.Key, ref.Limit, now)
 				if err != nil {
@@ -309,10 +310,10 @@ func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) ([
 	// Every lock this ConfigMap sets, including those known only from the
 	// store (restored after a restart, not yet requested again).
 	prefix := namespace + "/" + string(spec.LockConfigMap) + "/" + name + "/"
-	for _, l := range m.q.State().Locks {
-		if cmKey, ok := strings.CutPrefix(l.Key, prefix); ok {
-			if _, known := m.refs[l.Key]; !known {
-				m.refs[l.Key] = spec.LockRef{Key: l.Key, Kind: spec.LockConfigMap, Namespace: namespace, ConfigMap: name, ConfigMapKey: cmKey}
+	for _, key := range m.q.Keys() {
+		if cmKey, ok := strings.CutPrefix(key, prefix); ok {
+			if _, known := m.refs[key]; !known {
+				m.refs[key] = spec.LockRef{Key: key, Kind: spec.LockConfigMap, Namespace: namespace, ConfigMap: name, ConfigMapKey: cmKey}
 			}
 		}
 	}
@@ -341,15 +342,15 @@ func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) ([
 func (m *Manager) waitingMessage(r Request) string {
 	pos := m.q.Position(r.Holder)
 	for _, ref := range r.Locks {
-		info, ok := m.q.Lock(ref.Key)
+		limit, held, ok := m.q.Usage(ref.Key)
 		if !ok {
 			continue
 		}
-		avail := max(0, info.Limit-len(info.Holders))
+		avail := max(0, limit-held)
 		if avail > 0 && len(r.Locks) > 1 {
 			continue
 		}
-		msg := fmt.Sprintf("Waiting for %s lock. Lock status: %d/%d", ref.Key, avail, info.Limit)
+		msg := fmt.Sprintf("Waiting for %s lock. Lock status: %d/%d", ref.Key, avail, limit)
 		for _, p := range pos {
 			if p.Lock == ref.Key {
 				msg += fmt.Sprintf(" (position %d of %d)", p.Position, p.Length)

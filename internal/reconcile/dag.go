@@ -84,7 +84,7 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 			}
 		}
 	}
-	if !finished && (active || !failFast || !d.unhandledFailure()) {
+	if !finished && (active || !failFast || !d.failed) {
 		return
 	}
 	if phase, msg := d.phase(targets); isFailure(phase) {
@@ -124,7 +124,7 @@ func (d *dagRun) step(name string, at site, failFast bool) bool {
 			d.finishTask(name, []*wfv1.NodeStatus{n}, false)
 			return true
 		}
-		if failFast && d.unhandledFailure() {
+		if failFast && d.failed {
 			return false
 		}
 	}
@@ -291,8 +291,6 @@ func (d *dagRun) targets(target string) ([]string, map[string]bool, error) {
 	}
 	return targets, set, nil
 }
-
-func (d *dagRun) unhandledFailure() bool { return d.failed }
 
 // phase decides a finished DAG's phase from its targets: a failed target
 // fails it, and an omitted target counts as the worst of the tasks it

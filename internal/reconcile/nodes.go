@@ -24,6 +24,9 @@ func (o *op) newNode(name, display, typ, boundaryID, parentID string) *wfv1.Node
 	if p := o.nodes[parentID]; p != nil {
 		p.Children = append(p.Children, id)
 		o.touch(p)
+		if o.parents != nil {
+			o.parents[id] = parentID
+		}
 	}
 	return n
 }

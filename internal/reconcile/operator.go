@@ -34,6 +34,8 @@ type op struct {
 	// justGranted and lockFailed carry this call's lock events.
 	justGranted map[string]bool
 	lockFailed  map[string]string
+	// parents is built on first use by parentIndex.
+	parents map[string]string
 }
 
 // Reconcile applies events to wf's status and decides what happens next.
@@ -529,6 +531,13 @@ func hasExpressionHooks(spec *wfv1.WorkflowSpec) bool {
 		}
 	}
 	return false
+}
+
+// StepInFlight says whether a node is a step that was planned or started
+// and has not ended: after an engine restart, such a step must be followed
+// or declared lost. A step waiting for its lock was never launched.
+func StepInFlight(n *wfv1.NodeStatus) bool {
+	return n.Type == NodePod && n.Phase != "" && !fulfilled(n) && !isWaitingForLock(n)
 }
 
 func isWaitingForLock(n *wfv1.NodeStatus) bool {

@@ -176,16 +176,25 @@ func (o *op) lockTokens(node *wfv1.NodeStatus) map[string]uint64 {
 	out := map[string]uint64{}
 	ns, wf := o.wf.Metadata.Namespace, o.wf.Metadata.Name
 	maps.Copy(out, s.Tokens[spec.HolderKey(ns, wf, "")])
-	parents := map[string]string{}
-	for id, n := range o.nodes {
-		for _, c := range n.Children {
-			parents[c] = id
-		}
-	}
+	parents := o.parentIndex()
 	for id, depth := node.ID, 0; id != "" && depth < 10000; id, depth = parents[id], depth+1 {
 		maps.Copy(out, s.Tokens[spec.HolderKey(ns, wf, id)])
 	}
 	return out
+}
+
+// parentIndex maps each node to its parent. It is built once per call, on
+// first use (only steps under locks need it), and newNode keeps it current.
+func (o *op) parentIndex() map[string]string {
+	if o.parents == nil {
+		o.parents = map[string]string{}
+		for id, n := range o.nodes {
+			for _, c := range n.Children {
+				o.parents[c] = id
+			}
+		}
+	}
+	return o.parents
 }
 
 // nodeOfHolder is the node ID of a template-level holder key
