@@ -68,6 +68,9 @@ type Engine struct {
 	owed    []locks.Grant
 
 	detached atomic.Bool
+	hub      hub
+	// retryMu keeps two retries of one workflow from both starting it.
+	retryMu sync.Mutex
 
 	mu     sync.Mutex
 	runs   map[string]*run
@@ -161,6 +164,7 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 	if err != nil {
 		return nil, err
 	}
+	e.hub.publish(Added, out)
 	e.start(wf, nil)
 	return out, nil
 }

@@ -75,5 +75,25 @@ func (e *Engine) Delete(ctx context.Context, namespace, name string) error {
 		return fmt.Errorf("deleting workflow %s/%s: %w", namespace, name, err)
 	}
 	e.deliver(grants)
+	e.hub.publish(Deleted, wf)
 	return nil
+}
+
+// LogPaths returns where the logs of a workflow's steps are kept, by node
+// ID.
+func (e *Engine) LogPaths(ctx context.Context, uid string) (map[string]string, error) {
+	var out map[string]string
+	err := e.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.Logs(uid)
+		return err
+	})
+	return out, err
+}
+
+// Running says whether the workflow with uid is being run by this engine.
+func (e *Engine) Running(uid string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.runs[uid] != nil
 }

@@ -97,6 +97,7 @@ func (r *run) loop() {
 			}
 		}
 		r.notify(plan)
+		r.e.hub.publish(Modified, r.wf)
 		for id, reason := range plan.Kill {
 			if _, ok := r.live[id]; ok {
 				r.e.exec.Kill(r.key(id), reason)

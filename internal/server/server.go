@@ -39,8 +39,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/workflows/{namespace}", s.listWorkflows)
 	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}", s.getWorkflow)
 	mux.HandleFunc("DELETE /api/v1/workflows/{namespace}/{name}", s.deleteWorkflow)
-	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/stop", s.stopWorkflow(false))
-	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/terminate", s.stopWorkflow(true))
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/stop", s.act(s.stop(false)))
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/terminate", s.act(s.stop(true)))
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/suspend", s.act(s.eng.SuspendWorkflow))
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resume", s.act(s.eng.ResumeWorkflow))
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/retry", s.act(s.eng.Retry))
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resubmit", s.act(s.eng.Resubmit))
+	mux.HandleFunc("GET /api/v1/workflow-events/{namespace}", s.watchWorkflows)
+	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}/log", s.workflowLogs)
+	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}/{podName}/log", s.workflowLogs)
 	mux.HandleFunc("POST /api/v1/configmaps/{namespace}", s.applyConfigMap)
 	mux.HandleFunc("PUT /api/v1/configmaps/{namespace}/{name}", s.applyConfigMap)
 	mux.HandleFunc("GET /api/v1/configmaps/{namespace}/{name}", s.getConfigMap)
@@ -59,12 +66,16 @@ const (
 	codeInvalid  = 3
 	codeNotFound = 5
 	codeExists   = 6
+	codeDenied   = 7
+	codeState    = 9 // FailedPrecondition
 	codeInternal = 13
+	codeUnauth   = 16
 )
 
 func writeError(w http.ResponseWriter, code int, msg string) {
 	status := map[int]int{codeInvalid: http.StatusBadRequest, codeNotFound: http.StatusNotFound,
-		codeExists: http.StatusConflict}[code]
+		codeExists: http.StatusConflict, codeState: http.StatusBadRequest, codeDenied: http.StatusForbidden,
+		codeUnauth: http.StatusUnauthorized}[code]
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
@@ -78,6 +89,8 @@ func writeStoreError(w http.ResponseWriter, err error) {
 		writeError(w, codeNotFound, err.Error())
 	case errors.Is(err, store.ErrExists):
 		writeError(w, codeExists, err.Error())
+	case errors.Is(err, engine.ErrState):
+		writeError(w, codeState, err.Error())
 	default:
 		writeError(w, codeInternal, err.Error())
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -109,12 +110,12 @@ func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
 		}
 		opts.Limit = n
 	}
-	if sel := q.Get("listOptions.labelSelector"); strings.HasPrefix(sel, "workflows.argoproj.io/phase in (") {
-		inner := strings.TrimSuffix(strings.TrimPrefix(sel, "workflows.argoproj.io/phase in ("), ")")
-		for _, p := range strings.Split(inner, ",") {
-			opts.Phases = append(opts.Phases, strings.TrimSpace(p))
-		}
+	match, err := workflowMatcher(q.Get("listOptions.labelSelector"), q.Get("listOptions.fieldSelector"))
+	if err != nil {
+		writeError(w, codeInvalid, err.Error())
+		return
 	}
+	opts.Match = match
 	items, next, err := s.eng.List(r.Context(), opts)
 	if err != nil {
 		writeStoreError(w, err)
@@ -137,13 +138,23 @@ func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct{}{})
 }
 
-func (s *Server) stopWorkflow(terminate bool) http.HandlerFunc {
+// workflowAction is a PUT on a workflow: stop, terminate, suspend, resume,
+// retry or resubmit. Each answers with the workflow.
+type workflowAction func(ctx context.Context, namespace, name string) (*wfv1.Workflow, error)
+
+func (s *Server) act(fn workflowAction) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		wf, err := s.eng.StopByName(r.Context(), r.PathValue("namespace"), r.PathValue("name"), terminate)
+		wf, err := fn(r.Context(), r.PathValue("namespace"), r.PathValue("name"))
 		if err != nil {
 			writeStoreError(w, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, wf)
+	}
+}
+
+func (s *Server) stop(terminate bool) workflowAction {
+	return func(ctx context.Context, ns, name string) (*wfv1.Workflow, error) {
+		return s.eng.StopByName(ctx, ns, name, terminate)
 	}
 }

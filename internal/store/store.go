@@ -38,6 +38,9 @@ type Tx interface {
 	// frequent write, kept small because the spec can be large.
 	PutStatus(wf *wfv1.Workflow) error
 	PutNodes(uid string, nodes []wfv1.NodeStatus) error
+	// DeleteNodes removes nodes by ID (a retried workflow drops its
+	// failed steps); unknown IDs are ignored.
+	DeleteNodes(uid string, ids []string) error
 	// GetWorkflow returns the workflow with all its nodes.
 	GetWorkflow(namespace, name string) (*wfv1.Workflow, error)
 	GetWorkflowByUID(uid string) (*wfv1.Workflow, error)
@@ -67,6 +70,9 @@ type ListOptions struct {
 	Phases    []string
 	Limit     int
 	Continue  string
+	// Match, when set, keeps only the workflows it accepts (label and
+	// field selectors); paging counts only kept workflows.
+	Match func(*wfv1.Workflow) bool
 }
 
 // Event is one entry of a workflow's history.

@@ -132,6 +132,15 @@ func (t *txn) PutNodes(uid string, nodes []wfv1.NodeStatus) error {
 	return nil
 }
 
+func (t *txn) DeleteNodes(uid string, ids []string) error {
+	for _, id := range ids {
+		if _, err := t.exec(`DELETE FROM nodes WHERE workflow_uid = ? AND id = ?`, uid, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (t *txn) GetWorkflow(namespace, name string) (*wfv1.Workflow, error) {
 	return t.getWorkflow(`SELECT doc, status FROM workflows WHERE namespace = ? AND name = ?`, namespace+"/"+name, namespace, name)
 }
@@ -199,7 +208,7 @@ func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, e
 		args = append(args, at, at, uid)
 	}
 	q += ` ORDER BY created_at DESC, uid DESC`
-	if opts.Limit > 0 {
+	if opts.Limit > 0 && opts.Match == nil {
 		q += ` LIMIT ?`
 		args = append(args, opts.Limit+1)
 	}
@@ -218,13 +227,16 @@ func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, e
 		if err := rows.Scan(&uid, &at, &doc, &status); err != nil {
 			return nil, "", err
 		}
-		if opts.Limit > 0 && len(out) == opts.Limit {
-			next = encodeContinue(lastAt, lastUID)
-			break
-		}
 		wf, err := decodeWorkflow(doc, status)
 		if err != nil {
 			return nil, "", err
+		}
+		if opts.Match != nil && !opts.Match(wf) {
+			continue
+		}
+		if opts.Limit > 0 && len(out) == opts.Limit {
+			next = encodeContinue(lastAt, lastUID)
+			break
 		}
 		out = append(out, wf)
 		lastAt, lastUID = at, uid

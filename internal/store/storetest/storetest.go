@@ -131,6 +131,12 @@ func nodesUpsert(t *testing.T, s store.Store) {
 	if len(got.Status.Nodes) != 2 || got.Status.Nodes["1"].Phase != "Succeeded" || got.Status.Nodes["2"].Phase != "Pending" {
 		t.Fatalf("nodes after upsert: %+v", got.Status.Nodes)
 	}
+	update(t, s, func(tx store.Tx) error { return tx.DeleteNodes(wf.Metadata.UID, []string{"2", "unknown"}) })
+	got, err = get(t, s, "default", "n")
+	must(t, err)
+	if len(got.Status.Nodes) != 1 || got.Status.Nodes["1"].Phase != "Succeeded" {
+		t.Fatalf("nodes after deleting node 2: %+v", got.Status.Nodes)
+	}
 }
 
 func listPaging(t *testing.T, s store.Store) {
@@ -178,6 +184,33 @@ func listPaging(t *testing.T, s store.Store) {
 	}))
 	if len(done) != 3 {
 		t.Fatalf("phase filter: %d workflows, want 3", len(done))
+	}
+	// A filter applied while paging: the odd-numbered ones, two a page.
+	odd := func(wf *wfv1.Workflow) bool { return (wf.Metadata.Name[1]-'0')%2 == 1 }
+	var matched []string
+	tok = ""
+	for page := 0; ; page++ {
+		if page > 10 {
+			t.Fatal("filtered paging does not end")
+		}
+		var list []*wfv1.Workflow
+		must(t, s.View(context.Background(), func(tx store.Tx) error {
+			var err error
+			list, tok, err = tx.ListWorkflows(store.ListOptions{Namespace: "p", Limit: 2, Continue: tok, Match: odd})
+			return err
+		}))
+		if len(list) > 2 {
+			t.Fatalf("filtered page of %d, limit 2", len(list))
+		}
+		for _, wf := range list {
+			matched = append(matched, wf.Metadata.Name)
+		}
+		if tok == "" {
+			break
+		}
+	}
+	if fmt.Sprint(matched) != "[w5 w3 w1]" {
+		t.Fatalf("filtered paging: got %v, want [w5 w3 w1]", matched)
 	}
 }
 

@@ -1,0 +1,147 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+type streamLine struct {
+	Result struct {
+		Type    string          `json:"type"`
+		Object  json.RawMessage `json:"object"`
+		Content string          `json:"content"`
+		PodName string          `json:"podName"`
+	} `json:"result"`
+}
+
+// openStream starts a GET whose answer is a JSON-lines stream; lines
+// arrive on the channel, which closes when the stream ends.
+func openStream(t *testing.T, ctx context.Context, hc *http.Client, url string) <-chan streamLine {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	out := make(chan streamLine, 1024)
+	go func() {
+		defer close(out)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if strings.TrimSpace(sc.Text()) == "" {
+				continue
+			}
+			var l streamLine
+			if json.Unmarshal(sc.Bytes(), &l) == nil {
+				out <- l
+			}
+		}
+	}()
+	return out
+}
+
+func phaseOf(raw json.RawMessage) string {
+	var wf struct {
+		Status struct{ Phase string } `json:"status"`
+	}
+	_ = json.Unmarshal(raw, &wf)
+	return wf.Status.Phase
+}
+
+// The watch sends the workflow first, then its changes up to its end; a
+// followed log delivers every line in order and ends with the workflow.
+func TestAPIWatchAndFollowLogs(t *testing.T) {
+	c := startAPI(t)
+	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	ctx := t.Context()
+	c.submit("talk", `{"entrypoint": "main", "templates": [{"name": "main", "script": {"image": "x", "command": ["sh"],
+	  "source": "for i in 1 2 3 4 5; do echo line $i; sleep 0.1; done; printf tail"}}]}`)
+	watch := openStream(t, ctx, hc, c.base+"/api/v1/workflow-events/default?listOptions.fieldSelector=metadata.name%3Dtalk")
+	logs := openStream(t, ctx, hc, c.base+"/api/v1/workflows/default/talk/log?logOptions.follow=true")
+	var content []string
+	for l := range logs {
+		content = append(content, l.Result.Content)
+		if l.Result.PodName == "" {
+			t.Fatalf("log line without podName: %+v", l)
+		}
+	}
+	if got := strings.Join(content, "|"); got != "line 1|line 2|line 3|line 4|line 5|tail" {
+		t.Fatalf("followed log: %q", got)
+	}
+	var types, phases []string
+	timeout := time.After(10 * time.Second)
+	for done := false; !done; {
+		select {
+		case l, ok := <-watch:
+			if !ok {
+				t.Fatal("watch stream ended early")
+			}
+			types = append(types, l.Result.Type)
+			p := phaseOf(l.Result.Object)
+			phases = append(phases, p)
+			done = p == "Succeeded"
+		case <-timeout:
+			t.Fatalf("no Succeeded event; saw %v %v", types, phases)
+		}
+	}
+	if types[0] != "ADDED" || types[len(types)-1] != "MODIFIED" {
+		t.Fatalf("watch event types %v", types)
+	}
+	// A finished workflow's log is served whole, and by pod.
+	var lines []string
+	for l := range openStream(t, ctx, hc, c.base+"/api/v1/workflows/default/talk/log?grep=line+[24]") {
+		lines = append(lines, l.Result.Content)
+	}
+	if fmt.Sprint(lines) != "[line 2 line 4]" {
+		t.Fatalf("grep over a finished log: %v", lines)
+	}
+	if code, _ := c.do("GET", "/api/v1/workflows/default/talk/log?podName=nope", ""); code != 404 {
+		t.Fatalf("log of a missing pod: %d", code)
+	}
+}
+
+// Clients that leave in the middle of a watch or a followed log leave no
+// goroutine behind in the server.
+func TestAPIStreamsEndWhenClientsLeave(t *testing.T) {
+	c := startAPI(t)
+	c.submit("long", `{"entrypoint": "main", "templates": [{"name": "main", "script": {"image": "x", "command": ["sh"],
+	  "source": "while true; do echo tick; sleep 0.05; done"}}]}`)
+	c.waitPhase("long", "Running", 5*time.Second)
+	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	before := goleak.IgnoreCurrent()
+	for range 3 {
+		ctx, cancel := context.WithCancel(t.Context())
+		watch := openStream(t, ctx, hc, c.base+"/api/v1/workflow-events/default")
+		logs := openStream(t, ctx, hc, c.base+"/api/v1/workflows/default/long/log?logOptions.follow=true")
+		if l := <-watch; l.Result.Type != "ADDED" {
+			t.Fatalf("first watch event %+v", l)
+		}
+		for range 3 {
+			if l := <-logs; l.Result.Content != "tick" {
+				t.Fatalf("log line %+v", l)
+			}
+		}
+		cancel()
+		for range watch {
+		}
+		for range logs {
+		}
+	}
+	hc.CloseIdleConnections()
+	goleak.VerifyNone(t, before)
+}

@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/reconcile"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// ErrState means the workflow is not in a state the request applies to,
+// e.g. resuming a workflow that has already ended.
+var ErrState = errors.New("not possible in the workflow's current state")
+
+// ResubmittedFrom labels a resubmitted workflow with its original, as
+// Argo does.
+const ResubmittedFrom = "workflows.argoproj.io/resubmitted-from-workflow"
+
+// liveRun finds the running workflow by name.
+func (e *Engine) liveRun(ctx context.Context, namespace, name string) (*run, *wfv1.Workflow, error) {
+	wf, err := e.Get(ctx, namespace, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.mu.Lock()
+	r := e.runs[wf.Metadata.UID]
+	e.mu.Unlock()
+	if r == nil {
+		return nil, wf, fmt.Errorf("workflow %s/%s is %s: %w", namespace, name, wf.Status.Phase, ErrState)
+	}
+	return r, wf, nil
+}
+
+// SuspendWorkflow stops a workflow from starting anything new until resumed;
+// running steps go on.
+func (e *Engine) SuspendWorkflow(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+	r, wf, err := e.liveRun(ctx, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	r.push(reconcile.Event{Kind: reconcile.Suspend, At: e.now()}, "")
+	return wf, nil
+}
+
+// ResumeWorkflow lifts a suspension and completes suspend steps that wait for it.
+func (e *Engine) ResumeWorkflow(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+	r, wf, err := e.liveRun(ctx, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	r.push(reconcile.Event{Kind: reconcile.Resume, At: e.now()}, "")
+	return wf, nil
+}
+
+// Retry runs a Failed or Errored workflow again, keeping what succeeded
+// (reconcile.PrepareRetry). Its locks are requested again in their
+// queues' order.
+func (e *Engine) Retry(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+	e.retryMu.Lock()
+	defer e.retryMu.Unlock()
+	wf, err := e.Get(ctx, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	uid := wf.Metadata.UID
+	e.mu.Lock()
+	live := e.runs[uid] != nil
+	e.mu.Unlock()
+	if live {
+		return nil, fmt.Errorf("workflow %s/%s is still %s: %w", namespace, name, wf.Status.Phase, ErrState)
+	}
+	removed, err := reconcile.PrepareRetry(wf)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", err, ErrState)
+	}
+	err = e.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteNodes(uid, removed); err != nil {
+			return err
+		}
+		nodes := make([]wfv1.NodeStatus, 0, len(wf.Status.Nodes))
+		for _, n := range wf.Status.Nodes {
+			nodes = append(nodes, n)
+		}
+		if err := tx.PutWorkflow(wf); err != nil {
+			return err
+		}
+		if err := tx.PutNodes(uid, nodes); err != nil {
+			return err
+		}
+		return tx.AppendEvents([]store.Event{{WorkflowUID: uid, At: e.now(), Type: "Retried",
+			Message: fmt.Sprintf("retried: %d failed nodes removed", len(removed))}})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retrying workflow %s/%s: %w", namespace, name, err)
+	}
+	// The removed steps run again under the same IDs: clear what their
+	// last attempt left, so nothing reads an old result.
+	for _, id := range removed {
+		_ = os.RemoveAll(filepath.Join(e.dataDir, "workflows", uid, id))
+	}
+	out, err := deepCopy(wf)
+	if err != nil {
+		return nil, err
+	}
+	e.hub.publish(Modified, out)
+	e.start(wf, nil)
+	return out, nil
+}
+
+// Resubmit submits a new workflow with the spec of an existing one, named
+// after it, as `argo resubmit` does.
+func (e *Engine) Resubmit(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+	old, err := e.Get(ctx, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	wf := &wfv1.Workflow{Spec: old.Spec}
+	wf.Spec.Shutdown, wf.Spec.Suspend = "", nil
+	wf.Metadata = wfv1.ObjectMeta{Namespace: namespace, GenerateName: name + "-",
+		Labels: map[string]string{ResubmittedFrom: name}, Annotations: old.Metadata.Annotations}
+	for k, v := range old.Metadata.Labels {
+		if _, set := wf.Metadata.Labels[k]; !set {
+			wf.Metadata.Labels[k] = v
+		}
+	}
+	return e.Submit(ctx, wf)
+}
