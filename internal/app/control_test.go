@@ -94,12 +94,12 @@ func TestAPIRetryAndResubmit(t *testing.T) {
 	}
 	c.waitPhase(name, "Succeeded", 10*time.Second)
 	for sel, want := range map[string]int{
-		"listOptions.labelSelector=workflows.argoproj.io/resubmitted-from-workflow%3Dflaky":    1,
-		"listOptions.labelSelector=workflows.argoproj.io/phase+in+(Succeeded,Failed)":          2,
-		"listOptions.labelSelector=!workflows.argoproj.io/resubmitted-from-workflow":           1,
-		"listOptions.fieldSelector=metadata.name%3Dflaky":                                      1,
-		"listOptions.fieldSelector=metadata.name!%3Dflaky,status.phase%3DSucceeded":            1,
-		"listOptions.labelSelector=workflows.argoproj.io/completed%3Dfalse":                    0,
+		"listOptions.labelSelector=workflows.argoproj.io/resubmitted-from-workflow%3Dflaky":     1,
+		"listOptions.labelSelector=workflows.argoproj.io/phase+in+(Succeeded,Failed)":           2,
+		"listOptions.labelSelector=!workflows.argoproj.io/resubmitted-from-workflow":            1,
+		"listOptions.fieldSelector=metadata.name%3Dflaky":                                       1,
+		"listOptions.fieldSelector=metadata.name!%3Dflaky,status.phase%3DSucceeded":             1,
+		"listOptions.labelSelector=workflows.argoproj.io/completed%3Dfalse":                     0,
 		"listOptions.labelSelector=workflows.argoproj.io/phase%3DSucceeded&listOptions.limit=1": 1,
 	} {
 		code, out := c.do("GET", "/api/v1/workflows/default?"+sel, "")
