@@ -25,6 +25,7 @@ func startAPI(t *testing.T) *apiClient {
 	if err != nil {
 		t.Fatal(err)
 	}
+	l.Engine.StartCron()
 	ts := httptest.NewServer(server.New(l.Engine).Handler())
 	t.Cleanup(func() {
 		ts.Close()

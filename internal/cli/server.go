@@ -87,9 +87,11 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
+		local.Engine.Detach()
 		_ = local.Close()
 		return err
 	}
+	local.Engine.StartCron()
 	handler := server.New(local.Engine).Handler()
 	if len(tokens) > 0 {
 		handler = requireToken(tokens, handler)

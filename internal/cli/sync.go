@@ -16,6 +16,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/app"
+	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -62,14 +63,6 @@ func newSyncCmd() *cobra.Command {
 	return cmd
 }
 
-type lockView struct {
-	Lock    string            `json:"lock"`
-	Limit   int               `json:"limit"`
-	Fence   uint64            `json:"fence"`
-	Holders map[string]uint64 `json:"holders"`
-	Waiters []string          `json:"waiters"`
-}
-
 func syncShow(ctx context.Context, w io.Writer, db, only, output string) error {
 	if db == "" {
 		return errors.New("--db is required")
@@ -86,28 +79,7 @@ func syncShow(ctx context.Context, w io.Writer, db, only, output string) error {
 	}); err != nil {
 		return err
 	}
-	var views []lockView
-	for _, l := range st.Locks {
-		if only != "" && l.Key != only {
-			continue
-		}
-		v := lockView{Lock: l.Key, Limit: l.Limit, Fence: l.Fence, Holders: map[string]uint64{}, Waiters: []string{}}
-		for holder, toks := range st.Holds {
-			for _, t := range toks {
-				if t.Lock == l.Key {
-					v.Holders[holder] = t.Value
-				}
-			}
-		}
-		for _, wt := range st.Waiters {
-			for _, k := range wt.Locks {
-				if k == l.Key {
-					v.Waiters = append(v.Waiters, wt.Holder)
-				}
-			}
-		}
-		views = append(views, v)
-	}
+	views := locks.Views(st, only)
 	if only != "" && len(views) == 0 {
 		return fmt.Errorf("no lock %q in %s", only, db)
 	}

@@ -69,6 +69,7 @@ type Engine struct {
 
 	detached atomic.Bool
 	hub      hub
+	cron     *cronScheduler // nil unless StartCron was called
 	// retryMu keeps two retries of one workflow from both starting it.
 	retryMu sync.Mutex
 
@@ -189,6 +190,9 @@ func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
 		delete(e.runs, wf.Metadata.UID)
 		delete(e.byName, key)
 		e.mu.Unlock()
+		if wf.Metadata.Labels[CronLabel] != "" {
+			e.cronChanged() // its history and active list changed
+		}
 	}()
 }
 
@@ -247,6 +251,7 @@ func (e *Engine) StopAll(terminate bool, message string) {
 // Drain waits until every workflow goroutine has ended, then lets the
 // step supervisor exit.
 func (e *Engine) Drain() {
+	e.stopCron()
 	e.wg.Wait()
 	if e.detached.Load() {
 		return
@@ -258,6 +263,7 @@ func (e *Engine) Drain() {
 // end where they are, running steps go on under their supervisor, and the
 // next engine on the same store resumes them (Resume).
 func (e *Engine) Detach() {
+	e.stopCron()
 	e.detached.Store(true)
 	e.mu.Lock()
 	runs := make([]*run, 0, len(e.runs))

@@ -396,3 +396,18 @@ func (m *Manager) ReleaseWorkflow(tx store.Tx, namespace, name string, now time.
 	}
 	return res.Grants, nil
 }
+
+// SetLimit sets a database semaphore's limit, stored with the lock, and
+// grants what now fits. (ConfigMap semaphores change through Refresh.)
+func (m *Manager) SetLimit(tx store.Tx, key string, limit int, now time.Time) ([]Grant, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := tx.PutLockLimit(key, limit); err != nil {
+		return nil, err
+	}
+	gs, err := m.q.SetLimit(key, limit, now)
+	if err != nil {
+		return nil, err
+	}
+	return m.record(tx, copyGrants(gs))
+}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -51,6 +52,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/configmaps/{namespace}", s.applyConfigMap)
 	mux.HandleFunc("PUT /api/v1/configmaps/{namespace}/{name}", s.applyConfigMap)
 	mux.HandleFunc("GET /api/v1/configmaps/{namespace}/{name}", s.getConfigMap)
+	mux.HandleFunc("GET /api/v1/configmaps/{namespace}", s.listObjects(wfv1.KindConfigMap))
+	mux.HandleFunc("DELETE /api/v1/configmaps/{namespace}/{name}", s.deleteObject(wfv1.KindConfigMap))
+	s.templateRoutes(mux)
+	s.cronRoutes(mux)
+	s.syncRoutes(mux)
 	return http.MaxBytesHandler(mux, MaxBody)
 }
 

@@ -2,65 +2,20 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/semaflow/semaflow/api/wfv1"
-	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
-// createRequest is Argo's WorkflowCreateRequest.
-type createRequest struct {
-	Namespace    string          `json:"namespace"`
-	ServerDryRun bool            `json:"serverDryRun"`
-	Workflow     json.RawMessage `json:"workflow"`
-}
-
-// parseWorkflow checks a workflow sent in a request with the same checks
-// as `semaflow lint`, resolving templates and ConfigMaps already applied.
+// parseWorkflow checks a WorkflowCreateRequest's workflow.
 func (s *Server) parseWorkflow(w http.ResponseWriter, r *http.Request) (*wfv1.Workflow, bool) {
-	body, ok := readBody(w, r)
+	d, ok := s.parseDoc(w, r, "workflow", wfv1.KindWorkflow)
 	if !ok {
 		return nil, false
 	}
-	var req createRequest
-	if err := json.Unmarshal(body, &req); err != nil || len(req.Workflow) == 0 {
-		writeError(w, codeInvalid, "body must be a WorkflowCreateRequest: {\"workflow\": {...}}")
-		return nil, false
-	}
-	ns := r.PathValue("namespace")
-	f := spec.Parse("workflow", req.Workflow, spec.Options{Namespace: ns})
-	set := spec.NewSet(f)
-	set.Applied = s.eng.Resolver()
-	set.Validate()
-	var wf *wfv1.Workflow
-	for _, d := range f.Docs {
-		if d.Workflow != nil {
-			wf = d.Workflow
-		}
-	}
-	if diags := set.Diagnostics(); diags.HasErrors() {
-		var msgs []string
-		for _, d := range diags {
-			if d.Severity == spec.SeverityError {
-				msgs = append(msgs, d.String())
-			}
-		}
-		writeError(w, codeInvalid, strings.Join(msgs, "\n"))
-		return nil, false
-	}
-	if wf == nil {
-		writeError(w, codeInvalid, "the request holds no Workflow")
-		return nil, false
-	}
-	if wf.Metadata.Namespace != ns {
-		writeError(w, codeInvalid, "workflow namespace "+wf.Metadata.Namespace+" does not match the path's "+ns)
-		return nil, false
-	}
-	return wf, true
+	return d.Workflow, true
 }
 
 func (s *Server) createWorkflow(w http.ResponseWriter, r *http.Request) {

@@ -128,10 +128,21 @@ func (c *wfCtx) checkWorkflowTemplateRef(ref *wfv1.WorkflowTemplateRef) *wfv1.Wo
 	}
 	t := c.set.WorkflowTemplate(c.ns, ref.Name, ref.ClusterScope)
 	if t == nil {
-		c.doc.warnAt(p+".name", "%s %q is not in the input: apply it before submitting this workflow", tplKind(ref.ClusterScope), ref.Name)
+		c.missingTemplate(p+".name", ref)
 		return nil
 	}
 	return &t.Spec
+}
+
+// missingTemplate reports a reference to a template that is not there: a
+// warning for files (it may be applied before they are submitted), an
+// error where the applied objects are the whole truth (the server).
+func (c *wfCtx) missingTemplate(path string, ref *wfv1.WorkflowTemplateRef) {
+	if c.set.Applied != nil {
+		c.doc.errorAt(path, "%s %q not found in namespace %q: apply it first", tplKind(ref.ClusterScope), ref.Name, c.ns)
+		return
+	}
+	c.doc.warnAt(path, "%s %q is not in the input: apply it before submitting", tplKind(ref.ClusterScope), ref.Name)
 }
 
 func tplKind(cluster bool) string {
@@ -200,7 +211,7 @@ func (c *wfCtx) checkTemplateRef(ref *wfv1.TemplateRef, path string) {
 	}
 	t := c.set.WorkflowTemplate(c.ns, ref.Name, ref.ClusterScope)
 	if t == nil {
-		c.doc.warnAt(path+".name", "%s %q is not in the input: apply it before submitting", tplKind(ref.ClusterScope), ref.Name)
+		c.missingTemplate(path+".name", &wfv1.WorkflowTemplateRef{Name: ref.Name, ClusterScope: ref.ClusterScope})
 		return
 	}
 	for i := range t.Spec.Templates {

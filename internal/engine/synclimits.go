@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strconv"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/locks"
+	"github.com/semaflow/semaflow/internal/spec"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// SyncLimit names one semaphore limit the way Argo's sync API does: a
+// ConfigMap key, or a database key (CmName empty).
+type SyncLimit struct {
+	Namespace, CmName, Key string
+	Database               bool
+}
+
+func (l SyncLimit) lockKey() string {
+	if l.Database {
+		return l.Namespace + "/" + string(spec.LockDatabase) + "/" + l.Key
+	}
+	return l.Namespace + "/" + string(spec.LockConfigMap) + "/" + l.CmName + "/" + l.Key
+}
+
+// Locks shows the stored locks (only: one lock key, or all).
+func (e *Engine) Locks(ctx context.Context, only string) ([]locks.View, error) {
+	var st *store.LockState
+	err := e.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		st, err = tx.LoadLocks()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return locks.Views(st, only), nil
+}
+
+// GetSyncLimit reads a limit.
+func (e *Engine) GetSyncLimit(ctx context.Context, l SyncLimit) (int, error) {
+	if l.Database {
+		views, err := e.Locks(ctx, l.lockKey())
+		if err != nil {
+			return 0, err
+		}
+		if len(views) == 0 {
+			return 0, fmt.Errorf("semaphore %s: %w", l.lockKey(), store.ErrNotFound)
+		}
+		return views[0].Limit, nil
+	}
+	cm := e.objects.ConfigMap(l.Namespace, l.CmName)
+	if cm == nil {
+		return 0, fmt.Errorf("ConfigMap %s/%s: %w", l.Namespace, l.CmName, store.ErrNotFound)
+	}
+	v, ok := cm.Data[l.Key]
+	if !ok {
+		return 0, fmt.Errorf("ConfigMap %s/%s key %q: %w", l.Namespace, l.CmName, l.Key, store.ErrNotFound)
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("ConfigMap %s/%s key %q is %q, not an integer: %w", l.Namespace, l.CmName, l.Key, v, ErrState)
+	}
+	return n, nil
+}
+
+// SetSyncLimit creates (create: ErrExists if set) or changes (ErrNotFound
+// if not set) a limit. It applies at once: a raise grants waiters now.
+func (e *Engine) SetSyncLimit(ctx context.Context, l SyncLimit, limit int, create bool) error {
+	if limit < 0 {
+		return fmt.Errorf("semaphore %s: limit %d is negative: %w", l.lockKey(), limit, ErrState)
+	}
+	_, err := e.GetSyncLimit(ctx, l)
+	switch {
+	case err == nil && create:
+		return fmt.Errorf("semaphore %s: %w", l.lockKey(), store.ErrExists)
+	case err != nil && !create:
+		return err
+	}
+	if !l.Database {
+		return e.Apply(ctx, []*wfv1.ConfigMap{e.configMapWith(l, strconv.Itoa(limit))}, nil)
+	}
+	var grants []locks.Grant
+	err = e.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		grants, err = e.locks.SetLimit(tx, l.lockKey(), limit, e.now())
+		return err
+	})
+	if err != nil {
+		e.locks.MarkStale()
+		return err
+	}
+	e.deliver(grants)
+	return nil
+}
+
+// DeleteSyncLimit removes a ConfigMap key. Semaphores already known keep
+// their last limit until it is set again. A database semaphore cannot be
+// removed: set its limit to 0 to pause it.
+func (e *Engine) DeleteSyncLimit(ctx context.Context, l SyncLimit) error {
+	if l.Database {
+		return fmt.Errorf("semaphore %s: a database semaphore cannot be deleted; set its limit to 0 to pause it: %w", l.lockKey(), ErrState)
+	}
+	if _, err := e.GetSyncLimit(ctx, l); err != nil {
+		return err
+	}
+	return e.Apply(ctx, []*wfv1.ConfigMap{e.configMapWith(l, "")}, nil)
+}
+
+// configMapWith copies the ConfigMap of l (or makes it) with its key set
+// to value, or removed when value is empty.
+func (e *Engine) configMapWith(l SyncLimit, value string) *wfv1.ConfigMap {
+	cm := &wfv1.ConfigMap{}
+	if old := e.objects.ConfigMap(l.Namespace, l.CmName); old != nil {
+		*cm = *old
+	}
+	cm.APIVersion, cm.Kind = "v1", wfv1.KindConfigMap
+	cm.Metadata.Name, cm.Metadata.Namespace = l.CmName, l.Namespace
+	cm.Data = maps.Clone(cm.Data)
+	if cm.Data == nil {
+		cm.Data = map[string]string{}
+	}
+	if value == "" {
+		delete(cm.Data, l.Key)
+	} else {
+		cm.Data[l.Key] = value
+	}
+	return cm
+}

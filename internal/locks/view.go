@@ -1,0 +1,42 @@
+package locks
+
+import "github.com/semaflow/semaflow/internal/store"
+
+// View is one lock as `sync list` and the sync API show it: its limit,
+// last fencing token, holders with their tokens, and waiters in grant
+// order.
+type View struct {
+	Lock    string            `json:"lock"`
+	Limit   int               `json:"limit"`
+	Fence   uint64            `json:"fence"`
+	Holders map[string]uint64 `json:"holders"`
+	Waiters []string          `json:"waiters"`
+}
+
+// Views arranges stored lock state by lock (the store lists waiters in
+// grant order); only, when set, keeps one.
+func Views(st *store.LockState, only string) []View {
+	var views []View
+	for _, l := range st.Locks {
+		if only != "" && l.Key != only {
+			continue
+		}
+		v := View{Lock: l.Key, Limit: l.Limit, Fence: l.Fence, Holders: map[string]uint64{}, Waiters: []string{}}
+		for holder, toks := range st.Holds {
+			for _, t := range toks {
+				if t.Lock == l.Key {
+					v.Holders[holder] = t.Value
+				}
+			}
+		}
+		for _, wt := range st.Waiters {
+			for _, k := range wt.Locks {
+				if k == l.Key {
+					v.Waiters = append(v.Waiters, wt.Holder)
+				}
+			}
+		}
+		views = append(views, v)
+	}
+	return views
+}

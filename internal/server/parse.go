@@ -1,0 +1,63 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/semaflow/semaflow/internal/spec"
+)
+
+// parseDoc reads a create, update or lint request, whose object sits in
+// field (Argo's "workflow", "template", "cronWorkflow"), and checks it
+// with the same checks as `semaflow lint`, resolving the templates and
+// ConfigMaps already applied. A missing kind is taken from the endpoint.
+// It answers 400 itself, with lint's messages, when the object is bad.
+func (s *Server) parseDoc(w http.ResponseWriter, r *http.Request, field, kind string) (*spec.Document, bool) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	var req map[string]json.RawMessage
+	var obj map[string]any
+	if json.Unmarshal(body, &req) != nil || json.Unmarshal(req[field], &obj) != nil || obj == nil {
+		writeError(w, codeInvalid, "the body must be {\""+field+"\": {...}}")
+		return nil, false
+	}
+	if k, _ := obj["kind"].(string); k == "" {
+		obj["kind"] = kind
+	}
+	if v, _ := obj["apiVersion"].(string); v == "" {
+		obj["apiVersion"] = "argoproj.io/v1alpha1"
+	}
+	raw, _ := json.Marshal(obj)
+	ns := r.PathValue("namespace")
+	f := spec.Parse(field, raw, spec.Options{Namespace: ns})
+	set := spec.NewSet(f)
+	set.Applied = s.eng.Resolver()
+	set.Validate()
+	if diags := set.Diagnostics(); diags.HasErrors() {
+		var msgs []string
+		for _, d := range diags {
+			if d.Severity == spec.SeverityError {
+				msgs = append(msgs, d.String())
+			}
+		}
+		writeError(w, codeInvalid, strings.Join(msgs, "\n"))
+		return nil, false
+	}
+	if len(f.Docs) != 1 || f.Docs[0].Kind != kind {
+		writeError(w, codeInvalid, "the request must hold one "+kind)
+		return nil, false
+	}
+	d := f.Docs[0]
+	if got := d.Namespace(); ns != "" && got != ns {
+		writeError(w, codeInvalid, kind+" namespace "+got+" does not match the path's "+ns)
+		return nil, false
+	}
+	if name := r.PathValue("name"); name != "" && name != d.Name {
+		writeError(w, codeInvalid, kind+" name "+d.Name+" does not match the path's "+name)
+		return nil, false
+	}
+	return d, true
+}
