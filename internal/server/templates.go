@@ -13,7 +13,7 @@ import (
 // objectList is the list shape Argo uses for templates and cron
 // workflows.
 type objectList struct {
-	Metadata struct{} `json:"metadata"`
+	Metadata struct{}          `json:"metadata"`
 	Items    []json.RawMessage `json:"items"`
 }
 
