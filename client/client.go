@@ -111,18 +111,36 @@ type WorkflowList struct {
 	Items []wfv1.Workflow `json:"items"`
 }
 
-// ListWorkflows lists a namespace's workflows, newest first; limit 0 means
-// all.
-func (c *Client) ListWorkflows(ctx context.Context, namespace string, limit int, cont string) (*WorkflowList, error) {
+// ListOptions select and page a list.
+type ListOptions struct {
+	Limit         int
+	Continue      string
+	LabelSelector string // Kubernetes syntax: team=a,tier in (x,y),!legacy
+	FieldSelector string // metadata.name, metadata.namespace, status.phase
+}
+
+func (o ListOptions) query() url.Values {
 	q := url.Values{}
-	if limit > 0 {
-		q.Set("listOptions.limit", strconv.Itoa(limit))
+	if o.Limit > 0 {
+		q.Set("listOptions.limit", strconv.Itoa(o.Limit))
 	}
-	if cont != "" {
-		q.Set("listOptions.continue", cont)
+	if o.Continue != "" {
+		q.Set("listOptions.continue", o.Continue)
 	}
+	if o.LabelSelector != "" {
+		q.Set("listOptions.labelSelector", o.LabelSelector)
+	}
+	if o.FieldSelector != "" {
+		q.Set("listOptions.fieldSelector", o.FieldSelector)
+	}
+	return q
+}
+
+// ListWorkflows lists a namespace's workflows, newest first, without
+// their nodes.
+func (c *Client) ListWorkflows(ctx context.Context, namespace string, o ListOptions) (*WorkflowList, error) {
 	var out WorkflowList
-	err := c.do(ctx, http.MethodGet, "/api/v1/workflows/"+url.PathEscape(namespace)+"?"+q.Encode(), nil, &out)
+	err := c.do(ctx, http.MethodGet, "/api/v1/workflows/"+url.PathEscape(namespace)+"?"+o.query().Encode(), nil, &out)
 	return &out, err
 }
 
@@ -131,15 +149,22 @@ func (c *Client) DeleteWorkflow(ctx context.Context, namespace, name string) err
 	return c.do(ctx, http.MethodDelete, "/api/v1/workflows/"+url.PathEscape(namespace)+"/"+url.PathEscape(name), nil, nil)
 }
 
-// StopWorkflow stops a workflow (exit handlers run); TerminateWorkflow
-// kills it.
-func (c *Client) StopWorkflow(ctx context.Context, namespace, name string) error {
-	return c.do(ctx, http.MethodPut, "/api/v1/workflows/"+url.PathEscape(namespace)+"/"+url.PathEscape(name)+"/stop", map[string]string{}, nil)
-}
+// Workflow actions, by their path on the server.
+const (
+	Stop      = "stop"      // start nothing new, run exit handlers
+	Terminate = "terminate" // kill the steps, skip exit handlers
+	Suspend   = "suspend"   // start nothing new until resumed
+	Resume    = "resume"    // lift a suspension, complete suspend steps
+	Retry     = "retry"     // run a failed workflow's failed steps again
+	Resubmit  = "resubmit"  // submit a new workflow with the same spec
+)
 
-// TerminateWorkflow kills a workflow's steps and skips its exit handlers.
-func (c *Client) TerminateWorkflow(ctx context.Context, namespace, name string) error {
-	return c.do(ctx, http.MethodPut, "/api/v1/workflows/"+url.PathEscape(namespace)+"/"+url.PathEscape(name)+"/terminate", map[string]string{}, nil)
+// Act applies an action (Stop, Terminate, Suspend, Resume, Retry,
+// Resubmit) to a workflow and returns it; for Resubmit, the new one.
+func (c *Client) Act(ctx context.Context, namespace, name, action string) (*wfv1.Workflow, error) {
+	var out wfv1.Workflow
+	err := c.do(ctx, http.MethodPut, "/api/v1/workflows/"+url.PathEscape(namespace)+"/"+url.PathEscape(name)+"/"+action, map[string]string{}, &out)
+	return &out, err
 }
 
 // ApplyConfigMap creates or replaces a ConfigMap; a changed semaphore

@@ -137,7 +137,7 @@ func TestServerRefusesOpenAddressWithoutTokens(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "not a loopback address") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
-	tokens := writeFile(t, "tokens", "# team tokens\ns3cret\n")
+	tokens := writeFile(t, "tokens", "# team tokens\ns3cret\nteam-a a,shared\n")
 	s := startServer(t, "--db", filepath.Join(t.TempDir(), "db"), "--auth-token-file", tokens)
 	if code, _ := httpDo(t, "GET", s.url+"/api/v1/version", "", ""); code != 401 {
 		t.Fatalf("no token: %d, want 401", code)
@@ -147,6 +147,24 @@ func TestServerRefusesOpenAddressWithoutTokens(t *testing.T) {
 	}
 	if code, _ := httpDo(t, "GET", s.url+"/api/v1/version", "s3cret", ""); code != 200 {
 		t.Fatalf("good token: %d, want 200", code)
+	}
+	// A token scoped to namespaces a and shared.
+	for _, c := range []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/api/v1/workflows/a", 200},
+		{"GET", "/api/v1/workflows/shared", 200},
+		{"GET", "/api/v1/workflows/b", 403},
+		{"GET", "/api/v1/workflow-events/b", 403},
+		{"GET", "/api/v1/sync-status", 403},
+		{"POST", "/api/v1/cluster-workflow-templates", 403},
+		{"GET", "/api/v1/cluster-workflow-templates", 200},
+		{"GET", "/api/v1/version", 200},
+	} {
+		if code, out := httpDo(t, c.method, s.url+c.path, "team-a", ""); code != c.want {
+			t.Errorf("scoped token, %s %s: %d, want %d (%s)", c.method, c.path, code, c.want, out)
+		}
 	}
 	s.stop(t)
 }
@@ -206,7 +224,7 @@ spec:
 		t.Fatalf("%d running under limit 1", got)
 	}
 	raised := writeFile(t, "raise.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: limits}\ndata: {k: \"3\"}\n")
-	if out, code := run(t, "apply", "-f", raised); code != 0 || !strings.Contains(out, "configmap/limits applied") {
+	if out, code := run(t, "apply", "-f", raised); code != 0 || !strings.Contains(out, "ConfigMap/limits applied") {
 		t.Fatalf("apply: exit %d\n%s", code, out)
 	}
 	deadline = time.Now().Add(2 * time.Second)

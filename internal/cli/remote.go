@@ -1,10 +1,10 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
-	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/client"
 	"github.com/semaflow/semaflow/internal/spec"
 )
@@ -44,11 +43,15 @@ func (r *remote) flags(cmd *cobra.Command) {
 
 // addRemoteCmds adds the verbs that act on a server, shaped like argo's.
 func addRemoteCmds(root *cobra.Command, getenv func(string) string) {
-	root.AddCommand(submitCmd(getenv), listCmd(getenv), getCmd(getenv),
-		nameCmd(getenv, "delete", "Delete workflows (running ones are terminated first)", (*client.Client).DeleteWorkflow, "deleted"),
-		nameCmd(getenv, "stop", "Stop workflows: start nothing new, run exit handlers", (*client.Client).StopWorkflow, "stopped"),
-		nameCmd(getenv, "terminate", "Terminate workflows: kill their steps, skip exit handlers", (*client.Client).TerminateWorkflow, "terminated"),
-		applyCmd(getenv))
+	root.AddCommand(submitCmd(getenv), listCmd(getenv), getCmd(getenv), logsCmd(getenv), waitCmd(getenv), watchCmd(getenv),
+		deleteCmd(getenv),
+		actionCmd(getenv, client.Stop, "Stop workflows: start nothing new, run exit handlers", "stopped"),
+		actionCmd(getenv, client.Terminate, "Terminate workflows: kill their steps, skip exit handlers", "terminated"),
+		actionCmd(getenv, client.Suspend, "Suspend workflows: start nothing new until resumed (running steps go on)", "suspended"),
+		actionCmd(getenv, client.Resume, "Resume suspended workflows and complete their suspend steps", "resumed"),
+		actionCmd(getenv, client.Retry, "Retry failed workflows: run what failed again, keep what succeeded", "retried"),
+		actionCmd(getenv, client.Resubmit, "Resubmit workflows: submit new ones with the same spec", "resubmitted"),
+		applyCmd(getenv), templateCmd(getenv), cronCmd(getenv))
 }
 
 func submitCmd(getenv func(string) string) *cobra.Command {
@@ -114,81 +117,97 @@ func submitCmd(getenv func(string) string) *cobra.Command {
 	return cmd
 }
 
-// watchAll follows workflows until they end; it fails unless all succeed.
-func watchAll(ctx context.Context, w io.Writer, c *client.Client, ns string, names []string) error {
-	last := map[string]string{}
-	failed := false
-	for _, name := range names {
-		for {
-			wf, err := c.GetWorkflow(ctx, ns, name)
-			if err != nil {
-				return err
-			}
-			if p := wf.Status.Phase; p != last[name] {
-				last[name] = p
-				msg := ""
-				if wf.Status.Message != "" {
-					msg = "  " + wf.Status.Message
-				}
-				fmt.Fprintf(w, "%s  %s  %s%s\n", time.Now().Format("15:04:05"), name, p, msg)
-			}
-			if p := wf.Status.Phase; p == wfv1.PhaseSucceeded || p == wfv1.PhaseFailed || p == wfv1.PhaseError {
-				if p != wfv1.PhaseSucceeded {
-					failed = true
-				}
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}
-	if failed {
-		return errFailed
-	}
-	return nil
-}
-
 func listCmd(getenv func(string) string) *cobra.Command {
 	r := &remote{getenv: getenv}
+	var opts client.ListOptions
+	var phases []string
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List a namespace's workflows, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			list, err := r.client().ListWorkflows(cmd.Context(), r.namespace, 0, "")
+			if len(phases) > 0 {
+				sel := "workflows.argoproj.io/phase in (" + strings.Join(phases, ",") + ")"
+				opts.LabelSelector = strings.TrimPrefix(opts.LabelSelector+","+sel, ",")
+			}
+			list, err := r.client().ListWorkflows(cmd.Context(), r.namespace, opts)
 			if err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
 			switch r.output {
-			case "json":
-				return printJSON(w, list.Items)
+			case "json", "yaml":
+				return printAs(w, r.output, list.Items)
 			case "name":
 				for _, wf := range list.Items {
 					fmt.Fprintln(w, wf.Metadata.Name)
 				}
 				return nil
+			case "", "wide":
+			default:
+				return fmt.Errorf("-o %s: want json, yaml, wide or name", r.output)
 			}
+			wide := r.output == "wide"
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSTATUS\tAGE\tDURATION\tPRIORITY\tMESSAGE")
+			header := "NAME\tSTATUS\tAGE\tDURATION\tPRIORITY\tMESSAGE"
+			if wide {
+				header += "\tPROGRESS\tLABELS"
+			}
+			fmt.Fprintln(tw, header)
 			now := time.Now()
 			for _, wf := range list.Items {
 				age := ""
 				if wf.Metadata.CreationTimestamp != nil {
 					age = now.Sub(*wf.Metadata.CreationTimestamp).Round(time.Second).String()
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", wf.Metadata.Name, wf.Status.Phase, age,
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s", wf.Metadata.Name, wf.Status.Phase, age,
 					duration(wf.Status.StartedAt, wf.Status.FinishedAt, now), wf.Spec.GetPriority(), oneLine(wf.Status.Message))
+				if wide {
+					fmt.Fprintf(tw, "\t%s\t%s", wf.Status.Progress, labels(wf.Metadata.Labels))
+				}
+				fmt.Fprintln(tw)
+			}
+			if list.Metadata.Continue != "" {
+				fmt.Fprintf(tw, "(more: --continue %s)\n", list.Metadata.Continue)
 			}
 			return tw.Flush()
 		},
 	}
 	r.flags(cmd)
-	cmd.Flags().StringVarP(&r.output, "output", "o", "", "json or name")
+	f := cmd.Flags()
+	f.StringVarP(&r.output, "output", "o", "", "json, yaml, wide or name")
+	f.StringVarP(&opts.LabelSelector, "selector", "l", "", "label selector, e.g. team=a,tier in (x,y)")
+	f.StringVar(&opts.FieldSelector, "field-selector", "", "field selector on metadata.name, metadata.namespace, status.phase")
+	f.StringSliceVar(&phases, "status", nil, "only workflows in these phases (Running,Failed,...)")
+	f.IntVar(&opts.Limit, "chunk-size", 0, "list at most this many (0: all); a continue token is printed when more remain")
+	f.StringVar(&opts.Continue, "continue", "", "continue a chunked list")
 	return cmd
+}
+
+func labels(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ",")
+}
+
+// printAs prints v as JSON or YAML.
+func printAs(w io.Writer, format string, v any) error {
+	if format == "yaml" {
+		b, err := yaml.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	}
+	return printJSON(w, v)
 }
 
 func getCmd(getenv func(string) string) *cobra.Command {
@@ -204,81 +223,18 @@ func getCmd(getenv func(string) string) *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			switch r.output {
-			case "json":
-				return printJSON(w, wf)
-			case "yaml":
-				b, err := yaml.Marshal(wf)
-				if err != nil {
-					return err
-				}
-				_, err = w.Write(b)
-				return err
+			case "json", "yaml":
+				return printAs(w, r.output, wf)
+			case "name":
+				fmt.Fprintln(w, wf.Metadata.Name)
+				return nil
 			}
 			writeTree(w, wf, wf.Status.Nodes, time.Now())
 			return nil
 		},
 	}
 	r.flags(cmd)
-	cmd.Flags().StringVarP(&r.output, "output", "o", "", "json or yaml")
-	return cmd
-}
-
-// nameCmd is a verb that acts on workflows by name.
-func nameCmd(getenv func(string) string, use, short string, act func(*client.Client, context.Context, string, string) error, done string) *cobra.Command {
-	r := &remote{getenv: getenv}
-	cmd := &cobra.Command{
-		Use:   use + " NAME...",
-		Short: short,
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c := r.client()
-			for _, name := range args {
-				if err := act(c, cmd.Context(), r.namespace, name); err != nil {
-					return fmt.Errorf("%s: %w", name, err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", name, done)
-			}
-			return nil
-		},
-	}
-	r.flags(cmd)
-	return cmd
-}
-
-func applyCmd(getenv func(string) string) *cobra.Command {
-	r := &remote{getenv: getenv}
-	var files []string
-	cmd := &cobra.Command{
-		Use:   "apply -f FILE...",
-		Short: "Apply ConfigMaps to a server (a changed semaphore limit applies at once)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(files) == 0 {
-				return fmt.Errorf("give the files to apply with -f")
-			}
-			set, err := loadSet(cmd.ErrOrStderr(), files, r.namespace)
-			if err != nil {
-				return err
-			}
-			c := r.client()
-			for _, f := range set.Files {
-				for _, d := range f.Docs {
-					switch {
-					case d.ConfigMap != nil:
-						if err := c.ApplyConfigMap(cmd.Context(), d.ConfigMap); err != nil {
-							return fmt.Errorf("%s: ConfigMap %s: %w", d.File, d.Name, err)
-						}
-						fmt.Fprintf(cmd.OutOrStdout(), "configmap/%s applied\n", d.Name)
-					default:
-						return fmt.Errorf("%s: %s %s: apply takes ConfigMaps for now (templates and cron workflows come with the server's next endpoints)", d.File, d.Kind, d.Name)
-					}
-				}
-			}
-			return nil
-		},
-	}
-	r.flags(cmd)
-	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "file or directory to apply (repeatable)")
+	cmd.Flags().StringVarP(&r.output, "output", "o", "", "json, yaml or name")
 	return cmd
 }
 

@@ -37,7 +37,7 @@ func newRoot(getenv func(string) string) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newLintCmd(), newRunCmd(), newExecCmd(), newSyncCmd(), newServerCmd())
+	root.AddCommand(newLintCmd(), newRunCmd(), newExecCmd(), newSyncCmd(getenv), newServerCmd())
 	addRemoteCmds(root, getenv)
 	return root
 }

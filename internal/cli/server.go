@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -43,7 +42,7 @@ func newServerCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:2746", "address to listen on")
 	f.StringVar(&o.db, "db", "", "SQLite database (default: semaflow.db in the user's data directory)")
-	f.StringVar(&o.tokenFile, "auth-token-file", "", "file of bearer tokens, one per line; required off loopback")
+	f.StringVar(&o.tokenFile, "auth-token-file", "", "file of bearer tokens, one a line, each optionally followed by the namespaces it may act in (TOKEN ns1,ns2); required off loopback")
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap)")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
 	return cmd
@@ -54,7 +53,7 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 	if err != nil {
 		return fmt.Errorf("--addr %q: %w", o.addr, err)
 	}
-	var tokens []string
+	var tokens []server.Token
 	if o.tokenFile != "" {
 		if tokens, err = readTokens(o.tokenFile); err != nil {
 			return err
@@ -94,7 +93,7 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 	local.Engine.StartCron()
 	handler := server.New(local.Engine).Handler()
 	if len(tokens) > 0 {
-		handler = requireToken(tokens, handler)
+		handler = server.RequireToken(tokens, handler)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "semaflow server listening on http://%s (database %s, %d workflows resumed)\n", ln.Addr(), o.db, len(resumed))
@@ -123,37 +122,31 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 	return nil
 }
 
-func readTokens(path string) ([]string, error) {
+// readTokens reads one token a line, optionally followed by the
+// namespaces it is limited to: "TOKEN ns1,ns2".
+func readTokens(path string) ([]server.Token, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--auth-token-file: %w", err)
 	}
-	var out []string
+	var out []server.Token
 	for _, line := range strings.Split(string(b), "\n") {
-		if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "#") {
-			out = append(out, t)
+		fields := strings.Fields(line)
+		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
+			continue
 		}
+		t := server.Token{Value: fields[0]}
+		if len(fields) > 1 {
+			for _, ns := range strings.Split(strings.Join(fields[1:], ""), ",") {
+				if ns != "" {
+					t.Namespaces = append(t.Namespaces, ns)
+				}
+			}
+		}
+		out = append(out, t)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("--auth-token-file %s holds no token", path)
 	}
 	return out, nil
-}
-
-// requireToken answers 401 unless the request carries one of the tokens.
-func requireToken(tokens []string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if ok {
-			for _, t := range tokens {
-				if subtle.ConstantTimeCompare([]byte(got), []byte(t)) == 1 {
-					next.ServeHTTP(w, r)
-					return
-				}
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = w.Write([]byte(`{"code":16,"message":"a valid bearer token is required"}` + "\n"))
-	})
 }

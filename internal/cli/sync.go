@@ -21,21 +21,24 @@ import (
 	"github.com/semaflow/semaflow/internal/store"
 )
 
-func newSyncCmd() *cobra.Command {
+func newSyncCmd(getenv func(string) string) *cobra.Command {
 	var db, output string
+	r := &remote{getenv: getenv}
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Show and change locks: limits, holders and queues",
-		Long: "sync reads and changes the lock state kept in a semaflow database (--db): every semaphore and\n" +
-			"mutex with its limit, its holders with their fencing tokens, and its queue in grant order.",
+		Long: "sync reads and changes the lock state of a semaflow server (--server, $SEMAFLOW_SERVER), or of a\n" +
+			"database left by `semaflow run --db` (--db): every semaphore and mutex with its limit, its holders\n" +
+			"with their fencing tokens, and its queue in grant order.",
 	}
-	cmd.PersistentFlags().StringVar(&db, "db", "", "the SQLite database of `semaflow run --db` (required)")
+	cmd.PersistentFlags().StringVar(&db, "db", "", "read and change the SQLite database of `semaflow run --db` instead of a server")
+	cmd.PersistentFlags().StringVar(&r.server, "server", "", "semaflow server address (default $SEMAFLOW_SERVER, else http://127.0.0.1:2746)")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List every lock with its limit, holders and waiters",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return syncShow(c.Context(), c.OutOrStdout(), db, "", output)
+			return syncShow(c.Context(), c.OutOrStdout(), db, r, "", output)
 		},
 	}
 	list.Flags().StringVarP(&output, "output", "o", "", "json for tools")
@@ -44,7 +47,7 @@ func newSyncCmd() *cobra.Command {
 		Short: "Show one lock: limit, holders with tokens, waiters in order",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return syncShow(c.Context(), c.OutOrStdout(), db, args[0], output)
+			return syncShow(c.Context(), c.OutOrStdout(), db, r, args[0], output)
 		},
 	}
 	get.Flags().StringVarP(&output, "output", "o", "", "json for tools")
@@ -52,24 +55,31 @@ func newSyncCmd() *cobra.Command {
 		Use:   "set LOCK LIMIT",
 		Short: "Set a semaphore's limit (a ConfigMap key, or a database semaphore)",
 		Long: "set changes the limit of <ns>/ConfigMap/<name>/<key> (the stored ConfigMap is updated too) or of a\n" +
-			"database semaphore <ns>/Database/<key>. The next engine on this database uses it; an increase\n" +
-			"grants waiters at once, a decrease never preempts holders, 0 pauses the lock.",
+			"database semaphore <ns>/Database/<key>. On a server it applies at once; with --db, the next engine on\n" +
+			"that database uses it. An increase grants waiters at once, a decrease never preempts holders, 0\n" +
+			"pauses the lock.",
 		Args: cobra.ExactArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
-			return syncSet(c.Context(), c.OutOrStdout(), db, args[0], args[1])
+			return syncSet(c.Context(), c.OutOrStdout(), db, r, args[0], args[1])
 		},
 	}
 	cmd.AddCommand(list, get, set)
 	return cmd
 }
 
-func syncShow(ctx context.Context, w io.Writer, db, only, output string) error {
+// lockViews reads the locks from a --db database, or else the server.
+func lockViews(ctx context.Context, db string, r *remote, only string) ([]locks.View, error) {
 	if db == "" {
-		return errors.New("--db is required")
+		items, err := r.client().Locks(ctx, only)
+		views := make([]locks.View, len(items))
+		for i, v := range items {
+			views[i] = locks.View(v)
+		}
+		return views, err
 	}
 	s, err := app.OpenStore(ctx, db, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer s.Close()
 	var st *store.LockState
@@ -77,11 +87,18 @@ func syncShow(ctx context.Context, w io.Writer, db, only, output string) error {
 		st, err = tx.LoadLocks()
 		return err
 	}); err != nil {
+		return nil, err
+	}
+	return locks.Views(st, only), nil
+}
+
+func syncShow(ctx context.Context, w io.Writer, db string, r *remote, only, output string) error {
+	views, err := lockViews(ctx, db, r, only)
+	if err != nil {
 		return err
 	}
-	views := locks.Views(st, only)
 	if only != "" && len(views) == 0 {
-		return fmt.Errorf("no lock %q in %s", only, db)
+		return fmt.Errorf("no lock %q", only)
 	}
 	if output == "json" {
 		b, err := json.MarshalIndent(views, "", "  ")
@@ -116,10 +133,7 @@ func syncShow(ctx context.Context, w io.Writer, db, only, output string) error {
 	return nil
 }
 
-func syncSet(ctx context.Context, w io.Writer, db, key, value string) error {
-	if db == "" {
-		return errors.New("--db is required")
-	}
+func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value string) error {
 	limit, err := strconv.Atoi(value)
 	if err != nil || limit < 0 {
 		return fmt.Errorf("limit %q: want a non-negative integer", value)
@@ -136,6 +150,17 @@ func syncSet(ctx context.Context, w io.Writer, db, key, value string) error {
 	case kind == string(spec.LockDatabase) && len(parts) == 3:
 	default:
 		return fmt.Errorf("lock %q: want <ns>/ConfigMap/<name>/<key> or <ns>/Database/<key>", key)
+	}
+	if db == "" {
+		cmName, k := "", parts[2]
+		if kind == string(spec.LockConfigMap) {
+			cmName, k = parts[2], parts[3]
+		}
+		if err := r.client().SetSyncLimit(ctx, parts[0], cmName, k, limit); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s: limit %d\n", key, limit)
+		return nil
 	}
 	s, err := app.OpenStore(ctx, db, true)
 	if err != nil {

@@ -1,0 +1,126 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+)
+
+func templatePath(t *wfv1.WorkflowTemplate, cluster bool) string {
+	if cluster {
+		return "/api/v1/cluster-workflow-templates"
+	}
+	ns := t.Metadata.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	return "/api/v1/workflow-templates/" + url.PathEscape(ns)
+}
+
+// ApplyTemplate creates or replaces a WorkflowTemplate, or a
+// ClusterWorkflowTemplate when its kind says so.
+func (c *Client) ApplyTemplate(ctx context.Context, t *wfv1.WorkflowTemplate) error {
+	cluster := t.Kind == wfv1.KindClusterWorkflowTemplate
+	return c.do(ctx, http.MethodPut, templatePath(t, cluster)+"/"+url.PathEscape(t.Metadata.Name), map[string]any{"template": t}, nil)
+}
+
+// CreateTemplate creates a template; a taken name is a 409.
+func (c *Client) CreateTemplate(ctx context.Context, t *wfv1.WorkflowTemplate) error {
+	cluster := t.Kind == wfv1.KindClusterWorkflowTemplate
+	return c.do(ctx, http.MethodPost, templatePath(t, cluster), map[string]any{"template": t}, nil)
+}
+
+// ObjectKind selects which stored objects List/Get/Delete act on.
+type ObjectKind string
+
+// The object kinds of the API.
+const (
+	Templates        ObjectKind = "workflow-templates"
+	ClusterTemplates ObjectKind = "cluster-workflow-templates"
+	CronWorkflows    ObjectKind = "cron-workflows"
+	ConfigMaps       ObjectKind = "configmaps"
+)
+
+func objectPath(kind ObjectKind, namespace string) string {
+	if kind == ClusterTemplates {
+		return "/api/v1/" + string(kind)
+	}
+	return "/api/v1/" + string(kind) + "/" + url.PathEscape(namespace)
+}
+
+// ListObjects lists objects of a kind; each item is the object's JSON.
+func (c *Client) ListObjects(ctx context.Context, kind ObjectKind, namespace string) ([]json.RawMessage, error) {
+	var out struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	err := c.do(ctx, http.MethodGet, objectPath(kind, namespace), nil, &out)
+	return out.Items, err
+}
+
+// GetObject reads one object into out.
+func (c *Client) GetObject(ctx context.Context, kind ObjectKind, namespace, name string, out any) error {
+	return c.do(ctx, http.MethodGet, objectPath(kind, namespace)+"/"+url.PathEscape(name), nil, out)
+}
+
+// DeleteObject deletes one object.
+func (c *Client) DeleteObject(ctx context.Context, kind ObjectKind, namespace, name string) error {
+	return c.do(ctx, http.MethodDelete, objectPath(kind, namespace)+"/"+url.PathEscape(name), nil, nil)
+}
+
+// ApplyCron creates or replaces a CronWorkflow (a replaced one keeps its
+// schedule history).
+func (c *Client) ApplyCron(ctx context.Context, cw *wfv1.CronWorkflow) (*wfv1.CronWorkflow, error) {
+	ns := cw.Metadata.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	var out wfv1.CronWorkflow
+	err := c.do(ctx, http.MethodPut, objectPath(CronWorkflows, ns)+"/"+url.PathEscape(cw.Metadata.Name), map[string]any{"cronWorkflow": cw}, &out)
+	return &out, err
+}
+
+// SuspendCron stops (suspend) or restarts a CronWorkflow's schedule.
+func (c *Client) SuspendCron(ctx context.Context, namespace, name string, suspend bool) error {
+	verb := "resume"
+	if suspend {
+		verb = "suspend"
+	}
+	return c.do(ctx, http.MethodPut, objectPath(CronWorkflows, namespace)+"/"+url.PathEscape(name)+"/"+verb, map[string]string{}, nil)
+}
+
+// LockView is one lock: limit, last fencing token, holders with their
+// tokens, and waiters in grant order.
+type LockView struct {
+	Lock    string            `json:"lock"`
+	Limit   int               `json:"limit"`
+	Fence   uint64            `json:"fence"`
+	Holders map[string]uint64 `json:"holders"`
+	Waiters []string          `json:"waiters"`
+}
+
+// Locks lists the server's locks (lock: one key, or all).
+func (c *Client) Locks(ctx context.Context, lock string) ([]LockView, error) {
+	var out struct {
+		Items []LockView `json:"items"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/sync-status?"+url.Values{"lock": {lock}}.Encode(), nil, &out)
+	return out.Items, err
+}
+
+// SetSyncLimit sets a semaphore limit through Argo's sync API: a
+// ConfigMap key (cmName set) or a database key. It is created if needed.
+func (c *Client) SetSyncLimit(ctx context.Context, namespace, cmName, key string, limit int) error {
+	typ := "CONFIGMAP"
+	if cmName == "" {
+		typ = "DATABASE"
+	}
+	body := map[string]any{"type": typ, "cmName": cmName, "key": key, "limit": limit, "namespace": namespace}
+	err := c.do(ctx, http.MethodPut, "/api/v1/sync/"+url.PathEscape(namespace)+"/"+url.PathEscape(key), body, nil)
+	if NotFound(err) {
+		err = c.do(ctx, http.MethodPost, "/api/v1/sync/"+url.PathEscape(namespace), body, nil)
+	}
+	return err
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func mustRun(t *testing.T, want int, args ...string) string {
+	t.Helper()
+	out, code := run(t, args...)
+	if code != want {
+		t.Fatalf("semaflow %s: exit %d, want %d\n%s", strings.Join(args, " "), code, want, out)
+	}
+	return out
+}
+
+// The server verbs beyond submit: templates and cron workflows applied
+// from files, logs, wait, watch, suspend/resume, retry, resubmit, list
+// selectors and formats, sync through the server, and completion.
+func TestCLIServerVerbs(t *testing.T) {
+	s := startServer(t, "--db", filepath.Join(t.TempDir(), "db"))
+	t.Setenv("SEMAFLOW_SERVER", s.url)
+	objs := writeFile(t, "objects.yaml", `apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: say}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: word, value: hello}]}
+  templates:
+  - name: main
+    inputs: {parameters: [{name: word}]}
+    container: {image: x, command: [echo, "{{inputs.parameters.word}}"]}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: CronWorkflow
+metadata: {name: nightly}
+spec:
+  schedule: "0 3 * * *"
+  timezone: Europe/Paris
+  workflowSpec: {workflowTemplateRef: {name: say}}
+`)
+	out := mustRun(t, 0, "apply", "-f", objs)
+	if !strings.Contains(out, "WorkflowTemplate/say applied") || !strings.Contains(out, "CronWorkflow/nightly applied") {
+		t.Fatalf("apply:\n%s", out)
+	}
+	if out := mustRun(t, 0, "template", "list", "-o", "name"); strings.TrimSpace(out) != "say" {
+		t.Fatalf("template list:\n%s", out)
+	}
+	mustRun(t, 1, "template", "create", objs) // names taken
+	if out := mustRun(t, 0, "cron", "get", "nightly"); !strings.Contains(out, "Europe/Paris") {
+		t.Fatalf("cron get:\n%s", out)
+	}
+	mustRun(t, 0, "cron", "suspend", "nightly")
+	if out := mustRun(t, 0, "cron", "get", "nightly", "-o", "json"); !strings.Contains(out, `"suspend": true`) {
+		t.Fatalf("cron after suspend:\n%s", out)
+	}
+	mustRun(t, 0, "cron", "delete", "nightly")
+
+	byRef := writeFile(t, "byref.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: greet}\nspec: {workflowTemplateRef: {name: say}}\n")
+	mustRun(t, 0, "submit", "-p", "word=bonjour", byRef)
+	if out := mustRun(t, 0, "wait", "greet"); !strings.Contains(out, "greet Succeeded") {
+		t.Fatalf("wait:\n%s", out)
+	}
+	if out := mustRun(t, 0, "logs", "greet"); !strings.Contains(out, ": bonjour") {
+		t.Fatalf("logs:\n%s", out)
+	}
+	if out := mustRun(t, 0, "watch", "greet"); !strings.Contains(out, "Succeeded") {
+		t.Fatalf("watch of an ended workflow:\n%s", out)
+	}
+
+	// suspend, then resume: the second step waits for it.
+	steps := writeFile(t, "steps.yaml", `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: two}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps: [[{name: a, template: nap}], [{name: b, template: talk}]]
+  - {name: nap, container: {image: x, command: [sleep, "3"]}}
+  - {name: talk, container: {image: x, command: [echo, second]}}
+`)
+	mustRun(t, 0, "submit", steps)
+	mustRun(t, 0, "suspend", "two")
+	time.Sleep(4 * time.Second)
+	if got := wfPhase(t, s.url, "two"); got != "Running" {
+		t.Fatalf("suspended workflow is %s", got)
+	}
+	if out := mustRun(t, 0, "logs", "two"); strings.Contains(out, "second") {
+		t.Fatalf("second step ran while suspended:\n%s", out)
+	}
+	mustRun(t, 0, "resume", "two")
+	if out := mustRun(t, 0, "logs", "-f", "two"); !strings.Contains(out, ": second") {
+		t.Fatalf("logs -f:\n%s", out)
+	}
+
+	// A failing workflow: wait fails, retry runs it again (still
+	// failing), resubmit makes a new one.
+	fail := writeFile(t, "fail.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: boom, labels: {team: a}}\nspec:\n  entrypoint: main\n  templates:\n  - {name: main, container: {image: x, command: [sh, -c, 'echo try; exit 3']}}\n")
+	mustRun(t, 0, "submit", fail)
+	mustRun(t, 1, "wait", "boom")
+	mustRun(t, 0, "retry", "boom")
+	mustRun(t, 1, "wait", "boom")
+	out = mustRun(t, 0, "resubmit", "boom")
+	if !strings.Contains(out, "boom resubmitted as boom-") {
+		t.Fatalf("resubmit:\n%s", out)
+	}
+	if out := mustRun(t, 0, "list", "-l", "team=a", "-o", "name"); len(strings.Fields(out)) != 2 {
+		t.Fatalf("list -l team=a:\n%s", out)
+	}
+	if out := mustRun(t, 0, "list", "--status", "Succeeded", "-o", "name"); strings.Fields(out)[0] != "two" || len(strings.Fields(out)) != 2 {
+		t.Fatalf("list --status Succeeded:\n%s", out)
+	}
+	if out := mustRun(t, 0, "list", "-o", "wide"); !strings.Contains(out, "PROGRESS") || !strings.Contains(out, "team=a") {
+		t.Fatalf("list -o wide:\n%s", out)
+	}
+
+	// Limits through the server.
+	mustRun(t, 0, "sync", "set", "default/ConfigMap/limits/k", "2")
+	locked := writeFile(t, "locked.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: held}\nspec:\n  entrypoint: main\n  synchronization: {semaphores: [{configMapKeyRef: {name: limits, key: k}}]}\n  templates:\n  - {name: main, container: {image: x, command: ['true']}}\n")
+	mustRun(t, 0, "submit", "--watch", locked)
+	if out := mustRun(t, 0, "sync", "get", "default/ConfigMap/limits/k"); !regexp.MustCompile(`default/ConfigMap/limits/k\s+2\s+0\s+0\s+1`).MatchString(out) {
+		t.Fatalf("sync get through the server:\n%s", out)
+	}
+	if out := mustRun(t, 0, "completion", "bash"); !strings.Contains(out, "semaflow") {
+		t.Fatalf("completion:\n%s", out)
+	}
+	s.stop(t)
+}

@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/semaflow/semaflow/client"
+)
+
+// completeNames completes workflow names from the server, for the shell
+// completion cobra generates (`semaflow completion bash|zsh|fish`).
+func (r *remote) completeNames(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+	list, err := r.client().ListWorkflows(cmd.Context(), r.namespace, client.ListOptions{})
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	names := make([]string, len(list.Items))
+	for i, wf := range list.Items {
+		names[i] = wf.Metadata.Name
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
+}
+
+// nameCmd is a verb that acts on workflows by name, one after another.
+func nameCmd(getenv func(string) string, use, short string, act func(c *client.Client, ctx context.Context, ns, name string) (string, error)) *cobra.Command {
+	r := &remote{getenv: getenv}
+	cmd := &cobra.Command{
+		Use:   use + " NAME...",
+		Short: short,
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := r.client()
+			for _, name := range args {
+				msg, err := act(c, cmd.Context(), r.namespace, name)
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), msg)
+			}
+			return nil
+		},
+		ValidArgsFunction: r.completeNames,
+	}
+	r.flags(cmd)
+	return cmd
+}
+
+func deleteCmd(getenv func(string) string) *cobra.Command {
+	return nameCmd(getenv, "delete", "Delete workflows (running ones are terminated first)",
+		func(c *client.Client, ctx context.Context, ns, name string) (string, error) {
+			return name + " deleted", c.DeleteWorkflow(ctx, ns, name)
+		})
+}
+
+// actionCmd is stop, terminate, suspend, resume, retry or resubmit.
+func actionCmd(getenv func(string) string, action, short, done string) *cobra.Command {
+	return nameCmd(getenv, action, short, func(c *client.Client, ctx context.Context, ns, name string) (string, error) {
+		wf, err := c.Act(ctx, ns, name, action)
+		if err != nil {
+			return "", err
+		}
+		if action == client.Resubmit {
+			return name + " resubmitted as " + wf.Metadata.Name, nil
+		}
+		return name + " " + done, nil
+	})
+}
