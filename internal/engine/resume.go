@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/executor"
@@ -12,11 +13,13 @@ import (
 )
 
 // Resume picks up the workflows an earlier engine left unfinished in the
-// store. Lock state was rebuilt by New, before any grant. Each step that
-// was handed to a supervisor is followed to its end (its result is on
-// disk, or its supervisor still runs it); a step no supervisor runs ends
-// in Error, and its retryStrategy decides what follows. It returns the UIDs
-// of the resumed workflows.
+// store. Lock state was rebuilt by New, before any grant, and grants the
+// store holds but a workflow never recorded are delivered again. A step
+// no supervisor ever took is started again; one a supervisor took is
+// followed to its end (its result is on disk, or the supervisor still
+// runs it); one whose supervisor died without a result ends in Error, and
+// its retryStrategy decides what follows. It returns the UIDs of the
+// resumed workflows.
 func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 	var wfs []*wfv1.Workflow
 	err := e.store.View(ctx, func(tx store.Tx) error {
@@ -36,25 +39,38 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Steps recorded but never taken by a supervisor did not run: they are
+	// started again rather than failed. One grace period for all.
+	var inFlight []string
+	for _, wf := range wfs {
+		for id, n := range wf.Status.Nodes {
+			if reconcile.StepInFlight(&n) {
+				inFlight = append(inFlight, filepath.Join(e.dataDir, "workflows", wf.Metadata.UID, id))
+			}
+		}
+	}
+	unstarted := map[string]bool{}
+	for _, dir := range executor.NeverStarted(inFlight, neverStartedGrace) {
+		unstarted[dir] = true
+		_ = os.RemoveAll(dir)
+	}
 	var uids []string
 	for i := len(wfs) - 1; i >= 0; i-- { // oldest first
 		wf := wfs[i]
 		dir := filepath.Join(e.dataDir, "workflows", wf.Metadata.UID)
-		var recovered []reconcile.Event
-		var orphans []string
+		var forget, orphans []string
 		for id, n := range wf.Status.Nodes {
 			if !reconcile.StepInFlight(&n) {
 				continue
 			}
-			stepDir := filepath.Join(dir, id)
-			if _, err := os.Stat(filepath.Join(stepDir, executor.SpecFile)); err != nil {
-				// Planned but never handed to a supervisor.
-				recovered = append(recovered, exited(id, executor.Lost()))
-				continue
+			if unstarted[filepath.Join(dir, id)] {
+				forget = append(forget, id)
+			} else {
+				orphans = append(orphans, id)
 			}
-			orphans = append(orphans, id)
 		}
-		e.start(wf, recovered)
+		reconcile.ForgetUnstarted(wf, forget)
+		e.start(wf, e.lostGrants(wf))
 		for _, id := range orphans {
 			e.adopt(wf.Metadata.UID, id, filepath.Join(dir, id))
 		}
@@ -64,6 +80,23 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 	e.owed = nil
 	e.deliver(owed)
 	return uids, nil
+}
+
+// neverStartedGrace is how long Resume gives an old supervisor to take a
+// job still buffered in the dead engine's pipe.
+const neverStartedGrace = 500 * time.Millisecond
+
+// lostGrants finds grants the store records but the workflow does not: the
+// engine died between committing a grant and the holder recording it.
+// They are delivered again as events.
+func (e *Engine) lostGrants(wf *wfv1.Workflow) []reconcile.Event {
+	var evs []reconcile.Event
+	for _, holder := range reconcile.WaitingHolders(wf) {
+		if toks := e.locks.Held(holder); toks != nil {
+			evs = append(evs, reconcile.Event{Kind: reconcile.LockGranted, Holder: holder, Tokens: toks, At: e.now()})
+		}
+	}
+	return evs
 }
 
 // adopt follows a step of an earlier engine until it ends.

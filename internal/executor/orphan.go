@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,6 +34,38 @@ func Adopt(dir string, stop <-chan struct{}) *Result {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// NeverStarted reports the steps among dirs that no supervisor ever took:
+// no result and no pid file. A job written into a dead engine's pipe is
+// still taken by its supervisor, within milliseconds, so a step whose spec
+// is on disk is given grace to show its pid before it counts as never
+// started.
+func NeverStarted(dirs []string, grace time.Duration) []string {
+	var never, sent []string
+	for _, dir := range dirs {
+		switch {
+		case taken(dir):
+		case exists(filepath.Join(dir, SpecFile)):
+			sent = append(sent, dir)
+		default:
+			never = append(never, dir)
+		}
+	}
+	for deadline := time.Now().Add(grace); len(sent) > 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		sent = slices.DeleteFunc(sent, taken)
+	}
+	return append(never, sent...)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func taken(dir string) bool {
+	return exists(filepath.Join(dir, ResultFile)) || exists(filepath.Join(dir, PidFile))
 }
 
 // supervised says whether the supervisor recorded in dir is alive.

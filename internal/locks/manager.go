@@ -411,3 +411,20 @@ func (m *Manager) SetLimit(tx store.Tx, key string, limit int, now time.Time) ([
 	}
 	return m.record(tx, copyGrants(gs))
 }
+
+// Held returns the tokens holder holds, by lock key, or nil. After a
+// crash a workflow may not have recorded a grant the store has: Resume
+// compares the two with this.
+func (m *Manager) Held(holder string) map[string]uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	toks := m.q.Holding(holder)
+	if toks == nil {
+		return nil
+	}
+	out := make(map[string]uint64, len(toks))
+	for _, t := range toks {
+		out[t.Lock] = t.Value
+	}
+	return out
+}

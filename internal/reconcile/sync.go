@@ -254,3 +254,30 @@ func removeMutexHolder(list []wfv1.MutexHolding, holder string) []wfv1.MutexHold
 	}
 	return kept
 }
+
+// WaitingHolders lists the holders a workflow's status records as waiting
+// for their locks.
+func WaitingHolders(wf *wfv1.Workflow) []string {
+	s := wf.Status.Synchronization
+	if s == nil {
+		return nil
+	}
+	var out []string
+	if s.Semaphore != nil {
+		for _, w := range s.Semaphore.Waiting {
+			for _, h := range w.Holders {
+				if !contains(out, h) {
+					out = append(out, h)
+				}
+			}
+		}
+	}
+	if s.Mutex != nil {
+		for _, w := range s.Mutex.Waiting {
+			if !contains(out, w.Holder) {
+				out = append(out, w.Holder)
+			}
+		}
+	}
+	return out
+}
