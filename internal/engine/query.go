@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -28,6 +29,19 @@ func (e *Engine) List(ctx context.Context, opts store.ListOptions) ([]*wfv1.Work
 	err := e.store.View(ctx, func(tx store.Tx) error {
 		var err error
 		out, next, err = tx.ListWorkflows(opts)
+		return err
+	})
+	return out, next, err
+}
+
+// ListRaw is List as JSON objects, without decoding them: what the API
+// sends.
+func (e *Engine) ListRaw(ctx context.Context, opts store.ListOptions) ([]json.RawMessage, string, error) {
+	var out []json.RawMessage
+	var next string
+	err := e.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, next, err = tx.ListWorkflowsRaw(opts)
 		return err
 	})
 	return out, next, err

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -51,7 +52,7 @@ type workflowList struct {
 	Metadata struct {
 		Continue string `json:"continue,omitempty"`
 	} `json:"metadata"`
-	Items []*wfv1.Workflow `json:"items"`
+	Items []json.RawMessage `json:"items"`
 }
 
 func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +72,7 @@ func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opts.Match = match
-	items, next, err := s.eng.List(r.Context(), opts)
+	items, next, err := s.eng.ListRaw(r.Context(), opts)
 	if err != nil {
 		writeStoreError(w, err)
 		return
@@ -79,7 +80,7 @@ func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
 	var out workflowList
 	out.Items = items
 	if out.Items == nil {
-		out.Items = []*wfv1.Workflow{}
+		out.Items = []json.RawMessage{}
 	}
 	out.Metadata.Continue = next
 	writeJSON(w, http.StatusOK, out)

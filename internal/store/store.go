@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -46,6 +47,8 @@ type Tx interface {
 	GetWorkflowByUID(uid string) (*wfv1.Workflow, error)
 	// ListWorkflows returns workflows without their nodes, newest first.
 	ListWorkflows(opts ListOptions) ([]*wfv1.Workflow, string, error)
+	// ListWorkflowsRaw is ListWorkflows as JSON objects, for the API.
+	ListWorkflowsRaw(opts ListOptions) ([]json.RawMessage, string, error)
 	DeleteWorkflow(uid string) error
 
 	// PutLog records where a node's log is kept; Logs lists them by node ID.

@@ -187,6 +187,75 @@ func (t *txn) getWorkflow(q, what string, args ...any) (*wfv1.Workflow, error) {
 // ListWorkflows pages by (created_at, uid), newest first; the continue
 // token encodes the last row returned.
 func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, error) {
+	var out []*wfv1.Workflow
+	next, err := t.listRows(opts, func(doc, status []byte) (bool, error) {
+		wf, err := decodeWorkflow(doc, status)
+		if err != nil || (opts.Match != nil && !opts.Match(wf)) {
+			return false, err
+		}
+		out = append(out, wf)
+		return true, nil
+	})
+	return out, next, err
+}
+
+// ListWorkflowsRaw is ListWorkflows as JSON, without decoding the specs:
+// listing thousands of workflows is then mostly a copy.
+func (t *txn) ListWorkflowsRaw(opts store.ListOptions) ([]json.RawMessage, string, error) {
+	var out []json.RawMessage
+	next, err := t.listRows(opts, func(doc, status []byte) (bool, error) {
+		if opts.Match != nil {
+			wf, err := decodeHead(doc, status)
+			if err != nil || !opts.Match(wf) {
+				return false, err
+			}
+		}
+		raw, err := spliceStatus(doc, status)
+		if err != nil {
+			return false, err
+		}
+		out = append(out, raw)
+		return true, nil
+	})
+	return out, next, err
+}
+
+// decodeHead decodes only what selectors read: metadata and phase.
+func decodeHead(doc, status []byte) (*wfv1.Workflow, error) {
+	var head struct {
+		Metadata wfv1.ObjectMeta `json:"metadata"`
+		Status   struct {
+			Phase string `json:"phase"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal(doc, &head); err != nil {
+		return nil, err
+	}
+	if len(status) > 0 {
+		head.Status.Phase = ""
+		if err := json.Unmarshal(status, &head.Status); err != nil {
+			return nil, err
+		}
+	}
+	return &wfv1.Workflow{Metadata: head.Metadata, Status: wfv1.WorkflowStatus{Phase: head.Status.Phase}}, nil
+}
+
+// spliceStatus puts the newer status into the stored document.
+func spliceStatus(doc, status []byte) (json.RawMessage, error) {
+	if len(status) == 0 {
+		return doc, nil // Scan gave this row its own copy
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &fields); err != nil {
+		return nil, err
+	}
+	fields["status"] = status
+	return json.Marshal(fields)
+}
+
+// listRows runs the list query and hands each row to keep, which says
+// whether the row was kept; paging counts kept rows only.
+func (t *txn) listRows(opts store.ListOptions, keep func(doc, status []byte) (bool, error)) (string, error) {
 	q := `SELECT uid, created_at, doc, status FROM workflows WHERE 1=1`
 	var args []any
 	if opts.Namespace != "" {
@@ -202,7 +271,7 @@ func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, e
 	if opts.Continue != "" {
 		at, uid, err := decodeContinue(opts.Continue)
 		if err != nil {
-			return nil, "", err
+			return "", err
 		}
 		q += ` AND (created_at < ? OR (created_at = ? AND uid < ?))`
 		args = append(args, at, at, uid)
@@ -214,34 +283,34 @@ func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, e
 	}
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	defer rows.Close()
-	var out []*wfv1.Workflow
+	kept := 0
 	var lastAt int64
-	var lastUID, next string
+	var lastUID string
 	for rows.Next() {
 		var uid string
 		var at int64
 		var doc, status []byte
 		if err := rows.Scan(&uid, &at, &doc, &status); err != nil {
-			return nil, "", err
+			return "", err
 		}
-		wf, err := decodeWorkflow(doc, status)
+		if opts.Limit > 0 && kept == opts.Limit {
+			// One more row exists; whether it matches is the next page's
+			// business.
+			return encodeContinue(lastAt, lastUID), rows.Err()
+		}
+		ok, err := keep(doc, status)
 		if err != nil {
-			return nil, "", err
+			return "", err
 		}
-		if opts.Match != nil && !opts.Match(wf) {
-			continue
+		if ok {
+			kept++
+			lastAt, lastUID = at, uid
 		}
-		if opts.Limit > 0 && len(out) == opts.Limit {
-			next = encodeContinue(lastAt, lastUID)
-			break
-		}
-		out = append(out, wf)
-		lastAt, lastUID = at, uid
 	}
-	return out, next, rows.Err()
+	return "", rows.Err()
 }
 
 func encodeContinue(at int64, uid string) string {

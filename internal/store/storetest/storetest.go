@@ -5,6 +5,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -211,6 +212,30 @@ func listPaging(t *testing.T, s store.Store) {
 	}
 	if fmt.Sprint(matched) != "[w5 w3 w1]" {
 		t.Fatalf("filtered paging: got %v, want [w5 w3 w1]", matched)
+	}
+	// The raw list carries the newer status, and the same selection.
+	var w1 *wfv1.Workflow
+	must(t, s.View(context.Background(), func(tx store.Tx) error {
+		var err error
+		w1, err = tx.GetWorkflow("p", "w1")
+		return err
+	}))
+	w1.Status.Phase = wfv1.PhaseFailed
+	update(t, s, func(tx store.Tx) error { return tx.PutStatus(w1) })
+	var raws []json.RawMessage
+	must(t, s.View(context.Background(), func(tx store.Tx) error {
+		var err error
+		raws, _, err = tx.ListWorkflowsRaw(store.ListOptions{Namespace: "p", Match: odd})
+		return err
+	}))
+	var names []string
+	for _, raw := range raws {
+		var wf wfv1.Workflow
+		must(t, json.Unmarshal(raw, &wf))
+		names = append(names, wf.Metadata.Name+":"+wf.Status.Phase)
+	}
+	if got := fmt.Sprint(names); got != "[w5:Running w3:Succeeded w1:Failed]" {
+		t.Fatalf("raw list: %s, want [w5:Running w3:Succeeded w1:Failed]", got)
 	}
 }
 
