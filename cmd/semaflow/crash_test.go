@@ -36,7 +36,9 @@ func TestServerSurvivesKill9WithoutLeakOrDoubleGrant(t *testing.T) {
 	for kill := range 3 {
 		time.Sleep(time.Duration(300+rng.IntN(900)) * time.Millisecond)
 		_ = s.cmd.Process.Kill()
-		<-s.done
+		if err := <-s.done; err == nil {
+			t.Fatal("the server exited cleanly after SIGKILL")
+		}
 		t.Logf("kill %d done", kill+1)
 		s = startServer(t, "--db", db)
 	}

@@ -9,14 +9,6 @@ import (
 	"time"
 )
 
-func nodeCount(t *testing.T, c *apiClient, name string) int {
-	t.Helper()
-	_, out := c.do("GET", "/api/v1/workflows/default/"+name, "")
-	st, _ := out["status"].(map[string]any)
-	nodes, _ := st["nodes"].(map[string]any)
-	return len(nodes)
-}
-
 // A workflow suspended between two steps starts nothing until resumed; a
 // suspend step waits for resume.
 func TestAPISuspendAndResume(t *testing.T) {

@@ -24,7 +24,8 @@ func applyDocs(cmd *cobra.Command, r *remote, files []string, create bool, only 
 	w := cmd.OutOrStdout()
 	for _, f := range set.Files {
 		for _, d := range f.Docs {
-			if only != "" && d.Kind != only && !(only == wfv1.KindWorkflowTemplate && d.Kind == wfv1.KindClusterWorkflowTemplate) {
+			cluster := only == wfv1.KindWorkflowTemplate && d.Kind == wfv1.KindClusterWorkflowTemplate
+			if only != "" && d.Kind != only && !cluster {
 				return fmt.Errorf("%s: %s %s: this command takes %ss", d.File, d.Kind, d.Name, only)
 			}
 			switch {
