@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 )
@@ -29,26 +27,11 @@ type LogEntry struct {
 // stream ends, ctx ends, or fn returns an error (returned, except
 // ErrStop).
 func (c *Client) stream(ctx context.Context, path string, fn func(json.RawMessage) error) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	resp, err := c.send(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return err
 	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("semaflow server at %s: %w", c.base, err)
-	}
 	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		raw, _ := io.ReadAll(resp.Body)
-		e := &APIError{Status: resp.StatusCode}
-		if json.Unmarshal(raw, e) != nil || e.Message == "" {
-			e.Message = strings.TrimSpace(string(raw))
-		}
-		return e
-	}
 	dec := json.NewDecoder(resp.Body)
 	for {
 		var msg struct {

@@ -35,24 +35,25 @@ func (e *Engine) liveRun(ctx context.Context, namespace, name string) (*run, *wf
 	return r, wf, nil
 }
 
-// SuspendWorkflow stops a workflow from starting anything new until resumed;
-// running steps go on.
+// SuspendWorkflow stops a workflow from starting anything new until
+// resumed; running steps go on.
 func (e *Engine) SuspendWorkflow(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
-	r, wf, err := e.liveRun(ctx, namespace, name)
-	if err != nil {
-		return nil, err
-	}
-	r.push(reconcile.Event{Kind: reconcile.Suspend, At: e.now()}, "")
-	return wf, nil
+	return e.pushTo(ctx, namespace, name, reconcile.Suspend)
 }
 
-// ResumeWorkflow lifts a suspension and completes suspend steps that wait for it.
+// ResumeWorkflow lifts a suspension and completes suspend steps that wait
+// for it.
 func (e *Engine) ResumeWorkflow(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+	return e.pushTo(ctx, namespace, name, reconcile.Resume)
+}
+
+// pushTo sends an event to a running workflow by name.
+func (e *Engine) pushTo(ctx context.Context, namespace, name string, kind reconcile.EventKind) (*wfv1.Workflow, error) {
 	r, wf, err := e.liveRun(ctx, namespace, name)
 	if err != nil {
 		return nil, err
 	}
-	r.push(reconcile.Event{Kind: reconcile.Resume, At: e.now()}, "")
+	r.push(reconcile.Event{Kind: kind, At: e.now()}, "")
 	return wf, nil
 }
 

@@ -149,28 +149,7 @@ func listPaging(t *testing.T, s store.Store) {
 		update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(wf) })
 	}
 	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(newWF("q", "other", time.Unix(5000, 0))) })
-	var seen []string
-	tok := ""
-	for page := 0; ; page++ {
-		if page > 10 {
-			t.Fatal("paging does not end")
-		}
-		var list []*wfv1.Workflow
-		must(t, s.View(context.Background(), func(tx store.Tx) error {
-			var err error
-			list, tok, err = tx.ListWorkflows(store.ListOptions{Namespace: "p", Limit: 3, Continue: tok})
-			return err
-		}))
-		if len(list) > 3 {
-			t.Fatalf("page of %d, limit 3", len(list))
-		}
-		for _, wf := range list {
-			seen = append(seen, wf.Metadata.Name)
-		}
-		if tok == "" {
-			break
-		}
-	}
+	seen := pageAll(t, s, store.ListOptions{Namespace: "p", Limit: 3})
 	if len(seen) != 7 {
 		t.Fatalf("paged through %v, want 7 distinct workflows", seen)
 	}
@@ -188,28 +167,7 @@ func listPaging(t *testing.T, s store.Store) {
 	}
 	// A filter applied while paging: the odd-numbered ones, two a page.
 	odd := func(wf *wfv1.Workflow) bool { return (wf.Metadata.Name[1]-'0')%2 == 1 }
-	var matched []string
-	tok = ""
-	for page := 0; ; page++ {
-		if page > 10 {
-			t.Fatal("filtered paging does not end")
-		}
-		var list []*wfv1.Workflow
-		must(t, s.View(context.Background(), func(tx store.Tx) error {
-			var err error
-			list, tok, err = tx.ListWorkflows(store.ListOptions{Namespace: "p", Limit: 2, Continue: tok, Match: odd})
-			return err
-		}))
-		if len(list) > 2 {
-			t.Fatalf("filtered page of %d, limit 2", len(list))
-		}
-		for _, wf := range list {
-			matched = append(matched, wf.Metadata.Name)
-		}
-		if tok == "" {
-			break
-		}
-	}
+	matched := pageAll(t, s, store.ListOptions{Namespace: "p", Limit: 2, Match: odd})
 	if fmt.Sprint(matched) != "[w5 w3 w1]" {
 		t.Fatalf("filtered paging: got %v, want [w5 w3 w1]", matched)
 	}
@@ -236,6 +194,33 @@ func listPaging(t *testing.T, s store.Store) {
 	}
 	if got := fmt.Sprint(names); got != "[w5:Running w3:Succeeded w1:Failed]" {
 		t.Fatalf("raw list: %s, want [w5:Running w3:Succeeded w1:Failed]", got)
+	}
+}
+
+// pageAll lists page by page until no continue token is left, checking
+// each page's size, and returns the names in order.
+func pageAll(t *testing.T, s store.Store, opts store.ListOptions) []string {
+	t.Helper()
+	var names []string
+	for page := 0; ; page++ {
+		if page > 10 {
+			t.Fatal("paging does not end")
+		}
+		var list []*wfv1.Workflow
+		must(t, s.View(context.Background(), func(tx store.Tx) error {
+			var err error
+			list, opts.Continue, err = tx.ListWorkflows(opts)
+			return err
+		}))
+		if len(list) > opts.Limit {
+			t.Fatalf("page of %d, limit %d", len(list), opts.Limit)
+		}
+		for _, wf := range list {
+			names = append(names, wf.Metadata.Name)
+		}
+		if opts.Continue == "" {
+			return names
+		}
 	}
 }
 
