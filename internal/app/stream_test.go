@@ -113,6 +113,18 @@ func TestAPIWatchAndFollowLogs(t *testing.T) {
 	if code, _ := c.do("GET", "/api/v1/workflows/default/talk/log?podName=nope", ""); code != 404 {
 		t.Fatalf("log of a missing pod: %d", code)
 	}
+	// Argo's UI asks for Server-Sent Events.
+	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+"/api/v1/workflow-events/default?listOptions.fieldSelector=metadata.name%3Dtalk", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || resp.Header.Get("Content-Type") != "text/event-stream" || !strings.HasPrefix(line, `data: {"result":{"type":"ADDED"`) {
+		t.Fatalf("SSE watch: %q %v, first line %q", resp.Header.Get("Content-Type"), err, line)
+	}
 }
 
 // Clients that leave in the middle of a watch or a followed log leave no
