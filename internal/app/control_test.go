@@ -100,6 +100,9 @@ func TestAPIRetryAndResubmit(t *testing.T) {
 			t.Errorf("%s: %d, %d items, want %d", sel, code, len(items), want)
 		}
 	}
+	if code, out := c.do("GET", "/api/v1/workflows/?listOptions.fieldSelector=metadata.namespace%3Ddefault", ""); code != 200 || len(out["items"].([]any)) != 2 {
+		t.Fatalf("list across namespaces: %d %v", code, out)
+	}
 	if code, out := c.do("GET", "/api/v1/workflows/default?listOptions.fieldSelector=spec.x%3D1", ""); code != 400 || !strings.Contains(fmt.Sprint(out["message"]), "spec.x") {
 		t.Fatalf("unsupported field: %d %v", code, out)
 	}

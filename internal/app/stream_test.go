@@ -138,7 +138,7 @@ func TestAPIStreamsEndWhenClientsLeave(t *testing.T) {
 	before := goleak.IgnoreCurrent()
 	for range 3 {
 		ctx, cancel := context.WithCancel(t.Context())
-		watch := openStream(t, ctx, hc, c.base+"/api/v1/workflow-events/default")
+		watch := openStream(t, ctx, hc, c.base+"/api/v1/workflow-events/") // all namespaces
 		logs := openStream(t, ctx, hc, c.base+"/api/v1/workflows/default/long/log?logOptions.follow=true")
 		if l := <-watch; l.Result.Type != "ADDED" {
 			t.Fatalf("first watch event %+v", l)

@@ -47,6 +47,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/retry", s.act(s.eng.Retry))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resubmit", s.act(s.eng.Resubmit))
 	mux.HandleFunc("GET /api/v1/workflow-events/{namespace}", s.watchWorkflows)
+	// An empty namespace means all of them, as in Argo's UI.
+	mux.HandleFunc("GET /api/v1/workflow-events/{$}", s.watchWorkflows)
+	mux.HandleFunc("GET /api/v1/workflows/{$}", s.listWorkflows)
 	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}/log", s.workflowLogs)
 	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}/{podName}/log", s.workflowLogs)
 	mux.HandleFunc("POST /api/v1/configmaps/{namespace}", s.applyConfigMap)
