@@ -133,7 +133,14 @@ func TestAPIStreamsEndWhenClientsLeave(t *testing.T) {
 	c := startAPI(t)
 	c.submit("long", `{"entrypoint": "main", "templates": [{"name": "main", "script": {"image": "x", "command": ["sh"],
 	  "source": "while true; do echo tick; sleep 0.05; done"}}]}`)
-	c.waitPhase("long", "Running", 5*time.Second)
+	// The step's process must be running before the snapshot: the engine
+	// starts its supervisor (and the goroutine reading it) on first use.
+	for deadline := time.Now().Add(5 * time.Second); !stepRunning(c, "long"); {
+		if time.Now().After(deadline) {
+			t.Fatal("the step did not start running")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	before := goleak.IgnoreCurrent()
 	for range 3 {
@@ -156,4 +163,17 @@ func TestAPIStreamsEndWhenClientsLeave(t *testing.T) {
 	}
 	hc.CloseIdleConnections()
 	goleak.VerifyNone(t, before)
+}
+
+// stepRunning says whether one of the workflow's steps (pods) runs.
+func stepRunning(c *apiClient, name string) bool {
+	_, out := c.do("GET", "/api/v1/workflows/default/"+name, "")
+	st, _ := out["status"].(map[string]any)
+	nodes, _ := st["nodes"].(map[string]any)
+	for _, n := range nodes {
+		if m, _ := n.(map[string]any); m["type"] == "Pod" && m["phase"] == "Running" {
+			return true
+		}
+	}
+	return false
 }
