@@ -69,6 +69,12 @@ func TestAPICronWorkflow(t *testing.T) {
 	if code, out := c.do("POST", "/api/v1/cron-workflows/default", cron); code != 200 {
 		t.Fatalf("create cron: %d %v", code, out)
 	}
+	swap := `{"cronWorkflow": {"metadata": {"name": "swap"}, "spec": {"schedules": ["@every 1s"], "concurrencyPolicy": "Replace",
+	  "failedJobsHistoryLimit": 20,
+	  "workflowSpec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "x", "command": ["sleep", "60"]}}]}}}}`
+	if code, out := c.do("POST", "/api/v1/cron-workflows/default", swap); code != 200 {
+		t.Fatalf("create cron: %d %v", code, out)
+	}
 	seen := map[string]bool{}
 	deadline := time.Now().Add(9 * time.Second)
 	for time.Now().Before(deadline) {
@@ -112,6 +118,15 @@ func TestAPICronWorkflow(t *testing.T) {
 	}
 	if code, _ := c.do("DELETE", "/api/v1/cron-workflows/default/tick", ""); code != 200 {
 		t.Fatalf("delete cron: %d", code)
+	}
+	// Replace: each run terminates the one before.
+	phases := map[string]int{}
+	for _, wf := range listItems(t, c, "/api/v1/workflows/default?listOptions.labelSelector=workflows.argoproj.io/cron-workflow%3Dswap") {
+		st, _ := wf["status"].(map[string]any)
+		phases[fmt.Sprint(st["phase"])]++
+	}
+	if phases["Failed"] < 3 || phases["Running"]+phases["Pending"] > 1 {
+		t.Fatalf("Replace policy after 13 s of a 1 s schedule: %v", phases)
 	}
 }
 
