@@ -116,6 +116,11 @@ func TestAPICronWorkflow(t *testing.T) {
 	if code != 200 || st["lastScheduledTime"] == nil || out["spec"].(map[string]any)["suspend"] != true {
 		t.Fatalf("cron status: %d %v", code, out)
 	}
+	// Every run ended, and each is counted once, pruned ones included (one
+	// more may have started between the last look and the suspend).
+	if n, _ := st["succeeded"].(float64); int(n) < len(seen) || int(n) > len(seen)+1 || st["active"] != nil {
+		t.Fatalf("cron status counts %v succeeded and active %v after %d runs", st["succeeded"], st["active"], len(seen))
+	}
 	if code, _ := c.do("DELETE", "/api/v1/cron-workflows/default/tick", ""); code != 200 {
 		t.Fatalf("delete cron: %d", code)
 	}

@@ -180,10 +180,20 @@ func (c *cronScheduler) start(ctx context.Context, cw *wfv1.CronWorkflow, at tim
 		}
 	}
 	wf.Metadata.Labels[CronLabel] = cw.Metadata.Name
-	if _, err := c.e.Submit(ctx, wf); err != nil && !errors.Is(err, store.ErrExists) {
+	sub, err := c.e.Submit(ctx, wf)
+	switch {
+	case err == nil:
+		cw.Status.Active = append(cw.Status.Active, activeRef(sub))
+	case !errors.Is(err, store.ErrExists):
 		return err
 	}
 	return nil
+}
+
+// activeRef is an entry of a CronWorkflow's status.active.
+func activeRef(wf *wfv1.Workflow) wfv1.Object {
+	return wfv1.Object{"kind": wfv1.KindWorkflow, "apiVersion": "argoproj.io/v1alpha1",
+		"namespace": wf.Metadata.Namespace, "name": wf.Metadata.Name, "uid": wf.Metadata.UID}
 }
 
 // tidy refreshes the status from the CronWorkflow's workflows and deletes
@@ -206,6 +216,14 @@ func (c *cronScheduler) tidy(ctx context.Context, cw *wfv1.CronWorkflow) ([]stri
 	sort.SliceStable(list, func(i, j int) bool { // newest first
 		return list[i].Metadata.CreationTimestamp.After(*list[j].Metadata.CreationTimestamp)
 	})
+	// Runs are counted when they are seen to end, as Argo does: each was
+	// in the active list first.
+	wasActive := map[string]bool{}
+	for _, o := range cw.Status.Active {
+		if name, ok := o["name"].(string); ok {
+			wasActive[name] = true
+		}
+	}
 	var active []string
 	cw.Status.Active = nil
 	seen := map[bool]int{}
@@ -214,6 +232,13 @@ func (c *cronScheduler) tidy(ctx context.Context, cw *wfv1.CronWorkflow) ([]stri
 		case wfv1.PhaseSucceeded, wfv1.PhaseFailed, wfv1.PhaseError:
 			ok := wf.Status.Phase == wfv1.PhaseSucceeded
 			seen[ok]++
+			if wasActive[wf.Metadata.Name] {
+				if ok {
+					cw.Status.Succeeded++
+				} else {
+					cw.Status.Failed++
+				}
+			}
 			if seen[ok] > keep[ok] {
 				if err := c.e.Delete(ctx, wf.Metadata.Namespace, wf.Metadata.Name); err != nil && !errors.Is(err, store.ErrNotFound) {
 					return nil, err
@@ -221,11 +246,9 @@ func (c *cronScheduler) tidy(ctx context.Context, cw *wfv1.CronWorkflow) ([]stri
 			}
 		default:
 			active = append(active, wf.Metadata.Name)
-			cw.Status.Active = append(cw.Status.Active, wfv1.Object{"kind": wfv1.KindWorkflow,
-				"apiVersion": "argoproj.io/v1alpha1", "namespace": wf.Metadata.Namespace, "name": wf.Metadata.Name, "uid": wf.Metadata.UID})
+			cw.Status.Active = append(cw.Status.Active, activeRef(wf))
 		}
 	}
-	cw.Status.Succeeded, cw.Status.Failed = int64(seen[true]), int64(seen[false])
 	cw.Status.Phase = "Active"
 	return active, nil
 }
