@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"net"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -127,6 +130,36 @@ spec:
 	}
 	if out := mustRun(t, 0, "completion", "bash"); !strings.Contains(out, "semaflow") {
 		t.Fatalf("completion:\n%s", out)
+	}
+	s.stop(t)
+}
+
+// `wait` keeps waiting while the server restarts, and reports the end the
+// restarted server reaches.
+func TestWaitSurvivesServerRestart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	db := filepath.Join(t.TempDir(), "db")
+	s := startServer(t, "--db", db, "--addr", addr)
+	t.Setenv("SEMAFLOW_SERVER", s.url)
+	nap := writeFile(t, "nap.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: nap}\nspec:\n  entrypoint: main\n  templates:\n  - {name: main, container: {image: x, command: [sleep, '3']}}\n")
+	mustRun(t, 0, "submit", nap)
+	wait := exec.Command(binary, "wait", "nap")
+	var out bytes.Buffer
+	wait.Stdout, wait.Stderr = &out, &out
+	if err := wait.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	s.stop(t)
+	time.Sleep(time.Second)
+	s = startServer(t, "--db", db, "--addr", addr)
+	if err := wait.Wait(); err != nil || !strings.Contains(out.String(), "nap Succeeded") {
+		t.Fatalf("wait across a restart: %v\n%s", err, out.String())
 	}
 	s.stop(t)
 }

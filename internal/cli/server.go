@@ -49,6 +49,10 @@ func newServerCmd() *cobra.Command {
 }
 
 func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
+	// Caught from the start: a SIGTERM during start-up still stops the
+	// server gracefully, once it has resumed.
+	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	host, _, err := net.SplitHostPort(o.addr)
 	if err != nil {
 		return fmt.Errorf("--addr %q: %w", o.addr, err)
@@ -97,8 +101,6 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "semaflow server listening on http://%s (database %s, %d workflows resumed)\n", ln.Addr(), o.db, len(resumed))
-	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

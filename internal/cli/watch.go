@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +23,7 @@ func ended(phase string) bool {
 // deleted) and returns its last state.
 func follow(ctx context.Context, c *client.Client, ns, name string, fn func(*wfv1.Workflow)) (*wfv1.Workflow, error) {
 	var last *wfv1.Workflow
+	down := 0 // reconnection attempts while the server is unreachable
 	for {
 		err := c.Watch(ctx, ns, client.ListOptions{FieldSelector: "metadata.name=" + name}, func(ev client.WatchEvent) error {
 			if ev.Type == "DELETED" {
@@ -32,23 +36,37 @@ func follow(ctx context.Context, c *client.Client, ns, name string, fn func(*wfv
 			}
 			return nil
 		})
-		if err != nil {
+		switch {
+		case err != nil && (!unreachable(err) || ctx.Err() != nil || down >= 120):
 			return last, err
-		}
-		if last == nil {
+		case err != nil:
+			// The server is restarting: it resumes the workflow, so wait
+			// for it (up to a minute) rather than give up.
+			down++
+		case last == nil:
 			return nil, fmt.Errorf("workflow %s/%s not found", ns, name)
+		default:
+			down = 0
 		}
-		if ended(last.Status.Phase) {
+		if last != nil && ended(last.Status.Phase) {
 			return last, nil
 		}
-		// The server cut the stream (this client fell behind, or it
-		// restarted): watch again from the current state.
+		// The stream ended (this client fell behind, or the server went
+		// away): watch again from the current state.
 		select {
 		case <-ctx.Done():
 			return last, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// unreachable says whether err means the server could not be reached or
+// went away mid-stream, rather than that it answered.
+func unreachable(err error) bool {
+	var urlErr *url.Error
+	var opErr *net.OpError
+	return errors.As(err, &urlErr) || errors.As(err, &opErr) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // watchAll follows workflows until they end, printing phase changes; it
