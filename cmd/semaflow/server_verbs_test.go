@@ -143,8 +143,9 @@ func TestWaitSurvivesServerRestart(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	_ = ln.Close()
-	db := filepath.Join(t.TempDir(), "db")
-	s := startServer(t, "--db", db, "--addr", addr)
+	// The database as a URL, and the step data in a directory of its own.
+	db, data := "sqlite://"+filepath.Join(t.TempDir(), "db"), t.TempDir()
+	s := startServer(t, "--db", db, "--data", data, "--addr", addr)
 	t.Setenv("SEMAFLOW_SERVER", s.url)
 	nap := writeFile(t, "nap.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: nap}\nspec:\n  entrypoint: main\n  templates:\n  - {name: main, container: {image: x, command: [sleep, '3']}}\n")
 	mustRun(t, 0, "submit", nap)
@@ -157,9 +158,15 @@ func TestWaitSurvivesServerRestart(t *testing.T) {
 	time.Sleep(time.Second)
 	s.stop(t)
 	time.Sleep(time.Second)
-	s = startServer(t, "--db", db, "--addr", addr)
+	s = startServer(t, "--db", db, "--data", data, "--addr", addr)
 	if err := wait.Wait(); err != nil || !strings.Contains(out.String(), "nap Succeeded") {
 		t.Fatalf("wait across a restart: %v\n%s", err, out.String())
 	}
 	s.stop(t)
+	if logs, _ := filepath.Glob(filepath.Join(data, "workflows", "*", "*", "log")); len(logs) != 1 {
+		t.Fatalf("step logs under --data: %v", logs)
+	}
+	if out, code := run(t, "server", "--db", "postgres://localhost/semaflow"); code != 1 || !strings.Contains(out, "PostgreSQL driver is not built yet") {
+		t.Fatalf("a PostgreSQL URL: exit %d\n%s", code, out)
+	}
 }

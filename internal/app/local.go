@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/store"
@@ -15,9 +16,11 @@ import (
 
 // LocalOptions configure an in-process engine.
 type LocalOptions struct {
-	// DB is the SQLite file to use; empty means a temporary one that is
-	// removed on Close.
-	DB      string
+	// DB is the SQLite file to use (a path or sqlite:///path); empty
+	// means a temporary one that is removed on Close.
+	DB string
+	// DataDir holds step directories and logs; empty means DB + ".data".
+	DataDir string
 	Observe func(engine.Update)
 	// Self is the semaflow binary that supervises steps; empty means this
 	// process's own executable.
@@ -45,7 +48,11 @@ func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 		}
 		self = exe
 	}
-	l := &Local{DBPath: o.DB}
+	path, err := sqlitePath(o.DB)
+	if err != nil {
+		return nil, err
+	}
+	l := &Local{DBPath: path}
 	if l.DBPath == "" {
 		temp, err := os.MkdirTemp("", "semaflow-run-")
 		if err != nil {
@@ -55,6 +62,9 @@ func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 		l.DBPath = filepath.Join(l.temp, "semaflow.db")
 	}
 	l.DataDir = l.DBPath + ".data"
+	if o.DataDir != "" {
+		l.DataDir = o.DataDir
+	}
 	if err := os.MkdirAll(l.DataDir, 0o755); err != nil {
 		return nil, l.fail(err)
 	}
@@ -92,9 +102,27 @@ func (l *Local) Close() error {
 
 // OpenStore opens the SQLite store at path, for commands that read or
 // change it without running an engine; create allows a new file.
-func OpenStore(ctx context.Context, path string, create bool) (store.Store, error) {
+func OpenStore(ctx context.Context, db string, create bool) (store.Store, error) {
+	path, err := sqlitePath(db)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(path); err != nil && !create {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	return sqlite.Open(ctx, path)
+}
+
+// sqlitePath reads a --db value: a file path or a sqlite:// URL.
+func sqlitePath(db string) (string, error) {
+	scheme, rest, ok := strings.Cut(db, "://")
+	switch {
+	case !ok:
+		return db, nil
+	case scheme == "sqlite" && rest != "":
+		return rest, nil
+	case scheme == "postgres" || scheme == "postgresql":
+		return "", fmt.Errorf("--db %s: the PostgreSQL driver is not built yet; use a SQLite file", db)
+	}
+	return "", fmt.Errorf("--db %s: want a SQLite file path or sqlite:///path", db)
 }

@@ -21,7 +21,7 @@ import (
 )
 
 type serverOptions struct {
-	addr, db, tokenFile string
+	addr, db, data, tokenFile string
 	parallel, nsParal   int
 }
 
@@ -41,7 +41,8 @@ func newServerCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:2746", "address to listen on")
-	f.StringVar(&o.db, "db", "", "SQLite database (default: semaflow.db in the user's data directory)")
+	f.StringVar(&o.db, "db", "", "SQLite database, a path or sqlite:///path (default: semaflow.db in the user's data directory)")
+	f.StringVar(&o.data, "data", "", "directory for step directories and logs (default: the database's path + .data)")
 	f.StringVar(&o.tokenFile, "auth-token-file", "", "file of bearer tokens, one a line, each optionally followed by the namespaces it may act in (TOKEN ns1,ns2); required off loopback")
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap)")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
@@ -79,7 +80,7 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 		}
 		o.db = filepath.Join(dir, "semaflow.db")
 	}
-	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, Parallelism: o.parallel, NamespaceParallelism: o.nsParal})
+	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, DataDir: o.data, Parallelism: o.parallel, NamespaceParallelism: o.nsParal})
 	if err != nil {
 		return err
 	}
