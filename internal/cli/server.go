@@ -22,7 +22,7 @@ import (
 
 type serverOptions struct {
 	addr, db, data, tokenFile string
-	parallel, nsParal   int
+	parallel, nsParal         int
 }
 
 func newServerCmd() *cobra.Command {
