@@ -189,8 +189,16 @@ func (t *txn) getWorkflow(q, what string, args ...any) (*wfv1.Workflow, error) {
 func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, error) {
 	var out []*wfv1.Workflow
 	next, err := t.listRows(opts, func(doc, status []byte) (bool, error) {
+		if opts.Match != nil {
+			// Selectors read only metadata and phase: rows they reject are
+			// not decoded in full.
+			head, err := decodeHead(doc, status)
+			if err != nil || !opts.Match(head) {
+				return false, err
+			}
+		}
 		wf, err := decodeWorkflow(doc, status)
-		if err != nil || (opts.Match != nil && !opts.Match(wf)) {
+		if err != nil {
 			return false, err
 		}
 		out = append(out, wf)
