@@ -171,21 +171,10 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 }
 
 func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
-	r := &run{e: e, wf: wf, wake: make(chan struct{}, 1), done: make(chan struct{}), first: true, live: map[string]string{},
+	r := &run{e: e, wf: wf, done: make(chan struct{}), first: true, live: map[string]string{},
 		dir: filepath.Join(e.dataDir, "workflows", wf.Metadata.UID)}
 	key := wf.Metadata.Namespace + "/" + wf.Metadata.Name
-	e.mu.Lock()
-	e.runs[wf.Metadata.UID] = r
-	e.byName[key] = wf.Metadata.UID
-	e.mu.Unlock()
-	e.wg.Add(1)
-	for _, ev := range recovered {
-		r.push(ev, "")
-	}
-	go func() {
-		defer e.wg.Done()
-		defer close(r.done)
-		r.loop()
+	r.onFinish = func() {
 		e.mu.Lock()
 		delete(e.runs, wf.Metadata.UID)
 		delete(e.byName, key)
@@ -193,7 +182,16 @@ func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
 		if wf.Metadata.Labels[CronLabel] != "" {
 			e.cronChanged() // its history and active list changed
 		}
-	}()
+	}
+	e.mu.Lock()
+	e.runs[wf.Metadata.UID] = r
+	e.byName[key] = wf.Metadata.UID
+	e.mu.Unlock()
+	e.wg.Add(1)
+	r.mu.Lock()
+	r.pending = append(r.pending, recovered...)
+	r.kickLocked()
+	r.mu.Unlock()
 }
 
 // Wait blocks until the workflow with uid has finished (or ctx ends) and

@@ -17,7 +17,10 @@ import (
 	"github.com/semaflow/semaflow/internal/store"
 )
 
-// run is one workflow's loop.
+// run is one workflow's loop. It has no goroutine of its own while it
+// waits: an event or its timer starts one, which reconciles until nothing
+// is pending and then ends. A workflow parked on a lock thus costs its
+// state only, not a stack, when thousands wait.
 type run struct {
 	e   *Engine
 	wf  *wfv1.Workflow
@@ -26,8 +29,16 @@ type run struct {
 	mu      sync.Mutex
 	pending []reconcile.Event
 	message string
-	wake    chan struct{}
-	done    chan struct{}
+	// dirty says a reconcile is owed (an event or the timer came); active
+	// says a goroutine is driving this run; finished says none may start.
+	dirty, active, finished bool
+	done                    chan struct{}
+	// onFinish runs once when the loop ends, before done is closed and
+	// the engine's wait group is told.
+	onFinish func()
+
+	// Only the driving goroutine touches these.
+	timer *time.Timer
 	// live maps node IDs to the step directories of running steps.
 	live map[string]string
 	// adopted counts steps of an earlier engine still being followed.
@@ -42,92 +53,127 @@ func (r *run) push(ev reconcile.Event, message string) {
 	if message != "" && r.message == "" {
 		r.message = message
 	}
+	r.kickLocked()
 	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
+}
+
+// kickLocked owes the run a reconcile and starts a goroutine to do it
+// unless one is already driving the run.
+func (r *run) kickLocked() {
+	r.dirty = true
+	if !r.active && !r.finished {
+		r.active = true
+		go r.drive()
 	}
+}
+
+func (r *run) kick() {
+	r.mu.Lock()
+	r.kickLocked()
+	r.mu.Unlock()
 }
 
 func (r *run) take() ([]reconcile.Event, string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	evs, msg := r.pending, r.message
-	r.pending, r.message = nil, ""
+	r.pending, r.message, r.dirty = nil, "", false
 	return evs, msg
 }
 
-func (r *run) loop() {
-	ctx := context.Background()
-	var timer *time.Timer
-	var tc <-chan time.Time
+// drive reconciles while a reconcile is owed, then lets its goroutine end.
+func (r *run) drive() {
 	for {
-		if r.e.detached.Load() {
-			return
-		}
-		events, msg := r.take()
-		if msg != "" && r.wf.Status.Message == "" {
-			r.wf.Status.Message = msg
-		}
-		specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
-		plan := reconcile.Reconcile(r.wf, events, r.e.now(), r.e.objects)
-		// Stop and suspend change the spec: then the whole workflow is
-		// written, not just its status.
-		whole := r.first || specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
-		r.first = false
-		for _, ev := range events {
-			if ev.Kind == reconcile.StepExited {
-				delete(r.live, ev.NodeID)
-			}
-		}
-		lockRes, err := r.persist(ctx, plan, events, whole)
-		if err != nil {
-			// The store refused the change: nothing was spawned for it, so
-			// stop the workflow's steps rather than run unrecorded work.
-			r.e.log.Error("persisting workflow failed", "workflow", r.wf.Metadata.Name, "err", err)
-			for id := range r.live {
-				r.e.exec.Kill(r.key(id), "the engine could not record the workflow's state: "+err.Error())
-			}
-			return
-		}
-		if lockRes != nil {
-			r.e.deliver(lockRes.Grants)
-			for holder, msg := range lockRes.Failed {
-				r.push(reconcile.Event{Kind: reconcile.LockFailed, Holder: holder, Message: msg, At: r.e.now()}, "")
-			}
-		}
-		r.notify(plan)
-		r.e.hub.publish(Modified, r.wf)
-		for id, reason := range plan.Kill {
-			if _, ok := r.live[id]; ok {
-				r.e.exec.Kill(r.key(id), reason)
-			}
-		}
-		for i := range plan.Start {
-			r.launch(&plan.Start[i])
-		}
 		r.mu.Lock()
-		adopted := r.adopted
-		r.mu.Unlock()
-		if plan.Done && len(r.live) == 0 && adopted == 0 {
+		if !r.dirty {
+			r.active = false
+			r.mu.Unlock()
 			return
 		}
-		if !plan.Partial {
-			if timer != nil {
-				timer.Stop()
-				timer = nil
-			}
-			tc = nil
-			if !plan.WakeAt.IsZero() {
-				timer = time.NewTimer(max(0, plan.WakeAt.Sub(r.e.now())))
-				tc = timer.C
-			}
-		}
-		select {
-		case <-r.wake:
-		case <-tc:
+		r.mu.Unlock()
+		if r.e.detached.Load() || !r.step() {
+			r.finish()
+			return
 		}
 	}
+}
+
+// finish ends the loop for good: later events start nothing.
+func (r *run) finish() {
+	r.mu.Lock()
+	r.finished = true
+	r.mu.Unlock()
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	if r.onFinish != nil {
+		r.onFinish()
+	}
+	close(r.done)
+	r.e.wg.Done()
+}
+
+// step reconciles once with the events pending; false means the run is
+// over (the workflow ended, or its state could not be recorded).
+func (r *run) step() bool {
+	ctx := context.Background()
+	events, msg := r.take()
+	if msg != "" && r.wf.Status.Message == "" {
+		r.wf.Status.Message = msg
+	}
+	specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
+	plan := reconcile.Reconcile(r.wf, events, r.e.now(), r.e.objects)
+	// Stop and suspend change the spec: then the whole workflow is
+	// written, not just its status.
+	whole := r.first || specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
+	r.first = false
+	for _, ev := range events {
+		if ev.Kind == reconcile.StepExited {
+			delete(r.live, ev.NodeID)
+		}
+	}
+	lockRes, err := r.persist(ctx, plan, events, whole)
+	if err != nil {
+		// The store refused the change: nothing was spawned for it, so
+		// stop the workflow's steps rather than run unrecorded work.
+		r.e.log.Error("persisting workflow failed", "workflow", r.wf.Metadata.Name, "err", err)
+		for id := range r.live {
+			r.e.exec.Kill(r.key(id), "the engine could not record the workflow's state: "+err.Error())
+		}
+		return false
+	}
+	if lockRes != nil {
+		r.e.deliver(lockRes.Grants)
+		for holder, msg := range lockRes.Failed {
+			r.push(reconcile.Event{Kind: reconcile.LockFailed, Holder: holder, Message: msg, At: r.e.now()}, "")
+		}
+	}
+	r.notify(plan)
+	r.e.hub.publish(Modified, r.wf)
+	for id, reason := range plan.Kill {
+		if _, ok := r.live[id]; ok {
+			r.e.exec.Kill(r.key(id), reason)
+		}
+	}
+	for i := range plan.Start {
+		r.launch(&plan.Start[i])
+	}
+	r.mu.Lock()
+	adopted := r.adopted
+	r.mu.Unlock()
+	if plan.Done && len(r.live) == 0 && adopted == 0 {
+		return false
+	}
+	if !plan.Partial {
+		if r.timer != nil {
+			r.timer.Stop()
+			r.timer = nil
+		}
+		if !plan.WakeAt.IsZero() {
+			r.timer = time.AfterFunc(max(0, plan.WakeAt.Sub(r.e.now())), r.kick)
+		}
+	}
+	return true
 }
 
 func (r *run) key(nodeID string) string { return r.wf.Metadata.UID + "/" + nodeID }
