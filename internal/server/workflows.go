@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -47,14 +48,6 @@ func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, wf)
 }
 
-// workflowList is Argo's WorkflowList.
-type workflowList struct {
-	Metadata struct {
-		Continue string `json:"continue,omitempty"`
-	} `json:"metadata"`
-	Items []json.RawMessage `json:"items"`
-}
-
 func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	opts := store.ListOptions{Namespace: r.PathValue("namespace"), Continue: q.Get("listOptions.continue")}
@@ -77,13 +70,30 @@ func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request) {
 		writeStoreError(w, err)
 		return
 	}
-	var out workflowList
-	out.Items = items
-	if out.Items == nil {
-		out.Items = []json.RawMessage{}
+	writeList(w, items, next)
+}
+
+// writeList writes Argo's WorkflowList. The items are the store's own
+// compact JSON, so they are copied out as they are: encoding/json would
+// scan each again and build the whole 10 MB answer in one buffer first.
+func writeList(w http.ResponseWriter, items []json.RawMessage, next string) {
+	w.Header().Set("Content-Type", "application/json")
+	bw := bufio.NewWriterSize(w, 64<<10)
+	_, _ = bw.WriteString(`{"metadata":{`)
+	if next != "" {
+		cont, _ := json.Marshal(next)
+		_, _ = bw.WriteString(`"continue":`)
+		_, _ = bw.Write(cont)
 	}
-	out.Metadata.Continue = next
-	writeJSON(w, http.StatusOK, out)
+	_, _ = bw.WriteString(`},"items":[`)
+	for i, it := range items {
+		if i > 0 {
+			_ = bw.WriteByte(',')
+		}
+		_, _ = bw.Write(it)
+	}
+	_, _ = bw.WriteString("]}\n")
+	_ = bw.Flush()
 }
 
 func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -25,11 +26,29 @@ func (t *txn) exec(q string, args ...any) (sql.Result, error) {
 }
 
 // workflowDoc is the workflow without its nodes, which have their own rows.
-func workflowDoc(wf *wfv1.Workflow) ([]byte, error) {
+// workflowDoc splits a workflow into its stored parts: the document with
+// an empty status, and the status without its nodes (they have their own
+// table). The document thus ends in emptyStatus, where a list splices the
+// status back in without decoding either.
+func workflowDoc(wf *wfv1.Workflow) (doc, status []byte, err error) {
 	c := *wf
-	c.Status.Nodes = nil
-	return json.Marshal(&c)
+	c.Status = wfv1.WorkflowStatus{}
+	if doc, err = json.Marshal(&c); err != nil {
+		return nil, nil, err
+	}
+	status, err = statusDoc(wf)
+	return doc, status, err
 }
+
+func statusDoc(wf *wfv1.Workflow) ([]byte, error) {
+	st := wf.Status
+	st.Nodes = nil
+	return json.Marshal(&st)
+}
+
+// emptyStatus ends every document workflowDoc writes: status is the last
+// field of a Workflow.
+const emptyStatus = `,"status":{}}`
 
 func created(wf *wfv1.Workflow) int64 {
 	if wf.Metadata.CreationTimestamp != nil {
@@ -43,12 +62,12 @@ func isUnique(err error) bool {
 }
 
 func (t *txn) CreateWorkflow(wf *wfv1.Workflow) error {
-	doc, err := workflowDoc(wf)
+	doc, status, err := workflowDoc(wf)
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(`INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc) VALUES (?,?,?,?,?,?,?)`,
-		wf.Metadata.UID, wf.Metadata.Namespace, wf.Metadata.Name, wf.Status.Phase, wf.Spec.GetPriority(), created(wf), doc)
+	_, err = t.exec(`INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc, status) VALUES (?,?,?,?,?,?,?,?)`,
+		wf.Metadata.UID, wf.Metadata.Namespace, wf.Metadata.Name, wf.Status.Phase, wf.Spec.GetPriority(), created(wf), doc, status)
 	if isUnique(err) {
 		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrExists)
 	}
@@ -63,12 +82,12 @@ func (t *txn) CreateWorkflow(wf *wfv1.Workflow) error {
 }
 
 func (t *txn) PutWorkflow(wf *wfv1.Workflow) error {
-	doc, err := workflowDoc(wf)
+	doc, status, err := workflowDoc(wf)
 	if err != nil {
 		return err
 	}
-	res, err := t.exec(`UPDATE workflows SET phase = ?, priority = ?, doc = ?, status = NULL WHERE uid = ?`,
-		wf.Status.Phase, wf.Spec.GetPriority(), doc, wf.Metadata.UID)
+	res, err := t.exec(`UPDATE workflows SET phase = ?, priority = ?, doc = ?, status = ? WHERE uid = ?`,
+		wf.Status.Phase, wf.Spec.GetPriority(), doc, status, wf.Metadata.UID)
 	if err != nil {
 		return err
 	}
@@ -79,9 +98,7 @@ func (t *txn) PutWorkflow(wf *wfv1.Workflow) error {
 }
 
 func (t *txn) PutStatus(wf *wfv1.Workflow) error {
-	st := wf.Status
-	st.Nodes = nil
-	doc, err := json.Marshal(&st)
+	doc, err := statusDoc(wf)
 	if err != nil {
 		return err
 	}
@@ -248,10 +265,17 @@ func decodeHead(doc, status []byte) (*wfv1.Workflow, error) {
 	return &wfv1.Workflow{Metadata: head.Metadata, Status: wfv1.WorkflowStatus{Phase: head.Status.Phase}}, nil
 }
 
-// spliceStatus puts the newer status into the stored document.
+// spliceStatus puts the newer status into the stored document: by
+// concatenation when the document ends in an empty status, as every one
+// written since workflowDoc split them does.
 func spliceStatus(doc, status []byte) (json.RawMessage, error) {
 	if len(status) == 0 {
 		return doc, nil // Scan gave this row its own copy
+	}
+	if head, ok := bytes.CutSuffix(doc, []byte(emptyStatus)); ok {
+		out := make([]byte, 0, len(head)+len(emptyStatus)+len(status))
+		out = append(append(append(out, head...), `,"status":`...), status...)
+		return append(out, '}'), nil
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(doc, &fields); err != nil {
