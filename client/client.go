@@ -179,6 +179,22 @@ func (c *Client) Act(ctx context.Context, namespace, name, action string) (*wfv1
 	return &out, err
 }
 
+// RetryOptions are `argo retry`'s --restart-successful and
+// --node-field-selector: with both, the succeeded nodes the selector
+// matches, and what ran after them, run again too.
+type RetryOptions struct {
+	RestartSuccessful bool   `json:"restartSuccessful,omitempty"`
+	NodeFieldSelector string `json:"nodeFieldSelector,omitempty"`
+}
+
+// RetryWorkflow retries a workflow with options; Act(..., Retry) is the
+// same without them.
+func (c *Client) RetryWorkflow(ctx context.Context, namespace, name string, opts RetryOptions) (*wfv1.Workflow, error) {
+	var out wfv1.Workflow
+	err := c.do(ctx, http.MethodPut, "/api/v1/workflows/"+url.PathEscape(namespace)+"/"+url.PathEscape(name)+"/retry", opts, &out)
+	return &out, err
+}
+
 // ApplyConfigMap creates or replaces a ConfigMap; a changed semaphore
 // limit applies at once.
 func (c *Client) ApplyConfigMap(ctx context.Context, cm *wfv1.ConfigMap) error {

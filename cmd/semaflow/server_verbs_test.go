@@ -120,6 +120,14 @@ spec:
 	if out := mustRun(t, 0, "list", "-o", "wide"); !strings.Contains(out, "PROGRESS") || !strings.Contains(out, "team=a") {
 		t.Fatalf("list -o wide:\n%s", out)
 	}
+	// retry --restart-successful runs a succeeded workflow's nodes again.
+	if out := mustRun(t, 1, "retry", "--restart-successful", "--node-field-selector", "colour=red", "two"); !strings.Contains(out, `field "colour" is not a node field`) {
+		t.Fatalf("retry with an unknown node field:\n%s", out)
+	}
+	mustRun(t, 0, "retry", "--restart-successful", "--node-field-selector", "phase=Succeeded", "two")
+	if out := mustRun(t, 0, "wait", "two"); !strings.Contains(out, "Succeeded") {
+		t.Fatalf("wait after retry --restart-successful:\n%s", out)
+	}
 
 	// Limits through the server.
 	mustRun(t, 0, "sync", "set", "default/ConfigMap/limits/k", "2")

@@ -76,6 +76,20 @@ func TestAPIRetryAndResubmit(t *testing.T) {
 	if code, out := c.do("PUT", "/api/v1/workflows/default/flaky/retry", ""); code != 400 {
 		t.Fatalf("retrying a succeeded workflow: %d %v", code, out)
 	}
+	// With restartSuccessful, a succeeded step runs again, and so does
+	// the step after it; a selector that matches nothing is refused.
+	if code, out := c.do("PUT", "/api/v1/workflows/default/flaky/retry", `{"restartSuccessful": true, "nodeFieldSelector": "displayName=nope"}`); code != 400 ||
+		!strings.Contains(fmt.Sprint(out["message"]), "matches no node") {
+		t.Fatalf("retry with a selector matching nothing: %d %v", code, out)
+	}
+	if code, out := c.do("PUT", "/api/v1/workflows/default/flaky/retry", `{"restartSuccessful": true, "nodeFieldSelector": "displayName=first"}`); code != 200 {
+		t.Fatalf("retry --restart-successful: %d %v", code, out)
+	}
+	c.waitPhase("flaky", "Succeeded", 10*time.Second)
+	b, _ = os.ReadFile(count)
+	if got := strings.Fields(string(b)); fmt.Sprint(got) != "[first exit-Failed exit-Succeeded first exit-Succeeded]" {
+		t.Fatalf("steps run after a restart of first: %v", got)
+	}
 	code, out := c.do("PUT", "/api/v1/workflows/default/flaky/resubmit", "")
 	if code != 200 {
 		t.Fatalf("resubmit: %d %v", code, out)

@@ -67,3 +67,20 @@ func actionCmd(getenv func(string) string, action, short, done string) *cobra.Co
 		return name + " " + done, nil
 	})
 }
+
+// retryCmd is actionCmd's retry with argo retry's two options.
+func retryCmd(getenv func(string) string) *cobra.Command {
+	var opts client.RetryOptions
+	cmd := nameCmd(getenv, "retry", "Retry failed workflows: run what failed again, keep what succeeded",
+		func(c *client.Client, ctx context.Context, ns, name string) (string, error) {
+			if _, err := c.RetryWorkflow(ctx, ns, name, opts); err != nil {
+				return "", err
+			}
+			return name + " retried", nil
+		})
+	cmd.Flags().BoolVar(&opts.RestartSuccessful, "restart-successful", false,
+		"also run again the succeeded nodes --node-field-selector matches, and what ran after them")
+	cmd.Flags().StringVar(&opts.NodeFieldSelector, "node-field-selector", "",
+		"nodes to restart: displayName, name, id, phase, templateName, templateRef.name, templateRef.template or inputs.parameters.NAME.value, with = or !=, comma-separated")
+	return cmd
+}

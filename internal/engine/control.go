@@ -16,6 +16,9 @@ import (
 // e.g. resuming a workflow that has already ended.
 var ErrState = errors.New("not possible in the workflow's current state")
 
+// ErrInvalid means the request itself is wrong (a bad selector).
+var ErrInvalid = errors.New("invalid request")
+
 // ResubmittedFrom labels a resubmitted workflow with its original, as
 // Argo does.
 const ResubmittedFrom = "workflows.argoproj.io/resubmitted-from-workflow"
@@ -58,9 +61,9 @@ func (e *Engine) pushTo(ctx context.Context, namespace, name string, kind reconc
 }
 
 // Retry runs a Failed or Errored workflow again, keeping what succeeded
-// (reconcile.PrepareRetry). Its locks are requested again in their
-// queues' order.
-func (e *Engine) Retry(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+// except what opts restarts (reconcile.PrepareRetry). Its locks are
+// requested again in their queues' order.
+func (e *Engine) Retry(ctx context.Context, namespace, name string, opts reconcile.RetryOptions) (*wfv1.Workflow, error) {
 	e.retryMu.Lock()
 	defer e.retryMu.Unlock()
 	wf, err := e.Get(ctx, namespace, name)
@@ -74,8 +77,12 @@ func (e *Engine) Retry(ctx context.Context, namespace, name string) (*wfv1.Workf
 	if live {
 		return nil, fmt.Errorf("workflow %s/%s is still %s: %w", namespace, name, wf.Status.Phase, ErrState)
 	}
-	removed, err := reconcile.PrepareRetry(wf)
-	if err != nil {
+	removed, err := reconcile.PrepareRetry(wf, opts, e.objects)
+	var bad *reconcile.SelectorError
+	switch {
+	case errors.As(err, &bad):
+		return nil, fmt.Errorf("%w: %w", err, ErrInvalid)
+	case err != nil:
 		return nil, fmt.Errorf("%w: %w", err, ErrState)
 	}
 	err = e.store.Update(ctx, func(tx store.Tx) error {
@@ -93,7 +100,7 @@ func (e *Engine) Retry(ctx context.Context, namespace, name string) (*wfv1.Workf
 			return err
 		}
 		return tx.AppendEvents([]store.Event{{WorkflowUID: uid, At: e.now(), Type: "Retried",
-			Message: fmt.Sprintf("retried: %d failed nodes removed", len(removed))}})
+			Message: fmt.Sprintf("retried: %d nodes removed to run again", len(removed))}})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("retrying workflow %s/%s: %w", namespace, name, err)

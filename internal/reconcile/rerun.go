@@ -8,27 +8,50 @@ import (
 	"github.com/semaflow/semaflow/api/wfv1"
 )
 
+// RetryOptions are `argo retry`'s --restart-successful and
+// --node-field-selector: with both, the succeeded nodes the selector
+// matches run again too.
+type RetryOptions struct {
+	RestartSuccessful bool
+	NodeFieldSelector string
+}
+
 // PrepareRetry readies a Failed or Errored workflow to run again, the way
 // `argo retry` does: succeeded work is kept, failed steps are removed so
 // the walk starts them afresh (same names, so same IDs), the groups around
 // them are reopened, and the exit handler runs again. The workflow goes
-// back to Pending so its workflow-level locks are requested anew. It
-// returns the IDs of the removed nodes.
-func PrepareRetry(wf *wfv1.Workflow) ([]string, error) {
-	if p := wf.Status.Phase; p != wfv1.PhaseFailed && p != wfv1.PhaseError {
+// back to Pending so its workflow-level locks are requested anew. With
+// opts, succeeded nodes are restarted as well (see restartSet), and a
+// Succeeded workflow may be retried. It returns the IDs of the removed
+// nodes. res finds the DAG templates of templateRefs.
+func PrepareRetry(wf *wfv1.Workflow, opts RetryOptions, res Resolver) ([]string, error) {
+	restart := map[string]bool{}
+	if opts.RestartSuccessful && opts.NodeFieldSelector != "" {
+		var err error
+		if restart, err = restartSet(wf, opts.NodeFieldSelector, res); err != nil {
+			return nil, err
+		}
+	}
+	switch p := wf.Status.Phase; {
+	case p == wfv1.PhaseFailed || p == wfv1.PhaseError:
+	case p == wfv1.PhaseSucceeded && opts.RestartSuccessful && opts.NodeFieldSelector != "":
+	case p == wfv1.PhaseSucceeded:
+		return nil, fmt.Errorf("workflow %s is Succeeded: to retry a succeeded workflow, set restartSuccessful and nodeFieldSelector", wf.Metadata.Name)
+	default:
 		return nil, fmt.Errorf("workflow %s is %s: only a Failed or Errored workflow can be retried", wf.Metadata.Name, phaseOrNone(p))
 	}
+	reopen := ancestors(wf.Status.Nodes, restart)
 	exitPrefix := wf.Metadata.Name + ".onExit"
 	removed := map[string]bool{}
 	for id, n := range wf.Status.Nodes {
 		switch {
-		case strings.HasPrefix(n.Name, exitPrefix):
+		case strings.HasPrefix(n.Name, exitPrefix) || restart[id]:
 			removed[id] = true
-		case !isFailure(n.Phase) && n.Phase != wfv1.PhaseOmitted && fulfilled(&n):
-			// Succeeded and Skipped work stays.
+		case !reopen[id] && !isFailure(n.Phase) && n.Phase != wfv1.PhaseOmitted && fulfilled(&n):
+			// Succeeded and Skipped work stays, unless it holds a restart.
 		case n.Type == NodePod || n.Type == NodeSuspend || n.Type == NodeSkipped:
 			removed[id] = true
-		default:
+		default: // a group: reopened
 			n.Phase = wfv1.PhaseRunning
 			n.FinishedAt, n.Message, n.Outputs, n.SynchronizationStatus = nil, "", nil, nil
 			wf.Status.Nodes[id] = n

@@ -22,7 +22,7 @@ func TestPrepareRetry(t *testing.T) {
 			"w[1].c":    node("w[1].c", NodeSkipped, wfv1.PhaseSkipped),
 			"w.onExit":  node("w.onExit", NodePod, wfv1.PhaseSucceeded),
 		}}}
-	removed, err := PrepareRetry(wf)
+	removed, err := PrepareRetry(wf, RetryOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestPrepareRetry(t *testing.T) {
 	if wf.Status.Phase != wfv1.PhasePending || wf.Status.Message != "" || wf.Spec.Shutdown != "" {
 		t.Errorf("workflow after retry: %s %q shutdown %q", wf.Status.Phase, wf.Status.Message, wf.Spec.Shutdown)
 	}
-	if _, err := PrepareRetry(wf); err == nil {
+	if _, err := PrepareRetry(wf, RetryOptions{}, nil); err == nil {
 		t.Error("a Pending workflow was retried")
 	}
 }

@@ -44,7 +44,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/terminate", s.act(s.stop(true)))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/suspend", s.act(s.eng.SuspendWorkflow))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resume", s.act(s.eng.ResumeWorkflow))
-	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/retry", s.act(s.eng.Retry))
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/retry", s.retryWorkflow)
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resubmit", s.act(s.eng.Resubmit))
 	mux.HandleFunc("GET /api/v1/workflow-events/{namespace}", s.watchWorkflows)
 	// An empty namespace means all of them, as in Argo's UI.
@@ -98,6 +98,8 @@ func writeStoreError(w http.ResponseWriter, err error) {
 		writeError(w, codeNotFound, err.Error())
 	case errors.Is(err, store.ErrExists):
 		writeError(w, codeExists, err.Error())
+	case errors.Is(err, engine.ErrInvalid):
+		writeError(w, codeInvalid, err.Error())
 	case errors.Is(err, engine.ErrState):
 		writeError(w, codeState, err.Error())
 	default:

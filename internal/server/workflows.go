@@ -2,12 +2,14 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/reconcile"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -123,4 +125,30 @@ func (s *Server) stop(terminate bool) workflowAction {
 	return func(ctx context.Context, ns, name string) (*wfv1.Workflow, error) {
 		return s.eng.StopByName(ctx, ns, name, terminate)
 	}
+}
+
+// retryWorkflow takes Argo's WorkflowRetryRequest: restartSuccessful and
+// nodeFieldSelector restart succeeded nodes too.
+func (s *Server) retryWorkflow(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		RestartSuccessful bool   `json:"restartSuccessful"`
+		NodeFieldSelector string `json:"nodeFieldSelector"`
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := json.Unmarshal(body, &req); err != nil {
+			writeError(w, codeInvalid, "retry request: "+err.Error())
+			return
+		}
+	}
+	opts := reconcile.RetryOptions{RestartSuccessful: req.RestartSuccessful, NodeFieldSelector: req.NodeFieldSelector}
+	wf, err := s.eng.Retry(r.Context(), r.PathValue("namespace"), r.PathValue("name"), opts)
+	if err != nil {
+		writeStoreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wf)
 }
