@@ -130,3 +130,10 @@ func (e *Engine) configMapWith(l SyncLimit, value string) *wfv1.ConfigMap {
 	}
 	return cm
 }
+
+// LockStats returns every known lock's limit, holders and waiters, for
+// metrics.
+func (e *Engine) LockStats() []locks.LockStat { return e.locks.Stats() }
+
+// ObserveLocks installs an observer of grants and releases, for metrics.
+func (e *Engine) ObserveLocks(o locks.Observer) { e.locks.SetObserver(o) }

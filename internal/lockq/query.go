@@ -63,6 +63,14 @@ func (q *Queue) Usage(key string) (limit, held int, ok bool) {
 	return l.limit, len(l.held), true
 }
 
+// Pending returns how many wait in a lock's queue, without walking it.
+func (q *Queue) Pending(key string) int {
+	if l := q.locks[key]; l != nil {
+		return l.queue.len()
+	}
+	return 0
+}
+
 // Keys returns the keys of every known lock, sorted.
 func (q *Queue) Keys() []string {
 	keys := make([]string, 0, len(q.locks))

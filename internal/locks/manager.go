@@ -59,11 +59,15 @@ type Manager struct {
 	// stale is set when a transaction that changed q failed: q no longer
 	// matches the store and is rebuilt from it before the next use.
 	stale bool
+	// For the observer: since when each waiter waits and each holder holds.
+	obs                  Observer
+	waitSince, holdSince map[string]time.Time
 }
 
 // New makes a manager; Load must run before the first Apply.
 func New(cfg lockq.Config, cms ConfigMaps) *Manager {
-	return &Manager{cfg: cfg, cms: cms, q: lockq.New(cfg), refs: map[string]spec.LockRef{}, stale: true}
+	return &Manager{cfg: cfg, cms: cms, q: lockq.New(cfg), refs: map[string]spec.LockRef{}, stale: true,
+		waitSince: map[string]time.Time{}, holdSince: map[string]time.Time{}}
 }
 
 // Load rebuilds the queues from the store and persists any grant the saved
@@ -106,7 +110,23 @@ func (m *Manager) rebuild(tx store.Tx, now time.Time) ([]Grant, error) {
 		return nil, fmt.Errorf("rebuilding lock queues from the store: %w", err)
 	}
 	m.q, m.stale = q, false
-	return m.record(tx, copyGrants(owed))
+	// Waits resume their clocks; a hold from before a restart counts from
+	// now, as the store does not say when it began.
+	clear(m.waitSince)
+	for _, w := range st.Waiters {
+		m.waitSince[w.Holder] = w.Enqueued
+	}
+	for h := range m.holdSince {
+		if _, ok := st.Holds[h]; !ok {
+			delete(m.holdSince, h)
+		}
+	}
+	for h := range st.Holds {
+		if _, ok := m.holdSince[h]; !ok {
+			m.holdSince[h] = now
+		}
+	}
+	return m.record(tx, copyGrants(owed), now)
 }
 
 // MarkStale says a transaction in which Apply ran did not commit.
@@ -133,12 +153,19 @@ func (m *Manager) Apply(tx store.Tx, reqs []Request, releases []string, now time
 	}
 	raw = append(raw, copyGrants(m.q.Advance(now))...)
 	for _, h := range releases {
+		held := m.q.Holding(h)
 		if gs, ok := m.q.Release(h, now); ok {
+			locks := make([]string, len(held))
+			for i, t := range held {
+				locks[i] = t.Lock
+			}
+			m.released(h, locks, now)
 			raw = append(raw, copyGrants(gs)...)
 			if err := tx.DeleteHold(h); err != nil {
 				return nil, err
 			}
 		} else if gs, ok := m.q.Cancel(h, now); ok {
+			delete(m.waitSince, h)
 			raw = append(raw, copyGrants(gs)...)
 			if err := tx.DeleteWaiter(h); err != nil {
 				return nil, err
@@ -153,7 +180,7 @@ func (m *Manager) Apply(tx store.Tx, reqs []Request, releases []string, now time
 		}
 		raw = append(raw, gs...)
 	}
-	grants, err := m.record(tx, raw)
+	grants, err := m.record(tx, raw, now)
 	if err != nil {
 		return nil, err
 	}
@@ -217,6 +244,7 @@ func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []Grant, e
 	}
 	granted = append(granted, copyGrants(added)...)
 	if len(m.q.Holding(r.Holder)) == 0 {
+		m.waitSince[r.Holder] = now
 		if err := tx.PutWaiter(store.LockWaiter{Holder: r.Holder, Locks: keys, Priority: r.Priority,
 			Created: r.Created, Seq: seq, Enqueued: now}); err != nil {
 			return nil, err
@@ -241,8 +269,8 @@ func copyGrants(gs []lockq.Grant) []Grant {
 }
 
 // record persists grants: the waiter row goes, hold rows and fencing
-// counters are written.
-func (m *Manager) record(tx store.Tx, grants []Grant) ([]Grant, error) {
+// counters are written. The observer hears of them.
+func (m *Manager) record(tx store.Tx, grants []Grant, now time.Time) ([]Grant, error) {
 	for _, g := range grants {
 		if err := tx.DeleteWaiter(g.Holder); err != nil {
 			return nil, err
@@ -258,6 +286,7 @@ func (m *Manager) record(tx store.Tx, grants []Grant) ([]Grant, error) {
 			return nil, err
 		}
 	}
+	m.taken(grants, now)
 	return grants, nil
 }
 
@@ -334,7 +363,7 @@ func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) ([
 			return nil, err
 		}
 	}
-	return m.record(tx, raw)
+	return m.record(tx, raw, now)
 }
 
 // waitingMessage is Argo's waiting message for the first lock the request
@@ -409,7 +438,7 @@ func (m *Manager) SetLimit(tx store.Tx, key string, limit int, now time.Time) ([
 	if err != nil {
 		return nil, err
 	}
-	return m.record(tx, copyGrants(gs))
+	return m.record(tx, copyGrants(gs), now)
 }
 
 // Held returns the tokens holder holds, by lock key, or nil. After a

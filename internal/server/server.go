@@ -24,15 +24,17 @@ var Version = "v0.1.0-semaflow"
 
 // Server serves the API for one engine.
 type Server struct {
-	eng *engine.Engine
+	eng     *engine.Engine
+	metrics http.Handler // Prometheus, at /metrics
 }
 
 // New makes a server for eng.
-func New(eng *engine.Engine) *Server { return &Server{eng: eng} }
+func New(eng *engine.Engine) *Server { return &Server{eng: eng, metrics: metricsHandler(eng)} }
 
 // Handler routes the API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics)
 	mux.HandleFunc("GET /api/v1/version", s.version)
 	mux.HandleFunc("GET /api/v1/info", s.info)
 	mux.HandleFunc("POST /api/v1/workflows/{namespace}", s.createWorkflow)
