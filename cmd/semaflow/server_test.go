@@ -148,6 +148,12 @@ func TestServerRefusesOpenAddressWithoutTokens(t *testing.T) {
 	if code, _ := httpDo(t, "GET", s.url+"/api/v1/version", "s3cret", ""); code != 200 {
 		t.Fatalf("good token: %d, want 200", code)
 	}
+	if code, _ := httpDo(t, "GET", s.url+"/metrics", "s3cret", ""); code != 200 {
+		t.Fatalf("metrics with a good token: %d, want 200", code)
+	}
+	if code, _ := httpDo(t, "GET", s.url+"/metrics", "", ""); code != 401 {
+		t.Fatalf("metrics without a token: %d, want 401", code)
+	}
 	// A token scoped to namespaces a and shared.
 	for _, c := range []struct {
 		method, path string
@@ -158,6 +164,7 @@ func TestServerRefusesOpenAddressWithoutTokens(t *testing.T) {
 		{"GET", "/api/v1/workflows/b", 403},
 		{"GET", "/api/v1/workflow-events/b", 403},
 		{"GET", "/api/v1/sync-status", 403},
+		{"GET", "/metrics", 403},
 		{"POST", "/api/v1/cluster-workflow-templates", 403},
 		{"GET", "/api/v1/cluster-workflow-templates", 200},
 		{"GET", "/api/v1/version", 200},
