@@ -53,6 +53,18 @@ spec:
 		t.Fatalf("template list:\n%s", out)
 	}
 	mustRun(t, 1, "template", "create", objs) // names taken
+	// Lint before a submit judges references by what the server holds:
+	// no warning for an applied template, an error for a missing one.
+	ref := writeFile(t, "ref.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: ref-}\nspec:\n  workflowTemplateRef: {name: say}\n")
+	out = mustRun(t, 0, "submit", ref)
+	if strings.Contains(out, "warning") || !strings.Contains(out, " submitted") {
+		t.Fatalf("submit of a workflow using an applied template:\n%s", out)
+	}
+	mustRun(t, 0, "delete", strings.Fields(out)[0])
+	bad := writeFile(t, "bad.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: bad-}\nspec:\n  workflowTemplateRef: {name: nope}\n")
+	if out := mustRun(t, 1, "submit", bad); !strings.Contains(out, `bad.yaml:5:31: spec.workflowTemplateRef.name: WorkflowTemplate "nope" not found`) {
+		t.Fatalf("submit of a workflow using a missing template:\n%s", out)
+	}
 	if out := mustRun(t, 0, "cron", "get", "nightly"); !strings.Contains(out, "Europe/Paris") {
 		t.Fatalf("cron get:\n%s", out)
 	}

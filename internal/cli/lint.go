@@ -20,6 +20,7 @@ type lintOptions struct {
 	output    string
 	maxSize   int
 	namespace string
+	applied   spec.Lookup // objects outside the files (a server's)
 }
 
 func newLintCmd() *cobra.Command {
@@ -71,6 +72,7 @@ func checkFiles(args []string, o *lintOptions) *spec.Set {
 		files = append(files, readAndParse(p, o))
 	}
 	set := spec.NewSet(append(files, readErrs...)...)
+	set.Applied = o.applied
 	set.Validate()
 	return set
 }

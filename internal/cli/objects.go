@@ -15,12 +15,12 @@ import (
 // applyDocs sends every ConfigMap, template and CronWorkflow of the files
 // to the server; create refuses names already taken.
 func applyDocs(cmd *cobra.Command, r *remote, files []string, create bool, only string) error {
-	set, err := loadSet(cmd.ErrOrStderr(), files, r.namespace)
+	c := r.client()
+	ctx := cmd.Context()
+	set, err := loadSet(cmd.ErrOrStderr(), files, r.namespace, &serverLookup{ctx: ctx, c: c})
 	if err != nil {
 		return err
 	}
-	c := r.client()
-	ctx := cmd.Context()
 	w := cmd.OutOrStdout()
 	for _, f := range set.Files {
 		for _, d := range f.Docs {

@@ -69,11 +69,11 @@ func submitCmd(getenv func(string) string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			set, err := loadSet(cmd.ErrOrStderr(), args, r.namespace)
+			c := r.client()
+			set, err := loadSet(cmd.ErrOrStderr(), args, r.namespace, &serverLookup{ctx: ctx, c: c})
 			if err != nil {
 				return err
 			}
-			c := r.client()
 			var names []string
 			for _, f := range set.Files {
 				for _, d := range f.Docs {

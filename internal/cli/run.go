@@ -73,7 +73,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}
 	set := spec.NewSet()
 	if len(args) > 0 {
-		if set, err = loadSet(stderr, args, o.namespace); err != nil {
+		if set, err = loadSet(stderr, args, o.namespace, nil); err != nil {
 			return err
 		}
 	}
@@ -165,8 +165,14 @@ func isTerminal(w io.Writer) bool {
 }
 
 // loadSet parses and validates the input; errors are printed like lint's.
-func loadSet(stderr io.Writer, args []string, namespace string) (*spec.Set, error) {
-	set := checkFiles(args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace})
+// loadSet reads and lints files, printing what lint says; an error stops
+// everything. applied, when set, finds what a server already holds, so
+// references are judged as the server will judge them.
+func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Lookup) (*spec.Set, error) {
+	set := checkFiles(args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied})
+	if l, ok := applied.(*serverLookup); ok && l.err != nil {
+		return nil, l.err
+	}
 	diags := set.Diagnostics()
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d.String())

@@ -101,8 +101,12 @@ func (c *wfCtx) checkLimit(l LockRef, path string) {
 	}
 	cm := c.set.ConfigMap(l.Namespace, l.ConfigMap)
 	if cm == nil {
-		c.doc.warnAt(path, "semaphore %s: ConfigMap %s/%s is not in the input: apply it (with data key %q) before submitting",
-			l.Key, l.Namespace, l.ConfigMap, l.ConfigMapKey)
+		where := "is not in the input"
+		if c.set.Applied != nil {
+			where = "is not applied"
+		}
+		c.doc.warnAt(path, "semaphore %s: ConfigMap %s/%s %s: apply it (with data key %q) before submitting",
+			l.Key, l.Namespace, l.ConfigMap, where, l.ConfigMapKey)
 		return
 	}
 	if _, err := Limit(cm, l.ConfigMapKey); err != nil {
