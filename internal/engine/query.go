@@ -8,6 +8,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/locks"
+	"github.com/semaflow/semaflow/internal/reconcile"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -20,6 +21,22 @@ func (e *Engine) Get(ctx context.Context, namespace, name string) (*wfv1.Workflo
 		return err
 	})
 	return wf, err
+}
+
+// Describe is Get with the waiting messages as the lock queues stand now
+// (position, wait so far), for people asking why a workflow waits. The
+// stored messages date from when each wait began.
+func (e *Engine) Describe(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+	wf, err := e.Get(ctx, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range reconcile.WaitingHolders(wf) {
+		if msg, ok := e.locks.Waiting(h, e.now()); ok {
+			reconcile.SetWaitingMessage(wf, h, msg)
+		}
+	}
+	return wf, nil
 }
 
 // List returns workflows without their nodes, newest first.

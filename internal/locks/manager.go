@@ -191,7 +191,7 @@ func (m *Manager) Apply(tx store.Tx, reqs []Request, releases []string, now time
 	}
 	for _, r := range reqs {
 		if _, failed := res.Failed[r.Holder]; !failed && !granted[r.Holder] && len(m.q.Holding(r.Holder)) == 0 {
-			res.Waiting[r.Holder] = m.waitingMessage(r)
+			res.Waiting[r.Holder] = m.waitingMessage(r, 0)
 		}
 	}
 	return res, nil
@@ -367,8 +367,9 @@ func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) ([
 }
 
 // waitingMessage is Argo's waiting message for the first lock the request
-// is short of, with semaflow's queue position appended.
-func (m *Manager) waitingMessage(r Request) string {
+// is short of, with semaflow's queue position appended (and, when known,
+// how long the holder has waited).
+func (m *Manager) waitingMessage(r Request, waited time.Duration) string {
 	pos := m.q.Position(r.Holder)
 	for _, ref := range r.Locks {
 		limit, held, ok := m.q.Usage(ref.Key)
@@ -382,12 +383,38 @@ func (m *Manager) waitingMessage(r Request) string {
 		msg := fmt.Sprintf("Waiting for %s lock. Lock status: %d/%d", ref.Key, avail, limit)
 		for _, p := range pos {
 			if p.Lock == ref.Key {
-				msg += fmt.Sprintf(" (position %d of %d)", p.Position, p.Length)
+				msg += fmt.Sprintf(" (position %d of %d", p.Position, p.Length)
+				if waited >= time.Second {
+					msg += ", waiting " + waited.Round(time.Second).String()
+				}
+				msg += ")"
 			}
 		}
 		return msg
 	}
 	return "Waiting for locks " + r.Locks[0].Key
+}
+
+// Waiting returns a waiting holder's message as the queues stand at now:
+// the stored message was written when the wait began, and positions move
+// as holders ahead are granted or others join ahead. False when holder
+// does not wait.
+func (m *Manager) Waiting(holder string, now time.Time) (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	pos := m.q.Position(holder)
+	if pos == nil {
+		return "", false
+	}
+	r := Request{Holder: holder, Locks: make([]spec.LockRef, len(pos))}
+	for i, p := range pos {
+		r.Locks[i] = spec.LockRef{Key: p.Lock}
+	}
+	var waited time.Duration
+	if since, ok := m.waitSince[holder]; ok {
+		waited = now.Sub(since)
+	}
+	return m.waitingMessage(r, waited), true
 }
 
 // Snapshot describes one lock, for status and the CLI.

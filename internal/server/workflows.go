@@ -42,7 +42,7 @@ func (s *Server) lintWorkflow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getWorkflow(w http.ResponseWriter, r *http.Request) {
-	wf, err := s.eng.Get(r.Context(), r.PathValue("namespace"), r.PathValue("name"))
+	wf, err := s.eng.Describe(r.Context(), r.PathValue("namespace"), r.PathValue("name"))
 	if err != nil {
 		writeStoreError(w, err)
 		return

@@ -1,0 +1,53 @@
+package app
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+)
+
+// GET of a waiting workflow tells where it stands now and for how long it
+// has waited; the message stored when its wait began said otherwise.
+func TestAPIGetShowsLiveQueuePosition(t *testing.T) {
+	c := startAPI(t)
+	if code, out := c.do("POST", "/api/v1/configmaps/default", limits(1)); code != 200 {
+		t.Fatalf("apply ConfigMap: %d %v", code, out)
+	}
+	for _, n := range []string{"q1", "q2", "q3"} {
+		c.submit(n, lockedSpec)
+		if n == "q1" {
+			c.waitPhase("q1", "Running", 10*time.Second)
+		}
+	}
+	message := func(name string) string {
+		code, out := c.do("GET", "/api/v1/workflows/default/"+name, "")
+		if code != 200 {
+			t.Fatalf("get %s: %d %v", name, code, out)
+		}
+		st, _ := out["status"].(map[string]any)
+		return fmt.Sprint(st["message"])
+	}
+	const lock = "Waiting for default/ConfigMap/limits/k lock. Lock status: 0/1 "
+	deadline := time.Now().Add(5 * time.Second)
+	for message("q3") != lock+"(position 2 of 2)" {
+		if time.Now().After(deadline) {
+			t.Fatalf("q3: %q", message("q3"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if m := message("q2"); m != lock+"(position 1 of 2)" {
+		t.Fatalf("q2, queued alone, still ahead of q3: %q", m)
+	}
+	// q2 goes: q3 moves up, though its stored message is unchanged.
+	if code, out := c.do("DELETE", "/api/v1/workflows/default/q2", ""); code != 200 {
+		t.Fatalf("delete q2: %d %v", code, out)
+	}
+	if m := message("q3"); m != lock+"(position 1 of 1)" {
+		t.Fatalf("q3 after q2 left: %q", m)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if m := message("q3"); !regexp.MustCompile(`\(position 1 of 1, waiting [1-9]\d*s\)$`).MatchString(m) {
+		t.Fatalf("q3 after a second: %q", m)
+	}
+}
