@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// GET of a waiting workflow tells where it stands now and for how long it
-// has waited; the message stored when its wait began said otherwise.
+// GET (and list) of a waiting workflow tells where it stands now and for
+// how long it has waited; the message stored when its wait began said
+// otherwise.
 func TestAPIGetShowsLiveQueuePosition(t *testing.T) {
 	c := startAPI(t)
 	if code, out := c.do("POST", "/api/v1/configmaps/default", limits(1)); code != 200 {
@@ -45,6 +46,16 @@ func TestAPIGetShowsLiveQueuePosition(t *testing.T) {
 	}
 	if m := message("q3"); m != lock+"(position 1 of 1)" {
 		t.Fatalf("q3 after q2 left: %q", m)
+	}
+	// A list says the same.
+	code, out := c.do("GET", "/api/v1/workflows/default?listOptions.fieldSelector=metadata.name%3Dq3", "")
+	items, _ := out["items"].([]any)
+	if code != 200 || len(items) != 1 {
+		t.Fatalf("list q3: %d %v", code, out)
+	}
+	st, _ := items[0].(map[string]any)["status"].(map[string]any)
+	if m := fmt.Sprint(st["message"]); m != lock+"(position 1 of 1)" {
+		t.Fatalf("q3 in a list after q2 left: %q", m)
 	}
 	time.Sleep(1100 * time.Millisecond)
 	if m := message("q3"); !regexp.MustCompile(`\(position 1 of 1, waiting [1-9]\d*s\)$`).MatchString(m) {

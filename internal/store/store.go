@@ -77,6 +77,10 @@ type ListOptions struct {
 	// field selectors); paging counts only kept workflows. It is given
 	// only metadata and status.phase, so rejected rows stay cheap.
 	Match func(*wfv1.Workflow) bool
+	// Status, when set, may rewrite a kept workflow's stored status (JSON)
+	// before ListWorkflowsRaw returns it: the engine puts live values,
+	// such as queue positions, in place of those stored.
+	Status func(namespace, name string, status []byte) []byte
 }
 
 // Event is one entry of a workflow's history.

@@ -205,7 +205,7 @@ func (t *txn) getWorkflow(q, what string, args ...any) (*wfv1.Workflow, error) {
 // token encodes the last row returned.
 func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, error) {
 	var out []*wfv1.Workflow
-	next, err := t.listRows(opts, func(doc, status []byte) (bool, error) {
+	next, err := t.listRows(opts, func(_, _ string, doc, status []byte) (bool, error) {
 		if opts.Match != nil {
 			// Selectors read only metadata and phase: rows they reject are
 			// not decoded in full.
@@ -228,12 +228,15 @@ func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, e
 // listing thousands of workflows is then mostly a copy.
 func (t *txn) ListWorkflowsRaw(opts store.ListOptions) ([]json.RawMessage, string, error) {
 	var out []json.RawMessage
-	next, err := t.listRows(opts, func(doc, status []byte) (bool, error) {
+	next, err := t.listRows(opts, func(namespace, name string, doc, status []byte) (bool, error) {
 		if opts.Match != nil {
 			wf, err := decodeHead(doc, status)
 			if err != nil || !opts.Match(wf) {
 				return false, err
 			}
+		}
+		if opts.Status != nil && len(status) > 0 {
+			status = opts.Status(namespace, name, status)
 		}
 		raw, err := spliceStatus(doc, status)
 		if err != nil {
@@ -287,8 +290,8 @@ func spliceStatus(doc, status []byte) (json.RawMessage, error) {
 
 // listRows runs the list query and hands each row to keep, which says
 // whether the row was kept; paging counts kept rows only.
-func (t *txn) listRows(opts store.ListOptions, keep func(doc, status []byte) (bool, error)) (string, error) {
-	q := `SELECT uid, created_at, doc, status FROM workflows WHERE 1=1`
+func (t *txn) listRows(opts store.ListOptions, keep func(namespace, name string, doc, status []byte) (bool, error)) (string, error) {
+	q := `SELECT uid, created_at, namespace, name, doc, status FROM workflows WHERE 1=1`
 	var args []any
 	if opts.Namespace != "" {
 		q += ` AND namespace = ?`
@@ -322,10 +325,10 @@ func (t *txn) listRows(opts store.ListOptions, keep func(doc, status []byte) (bo
 	var lastAt int64
 	var lastUID string
 	for rows.Next() {
-		var uid string
+		var uid, namespace, name string
 		var at int64
 		var doc, status []byte
-		if err := rows.Scan(&uid, &at, &doc, &status); err != nil {
+		if err := rows.Scan(&uid, &at, &namespace, &name, &doc, &status); err != nil {
 			return "", err
 		}
 		if opts.Limit > 0 && kept == opts.Limit {
@@ -333,7 +336,7 @@ func (t *txn) listRows(opts store.ListOptions, keep func(doc, status []byte) (bo
 			// business.
 			return encodeContinue(lastAt, lastUID), rows.Err()
 		}
-		ok, err := keep(doc, status)
+		ok, err := keep(namespace, name, doc, status)
 		if err != nil {
 			return "", err
 		}
