@@ -1,13 +1,9 @@
 package executor
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 )
 
@@ -74,12 +70,7 @@ func supervised(dir string) bool {
 	if err != nil {
 		return false
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return false
-	}
-	err = syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	return alive(string(b))
 }
 
 // Lost is the result of a step no supervisor runs any more (or ever ran).

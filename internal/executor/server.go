@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -84,9 +83,9 @@ func (s *server) start(r request) {
 	s.kills[r.Key] = kill
 	s.mu.Unlock()
 	s.wg.Add(1)
-	// Whoever resumes this step after an engine restart checks this pid
-	// to tell a step still supervised from a lost one.
-	_ = os.WriteFile(filepath.Join(r.Dir, PidFile), []byte(strconv.Itoa(os.Getpid())), 0o600)
+	// Whoever resumes this step after an engine restart checks this
+	// identity to tell a step still supervised from a lost one.
+	_ = os.WriteFile(filepath.Join(r.Dir, PidFile), []byte(selfIdentity()), 0o600)
 	go func() {
 		defer s.wg.Done()
 		res := s.runDir(r.Dir, kill, func() { s.send(notice{Key: r.Key, Event: "started", At: time.Now()}) })
