@@ -252,3 +252,28 @@ spec:
 	}
 	s.stop(t)
 }
+
+// Steps of a server see PATH and the like, not what the server's operator
+// keeps in its environment; --inherit-env gives them all of it.
+func TestServerStepsDoNotSeeItsEnvironment(t *testing.T) {
+	t.Setenv("SEMAFLOW_TEST_SECRET", "s3cret")
+	t.Setenv("HOME", "/home-of-the-server")
+	wf := writeFile(t, "env.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: env}\nspec:\n  entrypoint: main\n  templates:\n"+
+		"  - {name: main, container: {image: x, command: [sh, -c, 'echo secret=${SEMAFLOW_TEST_SECRET:-none}; echo home=$HOME']}}\n")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "secret=none"},
+		{[]string{"--inherit-env"}, "secret=s3cret"},
+	} {
+		s := startServer(t, append([]string{"--db", filepath.Join(t.TempDir(), "db")}, c.args...)...)
+		t.Setenv("SEMAFLOW_SERVER", s.url)
+		mustRun(t, 0, "submit", "--watch", wf)
+		out := mustRun(t, 0, "logs", "env")
+		if !strings.Contains(out, c.want) || !strings.Contains(out, "home=/home-of-the-server") {
+			t.Errorf("server %v: step saw\n%s\nwant %q and a HOME", c.args, out, c.want)
+		}
+		s.stop(t)
+	}
+}

@@ -27,6 +27,9 @@ type LocalOptions struct {
 	Self string
 	// Parallelism and NamespaceParallelism cap running workflows.
 	Parallelism, NamespaceParallelism int
+	// StepEnv is what steps' environments start from; nil means this
+	// process's environment.
+	StepEnv []string
 }
 
 // Local is an engine running in this process on a SQLite store.
@@ -73,7 +76,7 @@ func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 		return nil, l.fail(err)
 	}
 	l.Store = db
-	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe,
+	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe, StepEnv: o.StepEnv,
 		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism})
 	if err != nil {
 		_ = db.Close()

@@ -17,12 +17,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/semaflow/semaflow/internal/app"
+	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/server"
 )
 
 type serverOptions struct {
 	addr, db, data, tokenFile string
 	parallel, nsParal         int
+	inheritEnv                bool
 }
 
 func newServerCmd() *cobra.Command {
@@ -46,6 +48,7 @@ func newServerCmd() *cobra.Command {
 	f.StringVar(&o.tokenFile, "auth-token-file", "", "file of bearer tokens, one a line, each optionally followed by the namespaces it may act in (TOKEN ns1,ns2); required off loopback")
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap)")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
+	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
 	return cmd
 }
 
@@ -80,7 +83,15 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 		}
 		o.db = filepath.Join(dir, "semaflow.db")
 	}
-	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, DataDir: o.data, Parallelism: o.parallel, NamespaceParallelism: o.nsParal})
+	// Steps of a shared server do not see what its operator keeps in its
+	// environment (tokens, credentials), as Argo's pods do not see the
+	// controller's.
+	stepEnv := executor.BaseEnv(os.Environ())
+	if o.inheritEnv {
+		stepEnv = nil
+	}
+	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, DataDir: o.data, Parallelism: o.parallel,
+		NamespaceParallelism: o.nsParal, StepEnv: stepEnv})
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,10 @@ type Config struct {
 	// Parallelism and NamespaceParallelism cap how many workflows run at
 	// once, in all and per namespace; 0 means no cap.
 	Parallelism, NamespaceParallelism int
+	// StepEnv is the environment every step starts from, before its own
+	// variables; nil means this process's own (semaflow run: the user
+	// runs their own workflows), the server passes executor.BaseEnv's.
+	StepEnv []string
 	// NewExecutor, when set, replaces the local process executor; it is
 	// given the callbacks through which steps report.
 	NewExecutor func(started func(key string, at time.Time), done func(key string, r *executor.Result)) Executor
@@ -57,6 +61,7 @@ type Config struct {
 
 // Engine runs workflows.
 type Engine struct {
+	stepEnv []string
 	store   store.Store
 	exec    Executor
 	dataDir string
@@ -81,7 +86,7 @@ type Engine struct {
 
 // New makes an engine and loads the applied objects from the store.
 func New(ctx context.Context, cfg Config) (*Engine, error) {
-	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger,
+	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger, stepEnv: cfg.StepEnv,
 		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{}}
 	if e.now == nil {
 		e.now = time.Now

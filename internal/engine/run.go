@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -269,7 +270,7 @@ func (r *run) notify(plan *reconcile.Plan) {
 // result, so the workflow goes on.
 func (r *run) launch(l *reconcile.Launch) {
 	dir := filepath.Join(r.dir, l.NodeID)
-	job := executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: jobSpec(r.wf, l)}
+	job := executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: jobSpec(r.wf, l, r.e.stepEnv)}
 	if err := r.e.exec.Start(job); err != nil {
 		now := r.e.now()
 		r.push(reconcile.Event{Kind: reconcile.StepExited, NodeID: l.NodeID, At: now,
@@ -279,8 +280,9 @@ func (r *run) launch(l *reconcile.Launch) {
 	r.live[l.NodeID] = dir
 }
 
-// jobSpec turns a resolved template into what the supervisor runs.
-func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch) executor.Spec {
+// jobSpec turns a resolved template into what the supervisor runs; the
+// step's environment starts from base (nil: this process's own).
+func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string) executor.Spec {
 	t := &l.Template
 	s := executor.Spec{Deadline: l.Deadline, DeadlineMessage: reconcile.PodDeadlineMessage, InputFiles: l.InputFiles}
 	var c *wfv1.Container
@@ -296,7 +298,10 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch) executor.Spec {
 		s.Command = append(append([]string{}, c.Command...), c.Args...)
 	}
 	s.WorkingDir = c.WorkingDir
-	s.Env = append(os.Environ(),
+	if base == nil {
+		base = os.Environ()
+	}
+	s.Env = append(slices.Clone(base),
 		"SEMAFLOW_WORKFLOW="+wf.Metadata.Name, "SEMAFLOW_NAMESPACE="+wf.Metadata.Namespace,
 		"SEMAFLOW_NODE_ID="+l.NodeID, "ARGO_WORKFLOW_NAME="+wf.Metadata.Name, "ARGO_NODE_ID="+l.NodeID)
 	for _, ev := range c.Env {
