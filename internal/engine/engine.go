@@ -178,25 +178,27 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
 	r := &run{e: e, wf: wf, done: make(chan struct{}), first: true, live: map[string]string{},
 		dir: filepath.Join(e.dataDir, "workflows", wf.Metadata.UID)}
-	key := wf.Metadata.Namespace + "/" + wf.Metadata.Name
-	r.onFinish = func() {
-		e.mu.Lock()
-		delete(e.runs, wf.Metadata.UID)
-		delete(e.byName, key)
-		e.mu.Unlock()
-		if wf.Metadata.Labels[CronLabel] != "" {
-			e.cronChanged() // its history and active list changed
-		}
-	}
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
-	e.byName[key] = wf.Metadata.UID
+	e.byName[wf.Metadata.Namespace+"/"+wf.Metadata.Name] = wf.Metadata.UID
 	e.mu.Unlock()
 	e.wg.Add(1)
 	r.mu.Lock()
 	r.pending = append(r.pending, recovered...)
 	r.kickLocked()
 	r.mu.Unlock()
+}
+
+// forget drops a run whose loop has ended.
+func (e *Engine) forget(r *run) {
+	m := &r.wf.Metadata
+	e.mu.Lock()
+	delete(e.runs, m.UID)
+	delete(e.byName, m.Namespace+"/"+m.Name)
+	e.mu.Unlock()
+	if m.Labels[CronLabel] != "" {
+		e.cronChanged() // its history and active list changed
+	}
 }
 
 // Wait blocks until the workflow with uid has finished (or ctx ends) and

@@ -34,9 +34,6 @@ type run struct {
 	// says a goroutine is driving this run; finished says none may start.
 	dirty, active, finished bool
 	done                    chan struct{}
-	// onFinish runs once when the loop ends, before done is closed and
-	// the engine's wait group is told.
-	onFinish func()
 
 	// Only the driving goroutine touches these.
 	timer *time.Timer
@@ -107,9 +104,7 @@ func (r *run) finish() {
 	if r.timer != nil {
 		r.timer.Stop()
 	}
-	if r.onFinish != nil {
-		r.onFinish()
-	}
+	r.e.forget(r)
 	close(r.done)
 	r.e.wg.Done()
 }

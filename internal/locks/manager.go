@@ -153,13 +153,12 @@ func (m *Manager) Apply(tx store.Tx, reqs []Request, releases []string, now time
 	}
 	raw = append(raw, copyGrants(m.q.Advance(now))...)
 	for _, h := range releases {
-		held := m.q.Holding(h)
+		var held []lockq.Token
+		if m.obs != nil {
+			held = m.q.Holding(h) // before Release forgets them
+		}
 		if gs, ok := m.q.Release(h, now); ok {
-			locks := make([]string, len(held))
-			for i, t := range held {
-				locks[i] = t.Lock
-			}
-			m.released(h, locks, now)
+			m.released(h, held, now)
 			raw = append(raw, copyGrants(gs)...)
 			if err := tx.DeleteHold(h); err != nil {
 				return nil, err

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/spec"
 )
 
@@ -100,14 +101,14 @@ func (m *Manager) taken(grants []Grant, now time.Time) {
 	}
 }
 
-// released tells the observer a holder let its locks go.
-func (m *Manager) released(holder string, locks []string, now time.Time) {
+// released tells the observer a holder let go of the locks it held.
+func (m *Manager) released(holder string, held []lockq.Token, now time.Time) {
 	since, ok := m.holdSince[holder]
 	delete(m.holdSince, holder)
 	if m.obs == nil || !ok {
 		return
 	}
-	for _, key := range locks {
-		m.obs.Released(m.lock(key), now.Sub(since))
+	for _, t := range held {
+		m.obs.Released(m.lock(t.Lock), now.Sub(since))
 	}
 }

@@ -12,8 +12,8 @@ import (
 // --node-field-selector: with both, the succeeded nodes the selector
 // matches run again too.
 type RetryOptions struct {
-	RestartSuccessful bool
-	NodeFieldSelector string
+	RestartSuccessful bool   `json:"restartSuccessful"`
+	NodeFieldSelector string `json:"nodeFieldSelector"`
 }
 
 // PrepareRetry readies a Failed or Errored workflow to run again, the way
@@ -25,10 +25,11 @@ type RetryOptions struct {
 // Succeeded workflow may be retried. It returns the IDs of the removed
 // nodes. res finds the DAG templates of templateRefs.
 func PrepareRetry(wf *wfv1.Workflow, opts RetryOptions, res Resolver) ([]string, error) {
+	parent := parents(wf.Status.Nodes)
 	restart := map[string]bool{}
 	if opts.RestartSuccessful && opts.NodeFieldSelector != "" {
 		var err error
-		if restart, err = restartSet(wf, opts.NodeFieldSelector, res); err != nil {
+		if restart, err = restartSet(wf, parent, opts.NodeFieldSelector, res); err != nil {
 			return nil, err
 		}
 	}
@@ -40,7 +41,7 @@ func PrepareRetry(wf *wfv1.Workflow, opts RetryOptions, res Resolver) ([]string,
 	default:
 		return nil, fmt.Errorf("workflow %s is %s: only a Failed or Errored workflow can be retried", wf.Metadata.Name, phaseOrNone(p))
 	}
-	reopen := ancestors(wf.Status.Nodes, restart)
+	reopen := ancestors(parent, restart)
 	exitPrefix := wf.Metadata.Name + ".onExit"
 	removed := map[string]bool{}
 	for id, n := range wf.Status.Nodes {

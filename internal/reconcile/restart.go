@@ -81,13 +81,12 @@ func knownNodeField(key string) error {
 // level up to the workflow), and everything inside those. As in Argo, work
 // that came after a restarted node is not kept: it may have used its
 // outputs.
-func restartSet(wf *wfv1.Workflow, selector string, res Resolver) (map[string]bool, error) {
+func restartSet(wf *wfv1.Workflow, parent map[string]string, selector string, res Resolver) (map[string]bool, error) {
 	sel, err := spec.ParseSelector(selector, knownNodeField)
 	if err != nil {
 		return nil, &SelectorError{Err: fmt.Errorf("node %w", err)}
 	}
 	nodes := wf.Status.Nodes
-	parent := parents(nodes)
 	restart := map[string]bool{}
 	for id, n := range nodes {
 		if sel.Matches(nodeFields(&n)) {
@@ -97,10 +96,7 @@ func restartSet(wf *wfv1.Workflow, selector string, res Resolver) (map[string]bo
 	if len(restart) == 0 {
 		return nil, &SelectorError{Err: fmt.Errorf("node field selector %q matches no node of workflow %s", selector, wf.Metadata.Name)}
 	}
-	var queue []string
-	for id := range restart {
-		queue = append(queue, id)
-	}
+	queue := slices.Collect(maps.Keys(restart))
 	for len(queue) > 0 {
 		id := queue[0]
 		queue = queue[1:]
@@ -225,8 +221,7 @@ func nodeTemplate(wf *wfv1.Workflow, n *wfv1.NodeStatus, res Resolver) *wfv1.Tem
 
 // ancestors lists the nodes that contain any of ids and are not in ids:
 // the groups a retry reopens around restarted nodes.
-func ancestors(nodes map[string]wfv1.NodeStatus, ids map[string]bool) map[string]bool {
-	parent := parents(nodes)
+func ancestors(parent map[string]string, ids map[string]bool) map[string]bool {
 	out := map[string]bool{}
 	for id := range ids {
 		for p := parent[id]; p != "" && !ids[p] && !out[p]; p = parent[p] {

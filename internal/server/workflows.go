@@ -134,17 +134,13 @@ func (s *Server) retryWorkflow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req struct {
-		RestartSuccessful bool   `json:"restartSuccessful"`
-		NodeFieldSelector string `json:"nodeFieldSelector"`
-	}
+	var opts reconcile.RetryOptions
 	if len(bytes.TrimSpace(body)) > 0 {
-		if err := json.Unmarshal(body, &req); err != nil {
+		if err := json.Unmarshal(body, &opts); err != nil {
 			writeError(w, codeInvalid, "retry request: "+err.Error())
 			return
 		}
 	}
-	opts := reconcile.RetryOptions{RestartSuccessful: req.RestartSuccessful, NodeFieldSelector: req.NodeFieldSelector}
 	wf, err := s.eng.Retry(r.Context(), r.PathValue("namespace"), r.PathValue("name"), opts)
 	if err != nil {
 		writeStoreError(w, err)
