@@ -22,6 +22,15 @@ const roundTripped = `{"namespace":"default","workflow":{"metadata":{"name":%q,"
 
 func hello(name string) string { return "echo hello from " + name + "; sleep 0.3" }
 
+// bearer adds the token the argo CLI always sends.
+type bearer struct{ next http.RoundTripper }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer anything")
+	return b.next.RoundTrip(r)
+}
+
 // argoDo sends a request as the argo CLI does: it always carries a bearer
 // token, which a server without tokens accepts and ignores.
 func argoDo(t *testing.T, c *apiClient, method, path, body string) (int, []byte) {
@@ -30,8 +39,7 @@ func argoDo(t *testing.T, c *apiClient, method, path, body string) (int, []byte)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer anything")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Transport: bearer{http.DefaultTransport}}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,26 +78,9 @@ func TestArgoCLIRequests(t *testing.T) {
 		t.Fatalf("argo list: %d %s", code, b)
 	}
 
-	req, _ := http.NewRequestWithContext(t.Context(), "GET",
-		c.base+"/api/v1/workflow-events/default?listOptions.fieldSelector=metadata.name%3Dsecond&listOptions.resourceVersion=0", nil)
-	req.Header.Set("Authorization", "Bearer anything")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("argo wait: %v %v", err, resp)
-	}
-	defer resp.Body.Close()
-	events := make(chan streamLine, 64)
-	go func() {
-		defer close(events)
-		dec := json.NewDecoder(resp.Body)
-		for {
-			var l streamLine
-			if dec.Decode(&l) != nil {
-				return
-			}
-			events <- l
-		}
-	}()
+	argo := &http.Client{Transport: bearer{http.DefaultTransport}}
+	events := openStream(t, t.Context(), argo,
+		c.base+"/api/v1/workflow-events/default?listOptions.fieldSelector=metadata.name%3Dsecond&listOptions.resourceVersion=0")
 	sawWaiting := false
 	timeout := time.After(20 * time.Second)
 	for done := false; !done; {
