@@ -7,10 +7,7 @@ import (
 	"github.com/semaflow/semaflow/api/wfv1"
 )
 
-// Lock names are templated as in Argo: the workflow-level block with the
-// workflow's scope before it runs, a template's block with its inputs.
-func TestLockNamesAreSubstituted(t *testing.T) {
-	s := newSim(t, header+`  entrypoint: main
+const templatedLocks = header + `  entrypoint: main
   arguments: {parameters: [{name: lockname, value: db}]}
   synchronization:
     mutexes: [{name: "mutex-{{workflow.name}}"}]
@@ -24,7 +21,12 @@ func TestLockNamesAreSubstituted(t *testing.T) {
     synchronization:
       mutexes: [{name: "lock-{{inputs.parameters.group}}-{{workflow.parameters.lockname}}"}]
     container: {image: x, command: ["true"]}
-`, succeed)
+`
+
+// Lock names are templated as in Argo: the workflow-level block with the
+// workflow's scope before it runs, a template's block with its inputs.
+func TestLockNamesAreSubstituted(t *testing.T) {
+	s := newSim(t, templatedLocks, succeed)
 	plan := Reconcile(s.wf, nil, s.now, s.res)
 	if len(plan.Acquire) != 1 {
 		t.Fatalf("acquire %+v", plan.Acquire)
@@ -40,14 +42,19 @@ func TestLockNamesAreSubstituted(t *testing.T) {
 	if !strings.Contains(s.wf.Status.Message, "default/ConfigMap/limits-default/db") {
 		t.Fatalf("message %q", s.wf.Status.Message)
 	}
+
+	s = newSim(t, templatedLocks, succeed)
 	s.locks = true
 	wf := s.run()
 	if wf.Status.Phase != wfv1.PhaseSucceeded {
 		t.Fatalf("phase %s %s\n%s", wf.Status.Phase, wf.Status.Message, s.dump())
 	}
+	if len(s.tokens) == 0 {
+		t.Fatal("no step ran")
+	}
 	for name, toks := range s.tokens {
-		if toks["default/Mutex/lock-x-db"] == 0 {
-			t.Fatalf("%s launched with tokens %v, want default/Mutex/lock-x-db's", name, toks)
+		if toks["default/Mutex/lock-x-db"] == 0 || toks["default/Mutex/mutex-wf"] == 0 {
+			t.Fatalf("%s launched with tokens %v, want default/Mutex/lock-x-db's and default/Mutex/mutex-wf's", name, toks)
 		}
 	}
 }

@@ -14,8 +14,9 @@ const syncForms = `accepted forms: v3.6+ "semaphores: [{configMapKeyRef: {name: 
 
 // checkSync validates one synchronization block and returns its locks.
 // wfLocks, for a template's block, are the workflow-level locks, to find a
-// template that waits for a lock its own workflow holds.
-func (c *wfCtx) checkSync(s *wfv1.Synchronization, path string, wfLocks []LockRef) []LockRef {
+// template that waits for a lock its own workflow holds; sc is the
+// template's scope (nil for the workflow-level block).
+func (c *wfCtx) checkSync(s *wfv1.Synchronization, path string, wfLocks []LockRef, sc *scope) []LockRef {
 	if s == nil {
 		return nil
 	}
@@ -31,6 +32,7 @@ func (c *wfCtx) checkSync(s *wfv1.Synchronization, path string, wfLocks []LockRe
 		d.warnAt(path+".mutex", "\"mutex:\" is deprecated since Argo v3.6 (removed in v4.0): use \"mutexes: [...]\"")
 	}
 	c.checkSyncItems(s, path)
+	c.checkSyncRefs(s, path, sc)
 	locks := LockKeys(s, c.ns)
 	seen := map[string]string{}
 	for _, l := range locks {
