@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -56,13 +57,12 @@ func (e *Engine) GetSyncLimit(ctx context.Context, l SyncLimit) (int, error) {
 	if cm == nil {
 		return 0, fmt.Errorf("ConfigMap %s/%s: %w", l.Namespace, l.CmName, store.ErrNotFound)
 	}
-	v, ok := cm.Data[l.Key]
-	if !ok {
-		return 0, fmt.Errorf("ConfigMap %s/%s key %q: %w", l.Namespace, l.CmName, l.Key, store.ErrNotFound)
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, fmt.Errorf("ConfigMap %s/%s key %q is %q, not an integer: %w", l.Namespace, l.CmName, l.Key, v, ErrState)
+	n, err := spec.Limit(cm, l.Key)
+	switch {
+	case errors.Is(err, spec.ErrNoLimitKey):
+		return 0, fmt.Errorf("%w: %w", err, store.ErrNotFound)
+	case err != nil:
+		return 0, fmt.Errorf("%w: %w", err, ErrState)
 	}
 	return n, nil
 }

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -317,13 +316,9 @@ func configMapLimit(cms ConfigMaps, ref spec.LockRef) (int, error) {
 	if cm == nil {
 		return 0, fmt.Errorf("semaphore %s: ConfigMap %s/%s not found", ref.Key, ref.Namespace, ref.ConfigMap)
 	}
-	v, ok := cm.Data[ref.ConfigMapKey]
-	if !ok {
-		return 0, fmt.Errorf("semaphore %s: ConfigMap %s/%s has no key %q", ref.Key, ref.Namespace, ref.ConfigMap, ref.ConfigMapKey)
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("semaphore %s: ConfigMap %s/%s key %q is %q, not a non-negative integer", ref.Key, ref.Namespace, ref.ConfigMap, ref.ConfigMapKey, v)
+	n, err := spec.ParseLimit(cm.Data, ref.ConfigMapKey)
+	if err != nil {
+		return 0, fmt.Errorf("semaphore %s: ConfigMap %s/%s %w", ref.Key, ref.Namespace, ref.ConfigMap, err)
 	}
 	return n, nil
 }
