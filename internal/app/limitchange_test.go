@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
-	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/lockq"
+	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/store/sqlite"
 )
 
