@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -140,4 +142,75 @@ func TestServerStepsCannotReachSecrets(t *testing.T) {
 		t.Errorf("the step sees processes beyond its own:\n%s", log)
 	}
 	s.stop(t)
+}
+
+// --private-tmp=false lets a step's /tmp be the host's; by default (as
+// root) a step writes its own.
+func TestRunPrivateTmpFlag(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("a private /tmp needs root")
+	}
+	for _, c := range []struct {
+		flag   string
+		onHost bool
+	}{{"--private-tmp=true", false}, {"--private-tmp=false", true}} {
+		host := filepath.Join("/tmp", fmt.Sprintf("semaflow-ptmp-%d-%t", os.Getpid(), c.onHost))
+		t.Cleanup(func() { _ = os.Remove(host) })
+		wf := writeFile(t, "tmp.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: tmp}\nspec:\n  entrypoint: main\n  templates:\n"+
+			"  - {name: main, container: {image: x, command: [sh, -c, 'echo hi > "+host+"']}}\n")
+		mustRun(t, 0, "run", "--plain", c.flag, wf)
+		if _, err := os.Stat(host); (err == nil) != c.onHost {
+			t.Errorf("run %s: the step's file on the host: %v, want %t", c.flag, err, c.onHost)
+		}
+	}
+	for _, verb := range []string{"run", "server"} {
+		if out := mustRun(t, 0, verb, "--help"); !strings.Contains(out, "--private-tmp") {
+			t.Errorf("%s --help does not document --private-tmp:\n%s", verb, out)
+		}
+	}
+}
+
+// Tokens scoped to namespaces protect nothing if steps run unconfined:
+// the server says so when it starts.
+func TestServerWarnsScopedTokensWithoutIsolation(t *testing.T) {
+	tokens := writeFile(t, "tokens", "admin-token-0123456789\nteam-a-token-0123456789 team-a\n")
+	if err := os.Chmod(tokens, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"server", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "db"), "--auth-token-file", tokens}
+	if os.Geteuid() == 0 {
+		args = append(args, "--step-user", "") // isolation off, as without root
+	}
+	cmd := exec.Command(binary, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("the server gave no warning about scoped tokens without step isolation")
+			}
+			if strings.Contains(line, "warning") && strings.Contains(line, "scoped") {
+				return
+			}
+			t.Log(line)
+		case <-timeout:
+			t.Fatal("the server gave no warning about scoped tokens without step isolation")
+		}
+	}
 }
