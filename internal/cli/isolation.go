@@ -17,7 +17,6 @@ import (
 type isolationFlags struct {
 	stepUser   string
 	privateTmp bool
-	explicit   bool // --step-user was given
 }
 
 func (f *isolationFlags) add(cmd *cobra.Command, defaultUser string) {
@@ -35,12 +34,11 @@ func (f *isolationFlags) add(cmd *cobra.Command, defaultUser string) {
 // warning and unconfined steps.
 func (f *isolationFlags) resolve(cmd *cobra.Command, stderr io.Writer) (iso executor.Isolation, unconfined string, err error) {
 	iso.SharedTmp = !f.privateTmp
-	f.explicit = cmd.Flags().Changed("step-user")
 	switch {
 	case f.stepUser == "":
 		return iso, "--step-user is empty", nil
 	case os.Geteuid() != 0:
-		if f.explicit {
+		if cmd.Flags().Changed("step-user") {
 			return iso, "", fmt.Errorf("--step-user %s: running steps as another user needs root", f.stepUser)
 		}
 		return iso, "semaflow does not run as root", nil

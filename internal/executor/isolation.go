@@ -48,25 +48,28 @@ func LookupStepUser(s string) (*StepUser, error) {
 		}
 	} else {
 		pw, err := user.Lookup(name)
+		if _, unknown := err.(user.UnknownUserError); unknown {
+			return nil, fmt.Errorf("no user %q on this host", name)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("step user %q: %w", s, err)
+			return nil, fmt.Errorf("user %q: %w", name, err)
 		}
 		uid, err1 := strconv.ParseUint(pw.Uid, 10, 32)
 		gid, err2 := strconv.ParseUint(pw.Gid, 10, 32)
 		if err := errors.Join(err1, err2); err != nil {
-			return nil, fmt.Errorf("step user %q: %w", s, err)
+			return nil, fmt.Errorf("user %q: %w", name, err)
 		}
 		u.UID, u.GID = uint32(uid), uint32(gid)
 	}
 	if hasGroup {
 		gid, err := strconv.ParseUint(group, 10, 32)
 		if err != nil {
-			return nil, fmt.Errorf("step user %q: the group must be a number", s)
+			return nil, fmt.Errorf("%q: the group must be a number", s)
 		}
 		u.GID = uint32(gid)
 	}
 	if u.UID == 0 {
-		return nil, fmt.Errorf("step user %q is root: steps must run unprivileged", s)
+		return nil, fmt.Errorf("%q is root: steps must run unprivileged", s)
 	}
 	return &u, nil
 }
@@ -93,10 +96,10 @@ func CheckIsolation(self string) error {
 
 // confinement is the supervisor's Isolation, resolved on this host.
 type confinement struct {
-	private  bool       // bind the step's tmp over /tmp
-	user     *StepUser  // nil: steps run as the supervisor's user
-	dataRoot string     // hidden from steps run as user
-	self     string     // the binary whose `exec --init` starts those steps
+	private  bool      // bind the step's tmp over /tmp
+	user     *StepUser // nil: steps run as the supervisor's user
+	dataRoot string    // hidden from steps run as user
+	self     string    // the binary whose `exec --init` starts those steps
 }
 
 // confine resolves iso on this host. A private /tmp that the host refuses

@@ -46,7 +46,7 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 	if err != nil {
 		return err
 	}
-	s.conf = conf
+	s.sandbox = conf
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -67,7 +67,7 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 }
 
 type server struct {
-	conf    *confinement
+	sandbox *confinement
 	mu      sync.Mutex
 	out     *json.Encoder
 	kills   map[string]chan string
@@ -115,7 +115,7 @@ func (s *server) runDir(dir string, kill <-chan string, started func()) *Result 
 	if err := json.Unmarshal(b, &spec); err != nil {
 		return &Result{ExitCode: -1, StartError: fmt.Sprintf("%s: %v", filepath.Join(dir, SpecFile), err), Started: time.Now()}
 	}
-	return runStep(dir, &spec, s.conf, kill, started)
+	return runStep(dir, &spec, s.sandbox, kill, started)
 }
 
 func (s *server) kill(key, reason string) {
