@@ -191,3 +191,40 @@ func TestIsolatedMissingProgramIsAStartError(t *testing.T) {
 		t.Fatalf("result %+v", r)
 	}
 }
+
+// With a shared /tmp the step user still reaches its own tmp through
+// TMPDIR, and a workingDir is made as the step user.
+func TestIsolatedSharedTmpAndWorkingDir(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("a step user needs root")
+	}
+	s := startServeWith(t, Isolation{User: nobody, SharedTmp: true})
+	t.Cleanup(func() {
+		_ = s.in.Close()
+		<-s.done
+	})
+	// Outside t.TempDir(): the step's directory's parent, hidden from it.
+	parent, err := os.MkdirTemp("", "semaflow-wd-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(parent) })
+	if err := os.Chown(parent, int(nobody.UID), int(nobody.GID)); err != nil {
+		t.Fatal(err)
+	}
+	wd := filepath.Join(parent, "wd")
+	dir := job(t, Spec{Command: []string{"sh", "-c", `echo x > "$TMPDIR/f" && cat "$TMPDIR/f" && pwd && cat in`},
+		Env: []string{"PATH=" + os.Getenv("PATH")}, WorkingDir: wd, InputFiles: map[string]string{wd + "/in": "input\n"}})
+	s.send(t, request{Op: "start", Key: "k", Dir: dir})
+	s.await(t, "k", "exited")
+	r, err := ReadResult(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ExitCode != 0 || r.Stdout != "x\n"+wd+"\ninput\n" {
+		t.Fatalf("result %+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, TmpDir, "f")); err != nil {
+		t.Fatalf("TMPDIR is not the step's own tmp: %v", err)
+	}
+}

@@ -53,12 +53,14 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 		return res
 	}
 	defer outf.Close()
-	cmd := exec.Command(argv[0], argv[1:]...)
+	var cmd *exec.Cmd
 	if conf.user != nil {
 		if cmd, err = conf.initCommand(dir, argv); err != nil {
 			res.StartError = err.Error()
 			return res
 		}
+	} else {
+		cmd = exec.Command(argv[0], argv[1:]...)
 	}
 	cmd.Env = append([]string{}, spec.Env...)
 	if !private {
