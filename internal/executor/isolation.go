@@ -48,7 +48,7 @@ func LookupStepUser(s string) (*StepUser, error) {
 		}
 	} else {
 		pw, err := user.Lookup(name)
-		if _, unknown := err.(user.UnknownUserError); unknown {
+		if unknown := (user.UnknownUserError("")); errors.As(err, &unknown) {
 			return nil, fmt.Errorf("no user %q on this host", name)
 		}
 		if err != nil {

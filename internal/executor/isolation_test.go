@@ -33,7 +33,9 @@ func startIsolatedServe(t *testing.T) *served {
 	s := startServeWith(t, Isolation{User: nobody})
 	t.Cleanup(func() {
 		_ = s.in.Close()
-		<-s.done
+		if err := <-s.done; err != nil {
+			t.Error(err)
+		}
 	})
 	return s
 }
@@ -201,7 +203,9 @@ func TestIsolatedSharedTmpAndWorkingDir(t *testing.T) {
 	s := startServeWith(t, Isolation{User: nobody, SharedTmp: true})
 	t.Cleanup(func() {
 		_ = s.in.Close()
-		<-s.done
+		if err := <-s.done; err != nil {
+			t.Error(err)
+		}
 	})
 	// Outside t.TempDir(): the step's directory's parent, hidden from it.
 	parent, err := os.MkdirTemp("", "semaflow-wd-")
