@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -176,8 +175,7 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 }
 
 func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
-	r := &run{e: e, wf: wf, done: make(chan struct{}), first: true, live: map[string]string{},
-		dir: filepath.Join(e.dataDir, "workflows", wf.Metadata.UID)}
+	r := &run{e: e, wf: wf, done: make(chan struct{}), first: true, live: map[string]string{}}
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
 	e.byName[wf.Metadata.Namespace+"/"+wf.Metadata.Name] = wf.Metadata.UID
