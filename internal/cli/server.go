@@ -25,6 +25,7 @@ type serverOptions struct {
 	addr, db, data, tokenFile string
 	parallel, nsParal         int
 	inheritEnv                bool
+	allowedHosts              []string
 }
 
 func newServerCmd() *cobra.Command {
@@ -48,6 +49,7 @@ func newServerCmd() *cobra.Command {
 	f.StringVar(&o.tokenFile, "auth-token-file", "", "file of bearer tokens, one a line, each optionally followed by the namespaces it may act in (TOKEN ns1,ns2); required off loopback")
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap)")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
+	f.StringArrayVar(&o.allowedHosts, "allowed-host", nil, "a host name (or name:port) clients reach the server by, besides its listening address and loopback; repeatable. Requests whose Host or Origin names anything else are refused (DNS rebinding, CSRF)")
 	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
 	return cmd
 }
@@ -107,7 +109,9 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 		return err
 	}
 	local.Engine.StartCron()
-	handler := server.New(local.Engine).Handler()
+	srvAPI := server.New(local.Engine)
+	srvAPI.AllowHosts(o.allowedHosts...)
+	handler := srvAPI.Handler()
 	if len(tokens) > 0 {
 		handler = server.RequireToken(tokens, handler)
 	}
