@@ -39,7 +39,7 @@ func newServerCmd() *cobra.Command {
 			"are picked up on the next start. It listens on loopback unless --auth-token-file is given.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runServer(cmd.Context(), cmd.OutOrStdout(), o)
+			return runServer(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
 		},
 	}
 	f := cmd.Flags()
@@ -54,7 +54,7 @@ func newServerCmd() *cobra.Command {
 	return cmd
 }
 
-func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
+func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions) error {
 	// Caught from the start: a SIGTERM during start-up still stops the
 	// server gracefully, once it has resumed.
 	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -65,8 +65,12 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 	}
 	var tokens []server.Token
 	if o.tokenFile != "" {
-		if tokens, err = readTokens(o.tokenFile); err != nil {
+		var warnings []string
+		if tokens, warnings, err = readTokens(o.tokenFile); err != nil {
 			return err
+		}
+		for _, w := range warnings {
+			fmt.Fprintln(stderr, "semaflow server: warning:", w)
 		}
 	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return fmt.Errorf("--addr %s is not a loopback address: give --auth-token-file to serve it", o.addr)
@@ -140,18 +144,30 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 	return nil
 }
 
+// minTokenLength is the shortest token not warned about: 16 bytes of a
+// random string cannot be guessed over HTTP.
+const minTokenLength = 16
+
 // readTokens reads one token a line, optionally followed by the
-// namespaces it is limited to: "TOKEN ns1,ns2".
-func readTokens(path string) ([]server.Token, error) {
+// namespaces it is limited to: "TOKEN ns1,ns2". It warns (never quoting
+// a token) about a file others may read and about short tokens.
+func readTokens(path string) ([]server.Token, []string, error) {
+	var warnings []string
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o044 != 0 {
+		warnings = append(warnings, fmt.Sprintf("--auth-token-file %s is readable by group or others (mode %04o): chmod 600 it", path, fi.Mode().Perm()))
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--auth-token-file: %w", err)
+		return nil, nil, fmt.Errorf("--auth-token-file: %w", err)
 	}
 	var out []server.Token
-	for _, line := range strings.Split(string(b), "\n") {
+	for i, line := range strings.Split(string(b), "\n") {
 		fields := strings.Fields(line)
 		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
 			continue
+		}
+		if len(fields[0]) < minTokenLength {
+			warnings = append(warnings, fmt.Sprintf("--auth-token-file %s line %d: the token is %d bytes, shorter than %d: it may be guessed", path, i+1, len(fields[0]), minTokenLength))
 		}
 		t := server.Token{Value: fields[0]}
 		if len(fields) > 1 {
@@ -164,7 +180,7 @@ func readTokens(path string) ([]server.Token, error) {
 		out = append(out, t)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("--auth-token-file %s holds no token", path)
+		return nil, nil, fmt.Errorf("--auth-token-file %s holds no token", path)
 	}
-	return out, nil
+	return out, warnings, nil
 }
