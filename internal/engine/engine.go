@@ -162,6 +162,9 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 		}
 		return tx.AppendEvents([]store.Event{{WorkflowUID: m.UID, At: now, Type: "Submitted", Message: "workflow submitted"}})
 	})
+	if errors.Is(err, store.ErrExists) {
+		return nil, err // the store's error names the workflow already
+	}
 	if err != nil {
 		return nil, fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
 	}

@@ -106,7 +106,7 @@ func writeStoreError(w http.ResponseWriter, err error) {
 		writeError(w, codeNotFound, err.Error())
 	case errors.Is(err, store.ErrExists):
 		writeError(w, codeExists, err.Error())
-	case errors.Is(err, engine.ErrInvalid):
+	case errors.Is(err, engine.ErrInvalid), errors.Is(err, store.ErrBadContinue):
 		writeError(w, codeInvalid, err.Error())
 	case errors.Is(err, engine.ErrState):
 		writeError(w, codeState, err.Error())
@@ -131,6 +131,10 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 				Message: fmt.Sprintf("request body over %d bytes", MaxBody)})
 			return nil, false
 		}
+		writeError(w, codeInvalid, err.Error())
+		return nil, false
+	}
+	if err := checkBody(b); err != nil {
 		writeError(w, codeInvalid, err.Error())
 		return nil, false
 	}
