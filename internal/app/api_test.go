@@ -15,8 +15,9 @@ import (
 )
 
 type apiClient struct {
-	t    *testing.T
-	base string
+	t     *testing.T
+	base  string
+	local *Local
 }
 
 func startAPI(t *testing.T) *apiClient {
@@ -32,7 +33,7 @@ func startAPI(t *testing.T) *apiClient {
 		l.Engine.StopAll(true, "test over")
 		_ = l.Close()
 	})
-	return &apiClient{t: t, base: ts.URL}
+	return &apiClient{t: t, base: ts.URL, local: l}
 }
 
 func (c *apiClient) do(method, path, body string) (int, map[string]any) {

@@ -59,11 +59,11 @@ func (f *isolationFlags) resolve(cmd *cobra.Command, stderr io.Writer) (iso exec
 	return iso, "", nil
 }
 
-// warnTokens tells the operator when the server's tokens protect less
+// warnUnconfined tells the operator when the server's tokens protect less
 // than they seem: scoped tokens with unconfined steps (a step can read
 // the token file and the database as the server's user), or a token file
 // others may read.
-func warnTokens(stderr io.Writer, path string, tokens []server.Token, unconfined string) {
+func warnUnconfined(stderr io.Writer, path string, tokens []server.Token, unconfined string) {
 	scoped := 0
 	for _, t := range tokens {
 		if len(t.Namespaces) > 0 {
@@ -71,12 +71,9 @@ func warnTokens(stderr io.Writer, path string, tokens []server.Token, unconfined
 		}
 	}
 	if scoped > 0 && unconfined != "" {
-		fmt.Fprintf(stderr, "semaflow: warning: %d scoped token(s) in %s, but steps are not isolated (%s): "+
+		fmt.Fprintf(stderr, "semaflow server: warning: %d scoped token(s) in %s, but steps are not isolated (%s): "+
 			"a step runs as uid %s and can read the server's environment, token file and database, "+
 			"so a namespace-scoped token can become the admin's; run the server as root with --step-user\n",
 			scoped, path, unconfined, strconv.Itoa(os.Geteuid()))
-	}
-	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintf(stderr, "semaflow: warning: %s is readable by others (mode %v): make it 0600\n", path, st.Mode().Perm())
 	}
 }

@@ -90,7 +90,7 @@ func objectCmd(getenv func(string) string, use, kind string, kinds []client.Obje
 				}
 				all = append(all, items...)
 			}
-			return printObjects(cmd.OutOrStdout(), r.output, all)
+			return printObjects(termOut(cmd.OutOrStdout()), r.output, all)
 		},
 	}
 	r.flags(list)

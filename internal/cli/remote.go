@@ -107,7 +107,7 @@ func submitCmd(getenv func(string) string) *cobra.Command {
 			if !watch {
 				return nil
 			}
-			return watchAll(ctx, cmd.OutOrStdout(), c, r.namespace, names)
+			return watchAll(ctx, termOut(cmd.OutOrStdout()), c, r.namespace, names)
 		},
 	}
 	r.flags(cmd)
@@ -134,7 +134,7 @@ func listCmd(getenv func(string) string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := cmd.OutOrStdout()
+			w := termOut(cmd.OutOrStdout())
 			switch r.output {
 			case "json", "yaml":
 				return printAs(w, r.output, list.Items)
@@ -221,7 +221,7 @@ func getCmd(getenv func(string) string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := cmd.OutOrStdout()
+			w := termOut(cmd.OutOrStdout())
 			switch r.output {
 			case "json", "yaml":
 				return printAs(w, r.output, wf)

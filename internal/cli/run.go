@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 	"sigs.k8s.io/yaml"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -165,11 +164,6 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}
 	prog.close()
 	return report(stdout, final, o)
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // loadSet parses and validates the input; errors are printed like lint's.

@@ -26,6 +26,7 @@ type serverOptions struct {
 	parallel, nsParal         int
 	inheritEnv                bool
 	isolation                 isolationFlags
+	allowedHosts              []string
 }
 
 func newServerCmd() *cobra.Command {
@@ -53,6 +54,7 @@ func newServerCmd() *cobra.Command {
 	f.StringVar(&o.tokenFile, "auth-token-file", "", "file of bearer tokens, one a line, each optionally followed by the namespaces it may act in (TOKEN ns1,ns2); required off loopback")
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap)")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
+	f.StringArrayVar(&o.allowedHosts, "allowed-host", nil, "a host name (or name:port) clients reach the server by, besides its listening address and loopback; repeatable. Requests whose Host or Origin names anything else are refused (DNS rebinding, CSRF)")
 	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
 	o.isolation.add(cmd, "nobody")
 	return cmd
@@ -69,10 +71,14 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	}
 	var tokens []server.Token
 	if o.tokenFile != "" {
-		if tokens, err = readTokens(o.tokenFile); err != nil {
+		var warnings []string
+		if tokens, warnings, err = readTokens(o.tokenFile); err != nil {
 			return err
 		}
-		warnTokens(stderr, o.tokenFile, tokens, unconfined)
+		for _, w := range warnings {
+			fmt.Fprintln(stderr, "semaflow server: warning:", w)
+		}
+		warnUnconfined(stderr, o.tokenFile, tokens, unconfined)
 	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return fmt.Errorf("--addr %s is not a loopback address: give --auth-token-file to serve it", o.addr)
 	}
@@ -116,7 +122,9 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 		return err
 	}
 	local.Engine.StartCron()
-	handler := server.New(local.Engine).Handler()
+	srvAPI := server.New(local.Engine)
+	srvAPI.AllowHosts(o.allowedHosts...)
+	handler := srvAPI.Handler()
 	if len(tokens) > 0 {
 		handler = server.RequireToken(tokens, handler)
 	}
@@ -145,18 +153,30 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	return nil
 }
 
+// minTokenLength is the shortest token not warned about: 16 bytes of a
+// random string cannot be guessed over HTTP.
+const minTokenLength = 16
+
 // readTokens reads one token a line, optionally followed by the
-// namespaces it is limited to: "TOKEN ns1,ns2".
-func readTokens(path string) ([]server.Token, error) {
+// namespaces it is limited to: "TOKEN ns1,ns2". It warns (never quoting
+// a token) about a file others may read and about short tokens.
+func readTokens(path string) ([]server.Token, []string, error) {
+	var warnings []string
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o044 != 0 {
+		warnings = append(warnings, fmt.Sprintf("--auth-token-file %s is readable by group or others (mode %04o): chmod 600 it", path, fi.Mode().Perm()))
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--auth-token-file: %w", err)
+		return nil, nil, fmt.Errorf("--auth-token-file: %w", err)
 	}
 	var out []server.Token
-	for _, line := range strings.Split(string(b), "\n") {
+	for i, line := range strings.Split(string(b), "\n") {
 		fields := strings.Fields(line)
 		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
 			continue
+		}
+		if len(fields[0]) < minTokenLength {
+			warnings = append(warnings, fmt.Sprintf("--auth-token-file %s line %d: the token is %d bytes, shorter than %d: it may be guessed", path, i+1, len(fields[0]), minTokenLength))
 		}
 		t := server.Token{Value: fields[0]}
 		if len(fields) > 1 {
@@ -169,7 +189,7 @@ func readTokens(path string) ([]server.Token, error) {
 		out = append(out, t)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("--auth-token-file %s holds no token", path)
+		return nil, nil, fmt.Errorf("--auth-token-file %s holds no token", path)
 	}
-	return out, nil
+	return out, warnings, nil
 }

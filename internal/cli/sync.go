@@ -38,7 +38,7 @@ func newSyncCmd(getenv func(string) string) *cobra.Command {
 		Short: "List every lock with its limit, holders and waiters",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return syncShow(c.Context(), c.OutOrStdout(), db, r, "", output)
+			return syncShow(c.Context(), termOut(c.OutOrStdout()), db, r, "", output)
 		},
 	}
 	list.Flags().StringVarP(&output, "output", "o", "", "json for tools")
@@ -47,7 +47,7 @@ func newSyncCmd(getenv func(string) string) *cobra.Command {
 		Short: "Show one lock: limit, holders with tokens, waiters in order",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return syncShow(c.Context(), c.OutOrStdout(), db, r, args[0], output)
+			return syncShow(c.Context(), termOut(c.OutOrStdout()), db, r, args[0], output)
 		},
 	}
 	get.Flags().StringVarP(&output, "output", "o", "", "json for tools")

@@ -112,7 +112,7 @@ func waitCmd(getenv func(string) string) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", name, wf.Status.Phase)
+				fmt.Fprintf(termOut(cmd.OutOrStdout()), "%s %s\n", name, wf.Status.Phase)
 				failed = failed || wf.Status.Phase != wfv1.PhaseSucceeded
 			}
 			if failed {
@@ -133,13 +133,14 @@ func watchCmd(getenv func(string) string) *cobra.Command {
 		Short: "Show a workflow's tree live until it ends",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w := cmd.OutOrStdout()
-			live := isTerminal(w)
+			raw := cmd.OutOrStdout()
+			live := isTerminal(raw)
+			w := termOut(raw)
 			c := r.client()
 			lastPhase := ""
 			wf, err := follow(cmd.Context(), c, r.namespace, args[0], func(wf *wfv1.Workflow) {
 				if live {
-					fmt.Fprint(w, "\x1b[H\x1b[2J")
+					fmt.Fprint(raw, "\x1b[H\x1b[2J") // ours: the only escape let through
 					writeTree(w, wf, wf.Status.Nodes, time.Now())
 				} else if wf.Status.Phase != lastPhase {
 					fmt.Fprintf(w, "%s  %s  %s %s\n", time.Now().Format("15:04:05"), wf.Metadata.Name, wf.Status.Phase, oneLine(wf.Status.Message))
@@ -176,7 +177,7 @@ func logsCmd(getenv func(string) string) *cobra.Command {
 			if len(args) == 2 {
 				pod = args[1]
 			}
-			w := cmd.OutOrStdout()
+			w := termOut(cmd.OutOrStdout())
 			return r.client().Logs(cmd.Context(), r.namespace, args[0], pod, grep, followLog, func(e client.LogEntry) error {
 				_, err := fmt.Fprintf(w, "%s: %s\n", e.PodName, e.Content)
 				return err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/reconcile"
@@ -108,7 +107,12 @@ func (e *Engine) Retry(ctx context.Context, namespace, name string, opts reconci
 	// The removed steps run again under the same IDs: clear what their
 	// last attempt left, so nothing reads an old result.
 	for _, id := range removed {
-		_ = os.RemoveAll(filepath.Join(e.dataDir, "workflows", uid, id))
+		dir, err := e.resumeStepDir(uid, id)
+		if err != nil {
+			e.log.Warn("retry: not clearing a step directory", "workflow", namespace+"/"+name, "node", id, "err", err)
+			continue
+		}
+		_ = os.RemoveAll(dir)
 	}
 	out, err := deepCopy(wf)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -163,6 +162,9 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 		}
 		return tx.AppendEvents([]store.Event{{WorkflowUID: m.UID, At: now, Type: "Submitted", Message: "workflow submitted"}})
 	})
+	if errors.Is(err, store.ErrExists) {
+		return nil, err // the store's error names the workflow already
+	}
 	if err != nil {
 		return nil, fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
 	}
@@ -176,8 +178,7 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 }
 
 func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
-	r := &run{e: e, wf: wf, done: make(chan struct{}), first: true, live: map[string]string{},
-		dir: filepath.Join(e.dataDir, "workflows", wf.Metadata.UID)}
+	r := &run{e: e, wf: wf, done: make(chan struct{}), first: true, live: map[string]string{}}
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
 	e.byName[wf.Metadata.Namespace+"/"+wf.Metadata.Name] = wf.Metadata.UID

@@ -155,7 +155,8 @@ func (e *Engine) Delete(ctx context.Context, namespace, name string) error {
 }
 
 // LogPaths returns where the logs of a workflow's steps are kept, by node
-// ID.
+// ID. A path outside the data directory (recorded by an older engine for
+// a hostile name) is left out, so it is never read.
 func (e *Engine) LogPaths(ctx context.Context, uid string) (map[string]string, error) {
 	var out map[string]string
 	err := e.store.View(ctx, func(tx store.Tx) error {
@@ -163,6 +164,12 @@ func (e *Engine) LogPaths(ctx context.Context, uid string) (map[string]string, e
 		out, err = tx.Logs(uid)
 		return err
 	})
+	root := e.workflowsRoot()
+	for id, p := range out {
+		if !within(root, p) {
+			delete(out, id)
+		}
+	}
 	return out, err
 }
 

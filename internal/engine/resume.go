@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -42,10 +41,18 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 	// Steps recorded but never taken by a supervisor did not run: they are
 	// started again rather than failed. One grace period for all.
 	var inFlight []string
+	dirs := map[string]string{} // "<uid>/<node id>" -> step directory
 	for _, wf := range wfs {
 		for id, n := range wf.Status.Nodes {
-			if reconcile.StepInFlight(&n) {
-				inFlight = append(inFlight, filepath.Join(e.dataDir, "workflows", wf.Metadata.UID, id))
+			if !reconcile.StepInFlight(&n) {
+				continue
+			}
+			// A refused directory (a damaged store) is never looked at:
+			// the step is started again, and its launch fails it with
+			// the reason.
+			if dir, err := e.resumeStepDir(wf.Metadata.UID, id); err == nil {
+				dirs[wf.Metadata.UID+"/"+id] = dir
+				inFlight = append(inFlight, dir)
 			}
 		}
 	}
@@ -57,13 +64,12 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 	var uids []string
 	for i := len(wfs) - 1; i >= 0; i-- { // oldest first
 		wf := wfs[i]
-		dir := filepath.Join(e.dataDir, "workflows", wf.Metadata.UID)
 		var forget, orphans []string
 		for id, n := range wf.Status.Nodes {
 			if !reconcile.StepInFlight(&n) {
 				continue
 			}
-			if unstarted[filepath.Join(dir, id)] {
+			if dir, ok := dirs[wf.Metadata.UID+"/"+id]; !ok || unstarted[dir] {
 				forget = append(forget, id)
 			} else {
 				orphans = append(orphans, id)
@@ -72,7 +78,7 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 		reconcile.ForgetUnstarted(wf, forget)
 		e.start(wf, e.lostGrants(wf))
 		for _, id := range orphans {
-			e.adopt(wf.Metadata.UID, id, filepath.Join(dir, id))
+			e.adopt(wf.Metadata.UID, id, dirs[wf.Metadata.UID+"/"+id])
 		}
 		uids = append(uids, wf.Metadata.UID)
 	}

@@ -23,9 +23,8 @@ import (
 // is pending and then ends. A workflow parked on a lock thus costs its
 // state only, not a stack, when thousands wait.
 type run struct {
-	e   *Engine
-	wf  *wfv1.Workflow
-	dir string
+	e  *Engine
+	wf *wfv1.Workflow
 
 	mu      sync.Mutex
 	pending []reconcile.Event
@@ -214,8 +213,12 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 		}
 		var evs []store.Event
 		for _, l := range plan.Start {
-			if err := tx.PutLog(r.wf.Metadata.UID, l.NodeID, filepath.Join(r.dir, l.NodeID, executor.LogFile)); err != nil {
-				return err
+			// A step whose directory is refused records no log; launch
+			// fails it with the reason.
+			if dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID); err == nil {
+				if err := tx.PutLog(r.wf.Metadata.UID, l.NodeID, filepath.Join(dir, executor.LogFile)); err != nil {
+					return err
+				}
 			}
 			evs = append(evs, store.Event{WorkflowUID: r.wf.Metadata.UID, NodeID: l.NodeID, At: now, Type: "StepLaunched", Message: l.NodeName})
 		}
@@ -264,9 +267,11 @@ func (r *run) notify(plan *reconcile.Plan) {
 // launch starts one planned step; a failure to start becomes the step's
 // result, so the workflow goes on.
 func (r *run) launch(l *reconcile.Launch) {
-	dir := filepath.Join(r.dir, l.NodeID)
-	job := executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: jobSpec(r.wf, l, r.e.stepEnv)}
-	if err := r.e.exec.Start(job); err != nil {
+	dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID)
+	if err == nil {
+		err = r.e.exec.Start(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: jobSpec(r.wf, l, r.e.stepEnv)})
+	}
+	if err != nil {
 		now := r.e.now()
 		r.push(reconcile.Event{Kind: reconcile.StepExited, NodeID: l.NodeID, At: now,
 			Result: &reconcile.StepResult{ExitCode: -1, StartError: err.Error(), Started: now, Finished: now}}, "")

@@ -38,8 +38,10 @@ func RequireToken(tokens []Token, next http.Handler) http.Handler {
 }
 
 func match(tokens []Token, r *http.Request) *Token {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
+	// The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+	scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	got = strings.TrimLeft(got, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || got == "" {
 		return nil
 	}
 	for i := range tokens {

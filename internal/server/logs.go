@@ -3,11 +3,15 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -27,13 +31,17 @@ type tail struct {
 	path    string
 	offset  int64
 	partial []byte
+	missing bool // the file did not exist at the last read
+	noted   bool // the client was told it is missing
 }
 
 // read returns the complete lines added since the last read; at the end
 // (final) it also returns an unterminated last line.
 func (t *tail) read(final bool) []string {
 	var lines []string
-	if f, err := os.Open(t.path); err == nil {
+	f, err := os.Open(t.path)
+	t.missing = errors.Is(err, fs.ErrNotExist)
+	if err == nil {
 		if _, err := f.Seek(t.offset, io.SeekStart); err == nil {
 			b, _ := io.ReadAll(io.LimitReader(f, 4<<20))
 			t.offset += int64(len(b))
@@ -84,6 +92,16 @@ func (s *Server) workflowLogs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, codeNotFound, "workflow "+wf.Metadata.Name+" has no step (pod) "+pod)
 		return
 	}
+	// Nothing at all to show is an error, not an empty success; a part
+	// missing is noted in the stream, beside the logs that are there.
+	if missing, selected, err := s.missingLogs(ctx, wf, pod); err != nil {
+		writeStoreError(w, err)
+		return
+	} else if selected > 0 && len(missing) == selected {
+		writeError(w, codeNotFound, fmt.Sprintf("workflow %s/%s: the log of step %s is missing: %s",
+			wf.Metadata.Namespace, wf.Metadata.Name, strings.Join(missing, ", "), missingWhy))
+		return
+	}
 	lg := &logStreamer{s: s, st: newStream(w, r), wf: wf, pod: pod, grep: grep, tails: map[string]*tail{}}
 	lg.run(ctx, follow)
 }
@@ -112,7 +130,13 @@ func (l *logStreamer) run(ctx context.Context, follow bool) {
 			return
 		}
 		for _, id := range l.order {
-			for _, line := range l.tails[id].read(ended) {
+			t := l.tails[id]
+			lines := t.read(ended)
+			if t.missing && !t.noted && ended && stepEnded(l.wf, id) {
+				t.noted = true
+				lines = append(lines, "semaflow: the log of step "+stepName(l.wf, id)+" is missing: "+missingWhy)
+			}
+			for _, line := range lines {
 				if l.grep != nil && !l.grep.MatchString(line) {
 					continue
 				}
@@ -167,6 +191,44 @@ func (l *logStreamer) refresh(ctx context.Context) error {
 	})
 	l.order = append(l.order, added...)
 	return nil
+}
+
+// missingWhy says what a missing log means.
+const missingWhy = "its file is gone from the data directory"
+
+// missingLogs names the ended steps, of those a request selects, whose
+// log file does not exist, and counts the selected steps that have a log.
+func (s *Server) missingLogs(ctx context.Context, wf *wfv1.Workflow, pod string) ([]string, int, error) {
+	paths, err := s.eng.LogPaths(ctx, wf.Metadata.UID)
+	if err != nil {
+		return nil, 0, err
+	}
+	var missing []string
+	selected := 0
+	for id, path := range paths {
+		if pod != "" && podNode(wf, pod) != id {
+			continue
+		}
+		selected++
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && stepEnded(wf, id) {
+			missing = append(missing, stepName(wf, id))
+		}
+	}
+	sort.Strings(missing)
+	return missing, selected, nil
+}
+
+// stepEnded says whether a step can write no more to its log.
+func stepEnded(wf *wfv1.Workflow, id string) bool {
+	n, ok := wf.Status.Nodes[id]
+	return ok && n.FinishedAt != nil
+}
+
+func stepName(wf *wfv1.Workflow, id string) string {
+	if n, ok := wf.Status.Nodes[id]; ok && n.Name != "" {
+		return n.Name
+	}
+	return id
 }
 
 // podNode finds the node a pod name means: its ID or its name.

@@ -24,12 +24,18 @@ var Version = "v0.1.0-semaflow"
 
 // Server serves the API for one engine.
 type Server struct {
-	eng     *engine.Engine
-	metrics http.Handler // Prometheus, at /metrics
+	eng          *engine.Engine
+	metrics      http.Handler // Prometheus, at /metrics
+	allowedHosts []string
 }
 
 // New makes a server for eng.
 func New(eng *engine.Engine) *Server { return &Server{eng: eng, metrics: metricsHandler(eng)} }
+
+// AllowHosts adds names (or name:port) clients may reach the server by,
+// besides loopback and the address it listens on: any other Host header,
+// or Origin, is refused.
+func (s *Server) AllowHosts(names ...string) { s.allowedHosts = append(s.allowedHosts, names...) }
 
 // Handler routes the API.
 func (s *Server) Handler() http.Handler {
@@ -62,7 +68,7 @@ func (s *Server) Handler() http.Handler {
 	s.templateRoutes(mux)
 	s.cronRoutes(mux)
 	s.syncRoutes(mux)
-	return http.MaxBytesHandler(mux, MaxBody)
+	return guard(s.allowedHosts, http.MaxBytesHandler(mux, MaxBody))
 }
 
 // apiError is Argo's (grpc-gateway's) error body.
@@ -100,7 +106,7 @@ func writeStoreError(w http.ResponseWriter, err error) {
 		writeError(w, codeNotFound, err.Error())
 	case errors.Is(err, store.ErrExists):
 		writeError(w, codeExists, err.Error())
-	case errors.Is(err, engine.ErrInvalid):
+	case errors.Is(err, engine.ErrInvalid), errors.Is(err, store.ErrBadContinue):
 		writeError(w, codeInvalid, err.Error())
 	case errors.Is(err, engine.ErrState):
 		writeError(w, codeState, err.Error())
@@ -125,6 +131,10 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 				Message: fmt.Sprintf("request body over %d bytes", MaxBody)})
 			return nil, false
 		}
+		writeError(w, codeInvalid, err.Error())
+		return nil, false
+	}
+	if err := checkBody(b); err != nil {
 		writeError(w, codeInvalid, err.Error())
 		return nil, false
 	}

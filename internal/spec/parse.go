@@ -258,6 +258,7 @@ func parseDoc(file string, index int, root *yaml.Node, opts Options) *Document {
 		return doc
 	}
 	applyDefaults(doc, opts)
+	checkDocMeta(doc)
 	return doc
 }
 

@@ -17,6 +17,9 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrExists   = errors.New("already exists")
+	// ErrBadContinue means a list's continue token was not one the store
+	// made: the caller's mistake, not the store's.
+	ErrBadContinue = errors.New("invalid continue token")
 )
 
 // Store opens transactions. fn's error rolls the transaction back and is

@@ -355,12 +355,12 @@ func encodeContinue(at int64, uid string) string {
 func decodeContinue(tok string) (int64, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
-		return 0, "", fmt.Errorf("invalid continue token: %w", err)
+		return 0, "", fmt.Errorf("%w: %w", store.ErrBadContinue, err)
 	}
 	at, uid, ok := strings.Cut(string(b), "/")
 	n, err := strconv.ParseInt(at, 10, 64)
 	if !ok || err != nil {
-		return 0, "", fmt.Errorf("invalid continue token %q", tok)
+		return 0, "", fmt.Errorf("%w %q", store.ErrBadContinue, tok)
 	}
 	return n, uid, nil
 }
