@@ -38,7 +38,7 @@ func Serve(in io.Reader, out io.Writer) error {
 	// Once the engine is gone, writing a notice hits a closed pipe; Go
 	// would then die of SIGPIPE and orphan the steps still running.
 	signal.Ignore(syscall.SIGPIPE)
-	s := &server{out: json.NewEncoder(out), kills: map[string]chan string{}}
+	s := &server{out: newOutbox(keepOpen{out}), kills: map[string]chan string{}}
 	// SEMAFLOW_PRIVATE_TMP=0 turns private /tmp off (steps then share the
 	// host's /tmp, with TMPDIR pointing at their own directory).
 	s.private = os.Getenv("SEMAFLOW_PRIVATE_TMP") != "0" && namespacesAvailable() &&
@@ -59,22 +59,28 @@ func Serve(in io.Reader, out io.Writer) error {
 		}
 	}
 	s.wg.Wait()
+	// The last notices still go out; a gone engine fails the write at once.
+	s.out.close()
+	<-s.out.done
 	return sc.Err()
 }
+
+// keepOpen is out for the outbox: Serve writes to it but does not own it.
+type keepOpen struct{ io.Writer }
+
+func (keepOpen) Close() error { return nil }
 
 type server struct {
 	private bool
 	mu      sync.Mutex
-	out     *json.Encoder
+	out     *outbox // notices; never written under mu
 	kills   map[string]chan string
 	wg      sync.WaitGroup
 }
 
 func (s *server) send(n notice) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	// The engine may be gone; results are on disk either way.
-	_ = s.out.Encode(n)
+	_ = s.out.send(n)
 }
 
 func (s *server) start(r request) {
