@@ -113,6 +113,8 @@ func (l *Local) ensure() (*supervisor, error) {
 // on a writer: l.mu is only held for map updates, and callbacks run
 // without it.
 func (l *Local) read(s *supervisor, out io.Reader) {
+	// Lines have no length limit: an exited notice carries the step's
+	// outputs, which a scanner's token cap could refuse.
 	br := bufio.NewReaderSize(out, 64<<10)
 	for {
 		line, err := br.ReadBytes('\n')
@@ -165,8 +167,13 @@ func (l *Local) handle(s *supervisor, line []byte) {
 	}
 }
 
-// exitedResult is a finished step's outcome, from result.json.
+// exitedResult is a finished step's outcome: the one the notice carries,
+// else (a supervisor that does not send it) result.json. The notice is
+// the record that survives a result.json the supervisor could not write.
 func exitedResult(n notice, dir string, known bool) *Result {
+	if n.Result != nil {
+		return n.Result
+	}
 	if !known {
 		return &Result{ExitCode: -1, StartError: fmt.Sprintf("the supervisor reported step %s, which it was never given", n.Key)}
 	}

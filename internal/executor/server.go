@@ -29,6 +29,10 @@ type notice struct {
 	// At is when the step's process was running, by the supervisor's
 	// clock (for "started").
 	At time.Time `json:"at,omitzero"`
+	// Result is the step's outcome (for "exited"). result.json holds it
+	// too, but a write there can fail (a full disk); this copy then is
+	// the record the engine goes by.
+	Result *Result `json:"result,omitempty"`
 }
 
 // Serve is the body of `semaflow exec --serve`: it reads requests from in
@@ -104,7 +108,7 @@ func (s *server) start(r request) {
 		s.mu.Lock()
 		delete(s.kills, r.Key)
 		s.mu.Unlock()
-		s.send(notice{Key: r.Key, Event: "exited"})
+		s.send(notice{Key: r.Key, Event: "exited", Result: res})
 	}()
 }
 
