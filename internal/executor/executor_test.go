@@ -31,6 +31,9 @@ func startServe(t testing.TB) *served {
 	}()
 	go func() {
 		sc := bufio.NewScanner(outR)
+		// An exited notice carries the step's result, up to MaxResult
+		// of stdout and its outputs.
+		sc.Buffer(make([]byte, 64<<10), 16<<20)
 		for sc.Scan() {
 			var n notice
 			if json.Unmarshal(sc.Bytes(), &n) == nil {

@@ -1,10 +1,8 @@
 package executor
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,18 +48,13 @@ func runStep(dir string, spec *Spec, private bool, kill <-chan string, started f
 		return res
 	}
 	defer logf.Close()
-	outf, err := os.Create(filepath.Join(dir, StdoutFile))
-	if err != nil {
-		res.StartError = err.Error()
-		return res
-	}
-	defer outf.Close()
+	stdout := &stdoutSink{log: logf}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append([]string{}, spec.Env...)
 	if !private {
 		cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
 	}
-	cmd.Stdout = io.MultiWriter(outf, logf)
+	cmd.Stdout = stdout
 	cmd.Stderr = logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var wdHandle *os.File
@@ -119,7 +112,8 @@ func runStep(dir string, spec *Spec, private bool, kill <-chan string, started f
 	}
 	res.Finished = time.Now()
 	res.ExitCode = exitCode(werr)
-	res.Stdout, res.Truncated = readCapped(filepath.Join(dir, StdoutFile))
+	// Wait has returned, so the copy into stdout is over.
+	res.Stdout, res.Truncated = string(stdout.kept), stdout.truncated
 	readOutputs(spec, view, res)
 	return res
 }
@@ -189,20 +183,6 @@ func writeInput(path, content string) error {
 		return err
 	}
 	return os.WriteFile(path, []byte(content), 0o644)
-}
-
-func readCapped(path string) (string, bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", false
-	}
-	defer f.Close()
-	var buf bytes.Buffer
-	n, _ := io.CopyN(&buf, f, MaxResult+1)
-	if n > MaxResult {
-		return buf.String()[:MaxResult], true
-	}
-	return buf.String(), false
 }
 
 func readOutputs(spec *Spec, view stepView, res *Result) {
