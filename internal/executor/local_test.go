@@ -225,3 +225,52 @@ func TestOutcomeSurvivesAnUnwritableResult(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A supervisor that stops reading (hung, or stopped) must not stall the
+// engine: Start and Kill only queue, and Detach returns after a bounded
+// grace even though the pipe is full.
+func TestStartKillDetachNeverBlockOnAFullPipe(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "deaf-supervisor")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nexec sleep 61.25\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ents, _ := os.ReadDir("/proc")
+		for _, e := range ents {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			if _, ppid, ok := procState(pid); ok && ppid == os.Getpid() && strings.Contains(string(cmdline), "61.25") {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	l := &Local{Self: script, Done: func(string, *Result) {}}
+	finished := make(chan error, 1)
+	t0 := time.Now()
+	go func() {
+		for i := range 1500 {
+			key := fmt.Sprint("k", i)
+			if err := l.Start(Job{Key: key, Dir: filepath.Join(dir, key), Spec: Spec{Command: []string{"true"}}}); err != nil {
+				finished <- err
+				return
+			}
+			l.Kill(key, "stopped by the test")
+		}
+		t.Logf("1500 starts and kills queued in %v", time.Since(t0))
+		l.Detach()
+		finished <- nil
+	}()
+	select {
+	case err := <-finished:
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("and detached after %v", time.Since(t0))
+	case <-time.After(30 * time.Second):
+		t.Fatal("Start, Kill or Detach blocked on a supervisor that does not read")
+	}
+}
