@@ -21,6 +21,7 @@ type outbox struct {
 	w     io.WriteCloser
 	mu    sync.Mutex
 	lines [][]byte
+	bytes int // in lines, not yet written
 	shut  bool
 	err   error         // first write error; later lines are dropped
 	wake  chan struct{} // one pending wake-up for the writer
@@ -48,11 +49,19 @@ func (o *outbox) send(v any) error {
 		return o.err
 	}
 	o.lines = append(o.lines, append(b, '\n'))
+	o.bytes += len(b) + 1
 	select {
 	case o.wake <- struct{}{}:
 	default:
 	}
 	return nil
+}
+
+// backlog is how many bytes are queued and not yet written.
+func (o *outbox) backlog() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.bytes
 }
 
 // close stops taking lines; the writer writes the queued ones, then
@@ -75,16 +84,21 @@ func (o *outbox) write() {
 		lines, shut := o.lines, o.shut
 		o.lines = nil
 		o.mu.Unlock()
+		n := 0
 		buf.Reset()
 		for _, l := range lines {
 			buf.Write(l)
+			n += len(l)
 		}
 		if buf.Len() > 0 {
-			if _, err := o.w.Write(buf.Bytes()); err != nil {
-				o.mu.Lock()
-				o.err, o.lines = err, nil
-				o.mu.Unlock()
+			_, err := o.w.Write(buf.Bytes())
+			o.mu.Lock()
+			o.bytes -= n
+			if err != nil && o.err == nil {
+				o.err = err
+				o.lines, o.bytes = nil, 0
 			}
+			o.mu.Unlock()
 		}
 		if shut {
 			// Lines sent after the last swap were refused, so none is lost.

@@ -35,6 +35,10 @@ type notice struct {
 	Result *Result `json:"result,omitempty"`
 }
 
+// maxNoticeBacklog is how many bytes of notices may wait for the engine
+// before exited notices stop carrying results already on disk.
+const maxNoticeBacklog = 64 << 20
+
 // Serve is the body of `semaflow exec --serve`: it reads requests from in
 // and reports on out until in closes, then waits for the steps still
 // running, so they are supervised to the end even if the engine is gone.
@@ -102,13 +106,18 @@ func (s *server) start(r request) {
 		if res.Finished.IsZero() {
 			res.Finished = time.Now()
 		}
+		n := notice{Key: r.Key, Event: "exited", Result: res}
 		if err := writeJSON(filepath.Join(r.Dir, ResultFile), res); err != nil {
 			fmt.Fprintf(os.Stderr, "semaflow exec: %s: %v\n", r.Key, err)
+		} else if s.out.backlog() > maxNoticeBacklog {
+			// An engine that stopped reading must not make results pile
+			// up in memory: this one is on disk, where Local finds it.
+			n.Result = nil
 		}
 		s.mu.Lock()
 		delete(s.kills, r.Key)
 		s.mu.Unlock()
-		s.send(notice{Key: r.Key, Event: "exited", Result: res})
+		s.send(n)
 	}()
 }
 
