@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,4 +42,34 @@ spec:
 		t.Fatalf("%v:\n%s", err, tail(out.String()))
 	}
 	t.Logf("3,000 steps in %v", time.Since(start))
+}
+
+// SIGTERM in the middle of a burst stops the server promptly (Detach no
+// longer waits on a full pipe), and the next server finishes the burst.
+func TestServerStopsDuringABurst(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "server.db")
+	s1 := startServer(t, "--db", db)
+	wf := `{"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "burst"},
+	  "spec": {"entrypoint": "main", "templates": [
+	    {"name": "main", "steps": [[{"name": "s", "template": "t", "withSequence": {"count": "3000"}}]]},
+	    {"name": "t", "container": {"image": "x", "command": ["true"]}}]}}}`
+	if code, out := httpDo(t, "POST", s1.url+"/api/v1/workflows/default", "", wf); code != 200 {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for wfPhase(t, s1.url, "burst") != "Running" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // thousands of start requests are in flight
+	s1.stop(t)
+
+	s2 := startServer(t, "--db", db)
+	deadline = time.Now().Add(90 * time.Second)
+	for phase := ""; phase != "Succeeded"; phase = wfPhase(t, s2.url, "burst") {
+		if time.Now().After(deadline) {
+			t.Fatalf("workflow %s 90 s after the restart, want Succeeded", phase)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s2.stop(t)
 }
