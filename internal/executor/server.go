@@ -87,7 +87,7 @@ type server struct {
 }
 
 func (s *server) send(n notice) {
-	// The engine may be gone; results are on disk either way.
+	// The engine may be gone; the next one reads results from disk.
 	_ = s.out.send(n)
 }
 
