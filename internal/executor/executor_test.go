@@ -37,6 +37,9 @@ func startServeWith(t testing.TB, iso Isolation) *served {
 
 func (s *served) readNotices(out io.Reader) {
 	sc := bufio.NewScanner(out)
+	// An exited notice carries the step's result, up to MaxResult of
+	// stdout and its outputs.
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {
 		var n notice
 		if json.Unmarshal(sc.Bytes(), &n) == nil {

@@ -12,13 +12,6 @@ import (
 
 // TestMain lets this test binary be the step init, as the semaflow binary
 // is: the supervisor under test starts os.Executable() exec --init.
-func TestMain(m *testing.M) {
-	if len(os.Args) == 4 && os.Args[1] == "exec" && os.Args[2] == "--init" {
-		os.Exit(InitMain(os.Args[3]))
-	}
-	os.Exit(m.Run())
-}
-
 var nobody = &StepUser{UID: 65534, GID: 65534}
 
 // startIsolatedServe runs the supervisor in-process with steps as nobody.

@@ -23,6 +23,9 @@ type Job struct {
 
 // Local runs jobs through one supervisor process and reports each result
 // through Done, from the goroutine that reads the supervisor's notices.
+// No method waits on the supervisor's pipe: requests queue in an outbox,
+// and the notice reader takes l.mu only for map updates, so a burst far
+// larger than a pipe's buffer cannot deadlock the two processes.
 type Local struct {
 	// Self is the semaflow binary; the supervisor is `Self exec --serve`.
 	Self string
@@ -37,15 +40,28 @@ type Local struct {
 	// Isolation is passed to the supervisor as flags.
 	Isolation Isolation
 
-	mu      sync.Mutex
-	cmd     *exec.Cmd
-	in      io.WriteCloser
-	enc     *json.Encoder
-	dirs    map[string]string
-	readErr chan struct{}
+	mu  sync.Mutex
+	sup *supervisor // the one new steps go to; nil before the first, and once it is gone
 }
 
-// Start writes the job's spec and hands it to the supervisor.
+// supervisor is one `exec --serve` process and the steps given to it.
+type supervisor struct {
+	cmd  *exec.Cmd
+	out  *outbox
+	dirs map[string]string // key -> step dir, of steps not yet reported; Local.mu guards it
+	// exited is closed once the process has exited and was reaped; err is
+	// what Wait said.
+	exited chan struct{}
+	err    error
+}
+
+// flushGrace bounds how long Detach lets queued requests reach the
+// supervisor; a request still queued after that is a step the next engine
+// finds never started and runs again.
+const flushGrace = 2 * time.Second
+
+// Start writes the job's spec and hands it to the supervisor. It does
+// not wait for the supervisor to read the request.
 func (l *Local) Start(j Job) error {
 	if err := os.MkdirAll(j.Dir, 0o700); err != nil {
 		return err
@@ -55,21 +71,27 @@ func (l *Local) Start(j Job) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := l.ensure(); err != nil {
-		return err
+	var err error
+	// A supervisor whose pipe broke is retired; one fresh start is tried.
+	for range 2 {
+		var s *supervisor
+		if s, err = l.ensure(); err != nil {
+			return err
+		}
+		s.dirs[j.Key] = j.Dir
+		if err = s.out.send(request{Op: "start", Key: j.Key, Dir: j.Dir}); err == nil {
+			return nil
+		}
+		delete(s.dirs, j.Key)
+		l.sup = nil
 	}
-	l.dirs[j.Key] = j.Dir
-	if err := l.enc.Encode(request{Op: "start", Key: j.Key, Dir: j.Dir}); err != nil {
-		delete(l.dirs, j.Key)
-		return fmt.Errorf("the step supervisor is gone: %w", err)
-	}
-	return nil
+	return fmt.Errorf("the step supervisor is gone: %w", err)
 }
 
 // ensure starts the supervisor on first use; l.mu is held.
-func (l *Local) ensure() error {
-	if l.cmd != nil {
-		return nil
+func (l *Local) ensure() (*supervisor, error) {
+	if l.sup != nil {
+		return l.sup, nil
 	}
 	cmd := exec.Command(l.Self, append([]string{"exec", "--serve"}, l.Isolation.args()...)...)
 	cmd.Env = l.Env
@@ -79,69 +101,104 @@ func (l *Local) ensure() error {
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting the step supervisor %s: %w", l.Self, err)
+		return nil, fmt.Errorf("starting the step supervisor %s: %w", l.Self, err)
 	}
-	l.cmd, l.in, l.enc, l.dirs = cmd, in, json.NewEncoder(in), map[string]string{}
-	l.readErr = make(chan struct{})
-	go l.read(out)
-	return nil
+	s := &supervisor{cmd: cmd, out: newOutbox(in), dirs: map[string]string{}, exited: make(chan struct{})}
+	l.sup = s
+	go l.read(s, out)
+	return s, nil
 }
 
-func (l *Local) read(out io.Reader) {
-	defer close(l.readErr)
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		var n notice
-		if json.Unmarshal(sc.Bytes(), &n) != nil {
-			continue
+// read handles s's notices until it exits, then reaps it. It never waits
+// on a writer: l.mu is only held for map updates, and callbacks run
+// without it.
+func (l *Local) read(s *supervisor, out io.Reader) {
+	// Lines have no length limit: an exited notice carries the step's
+	// outputs, which a scanner's token cap could refuse.
+	br := bufio.NewReaderSize(out, 64<<10)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			l.handle(s, line)
 		}
-		l.mu.Lock()
-		dir := l.dirs[n.Key]
-		if n.Event == "exited" {
-			delete(l.dirs, n.Key)
-		}
-		l.mu.Unlock()
-		switch n.Event {
-		case "started":
-			if l.Started != nil {
-				l.Started(n.Key, n.At)
-			}
-		case "exited":
-			r, err := ReadResult(dir)
-			if err != nil {
-				r = &Result{ExitCode: -1, StartError: fmt.Sprintf("the step's result is unreadable: %v", err)}
-			}
-			if l.Done != nil {
-				l.Done(n.Key, r)
-			}
+		if err != nil {
+			break
 		}
 	}
-	// The supervisor died: every step it had is lost to this engine.
+	// The supervisor is gone: every step it still had is lost to this
+	// engine.
 	l.mu.Lock()
-	lost := l.dirs
-	l.dirs = map[string]string{}
-	l.cmd = nil
+	lost := s.dirs
+	s.dirs = map[string]string{}
+	if l.sup == s {
+		l.sup = nil
+	}
 	l.mu.Unlock()
+	s.out.close()
 	for key := range lost {
 		if l.Done != nil {
 			l.Done(key, &Result{ExitCode: -1, StartError: "the step supervisor exited unexpectedly"})
 		}
 	}
+	// Its stdout is at EOF, so it has exited (or is about to): reap it,
+	// exactly once, here.
+	s.err = s.cmd.Wait()
+	close(s.exited)
+}
+
+func (l *Local) handle(s *supervisor, line []byte) {
+	var n notice
+	if json.Unmarshal(line, &n) != nil {
+		return
+	}
+	switch n.Event {
+	case "started":
+		if l.Started != nil {
+			l.Started(n.Key, n.At)
+		}
+	case "exited":
+		l.mu.Lock()
+		dir, ok := s.dirs[n.Key]
+		delete(s.dirs, n.Key)
+		l.mu.Unlock()
+		if l.Done != nil {
+			l.Done(n.Key, exitedResult(n, dir, ok))
+		}
+	}
+}
+
+// exitedResult is a finished step's outcome: the one the notice carries,
+// else (a supervisor that does not send it) result.json. The notice is
+// the record that survives a result.json the supervisor could not write.
+func exitedResult(n notice, dir string, known bool) *Result {
+	if n.Result != nil {
+		return n.Result
+	}
+	if !known {
+		return &Result{ExitCode: -1, StartError: fmt.Sprintf("the supervisor reported step %s, which it was never given", n.Key)}
+	}
+	r, err := ReadResult(dir)
+	if err != nil {
+		return &Result{ExitCode: -1, StartError: fmt.Sprintf("the step's result is unreadable: %v", err)}
+	}
+	return r
 }
 
 // Kill stops a running step; reason becomes its result's Killed message.
+// It only queues the request.
 func (l *Local) Kill(key, reason string) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.enc != nil && l.cmd != nil {
-		_ = l.enc.Encode(request{Op: "kill", Key: key, Reason: reason})
+	s := l.sup
+	l.mu.Unlock()
+	if s != nil {
+		_ = s.out.send(request{Op: "kill", Key: key, Reason: reason})
 	}
 }
 
@@ -149,24 +206,32 @@ func (l *Local) Kill(key, reason string) {
 // running steps have ended. Close waits for that.
 func (l *Local) Close() error {
 	l.mu.Lock()
-	cmd, in, done := l.cmd, l.in, l.readErr
+	s := l.sup
+	l.sup = nil
 	l.mu.Unlock()
-	if cmd == nil {
+	if s == nil {
 		return nil
 	}
-	_ = in.Close()
-	<-done
-	return cmd.Wait()
+	s.out.close()
+	<-s.exited
+	return s.err
 }
 
 // Detach lets the supervisor go on without this engine: it finishes the
 // steps it runs and records their results, which the next engine adopts.
+// Notices still arrive (and are handled) while this process lives, and
+// the supervisor is reaped when it exits.
 func (l *Local) Detach() {
 	l.mu.Lock()
-	in := l.in
-	l.cmd = nil
+	s := l.sup
+	l.sup = nil
 	l.mu.Unlock()
-	if in != nil {
-		_ = in.Close()
+	if s == nil {
+		return
+	}
+	s.out.close()
+	select {
+	case <-s.out.done:
+	case <-time.After(flushGrace):
 	}
 }

@@ -28,7 +28,15 @@ type notice struct {
 	// At is when the step's process was running, by the supervisor's
 	// clock (for "started").
 	At time.Time `json:"at,omitzero"`
+	// Result is the step's outcome (for "exited"). result.json holds it
+	// too, but a write there can fail (a full disk); this copy then is
+	// the record the engine goes by.
+	Result *Result `json:"result,omitempty"`
 }
+
+// maxNoticeBacklog is how many bytes of notices may wait for the engine
+// before exited notices stop carrying results already on disk.
+const maxNoticeBacklog = 64 << 20
 
 // Serve is ServeIsolated with the default Isolation.
 func Serve(in io.Reader, out io.Writer) error { return ServeIsolated(in, out, Isolation{}) }
@@ -41,7 +49,7 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 	// Once the engine is gone, writing a notice hits a closed pipe; Go
 	// would then die of SIGPIPE and orphan the steps still running.
 	signal.Ignore(syscall.SIGPIPE)
-	s := &server{out: json.NewEncoder(out), kills: map[string]chan string{}}
+	s := &server{out: newOutbox(keepOpen{out}), kills: map[string]chan string{}}
 	conf, err := confine(iso)
 	if err != nil {
 		return err
@@ -63,22 +71,28 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 		}
 	}
 	s.wg.Wait()
+	// The last notices still go out; a gone engine fails the write at once.
+	s.out.close()
+	<-s.out.done
 	return sc.Err()
 }
+
+// keepOpen is out for the outbox: Serve writes to it but does not own it.
+type keepOpen struct{ io.Writer }
+
+func (keepOpen) Close() error { return nil }
 
 type server struct {
 	sandbox *confinement
 	mu      sync.Mutex
-	out     *json.Encoder
+	out     *outbox // notices; never written under mu
 	kills   map[string]chan string
 	wg      sync.WaitGroup
 }
 
 func (s *server) send(n notice) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	// The engine may be gone; results are on disk either way.
-	_ = s.out.Encode(n)
+	// The engine may be gone; the next one reads results from disk.
+	_ = s.out.send(n)
 }
 
 func (s *server) start(r request) {
@@ -96,13 +110,18 @@ func (s *server) start(r request) {
 		if res.Finished.IsZero() {
 			res.Finished = time.Now()
 		}
+		n := notice{Key: r.Key, Event: "exited", Result: res}
 		if err := writeJSON(filepath.Join(r.Dir, ResultFile), res); err != nil {
 			fmt.Fprintf(os.Stderr, "semaflow exec: %s: %v\n", r.Key, err)
+		} else if s.out.backlog() > maxNoticeBacklog {
+			// An engine that stopped reading must not make results pile
+			// up in memory: this one is on disk, where Local finds it.
+			n.Result = nil
 		}
 		s.mu.Lock()
 		delete(s.kills, r.Key)
 		s.mu.Unlock()
-		s.send(notice{Key: r.Key, Event: "exited"})
+		s.send(n)
 	}()
 }
 

@@ -49,7 +49,6 @@ const (
 	SpecFile   = "spec.json"
 	ResultFile = "result.json"
 	LogFile    = "log"
-	StdoutFile = "stdout"
 	KillFile   = "kill-reason"
 	PidFile    = "supervisor.pid"
 	TmpDir     = "tmp"

@@ -1,10 +1,8 @@
 package executor
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,12 +45,7 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 		return res
 	}
 	defer logf.Close()
-	outf, err := createPrivate(filepath.Join(dir, StdoutFile))
-	if err != nil {
-		res.StartError = err.Error()
-		return res
-	}
-	defer outf.Close()
+	stdout := &stdoutSink{log: logf}
 	var cmd *exec.Cmd
 	if conf.user != nil {
 		if cmd, err = conf.initCommand(dir, argv); err != nil {
@@ -66,7 +59,7 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 	if !private {
 		cmd.Env = append(cmd.Env, "TMPDIR="+view.tmp)
 	}
-	cmd.Stdout = io.MultiWriter(outf, logf)
+	cmd.Stdout = stdout
 	cmd.Stderr = logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	switch {
@@ -123,7 +116,8 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 	}
 	res.Finished = time.Now()
 	res.ExitCode = exitCode(werr)
-	res.Stdout, res.Truncated = readCapped(filepath.Join(dir, StdoutFile))
+	// Wait has returned, so the copy into stdout is over.
+	res.Stdout, res.Truncated = string(stdout.kept), stdout.truncated
 	readOutputs(spec, view, res)
 	return res
 }
@@ -195,20 +189,6 @@ func writeInput(path, content string) error {
 		return err
 	}
 	return os.WriteFile(path, []byte(content), 0o600)
-}
-
-func readCapped(path string) (string, bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", false
-	}
-	defer f.Close()
-	var buf bytes.Buffer
-	n, _ := io.CopyN(&buf, f, MaxResult+1)
-	if n > MaxResult {
-		return buf.String()[:MaxResult], true
-	}
-	return buf.String(), false
 }
 
 func readOutputs(spec *Spec, view stepView, res *Result) {

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// One withSequence far larger than a pipe's worth of step requests and
+// notices runs to the end instead of deadlocking the engine and its
+// supervisor.
+func TestRunBurstOfSteps(t *testing.T) {
+	f := writeFile(t, "burst.yaml", `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: burst}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: s
+        template: t
+        withSequence: {count: "3000"}
+  - name: t
+    container: {image: x, command: ["true"]}
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "run", "--plain", f)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("3,000 steps did not finish within 90 s (deadlock?):\n%s", tail(out.String()))
+	}
+	if err != nil || !strings.Contains(out.String(), "Succeeded") {
+		t.Fatalf("%v:\n%s", err, tail(out.String()))
+	}
+	t.Logf("3,000 steps in %v", time.Since(start))
+}
+
+// SIGTERM in the middle of a burst stops the server promptly (Detach no
+// longer waits on a full pipe), and the next server finishes the burst.
+func TestServerStopsDuringABurst(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "server.db")
+	s1 := startServer(t, "--db", db)
+	wf := `{"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "burst"},
+	  "spec": {"entrypoint": "main", "templates": [
+	    {"name": "main", "steps": [[{"name": "s", "template": "t", "withSequence": {"count": "3000"}}]]},
+	    {"name": "t", "container": {"image": "x", "command": ["true"]}}]}}}`
+	if code, out := httpDo(t, "POST", s1.url+"/api/v1/workflows/default", "", wf); code != 200 {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for wfPhase(t, s1.url, "burst") != "Running" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // thousands of start requests are in flight
+	s1.stop(t)
+
+	s2 := startServer(t, "--db", db)
+	deadline = time.Now().Add(90 * time.Second)
+	for phase := ""; phase != "Succeeded"; phase = wfPhase(t, s2.url, "burst") {
+		if time.Now().After(deadline) {
+			t.Fatalf("workflow %s 90 s after the restart, want Succeeded", phase)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s2.stop(t)
+}
