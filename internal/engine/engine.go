@@ -73,6 +73,7 @@ type Engine struct {
 	owed    []locks.Grant
 
 	detached atomic.Bool
+	health   storeHealth
 	hub      hub
 	cron     *cronScheduler // nil unless StartCron was called
 	// retryMu keeps two retries of one workflow from both starting it.
@@ -176,7 +177,7 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 }
 
 func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
-	r := &run{e: e, wf: wf, done: make(chan struct{}), first: true, live: map[string]string{},
+	r := &run{e: e, wf: wf, done: make(chan struct{}), wake: make(chan struct{}, 1), first: true, live: map[string]string{},
 		dir: filepath.Join(e.dataDir, "workflows", wf.Metadata.UID)}
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
