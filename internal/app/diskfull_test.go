@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,12 +14,14 @@ import (
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/server"
 	"github.com/semaflow/semaflow/internal/store"
 	"github.com/semaflow/semaflow/internal/store/sqlite"
 )
 
-// errFull stands for a commit the disk had no room for.
-var errFull = errors.New("database or disk is full")
+// errFull stands for a commit the disk had no room for, as the SQLite
+// driver reports it.
+var errFull = fmt.Errorf("database /data/sf.db: %w", store.ErrNoSpace)
 
 // fullStore refuses every write while full is set, as a full disk does:
 // the transaction's work runs (the lock manager changes its queues) and
@@ -268,5 +272,26 @@ func TestDetachDoesNotWaitForFailingCommits(t *testing.T) {
 	case <-done:
 	case <-time.After(2 * time.Second):
 		t.Fatal("Detach waited for a workflow whose writes fail")
+	}
+}
+
+// A write refused for lack of space answers 507 with Argo's error body
+// saying so and naming the database, not 500.
+func TestAPIAnswers507OnAFullDisk(t *testing.T) {
+	eng, fs, _ := startFullEngine(t)
+	ts := httptest.NewServer(server.New(eng).Handler())
+	defer ts.Close()
+	c := &apiClient{t: t, base: ts.URL}
+	fs.full.Store(true)
+	body := `{"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "late"},
+	  "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "x", "command": ["true"]}}]}}}`
+	code, out := c.do("POST", "/api/v1/workflows/default", body)
+	msg := fmt.Sprint(out["message"])
+	if code != 507 || out["code"] != float64(8) || !strings.Contains(msg, "the disk is full") || !strings.Contains(msg, "/data/sf.db") {
+		t.Fatalf("submit on a full disk: %d %v; want 507, code 8, a message saying the disk is full and naming /data/sf.db", code, out)
+	}
+	fs.full.Store(false)
+	if code, out := c.do("POST", "/api/v1/workflows/default", body); code != 200 {
+		t.Fatalf("submit once space returned: %d %v", code, out)
 	}
 }
