@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/reconcile"
+	"github.com/semaflow/semaflow/internal/store"
 )
 
 // A refused commit is tried again after commitRetryFirst, doubling up to
@@ -31,7 +31,7 @@ type storeHealth struct {
 func (e *Engine) writeFailed(wf *wfv1.Workflow, what string, err error) {
 	if e.health.failing.CompareAndSwap(false, true) {
 		e.log.Error("cannot record workflow state: workflows keep their changes and step results in memory and retry until it can be written",
-			"workflow", wf.Metadata.Namespace+"/"+wf.Metadata.Name, "writing", what, "diskFull", noSpace(err), "err", err)
+			"workflow", wf.Metadata.Namespace+"/"+wf.Metadata.Name, "writing", what, "diskFull", store.NoSpace(err), "err", err)
 	}
 }
 
@@ -41,12 +41,6 @@ func (e *Engine) writeSucceeded() {
 	if e.health.failing.Load() && e.health.failing.CompareAndSwap(true, false) {
 		e.log.Info("workflow state is recorded again")
 	}
-}
-
-// noSpace says whether err comes from a disk without room (full, or over
-// quota).
-func noSpace(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // commit persists a reconcile's plan, retrying with backoff while the
@@ -82,7 +76,7 @@ func (r *run) startStep(job executor.Job) error {
 	delay := commitRetryFirst
 	for {
 		err := r.e.exec.Start(job)
-		if !noSpace(err) {
+		if !store.NoSpace(err) {
 			if err == nil {
 				r.e.writeSucceeded()
 			}
