@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,9 @@ type LocalOptions struct {
 	// StepEnv is what steps' environments start from; nil means this
 	// process's environment.
 	StepEnv []string
+	// Logger hears what the engine cannot tell a caller (a full disk);
+	// nil discards it.
+	Logger *slog.Logger
 }
 
 // Local is an engine running in this process on a SQLite store.
@@ -76,7 +80,7 @@ func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 		return nil, l.fail(err)
 	}
 	l.Store = db
-	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe, StepEnv: o.StepEnv,
+	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe, StepEnv: o.StepEnv, Logger: o.Logger,
 		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism})
 	if err != nil {
 		_ = db.Close()

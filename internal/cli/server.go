@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -91,7 +92,7 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 		stepEnv = nil
 	}
 	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, DataDir: o.data, Parallelism: o.parallel,
-		NamespaceParallelism: o.nsParal, StepEnv: stepEnv})
+		NamespaceParallelism: o.nsParal, StepEnv: stepEnv, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if err != nil {
 		return err
 	}
