@@ -231,18 +231,27 @@ func TestFailedCommitIsRetriedUntilItSucceeds(t *testing.T) {
 	noLocksLeft(t, fs)
 }
 
-// Terminating a workflow whose writes fail takes effect once space
-// returns: its step is killed, its permit passes on.
+// Terminating a workflow whose writes fail kills its step at once; the
+// rest takes effect once space returns: it ends Failed, its permit passes
+// on.
 func TestTerminateWhileCommitsFail(t *testing.T) {
 	eng, fs, he := startFullEngine(t)
 	a, b := submitTwo(t, eng)
-	he.waitRunning(t, a.Metadata.UID)
+	aKey := he.waitRunning(t, a.Metadata.UID)
 
 	fs.full.Store(true)
 	if !eng.Stop(a.Metadata.UID, true, "terminated on a full disk") {
 		t.Fatal("a is not running")
 	}
 	waitRefused(t, fs, 3)
+	// The step is killed at once, though the termination cannot be
+	// recorded yet.
+	he.mu.Lock()
+	running := he.running[aKey]
+	he.mu.Unlock()
+	if running {
+		t.Fatal("a's step still runs while its termination waits for the disk")
+	}
 	fs.full.Store(false)
 
 	if got := waitEnd(t, eng, a.Metadata.UID); got.Status.Phase != wfv1.PhaseFailed {
