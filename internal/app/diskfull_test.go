@@ -304,3 +304,70 @@ func TestAPIAnswers507OnAFullDisk(t *testing.T) {
 		t.Fatalf("submit once space returned: %d %v", code, out)
 	}
 }
+
+const twoStepWorkflow = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: two-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: one, template: work}
+      - {name: two, template: work}
+  - name: work
+    container: {image: x, command: [work]}
+`
+
+// A terminate that comes while an earlier change waits for the disk kills
+// the workflow's steps at once too.
+func TestTerminateQueuedBehindAFailingCommitKillsAtOnce(t *testing.T) {
+	eng, fs, he := startFullEngine(t)
+	wf, err := eng.Submit(context.Background(), parseWorkflow(t, twoStepWorkflow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := wf.Metadata.UID
+	deadline := time.Now().Add(5 * time.Second)
+	var keys []string
+	for len(keys) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("steps running: %v, want 2", keys)
+		}
+		time.Sleep(5 * time.Millisecond)
+		he.mu.Lock()
+		keys = keys[:0]
+		for k := range he.running {
+			keys = append(keys, k)
+		}
+		he.mu.Unlock()
+	}
+	fs.full.Store(true)
+	he.succeed(keys[0])
+	waitRefused(t, fs, 2)
+	eng.Stop(uid, true, "")
+	deadline = time.Now().Add(time.Second)
+	for {
+		he.mu.Lock()
+		running := he.running[keys[1]]
+		he.mu.Unlock()
+		if !running {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the other step still runs 1 s after terminate, while the disk is full")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	fs.full.Store(false)
+	got := waitEnd(t, eng, uid)
+	if got.Status.Phase != wfv1.PhaseFailed {
+		t.Fatalf("ended %s (%q), want Failed", got.Status.Phase, got.Status.Message)
+	}
+	for _, n := range got.Status.Nodes {
+		if n.Type == "Pod" && n.Phase != wfv1.PhaseSucceeded && !strings.Contains(n.Message, "Terminate") {
+			t.Errorf("step %s: %s %q, want it killed by the terminate", n.DisplayName, n.Phase, n.Message)
+		}
+	}
+}
