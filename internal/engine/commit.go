@@ -51,6 +51,7 @@ func (e *Engine) writeSucceeded() {
 // while waiting; the next engine resumes from what the store holds.
 func (r *run) commit(ctx context.Context, plan *reconcile.Plan, events []reconcile.Event, whole bool) (*locks.Result, bool) {
 	delay := commitRetryFirst
+	stopped := false
 	for {
 		res, err := r.persist(ctx, plan, events, whole)
 		if err == nil {
@@ -58,11 +59,60 @@ func (r *run) commit(ctx context.Context, plan *reconcile.Plan, events []reconci
 			return res, true
 		}
 		r.e.writeFailed(r.wf, "the database", err)
-		if !r.pause(delay) {
+		// Killing a step needs no disk: the kills this plan decided, and
+		// those a stop or terminate asked for meanwhile, happen now. The
+		// steps' exits queue as events, recorded with the rest.
+		if delay == commitRetryFirst {
+			r.kill(plan.Kill)
+		}
+		ok := r.pause(delay, func() {
+			if reason, asked := r.shutdownAsked(); asked && !stopped {
+				stopped = true
+				for id := range r.live {
+					r.e.exec.Kill(r.key(id), reason)
+				}
+			}
+		})
+		if !ok {
 			return nil, false
 		}
 		delay = min(2*delay, commitRetryMax)
 	}
+}
+
+func (r *run) kill(kill map[string]string) {
+	for id, reason := range kill {
+		if _, ok := r.live[id]; ok {
+			r.e.exec.Kill(r.key(id), reason)
+		}
+	}
+}
+
+// shutdownAsked says whether a stop or terminate waits among the pending
+// events, and gives the reason a killed step records (as reconcile words
+// it).
+func (r *run) shutdownAsked() (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ev := range r.pending {
+		kind := ""
+		switch ev.Kind {
+		case reconcile.Stop:
+			kind = "Stop"
+		case reconcile.Terminate:
+			kind = "Terminate"
+		default:
+			continue
+		}
+		switch {
+		case r.message != "":
+			return r.message, true
+		case r.wf.Status.Message != "":
+			return r.wf.Status.Message, true
+		}
+		return "workflow shutdown with strategy: " + kind, true
+	}
+	return "", false
 }
 
 // errDetached ends a wait for the disk because the engine detached.
@@ -83,7 +133,7 @@ func (r *run) startStep(job executor.Job) error {
 			return err
 		}
 		r.e.writeFailed(r.wf, job.Dir, err)
-		if !r.pause(delay) {
+		if !r.pause(delay, nil) {
 			return errDetached
 		}
 		delay = min(2*delay, commitRetryMax)
@@ -91,9 +141,9 @@ func (r *run) startStep(job executor.Job) error {
 }
 
 // pause sleeps for d, or less if the engine detaches meanwhile (then it
-// returns false). No lock is held: events and terminate requests queue
-// in the meantime.
-func (r *run) pause(d time.Duration) bool {
+// returns false); onWake, if set, runs on every event that comes. No lock
+// is held: events and terminate requests queue in the meantime.
+func (r *run) pause(d time.Duration, onWake func()) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for !r.e.detached.Load() {
@@ -101,6 +151,9 @@ func (r *run) pause(d time.Duration) bool {
 		case <-t.C:
 			return !r.e.detached.Load()
 		case <-r.wake:
+			if onWake != nil {
+				onWake()
+			}
 		}
 	}
 	return false
