@@ -183,3 +183,35 @@ func TestStartOnAFullDiskSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// A server whose database files already have their room (it was killed)
+// can start on a full disk; it then warns that the disk is full, naming
+// the database, rather than failing at its first write.
+func TestStartOnAFullDiskWarns(t *testing.T) {
+	disk := smallDisk(t, 4)
+	db := filepath.Join(disk, "sf.db")
+	s := startServer(t, "--db", db, "--data", filepath.Join(disk, "data"))
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	fill(t, filepath.Join(disk, "filler"))
+	cmd := exec.Command(binary, "server", "--addr", "127.0.0.1:0", "--db", db, "--data", filepath.Join(disk, "data"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make([]byte, 200)
+	n, _ := out.Read(first)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	if !strings.Contains(string(first[:n]), "listening") {
+		t.Fatalf("the server did not start: %q %s", first[:n], stderr.String())
+	}
+	if msg := stderr.String(); !strings.Contains(msg, "the disk is full") || !strings.Contains(msg, db) {
+		t.Fatalf("stderr %q: want a warning that the disk is full, naming %s", msg, db)
+	}
+}
