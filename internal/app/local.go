@@ -80,6 +80,9 @@ func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 		return nil, l.fail(err)
 	}
 	l.Store = db
+	if o.Logger != nil && db.DiskFull() {
+		o.Logger.Warn(fmt.Sprintf("database %s: %v: nothing can be recorded until space is freed; meanwhile workflows wait and retry, and the API answers 507", l.DBPath, store.ErrNoSpace))
+	}
 	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe, StepEnv: o.StepEnv, Logger: o.Logger,
 		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism})
 	if err != nil {

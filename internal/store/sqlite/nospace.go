@@ -42,3 +42,11 @@ func (s *DB) noSpace(err error) error {
 	}
 	return fmt.Errorf("database %s: %w (%w)", s.path, store.ErrNoSpace, err)
 }
+
+// DiskFull says whether the disk holding the database has almost no room
+// left: the database may still open (its files already have their room),
+// but its next writes will fail.
+func (s *DB) DiskFull() bool {
+	free, ok := freeSpace(filepath.Dir(s.path))
+	return ok && free < lowSpace
+}
