@@ -66,13 +66,20 @@ func heldWorkflow(name, hold, started string) string {
 // true outcome and no permit is left held, with no restart.
 func TestServerRecoversFromAFullDisk(t *testing.T) {
 	disk := smallDisk(t, 24)
-	tmp := filepath.Dir(syncLog(t)) // outside /tmp, which steps see privately
+	// Outside /tmp, which steps see privately, and open to a step that
+	// runs as another user.
+	tmp := filepath.Dir(syncLog(t))
 	hold, started := filepath.Join(tmp, "hold"), filepath.Join(tmp, "started")
-	if err := os.WriteFile(hold, nil, 0o600); err != nil {
+	if err := os.WriteFile(hold, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Mkdir(started, 0o700); err != nil {
+	if err := os.Mkdir(started, 0o777); err != nil {
 		t.Fatal(err)
+	}
+	for _, d := range []string{tmp, started} {
+		if err := os.Chmod(d, 0o777); err != nil {
+			t.Fatal(err)
+		}
 	}
 	db := filepath.Join(disk, "sf.db")
 	s := startServer(t, "--db", db, "--data", filepath.Join(disk, "data"))

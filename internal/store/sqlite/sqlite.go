@@ -43,7 +43,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	s := &DB{db: db, path: path}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()
-		if full := s.noSpace(err); full != err {
+		if full := s.noSpace(err); errors.Is(full, store.ErrNoSpace) {
 			return nil, full
 		}
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
