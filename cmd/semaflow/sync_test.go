@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -41,7 +42,16 @@ func syncLog(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return filepath.Join(dir, "log")
+	// A server's steps run as an unprivileged user (as root): they must
+	// be able to append to the log.
+	log := filepath.Join(dir, "log")
+	if err := os.WriteFile(log, nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(os.Chmod(log, 0o666), os.Chmod(dir, 0o755)); err != nil {
+		t.Fatal(err)
+	}
+	return log
 }
 
 // recordStep is a shell snippet that logs start and end around a sleep.

@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/store"
 	"github.com/semaflow/semaflow/internal/store/sqlite"
 )
@@ -31,6 +33,12 @@ type LocalOptions struct {
 	// StepEnv is what steps' environments start from; nil means this
 	// process's environment.
 	StepEnv []string
+	// SupervisorEnv is the step supervisor's environment; nil means this
+	// process's. A server passes the minimal one: what the supervisor
+	// holds, a step may find.
+	SupervisorEnv []string
+	// Isolation confines steps; its DataRoot is filled in here.
+	Isolation executor.Isolation
 	// Logger hears what the engine cannot tell a caller (a full disk);
 	// nil discards it.
 	Logger *slog.Logger
@@ -72,7 +80,12 @@ func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 	if o.DataDir != "" {
 		l.DataDir = o.DataDir
 	}
-	if err := os.MkdirAll(l.DataDir, 0o755); err != nil {
+	// Step directories hold logs, specs and results: only semaflow's
+	// user may enter, whatever the umask or an older version left.
+	if err := os.MkdirAll(l.DataDir, 0o700); err != nil {
+		return nil, l.fail(err)
+	}
+	if err := os.Chmod(l.DataDir, 0o700); err != nil {
 		return nil, l.fail(err)
 	}
 	db, err := sqlite.Open(ctx, l.DBPath)
@@ -83,8 +96,13 @@ func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 	if o.Logger != nil && db.DiskFull() {
 		o.Logger.Warn(fmt.Sprintf("database %s: %v: nothing can be recorded until space is freed; meanwhile workflows wait and retry, and the API answers 507", l.DBPath, store.ErrNoSpace))
 	}
+	iso := o.Isolation
+	iso.DataRoot = l.DataDir
 	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe, StepEnv: o.StepEnv, Logger: o.Logger,
-		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism})
+		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism,
+		NewExecutor: func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
+			return &executor.Local{Self: self, Env: o.SupervisorEnv, Isolation: iso, Started: started, Done: done}
+		}})
 	if err != nil {
 		_ = db.Close()
 		return nil, l.fail(err)

@@ -148,7 +148,7 @@ func TestLockManagerRejectsBadLimits(t *testing.T) {
 	missing.Locks = []spec.LockRef{{Key: "default/ConfigMap/nope/k", Kind: spec.LockConfigMap, Namespace: "default", ConfigMap: "nope", ConfigMapKey: "k"}}
 	res := apply(t, db, m, []locks.Request{req("default/a", 0, 1), missing}, nil)
 	want := map[string]string{
-		"default/a": `semaphore default/ConfigMap/limits/k: ConfigMap default/limits key "k" is "two", not a non-negative integer`,
+		"default/a": `semaphore default/ConfigMap/limits/k: ConfigMap default/limits key "k" is not a non-negative integer`,
 		"default/b": "semaphore default/ConfigMap/nope/k: ConfigMap default/nope not found",
 	}
 	for h, msg := range want {

@@ -172,6 +172,16 @@ func TestAPISyncLimits(t *testing.T) {
 	if code, _ := c.do("GET", "/api/v1/sync/default/k", ""); code != 400 {
 		t.Fatalf("CONFIGMAP limit without cmName: %d, want 400", code)
 	}
+	// In use, the limit cannot be deleted; once its holders end, it can.
+	if code, _ := c.do("DELETE", "/api/v1/sync/default/k?cmName=limits", ""); code != 400 {
+		t.Fatalf("delete of a limit in use: %d, want 400", code)
+	}
+	for _, n := range []string{"one", "two"} {
+		if code, out := c.do("PUT", "/api/v1/workflows/default/"+n+"/terminate", ""); code != 200 {
+			t.Fatalf("terminate %s: %d %v", n, code, out)
+		}
+		c.waitPhase(n, "Failed", 5*time.Second)
+	}
 	if code, _ := c.do("DELETE", "/api/v1/sync/default/k?cmName=limits", ""); code != 200 {
 		t.Fatalf("delete limit: %d", code)
 	}

@@ -10,19 +10,37 @@ import (
 )
 
 func newExecCmd() *cobra.Command {
-	var serve bool
+	var (
+		serve, privateTmp  bool
+		stepUser, dataRoot string
+		initConfig         string
+	)
 	cmd := &cobra.Command{
 		Use:    "exec --serve",
 		Short:  "Supervise steps for an engine (started by the engine, not by people)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if initConfig != "" {
+				// The step init: on success the step replaces this process.
+				os.Exit(executor.InitMain(initConfig))
+			}
 			if !serve {
 				return errors.New("exec is started by the engine as `semaflow exec --serve`")
 			}
-			return executor.Serve(os.Stdin, os.Stdout)
+			user, err := executor.LookupStepUser(stepUser)
+			if err != nil {
+				return err
+			}
+			return executor.ServeIsolated(os.Stdin, os.Stdout,
+				executor.Isolation{SharedTmp: !privateTmp, User: user, DataRoot: dataRoot})
 		},
 	}
-	cmd.Flags().BoolVar(&serve, "serve", false, "read step requests on stdin, report on stdout")
+	f := cmd.Flags()
+	f.BoolVar(&serve, "serve", false, "read step requests on stdin, report on stdout")
+	f.BoolVar(&privateTmp, "private-tmp", true, "give each step its own /tmp (as root)")
+	f.StringVar(&stepUser, "step-user", "", "run steps as this uid:gid, each in its own PID namespace (root only)")
+	f.StringVar(&dataRoot, "data-root", "", "the data directory, hidden from steps run as --step-user")
+	f.StringVar(&initConfig, "init", "", "start one step in its new namespaces (internal)")
 	return cmd
 }

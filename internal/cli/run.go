@@ -17,6 +17,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/app"
+	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/spec"
 )
 
@@ -29,6 +30,7 @@ type runOptions struct {
 	plain     bool
 	parallel  int
 	nsParal   int
+	isolation isolationFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -42,7 +44,11 @@ func newRunCmd() *cobra.Command {
 			"With --db, workflows an earlier run left unfinished in that database (it was killed) are resumed\n" +
 			"first: their locks are rebuilt before anything is granted, and steps still running are followed.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRun(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o)
+			iso, _, err := o.isolation.resolve(cmd, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			return runRun(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o, iso)
 		},
 	}
 	f := cmd.Flags()
@@ -54,10 +60,12 @@ func newRunCmd() *cobra.Command {
 	f.BoolVar(&o.plain, "plain", false, "print progress lines even on a terminal")
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap); the rest queue by priority, then age")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
+	// run runs a user's own workflows as that user: no step user unless asked.
+	o.isolation.add(cmd, "")
 	return cmd
 }
 
-func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *runOptions) error {
+func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *runOptions, iso executor.Isolation) error {
 	if o.count < 1 {
 		return fmt.Errorf("--count must be at least 1, got %d", o.count)
 	}
@@ -109,7 +117,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		prog = newProgress(stderr, false)
 	}
 	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, Observe: prog.observe,
-		Parallelism: o.parallel, NamespaceParallelism: o.nsParal})
+		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso})
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ type serverOptions struct {
 	addr, db, data, tokenFile string
 	parallel, nsParal         int
 	inheritEnv                bool
+	isolation                 isolationFlags
 }
 
 func newServerCmd() *cobra.Command {
@@ -39,7 +40,11 @@ func newServerCmd() *cobra.Command {
 			"are picked up on the next start. It listens on loopback unless --auth-token-file is given.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runServer(cmd.Context(), cmd.OutOrStdout(), o)
+			iso, unconfined, err := o.isolation.resolve(cmd, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			return runServer(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o, iso, unconfined)
 		},
 	}
 	f := cmd.Flags()
@@ -50,10 +55,11 @@ func newServerCmd() *cobra.Command {
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap)")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
 	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
+	o.isolation.add(cmd, "nobody")
 	return cmd
 }
 
-func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
+func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, iso executor.Isolation, unconfined string) error {
 	// Caught from the start: a SIGTERM during start-up still stops the
 	// server gracefully, once it has resumed.
 	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -67,6 +73,7 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 		if tokens, err = readTokens(o.tokenFile); err != nil {
 			return err
 		}
+		warnTokens(stderr, o.tokenFile, tokens, unconfined)
 	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return fmt.Errorf("--addr %s is not a loopback address: give --auth-token-file to serve it", o.addr)
 	}
@@ -92,7 +99,10 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 		stepEnv = nil
 	}
 	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, DataDir: o.data, Parallelism: o.parallel,
-		NamespaceParallelism: o.nsParal, StepEnv: stepEnv, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
+		NamespaceParallelism: o.nsParal, StepEnv: stepEnv, Isolation: iso,
+		// The supervisor too: a step may read its environment.
+		SupervisorEnv: executor.BaseEnv(os.Environ()),
+		Logger:        slog.New(slog.NewTextHandler(stderr, nil))})
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,11 @@ func (e *Engine) Objects(ctx context.Context, kind, namespace string) ([]json.Ra
 // made stay). Deleting a ConfigMap leaves its locks' holders in place;
 // waiters then wait until it is applied again.
 func (e *Engine) DeleteObject(ctx context.Context, kind, namespace, name string) error {
+	if kind == wfv1.KindConfigMap {
+		if err := e.checkLimitChange(namespace, name, nil); err != nil {
+			return err
+		}
+	}
 	err := e.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteObject(kind, namespace, name) })
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", kind, name, err)

@@ -93,6 +93,9 @@ func (e *Engine) Apply(ctx context.Context, cms []*wfv1.ConfigMap, tpls []*wfv1.
 	}
 	var items []item
 	for _, cm := range cms {
+		if err := e.checkLimitChange(cm.Metadata.Namespace, cm.Metadata.Name, cm.Data); err != nil {
+			return err
+		}
 		doc, err := json.Marshal(cm)
 		if err != nil {
 			return err

@@ -2,9 +2,12 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/locks"
@@ -56,13 +59,12 @@ func (e *Engine) GetSyncLimit(ctx context.Context, l SyncLimit) (int, error) {
 	if cm == nil {
 		return 0, fmt.Errorf("ConfigMap %s/%s: %w", l.Namespace, l.CmName, store.ErrNotFound)
 	}
-	v, ok := cm.Data[l.Key]
-	if !ok {
-		return 0, fmt.Errorf("ConfigMap %s/%s key %q: %w", l.Namespace, l.CmName, l.Key, store.ErrNotFound)
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, fmt.Errorf("ConfigMap %s/%s key %q is %q, not an integer: %w", l.Namespace, l.CmName, l.Key, v, ErrState)
+	n, err := spec.Limit(cm, l.Key)
+	switch {
+	case errors.Is(err, spec.ErrNoLimitKey):
+		return 0, fmt.Errorf("%w: %w", err, store.ErrNotFound)
+	case err != nil:
+		return 0, fmt.Errorf("%w: %w", err, ErrState)
 	}
 	return n, nil
 }
@@ -137,3 +139,49 @@ func (e *Engine) LockStats() []locks.LockStat { return e.locks.Stats() }
 
 // ObserveLocks installs an observer of grants and releases, for metrics.
 func (e *Engine) ObserveLocks(o locks.Observer) { e.locks.SetObserver(o) }
+
+// maxNamed caps the holders and waiters a refusal names.
+const maxNamed = 10
+
+// checkLimitChange refuses (ErrState) a change of the ConfigMap
+// namespace/name that would leave a semaphore with holders or waiters
+// without a limit: data is the new content, nil when the ConfigMap is
+// deleted. Waiters would otherwise wait on a limit that no longer exists.
+// A change racing a new request is still possible; its waiters are then
+// told why in their message.
+func (e *Engine) checkLimitChange(namespace, name string, data map[string]string) error {
+	users := e.locks.ConfigMapUsers(namespace, name)
+	if len(users) == 0 {
+		return nil
+	}
+	prefix := namespace + "/" + string(spec.LockConfigMap) + "/" + name + "/"
+	var problems []string
+	for _, key := range slices.Sorted(maps.Keys(users)) {
+		why := "the ConfigMap would be deleted"
+		if data != nil {
+			_, err := spec.ParseLimit(data, strings.TrimPrefix(key, prefix))
+			if err == nil {
+				continue
+			}
+			why = "the new ConfigMap " + err.Error()
+		}
+		who := users[key]
+		named := strings.Join(who[:min(len(who), maxNamed)], ", ")
+		if len(who) > maxNamed {
+			named += fmt.Sprintf(" and %d more", len(who)-maxNamed)
+		}
+		problems = append(problems, fmt.Sprintf("semaphore %s is held or awaited by %s, and %s", key, named, why))
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return inUseError(fmt.Sprintf("ConfigMap %s/%s: change refused: %s; stop those workflows or let them finish first",
+		namespace, name, strings.Join(problems, "; ")))
+}
+
+// inUseError is an ErrState whose message is only its own: ErrState's
+// text speaks of a workflow.
+type inUseError string
+
+func (e inUseError) Error() string        { return string(e) }
+func (e inUseError) Is(target error) bool { return target == ErrState }

@@ -2,9 +2,10 @@
 // `semaflow exec --serve`, the same binary, started once per engine in its
 // own session. The engine sends it jobs over a pipe; for each one the
 // supervisor starts the step in the step's own process group (and, as
-// root, its own mount namespace with a private /tmp), enforces its
-// deadline, captures its output and writes the result into the step's
-// directory. Because the supervisor outlives the engine, a step's outcome
+// root, its own mount namespace with a private /tmp; with a step user,
+// through the step init of init_linux.go, as that user in its own PID
+// namespace too), enforces its deadline, captures its output and writes
+// the result into the step's directory. Because the supervisor outlives the engine, a step's outcome
 // reaches disk even if the engine that started it is gone.
 //
 // One long-lived supervisor rather than one per step: a step then costs

@@ -19,27 +19,31 @@ type served struct {
 	done  chan error
 }
 
-func startServe(t testing.TB) *served {
+func startServe(t testing.TB) *served { return startServeWith(t, Isolation{}) }
+
+func startServeWith(t testing.TB, iso Isolation) *served {
 	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	s := &served{in: inW, notes: make(chan notice, 16), done: make(chan error, 1)}
 	go func() {
-		err := Serve(inR, outW)
+		err := ServeIsolated(inR, outW, iso)
 		_ = outW.Close()
 		s.done <- err
 	}()
-	go func() {
-		sc := bufio.NewScanner(outR)
-		for sc.Scan() {
-			var n notice
-			if json.Unmarshal(sc.Bytes(), &n) == nil {
-				s.notes <- n
-			}
-		}
-		close(s.notes)
-	}()
+	go s.readNotices(outR)
 	return s
+}
+
+func (s *served) readNotices(out io.Reader) {
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		var n notice
+		if json.Unmarshal(sc.Bytes(), &n) == nil {
+			s.notes <- n
+		}
+	}
+	close(s.notes)
 }
 
 func (s *served) send(t testing.TB, r request) {

@@ -30,6 +30,12 @@ type Local struct {
 	// the time it started.
 	Started func(key string, at time.Time)
 	Done    func(key string, r *Result)
+	// Env is the supervisor's environment; nil means this process's. A
+	// server gives it the minimal one: a step run as the supervisor's own
+	// user can read the supervisor's /proc/PID/environ.
+	Env []string
+	// Isolation is passed to the supervisor as flags.
+	Isolation Isolation
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -41,7 +47,7 @@ type Local struct {
 
 // Start writes the job's spec and hands it to the supervisor.
 func (l *Local) Start(j Job) error {
-	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(j.Dir, 0o700); err != nil {
 		return err
 	}
 	if err := writeJSON(filepath.Join(j.Dir, SpecFile), j.Spec); err != nil {
@@ -65,7 +71,8 @@ func (l *Local) ensure() error {
 	if l.cmd != nil {
 		return nil
 	}
-	cmd := exec.Command(l.Self, "exec", "--serve")
+	cmd := exec.Command(l.Self, append([]string{"exec", "--serve"}, l.Isolation.args()...)...)
+	cmd.Env = l.Env
 	// Its own session: a Ctrl-C aimed at the engine does not kill it, so
 	// the engine decides what happens to running steps.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"sync"
@@ -31,18 +30,23 @@ type notice struct {
 	At time.Time `json:"at,omitzero"`
 }
 
-// Serve is the body of `semaflow exec --serve`: it reads requests from in
-// and reports on out until in closes, then waits for the steps still
-// running, so they are supervised to the end even if the engine is gone.
-func Serve(in io.Reader, out io.Writer) error {
+// Serve is ServeIsolated with the default Isolation.
+func Serve(in io.Reader, out io.Writer) error { return ServeIsolated(in, out, Isolation{}) }
+
+// ServeIsolated is the body of `semaflow exec --serve`: it reads requests
+// from in and reports on out until in closes, then waits for the steps
+// still running, so they are supervised to the end even if the engine is
+// gone. iso says how steps are confined.
+func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 	// Once the engine is gone, writing a notice hits a closed pipe; Go
 	// would then die of SIGPIPE and orphan the steps still running.
 	signal.Ignore(syscall.SIGPIPE)
 	s := &server{out: json.NewEncoder(out), kills: map[string]chan string{}}
-	// SEMAFLOW_PRIVATE_TMP=0 turns private /tmp off (steps then share the
-	// host's /tmp, with TMPDIR pointing at their own directory).
-	s.private = os.Getenv("SEMAFLOW_PRIVATE_TMP") != "0" && namespacesAvailable() &&
-		startPrivate(exec.Command("/bin/true"), os.TempDir()) == nil
+	conf, err := confine(iso)
+	if err != nil {
+		return err
+	}
+	s.sandbox = conf
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -63,7 +67,7 @@ func Serve(in io.Reader, out io.Writer) error {
 }
 
 type server struct {
-	private bool
+	sandbox *confinement
 	mu      sync.Mutex
 	out     *json.Encoder
 	kills   map[string]chan string
@@ -111,7 +115,7 @@ func (s *server) runDir(dir string, kill <-chan string, started func()) *Result 
 	if err := json.Unmarshal(b, &spec); err != nil {
 		return &Result{ExitCode: -1, StartError: fmt.Sprintf("%s: %v", filepath.Join(dir, SpecFile), err), Started: time.Now()}
 	}
-	return runStep(dir, &spec, s.private, kill, started)
+	return runStep(dir, &spec, s.sandbox, kill, started)
 }
 
 func (s *server) kill(key, reason string) {

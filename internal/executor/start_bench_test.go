@@ -7,13 +7,18 @@ import (
 )
 
 // BenchmarkStepStart measures, through the supervisor, the time from a
-// start request to the step's process running, with and without a private
-// mount namespace.
+// start request to the step's process running: with and without a private
+// mount namespace, and (as root) as a step user in its own namespaces.
 func BenchmarkStepStart(b *testing.B) {
-	for _, private := range []string{"1", "0"} {
-		b.Run("private="+private, func(b *testing.B) {
-			b.Setenv("SEMAFLOW_PRIVATE_TMP", private)
-			s := startServe(b)
+	for _, c := range []struct {
+		name string
+		iso  Isolation
+	}{{"private", Isolation{}}, {"shared", Isolation{SharedTmp: true}}, {"isolated", Isolation{User: nobody}}} {
+		b.Run(c.name, func(b *testing.B) {
+			if c.iso.User != nil && os.Geteuid() != 0 {
+				b.Skip("a step user needs root")
+			}
+			s := startServeWith(b, c.iso)
 			var total time.Duration
 			for i := range b.N {
 				dir := b.TempDir()

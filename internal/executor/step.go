@@ -16,85 +16,89 @@ import (
 // runStep runs one step to completion and returns its result. kill
 // delivers a reason to stop the step early; started is called once the
 // process runs.
-func runStep(dir string, spec *Spec, private bool, kill <-chan string, started func()) *Result {
+func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, started func()) *Result {
 	res := &Result{Started: time.Now()}
-	tmp := filepath.Join(dir, TmpDir)
-	if err := os.MkdirAll(filepath.Join(tmp, ".semaflow"), 0o777); err != nil {
+	private := conf.private
+	view, err := openStepDirs(dir, conf)
+	if err != nil {
 		res.StartError = err.Error()
 		return res
 	}
-	_ = os.Chmod(tmp, 0o1777)
-	view := stepView{tmp: tmp, private: private}
-	for path, content := range spec.InputFiles {
-		if err := writeInput(view.host(path), content); err != nil {
-			res.StartError = fmt.Sprintf("input artifact %s: %v", path, err)
+	defer view.close()
+	if conf.user == nil {
+		// A step run as the step user writes them itself, as that user.
+		if err := writeStepFiles(spec, view); err != nil {
+			res.StartError = err.Error()
 			return res
 		}
 	}
 	argv := append([]string{}, spec.Command...)
 	if spec.Script != "" {
-		if err := os.WriteFile(filepath.Join(tmp, ".semaflow", "script"), []byte(spec.Script), 0o755); err != nil {
-			res.StartError = err.Error()
-			return res
-		}
-		argv = append(argv, view.step("/tmp/.semaflow/script"))
+		argv = append(argv, view.step(scriptPath))
 	}
 	if len(argv) == 0 {
 		res.StartError = "the template has neither a command nor args to run"
 		return res
 	}
 	argv[0] = resolveProgram(argv[0])
-	logf, err := os.Create(filepath.Join(dir, LogFile))
+	logf, err := createPrivate(filepath.Join(dir, LogFile))
 	if err != nil {
 		res.StartError = err.Error()
 		return res
 	}
 	defer logf.Close()
-	outf, err := os.Create(filepath.Join(dir, StdoutFile))
+	outf, err := createPrivate(filepath.Join(dir, StdoutFile))
 	if err != nil {
 		res.StartError = err.Error()
 		return res
 	}
 	defer outf.Close()
-	cmd := exec.Command(argv[0], argv[1:]...)
+	var cmd *exec.Cmd
+	if conf.user != nil {
+		if cmd, err = conf.initCommand(dir, argv); err != nil {
+			res.StartError = err.Error()
+			return res
+		}
+	} else {
+		cmd = exec.Command(argv[0], argv[1:]...)
+	}
 	cmd.Env = append([]string{}, spec.Env...)
 	if !private {
-		cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
+		cmd.Env = append(cmd.Env, "TMPDIR="+view.tmp)
 	}
 	cmd.Stdout = io.MultiWriter(outf, logf)
 	cmd.Stderr = logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var wdHandle *os.File
-	if spec.WorkingDir != "" {
+	switch {
+	case conf.user != nil:
+		// The step init changes to the working directory itself.
+	case spec.WorkingDir != "":
 		cmd.Dir = spec.WorkingDir
-		if err := os.MkdirAll(view.host(spec.WorkingDir), 0o755); err != nil {
+		if err := os.MkdirAll(view.host(spec.WorkingDir), 0o700); err != nil {
 			res.StartError = fmt.Sprintf("workingDir %s: %v", spec.WorkingDir, err)
 			return res
 		}
-	} else {
-		wd := filepath.Join(dir, WorkDir)
-		if err := os.MkdirAll(wd, 0o755); err != nil {
-			res.StartError = err.Error()
-			return res
-		}
+	case private:
 		// The step's own /tmp may hide a data dir under /tmp; a handle
 		// reaches it from inside the step's mount namespace.
-		if wdHandle, err = os.Open(wd); err != nil {
-			res.StartError = err.Error()
-			return res
-		}
-		defer wdHandle.Close()
-		cmd.Dir = fmt.Sprintf("/proc/self/fd/%d", wdHandle.Fd())
-		if !private {
-			cmd.Dir = wd
-		}
+		cmd.Dir = fmt.Sprintf("/proc/self/fd/%d", view.workDir.Fd())
+	default:
+		cmd.Dir = view.work
 	}
-	if private {
-		err = startPrivate(cmd, tmp)
-	} else {
+	switch {
+	case conf.user != nil:
+		err = startIsolated(cmd)
+	case private:
+		err = startPrivate(cmd, view.tmp)
+	default:
 		err = cmd.Start()
 	}
-	if err != nil {
+	var initErr errInit
+	switch {
+	case errors.As(err, &initErr):
+		res.StartError = string(initErr)
+		return res
+	case err != nil:
 		res.StartError = startError(argv[0], err)
 		return res
 	}
@@ -126,8 +130,10 @@ func runStep(dir string, spec *Spec, private bool, kill <-chan string, started f
 
 // stepView maps paths as the step sees them to paths on the host.
 type stepView struct {
-	tmp     string
-	private bool
+	tmp, work       string
+	private         bool
+	tmpDir, workDir *os.File  // handles on tmp and work
+	user            *StepUser // whom the step runs as; nil: the supervisor's user
 }
 
 func (v stepView) host(path string) string {
@@ -185,10 +191,10 @@ func resolveProgram(prog string) string {
 }
 
 func writeInput(path, content string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	return os.WriteFile(path, []byte(content), 0o644)
+	return os.WriteFile(path, []byte(content), 0o600)
 }
 
 func readCapped(path string) (string, bool) {
@@ -207,7 +213,7 @@ func readCapped(path string) (string, bool) {
 
 func readOutputs(spec *Spec, view stepView, res *Result) {
 	for _, o := range spec.Outputs {
-		b, err := os.ReadFile(view.host(o.Path))
+		b, err := view.read(o.Path)
 		switch {
 		case err == nil:
 			if res.Outputs == nil {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -205,6 +204,13 @@ func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []Grant, e
 		keys[i] = ref.Key
 		if limit, _, known := m.q.Usage(ref.Key); known {
 			m.refs[ref.Key] = ref
+			if ref.Kind == spec.LockConfigMap {
+				// The queue keeps the last known limit; a new request
+				// does not join a queue whose limit is gone.
+				if _, err := configMapLimit(m.cms, ref); err != nil {
+					return nil, err
+				}
+			}
 			if ref.Kind == spec.LockEngine && limit != ref.Limit {
 				// The engine restarted with another cap: it applies now.
 				gs, err := m.q.SetLimit(ref.Key, ref.Limit, now)
@@ -317,13 +323,9 @@ func configMapLimit(cms ConfigMaps, ref spec.LockRef) (int, error) {
 	if cm == nil {
 		return 0, fmt.Errorf("semaphore %s: ConfigMap %s/%s not found", ref.Key, ref.Namespace, ref.ConfigMap)
 	}
-	v, ok := cm.Data[ref.ConfigMapKey]
-	if !ok {
-		return 0, fmt.Errorf("semaphore %s: ConfigMap %s/%s has no key %q", ref.Key, ref.Namespace, ref.ConfigMap, ref.ConfigMapKey)
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("semaphore %s: ConfigMap %s/%s key %q is %q, not a non-negative integer", ref.Key, ref.Namespace, ref.ConfigMap, ref.ConfigMapKey, v)
+	n, err := spec.ParseLimit(cm.Data, ref.ConfigMapKey)
+	if err != nil {
+		return 0, fmt.Errorf("semaphore %s: ConfigMap %s/%s %w", ref.Key, ref.Namespace, ref.ConfigMap, err)
 	}
 	return n, nil
 }
@@ -370,6 +372,17 @@ func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) ([
 // how long the holder has waited).
 func (m *Manager) waitingMessage(r Request, waited time.Duration) string {
 	pos := m.q.Position(r.Holder)
+	for _, ref := range r.Locks {
+		if why := m.limitProblem(ref.Key); why != "" {
+			msg := fmt.Sprintf("Waiting for %s lock: its limit is unavailable: %s", ref.Key, why)
+			for _, p := range pos {
+				if p.Lock == ref.Key {
+					msg += fmt.Sprintf(" (position %d of %d)", p.Position, p.Length)
+				}
+			}
+			return msg
+		}
+	}
 	for _, ref := range r.Locks {
 		limit, held, ok := m.q.Usage(ref.Key)
 		if !ok {

@@ -137,6 +137,12 @@ func (o *op) workflowLocks() bool {
 	if o.holds(holder) {
 		return true
 	}
+	sync, err := resolveSync(sync, o.workflowLockScope(), "spec.synchronization")
+	if err != nil {
+		o.releaseAll()
+		o.failWorkflow(wfv1.PhaseError, err.Error())
+		return false
+	}
 	refs := append(spec.LockKeys(sync, ns), throttles...)
 	o.request(holder, "", refs)
 	o.wf.Status.Phase = wfv1.PhasePending

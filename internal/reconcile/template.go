@@ -157,7 +157,7 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 		}
 	}
 	scope["node.name"] = node.Name
-	if !o.templateLocks(node, tmpl, c) {
+	if !o.templateLocks(node, tmpl, c, scope) {
 		return node
 	}
 	if o.timedOut(node, tmpl) {
@@ -304,7 +304,7 @@ func ParseDuration(s string) (time.Duration, error) {
 // templateLocks gates a node on its template's locks; it reports whether
 // the node may run. The holder is the node itself (for a template with a
 // retryStrategy, the Retry node, so the lock spans every attempt).
-func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call) bool {
+func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, scope expr.Scope) bool {
 	if tmpl.Synchronization == nil || c.isAttempt || fulfilled(node) {
 		return true
 	}
@@ -317,7 +317,12 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call) b
 	if o.holds(holder) {
 		return true
 	}
-	refs := spec.LockKeys(tmpl.Synchronization, ns)
+	sync, err := resolveSync(tmpl.Synchronization, scope, "synchronization")
+	if err != nil {
+		o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: %v", tmpl.Name, err))
+		return false
+	}
+	refs := spec.LockKeys(sync, ns)
 	if len(refs) == 0 {
 		return true
 	}

@@ -31,6 +31,7 @@ func RequireToken(tokens []Token, next http.Handler) http.Handler {
 				writeError(w, codeDenied, "this token may only act in namespaces "+strings.Join(tok.Namespaces, ", "))
 				return
 			}
+			r = r.WithContext(withNamespaces(r.Context(), tok.Namespaces))
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -33,6 +33,9 @@ func (s *Server) parseDoc(w http.ResponseWriter, r *http.Request, field, kind st
 	raw, _ := json.Marshal(obj)
 	ns := r.PathValue("namespace")
 	f := spec.Parse(field, raw, spec.Options{Namespace: ns})
+	if !s.reachable(w, r, f) {
+		return nil, false
+	}
 	set := spec.NewSet(f)
 	set.Applied = s.eng.Resolver()
 	set.Validate()

@@ -46,9 +46,9 @@ func newScope(c *wfCtx, t *wfv1.Template) *scope {
 }
 
 // scanTemplateBody checks the references in a template's own fields; steps
-// and tasks are scanned one by one by scanCall.
+// and tasks are scanned one by one by scanCall, lock names by checkSync.
 func (sc *scope) scanTemplateBody(t *wfv1.Template, path string) {
-	walkStrings(reflect.ValueOf(t), path, map[string]bool{"steps": true, "dag": true}, func(p, s string) {
+	walkStrings(reflect.ValueOf(t), path, map[string]bool{"steps": true, "dag": true, "synchronization": true}, func(p, s string) {
 		sc.checkRefs(p, s, false)
 	})
 }

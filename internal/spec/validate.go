@@ -114,7 +114,7 @@ func validateSpec(s *Set, d *Document, spec *wfv1.WorkflowSpec, isWorkflow bool)
 		d.errorAt(c.path+".parallelism", "parallelism must not be negative, got %d", *spec.Parallelism)
 	}
 	checkDurationField(d, c.path+".retryStrategy", spec.RetryStrategy)
-	wfLocks := c.checkSync(spec.Synchronization, c.path+".synchronization", nil)
+	wfLocks := c.checkSync(spec.Synchronization, c.path+".synchronization", nil, nil)
 	for i := range spec.Templates {
 		c.checkTemplate(&spec.Templates[i], fmt.Sprintf("%s.templates[%d]", c.path, i), wfLocks, 0)
 	}
@@ -263,8 +263,8 @@ func (c *wfCtx) checkTemplate(t *wfv1.Template, path string, wfLocks []LockRef, 
 		checkDuration(d, path+".suspend.duration", t.Suspend.Duration)
 	}
 	checkDurationField(d, path+".retryStrategy", t.RetryStrategy)
-	c.checkSync(t.Synchronization, path+".synchronization", wfLocks)
 	sc := newScope(c, t)
+	c.checkSync(t.Synchronization, path+".synchronization", wfLocks, sc)
 	for gi, group := range t.Steps {
 		for si := range group {
 			c.checkStep(sc, &group[si], fmt.Sprintf("%s.steps[%d][%d]", path, gi, si), wfLocks, depth)

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,8 +15,9 @@ const syncForms = `accepted forms: v3.6+ "semaphores: [{configMapKeyRef: {name: 
 
 // checkSync validates one synchronization block and returns its locks.
 // wfLocks, for a template's block, are the workflow-level locks, to find a
-// template that waits for a lock its own workflow holds.
-func (c *wfCtx) checkSync(s *wfv1.Synchronization, path string, wfLocks []LockRef) []LockRef {
+// template that waits for a lock its own workflow holds; sc is the
+// template's scope (nil for the workflow-level block).
+func (c *wfCtx) checkSync(s *wfv1.Synchronization, path string, wfLocks []LockRef, sc *scope) []LockRef {
 	if s == nil {
 		return nil
 	}
@@ -31,6 +33,7 @@ func (c *wfCtx) checkSync(s *wfv1.Synchronization, path string, wfLocks []LockRe
 		d.warnAt(path+".mutex", "\"mutex:\" is deprecated since Argo v3.6 (removed in v4.0): use \"mutexes: [...]\"")
 	}
 	c.checkSyncItems(s, path)
+	c.checkSyncRefs(s, path, sc)
 	locks := LockKeys(s, c.ns)
 	seen := map[string]string{}
 	for _, l := range locks {
@@ -114,16 +117,33 @@ func (c *wfCtx) checkLimit(l LockRef, path string) {
 	}
 }
 
-// Limit reads a semaphore limit from a ConfigMap key: a non-negative integer.
+// Errors of Limit, for callers to tell a missing key from a bad value.
+var (
+	ErrNoLimitKey = errors.New("no key")
+	ErrBadLimit   = errors.New("is not a non-negative integer")
+)
+
+// Limit reads a semaphore limit from a ConfigMap key: a non-negative
+// integer.
 func Limit(cm *wfv1.ConfigMap, key string) (int, error) {
-	v, ok := cm.Data[key]
+	n, err := ParseLimit(cm.Data, key)
+	if err != nil {
+		return 0, fmt.Errorf("ConfigMap %s/%s %w", cm.Metadata.Namespace, cm.Metadata.Name, err)
+	}
+	return n, nil
+}
+
+// ParseLimit reads a limit from a ConfigMap's data. Errors never quote the
+// value: the ConfigMap may hold secrets of a namespace the reader has no
+// access to.
+func ParseLimit(data map[string]string, key string) (int, error) {
+	v, ok := data[key]
 	if !ok {
-		return 0, fmt.Errorf("ConfigMap %s/%s has no key %q", cm.Metadata.Namespace, cm.Metadata.Name, key)
+		return 0, fmt.Errorf("has %w %q", ErrNoLimitKey, key)
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("ConfigMap %s/%s key %q is %q: the limit must be a non-negative integer",
-			cm.Metadata.Namespace, cm.Metadata.Name, key, v)
+		return 0, fmt.Errorf("key %q %w", key, ErrBadLimit)
 	}
 	return n, nil
 }

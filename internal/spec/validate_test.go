@@ -236,7 +236,7 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: limits, namespace: team}
 data: {db: "three"}
-`, []string{`spec.synchronization.semaphores[0]: semaphore team/ConfigMap/limits/db: ConfigMap team/limits key "db" is "three": the limit must be a non-negative integer`}},
+`, []string{`spec.synchronization.semaphores[0]: semaphore team/ConfigMap/limits/db: ConfigMap team/limits key "db" is not a non-negative integer`}},
 		{"bad duration", wfHeader + `spec:
   entrypoint: main
   templates:

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,6 +32,9 @@ var _ store.Store = (*DB)(nil)
 
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if err := privateFiles(path); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
@@ -130,3 +134,22 @@ func (s *DB) inTx(ctx context.Context, fn func(store.Tx) error) error {
 
 // Close closes the database.
 func (s *DB) Close() error { return s.db.Close() }
+
+// privateFiles makes the database file, before SQLite does, and narrows
+// it and its -wal and -shm to 0600 if they exist wider: they hold every
+// workflow and ConfigMap, and steps may run as other users. SQLite gives
+// the -wal and -shm it creates the database file's mode.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("database %s: %w", path, err)
+	}
+	_ = f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		// Another user's database stays as its owner made it.
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("database %s: %w", p, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/lockq"
+	"github.com/semaflow/semaflow/internal/locks"
+	"github.com/semaflow/semaflow/internal/store/sqlite"
+)
+
+func limitValue(v string) string {
+	return fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: limits}\ndata: {k: %q}\n", v)
+}
+
+// A change that would leave a semaphore in use without a limit is refused
+// (400, naming the lock and its holders and waiters); the lock then works
+// on. Once nobody uses it, the change is accepted, and a new request fails
+// with the reason instead of waiting on "0/0".
+func TestLimitChangeRefusedWhileInUse(t *testing.T) {
+	c := startAPI(t)
+	if code, out := c.do("POST", "/api/v1/configmaps/default", limits(1)); code != 200 {
+		t.Fatalf("apply ConfigMap: %d %v", code, out)
+	}
+	short := strings.Replace(lockedSpec, `"sleep", "30"`, `"sleep", "1"`, 1)
+	c.submit("a", short)
+	c.waitPhase("a", "Running", 5*time.Second)
+	c.submit("b", strings.Replace(lockedSpec, `"sleep", "30"`, `"true"`, 1))
+	c.waitPhase("b", "Pending", 5*time.Second)
+
+	const lock = "default/ConfigMap/limits/k"
+	refused := []struct{ name, method, path, body string }{
+		{"not an integer", "PUT", "/api/v1/configmaps/default/limits", limitValue("abc")},
+		{"negative", "PUT", "/api/v1/configmaps/default/limits", limitValue("-5")},
+		{"key removed", "PUT", "/api/v1/configmaps/default/limits", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: limits}\ndata: {other: \"1\"}\n"},
+		{"ConfigMap deleted", "DELETE", "/api/v1/configmaps/default/limits", ""},
+		{"key deleted through the sync API", "DELETE", "/api/v1/sync/default/k?cmName=limits", ""},
+	}
+	for _, r := range refused {
+		code, out := c.do(r.method, r.path, r.body)
+		msg := fmt.Sprint(out["message"])
+		if code != 400 || !strings.Contains(msg, lock) || !strings.Contains(msg, "default/a") || !strings.Contains(msg, "default/b") {
+			t.Errorf("%s while in use: %d %q, want 400 naming %s, default/a and default/b", r.name, code, msg, lock)
+		}
+		if strings.Contains(msg, "abc") || strings.Contains(msg, "-5") {
+			t.Errorf("%s: the message quotes the value: %q", r.name, msg)
+		}
+	}
+	// The limit is intact: b runs when a ends.
+	c.waitPhase("b", "Succeeded", 10*time.Second)
+	c.waitPhase("a", "Succeeded", 10*time.Second)
+
+	// Unused now: the change is accepted, and a new workflow is refused
+	// with the reason instead of waiting on "0/0".
+	if code, out := c.do("PUT", "/api/v1/configmaps/default/limits", limitValue("abc")); code != 200 {
+		t.Fatalf("change of an unused limit: %d %v", code, out)
+	}
+	wf := `{"workflow": {"metadata": {"name": "c"}, "spec": ` + strings.Replace(lockedSpec, `"sleep", "30"`, `"true"`, 1) + `}}`
+	code, out := c.do("POST", "/api/v1/workflows/default", wf)
+	if msg := fmt.Sprint(out["message"]); code != 400 || !strings.Contains(msg, lock) || !strings.Contains(msg, "is not a non-negative integer") {
+		t.Fatalf("submit with an unusable limit: %d %q, want 400 with the reason", code, msg)
+	}
+}
+
+// Should a waiter's limit become unavailable anyway (a store written by an
+// older version, a change racing a new request), its message says why.
+func TestWaitersAreToldTheirLimitIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cms := limitCM(1)
+	m := locks.New(lockq.Config{}, cms)
+	if _, err := m.Load(ctx, db, time.Unix(1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	apply(t, db, m, []locks.Request{req("default/a", 0, 1), req("default/b", 0, 2)}, nil)
+	for _, c := range []struct {
+		cm   *wfv1.ConfigMap
+		want string
+	}{
+		{&wfv1.ConfigMap{Data: map[string]string{"k": "abc"}}, `its limit is unavailable: ConfigMap default/limits key "k" is not a non-negative integer`},
+		{nil, "its limit is unavailable: ConfigMap default/limits was deleted"},
+	} {
+		if c.cm == nil {
+			delete(cms, "default/limits")
+		} else {
+			cms["default/limits"] = c.cm
+		}
+		msg, ok := m.Waiting("default/b", time.Unix(2, 0))
+		if !ok || !strings.Contains(msg, "Waiting for default/ConfigMap/limits/k lock") || !strings.Contains(msg, c.want) || strings.Contains(msg, "abc") {
+			t.Errorf("waiting message %q, want it to say %q", msg, c.want)
+		}
+		// A new request does not join a queue whose limit is unknown.
+		res := apply(t, db, m, []locks.Request{req("default/c", 0, 3)}, nil)
+		if res.Failed["default/c"] == "" || len(res.Waiting) != 0 {
+			t.Errorf("new request with the limit unavailable: failed %q, waiting %v", res.Failed["default/c"], res.Waiting)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/server"
+)
+
+// isolationFlags are --step-user and --private-tmp, shared by run and
+// server (they differ in --step-user's default).
+type isolationFlags struct {
+	stepUser   string
+	privateTmp bool
+}
+
+func (f *isolationFlags) add(cmd *cobra.Command, defaultUser string) {
+	cmd.Flags().StringVar(&f.stepUser, "step-user", defaultUser,
+		"as root, run steps as this user (a name or uid[:gid]), each in its own PID and mount namespace with its own /proc, "+
+			"seeing of the data directory only its own directories; empty: steps run as semaflow's own user")
+	cmd.Flags().BoolVar(&f.privateTmp, "private-tmp", true,
+		"as root, give each step its own /tmp; false: steps share the host's /tmp, with TMPDIR set to their own directory")
+}
+
+// resolve turns the flags into the supervisor's Isolation; unconfined
+// says why steps are not isolated ("" when they are). Without root a step
+// user cannot be had: an explicit --step-user is then an error, the
+// default one is dropped. A host that refuses the namespaces gets a
+// warning and unconfined steps.
+func (f *isolationFlags) resolve(cmd *cobra.Command, stderr io.Writer) (iso executor.Isolation, unconfined string, err error) {
+	iso.SharedTmp = !f.privateTmp
+	switch {
+	case f.stepUser == "":
+		return iso, "--step-user is empty", nil
+	case os.Geteuid() != 0:
+		if cmd.Flags().Changed("step-user") {
+			return iso, "", fmt.Errorf("--step-user %s: running steps as another user needs root", f.stepUser)
+		}
+		return iso, "semaflow does not run as root", nil
+	}
+	user, err := executor.LookupStepUser(f.stepUser)
+	if err != nil {
+		return iso, "", fmt.Errorf("--step-user: %w", err)
+	}
+	self, err := os.Executable()
+	if err == nil {
+		err = executor.CheckIsolation(self)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "semaflow: warning: steps run as uid %d, unconfined: %v\n", os.Geteuid(), err)
+		return iso, err.Error(), nil
+	}
+	iso.User = user
+	return iso, "", nil
+}
+
+// warnTokens tells the operator when the server's tokens protect less
+// than they seem: scoped tokens with unconfined steps (a step can read
+// the token file and the database as the server's user), or a token file
+// others may read.
+func warnTokens(stderr io.Writer, path string, tokens []server.Token, unconfined string) {
+	scoped := 0
+	for _, t := range tokens {
+		if len(t.Namespaces) > 0 {
+			scoped++
+		}
+	}
+	if scoped > 0 && unconfined != "" {
+		fmt.Fprintf(stderr, "semaflow: warning: %d scoped token(s) in %s, but steps are not isolated (%s): "+
+			"a step runs as uid %s and can read the server's environment, token file and database, "+
+			"so a namespace-scoped token can become the admin's; run the server as root with --step-user\n",
+			scoped, path, unconfined, strconv.Itoa(os.Geteuid()))
+	}
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(stderr, "semaflow: warning: %s is readable by others (mode %v): make it 0600\n", path, st.Mode().Perm())
+	}
+}

@@ -1,0 +1,260 @@
+package executor
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// A step run as the step user starts as `semaflow exec --init CONFIG`,
+// cloned by the supervisor into a new PID and mount namespace. Still
+// root, the init makes the mounts the step sees: a /proc of its own PID
+// namespace (no other process, the supervisor's and the server's
+// included, is visible or signalable), the data directory hidden under
+// an empty tmpfs with only the step's own work and tmp directories bound
+// back at their paths, and, with a private /tmp, the step's tmp bound
+// over /tmp. It then drops to the step user, writes the step's input
+// files and script as that user (so a path chosen by the workflow can
+// never make root write a host file), and execs the step, which becomes
+// PID 1 of its namespace.
+//
+// PID 1 is why kill and deadline keep working unchanged: the supervisor
+// SIGKILLs the process group, and once PID 1 dies the kernel kills every
+// process left in its namespace, even one that left the group. The
+// step's exit status is the init's own, since the init became the step.
+// Exec rather than a resident init keeps a step at one process and one
+// Go start-up; the price is that the step is PID 1 (a signal it has no
+// handler for, sent from inside, is ignored, as in a container without
+// an init).
+//
+// The init reports a failure before the exec on a pipe at statusFD,
+// which is close-on-exec: the supervisor reads end of file once the
+// step's program runs, or the reason it could not start.
+
+// initConfig is CONFIG, as JSON.
+type initConfig struct {
+	// Probe only checks that the namespaces and /proc can be made.
+	Probe      bool     `json:"probe,omitempty"`
+	Dir        string   `json:"dir,omitempty"`
+	Argv       []string `json:"argv,omitempty"`
+	UID        uint32   `json:"uid"`
+	GID        uint32   `json:"gid"`
+	PrivateTmp bool     `json:"privateTmp,omitempty"`
+	DataRoot   string   `json:"dataRoot,omitempty"`
+}
+
+const statusFD = 3
+
+const initFlags = syscall.CLONE_NEWPID | syscall.CLONE_NEWNS
+
+// InitMain is the body of `semaflow exec --init CONFIG`; on success the
+// step has replaced it and it does not return.
+func InitMain(config string) int {
+	syscall.CloseOnExec(statusFD)
+	var c initConfig
+	err := json.Unmarshal([]byte(config), &c)
+	if err == nil {
+		err = c.run()
+	}
+	if err == nil {
+		return 0 // a probe
+	}
+	if _, werr := os.NewFile(statusFD, "status").WriteString(err.Error()); werr != nil {
+		fmt.Fprintln(os.Stderr, "semaflow exec --init:", err)
+	}
+	return 127
+}
+
+func (c *initConfig) run() error {
+	runtime.LockOSThread()
+	if os.Getpid() != 1 {
+		return errors.New("the step init must be PID 1 of a new PID namespace")
+	}
+	// Nothing mounted here may show on the host.
+	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("making the step's mounts private: %w", err)
+	}
+	if err := syscall.Mount("proc", "/proc", "proc", syscall.MS_NOSUID|syscall.MS_NODEV|syscall.MS_NOEXEC, ""); err != nil {
+		return fmt.Errorf("mounting the step's own /proc: %w", err)
+	}
+	if c.Probe {
+		return nil
+	}
+	spec, err := readSpec(c.Dir)
+	if err != nil {
+		return err
+	}
+	tmp, work := filepath.Join(c.Dir, TmpDir), filepath.Join(c.Dir, WorkDir)
+	// Handles taken before the data directory is hidden reach the step's
+	// directories afterwards.
+	tmpFd, err := syscall.Open(tmp, unix.O_PATH|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w", tmp, err)
+	}
+	workFd, err := syscall.Open(work, unix.O_PATH|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w", work, err)
+	}
+	// The directories made here must be traversable by the step user;
+	// the step itself gets the supervisor's umask back.
+	umask := syscall.Umask(0o022)
+	if root := c.hideRoot(); root != "" {
+		if err := syscall.Mount("tmpfs", root, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, "mode=0755,size=64k"); err != nil {
+			return fmt.Errorf("hiding %s from the step: %w", root, err)
+		}
+		for path, fd := range map[string]int{tmp: tmpFd, work: workFd} {
+			if err := os.MkdirAll(path, 0o755); err != nil {
+				return err
+			}
+			if err := syscall.Mount(fdPath(fd), path, "", syscall.MS_BIND, ""); err != nil {
+				return fmt.Errorf("binding %s back: %w", path, err)
+			}
+		}
+	}
+	if c.PrivateTmp {
+		if err := syscall.Mount(fdPath(tmpFd), "/tmp", "", syscall.MS_BIND, ""); err != nil {
+			return fmt.Errorf("binding the step's own /tmp: %w", err)
+		}
+	}
+	syscall.Umask(umask)
+	// Go applies these to every thread of the process.
+	if err := syscall.Setgroups([]int{}); err != nil {
+		return fmt.Errorf("dropping groups: %w", err)
+	}
+	if err := syscall.Setgid(int(c.GID)); err != nil {
+		return fmt.Errorf("setgid %d: %w", c.GID, err)
+	}
+	if err := syscall.Setuid(int(c.UID)); err != nil {
+		return fmt.Errorf("setuid %d: %w", c.UID, err)
+	}
+	if spec.WorkingDir != "" {
+		if err := os.MkdirAll(spec.WorkingDir, 0o700); err != nil {
+			return fmt.Errorf("workingDir %s: %w", spec.WorkingDir, err)
+		}
+		if err := os.Chdir(spec.WorkingDir); err != nil {
+			return fmt.Errorf("workingDir %s: %w", spec.WorkingDir, err)
+		}
+	} else if err := syscall.Fchdir(workFd); err != nil {
+		return fmt.Errorf("%s: %w", work, err)
+	}
+	// Paths as the step sees them: with a shared /tmp, an input at /tmp/x
+	// is the host's, as for a step run without isolation.
+	for path, content := range spec.InputFiles {
+		if err := writeInput(path, content); err != nil {
+			return fmt.Errorf("input artifact %s: %w", path, err)
+		}
+	}
+	if spec.Script != "" {
+		path := stepView{tmp: tmp, private: c.PrivateTmp}.step(scriptPath)
+		if err := writeScript(path, spec.Script); err != nil {
+			return err
+		}
+	}
+	if len(c.Argv) == 0 {
+		return errors.New("the template has neither a command nor args to run")
+	}
+	prog, err := exec.LookPath(c.Argv[0])
+	if err != nil && !errors.Is(err, exec.ErrDot) {
+		return errors.New(startError(c.Argv[0], err))
+	}
+	err = syscall.Exec(prog, c.Argv, os.Environ())
+	return errors.New(startError(c.Argv[0], err))
+}
+
+// hideRoot is the directory hidden from the step: the data directory, or
+// the step directory's parent when the step lies outside it.
+func (c *initConfig) hideRoot() string {
+	root := filepath.Dir(c.Dir)
+	if c.DataRoot != "" && within(c.Dir, c.DataRoot) {
+		root = c.DataRoot
+	}
+	if root == "/" || root == "." {
+		return ""
+	}
+	return root
+}
+
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
+func fdPath(fd int) string { return fmt.Sprintf("/proc/self/fd/%d", fd) }
+
+func readSpec(dir string) (*Spec, error) {
+	b, err := os.ReadFile(filepath.Join(dir, SpecFile))
+	if err != nil {
+		return nil, err
+	}
+	var spec Spec
+	if err := json.Unmarshal(b, &spec); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, SpecFile), err)
+	}
+	return &spec, nil
+}
+
+// initCommand is the command that runs argv, the step in dir, through
+// the step init.
+func (c *confinement) initCommand(dir string, argv []string) (*exec.Cmd, error) {
+	b, err := json.Marshal(initConfig{Dir: dir, Argv: argv, UID: c.user.UID, GID: c.user.GID,
+		PrivateTmp: c.private, DataRoot: c.dataRoot})
+	if err != nil {
+		return nil, err
+	}
+	return exec.Command(c.self, "exec", "--init", string(b)), nil
+}
+
+// startIsolated starts an initCommand in its new namespaces and returns
+// once the step's program runs, or with the reason it could not start
+// (the init is then reaped).
+func startIsolated(cmd *exec.Cmd) error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	cmd.ExtraFiles = []*os.File{w} // statusFD
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Cloneflags |= initFlags
+	err = cmd.Start()
+	_ = w.Close()
+	if err != nil {
+		return err
+	}
+	msg, _ := io.ReadAll(r)
+	if len(msg) == 0 {
+		return nil
+	}
+	_ = cmd.Wait()
+	return errInit(string(msg))
+}
+
+// errInit is a reason the step init gave; it is already worded for the
+// step's result.
+type errInit string
+
+func (e errInit) Error() string { return string(e) }
+
+// probeInit starts the step init with nothing to run.
+func probeInit(self string) error {
+	cmd := exec.Command(self, "exec", "--init", `{"probe":true}`)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := startIsolated(cmd); err != nil {
+		return fmt.Errorf("steps cannot get their own PID namespace and /proc: %w", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("steps cannot get their own PID namespace and /proc: %w", err)
+	}
+	return nil
+}

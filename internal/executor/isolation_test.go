@@ -1,0 +1,234 @@
+package executor
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets this test binary be the step init, as the semaflow binary
+// is: the supervisor under test starts os.Executable() exec --init.
+func TestMain(m *testing.M) {
+	if len(os.Args) == 4 && os.Args[1] == "exec" && os.Args[2] == "--init" {
+		os.Exit(InitMain(os.Args[3]))
+	}
+	os.Exit(m.Run())
+}
+
+var nobody = &StepUser{UID: 65534, GID: 65534}
+
+// startIsolatedServe runs the supervisor in-process with steps as nobody.
+func startIsolatedServe(t *testing.T) *served {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("a step user needs root")
+	}
+	if err := CheckIsolation(mustExecutable(t)); err != nil {
+		t.Skip(err)
+	}
+	s := startServeWith(t, Isolation{User: nobody})
+	t.Cleanup(func() {
+		_ = s.in.Close()
+		if err := <-s.done; err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+func mustExecutable(t *testing.T) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return self
+}
+
+func runIsolated(t *testing.T, spec Spec) (*Result, string) {
+	t.Helper()
+	s := startIsolatedServe(t)
+	if spec.Env == nil {
+		spec.Env = []string{"PATH=" + os.Getenv("PATH")}
+	}
+	dir := job(t, spec)
+	s.send(t, request{Op: "start", Key: "k", Dir: dir})
+	s.await(t, "k", "exited")
+	r, err := ReadResult(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, LogFile))
+	return r, string(log)
+}
+
+// As root, a step runs as the step user in its own PID namespace, with
+// its inputs written and its outputs read, and its exit code kept.
+func TestIsolatedStepRunsAsStepUser(t *testing.T) {
+	r, log := runIsolated(t, Spec{
+		Command:    []string{"sh", "-c", `id -u; id -g; echo procs $(ls -d /proc/[0-9]* | wc -l); cat /tmp/in/data; echo out > /tmp/out; touch here; pwd; exit 3`},
+		InputFiles: map[string]string{"/tmp/in/data": "input!\n"},
+		Outputs:    []OutputFile{{Name: "out", Path: "/tmp/out"}},
+	})
+	if r.ExitCode != 3 || r.StartError != "" {
+		t.Fatalf("result %+v\n%s", r, log)
+	}
+	lines := strings.Split(log, "\n")
+	if len(lines) < 5 || lines[0] != "65534" || lines[1] != "65534" || lines[3] != "input!" {
+		t.Fatalf("log:\n%s", log)
+	}
+	if f := strings.Fields(lines[2]); len(f) != 2 || f[1] != "3" && f[1] != "4" { // sh, its subshell, ls and maybe wc
+		t.Errorf("the step sees other processes: %s", lines[2])
+	}
+	if r.Outputs["out"] != "out\n" {
+		t.Errorf("outputs %+v missing %+v", r.Outputs, r.Missing)
+	}
+}
+
+// The step's own directories belong to the step user, 0700; the step
+// directory (spec, log, result) stays root's.
+func TestIsolatedStepDirsBelongToTheStepUser(t *testing.T) {
+	s := startIsolatedServe(t)
+	dir := job(t, Spec{Command: []string{"true"}, Env: []string{"PATH=" + os.Getenv("PATH")}})
+	s.send(t, request{Op: "start", Key: "k", Dir: dir})
+	s.await(t, "k", "exited")
+	for _, d := range []string{TmpDir, WorkDir} {
+		st, err := os.Stat(filepath.Join(dir, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys := st.Sys().(*syscall.Stat_t)
+		if st.Mode().Perm() != 0o700 || sys.Uid != nobody.UID || sys.Gid != nobody.GID {
+			t.Errorf("%s: mode %v owner %d:%d, want 0700 %s", d, st.Mode().Perm(), sys.Uid, sys.Gid, nobody)
+		}
+	}
+	for _, f := range []string{SpecFile, LogFile, ResultFile} {
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sys := st.Sys().(*syscall.Stat_t); sys.Uid != 0 || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v owner %d, want 0600 root's", f, st.Mode().Perm(), sys.Uid)
+		}
+	}
+}
+
+// Killing a step kills everything it started, even what left its process
+// group; a deadline still ends it with its message.
+func TestIsolatedKillAndDeadline(t *testing.T) {
+	s := startIsolatedServe(t)
+	dir := job(t, Spec{Command: []string{"sh", "-c", "setsid sleep 878 & sleep 878 & sleep 878; echo never"},
+		Env: []string{"PATH=" + os.Getenv("PATH")}})
+	s.send(t, request{Op: "start", Key: "k", Dir: dir})
+	s.await(t, "k", "started")
+	time.Sleep(100 * time.Millisecond)
+	s.send(t, request{Op: "kill", Key: "k", Reason: "stopped by the test"})
+	s.await(t, "k", "exited")
+	r, err := ReadResult(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Killed != "stopped by the test" || r.ExitCode != 128+9 {
+		t.Fatalf("result %+v", r)
+	}
+	if out, err := exec.Command("pgrep", "-f", "sleep 878").Output(); err == nil && len(out) > 0 {
+		t.Fatalf("processes of the killed step survive: %s", out)
+	}
+	dir = job(t, Spec{Command: []string{"sleep", "30"}, Env: []string{"PATH=" + os.Getenv("PATH")},
+		Deadline: time.Now().Add(300 * time.Millisecond), DeadlineMessage: "too slow"})
+	s.send(t, request{Op: "start", Key: "d", Dir: dir})
+	s.await(t, "d", "exited")
+	if r, err := ReadResult(dir); err != nil || r.Killed != "too slow" {
+		t.Fatalf("result %+v, %v", r, err)
+	}
+}
+
+// Outputs are read so that a step cannot make root read for it: a link
+// to a root-only file, a FIFO, /proc: all refused, none hangs.
+func TestIsolatedOutputsCannotReachRootFiles(t *testing.T) {
+	secret := filepath.Join("/root", "semaflow-test-secret-"+filepath.Base(t.TempDir()))
+	if err := os.WriteFile(secret, []byte("SECRET"), 0o600); err != nil {
+		t.Skip(err)
+	}
+	defer os.Remove(secret)
+	r, log := runIsolated(t, Spec{
+		Command: []string{"sh", "-c", "ln -s " + secret + " /tmp/link; ln -s /proc/self/environ /tmp/env; mkfifo /tmp/fifo; " +
+			"ln -s ../../../../../../.." + secret + " /tmp/rel"},
+		Outputs: []OutputFile{{Name: "link", Path: "/tmp/link"}, {Name: "env", Path: "/tmp/env"},
+			{Name: "fifo", Path: "/tmp/fifo"}, {Name: "direct", Path: secret}, {Name: "proc", Path: "/proc/self/environ"},
+			{Name: "rel", Path: "/tmp/rel"}},
+	})
+	if r.ExitCode != 0 {
+		t.Fatalf("result %+v\n%s", r, log)
+	}
+	for name, v := range r.Outputs {
+		t.Errorf("output %s was read: %q", name, v)
+	}
+	if len(r.Missing) != 6 {
+		t.Errorf("missing %+v", r.Missing)
+	}
+}
+
+// An input artifact is written as the step user: a path root alone may
+// write fails the step instead of landing on the host.
+func TestIsolatedInputsAreWrittenAsTheStepUser(t *testing.T) {
+	target := "/etc/semaflow-test-input-" + filepath.Base(t.TempDir())
+	defer os.Remove(target)
+	r, _ := runIsolated(t, Spec{Command: []string{"true"}, InputFiles: map[string]string{target: "x"}})
+	if _, err := os.Stat(target); err == nil {
+		t.Fatalf("the input landed in /etc")
+	}
+	if !strings.Contains(r.StartError, "permission denied") {
+		t.Fatalf("result %+v", r)
+	}
+}
+
+func TestIsolatedMissingProgramIsAStartError(t *testing.T) {
+	r, _ := runIsolated(t, Spec{Command: []string{"no-such-program-abc"}})
+	if !strings.Contains(r.StartError, `"no-such-program-abc" not found`) {
+		t.Fatalf("result %+v", r)
+	}
+}
+
+// With a shared /tmp the step user still reaches its own tmp through
+// TMPDIR, and a workingDir is made as the step user.
+func TestIsolatedSharedTmpAndWorkingDir(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("a step user needs root")
+	}
+	s := startServeWith(t, Isolation{User: nobody, SharedTmp: true})
+	t.Cleanup(func() {
+		_ = s.in.Close()
+		if err := <-s.done; err != nil {
+			t.Error(err)
+		}
+	})
+	// Outside t.TempDir(): the step's directory's parent, hidden from it.
+	parent, err := os.MkdirTemp("", "semaflow-wd-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(parent) })
+	if err := os.Chown(parent, int(nobody.UID), int(nobody.GID)); err != nil {
+		t.Fatal(err)
+	}
+	wd := filepath.Join(parent, "wd")
+	dir := job(t, Spec{Command: []string{"sh", "-c", `echo x > "$TMPDIR/f" && cat "$TMPDIR/f" && pwd && cat in`},
+		Env: []string{"PATH=" + os.Getenv("PATH")}, WorkingDir: wd, InputFiles: map[string]string{wd + "/in": "input\n"}})
+	s.send(t, request{Op: "start", Key: "k", Dir: dir})
+	s.await(t, "k", "exited")
+	r, err := ReadResult(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ExitCode != 0 || r.Stdout != "x\n"+wd+"\ninput\n" {
+		t.Fatalf("result %+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, TmpDir, "f")); err != nil {
+		t.Fatalf("TMPDIR is not the step's own tmp: %v", err)
+	}
+}
