@@ -35,9 +35,6 @@ type run struct {
 	// says a goroutine is driving this run; finished says none may start.
 	dirty, active, finished bool
 	done                    chan struct{}
-	// wake interrupts a pause between retries of a refused write when an
-	// event comes (Detach sends one).
-	wake chan struct{}
 
 	// Only the driving goroutine touches these.
 	timer *time.Timer
@@ -47,6 +44,11 @@ type run struct {
 	adopted int
 	// first is set until the workflow has been written once in full.
 	first bool
+
+	// wake interrupts the driving goroutine's pause between retries of a
+	// refused write when an event comes (Detach sends one); every push
+	// signals it.
+	wake chan struct{}
 }
 
 func (r *run) push(ev reconcile.Event, message string) {
