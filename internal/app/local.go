@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,9 @@ type LocalOptions struct {
 	SupervisorEnv []string
 	// Isolation confines steps; its DataRoot is filled in here.
 	Isolation executor.Isolation
+	// Logger hears what the engine cannot tell a caller (a full disk);
+	// nil discards it.
+	Logger *slog.Logger
 }
 
 // Local is an engine running in this process on a SQLite store.
@@ -89,9 +93,12 @@ func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 		return nil, l.fail(err)
 	}
 	l.Store = db
+	if o.Logger != nil && db.DiskFull() {
+		o.Logger.Warn(fmt.Sprintf("database %s: %v: nothing can be recorded until space is freed; meanwhile workflows wait and retry, and the API answers 507", l.DBPath, store.ErrNoSpace))
+	}
 	iso := o.Isolation
 	iso.DataRoot = l.DataDir
-	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe, StepEnv: o.StepEnv,
+	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe, StepEnv: o.StepEnv, Logger: o.Logger,
 		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism,
 		NewExecutor: func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
 			return &executor.Local{Self: self, Env: o.SupervisorEnv, Isolation: iso, Started: started, Done: done}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -106,7 +107,8 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, DataDir: o.data, Parallelism: o.parallel,
 		NamespaceParallelism: o.nsParal, StepEnv: stepEnv, Isolation: iso,
 		// The supervisor too: a step may read its environment.
-		SupervisorEnv: executor.BaseEnv(os.Environ())})
+		SupervisorEnv: executor.BaseEnv(os.Environ()),
+		Logger:        slog.New(slog.NewTextHandler(stderr, nil))})
 	if err != nil {
 		return err
 	}

@@ -72,6 +72,7 @@ type Engine struct {
 	owed    []locks.Grant
 
 	detached atomic.Bool
+	health   storeHealth
 	hub      hub
 	cron     *cronScheduler // nil unless StartCron was called
 	// retryMu keeps two retries of one workflow from both starting it.
@@ -178,7 +179,7 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 }
 
 func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
-	r := &run{e: e, wf: wf, done: make(chan struct{}), first: true, live: map[string]string{}}
+	r := &run{e: e, wf: wf, done: make(chan struct{}), wake: make(chan struct{}, 1), first: true, live: map[string]string{}}
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
 	e.byName[wf.Metadata.Namespace+"/"+wf.Metadata.Name] = wf.Metadata.UID

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,6 +43,11 @@ type run struct {
 	adopted int
 	// first is set until the workflow has been written once in full.
 	first bool
+
+	// wake interrupts the driving goroutine's pause between retries of a
+	// refused write when an event comes (Detach sends one); every push
+	// signals it.
+	wake chan struct{}
 }
 
 func (r *run) push(ev reconcile.Event, message string) {
@@ -58,6 +64,10 @@ func (r *run) push(ev reconcile.Event, message string) {
 // unless one is already driving the run.
 func (r *run) kickLocked() {
 	r.dirty = true
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
 	if !r.active && !r.finished {
 		r.active = true
 		go r.drive()
@@ -109,7 +119,7 @@ func (r *run) finish() {
 }
 
 // step reconciles once with the events pending; false means the run is
-// over (the workflow ended, or its state could not be recorded).
+// over (the workflow ended, or the engine detached).
 func (r *run) step() bool {
 	ctx := context.Background()
 	events, msg := r.take()
@@ -127,14 +137,11 @@ func (r *run) step() bool {
 			delete(r.live, ev.NodeID)
 		}
 	}
-	lockRes, err := r.persist(ctx, plan, events, whole)
-	if err != nil {
-		// The store refused the change: nothing was spawned for it, so
-		// stop the workflow's steps rather than run unrecorded work.
-		r.e.log.Error("persisting workflow failed", "workflow", r.wf.Metadata.Name, "err", err)
-		for id := range r.live {
-			r.e.exec.Kill(r.key(id), "the engine could not record the workflow's state: "+err.Error())
-		}
+	lockRes, ok := r.commit(ctx, plan, events, whole)
+	if !ok {
+		// The engine detached while the store refused the change: steps go
+		// on under their supervisor, and the next engine resumes from what
+		// the store holds.
 		return false
 	}
 	if lockRes != nil {
@@ -269,9 +276,12 @@ func (r *run) notify(plan *reconcile.Plan) {
 func (r *run) launch(l *reconcile.Launch) {
 	dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID)
 	if err == nil {
-		err = r.e.exec.Start(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: jobSpec(r.wf, l, r.e.stepEnv)})
+		err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: jobSpec(r.wf, l, r.e.stepEnv)})
 	}
 	if err != nil {
+		if errors.Is(err, errDetached) {
+			return
+		}
 		now := r.e.now()
 		r.push(reconcile.Event{Kind: reconcile.StepExited, NodeID: l.NodeID, At: now,
 			Result: &reconcile.StepResult{ExitCode: -1, StartError: err.Error(), Started: now, Finished: now}}, "")

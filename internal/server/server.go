@@ -89,6 +89,9 @@ const (
 	codeUnauth   = 16
 )
 
+// codeExhausted (ResourceExhausted) goes with 507 when the disk is full.
+const codeExhausted = 8
+
 func writeError(w http.ResponseWriter, code int, msg string) {
 	status := map[int]int{codeInvalid: http.StatusBadRequest, codeNotFound: http.StatusNotFound,
 		codeExists: http.StatusConflict, codeState: http.StatusBadRequest, codeDenied: http.StatusForbidden,
@@ -110,6 +113,10 @@ func writeStoreError(w http.ResponseWriter, err error) {
 		writeError(w, codeInvalid, err.Error())
 	case errors.Is(err, engine.ErrState):
 		writeError(w, codeState, err.Error())
+	case store.NoSpace(err):
+		// 507, not 500: nothing is wrong with the request or the server,
+		// and the same request succeeds once space is freed.
+		writeJSON(w, http.StatusInsufficientStorage, apiError{Code: codeExhausted, Error: err.Error(), Message: err.Error()})
 	default:
 		writeError(w, codeInternal, err.Error())
 	}

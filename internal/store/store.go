@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"syscall"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -20,7 +21,17 @@ var (
 	// ErrBadContinue means a list's continue token was not one the store
 	// made: the caller's mistake, not the store's.
 	ErrBadContinue = errors.New("invalid continue token")
+	// ErrNoSpace means a write failed for lack of room (a full disk or an
+	// exhausted quota); drivers wrap it, naming what they could not write.
+	// It passes once space is freed: callers retry, the API answers 507.
+	ErrNoSpace = errors.New("the disk is full")
 )
+
+// NoSpace says whether err is a write refused for lack of room: a store's
+// ErrNoSpace, or a file write's ENOSPC or EDQUOT.
+func NoSpace(err error) bool {
+	return errors.Is(err, ErrNoSpace) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
 
 // Store opens transactions. fn's error rolls the transaction back and is
 // returned; a nil error commits.

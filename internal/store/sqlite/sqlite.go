@@ -24,7 +24,8 @@ var migrations embed.FS
 
 // DB is a store backed by one SQLite file.
 type DB struct {
-	db *sql.DB
+	db   *sql.DB
+	path string
 }
 
 var _ store.Store = (*DB)(nil)
@@ -43,9 +44,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// One connection serialises writers, which SQLite needs anyway, and
 	// keeps every transaction's view consistent.
 	db.SetMaxOpenConns(1)
-	s := &DB{db: db}
+	s := &DB{db: db, path: path}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()
+		if full := s.noSpace(err); errors.Is(full, store.ErrNoSpace) {
+			return nil, full
+		}
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
 	return s, nil
@@ -116,16 +120,16 @@ var errReadOnly = fmt.Errorf("read-only transaction")
 func (s *DB) inTx(ctx context.Context, fn func(store.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return s.noSpace(err)
 	}
 	if err := fn(&txn{ctx: ctx, tx: tx}); err != nil {
 		_ = tx.Rollback()
 		if errors.Is(err, errReadOnly) {
 			return nil
 		}
-		return err
+		return s.noSpace(err)
 	}
-	return tx.Commit()
+	return s.noSpace(tx.Commit())
 }
 
 // Close closes the database.

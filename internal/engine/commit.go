@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/locks"
+	"github.com/semaflow/semaflow/internal/reconcile"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// A refused commit is tried again after commitRetryFirst, doubling up to
+// commitRetryMax: quick when a transient error clears, cheap while a full
+// disk waits for an operator.
+const (
+	commitRetryFirst = 50 * time.Millisecond
+	commitRetryMax   = 5 * time.Second
+)
+
+// storeHealth remembers whether the store is refusing writes, so that a
+// full disk is logged when it begins and when it ends, not at each retry
+// of each workflow.
+type storeHealth struct {
+	failing atomic.Bool
+}
+
+func (e *Engine) writeFailed(wf *wfv1.Workflow, what string, err error) {
+	if e.health.failing.CompareAndSwap(false, true) {
+		e.log.Error("cannot record workflow state: workflows keep their changes and step results in memory and retry until it can be written",
+			"workflow", wf.Metadata.Namespace+"/"+wf.Metadata.Name, "writing", what, "diskFull", store.NoSpace(err), "err", err)
+	}
+}
+
+func (e *Engine) writeSucceeded() {
+	// Load first: a compare-and-swap on every commit would make all
+	// workflows contend for one cache line.
+	if e.health.failing.Load() && e.health.failing.CompareAndSwap(true, false) {
+		e.log.Info("workflow state is recorded again")
+	}
+}
+
+// commit persists a reconcile's plan, retrying with backoff while the
+// store refuses it. The plan was already applied to r.wf and its events
+// taken, so giving up would lose step results and leave permits held: it
+// is kept until it is written. Events that arrive meanwhile queue in
+// r.pending and are reconciled after it. false means the engine detached
+// while waiting; the next engine resumes from what the store holds.
+func (r *run) commit(ctx context.Context, plan *reconcile.Plan, events []reconcile.Event, whole bool) (*locks.Result, bool) {
+	delay := commitRetryFirst
+	stopped := false
+	for {
+		res, err := r.persist(ctx, plan, events, whole)
+		if err == nil {
+			r.e.writeSucceeded()
+			return res, true
+		}
+		r.e.writeFailed(r.wf, "the database", err)
+		// Killing a step needs no disk: the kills this plan decided, and
+		// those a stop or terminate asked for meanwhile, happen now. The
+		// steps' exits queue as events, recorded with the rest.
+		if delay == commitRetryFirst {
+			r.kill(plan.Kill)
+		}
+		ok := r.pause(delay, func() {
+			if reason, asked := r.shutdownAsked(); asked && !stopped {
+				stopped = true
+				for id := range r.live {
+					r.e.exec.Kill(r.key(id), reason)
+				}
+			}
+		})
+		if !ok {
+			return nil, false
+		}
+		delay = min(2*delay, commitRetryMax)
+	}
+}
+
+func (r *run) kill(kill map[string]string) {
+	for id, reason := range kill {
+		if _, ok := r.live[id]; ok {
+			r.e.exec.Kill(r.key(id), reason)
+		}
+	}
+}
+
+// shutdownAsked says whether a stop or terminate waits among the pending
+// events, and gives the reason a killed step records (as reconcile words
+// it).
+func (r *run) shutdownAsked() (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ev := range r.pending {
+		kind := ""
+		switch ev.Kind {
+		case reconcile.Stop:
+			kind = "Stop"
+		case reconcile.Terminate:
+			kind = "Terminate"
+		default:
+			continue
+		}
+		switch {
+		case r.message != "":
+			return r.message, true
+		case r.wf.Status.Message != "":
+			return r.wf.Status.Message, true
+		}
+		return "workflow shutdown with strategy: " + kind, true
+	}
+	return "", false
+}
+
+// errDetached ends a wait for the disk because the engine detached.
+var errDetached = errors.New("the engine detached")
+
+// startStep hands a step to the executor; a step directory the disk has
+// no room for is tried again, as a commit is. errDetached means the engine
+// detached first: the step is recorded but was never taken, so the next
+// engine starts it.
+func (r *run) startStep(job executor.Job) error {
+	delay := commitRetryFirst
+	for {
+		err := r.e.exec.Start(job)
+		if !store.NoSpace(err) {
+			if err == nil {
+				r.e.writeSucceeded()
+			}
+			return err
+		}
+		r.e.writeFailed(r.wf, job.Dir, err)
+		if !r.pause(delay, nil) {
+			return errDetached
+		}
+		delay = min(2*delay, commitRetryMax)
+	}
+}
+
+// pause sleeps for d, or less if the engine detaches meanwhile (then it
+// returns false); onWake, if set, runs on every event that comes. No lock
+// is held: events and terminate requests queue in the meantime.
+func (r *run) pause(d time.Duration, onWake func()) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for !r.e.detached.Load() {
+		select {
+		case <-t.C:
+			return !r.e.detached.Load()
+		case <-r.wake:
+			if onWake != nil {
+				onWake()
+			}
+		}
+	}
+	return false
+}
