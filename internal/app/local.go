@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 	"github.com/semaflow/semaflow/internal/store/sqlite"
 )
@@ -30,6 +31,9 @@ type LocalOptions struct {
 	// StepEnv is what steps' environments start from; nil means this
 	// process's environment.
 	StepEnv []string
+	// Limits bound each workflow's loops and nodes; zero fields mean the
+	// defaults.
+	Limits spec.Limits
 }
 
 // Local is an engine running in this process on a SQLite store.
@@ -77,7 +81,7 @@ func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 	}
 	l.Store = db
 	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe, StepEnv: o.StepEnv,
-		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism})
+		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism, Limits: o.Limits})
 	if err != nil {
 		_ = db.Close()
 		return nil, l.fail(err)

@@ -29,6 +29,7 @@ type runOptions struct {
 	plain     bool
 	parallel  int
 	nsParal   int
+	limits    spec.Limits
 }
 
 func newRunCmd() *cobra.Command {
@@ -54,10 +55,14 @@ func newRunCmd() *cobra.Command {
 	f.BoolVar(&o.plain, "plain", false, "print progress lines even on a terminal")
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap); the rest queue by priority, then age")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
+	addLimitFlags(cmd, &o.limits)
 	return cmd
 }
 
 func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *runOptions) error {
+	if err := checkLimits(o.limits); err != nil {
+		return err
+	}
 	if o.count < 1 {
 		return fmt.Errorf("--count must be at least 1, got %d", o.count)
 	}
@@ -73,7 +78,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}
 	set := spec.NewSet()
 	if len(args) > 0 {
-		if set, err = loadSet(stderr, args, o.namespace, nil); err != nil {
+		if set, err = loadSet(stderr, args, o.namespace, nil, o.limits); err != nil {
 			return err
 		}
 	}
@@ -109,7 +114,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		prog = newProgress(stderr, false)
 	}
 	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, Observe: prog.observe,
-		Parallelism: o.parallel, NamespaceParallelism: o.nsParal})
+		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Limits: o.limits})
 	if err != nil {
 		return err
 	}
@@ -168,8 +173,8 @@ func isTerminal(w io.Writer) bool {
 // loadSet reads and lints files, printing what lint says; an error stops
 // everything. applied, when set, finds what a server already holds, so
 // references are judged as the server will judge them.
-func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Lookup) (*spec.Set, error) {
-	set := checkFiles(args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied})
+func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits) (*spec.Set, error) {
+	set := checkFiles(args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied, limits: limits})
 	if l, ok := applied.(*serverLookup); ok && l.err != nil {
 		return nil, l.err
 	}

