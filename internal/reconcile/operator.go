@@ -48,6 +48,8 @@ type op struct {
 	kids map[string]int64
 	// hasAlt says some node has an alternative ID (altNodeID).
 	hasAlt bool
+	// waiters indexes the holders waiting for locks (waitIndex).
+	waiters map[string]bool
 }
 
 // Reconcile applies events to wf's status and decides what happens next,
