@@ -145,7 +145,7 @@ func TestServerRunawayManifests(t *testing.T) {
 
 	// (c) A large loop within the limits, terminated then deleted.
 	code, body = runawayDo(t, "POST", wfs, runawayWorkflow("big-loop", `{"entrypoint": "main", "parallelism": 20, "templates": [
-	  {"name": "main", "steps": [[{"name": "many", "template": "sleep", "withSequence": {"count": "10000"}}]]},
+	  {"name": "main", "steps": [[{"name": "many", "template": "sleep", "withSequence": {"count": "20000"}}]]},
 	  {"name": "sleep", "container": {"image": "x", "command": ["sleep", "120"]}}]}`), 10*time.Second)
 	if code != 200 {
 		t.Fatalf("create big-loop: %d %s", code, body)
@@ -156,10 +156,10 @@ func TestServerRunawayManifests(t *testing.T) {
 	if code, body := runawayDo(t, "PUT", wfs+"/big-loop/terminate", "{}", 10*time.Second); code != 200 {
 		t.Fatalf("terminate: %d %s", code, body)
 	}
-	waitPhase(t, s.url, "big-loop", "Failed", 15*time.Second)
+	waitPhase(t, s.url, "big-loop", "Failed", 10*time.Second)
 	t.Logf("terminate took effect in %s", time.Since(start).Round(time.Millisecond))
 	start = time.Now()
-	if code, body := runawayDo(t, "DELETE", wfs+"/big-loop", "", 15*time.Second); code != 200 {
+	if code, body := runawayDo(t, "DELETE", wfs+"/big-loop", "", 10*time.Second); code != 200 {
 		t.Fatalf("delete: %d %s", code, body)
 	}
 	if _, _, found := listedStatus(t, s.url, "big-loop"); found {
@@ -169,7 +169,7 @@ func TestServerRunawayManifests(t *testing.T) {
 
 	// Deleting a running one directly also works.
 	code, body = runawayDo(t, "POST", wfs, runawayWorkflow("big-loop-2", `{"entrypoint": "main", "parallelism": 20, "templates": [
-	  {"name": "main", "steps": [[{"name": "many", "template": "sleep", "withSequence": {"count": "10000"}}]]},
+	  {"name": "main", "steps": [[{"name": "many", "template": "sleep", "withSequence": {"count": "20000"}}]]},
 	  {"name": "sleep", "container": {"image": "x", "command": ["sleep", "120"]}}]}`), 10*time.Second)
 	if code != 200 {
 		t.Fatalf("create big-loop-2: %d %s", code, body)
@@ -177,7 +177,7 @@ func TestServerRunawayManifests(t *testing.T) {
 	waitPhase(t, s.url, "big-loop-2", "Running", 10*time.Second)
 	time.Sleep(time.Second)
 	start = time.Now()
-	if code, body := runawayDo(t, "DELETE", wfs+"/big-loop-2", "", 15*time.Second); code != 200 {
+	if code, body := runawayDo(t, "DELETE", wfs+"/big-loop-2", "", 10*time.Second); code != 200 {
 		t.Fatalf("delete of a running workflow: %d %s", code, body)
 	}
 	t.Logf("delete of a running workflow took %s", time.Since(start).Round(time.Millisecond))

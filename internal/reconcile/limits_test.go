@@ -311,9 +311,9 @@ func BenchmarkLoopReconcile(b *testing.B) {
 	}
 }
 
-// Terminating a large loop makes a Skipped node for each item not
-// started; passing the node limit doing so still ends the workflow, and
-// its message stays the terminate's.
+// Terminating a loop with a node limit near: the workflow ends, its
+// message stays the terminate's, and the items never started make no
+// nodes.
 func TestTerminatePastNodeLimitKeepsItsMessage(t *testing.T) {
 	wf, res := unchecked(t, header+`  entrypoint: main
   parallelism: 1
@@ -343,5 +343,38 @@ func TestTerminatePastNodeLimitKeepsItsMessage(t *testing.T) {
 	}
 	if len(wf.Status.Nodes) > 5 {
 		t.Fatalf("%d nodes, over the limit of 5", len(wf.Status.Nodes))
+	}
+}
+
+// Terminating a large loop writes no node per item never started: with
+// tens of thousands, that write alone held the store for seconds.
+func TestTerminateMakesNoNodePerUnstartedItem(t *testing.T) {
+	wf, res := unchecked(t, header+`  entrypoint: main
+  parallelism: 2
+  templates:
+  - name: main
+    steps:
+    - - {name: many, template: sleep, withSequence: {count: "10000"}}
+  - name: sleep
+    container: {image: x, command: [sleep, "60"]}
+`)
+	plan := Reconcile(wf, nil, t0, res)
+	var evs []Event
+	for _, l := range plan.Start {
+		evs = append(evs, Event{Kind: StepStarted, NodeID: l.NodeID, At: t0})
+	}
+	Reconcile(wf, evs, t0, res)
+	plan = Reconcile(wf, []Event{{Kind: Terminate, At: t0}}, t0, res)
+	evs = nil
+	for id := range plan.Kill {
+		evs = append(evs, Event{Kind: StepExited, NodeID: id, At: t0,
+			Result: &StepResult{ExitCode: 143, Killed: "terminated", Started: t0, Finished: t0}})
+	}
+	plan = Reconcile(wf, evs, t0, res)
+	if wf.Status.Phase != wfv1.PhaseFailed || !plan.Done {
+		t.Fatalf("phase %s (done %v), want Failed", wf.Status.Phase, plan.Done)
+	}
+	if len(wf.Status.Nodes) > 10 {
+		t.Fatalf("%d nodes after terminating a loop that ran 2 items", len(wf.Status.Nodes))
 	}
 }
