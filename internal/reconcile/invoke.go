@@ -223,6 +223,11 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 	var failed *wfv1.NodeStatus
 	all := true
 	for _, it := range items {
+		if it.isItem && o.shutdown != "" && !o.mayStart(call{}) && o.byName(base+it.suffix) == nil {
+			// Stopping: an item never started stays unmade, rather than
+			// each of a large loop's items becoming a Skipped node.
+			continue
+		}
 		if o.mustWait(at) && o.byName(base+it.suffix) == nil {
 			// Cannot start now: skip before building the item's scope,
 			// which a large loop would do for every item on every walk.
