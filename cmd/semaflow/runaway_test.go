@@ -100,7 +100,7 @@ func TestServerRunawayManifests(t *testing.T) {
 	// The node limit is set below its default (50,000) to show the flag at
 	// work and keep the test short under the race detector, where SQLite
 	// writes the failed workflow's nodes some 20 times slower.
-	s := startServer(t, "--db", filepath.Join(t.TempDir(), "runaway.db"), "--max-nodes", "10000")
+	s := startServer(t, "--db", filepath.Join(t.TempDir(), "runaway.db"), "--max-nodes", "5000")
 	wfs := s.url + "/api/v1/workflows/default"
 
 	// (a) The size is in the manifest: refused, naming the field.
@@ -130,7 +130,7 @@ func TestServerRunawayManifests(t *testing.T) {
 		t.Fatalf("create fork-bomb: %d %s", code, body)
 	}
 	start := time.Now()
-	if msg := waitPhase(t, s.url, "fork-bomb", "Failed", 20*time.Second); !strings.Contains(msg, "limit of 10000 nodes") || !strings.Contains(msg, `"fork"`) {
+	if msg := waitPhase(t, s.url, "fork-bomb", "Failed", 20*time.Second); !strings.Contains(msg, "limit of 5000 nodes") || !strings.Contains(msg, `"fork"`) {
 		t.Fatalf("fork-bomb failed with %q, want the node limit and the template named", msg)
 	}
 	t.Logf("fork-bomb failed in %s", time.Since(start).Round(time.Millisecond))
