@@ -13,6 +13,7 @@ import (
 
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 	"github.com/semaflow/semaflow/internal/store/sqlite"
 )
@@ -42,6 +43,9 @@ type LocalOptions struct {
 	// Logger hears what the engine cannot tell a caller (a full disk);
 	// nil discards it.
 	Logger *slog.Logger
+	// Limits bound each workflow's loops and nodes; zero fields mean the
+	// defaults.
+	Limits spec.Limits
 }
 
 // Local is an engine running in this process on a SQLite store.
@@ -99,7 +103,7 @@ func OpenLocal(ctx context.Context, o LocalOptions) (*Local, error) {
 	iso := o.Isolation
 	iso.DataRoot = l.DataDir
 	l.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: l.DataDir, Self: self, Observe: o.Observe, StepEnv: o.StepEnv, Logger: o.Logger,
-		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism,
+		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism, Limits: o.Limits,
 		NewExecutor: func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
 			return &executor.Local{Self: self, Env: o.SupervisorEnv, Isolation: iso, Started: started, Done: done}
 		}})

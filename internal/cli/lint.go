@@ -21,6 +21,7 @@ type lintOptions struct {
 	maxSize   int
 	namespace string
 	applied   spec.Lookup // objects outside the files (a server's)
+	limits    spec.Limits // loop sizes lint refuses (zero: the defaults)
 }
 
 func newLintCmd() *cobra.Command {
@@ -73,6 +74,7 @@ func checkFiles(args []string, o *lintOptions) *spec.Set {
 	}
 	set := spec.NewSet(append(files, readErrs...)...)
 	set.Applied = o.applied
+	set.Limits = o.limits
 	set.Validate()
 	return set
 }

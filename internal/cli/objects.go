@@ -17,7 +17,7 @@ import (
 func applyDocs(cmd *cobra.Command, r *remote, files []string, create bool, only string) error {
 	c := r.client()
 	ctx := cmd.Context()
-	set, err := loadSet(cmd.ErrOrStderr(), files, r.namespace, &serverLookup{ctx: ctx, c: c})
+	set, err := loadSet(cmd.ErrOrStderr(), files, r.namespace, &serverLookup{ctx: ctx, c: c}, serverLimits)
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func submitCmd(getenv func(string) string) *cobra.Command {
 				return err
 			}
 			c := r.client()
-			set, err := loadSet(cmd.ErrOrStderr(), args, r.namespace, &serverLookup{ctx: ctx, c: c})
+			set, err := loadSet(cmd.ErrOrStderr(), args, r.namespace, &serverLookup{ctx: ctx, c: c}, serverLimits)
 			if err != nil {
 				return err
 			}

@@ -30,6 +30,7 @@ type runOptions struct {
 	parallel  int
 	nsParal   int
 	isolation isolationFlags
+	limits    spec.Limits
 }
 
 func newRunCmd() *cobra.Command {
@@ -61,10 +62,14 @@ func newRunCmd() *cobra.Command {
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
 	// run runs a user's own workflows as that user: no step user unless asked.
 	o.isolation.add(cmd, "")
+	addLimitFlags(cmd, &o.limits)
 	return cmd
 }
 
 func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *runOptions, iso executor.Isolation) error {
+	if err := checkLimits(o.limits); err != nil {
+		return err
+	}
 	if o.count < 1 {
 		return fmt.Errorf("--count must be at least 1, got %d", o.count)
 	}
@@ -80,7 +85,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}
 	set := spec.NewSet()
 	if len(args) > 0 {
-		if set, err = loadSet(stderr, args, o.namespace, nil); err != nil {
+		if set, err = loadSet(stderr, args, o.namespace, nil, o.limits); err != nil {
 			return err
 		}
 	}
@@ -116,7 +121,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		prog = newProgress(stderr, false)
 	}
 	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, Observe: prog.observe,
-		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso})
+		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits})
 	if err != nil {
 		return err
 	}
@@ -170,8 +175,8 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 // loadSet reads and lints files, printing what lint says; an error stops
 // everything. applied, when set, finds what a server already holds, so
 // references are judged as the server will judge them.
-func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Lookup) (*spec.Set, error) {
-	set := checkFiles(args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied})
+func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits) (*spec.Set, error) {
+	set := checkFiles(args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied, limits: limits})
 	if l, ok := applied.(*serverLookup); ok && l.err != nil {
 		return nil, l.err
 	}

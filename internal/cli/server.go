@@ -20,6 +20,7 @@ import (
 	"github.com/semaflow/semaflow/internal/app"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/server"
+	"github.com/semaflow/semaflow/internal/spec"
 )
 
 type serverOptions struct {
@@ -28,6 +29,7 @@ type serverOptions struct {
 	inheritEnv                bool
 	isolation                 isolationFlags
 	allowedHosts              []string
+	limits                    spec.Limits
 }
 
 func newServerCmd() *cobra.Command {
@@ -56,6 +58,7 @@ func newServerCmd() *cobra.Command {
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap)")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
 	f.StringArrayVar(&o.allowedHosts, "allowed-host", nil, "a host name (or name:port) clients reach the server by, besides its listening address and loopback; repeatable. Requests whose Host or Origin names anything else are refused (DNS rebinding, CSRF)")
+	addLimitFlags(cmd, &o.limits)
 	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
 	o.isolation.add(cmd, "nobody")
 	return cmd
@@ -66,6 +69,9 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	// server gracefully, once it has resumed.
 	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := checkLimits(o.limits); err != nil {
+		return err
+	}
 	host, _, err := net.SplitHostPort(o.addr)
 	if err != nil {
 		return fmt.Errorf("--addr %q: %w", o.addr, err)
@@ -105,7 +111,7 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 		stepEnv = nil
 	}
 	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, DataDir: o.data, Parallelism: o.parallel,
-		NamespaceParallelism: o.nsParal, StepEnv: stepEnv, Isolation: iso,
+		NamespaceParallelism: o.nsParal, StepEnv: stepEnv, Isolation: iso, Limits: o.limits,
 		// The supervisor too: a step may read its environment.
 		SupervisorEnv: executor.BaseEnv(os.Environ()),
 		Logger:        slog.New(slog.NewTextHandler(stderr, nil))})

@@ -18,6 +18,7 @@ import (
 	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/reconcile"
+	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -53,6 +54,9 @@ type Config struct {
 	// variables; nil means this process's own (semaflow run: the user
 	// runs their own workflows), the server passes executor.BaseEnv's.
 	StepEnv []string
+	// Limits bound each workflow's loops and nodes (zero fields: the
+	// defaults, spec.DefaultLimits); a workflow that meets one fails.
+	Limits spec.Limits
 	// NewExecutor, when set, replaces the local process executor; it is
 	// given the callbacks through which steps report.
 	NewExecutor func(started func(key string, at time.Time), done func(key string, r *executor.Result)) Executor
@@ -61,6 +65,7 @@ type Config struct {
 // Engine runs workflows.
 type Engine struct {
 	stepEnv []string
+	limits  spec.Limits
 	store   store.Store
 	exec    Executor
 	dataDir string
@@ -87,7 +92,8 @@ type Engine struct {
 // New makes an engine and loads the applied objects from the store.
 func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger, stepEnv: cfg.StepEnv,
-		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{}}
+		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{},
+		limits: cfg.Limits.OrDefault()}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -129,6 +135,10 @@ func (e *Engine) deliver(grants []locks.Grant) {
 		}
 	}
 }
+
+// Limits are the bounds on each workflow's loops and nodes, for lint to
+// refuse what is sure to pass them.
+func (e *Engine) Limits() spec.Limits { return e.limits }
 
 // Resolver exposes the applied templates and ConfigMaps.
 func (e *Engine) Resolver() reconcile.Resolver { return e.objects }

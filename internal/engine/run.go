@@ -33,7 +33,9 @@ type run struct {
 	// dirty says a reconcile is owed (an event or the timer came); active
 	// says a goroutine is driving this run; finished says none may start.
 	dirty, active, finished bool
-	done                    chan struct{}
+	// stopping says a Stop or Terminate is among the pending events.
+	stopping bool
+	done     chan struct{}
 
 	// Only the driving goroutine touches these.
 	timer *time.Timer
@@ -53,6 +55,9 @@ type run struct {
 func (r *run) push(ev reconcile.Event, message string) {
 	r.mu.Lock()
 	r.pending = append(r.pending, ev)
+	if ev.Kind == reconcile.Stop || ev.Kind == reconcile.Terminate {
+		r.stopping = true
+	}
 	if message != "" && r.message == "" {
 		r.message = message
 	}
@@ -84,8 +89,15 @@ func (r *run) take() ([]reconcile.Event, string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	evs, msg := r.pending, r.message
-	r.pending, r.message, r.dirty = nil, "", false
+	r.pending, r.message, r.dirty, r.stopping = nil, "", false, false
 	return evs, msg
+}
+
+// stopAsked says whether a stop or terminate waits for the next round.
+func (r *run) stopAsked() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopping
 }
 
 // drive reconciles while a reconcile is owed, then lets its goroutine end.
@@ -127,7 +139,7 @@ func (r *run) step() bool {
 		r.wf.Status.Message = msg
 	}
 	specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
-	plan := reconcile.Reconcile(r.wf, events, r.e.now(), r.e.objects)
+	plan := reconcile.ReconcileWith(r.wf, events, r.e.now(), r.e.objects, r.e.limits)
 	// Stop and suspend change the spec: then the whole workflow is
 	// written, not just its status.
 	whole := r.first || specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
@@ -158,6 +170,13 @@ func (r *run) step() bool {
 		}
 	}
 	for i := range plan.Start {
+		if r.stopAsked() {
+			// A stop or terminate came while this round ran: the steps
+			// not yet started stay Pending, and the next round, which
+			// applies it, fails them instead of this loop starting
+			// thousands only to kill them.
+			break
+		}
 		r.launch(&plan.Start[i])
 	}
 	r.mu.Lock()

@@ -17,3 +17,17 @@ func NodeID(workflow, nodeName string) string {
 	}
 	return workflow + "-" + strconv.FormatUint(uint64(h), 10)
 }
+
+// altNodeID is the ID of a node whose name's 32-bit hash is already taken
+// by another node's name: with tens of thousands of loop items such a
+// collision is likely (about 5% at 20,000), and sharing an ID would
+// silently drop one of the two. 64-bit FNV-1a makes a second collision
+// negligible.
+func altNodeID(workflow, nodeName string) string {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(nodeName); i++ {
+		h ^= uint64(nodeName[i])
+		h *= 1099511628211
+	}
+	return workflow + "-x" + strconv.FormatUint(h, 16)
+}

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -159,7 +160,24 @@ func (o *op) runHooks(n *wfv1.NodeStatus, inv invocation, scope expr.Scope, at s
 	return done
 }
 
+// mustWait says whether runOne would leave a node of at that does not
+// exist yet for later: the workflow may start nothing now (but not
+// because it stops: then the node is made, Skipped), or a parallelism is
+// full.
+func (o *op) mustWait(at site) bool {
+	if !o.mayStart(call{}) {
+		return o.shutdown == ""
+	}
+	return (at.limit > 0 && o.activeChildren(at.parentID) >= at.limit) || !o.podSlot()
+}
+
+// activeChildren counts a parent's unfinished children. It is asked once
+// per loop item, so the count is kept (newNode and complete update it)
+// rather than recounted.
 func (o *op) activeChildren(parentID string) int64 {
+	if k, ok := o.kids[parentID]; ok {
+		return k
+	}
 	p := o.nodes[parentID]
 	if p == nil {
 		return 0
@@ -170,6 +188,10 @@ func (o *op) activeChildren(parentID string) int64 {
 			k++
 		}
 	}
+	if o.kids == nil {
+		o.kids = map[string]int64{}
+	}
+	o.kids[parentID] = k
 	return k
 }
 
@@ -180,8 +202,13 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 	var items []loopItem
 	if inv.loop.isLoop() {
 		var err error
-		items, err = expand(inv.loop, scope)
+		items, err = expand(inv.loop, scope, o.limits.MaxLoopItems)
 		if err != nil {
+			var tooMany *loopLimitError
+			if errors.As(err, &tooMany) {
+				err = errors.New(o.loopLimitMessage(tooMany, at.boundaryID, inv.name))
+				o.exceed(err.Error())
+			}
 			n := o.byName(base)
 			if n == nil {
 				n = o.newNode(base, display, NodeSkipped, at.boundaryID, at.parentID)
@@ -196,9 +223,20 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 	var failed *wfv1.NodeStatus
 	all := true
 	for _, it := range items {
+		if it.isItem && o.shutdown != "" && !o.mayStart(call{}) && o.byName(base+it.suffix) == nil {
+			// Stopping: an item never started stays unmade, rather than
+			// each of a large loop's items becoming a Skipped node.
+			continue
+		}
+		if o.mustWait(at) && o.byName(base+it.suffix) == nil {
+			// Cannot start now: skip before building the item's scope,
+			// which a large loop would do for every item on every walk.
+			all = false
+			continue
+		}
 		sc := scope
-		if it.scope != nil {
-			sc = withItem(scope, it.scope)
+		if it.isItem {
+			sc = withItem(scope, it.scope())
 		}
 		n, done := o.runOne(base+it.suffix, display+it.suffix, inv, sc, at)
 		if n != nil {

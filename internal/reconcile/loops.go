@@ -14,8 +14,21 @@ import (
 
 // loopItem is one expansion of withItems / withParam / withSequence.
 type loopItem struct {
-	suffix string     // "(0:hello)", appended to the node name
-	scope  expr.Scope // item and item.KEY
+	suffix string // "(0:hello)", appended to the node name
+	value  any    // the item, as decoded from JSON
+	isItem bool   // false for the single pass of a call without a loop
+}
+
+// scope is item and item.KEY. It is built only for an item that runs:
+// a walk passes over every item of a large loop each time.
+func (it loopItem) scope() expr.Scope {
+	sc := expr.Scope{"item": itemString(it.value)}
+	if m, ok := it.value.(map[string]any); ok {
+		for k, v := range m {
+			sc["item."+k] = itemString(v)
+		}
+	}
+	return sc
 }
 
 type loopSpec struct {
@@ -26,11 +39,15 @@ type loopSpec struct {
 
 func (l loopSpec) isLoop() bool { return l.items != nil || l.param != "" || l.sequence != nil }
 
-// expand lists a loop's items; the bool is false when there is no loop.
-func expand(l loopSpec, scope expr.Scope) ([]loopItem, error) {
+// expand lists a loop's items. A loop of more than limit items is a
+// *loopLimitError, found before its items are made.
+func expand(l loopSpec, scope expr.Scope, limit int) ([]loopItem, error) {
 	var raw []any
 	switch {
 	case l.items != nil:
+		if len(l.items) > limit {
+			return nil, &loopLimitError{field: "withItems", items: int64(len(l.items)), limit: limit}
+		}
 		for _, it := range l.items {
 			var v any
 			if err := json.Unmarshal(it.RawMessage, &v); err != nil {
@@ -46,8 +63,11 @@ func expand(l loopSpec, scope expr.Scope) ([]loopItem, error) {
 		if err := json.Unmarshal([]byte(s), &raw); err != nil {
 			return nil, fmt.Errorf("withParam value could not be parsed as a JSON list: %s", truncate(s, 200))
 		}
+		if len(raw) > limit {
+			return nil, &loopLimitError{field: "withParam", items: int64(len(raw)), limit: limit}
+		}
 	case l.sequence != nil:
-		seq, err := sequence(l.sequence, scope)
+		seq, err := sequence(l.sequence, scope, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -57,10 +77,7 @@ func expand(l loopSpec, scope expr.Scope) ([]loopItem, error) {
 	}
 	out := make([]loopItem, 0, len(raw))
 	for i, v := range raw {
-		sc := expr.Scope{}
-		str := itemString(v)
-		sc["item"] = str
-		label := str
+		label := itemString(v)
 		if m, ok := v.(map[string]any); ok {
 			keys := make([]string, 0, len(m))
 			for k := range m {
@@ -69,12 +86,11 @@ func expand(l loopSpec, scope expr.Scope) ([]loopItem, error) {
 			sort.Strings(keys)
 			parts := make([]string, 0, len(keys))
 			for _, k := range keys {
-				sc["item."+k] = itemString(m[k])
 				parts = append(parts, k+":"+itemString(m[k]))
 			}
 			label = strings.Join(parts, ",")
 		}
-		out = append(out, loopItem{suffix: fmt.Sprintf("(%d:%s)", i, label), scope: sc})
+		out = append(out, loopItem{suffix: "(" + strconv.Itoa(i) + ":" + label + ")", value: v, isItem: true})
 	}
 	return out, nil
 }
@@ -92,7 +108,7 @@ func itemString(v any) string {
 	return string(b)
 }
 
-func sequence(s *wfv1.Sequence, scope expr.Scope) ([]string, error) {
+func sequence(s *wfv1.Sequence, scope expr.Scope, limit int) ([]string, error) {
 	num := func(v *wfv1.IntOrString, name string) (int, bool, error) {
 		if v == nil {
 			return 0, false, nil
@@ -122,6 +138,10 @@ func sequence(s *wfv1.Sequence, scope expr.Scope) ([]string, error) {
 	switch {
 	case hasCount && hasEnd:
 		return nil, fmt.Errorf("withSequence: count and end are mutually exclusive")
+	case hasCount && count < 0:
+		return nil, fmt.Errorf("withSequence.count: %d is negative", count)
+	case hasCount && count > limit:
+		return nil, &loopLimitError{field: "withSequence", items: int64(count), limit: limit}
 	case hasCount:
 		end = start + count - 1
 	case !hasEnd:
@@ -131,17 +151,23 @@ func sequence(s *wfv1.Sequence, scope expr.Scope) ([]string, error) {
 	if format == "" {
 		format = "%d"
 	}
-	var out []string
-	step := 1
-	if end < start {
-		step = -1
-	}
 	if hasCount && count == 0 {
 		return nil, nil
 	}
+	step := 1
+	// In int64: start and end may be near the ends of int.
+	size := int64(end) - int64(start) + 1
+	if end < start {
+		step = -1
+		size = int64(start) - int64(end) + 1
+	}
+	if size > int64(limit) {
+		return nil, &loopLimitError{field: "withSequence", items: size, limit: limit}
+	}
+	out := make([]string, 0, size)
 	for i := start; ; i += step {
 		out = append(out, fmt.Sprintf(format, i))
-		if i == end || len(out) > 100000 {
+		if i == end {
 			break
 		}
 	}

@@ -8,17 +8,43 @@ import (
 	"github.com/semaflow/semaflow/api/wfv1"
 )
 
-func (o *op) touch(n *wfv1.NodeStatus) { o.changed[n.ID] = true }
-
-func (o *op) byName(name string) *wfv1.NodeStatus {
-	return o.nodes[NodeID(o.wf.Metadata.Name, name)]
+// touch marks a node to be written; a node made past the node limit is
+// not the workflow's and is never written.
+func (o *op) touch(n *wfv1.NodeStatus) {
+	if o.nodes[n.ID] == n {
+		o.changed[n.ID] = true
+	}
 }
 
-// newNode creates a node and links it under its parent.
+func (o *op) byName(name string) *wfv1.NodeStatus {
+	n := o.nodes[NodeID(o.wf.Metadata.Name, name)]
+	if n != nil && n.Name == name {
+		return n
+	}
+	// Made under the alternative ID after a collision (the node that held
+	// the ID may since have been removed by a retry).
+	if n != nil || o.hasAlt {
+		if n := o.nodes[altNodeID(o.wf.Metadata.Name, name)]; n != nil && n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// newNode creates a node and links it under its parent. Past the node
+// limit it records the limit and returns a node that is not linked nor
+// kept, so the walk can unwind without growing the workflow.
 func (o *op) newNode(name, display, typ, boundaryID, parentID string) *wfv1.NodeStatus {
 	id := NodeID(o.wf.Metadata.Name, name)
+	if other := o.nodes[id]; other != nil && other.Name != name {
+		id = altNodeID(o.wf.Metadata.Name, name)
+		o.hasAlt = true
+	}
 	n := &wfv1.NodeStatus{ID: id, Name: name, DisplayName: display, Type: typ,
 		Phase: wfv1.PhaseRunning, BoundaryID: boundaryID, StartedAt: tp(o.now)}
+	if o.overNodeLimit(name, boundaryID) {
+		return n
+	}
 	o.nodes[id] = n
 	o.touch(n)
 	if p := o.nodes[parentID]; p != nil {
@@ -26,6 +52,9 @@ func (o *op) newNode(name, display, typ, boundaryID, parentID string) *wfv1.Node
 		o.touch(p)
 		if o.parents != nil {
 			o.parents[id] = parentID
+		}
+		if k, ok := o.kids[parentID]; ok {
+			o.kids[parentID] = k + 1
 		}
 	}
 	return n
@@ -43,6 +72,13 @@ func (o *op) complete(n *wfv1.NodeStatus, phase, msg string) {
 	n.FinishedAt = tp(o.now)
 	if n.Type == NodePod {
 		o.activePods--
+	}
+	if len(o.kids) > 0 {
+		if p, ok := o.parentIndex()[n.ID]; ok {
+			if k, ok := o.kids[p]; ok {
+				o.kids[p] = k - 1
+			}
+		}
 	}
 	o.touch(n)
 }

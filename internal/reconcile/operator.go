@@ -36,17 +36,42 @@ type op struct {
 	lockFailed  map[string]string
 	// parents is built on first use by parentIndex.
 	parents map[string]string
+	// limits bound the workflow's loops and nodes; abort is the message of
+	// the first limit met in this call, after which nothing new starts.
+	limits spec.Limits
+	abort  string
+	// launched holds the nodes in plan.Start, so a loop of n items is
+	// planned in O(n), not O(n²).
+	launched map[string]bool
+	// kids counts the unfinished children of parents whose template has a
+	// parallelism, built on first use by activeChildren.
+	kids map[string]int64
+	// hasAlt says some node has an alternative ID (altNodeID).
+	hasAlt bool
+	// waiters indexes the holders waiting for locks (waitIndex).
+	waiters map[string]bool
 }
 
-// Reconcile applies events to wf's status and decides what happens next.
+// Reconcile applies events to wf's status and decides what happens next,
+// under the default limits (spec.DefaultLimits).
 // It changes wf in place; the returned Plan lists what the engine must do.
 func Reconcile(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver) *Plan {
+	return ReconcileWith(wf, events, now, res, spec.Limits{})
+}
+
+// ReconcileWith is Reconcile under the given limits (zero fields: the
+// defaults). A workflow that meets a limit ends Failed with a message
+// naming the template and the limit; its running steps are killed first.
+func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver, limits spec.Limits) *Plan {
 	o := &op{wf: wf, res: res, now: now, plan: &Plan{Kill: map[string]string{}},
 		nodes: map[string]*wfv1.NodeStatus{}, changed: map[string]bool{}, created: map[string]bool{},
-		justGranted: map[string]bool{}, lockFailed: map[string]string{}}
+		justGranted: map[string]bool{}, lockFailed: map[string]string{}, limits: limits.OrDefault(),
+		launched: map[string]bool{}}
+	altPrefix := wf.Metadata.Name + "-x"
 	for id, n := range wf.Status.Nodes {
 		n := n
 		o.nodes[id] = &n
+		o.hasAlt = o.hasAlt || strings.HasPrefix(id, altPrefix)
 	}
 	if isFinal(wf.Status.Phase) {
 		o.plan.Done = true
@@ -95,6 +120,9 @@ func Reconcile(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver) *
 	o.global = o.globalScope()
 	o.checkDeadline()
 	o.run()
+	if o.abort != "" {
+		o.stopAtLimit()
+	}
 	return o.finish()
 }
 

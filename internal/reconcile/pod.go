@@ -20,7 +20,7 @@ const PodDeadlineMessage = "Pod was active on the node longer than the specified
 func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.Scope, c call) {
 	scope["pod.name"] = node.ID
 	holder := spec.HolderKey(o.wf.Metadata.Namespace, o.wf.Metadata.Name, node.ID)
-	if node.Phase == wfv1.PhasePending && (o.created[node.ID] || o.justGranted[holder]) && !o.launched(node.ID) {
+	if node.Phase == wfv1.PhasePending && (o.created[node.ID] || o.justGranted[holder]) && !o.launched[node.ID] {
 		resolved, err := substitute(*tmpl, scope)
 		if err != nil {
 			o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: %v", tmpl.Name, err))
@@ -43,6 +43,7 @@ func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.S
 			}
 		}
 		o.plan.Start = append(o.plan.Start, l)
+		o.launched[node.ID] = true
 		return
 	}
 	if node.Phase == wfv1.PhaseRunning && node.StartedAt != nil {
@@ -57,15 +58,6 @@ func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.S
 			}
 		}
 	}
-}
-
-func (o *op) launched(id string) bool {
-	for _, l := range o.plan.Start {
-		if l.NodeID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // podDeadline is the shorter of activeDeadlineSeconds and timeout.

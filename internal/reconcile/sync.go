@@ -23,27 +23,23 @@ func (o *op) holds(holder string) bool {
 	return s != nil && s.Tokens[holder] != nil
 }
 
-// waiting says whether holder has asked for its locks and waits.
+// waiting says whether holder has asked for its locks and waits. Every
+// node under a lock asks on every walk, so the wait lists are indexed
+// once per call (waitIndex) rather than scanned each time.
 func (o *op) waiting(holder string) bool {
-	s := o.wf.Status.Synchronization
-	if s == nil {
-		return false
-	}
-	if s.Semaphore != nil {
-		for _, w := range s.Semaphore.Waiting {
-			if contains(w.Holders, holder) {
-				return true
-			}
+	return o.waitIndex()[holder]
+}
+
+// waitIndex is the set of waiting holders, built on first use from the
+// status; request and dropWaiting keep it current.
+func (o *op) waitIndex() map[string]bool {
+	if o.waiters == nil {
+		o.waiters = map[string]bool{}
+		for _, h := range WaitingHolders(o.wf) {
+			o.waiters[h] = true
 		}
 	}
-	if s.Mutex != nil {
-		for _, w := range s.Mutex.Waiting {
-			if w.Holder == holder {
-				return true
-			}
-		}
-	}
-	return false
+	return o.waiters
 }
 
 // request queues holder for its locks, once.
@@ -69,8 +65,11 @@ func (o *op) request(holder, nodeID string, refs []spec.LockRef) {
 		if s.Semaphore == nil {
 			s.Semaphore = &wfv1.SemaphoreStatus{}
 		}
-		s.Semaphore.Waiting = addHolder(s.Semaphore.Waiting, r.Key, holder)
+		// Not yet waiting anywhere (checked above): no need to look
+		// through the key's holders.
+		s.Semaphore.Waiting = appendHolder(s.Semaphore.Waiting, r.Key, holder)
 	}
+	o.waitIndex()[holder] = true
 }
 
 // granted records that holder holds its locks.
@@ -132,6 +131,7 @@ func (o *op) dropWaiting(holder string) {
 	if s == nil {
 		return
 	}
+	delete(o.waitIndex(), holder)
 	if s.Semaphore != nil {
 		s.Semaphore.Waiting = removeHolder(s.Semaphore.Waiting, holder)
 	}
@@ -161,8 +161,26 @@ func (o *op) releaseAll() {
 		}
 	}
 	sort.Strings(holders)
+	// All at once: one release at a time rescans every list for each
+	// holder, quadratic in a large loop's waiters.
+	gone := map[string]bool{}
 	for _, h := range holders {
-		o.release(h)
+		if !gone[h] {
+			gone[h] = true
+			o.plan.Release = append(o.plan.Release, h)
+		}
+	}
+	o.waiters = map[string]bool{}
+	for h := range gone {
+		delete(s.Tokens, h)
+	}
+	if s.Semaphore != nil {
+		s.Semaphore.Holding = removeHolders(s.Semaphore.Holding, gone)
+		s.Semaphore.Waiting = removeHolders(s.Semaphore.Waiting, gone)
+	}
+	if s.Mutex != nil {
+		s.Mutex.Holding = removeMutexHolders(s.Mutex.Holding, gone)
+		s.Mutex.Waiting = removeMutexHolders(s.Mutex.Waiting, gone)
 	}
 }
 
@@ -219,6 +237,44 @@ func addHolder(list []wfv1.SemaphoreHolding, key, holder string) []wfv1.Semaphor
 	return append(list, wfv1.SemaphoreHolding{Semaphore: key, Holders: []string{holder}})
 }
 
+// appendHolder adds a holder known not to be in key's entry.
+func appendHolder(list []wfv1.SemaphoreHolding, key, holder string) []wfv1.SemaphoreHolding {
+	for i := range list {
+		if list[i].Semaphore == key {
+			list[i].Holders = append(list[i].Holders, holder)
+			return list
+		}
+	}
+	return append(list, wfv1.SemaphoreHolding{Semaphore: key, Holders: []string{holder}})
+}
+
+func removeHolders(list []wfv1.SemaphoreHolding, gone map[string]bool) []wfv1.SemaphoreHolding {
+	kept := list[:0]
+	for _, e := range list {
+		hs := e.Holders[:0]
+		for _, h := range e.Holders {
+			if !gone[h] {
+				hs = append(hs, h)
+			}
+		}
+		e.Holders = hs
+		if len(hs) > 0 {
+			kept = append(kept, e)
+		}
+	}
+	return kept
+}
+
+func removeMutexHolders(list []wfv1.MutexHolding, gone map[string]bool) []wfv1.MutexHolding {
+	kept := list[:0]
+	for _, h := range list {
+		if !gone[h.Holder] {
+			kept = append(kept, h)
+		}
+	}
+	return kept
+}
+
 func removeHolder(list []wfv1.SemaphoreHolding, holder string) []wfv1.SemaphoreHolding {
 	kept := list[:0]
 	for _, e := range list {
@@ -263,10 +319,12 @@ func WaitingHolders(wf *wfv1.Workflow) []string {
 		return nil
 	}
 	var out []string
+	seen := map[string]bool{}
 	if s.Semaphore != nil {
 		for _, w := range s.Semaphore.Waiting {
 			for _, h := range w.Holders {
-				if !contains(out, h) {
+				if !seen[h] {
+					seen[h] = true
 					out = append(out, h)
 				}
 			}
@@ -274,7 +332,8 @@ func WaitingHolders(wf *wfv1.Workflow) []string {
 	}
 	if s.Mutex != nil {
 		for _, w := range s.Mutex.Waiting {
-			if !contains(out, w.Holder) {
+			if !seen[w.Holder] {
+				seen[w.Holder] = true
 				out = append(out, w.Holder)
 			}
 		}

@@ -135,6 +135,9 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 			typ = NodeRetry
 		}
 		node = o.newNode(c.name, c.displayName, typ, c.boundaryID, c.parentID)
+		if o.abort != "" {
+			return node // past the node limit: not kept, nothing runs
+		}
 		node.TemplateName = tmpl.Name
 		if c.TemplateRef != nil {
 			node.TemplateName = ""
@@ -174,9 +177,13 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 	return node
 }
 
-// mayStart says whether a new node may be created now: not while the
-// workflow is stopping (except exit handlers) or suspended.
+// mayStart says whether a new node may be created now: not once a limit
+// was met, nor while the workflow is stopping (except exit handlers) or
+// suspended.
 func (o *op) mayStart(c call) bool {
+	if o.abort != "" {
+		return false
+	}
 	if c.exitHandler || o.exitWalk {
 		return o.shutdown != "Terminate"
 	}

@@ -38,6 +38,7 @@ func (s *Server) parseDoc(w http.ResponseWriter, r *http.Request, field, kind st
 	}
 	set := spec.NewSet(f)
 	set.Applied = s.eng.Resolver()
+	set.Limits = s.eng.Limits()
 	set.Validate()
 	if diags := set.Diagnostics(); diags.HasErrors() {
 		var msgs []string

@@ -10,6 +10,9 @@ type Set struct {
 	// Applied, when set, finds objects outside the set (for example those
 	// already applied to a server). It returns nil when there is none.
 	Applied Lookup
+	// Limits are those of the engine the set is meant for: lint refuses
+	// a loop whose literal size is over them.
+	Limits Limits
 
 	templates  map[string]*wfv1.WorkflowTemplate
 	clusterTpl map[string]*wfv1.WorkflowTemplate

@@ -282,6 +282,7 @@ func (c *wfCtx) checkStep(sc *scope, st *wfv1.WorkflowStep, path string, wfLocks
 	}
 	c.checkCall(st.Template, st.TemplateRef, st.Inline, path, wfLocks, depth)
 	c.checkLoops(len(st.WithItems) > 0, st.WithParam != "", st.WithSequence, path)
+	c.checkLoopSize(sc.tmpl.Name, st.WithItems, st.WithSequence, path)
 	if st.OnExit != "" {
 		c.checkTemplateName(st.OnExit, path+".onExit")
 	}

@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/spf13/cobra"
+
+	"github.com/semaflow/semaflow/internal/spec"
+)
+
+// serverLimits is what client-side lint applies before sending manifests
+// to a server: none, since the server refuses by its own limits.
+var serverLimits = spec.Limits{MaxLoopItems: math.MaxInt32, MaxNodes: math.MaxInt32}
+
+// addLimitFlags adds the flags that bound each workflow's size, for run
+// and server alike.
+func addLimitFlags(cmd *cobra.Command, l *spec.Limits) {
+	f, d := cmd.Flags(), spec.DefaultLimits
+	f.IntVar(&l.MaxLoopItems, "max-loop-items", d.MaxLoopItems,
+		"most items one withItems, withParam or withSequence may have; a literal loop over it is refused, one that grows over it at run time fails its workflow")
+	f.IntVar(&l.MaxNodes, "max-nodes", d.MaxNodes,
+		"most nodes (steps, groups, retries) one workflow may have; a workflow that would pass it fails")
+}
+
+func checkLimits(l spec.Limits) error {
+	if l.MaxLoopItems < 1 {
+		return fmt.Errorf("--max-loop-items must be at least 1, got %d", l.MaxLoopItems)
+	}
+	if l.MaxNodes < 1 {
+		return fmt.Errorf("--max-nodes must be at least 1, got %d", l.MaxNodes)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package reconcile
+
+import (
+	"fmt"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/spec"
+)
+
+// loopLimitError is a loop with more items than the limit allows; it is
+// found before the items are made.
+type loopLimitError struct {
+	field string
+	items int64
+	limit int
+}
+
+func (e *loopLimitError) Error() string {
+	return fmt.Sprintf("%s has %d items, over the limit of %d items per loop (max-loop-items)", e.field, e.items, e.limit)
+}
+
+// exceed records the first limit met in this call: from then on nothing
+// new starts, and stopAtLimit ends the workflow.
+func (o *op) exceed(msg string) {
+	if o.abort == "" {
+		o.abort = msg
+	}
+}
+
+// overNodeLimit says whether one more node would pass the limit, and
+// records it if so; boundaryID and name say where, for the message.
+func (o *op) overNodeLimit(name, boundaryID string) bool {
+	if len(o.nodes) < o.limits.MaxNodes {
+		return false
+	}
+	o.exceed(fmt.Sprintf("template %q: node %q would pass the limit of %d nodes per workflow (max-nodes); does a template call itself without end?",
+		o.boundaryTemplate(boundaryID), name, o.limits.MaxNodes))
+	return true
+}
+
+// boundaryTemplate names the template whose steps or tasks are at
+// boundaryID, for messages.
+func (o *op) boundaryTemplate(boundaryID string) string {
+	if b := o.nodes[boundaryID]; b != nil && b.TemplateName != "" {
+		return b.TemplateName
+	}
+	return o.spec.Entrypoint
+}
+
+// stopAtLimit ends a workflow that met a limit as a terminate does, and
+// records the shutdown in its spec so that no later call (nor an engine
+// restart) walks it again. Running steps are killed; the workflow fails
+// at once when none runs, else when the last one has exited, so a
+// permit is released only once its step is gone.
+func (o *op) stopAtLimit() {
+	// A workflow already stopping says why it stops (the request, the
+	// deadline), not that its Skipped bookkeeping nodes passed the limit.
+	if o.shutdown == "" || o.wf.Status.Message == "" {
+		o.wf.Status.Message = o.abort
+	}
+	msg := o.wf.Status.Message
+	o.shutdown = "Terminate"
+	o.wf.Spec.Shutdown = "Terminate"
+	o.stopActive()
+	running := false
+	for _, n := range o.nodes {
+		if n.Type == NodePod && !fulfilled(n) && !isWaitingForLock(n) {
+			running = true
+		}
+	}
+	// Steps planned in this call never start: stopActive failed them.
+	kept := o.plan.Start[:0]
+	for _, l := range o.plan.Start {
+		if n := o.nodes[l.NodeID]; n != nil && !fulfilled(n) {
+			kept = append(kept, l)
+		} else {
+			delete(o.plan.Kill, l.NodeID)
+		}
+	}
+	o.plan.Start = kept
+	if running {
+		return
+	}
+	for _, n := range o.nodes {
+		if !fulfilled(n) {
+			o.complete(n, wfv1.PhaseFailed, msg)
+		}
+	}
+	o.failWorkflow(wfv1.PhaseFailed, msg)
+}
+
+// loopLimitMessage turns a loop's limit error into the workflow's message.
+func (o *op) loopLimitMessage(e *loopLimitError, boundaryID, step string) string {
+	return fmt.Sprintf("step %q: %s", step, spec.LoopTooLarge(o.boundaryTemplate(boundaryID), e.field, int(e.items), e.limit))
+}
