@@ -199,7 +199,9 @@ func TestStartOnAFullDiskWarns(t *testing.T) {
 	db := filepath.Join(disk, "sf.db")
 	s := startServer(t, "--db", db, "--data", filepath.Join(disk, "data"))
 	_ = s.cmd.Process.Kill()
-	<-s.done
+	if err := <-s.done; err == nil {
+		t.Fatal("the server exited cleanly after SIGKILL")
+	}
 	fill(t, filepath.Join(disk, "filler"))
 	cmd := exec.Command(binary, "server", "--addr", "127.0.0.1:0", "--db", db, "--data", filepath.Join(disk, "data"))
 	var stderr strings.Builder
