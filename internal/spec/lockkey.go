@@ -75,15 +75,22 @@ func LockKeys(s *wfv1.Synchronization, namespace string) []LockRef {
 		out = append(out, LockRef{Key: fmt.Sprintf("%s/%s/%s", ns, kind, m.Name), Kind: kind,
 			Namespace: ns, DatabaseKey: m.Name, IsMutex: true, Field: field})
 	}
-	addSem(s.Semaphore, "semaphore")
-	addMutex(s.Mutex, "mutex")
+	eachLock(s, addSem, addMutex)
+	return out
+}
+
+// eachLock calls sem and mutex on the entries of s in Argo's merge order
+// (singular semaphore, singular mutex, then the lists), with each one's
+// field path; entries may be nil.
+func eachLock(s *wfv1.Synchronization, sem func(*wfv1.SemaphoreRef, string), mutex func(*wfv1.Mutex, string)) {
+	sem(s.Semaphore, "semaphore")
+	mutex(s.Mutex, "mutex")
 	for i, r := range s.Semaphores {
-		addSem(r, fmt.Sprintf("semaphores[%d]", i))
+		sem(r, fmt.Sprintf("semaphores[%d]", i))
 	}
 	for i, m := range s.Mutexes {
-		addMutex(m, fmt.Sprintf("mutexes[%d]", i))
+		mutex(m, fmt.Sprintf("mutexes[%d]", i))
 	}
-	return out
 }
 
 // HolderKey is the key under which a workflow (nodeID "") or one of its

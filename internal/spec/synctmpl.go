@@ -39,14 +39,7 @@ func SyncStrings(s *wfv1.Synchronization) []SyncString {
 			out = append(out, SyncString{field + ".name", &m.Name}, SyncString{field + ".namespace", &m.Namespace})
 		}
 	}
-	sem(s.Semaphore, "semaphore")
-	mutex(s.Mutex, "mutex")
-	for i, r := range s.Semaphores {
-		sem(r, fmt.Sprintf("semaphores[%d]", i))
-	}
-	for i, m := range s.Mutexes {
-		mutex(m, fmt.Sprintf("mutexes[%d]", i))
-	}
+	eachLock(s, sem, mutex)
 	return out
 }
 
