@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,17 +62,17 @@ func serverStartStderr(t *testing.T, tokens string) string {
 	return stderr.String()
 }
 
-// A token file others can read, or a short token, is worth a warning at
-// start; a private file of long tokens is not.
+// A token file its group can read, or a short token, is worth a warning
+// at start; a private file of long tokens is not.
 func TestServerWarnsAboutWeakTokens(t *testing.T) {
 	dir := t.TempDir()
-	open := filepath.Join(dir, "open")
-	if err := os.WriteFile(open, []byte("0123456789abcdef0123\n"), 0o644); err != nil {
+	group := filepath.Join(dir, "group")
+	if err := os.WriteFile(group, []byte("0123456789abcdef0123\n"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	_ = os.Chmod(open, 0o644) // whatever the umask
-	if out := serverStartStderr(t, open); !strings.Contains(out, open) || !strings.Contains(out, "readable") {
-		t.Errorf("a token file readable by others: stderr %q", out)
+	_ = os.Chmod(group, 0o640) // whatever the umask
+	if out := serverStartStderr(t, group); !strings.Contains(out, group) || !strings.Contains(out, "readable") {
+		t.Errorf("a token file readable by its group: stderr %q", out)
 	}
 	short := filepath.Join(dir, "short")
 	if err := os.WriteFile(short, []byte("0123456789abcdef0123\nshort team-a\n"), 0o600); err != nil {
@@ -144,6 +145,22 @@ func TestServerRefusesBadTokenLines(t *testing.T) {
 		}
 		if strings.Contains(out, tok) || strings.Contains(out, "SECRET") {
 			t.Errorf("%s: the error quotes a token: %q", c.what, out)
+		}
+	}
+}
+
+// A token file others may read or write is refused: steps run as another
+// user (nobody) and could read the admin token from it, or add one.
+func TestServerRefusesTokenFileOthersCanReach(t *testing.T) {
+	for _, mode := range []os.FileMode{0o644, 0o604, 0o602, 0o666} {
+		tokens := writeFile(t, "tokens", "0123456789abcdef0123\n")
+		if err := os.Chmod(tokens, mode); err != nil {
+			t.Fatal(err)
+		}
+		code, out := serverStartFails(t, tokens)
+		want := fmt.Sprintf("%04o", mode)
+		if code <= 0 || !strings.Contains(out, tokens) || !strings.Contains(out, want) || !strings.Contains(out, "chmod 600") {
+			t.Errorf("mode %s: exit %d, output %q, want a failure naming the file, its mode and chmod 600", want, code, out)
 		}
 	}
 }
