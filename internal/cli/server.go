@@ -189,13 +189,22 @@ const minTokenLength = 16
 
 // readTokens reads one token a line, optionally followed by the
 // namespaces it is limited to: "TOKEN ns1,ns2". A leading "Bearer" word
-// is dropped, as Argo users keep tokens that way. It warns (never quoting
-// a token) about a file others may read and about short tokens, and
-// refuses a line it cannot read as its writer meant.
+// is dropped, as Argo users keep tokens that way. It refuses a file
+// others may read or write and a line it cannot read as its writer
+// meant, and warns (never quoting a token) about a file its group may
+// read and about short tokens.
 func readTokens(path string) ([]server.Token, []string, error) {
 	var warnings []string
-	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o044 != 0 {
-		warnings = append(warnings, fmt.Sprintf("--auth-token-file %s is readable by group or others (mode %04o): chmod 600 it", path, fi.Mode().Perm()))
+	if fi, err := os.Stat(path); err == nil {
+		// Steps run as another user (nobody): a file others may read
+		// would hand them the admin token, one they may write would let
+		// them add their own.
+		switch perm := fi.Mode().Perm(); {
+		case perm&0o006 != 0:
+			return nil, nil, fmt.Errorf("--auth-token-file %s may be read or written by others (mode %04o): chmod 600 it", path, perm)
+		case perm&0o060 != 0:
+			warnings = append(warnings, fmt.Sprintf("--auth-token-file %s is readable or writable by its group (mode %04o): chmod 600 it", path, perm))
+		}
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
