@@ -161,17 +161,50 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	return nil
 }
 
+// parseTokenLine reads the fields of one token line. Its errors never
+// quote the line: what looks like a namespace may be a token.
+func parseTokenLine(fields []string) (server.Token, error) {
+	if strings.EqualFold(fields[0], "Bearer") {
+		fields = fields[1:]
+	}
+	if len(fields) == 0 {
+		return server.Token{}, errors.New(`"Bearer" and no token after it`)
+	}
+	t := server.Token{Value: fields[0]}
+	for j, ns := range strings.Split(strings.Join(fields[1:], ""), ",") {
+		if ns == "" {
+			continue
+		}
+		if spec.ValidNamespace(ns) != nil {
+			return server.Token{}, fmt.Errorf("namespace %d after the token is not a DNS-1123 label (lower-case letters, digits and '-', at most %d characters): write \"TOKEN ns1,ns2\"", j+1, spec.MaxNamespaceLength)
+		}
+		t.Namespaces = append(t.Namespaces, ns)
+	}
+	return t, nil
+}
+
 // minTokenLength is the shortest token not warned about: 16 bytes of a
 // random string cannot be guessed over HTTP.
 const minTokenLength = 16
 
 // readTokens reads one token a line, optionally followed by the
-// namespaces it is limited to: "TOKEN ns1,ns2". It warns (never quoting
-// a token) about a file others may read and about short tokens.
+// namespaces it is limited to: "TOKEN ns1,ns2". A leading "Bearer" word
+// is dropped, as Argo users keep tokens that way. It refuses a file
+// others may read or write and a line it cannot read as its writer
+// meant, and warns (never quoting a token) about a file its group may
+// read and about short tokens.
 func readTokens(path string) ([]server.Token, []string, error) {
 	var warnings []string
-	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o044 != 0 {
-		warnings = append(warnings, fmt.Sprintf("--auth-token-file %s is readable by group or others (mode %04o): chmod 600 it", path, fi.Mode().Perm()))
+	if fi, err := os.Stat(path); err == nil {
+		// Steps run as another user (nobody): a file others may read
+		// would hand them the admin token, one they may write would let
+		// them add their own.
+		switch perm := fi.Mode().Perm(); {
+		case perm&0o006 != 0:
+			return nil, nil, fmt.Errorf("--auth-token-file %s may be read or written by others (mode %04o): chmod 600 it", path, perm)
+		case perm&0o060 != 0:
+			warnings = append(warnings, fmt.Sprintf("--auth-token-file %s is readable or writable by its group (mode %04o): chmod 600 it", path, perm))
+		}
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -183,16 +216,12 @@ func readTokens(path string) ([]server.Token, []string, error) {
 		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
 			continue
 		}
-		if len(fields[0]) < minTokenLength {
-			warnings = append(warnings, fmt.Sprintf("--auth-token-file %s line %d: the token is %d bytes, shorter than %d: it may be guessed", path, i+1, len(fields[0]), minTokenLength))
+		t, err := parseTokenLine(fields)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--auth-token-file %s line %d: %w", path, i+1, err)
 		}
-		t := server.Token{Value: fields[0]}
-		if len(fields) > 1 {
-			for _, ns := range strings.Split(strings.Join(fields[1:], ""), ",") {
-				if ns != "" {
-					t.Namespaces = append(t.Namespaces, ns)
-				}
-			}
+		if len(t.Value) < minTokenLength {
+			warnings = append(warnings, fmt.Sprintf("--auth-token-file %s line %d: the token is %d bytes, shorter than %d: it may be guessed", path, i+1, len(t.Value), minTokenLength))
 		}
 		out = append(out, t)
 	}

@@ -53,7 +53,8 @@ func match(tokens []Token, r *http.Request) *Token {
 }
 
 // requestNamespace finds the namespace a request acts in ("" for
-// cluster-wide requests, which scoped tokens may not make), or reports
+// cluster-wide requests, which scoped tokens may not make; sync-status
+// names it in ?namespace=), or reports
 // open for the reads every token may make: version, info and cluster
 // templates.
 func requestNamespace(r *http.Request) (ns string, open bool) {
@@ -62,6 +63,9 @@ func requestNamespace(r *http.Request) (ns string, open bool) {
 		return parts[1], false
 	}
 	switch parts[0] {
+	case "sync-status":
+		// Its namespace is a query parameter; the handler keeps to it.
+		return r.URL.Query().Get("namespace"), false
 	case "version", "info", "cluster-workflow-templates":
 		return "", r.Method == http.MethodGet
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -31,10 +32,19 @@ func checkBody(b []byte) error {
 	return checkJSONKeys(trimmed)
 }
 
-// frame is one open JSON object or array while walking tokens.
+// MaxDepth is the deepest nesting of objects and arrays a JSON body may
+// have. No Argo object comes near it; without it, each level costs the
+// decoders on the request path memory and time (a 200 KB body of nested
+// arrays once took 15 GB).
+const MaxDepth = 512
+
+// frame is one open JSON object or array while walking tokens. It holds
+// its own path segment only: the full path is built for an error alone,
+// so a deep body costs no more than its length.
 type frame struct {
 	object bool
-	path   string
+	seg    string // how the parent reaches this value: a key or "[i]"
+	inList bool   // seg is an index
 	keys   map[string]bool
 	key    string // the last key read, while its value is walked
 	index  int
@@ -42,8 +52,9 @@ type frame struct {
 }
 
 // checkJSONKeys walks the JSON tokens and names the first key that an
-// object holds twice, with where it is. Syntax errors are left to the
-// decoder that reads the body next.
+// object holds twice, with where it is, and refuses nesting deeper than
+// MaxDepth. Syntax errors are left to the decoder that reads the body
+// next.
 func checkJSONKeys(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
@@ -65,7 +76,7 @@ func checkJSONKeys(b []byte) error {
 			}
 			key, _ := tok.(string)
 			if top.keys[key] {
-				where := top.path
+				where := pathOf(stack)
 				if where == "" {
 					where = "the top level"
 				}
@@ -79,7 +90,15 @@ func checkJSONKeys(b []byte) error {
 		case json.Delim:
 			switch d {
 			case '{', '[':
-				stack = append(stack, &frame{object: d == '{', path: childPath(top), keys: map[string]bool{}, want: d == '{'})
+				if len(stack) == MaxDepth {
+					// The first levels say where; all 512 would bury it.
+					return fmt.Errorf("the request body nests objects and arrays past the depth limit of %d (in %s...)", MaxDepth, pathOf(stack[:8]))
+				}
+				f := &frame{object: d == '{', seg: childSeg(top), inList: top != nil && !top.object, want: d == '{'}
+				if f.object {
+					f.keys = map[string]bool{}
+				}
+				stack = append(stack, f)
 			case '}', ']':
 				stack = stack[:len(stack)-1]
 				markValue(stack)
@@ -103,16 +122,29 @@ func markValue(stack []*frame) {
 	}
 }
 
-// childPath is the path of a value about to be read inside top.
-func childPath(top *frame) string {
+// childSeg is how a value about to be read inside top is reached.
+func childSeg(top *frame) string {
 	switch {
 	case top == nil:
 		return ""
-	case top.object && top.path == "":
-		return top.key
 	case top.object:
-		return top.path + "." + top.key
+		return top.key
 	default:
-		return top.path + "[" + strconv.Itoa(top.index) + "]"
+		return "[" + strconv.Itoa(top.index) + "]"
 	}
+}
+
+// pathOf joins the segments of the open frames: spec.templates[0].name.
+func pathOf(stack []*frame) string {
+	var b strings.Builder
+	for i, f := range stack {
+		if i == 0 {
+			continue // the body itself
+		}
+		if b.Len() > 0 && !f.inList {
+			b.WriteByte('.')
+		}
+		b.WriteString(f.seg)
+	}
+	return b.String()
 }

@@ -16,6 +16,9 @@ func TestCheckBody(t *testing.T) {
 		`{"a": 1,`:                                  "", // a syntax error is the decoder's to report
 		"apiVersion: v1\nk: 1\nk: 2\n":              "", // YAML: spec.Parse reports it
 		"":                                          "",
+		strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth):                           "",
+		strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1):                       "depth limit of 512",
+		`{"a": [{"b": ` + strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth) + `}]}`: "(in a[0].b[0][0]",
 	} {
 		err := checkBody([]byte(body))
 		switch {

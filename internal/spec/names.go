@@ -58,7 +58,14 @@ func ValidGenerateName(prefix string) error {
 	if strings.HasSuffix(masked, "-") {
 		masked = masked[:len(masked)-1] + "a"
 	}
-	return validSubdomain(masked, MaxNameLength-generatedSuffix)
+	// The errors quote the prefix as written: the masked name is ours.
+	switch maxLen := MaxNameLength - generatedSuffix; {
+	case len(prefix) > maxLen:
+		return fmt.Errorf("generateName %q is %d characters long, more than %d (the name gets a %d-character suffix)", abbreviate(prefix), len(prefix), maxLen, generatedSuffix)
+	case !dns1123Subdomain.MatchString(masked):
+		return fmt.Errorf("generateName %q does not start a DNS-1123 subdomain: only lower-case letters, digits, '-' and '.', starting with a letter or digit and ending with one or '-'", abbreviate(prefix))
+	}
+	return nil
 }
 
 // ValidNamespace says why ns is not a valid namespace (a DNS-1123 label

@@ -70,3 +70,19 @@ func TestMetadataNamesAreChecked(t *testing.T) {
 		})
 	}
 }
+
+// A bad generateName is quoted as written, not as the name made up to
+// check it, and the message says it is a generateName.
+func TestGenerateNameErrorQuotesTheValueSent(t *testing.T) {
+	for _, prefix := range []string{"A-", "a_b-", strings.Repeat("x", 249) + "-"} {
+		err := ValidGenerateName(prefix)
+		if err == nil {
+			t.Fatalf("%q: accepted", prefix)
+		}
+		msg := err.Error()
+		masked := prefix[:len(prefix)-1] + "a"
+		if !strings.Contains(msg, "generateName") || !strings.Contains(msg, `"`+abbreviate(prefix)+`"`) || strings.Contains(msg, `"`+masked+`"`) {
+			t.Errorf("%q: %q, want the generateName as sent", prefix, msg)
+		}
+	}
+}
