@@ -89,7 +89,15 @@ func TestServerStepsCannotReachSecrets(t *testing.T) {
 	if code, body := apiCall(t, "POST", s.url+"/api/v1/configmaps/team-b", tokenSecret, cm); code != 200 {
 		t.Fatalf("configmap: %d %s", code, body)
 	}
-	victim := shellWorkflow("victim", "echo "+victimSecret+"; echo "+victimSecret+" > victim-file; echo "+victimSecret+" > /tmp/victim-tmp")
+	// The host's scratch directories are world-writable and every step is
+	// the same user: the victim's files there must neither show to the
+	// thief nor stay on the host.
+	scratch := fmt.Sprintf("semaflow-victim-%d", os.Getpid())
+	for _, d := range []string{"/dev/shm", "/var/tmp"} {
+		t.Cleanup(func() { _ = os.Remove(d + "/" + scratch) })
+	}
+	victim := shellWorkflow("victim", "echo "+victimSecret+"; echo "+victimSecret+" > victim-file; echo "+victimSecret+" > /tmp/victim-tmp; "+
+		"for d in /dev/shm /var/tmp; do (umask 077; echo "+victimSecret+" > $d/"+scratch+"); done")
 	if code, body := apiCall(t, "POST", s.url+"/api/v1/workflows/team-b", tokenSecret, victim); code != 200 {
 		t.Fatalf("create victim: %d %s", code, body)
 	}
@@ -115,7 +123,7 @@ func TestServerStepsCannotReachSecrets(t *testing.T) {
 		// grep -l prints names, not contents: the step's own log, being
 		// written as grep reads it, cannot feed back on itself.
 		fmt.Sprintf(`grep -rla %s %s %s.data 2>/dev/null | sed 's/^/LEAK /'`, greps, dir, db),
-		fmt.Sprintf(`grep -rla %s /tmp 2>/dev/null | sed 's/^/LEAK /'`, greps),
+		fmt.Sprintf(`grep -rla %s /tmp /dev/shm /var/tmp 2>/dev/null | sed 's/^/LEAK /'`, greps),
 		"true",
 	}, " 2>&1; ")
 	if code, body := apiCall(t, "POST", s.url+"/api/v1/workflows/team-a", scopedToken, shellWorkflow("thief", script)); code != 200 {
@@ -141,6 +149,11 @@ func TestServerStepsCannotReachSecrets(t *testing.T) {
 	// The shell, its subshell, ls and tr; a host has many more.
 	if procs := regexp.MustCompile(`procs: ((/proc/\d+ ?)+)`).FindStringSubmatch(log); procs == nil || len(strings.Fields(procs[1])) > 8 {
 		t.Errorf("the step sees processes beyond its own:\n%s", log)
+	}
+	for _, d := range []string{"/dev/shm", "/var/tmp"} {
+		if _, err := os.Stat(d + "/" + scratch); err == nil {
+			t.Errorf("the victim's file outlived its step in the host's %s", d)
+		}
 	}
 	s.stop(t)
 }

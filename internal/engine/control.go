@@ -84,6 +84,7 @@ func (e *Engine) Retry(ctx context.Context, namespace, name string, opts reconci
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w", err, ErrState)
 	}
+	syncPhaseLabels(wf)
 	err = e.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteNodes(uid, removed); err != nil {
 			return err

@@ -167,6 +167,7 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 	m.CreationTimestamp = &now
 	wf.Kind, wf.APIVersion = wfv1.KindWorkflow, "argoproj.io/v1alpha1"
 	wf.Status = wfv1.WorkflowStatus{Phase: wfv1.PhasePending}
+	syncPhaseLabels(wf)
 	err = e.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateWorkflow(wf); err != nil {
 			return err

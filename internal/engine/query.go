@@ -21,6 +21,11 @@ func (e *Engine) Get(ctx context.Context, namespace, name string) (*wfv1.Workflo
 		wf, err = tx.GetWorkflow(namespace, name)
 		return err
 	})
+	if err == nil {
+		// A workflow stored before the engine owned its labels shows them
+		// right all the same.
+		syncPhaseLabels(wf)
+	}
 	return wf, err
 }
 
@@ -91,6 +96,9 @@ func (e *Engine) List(ctx context.Context, opts store.ListOptions) ([]*wfv1.Work
 		out, next, err = tx.ListWorkflows(opts)
 		return err
 	})
+	for _, wf := range out {
+		syncPhaseLabels(wf)
+	}
 	return out, next, err
 }
 

@@ -140,9 +140,10 @@ func (r *run) step() bool {
 	}
 	specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
 	plan := reconcile.ReconcileWith(r.wf, events, r.e.now(), r.e.objects, r.e.limits)
-	// Stop and suspend change the spec: then the whole workflow is
-	// written, not just its status.
-	whole := r.first || specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
+	// Stop and suspend change the spec, and a new phase the labels: then
+	// the whole workflow is written, not just its status.
+	relabelled := syncPhaseLabels(r.wf)
+	whole := r.first || relabelled || specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
 	r.first = false
 	for _, ev := range events {
 		if ev.Kind == reconcile.StepExited {

@@ -21,8 +21,9 @@ import (
 // namespace (no other process, the supervisor's and the server's
 // included, is visible or signalable), the data directory hidden under
 // an empty tmpfs with only the step's own work and tmp directories bound
-// back at their paths, and, with a private /tmp, the step's tmp bound
-// over /tmp. It then drops to the step user, writes the step's input
+// back at their paths, a tmpfs of its own over each of the host's other
+// world-writable directories (scratch_linux.go), and, with a private
+// /tmp, the step's tmp bound over /tmp. It then drops to the step user, writes the step's input
 // files and script as that user (so a path chosen by the workflow can
 // never make root write a host file), and execs the step, which becomes
 // PID 1 of its namespace.
@@ -107,7 +108,15 @@ func (c *initConfig) run() error {
 	// The directories made here must be traversable by the step user;
 	// the step itself gets the supervisor's umask back.
 	umask := syscall.Umask(0o022)
+	if err := mountScratch(); err != nil {
+		return err
+	}
 	if root := c.hideRoot(); root != "" {
+		// A data directory under a scratch directory is gone already;
+		// its step directories are bound back all the same.
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			return fmt.Errorf("hiding %s from the step: %w", root, err)
+		}
 		if err := syscall.Mount("tmpfs", root, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, "mode=0755,size=64k"); err != nil {
 			return fmt.Errorf("hiding %s from the step: %w", root, err)
 		}

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -223,5 +224,64 @@ func TestIsolatedSharedTmpAndWorkingDir(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, TmpDir, "f")); err != nil {
 		t.Fatalf("TMPDIR is not the step's own tmp: %v", err)
+	}
+}
+
+// The host's world-writable scratch directories are the step's own: what
+// one step writes to /dev/shm, /var/tmp or /run/lock neither reaches the
+// host, nor outlives the step, nor shows to another step of the same
+// user, running beside it.
+func TestIsolatedStepHasItsOwnShmAndVarTmp(t *testing.T) {
+	s := startIsolatedServe(t)
+	name := fmt.Sprintf("semaflow-test-shm-%d", os.Getpid())
+	var dirs []string
+	for _, d := range []string{"/dev/shm", "/var/tmp", "/run/lock"} {
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			dirs = append(dirs, d)
+		}
+	}
+	var write, read strings.Builder
+	for _, d := range dirs {
+		f := d + "/" + name
+		t.Cleanup(func() { _ = os.Remove(f) })
+		fmt.Fprintf(&write, "echo secret > %s && chmod 600 %s && ", f, f)
+		fmt.Fprintf(&read, "cat %s 2>/dev/null; ls -a %s; ", f, d)
+	}
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	first := job(t, Spec{Command: []string{"sh", "-c", write.String() + "echo written; sleep 60"}, Env: env})
+	s.send(t, request{Op: "start", Key: "first", Dir: first})
+	s.await(t, "first", "started")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if log, _ := os.ReadFile(filepath.Join(first, LogFile)); strings.Contains(string(log), "written") {
+			break
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(first, LogFile))
+			t.Fatalf("the first step did not write its files:\n%s", log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(d + "/" + name); err == nil {
+			t.Errorf("the step's file reached the host's %s", d)
+		}
+	}
+	second := job(t, Spec{Command: []string{"sh", "-c", read.String()}, Env: env})
+	s.send(t, request{Op: "start", Key: "second", Dir: second})
+	s.await(t, "second", "exited")
+	r, err := ReadResult(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(r.Stdout, name) || strings.Contains(r.Stdout, "secret") {
+		t.Errorf("the second step sees the first's files:\n%s", r.Stdout)
+	}
+	s.send(t, request{Op: "kill", Key: "first", Reason: "done"})
+	s.await(t, "first", "exited")
+	for _, d := range dirs {
+		if _, err := os.Stat(d + "/" + name); err == nil {
+			t.Errorf("the step's file outlived it in the host's %s", d)
+		}
 	}
 }

@@ -21,6 +21,12 @@ func namespacesAvailable() bool { return os.Geteuid() == 0 }
 // thread's view. The goroutine never unlocks the thread, so Go discards
 // the thread when the goroutine ends and no other goroutine ever runs in
 // the step's namespace.
+//
+// The host's other scratch directories (/dev/shm, /var/tmp) stay shared
+// here, unlike under the step init: such a step is root and can read
+// any host file anyway, and the supervisor writes its inputs and reads
+// its outputs at those paths on the host, which a tmpfs of the step's
+// own would hide.
 func startPrivate(cmd *exec.Cmd, tmp string) error {
 	errc := make(chan error, 1)
 	go func() {
