@@ -139,7 +139,10 @@ func (r *run) step() bool {
 		r.wf.Status.Message = msg
 	}
 	specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
-	plan := reconcile.ReconcileWith(r.wf, events, r.e.now(), r.e.objects, r.e.limits)
+	now := r.e.now()
+	plan := guardReconcile(r.e.log, r.wf, now, func() *reconcile.Plan {
+		return reconcile.ReconcileWith(r.wf, events, now, r.e.objects, r.e.limits)
+	})
 	// Stop and suspend change the spec, and a new phase the labels: then
 	// the whole workflow is written, not just its status.
 	relabelled := syncPhaseLabels(r.wf)

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"sort"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/expr"
+	"github.com/semaflow/semaflow/internal/spec"
 )
 
 // loopItem is one expansion of withItems / withParam / withSequence.
@@ -108,68 +110,54 @@ func itemString(v any) string {
 	return string(b)
 }
 
+// sequence expands a withSequence after substitution; its size comes from
+// spec.ResolveSequence, shared with lint, which cannot wrap.
 func sequence(s *wfv1.Sequence, scope expr.Scope, limit int) ([]string, error) {
-	num := func(v *wfv1.IntOrString, name string) (int, bool, error) {
+	num := func(v *wfv1.IntOrString, name string) (*int64, error) {
 		if v == nil {
-			return 0, false, nil
+			return nil, nil
 		}
 		r, err := expr.Replace(v.String(), scope, true)
 		if err != nil {
-			return 0, false, fmt.Errorf("withSequence.%s: %w", name, err)
+			return nil, fmt.Errorf("withSequence.%s: %w", name, err)
 		}
-		n, err := strconv.Atoi(strings.TrimSpace(r))
-		if err != nil {
-			return 0, false, fmt.Errorf("withSequence.%s: %q is not an integer", name, r)
-		}
-		return n, true, nil
+		n, err := spec.ParseSequenceInt(name, r)
+		return &n, err
 	}
-	count, hasCount, err := num(s.Count, "count")
+	count, err := num(s.Count, "count")
 	if err != nil {
 		return nil, err
 	}
-	start, _, err := num(s.Start, "start")
+	start, err := num(s.Start, "start")
 	if err != nil {
 		return nil, err
 	}
-	end, hasEnd, err := num(s.End, "end")
+	end, err := num(s.End, "end")
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case hasCount && hasEnd:
-		return nil, fmt.Errorf("withSequence: count and end are mutually exclusive")
-	case hasCount && count < 0:
-		return nil, fmt.Errorf("withSequence.count: %d is negative", count)
-	case hasCount && count > limit:
-		return nil, &loopLimitError{field: "withSequence", items: int64(count), limit: limit}
-	case hasCount:
-		end = start + count - 1
-	case !hasEnd:
-		return nil, fmt.Errorf("withSequence: one of count or end is required")
+	if err := spec.CheckSequenceFormat(s.Format); err != nil {
+		return nil, err
+	}
+	var from int64
+	if start != nil {
+		from = *start
+	}
+	r, err := spec.ResolveSequence(from, count, end, limit)
+	var big *spec.SequenceTooLarge
+	if errors.As(err, &big) {
+		return nil, &loopLimitError{field: "withSequence", items: big.Items, limit: limit}
+	}
+	if err != nil {
+		return nil, err
 	}
 	format := s.Format
 	if format == "" {
 		format = "%d"
 	}
-	if hasCount && count == 0 {
-		return nil, nil
-	}
-	step := 1
-	// In int64: start and end may be near the ends of int.
-	size := int64(end) - int64(start) + 1
-	if end < start {
-		step = -1
-		size = int64(start) - int64(end) + 1
-	}
-	if size > int64(limit) {
-		return nil, &loopLimitError{field: "withSequence", items: size, limit: limit}
-	}
-	out := make([]string, 0, size)
-	for i := start; ; i += step {
-		out = append(out, fmt.Sprintf(format, i))
-		if i == end {
-			break
-		}
+	out := make([]string, 0, r.Len)
+	for i := range r.Len {
+		out = append(out, fmt.Sprintf(format, r.Item(i)))
 	}
 	return out, nil
 }

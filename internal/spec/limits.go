@@ -1,8 +1,9 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
-	"strconv"
+	"math"
 	"strings"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -45,34 +46,70 @@ func LoopTooLarge(template, field string, items, limit int) string {
 }
 
 // SequenceSize is the number of items a withSequence yields, when count or
-// start/end are literal integers; ok is false when one is an expression.
+// start/end are literal integers; ok is false when one is an expression or
+// unusable. A size past int64 saturates at its largest value.
 func SequenceSize(s *wfv1.Sequence) (n int64, ok bool) {
-	lit := func(v *wfv1.IntOrString) (int64, bool) {
-		if v == nil {
-			return 0, true
-		}
-		if !v.IsString {
-			return v.IntVal, true
-		}
-		i, err := strconv.ParseInt(strings.TrimSpace(v.StrVal), 10, 64)
-		return i, err == nil
+	r, err := literalSequence(s, math.MaxInt)
+	var big *SequenceTooLarge
+	if errors.As(err, &big) {
+		return big.Items, true
 	}
-	start, ok1 := lit(s.Start)
-	if s.Count != nil {
-		c, ok2 := lit(s.Count)
-		return max(c, 0), ok1 && ok2
-	}
-	end, ok2 := lit(s.End)
-	if s.End == nil || !ok1 || !ok2 {
-		return 0, false
-	}
-	if end < start {
-		start, end = end, start
-	}
-	return end - start + 1, true
+	return r.Len, err == nil && r.Start != notLiteral
 }
 
-// checkLoopSize refuses a loop whose literal size is over the limit.
+// notLiteral marks, in the Start of a range, a sequence that is not
+// literal; no error, nothing to check at lint.
+const notLiteral = math.MinInt64
+
+// literalSequence resolves a withSequence whose fields are literal.
+func literalSequence(s *wfv1.Sequence, limit int) (SequenceRange, error) {
+	templated := false
+	lit := func(field string, v *wfv1.IntOrString) (*int64, error) {
+		if v == nil {
+			return nil, nil
+		}
+		if !v.IsString {
+			return &v.IntVal, nil
+		}
+		if strings.Contains(v.StrVal, "{{") {
+			templated = true
+			return new(int64), nil
+		}
+		n, err := ParseSequenceInt(field, v.StrVal)
+		return &n, err
+	}
+	var start int64
+	var count, end *int64
+	var err error
+	for _, f := range []struct {
+		name string
+		v    *wfv1.IntOrString
+		to   **int64
+	}{{"start", s.Start, nil}, {"count", s.Count, &count}, {"end", s.End, &end}} {
+		p, e := lit(f.name, f.v)
+		if e != nil && err == nil {
+			err = e
+		}
+		if f.to == nil && p != nil {
+			start = *p
+		} else if f.to != nil {
+			*f.to = p
+		}
+	}
+	if err == nil && !strings.Contains(s.Format, "{{") {
+		err = CheckSequenceFormat(s.Format)
+	}
+	if err != nil {
+		return SequenceRange{}, err
+	}
+	if templated {
+		return SequenceRange{Start: notLiteral}, nil
+	}
+	return ResolveSequence(start, count, end, limit)
+}
+
+// checkLoopSize refuses a loop whose literal size is over the limit, and a
+// literal withSequence that cannot run.
 func (c *wfCtx) checkLoopSize(template string, items []wfv1.Item, seq *wfv1.Sequence, path string) {
 	limit := c.set.Limits.OrDefault().MaxLoopItems
 	if len(items) > limit {
@@ -81,11 +118,20 @@ func (c *wfCtx) checkLoopSize(template string, items []wfv1.Item, seq *wfv1.Sequ
 	if seq == nil {
 		return
 	}
-	if n, ok := SequenceSize(seq); ok && n > int64(limit) {
-		p := path + ".withSequence"
+	p := path + ".withSequence"
+	_, err := literalSequence(seq, limit)
+	var big *SequenceTooLarge
+	var bad *SequenceError
+	switch {
+	case errors.As(err, &big):
 		if seq.Count != nil {
 			p += ".count"
 		}
-		c.doc.errorAt(p, "%s", LoopTooLarge(template, "withSequence", int(min(n, 1<<62)), limit))
+		c.doc.errorAt(p, "%s", LoopTooLarge(template, "withSequence", int(big.Items), limit))
+	case errors.As(err, &bad):
+		if seq.Count != nil && seq.End != nil {
+			return // checkLoops says so
+		}
+		c.doc.errorAt(p+"."+bad.Field, "template %q: %v", template, err)
 	}
 }

@@ -103,8 +103,9 @@ func CheckResolvedSync(s *wfv1.Synchronization, path string) error {
 			return fmt.Errorf("%s.%s: %q still holds a reference after substitution", path, f.Field, v)
 		case v == "" && !strings.HasSuffix(f.Field, ".namespace"):
 			return fmt.Errorf("%s.%s: the lock name resolves to an empty string", path, f.Field)
-		case strings.Contains(f.Field, "configMapKeyRef") && strings.Contains(v, "/"):
-			return fmt.Errorf("%s.%s: %q must not contain '/'", path, f.Field, v)
+		}
+		if err := CheckLockName(f.Field, v); err != nil {
+			return fmt.Errorf("%s.%s: %w", path, f.Field, err)
 		}
 	}
 	return nil

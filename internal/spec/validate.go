@@ -126,6 +126,10 @@ func (c *wfCtx) checkWorkflowTemplateRef(ref *wfv1.WorkflowTemplateRef) *wfv1.Wo
 		c.doc.errorAt(p+".name", "workflowTemplateRef needs a name")
 		return nil
 	}
+	if isTemplated(ref.Name) {
+		c.doc.errorAt(p+".name", "%s", notTemplated("workflowTemplateRef", ref.Name))
+		return nil
+	}
 	t := c.set.WorkflowTemplate(c.ns, ref.Name, ref.ClusterScope)
 	if t == nil {
 		c.missingTemplate(p+".name", ref)
@@ -143,6 +147,13 @@ func (c *wfCtx) missingTemplate(path string, ref *wfv1.WorkflowTemplateRef) {
 		return
 	}
 	c.doc.warnAt(path, "%s %q is not in the input: apply it before submitting", tplKind(ref.ClusterScope), ref.Name)
+}
+
+// notTemplated is the message for a template reference whose name holds
+// {{...}}: Argo resolves these names as written, so the workflow would
+// fail at run time with the template not found.
+func notTemplated(field, name string) string {
+	return fmt.Sprintf("%s name %q: templateRef names are not templated; name the template literally", field, name)
 }
 
 func tplKind(cluster bool) string {
@@ -204,6 +215,10 @@ func (c *wfCtx) checkTemplateName(name, path string) {
 func (c *wfCtx) checkTemplateRef(ref *wfv1.TemplateRef, path string) {
 	if ref.Name == "" || ref.Template == "" {
 		c.doc.errorAt(path, "templateRef needs both name and template")
+		return
+	}
+	if isTemplated(ref.Name) {
+		c.doc.errorAt(path+".name", "%s", notTemplated("templateRef", ref.Name))
 		return
 	}
 	if isTemplated(ref.Name) || isTemplated(ref.Template) {

@@ -65,13 +65,9 @@ func (c *wfCtx) checkSyncItems(s *wfv1.Synchronization, path string) {
 			ref := r.ConfigMapKeyRef
 			if ref.Name == "" {
 				d.errorAt(p+".configMapKeyRef", "configMapKeyRef needs the name of the ConfigMap that holds the limit")
-			} else if strings.Contains(ref.Name, "/") {
-				d.errorAt(p+".configMapKeyRef.name", "ConfigMap name %q must not contain '/'", ref.Name)
 			}
 			if ref.Key == "" {
 				d.errorAt(p+".configMapKeyRef", "configMapKeyRef needs the key whose value is the limit")
-			} else if strings.Contains(ref.Key, "/") {
-				d.errorAt(p+".configMapKeyRef.key", "ConfigMap key %q must not contain '/'", ref.Key)
 			}
 		case r.Database.Key == "":
 			d.errorAt(p+".database", "database needs the key of the limit")
@@ -93,6 +89,14 @@ func (c *wfCtx) checkSyncItems(s *wfv1.Synchronization, path string) {
 	}
 	for i, m := range s.Mutexes {
 		checkMutex(m, fmt.Sprintf("%s.mutexes[%d]", path, i))
+	}
+	// Literal names here; templated ones once substituted, by the engine.
+	for _, f := range SyncStrings(s) {
+		if v := *f.Value; v != "" && !isTemplated(v) {
+			if err := CheckLockName(f.Field, v); err != nil {
+				d.errorAt(path+"."+f.Field, "%v", err)
+			}
+		}
 	}
 }
 
