@@ -30,6 +30,12 @@ func TestValidationMessages(t *testing.T) {
   templates:
   - {name: main, container: {image: a}}
 `, []string{`7:3 spec.paralelism: unknown field "paralelism" (did you mean "parallelism"?)`}},
+		{"a negative workflow deadline", wfHeader + `spec:
+  entrypoint: main
+  activeDeadlineSeconds: -5
+  templates:
+  - {name: main, container: {image: a}}
+`, []string{`7:26 spec.activeDeadlineSeconds: activeDeadlineSeconds must not be negative, got -5`}},
 		{"priority must be an integer", wfHeader + `spec:
   entrypoint: main
   priority: "high"
