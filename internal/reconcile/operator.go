@@ -330,6 +330,16 @@ func (o *op) run() {
 		o.stopActive()
 	}
 	root := o.execute(call{name: name, tmpl: o.spec.Entrypoint, args: o.spec.Arguments, ctx: o.rootCtx()}, 0)
+	if root == nil && o.shutdown != "" {
+		// Stopped (or past its deadline) before its first node: nothing
+		// will ever complete to end it, so it ends here.
+		msg := fmt.Sprintf("Stopped with strategy '%s'", o.shutdown)
+		if o.wf.Status.Message != "" {
+			msg = o.wf.Status.Message
+		}
+		o.failWorkflow(wfv1.PhaseFailed, msg)
+		return
+	}
 	if !o.workflowHooks(root) || root == nil || !fulfilled(root) {
 		return
 	}

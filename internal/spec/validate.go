@@ -113,6 +113,9 @@ func validateSpec(s *Set, d *Document, spec *wfv1.WorkflowSpec, isWorkflow bool)
 	if spec.Parallelism != nil && *spec.Parallelism < 0 {
 		d.errorAt(c.path+".parallelism", "parallelism must not be negative, got %d", *spec.Parallelism)
 	}
+	if spec.ActiveDeadlineSeconds != nil && *spec.ActiveDeadlineSeconds < 0 {
+		d.errorAt(c.path+".activeDeadlineSeconds", "activeDeadlineSeconds must not be negative, got %d", *spec.ActiveDeadlineSeconds)
+	}
 	checkDurationField(d, c.path+".retryStrategy", spec.RetryStrategy)
 	wfLocks := c.checkSync(spec.Synchronization, c.path+".synchronization", nil, nil)
 	for i := range spec.Templates {
