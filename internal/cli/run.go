@@ -157,6 +157,10 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		<-sigCtx.Done()
 		if ctx.Err() == nil {
 			eng.StopAll(true, "interrupted: semaflow run received a signal and terminated the workflow")
+			// A second signal is not caught: it ends run at once, should
+			// the workflows never finish ending (a full disk, a stuck step).
+			stopSignals()
+			fmt.Fprintln(stderr, "semaflow run: terminating the workflows; a second interrupt exits at once")
 		}
 	}()
 	var final []*wfv1.Workflow
