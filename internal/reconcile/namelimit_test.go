@@ -56,7 +56,7 @@ func TestNodeNameBytesBudget(t *testing.T) {
 	wf, res := unchecked(t, deepLongNames("199"))
 	var plan *Plan
 	within(t, 20*time.Second, "reconcile of a wide recursion with long names", func() {
-		plan = ReconcileWith(wf, nil, t0, res, spec.Limits{MaxNodes: 20000, MaxNodeNameBytes: budget})
+		plan = ReconcileWith(wf, nil, t0, res, spec.Limits{MaxNodes: 20000, MaxNodeName: 1 << 20, MaxNodeNameBytes: budget})
 	})
 	if wf.Status.Phase != wfv1.PhaseFailed || !plan.Done {
 		t.Fatalf("phase %s, want Failed: %s", wf.Status.Phase, wf.Status.Message)
