@@ -11,7 +11,8 @@ import (
 
 // serverLimits is what client-side lint applies before sending manifests
 // to a server: none, since the server refuses by its own limits.
-var serverLimits = spec.Limits{MaxLoopItems: math.MaxInt32, MaxNodes: math.MaxInt32}
+var serverLimits = spec.Limits{MaxLoopItems: math.MaxInt32, MaxNodes: math.MaxInt32,
+	MaxNodeName: math.MaxInt32, MaxNodeNameBytes: math.MaxInt32}
 
 // addLimitFlags adds the flags that bound each workflow's size, for run
 // and server alike.
@@ -21,6 +22,10 @@ func addLimitFlags(cmd *cobra.Command, l *spec.Limits) {
 		"most items one withItems, withParam or withSequence may have; a literal loop over it is refused, one that grows over it at run time fails its workflow")
 	f.IntVar(&l.MaxNodes, "max-nodes", d.MaxNodes,
 		"most nodes (steps, groups, retries) one workflow may have; a workflow that would pass it fails")
+	f.IntVar(&l.MaxNodeName, "max-node-name", d.MaxNodeName,
+		"most bytes one node's name may have (names grow with nesting depth); a workflow that would pass it fails")
+	f.IntVar(&l.MaxNodeNameBytes, "max-node-name-bytes", d.MaxNodeNameBytes,
+		"most bytes all node names of one workflow may sum to; a workflow that would pass it fails")
 }
 
 func checkLimits(l spec.Limits) error {
@@ -29,6 +34,12 @@ func checkLimits(l spec.Limits) error {
 	}
 	if l.MaxNodes < 1 {
 		return fmt.Errorf("--max-nodes must be at least 1, got %d", l.MaxNodes)
+	}
+	if l.MaxNodeName < 1 {
+		return fmt.Errorf("--max-node-name must be at least 1, got %d", l.MaxNodeName)
+	}
+	if l.MaxNodeNameBytes < 1 {
+		return fmt.Errorf("--max-node-name-bytes must be at least 1, got %d", l.MaxNodeNameBytes)
 	}
 	return nil
 }

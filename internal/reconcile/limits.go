@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/spec"
@@ -27,15 +28,38 @@ func (o *op) exceed(msg string) {
 	}
 }
 
-// overNodeLimit says whether one more node would pass the limit, and
-// records it if so; boundaryID and name say where, for the message.
+// overNodeLimit says whether one more node named name would pass a limit
+// (the node count, its name's length, the sum of names), and records it if
+// so; boundaryID says where, for the message.
 func (o *op) overNodeLimit(name, boundaryID string) bool {
-	if len(o.nodes) < o.limits.MaxNodes {
+	var msg string
+	switch {
+	case len(o.nodes) >= o.limits.MaxNodes:
+		msg = fmt.Sprintf("node %q would pass the limit of %d nodes per workflow (max-nodes)", clip(name), o.limits.MaxNodes)
+	case len(name) > o.limits.MaxNodeName:
+		msg = fmt.Sprintf("node %q is %d bytes long, over the limit of %d bytes per node name (max-node-name)",
+			clip(name), len(name), o.limits.MaxNodeName)
+	case o.nameBytes+len(name) > o.limits.MaxNodeNameBytes:
+		msg = fmt.Sprintf("node %q would bring the workflow's node names to %d bytes, over the limit of %d bytes (max-node-name-bytes)",
+			clip(name), o.nameBytes+len(name), o.limits.MaxNodeNameBytes)
+	default:
 		return false
 	}
-	o.exceed(fmt.Sprintf("template %q: node %q would pass the limit of %d nodes per workflow (max-nodes); does a template call itself without end?",
-		o.boundaryTemplate(boundaryID), name, o.limits.MaxNodes))
+	o.exceed(fmt.Sprintf("template %q: %s; does a template call itself without end?", clip(o.boundaryTemplate(boundaryID)), msg))
 	return true
+}
+
+// clipKeep is how much of each end of a long name a message keeps: the
+// start says which workflow, the end which step.
+const clipKeep = 100
+
+// clip shortens a name for a message, as nested node names can be
+// thousands of bytes.
+func clip(s string) string {
+	if len(s) <= 2*clipKeep {
+		return s
+	}
+	return strings.ToValidUTF8(s[:clipKeep]+"…"+s[len(s)-clipKeep:], "")
 }
 
 // boundaryTemplate names the template whose steps or tasks are at

@@ -119,7 +119,8 @@ func TestBinaryRecursionStopsAtNodeLimit(t *testing.T) {
 `)
 	var plan *Plan
 	within(t, 20*time.Second, "reconcile of a template that calls itself twice", func() {
-		plan = Reconcile(wf, nil, t0, res)
+		// Its names would pass the default max-node-name-bytes first.
+		plan = ReconcileWith(wf, nil, t0, res, spec.Limits{MaxNodeNameBytes: 1 << 30})
 	})
 	if wf.Status.Phase != wfv1.PhaseFailed || !plan.Done {
 		t.Fatalf("phase %s, want Failed: %s", wf.Status.Phase, wf.Status.Message)

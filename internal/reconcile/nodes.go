@@ -46,6 +46,7 @@ func (o *op) newNode(name, display, typ, boundaryID, parentID string) *wfv1.Node
 		return n
 	}
 	o.nodes[id] = n
+	o.nameBytes += len(name)
 	o.touch(n)
 	if p := o.nodes[parentID]; p != nil {
 		p.Children = append(p.Children, id)

@@ -40,6 +40,9 @@ type op struct {
 	// the first limit met in this call, after which nothing new starts.
 	limits spec.Limits
 	abort  string
+	// nameBytes sums the names of nodes, for the max-node-name-bytes
+	// budget.
+	nameBytes int
 	// launched holds the nodes in plan.Start, so a loop of n items is
 	// planned in O(n), not O(n²).
 	launched map[string]bool
@@ -71,6 +74,7 @@ func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 	for id, n := range wf.Status.Nodes {
 		n := n
 		o.nodes[id] = &n
+		o.nameBytes += len(n.Name)
 		o.hasAlt = o.hasAlt || strings.HasPrefix(id, altPrefix)
 	}
 	if isFinal(wf.Status.Phase) {

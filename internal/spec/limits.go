@@ -19,13 +19,24 @@ type Limits struct {
 	MaxLoopItems int
 	// MaxNodes caps the nodes of one workflow (steps, groups, retries).
 	MaxNodes int
+	// MaxNodeName caps the bytes of one node's name. Names grow with
+	// depth (each level appends its step's name), so the node count
+	// alone does not bound a workflow's size.
+	MaxNodeName int
+	// MaxNodeNameBytes caps the sum of a workflow's node names.
+	MaxNodeNameBytes int
 }
 
 // DefaultLimits leave room for the 10,000-step workflows of BENCHMARKS.md
 // (and a 20,000-item loop) while keeping one workflow's state to some
 // 100 MB. Argo has no per-loop cap; its practical bound is the 1 MB etcd
 // object, i.e. a few thousand nodes without node status offloading.
-var DefaultLimits = Limits{MaxLoopItems: 20000, MaxNodes: 50000}
+//
+// A node name of 2,048 bytes is some 30 levels of 60-character step
+// names; Argo sets no cap on node names, but Kubernetes caps object names
+// at 253, so real workflows stay far below. 16 MiB of names is 50,000
+// nodes of 335 bytes each.
+var DefaultLimits = Limits{MaxLoopItems: 20000, MaxNodes: 50000, MaxNodeName: 2048, MaxNodeNameBytes: 16 << 20}
 
 // OrDefault fills the unset fields from DefaultLimits.
 func (l Limits) OrDefault() Limits {
@@ -34,6 +45,12 @@ func (l Limits) OrDefault() Limits {
 	}
 	if l.MaxNodes <= 0 {
 		l.MaxNodes = DefaultLimits.MaxNodes
+	}
+	if l.MaxNodeName <= 0 {
+		l.MaxNodeName = DefaultLimits.MaxNodeName
+	}
+	if l.MaxNodeNameBytes <= 0 {
+		l.MaxNodeNameBytes = DefaultLimits.MaxNodeNameBytes
 	}
 	return l
 }
