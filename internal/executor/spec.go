@@ -55,7 +55,7 @@ const (
 	WorkDir    = "work"
 )
 
-// MaxResult caps outputs.result: the log keeps everything, the status
+// MaxResult caps outputs.result: the log keeps up to MaxLogBytes, the status
 // keeps what fits (Argo caps it near this size too).
 const MaxResult = 256 << 10
 
