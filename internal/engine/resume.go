@@ -127,6 +127,6 @@ func (e *Engine) adopt(uid, nodeID, dir string) {
 
 func exited(nodeID string, r *executor.Result) reconcile.Event {
 	return reconcile.Event{Kind: reconcile.StepExited, NodeID: nodeID, At: r.Finished, Result: &reconcile.StepResult{
-		ExitCode: r.ExitCode, Stdout: r.Stdout, Outputs: r.Outputs, Missing: r.Missing,
+		ExitCode: r.ExitCode, Stdout: r.Stdout, Truncated: r.Truncated, Outputs: r.Outputs, Missing: r.Missing,
 		StartError: r.StartError, Killed: r.Killed, Started: r.Started, Finished: r.Finished}}
 }

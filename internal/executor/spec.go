@@ -55,7 +55,7 @@ const (
 	WorkDir    = "work"
 )
 
-// MaxResult caps outputs.result: the log keeps everything, the status
+// MaxResult caps outputs.result: the log keeps up to MaxLogBytes, the status
 // keeps what fits (Argo caps it near this size too).
 const MaxResult = 256 << 10
 
@@ -83,3 +83,14 @@ func ReadResult(dir string) (*Result, error) {
 	}
 	return &r, nil
 }
+
+// MaxLogBytes caps a step's log on disk: a step that writes without end
+// must not fill the server's disk and stall every workflow. The head and
+// the last logTailBytes are kept, with a marker between them.
+const MaxLogBytes = 64 << 20
+
+// maxLogBytes and logTailBytes are variables so a test can use a small cap.
+var (
+	maxLogBytes  int64 = MaxLogBytes
+	logTailBytes int64 = 1 << 20
+)

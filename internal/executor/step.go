@@ -45,7 +45,8 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 		return res
 	}
 	defer logf.Close()
-	stdout := &stdoutSink{log: logf}
+	log := newCappedLog(logf)
+	stdout := &stdoutSink{log: log}
 	var cmd *exec.Cmd
 	if conf.user != nil {
 		if cmd, err = conf.initCommand(dir, argv); err != nil {
@@ -60,7 +61,8 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 		cmd.Env = append(cmd.Env, "TMPDIR="+view.tmp)
 	}
 	cmd.Stdout = stdout
-	cmd.Stderr = logf
+	// stderr goes through the cap too, so it is a pipe, not the file.
+	cmd.Stderr = log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	switch {
 	case conf.user != nil:
@@ -116,8 +118,9 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 	}
 	res.Finished = time.Now()
 	res.ExitCode = exitCode(werr)
-	// Wait has returned, so the copy into stdout is over.
+	// Wait has returned, so the copy into stdout and the log is over.
 	res.Stdout, res.Truncated = string(stdout.kept), stdout.truncated
+	log.finish()
 	readOutputs(spec, view, res)
 	return res
 }

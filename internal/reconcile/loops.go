@@ -63,7 +63,7 @@ func expand(l loopSpec, scope expr.Scope, limit int) ([]loopItem, error) {
 			return nil, fmt.Errorf("withParam: %w", err)
 		}
 		if err := json.Unmarshal([]byte(s), &raw); err != nil {
-			return nil, fmt.Errorf("withParam value could not be parsed as a JSON list: %s", truncate(s, 200))
+			return nil, fmt.Errorf("withParam value could not be parsed as a JSON list%s: %s", cutRefs(l.param, scope), truncate(s, 200))
 		}
 		if len(raw) > limit {
 			return nil, &loopLimitError{field: "withParam", items: int64(len(raw)), limit: limit}

@@ -105,20 +105,26 @@ func (o *op) finishPod(n *wfv1.NodeStatus, r *StepResult) {
 		out.Parameters = append(out.Parameters, wfv1.Parameter{Name: name, Value: &v, GlobalName: globals[name]})
 	}
 	n.Outputs = out
+	// Argo does not fail a step for a long stdout, but a cut result must
+	// not pass for the whole one: the message says so.
+	var cut []string
+	if r.Truncated {
+		cut = append(cut, resultCutMessage)
+	}
 	switch {
 	case r.Killed != "":
-		o.complete(n, wfv1.PhaseFailed, r.Killed)
+		o.complete(n, wfv1.PhaseFailed, strings.Join(append([]string{r.Killed}, cut...), "; "))
 	case r.ExitCode != 0:
-		o.complete(n, wfv1.PhaseFailed, fmt.Sprintf("Error (exit code %d)", r.ExitCode))
+		o.complete(n, wfv1.PhaseFailed, strings.Join(append([]string{fmt.Sprintf("Error (exit code %d)", r.ExitCode)}, cut...), "; "))
 	case len(r.Missing) > 0:
 		var msgs []string
 		for name, why := range r.Missing {
 			msgs = append(msgs, fmt.Sprintf("output parameter %q: %s", name, why))
 		}
 		sortStrings(msgs)
-		o.complete(n, wfv1.PhaseError, strings.Join(msgs, "; "))
+		o.complete(n, wfv1.PhaseError, strings.Join(append(msgs, cut...), "; "))
 	default:
-		o.complete(n, wfv1.PhaseSucceeded, "")
+		o.complete(n, wfv1.PhaseSucceeded, strings.Join(cut, "; "))
 	}
 	if r.Finished.After(time.Time{}) {
 		n.FinishedAt = tp(r.Finished)

@@ -194,6 +194,9 @@ func nodeScope(s expr.Scope, prefix string, n *wfv1.NodeStatus) {
 	}
 	if n.Outputs.Result != nil {
 		s[prefix+".outputs.result"] = *n.Outputs.Result
+		if strings.Contains(n.Message, resultCutMessage) {
+			s[cutKey(prefix)] = "true"
+		}
 	}
 	if n.Outputs.ExitCode != nil {
 		s[prefix+".exitCode"] = *n.Outputs.ExitCode

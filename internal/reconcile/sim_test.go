@@ -15,6 +15,7 @@ import (
 type outcome struct {
 	exit    int
 	stdout  string
+	cut     bool // stdout went over the executor's cap
 	outputs map[string]string
 	takes   time.Duration
 }
@@ -149,7 +150,7 @@ func (s *sim) run() *wfv1.Workflow {
 			delete(s.running, id)
 			o := s.results[id]
 			s.events = append(s.events, Event{Kind: StepExited, NodeID: id, At: s.now,
-				Result: &StepResult{ExitCode: o.exit, Stdout: o.stdout, Outputs: o.outputs, Started: s.now.Add(-o.takes), Finished: s.now}})
+				Result: &StepResult{ExitCode: o.exit, Stdout: o.stdout, Truncated: o.cut, Outputs: o.outputs, Started: s.now.Add(-o.takes), Finished: s.now}})
 		}
 	}
 	s.t.Fatalf("workflow did not finish after %d calls:\n%s", s.calls, s.dump())

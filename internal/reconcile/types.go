@@ -71,6 +71,9 @@ type StepResult struct {
 	ExitCode int
 	// Stdout is the step's standard output, the source of outputs.result.
 	Stdout string
+	// Truncated is set when stdout went over the executor's cap and Stdout
+	// holds only its first MaxResult bytes.
+	Truncated bool
 	// Outputs maps an output parameter name to the content of its
 	// valueFrom.path file; Missing lists those whose file was absent.
 	Outputs map[string]string
