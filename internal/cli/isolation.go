@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -61,8 +60,7 @@ func (f *isolationFlags) resolve(cmd *cobra.Command, stderr io.Writer) (iso exec
 
 // warnUnconfined tells the operator when the server's tokens protect less
 // than they seem: scoped tokens with unconfined steps (a step can read
-// the token file and the database as the server's user), or a token file
-// others may read.
+// the token file and the database as the server's user).
 func warnUnconfined(stderr io.Writer, path string, tokens []server.Token, unconfined string) {
 	scoped := 0
 	for _, t := range tokens {
@@ -72,8 +70,8 @@ func warnUnconfined(stderr io.Writer, path string, tokens []server.Token, unconf
 	}
 	if scoped > 0 && unconfined != "" {
 		fmt.Fprintf(stderr, "semaflow server: warning: %d scoped token(s) in %s, but steps are not isolated (%s): "+
-			"a step runs as uid %s and can read the server's environment, token file and database, "+
+			"a step runs as uid %d and can read the server's environment, token file and database, "+
 			"so a namespace-scoped token can become the admin's; run the server as root with --step-user\n",
-			scoped, path, unconfined, strconv.Itoa(os.Geteuid()))
+			scoped, path, unconfined, os.Geteuid())
 	}
 }

@@ -171,7 +171,7 @@ func parseTokenLine(fields []string) (server.Token, error) {
 		return server.Token{}, errors.New(`"Bearer" and no token after it`)
 	}
 	t := server.Token{Value: fields[0]}
-	for j, ns := range strings.Split(strings.Join(fields[1:], ""), ",") {
+	for j, ns := range strings.Split(strings.Join(fields[1:], ","), ",") {
 		if ns == "" {
 			continue
 		}

@@ -108,8 +108,8 @@ type confinement struct {
 // fails to start rather than run unconfined.
 func confine(iso Isolation) (*confinement, error) {
 	c := &confinement{user: iso.User, dataRoot: iso.DataRoot}
-	c.private = !iso.SharedTmp && namespacesAvailable() && startPrivate(exec.Command("/bin/true"), os.TempDir()) == nil
 	if c.user == nil {
+		c.private = !iso.SharedTmp && namespacesAvailable() && startPrivate(exec.Command("/bin/true"), os.TempDir()) == nil
 		return c, nil
 	}
 	if os.Geteuid() != 0 {
@@ -121,7 +121,7 @@ func confine(iso Isolation) (*confinement, error) {
 	}
 	c.self = self
 	// Under the step init, a private /tmp is a bind in the step's own
-	// mount namespace, which it has whatever the probe above found.
+	// mount namespace, which it always has: no probe is needed.
 	c.private = !iso.SharedTmp
 	return c, nil
 }

@@ -169,7 +169,7 @@ func (o *op) workflowLocks() bool {
 	if o.holds(holder) {
 		return true
 	}
-	sync, err := resolveSync(sync, o.workflowLockScope(), "spec.synchronization")
+	sync, err := resolveSync(sync, o.workflowLockScope, "spec.synchronization")
 	if err != nil {
 		o.releaseAll()
 		o.failWorkflow(wfv1.PhaseError, err.Error())

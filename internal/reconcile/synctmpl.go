@@ -12,14 +12,16 @@ import (
 // from scope, as Argo does (`mutex-{{workflow.name}}` is one mutex per
 // workflow). A reference that cannot be resolved is an error naming the
 // field: taken literally, it would make every workflow share one lock.
-// The block is returned as is when nothing in it is templated.
-func resolveSync(s *wfv1.Synchronization, scope expr.Scope, path string) (*wfv1.Synchronization, error) {
+// The block is returned as is when nothing in it is templated, and scope
+// is built only when something is: a waiter is walked on every call.
+func resolveSync(s *wfv1.Synchronization, scope func() expr.Scope, path string) (*wfv1.Synchronization, error) {
 	if !spec.SyncTemplated(s) {
 		return s, nil
 	}
 	c := spec.CloneSync(s)
+	sc := scope()
 	for _, f := range spec.SyncStrings(c) {
-		v, err := expr.Replace(*f.Value, scope, true)
+		v, err := expr.Replace(*f.Value, sc, true)
 		if err != nil {
 			return nil, fmt.Errorf("%s.%s: cannot name the lock: %w", path, f.Field, err)
 		}

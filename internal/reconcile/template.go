@@ -324,7 +324,7 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, s
 	if o.holds(holder) {
 		return true
 	}
-	sync, err := resolveSync(tmpl.Synchronization, scope, "synchronization")
+	sync, err := resolveSync(tmpl.Synchronization, func() expr.Scope { return scope }, "synchronization")
 	if err != nil {
 		o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: %v", tmpl.Name, err))
 		return false

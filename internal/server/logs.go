@@ -89,7 +89,7 @@ func (s *Server) workflowLogs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if pod != "" && podNode(wf, pod) == "" {
-		writeError(w, codeNotFound, "workflow "+wf.Metadata.Name+" has no step (pod) "+pod)
+		writeError(w, codeNotFound, fmt.Sprintf("workflow %s has no step (pod) %q", wf.Metadata.Name, pod))
 		return
 	}
 	// Nothing at all to show is an error, not an empty success; a part
@@ -205,8 +205,13 @@ func (s *Server) missingLogs(ctx context.Context, wf *wfv1.Workflow, pod string)
 	}
 	var missing []string
 	selected := 0
+	// Once, not per path: a step name is found by a scan of the nodes.
+	podID := ""
+	if pod != "" {
+		podID = podNode(wf, pod)
+	}
 	for id, path := range paths {
-		if pod != "" && podNode(wf, pod) != id {
+		if pod != "" && podID != id {
 			continue
 		}
 		selected++

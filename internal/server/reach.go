@@ -42,7 +42,7 @@ func (s *Server) reachable(w http.ResponseWriter, r *http.Request, f *spec.File)
 			case u.Templated:
 				msg = fmt.Sprintf("%s: the lock's namespace %q is templated; a token scoped to namespaces %s must name them literally", u.Field, u.Key, scope)
 			case !slices.Contains(allowed, u.Namespace):
-				msg = fmt.Sprintf("%s: lock %s is in namespace %s; this token may only use locks and ConfigMaps in namespaces %s", u.Field, u.Key, u.Namespace, scope)
+				msg = fmt.Sprintf("%s: lock %q is in namespace %q; this token may only use locks and ConfigMaps in namespaces %s", u.Field, u.Key, u.Namespace, scope)
 			default:
 				continue
 			}

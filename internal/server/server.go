@@ -95,7 +95,10 @@ const codeExhausted = 8
 func writeError(w http.ResponseWriter, code int, msg string) {
 	status := map[int]int{codeInvalid: http.StatusBadRequest, codeNotFound: http.StatusNotFound,
 		codeExists: http.StatusConflict, codeState: http.StatusBadRequest, codeDenied: http.StatusForbidden,
-		codeUnauth: http.StatusUnauthorized}[code]
+		codeUnauth: http.StatusUnauthorized,
+		// 507, not 500: nothing is wrong with the request or the server,
+		// and the same request succeeds once space is freed.
+		codeExhausted: http.StatusInsufficientStorage}[code]
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
@@ -114,9 +117,7 @@ func writeStoreError(w http.ResponseWriter, err error) {
 	case errors.Is(err, engine.ErrState):
 		writeError(w, codeState, err.Error())
 	case store.NoSpace(err):
-		// 507, not 500: nothing is wrong with the request or the server,
-		// and the same request succeeds once space is freed.
-		writeJSON(w, http.StatusInsufficientStorage, apiError{Code: codeExhausted, Error: err.Error(), Message: err.Error()})
+		writeError(w, codeExhausted, err.Error())
 	default:
 		writeError(w, codeInternal, err.Error())
 	}

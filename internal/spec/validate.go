@@ -224,7 +224,7 @@ func (c *wfCtx) checkTemplateRef(ref *wfv1.TemplateRef, path string) {
 		c.doc.errorAt(path+".name", "%s", notTemplated("templateRef", ref.Name))
 		return
 	}
-	if isTemplated(ref.Name) || isTemplated(ref.Template) {
+	if isTemplated(ref.Template) {
 		return
 	}
 	t := c.set.WorkflowTemplate(c.ns, ref.Name, ref.ClusterScope)
