@@ -66,6 +66,10 @@ func TestExamplesSucceed(t *testing.T) {
 			if code != 0 || len(wfs) == 0 {
 				t.Fatalf("exit %d, %d workflows:\n%s", code, len(wfs), stderr)
 			}
+			// Nobody pressed Ctrl-C: ending must not say it was interrupted.
+			if strings.Contains(stderr, "interrupt") {
+				t.Fatalf("a run nobody interrupted says:\n%s", stderr)
+			}
 			for _, wf := range wfs {
 				if wf.Status.Phase != "Succeeded" {
 					t.Fatalf("%s: %s %s", wf.Metadata.Name, wf.Status.Phase, wf.Status.Message)

@@ -153,8 +153,21 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 			uids = append(uids, sub.Metadata.UID)
 		}
 	}
+	// finished keeps the deferred stopSignals, which also ends sigCtx, from
+	// reading as a signal once every workflow is over.
+	finished := make(chan struct{})
+	defer close(finished)
 	go func() {
-		<-sigCtx.Done()
+		select {
+		case <-finished:
+			return
+		case <-sigCtx.Done():
+		}
+		select {
+		case <-finished: // both were ready; the workflows are over
+			return
+		default:
+		}
 		if ctx.Err() == nil {
 			eng.StopAll(true, "interrupted: semaflow run received a signal and terminated the workflow")
 			// A second signal is not caught: it ends run at once, should
