@@ -29,6 +29,7 @@ type Shared func(t *testing.T) (store.Store, func(t *testing.T) store.Store)
 func RunShared(t *testing.T, open Shared) {
 	tests := map[string]func(*testing.T, store.Store, store.Store){
 		"TwoManagersRace": twoManagersRace,
+		"ClaimWaits":      claimWaits,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {
