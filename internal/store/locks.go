@@ -20,7 +20,8 @@ import "time"
 //   - A transaction that changes lock state (PutLockLimit, PutFence,
 //     PutHold, DeleteHold, PutWaiter, DeleteWaiter) without having
 //     claimed raises the generation with an empty Writer at its first
-//     change, so every manager rebuilds; NextLockSeq is not a change.
+//     change, taking the same lock a claim takes, so every manager
+//     rebuilds; NextLockSeq is not a change.
 //   - The counter never goes back.
 //
 // The manager's part: a writer is unique per manager instance, so a

@@ -51,7 +51,10 @@ func NoSpace(err error) bool {
 //     whole (SQLite: the write lock is taken at BEGIN, as BEGIN IMMEDIATE
 //     does, so whatever fn read before its claim is current too) or holds
 //     a row lock on the generation row from ClaimLocks to commit
-//     (PostgreSQL: ClaimLocks is an UPDATE of that row).
+//     (PostgreSQL: ClaimLocks is an UPDATE of that row). Row locks on
+//     single locks are not enough: one waiter takes several locks at
+//     once and a manager's index spans them all, so every claim takes
+//     the one generation row.
 //   - Every read after ClaimLocks sees the lock state that the previous
 //     claimant committed (on PostgreSQL, READ COMMITTED, where each
 //     statement reads the latest commits; a REPEATABLE READ snapshot
