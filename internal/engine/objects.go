@@ -142,7 +142,6 @@ func (e *Engine) Apply(ctx context.Context, cms []*wfv1.ConfigMap, tpls []*wfv1.
 		return nil
 	})
 	if err != nil {
-		e.locks.MarkStale()
 		return err
 	}
 	e.deliver(grants)

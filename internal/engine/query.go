@@ -154,7 +154,6 @@ func (e *Engine) Delete(ctx context.Context, namespace, name string) error {
 		return tx.DeleteWorkflow(uid)
 	})
 	if err != nil {
-		e.locks.MarkStale()
 		return fmt.Errorf("deleting workflow %s/%s: %w", namespace, name, err)
 	}
 	e.deliver(grants)

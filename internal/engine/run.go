@@ -264,11 +264,9 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 		return tx.AppendEvents(evs)
 	})
 	if err != nil {
-		if lockOps {
-			// The manager may have changed its queues for a transaction
-			// that did not commit.
-			r.e.locks.MarkStale()
-		}
+		// The lock manager may have changed its queues for this
+		// transaction: its next claim finds the generation it wrote was
+		// rolled back and rebuilds them from the store.
 		return nil, err
 	}
 	return lockRes, nil

@@ -92,7 +92,6 @@ func (e *Engine) SetSyncLimit(ctx context.Context, l SyncLimit, limit int, creat
 		return err
 	})
 	if err != nil {
-		e.locks.MarkStale()
 		return err
 	}
 	e.deliver(grants)

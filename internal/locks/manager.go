@@ -1,12 +1,20 @@
 // Package locks is the lock manager: it owns the wait queues (lockq), reads
 // limits from stored ConfigMaps, and persists every hold, waiter and fencing
 // counter through the store in the caller's transaction, so lock state and
-// the workflow change that caused it commit together. On start it rebuilds
-// the queues from the store before granting anything.
+// the workflow change that caused it commit together.
+//
+// The store is the authority; the queues are its index in memory. Every
+// operation that can grant first claims the lock state in the caller's
+// transaction (store.LockTx.ClaimLocks) and, when the stored generation is
+// not the one this manager wrote last, rebuilds the queues from the store
+// before deciding. So two managers on one store, or a transaction that
+// rolled back after the queues changed for it, never grant from a stale
+// picture.
 package locks
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"slices"
 	"strings"
@@ -55,9 +63,15 @@ type Manager struct {
 	q    *lockq.Queue
 	cms  ConfigMaps
 	refs map[string]spec.LockRef // every lock seen, to re-read limits
-	// stale is set when a transaction that changed q failed: q no longer
-	// matches the store and is rebuilt from it before the next use.
-	stale bool
+	// id names this manager in the lock generations it writes; unique per
+	// instance, so a generation one manager wrote in a transaction that
+	// rolled back never equals one another committed.
+	id string
+	// gen is the generation q reflects, the one this manager's last claim
+	// stored; synced is false until q was built from the store, and after
+	// an operation failed half-way.
+	gen    store.LockGeneration
+	synced bool
 	// For the observer: since when each waiter waits and each holder holds.
 	obs                  Observer
 	waitSince, holdSince map[string]time.Time
@@ -65,22 +79,65 @@ type Manager struct {
 
 // New makes a manager; Load must run before the first Apply.
 func New(cfg lockq.Config, cms ConfigMaps) *Manager {
-	return &Manager{cfg: cfg, cms: cms, q: lockq.New(cfg), refs: map[string]spec.LockRef{}, stale: true,
-		waitSince: map[string]time.Time{}, holdSince: map[string]time.Time{}}
+	return &Manager{cfg: cfg, cms: cms, q: lockq.New(cfg), refs: map[string]spec.LockRef{},
+		id: "locks-" + rand.Text(), waitSince: map[string]time.Time{}, holdSince: map[string]time.Time{}}
 }
 
 // Load rebuilds the queues from the store and persists any grant the saved
-// state still owed; it returns those grants.
+// state still owed; it returns those grants. Restore can owe grants after
+// a write outside any manager (a limit raised in the store) or a state
+// saved by an older version; every later rebuild records and returns them
+// the same way, in the result of the operation that found them.
 func (m *Manager) Load(ctx context.Context, s store.Store, now time.Time) ([]Grant, error) {
+	m.mu.Lock()
+	m.synced = false
+	m.mu.Unlock()
 	var grants []Grant
 	err := s.Update(ctx, func(tx store.Tx) error {
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		var err error
-		grants, err = m.rebuild(tx, now)
-		return err
+		owed, err := m.begin(tx, now)
+		if err != nil {
+			return err
+		}
+		m.mu.Unlock()
+		grants = owed
+		return nil
 	})
 	return grants, err
+}
+
+// begin claims the lock state for tx and makes q match the store,
+// rebuilding it when another transaction changed the state since this
+// manager's last claim (another manager, a write outside any manager, or
+// a transaction of this one that rolled back). The rebuild's owed grants
+// are recorded in tx and returned. On success m.mu is held; the caller
+// releases it with end.
+func (m *Manager) begin(tx store.Tx, now time.Time) ([]Grant, error) {
+	// The claim may wait for another engine's transaction: m.mu is not
+	// held across it, so this engine's readers are not held up too.
+	prev, err := tx.ClaimLocks(m.id)
+	if err != nil {
+		return nil, fmt.Errorf("claiming the lock state: %w", err)
+	}
+	m.mu.Lock()
+	var owed []Grant
+	if !m.synced || prev != m.gen {
+		if owed, err = m.rebuild(tx, now); err != nil {
+			m.end(err)
+			return nil, err
+		}
+	}
+	m.gen, m.synced = store.LockGeneration{Counter: prev.Counter + 1, Writer: m.id}, true
+	return owed, nil
+}
+
+// end releases m.mu after an operation begin started. An operation that
+// failed may have changed q for a transaction that must not commit: the
+// next one rebuilds.
+func (m *Manager) end(err error) {
+	if err != nil {
+		m.synced = false
+	}
+	m.mu.Unlock()
 }
 
 func (m *Manager) rebuild(tx store.Tx, now time.Time) ([]Grant, error) {
@@ -108,7 +165,7 @@ func (m *Manager) rebuild(tx store.Tx, now time.Time) ([]Grant, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rebuilding lock queues from the store: %w", err)
 	}
-	m.q, m.stale = q, false
+	m.q = q
 	// Waits resume their clocks; a hold from before a restart counts from
 	// now, as the store does not say when it began.
 	clear(m.waitSince)
@@ -128,29 +185,22 @@ func (m *Manager) rebuild(tx store.Tx, now time.Time) ([]Grant, error) {
 	return m.record(tx, copyGrants(owed), now)
 }
 
-// MarkStale says a transaction in which Apply ran did not commit.
-func (m *Manager) MarkStale() {
-	m.mu.Lock()
-	m.stale = true
-	m.mu.Unlock()
-}
-
 // Apply releases holders (or cancels their waits), then queues requests,
 // in the caller's transaction. A request for a holder already queued or
-// holding changes nothing.
-func (m *Manager) Apply(tx store.Tx, reqs []Request, releases []string, now time.Time) (*Result, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	res := &Result{Waiting: map[string]string{}, Failed: map[string]string{}}
-	var raw []Grant
-	if m.stale {
-		owed, err := m.rebuild(tx, now)
-		if err != nil {
-			return nil, err
-		}
-		res.Grants = append(res.Grants, owed...)
+// holding changes nothing. An error means tx must not commit.
+func (m *Manager) Apply(tx store.Tx, reqs []Request, releases []string, now time.Time) (_ *Result, err error) {
+	owed, err := m.begin(tx, now)
+	if err != nil {
+		return nil, err
 	}
-	raw = append(raw, copyGrants(m.q.Advance(now))...)
+	defer func() { m.end(err) }()
+	return m.apply(tx, owed, reqs, releases, now)
+}
+
+// apply is Apply once begun; owed are the grants begin recorded.
+func (m *Manager) apply(tx store.Tx, owed []Grant, reqs []Request, releases []string, now time.Time) (*Result, error) {
+	res := &Result{Grants: owed, Waiting: map[string]string{}, Failed: map[string]string{}}
+	raw := copyGrants(m.q.Advance(now))
 	for _, h := range releases {
 		var held []lockq.Token
 		if m.obs != nil {
@@ -333,9 +383,12 @@ func configMapLimit(cms ConfigMaps, ref spec.LockRef) (int, error) {
 // Refresh re-reads the limits of every known semaphore whose ConfigMap is
 // in namespace/name (after it was applied) and grants what now fits. A
 // ConfigMap that lost its key keeps the last known limit.
-func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) ([]Grant, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) (_ []Grant, err error) {
+	owed, err := m.begin(tx, now)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { m.end(err) }()
 	var raw []Grant
 	// Every lock this ConfigMap sets, including those known only from the
 	// store (restored after a restart, not yet requested again).
@@ -364,7 +417,11 @@ func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) ([
 			return nil, err
 		}
 	}
-	return m.record(tx, raw, now)
+	grants, err := m.record(tx, raw, now)
+	if err != nil {
+		return nil, err
+	}
+	return append(owed, grants...), nil
 }
 
 // waitingMessage is Argo's waiting message for the first lock the request
@@ -439,10 +496,13 @@ func (m *Manager) Snapshot(key string) (lockq.LockInfo, bool) {
 // ReleaseWorkflow ends every hold and wait of a workflow's holders
 // (<ns>/<name> and <ns>/<name>/<node>), for a workflow deleted while it was
 // not running. It returns the grants that follows.
-func (m *Manager) ReleaseWorkflow(tx store.Tx, namespace, name string, now time.Time) ([]Grant, error) {
-	m.mu.Lock()
+func (m *Manager) ReleaseWorkflow(tx store.Tx, namespace, name string, now time.Time) (_ []Grant, err error) {
+	owed, err := m.begin(tx, now)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { m.end(err) }()
 	st := m.q.State()
-	m.mu.Unlock()
 	prefix := namespace + "/" + name
 	var holders []string
 	for _, h := range st.Holders {
@@ -456,9 +516,9 @@ func (m *Manager) ReleaseWorkflow(tx store.Tx, namespace, name string, now time.
 		}
 	}
 	if len(holders) == 0 {
-		return nil, nil
+		return owed, nil
 	}
-	res, err := m.Apply(tx, nil, holders, now)
+	res, err := m.apply(tx, owed, nil, holders, now)
 	if err != nil {
 		return nil, err
 	}
@@ -467,9 +527,12 @@ func (m *Manager) ReleaseWorkflow(tx store.Tx, namespace, name string, now time.
 
 // SetLimit sets a database semaphore's limit, stored with the lock, and
 // grants what now fits. (ConfigMap semaphores change through Refresh.)
-func (m *Manager) SetLimit(tx store.Tx, key string, limit int, now time.Time) ([]Grant, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+func (m *Manager) SetLimit(tx store.Tx, key string, limit int, now time.Time) (_ []Grant, err error) {
+	owed, err := m.begin(tx, now)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { m.end(err) }()
 	if err := tx.PutLockLimit(key, limit); err != nil {
 		return nil, err
 	}
@@ -477,7 +540,11 @@ func (m *Manager) SetLimit(tx store.Tx, key string, limit int, now time.Time) ([
 	if err != nil {
 		return nil, err
 	}
-	return m.record(tx, copyGrants(gs), now)
+	grants, err := m.record(tx, copyGrants(gs), now)
+	if err != nil {
+		return nil, err
+	}
+	return append(owed, grants...), nil
 }
 
 // Held returns the tokens holder holds, by lock key, or nil. After a

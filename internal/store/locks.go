@@ -3,8 +3,35 @@ package store
 import "time"
 
 // LockTx is the part of a transaction that persists lock state: limits,
-// fencing counters, holds and waiters with their order keys.
+// fencing counters, holds and waiters with their order keys, and the
+// generation that names each committed version of it.
+//
+// A lock manager decides grants from its in-memory queues, which it
+// trusts only while the stored generation is the one it wrote last: every
+// operation that can grant first calls ClaimLocks, and when the stored
+// generation is another one (another manager's, a write outside any
+// manager, or one of its own transactions that rolled back) rebuilds its
+// queues from LoadLocks, in the same transaction, before deciding. With
+// the serialisation of Store's contract that makes every grant a decision
+// on the committed state. Drivers guarantee:
+//   - ClaimLocks(w) returns the stored generation g and stores
+//     {g.Counter + 1, w} in this transaction, so a rollback restores g.
+//     w is never empty.
+//   - A transaction that changes lock state (PutLockLimit, PutFence,
+//     PutHold, DeleteHold, PutWaiter, DeleteWaiter) without having
+//     claimed raises the generation with an empty Writer at its first
+//     change, taking the same lock a claim takes, so every manager
+//     rebuilds; NextLockSeq is not a change.
+//   - The counter never goes back.
+//
+// The manager's part: a writer is unique per manager instance, so a
+// generation written by one manager in a transaction that rolled back and
+// one committed by another can never look alike.
 type LockTx interface {
+	// ClaimLocks serialises this transaction's lock decisions against
+	// every other handle's (see Store) and returns the generation stored
+	// before it, having stored the next one under writer.
+	ClaimLocks(writer string) (LockGeneration, error)
 	// PutLockLimit sets a lock's limit, creating the lock if needed; its
 	// fencing counter is kept.
 	PutLockLimit(key string, limit int) error
@@ -17,6 +44,14 @@ type LockTx interface {
 	// NextLockSeq returns a new enqueue sequence number, never reused.
 	NextLockSeq() (uint64, error)
 	LoadLocks() (*LockState, error)
+}
+
+// LockGeneration names one committed version of the lock state: a counter
+// that every change raises, and the lock manager that wrote it ("" for a
+// write outside any manager).
+type LockGeneration struct {
+	Counter uint64
+	Writer  string
 }
 
 // LockToken is one lock held, with its fencing token.

@@ -35,6 +35,31 @@ func NoSpace(err error) bool {
 
 // Store opens transactions. fn's error rolls the transaction back and is
 // returned; a nil error commits.
+//
+// Concurrency contract. Several handles may be open on one database at
+// once (two engine processes on one SQLite file, several nodes on one
+// PostgreSQL database), each used by many goroutines, and the store, not
+// any process's memory, is the authority on who holds what. A driver
+// guarantees:
+//   - Update is atomic: all of fn's writes commit or none do; fn's error,
+//     a failed commit or a cancelled ctx leaves the store as it was.
+//   - Changes of lock state are serialised across every handle: from the
+//     moment a transaction calls LockTx.ClaimLocks until it ends, no other
+//     transaction claims or changes lock state; one that tries waits for
+//     it (up to ctx or the driver's busy timeout) rather than going ahead
+//     or failing at once. A driver either serialises write transactions
+//     whole (SQLite: the write lock is taken at BEGIN, as BEGIN IMMEDIATE
+//     does, so whatever fn read before its claim is current too) or holds
+//     a row lock on the generation row from ClaimLocks to commit
+//     (PostgreSQL: ClaimLocks is an UPDATE of that row). Row locks on
+//     single locks are not enough: one waiter takes several locks at
+//     once and a manager's index spans them all, so every claim takes
+//     the one generation row.
+//   - Every read after ClaimLocks sees the lock state that the previous
+//     claimant committed (on PostgreSQL, READ COMMITTED, where each
+//     statement reads the latest commits; a REPEATABLE READ snapshot
+//     would predate the claim).
+//   - View never changes anything.
 type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	View(ctx context.Context, fn func(Tx) error) error

@@ -4,23 +4,68 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/semaflow/semaflow/internal/store"
 )
 
+// ClaimLocks needs no lock of its own: Open begins every transaction
+// with BEGIN IMMEDIATE (_txlock), so this one has held the database's
+// write lock since it began and every other handle's writer waits.
+func (t *txn) ClaimLocks(writer string) (store.LockGeneration, error) {
+	if writer == "" {
+		return store.LockGeneration{}, errors.New("lock generation: a claim names its writer")
+	}
+	var g store.LockGeneration
+	var counter int64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT counter, writer FROM lock_generation WHERE id = 1`).Scan(&counter, &g.Writer)
+	if err != nil {
+		return g, fmt.Errorf("lock generation: %w", err)
+	}
+	g.Counter = uint64(counter)
+	if _, err := t.exec(`UPDATE lock_generation SET counter = ?, writer = ? WHERE id = 1`, counter+1, writer); err != nil {
+		return g, fmt.Errorf("lock generation: %w", err)
+	}
+	t.claimed = true
+	return g, nil
+}
+
+// changeLocks raises the generation, with no writer, at the first change
+// of lock state in a transaction that did not claim: every manager then
+// rebuilds from the store.
+func (t *txn) changeLocks() error {
+	if t.claimed {
+		return nil
+	}
+	if _, err := t.exec(`UPDATE lock_generation SET counter = counter + 1, writer = '' WHERE id = 1`); err != nil {
+		return fmt.Errorf("lock generation: %w", err)
+	}
+	t.claimed = true
+	return nil
+}
+
 func (t *txn) PutLockLimit(key string, limit int) error {
+	if err := t.changeLocks(); err != nil {
+		return err
+	}
 	_, err := t.exec(`INSERT INTO locks (key, lim) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET lim = excluded.lim`, key, limit)
 	return err
 }
 
 func (t *txn) PutFence(key string, fence uint64) error {
+	if err := t.changeLocks(); err != nil {
+		return err
+	}
 	// MAX keeps the counter monotonic whatever order writes come in.
 	_, err := t.exec(`UPDATE locks SET fence = MAX(fence, ?) WHERE key = ?`, int64(fence), key)
 	return err
 }
 
 func (t *txn) PutHold(holder string, tokens []store.LockToken) error {
+	if err := t.changeLocks(); err != nil {
+		return err
+	}
 	for _, tok := range tokens {
 		if _, err := t.exec(`INSERT INTO lock_holds (holder, lock_key, token) VALUES (?,?,?)
 			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token`, holder, tok.Lock, int64(tok.Value)); err != nil {
@@ -31,11 +76,17 @@ func (t *txn) PutHold(holder string, tokens []store.LockToken) error {
 }
 
 func (t *txn) DeleteHold(holder string) error {
+	if err := t.changeLocks(); err != nil {
+		return err
+	}
 	_, err := t.exec(`DELETE FROM lock_holds WHERE holder = ?`, holder)
 	return err
 }
 
 func (t *txn) PutWaiter(w store.LockWaiter) error {
+	if err := t.changeLocks(); err != nil {
+		return err
+	}
 	locks, err := json.Marshal(w.Locks)
 	if err != nil {
 		return err
@@ -48,6 +99,9 @@ func (t *txn) PutWaiter(w store.LockWaiter) error {
 }
 
 func (t *txn) DeleteWaiter(holder string) error {
+	if err := t.changeLocks(); err != nil {
+		return err
+	}
 	_, err := t.exec(`DELETE FROM lock_waiters WHERE holder = ?`, holder)
 	return err
 }

@@ -41,8 +41,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	// One connection serialises writers, which SQLite needs anyway, and
-	// keeps every transaction's view consistent.
+	// _txlock=immediate begins every transaction with BEGIN IMMEDIATE: it
+	// holds the file's write lock from its start, so transactions on other
+	// handles (other processes) wait for it, busy_timeout long, and what it
+	// read is still current when it writes. That is the serialisation the
+	// store's concurrency contract asks for. One connection per handle
+	// queues this process's transactions before SQLite, which needs one
+	// writer at a time anyway.
 	db.SetMaxOpenConns(1)
 	s := &DB{db: db, path: path}
 	if err := s.migrate(ctx); err != nil {

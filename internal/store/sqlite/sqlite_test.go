@@ -20,6 +20,23 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceShared runs the suite's two-handle tests: each handle is
+// its own *DB on one file, as two engine processes would open it.
+func TestConformanceShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (store.Store, func(t *testing.T) store.Store) {
+		path := filepath.Join(t.TempDir(), "semaflow.db")
+		open := func(t *testing.T) store.Store {
+			db, err := Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = db.Close() })
+			return db
+		}
+		return open(t), open
+	})
+}
+
 func TestReopenKeepsData(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "semaflow.db")
 	ctx := context.Background()

@@ -19,6 +19,9 @@ import (
 type txn struct {
 	ctx context.Context
 	tx  *sql.Tx
+	// claimed is set once this transaction raised the lock generation,
+	// by ClaimLocks or by its first change of lock state.
+	claimed bool
 }
 
 func (t *txn) exec(q string, args ...any) (sql.Result, error) {

@@ -28,6 +28,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		"RollbackOnError":   rollbackOnError,
 		"ConcurrentUpdates": concurrentUpdates,
 		"LockState":         lockState,
+		"OutsideWrite":      outsideWrite,
+		"LockGeneration":    lockGeneration,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
