@@ -9,28 +9,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/semaflow/semaflow/internal/testkit"
 )
 
 var binary string
 
-// TestMain builds the real binary once; every test runs it as a user would.
+// TestMain builds the real binary once; every test runs it as a user
+// would. Under -race it is built with the race detector too: the
+// end-to-end tests then also hunt data races in the engine.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "semaflow-bin-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "semaflow")
-	args := []string{"build", "-o", binary}
-	if raceEnabled {
-		// The end-to-end tests then also hunt data races in the engine.
-		args = append(args, "-race")
-	}
-	if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
-		panic("go build: " + err.Error() + "\n" + string(out))
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testkit.Run(m, raceEnabled, func(path string) { binary = path }))
 }
 
 func run(t *testing.T, args ...string) (stdout string, code int) {

@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/testkit"
 )
 
 // The database, its WAL, the data directory and every step's files are
@@ -23,12 +23,12 @@ func TestDataFilesArePrivate(t *testing.T) {
 	if err := os.WriteFile(db, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l, err := OpenLocal(ctx, LocalOptions{DB: db, Self: binary})
+	l, err := OpenLocal(ctx, LocalOptions{DB: db, Self: testkit.Binary(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	wf := parseWorkflow(t, `apiVersion: argoproj.io/v1alpha1
+	wf := testkit.ParseWorkflow(t, `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: {name: modes}
 spec:
@@ -41,17 +41,7 @@ spec:
       parameters: [{name: out, valueFrom: {path: /tmp/in/data.txt}}]
     script: {image: x, command: [sh], source: "cat /tmp/in/data.txt"}
 `)
-	sub, err := l.Engine.Submit(ctx, wf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	final, err := l.Engine.Wait(ctx, sub.Metadata.UID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if final.Status.Phase != wfv1.PhaseSucceeded {
-		t.Fatalf("workflow %s: %s", final.Status.Phase, final.Status.Message)
-	}
+	testkit.RunWorkflow(t, l.Engine, wf)
 	for _, f := range []string{db, db + "-wal", db + "-shm"} {
 		st, err := os.Stat(f)
 		if err != nil {

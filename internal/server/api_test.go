@@ -1,7 +1,6 @@
-package app
+package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,46 +10,70 @@ import (
 	"testing"
 	"time"
 
+	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/server"
+	"github.com/semaflow/semaflow/internal/testkit"
 )
 
 type apiClient struct {
 	t     *testing.T
 	base  string
-	local *Local
+	local *testkit.Local
 }
 
-func startAPI(t *testing.T) *apiClient {
-	t.Helper()
-	l, err := OpenLocal(context.Background(), LocalOptions{Self: binary})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Engine.StartCron()
-	ts := httptest.NewServer(server.New(l.Engine).Handler())
-	t.Cleanup(func() {
+// serve runs the API of a real engine until the test ends: handler wraps
+// the engine as `semaflow server` does.
+func serve(tb testing.TB, handler func(*engine.Engine) http.Handler) (*testkit.Local, *httptest.Server) {
+	tb.Helper()
+	l := testkit.Open(tb, testkit.Options{})
+	ts := httptest.NewServer(handler(l.Engine))
+	tb.Cleanup(func() {
 		ts.Close()
 		l.Engine.StopAll(true, "test over")
 		_ = l.Close()
 	})
+	return l, ts
+}
+
+func apiHandler(e *engine.Engine) http.Handler { return server.New(e).Handler() }
+
+func startAPI(t *testing.T) *apiClient {
+	t.Helper()
+	l, ts := serve(t, apiHandler)
+	l.Engine.StartCron()
 	return &apiClient{t: t, base: ts.URL, local: l}
+}
+
+// send makes one request with headers (Host sets the request's Host) and
+// answers the status, the response's headers and its body.
+func send(tb testing.TB, hc *http.Client, method, url, body string, headers map[string]string) (int, http.Header, []byte) {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for k, v := range headers {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
 }
 
 func (c *apiClient) do(method, path, body string) (int, map[string]any) {
 	c.t.Helper()
-	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	code, _, b := send(c.t, http.DefaultClient, method, c.base+path, body, nil)
 	var out map[string]any
 	_ = json.Unmarshal(b, &out)
-	return resp.StatusCode, out
+	return code, out
 }
 
 func (c *apiClient) submit(name, yamlSpec string) {

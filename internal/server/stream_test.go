@@ -1,4 +1,4 @@
-package app
+package server_test
 
 import (
 	"bufio"
@@ -63,6 +63,29 @@ func phaseOf(raw json.RawMessage) string {
 	return wf.Status.Phase
 }
 
+// watchUntilSucceeded hands each event of a watch, with the phase of its
+// workflow, to see, up to and with the Succeeded one; the stream ending
+// first, or d passing, fails the test.
+func watchUntilSucceeded(t *testing.T, events <-chan streamLine, d time.Duration, see func(l streamLine, phase string)) {
+	t.Helper()
+	timeout := time.After(d)
+	for {
+		select {
+		case l, ok := <-events:
+			if !ok {
+				t.Fatal("the watch stream ended before the workflow succeeded")
+			}
+			p := phaseOf(l.Result.Object)
+			see(l, p)
+			if p == "Succeeded" {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no Succeeded event within %v", d)
+		}
+	}
+}
+
 // The watch sends the workflow first, then its changes up to its end; a
 // followed log delivers every line in order and ends with the workflow.
 func TestAPIWatchAndFollowLogs(t *testing.T) {
@@ -83,22 +106,11 @@ func TestAPIWatchAndFollowLogs(t *testing.T) {
 	if got := strings.Join(content, "|"); got != "line 1|line 2|line 3|line 4|line 5|tail" {
 		t.Fatalf("followed log: %q", got)
 	}
-	var types, phases []string
-	timeout := time.After(10 * time.Second)
-	for done := false; !done; {
-		select {
-		case l, ok := <-watch:
-			if !ok {
-				t.Fatal("watch stream ended early")
-			}
-			types = append(types, l.Result.Type)
-			p := phaseOf(l.Result.Object)
-			phases = append(phases, p)
-			done = p == "Succeeded"
-		case <-timeout:
-			t.Fatalf("no Succeeded event; saw %v %v", types, phases)
-		}
-	}
+	var types []string
+	watchUntilSucceeded(t, watch, 10*time.Second, func(l streamLine, phase string) {
+		t.Logf("watch: %s of a %s workflow", l.Result.Type, phase)
+		types = append(types, l.Result.Type)
+	})
 	if types[0] != "ADDED" || types[len(types)-1] != "MODIFIED" {
 		t.Fatalf("watch event types %v", types)
 	}

@@ -1,53 +1,35 @@
-package app
+package server_test
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
-	"github.com/semaflow/semaflow/internal/server"
+	"github.com/semaflow/semaflow/internal/testkit"
 )
 
 // benchServer is the real engine on SQLite behind the real HTTP handler.
 type benchServer struct {
-	l  *Local
-	ts *httptest.Server
-	hc *http.Client
+	l   *testkit.Local
+	url string
+	hc  *http.Client
 }
 
 func newBenchServer(b *testing.B) *benchServer {
-	l, err := OpenLocal(context.Background(), LocalOptions{Self: binary})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := &benchServer{l: l, ts: httptest.NewServer(server.New(l.Engine).Handler()), hc: &http.Client{}}
-	b.Cleanup(func() {
-		s.ts.Close()
-		l.Engine.StopAll(true, "benchmark over")
-		l.Engine.Drain()
-		_ = l.Close()
-	})
-	return s
+	l, ts := serve(b, apiHandler)
+	return &benchServer{l: l, url: ts.URL, hc: &http.Client{}}
 }
 
 func (s *benchServer) call(b *testing.B, method, path, body string) []byte {
-	req, _ := http.NewRequest(method, s.ts.URL+path, strings.NewReader(body))
-	resp, err := s.hc.Do(req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		b.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, out)
+	code, _, out := send(b, s.hc, method, s.url+path, body, nil)
+	if code != 200 {
+		b.Fatalf("%s %s: %d %s", method, path, code, out)
 	}
 	return out
 }
@@ -125,7 +107,7 @@ func BenchmarkTenThousandWaiting(b *testing.B) {
 		}
 		b.ReportMetric(float64(lists[0].Microseconds())/1000, "ms-first-list-10k")
 		b.ReportMetric(float64(slices.Min(lists[1:]).Microseconds())/1000, "ms-list-10k")
-		b.ReportMetric(float64(peakRSS(b))/(1<<20), "MiB-peak-RSS")
+		b.ReportMetric(float64(testkit.PeakRSS(b))/(1<<20), "MiB-peak-RSS")
 		s.setLimit(b, 1)
 		var done []*wfv1.Workflow
 		for _, uid := range uids[:200] {
@@ -135,7 +117,7 @@ func BenchmarkTenThousandWaiting(b *testing.B) {
 			}
 			done = append(done, wf)
 		}
-		gaps := handoffGaps(b, done)
+		gaps := testkit.HandoffGaps(b, done)
 		b.ReportMetric(float64(gaps[len(gaps)/2].Microseconds())/1000, "ms-median-handoff")
 		b.ReportMetric(float64(gaps[len(gaps)*99/100].Microseconds())/1000, "ms-p99-handoff")
 	}

@@ -1,4 +1,4 @@
-package app
+package server_test
 
 import (
 	"fmt"

@@ -1,14 +1,14 @@
-package app
+package engine_test
 
 import (
 	"context"
 	"fmt"
-	"sort"
 	"testing"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/spec"
+	"github.com/semaflow/semaflow/internal/testkit"
 )
 
 const semaphoreWorkflow = `apiVersion: v1
@@ -35,10 +35,7 @@ func queueOn(b *testing.B, n, limit int) ([]*wfv1.Workflow, time.Duration) {
 	if d := f.AllDiags(); d.HasErrors() {
 		b.Fatal(d)
 	}
-	l, err := OpenLocal(ctx, LocalOptions{Self: binary})
-	if err != nil {
-		b.Fatal(err)
-	}
+	l := testkit.Open(b, testkit.Options{})
 	defer func() { _ = l.Close() }()
 	if err := l.Engine.Apply(ctx, []*wfv1.ConfigMap{f.Docs[0].ConfigMap}, nil); err != nil {
 		b.Fatal(err)
@@ -73,34 +70,10 @@ func queueOn(b *testing.B, n, limit int) ([]*wfv1.Workflow, time.Duration) {
 func BenchmarkLockHandoff(b *testing.B) {
 	for range b.N {
 		wfs, _ := queueOn(b, 100, 1)
-		gaps := handoffGaps(b, wfs)
+		gaps := testkit.HandoffGaps(b, wfs)
 		b.ReportMetric(float64(gaps[len(gaps)/2].Microseconds())/1000, "ms-median-handoff")
 		b.ReportMetric(float64(gaps[len(gaps)*99/100].Microseconds())/1000, "ms-p99-handoff")
 	}
-}
-
-// handoffGaps returns, sorted, the gaps between one step's end and the
-// next one's start, for workflows that ran one at a time.
-func handoffGaps(b *testing.B, wfs []*wfv1.Workflow) []time.Duration {
-	type span struct{ start, end time.Time }
-	var spans []span
-	for _, wf := range wfs {
-		for _, n := range wf.Status.Nodes {
-			if n.Type == "Pod" && n.StartedAt != nil && n.FinishedAt != nil {
-				spans = append(spans, span{*n.StartedAt, *n.FinishedAt})
-			}
-		}
-	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].start.Before(spans[j].start) })
-	var gaps []time.Duration
-	for i := 1; i < len(spans); i++ {
-		if spans[i].start.Before(spans[i-1].end) {
-			b.Fatalf("step %d started before step %d ended: the mutex was held twice", i, i-1)
-		}
-		gaps = append(gaps, spans[i].start.Sub(spans[i-1].end))
-	}
-	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
-	return gaps
 }
 
 // BenchmarkDrain1000 queues 1,000 workflows on one semaphore of limit 10

@@ -1,17 +1,10 @@
-package app
+package server_test
 
 import (
-	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/semaflow/semaflow/api/wfv1"
-	"github.com/semaflow/semaflow/internal/lockq"
-	"github.com/semaflow/semaflow/internal/locks"
-	"github.com/semaflow/semaflow/internal/store/sqlite"
 )
 
 func limitValue(v string) string {
@@ -64,44 +57,5 @@ func TestLimitChangeRefusedWhileInUse(t *testing.T) {
 	code, out := c.do("POST", "/api/v1/workflows/default", wf)
 	if msg := fmt.Sprint(out["message"]); code != 400 || !strings.Contains(msg, lock) || !strings.Contains(msg, "is not a non-negative integer") {
 		t.Fatalf("submit with an unusable limit: %d %q, want 400 with the reason", code, msg)
-	}
-}
-
-// Should a waiter's limit become unavailable anyway (a store written by an
-// older version, a change racing a new request), its message says why.
-func TestWaitersAreToldTheirLimitIsUnavailable(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	cms := limitCM(1)
-	m := locks.New(lockq.Config{}, cms)
-	if _, err := m.Load(ctx, db, time.Unix(1, 0)); err != nil {
-		t.Fatal(err)
-	}
-	apply(t, db, m, []locks.Request{req("default/a", 0, 1), req("default/b", 0, 2)}, nil)
-	for _, c := range []struct {
-		cm   *wfv1.ConfigMap
-		want string
-	}{
-		{&wfv1.ConfigMap{Data: map[string]string{"k": "abc"}}, `its limit is unavailable: ConfigMap default/limits key "k" is not a non-negative integer`},
-		{nil, "its limit is unavailable: ConfigMap default/limits was deleted"},
-	} {
-		if c.cm == nil {
-			delete(cms, "default/limits")
-		} else {
-			cms["default/limits"] = c.cm
-		}
-		msg, ok := m.Waiting("default/b", time.Unix(2, 0))
-		if !ok || !strings.Contains(msg, "Waiting for default/ConfigMap/limits/k lock") || !strings.Contains(msg, c.want) || strings.Contains(msg, "abc") {
-			t.Errorf("waiting message %q, want it to say %q", msg, c.want)
-		}
-		// A new request does not join a queue whose limit is unknown.
-		res := apply(t, db, m, []locks.Request{req("default/c", 0, 3)}, nil)
-		if res.Failed["default/c"] == "" || len(res.Waiting) != 0 {
-			t.Errorf("new request with the limit unavailable: failed %q, waiting %v", res.Failed["default/c"], res.Waiting)
-		}
 	}
 }

@@ -1,9 +1,8 @@
-package app
+package server_test
 
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -35,17 +34,8 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 // token, which a server without tokens accepts and ignores.
 func argoDo(t *testing.T, c *apiClient, method, path, body string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := (&http.Client{Transport: bearer{http.DefaultTransport}}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	code, _, b := send(t, &http.Client{Transport: bearer{http.DefaultTransport}}, method, c.base+path, body, nil)
+	return code, b
 }
 
 // The requests the real argo CLI sends over HTTP, replayed as it sends
@@ -82,27 +72,17 @@ func TestArgoCLIRequests(t *testing.T) {
 	events := openStream(t, t.Context(), argo,
 		c.base+"/api/v1/workflow-events/default?listOptions.fieldSelector=metadata.name%3Dsecond&listOptions.resourceVersion=0")
 	sawWaiting := false
-	timeout := time.After(20 * time.Second)
-	for done := false; !done; {
-		select {
-		case l, ok := <-events:
-			if !ok {
-				t.Fatal("the wait stream ended before the workflow did")
-			}
-			var wf struct {
-				Metadata struct{ Name string }
-				Status   struct{ Phase, Message string }
-			}
-			_ = json.Unmarshal(l.Result.Object, &wf)
-			if wf.Metadata.Name != "second" {
-				t.Fatalf("the field selector let through %q", wf.Metadata.Name)
-			}
-			sawWaiting = sawWaiting || strings.Contains(wf.Status.Message, "Waiting for default/ConfigMap/limits/k")
-			done = wf.Status.Phase == "Succeeded"
-		case <-timeout:
-			t.Fatal("argo wait: second did not succeed")
+	watchUntilSucceeded(t, events, 20*time.Second, func(l streamLine, _ string) {
+		var wf struct {
+			Metadata struct{ Name string }
+			Status   struct{ Message string }
 		}
-	}
+		_ = json.Unmarshal(l.Result.Object, &wf)
+		if wf.Metadata.Name != "second" {
+			t.Fatalf("the field selector let through %q", wf.Metadata.Name)
+		}
+		sawWaiting = sawWaiting || strings.Contains(wf.Status.Message, "Waiting for default/ConfigMap/limits/k")
+	})
 	if !sawWaiting {
 		t.Error("the second workflow was never seen waiting for the semaphore")
 	}

@@ -1,4 +1,4 @@
-package app
+package server_test
 
 import (
 	"encoding/json"
@@ -104,25 +104,14 @@ func TestAPIWatchSendsThePhaseLabels(t *testing.T) {
 	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	watch := openStream(t, t.Context(), hc, c.base+"/api/v1/workflow-events/default?listOptions.fieldSelector=metadata.name%3Dforged")
 	c.submitLabelled("forged", "sleep 0.2", map[string]string{phaseLabel: "Error", completedLabel: "true"})
-	timeout := time.After(10 * time.Second)
-	for done := false; !done; {
-		select {
-		case l, ok := <-watch:
-			if !ok {
-				t.Fatal("watch stream ended early")
-			}
-			var wf map[string]any
-			if err := json.Unmarshal(l.Result.Object, &wf); err != nil {
-				t.Fatal(err)
-			}
-			p := phaseOf(l.Result.Object)
-			labels := labelsOf(wf)
-			if labels[phaseLabel] != p || labels[completedLabel] != fmt.Sprint(p == "Succeeded") {
-				t.Errorf("%s event of a %s workflow has labels %v", l.Result.Type, p, labels)
-			}
-			done = p == "Succeeded"
-		case <-timeout:
-			t.Fatal("no Succeeded event")
+	watchUntilSucceeded(t, watch, 10*time.Second, func(l streamLine, p string) {
+		var wf map[string]any
+		if err := json.Unmarshal(l.Result.Object, &wf); err != nil {
+			t.Fatal(err)
 		}
-	}
+		labels := labelsOf(wf)
+		if labels[phaseLabel] != p || labels[completedLabel] != fmt.Sprint(p == "Succeeded") {
+			t.Errorf("%s event of a %s workflow has labels %v", l.Result.Type, p, labels)
+		}
+	})
 }

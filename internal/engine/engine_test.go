@@ -1,9 +1,8 @@
-package app
+package engine_test
 
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +12,7 @@ import (
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/store"
-	"github.com/semaflow/semaflow/internal/store/sqlite"
+	"github.com/semaflow/semaflow/internal/testkit"
 )
 
 // checkingExec is an executor that, before "running" a step, checks that
@@ -62,33 +61,16 @@ func (c *checkingExec) Close() error        { return nil }
 func (c *checkingExec) Detach()             {}
 
 func TestStepIsRecordedBeforeItIsSpawned(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testkit.OpenStore(t)
 	ce := &checkingExec{t: t, db: db, seen: map[string]int{}}
-	eng, err := engine.New(ctx, engine.Config{Store: db, DataDir: t.TempDir(),
-		NewExecutor: func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
-			ce.started, ce.done = started, done
-			return ce
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wf := parseWorkflow(t, wideDAG(50, 4))
-	sub, err := eng.Submit(ctx, wf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	final, err := eng.Wait(ctx, sub.Metadata.UID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := testkit.NewEngine(t, db, func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
+		ce.started, ce.done = started, done
+		return ce
+	})
+	final := testkit.RunWorkflow(t, eng, testkit.ParseWorkflow(t, wideDAG(50, 4)))
 	eng.Drain()
-	if final.Status.Phase != wfv1.PhaseSucceeded || len(ce.seen) != 50 {
-		t.Fatalf("phase %s, %d steps spawned", final.Status.Phase, len(ce.seen))
+	if len(ce.seen) != 50 {
+		t.Fatalf("%d steps spawned, want 50", len(ce.seen))
 	}
 	// What the store holds is what Wait returned: every node final.
 	for _, n := range final.Status.Nodes {

@@ -1,15 +1,13 @@
-package app
+package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/server"
 )
 
@@ -22,35 +20,16 @@ type tokenAPI struct {
 
 func startTokenAPI(t *testing.T, tokens []server.Token) *tokenAPI {
 	t.Helper()
-	l, err := OpenLocal(context.Background(), LocalOptions{Self: binary})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(server.RequireToken(tokens, server.New(l.Engine).Handler()))
-	t.Cleanup(func() {
-		ts.Close()
-		l.Engine.StopAll(true, "test over")
-		_ = l.Close()
-	})
+	_, ts := serve(t, func(e *engine.Engine) http.Handler { return server.RequireToken(tokens, apiHandler(e)) })
 	return &tokenAPI{t: t, base: ts.URL}
 }
 
 // do answers the status and the raw body (checked for leaked values).
 func (c *tokenAPI) do(token, method, path, body string) (int, string) {
 	c.t.Helper()
-	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	code, _, b := send(c.t, http.DefaultClient, method, c.base+path, body,
+		map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+	return code, string(b)
 }
 
 func message(body string) string {

@@ -1,11 +1,8 @@
-package app
+package engine_test
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -13,33 +10,8 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
-	"github.com/semaflow/semaflow/internal/spec"
+	"github.com/semaflow/semaflow/internal/testkit"
 )
-
-var binary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "semaflow-app-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "semaflow")
-	if out, err := exec.Command("go", "build", "-o", binary, "../../cmd/semaflow").CombinedOutput(); err != nil {
-		panic(string(out))
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-func parseWorkflow(tb testing.TB, text string) *wfv1.Workflow {
-	tb.Helper()
-	f := spec.Parse("bench.yaml", []byte(text), spec.Options{})
-	if d := f.AllDiags(); d.HasErrors() {
-		tb.Fatal(d)
-	}
-	return f.Docs[0].Workflow
-}
 
 // wideDAG is n independent `true` tasks under spec.parallelism par.
 func wideDAG(n, par int) string {
@@ -77,31 +49,16 @@ func spawnFloor(tb testing.TB, n, par int) time.Duration {
 }
 
 func runOnce(tb testing.TB, wf *wfv1.Workflow) *wfv1.Workflow {
-	ctx := context.Background()
-	l, err := OpenLocal(ctx, LocalOptions{Self: binary})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	l := testkit.Open(tb, testkit.Options{})
 	defer func() { _ = l.Close() }()
-	sub, err := l.Engine.Submit(ctx, wf)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	final, err := l.Engine.Wait(ctx, sub.Metadata.UID)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if final.Status.Phase != wfv1.PhaseSucceeded {
-		tb.Fatalf("workflow %s: %s", final.Status.Phase, final.Status.Message)
-	}
-	return final
+	return testkit.RunWorkflow(tb, l.Engine, wf)
 }
 
 // BenchmarkDAG1000 runs a 1,000-task DAG of `true` steps at parallelism 8
 // and reports the wall time per step beside the spawn floor measured in the
 // same run (1,000 spawns of /bin/true, 8 in flight).
 func BenchmarkDAG1000(b *testing.B) {
-	wf := parseWorkflow(b, wideDAG(1000, 8))
+	wf := testkit.ParseWorkflow(b, wideDAG(1000, 8))
 	floor := spawnFloor(b, 1000, 8)
 	b.ResetTimer()
 	var total time.Duration
@@ -133,23 +90,6 @@ spec:
 `, n)
 }
 
-// peakRSS reads the process's high-water resident set size, in bytes.
-func peakRSS(tb testing.TB) int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			var kb int64
-			_, _ = fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%d", &kb)
-			return kb << 10
-		}
-	}
-	tb.Fatal("no VmHWM")
-	return 0
-}
-
 // BenchmarkNodes runs workflows of 1,000 and 10,000 steps and reports the
 // peak RSS of the whole process (engine, store and the Go test harness)
 // and the heap retained per node by the finished workflow, to show that
@@ -158,7 +98,7 @@ func peakRSS(tb testing.TB) int64 {
 func BenchmarkNodes(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			wf := parseWorkflow(b, loopWorkflow(n))
+			wf := testkit.ParseWorkflow(b, loopWorkflow(n))
 			for range b.N {
 				runtime.GC()
 				var before runtime.MemStats
@@ -172,7 +112,7 @@ func BenchmarkNodes(b *testing.B) {
 				if len(final.Status.Nodes) != n+2 {
 					b.Fatalf("%d nodes, want %d", len(final.Status.Nodes), n+2)
 				}
-				b.ReportMetric(float64(peakRSS(b))/(1<<20), "MiB-peak-RSS")
+				b.ReportMetric(float64(testkit.PeakRSS(b))/(1<<20), "MiB-peak-RSS")
 				b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/float64(n+2), "B-heap/node")
 				b.ReportMetric(float64(elapsed.Microseconds())/1000/float64(n), "ms/step")
 				runtime.KeepAlive(final)

@@ -1,8 +1,7 @@
-package app
+package engine_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +10,7 @@ import (
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/executor"
-	"github.com/semaflow/semaflow/internal/store/sqlite"
+	"github.com/semaflow/semaflow/internal/testkit"
 )
 
 // terminatingExec asks to terminate the workflow as its first step is
@@ -49,22 +48,13 @@ func (x *terminatingExec) Detach()      {}
 // the launching: the rest are failed, not started only to be killed.
 func TestTerminateStopsLaunchingARound(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	x := &terminatingExec{}
-	eng, err := engine.New(ctx, engine.Config{Store: db, DataDir: t.TempDir(),
-		NewExecutor: func(_ func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
-			x.done = done
-			return x
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := testkit.NewEngine(t, testkit.OpenStore(t), func(_ func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
+		x.done = done
+		return x
+	})
 	x.eng = eng
-	wf := parseWorkflow(t, `apiVersion: argoproj.io/v1alpha1
+	wf := testkit.ParseWorkflow(t, `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: {name: wide}
 spec:

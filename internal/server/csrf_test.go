@@ -1,8 +1,7 @@
-package app
+package server_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,24 +12,8 @@ import (
 // header) and returns the status and the response's headers.
 func rawDo(t *testing.T, c *apiClient, method, path, body string, headers map[string]string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range headers {
-		if k == "Host" {
-			req.Host = v
-			continue
-		}
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
+	code, h, b := send(t, http.DefaultClient, method, c.base+path, body, headers)
+	return code, h, string(b)
 }
 
 // A web page cannot drive the server: not by a "simple" cross-site POST
