@@ -17,12 +17,12 @@ import (
 type apiClient struct {
 	t     *testing.T
 	base  string
-	local *Local
+	local *App
 }
 
 func startAPI(t *testing.T) *apiClient {
 	t.Helper()
-	l, err := OpenLocal(context.Background(), LocalOptions{Self: binary})
+	l, err := Start(context.Background(), Options{Self: binary})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,7 +78,7 @@ func spawnFloor(tb testing.TB, n, par int) time.Duration {
 
 func runOnce(tb testing.TB, wf *wfv1.Workflow) *wfv1.Workflow {
 	ctx := context.Background()
-	l, err := OpenLocal(ctx, LocalOptions{Self: binary})
+	l, err := Start(ctx, Options{Self: binary})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func TestEngineStepDirectoriesStayInsideTheDataDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	l, err := OpenLocal(context.Background(), LocalOptions{DB: filepath.Join(root, "db.sqlite"), DataDir: data, Self: binary})
+	l, err := Start(context.Background(), Options{DB: filepath.Join(root, "db.sqlite"), DataDir: data, Self: binary})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestEngineStepDirectoriesStayInsideTheDataDirectory(t *testing.T) {
 	}
 }
 
-func waitEnginePhase(t *testing.T, l *Local, name, phase string) {
+func waitEnginePhase(t *testing.T, l *App, name, phase string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -22,7 +22,7 @@ type tokenAPI struct {
 
 func startTokenAPI(t *testing.T, tokens []server.Token) *tokenAPI {
 	t.Helper()
-	l, err := OpenLocal(context.Background(), LocalOptions{Self: binary})
+	l, err := Start(context.Background(), Options{Self: binary})
 	if err != nil {
 		t.Fatal(err)
 	}

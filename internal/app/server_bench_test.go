@@ -18,13 +18,13 @@ import (
 
 // benchServer is the real engine on SQLite behind the real HTTP handler.
 type benchServer struct {
-	l  *Local
+	l  *App
 	ts *httptest.Server
 	hc *http.Client
 }
 
 func newBenchServer(b *testing.B) *benchServer {
-	l, err := OpenLocal(context.Background(), LocalOptions{Self: binary})
+	l, err := Start(context.Background(), Options{Self: binary})
 	if err != nil {
 		b.Fatal(err)
 	}

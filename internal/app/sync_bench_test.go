@@ -35,7 +35,7 @@ func queueOn(b *testing.B, n, limit int) ([]*wfv1.Workflow, time.Duration) {
 	if d := f.AllDiags(); d.HasErrors() {
 		b.Fatal(d)
 	}
-	l, err := OpenLocal(ctx, LocalOptions{Self: binary})
+	l, err := Start(ctx, Options{Self: binary})
 	if err != nil {
 		b.Fatal(err)
 	}

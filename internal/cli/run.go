@@ -120,23 +120,19 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	if o.output != "" {
 		prog = newProgress(stderr, false)
 	}
-	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, Observe: prog.observe,
-		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits})
-	if err != nil {
-		return err
-	}
-	defer func() { _ = local.Close() }()
-	eng := local.Engine
-	if err := eng.Apply(ctx, cms, tpls); err != nil {
-		return err
-	}
-
+	// Caught before the engine starts: a Ctrl-C while it resumes still
+	// terminates the workflows rather than killing run outright.
 	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
-	uids, err := eng.Resume(ctx)
+	a, err := app.Start(ctx, app.Options{Kind: app.KindRun, DB: o.db, Observe: prog.observe,
+		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits,
+		ConfigMaps: cms, Templates: tpls})
 	if err != nil {
 		return err
 	}
+	defer func() { _ = a.Stop(false) }()
+	eng := a.Engine
+	uids := a.Resumed
 	if len(uids) > 0 {
 		fmt.Fprintf(stderr, "resuming %s left unfinished in %s\n", plural(len(uids), "workflow"), o.db)
 	}

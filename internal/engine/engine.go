@@ -51,8 +51,9 @@ type Config struct {
 	// once, in all and per namespace; 0 means no cap.
 	Parallelism, NamespaceParallelism int
 	// StepEnv is the environment every step starts from, before its own
-	// variables; nil means this process's own (semaflow run: the user
-	// runs their own workflows), the server passes executor.BaseEnv's.
+	// variables. The engine reads no environment itself: app passes the
+	// process's own for semaflow run (the user runs their own workflows)
+	// and executor.BaseEnv's part of it for a server.
 	StepEnv []string
 	// Limits bound each workflow's loops and nodes (zero fields: the
 	// defaults, spec.DefaultLimits); a workflow that meets one fails.

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -314,7 +313,7 @@ func (r *run) launch(l *reconcile.Launch) {
 }
 
 // jobSpec turns a resolved template into what the supervisor runs; the
-// step's environment starts from base (nil: this process's own).
+// step's environment starts from base.
 func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string) executor.Spec {
 	t := &l.Template
 	s := executor.Spec{Deadline: l.Deadline, DeadlineMessage: reconcile.PodDeadlineMessage, InputFiles: l.InputFiles}
@@ -331,9 +330,6 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string) executor.Spe
 		s.Command = append(append([]string{}, c.Command...), c.Args...)
 	}
 	s.WorkingDir = c.WorkingDir
-	if base == nil {
-		base = os.Environ()
-	}
 	s.Env = append(slices.Clone(base),
 		"SEMAFLOW_WORKFLOW="+wf.Metadata.Name, "SEMAFLOW_NAMESPACE="+wf.Metadata.Namespace,
 		"SEMAFLOW_NODE_ID="+l.NodeID, "ARGO_WORKFLOW_NAME="+wf.Metadata.Name, "ARGO_NODE_ID="+l.NodeID)
