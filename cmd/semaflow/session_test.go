@@ -84,10 +84,10 @@ func TestEnginesRacingForAStoreOneWins(t *testing.T) {
 			sc := bufio.NewScanner(stdout)
 			if sc.Scan() && strings.Contains(sc.Text(), "listening") {
 				results[i] = "listening"
-				_ = cmd.Process.Signal(syscall.SIGTERM)
 				// Held until all have tried: a winner that stopped would
 				// free the database for a slow loser.
 				time.Sleep(3 * time.Second)
+				_ = cmd.Process.Signal(syscall.SIGTERM)
 			}
 			_ = cmd.Wait()
 			if results[i] == "" {
@@ -159,9 +159,11 @@ func TestStoppedServerPastItsLeaseIsFenced(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("the server whose session was taken over still runs; stderr:\n%s", stderrA.String())
 	}
-	if msg := stderrA.String(); !strings.Contains(msg, "took over") || !strings.Contains(msg, "lease") {
+	msg := stderrA.String()
+	if !strings.Contains(msg, "took over") || !strings.Contains(msg, "lease") {
 		t.Fatalf("the fenced server's error does not say its lease was lost and taken over:\n%s", msg)
 	}
+	t.Logf("the fenced server said:\n%s", msg)
 	deadline = time.Now().Add(30 * time.Second)
 	for i := 0; i < n; {
 		name := fmt.Sprintf("m%02d", i)

@@ -72,6 +72,10 @@ type Options struct {
 	ConfigMaps []*wfv1.ConfigMap
 	Templates  []*wfv1.WorkflowTemplate
 
+	// LeaseTTL is the engine's session lease (0: engine.DefaultLeaseTTL):
+	// while it lasts, no other engine may take the database over.
+	LeaseTTL time.Duration
+
 	// Server only: the address to listen on, the bearer tokens required
 	// (none: no authentication) and the extra host names clients use.
 	Addr         string
@@ -96,8 +100,10 @@ type App struct {
 	ln     net.Listener
 	srv    *http.Server
 	failed chan error
-	once   sync.Once
-	err    error
+	// stopped ends the watch for a lost session.
+	stopped chan struct{}
+	once    sync.Once
+	err     error
 }
 
 // Start opens the store and starts an engine on it: it applies the
@@ -161,21 +167,82 @@ func Start(ctx context.Context, o Options) (*App, error) {
 	iso.DataRoot = a.DataDir
 	a.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
 		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism, Limits: o.Limits,
+		Session: a.session(o),
 		NewExecutor: func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
 			return &executor.Local{Self: self, Env: supEnv, Isolation: iso, Started: started, Done: done}
 		}})
 	if err != nil {
 		_ = db.Close()
-		return nil, a.fail(err)
+		return nil, a.fail(a.refusal(err))
 	}
 	if err := a.begin(ctx, o); err != nil {
 		a.Engine.Detach()
 		a.Engine.Drain()
+		_ = a.Engine.CloseSession(context.WithoutCancel(ctx))
 		_ = db.Close()
 		return nil, a.fail(err)
 	}
+	a.stopped = make(chan struct{})
+	go func() {
+		select {
+		case <-a.Engine.Lost():
+			a.fatal(a.Engine.LostErr())
+		case <-a.stopped:
+		}
+	}()
 	return a, nil
 }
+
+// session describes this process to the store, and to the engines it
+// turns away.
+func (a *App) session(o Options) *engine.SessionConfig {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	return &engine.SessionConfig{Kind: string(o.Kind), Host: host, PID: os.Getpid(), Process: executor.ProcessIdentity(),
+		Addr: a.URL, TTL: o.LeaseTTL,
+		// On this host a dead engine is known dead at once (kill -9, a
+		// crash): its database is free without waiting out its lease.
+		Dead: func(s store.Session) bool { return s.Host == host && !executor.ProcessAlive(s.Process) }}
+}
+
+// refusal words an engine's refusal to start on a database another
+// engine holds: who holds it, and what to do instead.
+func (a *App) refusal(err error) error {
+	var owned *engine.OwnedError
+	if !errors.As(err, &owned) {
+		return err
+	}
+	o := owned.Owner
+	who := fmt.Sprintf("semaflow %s (pid %d on host %s, since %s", o.Kind, o.PID, o.Host, o.Started.Local().Format(time.DateTime+" MST"))
+	if o.Addr != "" {
+		who += ", listening on " + o.Addr
+	}
+	who += ")"
+	var advice string
+	switch {
+	case o.Kind == string(KindServer) && a.kind == KindSync:
+		advice = fmt.Sprintf("change the limit through it, without --db: semaflow sync set --server %s LOCK LIMIT", o.Addr)
+	case o.Kind == string(KindServer):
+		advice = fmt.Sprintf("submit workflows to it with `semaflow submit --server %s` or the argo CLI", o.Addr)
+	default:
+		advice = "wait for it to end"
+	}
+	return inUseError{owned: owned, msg: fmt.Sprintf("database %s is in use by %s: %s, or give another --db "+
+		"(one engine at a time owns a SQLite database; were that one gone from another host, its lease would end at %s)",
+		a.DBPath, who, advice, o.Expires.Local().Format(time.TimeOnly))}
+}
+
+// inUseError is a refusal worded for the user; it unwraps to the engine's
+// *OwnedError (and so to engine.ErrStoreOwned).
+type inUseError struct {
+	owned *engine.OwnedError
+	msg   string
+}
+
+func (e inUseError) Error() string { return e.msg }
+func (e inUseError) Unwrap() error { return e.owned }
 
 // paths finds the database and data directory.
 func (a *App) paths(o Options) error {
@@ -263,7 +330,8 @@ func (a *App) fatal(err error) {
 	}
 }
 
-// Failed gives the error that ended the app from within: the HTTP server
+// Failed gives the error that ended the app from within: the engine lost
+// its session to another engine (it fenced itself), or the HTTP server
 // failed. The caller then Stops it.
 func (a *App) Failed() <-chan error { return a.failed }
 
@@ -289,11 +357,15 @@ func (a *App) Stop(detach bool) error {
 			_ = a.srv.Shutdown(shutCtx)
 			cancel()
 		}
-		if detach {
+		if a.stopped != nil {
+			close(a.stopped)
+		}
+		// A fenced engine's steps are killed, never left running.
+		if detach && !a.Engine.Fenced() {
 			a.Engine.Detach()
 		}
 		a.Engine.Drain()
-		a.err = a.Store.Close()
+		a.err = errors.Join(a.Engine.CloseSession(context.Background()), a.Store.Close())
 		if a.temp != "" {
 			_ = os.RemoveAll(a.temp)
 		}

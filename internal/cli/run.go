@@ -31,6 +31,7 @@ type runOptions struct {
 	nsParal   int
 	isolation isolationFlags
 	limits    spec.Limits
+	leaseTTL  time.Duration
 }
 
 func newRunCmd() *cobra.Command {
@@ -63,6 +64,7 @@ func newRunCmd() *cobra.Command {
 	// run runs a user's own workflows as that user: no step user unless asked.
 	o.isolation.add(cmd, "")
 	addLimitFlags(cmd, &o.limits)
+	addLeaseFlag(cmd, &o.leaseTTL)
 	return cmd
 }
 
@@ -126,7 +128,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	defer stopSignals()
 	a, err := app.Start(ctx, app.Options{Kind: app.KindRun, DB: o.db, Observe: prog.observe,
 		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits,
-		ConfigMaps: cms, Templates: tpls})
+		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.leaseTTL})
 	if err != nil {
 		return err
 	}
@@ -181,6 +183,12 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		final = append(final, wf)
 	}
 	prog.close()
+	select {
+	case err := <-a.Failed():
+		// Another engine took the database over: the workflows are its.
+		return err
+	default:
+	}
 	return report(stdout, final, o)
 }
 

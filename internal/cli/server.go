@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,7 @@ type serverOptions struct {
 	isolation                 isolationFlags
 	allowedHosts              []string
 	limits                    spec.Limits
+	leaseTTL                  time.Duration
 }
 
 func newServerCmd() *cobra.Command {
@@ -58,6 +60,7 @@ func newServerCmd() *cobra.Command {
 	addLimitFlags(cmd, &o.limits)
 	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
 	o.isolation.add(cmd, "nobody")
+	addLeaseFlag(cmd, &o.leaseTTL)
 	return cmd
 }
 
@@ -89,7 +92,7 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	a, err := app.Start(ctx, app.Options{Kind: app.KindServer, DB: o.db, DataDir: o.data, Parallelism: o.parallel,
 		NamespaceParallelism: o.nsParal, InheritEnv: o.inheritEnv, Isolation: iso, Limits: o.limits,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
-		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts})
+		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.leaseTTL})
 	if err != nil {
 		return err
 	}

@@ -22,8 +22,9 @@ func (t *txn) PutFence(key string, fence uint64) error {
 
 func (t *txn) PutHold(holder string, tokens []store.LockToken) error {
 	for _, tok := range tokens {
-		if _, err := t.exec(`INSERT INTO lock_holds (holder, lock_key, token) VALUES (?,?,?)
-			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token`, holder, tok.Lock, int64(tok.Value)); err != nil {
+		if _, err := t.exec(`INSERT INTO lock_holds (holder, lock_key, token, session) VALUES (?,?,?,?)
+			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token, session = excluded.session`,
+			holder, tok.Lock, int64(tok.Value), t.session); err != nil {
 			return err
 		}
 	}

@@ -85,6 +85,17 @@ func (s *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// Engines starting together on a new file race to migrate it: the
+		// version is read again under the write lock, and a migration
+		// another process applied meanwhile is skipped.
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		if v <= current {
+			_ = tx.Rollback()
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("migration %s: %w", base, err)
