@@ -19,7 +19,11 @@ func TestRunCountNamesCopiesOfAFixedName(t *testing.T) {
 		t.Fatalf("run --count 3 on a fixed name: exit %d\n%s", code, out)
 	}
 	var names []string
-	dec := json.NewDecoder(strings.NewReader(out[strings.Index(out, "{"):]))
+	start := strings.Index(out, "{")
+	if start < 0 {
+		t.Fatalf("no workflow printed:\n%s", out)
+	}
+	dec := json.NewDecoder(strings.NewReader(out[start:]))
 	for dec.More() {
 		var wf finalWF
 		if err := dec.Decode(&wf); err != nil {

@@ -54,7 +54,7 @@ func newRunCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.params, "parameter", "p", nil, "set a workflow argument: -p name=value (repeatable)")
-	f.IntVar(&o.count, "count", 1, "submit this many copies of each workflow")
+	f.IntVar(&o.count, "count", 1, "submit this many copies of each workflow (copies of a fixed metadata.name are named <name>-1 to <name>-N)")
 	f.StringVar(&o.db, "db", "", "SQLite file to keep the run in (default: a temporary file, removed afterwards)")
 	f.StringVarP(&o.output, "output", "o", "", "print the final workflows as json or yaml instead of a tree")
 	f.StringVarP(&o.namespace, "namespace", "n", spec.DefaultNamespace, "namespace for objects that name none")
@@ -115,6 +115,9 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		if err := setParams(wf, params); err != nil {
 			return err
 		}
+		if err := checkCopyNames(wf, o.count); err != nil {
+			return err
+		}
 	}
 
 	live := !o.plain && o.output == "" && isTerminal(stdout)
@@ -142,8 +145,8 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		return fmt.Errorf("no unfinished workflow in %s and no manifest given", o.db)
 	}
 	for _, wf := range wfs {
-		for range o.count {
-			sub, err := eng.Submit(ctx, wf)
+		for i := range o.count {
+			sub, err := eng.Submit(ctx, copyOf(wf, i, o.count))
 			if err != nil {
 				eng.StopAll(true, "semaflow run: a later submission failed")
 				return err
@@ -211,6 +214,34 @@ func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Loo
 		return nil, errFailed
 	}
 	return set, nil
+}
+
+// copyOf is the i-th of count copies of wf: a fixed name is numbered from
+// 1 (a generateName gets its random suffix anyway). Submit copies it.
+func copyOf(wf *wfv1.Workflow, i, count int) *wfv1.Workflow {
+	if count == 1 || wf.Metadata.Name == "" {
+		return wf
+	}
+	c := *wf
+	c.Metadata.Name = fmt.Sprintf("%s-%d", wf.Metadata.Name, i+1)
+	return &c
+}
+
+// checkCopyNames refuses, before anything runs, a --count whose copy
+// names would not be valid names.
+func checkCopyNames(wf *wfv1.Workflow, count int) error {
+	if count == 1 || wf.Metadata.Name == "" {
+		return nil
+	}
+	if err := spec.ValidName(copyOf(wf, count-1, count).Metadata.Name); err != nil {
+		name := wf.Metadata.Name
+		if len(name) > 80 {
+			name = name[:80] + "..."
+		}
+		return fmt.Errorf("--count %d: workflow %q: its copies are named <name>-1 to <name>-%d, and the last %w: shorten its metadata.name; nothing was run",
+			count, name, count, err)
+	}
+	return nil
 }
 
 func parseParams(kvs []string) (map[string]string, error) {
