@@ -296,3 +296,33 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(b)
 }
+
+// A server stopped past its lease while no other engine took the store
+// over renews its lease when continued, says so, and goes on.
+func TestStoppedServerNobodyTookOverGoesOn(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "pause.db")
+	s, stderr := startServerStderr(t, "--db", db, "--lease-ttl", "1s")
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "after"},
+	  "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "x", "command": ["true"]}}]}}}`
+	if code, out := httpDo(t, "POST", s.url+"/api/v1/workflows/default", "", body); code != 200 {
+		t.Fatalf("submit after the pause: %d %v\n%s", code, out, stderr.String())
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for wfPhase(t, s.url, "after") != "Succeeded" {
+		if time.Now().After(deadline) {
+			t.Fatalf("workflow %q after the pause, want Succeeded\n%s", wfPhase(t, s.url, "after"), stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if msg := stderr.String(); !strings.Contains(msg, "no other engine took the store over") {
+		t.Fatalf("the server did not log that its expired lease was renewed:\n%s", msg)
+	}
+	s.stop(t)
+}

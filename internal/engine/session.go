@@ -128,7 +128,6 @@ func (e *Engine) openSession(ctx context.Context, raw store.Store, c SessionConf
 	} else if err != nil {
 		return err
 	}
-	s.until.Store(s.me.Expires.UnixNano())
 	e.sess = s
 	e.store = &boundStore{Store: raw, s: s, lost: e.fence}
 	return nil
@@ -138,6 +137,7 @@ func (e *Engine) openSession(ctx context.Context, raw store.Store, c SessionConf
 func (e *Engine) recordSession(ctx context.Context, s *session) error {
 	var taken []store.Session
 	var moved int
+	var until time.Time
 	err := s.raw.Update(ctx, func(tx store.Tx) error {
 		now := time.Now()
 		list, err := tx.ListSessions()
@@ -153,16 +153,20 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 			old = append(old, o.ID)
 			taken = append(taken, o)
 		}
-		s.me.Expires = now.Add(s.ttl)
-		if err := tx.OpenSession(s.me); err != nil {
+		// s.me is shared with readers: the lease's end goes to s.until.
+		me := s.me
+		me.Expires = now.Add(s.ttl)
+		if err := tx.OpenSession(me); err != nil {
 			return err
 		}
+		until = me.Expires
 		moved, err = tx.TakeOver(s.me.ID, old)
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	s.until.Store(until.UnixNano())
 	for _, o := range taken {
 		why := "its lease expired at " + o.Expires.Local().Format(time.TimeOnly)
 		if o.Expires.After(s.me.Started) {
@@ -284,7 +288,6 @@ func (e *Engine) recordPending() error {
 	case err != nil:
 		return err
 	}
-	s.until.Store(s.me.Expires.UnixNano())
 	s.pending.Store(false)
 	e.log.Info("this engine's session is recorded: the disk has room again", "session", s.me.ID)
 	return nil
