@@ -23,7 +23,7 @@ func TestDataFilesArePrivate(t *testing.T) {
 	if err := os.WriteFile(db, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l, err := OpenLocal(ctx, LocalOptions{DB: db, Self: testkit.Binary(t)})
+	l, err := Start(ctx, Options{DB: db, Self: testkit.Binary(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,7 @@ type runOptions struct {
 	nsParal   int
 	isolation isolationFlags
 	limits    spec.Limits
+	leaseTTL  time.Duration
 }
 
 func newRunCmd() *cobra.Command {
@@ -53,7 +54,7 @@ func newRunCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.params, "parameter", "p", nil, "set a workflow argument: -p name=value (repeatable)")
-	f.IntVar(&o.count, "count", 1, "submit this many copies of each workflow")
+	f.IntVar(&o.count, "count", 1, "submit this many copies of each workflow (copies of a fixed metadata.name are named <name>-1 to <name>-N)")
 	f.StringVar(&o.db, "db", "", "SQLite file to keep the run in (default: a temporary file, removed afterwards)")
 	f.StringVarP(&o.output, "output", "o", "", "print the final workflows as json or yaml instead of a tree")
 	f.StringVarP(&o.namespace, "namespace", "n", spec.DefaultNamespace, "namespace for objects that name none")
@@ -63,6 +64,7 @@ func newRunCmd() *cobra.Command {
 	// run runs a user's own workflows as that user: no step user unless asked.
 	o.isolation.add(cmd, "")
 	addLimitFlags(cmd, &o.limits)
+	addLeaseFlag(cmd, &o.leaseTTL)
 	return cmd
 }
 
@@ -113,6 +115,9 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		if err := setParams(wf, params); err != nil {
 			return err
 		}
+		if err := checkCopyNames(wf, o.count); err != nil {
+			return err
+		}
 	}
 
 	live := !o.plain && o.output == "" && isTerminal(stdout)
@@ -120,23 +125,19 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	if o.output != "" {
 		prog = newProgress(stderr, false)
 	}
-	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, Observe: prog.observe,
-		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits})
-	if err != nil {
-		return err
-	}
-	defer func() { _ = local.Close() }()
-	eng := local.Engine
-	if err := eng.Apply(ctx, cms, tpls); err != nil {
-		return err
-	}
-
+	// Caught before the engine starts: a Ctrl-C while it resumes still
+	// terminates the workflows rather than killing run outright.
 	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
-	uids, err := eng.Resume(ctx)
+	a, err := app.Start(ctx, app.Options{Kind: app.KindRun, DB: o.db, Observe: prog.observe,
+		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits,
+		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.leaseTTL})
 	if err != nil {
 		return err
 	}
+	defer func() { _ = a.Stop(false) }()
+	eng := a.Engine
+	uids := a.Resumed
 	if len(uids) > 0 {
 		fmt.Fprintf(stderr, "resuming %s left unfinished in %s\n", plural(len(uids), "workflow"), o.db)
 	}
@@ -144,8 +145,8 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		return fmt.Errorf("no unfinished workflow in %s and no manifest given", o.db)
 	}
 	for _, wf := range wfs {
-		for range o.count {
-			sub, err := eng.Submit(ctx, wf)
+		for i := range o.count {
+			sub, err := eng.Submit(ctx, copyOf(wf, i, o.count))
 			if err != nil {
 				eng.StopAll(true, "semaflow run: a later submission failed")
 				return err
@@ -185,6 +186,12 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		final = append(final, wf)
 	}
 	prog.close()
+	select {
+	case err := <-a.Failed():
+		// Another engine took the database over: the workflows are its.
+		return err
+	default:
+	}
 	return report(stdout, final, o)
 }
 
@@ -207,6 +214,34 @@ func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Loo
 		return nil, errFailed
 	}
 	return set, nil
+}
+
+// copyOf is the i-th of count copies of wf: a fixed name is numbered from
+// 1 (a generateName gets its random suffix anyway). Submit copies it.
+func copyOf(wf *wfv1.Workflow, i, count int) *wfv1.Workflow {
+	if count == 1 || wf.Metadata.Name == "" {
+		return wf
+	}
+	c := *wf
+	c.Metadata.Name = fmt.Sprintf("%s-%d", wf.Metadata.Name, i+1)
+	return &c
+}
+
+// checkCopyNames refuses, before anything runs, a --count whose copy
+// names would not be valid names.
+func checkCopyNames(wf *wfv1.Workflow, count int) error {
+	if count == 1 || wf.Metadata.Name == "" {
+		return nil
+	}
+	if err := spec.ValidName(copyOf(wf, count-1, count).Metadata.Name); err != nil {
+		name := wf.Metadata.Name
+		if len(name) > 80 {
+			name = name[:80] + "..."
+		}
+		return fmt.Errorf("--count %d: workflow %q: its copies are named <name>-1 to <name>-%d, and the last %w: shorten its metadata.name; nothing was run",
+			count, name, count, err)
+	}
+	return nil
 }
 
 func parseParams(kvs []string) (map[string]string, error) {

@@ -7,10 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -30,6 +28,7 @@ type serverOptions struct {
 	isolation                 isolationFlags
 	allowedHosts              []string
 	limits                    spec.Limits
+	leaseTTL                  time.Duration
 }
 
 func newServerCmd() *cobra.Command {
@@ -61,6 +60,7 @@ func newServerCmd() *cobra.Command {
 	addLimitFlags(cmd, &o.limits)
 	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
 	o.isolation.add(cmd, "nobody")
+	addLeaseFlag(cmd, &o.leaseTTL)
 	return cmd
 }
 
@@ -89,75 +89,24 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return fmt.Errorf("--addr %s is not a loopback address: give --auth-token-file to serve it", o.addr)
 	}
-	if o.db == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return err
-		}
-		dir := filepath.Join(home, ".local", "share", "semaflow")
-		if xdg := os.Getenv("XDG_DATA_HOME"); xdg != "" {
-			dir = filepath.Join(xdg, "semaflow")
-		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return err
-		}
-		o.db = filepath.Join(dir, "semaflow.db")
-	}
-	// Steps of a shared server do not see what its operator keeps in its
-	// environment (tokens, credentials), as Argo's pods do not see the
-	// controller's.
-	stepEnv := executor.BaseEnv(os.Environ())
-	if o.inheritEnv {
-		stepEnv = nil
-	}
-	local, err := app.OpenLocal(ctx, app.LocalOptions{DB: o.db, DataDir: o.data, Parallelism: o.parallel,
-		NamespaceParallelism: o.nsParal, StepEnv: stepEnv, Isolation: iso, Limits: o.limits,
-		// The supervisor too: a step may read its environment.
-		SupervisorEnv: executor.BaseEnv(os.Environ()),
-		Logger:        slog.New(slog.NewTextHandler(stderr, nil))})
+	a, err := app.Start(ctx, app.Options{Kind: app.KindServer, DB: o.db, DataDir: o.data, Parallelism: o.parallel,
+		NamespaceParallelism: o.nsParal, InheritEnv: o.inheritEnv, Isolation: iso, Limits: o.limits,
+		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
+		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.leaseTTL})
 	if err != nil {
 		return err
 	}
-	resumed, err := local.Engine.Resume(ctx)
-	if err != nil {
-		_ = local.Close()
-		return err
-	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		local.Engine.Detach()
-		_ = local.Close()
-		return err
-	}
-	local.Engine.StartCron()
-	srvAPI := server.New(local.Engine)
-	srvAPI.AllowHosts(o.allowedHosts...)
-	handler := srvAPI.Handler()
-	if len(tokens) > 0 {
-		handler = server.RequireToken(tokens, handler)
-	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "semaflow server listening on http://%s (database %s, %d workflows resumed)\n", ln.Addr(), o.db, len(resumed))
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "semaflow server listening on %s (database %s, %d workflows resumed)\n", a.URL, a.DBPath, len(a.Resumed))
 	select {
 	case <-sigCtx.Done():
-	case err := <-errc:
-		local.Engine.Detach()
-		_ = local.Close()
+	case err := <-a.Failed():
+		_ = a.Stop(true)
 		return err
 	}
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shutCtx)
-	local.Engine.Detach()
-	if err := local.Close(); err != nil {
+	if err := a.Stop(true); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "semaflow server stopped; running steps go on and are resumed on the next start")
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
 	return nil
 }
 

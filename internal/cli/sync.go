@@ -3,22 +3,19 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/app"
+	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/spec"
-	"github.com/semaflow/semaflow/internal/store"
 )
 
 func newSyncCmd(getenv func(string) string) *cobra.Command {
@@ -77,19 +74,7 @@ func lockViews(ctx context.Context, db string, r *remote, only string) ([]locks.
 		}
 		return views, err
 	}
-	s, err := app.OpenStore(ctx, db, false)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	var st *store.LockState
-	if err := s.View(ctx, func(tx store.Tx) error {
-		st, err = tx.LoadLocks()
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	return locks.Views(st, only), nil
+	return app.LockViews(ctx, db, only)
 }
 
 func syncShow(ctx context.Context, w io.Writer, db string, r *remote, only, output string) error {
@@ -162,46 +147,21 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 		fmt.Fprintf(w, "%s: limit %d\n", key, limit)
 		return nil
 	}
-	s, err := app.OpenStore(ctx, db, true)
+	a, err := app.Start(ctx, app.Options{Kind: app.KindSync, DB: db})
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	err = s.Update(ctx, func(tx store.Tx) error {
-		if kind == string(spec.LockConfigMap) {
-			if err := setConfigMapKey(tx, parts[0], parts[2], parts[3], value); err != nil {
-				return err
-			}
-		}
-		return tx.PutLockLimit(key, limit)
-	})
+	l := engine.SyncLimit{Namespace: parts[0], Key: parts[2], Database: kind == string(spec.LockDatabase)}
+	if !l.Database {
+		l.CmName, l.Key = parts[2], parts[3]
+	}
+	err = a.Engine.SetLockLimit(ctx, l, limit)
+	if stopErr := a.Stop(false); err == nil {
+		err = stopErr
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "%s: limit %d\n", key, limit)
 	return nil
-}
-
-// setConfigMapKey writes the limit into the stored ConfigMap, creating it
-// if needed, so the ConfigMap and the lock agree.
-func setConfigMapKey(tx store.Tx, ns, name, key, value string) error {
-	cm := &wfv1.ConfigMap{}
-	cm.APIVersion, cm.Kind = "v1", wfv1.KindConfigMap
-	cm.Metadata.Namespace, cm.Metadata.Name = ns, name
-	if obj, err := tx.GetObject(wfv1.KindConfigMap, ns, name); err == nil {
-		if err := json.Unmarshal(obj.Doc, cm); err != nil {
-			return err
-		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	if cm.Data == nil {
-		cm.Data = map[string]string{}
-	}
-	cm.Data[key] = value
-	doc, err := json.Marshal(cm)
-	if err != nil {
-		return err
-	}
-	return tx.PutObject(store.Object{Kind: wfv1.KindConfigMap, Namespace: ns, Name: name, Doc: doc, UpdatedAt: time.Now()})
 }

@@ -58,6 +58,11 @@ func (r *run) commit(ctx context.Context, plan *reconcile.Plan, events []reconci
 			r.e.writeSucceeded()
 			return res, true
 		}
+		if errors.Is(err, store.ErrSessionLost) {
+			// The store is another engine's now (the engine fenced
+			// itself): nothing this plan decided may happen.
+			return nil, false
+		}
 		r.e.writeFailed(r.wf, "the database", err)
 		// Killing a step needs no disk: the kills this plan decided, and
 		// those a stop or terminate asked for meanwhile, happen now. The
@@ -125,8 +130,17 @@ var errDetached = errors.New("the engine detached")
 func (r *run) startStep(job executor.Job) error {
 	delay := commitRetryFirst
 	for {
-		err := r.e.exec.Start(job)
-		if !store.NoSpace(err) {
+		// A step starts only under a lease still held: an engine that was
+		// stopped past its lease must not start what the engine that took
+		// over may have started already.
+		err := r.e.leaseHeld()
+		if errors.Is(err, errDetached) {
+			return err
+		}
+		if err == nil {
+			err = r.e.exec.Start(job)
+		}
+		if !store.NoSpace(err) && !errors.Is(err, errLease) {
 			if err == nil {
 				r.e.writeSucceeded()
 			}

@@ -51,12 +51,17 @@ type Config struct {
 	// once, in all and per namespace; 0 means no cap.
 	Parallelism, NamespaceParallelism int
 	// StepEnv is the environment every step starts from, before its own
-	// variables; nil means this process's own (semaflow run: the user
-	// runs their own workflows), the server passes executor.BaseEnv's.
+	// variables. The engine reads no environment itself: app passes the
+	// process's own for semaflow run (the user runs their own workflows)
+	// and executor.BaseEnv's part of it for a server.
 	StepEnv []string
 	// Limits bound each workflow's loops and nodes (zero fields: the
 	// defaults, spec.DefaultLimits); a workflow that meets one fails.
 	Limits spec.Limits
+	// Session, when set, makes the engine hold a session in the store
+	// (see SessionConfig); New then fails with an *OwnedError while
+	// another engine's session is live. nil: no session (tests).
+	Session *SessionConfig
 	// NewExecutor, when set, replaces the local process executor; it is
 	// given the callbacks through which steps report.
 	NewExecutor func(started func(key string, at time.Time), done func(key string, r *executor.Result)) Executor
@@ -77,9 +82,13 @@ type Engine struct {
 	owed    []locks.Grant
 
 	detached atomic.Bool
-	health   storeHealth
-	hub      hub
-	cron     *cronScheduler // nil unless StartCron was called
+	// fenced says the session was lost: detached too, and running steps
+	// are killed rather than left to their supervisor.
+	fenced atomic.Bool
+	sess   *session // nil without a session
+	health storeHealth
+	hub    hub
+	cron   *cronScheduler // nil unless StartCron was called
 	// retryMu keeps two retries of one workflow from both starting it.
 	retryMu sync.Mutex
 
@@ -106,18 +115,35 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	} else {
 		e.exec = &executor.Local{Self: cfg.Self, Done: e.stepDone, Started: e.stepStarted}
 	}
-	if err := e.objects.load(ctx, e.store); err != nil {
+	if cfg.Session != nil {
+		// Before anything is read: what this engine loads must be its
+		// own, and every write it makes is bound to its session.
+		if err := e.openSession(ctx, cfg.Store, *cfg.Session); err != nil {
+			return nil, err
+		}
+		go e.renewLoop()
+	}
+	if err := e.load(ctx); err != nil {
+		_ = e.CloseSession(context.WithoutCancel(ctx))
 		return nil, err
+	}
+	return e, nil
+}
+
+// load reads the applied objects and rebuilds the lock queues.
+func (e *Engine) load(ctx context.Context) error {
+	if err := e.objects.load(ctx, e.store); err != nil {
+		return err
 	}
 	e.locks = locks.New(lockq.Config{Policy: lockq.Backfill}, e.objects)
 	owed, err := e.locks.Load(ctx, e.store, e.now())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// Grants owed by the saved state go to their workflows once Resume
 	// has started them.
 	e.owed = owed
-	return e, nil
+	return nil
 }
 
 // deliver pushes lock grants to the workflows that hold them.
@@ -271,11 +297,29 @@ func (e *Engine) StopAll(terminate bool, message string) {
 func (e *Engine) Drain() {
 	e.stopCron()
 	e.wg.Wait()
-	if e.detached.Load() {
-		return
+	switch {
+	case e.fenced.Load():
+		// The kills are queued: the supervisor ends once its steps have,
+		// which a killed step does at once. A stuck one is not waited for
+		// long.
+		closed := make(chan struct{})
+		go func() {
+			_ = e.exec.Close()
+			close(closed)
+		}()
+		select {
+		case <-closed:
+		case <-time.After(fencedCloseGrace):
+			e.log.Error("the step supervisor did not end after its steps were killed", "waited", fencedCloseGrace)
+		}
+	case !e.detached.Load():
+		_ = e.exec.Close()
 	}
-	_ = e.exec.Close()
 }
+
+// fencedCloseGrace bounds how long a fenced engine waits for its killed
+// steps to end.
+const fencedCloseGrace = 10 * time.Second
 
 // Detach stops this engine without touching its workflows: their loops
 // end where they are, running steps go on under their supervisor, and the
@@ -283,6 +327,16 @@ func (e *Engine) Drain() {
 func (e *Engine) Detach() {
 	e.stopCron()
 	e.detached.Store(true)
+	e.wakeRuns()
+	e.wg.Wait()
+	if !e.fenced.Load() {
+		e.exec.Detach()
+	}
+}
+
+// wakeRuns has every workflow's loop look at the engine's state: once
+// detached, each ends where it is.
+func (e *Engine) wakeRuns() {
 	e.mu.Lock()
 	runs := make([]*run, 0, len(e.runs))
 	for _, r := range e.runs {
@@ -292,8 +346,6 @@ func (e *Engine) Detach() {
 	for _, r := range runs {
 		r.push(reconcile.Event{}, "")
 	}
-	e.wg.Wait()
-	e.exec.Detach()
 }
 
 // stepRun finds the run of a step key ("<uid>/<nodeID>").

@@ -12,7 +12,8 @@ import (
 )
 
 // Resume picks up the workflows an earlier engine left unfinished in the
-// store. Lock state was rebuilt by New, before any grant, and grants the
+// store: with a session, those New took over from sessions that ended or
+// whose lease expired. Lock state was rebuilt by New, before any grant, and grants the
 // store holds but a workflow never recorded are delivered again. A step
 // no supervisor ever took is started again; one a supervisor took is
 // followed to its end (its result is on disk, or the supervisor still
@@ -22,7 +23,7 @@ import (
 func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 	var wfs []*wfv1.Workflow
 	err := e.store.View(ctx, func(tx store.Tx) error {
-		list, _, err := tx.ListWorkflows(store.ListOptions{Phases: []string{"", wfv1.PhasePending, wfv1.PhaseRunning}})
+		list, _, err := tx.ListWorkflows(store.ListOptions{Phases: []string{"", wfv1.PhasePending, wfv1.PhaseRunning}, Session: e.SessionID()})
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -111,6 +110,13 @@ func (r *run) drive() {
 		}
 		r.mu.Unlock()
 		if r.e.detached.Load() || !r.step() {
+			if r.e.fenced.Load() {
+				// Another engine owns this workflow now: its steps must not
+				// go on beside what that engine decides.
+				for id := range r.live {
+					r.e.exec.Kill(r.key(id), fencedKill)
+				}
+			}
 			r.finish()
 			return
 		}
@@ -200,6 +206,9 @@ func (r *run) step() bool {
 	}
 	return true
 }
+
+// fencedKill is a step's Killed reason when its engine lost its session.
+const fencedKill = "killed: the engine running it lost its session to another engine"
 
 func (r *run) key(nodeID string) string { return r.wf.Metadata.UID + "/" + nodeID }
 
@@ -297,7 +306,7 @@ func (r *run) notify(plan *reconcile.Plan) {
 func (r *run) launch(l *reconcile.Launch) {
 	dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID)
 	if err == nil {
-		err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: jobSpec(r.wf, l, r.e.stepEnv)})
+		err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID())})
 	}
 	if err != nil {
 		if errors.Is(err, errDetached) {
@@ -312,10 +321,10 @@ func (r *run) launch(l *reconcile.Launch) {
 }
 
 // jobSpec turns a resolved template into what the supervisor runs; the
-// step's environment starts from base (nil: this process's own).
-func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string) executor.Spec {
+// step's environment starts from base, and session records whose it is.
+func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session string) executor.Spec {
 	t := &l.Template
-	s := executor.Spec{Deadline: l.Deadline, DeadlineMessage: reconcile.PodDeadlineMessage, InputFiles: l.InputFiles}
+	s := executor.Spec{Deadline: l.Deadline, DeadlineMessage: reconcile.PodDeadlineMessage, InputFiles: l.InputFiles, Session: session}
 	var c *wfv1.Container
 	if t.Script != nil {
 		c = &t.Script.Container
@@ -329,9 +338,6 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string) executor.Spe
 		s.Command = append(append([]string{}, c.Command...), c.Args...)
 	}
 	s.WorkingDir = c.WorkingDir
-	if base == nil {
-		base = os.Environ()
-	}
 	s.Env = append(slices.Clone(base),
 		"SEMAFLOW_WORKFLOW="+wf.Metadata.Name, "SEMAFLOW_NAMESPACE="+wf.Metadata.Namespace,
 		"SEMAFLOW_NODE_ID="+l.NodeID, "ARGO_WORKFLOW_NAME="+wf.Metadata.Name, "ARGO_NODE_ID="+l.NodeID)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -93,6 +94,48 @@ func (e *Engine) SetSyncLimit(ctx context.Context, l SyncLimit, limit int, creat
 	})
 	if err != nil {
 		return err
+	}
+	e.deliver(grants)
+	return nil
+}
+
+// SetLockLimit sets a semaphore's limit whether or not one is set yet
+// (sync set): a ConfigMap key is written into the stored ConfigMap too, so
+// the two agree, and the lock manager records the limit with the lock in
+// the same transaction. An increase grants waiters at once, a decrease
+// never preempts holders, 0 pauses the lock.
+func (e *Engine) SetLockLimit(ctx context.Context, l SyncLimit, limit int) error {
+	if limit < 0 {
+		return fmt.Errorf("semaphore %s: limit %d is negative: %w", l.lockKey(), limit, ErrState)
+	}
+	var cm *wfv1.ConfigMap
+	var doc []byte
+	if !l.Database {
+		cm = e.configMapWith(l, strconv.Itoa(limit))
+		var err error
+		if doc, err = json.Marshal(cm); err != nil {
+			return err
+		}
+	}
+	now := e.now()
+	var grants []locks.Grant
+	err := e.store.Update(ctx, func(tx store.Tx) error {
+		if cm != nil {
+			if err := tx.PutObject(store.Object{Kind: wfv1.KindConfigMap, Namespace: l.Namespace, Name: l.CmName, Doc: doc, UpdatedAt: now}); err != nil {
+				return fmt.Errorf("ConfigMap %s/%s: %w", l.Namespace, l.CmName, err)
+			}
+		}
+		var err error
+		grants, err = e.locks.SetLimit(tx, l.lockKey(), limit, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if cm != nil {
+		if err := e.objects.put(wfv1.KindConfigMap, doc); err != nil {
+			return err
+		}
 	}
 	e.deliver(grants)
 	return nil

@@ -22,6 +22,9 @@ type Spec struct {
 	// PrivateTmp asks the supervisor to bind DIR/tmp over /tmp; it only
 	// works inside a fresh mount namespace.
 	PrivateTmp bool `json:"privateTmp,omitempty"`
+	// Session is the engine session that started the step: the step is
+	// that session's, and the engine that takes it over follows it.
+	Session string `json:"session,omitempty"`
 }
 
 // OutputFile is an output parameter read from a file after the step.

@@ -103,6 +103,7 @@ type Tx interface {
 	DeleteObject(kind, namespace, name string) error
 
 	LockTx
+	SessionTx
 }
 
 // ListOptions filter and page ListWorkflows. Continue is the token a
@@ -112,6 +113,8 @@ type ListOptions struct {
 	Phases    []string
 	Limit     int
 	Continue  string
+	// Session, when set, keeps only the workflows that session owns.
+	Session string
 	// Match, when set, keeps only the workflows it accepts (label and
 	// field selectors); paging counts only kept workflows. It is given
 	// only metadata and status.phase, so rejected rows stay cheap.

@@ -67,8 +67,9 @@ func (t *txn) PutHold(holder string, tokens []store.LockToken) error {
 		return err
 	}
 	for _, tok := range tokens {
-		if _, err := t.exec(`INSERT INTO lock_holds (holder, lock_key, token) VALUES (?,?,?)
-			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token`, holder, tok.Lock, int64(tok.Value)); err != nil {
+		if _, err := t.exec(`INSERT INTO lock_holds (holder, lock_key, token, session) VALUES (?,?,?,?)
+			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token, session = excluded.session`,
+			holder, tok.Lock, int64(tok.Value), t.session); err != nil {
 			return err
 		}
 	}

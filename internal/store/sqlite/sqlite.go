@@ -104,6 +104,18 @@ func (s *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// Engines starting together on a new file race to migrate it: the
+		// version is read again under the write lock, and a migration
+		// another process applied meanwhile is skipped.
+		var done int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, v).Scan(&done); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		if done > 0 {
+			_ = tx.Rollback()
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("migration %s: %w", base, err)

@@ -22,6 +22,9 @@ type txn struct {
 	// claimed is set once this transaction raised the lock generation,
 	// by ClaimLocks or by its first change of lock state.
 	claimed bool
+	// session is the one BindSession checked: rows this transaction
+	// creates are stamped with it.
+	session string
 }
 
 func (t *txn) exec(q string, args ...any) (sql.Result, error) {
@@ -69,8 +72,8 @@ func (t *txn) CreateWorkflow(wf *wfv1.Workflow) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(`INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc, status) VALUES (?,?,?,?,?,?,?,?)`,
-		wf.Metadata.UID, wf.Metadata.Namespace, wf.Metadata.Name, wf.Status.Phase, wf.Spec.GetPriority(), created(wf), doc, status)
+	_, err = t.exec(`INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc, status, session) VALUES (?,?,?,?,?,?,?,?,?)`,
+		wf.Metadata.UID, wf.Metadata.Namespace, wf.Metadata.Name, wf.Status.Phase, wf.Spec.GetPriority(), created(wf), doc, status, t.session)
 	if isUnique(err) {
 		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrExists)
 	}
@@ -299,6 +302,10 @@ func (t *txn) listRows(opts store.ListOptions, keep func(namespace, name string,
 	if opts.Namespace != "" {
 		q += ` AND namespace = ?`
 		args = append(args, opts.Namespace)
+	}
+	if opts.Session != "" {
+		q += ` AND session = ?`
+		args = append(args, opts.Session)
 	}
 	if len(opts.Phases) > 0 {
 		q += ` AND phase IN (?` + strings.Repeat(",?", len(opts.Phases)-1) + `)`

@@ -1,0 +1,93 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// Every write transaction takes SQLite's write lock at BEGIN (_txlock=
+// immediate), so a BindSession and a TakeOver never interleave: the
+// store's session contract holds without row locks.
+
+func (t *txn) OpenSession(s store.Session) error {
+	_, err := t.exec(`INSERT INTO sessions (id, kind, host, pid, process, addr, started, expires) VALUES (?,?,?,?,?,?,?,?)`,
+		s.ID, s.Kind, s.Host, s.PID, s.Process, s.Addr, s.Started.UnixNano(), s.Expires.UnixNano())
+	if isUnique(err) {
+		return fmt.Errorf("session %s: %w", s.ID, store.ErrExists)
+	}
+	return err
+}
+
+func (t *txn) ListSessions() ([]store.Session, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, kind, host, pid, process, addr, started, expires FROM sessions ORDER BY started, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Session
+	for rows.Next() {
+		var s store.Session
+		var started, expires int64
+		if err := rows.Scan(&s.ID, &s.Kind, &s.Host, &s.PID, &s.Process, &s.Addr, &started, &expires); err != nil {
+			return nil, err
+		}
+		s.Started, s.Expires = time.Unix(0, started), time.Unix(0, expires)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) RenewSession(id string, expires time.Time) error {
+	res, err := t.exec(`UPDATE sessions SET expires = ? WHERE id = ?`, expires.UnixNano(), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("session %s: %w", id, store.ErrSessionLost)
+	}
+	return nil
+}
+
+func (t *txn) CloseSession(id string) error {
+	_, err := t.exec(`DELETE FROM sessions WHERE id = ?`, id)
+	return err
+}
+
+func (t *txn) TakeOver(to string, old []string) (int, error) {
+	for _, id := range old {
+		if _, err := t.exec(`DELETE FROM sessions WHERE id = ?`, id); err != nil {
+			return 0, err
+		}
+	}
+	// Finished workflows keep the session that ran them: rewriting the
+	// whole history at every start would cost more than it tells.
+	unfinished := []any{to, "", wfv1.PhasePending, wfv1.PhaseRunning}
+	res, err := t.exec(`UPDATE workflows SET session = ? WHERE phase IN (?,?,?)
+		AND session NOT IN (SELECT id FROM sessions)`, unfinished...)
+	if err != nil {
+		return 0, err
+	}
+	moved, _ := res.RowsAffected()
+	if _, err := t.exec(`UPDATE lock_holds SET session = ? WHERE session NOT IN (SELECT id FROM sessions)`, to); err != nil {
+		return 0, err
+	}
+	return int(moved), nil
+}
+
+func (t *txn) BindSession(id string) error {
+	var one int
+	err := t.tx.QueryRowContext(t.ctx, `SELECT 1 FROM sessions WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("session %s: %w", id, store.ErrSessionLost)
+	}
+	if err != nil {
+		return err
+	}
+	t.session = id
+	return nil
+}
