@@ -21,12 +21,15 @@ import (
 // namespace (no other process, the supervisor's and the server's
 // included, is visible or signalable), the data directory hidden under
 // an empty tmpfs with only the step's own work and tmp directories bound
-// back at their paths, a tmpfs of its own over each of the host's other
-// world-writable directories (scratch_linux.go), and, with a private
-// /tmp, the step's tmp bound over /tmp. It then drops to the step user, writes the step's input
-// files and script as that user (so a path chosen by the workflow can
-// never make root write a host file), and execs the step, which becomes
-// PID 1 of its namespace.
+// back at their paths (the tmpfs goes higher when the step user could
+// not search a directory above the data directory), a tmpfs of its own
+// over each of the host's other world-writable directories
+// (scratch_linux.go), and, with a private /tmp, the step's tmp bound
+// over /tmp (its work directory bound back inside when it lies under
+// /tmp: workdir_linux.go). It then drops to the step user, writes the
+// step's input files and script as that user (so a path chosen by the
+// workflow can never make root write a host file), and execs the step,
+// which becomes PID 1 of its namespace.
 //
 // PID 1 is why kill and deadline keep working unchanged: the supervisor
 // SIGKILLs the process group, and once PID 1 dies the kernel kills every
@@ -105,13 +108,22 @@ func (c *initConfig) run() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", work, err)
 	}
+	realWork, err := realPath(workFd)
+	if err != nil {
+		return err
+	}
 	// The directories made here must be traversable by the step user;
 	// the step itself gets the supervisor's umask back.
 	umask := syscall.Umask(0o022)
 	if err := mountScratch(); err != nil {
 		return err
 	}
-	if root := c.hideRoot(); root != "" {
+	root := c.hideRoot()
+	if above := unsearchableAbove(root, c.UID, c.GID); root != "" && above != "" {
+		// The step user could not reach its own directories by name.
+		root = above
+	}
+	if root != "" {
 		// A data directory under a scratch directory is gone already;
 		// its step directories are bound back all the same.
 		if err := os.MkdirAll(root, 0o755); err != nil {
@@ -132,6 +144,9 @@ func (c *initConfig) run() error {
 	if c.PrivateTmp {
 		if err := syscall.Mount(fdPath(tmpFd), "/tmp", "", syscall.MS_BIND, ""); err != nil {
 			return fmt.Errorf("binding the step's own /tmp: %w", err)
+		}
+		if err := bindWorkBack(workFd, realWork); err != nil {
+			return err
 		}
 	}
 	syscall.Umask(umask)

@@ -109,7 +109,7 @@ type confinement struct {
 func confine(iso Isolation) (*confinement, error) {
 	c := &confinement{user: iso.User, dataRoot: iso.DataRoot}
 	if c.user == nil {
-		c.private = !iso.SharedTmp && namespacesAvailable() && startPrivate(exec.Command("/bin/true"), os.TempDir()) == nil
+		c.private = !iso.SharedTmp && namespacesAvailable() && startPrivate(exec.Command("/bin/true"), os.TempDir(), nil, "") == nil
 		return c, nil
 	}
 	if os.Geteuid() != 0 {

@@ -15,6 +15,9 @@ var errNoNamespace = errors.New("private mount namespaces are not available")
 func namespacesAvailable() bool { return os.Geteuid() == 0 }
 
 // startPrivate starts cmd in a new mount namespace whose /tmp is tmp.
+// work, when not nil, is the step's working directory, and workPath its
+// real path: where that lies under /tmp, it is bound back inside the new
+// /tmp, so the step reaches it by name (workdir_linux.go).
 // The namespace is made on a dedicated OS thread: the thread stops sharing
 // filesystem attributes with the rest of the process, takes the new
 // namespace, binds tmp over /tmp and forks the step, which inherits the
@@ -27,7 +30,7 @@ func namespacesAvailable() bool { return os.Geteuid() == 0 }
 // any host file anyway, and the supervisor writes its inputs and reads
 // its outputs at those paths on the host, which a tmpfs of the step's
 // own would hide.
-func startPrivate(cmd *exec.Cmd, tmp string) error {
+func startPrivate(cmd *exec.Cmd, tmp string, work *os.File, workPath string) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
@@ -39,9 +42,26 @@ func startPrivate(cmd *exec.Cmd, tmp string) error {
 			errc <- errors.Join(errNoNamespace, err)
 			return
 		}
+		// A handle from before the unshare is on the old namespace's
+		// mount, which cannot be bound here: the path is opened again.
+		workFd := -1
+		if work != nil {
+			var err error
+			if workFd, err = reopenDir(work, workPath); err != nil {
+				errc <- err
+				return
+			}
+			defer func() { _ = syscall.Close(workFd) }()
+		}
 		if err := syscall.Mount(tmp, "/tmp", "", syscall.MS_BIND, ""); err != nil {
 			errc <- errors.Join(errNoNamespace, err)
 			return
+		}
+		if workFd >= 0 {
+			if err := bindWorkBack(workFd, workPath); err != nil {
+				errc <- err
+				return
+			}
 		}
 		errc <- cmd.Start()
 	}()

@@ -74,9 +74,8 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 			return res
 		}
 	case private:
-		// The step's own /tmp may hide a data dir under /tmp; a handle
-		// reaches it from inside the step's mount namespace.
-		cmd.Dir = fmt.Sprintf("/proc/self/fd/%d", view.workDir.Fd())
+		// Bound back inside the step's own /tmp if that hides it.
+		cmd.Dir = view.workPath
 	default:
 		cmd.Dir = view.work
 	}
@@ -84,7 +83,7 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 	case conf.user != nil:
 		err = startIsolated(cmd)
 	case private:
-		err = startPrivate(cmd, view.tmp)
+		err = startPrivate(cmd, view.tmp, view.workDir, view.workPath)
 	default:
 		err = cmd.Start()
 	}
@@ -130,6 +129,7 @@ type stepView struct {
 	tmp, work       string
 	private         bool
 	tmpDir, workDir *os.File  // handles on tmp and work
+	workPath        string    // work's real path, as the step's getcwd says it
 	user            *StepUser // whom the step runs as; nil: the supervisor's user
 }
 
