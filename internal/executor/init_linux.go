@@ -83,6 +83,9 @@ func (c *initConfig) run() error {
 	if os.Getpid() != 1 {
 		return errors.New("the step init must be PID 1 of a new PID namespace")
 	}
+	if err := armParentDeath(); err != nil {
+		return err
+	}
 	// Nothing mounted here may show on the host.
 	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making the step's mounts private: %w", err)
@@ -159,6 +162,11 @@ func (c *initConfig) run() error {
 	}
 	if err := syscall.Setuid(int(c.UID)); err != nil {
 		return fmt.Errorf("setuid %d: %w", c.UID, err)
+	}
+	// A change of user clears the parent-death signal: set it again, on
+	// this thread, the one that execs the step.
+	if err := armParentDeath(); err != nil {
+		return err
 	}
 	if spec.WorkingDir != "" {
 		if err := os.MkdirAll(spec.WorkingDir, 0o700); err != nil {
@@ -237,13 +245,13 @@ func (c *confinement) initCommand(dir string, argv []string) (*exec.Cmd, error) 
 	return exec.Command(c.self, "exec", "--init", string(b)), nil
 }
 
-// startIsolated starts an initCommand in its new namespaces and returns
-// once the step's program runs, or with the reason it could not start
-// (the init is then reaped).
-func startIsolated(cmd *exec.Cmd) error {
+// startIsolated starts an initCommand in its new namespaces (through
+// spawn, whose done it returns, and record) once the step's program runs,
+// or returns the reason it could not start (the init is then reaped).
+func startIsolated(cmd *exec.Cmd, record func(pid int) error) (<-chan error, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer r.Close()
 	cmd.ExtraFiles = []*os.File{w} // statusFD
@@ -251,17 +259,17 @@ func startIsolated(cmd *exec.Cmd) error {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Cloneflags |= initFlags
-	err = cmd.Start()
+	done, err := spawn(cmd, nil, record)
 	_ = w.Close()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	msg, _ := io.ReadAll(r)
 	if len(msg) == 0 {
-		return nil
+		return done, nil
 	}
-	_ = cmd.Wait()
-	return errInit(string(msg))
+	_ = waitFor(done) // the reason is msg, not the init's exit status
+	return nil, errInit(string(msg))
 }
 
 // errInit is a reason the step init gave; it is already worded for the
@@ -274,11 +282,28 @@ func (e errInit) Error() string { return string(e) }
 func probeInit(self string) error {
 	cmd := exec.Command(self, "exec", "--init", `{"probe":true}`)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := startIsolated(cmd); err != nil {
+	done, err := startIsolated(cmd, nil)
+	if err != nil {
 		return fmt.Errorf("steps cannot get their own PID namespace and /proc: %w", err)
 	}
-	if err := cmd.Wait(); err != nil {
+	if err := <-done; err != nil {
 		return fmt.Errorf("steps cannot get their own PID namespace and /proc: %w", err)
+	}
+	return nil
+}
+
+// armParentDeath makes the supervisor's death kill this process (and so,
+// as PID 1, its whole namespace), and fails if the supervisor is gone
+// already. Go's own check after setting Pdeathsig compares the parent's
+// pid, which a new PID namespace hides (getppid says 0), so it cannot
+// tell: the status pipe can, as its only reader is the supervisor.
+func armParentDeath() error {
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0, 0, 0); err != nil {
+		return fmt.Errorf("setting the step's parent-death signal: %w", err)
+	}
+	fds := []unix.PollFd{{Fd: statusFD}}
+	if n, err := unix.Poll(fds, 0); err == nil && n > 0 && fds[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
+		return errors.New("the step supervisor died before the step started")
 	}
 	return nil
 }
