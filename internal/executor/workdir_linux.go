@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -49,35 +50,49 @@ func reopenDir(f *os.File, path string) (int, error) {
 
 // bindWorkBack makes the directory open as workFd visible at path (its
 // real path, under /tmp) after the step's own directory was bound over
-// /tmp. The directories leading to it are made inside the step's /tmp, one
-// component at a time and never through a symbolic link, so nothing in
-// that directory can send the mount elsewhere.
+// /tmp. Of the directories leading to it, only the first is made in the
+// step's /tmp, never through a symbolic link; a small tmpfs over it holds
+// the rest, so the step's disk gets one empty directory, not a chain, and
+// sees nothing else of what lies there on the host.
 func bindWorkBack(workFd int, path string) error {
 	rel, ok := strings.CutPrefix(path, "/tmp/")
 	if !ok {
 		return nil
 	}
+	names := strings.Split(rel, "/")
+	if slices.ContainsFunc(names, func(n string) bool { return n == "" || n == "." || n == ".." }) {
+		return fmt.Errorf("showing the step its working directory %s: not a clean path", path)
+	}
+	fail := func(err error) error { return fmt.Errorf("showing the step its working directory %s: %w", path, err) }
 	dir, err := syscall.Open("/tmp", unix.O_PATH|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("showing the step its working directory %s: %w", path, err)
+		return fail(err)
 	}
 	defer func() { _ = syscall.Close(dir) }()
-	for name := range strings.SplitSeq(rel, "/") {
-		if name == "" || name == "." || name == ".." {
-			return fmt.Errorf("showing the step its working directory %s: not a clean path", path)
-		}
+	for i, name := range names {
 		if err := unix.Mkdirat(dir, name, 0o755); err != nil && !errors.Is(err, syscall.EEXIST) {
-			return fmt.Errorf("showing the step its working directory %s: %w", path, err)
+			return fail(err)
 		}
 		next, err := unix.Openat(dir, name, unix.O_PATH|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 		if err != nil {
-			return fmt.Errorf("showing the step its working directory %s: %w", path, err)
+			return fail(err)
+		}
+		if i == 0 && len(names) > 1 {
+			err := syscall.Mount("tmpfs", fdPath(next), "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, "mode=0755,size=64k")
+			_ = syscall.Close(next)
+			if err != nil {
+				return fail(err)
+			}
+			// Opened again, the name leads to the new tmpfs.
+			if next, err = unix.Openat(dir, name, unix.O_PATH|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0); err != nil {
+				return fail(err)
+			}
 		}
 		_ = syscall.Close(dir)
 		dir = next
 	}
 	if err := syscall.Mount(fdPath(workFd), fdPath(dir), "", syscall.MS_BIND, ""); err != nil {
-		return fmt.Errorf("showing the step its working directory %s: %w", path, err)
+		return fail(err)
 	}
 	return nil
 }
