@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -93,29 +94,65 @@ func recordGroup(dir string, pid int) error {
 	return nil
 }
 
-// members lists the live processes of g: in its group and its session,
-// started no earlier than its leader. foreign says the group's number is
-// used by processes of another session: g itself is gone, and its number
-// taken by a later group, which must not be signalled as a whole.
-func (g group) members() (pids []int, foreign bool, err error) {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil, false, err
+// procTable is one scan of /proc, by process group. Many reapGroup calls
+// at once (a supervisor with many steps died) share a scan, so its cost
+// does not grow with their number.
+var procTable struct {
+	mu      sync.Mutex
+	at      time.Time // when the scan began
+	byGroup map[int][]procEntry
+	err     error
+}
+
+type procEntry struct {
+	pid int
+	procStat
+}
+
+// groupsSince is a scan of /proc begun after since. The lock is held for
+// the scan, so callers waiting meanwhile take its result.
+func groupsSince(since time.Time) (map[int][]procEntry, error) {
+	procTable.mu.Lock()
+	defer procTable.mu.Unlock()
+	if procTable.at.After(since) {
+		return procTable.byGroup, procTable.err
 	}
+	at := time.Now()
+	byGroup := map[int][]procEntry{}
+	ents, err := os.ReadDir("/proc")
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		st, err := readStat(pid)
-		if err != nil || st.pgrp != g.Pgid || st.dead() {
-			continue // gone since the listing, or not of this group
+		if st, err := readStat(pid); err == nil && !st.dead() {
+			byGroup[st.pgrp] = append(byGroup[st.pgrp], procEntry{pid, st})
 		}
-		if st.sid != g.Sid || st.start < g.Start {
+	}
+	procTable.at, procTable.byGroup, procTable.err = at, byGroup, err
+	return byGroup, err
+}
+
+// members lists the live processes of g, as /proc showed them after
+// since: in its group and its session, started no earlier than its
+// leader. foreign says the group's number is also used by processes of
+// another session, or older ones: g itself is gone, and its number taken
+// by a later group, which must not be signalled as a whole.
+func (g group) members(since time.Time) (pids []int, foreign bool, err error) {
+	// No process at all in a group of that number: nothing to look at.
+	if errors.Is(syscall.Kill(-g.Pgid, 0), syscall.ESRCH) {
+		return nil, false, nil
+	}
+	byGroup, err := groupsSince(since)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, p := range byGroup[g.Pgid] {
+		if p.sid != g.Sid || p.start < g.Start {
 			foreign = true
 			continue
 		}
-		pids = append(pids, pid)
+		pids = append(pids, p.pid)
 	}
 	return pids, foreign, nil
 }
@@ -164,7 +201,7 @@ func reapGroup(dir string, stop <-chan struct{}) fate {
 	}
 	warn := time.Now().Add(stuckWarning)
 	for pause := 5 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
-		pids, foreign, err := g.members()
+		pids, foreign, err := g.members(time.Now())
 		if err == nil && len(pids) == 0 {
 			return groupDead
 		}

@@ -193,3 +193,57 @@ func TestReapGroupHoldsWhatItCannotProveDead(t *testing.T) {
 		t.Fatalf("reapGroup of a directory without a record = %d, want noGroup", f)
 	}
 }
+
+// A supervisor with many steps dies: every one is killed and reported,
+// and the shared /proc scans keep that quick.
+func TestManyStepsOfADeadSupervisorAreSettled(t *testing.T) {
+	const n = 200
+	before := supervisors()
+	t.Cleanup(func() { killSupervisors(before) })
+	marker := fmt.Sprintf("sleep 86%d", os.Getpid()%100)
+	t.Cleanup(func() {
+		for _, pid := range livingWith(marker) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	started := make(chan struct{}, n)
+	done := make(chan *Result, n)
+	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true},
+		Started: func(string, time.Time) { started <- struct{}{} },
+		Done:    func(_ string, r *Result) { done <- r }}
+	t.Cleanup(func() { _ = l.Close() })
+	for i := range n {
+		if err := l.Start(Job{Key: fmt.Sprint(i), Dir: t.TempDir(), Spec: Spec{Command: []string{"sh", "-c", marker + " & " + marker}, Env: os.Environ()}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range n {
+		select {
+		case <-started:
+		case <-time.After(60 * time.Second):
+			t.Fatal("not every step started")
+		}
+	}
+	var sup int
+	for p := range supervisors() {
+		if !before[p] {
+			sup = p
+		}
+	}
+	t0 := time.Now()
+	_ = syscall.Kill(sup, syscall.SIGKILL)
+	for i := range n {
+		select {
+		case r := <-done:
+			if r.Killed != SupervisorDiedMessage {
+				t.Fatalf("result %+v", r)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%d of %d steps reported", i, n)
+		}
+	}
+	t.Logf("%d steps settled in %v", n, time.Since(t0))
+	if left := livingWith(marker); len(left) > 0 {
+		t.Fatalf("%d processes of the steps survive", len(left))
+	}
+}
