@@ -70,7 +70,14 @@ func bindWorkBack(workFd int, path string) error {
 	}
 	defer func() { _ = syscall.Close(dir) }()
 	for i, name := range names {
-		if err := unix.Mkdirat(dir, name, 0o755); err != nil && !errors.Is(err, syscall.EEXIST) {
+		// The first, on the step's disk, is only a mount point: as private
+		// as the rest of the data directory. The tmpfs ones must let a
+		// step user through.
+		mode := uint32(0o755)
+		if i == 0 {
+			mode = 0o700
+		}
+		if err := unix.Mkdirat(dir, name, mode); err != nil && !errors.Is(err, syscall.EEXIST) {
 			return fail(err)
 		}
 		next, err := unix.Openat(dir, name, unix.O_PATH|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
