@@ -17,9 +17,10 @@ import (
 // store holds but a workflow never recorded are delivered again. A step
 // no supervisor ever took is started again; one a supervisor took is
 // followed to its end (its result is on disk, or the supervisor still
-// runs it); one whose supervisor died without a result ends in Error, and
-// its retryStrategy decides what follows. It returns the UIDs of the
-// resumed workflows.
+// runs it); one whose supervisor died without a result is killed, what
+// is left of its process group included, and ends Failed once none of it
+// runs (Error if it never got a process), and its retryStrategy decides
+// what follows. It returns the UIDs of the resumed workflows.
 func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 	var wfs []*wfv1.Workflow
 	err := e.store.View(ctx, func(tx store.Tx) error {

@@ -28,24 +28,13 @@ func selfIdentity() string {
 	return fmt.Sprintf("%d %s %s", pid, start, boot)
 }
 
-// startTime reads a process's start time from /proc/<pid>/stat: field 22,
-// counted after the command name, which may itself hold spaces and ')'.
+// startTime is a process's start time, in clock ticks since boot.
 func startTime(pid int) (string, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	st, err := readStat(pid)
 	if err != nil {
 		return "", err
 	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return "", errors.New("malformed stat")
-	}
-	fields := strings.Fields(s[i+1:])
-	const startField = 22 - 3 // fields[0] is field 3, the state
-	if len(fields) <= startField {
-		return "", errors.New("short stat")
-	}
-	return fields[startField], nil
+	return strconv.FormatUint(st.start, 10), nil
 }
 
 func bootID() string {
@@ -74,10 +63,15 @@ func alive(identity string) bool {
 	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
 		return false
 	}
-	if len(f) == 3 {
-		if start, err := startTime(pid); err == nil && start != f[1] {
-			return false // another process took the pid
-		}
+	st, err := readStat(pid)
+	if err != nil {
+		return true // no /proc to say more: the pid alone decides
+	}
+	if st.dead() {
+		return false // a zombie no one reaps supervises nothing
+	}
+	if len(f) == 3 && strconv.FormatUint(st.start, 10) != f[1] {
+		return false // another process took the pid
 	}
 	return true
 }

@@ -21,12 +21,15 @@ import (
 // namespace (no other process, the supervisor's and the server's
 // included, is visible or signalable), the data directory hidden under
 // an empty tmpfs with only the step's own work and tmp directories bound
-// back at their paths, a tmpfs of its own over each of the host's other
-// world-writable directories (scratch_linux.go), and, with a private
-// /tmp, the step's tmp bound over /tmp. It then drops to the step user, writes the step's input
-// files and script as that user (so a path chosen by the workflow can
-// never make root write a host file), and execs the step, which becomes
-// PID 1 of its namespace.
+// back at their paths (the tmpfs goes higher when the step user could
+// not search a directory above the data directory), a tmpfs of its own
+// over each of the host's other world-writable directories
+// (scratch_linux.go), and, with a private /tmp, the step's tmp bound
+// over /tmp (its work directory bound back inside when it lies under
+// /tmp: workdir_linux.go). It then drops to the step user, writes the
+// step's input files and script as that user (so a path chosen by the
+// workflow can never make root write a host file), and execs the step,
+// which becomes PID 1 of its namespace.
 //
 // PID 1 is why kill and deadline keep working unchanged: the supervisor
 // SIGKILLs the process group, and once PID 1 dies the kernel kills every
@@ -80,6 +83,9 @@ func (c *initConfig) run() error {
 	if os.Getpid() != 1 {
 		return errors.New("the step init must be PID 1 of a new PID namespace")
 	}
+	if err := armParentDeath(); err != nil {
+		return err
+	}
 	// Nothing mounted here may show on the host.
 	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making the step's mounts private: %w", err)
@@ -105,13 +111,22 @@ func (c *initConfig) run() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", work, err)
 	}
+	realWork, err := realPath(workFd)
+	if err != nil {
+		return err
+	}
 	// The directories made here must be traversable by the step user;
 	// the step itself gets the supervisor's umask back.
 	umask := syscall.Umask(0o022)
 	if err := mountScratch(); err != nil {
 		return err
 	}
-	if root := c.hideRoot(); root != "" {
+	root := c.hideRoot()
+	if above := unsearchableAbove(root, c.UID, c.GID); root != "" && above != "" {
+		// The step user could not reach its own directories by name.
+		root = above
+	}
+	if root != "" {
 		// A data directory under a scratch directory is gone already;
 		// its step directories are bound back all the same.
 		if err := os.MkdirAll(root, 0o755); err != nil {
@@ -133,6 +148,9 @@ func (c *initConfig) run() error {
 		if err := syscall.Mount(fdPath(tmpFd), "/tmp", "", syscall.MS_BIND, ""); err != nil {
 			return fmt.Errorf("binding the step's own /tmp: %w", err)
 		}
+		if err := bindWorkBack(workFd, realWork); err != nil {
+			return err
+		}
 	}
 	syscall.Umask(umask)
 	// Go applies these to every thread of the process.
@@ -144,6 +162,11 @@ func (c *initConfig) run() error {
 	}
 	if err := syscall.Setuid(int(c.UID)); err != nil {
 		return fmt.Errorf("setuid %d: %w", c.UID, err)
+	}
+	// A change of user clears the parent-death signal: set it again, on
+	// this thread, the one that execs the step.
+	if err := armParentDeath(); err != nil {
+		return err
 	}
 	if spec.WorkingDir != "" {
 		if err := os.MkdirAll(spec.WorkingDir, 0o700); err != nil {
@@ -222,13 +245,13 @@ func (c *confinement) initCommand(dir string, argv []string) (*exec.Cmd, error) 
 	return exec.Command(c.self, "exec", "--init", string(b)), nil
 }
 
-// startIsolated starts an initCommand in its new namespaces and returns
-// once the step's program runs, or with the reason it could not start
-// (the init is then reaped).
-func startIsolated(cmd *exec.Cmd) error {
+// startIsolated starts an initCommand in its new namespaces (through
+// spawn, whose done it returns, and record) once the step's program runs,
+// or returns the reason it could not start (the init is then reaped).
+func startIsolated(cmd *exec.Cmd, record func(pid int) error) (<-chan error, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer r.Close()
 	cmd.ExtraFiles = []*os.File{w} // statusFD
@@ -236,17 +259,17 @@ func startIsolated(cmd *exec.Cmd) error {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Cloneflags |= initFlags
-	err = cmd.Start()
+	done, err := spawn(cmd, nil, record)
 	_ = w.Close()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	msg, _ := io.ReadAll(r)
 	if len(msg) == 0 {
-		return nil
+		return done, nil
 	}
-	_ = cmd.Wait()
-	return errInit(string(msg))
+	_ = waitFor(done) // the reason is msg, not the init's exit status
+	return nil, errInit(string(msg))
 }
 
 // errInit is a reason the step init gave; it is already worded for the
@@ -259,11 +282,28 @@ func (e errInit) Error() string { return string(e) }
 func probeInit(self string) error {
 	cmd := exec.Command(self, "exec", "--init", `{"probe":true}`)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := startIsolated(cmd); err != nil {
+	done, err := startIsolated(cmd, nil)
+	if err != nil {
 		return fmt.Errorf("steps cannot get their own PID namespace and /proc: %w", err)
 	}
-	if err := cmd.Wait(); err != nil {
+	if err := <-done; err != nil {
 		return fmt.Errorf("steps cannot get their own PID namespace and /proc: %w", err)
+	}
+	return nil
+}
+
+// armParentDeath makes the supervisor's death kill this process (and so,
+// as PID 1, its whole namespace), and fails if the supervisor is gone
+// already. Go's own check after setting Pdeathsig compares the parent's
+// pid, which a new PID namespace hides (getppid says 0), so it cannot
+// tell: the status pipe can, as its only reader is the supervisor.
+func armParentDeath() error {
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0, 0, 0); err != nil {
+		return fmt.Errorf("setting the step's parent-death signal: %w", err)
+	}
+	fds := []unix.PollFd{{Fd: statusFD}}
+	if n, err := unix.Poll(fds, 0); err == nil && n > 0 && fds[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
+		return errors.New("the step supervisor died before the step started")
 	}
 	return nil
 }

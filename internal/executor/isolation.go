@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/user"
 	"strconv"
 	"strings"
@@ -109,7 +108,7 @@ type confinement struct {
 func confine(iso Isolation) (*confinement, error) {
 	c := &confinement{user: iso.User, dataRoot: iso.DataRoot}
 	if c.user == nil {
-		c.private = !iso.SharedTmp && namespacesAvailable() && startPrivate(exec.Command("/bin/true"), os.TempDir()) == nil
+		c.private = !iso.SharedTmp && namespacesAvailable() && probePrivateTmp()
 		return c, nil
 	}
 	if os.Geteuid() != 0 {

@@ -42,6 +42,11 @@ type Local struct {
 
 	mu  sync.Mutex
 	sup *supervisor // the one new steps go to; nil before the first, and once it is gone
+	// quit closes on Close or Detach: it ends the wait for the processes
+	// of a dead supervisor's steps that will not die (their locks stay
+	// held; the next engine tries again).
+	quit     chan struct{}
+	quitOnce sync.Once
 }
 
 // supervisor is one `exec --serve` process and the steps given to it.
@@ -132,25 +137,61 @@ func (l *Local) read(s *supervisor, out io.Reader) {
 			break
 		}
 	}
-	// The supervisor is gone: every step it still had is lost to this
-	// engine.
+	// The supervisor is gone: every step it still had is lost to it.
 	l.mu.Lock()
 	lost := s.dirs
 	s.dirs = map[string]string{}
 	if l.sup == s {
 		l.sup = nil
 	}
+	quit := l.quitLocked()
 	l.mu.Unlock()
 	s.out.close()
-	for key := range lost {
-		if l.Done != nil {
-			l.Done(key, &Result{ExitCode: -1, StartError: "the step supervisor exited unexpectedly"})
-		}
-	}
 	// Its stdout is at EOF, so it has exited (or is about to): reap it,
-	// exactly once, here.
+	// exactly once, here. Once reaped, it can write no more results, and
+	// its steps have had their parent-death signal.
 	s.err = s.cmd.Wait()
 	close(s.exited)
+	for key, dir := range lost {
+		go l.settle(key, dir, quit)
+	}
+}
+
+// settle reports a step whose supervisor died: its result if it ended
+// before, else its death once none of its processes runs. Until that is
+// known it reports nothing, so the step's locks stay held.
+func (l *Local) settle(key, dir string, quit <-chan struct{}) {
+	r, err := ReadResult(dir)
+	if err != nil {
+		switch reapGroup(dir, quit) {
+		case groupHeld:
+			return
+		case noGroup:
+			now := time.Now()
+			r = &Result{ExitCode: -1, Started: now, Finished: now, StartError: "the step supervisor died before the step started"}
+		case groupDead:
+			r = supervisorDied()
+		}
+	}
+	if l.Done != nil {
+		l.Done(key, r)
+	}
+}
+
+// quitLocked is quit, made on first use; l.mu is held.
+func (l *Local) quitLocked() chan struct{} {
+	if l.quit == nil {
+		l.quit = make(chan struct{})
+	}
+	return l.quit
+}
+
+// stopSettling ends every wait of settle.
+func (l *Local) stopSettling() {
+	l.mu.Lock()
+	quit := l.quitLocked()
+	l.mu.Unlock()
+	l.quitOnce.Do(func() { close(quit) })
 }
 
 func (l *Local) handle(s *supervisor, line []byte) {
@@ -209,6 +250,7 @@ func (l *Local) Close() error {
 	s := l.sup
 	l.sup = nil
 	l.mu.Unlock()
+	defer l.stopSettling()
 	if s == nil {
 		return nil
 	}
@@ -226,6 +268,7 @@ func (l *Local) Detach() {
 	s := l.sup
 	l.sup = nil
 	l.mu.Unlock()
+	l.stopSettling()
 	if s == nil {
 		return
 	}

@@ -9,8 +9,11 @@ import (
 
 // Adopt follows a step started by an earlier engine. It returns the
 // step's result once there is one: at once if the step already ended,
-// after polling if its supervisor still runs it, or a StartError result if
-// no supervisor is left to finish it.
+// after polling if its supervisor still runs it. If no supervisor is left
+// to finish it, what is left of the step's processes is killed first
+// (group.go), and the result says the step was killed; a step that never
+// got a process is Lost. It returns nil when stop closes first, also while
+// the step's processes will not die: their locks stay held.
 func Adopt(dir string, stop <-chan struct{}) *Result {
 	for {
 		if r, err := ReadResult(dir); err == nil {
@@ -22,7 +25,14 @@ func Adopt(dir string, stop <-chan struct{}) *Result {
 			if r, err := ReadResult(dir); err == nil {
 				return r
 			}
-			return Lost()
+			switch reapGroup(dir, stop) {
+			case groupDead:
+				return supervisorDied()
+			case noGroup:
+				return Lost()
+			default:
+				return nil
+			}
 		}
 		select {
 		case <-stop:

@@ -63,7 +63,9 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 	cmd.Stdout = stdout
 	// stderr goes through the cap too, so it is a pipe, not the file.
 	cmd.Stderr = log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own group, which a kill or a deadline ends as a whole; and it
+	// dies with this supervisor (spawn.go, group.go).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	switch {
 	case conf.user != nil:
 		// The step init changes to the working directory itself.
@@ -74,19 +76,23 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 			return res
 		}
 	case private:
-		// The step's own /tmp may hide a data dir under /tmp; a handle
-		// reaches it from inside the step's mount namespace.
-		cmd.Dir = fmt.Sprintf("/proc/self/fd/%d", view.workDir.Fd())
+		// Bound back inside the step's own /tmp if that hides it.
+		cmd.Dir = view.workPath
 	default:
 		cmd.Dir = view.work
 	}
+	// Whoever finds this supervisor dead kills the step's group by this
+	// record (group.go). Without it, a step left running would pass for
+	// one that never started, so one that cannot be recorded does not run.
+	record := func(pid int) error { return recordGroup(dir, pid) }
+	var done <-chan error
 	switch {
 	case conf.user != nil:
-		err = startIsolated(cmd)
+		done, err = startIsolated(cmd, record)
 	case private:
-		err = startPrivate(cmd, view.tmp)
+		done, err = spawn(cmd, privateTmp(view.tmp, view.workDir, view.workPath), record)
 	default:
-		err = cmd.Start()
+		done, err = spawn(cmd, nil, record)
 	}
 	var initErr errInit
 	switch {
@@ -98,8 +104,6 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 		return res
 	}
 	started()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	var timer <-chan time.Time
 	if !spec.Deadline.IsZero() {
 		t := time.NewTimer(time.Until(spec.Deadline))
@@ -130,6 +134,7 @@ type stepView struct {
 	tmp, work       string
 	private         bool
 	tmpDir, workDir *os.File  // handles on tmp and work
+	workPath        string    // work's real path, as the step's getcwd says it
 	user            *StepUser // whom the step runs as; nil: the supervisor's user
 }
 

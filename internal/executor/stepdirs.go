@@ -27,6 +27,10 @@ func openStepDirs(dir string, c *confinement) (stepView, error) {
 		_ = v.tmpDir.Close()
 		return v, err
 	}
+	if v.workPath, err = realPath(int(v.workDir.Fd())); err != nil {
+		v.close()
+		return v, err
+	}
 	return v, nil
 }
 
