@@ -40,8 +40,9 @@ func sessionWF(name, phase string) *wfv1.Workflow {
 func ownedBy(t *testing.T, db *DB, id string) []string {
 	t.Helper()
 	var names []string
-	err := db.View(context.Background(), func(tx store.Tx) error {
-		list, _, err := tx.ListWorkflows(store.ListOptions{Session: id})
+	ctx := context.Background()
+	err := db.View(ctx, func(tx store.Tx) error {
+		list, _, err := tx.ListWorkflows(ctx, store.ListOptions{Session: id})
 		for _, wf := range list {
 			names = append(names, wf.Metadata.Name)
 		}
@@ -67,17 +68,17 @@ func TestSessionOpenListRenewClose(t *testing.T) {
 	ctx := context.Background()
 	now := time.Unix(1_700_000_000, 0)
 	want := session("s1", now)
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.OpenSession(want) }); err != nil {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.OpenSession(ctx, want) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.OpenSession(want) }); !errors.Is(err, store.ErrExists) {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.OpenSession(ctx, want) }); !errors.Is(err, store.ErrExists) {
 		t.Fatalf("opening s1 twice: %v, want ErrExists", err)
 	}
 	list := func() []store.Session {
 		var out []store.Session
 		if err := db.View(ctx, func(tx store.Tx) error {
 			var err error
-			out, err = tx.ListSessions()
+			out, err = tx.ListSessions(ctx)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -89,25 +90,25 @@ func TestSessionOpenListRenewClose(t *testing.T) {
 		t.Fatalf("sessions %+v, want %+v", got, want)
 	}
 	later := now.Add(time.Minute)
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.RenewSession("s1", later) }); err != nil {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.RenewSession(ctx, "s1", later) }); err != nil {
 		t.Fatal(err)
 	}
 	if got := list(); !got[0].Expires.Equal(later) {
 		t.Fatalf("renewed lease expires %v, want %v", got[0].Expires, later)
 	}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.RenewSession("nobody", later) }); !errors.Is(err, store.ErrSessionLost) {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.RenewSession(ctx, "nobody", later) }); !errors.Is(err, store.ErrSessionLost) {
 		t.Fatalf("renewing an unknown session: %v, want ErrSessionLost", err)
 	}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.CloseSession("s1") }); err != nil {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.CloseSession(ctx, "s1") }); err != nil {
 		t.Fatal(err)
 	}
 	if got := list(); len(got) != 0 {
 		t.Fatalf("after close: %+v", got)
 	}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.RenewSession("s1", later) }); !errors.Is(err, store.ErrSessionLost) {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.RenewSession(ctx, "s1", later) }); !errors.Is(err, store.ErrSessionLost) {
 		t.Fatalf("renewing a closed session: %v, want ErrSessionLost", err)
 	}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.CloseSession("s1") }); err != nil {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.CloseSession(ctx, "s1") }); err != nil {
 		t.Fatalf("closing twice: %v", err)
 	}
 }
@@ -119,24 +120,24 @@ func TestBindSessionRefusesALostSessionAndStamps(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	if err := db.Update(ctx, func(tx store.Tx) error {
-		if err := tx.BindSession("s1"); err != nil {
+		if err := tx.BindSession(ctx, "s1"); err != nil {
 			return err
 		}
-		return tx.CreateWorkflow(sessionWF("never", wfv1.PhaseRunning))
+		return tx.CreateWorkflow(ctx, sessionWF("never", wfv1.PhaseRunning))
 	}); !errors.Is(err, store.ErrSessionLost) {
 		t.Fatalf("bound to an unknown session: %v, want ErrSessionLost", err)
 	}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.OpenSession(session("s1", now)) }); err != nil {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.OpenSession(ctx, session("s1", now)) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Update(ctx, func(tx store.Tx) error {
-		if err := tx.BindSession("s1"); err != nil {
+		if err := tx.BindSession(ctx, "s1"); err != nil {
 			return err
 		}
-		if err := tx.CreateWorkflow(sessionWF("mine", wfv1.PhaseRunning)); err != nil {
+		if err := tx.CreateWorkflow(ctx, sessionWF("mine", wfv1.PhaseRunning)); err != nil {
 			return err
 		}
-		return tx.PutHold("default/mine", []store.LockToken{{Lock: "default/Mutex/m", Value: 1}})
+		return tx.PutHold(ctx, "default/mine", []store.LockToken{{Lock: "default/Mutex/m", Value: 1}})
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -146,19 +147,19 @@ func TestBindSessionRefusesALostSessionAndStamps(t *testing.T) {
 	if s := holdSession(t, db, "default/mine"); s != "s1" {
 		t.Fatalf("hold of default/mine stamped %q, want s1", s)
 	}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.CloseSession("s1") }); err != nil {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.CloseSession(ctx, "s1") }); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Update(ctx, func(tx store.Tx) error {
-		if err := tx.BindSession("s1"); err != nil {
+		if err := tx.BindSession(ctx, "s1"); err != nil {
 			return err
 		}
-		return tx.CreateWorkflow(sessionWF("late", wfv1.PhaseRunning))
+		return tx.CreateWorkflow(ctx, sessionWF("late", wfv1.PhaseRunning))
 	}); !errors.Is(err, store.ErrSessionLost) {
 		t.Fatalf("bound to a closed session: %v, want ErrSessionLost", err)
 	}
 	if err := db.View(ctx, func(tx store.Tx) error {
-		_, err := tx.GetWorkflow("default", "late")
+		_, err := tx.GetWorkflow(ctx, "default", "late")
 		return err
 	}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a lost session's write was kept: %v", err)
@@ -173,20 +174,20 @@ func TestTakeOverMovesWhatDeadSessionsOwned(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	for _, id := range []string{"dead", "live", "closed"} {
-		if err := db.Update(ctx, func(tx store.Tx) error { return tx.OpenSession(session(id, now)) }); err != nil {
+		if err := db.Update(ctx, func(tx store.Tx) error { return tx.OpenSession(ctx, session(id, now)) }); err != nil {
 			t.Fatal(err)
 		}
 	}
 	put := func(id, name, phase string) {
 		t.Helper()
 		if err := db.Update(ctx, func(tx store.Tx) error {
-			if err := tx.BindSession(id); err != nil {
+			if err := tx.BindSession(ctx, id); err != nil {
 				return err
 			}
-			if err := tx.CreateWorkflow(sessionWF(name, phase)); err != nil {
+			if err := tx.CreateWorkflow(ctx, sessionWF(name, phase)); err != nil {
 				return err
 			}
-			return tx.PutHold("default/"+name, []store.LockToken{{Lock: "default/Mutex/" + name, Value: 1}})
+			return tx.PutHold(ctx, "default/"+name, []store.LockToken{{Lock: "default/Mutex/" + name, Value: 1}})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -196,16 +197,16 @@ func TestTakeOverMovesWhatDeadSessionsOwned(t *testing.T) {
 	put("dead", "d-done", wfv1.PhaseSucceeded)
 	put("live", "l-running", wfv1.PhaseRunning)
 	put("closed", "c-running", wfv1.PhaseRunning)
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.CloseSession("closed") }); err != nil {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.CloseSession(ctx, "closed") }); err != nil {
 		t.Fatal(err)
 	}
 	var moved int
 	if err := db.Update(ctx, func(tx store.Tx) error {
-		if err := tx.OpenSession(session("new", now)); err != nil {
+		if err := tx.OpenSession(ctx, session("new", now)); err != nil {
 			return err
 		}
 		var err error
-		moved, err = tx.TakeOver("new", []string{"dead"})
+		moved, err = tx.TakeOver(ctx, "new", []string{"dead"})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -227,7 +228,7 @@ func TestTakeOverMovesWhatDeadSessionsOwned(t *testing.T) {
 			t.Errorf("hold of %s: session %q, want %q", holder, s, want)
 		}
 	}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.BindSession("dead") }); !errors.Is(err, store.ErrSessionLost) {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.BindSession(ctx, "dead") }); !errors.Is(err, store.ErrSessionLost) {
 		t.Fatalf("a taken-over session still binds: %v", err)
 	}
 }
@@ -241,14 +242,14 @@ func TestTakeOverAdoptsRowsFromBeforeSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.CreateWorkflow(sessionWF("old", wfv1.PhaseRunning)) }); err != nil {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.CreateWorkflow(ctx, sessionWF("old", wfv1.PhaseRunning)) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Update(ctx, func(tx store.Tx) error {
-		if err := tx.OpenSession(session("first", time.Now())); err != nil {
+		if err := tx.OpenSession(ctx, session("first", time.Now())); err != nil {
 			return err
 		}
-		_, err := tx.TakeOver("first", nil)
+		_, err := tx.TakeOver(ctx, "first", nil)
 		return err
 	}); err != nil {
 		t.Fatal(err)

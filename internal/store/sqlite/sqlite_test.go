@@ -45,7 +45,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := store.Object{Kind: "ConfigMap", Namespace: "default", Name: "limits", Doc: []byte(`{}`)}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.PutObject(o) }); err != nil {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.PutObject(ctx, o) }); err != nil {
 		t.Fatal(err)
 	}
 	_ = db.Close()
@@ -55,7 +55,7 @@ func TestReopenKeepsData(t *testing.T) {
 	}
 	defer db.Close()
 	if err := db.View(ctx, func(tx store.Tx) error {
-		_, err := tx.GetObject("ConfigMap", "default", "limits")
+		_, err := tx.GetObject(ctx, o.Key())
 		return err
 	}); err != nil {
 		t.Fatal(err)

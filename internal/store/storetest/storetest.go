@@ -4,7 +4,6 @@
 package storetest
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,31 +54,34 @@ func must(t *testing.T, err error) {
 }
 
 func update(t *testing.T, s store.Store, fn func(store.Tx) error) {
+	ctx := t.Context()
 	t.Helper()
-	must(t, s.Update(context.Background(), fn))
+	must(t, s.Update(ctx, fn))
 }
 
 func get(t *testing.T, s store.Store, ns, name string) (*wfv1.Workflow, error) {
+	ctx := t.Context()
 	var wf *wfv1.Workflow
-	err := s.View(context.Background(), func(tx store.Tx) error {
+	err := s.View(ctx, func(tx store.Tx) error {
 		var err error
-		wf, err = tx.GetWorkflow(ns, name)
+		wf, err = tx.GetWorkflow(ctx, ns, name)
 		return err
 	})
 	return wf, err
 }
 
 func workflowRoundTrip(t *testing.T, s store.Store) {
+	ctx := t.Context()
 	wf := newWF("default", "a", time.Unix(100, 0))
 	wf.Status.Nodes = map[string]wfv1.NodeStatus{"a": {ID: "a", Name: "a", Type: "Pod", Phase: wfv1.PhaseRunning}}
-	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(wf) })
+	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(ctx, wf) })
 	got, err := get(t, s, "default", "a")
 	must(t, err)
 	if got.Metadata.UID != wf.Metadata.UID || got.Status.Phase != wfv1.PhaseRunning || got.Status.Nodes["a"].Type != "Pod" {
 		t.Fatalf("round trip lost data: %+v", got)
 	}
 	got.Status.Phase = wfv1.PhaseSucceeded
-	update(t, s, func(tx store.Tx) error { return tx.PutWorkflow(got) })
+	update(t, s, func(tx store.Tx) error { return tx.PutWorkflow(ctx, got) })
 	again, err := get(t, s, "default", "a")
 	must(t, err)
 	if again.Status.Phase != wfv1.PhaseSucceeded || len(again.Status.Nodes) != 1 {
@@ -88,53 +90,55 @@ func workflowRoundTrip(t *testing.T, s store.Store) {
 	// PutStatus changes the status only; a later PutWorkflow wins again.
 	again.Status.Message = "status only"
 	again.Spec.Entrypoint = "not-written"
-	update(t, s, func(tx store.Tx) error { return tx.PutStatus(again) })
+	update(t, s, func(tx store.Tx) error { return tx.PutStatus(ctx, again) })
 	st, err := get(t, s, "default", "a")
 	must(t, err)
 	if st.Status.Message != "status only" || st.Spec.Entrypoint != "main" || len(st.Status.Nodes) != 1 {
 		t.Fatalf("PutStatus: message %q, entrypoint %q, %d nodes", st.Status.Message, st.Spec.Entrypoint, len(st.Status.Nodes))
 	}
 	st.Status.Message = "full"
-	update(t, s, func(tx store.Tx) error { return tx.PutWorkflow(st) })
+	update(t, s, func(tx store.Tx) error { return tx.PutWorkflow(ctx, st) })
 	if full, err := get(t, s, "default", "a"); err != nil || full.Status.Message != "full" {
 		t.Fatalf("PutWorkflow after PutStatus: %+v %v", full, err)
 	}
 	if _, err := get(t, s, "default", "missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing workflow: got %v, want ErrNotFound", err)
 	}
-	err = s.View(context.Background(), func(tx store.Tx) error {
-		_, err := tx.GetWorkflowByUID(wf.Metadata.UID)
+	err = s.View(ctx, func(tx store.Tx) error {
+		_, err := tx.GetWorkflowByUID(ctx, wf.Metadata.UID)
 		return err
 	})
 	must(t, err)
 }
 
 func nameClash(t *testing.T, s store.Store) {
-	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(newWF("default", "x", time.Unix(1, 0))) })
+	ctx := t.Context()
+	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(ctx, newWF("default", "x", time.Unix(1, 0))) })
 	dup := newWF("default", "x", time.Unix(2, 0))
 	dup.Metadata.UID = "other"
-	err := s.Update(context.Background(), func(tx store.Tx) error { return tx.CreateWorkflow(dup) })
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.CreateWorkflow(ctx, dup) })
 	if !errors.Is(err, store.ErrExists) {
 		t.Fatalf("duplicate name: got %v, want ErrExists", err)
 	}
-	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(newWF("other-ns", "x", time.Unix(3, 0))) })
+	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(ctx, newWF("other-ns", "x", time.Unix(3, 0))) })
 }
 
 func nodesUpsert(t *testing.T, s store.Store) {
+	ctx := t.Context()
 	wf := newWF("default", "n", time.Unix(1, 0))
-	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(wf) })
+	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(ctx, wf) })
 	update(t, s, func(tx store.Tx) error {
-		return tx.PutNodes(wf.Metadata.UID, []wfv1.NodeStatus{{ID: "1", Phase: "Pending"}, {ID: "2", Phase: "Pending"}})
+		return tx.PutNodes(ctx, wf.Metadata.UID, []wfv1.NodeStatus{{ID: "1", Phase: "Pending"}, {ID: "2", Phase: "Pending"}})
 	})
 	update(t, s, func(tx store.Tx) error {
-		return tx.PutNodes(wf.Metadata.UID, []wfv1.NodeStatus{{ID: "1", Phase: "Succeeded"}})
+		return tx.PutNodes(ctx, wf.Metadata.UID, []wfv1.NodeStatus{{ID: "1", Phase: "Succeeded"}})
 	})
 	got, err := get(t, s, "default", "n")
 	must(t, err)
 	if len(got.Status.Nodes) != 2 || got.Status.Nodes["1"].Phase != "Succeeded" || got.Status.Nodes["2"].Phase != "Pending" {
 		t.Fatalf("nodes after upsert: %+v", got.Status.Nodes)
 	}
-	update(t, s, func(tx store.Tx) error { return tx.DeleteNodes(wf.Metadata.UID, []string{"2", "unknown"}) })
+	update(t, s, func(tx store.Tx) error { return tx.DeleteNodes(ctx, wf.Metadata.UID, []string{"2", "unknown"}) })
 	got, err = get(t, s, "default", "n")
 	must(t, err)
 	if len(got.Status.Nodes) != 1 || got.Status.Nodes["1"].Phase != "Succeeded" {
@@ -143,14 +147,15 @@ func nodesUpsert(t *testing.T, s store.Store) {
 }
 
 func listPaging(t *testing.T, s store.Store) {
+	ctx := t.Context()
 	for i := range 7 {
 		wf := newWF("p", fmt.Sprintf("w%d", i), time.Unix(int64(1000+i/2), 0))
 		if i%3 == 0 {
 			wf.Status.Phase = wfv1.PhaseSucceeded
 		}
-		update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(wf) })
+		update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(ctx, wf) })
 	}
-	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(newWF("q", "other", time.Unix(5000, 0))) })
+	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(ctx, newWF("q", "other", time.Unix(5000, 0))) })
 	seen := pageAll(t, s, store.ListOptions{Namespace: "p", Limit: 3})
 	if len(seen) != 7 {
 		t.Fatalf("paged through %v, want 7 distinct workflows", seen)
@@ -159,9 +164,9 @@ func listPaging(t *testing.T, s store.Store) {
 		t.Fatalf("newest first: got %v", seen)
 	}
 	var done []*wfv1.Workflow
-	must(t, s.View(context.Background(), func(tx store.Tx) error {
+	must(t, s.View(ctx, func(tx store.Tx) error {
 		var err error
-		done, _, err = tx.ListWorkflows(store.ListOptions{Namespace: "p", Phases: []string{wfv1.PhaseSucceeded}})
+		done, _, err = tx.ListWorkflows(ctx, store.ListOptions{Namespace: "p", Phases: []string{wfv1.PhaseSucceeded}})
 		return err
 	}))
 	if len(done) != 3 {
@@ -175,17 +180,17 @@ func listPaging(t *testing.T, s store.Store) {
 	}
 	// The raw list carries the newer status, and the same selection.
 	var w1 *wfv1.Workflow
-	must(t, s.View(context.Background(), func(tx store.Tx) error {
+	must(t, s.View(ctx, func(tx store.Tx) error {
 		var err error
-		w1, err = tx.GetWorkflow("p", "w1")
+		w1, err = tx.GetWorkflow(ctx, "p", "w1")
 		return err
 	}))
 	w1.Status.Phase = wfv1.PhaseFailed
-	update(t, s, func(tx store.Tx) error { return tx.PutStatus(w1) })
+	update(t, s, func(tx store.Tx) error { return tx.PutStatus(ctx, w1) })
 	var raws []json.RawMessage
-	must(t, s.View(context.Background(), func(tx store.Tx) error {
+	must(t, s.View(ctx, func(tx store.Tx) error {
 		var err error
-		raws, _, err = tx.ListWorkflowsRaw(store.ListOptions{Namespace: "p", Match: odd})
+		raws, _, err = tx.ListWorkflowsRaw(ctx, store.ListOptions{Namespace: "p", Match: odd})
 		return err
 	}))
 	var names []string
@@ -202,6 +207,7 @@ func listPaging(t *testing.T, s store.Store) {
 // pageAll lists page by page until no continue token is left, checking
 // each page's size, and returns the names in order.
 func pageAll(t *testing.T, s store.Store, opts store.ListOptions) []string {
+	ctx := t.Context()
 	t.Helper()
 	var names []string
 	for page := 0; ; page++ {
@@ -209,9 +215,9 @@ func pageAll(t *testing.T, s store.Store, opts store.ListOptions) []string {
 			t.Fatal("paging does not end")
 		}
 		var list []*wfv1.Workflow
-		must(t, s.View(context.Background(), func(tx store.Tx) error {
+		must(t, s.View(ctx, func(tx store.Tx) error {
 			var err error
-			list, opts.Continue, err = tx.ListWorkflows(opts)
+			list, opts.Continue, err = tx.ListWorkflows(ctx, opts)
 			return err
 		}))
 		if len(list) > opts.Limit {
@@ -227,60 +233,62 @@ func pageAll(t *testing.T, s store.Store, opts store.ListOptions) []string {
 }
 
 func deleteCascades(t *testing.T, s store.Store) {
+	ctx := t.Context()
 	wf := newWF("default", "d", time.Unix(1, 0))
 	wf.Status.Nodes = map[string]wfv1.NodeStatus{"d": {ID: "d"}}
 	update(t, s, func(tx store.Tx) error {
-		if err := tx.CreateWorkflow(wf); err != nil {
+		if err := tx.CreateWorkflow(ctx, wf); err != nil {
 			return err
 		}
-		if err := tx.PutLog(wf.Metadata.UID, "d", "/logs/d"); err != nil {
+		if err := tx.PutLog(ctx, store.NodeLog{WorkflowUID: wf.Metadata.UID, NodeID: "d", Path: "/logs/d"}); err != nil {
 			return err
 		}
-		return tx.AppendEvents([]store.Event{{WorkflowUID: wf.Metadata.UID, At: time.Unix(2, 0), Type: "Started"}})
+		return tx.AppendEvents(ctx, []store.Event{{WorkflowUID: wf.Metadata.UID, At: time.Unix(2, 0), Type: "Started"}})
 	})
-	update(t, s, func(tx store.Tx) error { return tx.DeleteWorkflow(wf.Metadata.UID) })
+	update(t, s, func(tx store.Tx) error { return tx.DeleteWorkflow(ctx, wf.Metadata.UID) })
 	if _, err := get(t, s, "default", "d"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("after delete: %v", err)
 	}
-	must(t, s.View(context.Background(), func(tx store.Tx) error {
-		ev, err := tx.Events(wf.Metadata.UID)
+	must(t, s.View(ctx, func(tx store.Tx) error {
+		ev, err := tx.Events(ctx, wf.Metadata.UID)
 		if err != nil || len(ev) != 0 {
 			return fmt.Errorf("events survive delete: %v: %w", ev, err)
 		}
-		logs, err := tx.Logs(wf.Metadata.UID)
+		logs, err := tx.Logs(ctx, wf.Metadata.UID)
 		if err != nil || len(logs) != 0 {
 			return fmt.Errorf("logs survive delete: %v: %w", logs, err)
 		}
 		return nil
 	}))
-	err := s.Update(context.Background(), func(tx store.Tx) error { return tx.DeleteWorkflow(wf.Metadata.UID) })
+	err := s.Update(ctx, func(tx store.Tx) error { return tx.DeleteWorkflow(ctx, wf.Metadata.UID) })
 	if !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("second delete: got %v, want ErrNotFound", err)
 	}
 }
 
 func objects(t *testing.T, s store.Store) {
+	ctx := t.Context()
 	o := store.Object{Kind: "ConfigMap", Namespace: "default", Name: "limits", Doc: []byte(`{"data":{"a":"1"}}`), UpdatedAt: time.Unix(1, 0)}
-	update(t, s, func(tx store.Tx) error { return tx.PutObject(o) })
+	update(t, s, func(tx store.Tx) error { return tx.PutObject(ctx, o) })
 	o.Doc = []byte(`{"data":{"a":"2"}}`)
-	update(t, s, func(tx store.Tx) error { return tx.PutObject(o) })
-	must(t, s.View(context.Background(), func(tx store.Tx) error {
-		got, err := tx.GetObject("ConfigMap", "default", "limits")
+	update(t, s, func(tx store.Tx) error { return tx.PutObject(ctx, o) })
+	must(t, s.View(ctx, func(tx store.Tx) error {
+		got, err := tx.GetObject(ctx, o.Key())
 		if err != nil {
 			return err
 		}
 		if string(got.Doc) != `{"data":{"a":"2"}}` {
 			return fmt.Errorf("object not replaced: %s", got.Doc)
 		}
-		list, err := tx.ListObjects("ConfigMap", "")
+		list, err := tx.ListObjects(ctx, store.ObjectListOptions{Kind: "ConfigMap"})
 		if err != nil || len(list) != 1 {
 			return fmt.Errorf("list: %v: %w", list, err)
 		}
 		return nil
 	}))
-	update(t, s, func(tx store.Tx) error { return tx.DeleteObject("ConfigMap", "default", "limits") })
-	err := s.View(context.Background(), func(tx store.Tx) error {
-		_, err := tx.GetObject("ConfigMap", "default", "limits")
+	update(t, s, func(tx store.Tx) error { return tx.DeleteObject(ctx, o.Key()) })
+	err := s.View(ctx, func(tx store.Tx) error {
+		_, err := tx.GetObject(ctx, o.Key())
 		return err
 	})
 	if !errors.Is(err, store.ErrNotFound) {
@@ -289,9 +297,10 @@ func objects(t *testing.T, s store.Store) {
 }
 
 func rollbackOnError(t *testing.T, s store.Store) {
+	ctx := t.Context()
 	boom := errors.New("boom")
-	err := s.Update(context.Background(), func(tx store.Tx) error {
-		if err := tx.CreateWorkflow(newWF("default", "r", time.Unix(1, 0))); err != nil {
+	err := s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateWorkflow(ctx, newWF("default", "r", time.Unix(1, 0))); err != nil {
 			return err
 		}
 		return boom
@@ -305,16 +314,17 @@ func rollbackOnError(t *testing.T, s store.Store) {
 }
 
 func concurrentUpdates(t *testing.T, s store.Store) {
+	ctx := t.Context()
 	wf := newWF("default", "c", time.Unix(1, 0))
-	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(wf) })
+	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(ctx, wf) })
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
 	for i := range 20 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- s.Update(context.Background(), func(tx store.Tx) error {
-				return tx.PutNodes(wf.Metadata.UID, []wfv1.NodeStatus{{ID: fmt.Sprint(i)}})
+			errs <- s.Update(ctx, func(tx store.Tx) error {
+				return tx.PutNodes(ctx, wf.Metadata.UID, []wfv1.NodeStatus{{ID: fmt.Sprint(i)}})
 			})
 		}()
 	}
@@ -331,28 +341,28 @@ func concurrentUpdates(t *testing.T, s store.Store) {
 }
 
 func lockState(t *testing.T, s store.Store) {
-	ctx := context.Background()
+	ctx := t.Context()
 	var seqs []uint64
 	update(t, s, func(tx store.Tx) error {
 		for _, k := range []string{"default/Mutex/m", "default/ConfigMap/c/k"} {
-			if err := tx.PutLockLimit(k, 2); err != nil {
+			if err := tx.PutLockLimit(ctx, k, 2); err != nil {
 				return err
 			}
 		}
 		for range 3 {
-			n, err := tx.NextLockSeq()
+			n, err := tx.NextLockSeq(ctx)
 			if err != nil {
 				return err
 			}
 			seqs = append(seqs, n)
 		}
-		if err := tx.PutFence("default/Mutex/m", 7); err != nil {
+		if err := tx.PutFence(ctx, "default/Mutex/m", 7); err != nil {
 			return err
 		}
-		if err := tx.PutFence("default/Mutex/m", 5); err != nil { // never goes back
+		if err := tx.PutFence(ctx, "default/Mutex/m", 5); err != nil { // never goes back
 			return err
 		}
-		if err := tx.PutHold("default/a", []store.LockToken{{Lock: "default/Mutex/m", Value: 7}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []store.LockToken{{Lock: "default/Mutex/m", Value: 7}}); err != nil {
 			return err
 		}
 		now := time.Unix(50, 0)
@@ -361,11 +371,11 @@ func lockState(t *testing.T, s store.Store) {
 			{Holder: "default/high", Locks: []string{"default/Mutex/m", "default/ConfigMap/c/k"}, Priority: 5, Created: time.Unix(9, 0), Seq: 2, Enqueued: now},
 			{Holder: "default/gone", Locks: []string{"default/Mutex/m"}, Priority: 9, Created: time.Unix(1, 0), Seq: 3, Enqueued: now},
 		} {
-			if err := tx.PutWaiter(w); err != nil {
+			if err := tx.PutWaiter(ctx, w); err != nil {
 				return err
 			}
 		}
-		return tx.DeleteWaiter("default/gone")
+		return tx.DeleteWaiter(ctx, "default/gone")
 	})
 	if seqs[0] >= seqs[1] || seqs[1] >= seqs[2] {
 		t.Fatalf("sequence not increasing: %v", seqs)
@@ -373,7 +383,7 @@ func lockState(t *testing.T, s store.Store) {
 	var st *store.LockState
 	must(t, s.View(ctx, func(tx store.Tx) error {
 		var err error
-		st, err = tx.LoadLocks()
+		st, err = tx.LoadLocks(ctx)
 		return err
 	}))
 	if len(st.Locks) != 2 || st.NextSeq <= seqs[2] {
@@ -390,9 +400,9 @@ func lockState(t *testing.T, s store.Store) {
 	if len(st.Waiters) != 2 || st.Waiters[0].Holder != "default/high" || len(st.Waiters[0].Locks) != 2 {
 		t.Fatalf("waiters not in priority order: %+v", st.Waiters)
 	}
-	update(t, s, func(tx store.Tx) error { return tx.DeleteHold("default/a") })
+	update(t, s, func(tx store.Tx) error { return tx.DeleteHold(ctx, "default/a") })
 	must(t, s.View(ctx, func(tx store.Tx) error {
-		st, err := tx.LoadLocks()
+		st, err := tx.LoadLocks(ctx)
 		if err == nil && len(st.Holds) != 0 {
 			err = fmt.Errorf("hold survived delete: %+v", st.Holds)
 		}
