@@ -9,6 +9,14 @@ import (
 	"github.com/semaflow/semaflow/internal/store"
 )
 
+// exerciseGeneration covers ClaimLocks and the lock generation that every
+// change of lock state raises (store.LockTx), on one handle and across
+// two.
+func exerciseGeneration(t *testing.T, open Factory) {
+	each(t, open, map[string]check{"Counter": lockGeneration})
+	eachShared(t, open, map[string]sharedCheck{"ClaimWaits": claimWaits})
+}
+
 // claim runs ClaimLocks in its own transaction, committed unless fail.
 func claim(t *testing.T, s store.Store, writer string, fail error) store.LockGeneration {
 	ctx := t.Context()

@@ -19,24 +19,12 @@ import (
 	"github.com/semaflow/semaflow/internal/store"
 )
 
-// Shared opens an empty store and returns it with a function that opens
-// another handle on the same database, as a second engine process would:
-// its own connections, nothing shared in memory with the first.
-type Shared func(t *testing.T) (store.Store, func(t *testing.T) store.Store)
-
-// RunShared runs the conformance tests that need two handles on one
-// database. Every driver runs it beside Run.
-func RunShared(t *testing.T, open Shared) {
-	tests := map[string]func(*testing.T, store.Store, store.Store){
-		"TwoManagersRace": twoManagersRace,
-		"ClaimWaits":      claimWaits,
-	}
-	for name, fn := range tests {
-		t.Run(name, func(t *testing.T) {
-			first, another := open(t)
-			fn(t, first, another(t))
-		})
-	}
+// exerciseLockManager runs lock managers (internal/locks) on the store:
+// two managers on two handles of one database racing, and a manager
+// meeting a write made outside any manager.
+func exerciseLockManager(t *testing.T, open Factory) {
+	each(t, open, map[string]check{"OutsideWrite": outsideWrite})
+	eachShared(t, open, map[string]sharedCheck{"TwoManagersRace": twoManagersRace})
 }
 
 // raceOps is how many lock operations the two managers make in all.
