@@ -254,7 +254,8 @@ func (e *Engine) Wait(ctx context.Context, uid string) (*wfv1.Workflow, error) {
 		}
 	}
 	var wf *wfv1.Workflow
-	err := e.store.View(context.WithoutCancel(ctx), func(tx store.Tx) error {
+	ctx = context.WithoutCancel(ctx)
+	err := e.store.View(ctx, func(tx store.Tx) error {
 		var err error
 		wf, err = tx.GetWorkflowByUID(ctx, uid)
 		return err
