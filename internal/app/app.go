@@ -399,7 +399,7 @@ func LockViews(ctx context.Context, db, only string) ([]locks.View, error) {
 	defer s.Close()
 	var st *store.LockState
 	if err := s.View(ctx, func(tx store.Tx) error {
-		st, err = tx.LoadLocks()
+		st, err = tx.LoadLocks(ctx)
 		return err
 	}); err != nil {
 		return nil, err

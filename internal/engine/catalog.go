@@ -13,7 +13,7 @@ import (
 // ConfigMap into out.
 func (e *Engine) Object(ctx context.Context, kind, namespace, name string, out any) error {
 	return e.store.View(ctx, func(tx store.Tx) error {
-		o, err := tx.GetObject(kind, namespace, name)
+		o, err := tx.GetObject(ctx, store.ObjectKey{Kind: kind, Namespace: namespace, Name: name})
 		if err != nil {
 			return err
 		}
@@ -25,7 +25,7 @@ func (e *Engine) Object(ctx context.Context, kind, namespace, name string, out a
 func (e *Engine) Objects(ctx context.Context, kind, namespace string) ([]json.RawMessage, error) {
 	var out []json.RawMessage
 	err := e.store.View(ctx, func(tx store.Tx) error {
-		list, err := tx.ListObjects(kind, namespace)
+		list, err := tx.ListObjects(ctx, store.ObjectListOptions{Kind: kind, Namespace: namespace})
 		for _, o := range list {
 			out = append(out, o.Doc)
 		}
@@ -44,7 +44,9 @@ func (e *Engine) DeleteObject(ctx context.Context, kind, namespace, name string)
 			return err
 		}
 	}
-	err := e.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteObject(kind, namespace, name) })
+	err := e.store.Update(ctx, func(tx store.Tx) error {
+		return tx.DeleteObject(ctx, store.ObjectKey{Kind: kind, Namespace: namespace, Name: name})
+	})
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", kind, name, err)
 	}

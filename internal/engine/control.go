@@ -86,20 +86,20 @@ func (e *Engine) Retry(ctx context.Context, namespace, name string, opts reconci
 	}
 	syncPhaseLabels(wf)
 	err = e.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.DeleteNodes(uid, removed); err != nil {
+		if err := tx.DeleteNodes(ctx, uid, removed); err != nil {
 			return err
 		}
 		nodes := make([]wfv1.NodeStatus, 0, len(wf.Status.Nodes))
 		for _, n := range wf.Status.Nodes {
 			nodes = append(nodes, n)
 		}
-		if err := tx.PutWorkflow(wf); err != nil {
+		if err := tx.PutWorkflow(ctx, wf); err != nil {
 			return err
 		}
-		if err := tx.PutNodes(uid, nodes); err != nil {
+		if err := tx.PutNodes(ctx, uid, nodes); err != nil {
 			return err
 		}
-		return tx.AppendEvents([]store.Event{{WorkflowUID: uid, At: e.now(), Type: "Retried",
+		return tx.AppendEvents(ctx, []store.Event{{WorkflowUID: uid, At: e.now(), Type: "Retried",
 			Message: fmt.Sprintf("retried: %d nodes removed to run again", len(removed))}})
 	})
 	if err != nil {

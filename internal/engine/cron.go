@@ -311,7 +311,7 @@ func (e *Engine) putCron(ctx context.Context, cw *wfv1.CronWorkflow) error {
 		return err
 	}
 	return e.store.Update(ctx, func(tx store.Tx) error {
-		return tx.PutObject(store.Object{Kind: wfv1.KindCronWorkflow, Namespace: cw.Metadata.Namespace,
+		return tx.PutObject(ctx, store.Object{Kind: wfv1.KindCronWorkflow, Namespace: cw.Metadata.Namespace,
 			Name: cw.Metadata.Name, Doc: doc, UpdatedAt: e.now()})
 	})
 }
@@ -320,7 +320,7 @@ func (e *Engine) putCron(ctx context.Context, cw *wfv1.CronWorkflow) error {
 // change or a delete that came meanwhile is not undone.
 func (e *Engine) putCronStatus(ctx context.Context, cw *wfv1.CronWorkflow) error {
 	return e.store.Update(ctx, func(tx store.Tx) error {
-		o, err := tx.GetObject(wfv1.KindCronWorkflow, cw.Metadata.Namespace, cw.Metadata.Name)
+		o, err := tx.GetObject(ctx, store.ObjectKey{Kind: wfv1.KindCronWorkflow, Namespace: cw.Metadata.Namespace, Name: cw.Metadata.Name})
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
@@ -335,7 +335,7 @@ func (e *Engine) putCronStatus(ctx context.Context, cw *wfv1.CronWorkflow) error
 		if o.Doc, err = json.Marshal(&cur); err != nil {
 			return err
 		}
-		return tx.PutObject(*o)
+		return tx.PutObject(ctx, *o)
 	})
 }
 

@@ -58,8 +58,9 @@ func waitRefused(t *testing.T, fs *testkit.FullStore, n int64) {
 
 func noLocksLeft(t *testing.T, s store.Store) {
 	t.Helper()
-	err := s.View(context.Background(), func(tx store.Tx) error {
-		st, err := tx.LoadLocks()
+	ctx := context.Background()
+	err := s.View(ctx, func(tx store.Tx) error {
+		st, err := tx.LoadLocks(ctx)
 		if err != nil {
 			return err
 		}

@@ -195,10 +195,10 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 	wf.Status = wfv1.WorkflowStatus{Phase: wfv1.PhasePending}
 	syncPhaseLabels(wf)
 	err = e.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.CreateWorkflow(wf); err != nil {
+		if err := tx.CreateWorkflow(ctx, wf); err != nil {
 			return err
 		}
-		return tx.AppendEvents([]store.Event{{WorkflowUID: m.UID, At: now, Type: "Submitted", Message: "workflow submitted"}})
+		return tx.AppendEvents(ctx, []store.Event{{WorkflowUID: m.UID, At: now, Type: "Submitted", Message: "workflow submitted"}})
 	})
 	if errors.Is(err, store.ErrExists) {
 		return nil, err // the store's error names the workflow already
@@ -254,9 +254,10 @@ func (e *Engine) Wait(ctx context.Context, uid string) (*wfv1.Workflow, error) {
 		}
 	}
 	var wf *wfv1.Workflow
-	err := e.store.View(context.WithoutCancel(ctx), func(tx store.Tx) error {
+	ctx = context.WithoutCancel(ctx)
+	err := e.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		wf, err = tx.GetWorkflowByUID(uid)
+		wf, err = tx.GetWorkflowByUID(ctx, uid)
 		return err
 	})
 	return wf, err

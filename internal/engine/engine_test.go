@@ -28,8 +28,9 @@ type checkingExec struct {
 
 func (c *checkingExec) Start(j executor.Job) error {
 	uid, nodeID, _ := strings.Cut(j.Key, "/")
-	err := c.db.View(context.Background(), func(tx store.Tx) error {
-		wf, err := tx.GetWorkflowByUID(uid)
+	ctx := context.Background()
+	err := c.db.View(ctx, func(tx store.Tx) error {
+		wf, err := tx.GetWorkflowByUID(ctx, uid)
 		if err != nil {
 			return err
 		}

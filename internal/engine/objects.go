@@ -50,7 +50,7 @@ func (o *objects) ConfigMap(ns, name string) *wfv1.ConfigMap {
 func (o *objects) load(ctx context.Context, s store.Store) error {
 	return s.View(ctx, func(tx store.Tx) error {
 		for _, kind := range []string{wfv1.KindWorkflowTemplate, wfv1.KindClusterWorkflowTemplate, wfv1.KindConfigMap} {
-			list, err := tx.ListObjects(kind, "")
+			list, err := tx.ListObjects(ctx, store.ObjectListOptions{Kind: kind})
 			if err != nil {
 				return err
 			}
@@ -127,12 +127,12 @@ func (e *Engine) Apply(ctx context.Context, cms []*wfv1.ConfigMap, tpls []*wfv1.
 	err := e.store.Update(ctx, func(tx store.Tx) error {
 		grants = nil
 		for _, it := range items {
-			if err := tx.PutObject(store.Object{Kind: it.kind, Namespace: it.ns, Name: it.name, Doc: it.doc, UpdatedAt: now}); err != nil {
+			if err := tx.PutObject(ctx, store.Object{Kind: it.kind, Namespace: it.ns, Name: it.name, Doc: it.doc, UpdatedAt: now}); err != nil {
 				return fmt.Errorf("%s %s: %w", it.kind, it.name, err)
 			}
 			if it.kind == wfv1.KindConfigMap {
 				// A changed limit applies at once: an increase grants now.
-				gs, err := e.locks.Refresh(tx, it.ns, it.name, now)
+				gs, err := e.locks.Refresh(ctx, tx, it.ns, it.name, now)
 				if err != nil {
 					return err
 				}

@@ -18,7 +18,7 @@ func (e *Engine) Get(ctx context.Context, namespace, name string) (*wfv1.Workflo
 	var wf *wfv1.Workflow
 	err := e.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		wf, err = tx.GetWorkflow(namespace, name)
+		wf, err = tx.GetWorkflow(ctx, namespace, name)
 		return err
 	})
 	if err == nil {
@@ -93,7 +93,7 @@ func (e *Engine) List(ctx context.Context, opts store.ListOptions) ([]*wfv1.Work
 	var next string
 	err := e.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		out, next, err = tx.ListWorkflows(opts)
+		out, next, err = tx.ListWorkflows(ctx, opts)
 		return err
 	})
 	for _, wf := range out {
@@ -110,7 +110,7 @@ func (e *Engine) ListRaw(ctx context.Context, opts store.ListOptions) ([]json.Ra
 	var next string
 	err := e.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		out, next, err = tx.ListWorkflowsRaw(opts)
+		out, next, err = tx.ListWorkflowsRaw(ctx, opts)
 		return err
 	})
 	return out, next, err
@@ -147,11 +147,11 @@ func (e *Engine) Delete(ctx context.Context, namespace, name string) error {
 	var grants []locks.Grant
 	err = e.store.Update(ctx, func(tx store.Tx) error {
 		var err error
-		grants, err = e.locks.ReleaseWorkflow(tx, namespace, name, e.now())
+		grants, err = e.locks.ReleaseWorkflow(ctx, tx, namespace, name, e.now())
 		if err != nil {
 			return err
 		}
-		return tx.DeleteWorkflow(uid)
+		return tx.DeleteWorkflow(ctx, uid)
 	})
 	if err != nil {
 		return fmt.Errorf("deleting workflow %s/%s: %w", namespace, name, err)
@@ -168,7 +168,7 @@ func (e *Engine) LogPaths(ctx context.Context, uid string) (map[string]string, e
 	var out map[string]string
 	err := e.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = tx.Logs(uid)
+		out, err = tx.Logs(ctx, uid)
 		return err
 	})
 	root := e.workflowsRoot()

@@ -24,12 +24,12 @@ import (
 func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 	var wfs []*wfv1.Workflow
 	err := e.store.View(ctx, func(tx store.Tx) error {
-		list, _, err := tx.ListWorkflows(store.ListOptions{Phases: []string{"", wfv1.PhasePending, wfv1.PhaseRunning}, Session: e.SessionID()})
+		list, _, err := tx.ListWorkflows(ctx, store.ListOptions{Phases: []string{"", wfv1.PhasePending, wfv1.PhaseRunning}, Session: e.SessionID()})
 		if err != nil {
 			return err
 		}
 		for _, w := range list {
-			full, err := tx.GetWorkflowByUID(w.Metadata.UID)
+			full, err := tx.GetWorkflowByUID(ctx, w.Metadata.UID)
 			if err != nil {
 				return err
 			}

@@ -226,7 +226,7 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 				reqs[i] = locks.Request{Holder: a.Holder, Locks: a.Locks, Priority: a.Priority, Created: a.Created}
 			}
 			var err error
-			lockRes, err = r.e.locks.Apply(tx, reqs, plan.Release, now)
+			lockRes, err = r.e.locks.Apply(ctx, tx, reqs, plan.Release, now)
 			if err != nil {
 				return err
 			}
@@ -244,10 +244,10 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 		if whole {
 			put = tx.PutWorkflow
 		}
-		if err := put(r.wf); err != nil {
+		if err := put(ctx, r.wf); err != nil {
 			return err
 		}
-		if err := tx.PutNodes(r.wf.Metadata.UID, changed); err != nil {
+		if err := tx.PutNodes(ctx, r.wf.Metadata.UID, changed); err != nil {
 			return err
 		}
 		var evs []store.Event
@@ -255,7 +255,7 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 			// A step whose directory is refused records no log; launch
 			// fails it with the reason.
 			if dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID); err == nil {
-				if err := tx.PutLog(r.wf.Metadata.UID, l.NodeID, filepath.Join(dir, executor.LogFile)); err != nil {
+				if err := tx.PutLog(ctx, store.NodeLog{WorkflowUID: r.wf.Metadata.UID, NodeID: l.NodeID, Path: filepath.Join(dir, executor.LogFile)}); err != nil {
 					return err
 				}
 			}
@@ -270,7 +270,7 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 		if plan.Done {
 			evs = append(evs, store.Event{WorkflowUID: r.wf.Metadata.UID, At: now, Type: "Workflow" + r.wf.Status.Phase, Message: r.wf.Status.Message})
 		}
-		return tx.AppendEvents(evs)
+		return tx.AppendEvents(ctx, evs)
 	})
 	if err != nil {
 		// The lock manager may have changed its queues for this

@@ -119,7 +119,7 @@ func (e *Engine) openSession(ctx context.Context, raw store.Store, c SessionConf
 		// A full disk must not keep a server from starting: it serves
 		// reads and answers 507 until space returns. The check that no
 		// other engine holds the store needs no room.
-		if err := raw.View(ctx, func(tx store.Tx) error { return s.noLiveOwner(tx, time.Now()) }); err != nil {
+		if err := raw.View(ctx, func(tx store.Tx) error { return s.noLiveOwner(ctx, tx, time.Now()) }); err != nil {
 			return err
 		}
 		s.pending.Store(true)
@@ -140,7 +140,7 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 	var until time.Time
 	err := s.raw.Update(ctx, func(tx store.Tx) error {
 		now := time.Now()
-		list, err := tx.ListSessions()
+		list, err := tx.ListSessions(ctx)
 		if err != nil {
 			return err
 		}
@@ -156,11 +156,11 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 		// s.me is shared with readers: the lease's end goes to s.until.
 		me := s.me
 		me.Expires = now.Add(s.ttl)
-		if err := tx.OpenSession(me); err != nil {
+		if err := tx.OpenSession(ctx, me); err != nil {
 			return err
 		}
 		until = me.Expires
-		moved, err = tx.TakeOver(s.me.ID, old)
+		moved, err = tx.TakeOver(ctx, s.me.ID, old)
 		return err
 	})
 	if err != nil {
@@ -184,8 +184,8 @@ func (s *session) live(o store.Session, now time.Time) bool {
 
 // noLiveOwner fails with an *OwnedError if another engine's session is
 // live.
-func (s *session) noLiveOwner(tx store.Tx, now time.Time) error {
-	list, err := tx.ListSessions()
+func (s *session) noLiveOwner(ctx context.Context, tx store.Tx, now time.Time) error {
+	list, err := tx.ListSessions(ctx)
 	if err != nil {
 		return err
 	}
@@ -211,10 +211,10 @@ func (b *boundStore) Update(ctx context.Context, fn func(store.Tx) error) error 
 		if b.s.pending.Load() {
 			// Not recorded yet: this engine may write only while no other
 			// engine holds the store.
-			if err := b.s.noLiveOwner(tx, time.Now()); err != nil {
+			if err := b.s.noLiveOwner(ctx, tx, time.Now()); err != nil {
 				return fmt.Errorf("%w: %w", store.ErrSessionLost, err)
 			}
-		} else if err := tx.BindSession(b.s.me.ID); err != nil {
+		} else if err := tx.BindSession(ctx, b.s.me.ID); err != nil {
 			return err
 		}
 		return fn(tx)
@@ -254,7 +254,8 @@ func (e *Engine) renewLease() error {
 	}
 	now := time.Now()
 	until := now.Add(s.ttl)
-	err := s.raw.Update(context.Background(), func(tx store.Tx) error { return tx.RenewSession(s.me.ID, until) })
+	ctx := context.Background()
+	err := s.raw.Update(ctx, func(tx store.Tx) error { return tx.RenewSession(ctx, s.me.ID, until) })
 	switch {
 	case errors.Is(err, store.ErrSessionLost):
 		e.fence(err)
@@ -308,7 +309,8 @@ func (e *Engine) leaseHeld() error {
 	if s.pending.Load() {
 		// No lease to go by: start only while no other engine holds the
 		// store.
-		err := s.raw.View(context.Background(), func(tx store.Tx) error { return s.noLiveOwner(tx, time.Now()) })
+		ctx := context.Background()
+		err := s.raw.View(ctx, func(tx store.Tx) error { return s.noLiveOwner(ctx, tx, time.Now()) })
 		var owned *OwnedError
 		if errors.As(err, &owned) {
 			e.fence(fmt.Errorf("%w: %w", store.ErrSessionLost, err))
@@ -346,9 +348,10 @@ func (e *Engine) fence(cause error) {
 		e.fenced.Store(true)
 		e.detached.Store(true)
 		lost := &LostError{Session: s.me, Err: cause}
-		_ = s.raw.View(context.Background(), func(tx store.Tx) error {
+		ctx := context.Background()
+		_ = s.raw.View(ctx, func(tx store.Tx) error {
 			var err error
-			lost.Owners, err = tx.ListSessions()
+			lost.Owners, err = tx.ListSessions(ctx)
 			return err
 		})
 		s.lostErr = lost
@@ -402,7 +405,7 @@ func (e *Engine) CloseSession(ctx context.Context) error {
 		if e.fenced.Load() || s.pending.Load() {
 			return
 		}
-		err = s.raw.Update(ctx, func(tx store.Tx) error { return tx.CloseSession(s.me.ID) })
+		err = s.raw.Update(ctx, func(tx store.Tx) error { return tx.CloseSession(ctx, s.me.ID) })
 	})
 	return err
 }

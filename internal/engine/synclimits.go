@@ -35,7 +35,7 @@ func (e *Engine) Locks(ctx context.Context, only string) ([]locks.View, error) {
 	var st *store.LockState
 	err := e.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		st, err = tx.LoadLocks()
+		st, err = tx.LoadLocks(ctx)
 		return err
 	})
 	if err != nil {
@@ -89,7 +89,7 @@ func (e *Engine) SetSyncLimit(ctx context.Context, l SyncLimit, limit int, creat
 	var grants []locks.Grant
 	err = e.store.Update(ctx, func(tx store.Tx) error {
 		var err error
-		grants, err = e.locks.SetLimit(tx, l.lockKey(), limit, e.now())
+		grants, err = e.locks.SetLimit(ctx, tx, l.lockKey(), limit, e.now())
 		return err
 	})
 	if err != nil {
@@ -121,12 +121,12 @@ func (e *Engine) SetLockLimit(ctx context.Context, l SyncLimit, limit int) error
 	var grants []locks.Grant
 	err := e.store.Update(ctx, func(tx store.Tx) error {
 		if cm != nil {
-			if err := tx.PutObject(store.Object{Kind: wfv1.KindConfigMap, Namespace: l.Namespace, Name: l.CmName, Doc: doc, UpdatedAt: now}); err != nil {
+			if err := tx.PutObject(ctx, store.Object{Kind: wfv1.KindConfigMap, Namespace: l.Namespace, Name: l.CmName, Doc: doc, UpdatedAt: now}); err != nil {
 				return fmt.Errorf("ConfigMap %s/%s: %w", l.Namespace, l.CmName, err)
 			}
 		}
 		var err error
-		grants, err = e.locks.SetLimit(tx, l.lockKey(), limit, now)
+		grants, err = e.locks.SetLimit(ctx, tx, l.lockKey(), limit, now)
 		return err
 	})
 	if err != nil {

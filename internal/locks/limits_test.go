@@ -37,9 +37,10 @@ func req(holder string, prio int32, created int64) locks.Request {
 func apply(t *testing.T, db store.Store, m *locks.Manager, reqs []locks.Request, rel []string) *locks.Result {
 	t.Helper()
 	var res *locks.Result
-	err := db.Update(context.Background(), func(tx store.Tx) error {
+	ctx := context.Background()
+	err := db.Update(ctx, func(tx store.Tx) error {
 		var err error
-		res, err = m.Apply(tx, reqs, rel, time.Unix(1000, 0))
+		res, err = m.Apply(ctx, tx, reqs, rel, time.Unix(1000, 0))
 		return err
 	})
 	if err != nil {
@@ -108,7 +109,7 @@ func TestLockManagerLimitsRestartAndRelease(t *testing.T) {
 	var grants []locks.Grant
 	if err := db.Update(ctx, func(tx store.Tx) error {
 		var err error
-		grants, err = m.Refresh(tx, "default", "limits", time.Unix(1000, 0))
+		grants, err = m.Refresh(ctx, tx, "default", "limits", time.Unix(1000, 0))
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -119,7 +120,7 @@ func TestLockManagerLimitsRestartAndRelease(t *testing.T) {
 	cms["default/limits"].Data["k"] = "0"
 	if err := db.Update(ctx, func(tx store.Tx) error {
 		var err error
-		grants, err = m.Refresh(tx, "default", "limits", time.Unix(1000, 0))
+		grants, err = m.Refresh(ctx, tx, "default", "limits", time.Unix(1000, 0))
 		return err
 	}); err != nil || len(grants) != 0 {
 		t.Fatalf("pause granted %v, %v", holders(grants), err)

@@ -94,7 +94,7 @@ func (m *Manager) Load(ctx context.Context, s store.Store, now time.Time) ([]Gra
 	m.mu.Unlock()
 	var grants []Grant
 	err := s.Update(ctx, func(tx store.Tx) error {
-		owed, err := m.begin(tx, now)
+		owed, err := m.begin(ctx, tx, now)
 		if err != nil {
 			return err
 		}
@@ -111,17 +111,17 @@ func (m *Manager) Load(ctx context.Context, s store.Store, now time.Time) ([]Gra
 // a transaction of this one that rolled back). The rebuild's owed grants
 // are recorded in tx and returned. On success m.mu is held; the caller
 // releases it with end.
-func (m *Manager) begin(tx store.Tx, now time.Time) ([]Grant, error) {
+func (m *Manager) begin(ctx context.Context, tx store.Tx, now time.Time) ([]Grant, error) {
 	// The claim may wait for another engine's transaction: m.mu is not
 	// held across it, so this engine's readers are not held up too.
-	prev, err := tx.ClaimLocks(m.id)
+	prev, err := tx.ClaimLocks(ctx, m.id)
 	if err != nil {
 		return nil, fmt.Errorf("claiming the lock state: %w", err)
 	}
 	m.mu.Lock()
 	var owed []Grant
 	if !m.synced || prev != m.gen {
-		if owed, err = m.rebuild(tx, now); err != nil {
+		if owed, err = m.rebuild(ctx, tx, now); err != nil {
 			m.end(err)
 			return nil, err
 		}
@@ -140,8 +140,8 @@ func (m *Manager) end(err error) {
 	m.mu.Unlock()
 }
 
-func (m *Manager) rebuild(tx store.Tx, now time.Time) ([]Grant, error) {
-	st, err := tx.LoadLocks()
+func (m *Manager) rebuild(ctx context.Context, tx store.Tx, now time.Time) ([]Grant, error) {
+	st, err := tx.LoadLocks(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -182,23 +182,23 @@ func (m *Manager) rebuild(tx store.Tx, now time.Time) ([]Grant, error) {
 			m.holdSince[h] = now
 		}
 	}
-	return m.record(tx, copyGrants(owed), now)
+	return m.record(ctx, tx, copyGrants(owed), now)
 }
 
 // Apply releases holders (or cancels their waits), then queues requests,
 // in the caller's transaction. A request for a holder already queued or
 // holding changes nothing. An error means tx must not commit.
-func (m *Manager) Apply(tx store.Tx, reqs []Request, releases []string, now time.Time) (_ *Result, err error) {
-	owed, err := m.begin(tx, now)
+func (m *Manager) Apply(ctx context.Context, tx store.Tx, reqs []Request, releases []string, now time.Time) (_ *Result, err error) {
+	owed, err := m.begin(ctx, tx, now)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { m.end(err) }()
-	return m.apply(tx, owed, reqs, releases, now)
+	return m.apply(ctx, tx, owed, reqs, releases, now)
 }
 
 // apply is Apply once begun; owed are the grants begin recorded.
-func (m *Manager) apply(tx store.Tx, owed []Grant, reqs []Request, releases []string, now time.Time) (*Result, error) {
+func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []Grant, reqs []Request, releases []string, now time.Time) (*Result, error) {
 	res := &Result{Grants: owed, Waiting: map[string]string{}, Failed: map[string]string{}}
 	raw := copyGrants(m.q.Advance(now))
 	for _, h := range releases {
@@ -209,26 +209,26 @@ func (m *Manager) apply(tx store.Tx, owed []Grant, reqs []Request, releases []st
 		if gs, ok := m.q.Release(h, now); ok {
 			m.released(h, held, now)
 			raw = append(raw, copyGrants(gs)...)
-			if err := tx.DeleteHold(h); err != nil {
+			if err := tx.DeleteHold(ctx, h); err != nil {
 				return nil, err
 			}
 		} else if gs, ok := m.q.Cancel(h, now); ok {
 			delete(m.waitSince, h)
 			raw = append(raw, copyGrants(gs)...)
-			if err := tx.DeleteWaiter(h); err != nil {
+			if err := tx.DeleteWaiter(ctx, h); err != nil {
 				return nil, err
 			}
 		}
 	}
 	for _, r := range reqs {
-		gs, err := m.add(tx, r, now)
+		gs, err := m.add(ctx, tx, r, now)
 		if err != nil {
 			res.Failed[r.Holder] = err.Error()
 			continue
 		}
 		raw = append(raw, gs...)
 	}
-	grants, err := m.record(tx, raw, now)
+	grants, err := m.record(ctx, tx, raw, now)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +245,7 @@ func (m *Manager) apply(tx store.Tx, owed []Grant, reqs []Request, releases []st
 	return res, nil
 }
 
-func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []Grant, err error) {
+func (m *Manager) add(ctx context.Context, tx store.Tx, r Request, now time.Time) (granted []Grant, err error) {
 	if len(m.q.Holding(r.Holder)) > 0 || len(m.q.Position(r.Holder)) > 0 {
 		return nil, nil
 	}
@@ -268,13 +268,13 @@ func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []Grant, e
 					return nil, err
 				}
 				granted = append(granted, copyGrants(gs)...)
-				if err := tx.PutLockLimit(ref.Key, ref.Limit); err != nil {
+				if err := tx.PutLockLimit(ctx, ref.Key, ref.Limit); err != nil {
 					return nil, err
 				}
 			}
 			continue
 		}
-		limit, err := m.limitOf(tx, ref)
+		limit, err := m.limitOf(ctx, tx, ref)
 		if err != nil {
 			return nil, err
 		}
@@ -283,12 +283,12 @@ func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []Grant, e
 			return nil, err
 		}
 		granted = append(granted, copyGrants(gs)...)
-		if err := tx.PutLockLimit(ref.Key, limit); err != nil {
+		if err := tx.PutLockLimit(ctx, ref.Key, limit); err != nil {
 			return nil, err
 		}
 		m.refs[ref.Key] = ref
 	}
-	seq, err := tx.NextLockSeq()
+	seq, err := tx.NextLockSeq(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +300,7 @@ func (m *Manager) add(tx store.Tx, r Request, now time.Time) (granted []Grant, e
 	granted = append(granted, copyGrants(added)...)
 	if len(m.q.Holding(r.Holder)) == 0 {
 		m.waitSince[r.Holder] = now
-		if err := tx.PutWaiter(store.LockWaiter{Holder: r.Holder, Locks: keys, Priority: r.Priority,
+		if err := tx.PutWaiter(ctx, store.LockWaiter{Holder: r.Holder, Locks: keys, Priority: r.Priority,
 			Created: r.Created, Seq: seq, Enqueued: now}); err != nil {
 			return nil, err
 		}
@@ -325,19 +325,19 @@ func copyGrants(gs []lockq.Grant) []Grant {
 
 // record persists grants: the waiter row goes, hold rows and fencing
 // counters are written. The observer hears of them.
-func (m *Manager) record(tx store.Tx, grants []Grant, now time.Time) ([]Grant, error) {
+func (m *Manager) record(ctx context.Context, tx store.Tx, grants []Grant, now time.Time) ([]Grant, error) {
 	for _, g := range grants {
-		if err := tx.DeleteWaiter(g.Holder); err != nil {
+		if err := tx.DeleteWaiter(ctx, g.Holder); err != nil {
 			return nil, err
 		}
 		toks := make([]store.LockToken, 0, len(g.Tokens))
 		for lock, v := range g.Tokens {
 			toks = append(toks, store.LockToken{Lock: lock, Value: v})
-			if err := tx.PutFence(lock, v); err != nil {
+			if err := tx.PutFence(ctx, lock, v); err != nil {
 				return nil, err
 			}
 		}
-		if err := tx.PutHold(g.Holder, toks); err != nil {
+		if err := tx.PutHold(ctx, g.Holder, toks); err != nil {
 			return nil, err
 		}
 	}
@@ -347,14 +347,14 @@ func (m *Manager) record(tx store.Tx, grants []Grant, now time.Time) ([]Grant, e
 
 // limitOf reads a lock's limit: 1 for a mutex, the ConfigMap's value for a
 // semaphore, the stored limit for a database semaphore.
-func (m *Manager) limitOf(tx store.Tx, ref spec.LockRef) (int, error) {
+func (m *Manager) limitOf(ctx context.Context, tx store.Tx, ref spec.LockRef) (int, error) {
 	switch {
 	case ref.IsMutex:
 		return 1, nil
 	case ref.Kind == spec.LockEngine:
 		return ref.Limit, nil
 	case ref.Kind == spec.LockDatabase:
-		st, err := tx.LoadLocks()
+		st, err := tx.LoadLocks(ctx)
 		if err != nil {
 			return 0, err
 		}
@@ -383,8 +383,8 @@ func configMapLimit(cms ConfigMaps, ref spec.LockRef) (int, error) {
 // Refresh re-reads the limits of every known semaphore whose ConfigMap is
 // in namespace/name (after it was applied) and grants what now fits. A
 // ConfigMap that lost its key keeps the last known limit.
-func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) (_ []Grant, err error) {
-	owed, err := m.begin(tx, now)
+func (m *Manager) Refresh(ctx context.Context, tx store.Tx, namespace, name string, now time.Time) (_ []Grant, err error) {
+	owed, err := m.begin(ctx, tx, now)
 	if err != nil {
 		return nil, err
 	}
@@ -413,11 +413,11 @@ func (m *Manager) Refresh(tx store.Tx, namespace, name string, now time.Time) (_
 			return nil, err
 		}
 		raw = append(raw, copyGrants(gs)...)
-		if err := tx.PutLockLimit(key, limit); err != nil {
+		if err := tx.PutLockLimit(ctx, key, limit); err != nil {
 			return nil, err
 		}
 	}
-	grants, err := m.record(tx, raw, now)
+	grants, err := m.record(ctx, tx, raw, now)
 	if err != nil {
 		return nil, err
 	}
@@ -496,8 +496,8 @@ func (m *Manager) Snapshot(key string) (lockq.LockInfo, bool) {
 // ReleaseWorkflow ends every hold and wait of a workflow's holders
 // (<ns>/<name> and <ns>/<name>/<node>), for a workflow deleted while it was
 // not running. It returns the grants that follows.
-func (m *Manager) ReleaseWorkflow(tx store.Tx, namespace, name string, now time.Time) (_ []Grant, err error) {
-	owed, err := m.begin(tx, now)
+func (m *Manager) ReleaseWorkflow(ctx context.Context, tx store.Tx, namespace, name string, now time.Time) (_ []Grant, err error) {
+	owed, err := m.begin(ctx, tx, now)
 	if err != nil {
 		return nil, err
 	}
@@ -518,7 +518,7 @@ func (m *Manager) ReleaseWorkflow(tx store.Tx, namespace, name string, now time.
 	if len(holders) == 0 {
 		return owed, nil
 	}
-	res, err := m.apply(tx, owed, nil, holders, now)
+	res, err := m.apply(ctx, tx, owed, nil, holders, now)
 	if err != nil {
 		return nil, err
 	}
@@ -527,20 +527,20 @@ func (m *Manager) ReleaseWorkflow(tx store.Tx, namespace, name string, now time.
 
 // SetLimit sets a database semaphore's limit, stored with the lock, and
 // grants what now fits. (ConfigMap semaphores change through Refresh.)
-func (m *Manager) SetLimit(tx store.Tx, key string, limit int, now time.Time) (_ []Grant, err error) {
-	owed, err := m.begin(tx, now)
+func (m *Manager) SetLimit(ctx context.Context, tx store.Tx, key string, limit int, now time.Time) (_ []Grant, err error) {
+	owed, err := m.begin(ctx, tx, now)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { m.end(err) }()
-	if err := tx.PutLockLimit(key, limit); err != nil {
+	if err := tx.PutLockLimit(ctx, key, limit); err != nil {
 		return nil, err
 	}
 	gs, err := m.q.SetLimit(key, limit, now)
 	if err != nil {
 		return nil, err
 	}
-	grants, err := m.record(tx, copyGrants(gs), now)
+	grants, err := m.record(ctx, tx, copyGrants(gs), now)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // LockTx is the part of a transaction that persists lock state: limits,
 // fencing counters, holds and waiters with their order keys, and the
@@ -31,19 +34,28 @@ type LockTx interface {
 	// ClaimLocks serialises this transaction's lock decisions against
 	// every other handle's (see Store) and returns the generation stored
 	// before it, having stored the next one under writer.
-	ClaimLocks(writer string) (LockGeneration, error)
+	ClaimLocks(ctx context.Context, writer string) (LockGeneration, error)
 	// PutLockLimit sets a lock's limit, creating the lock if needed; its
 	// fencing counter is kept.
-	PutLockLimit(key string, limit int) error
+	PutLockLimit(ctx context.Context, key string, limit int) error
 	// PutFence records the last fencing token handed out for a lock.
-	PutFence(key string, fence uint64) error
-	PutHold(holder string, tokens []LockToken) error
-	DeleteHold(holder string) error
-	PutWaiter(w LockWaiter) error
-	DeleteWaiter(holder string) error
+	PutFence(ctx context.Context, key string, fence uint64) error
+	// PutHold records that holder holds tokens' locks, replacing the
+	// token of a lock it held already.
+	PutHold(ctx context.Context, holder string, tokens []LockToken) error
+	// DeleteHold ends every hold of holder; an unknown holder is not an
+	// error.
+	DeleteHold(ctx context.Context, holder string) error
+	// PutWaiter queues w, replacing the waiter with the same holder.
+	PutWaiter(ctx context.Context, w LockWaiter) error
+	// DeleteWaiter removes holder's waiter; an unknown holder is not an
+	// error.
+	DeleteWaiter(ctx context.Context, holder string) error
 	// NextLockSeq returns a new enqueue sequence number, never reused.
-	NextLockSeq() (uint64, error)
-	LoadLocks() (*LockState, error)
+	NextLockSeq(ctx context.Context) (uint64, error)
+	// LoadLocks returns all lock state: locks by key, waiters in queue
+	// order (priority high to low, then created, then seq).
+	LoadLocks(ctx context.Context) (*LockState, error)
 }
 
 // LockGeneration names one committed version of the lock state: a counter

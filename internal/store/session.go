@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -46,28 +47,28 @@ type Session struct {
 // owner sees it) or fails with ErrSessionLost.
 type SessionTx interface {
 	// OpenSession records a new session; ErrExists if its ID is taken.
-	OpenSession(s Session) error
+	OpenSession(ctx context.Context, s Session) error
 	// ListSessions returns every recorded session, oldest first, live or
 	// with an expired lease.
-	ListSessions() ([]Session, error)
+	ListSessions(ctx context.Context) ([]Session, error)
 	// RenewSession moves session id's lease to expires, even if it had
 	// expired meanwhile; ErrSessionLost if the session is no longer
 	// recorded (closed or taken over).
-	RenewSession(id string, expires time.Time) error
+	RenewSession(ctx context.Context, id string, expires time.Time) error
 	// CloseSession removes session id at a clean exit; what it owned keeps
 	// naming it until another session takes it over. An unknown id is
 	// not an error.
-	CloseSession(id string) error
+	CloseSession(ctx context.Context, id string) error
 	// TakeOver removes the sessions old (their leases expired, or their
 	// process is known dead) and gives session to the unfinished
 	// workflows (phase empty, Pending or Running) and the lock holds of
 	// every session no longer recorded, including those written before
 	// sessions existed. It returns how many workflows changed owner.
-	TakeOver(to string, old []string) (int, error)
+	TakeOver(ctx context.Context, to string, old []string) (int, error)
 	// BindSession makes the transaction act for session id: it fails
 	// with ErrSessionLost if id is not recorded, and stamps the
 	// workflows the transaction creates and the holds it writes with id.
 	// Engines bind every write transaction, so one that was taken over
 	// cannot write again.
-	BindSession(id string) error
+	BindSession(ctx context.Context, id string) error
 }

@@ -66,41 +66,58 @@ type Store interface {
 	Close() error
 }
 
-// Tx is one transaction's view of the store.
+// Tx is one transaction's view of the store. Every method takes the
+// context of the call it serves; the transaction itself ends with the
+// context given to Update or View.
 type Tx interface {
 	// CreateWorkflow stores a new workflow (with its nodes); ErrExists
 	// when its namespace/name or UID is taken.
-	CreateWorkflow(wf *wfv1.Workflow) error
+	CreateWorkflow(ctx context.Context, wf *wfv1.Workflow) error
 	// PutWorkflow replaces a workflow's spec, metadata and status apart
-	// from its nodes, which PutNodes writes one by one.
-	PutWorkflow(wf *wfv1.Workflow) error
+	// from its nodes, which PutNodes writes one by one; ErrNotFound when
+	// its UID is not stored.
+	PutWorkflow(ctx context.Context, wf *wfv1.Workflow) error
 	// PutStatus replaces only a workflow's status (apart from nodes): the
-	// frequent write, kept small because the spec can be large.
-	PutStatus(wf *wfv1.Workflow) error
-	PutNodes(uid string, nodes []wfv1.NodeStatus) error
+	// frequent write, kept small because the spec can be large;
+	// ErrNotFound when its UID is not stored.
+	PutStatus(ctx context.Context, wf *wfv1.Workflow) error
+	// PutNodes writes nodes of workflow uid, replacing those with the same
+	// ID and keeping the others.
+	PutNodes(ctx context.Context, uid string, nodes []wfv1.NodeStatus) error
 	// DeleteNodes removes nodes by ID (a retried workflow drops its
 	// failed steps); unknown IDs are ignored.
-	DeleteNodes(uid string, ids []string) error
-	// GetWorkflow returns the workflow with all its nodes.
-	GetWorkflow(namespace, name string) (*wfv1.Workflow, error)
-	GetWorkflowByUID(uid string) (*wfv1.Workflow, error)
-	// ListWorkflows returns workflows without their nodes, newest first.
-	ListWorkflows(opts ListOptions) ([]*wfv1.Workflow, string, error)
+	DeleteNodes(ctx context.Context, uid string, ids []string) error
+	// GetWorkflow returns the workflow with all its nodes; ErrNotFound
+	// when there is none.
+	GetWorkflow(ctx context.Context, namespace, name string) (*wfv1.Workflow, error)
+	GetWorkflowByUID(ctx context.Context, uid string) (*wfv1.Workflow, error)
+	// ListWorkflows returns workflows without their nodes, newest first,
+	// and the continue token of the next page ("" after the last).
+	ListWorkflows(ctx context.Context, opts ListOptions) ([]*wfv1.Workflow, string, error)
 	// ListWorkflowsRaw is ListWorkflows as JSON objects, for the API.
-	ListWorkflowsRaw(opts ListOptions) ([]json.RawMessage, string, error)
-	DeleteWorkflow(uid string) error
+	ListWorkflowsRaw(ctx context.Context, opts ListOptions) ([]json.RawMessage, string, error)
+	// DeleteWorkflow removes a workflow with its nodes, logs and events;
+	// ErrNotFound when its UID is not stored.
+	DeleteWorkflow(ctx context.Context, uid string) error
 
-	// PutLog records where a node's log is kept; Logs lists them by node ID.
-	PutLog(uid, nodeID, path string) error
-	Logs(uid string) (map[string]string, error)
+	// PutLog records where a node's log is kept, replacing an earlier
+	// path; Logs lists a workflow's by node ID.
+	PutLog(ctx context.Context, l NodeLog) error
+	Logs(ctx context.Context, uid string) (map[string]string, error)
 
-	AppendEvents(events []Event) error
-	Events(uid string) ([]Event, error)
+	// AppendEvents adds to workflows' histories; Events returns one
+	// workflow's in the order appended.
+	AppendEvents(ctx context.Context, events []Event) error
+	Events(ctx context.Context, uid string) ([]Event, error)
 
-	PutObject(o Object) error
-	GetObject(kind, namespace, name string) (*Object, error)
-	ListObjects(kind, namespace string) ([]Object, error)
-	DeleteObject(kind, namespace, name string) error
+	// PutObject stores an object, replacing the one with its key.
+	PutObject(ctx context.Context, o Object) error
+	// GetObject and DeleteObject fail with ErrNotFound when no object has
+	// the key.
+	GetObject(ctx context.Context, key ObjectKey) (*Object, error)
+	// ListObjects lists objects of a kind by namespace and name.
+	ListObjects(ctx context.Context, opts ObjectListOptions) ([]Object, error)
+	DeleteObject(ctx context.Context, key ObjectKey) error
 
 	LockTx
 	SessionTx
@@ -134,6 +151,13 @@ type Event struct {
 	Message     string
 }
 
+// NodeLog says where one node's log is kept.
+type NodeLog struct {
+	WorkflowUID string
+	NodeID      string
+	Path        string
+}
+
 // Object is a stored manifest that is not a Workflow: a ConfigMap, a
 // (Cluster)WorkflowTemplate or a CronWorkflow, kept as JSON.
 type Object struct {
@@ -142,4 +166,28 @@ type Object struct {
 	Name      string
 	Doc       []byte
 	UpdatedAt time.Time
+}
+
+// Key is what names o in the store.
+func (o *Object) Key() ObjectKey {
+	return ObjectKey{Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
+}
+
+// ObjectKey names one stored object.
+type ObjectKey struct {
+	Kind      string
+	Namespace string
+	Name      string
+}
+
+// String is the key as errors name it: "ConfigMap default/limits".
+func (k ObjectKey) String() string {
+	return k.Kind + " " + k.Namespace + "/" + k.Name
+}
+
+// ObjectListOptions select the objects ListObjects returns.
+type ObjectListOptions struct {
+	Kind string
+	// Namespace, when set, keeps only that namespace's objects.
+	Namespace string
 }

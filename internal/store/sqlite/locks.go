@@ -1,7 +1,7 @@
 package sqlite
 
 import (
-	"database/sql"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,18 +13,18 @@ import (
 // ClaimLocks needs no lock of its own: Open begins every transaction
 // with BEGIN IMMEDIATE (_txlock), so this one has held the database's
 // write lock since it began and every other handle's writer waits.
-func (t *txn) ClaimLocks(writer string) (store.LockGeneration, error) {
+func (t *txn) ClaimLocks(ctx context.Context, writer string) (store.LockGeneration, error) {
 	if writer == "" {
 		return store.LockGeneration{}, errors.New("lock generation: a claim names its writer")
 	}
 	var g store.LockGeneration
 	var counter int64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT counter, writer FROM lock_generation WHERE id = 1`).Scan(&counter, &g.Writer)
+	err := t.queryRow(ctx, `SELECT counter, writer FROM lock_generation WHERE id = 1`).Scan(&counter, &g.Writer)
 	if err != nil {
 		return g, fmt.Errorf("lock generation: %w", err)
 	}
 	g.Counter = uint64(counter)
-	if _, err := t.exec(`UPDATE lock_generation SET counter = ?, writer = ? WHERE id = 1`, counter+1, writer); err != nil {
+	if _, err := t.exec(ctx, `UPDATE lock_generation SET counter = ?, writer = ? WHERE id = 1`, counter+1, writer); err != nil {
 		return g, fmt.Errorf("lock generation: %w", err)
 	}
 	t.claimed = true
@@ -34,40 +34,40 @@ func (t *txn) ClaimLocks(writer string) (store.LockGeneration, error) {
 // changeLocks raises the generation, with no writer, at the first change
 // of lock state in a transaction that did not claim: every manager then
 // rebuilds from the store.
-func (t *txn) changeLocks() error {
+func (t *txn) changeLocks(ctx context.Context) error {
 	if t.claimed {
 		return nil
 	}
-	if _, err := t.exec(`UPDATE lock_generation SET counter = counter + 1, writer = '' WHERE id = 1`); err != nil {
+	if _, err := t.exec(ctx, `UPDATE lock_generation SET counter = counter + 1, writer = '' WHERE id = 1`); err != nil {
 		return fmt.Errorf("lock generation: %w", err)
 	}
 	t.claimed = true
 	return nil
 }
 
-func (t *txn) PutLockLimit(key string, limit int) error {
-	if err := t.changeLocks(); err != nil {
+func (t *txn) PutLockLimit(ctx context.Context, key string, limit int) error {
+	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
-	_, err := t.exec(`INSERT INTO locks (key, lim) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET lim = excluded.lim`, key, limit)
+	_, err := t.exec(ctx, `INSERT INTO locks (key, lim) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET lim = excluded.lim`, key, limit)
 	return err
 }
 
-func (t *txn) PutFence(key string, fence uint64) error {
-	if err := t.changeLocks(); err != nil {
+func (t *txn) PutFence(ctx context.Context, key string, fence uint64) error {
+	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
 	// MAX keeps the counter monotonic whatever order writes come in.
-	_, err := t.exec(`UPDATE locks SET fence = MAX(fence, ?) WHERE key = ?`, int64(fence), key)
+	_, err := t.exec(ctx, `UPDATE locks SET fence = MAX(fence, ?) WHERE key = ?`, int64(fence), key)
 	return err
 }
 
-func (t *txn) PutHold(holder string, tokens []store.LockToken) error {
-	if err := t.changeLocks(); err != nil {
+func (t *txn) PutHold(ctx context.Context, holder string, tokens []store.LockToken) error {
+	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
 	for _, tok := range tokens {
-		if _, err := t.exec(`INSERT INTO lock_holds (holder, lock_key, token, session) VALUES (?,?,?,?)
+		if _, err := t.exec(ctx, `INSERT INTO lock_holds (holder, lock_key, token, session) VALUES (?,?,?,?)
 			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token, session = excluded.session`,
 			holder, tok.Lock, int64(tok.Value), t.session); err != nil {
 			return err
@@ -76,47 +76,47 @@ func (t *txn) PutHold(holder string, tokens []store.LockToken) error {
 	return nil
 }
 
-func (t *txn) DeleteHold(holder string) error {
-	if err := t.changeLocks(); err != nil {
+func (t *txn) DeleteHold(ctx context.Context, holder string) error {
+	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
-	_, err := t.exec(`DELETE FROM lock_holds WHERE holder = ?`, holder)
+	_, err := t.exec(ctx, `DELETE FROM lock_holds WHERE holder = ?`, holder)
 	return err
 }
 
-func (t *txn) PutWaiter(w store.LockWaiter) error {
-	if err := t.changeLocks(); err != nil {
+func (t *txn) PutWaiter(ctx context.Context, w store.LockWaiter) error {
+	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
 	locks, err := json.Marshal(w.Locks)
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(`INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued) VALUES (?,?,?,?,?,?)
+	_, err = t.exec(ctx, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued) VALUES (?,?,?,?,?,?)
 		ON CONFLICT (holder) DO UPDATE SET locks = excluded.locks, priority = excluded.priority,
 		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued`,
 		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano())
 	return err
 }
 
-func (t *txn) DeleteWaiter(holder string) error {
-	if err := t.changeLocks(); err != nil {
+func (t *txn) DeleteWaiter(ctx context.Context, holder string) error {
+	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
-	_, err := t.exec(`DELETE FROM lock_waiters WHERE holder = ?`, holder)
+	_, err := t.exec(ctx, `DELETE FROM lock_waiters WHERE holder = ?`, holder)
 	return err
 }
 
-func (t *txn) NextLockSeq() (uint64, error) {
+func (t *txn) NextLockSeq(ctx context.Context) (uint64, error) {
 	var v int64
-	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO lock_meta (name, value) VALUES ('next_seq', 1)
+	err := t.queryRow(ctx, `INSERT INTO lock_meta (name, value) VALUES ('next_seq', 1)
 		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`).Scan(&v)
 	return uint64(v), err
 }
 
-func (t *txn) LoadLocks() (*store.LockState, error) {
+func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 	st := &store.LockState{Holds: map[string][]store.LockToken{}}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT key, lim, fence FROM locks ORDER BY key`)
+	rows, err := t.query(ctx, `SELECT key, lim, fence FROM locks ORDER BY key`)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (t *txn) LoadLocks() (*store.LockState, error) {
 		st.Locks = append(st.Locks, l)
 	}
 	rows.Close()
-	rows, err = t.tx.QueryContext(t.ctx, `SELECT holder, lock_key, token FROM lock_holds ORDER BY holder, lock_key`)
+	rows, err = t.query(ctx, `SELECT holder, lock_key, token FROM lock_holds ORDER BY holder, lock_key`)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (t *txn) LoadLocks() (*store.LockState, error) {
 		st.Holds[holder] = append(st.Holds[holder], tok)
 	}
 	rows.Close()
-	rows, err = t.tx.QueryContext(t.ctx, `SELECT holder, locks, priority, created, seq, enqueued FROM lock_waiters
+	rows, err = t.query(ctx, `SELECT holder, locks, priority, created, seq, enqueued FROM lock_waiters
 		ORDER BY priority DESC, created, seq`)
 	if err != nil {
 		return nil, err
@@ -170,8 +170,8 @@ func (t *txn) LoadLocks() (*store.LockState, error) {
 		return nil, err
 	}
 	var next int64
-	err = t.tx.QueryRowContext(t.ctx, `SELECT value FROM lock_meta WHERE name = 'next_seq'`).Scan(&next)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	err = t.queryRow(ctx, `SELECT value FROM lock_meta WHERE name = 'next_seq'`).Scan(&next)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	st.NextSeq = uint64(next) + 1

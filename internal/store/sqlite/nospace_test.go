@@ -31,7 +31,7 @@ func TestFullDatabaseIsErrNoSpace(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := store.Object{Kind: "ConfigMap", Namespace: "default", Name: "big", Doc: bytes.Repeat([]byte("x"), 1<<20)}
-	err = db.Update(ctx, func(tx store.Tx) error { return tx.PutObject(o) })
+	err = db.Update(ctx, func(tx store.Tx) error { return tx.PutObject(ctx, o) })
 	if !errors.Is(err, store.ErrNoSpace) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "the disk is full") {
 		t.Fatalf("write to a full database: %v; want store.ErrNoSpace saying the disk is full, naming %s", err, path)
 	}

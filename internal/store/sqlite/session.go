@@ -1,7 +1,7 @@
 package sqlite
 
 import (
-	"database/sql"
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -14,17 +14,17 @@ import (
 // immediate), so a BindSession and a TakeOver never interleave: the
 // store's session contract holds without row locks.
 
-func (t *txn) OpenSession(s store.Session) error {
-	_, err := t.exec(`INSERT INTO sessions (id, kind, host, pid, process, addr, started, expires) VALUES (?,?,?,?,?,?,?,?)`,
+func (t *txn) OpenSession(ctx context.Context, s store.Session) error {
+	_, err := t.exec(ctx, `INSERT INTO sessions (id, kind, host, pid, process, addr, started, expires) VALUES (?,?,?,?,?,?,?,?)`,
 		s.ID, s.Kind, s.Host, s.PID, s.Process, s.Addr, s.Started.UnixNano(), s.Expires.UnixNano())
-	if isUnique(err) {
+	if errors.Is(err, store.ErrExists) {
 		return fmt.Errorf("session %s: %w", s.ID, store.ErrExists)
 	}
 	return err
 }
 
-func (t *txn) ListSessions() ([]store.Session, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, kind, host, pid, process, addr, started, expires FROM sessions ORDER BY started, id`)
+func (t *txn) ListSessions(ctx context.Context) ([]store.Session, error) {
+	rows, err := t.query(ctx, `SELECT id, kind, host, pid, process, addr, started, expires FROM sessions ORDER BY started, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -42,8 +42,8 @@ func (t *txn) ListSessions() ([]store.Session, error) {
 	return out, rows.Err()
 }
 
-func (t *txn) RenewSession(id string, expires time.Time) error {
-	res, err := t.exec(`UPDATE sessions SET expires = ? WHERE id = ?`, expires.UnixNano(), id)
+func (t *txn) RenewSession(ctx context.Context, id string, expires time.Time) error {
+	res, err := t.exec(ctx, `UPDATE sessions SET expires = ? WHERE id = ?`, expires.UnixNano(), id)
 	if err != nil {
 		return err
 	}
@@ -53,36 +53,36 @@ func (t *txn) RenewSession(id string, expires time.Time) error {
 	return nil
 }
 
-func (t *txn) CloseSession(id string) error {
-	_, err := t.exec(`DELETE FROM sessions WHERE id = ?`, id)
+func (t *txn) CloseSession(ctx context.Context, id string) error {
+	_, err := t.exec(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 	return err
 }
 
-func (t *txn) TakeOver(to string, old []string) (int, error) {
+func (t *txn) TakeOver(ctx context.Context, to string, old []string) (int, error) {
 	for _, id := range old {
-		if _, err := t.exec(`DELETE FROM sessions WHERE id = ?`, id); err != nil {
+		if _, err := t.exec(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
 			return 0, err
 		}
 	}
 	// Finished workflows keep the session that ran them: rewriting the
 	// whole history at every start would cost more than it tells.
 	unfinished := []any{to, "", wfv1.PhasePending, wfv1.PhaseRunning}
-	res, err := t.exec(`UPDATE workflows SET session = ? WHERE phase IN (?,?,?)
+	res, err := t.exec(ctx, `UPDATE workflows SET session = ? WHERE phase IN (?,?,?)
 		AND session NOT IN (SELECT id FROM sessions)`, unfinished...)
 	if err != nil {
 		return 0, err
 	}
 	moved, _ := res.RowsAffected()
-	if _, err := t.exec(`UPDATE lock_holds SET session = ? WHERE session NOT IN (SELECT id FROM sessions)`, to); err != nil {
+	if _, err := t.exec(ctx, `UPDATE lock_holds SET session = ? WHERE session NOT IN (SELECT id FROM sessions)`, to); err != nil {
 		return 0, err
 	}
 	return int(moved), nil
 }
 
-func (t *txn) BindSession(id string) error {
+func (t *txn) BindSession(ctx context.Context, id string) error {
 	var one int
-	err := t.tx.QueryRowContext(t.ctx, `SELECT 1 FROM sessions WHERE id = ?`, id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := t.queryRow(ctx, `SELECT 1 FROM sessions WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("session %s: %w", id, store.ErrSessionLost)
 	}
 	if err != nil {

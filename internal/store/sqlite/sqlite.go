@@ -52,7 +52,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	s := &DB{db: db, path: path}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()
-		if full := s.noSpace(err); errors.Is(full, store.ErrNoSpace) {
+		if full := s.storeError(err); errors.Is(full, store.ErrNoSpace) {
 			return nil, full
 		}
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -151,16 +151,16 @@ var errReadOnly = fmt.Errorf("read-only transaction")
 func (s *DB) inTx(ctx context.Context, fn func(store.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return s.noSpace(err)
+		return s.storeError(err)
 	}
-	if err := fn(&txn{ctx: ctx, tx: tx}); err != nil {
+	if err := fn(&txn{db: s, tx: tx}); err != nil {
 		_ = tx.Rollback()
 		if errors.Is(err, errReadOnly) {
 			return nil
 		}
-		return s.noSpace(err)
+		return s.storeError(err)
 	}
-	return s.noSpace(tx.Commit())
+	return s.storeError(tx.Commit())
 }
 
 // Close closes the database.

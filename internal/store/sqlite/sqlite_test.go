@@ -9,21 +9,11 @@ import (
 	"github.com/semaflow/semaflow/internal/store/storetest"
 )
 
+// TestConformance runs the store conformance suite on SQLite: each check
+// gets a file of its own, and a second handle on it is another *DB, as a
+// second engine process would open it.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		db, err := Open(context.Background(), filepath.Join(t.TempDir(), "semaflow.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		return db
-	})
-}
-
-// TestConformanceShared runs the suite's two-handle tests: each handle is
-// its own *DB on one file, as two engine processes would open it.
-func TestConformanceShared(t *testing.T) {
-	storetest.RunShared(t, func(t *testing.T) (store.Store, func(t *testing.T) store.Store) {
+	storetest.Run(t, func(t *testing.T) (store.Store, func(t *testing.T) store.Store) {
 		path := filepath.Join(t.TempDir(), "semaflow.db")
 		open := func(t *testing.T) store.Store {
 			db, err := Open(context.Background(), path)
@@ -45,7 +35,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := store.Object{Kind: "ConfigMap", Namespace: "default", Name: "limits", Doc: []byte(`{}`)}
-	if err := db.Update(ctx, func(tx store.Tx) error { return tx.PutObject(o) }); err != nil {
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.PutObject(ctx, o) }); err != nil {
 		t.Fatal(err)
 	}
 	_ = db.Close()
@@ -55,7 +45,7 @@ func TestReopenKeepsData(t *testing.T) {
 	}
 	defer db.Close()
 	if err := db.View(ctx, func(tx store.Tx) error {
-		_, err := tx.GetObject("ConfigMap", "default", "limits")
+		_, err := tx.GetObject(ctx, o.Key())
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -17,8 +17,8 @@ import (
 )
 
 type txn struct {
-	ctx context.Context
-	tx  *sql.Tx
+	db *DB
+	tx *sql.Tx
 	// claimed is set once this transaction raised the lock generation,
 	// by ClaimLocks or by its first change of lock state.
 	claimed bool
@@ -27,9 +27,29 @@ type txn struct {
 	session string
 }
 
-func (t *txn) exec(q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(t.ctx, q, args...)
+// exec, query and queryRow run a statement in the transaction, their
+// errors mapped to the store's (storeError).
+func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	res, err := t.tx.ExecContext(ctx, q, args...)
+	return res, t.db.storeError(err)
 }
+
+func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := t.tx.QueryContext(ctx, q, args...)
+	return rows, t.db.storeError(err)
+}
+
+func (t *txn) queryRow(ctx context.Context, q string, args ...any) row {
+	return row{db: t.db, row: t.tx.QueryRowContext(ctx, q, args...)}
+}
+
+// row is a *sql.Row whose Scan maps errors: no row is store.ErrNotFound.
+type row struct {
+	db  *DB
+	row *sql.Row
+}
+
+func (r row) Scan(dest ...any) error { return r.db.storeError(r.row.Scan(dest...)) }
 
 // workflowDoc is the workflow without its nodes, which have their own rows.
 // workflowDoc splits a workflow into its stored parts: the document with
@@ -63,18 +83,14 @@ func created(wf *wfv1.Workflow) int64 {
 	return 0
 }
 
-func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
-}
-
-func (t *txn) CreateWorkflow(wf *wfv1.Workflow) error {
+func (t *txn) CreateWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	doc, status, err := workflowDoc(wf)
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(`INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc, status, session) VALUES (?,?,?,?,?,?,?,?,?)`,
+	_, err = t.exec(ctx, `INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc, status, session) VALUES (?,?,?,?,?,?,?,?,?)`,
 		wf.Metadata.UID, wf.Metadata.Namespace, wf.Metadata.Name, wf.Status.Phase, wf.Spec.GetPriority(), created(wf), doc, status, t.session)
-	if isUnique(err) {
+	if errors.Is(err, store.ErrExists) {
 		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrExists)
 	}
 	if err != nil {
@@ -84,15 +100,15 @@ func (t *txn) CreateWorkflow(wf *wfv1.Workflow) error {
 	for _, n := range wf.Status.Nodes {
 		nodes = append(nodes, n)
 	}
-	return t.PutNodes(wf.Metadata.UID, nodes)
+	return t.PutNodes(ctx, wf.Metadata.UID, nodes)
 }
 
-func (t *txn) PutWorkflow(wf *wfv1.Workflow) error {
+func (t *txn) PutWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	doc, status, err := workflowDoc(wf)
 	if err != nil {
 		return err
 	}
-	res, err := t.exec(`UPDATE workflows SET phase = ?, priority = ?, doc = ?, status = ? WHERE uid = ?`,
+	res, err := t.exec(ctx, `UPDATE workflows SET phase = ?, priority = ?, doc = ?, status = ? WHERE uid = ?`,
 		wf.Status.Phase, wf.Spec.GetPriority(), doc, status, wf.Metadata.UID)
 	if err != nil {
 		return err
@@ -103,12 +119,12 @@ func (t *txn) PutWorkflow(wf *wfv1.Workflow) error {
 	return nil
 }
 
-func (t *txn) PutStatus(wf *wfv1.Workflow) error {
+func (t *txn) PutStatus(ctx context.Context, wf *wfv1.Workflow) error {
 	doc, err := statusDoc(wf)
 	if err != nil {
 		return err
 	}
-	res, err := t.exec(`UPDATE workflows SET phase = ?, status = ? WHERE uid = ?`, wf.Status.Phase, doc, wf.Metadata.UID)
+	res, err := t.exec(ctx, `UPDATE workflows SET phase = ?, status = ? WHERE uid = ?`, wf.Status.Phase, doc, wf.Metadata.UID)
 	if err != nil {
 		return err
 	}
@@ -133,14 +149,14 @@ func decodeWorkflow(doc, status []byte) (*wfv1.Workflow, error) {
 	return &wf, nil
 }
 
-func (t *txn) PutNodes(uid string, nodes []wfv1.NodeStatus) error {
+func (t *txn) PutNodes(ctx context.Context, uid string, nodes []wfv1.NodeStatus) error {
 	if len(nodes) == 0 {
 		return nil
 	}
-	stmt, err := t.tx.PrepareContext(t.ctx, `INSERT INTO nodes (workflow_uid, id, phase, doc) VALUES (?,?,?,?)
+	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO nodes (workflow_uid, id, phase, doc) VALUES (?,?,?,?)
 		ON CONFLICT (workflow_uid, id) DO UPDATE SET phase = excluded.phase, doc = excluded.doc`)
 	if err != nil {
-		return err
+		return t.db.storeError(err)
 	}
 	defer stmt.Close()
 	for i := range nodes {
@@ -148,34 +164,34 @@ func (t *txn) PutNodes(uid string, nodes []wfv1.NodeStatus) error {
 		if err != nil {
 			return err
 		}
-		if _, err := stmt.ExecContext(t.ctx, uid, nodes[i].ID, nodes[i].Phase, doc); err != nil {
-			return err
+		if _, err := stmt.ExecContext(ctx, uid, nodes[i].ID, nodes[i].Phase, doc); err != nil {
+			return t.db.storeError(err)
 		}
 	}
 	return nil
 }
 
-func (t *txn) DeleteNodes(uid string, ids []string) error {
+func (t *txn) DeleteNodes(ctx context.Context, uid string, ids []string) error {
 	for _, id := range ids {
-		if _, err := t.exec(`DELETE FROM nodes WHERE workflow_uid = ? AND id = ?`, uid, id); err != nil {
+		if _, err := t.exec(ctx, `DELETE FROM nodes WHERE workflow_uid = ? AND id = ?`, uid, id); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (t *txn) GetWorkflow(namespace, name string) (*wfv1.Workflow, error) {
-	return t.getWorkflow(`SELECT doc, status FROM workflows WHERE namespace = ? AND name = ?`, namespace+"/"+name, namespace, name)
+func (t *txn) GetWorkflow(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+	return t.getWorkflow(ctx, `SELECT doc, status FROM workflows WHERE namespace = ? AND name = ?`, namespace+"/"+name, namespace, name)
 }
 
-func (t *txn) GetWorkflowByUID(uid string) (*wfv1.Workflow, error) {
-	return t.getWorkflow(`SELECT doc, status FROM workflows WHERE uid = ?`, uid, uid)
+func (t *txn) GetWorkflowByUID(ctx context.Context, uid string) (*wfv1.Workflow, error) {
+	return t.getWorkflow(ctx, `SELECT doc, status FROM workflows WHERE uid = ?`, uid, uid)
 }
 
-func (t *txn) getWorkflow(q, what string, args ...any) (*wfv1.Workflow, error) {
+func (t *txn) getWorkflow(ctx context.Context, q, what string, args ...any) (*wfv1.Workflow, error) {
 	var doc, status []byte
-	err := t.tx.QueryRowContext(t.ctx, q, args...).Scan(&doc, &status)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := t.queryRow(ctx, q, args...).Scan(&doc, &status)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("workflow %s: %w", what, store.ErrNotFound)
 	}
 	if err != nil {
@@ -185,7 +201,7 @@ func (t *txn) getWorkflow(q, what string, args ...any) (*wfv1.Workflow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workflow %s: stored document: %w", what, err)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT doc FROM nodes WHERE workflow_uid = ?`, wf.Metadata.UID)
+	rows, err := t.query(ctx, `SELECT doc FROM nodes WHERE workflow_uid = ?`, wf.Metadata.UID)
 	if err != nil {
 		return nil, err
 	}
@@ -209,9 +225,9 @@ func (t *txn) getWorkflow(q, what string, args ...any) (*wfv1.Workflow, error) {
 
 // ListWorkflows pages by (created_at, uid), newest first; the continue
 // token encodes the last row returned.
-func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, error) {
+func (t *txn) ListWorkflows(ctx context.Context, opts store.ListOptions) ([]*wfv1.Workflow, string, error) {
 	var out []*wfv1.Workflow
-	next, err := t.listRows(opts, func(_, _ string, doc, status []byte) (bool, error) {
+	next, err := t.listRows(ctx, opts, func(_, _ string, doc, status []byte) (bool, error) {
 		if opts.Match != nil {
 			// Selectors read only metadata and phase: rows they reject are
 			// not decoded in full.
@@ -232,9 +248,9 @@ func (t *txn) ListWorkflows(opts store.ListOptions) ([]*wfv1.Workflow, string, e
 
 // ListWorkflowsRaw is ListWorkflows as JSON, without decoding the specs:
 // listing thousands of workflows is then mostly a copy.
-func (t *txn) ListWorkflowsRaw(opts store.ListOptions) ([]json.RawMessage, string, error) {
+func (t *txn) ListWorkflowsRaw(ctx context.Context, opts store.ListOptions) ([]json.RawMessage, string, error) {
 	var out []json.RawMessage
-	next, err := t.listRows(opts, func(namespace, name string, doc, status []byte) (bool, error) {
+	next, err := t.listRows(ctx, opts, func(namespace, name string, doc, status []byte) (bool, error) {
 		if opts.Match != nil {
 			wf, err := decodeHead(doc, status)
 			if err != nil || !opts.Match(wf) {
@@ -296,7 +312,7 @@ func spliceStatus(doc, status []byte) (json.RawMessage, error) {
 
 // listRows runs the list query and hands each row to keep, which says
 // whether the row was kept; paging counts kept rows only.
-func (t *txn) listRows(opts store.ListOptions, keep func(namespace, name string, doc, status []byte) (bool, error)) (string, error) {
+func (t *txn) listRows(ctx context.Context, opts store.ListOptions, keep func(namespace, name string, doc, status []byte) (bool, error)) (string, error) {
 	q := `SELECT uid, created_at, namespace, name, doc, status FROM workflows WHERE 1=1`
 	var args []any
 	if opts.Namespace != "" {
@@ -326,7 +342,7 @@ func (t *txn) listRows(opts store.ListOptions, keep func(namespace, name string,
 		q += ` LIMIT ?`
 		args = append(args, opts.Limit+1)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return "", err
 	}
@@ -375,8 +391,8 @@ func decodeContinue(tok string) (int64, string, error) {
 	return n, uid, nil
 }
 
-func (t *txn) DeleteWorkflow(uid string) error {
-	res, err := t.exec(`DELETE FROM workflows WHERE uid = ?`, uid)
+func (t *txn) DeleteWorkflow(ctx context.Context, uid string) error {
+	res, err := t.exec(ctx, `DELETE FROM workflows WHERE uid = ?`, uid)
 	if err != nil {
 		return err
 	}
@@ -386,14 +402,14 @@ func (t *txn) DeleteWorkflow(uid string) error {
 	return nil
 }
 
-func (t *txn) PutLog(uid, nodeID, path string) error {
-	_, err := t.exec(`INSERT INTO logs (workflow_uid, node_id, path) VALUES (?,?,?)
-		ON CONFLICT (workflow_uid, node_id) DO UPDATE SET path = excluded.path`, uid, nodeID, path)
+func (t *txn) PutLog(ctx context.Context, l store.NodeLog) error {
+	_, err := t.exec(ctx, `INSERT INTO logs (workflow_uid, node_id, path) VALUES (?,?,?)
+		ON CONFLICT (workflow_uid, node_id) DO UPDATE SET path = excluded.path`, l.WorkflowUID, l.NodeID, l.Path)
 	return err
 }
 
-func (t *txn) Logs(uid string) (map[string]string, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT node_id, path FROM logs WHERE workflow_uid = ?`, uid)
+func (t *txn) Logs(ctx context.Context, uid string) (map[string]string, error) {
+	rows, err := t.query(ctx, `SELECT node_id, path FROM logs WHERE workflow_uid = ?`, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -409,9 +425,9 @@ func (t *txn) Logs(uid string) (map[string]string, error) {
 	return out, rows.Err()
 }
 
-func (t *txn) AppendEvents(events []store.Event) error {
+func (t *txn) AppendEvents(ctx context.Context, events []store.Event) error {
 	for _, e := range events {
-		if _, err := t.exec(`INSERT INTO events (workflow_uid, node_id, at, type, message) VALUES (?,?,?,?,?)`,
+		if _, err := t.exec(ctx, `INSERT INTO events (workflow_uid, node_id, at, type, message) VALUES (?,?,?,?,?)`,
 			e.WorkflowUID, e.NodeID, e.At.UnixNano(), e.Type, e.Message); err != nil {
 			return err
 		}
@@ -419,8 +435,8 @@ func (t *txn) AppendEvents(events []store.Event) error {
 	return nil
 }
 
-func (t *txn) Events(uid string) ([]store.Event, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT node_id, at, type, message FROM events WHERE workflow_uid = ? ORDER BY seq`, uid)
+func (t *txn) Events(ctx context.Context, uid string) ([]store.Event, error) {
+	rows, err := t.query(ctx, `SELECT node_id, at, type, message FROM events WHERE workflow_uid = ? ORDER BY seq`, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -438,40 +454,40 @@ func (t *txn) Events(uid string) ([]store.Event, error) {
 	return out, rows.Err()
 }
 
-func (t *txn) PutObject(o store.Object) error {
-	_, err := t.exec(`INSERT INTO objects (kind, namespace, name, doc, updated_at) VALUES (?,?,?,?,?)
+func (t *txn) PutObject(ctx context.Context, o store.Object) error {
+	_, err := t.exec(ctx, `INSERT INTO objects (kind, namespace, name, doc, updated_at) VALUES (?,?,?,?,?)
 		ON CONFLICT (kind, namespace, name) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at`,
 		o.Kind, o.Namespace, o.Name, o.Doc, o.UpdatedAt.UnixNano())
 	return err
 }
 
-func (t *txn) GetObject(kind, namespace, name string) (*store.Object, error) {
-	o := store.Object{Kind: kind, Namespace: namespace, Name: name}
+func (t *txn) GetObject(ctx context.Context, key store.ObjectKey) (*store.Object, error) {
+	o := store.Object{Kind: key.Kind, Namespace: key.Namespace, Name: key.Name}
 	var at int64
-	err := t.tx.QueryRowContext(t.ctx, `SELECT doc, updated_at FROM objects WHERE kind = ? AND namespace = ? AND name = ?`,
-		kind, namespace, name).Scan(&o.Doc, &at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%s %s/%s: %w", kind, namespace, name, store.ErrNotFound)
+	err := t.queryRow(ctx, `SELECT doc, updated_at FROM objects WHERE kind = ? AND namespace = ? AND name = ?`,
+		key.Kind, key.Namespace, key.Name).Scan(&o.Doc, &at)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%s: %w", key, store.ErrNotFound)
 	}
 	o.UpdatedAt = time.Unix(0, at)
 	return &o, err
 }
 
-func (t *txn) ListObjects(kind, namespace string) ([]store.Object, error) {
+func (t *txn) ListObjects(ctx context.Context, opts store.ObjectListOptions) ([]store.Object, error) {
 	q := `SELECT namespace, name, doc, updated_at FROM objects WHERE kind = ?`
-	args := []any{kind}
-	if namespace != "" {
+	args := []any{opts.Kind}
+	if opts.Namespace != "" {
 		q += ` AND namespace = ?`
-		args = append(args, namespace)
+		args = append(args, opts.Namespace)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q+` ORDER BY namespace, name`, args...)
+	rows, err := t.query(ctx, q+` ORDER BY namespace, name`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []store.Object
 	for rows.Next() {
-		o := store.Object{Kind: kind}
+		o := store.Object{Kind: opts.Kind}
 		var at int64
 		if err := rows.Scan(&o.Namespace, &o.Name, &o.Doc, &at); err != nil {
 			return nil, err
@@ -482,13 +498,13 @@ func (t *txn) ListObjects(kind, namespace string) ([]store.Object, error) {
 	return out, rows.Err()
 }
 
-func (t *txn) DeleteObject(kind, namespace, name string) error {
-	res, err := t.exec(`DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?`, kind, namespace, name)
+func (t *txn) DeleteObject(ctx context.Context, key store.ObjectKey) error {
+	res, err := t.exec(ctx, `DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?`, key.Kind, key.Namespace, key.Name)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%s %s/%s: %w", kind, namespace, name, store.ErrNotFound)
+		return fmt.Errorf("%s: %w", key, store.ErrNotFound)
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func TestWriteLockAtBegin(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		err := dbs[0].Update(ctx, func(tx store.Tx) error {
-			if _, err := tx.LoadLocks(); err != nil {
+			if _, err := tx.LoadLocks(ctx); err != nil {
 				return err
 			}
 			close(began)
@@ -48,7 +48,7 @@ func TestWriteLockAtBegin(t *testing.T) {
 	<-began
 	err := dbs[1].Update(ctx, func(tx store.Tx) error {
 		secondStart = time.Now()
-		return tx.PutLockLimit("default/Mutex/m", 1)
+		return tx.PutLockLimit(ctx, "default/Mutex/m", 1)
 	})
 	wg.Wait()
 	if err != nil {

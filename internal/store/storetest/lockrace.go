@@ -19,24 +19,12 @@ import (
 	"github.com/semaflow/semaflow/internal/store"
 )
 
-// Shared opens an empty store and returns it with a function that opens
-// another handle on the same database, as a second engine process would:
-// its own connections, nothing shared in memory with the first.
-type Shared func(t *testing.T) (store.Store, func(t *testing.T) store.Store)
-
-// RunShared runs the conformance tests that need two handles on one
-// database. Every driver runs it beside Run.
-func RunShared(t *testing.T, open Shared) {
-	tests := map[string]func(*testing.T, store.Store, store.Store){
-		"TwoManagersRace": twoManagersRace,
-		"ClaimWaits":      claimWaits,
-	}
-	for name, fn := range tests {
-		t.Run(name, func(t *testing.T) {
-			first, another := open(t)
-			fn(t, first, another(t))
-		})
-	}
+// exerciseLockManager runs lock managers (internal/locks) on the store:
+// two managers on two handles of one database racing, and a manager
+// meeting a write made outside any manager.
+func exerciseLockManager(t *testing.T, open Factory) {
+	each(t, open, map[string]check{"OutsideWrite": outsideWrite})
+	eachShared(t, open, map[string]sharedCheck{"TwoManagersRace": twoManagersRace})
 }
 
 // raceOps is how many lock operations the two managers make in all.
@@ -66,7 +54,7 @@ var errRollback = errors.New("rolled back on purpose")
 // raceOp is one random lock operation and what the store must show after it.
 type raceOp struct {
 	desc     string
-	run      func(tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error)
+	run      func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error)
 	asked    string   // a new holder: it must hold or wait afterwards
 	gone     []string // released holders: they must neither hold nor wait
 	rollback bool
@@ -109,7 +97,7 @@ func twoManagersRace(t *testing.T, s1, s2 store.Store) {
 	}
 	must(t, s1.Update(ctx, func(tx store.Tx) error {
 		for _, ref := range raceLocks[2:] {
-			if _, err := mgrs[0].SetLimit(tx, ref.Key, 2, time.Now()); err != nil {
+			if _, err := mgrs[0].SetLimit(ctx, tx, ref.Key, 2, time.Now()); err != nil {
 				return err
 			}
 		}
@@ -171,8 +159,8 @@ func (l *ledger) randomOp(rng *rand.Rand, mgr, n int) raceOp {
 			limit = 0
 		}
 		op = raceOp{desc: fmt.Sprintf("limit of %s to %d", key, limit),
-			run: func(tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error) {
-				return m.SetLimit(tx, key, limit, now)
+			run: func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error) {
+				return m.SetLimit(ctx, tx, key, limit, now)
 			}}
 	case r >= 83:
 		h, ok := pick()
@@ -181,8 +169,8 @@ func (l *ledger) randomOp(rng *rand.Rand, mgr, n int) raceOp {
 		}
 		wf := workflowOf(h)
 		op = raceOp{desc: "release of workflow " + wf, gone: l.holdersOf(wf),
-			run: func(tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error) {
-				return m.ReleaseWorkflow(tx, "default", wf[len("default/"):], now)
+			run: func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error) {
+				return m.ReleaseWorkflow(ctx, tx, "default", wf[len("default/"):], now)
 			}}
 	case r >= 40:
 		h, ok := pick()
@@ -190,8 +178,8 @@ func (l *ledger) randomOp(rng *rand.Rand, mgr, n int) raceOp {
 			return l.request(rng, mgr, n)
 		}
 		op = raceOp{desc: "release of " + h, gone: []string{h},
-			run: func(tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error) {
-				res, err := m.Apply(tx, nil, []string{h}, now)
+			run: func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error) {
+				res, err := m.Apply(ctx, tx, nil, []string{h}, now)
 				if err != nil {
 					return nil, err
 				}
@@ -224,8 +212,8 @@ func (l *ledger) request(rng *rand.Rand, mgr, n int) raceOp {
 	}
 	l.asked[h] = keys
 	return raceOp{desc: fmt.Sprintf("request of %s for %v at priority %d", h, keys, req.Priority), asked: h,
-		run: func(tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error) {
-			res, err := m.Apply(tx, []locks.Request{req}, nil, now)
+		run: func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error) {
+			res, err := m.Apply(ctx, tx, []locks.Request{req}, nil, now)
 			if err != nil {
 				return nil, err
 			}
@@ -264,11 +252,11 @@ func (l *ledger) step(ctx context.Context, s store.Store, m *locks.Manager, op r
 	var grants []locks.Grant
 	err := s.Update(ctx, func(tx store.Tx) error {
 		var err error
-		grants, err = op.run(tx, m, time.Now())
+		grants, err = op.run(ctx, tx, m, time.Now())
 		if err != nil {
 			return err
 		}
-		after, err := tx.LoadLocks()
+		after, err := tx.LoadLocks(ctx)
 		if err != nil {
 			return err
 		}
@@ -292,7 +280,7 @@ func (l *ledger) step(ctx context.Context, s store.Store, m *locks.Manager, op r
 	var st *store.LockState
 	if err := s.View(ctx, func(tx store.Tx) error {
 		var err error
-		st, err = tx.LoadLocks()
+		st, err = tx.LoadLocks(ctx)
 		return err
 	}); err != nil {
 		return err

@@ -1,0 +1,63 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// exerciseEvent covers AppendEvents and Events.
+func exerciseEvent(t *testing.T, open Factory) {
+	each(t, open, map[string]check{"History": eventHistory})
+}
+
+// eventHistory: Events gives one workflow's events in the order they
+// were appended, across transactions and whatever their times, with every
+// field kept (times to the nanosecond); a workflow without events has
+// none, and that is not an error.
+func eventHistory(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newWF("default", "a", time.Unix(1, 0)), newWF("default", "b", time.Unix(2, 0))
+	at := time.Unix(1_700_000_000, 123456789)
+	ev := func(uid, node, typ string, at time.Time) store.Event {
+		return store.Event{WorkflowUID: uid, NodeID: node, At: at, Type: typ, Message: typ + " of " + node}
+	}
+	want := []store.Event{
+		ev(a.Metadata.UID, "", "Submitted", at),
+		ev(a.Metadata.UID, "n1", "StepLaunched", at.Add(time.Second)),
+		// Appended later with an earlier time: order is the order appended.
+		ev(a.Metadata.UID, "n1", "StepExited", at.Add(-time.Second)),
+	}
+	update(t, s, func(tx store.Tx) error {
+		for _, wf := range []*wfv1.Workflow{a, b} {
+			if err := tx.CreateWorkflow(ctx, wf); err != nil {
+				return err
+			}
+		}
+		return tx.AppendEvents(ctx, []store.Event{want[0], ev(b.Metadata.UID, "", "Submitted", at), want[1]})
+	})
+	update(t, s, func(tx store.Tx) error { return tx.AppendEvents(ctx, want[2:]) })
+	view(t, s, func(tx store.Tx) error {
+		got, err := tx.Events(ctx, a.Metadata.UID)
+		if err != nil {
+			return err
+		}
+		if len(got) != len(want) {
+			return fmt.Errorf("events of a: %+v, want %+v", got, want)
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			if g.WorkflowUID != w.WorkflowUID || g.NodeID != w.NodeID || !g.At.Equal(w.At) || g.Type != w.Type || g.Message != w.Message {
+				return fmt.Errorf("event %d of a: %+v, want %+v", i, g, w)
+			}
+		}
+		none, err := tx.Events(ctx, "uid-unknown")
+		if err == nil && len(none) != 0 {
+			err = fmt.Errorf("events of an unknown workflow: %+v", none)
+		}
+		return err
+	})
+}
