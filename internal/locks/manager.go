@@ -102,6 +102,18 @@ func (m *Manager) Load(ctx context.Context, s store.Store, now time.Time) ([]Gra
 		grants = owed
 		return nil
 	})
+	if store.NoSpace(err) {
+		// A full disk refuses even the claim: the queues are built from
+		// what is stored, so the engine can start, answer reads and wait;
+		// nothing is granted until a claim succeeds, which rebuilds again
+		// (synced stays false) and records what the state owes.
+		err = s.View(ctx, func(tx store.Tx) error {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			return m.restore(ctx, tx, now)
+		})
+		grants = nil
+	}
 	return grants, err
 }
 
@@ -141,6 +153,25 @@ func (m *Manager) end(err error) {
 }
 
 func (m *Manager) rebuild(ctx context.Context, tx store.Tx, now time.Time) ([]Grant, error) {
+	owed, err := m.restoreState(ctx, tx, now)
+	if err != nil {
+		return nil, err
+	}
+	return m.record(ctx, tx, owed, now)
+}
+
+// restore builds the queues from the store without writing: what the
+// stored state owes is in the queues but not recorded, so m stays out of
+// sync and its next claim rebuilds.
+func (m *Manager) restore(ctx context.Context, tx store.Tx, now time.Time) error {
+	_, err := m.restoreState(ctx, tx, now)
+	m.synced = false
+	return err
+}
+
+// restoreState builds the queues from the store and returns the grants
+// the stored state owes (waiters that fit), not yet recorded.
+func (m *Manager) restoreState(ctx context.Context, tx store.Tx, now time.Time) ([]Grant, error) {
 	st, err := tx.LoadLocks(ctx)
 	if err != nil {
 		return nil, err
@@ -182,7 +213,7 @@ func (m *Manager) rebuild(ctx context.Context, tx store.Tx, now time.Time) ([]Gr
 			m.holdSince[h] = now
 		}
 	}
-	return m.record(ctx, tx, copyGrants(owed), now)
+	return copyGrants(owed), nil
 }
 
 // Apply releases holders (or cancels their waits), then queues requests,
