@@ -1,6 +1,6 @@
 package store
 
-import "time"
+import "github.com/semaflow/semaflow/internal/domain"
 
 // LockTx is the part of a transaction that persists lock state: limits,
 // fencing counters, holds and waiters with their order keys, and the
@@ -37,9 +37,9 @@ type LockTx interface {
 	PutLockLimit(key string, limit int) error
 	// PutFence records the last fencing token handed out for a lock.
 	PutFence(key string, fence uint64) error
-	PutHold(holder string, tokens []LockToken) error
+	PutHold(holder string, tokens []domain.Token) error
 	DeleteHold(holder string) error
-	PutWaiter(w LockWaiter) error
+	PutWaiter(w domain.QueuedWaiter) error
 	DeleteWaiter(holder string) error
 	// NextLockSeq returns a new enqueue sequence number, never reused.
 	NextLockSeq() (uint64, error)
@@ -54,22 +54,6 @@ type LockGeneration struct {
 	Writer  string
 }
 
-// LockToken is one lock held, with its fencing token.
-type LockToken struct {
-	Lock  string
-	Value uint64
-}
-
-// LockWaiter is a queued request for locks, with its order key.
-type LockWaiter struct {
-	Holder   string
-	Locks    []string
-	Priority int32
-	Created  time.Time
-	Seq      uint64
-	Enqueued time.Time
-}
-
 // LockInfo is one lock's limit and fencing counter.
 type LockInfo struct {
 	Key   string
@@ -80,7 +64,7 @@ type LockInfo struct {
 // LockState is all persisted lock state.
 type LockState struct {
 	Locks   []LockInfo
-	Holds   map[string][]LockToken
-	Waiters []LockWaiter
+	Holds   map[string][]domain.Token // by holder key
+	Waiters []domain.QueuedWaiter
 	NextSeq uint64
 }

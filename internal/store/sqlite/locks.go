@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -62,7 +63,7 @@ func (t *txn) PutFence(key string, fence uint64) error {
 	return err
 }
 
-func (t *txn) PutHold(holder string, tokens []store.LockToken) error {
+func (t *txn) PutHold(holder string, tokens []domain.Token) error {
 	if err := t.changeLocks(); err != nil {
 		return err
 	}
@@ -83,7 +84,7 @@ func (t *txn) DeleteHold(holder string) error {
 	return err
 }
 
-func (t *txn) PutWaiter(w store.LockWaiter) error {
+func (t *txn) PutWaiter(w domain.QueuedWaiter) error {
 	if err := t.changeLocks(); err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func (t *txn) NextLockSeq() (uint64, error) {
 }
 
 func (t *txn) LoadLocks() (*store.LockState, error) {
-	st := &store.LockState{Holds: map[string][]store.LockToken{}}
+	st := &store.LockState{Holds: map[string][]domain.Token{}}
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT key, lim, fence FROM locks ORDER BY key`)
 	if err != nil {
 		return nil, err
@@ -136,7 +137,7 @@ func (t *txn) LoadLocks() (*store.LockState, error) {
 	}
 	for rows.Next() {
 		var holder string
-		var tok store.LockToken
+		var tok domain.Token
 		var v int64
 		if err := rows.Scan(&holder, &tok.Lock, &v); err != nil {
 			rows.Close()
@@ -153,7 +154,7 @@ func (t *txn) LoadLocks() (*store.LockState, error) {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var w store.LockWaiter
+		var w domain.QueuedWaiter
 		var locks string
 		var created, seq, enq int64
 		if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq); err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -352,14 +353,14 @@ func lockState(t *testing.T, s store.Store) {
 		if err := tx.PutFence("default/Mutex/m", 5); err != nil { // never goes back
 			return err
 		}
-		if err := tx.PutHold("default/a", []store.LockToken{{Lock: "default/Mutex/m", Value: 7}}); err != nil {
+		if err := tx.PutHold("default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 7}}); err != nil {
 			return err
 		}
 		now := time.Unix(50, 0)
-		for _, w := range []store.LockWaiter{
-			{Holder: "default/low", Locks: []string{"default/Mutex/m"}, Priority: 0, Created: time.Unix(1, 0), Seq: 1, Enqueued: now},
-			{Holder: "default/high", Locks: []string{"default/Mutex/m", "default/ConfigMap/c/k"}, Priority: 5, Created: time.Unix(9, 0), Seq: 2, Enqueued: now},
-			{Holder: "default/gone", Locks: []string{"default/Mutex/m"}, Priority: 9, Created: time.Unix(1, 0), Seq: 3, Enqueued: now},
+		for _, w := range []domain.QueuedWaiter{
+			{Waiter: domain.Waiter{Holder: "default/low", Locks: []string{"default/Mutex/m"}, Priority: 0, Created: time.Unix(1, 0), Seq: 1}, Enqueued: now},
+			{Waiter: domain.Waiter{Holder: "default/high", Locks: []string{"default/Mutex/m", "default/ConfigMap/c/k"}, Priority: 5, Created: time.Unix(9, 0), Seq: 2}, Enqueued: now},
+			{Waiter: domain.Waiter{Holder: "default/gone", Locks: []string{"default/Mutex/m"}, Priority: 9, Created: time.Unix(1, 0), Seq: 3}, Enqueued: now},
 		} {
 			if err := tx.PutWaiter(w); err != nil {
 				return err
