@@ -8,7 +8,6 @@ import (
 	"io"
 	"sort"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,8 +15,8 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/app"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/locks"
-	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -138,25 +137,20 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 	if err != nil || limit < 0 {
 		return fmt.Errorf("limit %q: want a non-negative integer", value)
 	}
-	parts := strings.Split(key, "/")
-	kind := ""
-	if len(parts) >= 3 {
-		kind = parts[1]
-	}
+	lk, err := domain.ParseLockKey(key)
 	switch {
-	case kind == string(spec.LockMutex):
+	case err == nil && lk.Kind == domain.LockMutex:
 		return fmt.Errorf("%s is a mutex: its limit is always 1", key)
-	case kind == string(spec.LockConfigMap) && len(parts) == 4:
-	case kind == string(spec.LockDatabase) && len(parts) == 3:
+	case err == nil && (lk.Kind == domain.LockConfigMap || lk.Kind == domain.LockDatabase):
 	default:
 		return fmt.Errorf("lock %q: want <ns>/ConfigMap/<name>/<key> or <ns>/Database/<key>", key)
 	}
 	if db == "" {
-		cmName, k := "", parts[2]
-		if kind == string(spec.LockConfigMap) {
-			cmName, k = parts[2], parts[3]
+		cmName, k := "", lk.Name
+		if lk.Kind == domain.LockConfigMap {
+			cmName, k = lk.Name, lk.Key
 		}
-		if err := r.client().SetSyncLimit(ctx, parts[0], cmName, k, limit); err != nil {
+		if err := r.client().SetSyncLimit(ctx, lk.Namespace, cmName, k, limit); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "%s: limit %d\n", key, limit)
@@ -168,8 +162,8 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 	}
 	defer s.Close()
 	err = s.Update(ctx, func(tx store.Tx) error {
-		if kind == string(spec.LockConfigMap) {
-			if err := setConfigMapKey(tx, parts[0], parts[2], parts[3], value); err != nil {
+		if lk.Kind == domain.LockConfigMap {
+			if err := setConfigMapKey(tx, lk.Namespace, lk.Name, lk.Key, value); err != nil {
 				return err
 			}
 		}
