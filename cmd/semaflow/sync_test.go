@@ -394,6 +394,10 @@ spec:
 		{"sync", "set", "--db", db, "default/Mutex/m", "2"},
 		{"sync", "set", "--db", db, "default/ConfigMap/x/y", "-1"},
 		{"sync", "set", "--db", db, "nonsense", "1"},
+		// No workflow can name a lock with an empty part: setting one
+		// would store a limit nothing ever uses.
+		{"sync", "set", "--db", db, "default/ConfigMap//k", "1"},
+		{"sync", "set", "--db", db, "/Database/workflow", "1"},
 		{"sync", "get", "--db", db, "default/Database/none"},
 	} {
 		if out, code := run(t, bad...); code != 1 || !strings.Contains(out, "semaflow:") {

@@ -7,15 +7,14 @@ import (
 	"io"
 	"sort"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/semaflow/semaflow/internal/app"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/locks"
-	"github.com/semaflow/semaflow/internal/spec"
 )
 
 func newSyncCmd(getenv func(string) string) *cobra.Command {
@@ -123,25 +122,20 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 	if err != nil || limit < 0 {
 		return fmt.Errorf("limit %q: want a non-negative integer", value)
 	}
-	parts := strings.Split(key, "/")
-	kind := ""
-	if len(parts) >= 3 {
-		kind = parts[1]
-	}
+	lk, err := domain.ParseLockKey(key)
 	switch {
-	case kind == string(spec.LockMutex):
+	case err == nil && lk.Kind == domain.LockMutex:
 		return fmt.Errorf("%s is a mutex: its limit is always 1", key)
-	case kind == string(spec.LockConfigMap) && len(parts) == 4:
-	case kind == string(spec.LockDatabase) && len(parts) == 3:
+	case err == nil && (lk.Kind == domain.LockConfigMap || lk.Kind == domain.LockDatabase):
 	default:
 		return fmt.Errorf("lock %q: want <ns>/ConfigMap/<name>/<key> or <ns>/Database/<key>", key)
 	}
 	if db == "" {
-		cmName, k := "", parts[2]
-		if kind == string(spec.LockConfigMap) {
-			cmName, k = parts[2], parts[3]
+		cmName, k := "", lk.Name
+		if lk.Kind == domain.LockConfigMap {
+			cmName, k = lk.Name, lk.Key
 		}
-		if err := r.client().SetSyncLimit(ctx, parts[0], cmName, k, limit); err != nil {
+		if err := r.client().SetSyncLimit(ctx, lk.Namespace, cmName, k, limit); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "%s: limit %d\n", key, limit)
@@ -151,9 +145,9 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 	if err != nil {
 		return err
 	}
-	l := engine.SyncLimit{Namespace: parts[0], Key: parts[2], Database: kind == string(spec.LockDatabase)}
+	l := engine.SyncLimit{Namespace: lk.Namespace, Key: lk.Name, Database: lk.Kind == domain.LockDatabase}
 	if !l.Database {
-		l.CmName, l.Key = parts[2], parts[3]
+		l.CmName, l.Key = lk.Name, lk.Key
 	}
 	err = a.Engine.SetLockLimit(ctx, l, limit)
 	if stopErr := a.Stop(false); err == nil {

@@ -8,12 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/locks"
@@ -79,7 +79,7 @@ type Engine struct {
 	now     func() time.Time
 	objects *objects
 	locks   *locks.Manager
-	owed    []locks.Grant
+	owed    []domain.Grant
 
 	detached atomic.Bool
 	// fenced says the session was lost: detached too, and running steps
@@ -147,14 +147,14 @@ func (e *Engine) load(ctx context.Context) error {
 }
 
 // deliver pushes lock grants to the workflows that hold them.
-func (e *Engine) deliver(grants []locks.Grant) {
+func (e *Engine) deliver(grants []domain.Grant) {
 	for _, g := range grants {
-		parts := strings.SplitN(g.Holder, "/", 3)
-		if len(parts) < 2 {
+		h, err := domain.ParseHolderKey(g.Holder)
+		if err != nil {
 			continue
 		}
 		e.mu.Lock()
-		r := e.runs[e.byName[parts[0]+"/"+parts[1]]]
+		r := e.runs[e.byName[h.Namespace+"/"+h.Workflow]]
 		e.mu.Unlock()
 		if r != nil {
 			r.push(reconcile.Event{Kind: reconcile.LockGranted, Holder: g.Holder, Tokens: g.Tokens, At: e.now()}, "")
@@ -349,12 +349,15 @@ func (e *Engine) wakeRuns() {
 	}
 }
 
-// stepRun finds the run of a step key ("<uid>/<nodeID>").
+// stepRun finds the run of a step key.
 func (e *Engine) stepRun(key string) (*run, string) {
-	uid, nodeID, _ := strings.Cut(key, "/")
+	k, err := domain.ParseStepKey(key)
+	if err != nil {
+		return nil, ""
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.runs[uid], nodeID
+	return e.runs[k.WorkflowUID], k.NodeID
 }
 
 // stepStarted routes a supervisor's "step is running" to its workflow.

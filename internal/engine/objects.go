@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/semaflow/semaflow/api/wfv1"
-	"github.com/semaflow/semaflow/internal/locks"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -123,7 +123,7 @@ func (e *Engine) Apply(ctx context.Context, cms []*wfv1.ConfigMap, tpls []*wfv1.
 			return err
 		}
 	}
-	var grants []locks.Grant
+	var grants []domain.Grant
 	err := e.store.Update(ctx, func(tx store.Tx) error {
 		grants = nil
 		for _, it := range items {
@@ -148,15 +148,19 @@ func (e *Engine) Apply(ctx context.Context, cms []*wfv1.ConfigMap, tpls []*wfv1.
 	return nil
 }
 
+// parallelismKey is the lock of --parallelism, engine-wide.
+var parallelismKey = domain.LockKey{Namespace: "semaflow", Kind: domain.LockEngine, Name: "parallelism"}.String()
+
 // Throttles are the engine-wide locks of --parallelism and
 // --namespace-parallelism.
 func (o *objects) Throttles(namespace string) []spec.LockRef {
 	var out []spec.LockRef
 	if o.parallelism > 0 {
-		out = append(out, spec.LockRef{Key: "semaflow/Engine/parallelism", Kind: spec.LockEngine, Limit: o.parallelism})
+		out = append(out, spec.LockRef{Key: parallelismKey, Kind: spec.LockEngine, Limit: o.parallelism})
 	}
 	if o.nsParallelism > 0 {
-		out = append(out, spec.LockRef{Key: namespace + "/Engine/namespace-parallelism", Kind: spec.LockEngine,
+		key := domain.LockKey{Namespace: namespace, Kind: domain.LockEngine, Name: "namespace-parallelism"}.String()
+		out = append(out, spec.LockRef{Key: key, Kind: spec.LockEngine,
 			Namespace: namespace, Limit: o.nsParallelism})
 	}
 	return out

@@ -8,7 +8,7 @@ import (
 	"fmt"
 
 	"github.com/semaflow/semaflow/api/wfv1"
-	"github.com/semaflow/semaflow/internal/locks"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/reconcile"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -60,7 +60,7 @@ func (e *Engine) liveStatus(namespace, name string, status []byte) []byte {
 	if end < 0 {
 		return status
 	}
-	msg, ok := e.locks.Waiting(namespace+"/"+name, e.now())
+	msg, ok := e.locks.Waiting(domain.HolderKey{Namespace: namespace, Workflow: name}.String(), e.now())
 	if !ok {
 		return status
 	}
@@ -144,7 +144,7 @@ func (e *Engine) Delete(ctx context.Context, namespace, name string) error {
 			return err
 		}
 	}
-	var grants []locks.Grant
+	var grants []domain.Grant
 	err = e.store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		grants, err = e.locks.ReleaseWorkflow(ctx, tx, namespace, name, e.now())

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/reconcile"
 	"github.com/semaflow/semaflow/internal/store"
@@ -109,7 +110,8 @@ func (e *Engine) lostGrants(wf *wfv1.Workflow) []reconcile.Event {
 
 // adopt follows a step of an earlier engine until it ends.
 func (e *Engine) adopt(uid, nodeID, dir string) {
-	r, _ := e.stepRun(uid + "/" + nodeID)
+	key := domain.StepKey{WorkflowUID: uid, NodeID: nodeID}.String()
+	r, _ := e.stepRun(key)
 	if r == nil {
 		return
 	}
@@ -122,13 +124,11 @@ func (e *Engine) adopt(uid, nodeID, dir string) {
 		r.adopted--
 		r.mu.Unlock()
 		if res != nil {
-			e.stepDone(uid+"/"+nodeID, res)
+			e.stepDone(key, res)
 		}
 	}()
 }
 
 func exited(nodeID string, r *executor.Result) reconcile.Event {
-	return reconcile.Event{Kind: reconcile.StepExited, NodeID: nodeID, At: r.Finished, Result: &reconcile.StepResult{
-		ExitCode: r.ExitCode, Stdout: r.Stdout, Truncated: r.Truncated, Outputs: r.Outputs, Missing: r.Missing,
-		StartError: r.StartError, Killed: r.Killed, Started: r.Started, Finished: r.Finished}}
+	return reconcile.Event{Kind: reconcile.StepExited, NodeID: nodeID, At: r.Finished, Result: r}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/reconcile"
@@ -210,7 +211,9 @@ func (r *run) step() bool {
 // fencedKill is a step's Killed reason when its engine lost its session.
 const fencedKill = "killed: the engine running it lost its session to another engine"
 
-func (r *run) key(nodeID string) string { return r.wf.Metadata.UID + "/" + nodeID }
+func (r *run) key(nodeID string) string {
+	return domain.StepKey{WorkflowUID: r.wf.Metadata.UID, NodeID: nodeID}.String()
+}
 
 // persist writes the workflow, its changed nodes and the log paths of new
 // steps in one transaction, before any of them is spawned.
@@ -314,7 +317,7 @@ func (r *run) launch(l *reconcile.Launch) {
 		}
 		now := r.e.now()
 		r.push(reconcile.Event{Kind: reconcile.StepExited, NodeID: l.NodeID, At: now,
-			Result: &reconcile.StepResult{ExitCode: -1, StartError: err.Error(), Started: now, Finished: now}}, "")
+			Result: &domain.StepResult{ExitCode: -1, StartError: err.Error(), Started: now, Finished: now}}, "")
 		return
 	}
 	r.live[l.NodeID] = dir

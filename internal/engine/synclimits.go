@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
@@ -25,9 +26,9 @@ type SyncLimit struct {
 
 func (l SyncLimit) lockKey() string {
 	if l.Database {
-		return l.Namespace + "/" + string(spec.LockDatabase) + "/" + l.Key
+		return domain.LockKey{Namespace: l.Namespace, Kind: domain.LockDatabase, Name: l.Key}.String()
 	}
-	return l.Namespace + "/" + string(spec.LockConfigMap) + "/" + l.CmName + "/" + l.Key
+	return domain.LockKey{Namespace: l.Namespace, Kind: domain.LockConfigMap, Name: l.CmName, Key: l.Key}.String()
 }
 
 // Locks shows the stored locks (only: one lock key, or all).
@@ -86,7 +87,7 @@ func (e *Engine) SetSyncLimit(ctx context.Context, l SyncLimit, limit int, creat
 	if !l.Database {
 		return e.Apply(ctx, []*wfv1.ConfigMap{e.configMapWith(l, strconv.Itoa(limit))}, nil)
 	}
-	var grants []locks.Grant
+	var grants []domain.Grant
 	err = e.store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		grants, err = e.locks.SetLimit(ctx, tx, l.lockKey(), limit, e.now())
@@ -118,7 +119,7 @@ func (e *Engine) SetLockLimit(ctx context.Context, l SyncLimit, limit int) error
 		}
 	}
 	now := e.now()
-	var grants []locks.Grant
+	var grants []domain.Grant
 	err := e.store.Update(ctx, func(tx store.Tx) error {
 		if cm != nil {
 			if err := tx.PutObject(ctx, store.Object{Kind: wfv1.KindConfigMap, Namespace: l.Namespace, Name: l.CmName, Doc: doc, UpdatedAt: now}); err != nil {
@@ -196,12 +197,13 @@ func (e *Engine) checkLimitChange(namespace, name string, data map[string]string
 	if len(users) == 0 {
 		return nil
 	}
-	prefix := namespace + "/" + string(spec.LockConfigMap) + "/" + name + "/"
 	var problems []string
 	for _, key := range slices.Sorted(maps.Keys(users)) {
 		why := "the ConfigMap would be deleted"
 		if data != nil {
-			_, err := spec.ParseLimit(data, strings.TrimPrefix(key, prefix))
+			// ConfigMapUsers gives only this ConfigMap's semaphore keys.
+			k, _ := domain.ParseLockKey(key)
+			_, err := spec.ParseLimit(data, k.Key)
 			if err == nil {
 				continue
 			}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/semaflow/semaflow/internal/domain"
 )
 
 // Spec is what the supervisor runs; it is written to DIR/spec.json.
@@ -35,17 +37,7 @@ type OutputFile struct {
 }
 
 // Result is what the supervisor learned; it is written to DIR/result.json.
-type Result struct {
-	ExitCode   int               `json:"exitCode"`
-	Stdout     string            `json:"stdout,omitempty"`
-	Truncated  bool              `json:"truncated,omitempty"`
-	Outputs    map[string]string `json:"outputs,omitempty"`
-	Missing    map[string]string `json:"missing,omitempty"`
-	StartError string            `json:"startError,omitempty"`
-	Killed     string            `json:"killed,omitempty"`
-	Started    time.Time         `json:"started"`
-	Finished   time.Time         `json:"finished"`
-}
+type Result = domain.StepResult
 
 // Files in a step's directory.
 const (

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/semaflow/semaflow/internal/domain"
 )
 
 // The scenarios of ../shared/reference/perf-anchors.md §1, so the figures
@@ -40,7 +42,7 @@ func fill(b *testing.B, k, n int, locks []string, names []string) *Queue {
 		}
 	}
 	for i := range k + n {
-		if _, err := q.Add(Waiter{ID: names[i], Locks: locks, Created: t0.Add(time.Duration(i) * time.Millisecond)}, t0); err != nil {
+		if _, err := q.Add(domain.Waiter{Holder: names[i], Locks: locks, Created: t0.Add(time.Duration(i) * time.Millisecond)}, t0); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -54,7 +56,7 @@ func BenchmarkNonHeadAttempt(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			names := ids(n + 1)
 			q := fill(b, 1, n, []string{semKey}, names)
-			last := Waiter{ID: names[n], Locks: []string{semKey}, Created: t0.Add(time.Duration(n) * time.Millisecond)}
+			last := domain.Waiter{Holder: names[n], Locks: []string{semKey}, Created: t0.Add(time.Duration(n) * time.Millisecond)}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
@@ -124,13 +126,13 @@ func BenchmarkUncontended(b *testing.B) {
 			for _, l := range locks {
 				_, _ = q.SetLimit(l, 1, t0)
 			}
-			w := Waiter{ID: "default/wf-0000001", Locks: locks, Created: t0}
+			w := domain.Waiter{Holder: "default/wf-0000001", Locks: locks, Created: t0}
 			b.ReportAllocs()
 			for range b.N {
 				if gs, _ := q.Add(w, t0); len(gs) != 1 {
 					b.Fatal("not granted")
 				}
-				q.Release(w.ID, t0)
+				q.Release(w.Holder, t0)
 			}
 		})
 	}

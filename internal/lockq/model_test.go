@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/semaflow/semaflow/internal/domain"
 )
 
 // model is the grant rule written as plainly as possible: after every
@@ -15,7 +17,7 @@ type model struct {
 	limits  map[string]int
 	fence   map[string]uint64
 	held    map[string]int
-	holders map[string][]Token
+	holders map[string][]domain.Token
 	waiters []modelWaiter
 	nextSeq uint64
 }
@@ -33,10 +35,10 @@ func newModel(cfg Config) *model {
 		ra = DefaultReserveAfter
 	}
 	return &model{policy: cfg.Policy, ra: int64(ra), limits: map[string]int{}, fence: map[string]uint64{},
-		held: map[string]int{}, holders: map[string][]Token{}, nextSeq: 1}
+		held: map[string]int{}, holders: map[string][]domain.Token{}, nextSeq: 1}
 }
 
-func (m *model) setLimit(key string, n int, now time.Time) []Grant {
+func (m *model) setLimit(key string, n int, now time.Time) []domain.Grant {
 	m.limits[key] = n
 	return m.walk(now)
 }
@@ -53,11 +55,11 @@ func (m *model) known(id string) bool {
 	return false
 }
 
-func (m *model) add(w Waiter, now time.Time) ([]Grant, error) {
-	if m.known(w.ID) {
+func (m *model) add(w domain.Waiter, now time.Time) ([]domain.Grant, error) {
+	if m.known(w.Holder) {
 		return nil, nil
 	}
-	if w.ID == "" {
+	if w.Holder == "" {
 		return nil, ErrEmptyID
 	}
 	if len(w.Locks) == 0 {
@@ -78,12 +80,12 @@ func (m *model) add(w Waiter, now time.Time) ([]Grant, error) {
 		seq = m.nextSeq
 	}
 	m.nextSeq = max(m.nextSeq, seq+1)
-	m.waiters = append(m.waiters, modelWaiter{id: w.ID, locks: append([]string(nil), w.Locks...),
+	m.waiters = append(m.waiters, modelWaiter{id: w.Holder, locks: append([]string(nil), w.Locks...),
 		key: orderKey{w.Priority, w.Created.UnixNano(), seq}, enq: now.UnixNano()})
 	return m.walk(now), nil
 }
 
-func (m *model) cancel(id string, now time.Time) ([]Grant, bool) {
+func (m *model) cancel(id string, now time.Time) ([]domain.Grant, bool) {
 	for i, w := range m.waiters {
 		if w.id == id {
 			m.waiters = append(m.waiters[:i], m.waiters[i+1:]...)
@@ -93,7 +95,7 @@ func (m *model) cancel(id string, now time.Time) ([]Grant, bool) {
 	return nil, false
 }
 
-func (m *model) release(id string, now time.Time) ([]Grant, bool) {
+func (m *model) release(id string, now time.Time) ([]domain.Grant, bool) {
 	toks, ok := m.holders[id]
 	if !ok {
 		return nil, false
@@ -105,7 +107,7 @@ func (m *model) release(id string, now time.Time) ([]Grant, bool) {
 	return m.walk(now), true
 }
 
-func (m *model) walk(now time.Time) []Grant {
+func (m *model) walk(now time.Time) []domain.Grant {
 	// Its own comparator, so a mistake in orderKey.less cannot hide here.
 	sort.Slice(m.waiters, func(i, j int) bool {
 		a, b := m.waiters[i].key, m.waiters[j].key
@@ -122,7 +124,7 @@ func (m *model) walk(now time.Time) []Grant {
 		free[k] = max(0, lim-m.held[k])
 	}
 	blocked := map[string]bool{}
-	var grants []Grant
+	var grants []domain.Grant
 	var rest []modelWaiter
 	for _, w := range m.waiters {
 		fits := true
@@ -132,15 +134,15 @@ func (m *model) walk(now time.Time) []Grant {
 			}
 		}
 		if fits {
-			var toks []Token
+			var toks []domain.Token
 			for _, l := range w.locks {
 				free[l]--
 				m.held[l]++
 				m.fence[l]++
-				toks = append(toks, Token{Lock: l, Value: m.fence[l]})
+				toks = append(toks, domain.Token{Lock: l, Value: m.fence[l]})
 			}
 			m.holders[w.id] = toks
-			grants = append(grants, Grant{Holder: w.id, Tokens: toks})
+			grants = append(grants, domain.Grant{Holder: w.id, Tokens: toks})
 			continue
 		}
 		reserved := m.policy == Strict || now.UnixNano()-w.enq >= m.ra

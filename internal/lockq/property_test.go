@@ -7,18 +7,20 @@ import (
 	"time"
 
 	"pgregory.net/rapid"
+
+	"github.com/semaflow/semaflow/internal/domain"
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // copyGrants detaches grants from the queue's reused buffers.
-func copyGrants(gs []Grant) []Grant {
+func copyGrants(gs []domain.Grant) []domain.Grant {
 	if len(gs) == 0 {
 		return nil
 	}
-	out := make([]Grant, len(gs))
+	out := make([]domain.Grant, len(gs))
 	for i, g := range gs {
-		out[i] = Grant{Holder: g.Holder, Tokens: append([]Token(nil), g.Tokens...)}
+		out[i] = domain.Grant{Holder: g.Holder, Tokens: append([]domain.Token(nil), g.Tokens...)}
 	}
 	return out
 }
@@ -34,7 +36,7 @@ type harness struct {
 	lastTok map[string]uint64
 }
 
-func (h *harness) compare(op string, got, want []Grant) {
+func (h *harness) compare(op string, got, want []domain.Grant) {
 	got = copyGrants(got)
 	if len(want) == 0 {
 		want = nil
@@ -59,11 +61,11 @@ func (h *harness) checkInvariants() {
 	st := h.q.State()
 	holding := map[string]bool{}
 	for _, hs := range st.Holders {
-		holding[hs.ID] = true
+		holding[hs.Holder] = true
 	}
 	for _, ws := range st.Waiters {
-		if holding[ws.ID] {
-			h.t.Fatalf("%s both holds and waits: a waiter must never hold a strict subset of its locks", ws.ID)
+		if holding[ws.Holder] {
+			h.t.Fatalf("%s both holds and waits: a waiter must never hold a strict subset of its locks", ws.Holder)
 		}
 	}
 	for _, l := range h.q.locks {
@@ -96,8 +98,8 @@ func (h *harness) step() {
 	h.now = h.now.Add(time.Duration(rapid.IntRange(0, 3000).Draw(h.t, "dtMillis")) * time.Millisecond)
 	switch rapid.IntRange(0, 9).Draw(h.t, "op") {
 	case 0, 1, 2, 3:
-		w := Waiter{
-			ID:       rapid.SampledFrom(h.ids).Draw(h.t, "id"),
+		w := domain.Waiter{
+			Holder:   rapid.SampledFrom(h.ids).Draw(h.t, "id"),
 			Locks:    rapid.SliceOfNDistinct(rapid.SampledFrom(h.locks), 1, 3, rapid.ID[string]).Draw(h.t, "locks"),
 			Priority: int32(rapid.IntRange(0, 2).Draw(h.t, "prio")),
 			Created:  t0.Add(time.Duration(rapid.IntRange(0, 3).Draw(h.t, "created")) * time.Second),
@@ -192,7 +194,7 @@ func TestBackfillNeverStarves(t *testing.T) {
 		n := rapid.IntRange(1, 30).Draw(t, "waiters")
 		granted := map[string]bool{}
 		for i := range n {
-			w := Waiter{ID: fmt.Sprint(i), Priority: int32(rapid.IntRange(0, 1).Draw(t, "prio")), Created: now,
+			w := domain.Waiter{Holder: fmt.Sprint(i), Priority: int32(rapid.IntRange(0, 1).Draw(t, "prio")), Created: now,
 				Locks: rapid.SliceOfNDistinct(rapid.SampledFrom(locks), 1, 3, rapid.ID[string]).Draw(t, "locks")}
 			gs, err := q.Add(w, now)
 			if err != nil {
@@ -215,7 +217,7 @@ func TestBackfillNeverStarves(t *testing.T) {
 			if len(st.Holders) == 0 {
 				t.Fatalf("nobody holds and %d waiters wait: deadlock", len(st.Waiters))
 			}
-			h := st.Holders[rapid.IntRange(0, len(st.Holders)-1).Draw(t, "finisher")].ID
+			h := st.Holders[rapid.IntRange(0, len(st.Holders)-1).Draw(t, "finisher")].Holder
 			gs, _ := q.Release(h, now)
 			for _, g := range gs {
 				granted[g.Holder] = true

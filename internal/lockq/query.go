@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/semaflow/semaflow/internal/domain"
 )
 
 // QueuePos is a waiter's place in one lock's queue.
@@ -31,14 +33,14 @@ func (q *Queue) Position(id string) []QueuePos {
 }
 
 // Holding reports the tokens a holder holds, or nil.
-func (q *Queue) Holding(id string) []Token {
+func (q *Queue) Holding(id string) []domain.Token {
 	h := q.entries[id]
 	if h == nil || h.state != holding {
 		return nil
 	}
-	out := make([]Token, len(h.slots))
+	out := make([]domain.Token, len(h.slots))
 	for i := range h.slots {
-		out[i] = Token{Lock: h.slots[i].l.key, Value: h.slots[i].token}
+		out[i] = domain.Token{Lock: h.slots[i].l.key, Value: h.slots[i].token}
 	}
 	return out
 }
@@ -109,9 +111,9 @@ func (q *Queue) Lock(key string) (LockInfo, bool) {
 // State is everything a Queue knows, as plain values to persist.
 type State struct {
 	NextSeq uint64
-	Locks   []LockState   // sorted by key
-	Holders []HolderState // sorted by id
-	Waiters []WaiterState // in global order
+	Locks   []LockState           // sorted by key
+	Holders []domain.Grant        // sorted by holder
+	Waiters []domain.QueuedWaiter // in global order
 }
 
 // LockState is one lock's limit and fencing counter.
@@ -119,18 +121,6 @@ type LockState struct {
 	Key   string
 	Limit int
 	Fence uint64
-}
-
-// HolderState is one holder and its tokens.
-type HolderState struct {
-	ID     string
-	Tokens []Token
-}
-
-// WaiterState is one queued waiter with its order key.
-type WaiterState struct {
-	Waiter
-	EnqueuedAt time.Time
 }
 
 // State returns the queue's state.
@@ -143,21 +133,21 @@ func (q *Queue) State() State {
 	var ws []*waiter
 	for _, e := range q.entries {
 		if e.state == holding {
-			st.Holders = append(st.Holders, HolderState{ID: e.id, Tokens: q.Holding(e.id)})
+			st.Holders = append(st.Holders, domain.Grant{Holder: e.id, Tokens: q.Holding(e.id)})
 		} else {
 			ws = append(ws, e)
 		}
 	}
-	sort.Slice(st.Holders, func(i, j int) bool { return st.Holders[i].ID < st.Holders[j].ID })
+	sort.Slice(st.Holders, func(i, j int) bool { return st.Holders[i].Holder < st.Holders[j].Holder })
 	sort.Slice(ws, func(i, j int) bool { return ws[i].key.less(ws[j].key) })
 	for _, w := range ws {
 		locks := make([]string, len(w.slots))
 		for i := range w.slots {
 			locks[i] = w.slots[i].l.key
 		}
-		st.Waiters = append(st.Waiters, WaiterState{
-			Waiter:     Waiter{ID: w.id, Locks: locks, Priority: w.key.priority, Created: time.Unix(0, w.key.created), Seq: w.key.seq},
-			EnqueuedAt: time.Unix(0, w.enqueuedAt),
+		st.Waiters = append(st.Waiters, domain.QueuedWaiter{
+			Waiter:   domain.Waiter{Holder: w.id, Locks: locks, Priority: w.key.priority, Created: time.Unix(0, w.key.created), Seq: w.key.seq},
+			Enqueued: time.Unix(0, w.enqueuedAt),
 		})
 	}
 	return st
@@ -167,7 +157,7 @@ func (q *Queue) State() State {
 // counted even above a lowered limit; waiters keep their order keys and
 // wait times. If the state was saved between an operation and its grants,
 // Restore makes those grants and returns them, so nothing is lost.
-func Restore(cfg Config, st State, now time.Time) (*Queue, []Grant, error) {
+func Restore(cfg Config, st State, now time.Time) (*Queue, []domain.Grant, error) {
 	q := New(cfg)
 	for _, ls := range st.Locks {
 		if ls.Limit < 0 {
@@ -176,28 +166,28 @@ func Restore(cfg Config, st State, now time.Time) (*Queue, []Grant, error) {
 		q.locks[ls.Key] = &lock{key: ls.Key, limit: ls.Limit, fence: ls.Fence, held: map[*waiter]struct{}{}}
 	}
 	for _, hs := range st.Holders {
-		if hs.ID == "" || len(hs.Tokens) == 0 || q.entries[hs.ID] != nil {
-			return nil, nil, fmt.Errorf("lockq: restore: bad or duplicate holder %q", hs.ID)
+		if hs.Holder == "" || len(hs.Tokens) == 0 || q.entries[hs.Holder] != nil {
+			return nil, nil, fmt.Errorf("lockq: restore: bad or duplicate holder %q", hs.Holder)
 		}
-		h := &waiter{id: hs.ID, state: holding, slots: make([]slot, len(hs.Tokens))}
+		h := &waiter{id: hs.Holder, state: holding, slots: make([]slot, len(hs.Tokens))}
 		for i, t := range hs.Tokens {
 			l, err := q.lockFor(t.Lock, h.slots[:i])
 			if err != nil {
-				return nil, nil, fmt.Errorf("lockq: restore: holder %s: %w", hs.ID, err)
+				return nil, nil, fmt.Errorf("lockq: restore: holder %s: %w", hs.Holder, err)
 			}
 			if t.Value > l.fence {
-				return nil, nil, fmt.Errorf("lockq: restore: holder %s has token %d of %s, beyond its fence %d", hs.ID, t.Value, t.Lock, l.fence)
+				return nil, nil, fmt.Errorf("lockq: restore: holder %s has token %d of %s, beyond its fence %d", hs.Holder, t.Value, t.Lock, l.fence)
 			}
 			h.slots[i] = slot{l: l, token: t.Value}
 			l.held[h] = struct{}{}
 		}
-		q.entries[hs.ID] = h
+		q.entries[hs.Holder] = h
 	}
 	q.nextSeq = max(st.NextSeq, 1)
 	seqs := make(map[uint64]bool, len(st.Waiters))
 	for _, ws := range st.Waiters {
 		if ws.Seq == 0 || seqs[ws.Seq] {
-			return nil, nil, fmt.Errorf("lockq: restore: waiter %s has a missing or repeated sequence", ws.ID)
+			return nil, nil, fmt.Errorf("lockq: restore: waiter %s has a missing or repeated sequence", ws.Holder)
 		}
 		seqs[ws.Seq] = true
 		if err := q.restoreWaiter(ws); err != nil {
@@ -212,13 +202,13 @@ func Restore(cfg Config, st State, now time.Time) (*Queue, []Grant, error) {
 	return q, q.grants, nil
 }
 
-func (q *Queue) restoreWaiter(ws WaiterState) error {
-	if q.entries[ws.ID] != nil {
-		return fmt.Errorf("lockq: restore: waiter %q appears twice", ws.ID)
+func (q *Queue) restoreWaiter(ws domain.QueuedWaiter) error {
+	if q.entries[ws.Holder] != nil {
+		return fmt.Errorf("lockq: restore: waiter %q appears twice", ws.Holder)
 	}
-	w, err := q.newWaiter(ws.Waiter, ws.EnqueuedAt)
+	w, err := q.newWaiter(ws.Waiter, ws.Enqueued)
 	if err != nil {
-		return fmt.Errorf("lockq: restore: waiter %q: %w", ws.ID, err)
+		return fmt.Errorf("lockq: restore: waiter %q: %w", ws.Holder, err)
 	}
 	q.enqueue(w)
 	q.startTimer(w)

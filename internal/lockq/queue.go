@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"fmt"
 	"time"
+
+	"github.com/semaflow/semaflow/internal/domain"
 )
 
 // Queue holds many locks: their limits, holders, wait queues and fencing
@@ -21,8 +23,8 @@ type Queue struct {
 	epoch        uint64
 	timers       timerHeap
 	cursors      cursorHeap
-	grants       []Grant
-	tokens       []Token
+	grants       []domain.Grant
+	tokens       []domain.Token
 }
 
 // New returns an empty Queue.
@@ -38,7 +40,7 @@ func New(cfg Config) *Queue {
 // SetLimit creates a lock or changes its limit. An increase grants waiters
 // at once; a decrease never takes a permit back, so new grants wait until
 // holders fall below the new limit. 0 pauses the lock.
-func (q *Queue) SetLimit(key string, limit int, now time.Time) ([]Grant, error) {
+func (q *Queue) SetLimit(key string, limit int, now time.Time) ([]domain.Grant, error) {
 	if limit < 0 {
 		return nil, fmt.Errorf("lockq: limit of %s must not be negative, got %d", key, limit)
 	}
@@ -60,9 +62,9 @@ func (q *Queue) SetLimit(key string, limit int, now time.Time) ([]Grant, error) 
 // Add queues a waiter, or grants it at once when all its locks are free
 // and nobody ahead of it is entitled to them. Adding a waiter that is
 // already waiting or holding changes nothing and allocates nothing.
-func (q *Queue) Add(w Waiter, now time.Time) ([]Grant, error) {
+func (q *Queue) Add(w domain.Waiter, now time.Time) ([]domain.Grant, error) {
 	q.begin(now)
-	if e := q.entries[w.ID]; e != nil {
+	if e := q.entries[w.Holder]; e != nil {
 		return nil, nil
 	}
 	if w.Seq == 0 {
@@ -84,14 +86,14 @@ func (q *Queue) Add(w Waiter, now time.Time) ([]Grant, error) {
 }
 
 // newWaiter checks a request and builds its waiter, not yet queued.
-func (q *Queue) newWaiter(w Waiter, now time.Time) (*waiter, error) {
-	if w.ID == "" {
+func (q *Queue) newWaiter(w domain.Waiter, now time.Time) (*waiter, error) {
+	if w.Holder == "" {
 		return nil, ErrEmptyID
 	}
 	if len(w.Locks) == 0 {
 		return nil, ErrNoLocks
 	}
-	nw := &waiter{id: w.ID, enqueuedAt: now.UnixNano(), state: waiting, slots: make([]slot, len(w.Locks)),
+	nw := &waiter{id: w.Holder, enqueuedAt: now.UnixNano(), state: waiting, slots: make([]slot, len(w.Locks)),
 		key: orderKey{priority: w.Priority, created: w.Created.UnixNano(), seq: w.Seq}}
 	for i, k := range w.Locks {
 		l, err := q.lockFor(k, nw.slots[:i])
@@ -137,7 +139,7 @@ func (q *Queue) startTimer(w *waiter) {
 
 // Cancel removes a waiter from its queues. It reports false, and changes
 // nothing, when id is not waiting.
-func (q *Queue) Cancel(id string, now time.Time) ([]Grant, bool) {
+func (q *Queue) Cancel(id string, now time.Time) ([]domain.Grant, bool) {
 	q.begin(now)
 	w := q.entries[id]
 	if w == nil || w.state != waiting {
@@ -170,7 +172,7 @@ func (q *Queue) dequeue(w *waiter) {
 
 // Release frees every lock a holder holds, exactly once. It reports false,
 // and changes nothing, when id holds nothing.
-func (q *Queue) Release(id string, now time.Time) ([]Grant, bool) {
+func (q *Queue) Release(id string, now time.Time) ([]domain.Grant, bool) {
 	q.begin(now)
 	h := q.entries[id]
 	if h == nil || h.state != holding {
@@ -191,7 +193,7 @@ func (q *Queue) Release(id string, now time.Time) ([]Grant, bool) {
 // ReserveAfter start reserving all their locks. Reserving only adds
 // blocking, so Advance never grants; it exists so that time passing is an
 // explicit, testable step.
-func (q *Queue) Advance(now time.Time) []Grant {
+func (q *Queue) Advance(now time.Time) []domain.Grant {
 	q.begin(now)
 	return q.grants
 }

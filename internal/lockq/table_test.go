@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/semaflow/semaflow/internal/domain"
 )
 
 // run applies a script of operations and returns the holders granted by
@@ -18,13 +20,13 @@ func run(t *testing.T, policy Policy, script string) []string {
 	var out []string
 	for _, line := range strings.Split(strings.TrimSpace(script), "\n") {
 		f := strings.Fields(line)
-		var gs []Grant
+		var gs []domain.Grant
 		var err error
 		switch f[0] {
 		case "limit":
 			gs, err = q.SetLimit(f[1], atoi(t, f[2]), now)
 		case "add":
-			gs, err = q.Add(Waiter{ID: f[1], Priority: int32(atoi(t, f[2])),
+			gs, err = q.Add(domain.Waiter{Holder: f[1], Priority: int32(atoi(t, f[2])),
 				Created: t0.Add(time.Duration(atoi(t, f[3])) * time.Second), Locks: strings.Split(f[4], ",")}, now)
 		case "cancel":
 			gs, _ = q.Cancel(f[1], now)
@@ -166,11 +168,11 @@ func TestIdempotenceAndErrors(t *testing.T) {
 	if _, err := q.SetLimit("s", -1, t0); err == nil {
 		t.Error("negative limit accepted")
 	}
-	gs, _ := q.Add(Waiter{ID: "a", Locks: []string{"s"}, Created: t0}, t0)
+	gs, _ := q.Add(domain.Waiter{Holder: "a", Locks: []string{"s"}, Created: t0}, t0)
 	if len(gs) != 1 || gs[0].Tokens[0].Value != 1 {
 		t.Fatalf("first grant: %v", gs)
 	}
-	if gs, _ := q.Add(Waiter{ID: "a", Locks: []string{"s"}, Created: t0}, t0); len(gs) != 0 {
+	if gs, _ := q.Add(domain.Waiter{Holder: "a", Locks: []string{"s"}, Created: t0}, t0); len(gs) != 0 {
 		t.Fatal("granting twice must be impossible")
 	}
 	if _, ok := q.Release("nobody", t0); ok {
@@ -179,12 +181,12 @@ func TestIdempotenceAndErrors(t *testing.T) {
 	if _, ok := q.Cancel("nobody", t0); ok {
 		t.Error("cancel of an unknown waiter must report false")
 	}
-	for _, w := range []Waiter{{ID: "x"}, {Locks: []string{"s"}}, {ID: "x", Locks: []string{"nope"}}, {ID: "x", Locks: []string{"s", "s"}}} {
+	for _, w := range []domain.Waiter{{Holder: "x"}, {Locks: []string{"s"}}, {Holder: "x", Locks: []string{"nope"}}, {Holder: "x", Locks: []string{"s", "s"}}} {
 		if _, err := q.Add(w, t0); err == nil {
 			t.Errorf("Add(%+v) accepted", w)
 		}
 	}
-	if _, err := q.Add(Waiter{ID: "x", Locks: []string{"nope"}}, t0); !errors.Is(err, ErrUnknownLock) {
+	if _, err := q.Add(domain.Waiter{Holder: "x", Locks: []string{"nope"}}, t0); !errors.Is(err, ErrUnknownLock) {
 		t.Errorf("want ErrUnknownLock, got %v", err)
 	}
 	if _, ok := q.Release("a", t0); !ok {
@@ -199,7 +201,7 @@ func TestPositionsAndSnapshot(t *testing.T) {
 	q := New(Config{})
 	_, _ = q.SetLimit("s", 1, t0)
 	for i, id := range []string{"h", "w1", "w2", "w3"} {
-		if _, err := q.Add(Waiter{ID: id, Locks: []string{"s"}, Created: t0.Add(time.Duration(i) * time.Second)}, t0.Add(time.Duration(i)*time.Second)); err != nil {
+		if _, err := q.Add(domain.Waiter{Holder: id, Locks: []string{"s"}, Created: t0.Add(time.Duration(i) * time.Second)}, t0.Add(time.Duration(i)*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -217,11 +219,11 @@ func TestPositionsAndSnapshot(t *testing.T) {
 func TestRestoreRejectsInconsistentState(t *testing.T) {
 	bad := []State{
 		{Locks: []LockState{{Key: "s", Limit: -1}}},
-		{Holders: []HolderState{{ID: "h", Tokens: []Token{{Lock: "nope", Value: 1}}}}},
-		{Locks: []LockState{{Key: "s", Limit: 1, Fence: 1}}, Holders: []HolderState{{ID: "h", Tokens: []Token{{Lock: "s", Value: 5}}}}},
-		{Locks: []LockState{{Key: "s", Limit: 1}}, Waiters: []WaiterState{{Waiter: Waiter{ID: "a", Locks: []string{"s"}, Seq: 1}}, {Waiter: Waiter{ID: "b", Locks: []string{"s"}, Seq: 1}}}},
-		{Locks: []LockState{{Key: "s", Limit: 2}}, Waiters: []WaiterState{{Waiter: Waiter{ID: "a", Locks: []string{"s", "s"}, Seq: 1}}}},
-		{Locks: []LockState{{Key: "s", Limit: 2, Fence: 2}}, Holders: []HolderState{{ID: "h", Tokens: []Token{{Lock: "s", Value: 1}, {Lock: "s", Value: 2}}}}},
+		{Holders: []domain.Grant{{Holder: "h", Tokens: []domain.Token{{Lock: "nope", Value: 1}}}}},
+		{Locks: []LockState{{Key: "s", Limit: 1, Fence: 1}}, Holders: []domain.Grant{{Holder: "h", Tokens: []domain.Token{{Lock: "s", Value: 5}}}}},
+		{Locks: []LockState{{Key: "s", Limit: 1}}, Waiters: []domain.QueuedWaiter{{Waiter: domain.Waiter{Holder: "a", Locks: []string{"s"}, Seq: 1}}, {Waiter: domain.Waiter{Holder: "b", Locks: []string{"s"}, Seq: 1}}}},
+		{Locks: []LockState{{Key: "s", Limit: 2}}, Waiters: []domain.QueuedWaiter{{Waiter: domain.Waiter{Holder: "a", Locks: []string{"s", "s"}, Seq: 1}}}},
+		{Locks: []LockState{{Key: "s", Limit: 2, Fence: 2}}, Holders: []domain.Grant{{Holder: "h", Tokens: []domain.Token{{Lock: "s", Value: 1}, {Lock: "s", Value: 2}}}}},
 	}
 	for i, st := range bad {
 		if _, _, err := Restore(Config{}, st, t0); err == nil {
@@ -229,7 +231,7 @@ func TestRestoreRejectsInconsistentState(t *testing.T) {
 		}
 	}
 	// A state saved before its grants were made is completed on restore.
-	st := State{NextSeq: 2, Locks: []LockState{{Key: "s", Limit: 1}}, Waiters: []WaiterState{{Waiter: Waiter{ID: "a", Locks: []string{"s"}, Seq: 1}}}}
+	st := State{NextSeq: 2, Locks: []LockState{{Key: "s", Limit: 1}}, Waiters: []domain.QueuedWaiter{{Waiter: domain.Waiter{Holder: "a", Locks: []string{"s"}, Seq: 1}}}}
 	_, gs, err := Restore(Config{}, st, t0)
 	if err != nil || len(gs) != 1 || gs[0].Holder != "a" {
 		t.Fatalf("restore grants %v, %v", gs, err)

@@ -35,30 +35,6 @@ type Config struct {
 	ReserveAfter time.Duration // 0 means DefaultReserveAfter
 }
 
-// Waiter is a request for one or several locks, taken all at once.
-type Waiter struct {
-	ID       string // holder key, e.g. ns/wf or ns/wf/nodeID
-	Locks    []string
-	Priority int32     // higher first
-	Created  time.Time // workflow creation time; older first
-	// Seq, when not zero, is the waiter's original enqueue sequence: a
-	// waiter that left the queues (suspended, throttled) and comes back keeps
-	// its place among equals. Zero means "assign the next one".
-	Seq uint64
-}
-
-// Token is a lock granted with its fencing token.
-type Token struct {
-	Lock  string
-	Value uint64
-}
-
-// Grant says that a waiter now holds all its locks.
-type Grant struct {
-	Holder string
-	Tokens []Token
-}
-
 // Errors for requests that cannot be queued.
 var (
 	ErrNoLocks       = errors.New("lockq: waiter asks for no lock")

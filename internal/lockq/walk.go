@@ -1,5 +1,7 @@
 package lockq
 
+import "github.com/semaflow/semaflow/internal/domain"
+
 // The grant rule, stated for the whole queue: walk all waiters in order and
 // grant each one whose every lock still has a free permit and is not
 // blocked by an earlier waiter. An earlier waiter blocks a lock when it
@@ -138,7 +140,7 @@ func (q *Queue) grant(w *waiter) {
 		s.l.fence++
 		s.token = s.l.fence
 		s.l.held[w] = struct{}{}
-		q.tokens = append(q.tokens, Token{Lock: s.l.key, Value: s.token})
+		q.tokens = append(q.tokens, domain.Token{Lock: s.l.key, Value: s.token})
 	}
-	q.grants = append(q.grants, Grant{Holder: w.id, Tokens: q.tokens[start:len(q.tokens):len(q.tokens)]})
+	q.grants = append(q.grants, domain.Grant{Holder: w.id, Tokens: q.tokens[start:len(q.tokens):len(q.tokens)]})
 }

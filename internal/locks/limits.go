@@ -3,8 +3,8 @@ package locks
 import (
 	"fmt"
 	"slices"
-	"strings"
 
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/spec"
 )
 
@@ -15,10 +15,9 @@ import (
 func (m *Manager) ConfigMapUsers(namespace, name string) map[string][]string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	prefix := namespace + "/" + string(spec.LockConfigMap) + "/" + name + "/"
 	out := map[string][]string{}
 	for _, key := range m.q.Keys() {
-		if !strings.HasPrefix(key, prefix) {
+		if ref, ok := configMapRef(key); !ok || ref.Namespace != namespace || ref.ConfigMap != name {
 			continue
 		}
 		info, ok := m.q.Lock(key)
@@ -30,17 +29,22 @@ func (m *Manager) ConfigMapUsers(namespace, name string) map[string][]string {
 }
 
 // refFor is the ref of a known lock key; a ConfigMap semaphore restored
-// from the store, not yet requested again, is rebuilt from its key
-// (<ns>/ConfigMap/<name>/<key>: names and keys hold no '/').
+// from the store, not yet requested again, is rebuilt from its key.
 func (m *Manager) refFor(key string) (spec.LockRef, bool) {
 	if ref, ok := m.refs[key]; ok {
 		return ref, true
 	}
-	parts := strings.Split(key, "/")
-	if len(parts) == 4 && parts[1] == string(spec.LockConfigMap) {
-		return spec.LockRef{Key: key, Kind: spec.LockConfigMap, Namespace: parts[0], ConfigMap: parts[2], ConfigMapKey: parts[3]}, true
+	return configMapRef(key)
+}
+
+// configMapRef is the ref of a ConfigMap semaphore's key, for a lock
+// known only from the store: false for other keys.
+func configMapRef(key string) (spec.LockRef, bool) {
+	k, err := domain.ParseLockKey(key)
+	if err != nil || k.Kind != domain.LockConfigMap {
+		return spec.LockRef{}, false
 	}
-	return spec.LockRef{}, false
+	return spec.LockRef{Key: key, Kind: spec.LockConfigMap, Namespace: k.Namespace, ConfigMap: k.Name, ConfigMapKey: k.Key}, true
 }
 
 // limitProblem says why a ConfigMap semaphore's limit cannot be read now

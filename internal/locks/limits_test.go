@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/spec"
@@ -49,7 +51,7 @@ func apply(t *testing.T, db store.Store, m *locks.Manager, reqs []locks.Request,
 	return res
 }
 
-func holders(gs []locks.Grant) []string {
+func holders(gs []domain.Grant) []string {
 	var out []string
 	for _, g := range gs {
 		out = append(out, g.Holder)
@@ -95,7 +97,7 @@ func TestLockManagerLimitsRestartAndRelease(t *testing.T) {
 		t.Fatalf("load granted %v, %v", holders(owed), err)
 	}
 	res = apply(t, db, m, nil, []string{"default/a"})
-	if fmt.Sprint(holders(res.Grants)) != "[default/high]" || res.Grants[0].Tokens[semRef.Key] != 2 {
+	if fmt.Sprint(holders(res.Grants)) != "[default/high]" || !slices.Equal(res.Grants[0].Tokens, []domain.Token{{Lock: semRef.Key, Value: 2}}) {
 		t.Fatalf("after release: %+v, want default/high with token 2", res.Grants)
 	}
 	// Releasing twice is harmless and grants nothing.
@@ -106,7 +108,7 @@ func TestLockManagerLimitsRestartAndRelease(t *testing.T) {
 	// A limit increase grants at once; a decrease never preempts.
 	cms["default/limits"].Data["k"] = "3"
 	apply(t, db, m, []locks.Request{req("default/x", 0, 7), req("default/y", 0, 8)}, nil)
-	var grants []locks.Grant
+	var grants []domain.Grant
 	if err := db.Update(ctx, func(tx store.Tx) error {
 		var err error
 		grants, err = m.Refresh(ctx, tx, "default", "limits", time.Unix(1000, 0))

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
@@ -35,15 +36,9 @@ type Request struct {
 	Created  time.Time
 }
 
-// Grant tells a holder it holds its locks, with their fencing tokens.
-type Grant struct {
-	Holder string
-	Tokens map[string]uint64
-}
-
 // Result is what one Apply decided.
 type Result struct {
-	Grants []Grant
+	Grants []domain.Grant
 	// Waiting gives each request that must wait its waiting message.
 	Waiting map[string]string
 	// Failed gives each request that can never be granted its reason (a
@@ -88,11 +83,11 @@ func New(cfg lockq.Config, cms ConfigMaps) *Manager {
 // a write outside any manager (a limit raised in the store) or a state
 // saved by an older version; every later rebuild records and returns them
 // the same way, in the result of the operation that found them.
-func (m *Manager) Load(ctx context.Context, s store.Store, now time.Time) ([]Grant, error) {
+func (m *Manager) Load(ctx context.Context, s store.Store, now time.Time) ([]domain.Grant, error) {
 	m.mu.Lock()
 	m.synced = false
 	m.mu.Unlock()
-	var grants []Grant
+	var grants []domain.Grant
 	err := s.Update(ctx, func(tx store.Tx) error {
 		owed, err := m.begin(ctx, tx, now)
 		if err != nil {
@@ -123,7 +118,7 @@ func (m *Manager) Load(ctx context.Context, s store.Store, now time.Time) ([]Gra
 // a transaction of this one that rolled back). The rebuild's owed grants
 // are recorded in tx and returned. On success m.mu is held; the caller
 // releases it with end.
-func (m *Manager) begin(ctx context.Context, tx store.Tx, now time.Time) ([]Grant, error) {
+func (m *Manager) begin(ctx context.Context, tx store.Tx, now time.Time) ([]domain.Grant, error) {
 	// The claim may wait for another engine's transaction: m.mu is not
 	// held across it, so this engine's readers are not held up too.
 	prev, err := tx.ClaimLocks(ctx, m.id)
@@ -131,7 +126,7 @@ func (m *Manager) begin(ctx context.Context, tx store.Tx, now time.Time) ([]Gran
 		return nil, fmt.Errorf("claiming the lock state: %w", err)
 	}
 	m.mu.Lock()
-	var owed []Grant
+	var owed []domain.Grant
 	if !m.synced || prev != m.gen {
 		if owed, err = m.rebuild(ctx, tx, now); err != nil {
 			m.end(err)
@@ -152,7 +147,7 @@ func (m *Manager) end(err error) {
 	m.mu.Unlock()
 }
 
-func (m *Manager) rebuild(ctx context.Context, tx store.Tx, now time.Time) ([]Grant, error) {
+func (m *Manager) rebuild(ctx context.Context, tx store.Tx, now time.Time) ([]domain.Grant, error) {
 	owed, err := m.restoreState(ctx, tx, now)
 	if err != nil {
 		return nil, err
@@ -171,27 +166,19 @@ func (m *Manager) restore(ctx context.Context, tx store.Tx, now time.Time) error
 
 // restoreState builds the queues from the store and returns the grants
 // the stored state owes (waiters that fit), not yet recorded.
-func (m *Manager) restoreState(ctx context.Context, tx store.Tx, now time.Time) ([]Grant, error) {
+func (m *Manager) restoreState(ctx context.Context, tx store.Tx, now time.Time) ([]domain.Grant, error) {
 	st, err := tx.LoadLocks(ctx)
 	if err != nil {
 		return nil, err
 	}
-	qs := lockq.State{NextSeq: st.NextSeq}
+	qs := lockq.State{NextSeq: st.NextSeq, Waiters: st.Waiters}
 	for _, l := range st.Locks {
 		qs.Locks = append(qs.Locks, lockq.LockState{Key: l.Key, Limit: l.Limit, Fence: l.Fence})
 	}
 	for holder, toks := range st.Holds {
-		hs := lockq.HolderState{ID: holder}
-		for _, t := range toks {
-			hs.Tokens = append(hs.Tokens, lockq.Token{Lock: t.Lock, Value: t.Value})
-		}
-		qs.Holders = append(qs.Holders, hs)
+		qs.Holders = append(qs.Holders, domain.Grant{Holder: holder, Tokens: toks})
 	}
-	slices.SortFunc(qs.Holders, func(a, b lockq.HolderState) int { return strings.Compare(a.ID, b.ID) })
-	for _, w := range st.Waiters {
-		qs.Waiters = append(qs.Waiters, lockq.WaiterState{EnqueuedAt: w.Enqueued,
-			Waiter: lockq.Waiter{ID: w.Holder, Locks: w.Locks, Priority: w.Priority, Created: w.Created, Seq: w.Seq}})
-	}
+	slices.SortFunc(qs.Holders, func(a, b domain.Grant) int { return strings.Compare(a.Holder, b.Holder) })
 	q, owed, err := lockq.Restore(m.cfg, qs, now)
 	if err != nil {
 		return nil, fmt.Errorf("rebuilding lock queues from the store: %w", err)
@@ -229,11 +216,11 @@ func (m *Manager) Apply(ctx context.Context, tx store.Tx, reqs []Request, releas
 }
 
 // apply is Apply once begun; owed are the grants begin recorded.
-func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []Grant, reqs []Request, releases []string, now time.Time) (*Result, error) {
+func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, reqs []Request, releases []string, now time.Time) (*Result, error) {
 	res := &Result{Grants: owed, Waiting: map[string]string{}, Failed: map[string]string{}}
 	raw := copyGrants(m.q.Advance(now))
 	for _, h := range releases {
-		var held []lockq.Token
+		var held []domain.Token
 		if m.obs != nil {
 			held = m.q.Holding(h) // before Release forgets them
 		}
@@ -276,7 +263,7 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []Grant, reqs []R
 	return res, nil
 }
 
-func (m *Manager) add(ctx context.Context, tx store.Tx, r Request, now time.Time) (granted []Grant, err error) {
+func (m *Manager) add(ctx context.Context, tx store.Tx, r Request, now time.Time) (granted []domain.Grant, err error) {
 	if len(m.q.Holding(r.Holder)) > 0 || len(m.q.Position(r.Holder)) > 0 {
 		return nil, nil
 	}
@@ -323,7 +310,7 @@ func (m *Manager) add(ctx context.Context, tx store.Tx, r Request, now time.Time
 	if err != nil {
 		return nil, err
 	}
-	w := lockq.Waiter{ID: r.Holder, Locks: keys, Priority: r.Priority, Created: r.Created, Seq: seq}
+	w := domain.Waiter{Holder: r.Holder, Locks: keys, Priority: r.Priority, Created: r.Created, Seq: seq}
 	added, err := m.q.Add(w, now)
 	if err != nil {
 		return nil, fmt.Errorf("lock request of %s: %w", r.Holder, err)
@@ -331,44 +318,44 @@ func (m *Manager) add(ctx context.Context, tx store.Tx, r Request, now time.Time
 	granted = append(granted, copyGrants(added)...)
 	if len(m.q.Holding(r.Holder)) == 0 {
 		m.waitSince[r.Holder] = now
-		if err := tx.PutWaiter(ctx, store.LockWaiter{Holder: r.Holder, Locks: keys, Priority: r.Priority,
-			Created: r.Created, Seq: seq, Enqueued: now}); err != nil {
+		if err := tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: w, Enqueued: now}); err != nil {
 			return nil, err
 		}
 	}
 	return granted, nil
 }
 
-// copyGrants turns lockq's grants into ours at once: lockq reuses its
-// grant and token slices on its next call, so a grant kept across two
-// calls would silently take another holder's tokens.
-func copyGrants(gs []lockq.Grant) []Grant {
-	out := make([]Grant, 0, len(gs))
+// copyGrants copies lockq's grants at once: lockq reuses its grant and
+// token slices on its next call, so a grant kept across two calls would
+// silently take another holder's tokens. One array holds every token.
+func copyGrants(gs []domain.Grant) []domain.Grant {
+	n := 0
 	for _, g := range gs {
-		gr := Grant{Holder: g.Holder, Tokens: make(map[string]uint64, len(g.Tokens))}
-		for _, t := range g.Tokens {
-			gr.Tokens[t.Lock] = t.Value
-		}
-		out = append(out, gr)
+		n += len(g.Tokens)
+	}
+	toks := make([]domain.Token, 0, n)
+	out := make([]domain.Grant, len(gs))
+	for i, g := range gs {
+		start := len(toks)
+		toks = append(toks, g.Tokens...)
+		out[i] = domain.Grant{Holder: g.Holder, Tokens: toks[start:len(toks):len(toks)]}
 	}
 	return out
 }
 
 // record persists grants: the waiter row goes, hold rows and fencing
 // counters are written. The observer hears of them.
-func (m *Manager) record(ctx context.Context, tx store.Tx, grants []Grant, now time.Time) ([]Grant, error) {
+func (m *Manager) record(ctx context.Context, tx store.Tx, grants []domain.Grant, now time.Time) ([]domain.Grant, error) {
 	for _, g := range grants {
 		if err := tx.DeleteWaiter(ctx, g.Holder); err != nil {
 			return nil, err
 		}
-		toks := make([]store.LockToken, 0, len(g.Tokens))
-		for lock, v := range g.Tokens {
-			toks = append(toks, store.LockToken{Lock: lock, Value: v})
-			if err := tx.PutFence(ctx, lock, v); err != nil {
+		for _, t := range g.Tokens {
+			if err := tx.PutFence(ctx, t.Lock, t.Value); err != nil {
 				return nil, err
 			}
 		}
-		if err := tx.PutHold(ctx, g.Holder, toks); err != nil {
+		if err := tx.PutHold(ctx, g.Holder, g.Tokens); err != nil {
 			return nil, err
 		}
 	}
@@ -414,21 +401,21 @@ func configMapLimit(cms ConfigMaps, ref spec.LockRef) (int, error) {
 // Refresh re-reads the limits of every known semaphore whose ConfigMap is
 // in namespace/name (after it was applied) and grants what now fits. A
 // ConfigMap that lost its key keeps the last known limit.
-func (m *Manager) Refresh(ctx context.Context, tx store.Tx, namespace, name string, now time.Time) (_ []Grant, err error) {
+func (m *Manager) Refresh(ctx context.Context, tx store.Tx, namespace, name string, now time.Time) (_ []domain.Grant, err error) {
 	owed, err := m.begin(ctx, tx, now)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { m.end(err) }()
-	var raw []Grant
+	var raw []domain.Grant
 	// Every lock this ConfigMap sets, including those known only from the
 	// store (restored after a restart, not yet requested again).
-	prefix := namespace + "/" + string(spec.LockConfigMap) + "/" + name + "/"
 	for _, key := range m.q.Keys() {
-		if cmKey, ok := strings.CutPrefix(key, prefix); ok {
-			if _, known := m.refs[key]; !known {
-				m.refs[key] = spec.LockRef{Key: key, Kind: spec.LockConfigMap, Namespace: namespace, ConfigMap: name, ConfigMapKey: cmKey}
-			}
+		if _, known := m.refs[key]; known {
+			continue
+		}
+		if ref, ok := configMapRef(key); ok && ref.Namespace == namespace && ref.ConfigMap == name {
+			m.refs[key] = ref
 		}
 	}
 	for key, ref := range m.refs {
@@ -527,23 +514,22 @@ func (m *Manager) Snapshot(key string) (lockq.LockInfo, bool) {
 // ReleaseWorkflow ends every hold and wait of a workflow's holders
 // (<ns>/<name> and <ns>/<name>/<node>), for a workflow deleted while it was
 // not running. It returns the grants that follows.
-func (m *Manager) ReleaseWorkflow(ctx context.Context, tx store.Tx, namespace, name string, now time.Time) (_ []Grant, err error) {
+func (m *Manager) ReleaseWorkflow(ctx context.Context, tx store.Tx, namespace, name string, now time.Time) (_ []domain.Grant, err error) {
 	owed, err := m.begin(ctx, tx, now)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { m.end(err) }()
 	st := m.q.State()
-	prefix := namespace + "/" + name
 	var holders []string
 	for _, h := range st.Holders {
-		if h.ID == prefix || strings.HasPrefix(h.ID, prefix+"/") {
-			holders = append(holders, h.ID)
+		if k, err := domain.ParseHolderKey(h.Holder); err == nil && k.Of(namespace, name) {
+			holders = append(holders, h.Holder)
 		}
 	}
 	for _, w := range st.Waiters {
-		if w.ID == prefix || strings.HasPrefix(w.ID, prefix+"/") {
-			holders = append(holders, w.ID)
+		if k, err := domain.ParseHolderKey(w.Holder); err == nil && k.Of(namespace, name) {
+			holders = append(holders, w.Holder)
 		}
 	}
 	if len(holders) == 0 {
@@ -558,7 +544,7 @@ func (m *Manager) ReleaseWorkflow(ctx context.Context, tx store.Tx, namespace, n
 
 // SetLimit sets a database semaphore's limit, stored with the lock, and
 // grants what now fits. (ConfigMap semaphores change through Refresh.)
-func (m *Manager) SetLimit(ctx context.Context, tx store.Tx, key string, limit int, now time.Time) (_ []Grant, err error) {
+func (m *Manager) SetLimit(ctx context.Context, tx store.Tx, key string, limit int, now time.Time) (_ []domain.Grant, err error) {
 	owed, err := m.begin(ctx, tx, now)
 	if err != nil {
 		return nil, err
@@ -578,19 +564,11 @@ func (m *Manager) SetLimit(ctx context.Context, tx store.Tx, key string, limit i
 	return append(owed, grants...), nil
 }
 
-// Held returns the tokens holder holds, by lock key, or nil. After a
-// crash a workflow may not have recorded a grant the store has: Resume
-// compares the two with this.
-func (m *Manager) Held(holder string) map[string]uint64 {
+// Held returns the tokens holder holds, or nil. After a crash a workflow
+// may not have recorded a grant the store has: Resume compares the two
+// with this.
+func (m *Manager) Held(holder string) []domain.Token {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	toks := m.q.Holding(holder)
-	if toks == nil {
-		return nil
-	}
-	out := make(map[string]uint64, len(toks))
-	for _, t := range toks {
-		out[t.Lock] = t.Value
-	}
-	return out
+	return m.q.Holding(holder)
 }

@@ -1,11 +1,9 @@
 package locks
 
 import (
-	"strings"
 	"time"
 
-	"github.com/semaflow/semaflow/internal/lockq"
-	"github.com/semaflow/semaflow/internal/spec"
+	"github.com/semaflow/semaflow/internal/domain"
 )
 
 // Observer hears when locks are taken and let go, for metrics. It is
@@ -57,35 +55,34 @@ func (m *Manager) Stats() []LockStat {
 
 func (m *Manager) lock(key string) Lock { return LockOf(key, m.refs[key].IsMutex) }
 
-// LockOf splits a lock key (<namespace>/<kind>/<name>) into the metric
-// attributes. Argo files in-memory mutexes under configmap storage; so
-// does this. mutex tells database mutexes from database semaphores.
+// LockOf splits a lock key into the metric attributes. Argo files
+// in-memory mutexes under configmap storage; so does this. mutex tells
+// database mutexes from database semaphores. A ConfigMap semaphore's name
+// is <configmap>/<key>.
 func LockOf(key string, mutex bool) Lock {
-	parts := strings.SplitN(key, "/", 3)
-	if len(parts) < 3 {
+	k, err := domain.ParseLockKey(key)
+	if err != nil {
 		return Lock{Key: key, Type: "semaphore", Storage: "unknown", Name: key}
 	}
-	l := Lock{Key: key, Type: "semaphore", Name: parts[2], Namespace: parts[0]}
-	switch spec.LockKind(parts[1]) {
-	case spec.LockConfigMap:
-		l.Storage = "configmap"
-	case spec.LockMutex:
+	l := Lock{Key: key, Type: "semaphore", Name: k.Name, Namespace: k.Namespace}
+	switch k.Kind {
+	case domain.LockConfigMap:
+		l.Storage, l.Name = "configmap", k.Name+"/"+k.Key
+	case domain.LockMutex:
 		l.Type, l.Storage = "mutex", "configmap"
-	case spec.LockDatabase:
+	case domain.LockDatabase:
 		l.Storage = "database"
 		if mutex {
 			l.Type = "mutex"
 		}
-	case spec.LockEngine:
+	case domain.LockEngine:
 		l.Storage = "engine"
-	default:
-		l.Storage = strings.ToLower(parts[1])
 	}
 	return l
 }
 
 // taken tells the observer of grants and starts their hold clocks.
-func (m *Manager) taken(grants []Grant, now time.Time) {
+func (m *Manager) taken(grants []domain.Grant, now time.Time) {
 	for _, g := range grants {
 		var waited time.Duration
 		if since, ok := m.waitSince[g.Holder]; ok {
@@ -94,15 +91,15 @@ func (m *Manager) taken(grants []Grant, now time.Time) {
 		}
 		m.holdSince[g.Holder] = now
 		if m.obs != nil {
-			for key := range g.Tokens {
-				m.obs.Taken(m.lock(key), waited)
+			for _, t := range g.Tokens {
+				m.obs.Taken(m.lock(t.Lock), waited)
 			}
 		}
 	}
 }
 
 // released tells the observer a holder let go of the locks it held.
-func (m *Manager) released(holder string, held []lockq.Token, now time.Time) {
+func (m *Manager) released(holder string, held []domain.Token, now time.Time) {
 	since, ok := m.holdSince[holder]
 	delete(m.holdSince, holder)
 	if m.obs == nil || !ok {

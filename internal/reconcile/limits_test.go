@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/spec"
 )
 
@@ -93,7 +94,7 @@ func TestParamLoopOverLimitFailsAndReleasesWorkflowLock(t *testing.T) {
 		t.Fatalf("want the workflow's lock requested first, got %+v", plan.Acquire)
 	}
 	holder := plan.Acquire[0].Holder
-	plan = Reconcile(wf, []Event{{Kind: LockGranted, Holder: holder, Tokens: map[string]uint64{"default/Mutex/big": 1}, At: t0}}, t0, res)
+	plan = Reconcile(wf, []Event{{Kind: LockGranted, Holder: holder, Tokens: []domain.Token{{Lock: "default/Mutex/big", Value: 1}}, At: t0}}, t0, res)
 	if wf.Status.Phase != wfv1.PhaseFailed {
 		t.Fatalf("phase %s, want Failed: %s", wf.Status.Phase, wf.Status.Message)
 	}
@@ -199,7 +200,7 @@ func TestLimitKillsRunningStepsThenFails(t *testing.T) {
 	}
 	first := plan.Start[0].NodeID
 	plan = ReconcileWith(wf, []Event{{Kind: StepExited, NodeID: first, At: t0,
-		Result: &StepResult{Stdout: "5\n", Started: t0, Finished: t0}}}, t0, res, lim)
+		Result: &domain.StepResult{Stdout: "5\n", Started: t0, Finished: t0}}}, t0, res, lim)
 	// slow waits for its mutex and fan is over the limit: slow's request
 	// ends, nothing starts.
 	if wf.Status.Phase != wfv1.PhaseFailed || !strings.Contains(wf.Status.Message, "limit of 4") {
@@ -247,7 +248,7 @@ func TestRunningStepIsKilledWhenLimitMet(t *testing.T) {
 	}
 	ReconcileWith(wf, []Event{{Kind: StepStarted, NodeID: slow, At: t0}, {Kind: StepStarted, NodeID: gen, At: t0}}, t0, res, lim)
 	plan = ReconcileWith(wf, []Event{{Kind: StepExited, NodeID: gen, At: t0,
-		Result: &StepResult{Stdout: "5\n", Started: t0, Finished: t0}}}, t0, res, lim)
+		Result: &domain.StepResult{Stdout: "5\n", Started: t0, Finished: t0}}}, t0, res, lim)
 	if _, ok := plan.Kill[slow]; !ok {
 		t.Fatalf("the running step is not killed when the limit is met: kill %v", plan.Kill)
 	}
@@ -255,7 +256,7 @@ func TestRunningStepIsKilledWhenLimitMet(t *testing.T) {
 		t.Fatalf("%d steps started after the limit was met", len(plan.Start))
 	}
 	plan = ReconcileWith(wf, []Event{{Kind: StepExited, NodeID: slow, At: t0,
-		Result: &StepResult{ExitCode: 137, Killed: plan.Kill[slow], Started: t0, Finished: t0}}}, t0, res, lim)
+		Result: &domain.StepResult{ExitCode: 137, Killed: plan.Kill[slow], Started: t0, Finished: t0}}}, t0, res, lim)
 	if wf.Status.Phase != wfv1.PhaseFailed || !plan.Done || !strings.Contains(wf.Status.Message, "limit of 4") {
 		t.Fatalf("phase %s (done %v), message %q: want Failed naming the limit", wf.Status.Phase, plan.Done, wf.Status.Message)
 	}
@@ -338,7 +339,7 @@ func TestTerminatePastNodeLimitKeepsItsMessage(t *testing.T) {
 		t.Fatalf("kill %v, start %d: want the running step killed, nothing started", plan.Kill, len(plan.Start))
 	}
 	plan = ReconcileWith(wf, []Event{{Kind: StepExited, NodeID: id, At: t0,
-		Result: &StepResult{ExitCode: 143, Killed: "terminated", Started: t0, Finished: t0}}}, t0, res, lim)
+		Result: &domain.StepResult{ExitCode: 143, Killed: "terminated", Started: t0, Finished: t0}}}, t0, res, lim)
 	if wf.Status.Phase != wfv1.PhaseFailed || !plan.Done || wf.Status.Message != "terminated by request" {
 		t.Fatalf("phase %s (done %v), message %q; want Failed with the terminate's message", wf.Status.Phase, plan.Done, wf.Status.Message)
 	}
@@ -369,7 +370,7 @@ func TestTerminateMakesNoNodePerUnstartedItem(t *testing.T) {
 	evs = nil
 	for id := range plan.Kill {
 		evs = append(evs, Event{Kind: StepExited, NodeID: id, At: t0,
-			Result: &StepResult{ExitCode: 143, Killed: "terminated", Started: t0, Finished: t0}})
+			Result: &domain.StepResult{ExitCode: 143, Killed: "terminated", Started: t0, Finished: t0}})
 	}
 	plan = Reconcile(wf, evs, t0, res)
 	if wf.Status.Phase != wfv1.PhaseFailed || !plan.Done {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/expr"
 	"github.com/semaflow/semaflow/internal/spec"
 )
@@ -155,7 +156,7 @@ func (o *op) workflowLocks() bool {
 	if sync == nil && len(throttles) == 0 {
 		return true
 	}
-	holder := spec.HolderKey(ns, o.wf.Metadata.Name, "")
+	holder := domain.HolderKey{Namespace: ns, Workflow: o.wf.Metadata.Name}.String()
 	if msg, failed := o.lockFailed[holder]; failed {
 		o.releaseAll()
 		o.failWorkflow(wfv1.PhaseFailed, msg)
@@ -429,7 +430,7 @@ func (o *op) finish() *Plan {
 	ns, name := o.wf.Metadata.Namespace, o.wf.Metadata.Name
 	for id := range o.changed {
 		if fulfilled(o.nodes[id]) {
-			o.release(spec.HolderKey(ns, name, id))
+			o.release(domain.HolderKey{Namespace: ns, Workflow: name, NodeID: id}.String())
 		}
 	}
 	for id := range o.changed {
@@ -595,7 +596,9 @@ func isWaitingForLock(n *wfv1.NodeStatus) bool {
 // SetWaitingMessage puts the lock manager's waiting message on the node
 // (or workflow) of holder; it returns the node ID it changed, if any.
 func SetWaitingMessage(wf *wfv1.Workflow, holder, msg string) string {
-	id := nodeOfHolder(holder)
+	// A workflow-level holder (or a malformed key) has no node ID.
+	k, _ := domain.ParseHolderKey(holder)
+	id := k.NodeID
 	if id == "" {
 		wf.Status.Message = msg
 		return ""

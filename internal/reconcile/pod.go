@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/expr"
-	"github.com/semaflow/semaflow/internal/spec"
 )
 
 // PodDeadlineMessage is Argo's message for a step killed by its
@@ -19,7 +19,7 @@ const PodDeadlineMessage = "Pod was active on the node longer than the specified
 // enforces its deadline while it runs.
 func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.Scope, c call) {
 	scope["pod.name"] = node.ID
-	holder := spec.HolderKey(o.wf.Metadata.Namespace, o.wf.Metadata.Name, node.ID)
+	holder := domain.HolderKey{Namespace: o.wf.Metadata.Namespace, Workflow: o.wf.Metadata.Name, NodeID: node.ID}.String()
 	if node.Phase == wfv1.PhasePending && (o.created[node.ID] || o.justGranted[holder]) && !o.launched[node.ID] {
 		resolved, err := substitute(*tmpl, scope)
 		if err != nil {
@@ -78,7 +78,7 @@ func podDeadline(t *wfv1.Template) (time.Duration, bool) {
 }
 
 // finishPod records a step's result on its node.
-func (o *op) finishPod(n *wfv1.NodeStatus, r *StepResult) {
+func (o *op) finishPod(n *wfv1.NodeStatus, r *domain.StepResult) {
 	if !r.Started.IsZero() && n.StartedAt == nil {
 		n.StartedAt = tp(r.Started)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/spec"
 )
 
@@ -98,7 +99,7 @@ func (s *sim) run() *wfv1.Workflow {
 			if _, ok := s.running[id]; ok {
 				delete(s.running, id)
 				s.events = append(s.events, Event{Kind: StepExited, NodeID: id, At: s.now,
-					Result: &StepResult{ExitCode: 137, Killed: plan.Kill[id], Started: s.now, Finished: s.now}})
+					Result: &domain.StepResult{ExitCode: 137, Killed: plan.Kill[id], Started: s.now, Finished: s.now}})
 			}
 		}
 		for _, l := range plan.Start {
@@ -150,7 +151,7 @@ func (s *sim) run() *wfv1.Workflow {
 			delete(s.running, id)
 			o := s.results[id]
 			s.events = append(s.events, Event{Kind: StepExited, NodeID: id, At: s.now,
-				Result: &StepResult{ExitCode: o.exit, Stdout: o.stdout, Truncated: o.cut, Outputs: o.outputs, Started: s.now.Add(-o.takes), Finished: s.now}})
+				Result: &domain.StepResult{ExitCode: o.exit, Stdout: o.stdout, Truncated: o.cut, Outputs: o.outputs, Started: s.now.Add(-o.takes), Finished: s.now}})
 		}
 	}
 	s.t.Fatalf("workflow did not finish after %d calls:\n%s", s.calls, s.dump())
@@ -239,11 +240,11 @@ func (s *sim) lockStep(plan *Plan) {
 			kept = append(kept, r)
 			continue
 		}
-		toks := map[string]uint64{}
+		var toks []domain.Token
 		for _, l := range r.Locks {
 			s.fence++
 			s.held[l.Key] = r.Holder
-			toks[l.Key] = s.fence
+			toks = append(toks, domain.Token{Lock: l.Key, Value: s.fence})
 		}
 		s.events = append(s.events, Event{Kind: LockGranted, Holder: r.Holder, Tokens: toks, At: s.now})
 	}

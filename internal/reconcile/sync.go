@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/spec"
 )
 
@@ -72,21 +73,26 @@ func (o *op) request(holder, nodeID string, refs []spec.LockRef) {
 	o.waitIndex()[holder] = true
 }
 
-// granted records that holder holds its locks.
-func (o *op) granted(holder string, tokens map[string]uint64) {
+// granted records that holder holds its locks. The status keeps tokens
+// by lock, as Argo's does.
+func (o *op) granted(holder string, tokens []domain.Token) {
 	s := o.syncStatus()
 	o.dropWaiting(holder)
 	if s.Tokens == nil {
 		s.Tokens = map[string]map[string]uint64{}
 	}
-	s.Tokens[holder] = maps.Clone(tokens)
-	keys := make([]string, 0, len(tokens))
-	for k := range tokens {
+	byLock := make(map[string]uint64, len(tokens))
+	for _, t := range tokens {
+		byLock[t.Lock] = t.Value
+	}
+	s.Tokens[holder] = byLock
+	keys := make([]string, 0, len(byLock))
+	for k := range byLock {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if strings.Contains(k, "/Mutex/") {
+		if lk, err := domain.ParseLockKey(k); err == nil && lk.Kind == domain.LockMutex {
 			if s.Mutex == nil {
 				s.Mutex = &wfv1.MutexStatus{}
 			}
@@ -98,9 +104,9 @@ func (o *op) granted(holder string, tokens map[string]uint64) {
 		}
 		s.Semaphore.Holding = addHolder(s.Semaphore.Holding, k, holder)
 	}
-	if id := nodeOfHolder(holder); id != "" {
-		if n := o.nodes[id]; n != nil {
-			n.SynchronizationStatus = &wfv1.NodeSynchronizationStatus{Tokens: maps.Clone(tokens)}
+	if k, err := domain.ParseHolderKey(holder); err == nil && k.NodeID != "" {
+		if n := o.nodes[k.NodeID]; n != nil {
+			n.SynchronizationStatus = &wfv1.NodeSynchronizationStatus{Tokens: maps.Clone(byLock)}
 			if n.Phase == wfv1.PhasePending && strings.HasPrefix(n.Message, "Waiting for ") {
 				n.Message = ""
 			}
@@ -193,10 +199,10 @@ func (o *op) lockTokens(node *wfv1.NodeStatus) map[string]uint64 {
 	}
 	out := map[string]uint64{}
 	ns, wf := o.wf.Metadata.Namespace, o.wf.Metadata.Name
-	maps.Copy(out, s.Tokens[spec.HolderKey(ns, wf, "")])
+	maps.Copy(out, s.Tokens[domain.HolderKey{Namespace: ns, Workflow: wf}.String()])
 	parents := o.parentIndex()
 	for id, depth := node.ID, 0; id != "" && depth < 10000; id, depth = parents[id], depth+1 {
-		maps.Copy(out, s.Tokens[spec.HolderKey(ns, wf, id)])
+		maps.Copy(out, s.Tokens[domain.HolderKey{Namespace: ns, Workflow: wf, NodeID: id}.String()])
 	}
 	return out
 }
@@ -213,16 +219,6 @@ func (o *op) parentIndex() map[string]string {
 		}
 	}
 	return o.parents
-}
-
-// nodeOfHolder is the node ID of a template-level holder key
-// (<ns>/<wf>/<nodeID>), or "" for a workflow-level one.
-func nodeOfHolder(holder string) string {
-	parts := strings.SplitN(holder, "/", 3)
-	if len(parts) < 3 {
-		return ""
-	}
-	return parts[2]
 }
 
 func addHolder(list []wfv1.SemaphoreHolding, key, holder string) []wfv1.SemaphoreHolding {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/expr"
 	"github.com/semaflow/semaflow/internal/spec"
 )
@@ -316,7 +317,7 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, s
 		return true
 	}
 	ns := o.wf.Metadata.Namespace
-	holder := spec.HolderKey(ns, o.wf.Metadata.Name, node.ID)
+	holder := domain.HolderKey{Namespace: ns, Workflow: o.wf.Metadata.Name, NodeID: node.ID}.String()
 	if msg, failed := o.lockFailed[holder]; failed {
 		o.complete(node, wfv1.PhaseFailed, msg)
 		return false

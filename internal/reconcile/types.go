@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/spec"
 )
 
@@ -50,10 +51,10 @@ type Event struct {
 	Kind   EventKind
 	NodeID string
 	At     time.Time
-	Result *StepResult // StepExited only
+	Result *domain.StepResult // StepExited only
 	// Holder, Tokens and Message are for lock events.
 	Holder  string
-	Tokens  map[string]uint64
+	Tokens  []domain.Token
 	Message string
 }
 
@@ -64,27 +65,6 @@ type LockRequest struct {
 	Locks    []spec.LockRef
 	Priority int32
 	Created  time.Time
-}
-
-// StepResult is what the executor learned from a finished step.
-type StepResult struct {
-	ExitCode int
-	// Stdout is the step's standard output, the source of outputs.result.
-	Stdout string
-	// Truncated is set when stdout went over the executor's cap and Stdout
-	// holds only its first MaxResult bytes.
-	Truncated bool
-	// Outputs maps an output parameter name to the content of its
-	// valueFrom.path file; Missing lists those whose file was absent.
-	Outputs map[string]string
-	Missing map[string]string
-	// StartError is set when the process could not be started at all; the
-	// node then ends in Error.
-	StartError string
-	// Killed is set when the engine killed the step; it is the reason.
-	Killed   string
-	Started  time.Time
-	Finished time.Time
 }
 
 // Launch asks the engine to run one step.

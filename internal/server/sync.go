@@ -3,8 +3,8 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/locks"
 )
@@ -128,21 +128,20 @@ func (s *Server) syncStatus(w http.ResponseWriter, r *http.Request) {
 // but a lock taken before them, or a bug, must not show another team's
 // workflow names.
 func locksOf(views []locks.View, ns string) []locks.View {
-	prefix := ns + "/"
 	out := []locks.View{}
 	for _, v := range views {
-		if !strings.HasPrefix(v.Lock, prefix) {
+		if k, err := domain.ParseLockKey(v.Lock); err != nil || k.Namespace != ns {
 			continue
 		}
 		holders := map[string]uint64{}
 		for h, tok := range v.Holders {
-			if strings.HasPrefix(h, prefix) {
+			if holderIn(h, ns) {
 				holders[h] = tok
 			}
 		}
 		waiters := []string{}
 		for _, wt := range v.Waiters {
-			if strings.HasPrefix(wt, prefix) {
+			if holderIn(wt, ns) {
 				waiters = append(waiters, wt)
 			}
 		}
@@ -150,4 +149,10 @@ func locksOf(views []locks.View, ns string) []locks.View {
 		out = append(out, v)
 	}
 	return out
+}
+
+// holderIn says whether holder is a workflow of ns or one of its nodes.
+func holderIn(holder, ns string) bool {
+	k, err := domain.ParseHolderKey(holder)
+	return err == nil && k.Namespace == ns
 }

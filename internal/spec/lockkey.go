@@ -5,19 +5,21 @@ import (
 	"strings"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 )
 
-// LockKind is how a lock's limit is found.
-type LockKind string
+// LockKind is how a lock's limit is found; the kinds and the key's form
+// are the domain package's.
+type LockKind = domain.LockKind
 
 // Lock kinds, spelled as in Argo's lock keys.
 const (
-	LockConfigMap LockKind = "ConfigMap"
-	LockMutex     LockKind = "Mutex"
-	LockDatabase  LockKind = "Database"
+	LockConfigMap = domain.LockConfigMap
+	LockMutex     = domain.LockMutex
+	LockDatabase  = domain.LockDatabase
 	// LockEngine is an engine-wide throttle (max running workflows), not
 	// written in manifests; its limit travels in the ref.
-	LockEngine LockKind = "Engine"
+	LockEngine = domain.LockEngine
 )
 
 // LockRef is one lock a synchronization block asks for.
@@ -54,12 +56,12 @@ func LockKeys(s *wfv1.Synchronization, namespace string) []LockRef {
 		switch {
 		case r.ConfigMapKeyRef != nil && r.Database == nil && r.ConfigMapKeyRef.Name != "" && r.ConfigMapKeyRef.Key != "":
 			out = append(out, LockRef{
-				Key:  fmt.Sprintf("%s/%s/%s/%s", ns, LockConfigMap, r.ConfigMapKeyRef.Name, r.ConfigMapKeyRef.Key),
+				Key:  domain.LockKey{Namespace: ns, Kind: LockConfigMap, Name: r.ConfigMapKeyRef.Name, Key: r.ConfigMapKeyRef.Key}.String(),
 				Kind: LockConfigMap, Namespace: ns, Field: field,
 				ConfigMap: r.ConfigMapKeyRef.Name, ConfigMapKey: r.ConfigMapKeyRef.Key,
 			})
 		case r.Database != nil && r.ConfigMapKeyRef == nil && r.Database.Key != "":
-			out = append(out, LockRef{Key: fmt.Sprintf("%s/%s/%s", ns, LockDatabase, r.Database.Key),
+			out = append(out, LockRef{Key: domain.LockKey{Namespace: ns, Kind: LockDatabase, Name: r.Database.Key}.String(),
 				Kind: LockDatabase, Namespace: ns, DatabaseKey: r.Database.Key, Field: field})
 		}
 	}
@@ -72,7 +74,7 @@ func LockKeys(s *wfv1.Synchronization, namespace string) []LockRef {
 		if m.Database {
 			kind = LockDatabase
 		}
-		out = append(out, LockRef{Key: fmt.Sprintf("%s/%s/%s", ns, kind, m.Name), Kind: kind,
+		out = append(out, LockRef{Key: domain.LockKey{Namespace: ns, Kind: kind, Name: m.Name}.String(), Kind: kind,
 			Namespace: ns, DatabaseKey: m.Name, IsMutex: true, Field: field})
 	}
 	eachLock(s, addSem, addMutex)
@@ -91,15 +93,6 @@ func eachLock(s *wfv1.Synchronization, sem func(*wfv1.SemaphoreRef, string), mut
 	for i, m := range s.Mutexes {
 		mutex(m, fmt.Sprintf("mutexes[%d]", i))
 	}
-}
-
-// HolderKey is the key under which a workflow (nodeID "") or one of its
-// nodes holds locks: `<ns>/<wf>` or `<ns>/<wf>/<nodeID>`.
-func HolderKey(namespace, workflow, nodeID string) string {
-	if nodeID == "" {
-		return namespace + "/" + workflow
-	}
-	return namespace + "/" + workflow + "/" + nodeID
 }
 
 func orDefault(s, def string) string {

@@ -354,9 +354,6 @@ func TestLockKeysMergeBothForms(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("lock keys:\n got %v\nwant %v", got, want)
 	}
-	if HolderKey("team", "wf-1", "") != "team/wf-1" || HolderKey("team", "wf-1", "wf-1-123") != "team/wf-1/wf-1-123" {
-		t.Fatal("holder keys do not follow Argo's <ns>/<wf>[/<nodeID>] form")
-	}
 }
 
 func TestBadInputNeverPanicsAndHasLocation(t *testing.T) {

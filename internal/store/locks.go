@@ -2,7 +2,8 @@ package store
 
 import (
 	"context"
-	"time"
+
+	"github.com/semaflow/semaflow/internal/domain"
 )
 
 // LockTx is the part of a transaction that persists lock state: limits,
@@ -42,12 +43,12 @@ type LockTx interface {
 	PutFence(ctx context.Context, key string, fence uint64) error
 	// PutHold records that holder holds tokens' locks, replacing the
 	// token of a lock it held already.
-	PutHold(ctx context.Context, holder string, tokens []LockToken) error
+	PutHold(ctx context.Context, holder string, tokens []domain.Token) error
 	// DeleteHold ends every hold of holder; an unknown holder is not an
 	// error.
 	DeleteHold(ctx context.Context, holder string) error
 	// PutWaiter queues w, replacing the waiter with the same holder.
-	PutWaiter(ctx context.Context, w LockWaiter) error
+	PutWaiter(ctx context.Context, w domain.QueuedWaiter) error
 	// DeleteWaiter removes holder's waiter; an unknown holder is not an
 	// error.
 	DeleteWaiter(ctx context.Context, holder string) error
@@ -66,22 +67,6 @@ type LockGeneration struct {
 	Writer  string
 }
 
-// LockToken is one lock held, with its fencing token.
-type LockToken struct {
-	Lock  string
-	Value uint64
-}
-
-// LockWaiter is a queued request for locks, with its order key.
-type LockWaiter struct {
-	Holder   string
-	Locks    []string
-	Priority int32
-	Created  time.Time
-	Seq      uint64
-	Enqueued time.Time
-}
-
 // LockInfo is one lock's limit and fencing counter.
 type LockInfo struct {
 	Key   string
@@ -92,7 +77,7 @@ type LockInfo struct {
 // LockState is all persisted lock state.
 type LockState struct {
 	Locks   []LockInfo
-	Holds   map[string][]LockToken
-	Waiters []LockWaiter
+	Holds   map[string][]domain.Token // by holder key
+	Waiters []domain.QueuedWaiter
 	NextSeq uint64
 }

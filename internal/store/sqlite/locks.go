@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -62,7 +63,7 @@ func (t *txn) PutFence(ctx context.Context, key string, fence uint64) error {
 	return err
 }
 
-func (t *txn) PutHold(ctx context.Context, holder string, tokens []store.LockToken) error {
+func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
@@ -84,7 +85,7 @@ func (t *txn) DeleteHold(ctx context.Context, holder string) error {
 	return err
 }
 
-func (t *txn) PutWaiter(ctx context.Context, w store.LockWaiter) error {
+func (t *txn) PutWaiter(ctx context.Context, w domain.QueuedWaiter) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func (t *txn) NextLockSeq(ctx context.Context) (uint64, error) {
 }
 
 func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
-	st := &store.LockState{Holds: map[string][]store.LockToken{}}
+	st := &store.LockState{Holds: map[string][]domain.Token{}}
 	rows, err := t.query(ctx, `SELECT key, lim, fence FROM locks ORDER BY key`)
 	if err != nil {
 		return nil, err
@@ -137,7 +138,7 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 	}
 	for rows.Next() {
 		var holder string
-		var tok store.LockToken
+		var tok domain.Token
 		var v int64
 		if err := rows.Scan(&holder, &tok.Lock, &v); err != nil {
 			rows.Close()
@@ -154,7 +155,7 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var w store.LockWaiter
+		var w domain.QueuedWaiter
 		var locks string
 		var created, seq, enq int64
 		if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq); err != nil {

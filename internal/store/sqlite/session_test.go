@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -56,7 +57,7 @@ func TestHoldsNameTheirSession(t *testing.T) {
 					return err
 				}
 			}
-			return tx.PutHold(ctx, h.holder, []store.LockToken{{Lock: "default/Mutex/m", Value: 1}})
+			return tx.PutHold(ctx, h.holder, []domain.Token{{Lock: "default/Mutex/m", Value: 1}})
 		})
 	}
 	if s := holdSession(t, db, "default/d"); s != "dead" {

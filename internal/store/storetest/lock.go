@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -55,14 +56,14 @@ func lockState(t *testing.T, s store.Store) {
 		if err := tx.PutFence(ctx, "default/Mutex/m", 5); err != nil { // never goes back
 			return err
 		}
-		if err := tx.PutHold(ctx, "default/a", []store.LockToken{{Lock: "default/Mutex/m", Value: 7}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 7}}); err != nil {
 			return err
 		}
 		now := time.Unix(50, 0)
-		for _, w := range []store.LockWaiter{
-			{Holder: "default/low", Locks: []string{"default/Mutex/m"}, Priority: 0, Created: time.Unix(1, 0), Seq: 1, Enqueued: now},
-			{Holder: "default/high", Locks: []string{"default/Mutex/m", "default/ConfigMap/c/k"}, Priority: 5, Created: time.Unix(9, 0), Seq: 2, Enqueued: now},
-			{Holder: "default/gone", Locks: []string{"default/Mutex/m"}, Priority: 9, Created: time.Unix(1, 0), Seq: 3, Enqueued: now},
+		for _, w := range []domain.QueuedWaiter{
+			{Waiter: domain.Waiter{Holder: "default/low", Locks: []string{"default/Mutex/m"}, Priority: 0, Created: time.Unix(1, 0), Seq: 1}, Enqueued: now},
+			{Waiter: domain.Waiter{Holder: "default/high", Locks: []string{"default/Mutex/m", "default/ConfigMap/c/k"}, Priority: 5, Created: time.Unix(9, 0), Seq: 2}, Enqueued: now},
+			{Waiter: domain.Waiter{Holder: "default/gone", Locks: []string{"default/Mutex/m"}, Priority: 9, Created: time.Unix(1, 0), Seq: 3}, Enqueued: now},
 		} {
 			if err := tx.PutWaiter(ctx, w); err != nil {
 				return err
@@ -156,16 +157,16 @@ func lockReplace(t *testing.T, s store.Store) {
 				return err
 			}
 		}
-		if err := tx.PutHold(ctx, "default/a", []store.LockToken{{Lock: m, Value: 1}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 1}}); err != nil {
 			return err
 		}
-		if err := tx.PutHold(ctx, "default/a", []store.LockToken{{Lock: m, Value: 3}, {Lock: c, Value: 2}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 3}, {Lock: c, Value: 2}}); err != nil {
 			return err
 		}
-		if err := tx.PutWaiter(ctx, store.LockWaiter{Holder: "default/w", Locks: []string{m}, Priority: 1, Created: time.Unix(1, 0), Seq: 1, Enqueued: enq}); err != nil {
+		if err := tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: domain.Waiter{Holder: "default/w", Locks: []string{m}, Priority: 1, Created: time.Unix(1, 0), Seq: 1}, Enqueued: enq}); err != nil {
 			return err
 		}
-		return tx.PutWaiter(ctx, store.LockWaiter{Holder: "default/w", Locks: []string{m, c}, Priority: 2, Created: time.Unix(2, 0), Seq: 2, Enqueued: enq})
+		return tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: domain.Waiter{Holder: "default/w", Locks: []string{m, c}, Priority: 2, Created: time.Unix(2, 0), Seq: 2}, Enqueued: enq})
 	})
 	st := loadLocks(t, s)
 	held := map[string]uint64{}
@@ -193,10 +194,10 @@ func lockDeleteUnknown(t *testing.T, s store.Store) {
 		if err := tx.PutLockLimit(ctx, "default/Mutex/m", 1); err != nil {
 			return err
 		}
-		if err := tx.PutHold(ctx, "default/a", []store.LockToken{{Lock: "default/Mutex/m", Value: 1}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 1}}); err != nil {
 			return err
 		}
-		return tx.PutWaiter(ctx, store.LockWaiter{Holder: "default/b", Locks: []string{"default/Mutex/m"}, Seq: 1})
+		return tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: domain.Waiter{Holder: "default/b", Locks: []string{"default/Mutex/m"}, Seq: 1}})
 	})
 	update(t, s, func(tx store.Tx) error {
 		for _, h := range []string{"default/nobody", "default/b"} {

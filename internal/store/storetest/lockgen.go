@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -54,7 +55,7 @@ func lockGeneration(t *testing.T, s store.Store) {
 		if err := tx.PutLockLimit(ctx, "default/Mutex/m", 1); err != nil {
 			return err
 		}
-		return tx.PutWaiter(ctx, store.LockWaiter{Holder: "default/w", Locks: []string{"default/Mutex/m"}, Seq: 1})
+		return tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: domain.Waiter{Holder: "default/w", Locks: []string{"default/Mutex/m"}, Seq: 1}})
 	})
 	if g := claim(t, s, "e", nil); g != (store.LockGeneration{Counter: g0.Counter + 4, Writer: ""}) {
 		t.Fatalf("after a change without a claim saw %+v, want {%d \"\"} (raised once, by no writer)", g, g0.Counter+4)

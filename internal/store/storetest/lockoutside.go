@@ -41,7 +41,7 @@ func outsideWrite(t *testing.T, s store.Store) {
 	res := apply(locks.Request{Holder: "default/c", Locks: []spec.LockRef{mutex}, Created: time.Unix(3, 0)})
 	granted := map[string]uint64{}
 	for _, g := range res.Grants {
-		granted[g.Holder] = g.Tokens[sem.Key]
+		granted[g.Holder], _ = g.Token(sem.Key)
 	}
 	if tok, ok := granted["default/b"]; !ok || tok != 2 {
 		t.Fatalf("after the limit was raised to 2 in the store, the next operation granted %+v, want b with token 2", res.Grants)

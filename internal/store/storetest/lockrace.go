@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/spec"
@@ -54,7 +55,7 @@ var errRollback = errors.New("rolled back on purpose")
 // raceOp is one random lock operation and what the store must show after it.
 type raceOp struct {
 	desc     string
-	run      func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error)
+	run      func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]domain.Grant, error)
 	asked    string   // a new holder: it must hold or wait afterwards
 	gone     []string // released holders: they must neither hold nor wait
 	rollback bool
@@ -159,7 +160,7 @@ func (l *ledger) randomOp(rng *rand.Rand, mgr, n int) raceOp {
 			limit = 0
 		}
 		op = raceOp{desc: fmt.Sprintf("limit of %s to %d", key, limit),
-			run: func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error) {
+			run: func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]domain.Grant, error) {
 				return m.SetLimit(ctx, tx, key, limit, now)
 			}}
 	case r >= 83:
@@ -169,7 +170,7 @@ func (l *ledger) randomOp(rng *rand.Rand, mgr, n int) raceOp {
 		}
 		wf := workflowOf(h)
 		op = raceOp{desc: "release of workflow " + wf, gone: l.holdersOf(wf),
-			run: func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error) {
+			run: func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]domain.Grant, error) {
 				return m.ReleaseWorkflow(ctx, tx, "default", wf[len("default/"):], now)
 			}}
 	case r >= 40:
@@ -178,7 +179,7 @@ func (l *ledger) randomOp(rng *rand.Rand, mgr, n int) raceOp {
 			return l.request(rng, mgr, n)
 		}
 		op = raceOp{desc: "release of " + h, gone: []string{h},
-			run: func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error) {
+			run: func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]domain.Grant, error) {
 				res, err := m.Apply(ctx, tx, nil, []string{h}, now)
 				if err != nil {
 					return nil, err
@@ -212,7 +213,7 @@ func (l *ledger) request(rng *rand.Rand, mgr, n int) raceOp {
 	}
 	l.asked[h] = keys
 	return raceOp{desc: fmt.Sprintf("request of %s for %v at priority %d", h, keys, req.Priority), asked: h,
-		run: func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]locks.Grant, error) {
+		run: func(ctx context.Context, tx store.Tx, m *locks.Manager, now time.Time) ([]domain.Grant, error) {
 			res, err := m.Apply(ctx, tx, []locks.Request{req}, nil, now)
 			if err != nil {
 				return nil, err
@@ -249,7 +250,7 @@ func (l *ledger) holdersOf(wf string) []string {
 // step runs op in one transaction, checks the store inside it, records
 // the grants once it committed and checks the committed store.
 func (l *ledger) step(ctx context.Context, s store.Store, m *locks.Manager, op raceOp) error {
-	var grants []locks.Grant
+	var grants []domain.Grant
 	err := s.Update(ctx, func(tx store.Tx) error {
 		var err error
 		grants, err = op.run(ctx, tx, m, time.Now())
@@ -290,7 +291,7 @@ func (l *ledger) step(ctx context.Context, s store.Store, m *locks.Manager, op r
 
 // checkStep checks one operation's grants against the store it left,
 // inside its transaction.
-func (l *ledger) checkStep(after *store.LockState, grants []locks.Grant, op raceOp) error {
+func (l *ledger) checkStep(after *store.LockState, grants []domain.Grant, op raceOp) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	limits, fences := map[string]int{}, map[string]uint64{}
@@ -304,20 +305,21 @@ func (l *ledger) checkStep(after *store.LockState, grants []locks.Grant, op race
 			return fmt.Errorf("%s granted twice in one operation", g.Holder)
 		}
 		seen[g.Holder] = true
+		toks := tokenMap(g.Tokens)
 		if prev, ok := l.granted[g.Holder]; ok {
 			return fmt.Errorf("%s granted %v, but it was granted %v before", g.Holder, g.Tokens, prev)
 		}
-		if want := l.asked[g.Holder]; !sameKeys(g.Tokens, want) {
+		if want := l.asked[g.Holder]; !sameKeys(toks, want) {
 			return fmt.Errorf("%s granted %v, but it asked for %v (all or nothing)", g.Holder, g.Tokens, want)
 		}
 		stored := map[string]uint64{}
 		for _, tok := range after.Holds[g.Holder] {
 			stored[tok.Lock] = tok.Value
 		}
-		if !maps.Equal(stored, g.Tokens) {
+		if !maps.Equal(stored, toks) {
 			return fmt.Errorf("%s granted %v, but the store holds %v for it", g.Holder, g.Tokens, stored)
 		}
-		for lock, v := range g.Tokens {
+		for lock, v := range toks {
 			newTokens[lock] = append(newTokens[lock], v)
 		}
 	}
@@ -363,15 +365,16 @@ func (l *ledger) checkStep(after *store.LockState, grants []locks.Grant, op race
 // record notes the grants of a committed operation: a holder granted
 // before, or a token handed out before, is a double grant whichever
 // manager committed first.
-func (l *ledger) record(grants []locks.Grant, op raceOp) error {
+func (l *ledger) record(grants []domain.Grant, op raceOp) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, g := range grants {
 		if prev, ok := l.granted[g.Holder]; ok {
 			return fmt.Errorf("%s granted %v after a committed grant of %v", g.Holder, g.Tokens, prev)
 		}
-		l.granted[g.Holder] = g.Tokens
-		for lock, v := range g.Tokens {
+		toks := tokenMap(g.Tokens)
+		l.granted[g.Holder] = toks
+		for lock, v := range toks {
 			if l.tokens[lock] == nil {
 				l.tokens[lock] = map[uint64]string{}
 			}
@@ -441,6 +444,16 @@ func (l *ledger) checkStore(st *store.LockState) error {
 		}
 	}
 	return nil
+}
+
+// tokenMap gives a grant's tokens by lock; a lock granted twice shows as
+// fewer keys than were asked for.
+func tokenMap(toks []domain.Token) map[string]uint64 {
+	out := make(map[string]uint64, len(toks))
+	for _, t := range toks {
+		out[t.Lock] = t.Value
+	}
+	return out
 }
 
 func sameKeys(toks map[string]uint64, keys []string) bool {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -161,7 +162,7 @@ func sessionTakeOver(t *testing.T, s store.Store) {
 			if err := tx.PutLockLimit(ctx, "default/Mutex/"+name, 1); err != nil {
 				return err
 			}
-			return tx.PutHold(ctx, "default/"+name, []store.LockToken{{Lock: "default/Mutex/" + name, Value: 1}})
+			return tx.PutHold(ctx, "default/"+name, []domain.Token{{Lock: "default/Mutex/" + name, Value: 1}})
 		})
 	}
 	put("dead", "d-running", wfv1.PhaseRunning)

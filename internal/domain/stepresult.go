@@ -1,0 +1,26 @@
+package domain
+
+import "time"
+
+// StepResult is what the executor learned from a finished step. The step
+// supervisor writes it to the step's result.json, so its JSON names are a
+// file format that an engine of another version must still read.
+type StepResult struct {
+	ExitCode int `json:"exitCode"`
+	// Stdout is the step's standard output, the source of outputs.result.
+	Stdout string `json:"stdout,omitempty"`
+	// Truncated is set when stdout went over the executor's cap and Stdout
+	// holds only its first bytes.
+	Truncated bool `json:"truncated,omitempty"`
+	// Outputs maps an output parameter name to the content of its
+	// valueFrom.path file; Missing says why each absent one is absent.
+	Outputs map[string]string `json:"outputs,omitempty"`
+	Missing map[string]string `json:"missing,omitempty"`
+	// StartError is set when the process could not be started at all; the
+	// node then ends in Error.
+	StartError string `json:"startError,omitempty"`
+	// Killed is set when the engine killed the step; it is the reason.
+	Killed   string    `json:"killed,omitempty"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+}
