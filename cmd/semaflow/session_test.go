@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	_ "modernc.org/sqlite" // the probe of stopOutsideWrite
 )
 
 const plainWorkflow = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: plain-}\nspec:\n  entrypoint: main\n  templates:\n  - {name: main, container: {image: x, command: [\"true\"]}}\n"
@@ -135,9 +138,7 @@ func TestStoppedServerPastItsLeaseIsFenced(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := a.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
+	stopOutsideWrite(t, a.cmd.Process, db)
 	stopped := true
 	t.Cleanup(func() {
 		if stopped {
@@ -325,4 +326,31 @@ func TestStoppedServerNobodyTookOverGoesOn(t *testing.T) {
 		t.Fatalf("the server did not log that its expired lease was renewed:\n%s", msg)
 	}
 	s.stop(t)
+}
+
+// stopOutsideWrite stops p (SIGSTOP) at a moment it holds no write
+// transaction on db. SQLite has one write lock per file: an engine stopped
+// mid-write keeps it, and every other engine waits for it (then fails
+// with "the database is locked"), which no lease can undo. So p is
+// continued and stopped again until a probe can take the lock.
+func stopOutsideWrite(t *testing.T, p *os.Process, db string) {
+	t.Helper()
+	probe, err := sql.Open("sqlite", "file:"+db+"?_pragma=busy_timeout(100)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
+	for range 50 {
+		if err := p.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		tx, err := probe.Begin()
+		if err == nil {
+			_ = tx.Rollback()
+			return
+		}
+		_ = p.Signal(syscall.SIGCONT)
+		time.Sleep(30 * time.Millisecond)
+	}
+	t.Fatal("the server held the database's write lock at each of 50 stops")
 }

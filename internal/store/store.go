@@ -25,6 +25,10 @@ var (
 	// exhausted quota); drivers wrap it, naming what they could not write.
 	// It passes once space is freed: callers retry, the API answers 507.
 	ErrNoSpace = errors.New("the disk is full")
+	// ErrBusy means another process held the database's write lock for
+	// longer than the driver waits: an engine stopped mid-write (SIGSTOP,
+	// a debugger) or stuck. It passes when that process goes on or dies.
+	ErrBusy = errors.New("the database is locked by another process")
 )
 
 // NoSpace says whether err is a write refused for lack of room: a store's

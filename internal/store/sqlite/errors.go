@@ -27,6 +27,7 @@ const lowSpace = 1 << 20
 //   - no row (sql.ErrNoRows) is store.ErrNotFound; a method for which no
 //     row means something else says so (BindSession: store.ErrSessionLost);
 //   - a UNIQUE or PRIMARY KEY constraint is store.ErrExists;
+//   - SQLITE_BUSY, once busy_timeout has passed, is store.ErrBusy;
 //   - SQLITE_FULL, ENOSPC and EDQUOT are store.ErrNoSpace, naming the
 //     database. SQLite reports only a bare I/O error when its
 //     shared-memory file cannot grow (typically as it opens the
@@ -40,7 +41,7 @@ func (s *DB) storeError(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, store.ErrNoSpace), errors.Is(err, store.ErrExists), errors.Is(err, store.ErrNotFound),
-		errors.Is(err, store.ErrSessionLost), errors.Is(err, store.ErrBadContinue):
+		errors.Is(err, store.ErrSessionLost), errors.Is(err, store.ErrBadContinue), errors.Is(err, store.ErrBusy):
 		return err
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%w: %w", store.ErrNotFound, err)
@@ -58,6 +59,9 @@ func (s *DB) storeError(err error) error {
 		return s.noSpace(err)
 	case code&0xff == sqlite3.SQLITE_IOERR && s.DiskFull():
 		return s.noSpace(err)
+	case code&0xff == sqlite3.SQLITE_BUSY:
+		return fmt.Errorf("database %s: %w, which held its write lock for over %s (a process stopped mid-write, e.g. by SIGSTOP, or stuck): "+
+			"continue or end that process (%w)", s.path, store.ErrBusy, busyWait, err)
 	}
 	return err
 }

@@ -108,3 +108,28 @@ func TestDriverReturnsSentinels(t *testing.T) {
 		t.Errorf("a missing object: %q, want ErrNotFound as \"ConfigMap default/limits: not found\"", err)
 	}
 }
+
+// A write lock held past the wait (a process stopped mid-write) is
+// store.ErrBusy, naming the database and what to do.
+func TestBusyIsErrBusy(t *testing.T) {
+	db := openTemp(t)
+	ctx := t.Context()
+	other, err := sql.Open("sqlite", "file:"+db.path+"?_pragma=busy_timeout(50)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	_, raw := other.ExecContext(ctx, `INSERT INTO sessions (id, kind, host, pid, started, expires) VALUES ('b', 'run', 'h', 1, 0, 0)`)
+	if raw == nil {
+		t.Fatal("a second handle wrote while the first held the write lock")
+	}
+	got := db.storeError(raw)
+	if !errors.Is(got, store.ErrBusy) || !errors.Is(got, raw) || !strings.Contains(got.Error(), db.path) || !strings.Contains(got.Error(), "SIGSTOP") {
+		t.Fatalf("busy: %v; want store.ErrBusy naming %s and a likely cause", got, db.path)
+	}
+}

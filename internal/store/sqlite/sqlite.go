@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -30,13 +31,17 @@ type DB struct {
 
 var _ store.Store = (*DB)(nil)
 
+// busyWait is how long a transaction waits for another process's write
+// lock before it fails with store.ErrBusy.
+const busyWait = 10 * time.Second
+
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if err := privateFiles(path); err != nil {
 		return nil, err
 	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=busy_timeout(" + strconv.Itoa(int(busyWait.Milliseconds())) + ")&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
