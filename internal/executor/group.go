@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A permit is released only when its holder is known dead. A step dies
@@ -81,17 +84,51 @@ func readStat(pid int) (procStat, error) {
 func (p procStat) dead() bool { return p.state == 'Z' || p.state == 'X' }
 
 // recordGroup writes the group of pid, a step process just started and
-// not yet waited for (so its /proc entry is there), into dir.
-func recordGroup(dir string, pid int) error {
+// not yet waited for (so its /proc entry is there), into the step
+// directory open as dirFd (named dir in errors). It goes by the handle, not
+// the path, so that it can run on the thread that started the step, which
+// may be in the step's mount namespace. The file appears whole or not at
+// all (written aside, then renamed).
+func recordGroup(dirFd int, dir string, pid int) error {
+	fail := func(err error) error {
+		return fmt.Errorf("recording the step's process group in %s: %w", filepath.Join(dir, GroupFile), err)
+	}
 	st, err := readStat(pid)
 	if err != nil {
-		return fmt.Errorf("recording the step's process group: %w", err)
+		return fail(err)
 	}
-	g := group{Pgid: st.pgrp, Sid: st.sid, Start: st.start, Boot: bootID()}
-	if err := writeJSON(filepath.Join(dir, GroupFile), g); err != nil {
-		return fmt.Errorf("recording the step's process group: %w", err)
+	b, err := json.Marshal(group{Pgid: st.pgrp, Sid: st.sid, Start: st.start, Boot: bootID()})
+	if err != nil {
+		return fail(err)
+	}
+	const tmp = GroupFile + ".tmp"
+	fd, err := unix.Openat(dirFd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return fail(err)
+	}
+	n, err := unix.Write(fd, b)
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	if err == nil && n != len(b) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if err := unix.Renameat(dirFd, tmp, dirFd, GroupFile); err != nil {
+		return fail(err)
 	}
 	return nil
+}
+
+// openStepDir is a handle on a step directory for recordGroup.
+func openStepDir(dir string) (int, error) {
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("the step directory %s: %w", dir, err)
+	}
+	return fd, nil
 }
 
 // procTable is one scan of /proc, by process group. Many reapGroup calls

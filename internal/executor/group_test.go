@@ -102,7 +102,12 @@ func startGroup(t *testing.T, dir, script string) *exec.Cmd {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		_ = cmd.Wait()
 	})
-	if err := recordGroup(dir, cmd.Process.Pid); err != nil {
+	dirFd, err := openStepDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = syscall.Close(dirFd) }()
+	if err := recordGroup(dirFd, dir, cmd.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
 	return cmd

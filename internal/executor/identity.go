@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -17,8 +18,11 @@ import (
 // ticks since boot, from /proc) and the boot id tell them apart.
 
 // selfIdentity is this process's "pid starttime bootid", or the pid alone
-// where /proc cannot say more.
-func selfIdentity() string {
+// where /proc cannot say more. None of the three changes while the process
+// runs, and a supervisor writes it at every step start: it is read once.
+var selfIdentity = sync.OnceValue(readSelfIdentity)
+
+func readSelfIdentity() string {
 	pid := os.Getpid()
 	start, err := startTime(pid)
 	boot := bootID()
@@ -37,7 +41,12 @@ func startTime(pid int) (string, error) {
 	return strconv.FormatUint(st.start, 10), nil
 }
 
-func bootID() string {
+// bootID is this boot's id. It changes only with a reboot, which ends
+// this process, and every step start and liveness check compares it: it
+// is read once.
+var bootID = sync.OnceValue(readBootID)
+
+func readBootID() string {
 	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
 	if err != nil {
 		return ""

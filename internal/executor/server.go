@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -34,6 +35,10 @@ type notice struct {
 	Result *Result `json:"result,omitempty"`
 }
 
+// maxSupervisorThreads is the supervisor's thread limit: room for 100,000
+// running steps and the runtime's own threads.
+const maxSupervisorThreads = 101_000
+
 // maxNoticeBacklog is how many bytes of notices may wait for the engine
 // before exited notices stop carrying results already on disk.
 const maxNoticeBacklog = 64 << 20
@@ -49,6 +54,13 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 	// Once the engine is gone, writing a notice hits a closed pipe; Go
 	// would then die of SIGPIPE and orphan the steps still running.
 	signal.Ignore(syscall.SIGPIPE)
+	// Every running step holds one OS thread here, locked for the step's
+	// life (spawn.go: its parent-death signal follows the thread that
+	// started it). Go aborts the whole process past SetMaxThreads (10,000
+	// by default), which would kill every step of a wide fan-out at once;
+	// the kernel's own limits on threads and pids, which each step's
+	// process counts against too, bound it well before this.
+	debug.SetMaxThreads(maxSupervisorThreads)
 	s := &server{out: newOutbox(keepOpen{out}), kills: map[string]chan string{}}
 	conf, err := confine(iso)
 	if err != nil {

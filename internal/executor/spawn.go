@@ -8,11 +8,14 @@ import (
 
 // spawn starts cmd from an OS thread of its own and waits for it there;
 // done gets what Wait said. record, when set, is called with the new
-// process's pid before anything waits for it (its /proc entry is there
-// until then), from the calling goroutine: the spawning thread may be in
-// the step's mount namespace, where paths lead elsewhere. If record
-// fails, the process's group is killed and reaped and spawn returns that
-// error.
+// process's pid on that thread, before anything waits for it (its /proc
+// entry is there until then): it must not go by paths, as the thread may
+// be in the step's mount namespace, where paths lead elsewhere (record
+// through a directory handle opened before). If record fails, the
+// process's group is killed and reaped and spawn returns that error.
+// Recording on the spawning thread spares it a park and a wake-up
+// between start and wait: a locked thread that blocks hands its
+// processor to another thread and needs a switch back.
 //
 // A step's parent-death signal (SysProcAttr.Pdeathsig) fires when the
 // thread that started it ends, not the process (https://go.dev/issue/27505),
@@ -23,7 +26,6 @@ import (
 // unlocked, and Go discards it with whatever setup changed in it.
 func spawn(cmd *exec.Cmd, setup func() error, record func(pid int) error) (done <-chan error, err error) {
 	started := make(chan error, 1)
-	proceed := make(chan bool, 1)
 	waited := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
@@ -37,23 +39,20 @@ func spawn(cmd *exec.Cmd, setup func() error, record func(pid int) error) (done 
 			started <- err
 			return
 		}
-		started <- nil
-		if !<-proceed {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if record != nil {
+			if err := record(cmd.Process.Pid); err != nil {
+				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				_ = cmd.Wait()
+				started <- err
+				return
+			}
 		}
+		started <- nil
 		waited <- cmd.Wait()
 	}()
 	if err := <-started; err != nil {
 		return nil, err
 	}
-	if record != nil {
-		if err := record(cmd.Process.Pid); err != nil {
-			proceed <- false
-			_ = waitFor(waited)
-			return nil, err
-		}
-	}
-	proceed <- true
 	return waited, nil
 }
 

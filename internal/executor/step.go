@@ -84,7 +84,13 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 	// Whoever finds this supervisor dead kills the step's group by this
 	// record (group.go). Without it, a step left running would pass for
 	// one that never started, so one that cannot be recorded does not run.
-	record := func(pid int) error { return recordGroup(dir, pid) }
+	dirFd, err := openStepDir(dir)
+	if err != nil {
+		res.StartError = err.Error()
+		return res
+	}
+	defer func() { _ = syscall.Close(dirFd) }()
+	record := func(pid int) error { return recordGroup(dirFd, dir, pid) }
 	var done <-chan error
 	switch {
 	case conf.user != nil:
