@@ -256,7 +256,7 @@ func (a *App) paths(o Options) error {
 		}
 	}
 	if path == "" {
-		temp, err := os.MkdirTemp("", "semaflow-run-")
+		temp, err := os.MkdirTemp(runTempRoot(), "semaflow-run-")
 		if err != nil {
 			return err
 		}
@@ -268,6 +268,23 @@ func (a *App) paths(o Options) error {
 		a.DataDir = o.DataDir
 	}
 	return nil
+}
+
+// runTempRoot is where `run` without --db keeps its throwaway database
+// and step directories: the user's cache directory, not /tmp, which each
+// step's private /tmp hides (the executor then binds the step's own
+// directories back in, about a millisecond per step start). /tmp is the
+// fallback when there is no cache directory.
+func runTempRoot() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	dir = filepath.Join(dir, "semaflow")
+	if os.MkdirAll(dir, 0o700) != nil {
+		return ""
+	}
+	return dir
 }
 
 // defaultDB is a server's database when none is given: semaflow.db in
