@@ -20,14 +20,14 @@ func (t *txn) ClaimLocks(ctx context.Context, writer string) (store.LockGenerati
 	}
 	var g store.LockGeneration
 	var counter int64
-	err := t.queryRow(ctx, `SELECT counter, writer FROM lock_generation WHERE id = 1`).Scan(&counter, &g.Writer)
+	// One statement, as a claim comes with every lock decision: SET reads
+	// the old row, RETURNING the new one.
+	err := t.queryRow(ctx, `UPDATE lock_generation SET prev_writer = writer, counter = counter + 1, writer = ?
+		WHERE id = 1 RETURNING counter - 1, prev_writer`, writer).Scan(&counter, &g.Writer)
 	if err != nil {
 		return g, fmt.Errorf("lock generation: %w", err)
 	}
 	g.Counter = uint64(counter)
-	if _, err := t.exec(ctx, `UPDATE lock_generation SET counter = ?, writer = ? WHERE id = 1`, counter+1, writer); err != nil {
-		return g, fmt.Errorf("lock generation: %w", err)
-	}
 	t.claimed = true
 	return g, nil
 }
