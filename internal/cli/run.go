@@ -72,6 +72,9 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	if err := checkLimits(o.limits); err != nil {
 		return err
 	}
+	if err := checkLeaseTTL(o.leaseTTL); err != nil {
+		return err
+	}
 	if o.count < 1 {
 		return fmt.Errorf("--count must be at least 1, got %d", o.count)
 	}
