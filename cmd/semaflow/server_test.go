@@ -26,12 +26,18 @@ type serverProc struct {
 // startServer runs the built binary as a server on a free loopback port.
 func startServer(t *testing.T, args ...string) *serverProc {
 	t.Helper()
+	return startServerTo(t, os.Stderr, args...)
+}
+
+// startServerTo is startServer with the server's stderr going to stderr.
+func startServerTo(t *testing.T, stderr io.Writer, args ...string) *serverProc {
+	t.Helper()
 	cmd := exec.Command(binary, append([]string{"server", "--addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -49,9 +55,7 @@ func startServer(t *testing.T, args ...string) *serverProc {
 		}
 		p.done <- cmd.Wait()
 	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-	})
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	return p
 }
 

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -252,32 +251,8 @@ func tokensStrictlyIncrease(t *testing.T, events []stepEvent, lock string) {
 // startServerStderr is startServer with the server's stderr kept.
 func startServerStderr(t *testing.T, args ...string) (*serverProc, *lockedWriter) {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"server", "--addr", "127.0.0.1:0"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
 	stderr := &lockedWriter{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &serverProc{cmd: cmd, out: bufio.NewScanner(stdout), done: make(chan error, 1)}
-	if !p.out.Scan() {
-		t.Fatal("server printed nothing")
-	}
-	m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(p.out.Text())
-	if m == nil {
-		t.Fatalf("no address in %q", p.out.Text())
-	}
-	p.url = m[1]
-	go func() {
-		for p.out.Scan() {
-		}
-		p.done <- cmd.Wait()
-	}()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	return p, stderr
+	return startServerTo(t, stderr, args...), stderr
 }
 
 // lockedWriter lets the test read what a process writes meanwhile.

@@ -370,8 +370,8 @@ spec:
 
 func TestSyncCommands(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "state.db")
-	if out, code := run(t, "sync", "set", "--db", db, "default/Database/workflow", "1"); code != 0 || !strings.Contains(out, "limit 1") {
-		t.Fatalf("sync set: exit %d\n%s", code, out)
+	if out, code := run(t, "sync", "set", "--db", db, "default/Database/workflow", "1"); code != 0 || !strings.Contains(out, "limit 1") || !strings.Contains(out, "created it") {
+		t.Fatalf("sync set on a new database: exit %d, want it to say it created it\n%s", code, out)
 	}
 	f := writeFile(t, "db.yaml", `apiVersion: argoproj.io/v1alpha1
 kind: Workflow

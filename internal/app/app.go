@@ -267,6 +267,14 @@ func (a *App) paths(o Options) error {
 	if o.DataDir != "" {
 		a.DataDir = o.DataDir
 	}
+	// Steps run in other working directories: a relative path would name
+	// another place for them (a script step could not find its script).
+	if a.DBPath, err = filepath.Abs(a.DBPath); err != nil {
+		return err
+	}
+	if a.DataDir, err = filepath.Abs(a.DataDir); err != nil {
+		return err
+	}
 	return nil
 }
 

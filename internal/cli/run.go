@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/semaflow/semaflow/internal/app"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/spec"
+	"github.com/semaflow/semaflow/internal/store"
 )
 
 type runOptions struct {
@@ -70,6 +72,9 @@ func newRunCmd() *cobra.Command {
 
 func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *runOptions, iso executor.Isolation) error {
 	if err := checkLimits(o.limits); err != nil {
+		return err
+	}
+	if err := checkLeaseTTL(o.leaseTTL); err != nil {
 		return err
 	}
 	if o.count < 1 {
@@ -144,9 +149,22 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	if len(uids) == 0 && len(wfs) == 0 {
 		return fmt.Errorf("no unfinished workflow in %s and no manifest given", o.db)
 	}
+	resumed := map[string]bool{}
+	for _, uid := range uids {
+		resumed[uid] = true
+	}
 	for _, wf := range wfs {
 		for i := range o.count {
-			sub, err := eng.Submit(ctx, copyOf(wf, i, o.count))
+			c := copyOf(wf, i, o.count)
+			sub, err := eng.Submit(ctx, c)
+			if errors.Is(err, store.ErrExists) {
+				// The same command run again after a crash: its fixed
+				// names are the workflows being resumed, followed above.
+				if old, gerr := eng.Get(ctx, c.Metadata.Namespace, c.Metadata.Name); gerr == nil && resumed[old.Metadata.UID] {
+					fmt.Fprintf(stderr, "%s/%s is being resumed from %s: not submitted again\n", c.Metadata.Namespace, c.Metadata.Name, o.db)
+					continue
+				}
+			}
 			if err != nil {
 				eng.StopAll(true, "semaflow run: a later submission failed")
 				return err

@@ -72,6 +72,9 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	if err := checkLimits(o.limits); err != nil {
 		return err
 	}
+	if err := checkLeaseTTL(o.leaseTTL); err != nil {
+		return err
+	}
 	host, _, err := net.SplitHostPort(o.addr)
 	if err != nil {
 		return fmt.Errorf("--addr %q: %w", o.addr, err)

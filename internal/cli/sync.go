@@ -3,10 +3,13 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -140,6 +143,13 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 		}
 		fmt.Fprintf(w, "%s: limit %d\n", key, limit)
 		return nil
+	}
+	// Setting a limit before anything runs creates the database; a
+	// mistyped path must not do so silently.
+	if path, ok := strings.CutPrefix(db, "sqlite://"); !strings.Contains(db, "://") || ok {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(w, "%s did not exist: created it\n", path)
+		}
 	}
 	a, err := app.Start(ctx, app.Options{Kind: app.KindSync, DB: db})
 	if err != nil {

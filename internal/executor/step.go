@@ -63,6 +63,10 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 	cmd.Stdout = stdout
 	// stderr goes through the cap too, so it is a pipe, not the file.
 	cmd.Stderr = log
+	// A step ends when its process does: a background child that keeps
+	// the output pipes open (setsid, a daemon) would otherwise hold the
+	// step, its deadline and its locks for as long as it runs.
+	cmd.WaitDelay = outputGrace
 	// Its own group, which a kill or a deadline ends as a whole; and it
 	// dies with this supervisor (spawn.go, group.go).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -127,6 +131,10 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 		werr = killGroup(cmd, done)
 	}
 	res.Finished = time.Now()
+	if errors.Is(werr, exec.ErrWaitDelay) {
+		// The process exited 0; only a child's hold on the pipes was cut.
+		werr = nil
+	}
 	res.ExitCode = exitCode(werr)
 	// Wait has returned, so the copy into stdout and the log is over.
 	res.Stdout, res.Truncated = string(stdout.kept), stdout.truncated
@@ -158,6 +166,10 @@ func (v stepView) step(path string) string {
 	}
 	return filepath.Join(v.tmp, strings.TrimPrefix(path, "/tmp"))
 }
+
+// outputGrace is how long a step's output is still read after its
+// process exited, for children that write a last line as they end.
+const outputGrace = 2 * time.Second
 
 // killGroup kills the step's whole process group and reaps the step.
 func killGroup(cmd *exec.Cmd, done <-chan error) error {

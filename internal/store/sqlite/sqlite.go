@@ -8,11 +8,13 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -66,6 +68,16 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 func (s *DB) migrate(ctx context.Context) error {
+	// Another program's database is not made semaflow's: tables but no
+	// schema_migrations means it was never ours.
+	var ours, tables int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE name = 'schema_migrations'), COUNT(*)
+		FROM sqlite_master WHERE type = 'table'`).Scan(&ours, &tables); err != nil {
+		return err
+	}
+	if ours == 0 && tables > 0 {
+		return fmt.Errorf("it is another program's SQLite database (%d tables, none of semaflow's): give a new path or a semaflow database", tables)
+	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return err
 	}
@@ -176,6 +188,9 @@ func (s *DB) Close() error { return s.db.Close() }
 // workflow and ConfigMap, and steps may run as other users. SQLite gives
 // the -wal and -shm it creates the database file's mode.
 func privateFiles(path string) error {
+	if err := checkFile(path); err != nil {
+		return err
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("database %s: %w", path, err)
@@ -186,6 +201,44 @@ func privateFiles(path string) error {
 		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, os.ErrPermission) {
 			return fmt.Errorf("database %s: %w", p, err)
 		}
+	}
+	return nil
+}
+
+// sqliteHeader starts every SQLite database file.
+const sqliteHeader = "SQLite format 3\x00"
+
+// checkFile refuses, before anything is changed, a path that is not a
+// database semaflow may own: a device or directory, a file with other
+// content, and a file with several hard links (SQLite keeps its journal
+// beside each name, so two engines opening two names of one file would
+// each write their own journal into it, and neither sees the other's
+// lock or session).
+func checkFile(path string) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("database %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("database %s is not a regular file (%s): give the path of a SQLite file", path, fi.Mode().Type())
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+		return fmt.Errorf("database %s has %d hard links: SQLite keeps its journal beside each name, so engines opening different names would not see each other; open it by one name only", path, st.Nlink)
+	}
+	if fi.Size() == 0 {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("database %s: %w", path, err)
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteHeader))
+	if _, err := io.ReadFull(f, head); err != nil || string(head) != sqliteHeader {
+		return fmt.Errorf("database %s is not a SQLite database: give a new path or a semaflow database", path)
 	}
 	return nil
 }
