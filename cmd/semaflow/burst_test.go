@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -66,8 +67,17 @@ func TestServerStopsDuringABurst(t *testing.T) {
 	s2 := startServer(t, "--db", db)
 	deadline = time.Now().Add(90 * time.Second)
 	for phase := ""; phase != "Succeeded"; phase = wfPhase(t, s2.url, "burst") {
-		if time.Now().After(deadline) {
-			t.Fatalf("workflow %s 90 s after the restart, want Succeeded", phase)
+		if time.Now().After(deadline) || phase == "Failed" || phase == "Error" {
+			_, out := httpDo(t, "GET", s2.url+"/api/v1/workflows/default/burst", "", "")
+			st, _ := out["status"].(map[string]any)
+			nodes, _ := st["nodes"].(map[string]any)
+			var failed []string
+			for _, n := range nodes {
+				if m, _ := n.(map[string]any); m["phase"] != "Succeeded" && len(failed) < 5 {
+					failed = append(failed, fmt.Sprintf("%v %v: %v", m["displayName"], m["phase"], m["message"]))
+				}
+			}
+			t.Fatalf("workflow %s (%v) after the restart, want Succeeded; some nodes: %v", phase, st["message"], failed)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -101,7 +101,10 @@ func recordGroup(dirFd int, dir string, pid int) error {
 	if err != nil {
 		return fail(err)
 	}
-	const tmp = GroupFile + ".tmp"
+	// A name of its own: after an engine restart under load a step can be
+	// started by two supervisors at once, and a shared temporary name let
+	// one rename away the file the other was writing, failing its start.
+	tmp := GroupFile + "." + strconv.Itoa(os.Getpid()) + ".tmp"
 	fd, err := unix.Openat(dirFd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return fail(err)
