@@ -136,7 +136,7 @@ func (e *Engine) openSession(ctx context.Context, raw store.Store, c SessionConf
 // recordSession writes the session, taking over those that ended.
 func (e *Engine) recordSession(ctx context.Context, s *session) error {
 	var taken []store.Session
-	var moved int
+	var moved []string
 	var until time.Time
 	err := s.raw.Update(ctx, func(tx store.Tx) error {
 		now := time.Now()
@@ -172,7 +172,7 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 		if o.Expires.After(s.me.Started) {
 			why = "its process is gone"
 		}
-		e.log.Info(fmt.Sprintf("took over from %s: %s", describeSession(o), why), "session", s.me.ID, "workflows", moved)
+		e.log.Info(fmt.Sprintf("took over from %s: %s", describeSession(o), why), "session", s.me.ID, "workflows", len(moved))
 	}
 	return nil
 }

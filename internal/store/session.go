@@ -22,6 +22,10 @@ type Session struct {
 	ID string
 	// Kind is what the engine runs for: "run", "server" or "sync".
 	Kind string
+	// Node is the engine's node name (--node-name; the host name by
+	// default): on a shared database, a restarted engine with the same
+	// node name and data directory follows its earlier steps.
+	Node string
 	Host string
 	PID  int
 	// Process tells the engine's process from a later one that reuses its
@@ -62,9 +66,13 @@ type SessionTx interface {
 	// TakeOver removes the sessions old (their leases expired, or their
 	// process is known dead) and gives session to the unfinished
 	// workflows (phase empty, Pending or Running) and the lock holds of
-	// every session no longer recorded, including those written before
-	// sessions existed. It returns how many workflows changed owner.
-	TakeOver(ctx context.Context, to string, old []string) (int, error)
+	// the sessions it removed and of every session no longer recorded,
+	// including those written before sessions existed. It returns the
+	// UIDs of the workflows that changed owner. When several handles take
+	// over the same old session at once, exactly one moves its workflows;
+	// the others move none of them (a session already removed is not an
+	// error).
+	TakeOver(ctx context.Context, to string, old []string) ([]string, error)
 	// BindSession makes the transaction act for session id: it fails
 	// with ErrSessionLost if id is not recorded, and stamps the
 	// workflows the transaction creates and the holds it writes with id.

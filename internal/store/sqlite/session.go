@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -15,8 +16,8 @@ import (
 // store's session contract holds without row locks.
 
 func (t *txn) OpenSession(ctx context.Context, s store.Session) error {
-	_, err := t.exec(ctx, `INSERT INTO sessions (id, kind, host, pid, process, addr, started, expires) VALUES (?,?,?,?,?,?,?,?)`,
-		s.ID, s.Kind, s.Host, s.PID, s.Process, s.Addr, s.Started.UnixNano(), s.Expires.UnixNano())
+	_, err := t.exec(ctx, `INSERT INTO sessions (id, kind, node, host, pid, process, addr, started, expires) VALUES (?,?,?,?,?,?,?,?,?)`,
+		s.ID, s.Kind, s.Node, s.Host, s.PID, s.Process, s.Addr, s.Started.UnixNano(), s.Expires.UnixNano())
 	if errors.Is(err, store.ErrExists) {
 		return fmt.Errorf("session %s: %w", s.ID, store.ErrExists)
 	}
@@ -24,7 +25,7 @@ func (t *txn) OpenSession(ctx context.Context, s store.Session) error {
 }
 
 func (t *txn) ListSessions(ctx context.Context) ([]store.Session, error) {
-	rows, err := t.query(ctx, `SELECT id, kind, host, pid, process, addr, started, expires FROM sessions ORDER BY started, id`)
+	rows, err := t.query(ctx, `SELECT id, kind, node, host, pid, process, addr, started, expires FROM sessions ORDER BY started, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +34,7 @@ func (t *txn) ListSessions(ctx context.Context) ([]store.Session, error) {
 	for rows.Next() {
 		var s store.Session
 		var started, expires int64
-		if err := rows.Scan(&s.ID, &s.Kind, &s.Host, &s.PID, &s.Process, &s.Addr, &started, &expires); err != nil {
+		if err := rows.Scan(&s.ID, &s.Kind, &s.Node, &s.Host, &s.PID, &s.Process, &s.Addr, &started, &expires); err != nil {
 			return nil, err
 		}
 		s.Started, s.Expires = time.Unix(0, started), time.Unix(0, expires)
@@ -58,25 +59,36 @@ func (t *txn) CloseSession(ctx context.Context, id string) error {
 	return err
 }
 
-func (t *txn) TakeOver(ctx context.Context, to string, old []string) (int, error) {
+func (t *txn) TakeOver(ctx context.Context, to string, old []string) ([]string, error) {
 	for _, id := range old {
 		if _, err := t.exec(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
 	// Finished workflows keep the session that ran them: rewriting the
 	// whole history at every start would cost more than it tells.
-	unfinished := []any{to, "", wfv1.PhasePending, wfv1.PhaseRunning}
-	res, err := t.exec(ctx, `UPDATE workflows SET session = ? WHERE phase IN (?,?,?)
-		AND session NOT IN (SELECT id FROM sessions)`, unfinished...)
+	rows, err := t.query(ctx, `UPDATE workflows SET session = ? WHERE phase IN (?,?,?)
+		AND session NOT IN (SELECT id FROM sessions) RETURNING uid`, to, "", wfv1.PhasePending, wfv1.PhaseRunning)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	moved, _ := res.RowsAffected()
+	defer rows.Close()
+	var moved []string
+	for rows.Next() {
+		var uid string
+		if err := rows.Scan(&uid); err != nil {
+			return nil, err
+		}
+		moved = append(moved, uid)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.Sort(moved)
 	if _, err := t.exec(ctx, `UPDATE lock_holds SET session = ? WHERE session NOT IN (SELECT id FROM sessions)`, to); err != nil {
-		return 0, err
+		return nil, err
 	}
-	return int(moved), nil
+	return moved, nil
 }
 
 func (t *txn) BindSession(ctx context.Context, id string) error {

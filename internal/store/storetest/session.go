@@ -171,7 +171,7 @@ func sessionTakeOver(t *testing.T, s store.Store) {
 	put("live", "l-running", wfv1.PhaseRunning)
 	put("closed", "c-running", wfv1.PhaseRunning)
 	update(t, s, func(tx store.Tx) error { return tx.CloseSession(ctx, "closed") })
-	var moved int
+	var moved []string
 	update(t, s, func(tx store.Tx) error {
 		if err := tx.OpenSession(ctx, newSession("new", now)); err != nil {
 			return err
@@ -180,8 +180,8 @@ func sessionTakeOver(t *testing.T, s store.Store) {
 		moved, err = tx.TakeOver(ctx, "new", []string{"dead"})
 		return err
 	})
-	if moved != 3 {
-		t.Fatalf("TakeOver moved %d workflows, want 3 (two of the dead session, one of the closed)", moved)
+	if len(moved) != 3 {
+		t.Fatalf("TakeOver moved %v, want 3 workflows (two of the dead session, one of the closed)", moved)
 	}
 	for id, want := range map[string][]string{
 		"new":  {"c-running", "d-pending", "d-running"},
