@@ -160,6 +160,13 @@ func (r *run) step() bool {
 			delete(r.live, ev.NodeID)
 		}
 	}
+	if r.e.shared != nil {
+		holders := make([]string, len(plan.Acquire))
+		for i, a := range plan.Acquire {
+			holders[i] = a.Holder
+		}
+		r.e.expectGrants(r.wf.Metadata.UID, holders)
+	}
 	lockRes, ok := r.commit(ctx, plan, events, whole)
 	if !ok {
 		// The engine detached while the store refused the change: steps go
@@ -167,9 +174,11 @@ func (r *run) step() bool {
 		// the store holds.
 		return false
 	}
+	r.e.forgetGrants(plan.Release...)
 	if lockRes != nil {
 		r.e.deliver(lockRes.Grants)
 		for holder, msg := range lockRes.Failed {
+			r.e.forgetGrants(holder)
 			r.push(reconcile.Event{Kind: reconcile.LockFailed, Holder: holder, Message: msg, At: r.e.now()}, "")
 		}
 	}
