@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,7 +27,7 @@ type serverOptions struct {
 	isolation                 isolationFlags
 	allowedHosts              []string
 	limits                    spec.Limits
-	leaseTTL                  time.Duration
+	lease                     leaseFlags
 }
 
 func newServerCmd() *cobra.Command {
@@ -60,7 +59,7 @@ func newServerCmd() *cobra.Command {
 	addLimitFlags(cmd, &o.limits)
 	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
 	o.isolation.add(cmd, "nobody")
-	addLeaseFlag(cmd, &o.leaseTTL)
+	addLeaseFlags(cmd, &o.lease)
 	return cmd
 }
 
@@ -72,7 +71,7 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	if err := checkLimits(o.limits); err != nil {
 		return err
 	}
-	if err := checkLeaseTTL(o.leaseTTL); err != nil {
+	if err := o.lease.check(); err != nil {
 		return err
 	}
 	host, _, err := net.SplitHostPort(o.addr)
@@ -95,7 +94,7 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	a, err := app.Start(ctx, app.Options{Kind: app.KindServer, DB: o.db, DataDir: o.data, Parallelism: o.parallel,
 		NamespaceParallelism: o.nsParal, InheritEnv: o.inheritEnv, Isolation: iso, Limits: o.limits,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
-		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.leaseTTL})
+		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin})
 	if err != nil {
 		return err
 	}
