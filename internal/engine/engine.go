@@ -230,6 +230,11 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 
 func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
 	r := &run{e: e, wf: wf, done: make(chan struct{}), wake: make(chan struct{}, 1), first: true, live: map[string]string{}}
+	node := ""
+	if e.isShared() {
+		node = e.sess.me.Node
+	}
+	syncNodeLabel(wf, node)
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
 	e.byName[wf.Metadata.Namespace+"/"+wf.Metadata.Name] = wf.Metadata.UID
