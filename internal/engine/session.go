@@ -57,6 +57,20 @@ func (e *OwnedError) Error() string {
 
 func (e *OwnedError) Unwrap() error { return ErrStoreOwned }
 
+// NodeNameError means another live session on a shared store has this
+// node's name: requests for its workflows go by node name, so two live
+// nodes may not share one.
+type NodeNameError struct {
+	Node  string
+	Owner store.Session
+}
+
+func (e *NodeNameError) Error() string {
+	return fmt.Sprintf("node name %q is taken by %s, whose lease ends at %s: another node runs under this name, "+
+		"or this node restarted before its last lease ended; wait until then or give another --node-name",
+		e.Node, describeSession(e.Owner), e.Owner.Expires.Local().Format(time.TimeOnly))
+}
+
 // LostError says this engine's session was taken over (or closed) by
 // another engine: it fenced itself.
 type LostError struct {
@@ -178,6 +192,9 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 		taken = nil
 		var old []string
 		for _, o := range list {
+			if s.shared && o.Node == s.me.Node && o.Expires.After(now) {
+				return &NodeNameError{Node: o.Node, Owner: o}
+			}
 			if s.shared || !s.live(o, now) {
 				continue
 			}
