@@ -41,10 +41,13 @@ type sharedState struct {
 	granted map[string]bool
 	// objects are keys of objects another node changed, to reload.
 	objects map[string]bool
-	resync  bool
-	kick    chan struct{}
-	cancel  context.CancelFunc
-	done    chan struct{}
+	// workflows are UIDs of workflows another node changed, for this
+	// node's watchers.
+	workflows map[string]bool
+	resync    bool
+	kick      chan struct{}
+	cancel    context.CancelFunc
+	done      chan struct{}
 }
 
 func (e *Engine) isShared() bool { return e.sess != nil && e.sess.shared }
@@ -65,7 +68,7 @@ func (e *Engine) startShared(ctx context.Context) error {
 		return err
 	}
 	e.shared = &sharedState{waiting: map[string]string{}, granted: map[string]bool{}, objects: map[string]bool{},
-		kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+		workflows: map[string]bool{}, kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
 	go e.listen(notices)
 	go e.sharedLoop(ctx)
 	return nil
@@ -96,6 +99,8 @@ func (e *Engine) listen(notices <-chan store.Notice) {
 			}
 		case n.Topic == store.TopicObject:
 			sh.objects[n.Key] = true
+		case n.Topic == store.TopicWorkflow && e.hub.active():
+			sh.workflows[n.Key] = true
 		default:
 			sh.mu.Unlock()
 			continue
@@ -157,9 +162,14 @@ func (e *Engine) applyNotices(ctx context.Context) {
 	for k := range sh.objects {
 		objs = append(objs, k)
 	}
+	wfs := make([]string, 0, len(sh.workflows))
+	for uid := range sh.workflows {
+		wfs = append(wfs, uid)
+	}
 	resync := sh.resync
 	clear(sh.granted)
 	clear(sh.objects)
+	clear(sh.workflows)
 	sh.resync = false
 	sh.mu.Unlock()
 	if resync {
@@ -174,6 +184,26 @@ func (e *Engine) applyNotices(ctx context.Context) {
 	}
 	for _, k := range objs {
 		e.reloadObject(ctx, k, resync)
+	}
+	e.publishRemote(ctx, wfs)
+}
+
+// publishRemote tells this node's watchers of workflows other nodes
+// changed: a client watching through any node sees every workflow.
+func (e *Engine) publishRemote(ctx context.Context, uids []string) {
+	for _, uid := range uids {
+		if !e.hub.active() {
+			return
+		}
+		var wf *wfv1.Workflow
+		err := e.store.View(ctx, func(tx store.Tx) error {
+			var err error
+			wf, err = tx.GetWorkflowByUID(ctx, uid)
+			return err
+		})
+		if err == nil {
+			e.hub.publish(Modified, wf)
+		}
 	}
 }
 
@@ -219,7 +249,13 @@ func (e *Engine) configMapKeys() []string {
 // them and grants what now fits.
 func (e *Engine) reloadObject(ctx context.Context, key string, quiet bool) {
 	k, ok := parseObjectKey(key)
-	if !ok {
+	switch {
+	case !ok:
+		return
+	case k.Kind == wfv1.KindCronWorkflow:
+		e.cronChanged()
+		return
+	case k.Kind != wfv1.KindConfigMap && k.Kind != wfv1.KindWorkflowTemplate && k.Kind != wfv1.KindClusterWorkflowTemplate:
 		return
 	}
 	var obj *store.Object
