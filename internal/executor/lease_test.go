@@ -107,7 +107,7 @@ func TestStepDiesWithItsNodesLease(t *testing.T) {
 		t.Fatalf("the step's processes %v, want its shell and two sleeps", livingWith(marker))
 	}
 	expiry := stop()
-	r := s.result(t, "k", expiry.Sub(time.Now())+10*time.Second)
+	r := s.result(t, "k", time.Until(expiry)+10*time.Second)
 	late := r.Finished.Sub(expiry)
 	t.Logf("killed %v after its lease expired", late)
 	if late < 0 || late > 500*time.Millisecond {

@@ -96,6 +96,7 @@ func (keepOpen) Close() error { return nil }
 
 type server struct {
 	sandbox *confinement
+	leases  leases
 	mu      sync.Mutex
 	out     *outbox // notices; never written under mu
 	kills   map[string]chan string
@@ -146,7 +147,12 @@ func (s *server) runDir(dir string, kill <-chan string, started func()) *Result 
 	if err := json.Unmarshal(b, &spec); err != nil {
 		return &Result{ExitCode: -1, StartError: fmt.Sprintf("%s: %v", filepath.Join(dir, SpecFile), err), Started: time.Now()}
 	}
-	return runStep(dir, &spec, s.sandbox, kill, started)
+	var lease *leaseWatch
+	if spec.LeaseFile != "" {
+		lease = s.leases.acquire(spec.LeaseFile)
+		defer s.leases.release(lease)
+	}
+	return runStep(dir, &spec, s.sandbox, lease, kill, started)
 }
 
 func (s *server) kill(key, reason string) {
