@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -156,4 +158,56 @@ func TestNeverStartedLeavesATakenStep(t *testing.T) {
 	}
 	s.result(t, "k", 20*time.Second)
 	s.finish(t)
+}
+
+// A kill sent to a supervisor that follows a step another one took
+// reaches the step, and each supervisor reports the step started and
+// killed.
+func TestKillReachesAStepAnotherSupervisorRuns(t *testing.T) {
+	const rounds = 4
+	a, b := startSupervisorProc(t), startSupervisorProc(t)
+	marker := fmt.Sprintf("sleep 9%d.5", os.Getpid()%1000)
+	t.Cleanup(func() {
+		for _, pid := range livingWith(marker) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	for i := range rounds {
+		dir := job(t, Spec{Command: []string{"sh", "-c", marker + " & " + marker}, Env: os.Environ()})
+		line, _ := json.Marshal(request{Op: "start", Key: fmt.Sprint("k", i), Dir: dir})
+		// a takes the step first; b, handed it next, follows it.
+		if _, err := a.in.Write(append(line, '\n')); err != nil {
+			t.Fatal(err)
+		}
+		for end := time.Now().Add(10 * time.Second); !exists(filepath.Join(dir, GroupFile)); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatalf("round %d: the step never started", i)
+			}
+		}
+		if _, err := b.in.Write(append(line, '\n')); err != nil {
+			t.Fatal(err)
+		}
+		line, _ = json.Marshal(request{Op: "kill", Key: fmt.Sprint("k", i), Reason: "stopped by the test"})
+		if _, err := b.in.Write(append(line, '\n')); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ra, rb := a.finish(t), b.finish(t)
+	for i := range rounds {
+		key := fmt.Sprint("k", i)
+		if r := rb[key]; r == nil || r.Killed != "stopped by the test" {
+			t.Errorf("round %d: the supervisor asked to kill reported %+v", i, r)
+		}
+		if r := ra[key]; r == nil || r.ExitCode != 128+int(syscall.SIGKILL) {
+			t.Errorf("round %d: the other supervisor reported %+v", i, r)
+		}
+		for name, p := range map[string]*supervisorProc{"a": a, "b": b} {
+			if !slices.ContainsFunc(p.notes, func(n notice) bool { return n.Key == key && n.Event == "started" }) {
+				t.Errorf("round %d: supervisor %s never reported the step started", i, name)
+			}
+		}
+	}
+	if left := livingWith(marker); len(left) > 0 {
+		t.Errorf("processes of killed steps survive: %v", left)
+	}
 }
