@@ -211,3 +211,32 @@ func TestKillReachesAStepAnotherSupervisorRuns(t *testing.T) {
 		t.Errorf("processes of killed steps survive: %v", left)
 	}
 }
+
+// A supervisor that finds a step taken follows it; if the taker gives it
+// back (it took a directory whose spec was being written again), the
+// follower takes it and runs it.
+func TestAStepGivenBackIsRunByItsFollower(t *testing.T) {
+	dir := job(t, Spec{Command: []string{"sh", "-c", "echo ran >> count; echo out"}, Env: os.Environ()})
+	pid := filepath.Join(dir, PidFile)
+	if err := os.WriteFile(pid, []byte(selfIdentity()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t)
+	s.send(t, request{Op: "start", Key: "k", Dir: dir})
+	time.Sleep(200 * time.Millisecond)
+	if _, err := os.Stat(filepath.Join(dir, WorkDir, "count")); err == nil {
+		t.Fatal("a supervisor ran a step another one had taken")
+	}
+	if err := os.Remove(pid); err != nil {
+		t.Fatal(err)
+	}
+	r := s.result(t, "k", 20*time.Second)
+	b, _ := os.ReadFile(filepath.Join(dir, WorkDir, "count"))
+	if r.Stdout != "out\n" || string(b) != "ran\n" {
+		t.Errorf("result %+v, count %q: want the step run once by its follower", r, b)
+	}
+	if onDisk, err := ReadResult(dir); err != nil || onDisk.Stdout != "out\n" {
+		t.Errorf("result.json %+v, %v", onDisk, err)
+	}
+	s.finish(t)
+}

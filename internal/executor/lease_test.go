@@ -234,3 +234,25 @@ func TestWriteLeaseReplacesTheFileWhole(t *testing.T) {
 		}
 	}
 }
+
+// An expiry moved back is in force at once: an engine that finds its
+// lease lost can fence its steps by writing the present.
+func TestAnEarlierExpiryKillsAtOnce(t *testing.T) {
+	s := startServe(t)
+	lease := filepath.Join(t.TempDir(), "lease")
+	if err := WriteLease(lease, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	dir := job(t, Spec{Command: []string{"sleep", "30"}, Env: os.Environ(), LeaseFile: lease})
+	s.send(t, request{Op: "start", Key: "k", Dir: dir})
+	s.await(t, "k", "started")
+	now := time.Now()
+	if err := WriteLease(lease, now); err != nil {
+		t.Fatal(err)
+	}
+	r := s.result(t, "k", 10*time.Second)
+	if late := r.Finished.Sub(now); late > 500*time.Millisecond || !strings.Contains(r.Killed, "lease expired") {
+		t.Errorf("result %+v, %v after the lease was cut short, want killed within 0.5s", r, late)
+	}
+	s.finish(t)
+}
