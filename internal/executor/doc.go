@@ -8,6 +8,11 @@
 // the result into the step's directory. Because the supervisor outlives the engine, a step's outcome
 // reaches disk even if the engine that started it is gone.
 //
+// A step directory is taken once (claim.go): a second supervisor handed
+// the same step follows the first instead of running it again. A step
+// whose Spec names a LeaseFile is fenced on its node's lease (lease.go):
+// it does not start, or is killed, once the lease has expired.
+//
 // One long-lived supervisor rather than one per step: a step then costs
 // one process spawn instead of two, and spawning is the dominant cost of
 // a short step on these machines.

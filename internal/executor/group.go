@@ -220,16 +220,9 @@ const stuckWarning = 10 * time.Second
 // stop closes.
 func reapGroup(dir string, stop <-chan struct{}) fate {
 	path := filepath.Join(dir, GroupFile)
-	b, err := os.ReadFile(path)
+	g, err := readGroup(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return noGroup
-	}
-	var g group
-	if err == nil {
-		err = json.Unmarshal(b, &g)
-		if err == nil && g.Pgid <= 1 {
-			err = fmt.Errorf("process group %d", g.Pgid)
-		}
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "semaflow: %s: %v: the step's processes cannot be found, so its locks stay held\n", path, err)
@@ -241,16 +234,9 @@ func reapGroup(dir string, stop <-chan struct{}) fate {
 	}
 	warn := time.Now().Add(stuckWarning)
 	for pause := 5 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
-		pids, foreign, err := g.members(time.Now())
+		pids, err := g.kill()
 		if err == nil && len(pids) == 0 {
 			return groupDead
-		}
-		if foreign {
-			for _, pid := range pids {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-			}
-		} else {
-			_ = syscall.Kill(-g.Pgid, syscall.SIGKILL)
 		}
 		if !warn.IsZero() && time.Now().After(warn) {
 			warn = time.Time{}
@@ -262,6 +248,37 @@ func reapGroup(dir string, stop <-chan struct{}) fate {
 		case <-time.After(pause):
 		}
 	}
+}
+
+// readGroup reads a GroupFile; os.ErrNotExist means none was recorded.
+func readGroup(path string) (group, error) {
+	var g group
+	b, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(b, &g)
+		if err == nil && g.Pgid <= 1 {
+			err = fmt.Errorf("process group %d", g.Pgid)
+		}
+	}
+	return g, err
+}
+
+// kill sends SIGKILL to what is left of g and returns the members it
+// found: the whole group at once, unless its number now also belongs to
+// another group's processes, which are spared.
+func (g group) kill() ([]int, error) {
+	pids, foreign, err := g.members(time.Now())
+	if err == nil && len(pids) == 0 {
+		return nil, nil
+	}
+	if foreign {
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	} else {
+		_ = syscall.Kill(-g.Pgid, syscall.SIGKILL)
+	}
+	return pids, err
 }
 
 // supervisorDied is the result of a step whose supervisor died while it

@@ -66,7 +66,9 @@ type supervisor struct {
 const flushGrace = 2 * time.Second
 
 // Start writes the job's spec and hands it to the supervisor. It does
-// not wait for the supervisor to read the request.
+// not wait for the supervisor to read the request. j.Dir must be new, or
+// emptied since its last run: a supervisor that finds it taken follows
+// the step recorded there instead of running this one.
 func (l *Local) Start(j Job) error {
 	if err := os.MkdirAll(j.Dir, 0o700); err != nil {
 		return err
@@ -162,7 +164,12 @@ func (l *Local) read(s *supervisor, out io.Reader) {
 // known it reports nothing, so the step's locks stay held.
 func (l *Local) settle(key, dir string, quit <-chan struct{}) {
 	r, err := ReadResult(dir)
-	if err != nil {
+	if err != nil && supervised(dir) {
+		// Another supervisor took the step (claim.go): it runs it still.
+		if r = Adopt(dir, quit); r == nil {
+			return
+		}
+	} else if err != nil {
 		switch reapGroup(dir, quit) {
 		case groupHeld:
 			return

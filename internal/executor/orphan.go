@@ -43,15 +43,20 @@ func Adopt(dir string, stop <-chan struct{}) *Result {
 }
 
 // NeverStarted reports the steps among dirs that no supervisor ever took:
-// no result and no pid file. A job written into a dead engine's pipe is
-// still taken by its supervisor, within milliseconds, so a step whose spec
-// is on disk is given grace to show its pid before it counts as never
-// started.
+// no result and no supervisor's record (claim.go). A job written into a
+// dead engine's pipe is still taken by its supervisor, within
+// milliseconds, so a step whose spec is on disk is given grace to be
+// taken before it counts as never started. A step it reports is fenced:
+// its directory records the verdict as a supervisor's claim would, so a
+// supervisor that takes the job later does not run it. The caller starts
+// such a step again in a directory it removed first.
 func NeverStarted(dirs []string, grace time.Duration) []string {
 	var never, sent []string
 	for _, dir := range dirs {
 		switch {
 		case taken(dir):
+		case fenced(dir):
+			never = append(never, dir)
 		case exists(filepath.Join(dir, SpecFile)):
 			sent = append(sent, dir)
 		default:
@@ -62,7 +67,13 @@ func NeverStarted(dirs []string, grace time.Duration) []string {
 		time.Sleep(20 * time.Millisecond)
 		sent = slices.DeleteFunc(sent, taken)
 	}
-	return append(never, sent...)
+	for _, dir := range sent {
+		// A supervisor may take it even now: the record decides.
+		if fence(dir) {
+			never = append(never, dir)
+		}
+	}
+	return never
 }
 
 func exists(path string) bool {
@@ -70,8 +81,9 @@ func exists(path string) bool {
 	return err == nil
 }
 
+// taken says whether a supervisor took the step in dir.
 func taken(dir string) bool {
-	return exists(filepath.Join(dir, ResultFile)) || exists(filepath.Join(dir, PidFile))
+	return exists(filepath.Join(dir, ResultFile)) || (exists(filepath.Join(dir, PidFile)) && !fenced(dir))
 }
 
 // supervised says whether the supervisor recorded in dir is alive.

@@ -3,8 +3,10 @@ package executor
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -96,6 +98,7 @@ func (keepOpen) Close() error { return nil }
 
 type server struct {
 	sandbox *confinement
+	leases  leases
 	mu      sync.Mutex
 	out     *outbox // notices; never written under mu
 	kills   map[string]chan string
@@ -113,22 +116,36 @@ func (s *server) start(r request) {
 	s.kills[r.Key] = kill
 	s.mu.Unlock()
 	s.wg.Add(1)
-	// Whoever resumes this step after an engine restart checks this
-	// identity to tell a step still supervised from a lost one.
-	_ = os.WriteFile(filepath.Join(r.Dir, PidFile), []byte(selfIdentity()), 0o600)
+	// Taken here, before the next request is read: whoever resumes this
+	// step after an engine restart goes by this record (claim.go).
+	took, err := take(r.Dir)
 	go func() {
 		defer s.wg.Done()
-		res := s.runDir(r.Dir, kill, func() { s.send(notice{Key: r.Key, Event: "started", At: time.Now()}) })
+		started := func() { s.send(notice{Key: r.Key, Event: "started", At: time.Now()}) }
+		run := func() (*Result, bool) { return s.runDir(r.Dir, kill, started) }
+		var res *Result
+		var own bool // the step's records are this supervisor's to write
+		switch {
+		case err != nil:
+			res = notStarted("%v", err)
+		case took:
+			res, own = run()
+		default:
+			res, own = follow(r.Dir, kill, started, run)
+		}
 		if res.Finished.IsZero() {
 			res.Finished = time.Now()
 		}
 		n := notice{Key: r.Key, Event: "exited", Result: res}
-		if err := writeJSON(filepath.Join(r.Dir, ResultFile), res); err != nil {
-			fmt.Fprintf(os.Stderr, "semaflow exec: %s: %v\n", r.Key, err)
-		} else if s.out.backlog() > maxNoticeBacklog {
-			// An engine that stopped reading must not make results pile
-			// up in memory: this one is on disk, where Local finds it.
-			n.Result = nil
+		if own {
+			if err := writeJSON(filepath.Join(r.Dir, ResultFile), res); err != nil {
+				fmt.Fprintf(os.Stderr, "semaflow exec: %s: %v\n", r.Key, err)
+			} else if s.out.backlog() > maxNoticeBacklog {
+				// An engine that stopped reading must not make results
+				// pile up in memory: this one is on disk, where Local
+				// finds it.
+				n.Result = nil
+			}
 		}
 		s.mu.Lock()
 		delete(s.kills, r.Key)
@@ -137,16 +154,44 @@ func (s *server) start(r request) {
 	}()
 }
 
-func (s *server) runDir(dir string, kill <-chan string, started func()) *Result {
+// noSpec says a step directory has no spec.
+func noSpec(dir string) *Result {
+	return notStarted("not started: %s holds no spec: it was removed, or is being written again", dir)
+}
+
+// take claims the step in dir for this supervisor if no one took it yet.
+// A directory without a spec is not taken: the engine removed it (its
+// step was found never started) and may be writing it again.
+func take(dir string) (bool, error) {
+	if !exists(filepath.Join(dir, SpecFile)) {
+		return false, errors.New(noSpec(dir).StartError)
+	}
+	return claim(dir, selfIdentity())
+}
+
+// runDir runs the step this supervisor took in dir. own is false if it
+// gave the step back: the directory's records are not its to write.
+func (s *server) runDir(dir string, kill <-chan string, started func()) (res *Result, own bool) {
 	b, err := os.ReadFile(filepath.Join(dir, SpecFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		// Removed since the claim: the claim went to a directory being
+		// written again, which is not this request's.
+		release(dir)
+		return noSpec(dir), false
+	}
 	if err != nil {
-		return &Result{ExitCode: -1, StartError: err.Error(), Started: time.Now()}
+		return &Result{ExitCode: -1, StartError: err.Error(), Started: time.Now()}, true
 	}
 	var spec Spec
 	if err := json.Unmarshal(b, &spec); err != nil {
-		return &Result{ExitCode: -1, StartError: fmt.Sprintf("%s: %v", filepath.Join(dir, SpecFile), err), Started: time.Now()}
+		return &Result{ExitCode: -1, StartError: fmt.Sprintf("%s: %v", filepath.Join(dir, SpecFile), err), Started: time.Now()}, true
 	}
-	return runStep(dir, &spec, s.sandbox, kill, started)
+	var lease *leaseWatch
+	if spec.LeaseFile != "" {
+		lease = s.leases.acquire(spec.LeaseFile)
+		defer s.leases.release(lease)
+	}
+	return runStep(dir, &spec, s.sandbox, lease, kill, started), true
 }
 
 func (s *server) kill(key, reason string) {

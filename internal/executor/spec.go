@@ -28,6 +28,11 @@ type Spec struct {
 	// Session is the engine session that started the step: the step is
 	// that session's, and the engine that takes it over follows it.
 	Session string `json:"session,omitempty"`
+	// LeaseFile holds the expiry of the lease of the node that started
+	// the step (lease.go). Once it has passed, other nodes may take over
+	// the step's workflow and hand its locks on, so the step must be dead
+	// by then. Empty: no fencing.
+	LeaseFile string `json:"leaseFile,omitempty"`
 }
 
 // OutputFile is an output parameter read from a file after the step.

@@ -13,8 +13,9 @@ import (
 
 // runStep runs one step to completion and returns its result. kill
 // delivers a reason to stop the step early; started is called once the
-// process runs.
-func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, started func()) *Result {
+// process runs. lease, when set, is the watch of spec.LeaseFile: the step
+// starts only under an unexpired lease and is killed once it expires.
+func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill <-chan string, started func()) *Result {
 	res := &Result{Started: time.Now()}
 	private := conf.private
 	view, err := openStepDirs(dir, conf)
@@ -95,6 +96,17 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 	}
 	defer func() { _ = syscall.Close(dirFd) }()
 	record := func(pid int) error { return recordGroup(dirFd, dir, pid) }
+	// Last, so that a supervisor that took its job late, or was slow to
+	// get here, does not start the step past its node's lease.
+	var expired <-chan struct{}
+	var epoch *leaseEpoch
+	if lease != nil {
+		if epoch, err = lease.admit(); err != nil {
+			res.StartError = err.Error()
+			return res
+		}
+		expired = epoch.expired
+	}
 	var done <-chan error
 	switch {
 	case conf.user != nil:
@@ -128,6 +140,10 @@ func runStep(dir string, spec *Spec, conf *confinement, kill <-chan string, star
 		werr = killGroup(cmd, done)
 	case reason := <-kill:
 		res.Killed = reason
+		werr = killGroup(cmd, done)
+	case <-expired:
+		// Other nodes may take over the step's workflow from now on.
+		res.Killed = "killed: " + leaseExpiredText(epoch.at)
 		werr = killGroup(cmd, done)
 	}
 	res.Finished = time.Now()
