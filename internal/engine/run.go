@@ -318,7 +318,14 @@ func (r *run) notify(plan *reconcile.Plan) {
 func (r *run) launch(l *reconcile.Launch) {
 	dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID)
 	if err == nil {
-		err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID())})
+		spec := jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID())
+		if r.e.isShared() {
+			// The step lives only while its node's lease does: another
+			// node takes its permits over once the lease has ended.
+			spec.LeaseFile = r.e.sess.leaseFile
+			spec.Env = append(spec.Env, "SEMAFLOW_NODE="+r.e.sess.me.Node)
+		}
+		err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: spec})
 	}
 	if err != nil {
 		if errors.Is(err, errDetached) {

@@ -477,6 +477,12 @@ func (e *Engine) fence(cause error) {
 		})
 		s.lostErr = lost
 		e.log.Error(lost.Error(), "session", s.me.ID)
+		if s.leaseFile != "" {
+			// The supervisors kill every step of this node at once.
+			if err := executor.WriteLease(s.leaseFile, time.Now()); err != nil {
+				e.log.Error("cannot end the lease of this node's steps; they are killed one by one", "err", err)
+			}
+		}
 		close(s.lost)
 		if e.shared != nil {
 			e.shared.cancel()
