@@ -440,3 +440,14 @@ func LockViews(ctx context.Context, db, only string) ([]locks.View, error) {
 	}
 	return locks.Views(st, only), nil
 }
+
+// Nodes reads the engines recorded in a database (semaflow nodes --db):
+// a read, so no engine is started and a live one is not disturbed.
+func Nodes(ctx context.Context, db string) ([]engine.NodeInfo, error) {
+	s, err := OpenStore(ctx, db, false)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return engine.ReadNodes(ctx, s, "", engine.NodesOptions{})
+}

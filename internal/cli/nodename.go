@@ -22,7 +22,7 @@ func checkNodeName(name string) error {
 		return nil
 	}
 	if err := app.CheckNodeName(name); err != nil {
-		return fmt.Errorf("--node-name: %w (a DNS-1123 label: at most 63 bytes)", err)
+		return fmt.Errorf("--node-name: %w", err)
 	}
 	return nil
 }
