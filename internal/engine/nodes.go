@@ -128,3 +128,44 @@ func nodeWorkflows(ctx context.Context, tx store.Tx, n *NodeInfo, namespaces []s
 	n.Truncated = n.WorkflowCount > len(n.Workflows)
 	return nil
 }
+
+// NodeSummary is what the metrics tell of the nodes, read at each scrape.
+type NodeSummary struct {
+	// Self is this engine's session as the store records it; nil without
+	// one (or once it was taken over).
+	Self *store.Session
+	// Live counts the recorded sessions whose lease has not expired, this
+	// engine's included.
+	Live int
+	// Workflows counts the workflows this engine runs: the unfinished
+	// ones it owns, counted in memory.
+	Workflows int
+}
+
+// NodeSummary reads the sessions (one query) and counts this engine's
+// runs; no workflow is read.
+func (e *Engine) NodeSummary(ctx context.Context) (NodeSummary, error) {
+	var sum NodeSummary
+	e.mu.Lock()
+	sum.Workflows = len(e.runs)
+	e.mu.Unlock()
+	var sessions []store.Session
+	err := e.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		sessions, err = tx.ListSessions(ctx)
+		return err
+	})
+	if err != nil {
+		return sum, err
+	}
+	id, now := e.SessionID(), time.Now()
+	for i, ss := range sessions {
+		if ss.Expires.After(now) {
+			sum.Live++
+		}
+		if id != "" && ss.ID == id {
+			sum.Self = &sessions[i]
+		}
+	}
+	return sum, nil
+}
