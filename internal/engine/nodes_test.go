@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,6 +166,46 @@ func TestNodes(t *testing.T) {
 	for _, n := range nodesByName(t, list, "self-node", "node-b", "node-c") {
 		if n.Self {
 			t.Errorf("%s is self when read from the store alone", n.Name)
+		}
+	}
+}
+
+// BenchmarkNodeList reads the nodes of a store where one session owns
+// 10,000 unfinished workflows of about 1 kB each: all counted, 100 listed.
+func BenchmarkNodeList(b *testing.B) {
+	ctx := context.Background()
+	s := testkit.OpenStore(b)
+	now := time.Now()
+	if err := s.Update(ctx, func(tx store.Tx) error {
+		return tx.OpenSession(ctx, store.Session{ID: "busy", Kind: "server", Node: "busy", Started: now, Expires: now.Add(time.Hour)})
+	}); err != nil {
+		b.Fatal(err)
+	}
+	tpl := wfv1.Template{Name: "main", Container: &wfv1.Container{Image: "x", Command: []string{"sh", "-c", strings.Repeat("echo padding; ", 60)}}}
+	for chunk := range 10 {
+		if err := s.Update(ctx, func(tx store.Tx) error {
+			if err := tx.BindSession(ctx, "busy"); err != nil {
+				return err
+			}
+			for i := range 1000 {
+				at := now.Add(time.Duration(chunk*1000+i) * time.Microsecond)
+				wf := &wfv1.Workflow{Metadata: wfv1.ObjectMeta{Namespace: "default", Name: fmt.Sprintf("w%05d", chunk*1000+i),
+					UID: fmt.Sprintf("uid-%05d", chunk*1000+i), CreationTimestamp: &at},
+					Spec: wfv1.WorkflowSpec{Entrypoint: "main", Templates: []wfv1.Template{tpl}}, Status: wfv1.WorkflowStatus{Phase: wfv1.PhaseRunning}}
+				if err := tx.CreateWorkflow(ctx, wf); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		list, err := engine.ReadNodes(ctx, s, "", engine.NodesOptions{})
+		if err != nil || len(list) != 1 || list[0].WorkflowCount != 10000 || len(list[0].Workflows) != engine.MaxNodeWorkflows {
+			b.Fatalf("%v %+v", err, list)
 		}
 	}
 }
