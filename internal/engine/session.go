@@ -25,6 +25,8 @@ type SessionConfig struct {
 	// turns away (see store.Session).
 	Kind, Host, Process, Addr string
 	PID                       int
+	// Node is the engine's node name (store.Session.Node).
+	Node string
 	// TTL is the lease; 0 means DefaultLeaseTTL.
 	TTL time.Duration
 	// Dead says whether a session's process is known to be gone (on this
@@ -113,7 +115,7 @@ func (e *Engine) openSession(ctx context.Context, raw store.Store, c SessionConf
 	}
 	now := time.Now()
 	s := &session{ttl: ttl, raw: raw, dead: c.Dead, stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{}),
-		me: store.Session{ID: newUID(), Kind: c.Kind, Host: c.Host, PID: c.PID, Process: c.Process, Addr: c.Addr, Started: now, Expires: now.Add(ttl)}}
+		me: store.Session{ID: newUID(), Kind: c.Kind, Node: c.Node, Host: c.Host, PID: c.PID, Process: c.Process, Addr: c.Addr, Started: now, Expires: now.Add(ttl)}}
 	err := e.recordSession(ctx, s)
 	if store.NoSpace(err) {
 		// A full disk must not keep a server from starting: it serves
