@@ -72,6 +72,10 @@ type Options struct {
 	ConfigMaps []*wfv1.ConfigMap
 	Templates  []*wfv1.WorkflowTemplate
 
+	// NodeName names this engine's node in its session (--node-name);
+	// empty means one made from the host name (see NodeName).
+	NodeName string
+
 	// LeaseTTL is the engine's session lease (0: engine.DefaultLeaseTTL):
 	// while it lasts, no other engine may take the database over.
 	LeaseTTL time.Duration
@@ -117,6 +121,11 @@ func Start(ctx context.Context, o Options) (*App, error) {
 	if o.Kind == "" {
 		o.Kind = KindRun
 	}
+	node, err := NodeName(o.NodeName)
+	if err != nil {
+		return nil, err
+	}
+	o.NodeName = node
 	self := o.Self
 	if self == "" {
 		exe, err := os.Executable()
@@ -203,7 +212,7 @@ func (a *App) session(o Options) *engine.SessionConfig {
 	if err != nil {
 		host = "unknown"
 	}
-	return &engine.SessionConfig{Kind: string(o.Kind), Host: host, PID: os.Getpid(), Process: executor.ProcessIdentity(),
+	return &engine.SessionConfig{Kind: string(o.Kind), Node: o.NodeName, Host: host, PID: os.Getpid(), Process: executor.ProcessIdentity(),
 		Addr: a.URL, TTL: o.LeaseTTL, Margin: o.LeaseMargin,
 		// On this host a dead engine is known dead at once (kill -9, a
 		// crash): its database is free without waiting out its lease.
@@ -433,4 +442,15 @@ func LockViews(ctx context.Context, db, only string) ([]locks.View, error) {
 		return nil, err
 	}
 	return locks.Views(st, only), nil
+}
+
+// Nodes reads the engines recorded in a database (semaflow nodes --db):
+// a read, so no engine is started and a live one is not disturbed.
+func Nodes(ctx context.Context, db string) ([]engine.NodeInfo, error) {
+	s, err := OpenStore(ctx, db, false)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return engine.ReadNodes(ctx, s, "", engine.NodesOptions{})
 }

@@ -34,6 +34,7 @@ type runOptions struct {
 	isolation isolationFlags
 	limits    spec.Limits
 	lease     leaseFlags
+	nodeName  string
 }
 
 func newRunCmd() *cobra.Command {
@@ -47,6 +48,10 @@ func newRunCmd() *cobra.Command {
 			"With --db, workflows an earlier run left unfinished in that database (it was killed) are resumed\n" +
 			"first: their locks are rebuilt before anything is granted, and steps still running are followed.",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Before the isolation probe: a mistyped flag is said at once.
+			if err := checkNodeName(o.nodeName); err != nil {
+				return err
+			}
 			iso, _, err := o.isolation.resolve(cmd, cmd.ErrOrStderr())
 			if err != nil {
 				return err
@@ -67,6 +72,7 @@ func newRunCmd() *cobra.Command {
 	o.isolation.add(cmd, "")
 	addLimitFlags(cmd, &o.limits)
 	addLeaseFlags(cmd, &o.lease)
+	addNodeNameFlag(cmd, &o.nodeName)
 	return cmd
 }
 
@@ -136,7 +142,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	defer stopSignals()
 	a, err := app.Start(ctx, app.Options{Kind: app.KindRun, DB: o.db, Observe: prog.observe,
 		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits,
-		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin})
+		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName})
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ type serverOptions struct {
 	allowedHosts              []string
 	limits                    spec.Limits
 	lease                     leaseFlags
+	nodeName                  string
 }
 
 func newServerCmd() *cobra.Command {
@@ -41,6 +42,10 @@ func newServerCmd() *cobra.Command {
 			"are picked up on the next start. It listens on loopback unless --auth-token-file is given.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Before the isolation probe: a mistyped flag is said at once.
+			if err := checkNodeName(o.nodeName); err != nil {
+				return err
+			}
 			iso, unconfined, err := o.isolation.resolve(cmd, cmd.ErrOrStderr())
 			if err != nil {
 				return err
@@ -60,6 +65,7 @@ func newServerCmd() *cobra.Command {
 	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
 	o.isolation.add(cmd, "nobody")
 	addLeaseFlags(cmd, &o.lease)
+	addNodeNameFlag(cmd, &o.nodeName)
 	return cmd
 }
 
@@ -94,7 +100,7 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	a, err := app.Start(ctx, app.Options{Kind: app.KindServer, DB: o.db, DataDir: o.data, Parallelism: o.parallel,
 		NamespaceParallelism: o.nsParal, InheritEnv: o.inheritEnv, Isolation: iso, Limits: o.limits,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
-		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin})
+		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName})
 	if err != nil {
 		return err
 	}

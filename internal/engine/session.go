@@ -33,6 +33,8 @@ type SessionConfig struct {
 	// turns away (see store.Session).
 	Kind, Host, Process, Addr string
 	PID                       int
+	// Node is the engine's node name (store.Session.Node).
+	Node string
 	// TTL is the lease; 0 means DefaultLeaseTTL.
 	TTL time.Duration
 	// Margin is how long past another node's lease a node on a shared
@@ -153,7 +155,7 @@ func (e *Engine) openSession(ctx context.Context, raw store.Store, c SessionConf
 		margin = DefaultLeaseMargin
 	}
 	s := &session{ttl: ttl, raw: raw, dead: c.Dead, shared: shared, margin: margin, stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{}),
-		me: store.Session{ID: newUID(), Kind: c.Kind, Host: c.Host, PID: c.PID, Process: c.Process, Addr: c.Addr, Started: now, Expires: now.Add(ttl)}}
+		me: store.Session{ID: newUID(), Kind: c.Kind, Node: c.Node, Host: c.Host, PID: c.PID, Process: c.Process, Addr: c.Addr, Started: now, Expires: now.Add(ttl)}}
 	if shared {
 		s.dead = nil // a dead process's supervisors may still run: only leases count
 		s.leaseFile = e.leasePath(s.me.ID)

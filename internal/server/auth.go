@@ -55,8 +55,8 @@ func match(tokens []Token, r *http.Request) *Token {
 // requestNamespace finds the namespace a request acts in ("" for
 // cluster-wide requests, which scoped tokens may not make; sync-status
 // names it in ?namespace=), or reports
-// open for the reads every token may make: version, info and cluster
-// templates.
+// open for the reads every token may make: version, info, cluster
+// templates and nodes (whose handler keeps to the token's namespaces).
 func requestNamespace(r *http.Request) (ns string, open bool) {
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v1/"), "/")
 	if len(parts) >= 2 && slices.Contains(namespacedAPIs, parts[0]) {
@@ -66,7 +66,7 @@ func requestNamespace(r *http.Request) (ns string, open bool) {
 	case "sync-status":
 		// Its namespace is a query parameter; the handler keeps to it.
 		return r.URL.Query().Get("namespace"), false
-	case "version", "info", "cluster-workflow-templates":
+	case "version", "info", "cluster-workflow-templates", "nodes":
 		return "", r.Method == http.MethodGet
 	}
 	return "", false

@@ -79,12 +79,12 @@ func (m *lockMetrics) Released(l locks.Lock, held time.Duration) {
 	m.hold.WithLabelValues(labelValues(l)...).Observe(held.Seconds())
 }
 
-// metricsHandler registers the lock metrics, Go's runtime and the
+// metricsHandler registers the lock and node metrics, Go's runtime and the
 // process's own in a registry of this server's, and serves them.
 func metricsHandler(eng *engine.Engine) http.Handler {
 	reg := prometheus.NewRegistry()
 	lm := newLockMetrics(eng)
-	reg.MustRegister(lm, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(lm, newNodeMetrics(eng), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	eng.ObserveLocks(lm)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 }

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,12 +12,13 @@ import (
 // and labels are given as the exposition format writes them, or -1.
 func scrape(t *testing.T, c *apiClient, sample string) float64 {
 	t.Helper()
-	resp, err := http.Get(c.base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	return scrapeAs(t, c.base, "", sample)
+}
+
+// scrapeAs is scrape of the server at base, with a bearer token when set.
+func scrapeAs(t *testing.T, base, token, sample string) float64 {
+	t.Helper()
+	_, _, b := send(t, http.DefaultClient, "GET", base+"/metrics", "", map[string]string{"Authorization": "Bearer " + token})
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, sample+" "); ok {
 			f, err := strconv.ParseFloat(v, 64)

@@ -68,6 +68,8 @@ func (s *Server) Handler() http.Handler {
 	s.templateRoutes(mux)
 	s.cronRoutes(mux)
 	s.syncRoutes(mux)
+	// semaflow's own: the engines sharing the store.
+	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
 	return guard(s.allowedHosts, http.MaxBytesHandler(mux, MaxBody))
 }
 
