@@ -1,0 +1,74 @@
+package testkit
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestMain(m *testing.M) { PostgresMain(m) }
+
+// queryInt runs one statement on dsn and returns its single integer
+// result.
+func queryInt(t *testing.T, dsn, sql string) (int, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(context.Background())
+	var n int
+	err = conn.QueryRow(ctx, sql).Scan(&n)
+	return n, err
+}
+
+// TestNewDatabase: each call gives an empty database of its own on the
+// shared server.
+func TestNewDatabase(t *testing.T) {
+	a, b := NewDatabase(t), NewDatabase(t)
+	if a == b {
+		t.Fatalf("two databases with one DSN %s", a)
+	}
+	for _, dsn := range []string{a, b} {
+		n, err := queryInt(t, dsn, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`)
+		if err != nil || n != 0 {
+			t.Fatalf("%s: %d tables, %v; want an empty database", dsn, n, err)
+		}
+	}
+}
+
+// TestPostgresRestartAndKill: a server of the test's own keeps what was
+// committed across a stop, and across a kill (crash recovery), on the
+// same address.
+func TestPostgresRestartAndKill(t *testing.T) {
+	p := NewPostgres(t)
+	dsn := p.NewDatabase(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	must(err)
+	_, err = conn.Exec(ctx, `CREATE TABLE t AS SELECT 1 AS x`)
+	_ = conn.Close(ctx)
+	must(err)
+	must(p.Restart())
+	if n, err := queryInt(t, dsn, `SELECT count(*) FROM t`); err != nil || n != 1 {
+		t.Fatalf("after a restart: %d rows, %v", n, err)
+	}
+	must(p.Kill())
+	if _, err := queryInt(t, dsn, `SELECT 1`); err == nil {
+		t.Fatal("a killed server answered")
+	}
+	must(p.Start())
+	if n, err := queryInt(t, dsn, `SELECT count(*) FROM t`); err != nil || n != 1 {
+		t.Fatalf("after a kill and start: %d rows, %v", n, err)
+	}
+}
