@@ -7,6 +7,6 @@
 CREATE TABLE lock_generation (
     id      INTEGER PRIMARY KEY CHECK (id = 1),
     counter BIGINT NOT NULL,
-    writer  TEXT NOT NULL
+    writer  TEXT COLLATE "C" NOT NULL
 );
 INSERT INTO lock_generation (id, counter, writer) VALUES (1, 0, '');
