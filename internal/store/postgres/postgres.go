@@ -116,6 +116,10 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*Store, error) {
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, s.storeError(ctx, "open a connection pool", err)
 	}
+	if err := s.pool.Ping(ctx); err != nil {
+		s.pool.Close()
+		return nil, s.storeError(ctx, "connect", err)
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.pool.Close()
 		return nil, err

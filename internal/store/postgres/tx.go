@@ -40,6 +40,10 @@ func (t *txn) fail(ctx context.Context, what string, err error) error {
 	if err == nil {
 		return nil
 	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "25P02" && t.failed != nil {
+		return fmt.Errorf("%s: the transaction ended at an earlier failed statement (%w): %w", what, t.failed, err)
+	}
 	if t.failed == nil && !errors.Is(err, pgx.ErrNoRows) {
 		t.failed = fmt.Errorf("%s: %w", what, err)
 	}
