@@ -24,6 +24,7 @@ func exerciseSession(t *testing.T, open Factory) {
 	eachShared(t, open, map[string]sharedCheck{
 		"TakeOverRace":         func(t *testing.T, s1, s2 store.Store) { takeOverRace(t, s1, s2, []string{"dead"}) },
 		"TakeOverRaceUnlisted": func(t *testing.T, s1, s2 store.Store) { takeOverRace(t, s1, s2, nil) },
+		"BindHoldsOffTakeOver": bindHoldsOffTakeOver,
 	})
 }
 

@@ -96,3 +96,44 @@ func takeOverRace(t *testing.T, s1, s2 store.Store, second []string) {
 		t.Fatalf("workflows of the second engine: %v, want none", got)
 	}
 }
+
+// bindHoldsOffTakeOver: a takeover that starts while a transaction bound
+// to the old session is open waits for it, and then moves what it wrote:
+// the bound write is neither lost nor left to a session that is gone.
+func bindHoldsOffTakeOver(t *testing.T, s1, s2 store.Store) {
+	ctx := t.Context()
+	update(t, s1, func(tx store.Tx) error { return tx.OpenSession(ctx, newSession("old", time.Now().Add(-time.Hour))) })
+	wf := sessionWF("late-write", wfv1.PhaseRunning)
+	bound := make(chan struct{})
+	var wg sync.WaitGroup
+	var writeErr error
+	wg.Go(func() {
+		writeErr = s1.Update(ctx, func(tx store.Tx) error {
+			if err := tx.BindSession(ctx, "old"); err != nil {
+				return err
+			}
+			close(bound)
+			// The takeover starts meanwhile.
+			time.Sleep(300 * time.Millisecond)
+			return tx.CreateWorkflow(ctx, wf)
+		})
+	})
+	<-bound
+	var moved []string
+	update(t, s2, func(tx store.Tx) error {
+		if err := tx.OpenSession(ctx, newSession("new", time.Now())); err != nil {
+			return err
+		}
+		var err error
+		moved, err = tx.TakeOver(ctx, "new", []string{"old"})
+		return err
+	})
+	wg.Wait()
+	must(t, writeErr)
+	if !slices.Equal(moved, []string{wf.Metadata.UID}) {
+		t.Fatalf("the takeover moved %v, want the bound transaction's workflow %s: it did not wait for it", moved, wf.Metadata.UID)
+	}
+	if got := ownedBy(t, s1, "new"); !slices.Equal(got, []string{"late-write"}) {
+		t.Fatalf("workflows of the new session: %v, want [late-write]", got)
+	}
+}
