@@ -325,7 +325,7 @@ func (p *Postgres) initdb() error {
 	cmd.Env = p.env()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred}
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("testkit: initdb: %v\n%s", err, out)
+		return fmt.Errorf("testkit: initdb: %w\n%s", err, out)
 	}
 	return nil
 }
@@ -385,7 +385,7 @@ func (p *Postgres) startLocked() error {
 		}
 		if time.Now().After(deadline) {
 			_ = p.stopLocked(syscall.SIGKILL, 10*time.Second)
-			return fmt.Errorf("testkit: postgres did not take connections within a minute: %v\n%s", err, p.logTail())
+			return fmt.Errorf("testkit: postgres did not take connections within a minute: %w\n%s", err, p.logTail())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
