@@ -2,6 +2,10 @@ package testkit
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -77,4 +81,56 @@ func TestPostgresRestartAndKill(t *testing.T) {
 	if n, err := queryInt(t, dsn, `SELECT count(*) FROM t`); err != nil || n != 2 {
 		t.Fatalf("after a kill and start: %d rows, %v; want both committed", n, err)
 	}
+}
+
+// TestPostgresKillEndsBackends: Kill ends the backends with the
+// postmaster: a transaction open at the kill cannot commit afterwards.
+func TestPostgresKillEndsBackends(t *testing.T) {
+	p := NewPostgres(t)
+	dsn := p.NewDatabase(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE t (x int)`); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO t VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	var backend int
+	if err := tx.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(backend, 0); err == nil && !exited(backend) {
+		t.Fatalf("backend %d outlived the kill", backend)
+	}
+	if err := tx.Commit(ctx); err == nil {
+		t.Fatal("a transaction committed after its server was killed")
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := queryInt(t, dsn, `SELECT count(*) FROM t`); err != nil || n != 0 {
+		t.Fatalf("after the kill: %d rows, %v; want none", n, err)
+	}
+}
+
+// exited says whether pid ended and waits to be reaped (state Z).
+func exited(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	return len(f) > 0 && f[0] == "Z"
 }
