@@ -391,43 +391,92 @@ func (p *Postgres) startLocked() error {
 	}
 }
 
-// stopLocked signals the server (SIGKILL: its whole process group) and
-// waits up to wait before killing it. p.mu is held.
+// stopLocked signals the server and waits up to wait before killing it.
+// p.mu is held. SIGKILL goes to the postmaster and every backend at once:
+// backends leave the postmaster's process group (setsid), and one that
+// outlived its postmaster would still commit what it was doing.
 func (p *Postgres) stopLocked(sig syscall.Signal, wait time.Duration) error {
 	if p.cmd == nil {
 		return nil
 	}
 	pid := p.cmd.Process.Pid
 	if sig == syscall.SIGKILL {
-		_ = syscall.Kill(-pid, sig)
+		killAll(pid)
 	} else {
 		_ = p.cmd.Process.Signal(sig)
 	}
 	select {
 	case <-p.exited:
 	case <-time.After(wait):
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		killAll(pid)
 		<-p.exited
-	}
-	if sig == syscall.SIGKILL {
-		// Backends outlive a killed postmaster for a moment; a new one
-		// refuses to start while they hold the shared memory.
-		waitGroupGone(pid, 10*time.Second)
 	}
 	p.cmd = nil
 	return nil
 }
 
-// waitGroupGone waits, a bounded time, until no process of group pgid is
-// left.
-func waitGroupGone(pgid int, wait time.Duration) {
-	deadline := time.Now().Add(wait)
-	for time.Now().Before(deadline) {
-		if err := syscall.Kill(-pgid, 0); errors.Is(err, syscall.ESRCH) {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+// killAll kills the postmaster pid and its children, and waits, a
+// bounded time, until they are gone: a new postmaster refuses to start
+// while old backends hold the shared memory. The postmaster is stopped
+// first so that it forks no child meanwhile.
+func killAll(pid int) {
+	_ = syscall.Kill(pid, syscall.SIGSTOP)
+	pids := append(children(pid), pid)
+	for _, c := range pids {
+		_ = syscall.Kill(c, syscall.SIGKILL)
 	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, c := range pids {
+		for time.Now().Before(deadline) {
+			if err := syscall.Kill(c, 0); errors.Is(err, syscall.ESRCH) || zombie(c) {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// children lists the processes whose parent is pid, from /proc.
+func children(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		c, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid, _ := procStat(c); ppid == pid {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// procStat reads a process's parent and state from /proc/PID/stat, whose
+// command field may hold spaces and parentheses: the fields follow its
+// last ')'.
+func procStat(pid int) (ppid int, state string) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, ""
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, ""
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 2 {
+		return 0, ""
+	}
+	ppid, _ = strconv.Atoi(f[1])
+	return ppid, f[0]
+}
+
+// zombie says whether pid has ended and waits only for its parent to
+// reap it (a backend whose postmaster is dead is reaped by init).
+func zombie(pid int) bool {
+	_, state := procStat(pid)
+	return state == "Z"
 }
 
 // destroy stops the server and removes its files.
