@@ -337,9 +337,9 @@ func (p *Postgres) env() []string {
 	return []string{"PATH=" + os.Getenv("PATH"), "LC_ALL=C", "TZ=UTC", "HOME=" + p.root}
 }
 
-// startLocked starts the postmaster in a process group of its own (Kill
-// ends the whole group) and waits until it takes connections. p.mu is
-// held.
+// startLocked starts the postmaster in a process group of its own (a
+// terminal's signals are not its) and waits until it takes connections.
+// p.mu is held.
 func (p *Postgres) startLocked() error {
 	logf, err := os.OpenFile(p.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
