@@ -151,7 +151,7 @@ func Start(ctx context.Context, o Options) (*App, error) {
 			return nil, a.fail(err)
 		}
 	}
-	db, err := a.db.open(ctx)
+	db, err := a.db.open(ctx, o.Logger)
 	if err != nil {
 		return nil, a.fail(err)
 	}
@@ -427,7 +427,7 @@ func OpenStore(ctx context.Context, db string, create bool) (store.Store, error)
 			return nil, fmt.Errorf("database %s: %w", d.path, err)
 		}
 	}
-	return d.open(ctx)
+	return d.open(ctx, nil)
 }
 
 // LockViews reads the locks kept in a database (sync list and get --db):

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -58,10 +59,11 @@ func (d database) String() string {
 	return d.path
 }
 
-// open opens the database's driver; only this package picks one.
-func (d database) open(ctx context.Context) (store.Store, error) {
+// open opens the database's driver; only this package picks one. logger
+// (nil: none) hears what PostgreSQL's listener cannot tell a caller.
+func (d database) open(ctx context.Context, logger *slog.Logger) (store.Store, error) {
 	if d.dsn != "" {
-		return postgres.Open(ctx, d.dsn)
+		return postgres.OpenWith(ctx, d.dsn, postgres.Options{Logger: logger})
 	}
 	return sqlite.Open(ctx, d.path)
 }

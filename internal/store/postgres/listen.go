@@ -46,17 +46,25 @@ func (s *Store) listenConn(ctx context.Context) (*pgx.Conn, error) {
 		return nil, s.storeError(ctx, what, err)
 	}
 	if _, err := conn.Exec(ctx, `LISTEN `+channel); err != nil {
-		_ = conn.Close(context.Background())
+		closeConn(conn)
 		return nil, s.storeError(ctx, what, err)
 	}
 	return conn, nil
+}
+
+// closeConn closes a listening connection, a bounded time: one cut off
+// by the network must not hold the reader.
+func closeConn(conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = conn.Close(ctx)
 }
 
 // readNotices reads conn until ctx ends, reconnecting when it is lost.
 func (s *Store) readNotices(ctx context.Context, conn *pgx.Conn, q *noticeQueue) {
 	defer func() {
 		if conn != nil {
-			_ = conn.Close(context.Background())
+			closeConn(conn)
 		}
 	}()
 	for ctx.Err() == nil {
@@ -65,7 +73,7 @@ func (s *Store) readNotices(ctx context.Context, conn *pgx.Conn, q *noticeQueue)
 			return
 		}
 		s.opts.Logger.Warn("lost the connection that listens for other nodes' changes; reconnecting", "database", s.name, "err", err)
-		_ = conn.Close(context.Background())
+		closeConn(conn)
 		if conn = s.reconnect(ctx); conn == nil {
 			return
 		}
