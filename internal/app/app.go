@@ -23,7 +23,6 @@ import (
 	"github.com/semaflow/semaflow/internal/server"
 	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
-	"github.com/semaflow/semaflow/internal/store/sqlite"
 )
 
 // Kind says what an engine is started for.
@@ -43,11 +42,15 @@ const (
 type Options struct {
 	// Kind is what the engine is for; empty means KindRun.
 	Kind Kind
-	// DB is the SQLite file to use (a path or sqlite:///path). Empty means,
-	// for a server, semaflow.db in the user's data directory, and
-	// otherwise a temporary one that is removed on Stop.
+	// DB is the database to use: a SQLite file (a path or
+	// sqlite:///path) or a PostgreSQL database (postgres://... or
+	// postgresql://...). Empty means, for a server, semaflow.db in the
+	// user's data directory, and otherwise a temporary SQLite file that
+	// is removed on Stop.
 	DB string
-	// DataDir holds step directories and logs; empty means DB + ".data".
+	// DataDir holds step directories and logs; empty means DB + ".data"
+	// for a SQLite file, and a directory per database in the user's data
+	// directory for PostgreSQL.
 	DataDir string
 	Observe func(engine.Update)
 	// Self is the semaflow binary that supervises steps; empty means this
@@ -90,12 +93,14 @@ type Options struct {
 	AllowedHosts []string
 }
 
-// App is one engine running in this process on a SQLite store.
+// App is one engine running in this process on a store.
 type App struct {
 	Engine  *engine.Engine
 	Store   store.Store
 	DataDir string
-	DBPath  string
+	// DBPath is the database as users are shown it: the SQLite file, or
+	// the PostgreSQL URL without password or options.
+	DBPath string
 	// Resumed are the UIDs of the workflows an earlier engine left
 	// unfinished, which this one took up on Start.
 	Resumed []string
@@ -103,6 +108,7 @@ type App struct {
 	URL string
 
 	kind   Kind
+	db     database
 	temp   string
 	ln     net.Listener
 	srv    *http.Server
@@ -157,12 +163,12 @@ func Start(ctx context.Context, o Options) (*App, error) {
 			return nil, a.fail(err)
 		}
 	}
-	db, err := sqlite.Open(ctx, a.DBPath)
+	db, err := a.db.open(ctx, o.Logger)
 	if err != nil {
 		return nil, a.fail(err)
 	}
 	a.Store = db
-	if o.Logger != nil && db.DiskFull() {
+	if full, ok := db.(interface{ DiskFull() bool }); ok && o.Logger != nil && full.DiskFull() {
 		o.Logger.Warn(fmt.Sprintf("database %s: %v: nothing can be recorded until space is freed; meanwhile workflows wait and retry, and the API answers 507", a.DBPath, store.ErrNoSpace))
 	}
 	// Steps of a shared server do not see what its operator keeps in its
@@ -241,9 +247,13 @@ func (a *App) refusal(err error) error {
 	default:
 		advice = "wait for it to end"
 	}
+	owns := "one engine at a time owns a SQLite database"
+	if a.db.dsn != "" {
+		owns = "this engine cannot share the database with it"
+	}
 	return inUseError{owned: owned, msg: fmt.Sprintf("database %s is in use by %s: %s, or give another --db "+
-		"(one engine at a time owns a SQLite database; were that one gone from another host, its lease would end at %s)",
-		a.DBPath, who, advice, o.Expires.Local().Format(time.TimeOnly))}
+		"(%s; were that one gone from another host, its lease would end at %s)",
+		a.DBPath, who, advice, owns, o.Expires.Local().Format(time.TimeOnly))}
 }
 
 // inUseError is a refusal worded for the user; it unwraps to the engine's
@@ -258,10 +268,22 @@ func (e inUseError) Unwrap() error { return e.owned }
 
 // paths finds the database and data directory.
 func (a *App) paths(o Options) error {
-	path, err := sqlitePath(o.DB)
-	if err != nil {
+	var err error
+	if a.db, err = parseDB(o.DB); err != nil {
 		return err
 	}
+	if a.db.dsn != "" {
+		// No file: the SQLite checks and the path beside it do not apply.
+		a.DBPath, a.DataDir = a.db.String(), o.DataDir
+		if a.DataDir == "" {
+			if a.DataDir, err = a.db.dataDir(); err != nil {
+				return err
+			}
+		}
+		a.DataDir, err = filepath.Abs(a.DataDir)
+		return err
+	}
+	path := a.db.path
 	if path == "" && o.Kind == KindServer {
 		if path, err = defaultDB(); err != nil {
 			return err
@@ -284,6 +306,7 @@ func (a *App) paths(o Options) error {
 	if a.DBPath, err = filepath.Abs(a.DBPath); err != nil {
 		return err
 	}
+	a.db.path = a.DBPath
 	if a.DataDir, err = filepath.Abs(a.DataDir); err != nil {
 		return err
 	}
@@ -310,17 +333,8 @@ func runTempRoot() string {
 // defaultDB is a server's database when none is given: semaflow.db in
 // the user's data directory ($XDG_DATA_HOME, else ~/.local/share).
 func defaultDB() (string, error) {
-	dir := ""
-	if xdg := os.Getenv("XDG_DATA_HOME"); xdg != "" {
-		dir = filepath.Join(xdg, "semaflow")
-	} else {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", err
-		}
-		dir = filepath.Join(home, ".local", "share", "semaflow")
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	dir, err := userDataDir()
+	if err != nil {
 		return "", err
 	}
 	return filepath.Join(dir, "semaflow.db"), nil
@@ -413,17 +427,19 @@ func (a *App) Stop(detach bool) error {
 // Close is Stop(false).
 func (a *App) Close() error { return a.Stop(false) }
 
-// OpenStore opens the SQLite store at path, for commands that only read
-// it; create allows a new file.
+// OpenStore opens the store db names (see Options.DB), for commands that
+// only read it; create allows a new SQLite file.
 func OpenStore(ctx context.Context, db string, create bool) (store.Store, error) {
-	path, err := sqlitePath(db)
+	d, err := parseDB(db)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(path); err != nil && !create {
-		return nil, fmt.Errorf("database %s: %w", path, err)
+	if d.dsn == "" {
+		if _, err := os.Stat(d.path); err != nil && !create {
+			return nil, fmt.Errorf("database %s: %w", d.path, err)
+		}
 	}
-	return sqlite.Open(ctx, path)
+	return d.open(ctx, nil)
 }
 
 // LockViews reads the locks kept in a database (sync list and get --db):

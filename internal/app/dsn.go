@@ -1,20 +1,107 @@
 package app
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
+
+	"github.com/semaflow/semaflow/internal/store"
+	"github.com/semaflow/semaflow/internal/store/postgres"
+	"github.com/semaflow/semaflow/internal/store/sqlite"
 )
 
-// sqlitePath reads a --db value: a file path or a sqlite:// URL.
-func sqlitePath(db string) (string, error) {
+// database is what --db names: a SQLite file, or a PostgreSQL database
+// that several engines (nodes) share.
+type database struct {
+	// path is the SQLite file; "" when none was given.
+	path string
+	// dsn is the PostgreSQL DSN, password and all: it goes to the driver
+	// and nowhere else.
+	dsn string
+	// shown is the PostgreSQL database as users are shown it, without
+	// password or options.
+	shown string
+}
+
+// parseDB reads a --db value: a file path, a sqlite:// URL, or a
+// postgres:// or postgresql:// URL. Errors never quote a password.
+func parseDB(db string) (database, error) {
 	scheme, rest, ok := strings.Cut(db, "://")
 	switch {
 	case !ok:
-		return db, nil
+		return database{path: db}, nil
 	case scheme == "sqlite" && rest != "":
-		return rest, nil
+		return database{path: rest}, nil
 	case scheme == "postgres" || scheme == "postgresql":
-		return "", fmt.Errorf("--db %s: the PostgreSQL driver is not built yet; use a SQLite file", db)
+		u, err := url.Parse(db)
+		if err != nil {
+			return database{}, fmt.Errorf("--db %s://...: not a URL (postgres://user:password@host:port/database?option=value)", scheme)
+		}
+		shown := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+		if u.User != nil {
+			shown.User = url.User(u.User.Username())
+		}
+		return database{dsn: db, shown: shown.String()}, nil
 	}
-	return "", fmt.Errorf("--db %s: want a SQLite file path or sqlite:///path", db)
+	return database{}, fmt.Errorf("--db %s://...: want a SQLite file path, sqlite:///path or postgres://host/database", scheme)
+}
+
+// String is the database as messages name it.
+func (d database) String() string {
+	if d.dsn != "" {
+		return d.shown
+	}
+	return d.path
+}
+
+// open opens the database's driver; only this package picks one. logger
+// (nil: none) hears what PostgreSQL's listener cannot tell a caller.
+func (d database) open(ctx context.Context, logger *slog.Logger) (store.Store, error) {
+	if d.dsn != "" {
+		return postgres.OpenWith(ctx, d.dsn, postgres.Options{Logger: logger})
+	}
+	return sqlite.Open(ctx, d.path)
+}
+
+// dataDir is where, by default, an engine on a PostgreSQL database keeps
+// its step directories and logs: there is no file to put them beside,
+// so one directory per database in the user's data directory, where a
+// restarted engine finds the steps it left running.
+func (d database) dataDir() (string, error) {
+	dir, err := userDataDir()
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(d.shown)
+	if err != nil {
+		return "", err
+	}
+	name := strings.Trim(unsafeName.ReplaceAllString(u.Host+"-"+strings.TrimPrefix(u.Path, "/"), "_"), "_-.")
+	return filepath.Join(dir, "postgres-"+name+".data"), nil
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// userDataDir is semaflow's directory in the user's data directory
+// ($XDG_DATA_HOME, else ~/.local/share), made if need be.
+func userDataDir() (string, error) {
+	dir := ""
+	if xdg := os.Getenv("XDG_DATA_HOME"); xdg != "" {
+		dir = filepath.Join(xdg, "semaflow")
+	} else {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(home, ".local", "share", "semaflow")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	return dir, nil
 }

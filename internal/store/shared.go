@@ -16,7 +16,9 @@ var ErrUnavailable = errors.New("the database is unavailable")
 // Listen; a store that is not Shared has one live engine at a time.
 type Shared interface {
 	// Listen delivers notices of changes that transactions commit, this
-	// handle's included, until ctx ends, then closes the channel. Notices
+	// handle's included, until ctx ends, then closes the channel. It
+	// returns once it listens: every change committed after it returned
+	// is heard (or covered by a resync). Notices
 	// of one transaction arrive after it committed and never for one that
 	// rolled back; identical notices of one transaction may arrive once.
 	// When the listening connection was lost and notices may have been

@@ -19,10 +19,13 @@ func Main(m *testing.M) {
 }
 
 // Run builds the semaflow binary (with the race detector when race is
-// set), hands its path to use, runs the tests and removes the binary. It
+// set), hands its path to use, runs the tests, removes the binary and
+// stops the PostgreSQL server the tests started (StartPostgres). It
 // builds before any test runs, so that no test or benchmark times the
 // build, and returns the exit code for os.Exit.
 func Run(m *testing.M, race bool, use func(path string)) int {
+	mainStarted = true
+	defer stopShared()
 	dir, err := os.MkdirTemp("", "semaflow-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testkit:", err)

@@ -1,19 +1,17 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/store"
+	"github.com/semaflow/semaflow/internal/store/wfdoc"
 )
 
 type txn struct {
@@ -51,45 +49,13 @@ type row struct {
 
 func (r row) Scan(dest ...any) error { return r.db.storeError(r.row.Scan(dest...)) }
 
-// workflowDoc is the workflow without its nodes, which have their own rows.
-// workflowDoc splits a workflow into its stored parts: the document with
-// an empty status, and the status without its nodes (they have their own
-// table). The document thus ends in emptyStatus, where a list splices the
-// status back in without decoding either.
-func workflowDoc(wf *wfv1.Workflow) (doc, status []byte, err error) {
-	c := *wf
-	c.Status = wfv1.WorkflowStatus{}
-	if doc, err = json.Marshal(&c); err != nil {
-		return nil, nil, err
-	}
-	status, err = statusDoc(wf)
-	return doc, status, err
-}
-
-func statusDoc(wf *wfv1.Workflow) ([]byte, error) {
-	st := wf.Status
-	st.Nodes = nil
-	return json.Marshal(&st)
-}
-
-// emptyStatus ends every document workflowDoc writes: status is the last
-// field of a Workflow.
-const emptyStatus = `,"status":{}}`
-
-func created(wf *wfv1.Workflow) int64 {
-	if wf.Metadata.CreationTimestamp != nil {
-		return wf.Metadata.CreationTimestamp.UnixNano()
-	}
-	return 0
-}
-
 func (t *txn) CreateWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
-	doc, status, err := workflowDoc(wf)
+	doc, status, err := wfdoc.Split(wf)
 	if err != nil {
 		return err
 	}
 	_, err = t.exec(ctx, `INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc, status, session) VALUES (?,?,?,?,?,?,?,?,?)`,
-		wf.Metadata.UID, wf.Metadata.Namespace, wf.Metadata.Name, wf.Status.Phase, wf.Spec.GetPriority(), created(wf), doc, status, t.session)
+		wf.Metadata.UID, wf.Metadata.Namespace, wf.Metadata.Name, wf.Status.Phase, wf.Spec.GetPriority(), wfdoc.Created(wf), doc, status, t.session)
 	if errors.Is(err, store.ErrExists) {
 		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrExists)
 	}
@@ -104,7 +70,7 @@ func (t *txn) CreateWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 }
 
 func (t *txn) PutWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
-	doc, status, err := workflowDoc(wf)
+	doc, status, err := wfdoc.Split(wf)
 	if err != nil {
 		return err
 	}
@@ -123,7 +89,7 @@ func (t *txn) PutWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 }
 
 func (t *txn) PutStatus(ctx context.Context, wf *wfv1.Workflow) error {
-	doc, err := statusDoc(wf)
+	doc, err := wfdoc.Status(wf)
 	if err != nil {
 		return err
 	}
@@ -135,21 +101,6 @@ func (t *txn) PutStatus(ctx context.Context, wf *wfv1.Workflow) error {
 		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrNotFound)
 	}
 	return nil
-}
-
-// decodeWorkflow reads a row's doc and, when newer, its status.
-func decodeWorkflow(doc, status []byte) (*wfv1.Workflow, error) {
-	var wf wfv1.Workflow
-	if err := json.Unmarshal(doc, &wf); err != nil {
-		return nil, err
-	}
-	if len(status) > 0 {
-		wf.Status = wfv1.WorkflowStatus{}
-		if err := json.Unmarshal(status, &wf.Status); err != nil {
-			return nil, err
-		}
-	}
-	return &wf, nil
 }
 
 func (t *txn) PutNodes(ctx context.Context, uid string, nodes []wfv1.NodeStatus) error {
@@ -200,7 +151,7 @@ func (t *txn) getWorkflow(ctx context.Context, q, what string, args ...any) (*wf
 	if err != nil {
 		return nil, err
 	}
-	wf, err := decodeWorkflow(doc, status)
+	wf, err := wfdoc.Decode(doc, status)
 	if err != nil {
 		return nil, fmt.Errorf("workflow %s: stored document: %w", what, err)
 	}
@@ -234,12 +185,12 @@ func (t *txn) ListWorkflows(ctx context.Context, opts store.ListOptions) ([]*wfv
 		if opts.Match != nil {
 			// Selectors read only metadata and phase: rows they reject are
 			// not decoded in full.
-			head, err := decodeHead(doc, status)
+			head, err := wfdoc.DecodeHead(doc, status)
 			if err != nil || !opts.Match(head) {
 				return false, err
 			}
 		}
-		wf, err := decodeWorkflow(doc, status)
+		wf, err := wfdoc.Decode(doc, status)
 		if err != nil {
 			return false, err
 		}
@@ -255,7 +206,7 @@ func (t *txn) ListWorkflowsRaw(ctx context.Context, opts store.ListOptions) ([]j
 	var out []json.RawMessage
 	next, err := t.listRows(ctx, opts, func(namespace, name string, doc, status []byte) (bool, error) {
 		if opts.Match != nil {
-			wf, err := decodeHead(doc, status)
+			wf, err := wfdoc.DecodeHead(doc, status)
 			if err != nil || !opts.Match(wf) {
 				return false, err
 			}
@@ -263,7 +214,7 @@ func (t *txn) ListWorkflowsRaw(ctx context.Context, opts store.ListOptions) ([]j
 		if opts.Status != nil && len(status) > 0 {
 			status = opts.Status(namespace, name, status)
 		}
-		raw, err := spliceStatus(doc, status)
+		raw, err := wfdoc.Splice(doc, status)
 		if err != nil {
 			return false, err
 		}
@@ -271,46 +222,6 @@ func (t *txn) ListWorkflowsRaw(ctx context.Context, opts store.ListOptions) ([]j
 		return true, nil
 	})
 	return out, next, err
-}
-
-// decodeHead decodes only what selectors read: metadata and phase.
-func decodeHead(doc, status []byte) (*wfv1.Workflow, error) {
-	var head struct {
-		Metadata wfv1.ObjectMeta `json:"metadata"`
-		Status   struct {
-			Phase string `json:"phase"`
-		} `json:"status"`
-	}
-	if err := json.Unmarshal(doc, &head); err != nil {
-		return nil, err
-	}
-	if len(status) > 0 {
-		head.Status.Phase = ""
-		if err := json.Unmarshal(status, &head.Status); err != nil {
-			return nil, err
-		}
-	}
-	return &wfv1.Workflow{Metadata: head.Metadata, Status: wfv1.WorkflowStatus{Phase: head.Status.Phase}}, nil
-}
-
-// spliceStatus puts the newer status into the stored document: by
-// concatenation when the document ends in an empty status, as every one
-// written since workflowDoc split them does.
-func spliceStatus(doc, status []byte) (json.RawMessage, error) {
-	if len(status) == 0 {
-		return doc, nil // Scan gave this row its own copy
-	}
-	if head, ok := bytes.CutSuffix(doc, []byte(emptyStatus)); ok {
-		out := make([]byte, 0, len(head)+len(emptyStatus)+len(status))
-		out = append(append(append(out, head...), `,"status":`...), status...)
-		return append(out, '}'), nil
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &fields); err != nil {
-		return nil, err
-	}
-	fields["status"] = status
-	return json.Marshal(fields)
 }
 
 // listRows runs the list query and hands each row to keep, which says
@@ -333,7 +244,7 @@ func (t *txn) listRows(ctx context.Context, opts store.ListOptions, keep func(na
 		}
 	}
 	if opts.Continue != "" {
-		at, uid, err := decodeContinue(opts.Continue)
+		at, uid, err := wfdoc.DecodeContinue(opts.Continue)
 		if err != nil {
 			return "", err
 		}
@@ -363,7 +274,7 @@ func (t *txn) listRows(ctx context.Context, opts store.ListOptions, keep func(na
 		if opts.Limit > 0 && kept == opts.Limit {
 			// One more row exists; whether it matches is the next page's
 			// business.
-			return encodeContinue(lastAt, lastUID), rows.Err()
+			return wfdoc.EncodeContinue(lastAt, lastUID), rows.Err()
 		}
 		ok, err := keep(namespace, name, doc, status)
 		if err != nil {
@@ -375,23 +286,6 @@ func (t *txn) listRows(ctx context.Context, opts store.ListOptions, keep func(na
 		}
 	}
 	return "", rows.Err()
-}
-
-func encodeContinue(at int64, uid string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at, 10) + "/" + uid))
-}
-
-func decodeContinue(tok string) (int64, string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return 0, "", fmt.Errorf("%w: %w", store.ErrBadContinue, err)
-	}
-	at, uid, ok := strings.Cut(string(b), "/")
-	n, err := strconv.ParseInt(at, 10, 64)
-	if !ok || err != nil {
-		return 0, "", fmt.Errorf("%w %q", store.ErrBadContinue, tok)
-	}
-	return n, uid, nil
 }
 
 func (t *txn) DeleteWorkflow(ctx context.Context, uid string) error {

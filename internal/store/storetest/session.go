@@ -23,6 +23,11 @@ func exerciseSession(t *testing.T, open Factory) {
 		"PutWorkflowOwns": sessionPutWorkflowOwns,
 		"NodeName":        sessionNodeName,
 	})
+	eachShared(t, open, map[string]sharedCheck{
+		"TakeOverRace":         func(t *testing.T, s1, s2 store.Store) { takeOverRace(t, s1, s2, []string{"dead"}) },
+		"TakeOverRaceUnlisted": func(t *testing.T, s1, s2 store.Store) { takeOverRace(t, s1, s2, nil) },
+		"BindHoldsOffTakeOver": bindHoldsOffTakeOver,
+	})
 }
 
 func newSession(id string, now time.Time) store.Session {

@@ -3,9 +3,10 @@
 // fresh databases of its kind.
 //
 // The checks are grouped by the noun they concern (Workflow, Node, Log,
-// Event, Object, Tx, Lock, Generation, Session, LockManager), one
-// t.Run group each, and every check is a parallel subtest on a database
-// of its own, so checks neither wait for nor see each other. Every Tx
+// Event, Object, Tx, Lock, Generation, Session, LockManager, and Shared
+// for drivers that implement store.Shared), one t.Run group each, and
+// every check is a parallel subtest on a database of its own, so checks
+// neither wait for nor see each other. Every Tx
 // method is exercised by at least one check: each group's exercise
 // function names the methods it covers, and a method added to store.Tx
 // needs a check here too.
@@ -51,6 +52,7 @@ func Run(t *testing.T, open Factory) {
 		{"Generation", exerciseGeneration},
 		{"Session", exerciseSession},
 		{"LockManager", exerciseLockManager},
+		{"Shared", exerciseShared},
 	}
 	for _, g := range groups {
 		t.Run(g.noun, func(t *testing.T) {

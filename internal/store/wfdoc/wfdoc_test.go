@@ -1,4 +1,4 @@
-package sqlite
+package wfdoc
 
 import (
 	"encoding/json"
@@ -20,7 +20,7 @@ func TestSpliceStatusBothLayouts(t *testing.T) {
 		Spec:     wfv1.WorkflowSpec{Entrypoint: "main"},
 		Status:   wfv1.WorkflowStatus{Phase: wfv1.PhasePending, Message: "Waiting for default/ConfigMap/limits/sem", StartedAt: &now},
 	}
-	doc, status, err := workflowDoc(wf)
+	doc, status, err := Split(wf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestSpliceStatusBothLayouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, d := range map[string][]byte{"split": doc, "legacy": legacy} {
-		raw, err := spliceStatus(d, status)
+		raw, err := Splice(d, status)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -1,0 +1,29 @@
+package app
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestParseDB: --db names a SQLite file or a PostgreSQL database, shown
+// without password or options; a refused value never quotes a password.
+func TestParseDB(t *testing.T) {
+	for in, want := range map[string]database{
+		"/tmp/a.db":          {path: "/tmp/a.db"},
+		"sqlite:///tmp/b.db": {path: "/tmp/b.db"},
+		"postgres://sf:pw@db.example:5433/flows?sslmode=require": {dsn: "postgres://sf:pw@db.example:5433/flows?sslmode=require",
+			shown: "postgres://sf@db.example:5433/flows"},
+		"postgresql://db.example/flows": {dsn: "postgresql://db.example/flows", shown: "postgresql://db.example/flows"},
+	} {
+		got, err := parseDB(in)
+		if err != nil || got != want {
+			t.Errorf("parseDB(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"mysql://u:hunter2@h/db", "postgres://u:hunter2@[::1/db", "sqlite://"} {
+		_, err := parseDB(in)
+		if err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("parseDB(%q): %v, want a refusal without the password", in, err)
+		}
+	}
+}

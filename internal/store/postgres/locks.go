@@ -1,0 +1,195 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// ClaimLocks is one UPDATE of the generation row: its row lock, held
+// until this transaction ends, makes every other claim or change of lock
+// state wait (the store's contract), and at READ COMMITTED the UPDATE,
+// having waited, acts on the row the previous claimant committed. SET
+// reads the old row, RETURNING the new one.
+func (t *txn) ClaimLocks(ctx context.Context, writer string) (store.LockGeneration, error) {
+	if writer == "" {
+		return store.LockGeneration{}, errors.New("lock generation: a claim names its writer")
+	}
+	var g store.LockGeneration
+	var counter int64
+	err := t.one(ctx, "claim the lock generation", `UPDATE lock_generation SET prev_writer = writer, counter = counter + 1, writer = $1
+		WHERE id = 1 RETURNING counter - 1, prev_writer`, []any{writer}, &counter, &g.Writer)
+	if err != nil {
+		return g, fmt.Errorf("lock generation: %w", err)
+	}
+	g.Counter = uint64(counter)
+	t.claimed = true
+	return g, nil
+}
+
+// changeLocks raises the generation, with no writer, at the first change
+// of lock state in a transaction that did not claim, taking the row lock
+// a claim takes: every manager then rebuilds from the store.
+func (t *txn) changeLocks(ctx context.Context) error {
+	if t.claimed {
+		return nil
+	}
+	if _, err := t.exec(ctx, "raise the lock generation", `UPDATE lock_generation SET counter = counter + 1, writer = '' WHERE id = 1`); err != nil {
+		return fmt.Errorf("lock generation: %w", err)
+	}
+	t.claimed = true
+	return nil
+}
+
+func (t *txn) PutLockLimit(ctx context.Context, key string, limit int) error {
+	if err := t.changeLocks(ctx); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, "set the limit of lock "+key, `INSERT INTO locks (key, lim) VALUES ($1, $2)
+		ON CONFLICT (key) DO UPDATE SET lim = excluded.lim`, key, limit)
+	return err
+}
+
+func (t *txn) PutFence(ctx context.Context, key string, fence uint64) error {
+	if err := t.changeLocks(ctx); err != nil {
+		return err
+	}
+	// GREATEST keeps the counter monotonic whatever order writes come in.
+	_, err := t.exec(ctx, "record the fence of lock "+key, `UPDATE locks SET fence = GREATEST(fence, $1) WHERE key = $2`, int64(fence), key)
+	return err
+}
+
+func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token) error {
+	if err := t.changeLocks(ctx); err != nil {
+		return err
+	}
+	if len(tokens) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, tok := range tokens {
+		b.Queue(`INSERT INTO lock_holds (holder, lock_key, token, session) VALUES ($1,$2,$3,$4)
+			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token, session = excluded.session`,
+			holder, tok.Lock, int64(tok.Value), t.session)
+	}
+	if err := t.batch(ctx, "record the holds of "+holder, b); err != nil {
+		return err
+	}
+	t.note(store.TopicHold, holder)
+	return nil
+}
+
+func (t *txn) DeleteHold(ctx context.Context, holder string) error {
+	if err := t.changeLocks(ctx); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, "delete the holds of "+holder, `DELETE FROM lock_holds WHERE holder = $1`, holder)
+	return err
+}
+
+func (t *txn) PutWaiter(ctx context.Context, w domain.QueuedWaiter) error {
+	if err := t.changeLocks(ctx); err != nil {
+		return err
+	}
+	locks, err := json.Marshal(w.Locks)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, "queue waiter "+w.Holder, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued) VALUES ($1,$2,$3,$4,$5,$6)
+		ON CONFLICT (holder) DO UPDATE SET locks = excluded.locks, priority = excluded.priority,
+		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued`,
+		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano())
+	return err
+}
+
+func (t *txn) DeleteWaiter(ctx context.Context, holder string) error {
+	if err := t.changeLocks(ctx); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, "dequeue waiter "+holder, `DELETE FROM lock_waiters WHERE holder = $1`, holder)
+	return err
+}
+
+func (t *txn) NextLockSeq(ctx context.Context) (uint64, error) {
+	var v int64
+	err := t.one(ctx, "take a lock sequence number", `INSERT INTO lock_meta (name, value) VALUES ('next_seq', 1)
+		ON CONFLICT (name) DO UPDATE SET value = lock_meta.value + 1 RETURNING value`, nil, &v)
+	return uint64(v), err
+}
+
+func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
+	const what = "read the lock state"
+	st := &store.LockState{Holds: map[string][]domain.Token{}}
+	rows, err := t.query(ctx, what, `SELECT key, lim, fence FROM locks ORDER BY key`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var l store.LockInfo
+		var fence int64
+		if err := rows.Scan(&l.Key, &l.Limit, &fence); err != nil {
+			rows.Close()
+			return nil, t.fail(ctx, what, err)
+		}
+		l.Fence = uint64(fence)
+		st.Locks = append(st.Locks, l)
+	}
+	if err := t.fail(ctx, what, rows.Err()); err != nil {
+		return nil, err
+	}
+	rows, err = t.query(ctx, what, `SELECT holder, lock_key, token FROM lock_holds ORDER BY holder, lock_key`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var holder string
+		var tok domain.Token
+		var v int64
+		if err := rows.Scan(&holder, &tok.Lock, &v); err != nil {
+			rows.Close()
+			return nil, t.fail(ctx, what, err)
+		}
+		tok.Value = uint64(v)
+		st.Holds[holder] = append(st.Holds[holder], tok)
+	}
+	if err := t.fail(ctx, what, rows.Err()); err != nil {
+		return nil, err
+	}
+	rows, err = t.query(ctx, what, `SELECT holder, locks, priority, created, seq, enqueued FROM lock_waiters
+		ORDER BY priority DESC, created, seq`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var w domain.QueuedWaiter
+		var locks string
+		var created, seq, enq int64
+		if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq); err != nil {
+			rows.Close()
+			return nil, t.fail(ctx, what, err)
+		}
+		if err := json.Unmarshal([]byte(locks), &w.Locks); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("waiter %s: stored locks: %w", w.Holder, err)
+		}
+		w.Created, w.Seq, w.Enqueued = time.Unix(0, created), uint64(seq), time.Unix(0, enq)
+		st.Waiters = append(st.Waiters, w)
+	}
+	if err := t.fail(ctx, what, rows.Err()); err != nil {
+		return nil, err
+	}
+	var next int64
+	err = t.one(ctx, what, `SELECT value FROM lock_meta WHERE name = 'next_seq'`, nil, &next)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	st.NextSeq = uint64(next) + 1
+	return st, nil
+}

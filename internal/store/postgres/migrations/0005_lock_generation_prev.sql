@@ -1,0 +1,3 @@
+-- The writer a claim replaced, so a claim is one statement (UPDATE ...
+-- RETURNING): SET reads the old row, RETURNING the new one.
+ALTER TABLE lock_generation ADD COLUMN prev_writer TEXT COLLATE "C" NOT NULL DEFAULT '';
