@@ -44,7 +44,23 @@ func (e *ElsewhereError) Unwrap() error { return ErrElsewhere }
 // runs: then it returns an *ElsewhereError naming that node. A workflow
 // this node runs, or one that has finished, gives nil.
 func (e *Engine) Elsewhere(ctx context.Context, wf *wfv1.Workflow) error {
-	if !e.isShared() || wf.Status.Phase == wfv1.PhaseSucceeded || wf.Status.Phase == wfv1.PhaseFailed || wf.Status.Phase == wfv1.PhaseError {
+	if wf.Status.Phase == wfv1.PhaseSucceeded || wf.Status.Phase == wfv1.PhaseFailed || wf.Status.Phase == wfv1.PhaseError {
+		return nil
+	}
+	return e.nodeOf(ctx, wf)
+}
+
+// LogsElsewhere is Elsewhere for a workflow's logs, which stay on the
+// disk of the node that ran its steps after it finished too: it names
+// that node when it is another.
+func (e *Engine) LogsElsewhere(ctx context.Context, wf *wfv1.Workflow) error {
+	return e.nodeOf(ctx, wf)
+}
+
+// nodeOf returns an *ElsewhereError naming the node of LabelNode when
+// that is not this one, on a shared store.
+func (e *Engine) nodeOf(ctx context.Context, wf *wfv1.Workflow) error {
+	if !e.isShared() {
 		return nil
 	}
 	e.mu.Lock()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -159,6 +161,9 @@ func (e *Engine) openSession(ctx context.Context, raw store.Store, c SessionConf
 	if shared {
 		s.dead = nil // a dead process's supervisors may still run: only leases count
 		s.leaseFile = e.leasePath(s.me.ID)
+		if err := os.MkdirAll(filepath.Dir(s.leaseFile), 0o700); err != nil {
+			return fmt.Errorf("making the directory of this node's lease: %w", err)
+		}
 	}
 	err := e.recordSession(ctx, s)
 	if store.NoSpace(err) && !shared {
@@ -272,7 +277,7 @@ func (s *session) adopt(ctx context.Context, tx store.Tx, list []store.Session, 
 func (e *Engine) logAdoption(a adoption) {
 	e.log.Info(fmt.Sprintf("adopted the workflows of node %s, %s: its lease ended at %s",
 		a.from.Node, describeSession(a.from), a.from.Expires.Local().Format(time.TimeOnly+".000")),
-		"session", e.sess.me.ID, "workflows", len(a.uids))
+		"workflows", len(a.uids))
 }
 
 // adoptable says whether another node's session o, on a shared store, is
