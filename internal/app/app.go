@@ -82,6 +82,9 @@ type Options struct {
 	// LeaseTTL is the engine's session lease (0: engine.DefaultLeaseTTL):
 	// while it lasts, no other engine may take the database over.
 	LeaseTTL time.Duration
+	// LeaseMargin is how long, on a shared store, other nodes' leases are
+	// waited out past their end (0: engine.DefaultLeaseMargin).
+	LeaseMargin time.Duration
 
 	// Server only: the address to listen on, the bearer tokens required
 	// (none: no authentication) and the extra host names clients use.
@@ -216,7 +219,7 @@ func (a *App) session(o Options) *engine.SessionConfig {
 		host = "unknown"
 	}
 	return &engine.SessionConfig{Kind: string(o.Kind), Node: o.NodeName, Host: host, PID: os.Getpid(), Process: executor.ProcessIdentity(),
-		Addr: a.URL, TTL: o.LeaseTTL,
+		Addr: a.URL, TTL: o.LeaseTTL, Margin: o.LeaseMargin,
 		// On this host a dead engine is known dead at once (kill -9, a
 		// crash): its database is free without waiting out its lease.
 		Dead: func(s store.Session) bool { return s.Host == host && !executor.ProcessAlive(s.Process) }}

@@ -33,7 +33,7 @@ type runOptions struct {
 	nsParal   int
 	isolation isolationFlags
 	limits    spec.Limits
-	leaseTTL  time.Duration
+	lease     leaseFlags
 	nodeName  string
 }
 
@@ -71,7 +71,7 @@ func newRunCmd() *cobra.Command {
 	// run runs a user's own workflows as that user: no step user unless asked.
 	o.isolation.add(cmd, "")
 	addLimitFlags(cmd, &o.limits)
-	addLeaseFlag(cmd, &o.leaseTTL)
+	addLeaseFlags(cmd, &o.lease)
 	addNodeNameFlag(cmd, &o.nodeName)
 	return cmd
 }
@@ -80,7 +80,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	if err := checkLimits(o.limits); err != nil {
 		return err
 	}
-	if err := checkLeaseTTL(o.leaseTTL); err != nil {
+	if err := o.lease.check(); err != nil {
 		return err
 	}
 	if o.count < 1 {
@@ -142,7 +142,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	defer stopSignals()
 	a, err := app.Start(ctx, app.Options{Kind: app.KindRun, DB: o.db, Observe: prog.observe,
 		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits,
-		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.leaseTTL, NodeName: o.nodeName})
+		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName})
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,7 +27,7 @@ type serverOptions struct {
 	isolation                 isolationFlags
 	allowedHosts              []string
 	limits                    spec.Limits
-	leaseTTL                  time.Duration
+	lease                     leaseFlags
 	nodeName                  string
 }
 
@@ -65,7 +64,7 @@ func newServerCmd() *cobra.Command {
 	addLimitFlags(cmd, &o.limits)
 	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
 	o.isolation.add(cmd, "nobody")
-	addLeaseFlag(cmd, &o.leaseTTL)
+	addLeaseFlags(cmd, &o.lease)
 	addNodeNameFlag(cmd, &o.nodeName)
 	return cmd
 }
@@ -78,7 +77,7 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	if err := checkLimits(o.limits); err != nil {
 		return err
 	}
-	if err := checkLeaseTTL(o.leaseTTL); err != nil {
+	if err := o.lease.check(); err != nil {
 		return err
 	}
 	host, _, err := net.SplitHostPort(o.addr)
@@ -101,7 +100,7 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	a, err := app.Start(ctx, app.Options{Kind: app.KindServer, DB: o.db, DataDir: o.data, Parallelism: o.parallel,
 		NamespaceParallelism: o.nsParal, InheritEnv: o.inheritEnv, Isolation: iso, Limits: o.limits,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
-		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.leaseTTL, NodeName: o.nodeName})
+		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName})
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,9 @@ func (e *Engine) liveRun(ctx context.Context, namespace, name string) (*run, *wf
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := e.Elsewhere(ctx, wf); err != nil {
+		return nil, nil, err
+	}
 	e.mu.Lock()
 	r := e.runs[wf.Metadata.UID]
 	e.mu.Unlock()

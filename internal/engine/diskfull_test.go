@@ -93,10 +93,12 @@ func startPair(t *testing.T) *pair {
 	if p.a, err = p.eng.Submit(ctx, testkit.ParseWorkflow(t, mutexWorkflow)); err != nil {
 		t.Fatal(err)
 	}
+	// a must hold the mutex before b asks: both runs start at once, and
+	// b's request could otherwise be decided first.
+	p.aKey = p.he.WaitRunning(t, p.a.Metadata.UID)
 	if p.b, err = p.eng.Submit(ctx, testkit.ParseWorkflow(t, mutexWorkflow)); err != nil {
 		t.Fatal(err)
 	}
-	p.aKey = p.he.WaitRunning(t, p.a.Metadata.UID)
 	return p
 }
 

@@ -86,6 +86,12 @@ type Engine struct {
 	// are killed rather than left to their supervisor.
 	fenced atomic.Bool
 	sess   *session // nil without a session
+	// shared is set on a shared store (see shared.go).
+	shared *sharedState
+	// adopted are workflows taken over from ended sessions at start, for
+	// Resume.
+	adoptedMu sync.Mutex
+	adopted   []adoption
 	health storeHealth
 	hub    hub
 	cron   *cronScheduler // nil unless StartCron was called
@@ -127,6 +133,12 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		_ = e.CloseSession(context.WithoutCancel(ctx))
 		return nil, err
 	}
+	if e.isShared() {
+		if err := e.startShared(ctx); err != nil {
+			_ = e.CloseSession(context.WithoutCancel(ctx))
+			return nil, fmt.Errorf("listening to other nodes' changes: %w", err)
+		}
+	}
 	return e, nil
 }
 
@@ -149,6 +161,7 @@ func (e *Engine) load(ctx context.Context) error {
 // deliver pushes lock grants to the workflows that hold them.
 func (e *Engine) deliver(grants []domain.Grant) {
 	for _, g := range grants {
+		e.forgetGrants(g.Holder)
 		h, err := domain.ParseHolderKey(g.Holder)
 		if err != nil {
 			continue
@@ -217,6 +230,11 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 
 func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
 	r := &run{e: e, wf: wf, done: make(chan struct{}), wake: make(chan struct{}, 1), first: true, live: map[string]string{}}
+	node := ""
+	if e.isShared() {
+		node = e.sess.me.Node
+	}
+	syncNodeLabel(wf, node)
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
 	e.byName[wf.Metadata.Namespace+"/"+wf.Metadata.Name] = wf.Metadata.UID
@@ -235,6 +253,7 @@ func (e *Engine) forget(r *run) {
 	delete(e.runs, m.UID)
 	delete(e.byName, m.Namespace+"/"+m.Name)
 	e.mu.Unlock()
+	e.forgetRunGrants(m.UID)
 	if m.Labels[CronLabel] != "" {
 		e.cronChanged() // its history and active list changed
 	}

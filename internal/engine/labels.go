@@ -35,3 +35,21 @@ func syncPhaseLabels(wf *wfv1.Workflow) bool {
 	l[LabelCompleted] = completed
 	return true
 }
+
+// LabelNode names the node that runs an unfinished workflow, on a store
+// shared by several nodes: the engine writes it when a node starts or
+// adopts the workflow (a submitted value never stands), and requests for
+// the workflow that need its node (logs, stop, suspend) go there.
+const LabelNode = "semaflow.dev/node"
+
+// syncNodeLabel makes LabelNode name node ("": no label).
+func syncNodeLabel(wf *wfv1.Workflow, node string) {
+	if node == "" {
+		delete(wf.Metadata.Labels, LabelNode)
+		return
+	}
+	if wf.Metadata.Labels == nil {
+		wf.Metadata.Labels = map[string]string{}
+	}
+	wf.Metadata.Labels[LabelNode] = node
+}

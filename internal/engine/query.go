@@ -122,6 +122,9 @@ func (e *Engine) StopByName(ctx context.Context, namespace, name string, termina
 	if err != nil {
 		return nil, err
 	}
+	if err := e.Elsewhere(ctx, wf); err != nil {
+		return nil, err
+	}
 	msg := "stopped by request"
 	if terminate {
 		msg = "terminated by request"
@@ -136,6 +139,9 @@ func (e *Engine) StopByName(ctx context.Context, namespace, name string, termina
 func (e *Engine) Delete(ctx context.Context, namespace, name string) error {
 	wf, err := e.Get(ctx, namespace, name)
 	if err != nil {
+		return err
+	}
+	if err := e.Elsewhere(ctx, wf); err != nil {
 		return err
 	}
 	uid := wf.Metadata.UID

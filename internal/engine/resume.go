@@ -23,6 +23,9 @@ import (
 // runs (Error if it never got a process), and its retryStrategy decides
 // what follows. It returns the UIDs of the resumed workflows.
 func (e *Engine) Resume(ctx context.Context) ([]string, error) {
+	if e.isShared() {
+		return e.resumeShared(ctx), nil
+	}
 	var wfs []*wfv1.Workflow
 	err := e.store.View(ctx, func(tx store.Tx) error {
 		list, _, err := tx.ListWorkflows(ctx, store.ListOptions{Phases: []string{"", wfv1.PhasePending, wfv1.PhaseRunning}, Session: e.SessionID()})

@@ -160,6 +160,13 @@ func (r *run) step() bool {
 			delete(r.live, ev.NodeID)
 		}
 	}
+	if r.e.shared != nil {
+		holders := make([]string, len(plan.Acquire))
+		for i, a := range plan.Acquire {
+			holders[i] = a.Holder
+		}
+		r.e.expectGrants(r.wf.Metadata.UID, holders)
+	}
 	lockRes, ok := r.commit(ctx, plan, events, whole)
 	if !ok {
 		// The engine detached while the store refused the change: steps go
@@ -167,9 +174,11 @@ func (r *run) step() bool {
 		// the store holds.
 		return false
 	}
+	r.e.forgetGrants(plan.Release...)
 	if lockRes != nil {
 		r.e.deliver(lockRes.Grants)
 		for holder, msg := range lockRes.Failed {
+			r.e.forgetGrants(holder)
 			r.push(reconcile.Event{Kind: reconcile.LockFailed, Holder: holder, Message: msg, At: r.e.now()}, "")
 		}
 	}
@@ -309,7 +318,14 @@ func (r *run) notify(plan *reconcile.Plan) {
 func (r *run) launch(l *reconcile.Launch) {
 	dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID)
 	if err == nil {
-		err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID())})
+		spec := jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID())
+		if r.e.isShared() {
+			// The step lives only while its node's lease does: another
+			// node takes its permits over once the lease has ended.
+			spec.LeaseFile = r.e.sess.leaseFile
+			spec.Env = append(spec.Env, "SEMAFLOW_NODE="+r.e.sess.me.Node)
+		}
+		err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: spec})
 	}
 	if err != nil {
 		if errors.Is(err, errDetached) {

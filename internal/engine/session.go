@@ -4,17 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
 // DefaultLeaseTTL is how long a session's lease lasts without renewal;
 // an engine renews it every third of that.
 const DefaultLeaseTTL = 15 * time.Second
+
+// DefaultLeaseMargin is how long, on a shared store, other nodes wait
+// past a lease's end before they adopt its workflows and hand its permits
+// on: time for the lost node's supervisors, which kill their steps when
+// the lease ends, to have done so, and for the nodes' clocks to differ.
+const DefaultLeaseMargin = 5 * time.Second
 
 // SessionConfig makes an engine hold a session in its store (see
 // store.Session): it refuses to start while another engine's session is
@@ -29,6 +39,10 @@ type SessionConfig struct {
 	Node string
 	// TTL is the lease; 0 means DefaultLeaseTTL.
 	TTL time.Duration
+	// Margin is how long past another node's lease a node on a shared
+	// store waits before adopting its workflows; 0 means
+	// DefaultLeaseMargin. Unused on a store of one engine.
+	Margin time.Duration
 	// Dead says whether a session's process is known to be gone (on this
 	// host, no such process): its lease need not be waited out. nil
 	// means leases alone decide.
@@ -46,6 +60,20 @@ func (e *OwnedError) Error() string {
 }
 
 func (e *OwnedError) Unwrap() error { return ErrStoreOwned }
+
+// NodeNameError means another live session on a shared store has this
+// node's name: requests for its workflows go by node name, so two live
+// nodes may not share one.
+type NodeNameError struct {
+	Node  string
+	Owner store.Session
+}
+
+func (e *NodeNameError) Error() string {
+	return fmt.Sprintf("node name %q is taken by %s, whose lease ends at %s: another node runs under this name, "+
+		"or this node restarted before its last lease ended; wait until then or give another --node-name",
+		e.Node, describeSession(e.Owner), e.Owner.Expires.Local().Format(time.TimeOnly))
+}
 
 // LostError says this engine's session was taken over (or closed) by
 // another engine: it fenced itself.
@@ -90,6 +118,15 @@ type session struct {
 	ttl  time.Duration
 	raw  store.Store // unbound: renewals check the session themselves
 	dead func(store.Session) bool
+	// shared says the store is shared by several nodes (store.Shared):
+	// other sessions may be live, and one whose lease ended is adopted
+	// only margin after that end, whatever is known of its process.
+	shared bool
+	margin time.Duration
+	// leaseFile is where the lease's end is written for this session's
+	// step supervisors (shared stores only), which kill their steps when
+	// it passes.
+	leaseFile string
 	// pending says the session could not be recorded (the disk is full):
 	// the engine writes only while no other engine's session is live, and
 	// records its own as soon as it can.
@@ -114,10 +151,22 @@ func (e *Engine) openSession(ctx context.Context, raw store.Store, c SessionConf
 		ttl = DefaultLeaseTTL
 	}
 	now := time.Now()
-	s := &session{ttl: ttl, raw: raw, dead: c.Dead, stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{}),
+	_, shared := raw.(store.Shared)
+	margin := c.Margin
+	if margin <= 0 {
+		margin = DefaultLeaseMargin
+	}
+	s := &session{ttl: ttl, raw: raw, dead: c.Dead, shared: shared, margin: margin, stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{}),
 		me: store.Session{ID: newUID(), Kind: c.Kind, Node: c.Node, Host: c.Host, PID: c.PID, Process: c.Process, Addr: c.Addr, Started: now, Expires: now.Add(ttl)}}
+	if shared {
+		s.dead = nil // a dead process's supervisors may still run: only leases count
+		s.leaseFile = e.leasePath(s.me.ID)
+		if err := os.MkdirAll(filepath.Dir(s.leaseFile), 0o700); err != nil {
+			return fmt.Errorf("making the directory of this node's lease: %w", err)
+		}
+	}
 	err := e.recordSession(ctx, s)
-	if store.NoSpace(err) {
+	if store.NoSpace(err) && !shared {
 		// A full disk must not keep a server from starting: it serves
 		// reads and answers 507 until space returns. The check that no
 		// other engine holds the store needs no room.
@@ -139,6 +188,7 @@ func (e *Engine) openSession(ctx context.Context, raw store.Store, c SessionConf
 func (e *Engine) recordSession(ctx context.Context, s *session) error {
 	var taken []store.Session
 	var moved []string
+	var adopted []adoption
 	var until time.Time
 	err := s.raw.Update(ctx, func(tx store.Tx) error {
 		now := time.Now()
@@ -149,11 +199,13 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 		taken = nil
 		var old []string
 		for _, o := range list {
-			if s.live(o, now) {
-				return &OwnedError{Owner: o}
+			if s.shared && o.Node == s.me.Node && o.Expires.After(now) {
+				return &NodeNameError{Node: o.Node, Owner: o}
 			}
-			old = append(old, o.ID)
-			taken = append(taken, o)
+			if s.shared || !s.live(o, now) {
+				continue
+			}
+			return &OwnedError{Owner: o}
 		}
 		// s.me is shared with readers: the lease's end goes to s.until.
 		me := s.me
@@ -162,19 +214,88 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 			return err
 		}
 		until = me.Expires
+		if s.shared {
+			adopted, err = s.adopt(ctx, tx, list, now)
+			return err
+		}
+		for _, o := range list {
+			old = append(old, o.ID)
+			taken = append(taken, o)
+		}
 		moved, err = tx.TakeOver(ctx, s.me.ID, old)
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	if err := s.publishLease(until); err != nil {
+		return err
+	}
 	s.until.Store(until.UnixNano())
+	e.adoptedMu.Lock()
+	e.adopted = append(e.adopted, adopted...)
+	e.adoptedMu.Unlock()
+	for _, a := range adopted {
+		e.logAdoption(a)
+	}
 	for _, o := range taken {
 		why := "its lease expired at " + o.Expires.Local().Format(time.TimeOnly)
 		if o.Expires.After(s.me.Started) {
 			why = "its process is gone"
 		}
 		e.log.Info(fmt.Sprintf("took over from %s: %s", describeSession(o), why), "session", s.me.ID, "workflows", len(moved))
+	}
+	return nil
+}
+
+// adoption is what a node on a shared store took over from one whose
+// lease ended: the workflows it moved to itself, not yet resumed.
+type adoption struct {
+	from store.Session
+	uids []string
+}
+
+// adopt takes over, in tx, every session of list that is adoptable, one
+// by one so each workflow is known to come from its session. Another node
+// adopting the same session at once moves nothing: the store lets one
+// win.
+func (s *session) adopt(ctx context.Context, tx store.Tx, list []store.Session, now time.Time) ([]adoption, error) {
+	var out []adoption
+	for _, o := range list {
+		if !s.adoptable(o, now) {
+			continue
+		}
+		uids, err := tx.TakeOver(ctx, s.me.ID, []string{o.ID})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, adoption{from: o, uids: uids})
+	}
+	return out, nil
+}
+
+func (e *Engine) logAdoption(a adoption) {
+	e.log.Info(fmt.Sprintf("adopted the workflows of node %s, %s: its lease ended at %s",
+		a.from.Node, describeSession(a.from), a.from.Expires.Local().Format(time.TimeOnly+".000")),
+		"workflows", len(a.uids))
+}
+
+// adoptable says whether another node's session o, on a shared store, is
+// past its lease and the margin: its steps are dead, and what it owned
+// may be adopted.
+func (s *session) adoptable(o store.Session, now time.Time) bool {
+	return o.ID != s.me.ID && now.After(o.Expires.Add(s.margin))
+}
+
+// publishLease tells this session's step supervisors until when the lease
+// holds. Only after the store recorded it: a supervisor must never believe
+// in a lease longer than the one other nodes go by.
+func (s *session) publishLease(until time.Time) error {
+	if s.leaseFile == "" {
+		return nil
+	}
+	if err := executor.WriteLease(s.leaseFile, until); err != nil {
+		return fmt.Errorf("writing the lease for this node's steps: %w", err)
 	}
 	return nil
 }
@@ -267,6 +388,11 @@ func (e *Engine) renewLease() error {
 			"expires", time.Unix(0, s.until.Load()).Local().Format(time.TimeOnly), "err", err)
 		return err
 	}
+	if err := s.publishLease(until); err != nil {
+		// The steps go by the last lease they read: they are killed when
+		// it ends unless a later renewal can write it.
+		e.log.Warn("cannot tell this node's steps that its lease was renewed", "session", s.me.ID, "err", err)
+	}
 	if prev := time.Unix(0, s.until.Load()); now.After(prev) {
 		e.log.Warn(fmt.Sprintf("this engine's lease expired %s ago (was the process stopped or starved?); no other engine took the store over, so the lease is renewed and the engine goes on",
 			now.Sub(prev).Round(time.Millisecond)), "session", s.me.ID)
@@ -358,7 +484,16 @@ func (e *Engine) fence(cause error) {
 		})
 		s.lostErr = lost
 		e.log.Error(lost.Error(), "session", s.me.ID)
+		if s.leaseFile != "" {
+			// The supervisors kill every step of this node at once.
+			if err := executor.WriteLease(s.leaseFile, time.Now()); err != nil {
+				e.log.Error("cannot end the lease of this node's steps; they are killed one by one", "err", err)
+			}
+		}
 		close(s.lost)
+		if e.shared != nil {
+			e.shared.cancel()
+		}
 		go e.wakeRuns()
 	})
 }
@@ -402,12 +537,25 @@ func (e *Engine) CloseSession(ctx context.Context) error {
 	}
 	var err error
 	s.closeOnce.Do(func() {
+		e.stopShared()
 		close(s.stop)
 		<-s.done
 		if e.fenced.Load() || s.pending.Load() {
 			return
 		}
-		err = s.raw.Update(ctx, func(tx store.Tx) error { return tx.CloseSession(ctx, s.me.ID) })
+		err = s.raw.Update(ctx, func(tx store.Tx) error {
+			if s.shared {
+				// Another node adopts what this one leaves unfinished once
+				// the lease has run out (its steps are dead by then):
+				// the session stays until then.
+				list, _, err := tx.ListWorkflows(ctx, store.ListOptions{Session: s.me.ID, Limit: 1,
+					Phases: []string{"", wfv1.PhasePending, wfv1.PhaseRunning}})
+				if err != nil || len(list) > 0 {
+					return err
+				}
+			}
+			return tx.CloseSession(ctx, s.me.ID)
+		})
 	})
 	return err
 }

@@ -254,3 +254,19 @@ func (h *timerHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return t
 }
+
+// Refence gives a holder new tokens for every lock it holds, each the
+// lock's next fencing token, and returns them (nil when id holds
+// nothing). The holder keeps its permits: no one is granted, and whoever
+// still acts on the old tokens (a node that was lost) is now stale.
+func (q *Queue) Refence(id string) []domain.Token {
+	h := q.entries[id]
+	if h == nil || h.state != holding {
+		return nil
+	}
+	for i := range h.slots {
+		h.slots[i].l.fence++
+		h.slots[i].token = h.slots[i].l.fence
+	}
+	return q.Holding(id)
+}

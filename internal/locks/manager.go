@@ -572,3 +572,34 @@ func (m *Manager) Held(holder string) []domain.Token {
 	defer m.mu.Unlock()
 	return m.q.Holding(holder)
 }
+
+// Refence gives each of holders that holds locks fresh tokens, higher
+// than any handed out (lockq.Queue.Refence), and records them in tx: the
+// holders' node was lost, and their work goes on elsewhere under tokens
+// that tell it from whatever the lost node left running. Holders that
+// hold nothing are skipped. It returns the new tokens as grants, with any
+// grants the rebuild owed.
+func (m *Manager) Refence(ctx context.Context, tx store.Tx, holders []string, now time.Time) (_ []domain.Grant, err error) {
+	owed, err := m.begin(ctx, tx, now)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { m.end(err) }()
+	out := owed
+	for _, h := range holders {
+		toks := m.q.Refence(h)
+		if toks == nil {
+			continue
+		}
+		for _, t := range toks {
+			if err := tx.PutFence(ctx, t.Lock, t.Value); err != nil {
+				return nil, err
+			}
+		}
+		if err := tx.PutHold(ctx, h, toks); err != nil {
+			return nil, err
+		}
+		out = append(out, domain.Grant{Holder: h, Tokens: toks})
+	}
+	return out, nil
+}

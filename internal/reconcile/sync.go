@@ -78,6 +78,16 @@ func (o *op) request(holder, nodeID string, refs []spec.LockRef) {
 func (o *op) granted(holder string, tokens []domain.Token) {
 	s := o.syncStatus()
 	o.dropWaiting(holder)
+	if o.holds(holder) {
+		// Granted again, with fresh tokens, by the node that adopted this
+		// workflow from a lost one: the new tokens replace the old.
+		if s.Semaphore != nil {
+			s.Semaphore.Holding = removeHolder(s.Semaphore.Holding, holder)
+		}
+		if s.Mutex != nil {
+			s.Mutex.Holding = removeMutexHolder(s.Mutex.Holding, holder)
+		}
+	}
 	if s.Tokens == nil {
 		s.Tokens = map[string]map[string]uint64{}
 	}

@@ -109,8 +109,11 @@ func (t *txn) PutWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	if err != nil {
 		return err
 	}
-	tag, err := t.exec(ctx, "store "+wfName(wf), `UPDATE workflows SET phase = $1, priority = $2, doc = $3, status = $4 WHERE uid = $5`,
-		wf.Status.Phase, wf.Spec.GetPriority(), doc, status, wf.Metadata.UID)
+	// The session that writes a whole workflow runs it (a retry on
+	// another node): it owns it from now on.
+	tag, err := t.exec(ctx, "store "+wfName(wf), `UPDATE workflows SET phase = $1, priority = $2, doc = $3, status = $4,
+		session = CASE WHEN $6 = '' THEN session ELSE $6 END WHERE uid = $5`,
+		wf.Status.Phase, wf.Spec.GetPriority(), doc, status, wf.Metadata.UID, t.session)
 	if err != nil {
 		return err
 	}

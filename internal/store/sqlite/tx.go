@@ -74,8 +74,11 @@ func (t *txn) PutWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.exec(ctx, `UPDATE workflows SET phase = ?, priority = ?, doc = ?, status = ? WHERE uid = ?`,
-		wf.Status.Phase, wf.Spec.GetPriority(), doc, status, wf.Metadata.UID)
+	// The session that writes a whole workflow runs it (a retry on
+	// another node): it owns it from now on.
+	res, err := t.exec(ctx, `UPDATE workflows SET phase = ?, priority = ?, doc = ?, status = ?,
+		session = CASE WHEN ? = '' THEN session ELSE ? END WHERE uid = ?`,
+		wf.Status.Phase, wf.Spec.GetPriority(), doc, status, t.session, t.session, wf.Metadata.UID)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ func exerciseSession(t *testing.T, open Factory) {
 		"Bind":            sessionBind,
 		"TakeOver":        sessionTakeOver,
 		"TakeOverUnowned": sessionTakeOverUnowned,
+		"PutWorkflowOwns": sessionPutWorkflowOwns,
+		"NodeName":        sessionNodeName,
 	})
 	eachShared(t, open, map[string]sharedCheck{
 		"TakeOverRace":         func(t *testing.T, s1, s2 store.Store) { takeOverRace(t, s1, s2, []string{"dead"}) },
@@ -224,5 +226,58 @@ func sessionTakeOverUnowned(t *testing.T, s store.Store) {
 	})
 	if got := ownedBy(t, s, "first"); !slices.Equal(got, []string{"old"}) {
 		t.Fatalf("workflows of the first session: %v, want [old]", got)
+	}
+}
+
+// sessionPutWorkflowOwns: the session that writes a whole workflow
+// (PutWorkflow, as a retry does on whichever node it was asked of) owns
+// it from then on; a status write (PutStatus) changes no owner, and an
+// unbound write keeps the owner.
+func sessionPutWorkflowOwns(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	now := time.Now()
+	for _, id := range []string{"a", "b"} {
+		update(t, s, func(tx store.Tx) error { return tx.OpenSession(ctx, newSession(id, now)) })
+	}
+	wf := sessionWF("w", wfv1.PhaseFailed)
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.BindSession(ctx, "a"); err != nil {
+			return err
+		}
+		return tx.CreateWorkflow(ctx, wf)
+	})
+	wf.Status.Phase = wfv1.PhaseRunning
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.BindSession(ctx, "b"); err != nil {
+			return err
+		}
+		return tx.PutStatus(ctx, wf)
+	})
+	if got := ownedBy(t, s, "a"); !slices.Equal(got, []string{"w"}) {
+		t.Fatalf("after b's PutStatus, a owns %v, want [w]", got)
+	}
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.BindSession(ctx, "b"); err != nil {
+			return err
+		}
+		return tx.PutWorkflow(ctx, wf)
+	})
+	if got := ownedBy(t, s, "b"); !slices.Equal(got, []string{"w"}) {
+		t.Fatalf("after b's PutWorkflow, b owns %v, want [w]", got)
+	}
+	update(t, s, func(tx store.Tx) error { return tx.PutWorkflow(ctx, wf) })
+	if got := ownedBy(t, s, "b"); !slices.Equal(got, []string{"w"}) {
+		t.Fatalf("after an unbound PutWorkflow, b owns %v, want [w]", got)
+	}
+}
+
+// sessionNodeName: a session's node name is kept.
+func sessionNodeName(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	sess := newSession("n", time.Now())
+	sess.Node = "node-1"
+	update(t, s, func(tx store.Tx) error { return tx.OpenSession(ctx, sess) })
+	if got := listSessions(t, s); len(got) != 1 || got[0].Node != "node-1" {
+		t.Fatalf("sessions: %+v, want one of node node-1", got)
 	}
 }
