@@ -92,9 +92,9 @@ type Engine struct {
 	// Resume.
 	adoptedMu sync.Mutex
 	adopted   []adoption
-	health storeHealth
-	hub    hub
-	cron   *cronScheduler // nil unless StartCron was called
+	health    storeHealth
+	hub       hub
+	cron      *cronScheduler // nil unless StartCron was called
 	// retryMu keeps two retries of one workflow from both starting it.
 	retryMu sync.Mutex
 
