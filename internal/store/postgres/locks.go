@@ -124,71 +124,68 @@ func (t *txn) NextLockSeq(ctx context.Context) (uint64, error) {
 	return uint64(v), err
 }
 
+// LoadLocks reads the four tables in one round trip: a manager on
+// another node rebuilds from them inside its claim, while every other
+// node's lock decisions wait for it.
 func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 	const what = "read the lock state"
 	st := &store.LockState{Holds: map[string][]domain.Token{}}
-	rows, err := t.query(ctx, what, `SELECT key, lim, fence FROM locks ORDER BY key`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var l store.LockInfo
-		var fence int64
-		if err := rows.Scan(&l.Key, &l.Limit, &fence); err != nil {
-			rows.Close()
-			return nil, t.fail(ctx, what, err)
-		}
-		l.Fence = uint64(fence)
-		st.Locks = append(st.Locks, l)
-	}
-	if err := t.fail(ctx, what, rows.Err()); err != nil {
-		return nil, err
-	}
-	rows, err = t.query(ctx, what, `SELECT holder, lock_key, token FROM lock_holds ORDER BY holder, lock_key`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var holder string
-		var tok domain.Token
-		var v int64
-		if err := rows.Scan(&holder, &tok.Lock, &v); err != nil {
-			rows.Close()
-			return nil, t.fail(ctx, what, err)
-		}
-		tok.Value = uint64(v)
-		st.Holds[holder] = append(st.Holds[holder], tok)
-	}
-	if err := t.fail(ctx, what, rows.Err()); err != nil {
-		return nil, err
-	}
-	rows, err = t.query(ctx, what, `SELECT holder, locks, priority, created, seq, enqueued FROM lock_waiters
-		ORDER BY priority DESC, created, seq`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var w domain.QueuedWaiter
-		var locks string
-		var created, seq, enq int64
-		if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq); err != nil {
-			rows.Close()
-			return nil, t.fail(ctx, what, err)
-		}
-		if err := json.Unmarshal([]byte(locks), &w.Locks); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("waiter %s: stored locks: %w", w.Holder, err)
-		}
-		w.Created, w.Seq, w.Enqueued = time.Unix(0, created), uint64(seq), time.Unix(0, enq)
-		st.Waiters = append(st.Waiters, w)
-	}
-	if err := t.fail(ctx, what, rows.Err()); err != nil {
-		return nil, err
-	}
+	// A stored value this version cannot read is not a failed
+	// statement: the transaction lives on, so it is kept apart.
+	var bad error
 	var next int64
-	err = t.one(ctx, what, `SELECT value FROM lock_meta WHERE name = 'next_seq'`, nil, &next)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT key, lim, fence FROM locks ORDER BY key`).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var l store.LockInfo
+			var fence int64
+			if err := rows.Scan(&l.Key, &l.Limit, &fence); err != nil {
+				return err
+			}
+			l.Fence = uint64(fence)
+			st.Locks = append(st.Locks, l)
+		}
+		return rows.Err()
+	})
+	b.Queue(`SELECT holder, lock_key, token FROM lock_holds ORDER BY holder, lock_key`).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var holder string
+			var tok domain.Token
+			var v int64
+			if err := rows.Scan(&holder, &tok.Lock, &v); err != nil {
+				return err
+			}
+			tok.Value = uint64(v)
+			st.Holds[holder] = append(st.Holds[holder], tok)
+		}
+		return rows.Err()
+	})
+	b.Queue(`SELECT holder, locks, priority, created, seq, enqueued FROM lock_waiters
+		ORDER BY priority DESC, created, seq`).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var w domain.QueuedWaiter
+			var locks string
+			var created, seq, enq int64
+			if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq); err != nil {
+				return err
+			}
+			if err := json.Unmarshal([]byte(locks), &w.Locks); err != nil && bad == nil {
+				bad = fmt.Errorf("waiter %s: stored locks: %w", w.Holder, err)
+			}
+			w.Created, w.Seq, w.Enqueued = time.Unix(0, created), uint64(seq), time.Unix(0, enq)
+			st.Waiters = append(st.Waiters, w)
+		}
+		return rows.Err()
+	})
+	// No next_seq row yet is 0: no sequence number was taken.
+	b.Queue(`SELECT COALESCE((SELECT value FROM lock_meta WHERE name = 'next_seq'), 0)`).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&next)
+	})
+	if err := t.batch(ctx, what, b); err != nil {
 		return nil, err
+	}
+	if bad != nil {
+		return nil, bad
 	}
 	st.NextSeq = uint64(next) + 1
 	return st, nil
