@@ -52,9 +52,9 @@ func (t *txn) PutLockLimit(ctx context.Context, key string, limit int) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, "set the limit of lock "+key, `INSERT INTO locks (key, lim) VALUES ($1, $2)
+	t.later("set the limit of lock "+key, `INSERT INTO locks (key, lim) VALUES ($1, $2)
 		ON CONFLICT (key) DO UPDATE SET lim = excluded.lim`, key, limit)
-	return err
+	return nil
 }
 
 func (t *txn) PutFence(ctx context.Context, key string, fence uint64) error {
@@ -62,8 +62,8 @@ func (t *txn) PutFence(ctx context.Context, key string, fence uint64) error {
 		return err
 	}
 	// GREATEST keeps the counter monotonic whatever order writes come in.
-	_, err := t.exec(ctx, "record the fence of lock "+key, `UPDATE locks SET fence = GREATEST(fence, $1) WHERE key = $2`, int64(fence), key)
-	return err
+	t.later("record the fence of lock "+key, `UPDATE locks SET fence = GREATEST(fence, $1) WHERE key = $2`, int64(fence), key)
+	return nil
 }
 
 func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token) error {
@@ -73,14 +73,10 @@ func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token)
 	if len(tokens) == 0 {
 		return nil
 	}
-	b := &pgx.Batch{}
 	for _, tok := range tokens {
-		b.Queue(`INSERT INTO lock_holds (holder, lock_key, token, session) VALUES ($1,$2,$3,$4)
+		t.later("record the holds of "+holder, `INSERT INTO lock_holds (holder, lock_key, token, session) VALUES ($1,$2,$3,$4)
 			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token, session = excluded.session`,
 			holder, tok.Lock, int64(tok.Value), t.session)
-	}
-	if err := t.batch(ctx, "record the holds of "+holder, b); err != nil {
-		return err
 	}
 	t.note(store.TopicHold, holder)
 	return nil
@@ -90,8 +86,8 @@ func (t *txn) DeleteHold(ctx context.Context, holder string) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, "delete the holds of "+holder, `DELETE FROM lock_holds WHERE holder = $1`, holder)
-	return err
+	t.later("delete the holds of "+holder, `DELETE FROM lock_holds WHERE holder = $1`, holder)
+	return nil
 }
 
 func (t *txn) PutWaiter(ctx context.Context, w domain.QueuedWaiter) error {
@@ -102,19 +98,19 @@ func (t *txn) PutWaiter(ctx context.Context, w domain.QueuedWaiter) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, "queue waiter "+w.Holder, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued) VALUES ($1,$2,$3,$4,$5,$6)
+	t.later("queue waiter "+w.Holder, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued) VALUES ($1,$2,$3,$4,$5,$6)
 		ON CONFLICT (holder) DO UPDATE SET locks = excluded.locks, priority = excluded.priority,
 		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued`,
 		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano())
-	return err
+	return nil
 }
 
 func (t *txn) DeleteWaiter(ctx context.Context, holder string) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, "dequeue waiter "+holder, `DELETE FROM lock_waiters WHERE holder = $1`, holder)
-	return err
+	t.later("dequeue waiter "+holder, `DELETE FROM lock_waiters WHERE holder = $1`, holder)
+	return nil
 }
 
 func (t *txn) NextLockSeq(ctx context.Context) (uint64, error) {

@@ -56,11 +56,11 @@ func (t *txn) note(topic, key string) {
 }
 
 // notify sends the queued notices, in one statement, as the
-// transaction's last: PostgreSQL delivers them when it commits, and never
-// if it rolls back.
+// transaction's last, with the writes still deferred (one round trip):
+// PostgreSQL delivers them when it commits, and never if it rolls back.
 func (t *txn) notify(ctx context.Context) error {
 	if len(t.notices) == 0 {
-		return nil
+		return t.flush(ctx)
 	}
 	resync := encodeNotice(store.Notice{Topic: store.TopicResync})
 	var payloads []string
@@ -75,6 +75,6 @@ func (t *txn) notify(ctx context.Context) error {
 			payloads = append(payloads, p)
 		}
 	}
-	_, err := t.exec(ctx, "send notices of the transaction's changes", `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, channel, payloads)
-	return err
+	t.later("send notices of the transaction's changes", `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, channel, payloads)
+	return t.flush(ctx)
 }

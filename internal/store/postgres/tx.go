@@ -32,6 +32,52 @@ type txn struct {
 	// failed is the first statement that failed: PostgreSQL ends the
 	// transaction there, so a commit after it rolls back.
 	failed error
+	// deferred are lock-state writes not sent yet, and what each does
+	// (for errors). They go in one round trip before the transaction's
+	// next statement or with its notices at commit: a lock decision
+	// writes several rows while every node's decisions wait for it.
+	deferred     *pgx.Batch
+	deferredWhat []string
+}
+
+// later queues a lock-state write for the next flush. Lock tables have
+// no constraints a write could break, so what fails there is the
+// connection or the server, which ends the transaction whenever it is
+// seen: the error comes from the flush, before any later statement runs
+// or the transaction commits.
+func (t *txn) later(what, q string, args ...any) {
+	if t.deferred == nil {
+		t.deferred = &pgx.Batch{}
+	}
+	t.deferred.Queue(q, args...)
+	t.deferredWhat = append(t.deferredWhat, what)
+}
+
+// flush sends the deferred writes, in one round trip.
+func (t *txn) flush(ctx context.Context) error {
+	if t.deferred == nil || t.deferred.Len() == 0 {
+		return nil
+	}
+	b, whats := t.deferred, t.deferredWhat
+	t.deferred, t.deferredWhat = nil, nil
+	failed := -1
+	for i, qq := range b.QueuedQueries {
+		qq.Exec(func(pgconn.CommandTag) error { return nil })
+		inner := qq.Fn
+		qq.Fn = func(br pgx.BatchResults) error {
+			err := inner(br)
+			if err != nil && failed < 0 {
+				failed = i
+			}
+			return err
+		}
+	}
+	err := t.tx.SendBatch(ctx, b).Close()
+	what := "write the lock state"
+	if failed >= 0 {
+		what = whats[failed]
+	}
+	return t.fail(ctx, what, err)
 }
 
 // fail maps a statement's error (storeError), remembering the first one
@@ -52,12 +98,19 @@ func (t *txn) fail(ctx context.Context, what string, err error) error {
 
 // exec, query and one run a statement in the transaction, their errors
 // mapped to the store's, naming what was being done.
+// Each first sends the deferred writes, so that every statement sees them.
 func (t *txn) exec(ctx context.Context, what, q string, args ...any) (pgconn.CommandTag, error) {
+	if err := t.flush(ctx); err != nil {
+		return pgconn.CommandTag{}, err
+	}
 	tag, err := t.tx.Exec(ctx, q, args...)
 	return tag, t.fail(ctx, what, err)
 }
 
 func (t *txn) query(ctx context.Context, what, q string, args ...any) (pgx.Rows, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := t.tx.Query(ctx, q, args...)
 	return rows, t.fail(ctx, what, err)
 }
@@ -65,11 +118,18 @@ func (t *txn) query(ctx context.Context, what, q string, args ...any) (pgx.Rows,
 // one scans the single row q returns into dest; no row is
 // store.ErrNotFound.
 func (t *txn) one(ctx context.Context, what, q string, args []any, dest ...any) error {
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
 	return t.fail(ctx, what, t.tx.QueryRow(ctx, q, args...).Scan(dest...))
 }
 
-// batch sends queued statements in one round trip.
+// batch sends queued statements in one round trip, after the deferred
+// writes.
 func (t *txn) batch(ctx context.Context, what string, b *pgx.Batch) error {
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
 	if b.Len() == 0 {
 		return nil
 	}
