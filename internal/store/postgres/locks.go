@@ -18,21 +18,34 @@ import (
 // state wait (the store's contract), and at READ COMMITTED the UPDATE,
 // having waited, acts on the row the previous claimant committed. SET
 // reads the old row, RETURNING the new one.
+//
+// The same round trip reads the next lock sequence number, in a
+// statement of its own so that its snapshot is taken after the wait:
+// while this transaction holds the row, no other takes a number (see
+// NextLockSeq), so the numbers it takes come from memory.
 func (t *txn) ClaimLocks(ctx context.Context, writer string) (store.LockGeneration, error) {
 	if writer == "" {
 		return store.LockGeneration{}, errors.New("lock generation: a claim names its writer")
 	}
 	var g store.LockGeneration
-	var counter int64
-	err := t.one(ctx, "claim the lock generation", `UPDATE lock_generation SET prev_writer = writer, counter = counter + 1, writer = $1
-		WHERE id = 1 RETURNING counter - 1, prev_writer`, []any{writer}, &counter, &g.Writer)
-	if err != nil {
+	var counter, seq int64
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE lock_generation SET prev_writer = writer, counter = counter + 1, writer = $1
+		WHERE id = 1 RETURNING counter - 1, prev_writer`, writer).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&counter, &g.Writer)
+	})
+	b.Queue(lastSeq).QueryRow(func(row pgx.Row) error { return row.Scan(&seq) })
+	if err := t.batch(ctx, "claim the lock generation", b); err != nil {
 		return g, fmt.Errorf("lock generation: %w", err)
 	}
 	g.Counter = uint64(counter)
 	t.claimed = true
+	t.seq, t.seqHeld = seq, true
 	return g, nil
 }
+
+// lastSeq reads the last lock sequence number taken (0: none yet).
+const lastSeq = `SELECT COALESCE((SELECT value FROM lock_meta WHERE name = 'next_seq'), 0)`
 
 // changeLocks raises the generation, with no writer, at the first change
 // of lock state in a transaction that did not claim, taking the row lock
@@ -113,11 +126,39 @@ func (t *txn) DeleteWaiter(ctx context.Context, holder string) error {
 	return nil
 }
 
+// NextLockSeq takes numbers from memory after a claim: the claim read
+// the last one under the generation row's lock, which every taker of a
+// number holds, and the flush before the transaction's next statement
+// or commit stores the last one taken. A transaction that did not claim
+// takes that row lock first, without raising the generation (taking a
+// number is not a change), so that it never hands out a number a
+// claimed transaction has in memory.
 func (t *txn) NextLockSeq(ctx context.Context) (uint64, error) {
+	if t.seqHeld {
+		t.seq++
+		t.seqDirty = true
+		return uint64(t.seq), nil
+	}
 	var v int64
-	err := t.one(ctx, "take a lock sequence number", `INSERT INTO lock_meta (name, value) VALUES ('next_seq', 1)
-		ON CONFLICT (name) DO UPDATE SET value = lock_meta.value + 1 RETURNING value`, nil, &v)
+	b := &pgx.Batch{}
+	b.Queue(`SELECT 1 FROM lock_generation WHERE id = 1 FOR NO KEY UPDATE`)
+	b.Queue(`INSERT INTO lock_meta (name, value) VALUES ('next_seq', 1)
+		ON CONFLICT (name) DO UPDATE SET value = lock_meta.value + 1 RETURNING value`).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&v)
+	})
+	err := t.batch(ctx, "take a lock sequence number", b)
 	return uint64(v), err
+}
+
+// storeSeq queues the write of the last sequence number taken from
+// memory, for the flush.
+func (t *txn) storeSeq() {
+	if !t.seqDirty {
+		return
+	}
+	t.seqDirty = false
+	t.later("store the last lock sequence number", `INSERT INTO lock_meta (name, value) VALUES ('next_seq', $1)
+		ON CONFLICT (name) DO UPDATE SET value = GREATEST(lock_meta.value, excluded.value)`, t.seq)
 }
 
 // LoadLocks reads the four tables in one round trip: a manager on
@@ -174,7 +215,7 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		return rows.Err()
 	})
 	// No next_seq row yet is 0: no sequence number was taken.
-	b.Queue(`SELECT COALESCE((SELECT value FROM lock_meta WHERE name = 'next_seq'), 0)`).QueryRow(func(row pgx.Row) error {
+	b.Queue(lastSeq).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&next)
 	})
 	if err := t.batch(ctx, what, b); err != nil {

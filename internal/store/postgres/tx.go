@@ -38,6 +38,10 @@ type txn struct {
 	// writes several rows while every node's decisions wait for it.
 	deferred     *pgx.Batch
 	deferredWhat []string
+	// seq is the last lock sequence number taken, known since a claim
+	// (seqHeld); seqDirty until it is stored (NextLockSeq).
+	seq               int64
+	seqHeld, seqDirty bool
 }
 
 // later queues a lock-state write for the next flush. Lock tables have
@@ -55,6 +59,7 @@ func (t *txn) later(what, q string, args ...any) {
 
 // flush sends the deferred writes, in one round trip.
 func (t *txn) flush(ctx context.Context) error {
+	t.storeSeq()
 	if t.deferred == nil || t.deferred.Len() == 0 {
 		return nil
 	}
