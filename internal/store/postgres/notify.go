@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"encoding/json"
 
 	"github.com/semaflow/semaflow/internal/store"
@@ -55,12 +54,12 @@ func (t *txn) note(topic, key string) {
 	t.notices = append(t.notices, n)
 }
 
-// notify sends the queued notices, in one statement, as the
-// transaction's last, with the writes still deferred (one round trip):
-// PostgreSQL delivers them when it commits, and never if it rolls back.
-func (t *txn) notify(ctx context.Context) error {
+// queueNotices queues the notices, in one statement, as the
+// transaction's last before its COMMIT: PostgreSQL delivers them when it
+// commits, and never if it rolls back.
+func (t *txn) queueNotices() {
 	if len(t.notices) == 0 {
-		return t.flush(ctx)
+		return
 	}
 	resync := encodeNotice(store.Notice{Topic: store.TopicResync})
 	var payloads []string
@@ -76,5 +75,4 @@ func (t *txn) notify(ctx context.Context) error {
 		}
 	}
 	t.later("send notices of the transaction's changes", `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, channel, payloads)
-	return t.flush(ctx)
 }

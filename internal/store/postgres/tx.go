@@ -17,9 +17,19 @@ import (
 	"github.com/semaflow/semaflow/internal/store/wfdoc"
 )
 
+// querier is what a transaction runs its statements on: a pgx.Tx
+// (View), or a pooled connection whose transaction Update drives by hand.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	Conn() *pgx.Conn
+}
+
 type txn struct {
-	s  *Store
-	tx pgx.Tx
+	s *Store
+	q querier
 	// claimed is set once this transaction raised the lock generation,
 	// by ClaimLocks or by its first change of lock state.
 	claimed bool
@@ -44,45 +54,93 @@ type txn struct {
 	seqHeld, seqDirty bool
 }
 
-// later queues a lock-state write for the next flush. Lock tables have
-// no constraints a write could break, so what fails there is the
-// connection or the server, which ends the transaction whenever it is
-// seen: the error comes from the flush, before any later statement runs
-// or the transaction commits.
-func (t *txn) later(what, q string, args ...any) {
+// later queues a statement for the next flush: the BEGIN of Update's
+// transaction, or a lock-state write. Lock tables have no constraints a
+// write could break, so what fails there is the connection or the
+// server, which ends the transaction whenever it is seen: the error comes
+// from the flush, before any later statement runs or the transaction
+// commits.
+func (t *txn) later(what, q string, args ...any) *pgx.QueuedQuery {
 	if t.deferred == nil {
 		t.deferred = &pgx.Batch{}
 	}
-	t.deferred.Queue(q, args...)
 	t.deferredWhat = append(t.deferredWhat, what)
+	qq := t.deferred.Queue(q, args...)
+	qq.Exec(func(pgconn.CommandTag) error { return nil })
+	return qq
 }
 
-// flush sends the deferred writes, in one round trip.
+// flush sends the deferred statements, in one round trip.
 func (t *txn) flush(ctx context.Context) error {
+	return t.send(ctx, "run the transaction's deferred statements", nil)
+}
+
+// send sends the deferred statements and then b's, in one round trip;
+// what names b's in errors.
+func (t *txn) send(ctx context.Context, what string, b *pgx.Batch) error {
 	t.storeSeq()
-	if t.deferred == nil || t.deferred.Len() == 0 {
+	n := 0
+	if t.deferred != nil {
+		n = t.deferred.Len()
+	}
+	if n == 0 && (b == nil || b.Len() == 0) {
 		return nil
 	}
-	b, whats := t.deferred, t.deferredWhat
+	all := &pgx.Batch{}
+	whats := t.deferredWhat
+	if n > 0 {
+		all.QueuedQueries = append(all.QueuedQueries, t.deferred.QueuedQueries...)
+	}
 	t.deferred, t.deferredWhat = nil, nil
+	if b != nil {
+		all.QueuedQueries = append(all.QueuedQueries, b.QueuedQueries...)
+	}
 	failed := -1
-	for i, qq := range b.QueuedQueries {
-		qq.Exec(func(pgconn.CommandTag) error { return nil })
+	for i, qq := range all.QueuedQueries {
 		inner := qq.Fn
 		qq.Fn = func(br pgx.BatchResults) error {
-			err := inner(br)
+			var err error
+			if inner != nil {
+				err = inner(br)
+			} else {
+				_, err = br.Exec()
+			}
 			if err != nil && failed < 0 {
 				failed = i
 			}
 			return err
 		}
 	}
-	err := t.tx.SendBatch(ctx, b).Close()
-	what := "write the lock state"
-	if failed >= 0 {
+	err := t.q.SendBatch(ctx, all).Close()
+	if failed >= 0 && failed < n {
 		what = whats[failed]
 	}
 	return t.fail(ctx, what, err)
+}
+
+// commit sends the deferred statements, the notices and COMMIT in one
+// round trip; tag is COMMIT's (ROLLBACK when the transaction had failed).
+func (t *txn) commit(ctx context.Context, tag *pgconn.CommandTag) error {
+	// Before COMMIT: the next claim reads the last number taken.
+	t.storeSeq()
+	t.queueNotices()
+	t.later("commit", `COMMIT`).Exec(func(ct pgconn.CommandTag) error {
+		*tag = ct
+		return nil
+	})
+	return t.flush(ctx)
+}
+
+// rollback ends Update's transaction, if it began, even when the
+// caller's context is done, so that the connection goes back to the pool
+// clean (one that cannot roll back is closed by the pool).
+func (t *txn) rollback() {
+	if t.q.Conn().PgConn().TxStatus() == 'I' {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = t.q.Exec(ctx, `ROLLBACK`)
 }
 
 // fail maps a statement's error (storeError), remembering the first one
@@ -108,7 +166,7 @@ func (t *txn) exec(ctx context.Context, what, q string, args ...any) (pgconn.Com
 	if err := t.flush(ctx); err != nil {
 		return pgconn.CommandTag{}, err
 	}
-	tag, err := t.tx.Exec(ctx, q, args...)
+	tag, err := t.q.Exec(ctx, q, args...)
 	return tag, t.fail(ctx, what, err)
 }
 
@@ -116,7 +174,7 @@ func (t *txn) query(ctx context.Context, what, q string, args ...any) (pgx.Rows,
 	if err := t.flush(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := t.tx.Query(ctx, q, args...)
+	rows, err := t.q.Query(ctx, q, args...)
 	return rows, t.fail(ctx, what, err)
 }
 
@@ -126,19 +184,13 @@ func (t *txn) one(ctx context.Context, what, q string, args []any, dest ...any) 
 	if err := t.flush(ctx); err != nil {
 		return err
 	}
-	return t.fail(ctx, what, t.tx.QueryRow(ctx, q, args...).Scan(dest...))
+	return t.fail(ctx, what, t.q.QueryRow(ctx, q, args...).Scan(dest...))
 }
 
 // batch sends queued statements in one round trip, after the deferred
-// writes.
+// ones (in the same round trip).
 func (t *txn) batch(ctx context.Context, what string, b *pgx.Batch) error {
-	if err := t.flush(ctx); err != nil {
-		return err
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	return t.fail(ctx, what, t.tx.SendBatch(ctx, b).Close())
+	return t.send(ctx, what, b)
 }
 
 func wfName(wf *wfv1.Workflow) string {
