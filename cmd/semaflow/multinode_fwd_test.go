@@ -144,7 +144,9 @@ func TestTwoServersOneDatabaseAnyNodeServes(t *testing.T) {
 	if err := n1.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	_ = <-n1.done // killed: the exit error says so
+	if err := <-n1.done; err == nil {
+		t.Fatal("n1 exited cleanly after kill -9")
+	}
 	unavailable := 0
 	start := time.Now()
 	for {
