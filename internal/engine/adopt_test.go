@@ -148,3 +148,21 @@ func otherKey(he *testkit.HeldExec, uid string) string {
 	}
 	return ""
 }
+
+// The node label is stored with the workflow, from its submission: a
+// request through another node in between would otherwise find no owner
+// (a stop that stops nothing, a delete under a running workflow). A
+// submitted value never stands.
+func TestSubmitStoresTheNodeLabel(t *testing.T) {
+	dsn := testkit.NewDatabase(t)
+	a := startNode(t, dsn, "a")
+	wf := testkit.ParseWorkflow(t, retriedMutexWorkflow)
+	wf.Metadata.Labels = map[string]string{engine.LabelNode: "elsewhere"}
+	got, err := a.eng.Submit(context.Background(), wf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Metadata.Labels[engine.LabelNode] != "a" {
+		t.Errorf("submitted workflow labelled %q, want a", got.Metadata.Labels[engine.LabelNode])
+	}
+}

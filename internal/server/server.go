@@ -129,6 +129,12 @@ func writeStoreError(w http.ResponseWriter, err error) {
 		writeError(w, codeState, err.Error())
 	case store.NoSpace(err):
 		writeError(w, codeExhausted, err.Error())
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrBusy):
+		// The request was fine: the database is restarting, or another
+		// process holds a lock for a while. The same request succeeds
+		// once it is back.
+		w.Header().Set("Retry-After", "2")
+		writeError(w, codeUnavailable, err.Error())
 	default:
 		writeError(w, codeInternal, err.Error())
 	}
