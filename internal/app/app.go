@@ -163,7 +163,7 @@ func Start(ctx context.Context, o Options) (*App, error) {
 			return nil, a.fail(err)
 		}
 	}
-	db, err := a.db.open(ctx, o.Logger)
+	db, err := a.db.open(ctx, o.Logger, o.LeaseTTL)
 	if err != nil {
 		return nil, a.fail(err)
 	}
@@ -439,7 +439,7 @@ func OpenStore(ctx context.Context, db string, create bool) (store.Store, error)
 			return nil, fmt.Errorf("database %s: %w", d.path, err)
 		}
 	}
-	return d.open(ctx, nil)
+	return d.open(ctx, nil, 0)
 }
 
 // LockViews reads the locks kept in a database (sync list and get --db):

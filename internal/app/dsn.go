@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
+	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/store"
 	"github.com/semaflow/semaflow/internal/store/postgres"
 	"github.com/semaflow/semaflow/internal/store/sqlite"
@@ -61,9 +63,19 @@ func (d database) String() string {
 
 // open opens the database's driver; only this package picks one. logger
 // (nil: none) hears what PostgreSQL's listener cannot tell a caller.
-func (d database) open(ctx context.Context, logger *slog.Logger) (store.Store, error) {
+//
+// On PostgreSQL a transaction left idle longer than a third of the lease
+// (at most 5 s) is ended by the server: only a stopped process (SIGSTOP,
+// a debugger) leaves one idle, and while it holds the lock generation row
+// every node's lock decisions wait for it. Its node loses its lease soon
+// after anyway.
+func (d database) open(ctx context.Context, logger *slog.Logger, leaseTTL time.Duration) (store.Store, error) {
 	if d.dsn != "" {
-		return postgres.OpenWith(ctx, d.dsn, postgres.Options{Logger: logger})
+		if leaseTTL <= 0 {
+			leaseTTL = engine.DefaultLeaseTTL
+		}
+		idle := min(max(leaseTTL/3, time.Second), 5*time.Second)
+		return postgres.OpenWith(ctx, d.dsn, postgres.Options{Logger: logger, IdleTxTimeout: idle})
 	}
 	return sqlite.Open(ctx, d.path)
 }

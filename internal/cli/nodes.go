@@ -53,7 +53,7 @@ func nodesCmd(getenv func(string) string) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&r.server, "server", "", "semaflow server address (default $SEMAFLOW_SERVER, else http://127.0.0.1:2746)")
-	f.StringVar(&db, "db", "", "read this SQLite database instead of asking a server (read only)")
+	f.StringVar(&db, "db", "", "read this database (a SQLite file or a postgres:// URL) instead of asking a server (read only)")
 	f.StringVarP(&r.output, "output", "o", "", "json, yaml or wide")
 	return cmd
 }

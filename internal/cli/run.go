@@ -62,7 +62,7 @@ func newRunCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.params, "parameter", "p", nil, "set a workflow argument: -p name=value (repeatable)")
 	f.IntVar(&o.count, "count", 1, "submit this many copies of each workflow (copies of a fixed metadata.name are named <name>-1 to <name>-N)")
-	f.StringVar(&o.db, "db", "", "SQLite file to keep the run in (default: a temporary file, removed afterwards)")
+	f.StringVar(&o.db, "db", "", "database to keep the run in: a SQLite file, or a postgres:// URL shared with semaflow servers (default: a temporary SQLite file, removed afterwards)")
 	f.StringVarP(&o.output, "output", "o", "", "print the final workflows as json or yaml instead of a tree")
 	f.StringVarP(&o.namespace, "namespace", "n", spec.DefaultNamespace, "namespace for objects that name none")
 	f.BoolVar(&o.plain, "plain", false, "print progress lines even on a terminal")

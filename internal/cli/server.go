@@ -39,7 +39,12 @@ func newServerCmd() *cobra.Command {
 		Long: "server keeps its state in a SQLite database and serves Argo server's REST paths. On start it\n" +
 			"resumes the workflows it left unfinished (locks are rebuilt before anything is granted; steps still\n" +
 			"running are followed). SIGTERM stops it gracefully: running steps go on under their supervisor and\n" +
-			"are picked up on the next start. It listens on loopback unless --auth-token-file is given.",
+			"are picked up on the next start. It listens on loopback unless --auth-token-file is given.\n\n" +
+			"With --db postgres://..., several servers (nodes, each with its own --node-name and --data) share\n" +
+			"one database: one set of workflows, templates, ConfigMaps and locks, reachable through any node.\n" +
+			"A node's steps live while its lease (--lease-ttl) is renewed; when a node dies or is cut off, its\n" +
+			"steps are killed at its lease's end and another node adopts its workflows --lease-margin later:\n" +
+			"lost steps go to their retryStrategy, and held locks pass on with higher fencing tokens.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Before the isolation probe: a mistyped flag is said at once.
@@ -55,7 +60,7 @@ func newServerCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", "127.0.0.1:2746", "address to listen on")
-	f.StringVar(&o.db, "db", "", "SQLite database, a path or sqlite:///path (default: semaflow.db in the user's data directory)")
+	f.StringVar(&o.db, "db", "", "database: a SQLite path or sqlite:///path, or a postgres://user@host/db URL shared by several servers (default: semaflow.db in the user's data directory)")
 	f.StringVar(&o.data, "data", "", "directory for step directories and logs (default: the database's path + .data)")
 	f.StringVar(&o.tokenFile, "auth-token-file", "", "file of bearer tokens, one a line, each optionally followed by the namespaces it may act in (TOKEN ns1,ns2); required off loopback")
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap)")

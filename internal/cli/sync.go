@@ -30,7 +30,7 @@ func newSyncCmd(getenv func(string) string) *cobra.Command {
 			"database left by `semaflow run --db` (--db): every semaphore and mutex with its limit, its holders\n" +
 			"with their fencing tokens, and its queue in grant order.",
 	}
-	cmd.PersistentFlags().StringVar(&db, "db", "", "read and change the SQLite database of `semaflow run --db` instead of a server")
+	cmd.PersistentFlags().StringVar(&db, "db", "", "read and change database `DB` (a SQLite file such as semaflow run --db keeps, or a postgres:// URL) instead of a server")
 	cmd.PersistentFlags().StringVar(&r.server, "server", "", "semaflow server address (default $SEMAFLOW_SERVER, else http://127.0.0.1:2746)")
 	list := &cobra.Command{
 		Use:   "list",

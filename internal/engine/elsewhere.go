@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -14,9 +16,10 @@ import (
 // runs: ElsewhereError says which, and where it listens.
 var ErrElsewhere = errors.New("the workflow runs on another node")
 
-// ElsewhereError names the node that runs a workflow. Addr is empty when
-// that node's lease ended: another node adopts the workflow within the
-// lease margin, and the request can be sent again then.
+// ElsewhereError names the node that runs a workflow, and Addr where it
+// listens, as this node reaches it. Addr is empty when that node's lease
+// ended: another node adopts the workflow within the lease margin, and
+// the request can be sent again then.
 type ElsewhereError struct {
 	Workflow string // namespace/name
 	Node     string
@@ -25,6 +28,9 @@ type ElsewhereError struct {
 	// Live says the node's lease holds: with no Addr, it is a semaflow
 	// run, which serves no API.
 	Live bool
+	// Adopt is the earliest time another node may adopt the workflow,
+	// should its node be gone: its lease's end and this node's margin.
+	Adopt time.Time
 }
 
 func (e *ElsewhereError) Error() string {
@@ -86,7 +92,8 @@ func (e *Engine) nodeOf(ctx context.Context, wf *wfv1.Workflow) error {
 			continue
 		}
 		if s.Expires.After(now) {
-			out.Addr, out.Ended, out.Live = s.Addr, time.Time{}, true
+			out.Addr, out.Ended, out.Live = reachable(s.Addr, s.Host == e.sess.me.Host), time.Time{}, true
+			out.Adopt = s.Expires.Add(e.sess.margin)
 			return out
 		}
 		if s.Expires.After(out.Ended) {
@@ -98,5 +105,32 @@ func (e *Engine) nodeOf(ctx context.Context, wf *wfv1.Workflow) error {
 		// than the adoption. The caller may try again.
 		out.Ended = now
 	}
+	out.Adopt = out.Ended.Add(e.sess.margin)
 	return out
+}
+
+// NodeName is this engine's node name ("" when it holds no session).
+func (e *Engine) NodeName() string {
+	if e.sess == nil {
+		return ""
+	}
+	return e.sess.me.Node
+}
+
+// reachable is addr as this node reaches it. A node listening on all
+// interfaces (0.0.0.0, [::]) records that address, which names no host:
+// on its own host, loopback reaches it; from another host nothing does,
+// and addr is left as it is for the caller to refuse.
+func reachable(addr string, sameHost bool) string {
+	u, err := url.Parse(addr)
+	if err != nil || !sameHost {
+		return addr
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsUnspecified() {
+		return addr
+	}
+	// 127.0.0.1 for [::] too: Go listens on both families there.
+	u.Host = net.JoinHostPort("127.0.0.1", port)
+	return u.String()
 }

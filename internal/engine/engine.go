@@ -207,6 +207,7 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 	wf.Kind, wf.APIVersion = wfv1.KindWorkflow, "argoproj.io/v1alpha1"
 	wf.Status = wfv1.WorkflowStatus{Phase: wfv1.PhasePending}
 	syncPhaseLabels(wf)
+	syncNodeLabel(wf, e.nodeLabel())
 	err = e.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateWorkflow(ctx, wf); err != nil {
 			return err
@@ -230,11 +231,7 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 
 func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
 	r := &run{e: e, wf: wf, done: make(chan struct{}), wake: make(chan struct{}, 1), first: true, live: map[string]string{}}
-	node := ""
-	if e.isShared() {
-		node = e.sess.me.Node
-	}
-	syncNodeLabel(wf, node)
+	syncNodeLabel(wf, e.nodeLabel())
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
 	e.byName[wf.Metadata.Namespace+"/"+wf.Metadata.Name] = wf.Metadata.UID
@@ -244,6 +241,15 @@ func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
 	r.pending = append(r.pending, recovered...)
 	r.kickLocked()
 	r.mu.Unlock()
+}
+
+// nodeLabel is the value of LabelNode on the workflows this engine runs:
+// its node name on a shared store, none otherwise.
+func (e *Engine) nodeLabel() string {
+	if e.isShared() {
+		return e.sess.me.Node
+	}
+	return ""
 }
 
 // forget drops a run whose loop has ended.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/engine"
 )
 
 // logPoll is how often a followed log is read for new lines.
@@ -86,6 +87,11 @@ func (s *Server) workflowLogs(w http.ResponseWriter, r *http.Request) {
 	wf, err := s.eng.Get(ctx, r.PathValue("namespace"), r.PathValue("name"))
 	if err != nil {
 		writeStoreError(w, err)
+		return
+	}
+	// The logs are on the disk of the node that ran the steps.
+	if err := s.eng.LogsElsewhere(ctx, wf); err != nil {
+		s.logsElsewhere(w, r, wf, err)
 		return
 	}
 	if pod != "" && podNode(wf, pod) == "" {
@@ -247,4 +253,29 @@ func podNode(wf *wfv1.Workflow, pod string) string {
 		}
 	}
 	return ""
+}
+
+// logsElsewhere answers a request for logs kept on another node's disk:
+// it sends it there while that node runs, or says where they are.
+func (s *Server) logsElsewhere(w http.ResponseWriter, r *http.Request, wf *wfv1.Workflow, err error) {
+	var ee *engine.ElsewhereError
+	if !errors.As(err, &ee) {
+		writeStoreError(w, err)
+		return
+	}
+	switch {
+	case ee.Live && ee.Addr == "":
+		writeError(w, codeAborted, fmt.Sprintf("the logs of workflow %s are kept on node %s, a semaflow run, which serves no API: it prints them itself",
+			ee.Workflow, ee.Node))
+	case !ee.Live:
+		msg := fmt.Sprintf("the logs of workflow %s are kept on node %s, which is not running (its lease ended at %s)",
+			ee.Workflow, ee.Node, ee.Ended.Local().Format(time.TimeOnly))
+		if p := wf.Status.Phase; p != wfv1.PhaseSucceeded && p != wfv1.PhaseFailed && p != wfv1.PhaseError {
+			msg += fmt.Sprintf(": another node adopts the workflow by %s and serves the logs of the steps it runs from then",
+				ee.Adopt.Local().Format(time.TimeOnly))
+		}
+		writeError(w, codeNotFound, msg)
+	default:
+		s.forward(w, r, ee, true)
+	}
 }

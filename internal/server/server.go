@@ -27,10 +27,14 @@ type Server struct {
 	eng          *engine.Engine
 	metrics      http.Handler // Prometheus, at /metrics
 	allowedHosts []string
+	// transport sends requests on to the node that runs a workflow.
+	transport http.RoundTripper
 }
 
 // New makes a server for eng.
-func New(eng *engine.Engine) *Server { return &Server{eng: eng, metrics: metricsHandler(eng)} }
+func New(eng *engine.Engine) *Server {
+	return &Server{eng: eng, metrics: metricsHandler(eng), transport: newForwardTransport()}
+}
 
 // AllowHosts adds names (or name:port) clients may reach the server by,
 // besides loopback and the address it listens on: any other Host header,
@@ -89,6 +93,10 @@ const (
 	codeState    = 9 // FailedPrecondition
 	codeInternal = 13
 	codeUnauth   = 16
+	// With several nodes: another node runs the workflow.
+	codeDeadline    = 4  // it did not answer in time: 504
+	codeAborted     = 10 // a semaflow run, which serves no API: 409
+	codeUnavailable = 14 // it is gone or did not answer: 503
 )
 
 // codeExhausted (ResourceExhausted) goes with 507 when the disk is full.
@@ -97,7 +105,8 @@ const codeExhausted = 8
 func writeError(w http.ResponseWriter, code int, msg string) {
 	status := map[int]int{codeInvalid: http.StatusBadRequest, codeNotFound: http.StatusNotFound,
 		codeExists: http.StatusConflict, codeState: http.StatusBadRequest, codeDenied: http.StatusForbidden,
-		codeUnauth: http.StatusUnauthorized,
+		codeUnauth: http.StatusUnauthorized, codeAborted: http.StatusConflict,
+		codeUnavailable: http.StatusServiceUnavailable, codeDeadline: http.StatusGatewayTimeout,
 		// 507, not 500: nothing is wrong with the request or the server,
 		// and the same request succeeds once space is freed.
 		codeExhausted: http.StatusInsufficientStorage}[code]
@@ -120,6 +129,12 @@ func writeStoreError(w http.ResponseWriter, err error) {
 		writeError(w, codeState, err.Error())
 	case store.NoSpace(err):
 		writeError(w, codeExhausted, err.Error())
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrBusy):
+		// The request was fine: the database is restarting, or another
+		// process holds a lock for a while. The same request succeeds
+		// once it is back.
+		w.Header().Set("Retry-After", "2")
+		writeError(w, codeUnavailable, err.Error())
 	default:
 		writeError(w, codeInternal, err.Error())
 	}

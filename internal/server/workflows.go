@@ -100,7 +100,9 @@ func writeList(w http.ResponseWriter, items []json.RawMessage, next string) {
 
 func (s *Server) deleteWorkflow(w http.ResponseWriter, r *http.Request) {
 	if err := s.eng.Delete(r.Context(), r.PathValue("namespace"), r.PathValue("name")); err != nil {
-		writeStoreError(w, err)
+		if !s.elsewhere(w, r, err, false) {
+			writeStoreError(w, err)
+		}
 		return
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
@@ -114,7 +116,9 @@ func (s *Server) act(fn workflowAction) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		wf, err := fn(r.Context(), r.PathValue("namespace"), r.PathValue("name"))
 		if err != nil {
-			writeStoreError(w, err)
+			if !s.elsewhere(w, r, err, false) {
+				writeStoreError(w, err)
+			}
 			return
 		}
 		writeJSON(w, http.StatusOK, wf)

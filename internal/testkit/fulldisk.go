@@ -77,6 +77,16 @@ func (h *HeldExec) Kill(key, reason string) {
 func (h *HeldExec) Close() error { return nil }
 func (h *HeldExec) Detach()      {}
 
+// NewHeldExec makes a HeldExec; pass its Executor as an engine's
+// NewExecutor.
+func NewHeldExec() *HeldExec { return &HeldExec{running: map[string]bool{}} }
+
+// Executor hands h to an engine (engine.Config.NewExecutor).
+func (h *HeldExec) Executor(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
+	h.started, h.done = started, done
+	return h
+}
+
 // Running says whether the step with key runs.
 func (h *HeldExec) Running(key string) bool {
 	h.mu.Lock()
@@ -99,7 +109,13 @@ func (h *HeldExec) Keys() []string {
 // returns its key.
 func (h *HeldExec) WaitRunning(t *testing.T, uid string) string {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	return h.WaitRunningWithin(t, uid, 5*time.Second)
+}
+
+// WaitRunningWithin is WaitRunning with its own deadline.
+func (h *HeldExec) WaitRunningWithin(t *testing.T, uid string, within time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		for _, k := range h.Keys() {
 			if strings.HasPrefix(k, uid) && len(k) > len(uid) {
