@@ -12,6 +12,7 @@ import (
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/locks"
+	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 	"github.com/semaflow/semaflow/internal/store/postgres"
 	"github.com/semaflow/semaflow/internal/store/sqlite"
@@ -119,9 +120,13 @@ func (s *timedStore) Update(ctx context.Context, fn func(store.Tx) error) error 
 // learns of a grant from the result of whichever transaction made it, on
 // any node (in the engine the store's notice carries it; here a channel
 // does, so the figure is the lock path alone).
-func hotSemaphore(b *testing.B, nodes []benchNode, perNode int, grouped bool) {
+//
+// parked waiters are queued first on another semaphore, of limit 0: they
+// are never granted, but every rebuild reads them.
+func hotSemaphore(b *testing.B, nodes []benchNode, perNode int, grouped bool, parked int) {
 	ctx := context.Background()
 	cms := limitCM(10)
+	cms["default/limits"].Data["paused"] = "0"
 	var (
 		waiting  sync.Map // holder -> chan struct{}
 		cycles   atomic.Int64
@@ -150,6 +155,18 @@ func hotSemaphore(b *testing.B, nodes []benchNode, perNode int, grouped bool) {
 			b.Fatal(err)
 		}
 		groups[i] = locks.NewGroup(nodes[i].m, dbs[i], time.Now, signal)
+	}
+	for i := 0; i < parked; i += 500 {
+		var reqs []locks.Request
+		for j := i; j < min(parked, i+500); j++ {
+			reqs = append(reqs, locks.Request{Holder: fmt.Sprintf("default/parked-%06d", j), Locks: []spec.LockRef{pausedRef}, Created: time.Now()})
+		}
+		if err := nodes[0].db.Update(ctx, func(tx store.Tx) error {
+			_, err := nodes[0].m.Apply(ctx, tx, reqs, nil, time.Now())
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
 	}
 	halt := func() { stopOnce.Do(func() { close(stop) }) }
 	apply := func(node int, reqs []locks.Request, rel []string) error {
@@ -224,6 +241,9 @@ func hotSemaphore(b *testing.B, nodes []benchNode, perNode int, grouped bool) {
 	p.report(b)
 }
 
+var pausedRef = spec.LockRef{Key: "default/ConfigMap/limits/paused", Kind: spec.LockConfigMap, Namespace: "default",
+	ConfigMap: "limits", ConfigMapKey: "paused"}
+
 // pgNodes opens n handles of one new database, each its own pool, as n
 // engine nodes would.
 func pgNodes(b *testing.B, n int) []benchNode {
@@ -247,19 +267,21 @@ func pgNodes(b *testing.B, n int) []benchNode {
 // Each operation is one store transaction. Run it with -benchtime Nx: N is
 // the number of holders granted and released.
 func BenchmarkHotSemaphore(b *testing.B) {
-	b.Run("postgres-3nodes", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 3), 10, false) })
-	b.Run("postgres-3nodes-grouped", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 3), 10, true) })
-	b.Run("postgres-3x100-grouped", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 3), 100, true) })
-	b.Run("postgres-3x100", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 3), 100, false) })
-	b.Run("postgres-1node", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 1), 30, false) })
-	b.Run("postgres-1node-grouped", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 1), 30, true) })
+	b.Run("postgres-3nodes", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 3), 10, false, 0) })
+	b.Run("postgres-3nodes-grouped", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 3), 10, true, 0) })
+	b.Run("postgres-3nodes-grouped-5000parked", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 3), 10, true, 5000) })
+	b.Run("postgres-1node-grouped-5000parked", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 1), 30, true, 5000) })
+	b.Run("postgres-3x100-grouped", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 3), 100, true, 0) })
+	b.Run("postgres-3x100", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 3), 100, false, 0) })
+	b.Run("postgres-1node", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 1), 30, false, 0) })
+	b.Run("postgres-1node-grouped", func(b *testing.B) { hotSemaphore(b, pgNodes(b, 1), 30, true, 0) })
 	b.Run("sqlite-1node", func(b *testing.B) {
 		s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "db"))
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { _ = s.Close() })
-		hotSemaphore(b, []benchNode{{db: s}}, 30, false)
+		hotSemaphore(b, []benchNode{{db: s}}, 30, false, 0)
 	})
 	b.Run("sqlite-1node-grouped", func(b *testing.B) {
 		s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "db"))
@@ -267,6 +289,6 @@ func BenchmarkHotSemaphore(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { _ = s.Close() })
-		hotSemaphore(b, []benchNode{{db: s}}, 30, true)
+		hotSemaphore(b, []benchNode{{db: s}}, 30, true, 0)
 	})
 }

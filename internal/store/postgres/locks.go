@@ -199,15 +199,27 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 	})
 	b.Queue(`SELECT holder, locks, priority, created, seq, enqueued FROM lock_waiters
 		ORDER BY priority DESC, created, seq`).Query(func(rows pgx.Rows) error {
+		// Waiters mostly share a few lock lists: each distinct one is
+		// decoded once, and shared (capped, so an append copies it).
+		// A rebuild reads every waiter of every lock, so this is most of
+		// its decoding.
+		lists := map[string][]string{}
+		var locks []byte
 		for rows.Next() {
 			var w domain.QueuedWaiter
-			var locks string
 			var created, seq, enq int64
 			if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq); err != nil {
 				return err
 			}
-			if err := json.Unmarshal([]byte(locks), &w.Locks); err != nil && bad == nil {
-				bad = fmt.Errorf("waiter %s: stored locks: %w", w.Holder, err)
+			if l, ok := lists[string(locks)]; ok {
+				w.Locks = l
+			} else if err := json.Unmarshal(locks, &w.Locks); err != nil {
+				if bad == nil {
+					bad = fmt.Errorf("waiter %s: stored locks: %w", w.Holder, err)
+				}
+			} else {
+				w.Locks = w.Locks[:len(w.Locks):len(w.Locks)]
+				lists[string(locks)] = w.Locks
 			}
 			w.Created, w.Seq, w.Enqueued = time.Unix(0, created), uint64(seq), time.Unix(0, enq)
 			st.Waiters = append(st.Waiters, w)
