@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -24,7 +25,7 @@ func TestLockSeqNeverRepeats(t *testing.T) {
 		seen = map[uint64]string{}
 		wg   sync.WaitGroup
 	)
-	errRollback := fmt.Errorf("rolled back on purpose")
+	errRollback := errors.New("rolled back on purpose")
 	for w := range 8 {
 		wg.Add(1)
 		go func() {
@@ -50,7 +51,7 @@ func TestLockSeqNeverRepeats(t *testing.T) {
 					}
 					return nil
 				})
-				if err == errRollback {
+				if errors.Is(err, errRollback) {
 					continue
 				}
 				if err != nil {
