@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,10 +14,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/semaflow/semaflow/internal/store"
+	"github.com/semaflow/semaflow/internal/store/postgres"
+	"github.com/semaflow/semaflow/internal/store/sqlite"
 	"github.com/semaflow/semaflow/internal/testkit"
 )
 
@@ -112,11 +117,17 @@ func limitsBody(n int) string {
 	return fmt.Sprintf(`{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "limits"}, "data": {"sem": "%d"}}`, n)
 }
 
-// stepSpan is one step's run as it logged it.
+// stepSpan is one step's run as it logged it, with what the store
+// recorded of it: when the engine began persisting its launch and its
+// exit (events StepLaunched and StepExited, the engine's clock) and
+// when its process ran (the node's startedAt and finishedAt, the
+// supervisor's clock).
 type stepSpan struct {
-	wf         string
-	node       string
-	start, end time.Time
+	wf                 string
+	node               string
+	start, end         time.Time
+	launched, exited   time.Time
+	procStart, procEnd time.Time
 }
 
 var stampRE = regexp.MustCompile(`semaflow-(start|end) (\d+)[.,](\d{6})`)
@@ -156,13 +167,75 @@ func queued(tb testing.TB, s *benchServer, name string) bool {
 	return strings.Contains(wf.Status.Message, "Waiting for")
 }
 
+// readRecords fills in what the store recorded of each span's step.
+func readRecords(b *testing.B, db store.Store, spans []stepSpan) {
+	ctx := context.Background()
+	err := db.View(ctx, func(tx store.Tx) error {
+		for i := range spans {
+			sp := &spans[i]
+			wf, err := tx.GetWorkflow(ctx, "default", sp.wf)
+			if err != nil {
+				return err
+			}
+			for _, n := range wf.Status.Nodes {
+				if n.Type == "Pod" && n.StartedAt != nil && n.FinishedAt != nil {
+					sp.procStart, sp.procEnd = *n.StartedAt, *n.FinishedAt
+				}
+			}
+			evs, err := tx.Events(ctx, wf.Metadata.UID)
+			if err != nil {
+				return err
+			}
+			for _, ev := range evs {
+				switch ev.Type {
+				case "StepLaunched":
+					sp.launched = ev.At
+				case "StepExited":
+					sp.exited = ev.At
+				}
+			}
+			if sp.launched.IsZero() || sp.exited.IsZero() || sp.procStart.IsZero() {
+				return fmt.Errorf("workflow %s: its launch, exit or process times are not recorded", sp.wf)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// handoffPhases splits each handoff (spans sorted, one after another)
+// into what happened in turn, and reports each part's median: the
+// holder's process ending after its last line (exit), the supervisor's
+// report reaching the engine, which begins persisting the exit with the
+// release and the grant (release), that commit, the notice, the next
+// holder's node reading the hold and beginning to persist its step's
+// launch (grant), that commit and the supervisor starting the process
+// (launch), and the process running its first line (start).
+func handoffPhases(b *testing.B, spans []stepSpan) {
+	names := []string{"exit", "release", "grant", "launch", "start"}
+	parts := make([][]time.Duration, len(names))
+	for i := 1; i < len(spans); i++ {
+		p, n := spans[i-1], spans[i]
+		for j, d := range []time.Duration{p.procEnd.Sub(p.end), p.exited.Sub(p.procEnd), n.launched.Sub(p.exited),
+			n.procStart.Sub(n.launched), n.start.Sub(n.procStart)} {
+			parts[j] = append(parts[j], d)
+		}
+	}
+	for j, name := range names {
+		slices.Sort(parts[j])
+		b.ReportMetric(float64(parts[j][len(parts[j])/2].Microseconds())/1000, "ms-p50-"+name)
+	}
+}
+
 // handoffRun queues n workflows on a semaphore of limit 0, the i-th
 // submitted to servers[i % len(servers)] (each waits in the queue before
 // the next is submitted, so the queue alternates between the servers),
 // raises the limit to 1 and waits for all. It returns the gaps between
 // one step's logged end and the next one's logged start, sorted, and how
 // many of them crossed from one server to another.
-func handoffRun(b *testing.B, servers []*benchServer, n int) ([]time.Duration, int) {
+func handoffRun(b *testing.B, servers []*benchServer, db store.Store, n int) ([]time.Duration, int) {
 	servers[0].do(b, "POST", "/api/v1/configmaps/default", limitsBody(0))
 	names := make([]string, n)
 	for i := range n {
@@ -201,6 +274,8 @@ func handoffRun(b *testing.B, servers []*benchServer, n int) ([]time.Duration, i
 		spans = append(spans, readSpan(b, s, name))
 	}
 	slices.SortFunc(spans, func(x, y stepSpan) int { return x.start.Compare(y.start) })
+	readRecords(b, db, spans)
+	handoffPhases(b, spans)
 	gaps := make([]time.Duration, 0, n-1)
 	cross := 0
 	for i := 1; i < len(spans); i++ {
@@ -239,6 +314,67 @@ const handoffWorkflows = 200
 // figure is the engine's and the store's, not the isolation's.
 func BenchmarkMultiNodeHandoff(b *testing.B) {
 	common := []string{"--step-user", ""}
+	pgServers := func(b *testing.B, n int) ([]*benchServer, store.Store) {
+		dsn := testkit.NewDatabase(b)
+		var out []*benchServer
+		for i := range n {
+			name := fmt.Sprintf("node-%d", i+1)
+			out = append(out, startBenchServer(b, name, append([]string{"--db", dsn, "--node-name", name, "--data", b.TempDir()}, common...)...))
+		}
+		db, err := postgres.Open(context.Background(), dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = db.Close() })
+		return out, db
+	}
+	cases := []struct {
+		name  string
+		start func(b *testing.B) ([]*benchServer, store.Store)
+	}{
+		{"postgres-2nodes", func(b *testing.B) ([]*benchServer, store.Store) { return pgServers(b, 2) }},
+		{"postgres-1node", func(b *testing.B) ([]*benchServer, store.Store) { return pgServers(b, 1) }},
+		{"sqlite", func(b *testing.B) ([]*benchServer, store.Store) {
+			dir := b.TempDir()
+			path := filepath.Join(dir, "db")
+			s := startBenchServer(b, "sqlite", append([]string{"--db", path, "--data", filepath.Join(dir, "data")}, common...)...)
+			// Read beside the server, as semaflow nodes --db does.
+			db, err := sqlite.Open(context.Background(), path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = db.Close() })
+			return []*benchServer{s}, db
+		}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				servers, db := c.start(b)
+				b.StartTimer()
+				gaps, cross := handoffRun(b, servers, db, handoffWorkflows)
+				reportHandoffs(b, gaps, cross)
+			}
+		})
+	}
+}
+
+// submitBody is a workflow queued on the semaphore limits/sem.
+func submitBody(name string) string {
+	return fmt.Sprintf(`{"workflow": {"metadata": {"name": %q}, "spec": {"entrypoint": "main",
+	  "synchronization": {"semaphores": [{"configMapKeyRef": {"name": "limits", "key": "sem"}}]},
+	  "templates": [{"name": "main", "container": {"image": "x", "command": ["true"]}}]}}}`, name)
+}
+
+// BenchmarkSubmitThroughput submits b.N workflows over HTTP to real
+// servers, each workflow queuing on a semaphore of limit 0 (so no step
+// runs: the figure is the API, the checks, the store and the lock queue),
+// from one client and from 8 at once, on one SQLite server, one server on
+// PostgreSQL, and two servers on one PostgreSQL database (the clients
+// alternate between them), in the same run.
+func BenchmarkSubmitThroughput(b *testing.B) {
+	common := []string{"--step-user", ""}
 	pgServers := func(b *testing.B, n int) []*benchServer {
 		dsn := testkit.NewDatabase(b)
 		var out []*benchServer
@@ -248,26 +384,43 @@ func BenchmarkMultiNodeHandoff(b *testing.B) {
 		}
 		return out
 	}
-	cases := []struct {
+	stores := []struct {
 		name  string
 		start func(b *testing.B) []*benchServer
 	}{
-		{"postgres-2nodes", func(b *testing.B) []*benchServer { return pgServers(b, 2) }},
-		{"postgres-1node", func(b *testing.B) []*benchServer { return pgServers(b, 1) }},
 		{"sqlite", func(b *testing.B) []*benchServer {
 			dir := b.TempDir()
 			return []*benchServer{startBenchServer(b, "sqlite", append([]string{"--db", filepath.Join(dir, "db"), "--data", filepath.Join(dir, "data")}, common...)...)}
 		}},
+		{"postgres-1node", func(b *testing.B) []*benchServer { return pgServers(b, 1) }},
+		{"postgres-2nodes", func(b *testing.B) []*benchServer { return pgServers(b, 2) }},
 	}
-	for _, c := range cases {
-		b.Run(c.name, func(b *testing.B) {
-			for range b.N {
-				b.StopTimer()
-				servers := c.start(b)
-				b.StartTimer()
-				gaps, cross := handoffRun(b, servers, handoffWorkflows)
-				reportHandoffs(b, gaps, cross)
-			}
-		})
+	for _, clients := range []int{1, 8} {
+		for _, st := range stores {
+			b.Run(fmt.Sprintf("%s/clients-%d", st.name, clients), func(b *testing.B) {
+				servers := st.start(b)
+				servers[0].do(b, "POST", "/api/v1/configmaps/default", limitsBody(0))
+				// The other servers hear of the ConfigMap by a notice;
+				// one submission each makes sure they have.
+				for i, s := range servers {
+					s.do(b, "POST", "/api/v1/workflows/default", submitBody(fmt.Sprintf("warm-%d", i)))
+				}
+				b.ResetTimer()
+				start := time.Now()
+				var wg sync.WaitGroup
+				for c := range clients {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						s := servers[c%len(servers)]
+						for i := c; i < b.N; i += clients {
+							s.do(b, "POST", "/api/v1/workflows/default", submitBody(fmt.Sprintf("w-%06d", i)))
+						}
+					}()
+				}
+				wg.Wait()
+				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "workflows/s")
+			})
+		}
 	}
 }
