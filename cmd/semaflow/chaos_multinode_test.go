@@ -682,6 +682,7 @@ func TestChaosMultiNode(t *testing.T) {
 		}
 	}
 	c.checkNoHolders()
+	c.checkNodes()
 
 	// No permit leaked: three workflows that each hold the semaphore ~2 s
 	// run all at once.
@@ -932,6 +933,47 @@ func chaosInversions(lock string, list []*chaosSpan) (int, string) {
 		}
 	}
 	return n, first
+}
+
+// checkNodes reads the nodes through each live node: the sessions of the
+// nodes adopted are gone, those left are live and run nothing.
+func (c *chaosCluster) checkNodes() {
+	c.t.Helper()
+	live := c.live()
+	var want []string
+	for _, n := range live {
+		want = append(want, n.name)
+	}
+	for _, n := range live {
+		var nodes struct {
+			Items []struct {
+				Name          string `json:"name"`
+				Live          bool   `json:"live"`
+				WorkflowCount int    `json:"workflowCount"`
+			} `json:"items"`
+		}
+		code, b, err := c.do(n, "GET", "/api/v1/nodes", "")
+		if err == nil && code != http.StatusOK {
+			err = fmt.Errorf("%d %s", code, b)
+		}
+		if err == nil {
+			err = json.Unmarshal(b, &nodes)
+		}
+		if err != nil {
+			c.t.Fatalf("nodes through node %s: %v", n.name, err)
+		}
+		var got []string
+		for _, it := range nodes.Items {
+			got = append(got, it.Name)
+			if !it.Live || it.WorkflowCount != 0 {
+				c.t.Errorf("through node %s, node %s is live=%v with %d workflows, want live with none", n.name, it.Name, it.Live, it.WorkflowCount)
+			}
+		}
+		sort.Strings(got)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			c.t.Errorf("through node %s, the nodes are %v, want %v (the adopted ones gone)", n.name, got, want)
+		}
+	}
 }
 
 // checkNoHolders reads the sync status through each live node: no holder
