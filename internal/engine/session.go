@@ -197,7 +197,6 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 			return err
 		}
 		taken = nil
-		var old []string
 		for _, o := range list {
 			if s.shared && o.Node == s.me.Node && o.Expires.After(now) {
 				return &NodeNameError{Node: o.Node, Owner: o}
@@ -218,11 +217,8 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 			adopted, err = s.adopt(ctx, tx, list, now)
 			return err
 		}
-		for _, o := range list {
-			old = append(old, o.ID)
-			taken = append(taken, o)
-		}
-		moved, err = tx.TakeOver(ctx, s.me.ID, old)
+		taken = list
+		moved, err = tx.TakeOver(ctx, s.me.ID, list)
 		return err
 	})
 	if err != nil {
@@ -265,7 +261,7 @@ func (s *session) adopt(ctx context.Context, tx store.Tx, list []store.Session, 
 		if !s.adoptable(o, now) {
 			continue
 		}
-		uids, err := tx.TakeOver(ctx, s.me.ID, []string{o.ID})
+		uids, err := tx.TakeOver(ctx, s.me.ID, []store.Session{o})
 		if err != nil {
 			return nil, err
 		}
