@@ -85,7 +85,7 @@ type LostError struct {
 }
 
 func (e *LostError) Error() string {
-	by := "another engine"
+	by := "unknown"
 	if len(e.Owners) > 0 {
 		names := make([]string, len(e.Owners))
 		for i, o := range e.Owners {
@@ -93,7 +93,7 @@ func (e *LostError) Error() string {
 		}
 		by = strings.Join(names, " and ")
 	}
-	return fmt.Sprintf("this semaflow %s lost its session (%s, lease %s): %s took over the store after that lease expired "+
+	return fmt.Sprintf("this semaflow %s lost its session (%s, lease %s): another engine took over the store after that lease expired (the store's engines now: %s) "+
 		"(was this process stopped or starved?); it granted nothing since, killed its running steps and exits: "+
 		"its workflows are the other engine's now", e.Session.Kind, shortID(e.Session.ID), ttlOf(e.Session), by)
 }
