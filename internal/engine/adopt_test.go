@@ -166,3 +166,37 @@ func TestSubmitStoresTheNodeLabel(t *testing.T) {
 		t.Errorf("submitted workflow labelled %q, want a", got.Metadata.Labels[engine.LabelNode])
 	}
 }
+
+// Lock numbers for metrics are the store's on a shared store: a node
+// whose lock manager has not looked since another node's grant or
+// release must not report stale holders (Argo dashboards would show
+// phantom holders for ever).
+func TestLockStatsFollowOtherNodes(t *testing.T) {
+	dsn := testkit.NewDatabase(t)
+	ctx := context.Background()
+	a := startNode(t, dsn, "a")
+	b := startNode(t, dsn, "b")
+	held := func(e *engine.Engine) int {
+		for _, st := range e.LockStats() {
+			if st.Key == "default/Mutex/m" {
+				return st.Held
+			}
+		}
+		return 0
+	}
+	wf, err := a.eng.Submit(ctx, testkit.ParseWorkflow(t, retriedMutexWorkflow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := a.he.WaitRunning(t, wf.Metadata.UID)
+	if n := held(b.eng); n != 1 {
+		t.Errorf("node b reports %d holders of the mutex node a holds, want 1", n)
+	}
+	a.he.Succeed(key)
+	if _, err := a.eng.Wait(ctx, wf.Metadata.UID); err != nil {
+		t.Fatal(err)
+	}
+	if n := held(b.eng); n != 0 {
+		t.Errorf("node b reports %d holders after node a released the mutex, want 0", n)
+	}
+}
