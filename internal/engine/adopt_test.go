@@ -200,3 +200,29 @@ func TestLockStatsFollowOtherNodes(t *testing.T) {
 		t.Errorf("node b reports %d holders after node a released the mutex, want 0", n)
 	}
 }
+
+// When the database is away longer than the lease (an outage, a
+// failover), every node's lease ends: the first node back must not adopt
+// the others, which come back a moment later. A node adopts only after
+// holding its own lease for a whole TTL again.
+func TestNoAdoptionAfterAnOutage(t *testing.T) {
+	dsn := testkit.NewDatabase(t)
+	nodes := []*node{startNode(t, dsn, "a"), startNode(t, dsn, "b"), startNode(t, dsn, "c")}
+	for _, n := range nodes {
+		n.db.frozen.Store(true)
+	}
+	time.Sleep(2500 * time.Millisecond) // lease 1 s + margin 0.3 s, well past
+	for i, n := range nodes {
+		n.db.frozen.Store(false)
+		if i == 0 {
+			// The first back has the others to itself for a while.
+			time.Sleep(1500 * time.Millisecond)
+		}
+	}
+	time.Sleep(2 * time.Second)
+	for _, n := range nodes {
+		if n.eng.Fenced() {
+			t.Errorf("a node lost its session after an outage that every node went through: %v", n.eng.LostErr())
+		}
+	}
+}
