@@ -215,8 +215,10 @@ func TestNoAdoptionAfterAnOutage(t *testing.T) {
 	for i, n := range nodes {
 		n.db.frozen.Store(false)
 		if i == 0 {
-			// The first back has the others to itself for a while.
-			time.Sleep(1500 * time.Millisecond)
+			// The first back has the others to itself for a while: as
+			// long as their next renewal may take (a third of the lease)
+			// and then some.
+			time.Sleep(600 * time.Millisecond)
 		}
 	}
 	time.Sleep(2 * time.Second)

@@ -132,7 +132,12 @@ type session struct {
 	// records its own as soon as it can.
 	pending atomic.Bool
 	// until is the lease's end as this engine last renewed it (unix ns).
-	until     atomic.Int64
+	until atomic.Int64
+	// healthy is since when (unix ns) the lease has held without a gap:
+	// a node adopts others only after a whole TTL of it, so that one
+	// coming back from an outage that every node went through does not
+	// take over the others, who come back a moment later.
+	healthy   atomic.Int64
 	stop      chan struct{}
 	done      chan struct{}
 	lost      chan struct{}
@@ -214,8 +219,9 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 		}
 		until = me.Expires
 		if s.shared {
-			adopted, err = s.adopt(ctx, tx, list, now)
-			return err
+			// Ended sessions are adopted by the loop, once this one has
+			// held its lease a whole TTL (see healthy).
+			return nil
 		}
 		taken = list
 		moved, err = tx.TakeOver(ctx, s.me.ID, list)
@@ -228,6 +234,7 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 		return err
 	}
 	s.until.Store(until.UnixNano())
+	s.healthy.Store(time.Now().UnixNano())
 	e.adoptedMu.Lock()
 	e.adopted = append(e.adopted, adopted...)
 	e.adoptedMu.Unlock()
@@ -280,7 +287,13 @@ func (e *Engine) logAdoption(a adoption) {
 // past its lease and the margin: its steps are dead, and what it owned
 // may be adopted.
 func (s *session) adoptable(o store.Session, now time.Time) bool {
-	return o.ID != s.me.ID && now.After(o.Expires.Add(s.margin))
+	return o.ID != s.me.ID && now.After(o.Expires.Add(s.margin)) && s.steady(now)
+}
+
+// steady says whether this session's own lease holds now and has held
+// for a whole TTL: only then does it judge others by theirs.
+func (s *session) steady(now time.Time) bool {
+	return now.UnixNano() < s.until.Load() && now.Sub(time.Unix(0, s.healthy.Load())) >= s.ttl
 }
 
 // publishLease tells this session's step supervisors until when the lease
@@ -390,6 +403,7 @@ func (e *Engine) renewLease() error {
 		e.log.Warn("cannot tell this node's steps that its lease was renewed", "session", s.me.ID, "err", err)
 	}
 	if prev := time.Unix(0, s.until.Load()); now.After(prev) {
+		s.healthy.Store(now.UnixNano())
 		e.log.Warn(fmt.Sprintf("this engine's lease expired %s ago (was the process stopped or starved?); no other engine took the store over, so the lease is renewed and the engine goes on",
 			now.Sub(prev).Round(time.Millisecond)), "session", s.me.ID)
 	}
