@@ -203,7 +203,9 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 		}
 		taken = nil
 		for _, o := range list {
-			if s.shared && o.Node == s.me.Node && o.Expires.After(now) {
+			// A sync session (sync set --db) is no node: it runs nothing,
+			// and it takes the host name as a server does by default.
+			if s.shared && o.Node == s.me.Node && o.Expires.After(now) && o.Kind != "sync" && s.me.Kind != "sync" {
 				return &NodeNameError{Node: o.Node, Owner: o}
 			}
 			if s.shared || !s.live(o, now) {
