@@ -62,3 +62,13 @@ func TestDatabaseSemaphoreAcrossNodes(t *testing.T) {
 		t.Fatalf("sync list --db: exit %d, want gpu with limit 2, 2 held, 0 waiting:\n%s", code, out)
 	}
 }
+
+// `sync set --db URL` is no node: it works beside a server that took the
+// default node name (the host name), which it would otherwise share.
+func TestSyncSetBesideAServerWithTheDefaultNodeName(t *testing.T) {
+	dsn := testkit.NewDatabase(t)
+	startServer(t, "--db", dsn, "--data", filepath.Join(t.TempDir(), "data"))
+	if out, code := run(t, "sync", "set", "--db", dsn, "default/Database/gpu", "3"); code != 0 || !strings.Contains(out, "limit 3") {
+		t.Fatalf("sync set --db beside a server: exit %d: %s", code, out)
+	}
+}

@@ -166,3 +166,65 @@ func TestSubmitStoresTheNodeLabel(t *testing.T) {
 		t.Errorf("submitted workflow labelled %q, want a", got.Metadata.Labels[engine.LabelNode])
 	}
 }
+
+// Lock numbers for metrics are the store's on a shared store: a node
+// whose lock manager has not looked since another node's grant or
+// release must not report stale holders (Argo dashboards would show
+// phantom holders for ever).
+func TestLockStatsFollowOtherNodes(t *testing.T) {
+	dsn := testkit.NewDatabase(t)
+	ctx := context.Background()
+	a := startNode(t, dsn, "a")
+	b := startNode(t, dsn, "b")
+	held := func(e *engine.Engine) int {
+		for _, st := range e.LockStats() {
+			if st.Key == "default/Mutex/m" {
+				return st.Held
+			}
+		}
+		return 0
+	}
+	wf, err := a.eng.Submit(ctx, testkit.ParseWorkflow(t, retriedMutexWorkflow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := a.he.WaitRunning(t, wf.Metadata.UID)
+	if n := held(b.eng); n != 1 {
+		t.Errorf("node b reports %d holders of the mutex node a holds, want 1", n)
+	}
+	a.he.Succeed(key)
+	if _, err := a.eng.Wait(ctx, wf.Metadata.UID); err != nil {
+		t.Fatal(err)
+	}
+	if n := held(b.eng); n != 0 {
+		t.Errorf("node b reports %d holders after node a released the mutex, want 0", n)
+	}
+}
+
+// When the database is away longer than the lease (an outage, a
+// failover), every node's lease ends: the first node back must not adopt
+// the others, which come back a moment later. A node adopts only after
+// holding its own lease for a whole TTL again.
+func TestNoAdoptionAfterAnOutage(t *testing.T) {
+	dsn := testkit.NewDatabase(t)
+	nodes := []*node{startNode(t, dsn, "a"), startNode(t, dsn, "b"), startNode(t, dsn, "c")}
+	for _, n := range nodes {
+		n.db.frozen.Store(true)
+	}
+	time.Sleep(2500 * time.Millisecond) // lease 1 s + margin 0.3 s, well past
+	for i, n := range nodes {
+		n.db.frozen.Store(false)
+		if i == 0 {
+			// The first back has the others to itself for a while: as
+			// long as their next renewal may take (a third of the lease)
+			// and then some.
+			time.Sleep(600 * time.Millisecond)
+		}
+	}
+	time.Sleep(2 * time.Second)
+	for _, n := range nodes {
+		if n.eng.Fenced() {
+			t.Errorf("a node lost its session after an outage that every node went through: %v", n.eng.LostErr())
+		}
+	}
+}

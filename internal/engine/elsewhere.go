@@ -88,7 +88,7 @@ func (e *Engine) nodeOf(ctx context.Context, wf *wfv1.Workflow) error {
 	out := &ElsewhereError{Workflow: wf.Metadata.Namespace + "/" + wf.Metadata.Name, Node: node}
 	now := time.Now()
 	for _, s := range sessions {
-		if s.Node != node {
+		if s.Node != node || s.Kind == "sync" {
 			continue
 		}
 		if s.Expires.After(now) {

@@ -85,7 +85,7 @@ type LostError struct {
 }
 
 func (e *LostError) Error() string {
-	by := "another engine"
+	by := "unknown"
 	if len(e.Owners) > 0 {
 		names := make([]string, len(e.Owners))
 		for i, o := range e.Owners {
@@ -93,7 +93,7 @@ func (e *LostError) Error() string {
 		}
 		by = strings.Join(names, " and ")
 	}
-	return fmt.Sprintf("this semaflow %s lost its session (%s, lease %s): %s took over the store after that lease expired "+
+	return fmt.Sprintf("this semaflow %s lost its session (%s, lease %s): another engine took over the store after that lease expired (the store's engines now: %s) "+
 		"(was this process stopped or starved?); it granted nothing since, killed its running steps and exits: "+
 		"its workflows are the other engine's now", e.Session.Kind, shortID(e.Session.ID), ttlOf(e.Session), by)
 }
@@ -132,7 +132,12 @@ type session struct {
 	// records its own as soon as it can.
 	pending atomic.Bool
 	// until is the lease's end as this engine last renewed it (unix ns).
-	until     atomic.Int64
+	until atomic.Int64
+	// healthy is since when (unix ns) the lease has held without a gap:
+	// a node adopts others only after a whole TTL of it, so that one
+	// coming back from an outage that every node went through does not
+	// take over the others, who come back a moment later.
+	healthy   atomic.Int64
 	stop      chan struct{}
 	done      chan struct{}
 	lost      chan struct{}
@@ -197,9 +202,10 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 			return err
 		}
 		taken = nil
-		var old []string
 		for _, o := range list {
-			if s.shared && o.Node == s.me.Node && o.Expires.After(now) {
+			// A sync session (sync set --db) is no node: it runs nothing,
+			// and it takes the host name as a server does by default.
+			if s.shared && o.Node == s.me.Node && o.Expires.After(now) && o.Kind != "sync" && s.me.Kind != "sync" {
 				return &NodeNameError{Node: o.Node, Owner: o}
 			}
 			if s.shared || !s.live(o, now) {
@@ -215,14 +221,12 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 		}
 		until = me.Expires
 		if s.shared {
-			adopted, err = s.adopt(ctx, tx, list, now)
-			return err
+			// Ended sessions are adopted by the loop, once this one has
+			// held its lease a whole TTL (see healthy).
+			return nil
 		}
-		for _, o := range list {
-			old = append(old, o.ID)
-			taken = append(taken, o)
-		}
-		moved, err = tx.TakeOver(ctx, s.me.ID, old)
+		taken = list
+		moved, err = tx.TakeOver(ctx, s.me.ID, list)
 		return err
 	})
 	if err != nil {
@@ -232,6 +236,7 @@ func (e *Engine) recordSession(ctx context.Context, s *session) error {
 		return err
 	}
 	s.until.Store(until.UnixNano())
+	s.healthy.Store(time.Now().UnixNano())
 	e.adoptedMu.Lock()
 	e.adopted = append(e.adopted, adopted...)
 	e.adoptedMu.Unlock()
@@ -265,7 +270,7 @@ func (s *session) adopt(ctx context.Context, tx store.Tx, list []store.Session, 
 		if !s.adoptable(o, now) {
 			continue
 		}
-		uids, err := tx.TakeOver(ctx, s.me.ID, []string{o.ID})
+		uids, err := tx.TakeOver(ctx, s.me.ID, []store.Session{o})
 		if err != nil {
 			return nil, err
 		}
@@ -284,7 +289,13 @@ func (e *Engine) logAdoption(a adoption) {
 // past its lease and the margin: its steps are dead, and what it owned
 // may be adopted.
 func (s *session) adoptable(o store.Session, now time.Time) bool {
-	return o.ID != s.me.ID && now.After(o.Expires.Add(s.margin))
+	return o.ID != s.me.ID && now.After(o.Expires.Add(s.margin)) && s.steady(now)
+}
+
+// steady says whether this session's own lease holds now and has held
+// for a whole TTL: only then does it judge others by theirs.
+func (s *session) steady(now time.Time) bool {
+	return now.UnixNano() < s.until.Load() && now.Sub(time.Unix(0, s.healthy.Load())) >= s.ttl
 }
 
 // publishLease tells this session's step supervisors until when the lease
@@ -394,6 +405,7 @@ func (e *Engine) renewLease() error {
 		e.log.Warn("cannot tell this node's steps that its lease was renewed", "session", s.me.ID, "err", err)
 	}
 	if prev := time.Unix(0, s.until.Load()); now.After(prev) {
+		s.healthy.Store(now.UnixNano())
 		e.log.Warn(fmt.Sprintf("this engine's lease expired %s ago (was the process stopped or starved?); no other engine took the store over, so the lease is renewed and the engine goes on",
 			now.Sub(prev).Round(time.Millisecond)), "session", s.me.ID)
 	}

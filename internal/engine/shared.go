@@ -174,7 +174,12 @@ func (e *Engine) applyNotices(ctx context.Context) {
 	sh.mu.Unlock()
 	if resync {
 		if err := e.objects.load(ctx, e.store); err != nil {
-			e.log.Warn("cannot reload templates and ConfigMaps after missed notices", "err", err)
+			// Tried again at the next poll, waiters or not: a change
+			// missed now would otherwise wait for the next notice.
+			e.log.Warn("cannot reload templates and ConfigMaps after missed notices; trying again", "err", err)
+			sh.mu.Lock()
+			sh.resync = true
+			sh.mu.Unlock()
 		}
 		objs = objs[:0]
 		objs = append(objs, e.configMapKeys()...)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/domain"
@@ -178,7 +179,27 @@ func (e *Engine) configMapWith(l SyncLimit, value string) *wfv1.ConfigMap {
 
 // LockStats returns every known lock's limit, holders and waiters, for
 // metrics.
-func (e *Engine) LockStats() []locks.LockStat { return e.locks.Stats() }
+//
+// On a shared store the numbers are read from the store first: other
+// nodes grant and release too. If it cannot be read, the last known
+// numbers stand.
+func (e *Engine) LockStats() []locks.LockStat {
+	e.reloadLocks()
+	return e.locks.Stats()
+}
+
+// reloadLocks brings the lock queues up to date with other nodes' changes
+// for a reader, on a shared store; elsewhere they are always current.
+func (e *Engine) reloadLocks() {
+	if !e.isShared() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.locks.Reload(ctx, e.store, e.now()); err != nil {
+		e.log.Warn("cannot read the lock state other nodes changed; numbers may be stale", "err", err)
+	}
+}
 
 // ObserveLocks installs an observer of grants and releases, for metrics.
 func (e *Engine) ObserveLocks(o locks.Observer) { e.locks.SetObserver(o) }
@@ -193,6 +214,7 @@ const maxNamed = 10
 // A change racing a new request is still possible; its waiters are then
 // told why in their message.
 func (e *Engine) checkLimitChange(namespace, name string, data map[string]string) error {
+	e.reloadLocks()
 	users := e.locks.ConfigMapUsers(namespace, name)
 	if len(users) == 0 {
 		return nil

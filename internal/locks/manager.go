@@ -102,11 +102,7 @@ func (m *Manager) Load(ctx context.Context, s store.Store, now time.Time) ([]dom
 		// what is stored, so the engine can start, answer reads and wait;
 		// nothing is granted until a claim succeeds, which rebuilds again
 		// (synced stays false) and records what the state owes.
-		err = s.View(ctx, func(tx store.Tx) error {
-			m.mu.Lock()
-			defer m.mu.Unlock()
-			return m.restore(ctx, tx, now)
-		})
+		err = m.Reload(ctx, s, now)
 		grants = nil
 	}
 	return grants, err
@@ -153,6 +149,18 @@ func (m *Manager) rebuild(ctx context.Context, tx store.Tx, now time.Time) ([]do
 		return nil, err
 	}
 	return m.record(ctx, tx, owed, now)
+}
+
+// Reload rebuilds the queues from the store without writing, for readers
+// on a store other engines change too (several nodes): their grants and
+// releases reach this manager's queues otherwise only at its next claim.
+// The next claim rebuilds again, as after any restore.
+func (m *Manager) Reload(ctx context.Context, s store.Store, now time.Time) error {
+	return s.View(ctx, func(tx store.Tx) error {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return m.restore(ctx, tx, now)
+	})
 }
 
 // restore builds the queues from the store without writing: what the

@@ -64,7 +64,10 @@ type SessionTx interface {
 	// not an error.
 	CloseSession(ctx context.Context, id string) error
 	// TakeOver removes the sessions old (their leases expired, or their
-	// process is known dead) and gives session to the unfinished
+	// process is known dead), each only if its lease has not been renewed
+	// since the caller read it (its stored end is not after old[i].Expires:
+	// an engine that renewed meanwhile keeps its session and what it
+	// owns), and gives session to the unfinished
 	// workflows (phase empty, Pending or Running) and the lock holds of
 	// the sessions it removed and of every session no longer recorded,
 	// including those written before sessions existed. It returns the
@@ -72,7 +75,7 @@ type SessionTx interface {
 	// over the same old session at once, exactly one moves its workflows;
 	// the others move none of them (a session already removed is not an
 	// error).
-	TakeOver(ctx context.Context, to string, old []string) ([]string, error)
+	TakeOver(ctx context.Context, to string, old []Session) ([]string, error)
 	// BindSession makes the transaction act for session id: it fails
 	// with ErrSessionLost if id is not recorded, and stamps the
 	// workflows the transaction creates and the holds it writes with id.

@@ -79,15 +79,20 @@ func (t *txn) CloseSession(ctx context.Context, id string) error {
 // After the lock, each statement sees every earlier takeover committed.
 // The sessions it deletes are those still recorded (DELETE ... RETURNING:
 // one that another handle removed meanwhile is not this one's).
-func (t *txn) TakeOver(ctx context.Context, to string, old []string) ([]string, error) {
+func (t *txn) TakeOver(ctx context.Context, to string, old []store.Session) ([]string, error) {
 	what := "take over for session " + to
 	if _, err := t.exec(ctx, what+": wait for other takeovers", `SELECT pg_advisory_xact_lock($1, $2)`, lockClass, takeOverLock); err != nil {
 		return nil, err
 	}
-	if old == nil {
-		old = []string{}
+	ids, ends := make([]string, len(old)), make([]int64, len(old))
+	for i, o := range old {
+		ids[i], ends[i] = o.ID, o.Expires.UnixNano()
 	}
-	rows, err := t.query(ctx, what, `DELETE FROM sessions WHERE id = ANY($1) RETURNING id`, old)
+	// Not a session that renewed since the caller read it: the DELETE
+	// re-checks expires on the newest version of a row another
+	// transaction changed meanwhile.
+	rows, err := t.query(ctx, what, `DELETE FROM sessions s USING unnest($1::text[], $2::bigint[]) AS o(id, ends)
+		WHERE s.id = o.id AND s.expires <= o.ends RETURNING s.id`, ids, ends)
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func TestRenewBesideBoundTransaction(t *testing.T) {
 		t.Errorf("renewal beside a bound transaction: %v after %s, want at once", err, time.Since(start))
 	}
 	err = s2.Update(ctx, func(tx store.Tx) error {
-		_, err := tx.TakeOver(ctx, "other", []string{"s"})
+		_, err := tx.TakeOver(ctx, "other", []store.Session{{ID: "s", Expires: time.Unix(1<<32, 0)}})
 		return err
 	})
 	if !errors.Is(err, store.ErrBusy) {

@@ -59,9 +59,10 @@ func (t *txn) CloseSession(ctx context.Context, id string) error {
 	return err
 }
 
-func (t *txn) TakeOver(ctx context.Context, to string, old []string) ([]string, error) {
-	for _, id := range old {
-		if _, err := t.exec(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
+func (t *txn) TakeOver(ctx context.Context, to string, old []store.Session) ([]string, error) {
+	for _, o := range old {
+		// Not if it renewed since the caller read it.
+		if _, err := t.exec(ctx, `DELETE FROM sessions WHERE id = ? AND expires <= ?`, o.ID, o.Expires.UnixNano()); err != nil {
 			return nil, err
 		}
 	}

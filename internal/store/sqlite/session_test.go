@@ -67,7 +67,7 @@ func TestHoldsNameTheirSession(t *testing.T) {
 		if err := tx.OpenSession(ctx, session("new", now)); err != nil {
 			return err
 		}
-		_, err := tx.TakeOver(ctx, "new", []string{"dead"})
+		_, err := tx.TakeOver(ctx, "new", []store.Session{{ID: "dead", Expires: time.Unix(1<<32, 0)}})
 		return err
 	})
 	for holder, want := range map[string]string{"default/d": "new", "default/old": "new", "default/l": "live"} {

@@ -21,10 +21,11 @@ func exerciseSession(t *testing.T, open Factory) {
 		"TakeOver":        sessionTakeOver,
 		"TakeOverUnowned": sessionTakeOverUnowned,
 		"PutWorkflowOwns": sessionPutWorkflowOwns,
+		"TakeOverRenewed": takeOverRenewed,
 		"NodeName":        sessionNodeName,
 	})
 	eachShared(t, open, map[string]sharedCheck{
-		"TakeOverRace":         func(t *testing.T, s1, s2 store.Store) { takeOverRace(t, s1, s2, []string{"dead"}) },
+		"TakeOverRace":         func(t *testing.T, s1, s2 store.Store) { takeOverRace(t, s1, s2, []store.Session{unrenewed("dead")}) },
 		"TakeOverRaceUnlisted": func(t *testing.T, s1, s2 store.Store) { takeOverRace(t, s1, s2, nil) },
 		"BindHoldsOffTakeOver": bindHoldsOffTakeOver,
 	})
@@ -184,7 +185,7 @@ func sessionTakeOver(t *testing.T, s store.Store) {
 			return err
 		}
 		var err error
-		moved, err = tx.TakeOver(ctx, "new", []string{"dead"})
+		moved, err = tx.TakeOver(ctx, "new", []store.Session{unrenewed("dead")})
 		return err
 	})
 	if len(moved) != 3 {

@@ -19,7 +19,7 @@ import (
 // none of what the first moved: the first's session is live once it
 // commits. A driver that decides "no longer recorded" from a view older
 // than the first's commit hands the workflows over twice.
-func takeOverRace(t *testing.T, s1, s2 store.Store, second []string) {
+func takeOverRace(t *testing.T, s1, s2 store.Store, second []store.Session) {
 	ctx := t.Context()
 	now := time.Now()
 	update(t, s1, func(tx store.Tx) error { return tx.OpenSession(ctx, newSession("dead", now.Add(-time.Hour))) })
@@ -58,7 +58,7 @@ func takeOverRace(t *testing.T, s1, s2 store.Store, second []string) {
 				return err
 			}
 			var err error
-			first, err = tx.TakeOver(ctx, "first", []string{"dead"})
+			first, err = tx.TakeOver(ctx, "first", []store.Session{unrenewed("dead")})
 			close(tookOver)
 			if err != nil {
 				return err
@@ -125,7 +125,7 @@ func bindHoldsOffTakeOver(t *testing.T, s1, s2 store.Store) {
 			return err
 		}
 		var err error
-		moved, err = tx.TakeOver(ctx, "new", []string{"old"})
+		moved, err = tx.TakeOver(ctx, "new", []store.Session{unrenewed("old")})
 		return err
 	})
 	wg.Wait()
@@ -135,5 +135,62 @@ func bindHoldsOffTakeOver(t *testing.T, s1, s2 store.Store) {
 	}
 	if got := ownedBy(t, s1, "new"); !slices.Equal(got, []string{"late-write"}) {
 		t.Fatalf("workflows of the new session: %v, want [late-write]", got)
+	}
+}
+
+// unrenewed names session id for TakeOver as read with any lease end: a
+// check that is not about renewals takes it over whatever its lease.
+func unrenewed(id string) store.Session {
+	return store.Session{ID: id, Expires: time.Unix(1<<32, 0)}
+}
+
+// takeOverRenewed: a session renewed after the engine taking over read it
+// is not taken over (the engine found it silent, but it came back in
+// between): it keeps its session, its workflows and its holds.
+func takeOverRenewed(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	now := time.Now()
+	old := newSession("back", now.Add(-time.Hour))
+	update(t, s, func(tx store.Tx) error { return tx.OpenSession(ctx, old) })
+	var seen store.Session
+	for _, o := range listSessions(t, s) {
+		if o.ID == "back" {
+			seen = o
+		}
+	}
+	wf := sessionWF("b-running", wfv1.PhaseRunning)
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.BindSession(ctx, "back"); err != nil {
+			return err
+		}
+		return tx.CreateWorkflow(ctx, wf)
+	})
+	update(t, s, func(tx store.Tx) error { return tx.RenewSession(ctx, "back", now.Add(time.Minute)) })
+	var moved []string
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.OpenSession(ctx, newSession("adopter", now)); err != nil {
+			return err
+		}
+		var err error
+		moved, err = tx.TakeOver(ctx, "adopter", []store.Session{seen})
+		return err
+	})
+	if len(moved) != 0 {
+		t.Fatalf("a session renewed since it was read lost %v", moved)
+	}
+	if got := ownedBy(t, s, "back"); !slices.Equal(got, []string{"b-running"}) {
+		t.Fatalf("workflows of the renewed session: %v, want [b-running]", got)
+	}
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.BindSession(ctx, "back") }); err != nil {
+		t.Fatalf("the renewed session no longer binds: %v", err)
+	}
+	// Read again, with its new lease end, it is taken over.
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		moved, err = tx.TakeOver(ctx, "adopter", []store.Session{{ID: "back", Expires: now.Add(time.Minute)}})
+		return err
+	})
+	if len(moved) != 1 {
+		t.Fatalf("taking over the session as last read moved %v, want its workflow", moved)
 	}
 }
