@@ -71,7 +71,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return s.storeError(ctx, what, err)
 	}
-	defer s.rollback(tx)
+	defer rollback(tx)
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, lockClass, migrateLock); err != nil {
 		return s.storeError(ctx, what+": wait for another node's migration", err)
 	}

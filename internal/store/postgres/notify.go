@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"encoding/json"
 
 	"github.com/semaflow/semaflow/internal/store"
@@ -55,12 +54,12 @@ func (t *txn) note(topic, key string) {
 	t.notices = append(t.notices, n)
 }
 
-// notify sends the queued notices, in one statement, as the
-// transaction's last: PostgreSQL delivers them when it commits, and never
-// if it rolls back.
-func (t *txn) notify(ctx context.Context) error {
+// queueNotices queues the notices, in one statement, as the
+// transaction's last before its COMMIT: PostgreSQL delivers them when it
+// commits, and never if it rolls back.
+func (t *txn) queueNotices() {
 	if len(t.notices) == 0 {
-		return nil
+		return
 	}
 	resync := encodeNotice(store.Notice{Topic: store.TopicResync})
 	var payloads []string
@@ -75,6 +74,5 @@ func (t *txn) notify(ctx context.Context) error {
 			payloads = append(payloads, p)
 		}
 	}
-	_, err := t.exec(ctx, "send notices of the transaction's changes", `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, channel, payloads)
-	return err
+	t.later("send notices of the transaction's changes", `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, channel, payloads)
 }

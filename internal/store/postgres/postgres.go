@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/semaflow/semaflow/internal/store"
@@ -145,31 +146,45 @@ func (s *Store) Name() string { return s.name }
 // Update runs fn in a READ COMMITTED transaction and commits it with the
 // notices its writes queued. fn runs once: a failed commit is returned,
 // never retried, since callers keep state tied to what fn did.
+//
+// The transaction is driven by hand on a pooled connection so that its
+// BEGIN goes with its first statement and its COMMIT with its last
+// writes and notices, in their round trips: a transaction that claims
+// the lock state holds every node's lock decisions from the claim to the
+// end of its commit, and each round trip in between is time they wait.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return s.storeError(ctx, "begin a transaction", err)
 	}
-	t := &txn{s: s, tx: tx}
+	// A connection left inside a transaction (a failure mid-way) is
+	// closed by the pool rather than reused.
+	defer conn.Release()
+	t := &txn{s: s, q: conn}
+	t.later("begin a transaction", `BEGIN ISOLATION LEVEL READ COMMITTED`)
 	if err := fn(t); err != nil {
-		s.rollback(tx)
+		t.rollback()
 		return err
 	}
-	if err := t.notify(ctx); err != nil {
-		s.rollback(tx)
-		return err
-	}
-	err = tx.Commit(ctx)
-	if errors.Is(err, pgx.ErrTxCommitRollback) {
+	if conn.Conn().PgConn().TxStatus() == 'E' {
 		// A statement failed and the caller went on: PostgreSQL ended the
-		// transaction there, and its COMMIT rolled back.
+		// transaction there, and a COMMIT would roll back.
+		t.rollback()
 		why := t.failed
 		if why == nil {
-			why = err
+			why = errors.New("a statement failed")
 		}
 		return fmt.Errorf("commit to PostgreSQL %s: rolled back, as a statement in the transaction had failed: %w", s.name, why)
 	}
-	return s.storeError(ctx, "commit", err)
+	var tag pgconn.CommandTag
+	if err := t.commit(ctx, &tag); err != nil {
+		t.rollback()
+		return err
+	}
+	if tag.String() != "COMMIT" {
+		return fmt.Errorf("commit to PostgreSQL %s: rolled back (%s)", s.name, tag)
+	}
+	return nil
 }
 
 // View runs fn in a REPEATABLE READ transaction, one snapshot for all its
@@ -180,14 +195,14 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return s.storeError(ctx, "begin a transaction", err)
 	}
-	defer s.rollback(tx)
-	return fn(&txn{s: s, tx: tx})
+	defer rollback(tx)
+	return fn(&txn{s: s, q: tx})
 }
 
 // rollback ends tx, even when the caller's context is done (so that the
 // connection goes back to the pool clean); a connection that cannot roll
 // back is closed by pgx.
-func (s *Store) rollback(tx pgx.Tx) {
+func rollback(tx pgx.Tx) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = tx.Rollback(ctx)

@@ -17,9 +17,19 @@ import (
 	"github.com/semaflow/semaflow/internal/store/wfdoc"
 )
 
+// querier is what a transaction runs its statements on: a pgx.Tx
+// (View), or a pooled connection whose transaction Update drives by hand.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	Conn() *pgx.Conn
+}
+
 type txn struct {
-	s  *Store
-	tx pgx.Tx
+	s *Store
+	q querier
 	// claimed is set once this transaction raised the lock generation,
 	// by ClaimLocks or by its first change of lock state.
 	claimed bool
@@ -32,6 +42,105 @@ type txn struct {
 	// failed is the first statement that failed: PostgreSQL ends the
 	// transaction there, so a commit after it rolls back.
 	failed error
+	// deferred are lock-state writes not sent yet, and what each does
+	// (for errors). They go in one round trip before the transaction's
+	// next statement or with its notices at commit: a lock decision
+	// writes several rows while every node's decisions wait for it.
+	deferred     *pgx.Batch
+	deferredWhat []string
+	// seq is the last lock sequence number taken, known since a claim
+	// (seqHeld); seqDirty until it is stored (NextLockSeq).
+	seq               int64
+	seqHeld, seqDirty bool
+}
+
+// later queues a statement for the next flush: the BEGIN of Update's
+// transaction, or a lock-state write. Lock tables have no constraints a
+// write could break, so what fails there is the connection or the
+// server, which ends the transaction whenever it is seen: the error comes
+// from the flush, before any later statement runs or the transaction
+// commits.
+func (t *txn) later(what, q string, args ...any) *pgx.QueuedQuery {
+	if t.deferred == nil {
+		t.deferred = &pgx.Batch{}
+	}
+	t.deferredWhat = append(t.deferredWhat, what)
+	qq := t.deferred.Queue(q, args...)
+	qq.Exec(func(pgconn.CommandTag) error { return nil })
+	return qq
+}
+
+// flush sends the deferred statements, in one round trip.
+func (t *txn) flush(ctx context.Context) error {
+	return t.send(ctx, "run the transaction's deferred statements", nil)
+}
+
+// send sends the deferred statements and then b's, in one round trip;
+// what names b's in errors.
+func (t *txn) send(ctx context.Context, what string, b *pgx.Batch) error {
+	t.storeSeq()
+	n := 0
+	if t.deferred != nil {
+		n = t.deferred.Len()
+	}
+	if n == 0 && (b == nil || b.Len() == 0) {
+		return nil
+	}
+	all := &pgx.Batch{}
+	whats := t.deferredWhat
+	if n > 0 {
+		all.QueuedQueries = append(all.QueuedQueries, t.deferred.QueuedQueries...)
+	}
+	t.deferred, t.deferredWhat = nil, nil
+	if b != nil {
+		all.QueuedQueries = append(all.QueuedQueries, b.QueuedQueries...)
+	}
+	failed := -1
+	for i, qq := range all.QueuedQueries {
+		inner := qq.Fn
+		qq.Fn = func(br pgx.BatchResults) error {
+			var err error
+			if inner != nil {
+				err = inner(br)
+			} else {
+				_, err = br.Exec()
+			}
+			if err != nil && failed < 0 {
+				failed = i
+			}
+			return err
+		}
+	}
+	err := t.q.SendBatch(ctx, all).Close()
+	if failed >= 0 && failed < n {
+		what = whats[failed]
+	}
+	return t.fail(ctx, what, err)
+}
+
+// commit sends the deferred statements, the notices and COMMIT in one
+// round trip; tag is COMMIT's (ROLLBACK when the transaction had failed).
+func (t *txn) commit(ctx context.Context, tag *pgconn.CommandTag) error {
+	// Before COMMIT: the next claim reads the last number taken.
+	t.storeSeq()
+	t.queueNotices()
+	t.later("commit", `COMMIT`).Exec(func(ct pgconn.CommandTag) error {
+		*tag = ct
+		return nil
+	})
+	return t.flush(ctx)
+}
+
+// rollback ends Update's transaction, if it began, even when the
+// caller's context is done, so that the connection goes back to the pool
+// clean (one that cannot roll back is closed by the pool).
+func (t *txn) rollback() {
+	if t.q.Conn().PgConn().TxStatus() == 'I' {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = t.q.Exec(ctx, `ROLLBACK`)
 }
 
 // fail maps a statement's error (storeError), remembering the first one
@@ -52,28 +161,36 @@ func (t *txn) fail(ctx context.Context, what string, err error) error {
 
 // exec, query and one run a statement in the transaction, their errors
 // mapped to the store's, naming what was being done.
+// Each first sends the deferred writes, so that every statement sees them.
 func (t *txn) exec(ctx context.Context, what, q string, args ...any) (pgconn.CommandTag, error) {
-	tag, err := t.tx.Exec(ctx, q, args...)
+	if err := t.flush(ctx); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := t.q.Exec(ctx, q, args...)
 	return tag, t.fail(ctx, what, err)
 }
 
 func (t *txn) query(ctx context.Context, what, q string, args ...any) (pgx.Rows, error) {
-	rows, err := t.tx.Query(ctx, q, args...)
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := t.q.Query(ctx, q, args...)
 	return rows, t.fail(ctx, what, err)
 }
 
 // one scans the single row q returns into dest; no row is
 // store.ErrNotFound.
 func (t *txn) one(ctx context.Context, what, q string, args []any, dest ...any) error {
-	return t.fail(ctx, what, t.tx.QueryRow(ctx, q, args...).Scan(dest...))
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	return t.fail(ctx, what, t.q.QueryRow(ctx, q, args...).Scan(dest...))
 }
 
-// batch sends queued statements in one round trip.
+// batch sends queued statements in one round trip, after the deferred
+// ones (in the same round trip).
 func (t *txn) batch(ctx context.Context, what string, b *pgx.Batch) error {
-	if b.Len() == 0 {
-		return nil
-	}
-	return t.fail(ctx, what, t.tx.SendBatch(ctx, b).Close())
+	return t.send(ctx, what, b)
 }
 
 func wfName(wf *wfv1.Workflow) string {

@@ -1,0 +1,235 @@
+package locks
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// Group commits the lock operations of one engine's callers together
+// (group commit). While a transaction of the group runs, the operations
+// asked for queue; the next transaction takes them all. An operation
+// asked for while none runs goes at once, alone, so an idle engine waits
+// for nothing. Under load one claim, at most one rebuild and one commit
+// serve many operations: on PostgreSQL every node's lock decisions wait
+// for the claim's row lock from the claim to the commit, and a real
+// server's commit waits for its disk, so one hot lock shared by several
+// nodes can only grant more than once per commit this way.
+type Group struct {
+	m      *Manager
+	s      store.Store
+	now    func() time.Time
+	others func([]domain.Grant)
+
+	mu      sync.Mutex
+	queue   []*call
+	leading bool
+}
+
+// maxGroup bounds the operations one transaction takes: a longer
+// transaction holds every node's lock decisions longer.
+const maxGroup = 128
+
+// Op is one caller's lock operation: releases (or cancelled waits), then
+// requests, as Apply takes them.
+type Op struct {
+	Requests []Request
+	Releases []string
+	// With, if set, runs in the same transaction after the operation,
+	// given its result: the caller's own writes that must commit with it
+	// (the workflow whose step asked). It may run more than once, when a
+	// batch it was in rolled back because another operation failed: only
+	// the run whose transaction commits counts. It must not call the
+	// group.
+	With func(tx store.Tx, res *Result) error
+}
+
+type call struct {
+	op   Op
+	res  *Result
+	err  error
+	done chan struct{}
+	// lead is signalled when this call is first in the queue and the
+	// transaction before it ended: it runs the next one.
+	lead chan struct{}
+}
+
+// NewGroup makes a group of m's operations on s; now is the clock they
+// are decided at. others hears, after each commit, the grants it made to
+// holders of no operation in it (waiters queued earlier, of this node or
+// another): their callers learn of them as of any other transaction's
+// grants. It is called on the goroutine of the commit, before the
+// callers of that transaction return.
+func NewGroup(m *Manager, s store.Store, now func() time.Time, others func([]domain.Grant)) *Group {
+	return &Group{m: m, s: s, now: now, others: others}
+}
+
+// Queued is how many operations wait for the next transaction.
+func (g *Group) Queued() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.queue)
+}
+
+// Do runs op in the group's next transaction and returns its result once
+// that transaction committed. An error says op's changes did not commit;
+// when the commit itself failed, as store.Update says, that may not be
+// known. The transaction runs under the context of the caller that
+// happens to run it: callers waiting for it wait regardless of theirs.
+func (g *Group) Do(ctx context.Context, op Op) (*Result, error) {
+	c := &call{op: op, done: make(chan struct{}), lead: make(chan struct{}, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, c)
+	if g.leading {
+		g.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.res, c.err
+		case <-c.lead:
+		}
+		g.mu.Lock()
+	}
+	// The queue is empty whenever no call leads, and the lead goes to
+	// the first queued call: c is first.
+	g.leading = true
+	n := min(len(g.queue), maxGroup)
+	batch := slices.Clone(g.queue[:n])
+	g.queue = slices.Clone(g.queue[n:])
+	g.mu.Unlock()
+
+	g.run(ctx, batch)
+
+	g.mu.Lock()
+	if len(g.queue) > 0 {
+		g.queue[0].lead <- struct{}{}
+	} else {
+		g.leading = false
+	}
+	g.mu.Unlock()
+	return c.res, c.err
+}
+
+// run commits batch in one transaction. An operation that fails on its
+// own (its With) gets its error and the rest go again without it; a
+// failure of the store or the commit is every operation's. Each round
+// ends one operation at least, so there are at most len(batch) rounds.
+func (g *Group) run(ctx context.Context, batch []*call) {
+	for len(batch) > 0 {
+		failed, others, err := g.attempt(ctx, batch)
+		if err == nil {
+			if len(others) > 0 && g.others != nil {
+				g.others(others)
+			}
+			for _, c := range batch {
+				close(c.done)
+			}
+			return
+		}
+		if failed < 0 || len(batch) == 1 {
+			for _, c := range batch {
+				c.res, c.err = nil, err
+				close(c.done)
+			}
+			return
+		}
+		c := batch[failed]
+		c.res, c.err = nil, err
+		close(c.done)
+		batch = slices.Delete(batch, failed, failed+1)
+	}
+}
+
+// attempt runs batch in one transaction: each run of operations that
+// name distinct holders as one Apply (a holder named twice starts a new
+// run, so its operations keep their order), then their Withs. failed is
+// the operation whose With failed, or -1.
+func (g *Group) attempt(ctx context.Context, batch []*call) (failed int, others []domain.Grant, err error) {
+	failed = -1
+	err = g.s.Update(ctx, func(tx store.Tx) error {
+		now := g.now()
+		for start := 0; start < len(batch); {
+			end := start + 1
+			seen := map[string]bool{}
+			mark(seen, batch[start].op)
+			for end < len(batch) && !names(seen, batch[end].op) {
+				mark(seen, batch[end].op)
+				end++
+			}
+			seg := batch[start:end]
+			var reqs []Request
+			var rels []string
+			whose := map[string]*Result{}
+			for _, c := range seg {
+				reqs = append(reqs, c.op.Requests...)
+				rels = append(rels, c.op.Releases...)
+				c.res = &Result{Waiting: map[string]string{}, Failed: map[string]string{}}
+				for _, r := range c.op.Requests {
+					whose[r.Holder] = c.res
+				}
+			}
+			res, err := g.m.Apply(ctx, tx, reqs, rels, now)
+			if err != nil {
+				return err
+			}
+			// A grant to a holder of an earlier run of this batch comes
+			// after that run's operation was told it waits: it goes
+			// with the others, as another transaction's grant would.
+			for _, gr := range res.Grants {
+				if r, ok := whose[gr.Holder]; ok {
+					r.Grants = append(r.Grants, gr)
+				} else {
+					others = append(others, gr)
+				}
+			}
+			for h, msg := range res.Waiting {
+				whose[h].Waiting[h] = msg
+			}
+			for h, why := range res.Failed {
+				whose[h].Failed[h] = why
+			}
+			for i, c := range seg {
+				if c.op.With == nil {
+					continue
+				}
+				if err := c.op.With(tx, c.res); err != nil {
+					failed = start + i
+					return err
+				}
+			}
+			start = end
+		}
+		return nil
+	})
+	if err != nil {
+		others = nil
+	}
+	return failed, others, err
+}
+
+func mark(seen map[string]bool, op Op) {
+	for _, r := range op.Requests {
+		seen[r.Holder] = true
+	}
+	for _, h := range op.Releases {
+		seen[h] = true
+	}
+}
+
+// names says whether op names a holder in seen.
+func names(seen map[string]bool, op Op) bool {
+	for _, r := range op.Requests {
+		if seen[r.Holder] {
+			return true
+		}
+	}
+	for _, h := range op.Releases {
+		if seen[h] {
+			return true
+		}
+	}
+	return false
+}
