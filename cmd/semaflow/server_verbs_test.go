@@ -186,7 +186,16 @@ func TestWaitSurvivesServerRestart(t *testing.T) {
 	if logs, _ := filepath.Glob(filepath.Join(data, "workflows", "*", "*", "log")); len(logs) != 1 {
 		t.Fatalf("step logs under --data: %v", logs)
 	}
-	if out, code := run(t, "server", "--db", "postgres://localhost/semaflow"); code != 1 || !strings.Contains(out, "PostgreSQL driver is not built yet") {
-		t.Fatalf("a PostgreSQL URL: exit %d\n%s", code, out)
+	// A PostgreSQL URL with no server behind it: a clear error naming it
+	// (never its password).
+	ln, err = net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	_ = ln.Close()
+	if out, code := run(t, "server", "--db", "postgres://u:secret@"+closed+"/semaflow"); code != 1 ||
+		!strings.Contains(out, closed+"/semaflow") || !strings.Contains(out, "the database is unavailable") || strings.Contains(out, "secret") {
+		t.Fatalf("a PostgreSQL URL with no server: exit %d\n%s", code, out)
 	}
 }
