@@ -79,6 +79,7 @@ type Engine struct {
 	now     func() time.Time
 	objects *objects
 	locks   *locks.Manager
+	group   *locks.Group
 	owed    []domain.Grant
 
 	detached atomic.Bool
@@ -148,6 +149,9 @@ func (e *Engine) load(ctx context.Context) error {
 		return err
 	}
 	e.locks = locks.New(lockq.Config{Policy: lockq.Backfill}, e.objects)
+	// Grants a group transaction made to holders of no operation in it
+	// (waiters queued earlier) reach their workflows as any other's.
+	e.group = locks.NewGroup(e.locks, e.store, e.now, e.deliver)
 	owed, err := e.locks.Load(ctx, e.store, e.now())
 	if err != nil {
 		return err

@@ -228,20 +228,13 @@ func (r *run) key(nodeID string) string {
 // steps in one transaction, before any of them is spawned.
 func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconcile.Event, whole bool) (*locks.Result, error) {
 	now := r.e.now()
-	var lockRes *locks.Result
-	lockOps := len(plan.Acquire)+len(plan.Release) > 0
-	err := r.e.store.Update(ctx, func(tx store.Tx) error {
+	// writes records the workflow's change; lockRes is its lock
+	// operation's result (nil without one). It may run more than once when
+	// its lock operation shares a transaction that rolls back (see
+	// locks.Group): it only writes what r.wf says.
+	writes := func(tx store.Tx, lockRes *locks.Result) error {
 		changedIDs := plan.Changed
-		if lockOps {
-			reqs := make([]locks.Request, len(plan.Acquire))
-			for i, a := range plan.Acquire {
-				reqs[i] = locks.Request{Holder: a.Holder, Locks: a.Locks, Priority: a.Priority, Created: a.Created}
-			}
-			var err error
-			lockRes, err = r.e.locks.Apply(ctx, tx, reqs, plan.Release, now)
-			if err != nil {
-				return err
-			}
+		if lockRes != nil {
 			for holder, msg := range lockRes.Waiting {
 				if id := reconcile.SetWaitingMessage(r.wf, holder, msg); id != "" {
 					changedIDs = append(changedIDs, id)
@@ -283,14 +276,19 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 			evs = append(evs, store.Event{WorkflowUID: r.wf.Metadata.UID, At: now, Type: "Workflow" + r.wf.Status.Phase, Message: r.wf.Status.Message})
 		}
 		return tx.AppendEvents(ctx, evs)
-	})
-	if err != nil {
-		// The lock manager may have changed its queues for this
-		// transaction: its next claim finds the generation it wrote was
-		// rolled back and rebuilds them from the store.
-		return nil, err
 	}
-	return lockRes, nil
+	if len(plan.Acquire)+len(plan.Release) == 0 {
+		return nil, r.e.store.Update(ctx, func(tx store.Tx) error { return writes(tx, nil) })
+	}
+	reqs := make([]locks.Request, len(plan.Acquire))
+	for i, a := range plan.Acquire {
+		reqs[i] = locks.Request{Holder: a.Holder, Locks: a.Locks, Priority: a.Priority, Created: a.Created}
+	}
+	// Through the group: workflows that take and release locks at once
+	// share one claim and one commit (on PostgreSQL every node's lock
+	// decisions wait for the claim's row lock until its commit). A failed
+	// transaction leaves the lock manager to rebuild at its next claim.
+	return r.e.group.Do(ctx, locks.Op{Requests: reqs, Releases: plan.Release, With: writes})
 }
 
 func (r *run) notify(plan *reconcile.Plan) {
