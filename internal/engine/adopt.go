@@ -15,23 +15,30 @@ import (
 // the margin ago, and resumes their workflows here.
 func (e *Engine) adoptEnded(ctx context.Context) {
 	s := e.sess
-	var adopted []adoption
-	err := e.store.Update(ctx, func(tx store.Tx) error {
-		list, err := tx.ListSessions(ctx)
-		if err != nil {
-			return err
-		}
-		adopted = nil
-		ended := false
-		for _, o := range list {
-			ended = ended || s.adoptable(o, time.Now())
-		}
-		if !ended {
-			return nil
-		}
-		adopted, err = s.adopt(ctx, tx, list, time.Now())
+	// A read every second, a write only when a lease has ended: adopt
+	// reads the sessions again in its transaction, and TakeOver spares one
+	// renewed meanwhile.
+	var list []store.Session
+	err := e.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		list, err = tx.ListSessions(ctx)
 		return err
 	})
+	ended := false
+	for _, o := range list {
+		ended = ended || s.adoptable(o, time.Now())
+	}
+	var adopted []adoption
+	if err == nil && ended {
+		err = e.store.Update(ctx, func(tx store.Tx) error {
+			list, err := tx.ListSessions(ctx)
+			if err != nil {
+				return err
+			}
+			adopted, err = s.adopt(ctx, tx, list, time.Now())
+			return err
+		})
+	}
 	if err != nil {
 		e.log.Warn("cannot check other nodes' leases; trying again", "err", err)
 		return

@@ -181,52 +181,20 @@ func (t *txn) getWorkflow(ctx context.Context, q, what string, args ...any) (*wf
 // token encodes the last row returned.
 func (t *txn) ListWorkflows(ctx context.Context, opts store.ListOptions) ([]*wfv1.Workflow, string, error) {
 	var out []*wfv1.Workflow
-	next, err := t.listRows(ctx, opts, func(_, _ string, doc, status []byte) (bool, error) {
-		if opts.Match != nil {
-			// Selectors read only metadata and phase: rows they reject are
-			// not decoded in full.
-			head, err := wfdoc.DecodeHead(doc, status)
-			if err != nil || !opts.Match(head) {
-				return false, err
-			}
-		}
-		wf, err := wfdoc.Decode(doc, status)
-		if err != nil {
-			return false, err
-		}
-		out = append(out, wf)
-		return true, nil
-	})
+	next, err := t.listRows(ctx, opts, wfdoc.Decoded(opts, &out))
 	return out, next, err
 }
 
-// ListWorkflowsRaw is ListWorkflows as JSON, without decoding the specs:
-// listing thousands of workflows is then mostly a copy.
+// ListWorkflowsRaw is ListWorkflows as JSON, without decoding the specs.
 func (t *txn) ListWorkflowsRaw(ctx context.Context, opts store.ListOptions) ([]json.RawMessage, string, error) {
 	var out []json.RawMessage
-	next, err := t.listRows(ctx, opts, func(namespace, name string, doc, status []byte) (bool, error) {
-		if opts.Match != nil {
-			wf, err := wfdoc.DecodeHead(doc, status)
-			if err != nil || !opts.Match(wf) {
-				return false, err
-			}
-		}
-		if opts.Status != nil && len(status) > 0 {
-			status = opts.Status(namespace, name, status)
-		}
-		raw, err := wfdoc.Splice(doc, status)
-		if err != nil {
-			return false, err
-		}
-		out = append(out, raw)
-		return true, nil
-	})
+	next, err := t.listRows(ctx, opts, wfdoc.Raw(opts, &out))
 	return out, next, err
 }
 
 // listRows runs the list query and hands each row to keep, which says
 // whether the row was kept; paging counts kept rows only.
-func (t *txn) listRows(ctx context.Context, opts store.ListOptions, keep func(namespace, name string, doc, status []byte) (bool, error)) (string, error) {
+func (t *txn) listRows(ctx context.Context, opts store.ListOptions, keep wfdoc.Keep) (string, error) {
 	q := `SELECT uid, created_at, namespace, name, doc, status FROM workflows WHERE 1=1`
 	var args []any
 	if opts.Namespace != "" {
