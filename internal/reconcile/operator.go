@@ -128,6 +128,7 @@ func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 	if o.abort != "" {
 		o.stopAtLimit()
 	}
+	o.failStall()
 	return o.finish()
 }
 
