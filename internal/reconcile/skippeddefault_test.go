@@ -102,7 +102,7 @@ func TestSkippedProducerDefaultFeedsArgument(t *testing.T) {
 `, "wf[1].consumer"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-					s := newSim(t, header+"  entrypoint: main\n  templates:"+c.main+produce, succeed)
+			s := newSim(t, header+"  entrypoint: main\n  templates:"+c.main+produce, succeed)
 			wf := s.run()
 			if wf.Status.Phase != wfv1.PhaseSucceeded {
 				t.Fatalf("phase %s (%s), want Succeeded\n%s", wf.Status.Phase, wf.Status.Message, s.dump())
