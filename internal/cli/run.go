@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,6 +34,7 @@ type runOptions struct {
 	limits    spec.Limits
 	lease     leaseFlags
 	nodeName  string
+	grace     time.Duration
 }
 
 func newRunCmd() *cobra.Command {
@@ -44,7 +44,8 @@ func newRunCmd() *cobra.Command {
 		Short: "Run workflows to completion on this machine and show their progress",
 		Long: "run applies the ConfigMaps and WorkflowTemplates found in the input, runs every Workflow in it\n" +
 			"concurrently as local processes, shows their progress, prints their final state, and exits 0 only\n" +
-			"if every workflow Succeeded. Ctrl-C terminates the steps and ends the workflows Failed.\n" +
+			"if every workflow Succeeded. Ctrl-C or SIGTERM terminates the steps and ends the workflows Failed;\n" +
+			"run exits within --grace-period of the signal whatever state it is in (killing what still runs).\n" +
 			"With --db, workflows an earlier run left unfinished in that database (it was killed) are resumed\n" +
 			"first: their locks are rebuilt before anything is granted, and steps still running are followed.",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -73,6 +74,7 @@ func newRunCmd() *cobra.Command {
 	addLimitFlags(cmd, &o.limits)
 	addLeaseFlags(cmd, &o.lease)
 	addNodeNameFlag(cmd, &o.nodeName)
+	addGraceFlag(cmd, &o.grace, "run terminates the workflows and waits this long for them to end, then kills their steps")
 	return cmd
 }
 
@@ -82,6 +84,9 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}
 	if err := o.lease.check(); err != nil {
 		return err
+	}
+	if o.grace <= 0 {
+		return fmt.Errorf("--grace-period must be positive, got %s", o.grace)
 	}
 	if o.count < 1 {
 		return fmt.Errorf("--count must be at least 1, got %d", o.count)
@@ -137,15 +142,22 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		prog = newProgress(stderr, false)
 	}
 	// Caught before the engine starts: a Ctrl-C while it resumes still
-	// terminates the workflows rather than killing run outright.
-	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stopSignals()
+	// terminates the workflows rather than killing run outright. Past the
+	// grace period, the steps are killed and run exits, stuck or not.
+	var started atomic.Pointer[app.App]
+	guard := newSignalGuard(ctx, stderr, "semaflow run", o.grace, func() {
+		if a := started.Load(); a != nil {
+			a.Abort()
+		}
+	}, os.Exit)
+	defer guard.stop()
 	a, err := app.Start(ctx, app.Options{Kind: app.KindRun, DB: o.db, Observe: prog.observe,
 		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits,
 		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName})
 	if err != nil {
 		return err
 	}
+	started.Store(a)
 	defer func() { _ = a.Stop(false) }()
 	eng := a.Engine
 	uids := a.Resumed
@@ -178,15 +190,15 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 			uids = append(uids, sub.Metadata.UID)
 		}
 	}
-	// finished keeps the deferred stopSignals, which also ends sigCtx, from
-	// reading as a signal once every workflow is over.
+	// finished keeps the deferred guard.stop, which also ends Signaled,
+	// from reading as a signal once every workflow is over.
 	finished := make(chan struct{})
 	defer close(finished)
 	go func() {
 		select {
 		case <-finished:
 			return
-		case <-sigCtx.Done():
+		case <-guard.Signaled():
 		}
 		select {
 		case <-finished: // both were ready; the workflows are over
@@ -195,10 +207,9 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		}
 		if ctx.Err() == nil {
 			eng.StopAll(true, "interrupted: semaflow run received a signal and terminated the workflow")
-			// A second signal is not caught: it ends run at once, should
-			// the workflows never finish ending (a full disk, a stuck step).
-			stopSignals()
-			fmt.Fprintln(stderr, "semaflow run: terminating the workflows; a second interrupt exits at once")
+			// A second signal is not caught (the guard let it go): it ends
+			// run at once, should the workflows never finish ending.
+			fmt.Fprintf(stderr, "semaflow run: terminating the workflows (at most %s); a second interrupt exits at once\n", o.grace)
 		}
 	}()
 	var final []*wfv1.Workflow

@@ -8,9 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -29,6 +28,7 @@ type serverOptions struct {
 	limits                    spec.Limits
 	lease                     leaseFlags
 	nodeName                  string
+	grace                     time.Duration
 }
 
 func newServerCmd() *cobra.Command {
@@ -38,8 +38,9 @@ func newServerCmd() *cobra.Command {
 		Short: "Run semaflow as a long-lived server with an Argo-compatible HTTP API",
 		Long: "server keeps its state in a SQLite database and serves Argo server's REST paths. On start it\n" +
 			"resumes the workflows it left unfinished (locks are rebuilt before anything is granted; steps still\n" +
-			"running are followed). SIGTERM stops it gracefully: running steps go on under their supervisor and\n" +
-			"are picked up on the next start. It listens on loopback unless --auth-token-file is given.\n\n" +
+			"running are followed). SIGTERM stops it gracefully, within --grace-period: running steps go on under\n" +
+			"their supervisor and are picked up on the next start. It listens on loopback unless\n" +
+			"--auth-token-file is given.\n\n" +
 			"With --db postgres://..., several servers (nodes, each with its own --node-name and --data) share\n" +
 			"one database: one set of workflows, templates, ConfigMaps and locks, reachable through any node.\n" +
 			"A node's steps live while its lease (--lease-ttl) is renewed; when a node dies or is cut off, its\n" +
@@ -71,14 +72,20 @@ func newServerCmd() *cobra.Command {
 	o.isolation.add(cmd, "nobody")
 	addLeaseFlags(cmd, &o.lease)
 	addNodeNameFlag(cmd, &o.nodeName)
+	addGraceFlag(cmd, &o.grace, "the server stops gracefully (running steps go on and are resumed on the next start) within this period")
 	return cmd
 }
 
 func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, iso executor.Isolation, unconfined string) error {
 	// Caught from the start: a SIGTERM during start-up still stops the
 	// server gracefully, once it has resumed.
-	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// Past the grace period the server exits whatever it waits on; its
+	// running steps go on under their supervisor, as in a graceful stop.
+	guard := newSignalGuard(ctx, stderr, "semaflow server", o.grace, nil, os.Exit)
+	defer guard.stop()
+	if o.grace <= 0 {
+		return fmt.Errorf("--grace-period must be positive, got %s", o.grace)
+	}
 	if err := checkLimits(o.limits); err != nil {
 		return err
 	}
@@ -111,7 +118,7 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	}
 	fmt.Fprintf(stdout, "semaflow server listening on %s (database %s, %d workflows resumed)\n", a.URL, a.DBPath, len(a.Resumed))
 	select {
-	case <-sigCtx.Done():
+	case <-guard.Signaled():
 	case err := <-a.Failed():
 		_ = a.Stop(true)
 		return err

@@ -436,3 +436,12 @@ func newUID() string {
 	h := hex.EncodeToString(b)
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
+
+// Abort kills every step of this engine at once, without waiting for
+// anything: for a process that must end now (its shutdown grace ran out).
+// An executor that cannot abort is left as it is.
+func (e *Engine) Abort() {
+	if a, ok := e.exec.(interface{ Abort() }); ok {
+		a.Abort()
+	}
+}

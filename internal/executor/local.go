@@ -285,3 +285,15 @@ func (l *Local) Detach() {
 	case <-time.After(flushGrace):
 	}
 }
+
+// Abort kills the supervisor at once (SIGKILL), and with it every step it
+// runs: their parent-death signal fires. It waits for nothing, so a
+// process that must end now leaves no step running behind it.
+func (l *Local) Abort() {
+	l.mu.Lock()
+	s := l.sup
+	l.mu.Unlock()
+	if s != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Kill()
+	}
+}

@@ -26,6 +26,8 @@ type dagRun struct {
 	// refs are the tasks whose outputs the template reads.
 	refs    map[string]bool
 	refsAll bool
+	// ctx resolves the tasks' templates.
+	ctx *tmplCtx
 }
 
 // executeDAG starts every task whose dependencies are satisfied, omits
@@ -33,7 +35,7 @@ type dagRun struct {
 // from its target tasks once nothing more can run.
 func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx, scope expr.Scope, depth int) {
 	d := &dagRun{o: o, node: node, tasks: map[string]*wfv1.DAGTask{}, deps: map[string]*spec.DependsExpr{},
-		scope: maps.Clone(scope), done: map[string]bool{}, handle: map[string]bool{}}
+		scope: maps.Clone(scope), done: map[string]bool{}, handle: map[string]bool{}, ctx: ctx}
 	for i := range tmpl.DAG.Tasks {
 		t := &tmpl.DAG.Tasks[i]
 		d.tasks[t.Name] = t
@@ -168,6 +170,9 @@ func (d *dagRun) finishTask(name string, nodes []*wfv1.NodeStatus, loop bool) {
 	exposed := d.refsAll || d.refs[name]
 	if exposed {
 		exposeOutputs(d.scope, "tasks."+name, loop, nodes)
+		if !loop && len(nodes) == 1 {
+			d.o.skippedOutputs(d.scope, "tasks."+name, taskInvocation(d.tasks[name]), d.ctx, nodes[0])
+		}
 	}
 	if n := d.o.byName(d.nodeName(name)); n != nil {
 		if exposed {

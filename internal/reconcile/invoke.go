@@ -212,8 +212,10 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 			n := o.byName(base)
 			if n == nil {
 				n = o.newNode(base, display, NodeSkipped, at.boundaryID, at.parentID)
-				o.complete(n, wfv1.PhaseError, err.Error())
 			}
+			// Under a DAG, base is the task's TaskGroup, made before its
+			// items: it ends here too, never left Running.
+			o.complete(n, wfv1.PhaseError, err.Error())
 			return []*wfv1.NodeStatus{n}, true, n
 		}
 	} else {

@@ -128,6 +128,7 @@ func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 	if o.abort != "" {
 		o.stopAtLimit()
 	}
+	o.failStall()
 	return o.finish()
 }
 
@@ -352,7 +353,9 @@ func (o *op) run() {
 	if phase == wfv1.PhaseSkipped || phase == wfv1.PhaseOmitted {
 		phase = wfv1.PhaseSucceeded
 	}
-	if exit := o.exitTemplate(); exit != nil && o.shutdown != "Terminate" {
+	// Under Terminate no exit handler starts, but one already running is
+	// still walked, as Argo does, so its killed steps end its nodes.
+	if exit := o.exitTemplate(); exit != nil && (o.shutdown != "Terminate" || o.byName(name+".onExit") != nil) {
 		o.global["workflow.status"] = phase
 		o.global["workflow.failures"] = o.failures()
 		o.exitWalk = true

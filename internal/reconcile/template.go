@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -114,7 +113,9 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 	var scope expr.Scope
 	var inputs *wfv1.Inputs
 	if err == nil {
-		tmpl = o.withDefaults(tmpl)
+		tmpl, err = o.withDefaults(tmpl)
+	}
+	if err == nil {
 		inputs, scope, err = o.inputs(tmpl, c.Arguments)
 	}
 	if err != nil {
@@ -264,40 +265,6 @@ func (o *op) failDescendants(n *wfv1.NodeStatus, msg string) {
 		}
 		o.complete(c, wfv1.PhaseFailed, msg)
 	}
-}
-
-// withDefaults merges spec.templateDefaults under a template: the
-// template's own fields win, objects merge key by key.
-func (o *op) withDefaults(t *wfv1.Template) *wfv1.Template {
-	d := o.spec.TemplateDefaults
-	if d == nil {
-		return t
-	}
-	var base, over map[string]any
-	bd, _ := json.Marshal(d)
-	td, _ := json.Marshal(t)
-	if json.Unmarshal(bd, &base) != nil || json.Unmarshal(td, &over) != nil {
-		return t
-	}
-	merged, _ := json.Marshal(deepMerge(base, over))
-	var out wfv1.Template
-	if json.Unmarshal(merged, &out) != nil {
-		return t
-	}
-	return &out
-}
-
-func deepMerge(base, over map[string]any) map[string]any {
-	for k, v := range over {
-		if bm, ok := base[k].(map[string]any); ok {
-			if om, ok := v.(map[string]any); ok {
-				base[k] = deepMerge(bm, om)
-				continue
-			}
-		}
-		base[k] = v
-	}
-	return base
 }
 
 // ParseDuration reads Argo's durations: a Go duration ("90s", "1h") or a

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The grace period the tests give, and how much later than it the
+// process may end (the kill of its steps, the exit itself, a loaded box).
+const (
+	testGrace  = 2 * time.Second
+	graceSlack = 3 * time.Second
+)
+
+// awaitFile waits for a step to write to path.
+func awaitFile(t *testing.T, path string, d time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(d); ; time.Sleep(20 * time.Millisecond) {
+		if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the step never wrote %s", path)
+		}
+	}
+}
+
+// stopSupervisor freezes the step supervisor of engine (SIGSTOP): the
+// steps' kills and exits never arrive, so a graceful end would wait
+// forever. The cleanup kills it, should the test fail first.
+func stopSupervisor(t *testing.T, engine int) int {
+	t.Helper()
+	sup := supervisorOf(t, engine)
+	if err := syscall.Kill(sup, syscall.SIGSTOP); err != nil {
+		t.Fatalf("SIGSTOP of the supervisor %d: %v", sup, err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(sup, syscall.SIGKILL) })
+	return sup
+}
+
+// uniqueSleep is a sleep command line no other process has, so the test
+// finds its step (and the cleanup kills it, should the test fail first).
+func uniqueSleep(t *testing.T) string {
+	arg := fmt.Sprintf("3600.%06d", time.Now().UnixNano()%1e6)
+	t.Cleanup(func() {
+		for _, p := range processesMentioning("sleep\x00" + arg) {
+			if pid, err := strconv.Atoi(strings.SplitN(p, ":", 2)[0]); err == nil {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	return arg
+}
+
+func waitExit(t *testing.T, done <-chan error, within time.Duration) (time.Duration, int) {
+	t.Helper()
+	start := time.Now()
+	select {
+	case err := <-done:
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("wait: %v", err)
+		}
+		return time.Since(start), code
+	case <-time.After(within):
+		t.Fatalf("still running %s after SIGTERM (grace %s)", within, testGrace)
+	}
+	return 0, 0
+}
+
+// SIGTERM ends `semaflow run` within its grace period even when the
+// workflows cannot end (their supervisor is frozen): run kills the steps
+// and exits 1, saying why; the step does not outlive it.
+func TestRunExitsWithinGracePeriodWhenStuck(t *testing.T) {
+	mark, secs := syncLog(t), uniqueSleep(t)
+	wf := writeFile(t, "stuck.yaml", `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: stuck}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: x, command: [sh, -c, "echo started >> `+mark+`; exec sleep `+secs+`"]}
+`)
+	var stderr bytes.Buffer
+	cmd := exec.Command(binary, "run", "--plain", "--grace-period", testGrace.String(), wf)
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	awaitFile(t, mark, 10*time.Second)
+	stopSupervisor(t, cmd.Process.Pid)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	took, code := waitExit(t, done, testGrace+graceSlack)
+	t.Logf("run exited %d, %s after SIGTERM", code, took.Round(time.Millisecond))
+	if code != 1 || !strings.Contains(stderr.String(), "--grace-period") {
+		t.Fatalf("exit code %d, stderr:\n%s\nwant 1 and a message naming --grace-period", code, stderr.String())
+	}
+	for deadline := time.Now().Add(graceSlack); len(processesMentioning("sleep\x00"+secs)) > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the step outlived run: %v", processesMentioning("sleep\x00"+secs))
+		}
+	}
+}
+
+// SIGTERM ends `semaflow server` within its grace period while a client
+// holds a watch stream open and the step supervisor is frozen.
+func TestServerExitsWithinGracePeriod(t *testing.T) {
+	mark, secs := syncLog(t), uniqueSleep(t)
+	s := startServer(t, "--db", filepath.Join(t.TempDir(), "server.db"), "--grace-period", testGrace.String())
+	wf := `{"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "slow"},
+	  "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "x", "command": ["sh", "-c", "echo started >> ` + mark + `; exec sleep ` + secs + `"]}}]}}}`
+	if code, out := httpDo(t, "POST", s.url+"/api/v1/workflows/default", "", wf); code != 200 {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	awaitFile(t, mark, 10*time.Second)
+	sup := stopSupervisor(t, s.cmd.Process.Pid)
+	resp, err := http.Get(s.url + "/api/v1/workflow-events/default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	took, code := waitExit(t, s.done, testGrace+graceSlack)
+	t.Logf("server exited %d, %s after SIGTERM", code, took.Round(time.Millisecond))
+	// The server's steps go on under their supervisor by design; this
+	// one is frozen, so it is ended here.
+	_ = syscall.Kill(sup, syscall.SIGKILL)
+}
