@@ -53,6 +53,81 @@ var modelCases = []modelCase{
 		results:  map[string]string{"wf[0].a": "exit=1 takes=1s stdout=ok"},
 		maxNodes: 4, maxTime: 2 * time.Minute, pending: "progress",
 	},
+	{
+		// The hook node is a child of the Retry node, and each walk takes
+		// it (or the last attempt) for the attempt to assess: a succeeded
+		// attempt is retried again and again, thousands of attempts.
+		name: "retry with an expression hook",
+		yaml: header + `  entrypoint: main
+  templates:
+  - {name: ok, container: {image: x, command: [echo, ok]}}
+  - name: l2
+    retryStrategy: {limit: 1}
+    container: {image: x, command: [work]}
+  - name: main
+    steps:
+    - - name: s00
+        template: l2
+        hooks:
+          running: {template: ok, expression: 'steps.s00.status == "Running"'}
+`,
+		maxNodes: 6, maxTime: 2 * time.Minute, pending: "retry-hooks",
+	},
+	{
+		// Stopped, the root fails and the workflow-level hook on
+		// workflow.status == "Failed" turns true, but no node may start
+		// while stopping: the hook never runs nor is skipped, and the
+		// workflow stays Running with nothing to wait for. Argo makes it a
+		// Skipped node (executeTemplate under a shutdown strategy).
+		name: "stop with a workflow-level Failed hook",
+		yaml: header + `  entrypoint: main
+  hooks:
+    failed: {template: ok, expression: 'workflow.status == "Failed"'}
+  templates:
+  - {name: ok, container: {image: x, command: [echo, ok]}}
+  - name: main
+    steps:
+    - - {name: a, template: ok}
+`,
+		results:  map[string]string{"wf[0].a": "exit=0 takes=5s stdout=ok"},
+		maxNodes: 4, maxTime: 2 * time.Minute, control: Stop, after: time.Second, pending: "wf-hooks-stop",
+	},
+	{
+		// A DAG task's withParam that cannot be resolved (its producer was
+		// skipped) leaves the TaskGroup Running, with the error as its
+		// message, and the DAG ends Succeeded around it.
+		name: "dag withParam over a skipped producer",
+		yaml: header + `  entrypoint: main
+  templates:
+  - {name: ok, container: {image: x, command: [echo, ok]}}
+  - {name: gen, container: {image: x, command: [gen]}}
+  - name: main
+    dag:
+      tasks:
+      - {name: t0, template: gen, when: "0 == 1"}
+      - {name: t1, dependencies: [t0], template: ok, withParam: "{{tasks.t0.outputs.result}}"}
+`,
+		maxNodes: 6, maxTime: 2 * time.Minute, pending: "dag-withparam-error",
+	},
+	{
+		// A steps template's timeout fails and kills what runs below it,
+		// but did not look below a finished step: its onExit hook went on
+		// running after the workflow had ended Failed.
+		name: "timeout kills a finished step's exit hook",
+		yaml: header + `  entrypoint: main
+  templates:
+  - {name: ok, container: {image: x, command: [echo, ok]}}
+  - name: s1
+    timeout: "3s"
+    steps:
+    - - {name: a, template: ok, onExit: ok}
+  - name: main
+    steps:
+    - - {name: s, template: s1}
+`,
+		results:  map[string]string{"wf[0].s[0].a.onExit": "exit=0 takes=5s stdout=ok"},
+		maxNodes: 6, maxTime: 2 * time.Minute,
+	},
 }
 
 func TestModelRegressions(t *testing.T) {

@@ -30,6 +30,8 @@ type genTmpl struct {
 	nodes int
 	// gen: its step prints a JSON list, for withParam.
 	gen bool
+	// retry: it has a retryStrategy.
+	retry bool
 }
 
 // genWorkflow is one generated workflow.
@@ -75,17 +77,18 @@ func genWorkflowOf(rt *rapid.T) genWorkflow {
 	for i := range g.intn(1, 3, "leaves") {
 		name := fmt.Sprintf("l%d", i)
 		fmt.Fprintf(&body, "  - name: %s\n", name)
-		nodes := 1
+		nodes, retried := 1, false
 		if r := g.retry(name); r != "" {
 			body.WriteString(r)
 			nodes = 1 + (g.lastLimit + 1)
+			retried = true
 		}
 		if g.chance(20, name+"-deadline") {
 			fmt.Fprintf(&body, "    activeDeadlineSeconds: %d\n", g.intn(1, 6, name+"-ads"))
 		}
 		body.WriteString(g.lock(name, []string{"mutex m0", "mutex m1", "semaphore"}))
 		body.WriteString("    container: {image: x, command: [work]}\n")
-		g.tmpls = append(g.tmpls, genTmpl{name: name, nodes: nodes})
+		g.tmpls = append(g.tmpls, genTmpl{name: name, nodes: nodes, retry: retried})
 	}
 	leaves := len(g.tmpls)
 	for i := range g.intn(0, 2, "subs") {
@@ -103,6 +106,7 @@ func genWorkflowOf(rt *rapid.T) genWorkflow {
 		head.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: limits}\ndata: {slots: \"1\"}\n---\n")
 	}
 	head.WriteString(header + "  entrypoint: main\n")
+	var w genWorkflow
 	if g.chance(25, "wf-onexit") {
 		t := g.pick(g.tmpls, "wf-onexit-tmpl")
 		total += t.nodes
@@ -112,7 +116,20 @@ func genWorkflowOf(rt *rapid.T) genWorkflow {
 			fmt.Fprintf(&head, "  hooks:\n    exit: {template: %s}\n", t.name)
 		}
 	}
-	if g.chance(20, "wf-hooks") {
+	if g.chance(15, "control") {
+		w.control = Stop
+		if g.chance(50, "terminate") {
+			w.control = Terminate
+		}
+		w.controlAfter = time.Duration(g.intn(0, 20, "control-after")) * time.Second
+	}
+	deadline := 0
+	if g.chance(15, "wf-deadline") {
+		deadline = g.intn(2, 30, "wf-ads")
+		fmt.Fprintf(&head, "  activeDeadlineSeconds: %d\n", deadline)
+	}
+	stops := w.control != 0 || deadline > 0
+	if (!stops || modelPending["wf-hooks-stop"] == "") && g.chance(20, "wf-hooks") {
 		if !strings.Contains(head.String(), "  hooks:\n") {
 			head.WriteString("  hooks:\n")
 		}
@@ -124,26 +141,16 @@ func genWorkflowOf(rt *rapid.T) genWorkflow {
 			}
 		}
 	}
-	if g.chance(15, "wf-deadline") {
-		fmt.Fprintf(&head, "  activeDeadlineSeconds: %d\n", g.intn(2, 30, "wf-ads"))
-	}
 	if g.chance(15, "wf-parallelism") {
 		fmt.Fprintf(&head, "  parallelism: %d\n", g.intn(1, 3, "wf-par"))
 	}
 	if g.chance(15, "wf-lock") {
 		head.WriteString("  synchronization: {mutexes: [{name: w}]}\n")
 	}
-	w := genWorkflow{yaml: head.String() + "  templates:\n" + body.String(), maxNodes: total}
+	w.yaml, w.maxNodes = head.String()+"  templates:\n"+body.String(), total
 	// Each node runs at most one step, after at most one backoff; the
 	// rest is slack for timers that fire on the way.
 	w.maxTime = time.Duration(total)*(genMaxTakes+genMaxBackoff) + time.Minute
-	if g.chance(15, "control") {
-		w.control = Stop
-		if g.chance(50, "terminate") {
-			w.control = Terminate
-		}
-		w.controlAfter = time.Duration(g.intn(0, 20, "control-after")) * time.Second
-	}
 	return w
 }
 
@@ -268,7 +275,7 @@ func (g *generator) composite(name string, callable []genTmpl, sub bool) (genTmp
 	if limit >= 0 {
 		nodes = 1 + (limit+1)*nodes
 	}
-	return genTmpl{name: name, nodes: nodes}, b.String()
+	return genTmpl{name: name, nodes: nodes, retry: limit >= 0}, b.String()
 }
 
 // dependsOn draws one operand of a `depends`.
@@ -325,7 +332,7 @@ func (g *generator) call(label, name, kind string, prior []genCall, callable []g
 		b.WriteString("        continueOn: {failed: true}\n")
 	}
 	per := t.nodes
-	if g.chance(20, label+"-hooks") {
+	if (!t.retry || modelPending["retry-hooks"] == "") && g.chance(20, label+"-hooks") {
 		switch g.intn(0, 2, label+"-hookkind") {
 		case 0:
 			h := g.pick(callable, label+"-onexit")
@@ -357,7 +364,7 @@ func (g *generator) call(label, name, kind string, prior []genCall, callable []g
 		}
 		fmt.Fprintf(&b, "        withItems: [%s]\n", strings.Join(items, ", "))
 		c.plain = false
-	case k == 1 && len(producers) > 0:
+	case k == 1 && len(producers) > 0 && (kind == "steps" || modelPending["dag-withparam-error"] == ""):
 		p := producers[g.intn(0, len(producers)-1, label+"-param")]
 		fmt.Fprintf(&b, "        withParam: \"{{%s.%s.outputs.result}}\"\n", kind, p.name)
 		c.plain = false

@@ -212,7 +212,12 @@ func (s *sim) dump() string {
 	}
 	sort.Strings(lines)
 	out := ""
-	for _, l := range lines {
+	// A runaway makes thousands of nodes; the first hundred tell the story.
+	for i, l := range lines {
+		if i == 100 {
+			out += fmt.Sprintf("  ... and %d more nodes\n", len(lines)-i)
+			break
+		}
 		out += l + "\n"
 	}
 	return out
