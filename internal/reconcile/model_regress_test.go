@@ -128,6 +128,21 @@ var modelCases = []modelCase{
 		results:  map[string]string{"wf[0].s[0].a.onExit": "exit=0 takes=5s stdout=ok"},
 		maxNodes: 6, maxTime: 2 * time.Minute,
 	},
+	{
+		// Terminated while the exit handler runs: its step is killed but
+		// its node stays Running in a workflow that ended Failed.
+		name: "terminate during the exit handler",
+		yaml: header + `  entrypoint: main
+  onExit: ok
+  templates:
+  - {name: ok, container: {image: x, command: [echo, ok]}}
+  - name: main
+    steps:
+    - - {name: a, template: ok}
+`,
+		results:  map[string]string{"wf.onExit": "exit=0 takes=5s stdout=ok"},
+		maxNodes: 4, maxTime: 2 * time.Minute, control: Terminate, after: 3 * time.Second, pending: "terminate-exit-handler",
+	},
 }
 
 func TestModelRegressions(t *testing.T) {

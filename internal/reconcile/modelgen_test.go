@@ -107,7 +107,8 @@ func genWorkflowOf(rt *rapid.T) genWorkflow {
 	}
 	head.WriteString(header + "  entrypoint: main\n")
 	var w genWorkflow
-	if g.chance(25, "wf-onexit") {
+	hasExit := g.chance(25, "wf-onexit")
+	if hasExit {
 		t := g.pick(g.tmpls, "wf-onexit-tmpl")
 		total += t.nodes
 		if g.chance(50, "wf-onexit-as-hook") {
@@ -118,7 +119,7 @@ func genWorkflowOf(rt *rapid.T) genWorkflow {
 	}
 	if g.chance(15, "control") {
 		w.control = Stop
-		if g.chance(50, "terminate") {
+		if g.chance(50, "terminate") && (!hasExit || modelPending["terminate-exit-handler"] == "") {
 			w.control = Terminate
 		}
 		w.controlAfter = time.Duration(g.intn(0, 20, "control-after")) * time.Second
