@@ -143,9 +143,35 @@ var modelCases = []modelCase{
 		results:  map[string]string{"wf.onExit": "exit=0 takes=5s stdout=ok"},
 		maxNodes: 4, maxTime: 2 * time.Minute, control: Terminate, after: 3 * time.Second, pending: "terminate-exit-handler",
 	},
+	{
+		// templateDefaults' container is merged into the steps template
+		// too, which then runs as neither: the workflow hangs Running with
+		// no step. Argo keeps each template's own type (SetType).
+		name: "templateDefaults with a container",
+		yaml: header + `  entrypoint: main
+  templateDefaults: {container: {image: y}}
+  templates:
+  - {name: ok, container: {image: x, command: [echo, ok]}}
+  - name: main
+    steps:
+    - - {name: a, template: ok}
+`,
+		maxNodes: 3, maxTime: 2 * time.Minute, pending: "template-defaults",
+	},
 }
 
 func TestModelRegressions(t *testing.T) {
+	// Each pending invariant has its case, so that removing the entry once
+	// the fix is in runs it.
+	for key := range modelPending {
+		found := false
+		for _, c := range modelCases {
+			found = found || c.pending == key
+		}
+		if !found {
+			t.Errorf("modelPending[%q] has no case in modelCases", key)
+		}
+	}
 	for _, c := range modelCases {
 		t.Run(c.name, func(t *testing.T) {
 			if c.pending != "" && modelPending[c.pending] != "" {

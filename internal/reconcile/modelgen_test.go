@@ -74,6 +74,12 @@ func genWorkflowOf(rt *rapid.T) genWorkflow {
 	body.WriteString("  - {name: ok, container: {image: x, command: [echo, ok]}}\n")
 	body.WriteString("  - {name: gen, container: {image: x, command: [gen]}}\n")
 	g.tmpls = append(g.tmpls, genTmpl{name: "ok", nodes: 1}, genTmpl{name: "gen", nodes: 1, gen: true})
+	if g.chance(20, "pause") {
+		// A suspend node is an executable node for progress; its duration
+		// stays under a step's share of the time bound.
+		fmt.Fprintf(&body, "  - {name: pause, suspend: {duration: \"%ds\"}}\n", g.intn(1, 10, "pause-duration"))
+		g.tmpls = append(g.tmpls, genTmpl{name: "pause", nodes: 1})
+	}
 	for i := range g.intn(1, 3, "leaves") {
 		name := fmt.Sprintf("l%d", i)
 		fmt.Fprintf(&body, "  - name: %s\n", name)
@@ -84,7 +90,11 @@ func genWorkflowOf(rt *rapid.T) genWorkflow {
 			retried = true
 		}
 		if g.chance(20, name+"-deadline") {
-			fmt.Fprintf(&body, "    activeDeadlineSeconds: %d\n", g.intn(1, 6, name+"-ads"))
+			if g.chance(50, name+"-timeout") {
+				fmt.Fprintf(&body, "    timeout: \"%ds\"\n", g.intn(1, 6, name+"-to"))
+			} else {
+				fmt.Fprintf(&body, "    activeDeadlineSeconds: %d\n", g.intn(1, 6, name+"-ads"))
+			}
 		}
 		body.WriteString(g.lock(name, []string{"mutex m0", "mutex m1", "semaphore"}))
 		body.WriteString("    container: {image: x, command: [work]}\n")
@@ -141,6 +151,10 @@ func genWorkflowOf(rt *rapid.T) genWorkflow {
 				fmt.Fprintf(&head, "    %s: {template: %s, expression: 'workflow.status == \"%s\"'}\n", strings.ToLower(h), t.name, h)
 			}
 		}
+	}
+	if (modelPending["template-defaults"] == "") && g.chance(10, "wf-template-defaults") {
+		// Argo merges these into every template but keeps each one's type.
+		head.WriteString("  templateDefaults: {container: {image: y}}\n")
 	}
 	if g.chance(15, "wf-parallelism") {
 		fmt.Fprintf(&head, "  parallelism: %d\n", g.intn(1, 3, "wf-par"))
