@@ -90,7 +90,7 @@ var modelCases = []modelCase{
     - - {name: a, template: ok}
 `,
 		results:  map[string]string{"wf[0].a": "exit=0 takes=5s stdout=ok"},
-		maxNodes: 4, maxTime: 2 * time.Minute, control: Stop, after: time.Second, pending: "wf-hooks-stop",
+		maxNodes: 4, maxTime: 2 * time.Minute, control: Stop, after: time.Second, pending: "hooks-shutdown",
 	},
 	{
 		// A DAG task's withParam that cannot be resolved (its producer was
@@ -157,6 +157,19 @@ var modelCases = []modelCase{
     - - {name: a, template: ok}
 `,
 		maxNodes: 3, maxTime: 2 * time.Minute, pending: "template-defaults",
+	},
+	{
+		// Terminated as the step ends: its onExit may not start, and is
+		// not made Skipped either, so the step group never finishes.
+		name: "terminate as a step with onExit ends",
+		yaml: header + `  entrypoint: main
+  templates:
+  - {name: ok, container: {image: x, command: [echo, ok]}}
+  - name: main
+    steps:
+    - - {name: a, template: ok, onExit: ok}
+`,
+		maxNodes: 4, maxTime: 2 * time.Minute, control: Terminate, after: time.Second, pending: "hooks-shutdown",
 	},
 }
 

@@ -52,6 +52,8 @@ type generator struct {
 	tmpls []genTmpl // leaves first, then composites
 	// semaphore: some template uses the ConfigMap semaphore.
 	semaphore bool
+	// stepHooks: some step or task has hooks or an onExit.
+	stepHooks bool
 	// lastLimit is the limit of the retryStrategy retry last drew.
 	lastLimit int
 }
@@ -122,26 +124,16 @@ func genWorkflowOf(rt *rapid.T) genWorkflow {
 		t := g.pick(g.tmpls, "wf-onexit-tmpl")
 		total += t.nodes
 		if g.chance(50, "wf-onexit-as-hook") {
+			// As onExit, the hooks below need their own key.
 			fmt.Fprintf(&head, "  onExit: %s\n", t.name)
+			hasExit = false
 		} else {
 			fmt.Fprintf(&head, "  hooks:\n    exit: {template: %s}\n", t.name)
 		}
 	}
-	if g.chance(15, "control") {
-		w.control = Stop
-		if g.chance(50, "terminate") && (!hasExit || modelPending["terminate-exit-handler"] == "") {
-			w.control = Terminate
-		}
-		w.controlAfter = time.Duration(g.intn(0, 20, "control-after")) * time.Second
-	}
-	deadline := 0
-	if g.chance(15, "wf-deadline") {
-		deadline = g.intn(2, 30, "wf-ads")
-		fmt.Fprintf(&head, "  activeDeadlineSeconds: %d\n", deadline)
-	}
-	stops := w.control != 0 || deadline > 0
-	if (!stops || modelPending["wf-hooks-stop"] == "") && g.chance(20, "wf-hooks") {
-		if !strings.Contains(head.String(), "  hooks:\n") {
+	wfHooks := g.chance(20, "wf-hooks")
+	if wfHooks {
+		if !hasExit {
 			head.WriteString("  hooks:\n")
 		}
 		for _, h := range []string{"Running", "Succeeded", "Failed"} {
@@ -151,6 +143,20 @@ func genWorkflowOf(rt *rapid.T) genWorkflow {
 				fmt.Fprintf(&head, "    %s: {template: %s, expression: 'workflow.status == \"%s\"'}\n", strings.ToLower(h), t.name, h)
 			}
 		}
+	}
+	// Stops are left out where a pending bug would hang the run.
+	stopOK := !wfHooks || modelPending["hooks-shutdown"] == ""
+	terminateOK := (!g.stepHooks || modelPending["hooks-shutdown"] == "") &&
+		(!hasExit || modelPending["terminate-exit-handler"] == "")
+	if stopOK && g.chance(15, "control") {
+		w.control = Stop
+		if terminateOK && g.chance(50, "terminate") {
+			w.control = Terminate
+		}
+		w.controlAfter = time.Duration(g.intn(0, 20, "control-after")) * time.Second
+	}
+	if stopOK && g.chance(15, "wf-deadline") {
+		fmt.Fprintf(&head, "  activeDeadlineSeconds: %d\n", g.intn(2, 30, "wf-ads"))
 	}
 	if (modelPending["template-defaults"] == "") && g.chance(10, "wf-template-defaults") {
 		// Argo merges these into every template but keeps each one's type.
@@ -348,6 +354,7 @@ func (g *generator) call(label, name, kind string, prior []genCall, callable []g
 	}
 	per := t.nodes
 	if (!t.retry || modelPending["retry-hooks"] == "") && g.chance(20, label+"-hooks") {
+		g.stepHooks = true
 		switch g.intn(0, 2, label+"-hookkind") {
 		case 0:
 			h := g.pick(callable, label+"-onexit")
