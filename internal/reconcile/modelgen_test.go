@@ -120,20 +120,20 @@ func genWorkflowOf(rt *rapid.T) genWorkflow {
 	head.WriteString(header + "  entrypoint: main\n")
 	var w genWorkflow
 	hasExit := g.chance(25, "wf-onexit")
+	hooksKey := false // spec.hooks is written
 	if hasExit {
 		t := g.pick(g.tmpls, "wf-onexit-tmpl")
 		total += t.nodes
 		if g.chance(50, "wf-onexit-as-hook") {
-			// As onExit, the hooks below need their own key.
 			fmt.Fprintf(&head, "  onExit: %s\n", t.name)
-			hasExit = false
 		} else {
 			fmt.Fprintf(&head, "  hooks:\n    exit: {template: %s}\n", t.name)
+			hooksKey = true
 		}
 	}
 	wfHooks := g.chance(20, "wf-hooks")
 	if wfHooks {
-		if !hasExit {
+		if !hooksKey {
 			head.WriteString("  hooks:\n")
 		}
 		for _, h := range []string{"Running", "Succeeded", "Failed"} {
