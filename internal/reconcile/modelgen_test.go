@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +47,6 @@ type genWorkflow struct {
 
 type generator struct {
 	rt    *rapid.T
-	b     strings.Builder
 	tmpls []genTmpl // leaves first, then composites
 	// semaphore: some template uses the ConfigMap semaphore.
 	semaphore bool
@@ -400,14 +398,4 @@ func (g *generator) call(label, name, kind string, prior []genCall, callable []g
 	}
 	c.fields = b.String()
 	return c
-}
-
-// sortedKeys lists a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
