@@ -39,14 +39,16 @@ type loopSpec struct {
 	sequence *wfv1.Sequence
 }
 
-func (l loopSpec) isLoop() bool { return l.items != nil || l.param != "" || l.sequence != nil }
+// isLoop is Argo's ShouldExpand: an empty withItems is no loop, and must
+// not be, as the status's JSON drops it (omitempty) after the first walk.
+func (l loopSpec) isLoop() bool { return len(l.items) > 0 || l.param != "" || l.sequence != nil }
 
 // expand lists a loop's items. A loop of more than limit items is a
 // *loopLimitError, found before its items are made.
 func expand(l loopSpec, scope expr.Scope, limit int) ([]loopItem, error) {
 	var raw []any
 	switch {
-	case l.items != nil:
+	case len(l.items) > 0:
 		if len(l.items) > limit {
 			return nil, &loopLimitError{field: "withItems", items: int64(len(l.items)), limit: limit}
 		}

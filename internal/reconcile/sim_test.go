@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"testing"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -19,13 +18,24 @@ type outcome struct {
 	cut     bool // stdout went over the executor's cap
 	outputs map[string]string
 	takes   time.Duration
+	// startErr: the command could not start (the executor's StartError).
+	startErr string
+	killed   string
+}
+
+// simTB is what the simulator needs of a test: *testing.T, or *rapid.T
+// so that a property test's failures shrink.
+type simTB interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
 }
 
 // sim drives Reconcile like the engine does, with steps that finish after
 // a simulated time. The workflow goes through JSON between calls, as it
 // does through the store, so nothing depends on in-memory leftovers.
 type sim struct {
-	t       *testing.T
+	t       simTB
 	wf      *wfv1.Workflow
 	res     Resolver
 	now     time.Time
@@ -48,9 +58,22 @@ type sim struct {
 	acquired []string
 	released []string
 	tokens   map[string]map[string]uint64 // node name -> tokens seen at launch
+	// control is sent (Stop or Terminate) once the simulated time reaches
+	// controlAt; zero controlAt: never.
+	control   EventKind
+	controlAt time.Time
+	// maxCalls bounds the reconcile calls (10000 when zero).
+	maxCalls int
+	// deadlineKill makes steps obey Launch.Deadline as the executor does:
+	// killed at the deadline with PodDeadlineMessage.
+	deadlineKill bool
+	// runningAtDone is how many steps still ran when the plan first said
+	// Done; the workflow must not end before its steps.
+	runningAtDone int
+	doneSeen      bool
 }
 
-func newSim(t *testing.T, yamlText string, behave func(Launch) outcome) *sim {
+func newSim(t simTB, yamlText string, behave func(Launch) outcome) *sim {
 	t.Helper()
 	f := spec.Parse("test.yaml", []byte(yamlText), spec.Options{})
 	set := spec.NewSet(f)
@@ -88,14 +111,28 @@ func (s *sim) roundTrip() {
 // run steps the simulation until the workflow is done.
 func (s *sim) run() *wfv1.Workflow {
 	s.t.Helper()
-	for s.calls = 0; s.calls < 10000; s.calls++ {
+	limit := s.maxCalls
+	if limit == 0 {
+		limit = 10000
+	}
+	for s.calls = 0; s.calls < limit; s.calls++ {
+		if !s.controlAt.IsZero() && !s.now.Before(s.controlAt) {
+			s.events = append(s.events, Event{Kind: s.control, At: s.now})
+			s.controlAt = time.Time{}
+		}
 		plan := Reconcile(s.wf, s.events, s.now, s.res)
 		s.events = nil
 		s.roundTrip()
 		if s.locks {
 			s.lockStep(plan)
 		}
+		// In ID order, so that a run is repeatable.
+		kills := make([]string, 0, len(plan.Kill))
 		for id := range plan.Kill {
+			kills = append(kills, id)
+		}
+		sort.Strings(kills)
+		for _, id := range kills {
 			if _, ok := s.running[id]; ok {
 				delete(s.running, id)
 				s.events = append(s.events, Event{Kind: StepExited, NodeID: id, At: s.now,
@@ -108,6 +145,9 @@ func (s *sim) run() *wfv1.Workflow {
 				s.t.Fatalf("node %s launched twice", l.NodeName)
 			}
 			o := s.behave(l)
+			if s.deadlineKill && !l.Deadline.IsZero() && s.now.Add(o.takes).After(l.Deadline) {
+				o = outcome{exit: 137, killed: PodDeadlineMessage, takes: max(l.Deadline.Sub(s.now), 0)}
+			}
 			s.results[l.NodeID] = o
 			s.running[l.NodeID] = s.now.Add(o.takes)
 			s.order = append(s.order, l.NodeName)
@@ -118,6 +158,9 @@ func (s *sim) run() *wfv1.Workflow {
 			s.events = append(s.events, Event{Kind: StepStarted, NodeID: l.NodeID, At: s.now})
 		}
 		s.maxActive = max(s.maxActive, len(s.running))
+		if plan.Done && !s.doneSeen {
+			s.doneSeen, s.runningAtDone = true, len(s.running)
+		}
 		if plan.Done && len(s.running) == 0 {
 			return s.wf
 		}
@@ -129,6 +172,9 @@ func (s *sim) run() *wfv1.Workflow {
 		}
 		// Advance to the next step exit or wake-up.
 		next := s.wakeAt
+		if !s.controlAt.IsZero() && (next.IsZero() || s.controlAt.Before(next)) {
+			next = s.controlAt
+		}
 		for _, at := range s.running {
 			if next.IsZero() || at.Before(next) {
 				next = at
@@ -151,7 +197,8 @@ func (s *sim) run() *wfv1.Workflow {
 			delete(s.running, id)
 			o := s.results[id]
 			s.events = append(s.events, Event{Kind: StepExited, NodeID: id, At: s.now,
-				Result: &domain.StepResult{ExitCode: o.exit, Stdout: o.stdout, Truncated: o.cut, Outputs: o.outputs, Started: s.now.Add(-o.takes), Finished: s.now}})
+				Result: &domain.StepResult{ExitCode: o.exit, Stdout: o.stdout, Truncated: o.cut, Outputs: o.outputs,
+					StartError: o.startErr, Killed: o.killed, Started: s.now.Add(-o.takes), Finished: s.now}})
 		}
 	}
 	s.t.Fatalf("workflow did not finish after %d calls:\n%s", s.calls, s.dump())
@@ -165,7 +212,12 @@ func (s *sim) dump() string {
 	}
 	sort.Strings(lines)
 	out := ""
-	for _, l := range lines {
+	// A runaway makes thousands of nodes; the first hundred tell the story.
+	for i, l := range lines {
+		if i == 100 {
+			out += fmt.Sprintf("  ... and %d more nodes\n", len(lines)-i)
+			break
+		}
 		out += l + "\n"
 	}
 	return out

@@ -252,14 +252,19 @@ func (o *op) timedOut(node *wfv1.NodeStatus, tmpl *wfv1.Template) bool {
 	return true
 }
 
-// failDescendants kills and fails every unfinished node below n.
+// failDescendants kills and fails every unfinished node below n. It looks
+// below finished nodes too: a finished step's exit hooks are its children
+// and may still run.
 func (o *op) failDescendants(n *wfv1.NodeStatus, msg string) {
 	for _, id := range n.Children {
 		c := o.nodes[id]
-		if c == nil || fulfilled(c) {
+		if c == nil {
 			continue
 		}
 		o.failDescendants(c, msg)
+		if fulfilled(c) {
+			continue
+		}
 		if c.Type == NodePod {
 			o.plan.Kill[c.ID] = msg
 		}
