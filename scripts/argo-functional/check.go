@@ -240,7 +240,7 @@ func selects(sel string, n node, w *workflow) (bool, error) {
 func evalNodeCheck(c string, w *workflow) (bool, error) {
 	all, sel, rest, err := splitNode(c)
 	if err != nil {
-		return false, fmt.Errorf("syntax: %v", err)
+		return false, fmt.Errorf("syntax: %w", err)
 	}
 	var field, op, want string
 	if rest != "" {
@@ -267,7 +267,7 @@ func evalNodeCheck(c string, w *workflow) (bool, error) {
 		}
 		got, err := nodeField(field, n, w)
 		if err != nil {
-			return false, fmt.Errorf("node %s: %v", n.Name, err)
+			return false, fmt.Errorf("node %s: %w", n.Name, err)
 		}
 		if _, err := compare("node "+n.Name+" "+field, got, op, want); err != nil {
 			return false, err

@@ -68,7 +68,7 @@ func loadExpectations(p string) ([]expectation, error) {
 		for _, c := range strings.Split(cols[7], ";") {
 			if c = strings.TrimSpace(c); c != "" {
 				if err := validCheck(c); err != nil {
-					return nil, fmt.Errorf("%s:%d: check %q: %v", p, n, c, err)
+					return nil, fmt.Errorf("%s:%d: check %q: %w", p, n, c, err)
 				}
 				e.checks = append(e.checks, c)
 			}

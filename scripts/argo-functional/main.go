@@ -48,7 +48,7 @@ func run() error {
 	if *only != "" {
 		var err error
 		if filter, err = regexp.Compile(*only); err != nil {
-			return fmt.Errorf("-run: %v", err)
+			return fmt.Errorf("-run: %w", err)
 		}
 	}
 	exps, err := loadExpectations(*table)
@@ -69,7 +69,7 @@ func run() error {
 		b := exec.Command("go", "build", "-o", bin, "./cmd/semaflow")
 		b.Stdout, b.Stderr = os.Stderr, os.Stderr
 		if err := b.Run(); err != nil {
-			return fmt.Errorf("go build ./cmd/semaflow (run from the repository root): %v", err)
+			return fmt.Errorf("go build ./cmd/semaflow (run from the repository root): %w", err)
 		}
 	}
 

@@ -29,7 +29,7 @@ func writeReports(dir string, src argoSource, results []result) error {
 			if cause == "" {
 				cause = "unclassified"
 			}
-			byCause[cause] = append(byCause[cause], r)
+			byCause[category(cause)] = append(byCause[category(cause)], r)
 		}
 		fmt.Fprintf(&tsv, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f\n", r.exp.suite, r.exp.test, outcome, cause,
 			tabless(r.detail), r.fixtures, r.seconds)
@@ -55,7 +55,7 @@ func writeReports(dir string, src argoSource, results []result) error {
 	for _, c := range causes {
 		fmt.Fprintf(&md, "### %s (%d)\n\n", c, len(byCause[c]))
 		for _, r := range byCause[c] {
-			fmt.Fprintf(&md, "- %s/%s (%s): %s\n", r.exp.suite, r.exp.test, r.outcome, mdEscape(r.detail))
+			fmt.Fprintf(&md, "- %s/%s (%s): needs: %s. Got: %s\n", r.exp.suite, r.exp.test, r.outcome, mdEscape(r.exp.cause), mdEscape(r.detail))
 		}
 		md.WriteString("\n")
 	}
@@ -79,6 +79,17 @@ func writeReports(dir string, src argoSource, results []result) error {
 	}
 	fmt.Printf("\n%s\nresults: %s\n", tally, filepath.Join(dir, "results.md"))
 	return nil
+}
+
+// category is the head of a cause ("argosay/issue 17 (verb exit)" ->
+// "argosay/issue 17"), so misses group by what they wait for.
+func category(cause string) string {
+	for _, sep := range []string{" (", ";", ":"} {
+		if i := strings.Index(cause, sep); i > 0 {
+			cause = cause[:i]
+		}
+	}
+	return cause
 }
 
 func tabless(s string) string { return strings.NewReplacer("\t", " ", "\n", " ").Replace(s) }

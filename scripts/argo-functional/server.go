@@ -51,7 +51,7 @@ func startServer(bin, dir string) (*server, error) {
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := s.cmd.Start(); err != nil {
 		_ = logf.Close()
-		return nil, fmt.Errorf("start %s server: %v", bin, err)
+		return nil, fmt.Errorf("start %s server: %w", bin, err)
 	}
 	go func() { _ = s.cmd.Wait(); close(s.exited) }()
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
@@ -105,7 +105,7 @@ func (s *server) get(ns, name string) (*workflow, error) {
 	}
 	var w workflow
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("GET workflow %s/%s: %v", ns, name, err)
+		return nil, fmt.Errorf("GET workflow %s/%s: %w", ns, name, err)
 	}
 	w.raw = body
 	return &w, nil

@@ -30,7 +30,7 @@ func (s argoSource) git(args ...string) ([]byte, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("git %s in %s: %v: %s", strings.Join(args, " "), s.gitDir, err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("git %s in %s: %w: %s", strings.Join(args, " "), s.gitDir, err, strings.TrimSpace(stderr.String()))
 	}
 	return out, nil
 }
@@ -87,7 +87,7 @@ func (s argoSource) testResources(file string) (map[string][]resource, map[strin
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, file, src, 0)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", file, err)
+		return nil, nil, fmt.Errorf("%s: %w", file, err)
 	}
 	out := map[string][]resource{}
 	bad := map[string]error{}
@@ -121,7 +121,7 @@ func (s argoSource) testResources(file string) (map[string][]resource, map[strin
 			}
 			text, err := strconv.Unquote(lit.Value)
 			if err != nil {
-				bad[fn.Name.Name] = fmt.Errorf("%s: %v", fset.Position(lit.Pos()), err)
+				bad[fn.Name.Name] = fmt.Errorf("%s: %w", fset.Position(lit.Pos()), err)
 				return true
 			}
 			list = append(list, found{lit.Pos(), resource{kind: kind, origin: "inline", text: text}})
