@@ -299,12 +299,7 @@ func (o *op) apply(ev Event) {
 	case Suspend:
 		o.wf.Spec.Suspend = ptr(true)
 	case Resume:
-		o.wf.Spec.Suspend = nil
-		for _, n := range o.nodes {
-			if n.Type == NodeSuspend && n.Phase == wfv1.PhaseRunning {
-				o.complete(n, wfv1.PhaseSucceeded, "")
-			}
-		}
+		o.resumeSuspended()
 	}
 }
 
