@@ -16,11 +16,21 @@ type StepResult struct {
 	// valueFrom.path file; Missing says why each absent one is absent.
 	Outputs map[string]string `json:"outputs,omitempty"`
 	Missing map[string]string `json:"missing,omitempty"`
-	// StartError is set when the process could not be started at all; the
-	// node then ends in Error.
+	// StartError is set when the step could not be started for a reason
+	// of the engine's (its directory, lease, supervisor); the node then
+	// ends in Error.
 	StartError string `json:"startError,omitempty"`
+	// ExecError is set when the step's program could not be executed (not
+	// found, not executable). That is the step's own failure: as Argo's
+	// container does then, the step exits ExecFailedExitCode and its node
+	// ends Failed, with this as its message.
+	ExecError string `json:"execError,omitempty"`
 	// Killed is set when the engine killed the step; it is the reason.
 	Killed   string    `json:"killed,omitempty"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
 }
+
+// ExecFailedExitCode is the exit code of a step whose program could not be
+// executed: Argo's emissary exits 64 then.
+const ExecFailedExitCode = 64

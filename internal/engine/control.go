@@ -48,8 +48,18 @@ func (e *Engine) SuspendWorkflow(ctx context.Context, namespace, name string) (*
 
 // ResumeWorkflow lifts a suspension and completes suspend steps that wait
 // for it.
+// As Argo, it refuses while a waiting suspend node has a supplied output
+// with neither a value nor a default.
 func (e *Engine) ResumeWorkflow(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
-	return e.pushTo(ctx, namespace, name, reconcile.Resume)
+	r, wf, err := e.liveRun(ctx, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := reconcile.ResumeBlocked(wf); err != nil {
+		return nil, fmt.Errorf("resuming workflow %s/%s: %w: %w", namespace, name, err, ErrState)
+	}
+	r.push(reconcile.Event{Kind: reconcile.Resume, At: e.now()}, "")
+	return wf, nil
 }
 
 // pushTo sends an event to a running workflow by name.

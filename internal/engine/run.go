@@ -347,7 +347,7 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 		c = &t.Script.Container
 		s.Script = t.Script.Source
 		s.Command = append(append([]string{}, c.Command...), c.Args...)
-		if len(s.Command) == 0 {
+		if len(s.Command) == 0 && s.Script != "" {
 			s.Command = []string{"sh"}
 		}
 	} else {

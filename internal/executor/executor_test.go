@@ -155,14 +155,20 @@ func TestOutputsDefaultsAndMissing(t *testing.T) {
 	}
 }
 
-func TestMissingProgramIsAStartError(t *testing.T) {
+// A program that cannot be executed is the step's failure (exit 64, as
+// Argo's emissary), not a start error of the engine's.
+func TestMissingProgramIsAnExecError(t *testing.T) {
 	s := startServe(t)
 	dir := job(t, Spec{Command: []string{"no-such-program-abc"}, Env: os.Environ()})
 	s.send(t, request{Op: "start", Key: "k", Dir: dir})
 	s.await(t, "k", "exited")
 	r, err := ReadResult(dir)
-	if err != nil || !strings.Contains(r.StartError, `"no-such-program-abc" not found`) {
+	if err != nil || r.StartError != "" || r.ExitCode != 64 ||
+		!strings.Contains(r.ExecError, `"no-such-program-abc": executable file not found`) {
 		t.Fatalf("result %+v, %v", r, err)
+	}
+	if log, _ := os.ReadFile(filepath.Join(dir, LogFile)); !strings.Contains(string(log), "executable file not found") {
+		t.Fatalf("the step log does not say why: %q", log)
 	}
 	_ = s.in.Close()
 	if err := <-s.done; err != nil {

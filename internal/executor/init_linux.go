@@ -72,7 +72,12 @@ func InitMain(config string) int {
 	if err == nil {
 		return 0 // a probe
 	}
-	if _, werr := os.NewFile(statusFD, "status").WriteString(err.Error()); werr != nil {
+	msg := err.Error()
+	var execErr errExec
+	if errors.As(err, &execErr) {
+		msg = execMark + msg
+	}
+	if _, werr := os.NewFile(statusFD, "status").WriteString(msg); werr != nil {
 		fmt.Fprintln(os.Stderr, "semaflow exec --init:", err)
 	}
 	return 127
@@ -196,10 +201,10 @@ func (c *initConfig) run() error {
 	}
 	prog, err := exec.LookPath(c.Argv[0])
 	if err != nil && !errors.Is(err, exec.ErrDot) {
-		return errors.New(startError(c.Argv[0], err))
+		return errExec(startError(c.Argv[0], err))
 	}
 	err = syscall.Exec(prog, c.Argv, os.Environ())
-	return errors.New(startError(c.Argv[0], err))
+	return errExec(startError(c.Argv[0], err))
 }
 
 // hideRoot is the directory hidden from the step: the data directory, or
@@ -269,8 +274,15 @@ func startIsolated(cmd *exec.Cmd, record func(pid int) error) (<-chan error, err
 		return done, nil
 	}
 	_ = waitFor(done) // the reason is msg, not the init's exit status
+	if m, ok := strings.CutPrefix(string(msg), execMark); ok {
+		return nil, errExec(m)
+	}
 	return nil, errInit(string(msg))
 }
+
+// execMark starts the init's status when the step's program itself could
+// not be executed, so the supervisor tells it from the init's own failures.
+const execMark = "exec\x00"
 
 // errInit is a reason the step init gave; it is already worded for the
 // step's result.

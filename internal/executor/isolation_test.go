@@ -181,9 +181,24 @@ func TestIsolatedInputsAreWrittenAsTheStepUser(t *testing.T) {
 	}
 }
 
-func TestIsolatedMissingProgramIsAStartError(t *testing.T) {
+func TestIsolatedMissingProgramIsAnExecError(t *testing.T) {
 	r, _ := runIsolated(t, Spec{Command: []string{"no-such-program-abc"}})
-	if !strings.Contains(r.StartError, `"no-such-program-abc" not found`) {
+	if r.StartError != "" || r.ExitCode != 64 || !strings.Contains(r.ExecError, `"no-such-program-abc": executable file not found`) {
+		t.Fatalf("result %+v", r)
+	}
+}
+
+// A file that is not executable is the step's failure too.
+func TestIsolatedNonExecutableIsAnExecError(t *testing.T) {
+	prog := filepath.Join(t.TempDir(), "not-a-program")
+	if err := os.WriteFile(prog, []byte("data"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Dir(prog), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := runIsolated(t, Spec{Command: []string{prog}})
+	if r.StartError != "" || r.ExitCode != 64 || r.ExecError == "" {
 		t.Fatalf("result %+v", r)
 	}
 }

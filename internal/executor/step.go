@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/semaflow/semaflow/internal/domain"
 )
 
 // runStep runs one step to completion and returns its result. kill
@@ -117,10 +119,15 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		done, err = spawn(cmd, nil, record)
 	}
 	var initErr errInit
+	var execErr errExec
 	switch {
+	case errors.As(err, &execErr):
+		return execFailed(res, log, string(execErr))
 	case errors.As(err, &initErr):
 		res.StartError = string(initErr)
 		return res
+	case isExecFailure(err):
+		return execFailed(res, log, startError(argv[0], err))
 	case err != nil:
 		res.StartError = startError(argv[0], err)
 		return res
@@ -209,9 +216,44 @@ func exitCode(err error) int {
 
 func startError(prog string, err error) string {
 	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
-		return fmt.Sprintf("executable %q not found: install it or put it on PATH", prog)
+		return fmt.Sprintf("cannot run %q: executable file not found in $PATH: install it or put it on PATH", prog)
 	}
-	return fmt.Sprintf("cannot start %q: %v", prog, err)
+	return fmt.Sprintf("cannot run %q: %v", prog, err)
+}
+
+// errExec is the step init's report that the step's program could not be
+// executed, worded for the step's result.
+type errExec string
+
+func (e errExec) Error() string { return string(e) }
+
+// isExecFailure says whether a start error is the program's own: not
+// found, not executable, not a program. Any other (no process slot, the
+// group record) is the engine's.
+func isExecFailure(err error) bool {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return true
+	}
+	var pe *os.PathError
+	if !errors.As(err, &pe) || pe.Op != "fork/exec" {
+		return false
+	}
+	switch {
+	case errors.Is(pe.Err, syscall.ENOENT), errors.Is(pe.Err, syscall.EACCES), errors.Is(pe.Err, syscall.ENOEXEC),
+		errors.Is(pe.Err, syscall.ENOTDIR), errors.Is(pe.Err, syscall.EISDIR), errors.Is(pe.Err, syscall.ELOOP):
+		return true
+	}
+	return false
+}
+
+// execFailed ends a step whose program could not be executed as Argo's
+// container ends then: exit code 64, the reason in its log and message.
+func execFailed(res *Result, log *cappedLog, msg string) *Result {
+	_, _ = log.Write([]byte(msg + "\n"))
+	log.finish()
+	res.ExecError, res.ExitCode, res.Finished = msg, domain.ExecFailedExitCode, time.Now()
+	return res
 }
 
 // resolveProgram maps `python` to `python3` where only the latter exists.

@@ -64,7 +64,11 @@ func (o *op) runOne(name, display string, inv invocation, scope expr.Scope, at s
 			return nil, false
 		}
 		if inv.when != "" {
-			cond, err := expr.Replace(inv.when, scope, false)
+			err := checkAbsent(inv.when, scope)
+			cond := inv.when
+			if err == nil {
+				cond, err = expr.Replace(inv.when, scope, false)
+			}
 			ok := false
 			if err == nil {
 				ok, err = expr.When(cond)

@@ -60,6 +60,9 @@ func expand(l loopSpec, scope expr.Scope, limit int) ([]loopItem, error) {
 			raw = append(raw, v)
 		}
 	case l.param != "":
+		if err := checkAbsent(l.param, scope); err != nil {
+			return nil, err
+		}
 		s, err := expr.Replace(l.param, scope, true)
 		if err != nil {
 			return nil, fmt.Errorf("withParam: %w", err)

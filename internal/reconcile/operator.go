@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -301,12 +300,7 @@ func (o *op) apply(ev Event) {
 	case Suspend:
 		o.wf.Spec.Suspend = ptr(true)
 	case Resume:
-		o.wf.Spec.Suspend = nil
-		for _, n := range o.nodes {
-			if n.Type == NodeSuspend && n.Phase == wfv1.PhaseRunning {
-				o.complete(n, wfv1.PhaseSucceeded, "")
-			}
-		}
+		o.resumeSuspended()
 	}
 }
 
@@ -436,22 +430,13 @@ func (o *op) finish() *Plan {
 			o.release(domain.HolderKey{Namespace: ns, Workflow: name, NodeID: id}.String())
 		}
 	}
+	o.updateProgress()
 	for id := range o.changed {
 		o.recordGlobals(o.nodes[id])
 		o.wf.Status.Nodes[id] = *o.nodes[id]
 		o.plan.Changed = append(o.plan.Changed, id)
 	}
 	sort.Strings(o.plan.Changed)
-	done, total := 0, 0
-	for _, n := range o.nodes {
-		if n.Type == NodePod {
-			total++
-			if fulfilled(n) {
-				done++
-			}
-		}
-	}
-	o.wf.Status.Progress = strconv.Itoa(done) + "/" + strconv.Itoa(total)
 	o.plan.Done = isFinal(o.wf.Status.Phase)
 	if o.plan.Done {
 		o.plan.WakeAt = time.Time{}

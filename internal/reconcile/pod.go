@@ -86,6 +86,16 @@ func (o *op) finishPod(n *wfv1.NodeStatus, r *domain.StepResult) {
 		o.complete(n, wfv1.PhaseError, r.StartError)
 		return
 	}
+	if r.ExecError != "" {
+		// The step's own program could not run: its failure, not the
+		// engine's, so Failed as in Argo (README: Failed or Error).
+		n.Outputs = &wfv1.Outputs{ExitCode: ptr(strconv.Itoa(r.ExitCode))}
+		o.complete(n, wfv1.PhaseFailed, fmt.Sprintf("Error (exit code %d): %s", r.ExitCode, r.ExecError))
+		if !r.Finished.IsZero() {
+			n.FinishedAt = tp(r.Finished)
+		}
+		return
+	}
 	globals := map[string]string{}
 	if n.Outputs != nil {
 		for _, p := range n.Outputs.Parameters {

@@ -32,14 +32,14 @@ func (o *op) globalScope() expr.Scope {
 	if wf.Status.StartedAt != nil {
 		s["workflow.duration"] = strconv.FormatFloat(o.now.Sub(*wf.Status.StartedAt).Seconds(), 'f', -1, 64)
 	}
-	all := map[string]string{}
+	// The whole-object forms are Argo's: the parameters as the JSON array
+	// spec.arguments.parameters is, labels and annotations as objects. Set
+	// first, so that one named "json" wins as in Argo.
+	wholeJSON(s, "workflow.parameters", o.spec.Arguments.Parameters)
+	wholeJSON(s, "workflow.labels", wf.Metadata.Labels)
+	wholeJSON(s, "workflow.annotations", wf.Metadata.Annotations)
 	for _, p := range o.spec.Arguments.Parameters {
-		v := paramValue(p)
-		s["workflow.parameters."+p.Name] = v
-		all[p.Name] = v
-	}
-	if b, err := json.Marshal(all); err == nil {
-		s["workflow.parameters.json"] = string(b)
+		s["workflow.parameters."+p.Name] = paramValue(p)
 	}
 	if wf.Status.Outputs != nil {
 		for _, p := range wf.Status.Outputs.Parameters {
@@ -53,6 +53,14 @@ func (o *op) globalScope() expr.Scope {
 		s["workflow.annotations."+k] = v
 	}
 	return s
+}
+
+// wholeJSON sets name and name.json to v as JSON.
+func wholeJSON(s expr.Scope, name string, v any) {
+	if b, err := json.Marshal(v); err == nil {
+		s[name] = string(b)
+		s[name+".json"] = string(b)
+	}
 }
 
 func paramValue(p wfv1.Parameter) string {

@@ -160,6 +160,9 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 				node.Outputs.Parameters = append(node.Outputs.Parameters, wfv1.Parameter{Name: p.Name, GlobalName: p.GlobalName})
 			}
 		}
+		if node.Type == NodeSuspend {
+			suppliedOutputs(node, tmpl)
+		}
 	}
 	scope["node.name"] = node.Name
 	if !o.templateLocks(node, tmpl, c, scope) {

@@ -270,7 +270,8 @@ func (c *wfCtx) checkTemplate(t *wfv1.Template, path string, wfLocks []LockRef, 
 		d.errorAt(path, "template %q sets %s: a template has exactly one type", t.Name, strings.Join(types, " and "))
 	}
 	if t.Script != nil && t.Script.Source == "" {
-		d.errorAt(path+".script", "script template %q needs source", t.Name)
+		// Argo runs it as a container (command and args, no script file).
+		d.warnAt(path+".script", "script template %q has no source: it runs its command and args as a container template would; a container template says so", t.Name)
 	}
 	if t.Parallelism != nil && *t.Parallelism < 0 {
 		d.errorAt(path+".parallelism", "parallelism must not be negative, got %d", *t.Parallelism)
