@@ -165,7 +165,6 @@ func parseOutcome(s string) (outcome, error) {
 var modelPending = map[string]string{
 	"retry-hooks":    "issue 22: a step whose template retries and that has hooks retries without end, owned by helper retry",
 	"hooks-shutdown": "issue 22: a hook that may not start because the workflow stops (a workflow-level expression hook) or terminates (a step's onExit) is neither run nor made Skipped as Argo does, and the workflow hangs Running; owned by helper retry (hooks), the hang by helper hang",
-	"progress":       "issue 22: status.progress counts failed steps as done (Argo: 0/1 for one failed pod), owned by helper sem",
 }
 
 // modelRun is what one run of a workflow left.
