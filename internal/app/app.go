@@ -358,6 +358,7 @@ func (a *App) begin(ctx context.Context, o Options) error {
 		return nil
 	}
 	a.Engine.StartCron()
+	a.Engine.StartTTL()
 	api := server.New(a.Engine)
 	api.AllowHosts(o.AllowedHosts...)
 	handler := api.Handler()

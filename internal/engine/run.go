@@ -153,6 +153,7 @@ func (r *run) step() bool {
 	// Stop and suspend change the spec, and a new phase the labels: then
 	// the whole workflow is written, not just its status.
 	relabelled := syncPhaseLabels(r.wf)
+	relabelled = syncExpiry(r.wf) || relabelled
 	whole := r.first || relabelled || specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
 	r.first = false
 	for _, ev := range events {
