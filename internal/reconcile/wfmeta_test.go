@@ -8,13 +8,7 @@ import (
 	"github.com/semaflow/semaflow/api/wfv1"
 )
 
-// Argo's FunctionalSuite TestWorkflowMetadataLabelsFrom, and more: the
-// labels, annotations and labelsFrom of spec.workflowMetadata go on the
-// workflow's own metadata when it is first reconciled, with workflow
-// variables substituted, and templates see them as workflow.labels.*.
-func TestWorkflowMetadataOnWorkflow(t *testing.T) {
-	var args []string
-	s := newSim(t, `apiVersion: argoproj.io/v1alpha1
+const metadataWorkflow = `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata:
   generateName: metadata-
@@ -38,12 +32,20 @@ spec:
       container:
         image: argoproj/argosay:v2
         args: ["{{workflow.labels.my-label}}", "{{workflow.annotations.note}}"]
-`, func(l Launch) outcome {
+`
+
+// Argo's FunctionalSuite TestWorkflowMetadataLabelsFrom, and more: the
+// labels, annotations and labelsFrom of spec.workflowMetadata go on the
+// workflow's own metadata when it is first reconciled, with workflow
+// variables substituted, and templates see them as workflow.labels.*.
+func TestWorkflowMetadataOnWorkflow(t *testing.T) {
+	var args []string
+	s := newSim(t, metadataWorkflow, func(l Launch) outcome {
 		args = l.Template.Container.Args
 		return outcome{takes: time.Second}
 	})
-	plan := Reconcile(s.wf, nil, s.now, s.res)
-	if !plan.Relabelled {
+	first := newSim(t, metadataWorkflow, nil)
+	if plan := Reconcile(first.wf, nil, first.now, first.res); !plan.Relabelled {
 		t.Error("the first reconcile changed the labels but the plan does not say so")
 	}
 	wf := s.run()
