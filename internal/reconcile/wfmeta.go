@@ -76,7 +76,7 @@ func (o *op) applyWorkflowMetadata() error {
 // global ones, with arguments from ConfigMaps read, and without the
 // labels labelsFrom is about to set.
 func (o *op) metadataScope(md *wfv1.WorkflowMetadata) (expr.Scope, error) {
-	scope := maps.Clone(o.globalScope())
+	scope := o.globalScope()
 	for _, p := range o.spec.Arguments.Parameters {
 		if p.Value == nil && p.ValueFrom != nil && p.ValueFrom.ConfigMapKeyRef != nil {
 			v, err := o.configMapValue(p.ValueFrom.ConfigMapKeyRef.Name, p.ValueFrom.ConfigMapKeyRef.Key)
