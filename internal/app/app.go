@@ -121,8 +121,9 @@ type App struct {
 
 // Start opens the store and starts an engine on it: it applies the
 // options' ConfigMaps and templates, resumes the workflows an earlier
-// engine left unfinished, and, for a server, listens and schedules cron
-// workflows. Stop undoes it.
+// engine left unfinished, and, for a server, listens, schedules cron
+// workflows and deletes ended workflows whose ttlStrategy ran out. Stop
+// undoes it.
 func Start(ctx context.Context, o Options) (*App, error) {
 	if o.Kind == "" {
 		o.Kind = KindRun
@@ -358,6 +359,7 @@ func (a *App) begin(ctx context.Context, o Options) error {
 		return nil
 	}
 	a.Engine.StartCron()
+	a.Engine.StartTTL()
 	api := server.New(a.Engine)
 	api.AllowHosts(o.AllowedHosts...)
 	handler := api.Handler()

@@ -98,6 +98,7 @@ func (e *Engine) Retry(ctx context.Context, namespace, name string, opts reconci
 		return nil, fmt.Errorf("%w: %w", err, ErrState)
 	}
 	syncPhaseLabels(wf)
+	syncExpiry(wf)
 	err = e.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteNodes(ctx, uid, removed); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -172,11 +173,10 @@ func (c *cronScheduler) start(ctx context.Context, cw *wfv1.CronWorkflow, at tim
 	wf.Metadata = wfv1.ObjectMeta{Namespace: ns, Name: cw.Metadata.Name + "-" + strconv.FormatInt(at.Unix(), 10),
 		Labels: map[string]string{}, Annotations: map[string]string{ScheduledTimeNote: at.UTC().Format(time.RFC3339)}}
 	if m := cw.Spec.WorkflowMetadata; m != nil {
-		for k, v := range m.Labels {
-			wf.Metadata.Labels[k] = v
-		}
-		for k, v := range m.Annotations {
-			wf.Metadata.Annotations[k] = v
+		// The workflow's spec.workflowMetadata, if any, is applied by the
+		// same function when the workflow is first reconciled.
+		if _, err := spec.ApplyMetadata(&wf.Metadata, m.Labels, m.Annotations); err != nil {
+			return fmt.Errorf("spec.workflowMetadata: %w", err)
 		}
 	}
 	wf.Metadata.Labels[CronLabel] = cw.Metadata.Name

@@ -96,6 +96,7 @@ type Engine struct {
 	health    storeHealth
 	hub       hub
 	cron      *cronScheduler // nil unless StartCron was called
+	ttl       *ttlReaper     // nil unless StartTTL was called
 	// retryMu keeps two retries of one workflow from both starting it.
 	retryMu sync.Mutex
 
@@ -211,6 +212,7 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 	wf.Kind, wf.APIVersion = wfv1.KindWorkflow, "argoproj.io/v1alpha1"
 	wf.Status = wfv1.WorkflowStatus{Phase: wfv1.PhasePending}
 	syncPhaseLabels(wf)
+	syncExpiry(wf)
 	syncNodeLabel(wf, e.nodeLabel())
 	err = e.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateWorkflow(ctx, wf); err != nil {
@@ -264,6 +266,9 @@ func (e *Engine) forget(r *run) {
 	delete(e.byName, m.Namespace+"/"+m.Name)
 	e.mu.Unlock()
 	e.forgetRunGrants(m.UID)
+	if !e.detached.Load() {
+		e.ttlEnded(r.wf)
+	}
 	if m.Labels[CronLabel] != "" {
 		e.cronChanged() // its history and active list changed
 	}
@@ -326,6 +331,7 @@ func (e *Engine) StopAll(terminate bool, message string) {
 // step supervisor exit.
 func (e *Engine) Drain() {
 	e.stopCron()
+	e.stopTTL()
 	e.wg.Wait()
 	switch {
 	case e.fenced.Load():
@@ -356,6 +362,7 @@ const fencedCloseGrace = 10 * time.Second
 // next engine on the same store resumes them (Resume).
 func (e *Engine) Detach() {
 	e.stopCron()
+	e.stopTTL()
 	e.detached.Store(true)
 	e.wakeRuns()
 	e.wg.Wait()

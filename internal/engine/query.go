@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/domain"
@@ -135,7 +136,8 @@ func (e *Engine) StopByName(ctx context.Context, namespace, name string, termina
 
 // Delete removes a workflow: a running one is terminated first (its steps
 // killed, its locks released), then it and its nodes, events and any lock
-// it still held or waited for are removed in one transaction.
+// it still held or waited for are removed in one transaction, and its step
+// directories (logs, specs, results) after it.
 func (e *Engine) Delete(ctx context.Context, namespace, name string) error {
 	wf, err := e.Get(ctx, namespace, name)
 	if err != nil {
@@ -144,14 +146,20 @@ func (e *Engine) Delete(ctx context.Context, namespace, name string) error {
 	if err := e.Elsewhere(ctx, wf); err != nil {
 		return err
 	}
-	uid := wf.Metadata.UID
+	return e.remove(ctx, wf)
+}
+
+// remove deletes wf, found by name or UID, as Delete says. A workflow
+// already gone is store.ErrNotFound, its directories removed all the same.
+func (e *Engine) remove(ctx context.Context, wf *wfv1.Workflow) error {
+	namespace, name, uid := wf.Metadata.Namespace, wf.Metadata.Name, wf.Metadata.UID
 	if e.Stop(uid, true, "deleted") {
 		if _, err := e.Wait(ctx, uid); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 	}
 	var grants []domain.Grant
-	err = e.store.Update(ctx, func(tx store.Tx) error {
+	err := e.store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		grants, err = e.locks.ReleaseWorkflow(ctx, tx, namespace, name, e.now())
 		if err != nil {
@@ -159,12 +167,28 @@ func (e *Engine) Delete(ctx context.Context, namespace, name string) error {
 		}
 		return tx.DeleteWorkflow(ctx, uid)
 	})
+	if err == nil || errors.Is(err, store.ErrNotFound) {
+		e.removeStepDirs(uid)
+	}
 	if err != nil {
 		return fmt.Errorf("deleting workflow %s/%s: %w", namespace, name, err)
 	}
 	e.deliver(grants)
 	e.hub.publish(Deleted, wf)
 	return nil
+}
+
+// removeStepDirs removes the step directories this node keeps for a
+// workflow; on a shared store, other nodes' disks keep theirs.
+func (e *Engine) removeStepDirs(uid string) {
+	dir, err := e.inside(uid)
+	if err != nil {
+		e.log.Warn("not removing a workflow's step directories", "uid", uid, "err", err)
+		return
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		e.log.Warn("cannot remove a deleted workflow's step directories", "dir", dir, "err", err)
+	}
 }
 
 // LogPaths returns where the logs of a workflow's steps are kept, by node

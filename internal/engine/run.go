@@ -152,8 +152,14 @@ func (r *run) step() bool {
 	})
 	// Stop and suspend change the spec, and a new phase the labels: then
 	// the whole workflow is written, not just its status.
+	if plan.Relabelled {
+		// workflowMetadata may name the engine's own label: it never
+		// stands.
+		syncNodeLabel(r.wf, r.e.nodeLabel())
+	}
 	relabelled := syncPhaseLabels(r.wf)
-	whole := r.first || relabelled || specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
+	relabelled = syncExpiry(r.wf) || relabelled
+	whole := r.first || relabelled || plan.Relabelled || specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
 	r.first = false
 	for _, ev := range events {
 		if ev.Kind == reconcile.StepExited {

@@ -90,6 +90,10 @@ func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 	}
 	o.spec = effectiveSpec(wf)
 	if notStarted {
+		if err := o.applyWorkflowMetadata(); err != nil {
+			o.failWorkflow(wfv1.PhaseError, err.Error())
+			return o.finish()
+		}
 		for _, ev := range events {
 			o.apply(ev)
 		}
@@ -254,6 +258,10 @@ func mergeSpec(wf, tpl *wfv1.WorkflowSpec) *wfv1.WorkflowSpec {
 	if wf.Priority != nil {
 		m.Priority = wf.Priority
 	}
+	if wf.TTLStrategy != nil {
+		m.TTLStrategy = wf.TTLStrategy
+	}
+	m.WorkflowMetadata = mergeWorkflowMetadata(wf.WorkflowMetadata, tpl.WorkflowMetadata)
 	params := append([]wfv1.Parameter{}, tpl.Arguments.Parameters...)
 	for _, p := range wf.Arguments.Parameters {
 		replaced := false

@@ -101,6 +101,10 @@ type Plan struct {
 	// (or waits) end. Releasing what is not held is harmless.
 	Acquire []LockRequest
 	Release []string
+	// Relabelled says the workflow's labels or annotations changed (from
+	// spec.workflowMetadata): its metadata must be written, not only its
+	// status.
+	Relabelled bool
 }
 
 func (p *Plan) wake(t time.Time) {

@@ -117,7 +117,7 @@ func validateSpec(s *Set, d *Document, spec *wfv1.WorkflowSpec, isWorkflow bool)
 		d.errorAt(c.path+".activeDeadlineSeconds", "activeDeadlineSeconds must not be negative, got %d", *spec.ActiveDeadlineSeconds)
 	}
 	checkDurationField(d, c.path+".retryStrategy", spec.RetryStrategy)
-	warnUnhonoured(d, c.path, spec)
+	checkWorkflowMeta(d, c.path, spec)
 	wfLocks := c.checkSync(spec.Synchronization, c.path+".synchronization", nil, nil)
 	for i := range spec.Templates {
 		c.checkTemplate(&spec.Templates[i], fmt.Sprintf("%s.templates[%d]", c.path, i), wfLocks, 0)

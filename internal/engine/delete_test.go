@@ -1,0 +1,38 @@
+package engine_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/semaflow/semaflow/internal/testkit"
+)
+
+const oneStep = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: one}
+spec:
+  entrypoint: main
+  templates:
+  - {name: main, container: {image: x, command: [sh, -c, "echo hi"]}}
+`
+
+// Deleting a workflow removes what it left on disk too: its step
+// directories, where its logs, specs and results are kept.
+func TestDeleteRemovesStepDirectories(t *testing.T) {
+	l := testkit.Open(t, testkit.Options{})
+	defer func() { _ = l.Close() }()
+	ctx := context.Background()
+	wf := testkit.RunWorkflow(t, l.Engine, testkit.ParseWorkflow(t, oneStep))
+	dir := filepath.Join(l.DataDir, "workflows", wf.Metadata.UID)
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("the workflow's step directory: %v", err)
+	}
+	if err := l.Engine.Delete(ctx, "default", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("%s is still there after the workflow was deleted (stat: %v)", dir, err)
+	}
+}

@@ -1,0 +1,23 @@
+package expr
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/expr-lang/expr"
+)
+
+// EvalString evaluates an expression that must yield a string, as a
+// workflowMetadata.labelsFrom expression must in Argo: a number or a list
+// is an error, not its JSON.
+func EvalString(code string, scope Scope) (string, error) {
+	out, err := expr.Eval(code, envOf(scope))
+	if err != nil {
+		return "", fmt.Errorf("expression %q: %w", strings.TrimSpace(code), err)
+	}
+	s, ok := out.(string)
+	if !ok {
+		return "", fmt.Errorf("expression %q: got %T, want a string", strings.TrimSpace(code), out)
+	}
+	return s, nil
+}
