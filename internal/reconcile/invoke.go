@@ -81,7 +81,7 @@ func (o *op) runOne(name, display string, inv invocation, scope expr.Scope, at s
 		}
 	}
 	if n == nil || !fulfilled(n) {
-		args, err := substitute(markAbsentArgs(inv.tc.Arguments, scope), scope)
+		args, err := substitute(markAbsentArtifactArgs(markAbsentArgs(inv.tc.Arguments, scope), scope), scope)
 		if err != nil {
 			if n == nil {
 				n = o.newNode(name, display, NodePod, at.boundaryID, at.parentID)

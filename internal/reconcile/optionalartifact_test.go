@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -38,8 +39,38 @@ func TestAbsentOptionalArtifactPassedOnWithFrom(t *testing.T) {
 	if wf.Status.Phase != wfv1.PhaseSucceeded {
 		t.Fatalf("phase %s (%s), want Succeeded\n%s", wf.Status.Phase, wf.Status.Message, s.dump())
 	}
-	// Argo links a step group's last nodes to the next group.
-	if n := s.node("wf[0].step1[0].execute-script"); len(n.Children) != 1 {
-		t.Fatalf("execute-script children %v, want the next step group\n%s", n.Children, s.dump())
+	if n := s.node("wf[0].step1[0].execute-script"); n.Phase != wfv1.PhaseSucceeded {
+		t.Fatalf("execute-script %s, want Succeeded", n.Phase)
+	}
+}
+
+// Passed to an input that is not optional, the absent artifact fails the
+// step as Argo's ProcessArgs does.
+func TestAbsentOptionalArtifactToARequiredInput(t *testing.T) {
+	s := newSim(t, header+`  entrypoint: work
+  templates:
+  - name: work
+    inputs:
+      artifacts:
+      - {name: inputFile, optional: true}
+    steps:
+    - - name: execute-script
+        template: leaf
+        arguments:
+          artifacts:
+          - {name: inputFile, from: "{{inputs.artifacts.inputFile}}"}
+  - name: leaf
+    inputs:
+      artifacts:
+      - {name: inputFile, path: /tmp/inputFile}
+    container: {image: x, command: [echo]}
+`, succeed)
+	wf := s.run()
+	n := s.node("wf[0].execute-script")
+	if n.Phase != wfv1.PhaseError || !strings.Contains(n.Message, "inputs.artifacts.inputFile was not supplied") {
+		t.Fatalf("step %s %q, want Error: not supplied\n%s", n.Phase, n.Message, s.dump())
+	}
+	if !isFailure(wf.Status.Phase) {
+		t.Fatalf("workflow %s, want it failed", wf.Status.Phase)
 	}
 }

@@ -112,6 +112,10 @@ func (o *op) inputs(t *wfv1.Template, args wfv1.Arguments) (*wfv1.Inputs, expr.S
 	if b, err := json.Marshal(in.Parameters); err == nil && len(in.Parameters) > 0 {
 		scope["inputs.parameters"] = string(b)
 	}
+	if err := checkAbsentArtifactArgs(t, args); err != nil {
+		return nil, nil, err
+	}
+	markAbsentInputArtifacts(scope, t.Inputs.Artifacts)
 	for _, a := range t.Inputs.Artifacts {
 		in.Artifacts = append(in.Artifacts, a)
 		if a.Path != "" {
