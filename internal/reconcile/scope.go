@@ -46,6 +46,10 @@ func (o *op) globalScope() expr.Scope {
 			s["workflow.outputs.parameters."+p.Name] = paramValue(p)
 		}
 	}
+	// Argo sets the JSON forms before the single ones, so a label named
+	// "json" wins over workflow.labels.json, as there.
+	metaJSON(s, "workflow.labels", wf.Metadata.Labels)
+	metaJSON(s, "workflow.annotations", wf.Metadata.Annotations)
 	for k, v := range wf.Metadata.Labels {
 		s["workflow.labels."+k] = v
 	}
@@ -53,6 +57,15 @@ func (o *op) globalScope() expr.Scope {
 		s["workflow.annotations."+k] = v
 	}
 	return s
+}
+
+// metaJSON puts labels or annotations in s as one JSON object, under
+// prefix and prefix.json (Argo keeps the bare name as a deprecated alias).
+func metaJSON(s expr.Scope, prefix string, m map[string]string) {
+	if b, err := json.Marshal(m); err == nil {
+		s[prefix] = string(b)
+		s[prefix+".json"] = string(b)
+	}
 }
 
 func paramValue(p wfv1.Parameter) string {
