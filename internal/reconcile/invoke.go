@@ -212,7 +212,7 @@ func (o *op) emptyLoop(base, display string, at site) *wfv1.NodeStatus {
 // a loop that made no items has one node named for the step or task,
 // which reads like a plain one (Argo's buildLocalScope).
 func ranAsLoop(inv invocation, base string, nodes []*wfv1.NodeStatus) bool {
-	return inv.loop.isLoop() && !(len(nodes) == 1 && nodes[0].Name == base)
+	return inv.loop.isLoop() && (len(nodes) != 1 || nodes[0].Name != base)
 }
 
 // runLoop brings every node of an invocation forward under one parent
