@@ -161,7 +161,7 @@ func (d *dagRun) step(name string, at site, failFast bool) bool {
 	if !done {
 		return false
 	}
-	d.finishTask(name, nodes, inv.loop.isLoop())
+	d.finishTask(name, nodes, ranAsLoop(inv, d.nodeName(name), nodes))
 	return true
 }
 

@@ -85,7 +85,7 @@ func (o *op) runOne(name, display string, inv invocation, scope expr.Scope, at s
 		}
 	}
 	if n == nil || !fulfilled(n) {
-		args, err := substitute(inv.tc.Arguments, scope)
+		args, err := substitute(markAbsentArtifactArgs(markAbsentArgs(inv.tc.Arguments, scope), scope), scope)
 		if err != nil {
 			if n == nil {
 				n = o.newNode(name, display, NodePod, at.boundaryID, at.parentID)
@@ -199,6 +199,26 @@ func (o *op) activeChildren(parentID string) int64 {
 	return k
 }
 
+// emptyLoop is a loop whose list is empty: one Skipped node, as Argo makes
+// it. Under a DAG the TaskGroup made before the items were known becomes it.
+func (o *op) emptyLoop(base, display string, at site) *wfv1.NodeStatus {
+	n := o.byName(base)
+	if n == nil {
+		n = o.newNode(base, display, NodeSkipped, at.boundaryID, at.parentID)
+	} else if n.Type == NodeTaskGroup && !fulfilled(n) {
+		n.Type = NodeSkipped
+	}
+	o.complete(n, wfv1.PhaseSkipped, "Skipped, empty params")
+	return n
+}
+
+// ranAsLoop says whether a loop's nodes are its items, to be aggregated;
+// a loop that made no items has one node named for the step or task,
+// which reads like a plain one (Argo's buildLocalScope).
+func ranAsLoop(inv invocation, base string, nodes []*wfv1.NodeStatus) bool {
+	return inv.loop.isLoop() && (len(nodes) != 1 || nodes[0].Name != base)
+}
+
 // runLoop brings every node of an invocation forward under one parent
 // (a StepGroup or TaskGroup). It returns the nodes, whether all are done,
 // and the first failure that continueOn does not cover.
@@ -221,6 +241,9 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 			// items: it ends here too, never left Running.
 			o.complete(n, wfv1.PhaseError, err.Error())
 			return []*wfv1.NodeStatus{n}, true, n
+		}
+		if len(items) == 0 {
+			return []*wfv1.NodeStatus{o.emptyLoop(base, display, at)}, true, nil
 		}
 	} else {
 		items = []loopItem{{}}

@@ -85,6 +85,14 @@ func (o *op) inputs(t *wfv1.Template, args wfv1.Arguments) (*wfv1.Inputs, expr.S
 				v = a.Value
 			}
 		}
+		if v != nil && string(*v) == absentArg {
+			// The argument only referred to a skipped producer's output
+			// that has no default: not supplied, as Argo's ProcessArgs has it.
+			if p.Value == nil && p.Default == nil && p.ValueFrom == nil {
+				return nil, nil, fmt.Errorf("inputs.parameters.%s: argument references an absent optional (skipped/omitted node output with no default)", p.Name)
+			}
+			v = nil
+		}
 		switch {
 		case v != nil:
 		case p.Value != nil:
@@ -112,6 +120,10 @@ func (o *op) inputs(t *wfv1.Template, args wfv1.Arguments) (*wfv1.Inputs, expr.S
 	if b, err := json.Marshal(in.Parameters); err == nil && len(in.Parameters) > 0 {
 		scope["inputs.parameters"] = string(b)
 	}
+	if err := checkAbsentArtifactArgs(t, args); err != nil {
+		return nil, nil, err
+	}
+	markAbsentInputArtifacts(scope, t.Inputs.Artifacts)
 	for _, a := range t.Inputs.Artifacts {
 		in.Artifacts = append(in.Artifacts, a)
 		if a.Path != "" {

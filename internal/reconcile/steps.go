@@ -41,8 +41,9 @@ func (o *op) executeSteps(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplC
 				failed = f
 			}
 			if done && (refsAll || refs[step.Name]) {
-				exposeOutputs(scope, "steps."+step.Name, inv.loop.isLoop(), nodes)
-				if !inv.loop.isLoop() && len(nodes) == 1 {
+				loop := ranAsLoop(inv, gname+"."+step.Name, nodes)
+				exposeOutputs(scope, "steps."+step.Name, loop, nodes)
+				if !loop && len(nodes) == 1 {
 					o.skippedOutputs(scope, "steps."+step.Name, inv, ctx, nodes[0])
 				}
 			}

@@ -44,6 +44,9 @@ type Document struct {
 	// badPaths are fields that failed the schema check; semantic checks
 	// stay quiet about them so each mistake is reported once.
 	badPaths map[string]bool
+	// asString holds the scalars written unquoted where a string is
+	// expected, by their node as written, with the text they decode to.
+	asString map[*yaml.Node]string
 }
 
 // Spec returns the WorkflowSpec a document carries, or nil.
@@ -266,7 +269,8 @@ func parseDoc(file string, index int, root *yaml.Node, opts Options) *Document {
 // type t, storing it in the document.
 func decodeInto(doc *Document, n *yaml.Node, t reflect.Type) error {
 	var buf bytes.Buffer
-	if err := toJSON(n, &buf, 0, &walkBudget{}); err != nil {
+	w := jsonWriter{asString: doc.asString}
+	if err := w.write(n, &buf, 0); err != nil {
 		return err
 	}
 	v := reflect.New(t)

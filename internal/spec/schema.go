@@ -107,6 +107,7 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string, depth int) {
 		c.errorf(n, path, "%v", err)
 		return
 	}
+	written := n // before aliases are followed: one occurrence of a shared node
 	n = resolve(n)
 	if n == nil {
 		return
@@ -160,12 +161,12 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string, depth int) {
 			c.check(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), depth+1)
 		}
 	case reflect.String:
-		if n.Kind != yaml.ScalarNode || scalarKind(n) != "string" {
-			hint := ""
-			if n.Kind == yaml.ScalarNode {
-				hint = fmt.Sprintf(" (quote it: %q)", n.Value)
-			}
-			c.errorf(n, path, "expected a string, got %s%s", describe(n), hint)
+		if n.Kind == yaml.ScalarNode && scalarKind(n) != "string" {
+			c.scalarAsString(written, n, path)
+			return
+		}
+		if n.Kind != yaml.ScalarNode {
+			c.errorf(n, path, "expected a string, got %s", describe(n))
 		}
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
@@ -203,10 +204,15 @@ func (c *checker) checkStruct(n *yaml.Node, t reflect.Type, path string, depth i
 		key := p.key.Value
 		f, ok := info.fields[key]
 		if !ok {
+			f, ok = c.otherCase(n, p.key, info, path)
+		}
+		if !ok {
 			fieldPath := joinPath(path, key)
 			c.doc.recordPos(fieldPath, p.key)
 			msg := fmt.Sprintf("unknown field %q", key)
-			if s := suggest(key, info.names); s != "" {
+			if why := misplaced(t, key); why != "" {
+				msg += ": " + why
+			} else if s := suggest(key, info.names); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			c.errorf(p.key, fieldPath, "%s", msg)

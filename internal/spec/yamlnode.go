@@ -119,11 +119,22 @@ func nodeKind(n *yaml.Node) string {
 	return "value"
 }
 
-// toJSON converts a YAML node into JSON text, the way Kubernetes' YAML
+// jsonWriter converts a YAML node into JSON text, the way Kubernetes' YAML
 // loader does, so that the standard library can decode it into our types.
-func toJSON(n *yaml.Node, buf *bytes.Buffer, depth int, b *walkBudget) error {
-	if err := b.spend(depth); err != nil {
+type jsonWriter struct {
+	budget walkBudget
+	// asString: scalars (as written, before aliases) to write as these
+	// strings, found by the schema walk where a string is expected.
+	asString map[*yaml.Node]string
+}
+
+func (w *jsonWriter) write(n *yaml.Node, buf *bytes.Buffer, depth int) error {
+	if err := w.budget.spend(depth); err != nil {
 		return err
+	}
+	if s, ok := w.asString[n]; ok {
+		writeString(buf, s)
+		return nil
 	}
 	n = resolve(n)
 	if n == nil {
@@ -136,7 +147,7 @@ func toJSON(n *yaml.Node, buf *bytes.Buffer, depth int, b *walkBudget) error {
 			buf.WriteString("null")
 			return nil
 		}
-		return toJSON(n.Content[0], buf, depth+1, b)
+		return w.write(n.Content[0], buf, depth+1)
 	case yaml.MappingNode:
 		buf.WriteByte('{')
 		for i, p := range pairs(n) {
@@ -145,7 +156,7 @@ func toJSON(n *yaml.Node, buf *bytes.Buffer, depth int, b *walkBudget) error {
 			}
 			writeString(buf, p.key.Value)
 			buf.WriteByte(':')
-			if err := toJSON(p.value, buf, depth+1, b); err != nil {
+			if err := w.write(p.value, buf, depth+1); err != nil {
 				return err
 			}
 		}
@@ -156,7 +167,7 @@ func toJSON(n *yaml.Node, buf *bytes.Buffer, depth int, b *walkBudget) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := toJSON(c, buf, depth+1, b); err != nil {
+			if err := w.write(c, buf, depth+1); err != nil {
 				return err
 			}
 		}
