@@ -37,14 +37,14 @@ func newImageProgCmds() []*cobra.Command {
 }
 
 // Args are the CLI arguments for a process started as argv: the binary
-// reached under the name argosay (the /argosay a step's shell calls)
-// runs `semaflow argosay`.
+// reached under the name of a program it serves (the /argosay a step's
+// shell calls, cowsay on a step's PATH) runs that program.
 func Args(argv []string) []string {
 	if len(argv) == 0 {
 		return nil
 	}
-	if filepath.Base(argv[0]) == "argosay" {
-		return append([]string{"argosay"}, argv[1:]...)
+	if name := filepath.Base(argv[0]); name == "argosay" || name == "cowsay" {
+		return append([]string{name}, argv[1:]...)
 	}
 	return argv[1:]
 }

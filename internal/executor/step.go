@@ -39,7 +39,24 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		res.StartError = "the template has neither a command nor args to run"
 		return res
 	}
+	argv, progs := imagePrograms(argv, spec, view)
+	if progs && conf.user != nil {
+		// The step init runs it: no program directory, the binary itself.
+		argv = servedByBinary(argv, conf.self)
+	}
 	argv[0] = resolveProgram(argv[0])
+	if private && conf.user == nil {
+		if view.root, err = planStepRoot(dir, spec, view); err != nil {
+			res.StartError = err.Error()
+			return res
+		}
+	}
+	if progs && conf.user == nil {
+		if err := writeProgDir(view, private); err != nil {
+			res.StartError = fmt.Sprintf("the step's image programs: %v", err)
+			return res
+		}
+	}
 	logf, err := createPrivate(filepath.Join(dir, LogFile))
 	if err != nil {
 		res.StartError = err.Error()
@@ -58,6 +75,9 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		cmd = exec.Command(argv[0], argv[1:]...)
 	}
 	cmd.Env = append([]string{}, spec.Env...)
+	if progs && conf.user == nil {
+		cmd.Env = withProgPath(cmd.Env, view.step(progBin))
+	}
 	if !private {
 		cmd.Env = append(cmd.Env, "TMPDIR="+view.tmp)
 	}
@@ -112,7 +132,10 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 	case conf.user != nil:
 		done, err = startIsolated(cmd, record)
 	case private:
-		done, err = spawn(cmd, privateTmp(view.tmp, view.workDir, view.workPath), record)
+		var setup func() error
+		if setup, err = privateSetup(view, progs); err == nil {
+			done, err = spawn(cmd, setup, record)
+		}
 	default:
 		done, err = spawn(cmd, nil, record)
 	}
@@ -164,6 +187,7 @@ type stepView struct {
 	tmp, work       string
 	private         bool
 	tmpDir, workDir *os.File  // handles on tmp and work
+	root            *stepRoot // the step's own root; nil: the host's
 	workPath        string    // work's real path, as the step's getcwd says it
 	user            *StepUser // whom the step runs as; nil: the supervisor's user
 }
@@ -171,6 +195,9 @@ type stepView struct {
 func (v stepView) host(path string) string {
 	if v.private && (path == "/tmp" || strings.HasPrefix(path, "/tmp/")) {
 		return filepath.Join(v.tmp, strings.TrimPrefix(path, "/tmp"))
+	}
+	if p, ok := v.root.host(path); ok {
+		return p
 	}
 	return path
 }
