@@ -87,8 +87,3 @@ func withProgPath(env []string, dir string) []string {
 	return append(env, "PATH=/usr/local/bin:/usr/bin:/bin"+string(os.PathListSeparator)+dir)
 }
 
-// servedByBinary runs a served program (argv[0] is its path in the
-// program directory) as a subcommand of the binary self.
-func servedByBinary(argv []string, self string) []string {
-	return append([]string{self, filepath.Base(argv[0])}, argv[1:]...)
-}

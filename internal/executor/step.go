@@ -40,19 +40,18 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		return res
 	}
 	argv, progs := imagePrograms(argv, spec, view)
-	if progs && conf.user != nil {
-		// The step init runs it: no program directory, the binary itself.
-		argv = servedByBinary(argv, conf.self)
-	}
 	argv[0] = resolveProgram(argv[0])
-	if private && conf.user == nil {
-		if view.root, err = planStepRoot(dir, spec, view); err != nil {
+	if private {
+		// Under the step init, outputs are read confined to the step's
+		// own directories: its root serves /argosay only.
+		if view.root, err = planStepRoot(dir, spec, view, conf.user == nil); err != nil {
 			res.StartError = err.Error()
 			return res
 		}
 	}
-	if progs && conf.user == nil {
-		if err := writeProgDir(view, private); err != nil {
+	if progs {
+		// The step init binds the binary itself, whatever the /tmp.
+		if err := writeProgDir(view, private || conf.user != nil); err != nil {
 			res.StartError = fmt.Sprintf("the step's image programs: %v", err)
 			return res
 		}
@@ -75,7 +74,7 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		cmd = exec.Command(argv[0], argv[1:]...)
 	}
 	cmd.Env = append([]string{}, spec.Env...)
-	if progs && conf.user == nil {
+	if progs {
 		cmd.Env = withProgPath(cmd.Env, view.step(progBin))
 	}
 	if !private {

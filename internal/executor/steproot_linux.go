@@ -35,13 +35,16 @@ type stepRoot struct {
 
 // planStepRoot says what the step's root needs, or nil when the step can
 // do without one: not an argosay image, and no output outside /tmp and
-// its working directory.
-func planStepRoot(dir string, spec *Spec, view stepView) (*stepRoot, error) {
+// its working directory (outputs: whether those count).
+func planStepRoot(dir string, spec *Spec, view stepView, outputs bool) (*stepRoot, error) {
 	r := &stepRoot{dir: filepath.Join(dir, "root"), own: map[string]bool{}, mounts: map[string]string{}}
 	if spec.Argosay {
 		r.own[strings.TrimPrefix(argosayAt, "/")] = true
 	}
 	for _, o := range spec.Outputs {
+		if !outputs {
+			break
+		}
 		p := filepath.Clean(o.Path)
 		if !filepath.IsAbs(p) || p == "/" || isUnder(p, "/tmp") || isUnder(p, view.workPath) ||
 			(spec.WorkingDir != "" && isUnder(p, spec.WorkingDir)) || isUnder(p, "/proc") || isUnder(p, "/dev") || isUnder(p, "/sys") {
