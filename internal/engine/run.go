@@ -364,6 +364,7 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 		s.Command = argv
 	}
 	s.Argosay = table.IsArgosay(c.Image)
+	s.Programs = table.ServesPrograms(c.Image)
 	s.WorkingDir = c.WorkingDir
 	s.Env = append(slices.Clone(base),
 		"SEMAFLOW_WORKFLOW="+wf.Metadata.Name, "SEMAFLOW_NAMESPACE="+wf.Metadata.Namespace,

@@ -28,7 +28,7 @@ var servedPrograms = []string{"argosay", "cowsay"}
 // it: /argosay (argoproj/argosay:v2's entrypoint) and cowsay. It says
 // whether the step needs the served programs at all.
 func imagePrograms(argv []string, spec *Spec, view stepView) ([]string, bool) {
-	need := spec.Argosay
+	need := spec.Argosay || spec.Programs
 	switch argv[0] {
 	case argosayAt:
 		if _, err := os.Stat(argosayAt); err != nil {

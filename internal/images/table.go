@@ -132,6 +132,18 @@ func (t *Table) IsArgosay(image string) bool {
 	return ok && len(e.Entrypoint) > 0 && e.Entrypoint[0] == ArgosayPath
 }
 
+// ServesPrograms says whether image comes with a program semaflow
+// serves in its place (argosay, cowsay): Argo's argosay images and
+// docker/whalesay, whose shells call them by name.
+func (t *Table) ServesPrograms(image string) bool {
+	for _, k := range candidates(image) {
+		if k == "argoproj/argosay" || k == "docker/whalesay" {
+			return true
+		}
+	}
+	return false
+}
+
 // candidates are the keys image may match, most precise first: with
 // and without its tag, then the same without a registry host.
 func candidates(image string) []string {

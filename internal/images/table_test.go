@@ -69,3 +69,10 @@ func TestIsArgosay(t *testing.T) {
 		t.Fatal("IsArgosay is wrong for the built-ins")
 	}
 }
+
+func TestServesPrograms(t *testing.T) {
+	var tb *Table
+	if !tb.ServesPrograms("argoproj/argosay:v1") || !tb.ServesPrograms("docker/whalesay:latest") || tb.ServesPrograms("alpine") {
+		t.Fatal("ServesPrograms is wrong for the built-ins")
+	}
+}
