@@ -86,4 +86,3 @@ func withProgPath(env []string, dir string) []string {
 	}
 	return append(env, "PATH=/usr/local/bin:/usr/bin:/bin"+string(os.PathListSeparator)+dir)
 }
-
