@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	os.Exit(cli.Execute(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+	os.Exit(cli.Execute(cli.Args(os.Args), os.Stdout, os.Stderr, os.Getenv))
 }

@@ -70,6 +70,10 @@ type Options struct {
 	// Limits bound each workflow's loops and nodes; zero fields mean the
 	// defaults.
 	Limits spec.Limits
+	// ImageTable is the user's image table (images.Parse's format);
+	// empty means DataDir/images.yaml when that file exists, else the
+	// built-in entries only.
+	ImageTable string
 	// ConfigMaps and Templates are stored before workflows are resumed,
 	// so that resumed workflows see them (run's manifests).
 	ConfigMaps []*wfv1.ConfigMap
@@ -182,9 +186,14 @@ func Start(ctx context.Context, o Options) (*App, error) {
 			stepEnv = executor.BaseEnv(stepEnv)
 		}
 	}
+	table, err := loadImageTable(o.ImageTable, a.DataDir)
+	if err != nil {
+		_ = db.Close()
+		return nil, a.fail(err)
+	}
 	iso := o.Isolation
 	iso.DataRoot = a.DataDir
-	a.Engine, err = engine.New(ctx, engine.Config{Store: db, DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
+	a.Engine, err = engine.New(ctx, engine.Config{Store: db, Images: table, DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
 		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism, Limits: o.Limits,
 		Session: a.session(o),
 		NewExecutor: func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {

@@ -40,5 +40,6 @@ func newRoot(getenv func(string) string) *cobra.Command {
 	root.AddCommand(newLintCmd(), newRunCmd(), newExecCmd(), newSyncCmd(getenv), newServerCmd())
 	addRemoteCmds(root, getenv)
 	root.AddCommand(nodesCmd(getenv))
+	root.AddCommand(newImageProgCmds()...)
 	return root
 }

@@ -22,19 +22,20 @@ import (
 )
 
 type runOptions struct {
-	params    []string
-	count     int
-	db        string
-	output    string
-	namespace string
-	plain     bool
-	parallel  int
-	nsParal   int
-	isolation isolationFlags
-	limits    spec.Limits
-	lease     leaseFlags
-	nodeName  string
-	grace     time.Duration
+	params     []string
+	count      int
+	db         string
+	output     string
+	namespace  string
+	plain      bool
+	parallel   int
+	nsParal    int
+	isolation  isolationFlags
+	limits     spec.Limits
+	imageTable string
+	lease      leaseFlags
+	nodeName   string
+	grace      time.Duration
 }
 
 func newRunCmd() *cobra.Command {
@@ -66,6 +67,7 @@ func newRunCmd() *cobra.Command {
 	f.StringVar(&o.db, "db", "", "database to keep the run in: a SQLite file, or a postgres:// URL shared with semaflow servers (default: a temporary SQLite file, removed afterwards)")
 	f.StringVarP(&o.output, "output", "o", "", "print the final workflows as json or yaml instead of a tree")
 	f.StringVarP(&o.namespace, "namespace", "n", spec.DefaultNamespace, "namespace for objects that name none")
+	f.StringVar(&o.imageTable, "image-table", "", "YAML file of images and the entrypoint/cmd a container with no command runs (default: images.yaml in the data directory, if any; built-ins cover argosay, whalesay, alpine, busybox, python, ...)")
 	f.BoolVar(&o.plain, "plain", false, "print progress lines even on a terminal")
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap); the rest queue by priority, then age")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
@@ -152,7 +154,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}, os.Exit)
 	defer guard.stop()
 	a, err := app.Start(ctx, app.Options{Kind: app.KindRun, DB: o.db, Observe: prog.observe,
-		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits,
+		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable,
 		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName})
 	if err != nil {
 		return err

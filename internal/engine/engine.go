@@ -15,6 +15,7 @@ import (
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/images"
 	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/reconcile"
@@ -58,6 +59,9 @@ type Config struct {
 	// Limits bound each workflow's loops and nodes (zero fields: the
 	// defaults, spec.DefaultLimits); a workflow that meets one fails.
 	Limits spec.Limits
+	// Images says what a container with no command runs (nil: the
+	// built-in entries only).
+	Images *images.Table
 	// Session, when set, makes the engine hold a session in the store
 	// (see SessionConfig); New then fails with an *OwnedError while
 	// another engine's session is live. nil: no session (tests).
@@ -70,6 +74,7 @@ type Config struct {
 // Engine runs workflows.
 type Engine struct {
 	stepEnv []string
+	images  *images.Table
 	limits  spec.Limits
 	store   store.Store
 	exec    Executor
@@ -108,7 +113,7 @@ type Engine struct {
 
 // New makes an engine and loads the applied objects from the store.
 func New(ctx context.Context, cfg Config) (*Engine, error) {
-	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger, stepEnv: cfg.StepEnv,
+	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger, stepEnv: cfg.StepEnv, images: cfg.Images,
 		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{},
 		limits: cfg.Limits.OrDefault()}
 	if e.now == nil {

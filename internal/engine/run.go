@@ -14,6 +14,7 @@ import (
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/images"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/reconcile"
 	"github.com/semaflow/semaflow/internal/store"
@@ -321,8 +322,11 @@ func (r *run) notify(plan *reconcile.Plan) {
 // result, so the workflow goes on.
 func (r *run) launch(l *reconcile.Launch) {
 	dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID)
+	var spec executor.Spec
 	if err == nil {
-		spec := jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID())
+		spec, err = jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID(), r.e.images)
+	}
+	if err == nil {
 		if r.e.isShared() {
 			// The step lives only while its node's lease does: another
 			// node takes its permits over once the lease has ended.
@@ -345,7 +349,8 @@ func (r *run) launch(l *reconcile.Launch) {
 
 // jobSpec turns a resolved template into what the supervisor runs; the
 // step's environment starts from base, and session records whose it is.
-func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session string) executor.Spec {
+// A container with no command runs what its image would (the table).
+func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session string, table *images.Table) (executor.Spec, error) {
 	t := &l.Template
 	s := executor.Spec{Deadline: l.Deadline, DeadlineMessage: reconcile.PodDeadlineMessage, InputFiles: l.InputFiles, Session: session}
 	var c *wfv1.Container
@@ -358,8 +363,14 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 		}
 	} else {
 		c = t.Container
-		s.Command = append(append([]string{}, c.Command...), c.Args...)
+		argv, err := table.Argv(c.Image, c.Command, c.Args)
+		if err != nil {
+			return s, err
+		}
+		s.Command = argv
 	}
+	s.Argosay = table.IsArgosay(c.Image)
+	s.Programs = table.ServesPrograms(c.Image)
 	s.WorkingDir = c.WorkingDir
 	s.Env = append(slices.Clone(base),
 		"SEMAFLOW_WORKFLOW="+wf.Metadata.Name, "SEMAFLOW_NAMESPACE="+wf.Metadata.Namespace,
@@ -394,5 +405,5 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 		}
 		s.Outputs = append(s.Outputs, of)
 	}
-	return s
+	return s, nil
 }

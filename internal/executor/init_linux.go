@@ -120,6 +120,10 @@ func (c *initConfig) run() error {
 	if err != nil {
 		return err
 	}
+	progs, progRoot, err := c.openImagePrograms(spec, tmp)
+	if err != nil {
+		return err
+	}
 	// The directories made here must be traversable by the step user;
 	// the step itself gets the supervisor's umask back.
 	umask := syscall.Umask(0o022)
@@ -156,6 +160,9 @@ func (c *initConfig) run() error {
 		if err := bindWorkBack(workFd, realWork); err != nil {
 			return err
 		}
+	}
+	if err := c.enterImagePrograms(progs, progRoot, tmp); err != nil {
+		return err
 	}
 	syscall.Umask(umask)
 	// Go applies these to every thread of the process.

@@ -17,7 +17,9 @@ func namespacesAvailable() bool { return os.Geteuid() == 0 }
 // it a mount namespace of its own whose /tmp is tmp. work, when not nil,
 // is the step's working directory, and workPath its real path: where
 // that lies under /tmp, it is bound back inside the new /tmp, so the step
-// reaches it by name (workdir_linux.go).
+// reaches it by name (workdir_linux.go). pre, when set, runs in the new
+// namespace before /tmp is covered: where a path it mounts or opens may
+// lie under the host's /tmp.
 //
 // It runs on spawn's dedicated OS thread: the thread stops sharing
 // filesystem attributes with the rest of the process, takes the new
@@ -31,7 +33,7 @@ func namespacesAvailable() bool { return os.Geteuid() == 0 }
 // any host file anyway, and the supervisor writes its inputs and reads
 // its outputs at those paths on the host, which a tmpfs of the step's
 // own would hide.
-func privateTmp(tmp string, work *os.File, workPath string) func() error {
+func privateTmp(tmp string, work *os.File, workPath string, pre func() error) func() error {
 	return func() error {
 		if err := syscall.Unshare(syscall.CLONE_FS | syscall.CLONE_NEWNS); err != nil {
 			return errors.Join(errNoNamespace, err)
@@ -49,7 +51,13 @@ func privateTmp(tmp string, work *os.File, workPath string) func() error {
 			}
 			defer func() { _ = syscall.Close(workFd) }()
 		}
-		if err := syscall.Mount(tmp, "/tmp", "", syscall.MS_BIND, ""); err != nil {
+		if pre != nil {
+			if err := pre(); err != nil {
+				return err
+			}
+		}
+		// Recursive, for what pre bound inside tmp.
+		if err := syscall.Mount(tmp, "/tmp", "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
 			return errors.Join(errNoNamespace, err)
 		}
 		if workFd >= 0 {
@@ -61,7 +69,7 @@ func privateTmp(tmp string, work *os.File, workPath string) func() error {
 
 // probePrivateTmp says whether the host lets a step have its own /tmp.
 func probePrivateTmp() bool {
-	done, err := spawn(exec.Command("/bin/true"), privateTmp(os.TempDir(), nil, ""), nil)
+	done, err := spawn(exec.Command("/bin/true"), privateTmp(os.TempDir(), nil, "", nil), nil)
 	if err != nil {
 		return false
 	}

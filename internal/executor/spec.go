@@ -25,6 +25,12 @@ type Spec struct {
 	// PrivateTmp asks the supervisor to bind DIR/tmp over /tmp; it only
 	// works inside a fresh mount namespace.
 	PrivateTmp bool `json:"privateTmp,omitempty"`
+	// Argosay says the step's image is Argo's argosay: its shell finds
+	// the program at /argosay (steproot_linux.go).
+	Argosay bool `json:"argosay,omitempty"`
+	// Programs says the image has programs semaflow serves (argosay,
+	// cowsay): they go on the step's PATH (imageprogs.go).
+	Programs bool `json:"programs,omitempty"`
 	// Session is the engine session that started the step: the step is
 	// that session's, and the engine that takes it over follows it.
 	Session string `json:"session,omitempty"`

@@ -41,7 +41,23 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		res.StartError = "the template has neither a command nor args to run"
 		return res
 	}
+	argv, progs := imagePrograms(argv, spec, view)
 	argv[0] = resolveProgram(argv[0])
+	if private {
+		// Under the step init, outputs are read confined to the step's
+		// own directories: its root serves /argosay only.
+		if view.root, err = planStepRoot(dir, spec, view, conf.user == nil); err != nil {
+			res.StartError = err.Error()
+			return res
+		}
+	}
+	if progs {
+		// The step init binds the binary itself, whatever the /tmp.
+		if err := writeProgDir(view, private || conf.user != nil); err != nil {
+			res.StartError = fmt.Sprintf("the step's image programs: %v", err)
+			return res
+		}
+	}
 	logf, err := createPrivate(filepath.Join(dir, LogFile))
 	if err != nil {
 		res.StartError = err.Error()
@@ -60,6 +76,9 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		cmd = exec.Command(argv[0], argv[1:]...)
 	}
 	cmd.Env = append([]string{}, spec.Env...)
+	if progs {
+		cmd.Env = withProgPath(cmd.Env, view.step(progBin))
+	}
 	if !private {
 		cmd.Env = append(cmd.Env, "TMPDIR="+view.tmp)
 	}
@@ -114,7 +133,10 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 	case conf.user != nil:
 		done, err = startIsolated(cmd, record)
 	case private:
-		done, err = spawn(cmd, privateTmp(view.tmp, view.workDir, view.workPath), record)
+		var setup func() error
+		if setup, err = privateSetup(view, progs); err == nil {
+			done, err = spawn(cmd, setup, record)
+		}
 	default:
 		done, err = spawn(cmd, nil, record)
 	}
@@ -171,6 +193,7 @@ type stepView struct {
 	tmp, work       string
 	private         bool
 	tmpDir, workDir *os.File  // handles on tmp and work
+	root            *stepRoot // the step's own root; nil: the host's
 	workPath        string    // work's real path, as the step's getcwd says it
 	user            *StepUser // whom the step runs as; nil: the supervisor's user
 }
@@ -178,6 +201,9 @@ type stepView struct {
 func (v stepView) host(path string) string {
 	if v.private && (path == "/tmp" || strings.HasPrefix(path, "/tmp/")) {
 		return filepath.Join(v.tmp, strings.TrimPrefix(path, "/tmp"))
+	}
+	if p, ok := v.root.host(path); ok {
+		return p
 	}
 	return path
 }
