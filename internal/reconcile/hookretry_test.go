@@ -84,3 +84,32 @@ func TestTemplateLevelHooksWithRetryIsBounded(t *testing.T) {
 		t.Fatalf("print: %s", p)
 	}
 }
+
+// Argo marks attempts nodeFlag.retried and hook nodes nodeFlag.hooked;
+// the Retry node itself carries no flag.
+func TestRetryAndHookNodesAreFlaggedAsInArgo(t *testing.T) {
+	s := newSim(t, retriesWithHooks, attemptTwoSucceeds)
+	within(t, 20*time.Second, "the workflow", func() { s.run() })
+	flag := func(name string) wfv1.NodeFlag {
+		if f := s.node("retries-with-hooks-and-artifact" + name).NodeFlag; f != nil {
+			return *f
+		}
+		return wfv1.NodeFlag{}
+	}
+	if f := s.node("retries-with-hooks-and-artifact[0].build").NodeFlag; f != nil {
+		t.Errorf("Retry node flag %+v, want none", *f)
+	}
+	for _, name := range []string{"[0].build(0)", "[0].build(2)"} {
+		if f := flag(name); !f.Retried || f.Hooked {
+			t.Errorf("%s flag %+v, want retried only", name, f)
+		}
+	}
+	for _, name := range []string{"[0].build.hooks.started", "[0].build.hooks.success"} {
+		if f := flag(name); !f.Hooked || f.Retried {
+			t.Errorf("%s flag %+v, want hooked only", name, f)
+		}
+	}
+	if f := flag("[1].print"); f.Hooked || f.Retried {
+		t.Errorf("print flag %+v, want none", f)
+	}
+}
