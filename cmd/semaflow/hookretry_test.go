@@ -46,12 +46,15 @@ spec:
 `)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, binary, "run", "-o", "json", file).CombinedOutput()
+	cmd := exec.CommandContext(ctx, binary, "run", "-o", "json", file)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if ctx.Err() != nil {
-		t.Fatalf("run did not end within 60s (runaway retries?)\n%s", tail(string(out)))
+		t.Fatalf("run did not end within 60s (runaway retries?)\n%s", tail(stderr.String()))
 	}
 	if err != nil {
-		t.Fatalf("run: %v\n%s", err, tail(string(out)))
+		t.Fatalf("run: %v\n%s", err, tail(stderr.String()))
 	}
 	var wf finalWF
 	if err := json.NewDecoder(bytes.NewReader(out)).Decode(&wf); err != nil {

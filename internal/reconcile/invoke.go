@@ -151,7 +151,7 @@ func (o *op) runHooks(n *wfv1.NodeStatus, inv invocation, scope expr.Scope, at s
 		saved := o.exitWalk
 		o.exitWalk = o.exitWalk || fulfilled(n)
 		hn := o.execute(call{name: n.Name + h.suffix, displayName: n.DisplayName + h.suffix, tmplCall: h.tc,
-			ctx: at.ctx, parentID: n.ID, boundaryID: at.boundaryID}, at.depth+1)
+			ctx: at.ctx, parentID: n.ID, boundaryID: at.boundaryID, hooked: true}, at.depth+1)
 		o.exitWalk = saved
 		if hn == nil || !fulfilled(hn) {
 			done = false

@@ -356,7 +356,7 @@ func (o *op) run() {
 		o.global["workflow.status"] = phase
 		o.global["workflow.failures"] = o.failures()
 		o.exitWalk = true
-		en := o.execute(call{name: name + ".onExit", displayName: name + ".onExit", tmplCall: *exit, ctx: o.rootCtx(), parentID: ""}, 0)
+		en := o.execute(call{name: name + ".onExit", displayName: name + ".onExit", tmplCall: *exit, ctx: o.rootCtx(), parentID: "", hooked: true}, 0)
 		o.exitWalk = false
 		if en == nil || !fulfilled(en) {
 			return
@@ -542,7 +542,7 @@ func (o *op) workflowHooks(root *wfv1.NodeStatus) bool {
 			}
 		}
 		n := o.execute(call{name: nodeName, tmplCall: tmplCall{Template: h.Template, TemplateRef: h.TemplateRef,
-			Arguments: h.Arguments}, ctx: o.rootCtx()}, 0)
+			Arguments: h.Arguments}, ctx: o.rootCtx(), hooked: true}, 0)
 		if n == nil || !fulfilled(n) {
 			done = false
 		}

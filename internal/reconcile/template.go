@@ -51,6 +51,9 @@ type call struct {
 	// handled by the parent Retry node.
 	isAttempt bool
 	attempt   int
+	// hooked marks a node a hook or exit handler starts (Argo's
+	// nodeFlag.hooked).
+	hooked bool
 	// exitHandler lets the node start while the workflow is stopping.
 	exitHandler bool
 }
@@ -136,6 +139,9 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 			typ = NodeRetry
 		}
 		node = o.newNode(c.name, c.displayName, typ, c.boundaryID, c.parentID)
+		if c.hooked || c.isAttempt {
+			node.NodeFlag = &wfv1.NodeFlag{Hooked: c.hooked, Retried: c.isAttempt}
+		}
 		if o.abort != "" {
 			return node // past the node limit: not kept, nothing runs
 		}
