@@ -541,8 +541,13 @@ func (o *op) workflowHooks(root *wfv1.NodeStatus) bool {
 				continue
 			}
 		}
+		// Argo parents the workflow's hooks on the root node.
+		parent := ""
+		if root != nil {
+			parent = root.ID
+		}
 		n := o.execute(call{name: nodeName, tmplCall: tmplCall{Template: h.Template, TemplateRef: h.TemplateRef,
-			Arguments: h.Arguments}, ctx: o.rootCtx(), hooked: true}, 0)
+			Arguments: h.Arguments}, ctx: o.rootCtx(), parentID: parent, hooked: true}, 0)
 		if n == nil || !fulfilled(n) {
 			done = false
 		}
