@@ -115,8 +115,16 @@ func (o *op) runHooks(n *wfv1.NodeStatus, inv invocation, scope expr.Scope, at s
 		tc     tmplCall
 	}
 	sc := withItem(scope, expr.Scope{"workflow.status": wfv1.PhaseRunning})
-	nodeScope(sc, "steps."+inv.name, n)
-	nodeScope(sc, "tasks."+inv.name, n)
+	// A retried step's hooks read its last attempt's outputs, as in Argo,
+	// even when the step failed.
+	src := n
+	if tries := o.attempts(n); n.Type == NodeRetry && n.Outputs == nil && len(tries) > 0 {
+		last := *n
+		last.Outputs = tries[len(tries)-1].Outputs
+		src = &last
+	}
+	nodeScope(sc, "steps."+inv.name, src)
+	nodeScope(sc, "tasks."+inv.name, src)
 	var hooks []hook
 	if exit := exitHook(inv); exit != nil && fulfilled(n) && o.exitHookFires(n, exit, sc) {
 		hooks = append(hooks, hook{".onExit", tmplCall{Template: exit.Template, TemplateRef: exit.TemplateRef, Arguments: exit.Arguments}})
@@ -143,14 +151,10 @@ func (o *op) runHooks(n *wfv1.NodeStatus, inv invocation, scope expr.Scope, at s
 	}
 	done := true
 	for _, h := range hooks {
-		args, err := substitute(h.tc.Arguments, sc)
-		if err == nil {
-			h.tc.Arguments = args
-		}
 		saved := o.exitWalk
 		o.exitWalk = o.exitWalk || fulfilled(n)
-		hn := o.execute(call{name: n.Name + h.suffix, displayName: n.DisplayName + h.suffix, tmplCall: h.tc,
-			ctx: at.ctx, parentID: n.ID, boundaryID: at.boundaryID, hooked: true}, at.depth+1)
+		hn := o.executeHook(call{name: n.Name + h.suffix, displayName: n.DisplayName + h.suffix, tmplCall: h.tc,
+			ctx: at.ctx, parentID: n.ID, boundaryID: at.boundaryID}, sc, at.depth+1)
 		o.exitWalk = saved
 		if hn == nil || !fulfilled(hn) {
 			done = false
