@@ -127,7 +127,7 @@ func TestTemplateRetryStrategyAsArgo(t *testing.T) {
 		{"backoff with cap", `{limit: 4, backoff: {duration: 1s, factor: 2, cap: 3s}}`, []string{"fail"}, 5, wfv1.PhaseFailed, "No more retries left", 14 * time.Second},
 		{"backoff would pass maxDuration", `{limit: 10, backoff: {duration: 10s, maxDuration: 15s}}`, []string{"fail"}, 2, wfv1.PhaseFailed, "Backoff would exceed max duration limit", 0},
 		{"maxDuration passed", `{limit: 10, backoff: {duration: 1s, maxDuration: 2s}}`, []string{"fail"}, 2, wfv1.PhaseFailed, "Max duration limit exceeded", 0},
-		{"bad limit", `{limit: "many"}`, []string{"fail"}, 1, wfv1.PhaseError, `retryStrategy.limit "many" is not an integer`, 0},
+		{"bad limit", `{limit: "{{inputs.parameters.bad}}"}`, []string{"fail"}, 0, wfv1.PhaseError, `retryStrategy.limit "many" is not an integer`, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wf, launched, took := attemptRun(t, header+`  entrypoint: main
@@ -136,7 +136,7 @@ func TestTemplateRetryStrategyAsArgo(t *testing.T) {
     steps:
     - - {name: s, template: flaky, arguments: {parameters: [{name: n, value: "1"}]}}
   - name: flaky
-    inputs: {parameters: [{name: n}]}
+    inputs: {parameters: [{name: n}, {name: bad, value: many}]}
     retryStrategy: `+tc.strategy+`
     container: {image: x, command: [work]}
 `, results(tc.script...))
