@@ -131,11 +131,11 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 		return node
 	}
 	if node == nil {
-		if !o.mayStart(c) || (isLeaf(tmpl) && tmpl.RetryStrategy == nil && !o.podSlot()) {
+		if !o.mayStart(c) || (isLeaf(tmpl) && o.retryStrategy(tmpl) == nil && !o.podSlot()) {
 			return nil
 		}
 		typ := nodeType(tmpl)
-		if tmpl.RetryStrategy != nil && !c.isAttempt {
+		if o.retryStrategy(tmpl) != nil && !c.isAttempt {
 			typ = NodeRetry
 		}
 		node = o.newNode(c.name, c.displayName, typ, c.boundaryID, c.parentID)
@@ -174,7 +174,7 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 		return node
 	}
 	if node.Type == NodeRetry {
-		o.executeRetry(node, tmpl, ctx, scope, c, depth)
+		o.executeRetry(node, tmpl, scope, c, depth)
 		return node
 	}
 	if c.isAttempt {
