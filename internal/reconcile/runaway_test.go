@@ -25,7 +25,7 @@ func TestNodeLimitNamesTheRunawayRetry(t *testing.T) {
   - {name: leaf, suspend: {duration: "0"}}
   - name: apply
     retryStrategy: {retryPolicy: Always}
-    resource: {action: create, manifest: "kind: ConfigMap"}
+    steps: [[{name: x, template: leaf, when: "{{= nosuchfn() }}"}]]
 `)
 	var plan *Plan
 	within(t, 20*time.Second, "reconcile of a retry that fails at once without end", func() {
@@ -45,5 +45,30 @@ func TestNodeLimitNamesTheRunawayRetry(t *testing.T) {
 	}
 	if len(wf.Status.Nodes) > 200 {
 		t.Fatalf("%d nodes, over the limit of 200", len(wf.Status.Nodes))
+	}
+}
+
+// A template semaflow cannot run (a containerSet, a resource) fails the
+// same way on every attempt: it is not retried, even by an unlimited
+// workflow-level retryStrategy, rather than filling the node limit.
+func TestUnrunnableTemplateIsNotRetried(t *testing.T) {
+	wf, res := unchecked(t, header+`  entrypoint: main
+  retryStrategy: {retryPolicy: Always}
+  templates:
+  - name: main
+    containerSet:
+      retryStrategy: {retries: "2"}
+      containers: [{name: c1, image: x, args: [echo, hi]}]
+`)
+	var plan *Plan
+	within(t, 20*time.Second, "reconcile of an unrunnable template under retry", func() {
+		plan = ReconcileWith(wf, nil, t0, res, spec.Limits{})
+	})
+	root := wf.Status.Nodes["wf"]
+	if !plan.Done || wf.Status.Phase != wfv1.PhaseError || root.Type != NodeRetry || len(root.Children) != 1 {
+		t.Fatalf("phase %s (%s), root %s with %d attempts; want Error after 1 attempt", wf.Status.Phase, wf.Status.Message, root.Type, len(root.Children))
+	}
+	if !strings.Contains(wf.Status.Message, "not supported") {
+		t.Fatalf("message %q does not say why", wf.Status.Message)
 	}
 }
