@@ -54,6 +54,8 @@ type op struct {
 	hasAlt bool
 	// waiters indexes the holders waiting for locks (waitIndex).
 	waiters map[string]bool
+	// unrunnable holds this call's attempts that no retry can change.
+	unrunnable map[string]bool
 }
 
 // Reconcile applies events to wf's status and decides what happens next,

@@ -33,8 +33,8 @@ func (o *op) executeRetry(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr
 		o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: %v", tmpl.Name, err))
 		return
 	}
+	tries := o.attempts(node)
 	for pass := 0; pass <= o.limits.MaxNodes; pass++ {
-		tries := o.attempts(node)
 		var last *wfv1.NodeStatus
 		if k := len(tries); k > 0 {
 			last = tries[k-1]
@@ -67,6 +67,9 @@ func (o *op) executeRetry(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr
 		child := o.execute(sc, depth)
 		if child == nil || !fulfilled(child) || !o.changed[child.ID] {
 			return
+		}
+		if attempt == len(tries) {
+			tries = append(tries, child)
 		}
 	}
 }
@@ -116,12 +119,23 @@ func isAttemptOf(r, n *wfv1.NodeStatus) bool {
 	return ok && err == nil
 }
 
+// markUnrunnable records that node failed the same way any attempt
+// would (a template type semaflow cannot run), so it is not retried. The
+// Retry node ends in the call that made the attempt, so the mark need not
+// outlive the call.
+func (o *op) markUnrunnable(node *wfv1.NodeStatus) {
+	if o.unrunnable == nil {
+		o.unrunnable = map[string]bool{}
+	}
+	o.unrunnable[node.ID] = true
+}
+
 // retryStop says whether no further attempt may run after the failed
 // last of tries, and how the Retry node ends. The checks and messages
 // are Argo's (processNodeRetries), in its order.
 func (o *op) retryStop(tries []*wfv1.NodeStatus, rs *wfv1.RetryStrategy, limit int, scope expr.Scope) (phase, msg string, stop bool) {
 	last := tries[len(tries)-1]
-	if o.shutdown != "" {
+	if o.shutdown != "" || o.unrunnable[last.ID] {
 		return last.Phase, last.Message, true
 	}
 	if b := rs.Backoff; b != nil && b.MaxDuration != "" && tries[0].StartedAt != nil {

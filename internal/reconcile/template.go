@@ -217,6 +217,7 @@ func (o *op) executeBody(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCt
 	case tmpl.Suspend != nil:
 		o.executeSuspend(node, tmpl, scope)
 	default:
+		o.markUnrunnable(node)
 		o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: type %v is not supported by the local executor", tmpl.Name, tmpl.Types()))
 	}
 }
