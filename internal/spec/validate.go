@@ -396,6 +396,9 @@ func checkDurationField(d *Document, path string, r *wfv1.RetryStrategy) {
 		}
 	}
 	if b := r.Backoff; b != nil {
+		if r.Limit == nil && b.Duration != "" {
+			d.warnAt(path+".backoff", "backoff with no limit: Argo then retries at once, without waiting; semaflow waits the backoff before each retry")
+		}
 		checkDuration(d, path+".backoff.duration", b.Duration)
 		checkDuration(d, path+".backoff.maxDuration", b.MaxDuration)
 		checkDuration(d, path+".backoff.cap", b.Cap)
