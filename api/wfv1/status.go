@@ -54,4 +54,12 @@ type NodeStatus struct {
 	OutboundNodes         []string                   `json:"outboundNodes,omitempty"`
 	HostNodeName          string                     `json:"hostNodeName,omitempty"`
 	SynchronizationStatus *NodeSynchronizationStatus `json:"synchronizationStatus,omitempty"`
+	NodeFlag              *NodeFlag                  `json:"nodeFlag,omitempty"`
+}
+
+// NodeFlag says why a node exists besides its parent's template: a hook
+// or exit handler started it, or it is one attempt of a retryStrategy.
+type NodeFlag struct {
+	Hooked  bool `json:"hooked,omitempty"`
+	Retried bool `json:"retried,omitempty"`
 }

@@ -105,10 +105,11 @@ func (o *op) runOne(name, display string, inv invocation, scope expr.Scope, at s
 	return n, fulfilled(n) && hooksDone
 }
 
-// runHooks runs a step's or task's hooks: the onExit template and the
-// `exit` hook once the node has finished, and every other hook once its
-// expression turns true (evaluated on each walk, started at most once). It
-// reports whether every hook that started has finished.
+// runHooks runs a step's or task's hooks: its exit hook once the node
+// has finished, and every other hook once its expression turns true
+// (evaluated on each walk, started at most once). It reports whether
+// every hook that started has finished. Nodes are named as Argo names
+// them: the exit hook `<node>.onExit`, others `<node>.hooks.<name>`.
 func (o *op) runHooks(n *wfv1.NodeStatus, inv invocation, scope expr.Scope, at site) bool {
 	if n.Type == NodeSkipped || (inv.onExit == "" && len(inv.hooks) == 0) {
 		return true
@@ -118,15 +119,25 @@ func (o *op) runHooks(n *wfv1.NodeStatus, inv invocation, scope expr.Scope, at s
 		tc     tmplCall
 	}
 	sc := withItem(scope, expr.Scope{"workflow.status": wfv1.PhaseRunning})
-	nodeScope(sc, "steps."+inv.name, n)
-	nodeScope(sc, "tasks."+inv.name, n)
+	// A retried step's hooks read its last attempt's outputs, as in Argo,
+	// even when the step failed.
+	src := n
+	if tries := o.attempts(n); n.Type == NodeRetry && n.Outputs == nil && len(tries) > 0 {
+		last := *n
+		last.Outputs = tries[len(tries)-1].Outputs
+		src = &last
+	}
+	nodeScope(sc, "steps."+inv.name, src)
+	nodeScope(sc, "tasks."+inv.name, src)
 	var hooks []hook
-	if inv.onExit != "" && fulfilled(n) {
-		hooks = append(hooks, hook{".onExit", tmplCall{Template: inv.onExit}})
+	if exit := exitHook(inv); exit != nil && fulfilled(n) && o.exitHookFires(n, exit, sc) {
+		hooks = append(hooks, hook{".onExit", tmplCall{Template: exit.Template, TemplateRef: exit.TemplateRef, Arguments: exit.Arguments}})
 	}
 	names := make([]string, 0, len(inv.hooks))
 	for name := range inv.hooks {
-		names = append(names, name)
+		if name != "exit" {
+			names = append(names, name)
+		}
 	}
 	sortStrings(names)
 	for _, name := range names {
@@ -134,10 +145,6 @@ func (o *op) runHooks(n *wfv1.NodeStatus, inv invocation, scope expr.Scope, at s
 		suffix := ".hooks." + name
 		tc := tmplCall{Template: h.Template, TemplateRef: h.TemplateRef, Arguments: h.Arguments}
 		switch {
-		case name == "exit":
-			if fulfilled(n) {
-				hooks = append(hooks, hook{suffix, tc})
-			}
 		case o.byName(n.Name+suffix) != nil:
 			hooks = append(hooks, hook{suffix, tc})
 		case h.Expression != "":
@@ -148,20 +155,38 @@ func (o *op) runHooks(n *wfv1.NodeStatus, inv invocation, scope expr.Scope, at s
 	}
 	done := true
 	for _, h := range hooks {
-		args, err := substitute(h.tc.Arguments, sc)
-		if err == nil {
-			h.tc.Arguments = args
-		}
 		saved := o.exitWalk
 		o.exitWalk = o.exitWalk || fulfilled(n)
-		hn := o.execute(call{name: n.Name + h.suffix, displayName: n.DisplayName + h.suffix, tmplCall: h.tc,
-			ctx: at.ctx, parentID: n.ID, boundaryID: at.boundaryID}, at.depth+1)
+		hn := o.executeHook(call{name: n.Name + h.suffix, displayName: n.DisplayName + h.suffix, tmplCall: h.tc,
+			ctx: at.ctx, parentID: n.ID, boundaryID: at.boundaryID}, sc, at.depth+1)
 		o.exitWalk = saved
 		if hn == nil || !fulfilled(hn) {
 			done = false
 		}
 	}
 	return done
+}
+
+// exitHookFires says whether a finished node's exit hook runs: once
+// started it is followed; else its expression, if any, must be true.
+func (o *op) exitHookFires(n *wfv1.NodeStatus, exit *wfv1.LifecycleHook, sc expr.Scope) bool {
+	if exit.Expression == "" || o.byName(n.Name+".onExit") != nil {
+		return true
+	}
+	ok, err := expr.EvalBool(exit.Expression, sc)
+	return err == nil && ok
+}
+
+// exitHook is a step's or task's exit hook: `onExit`, which wins as in
+// Argo, else `hooks.exit`.
+func exitHook(inv invocation) *wfv1.LifecycleHook {
+	if inv.onExit != "" {
+		return &wfv1.LifecycleHook{Template: inv.onExit}
+	}
+	if h, ok := inv.hooks["exit"]; ok {
+		return &h
+	}
+	return nil
 }
 
 // mustWait says whether runOne would leave a node of at that does not

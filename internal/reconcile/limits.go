@@ -45,8 +45,50 @@ func (o *op) overNodeLimit(name, boundaryID string) bool {
 	default:
 		return false
 	}
-	o.exceed(fmt.Sprintf("template %q: %s; does a template call itself without end?", clip(o.boundaryTemplate(boundaryID)), msg))
+	if o.abort != "" {
+		return true
+	}
+	if len(o.nodes) >= o.limits.MaxNodes {
+		o.exceed(o.runaway(msg))
+	} else {
+		o.exceed(fmt.Sprintf("template %q: %s; does a template call itself without end?", clip(o.boundaryTemplate(boundaryID)), msg))
+	}
 	return true
+}
+
+// runaway words the node limit's message: it names the template with the
+// most nodes, the one that ran away, and whether it retried or recursed.
+// It walks every node, once per workflow: the first limit met ends it.
+func (o *op) runaway(msg string) string {
+	count := map[string]int{}
+	retries := map[string]int{}
+	for _, n := range o.nodes {
+		name := n.TemplateName
+		if name == "" && n.TemplateRef != nil {
+			name = n.TemplateRef.Name + "/" + n.TemplateRef.Template
+		}
+		if name == "" {
+			continue // groups: they belong to the template around them
+		}
+		count[name]++
+		if n.NodeFlag != nil && n.NodeFlag.Retried {
+			retries[name]++
+		}
+	}
+	top := ""
+	for name, k := range count {
+		if k > count[top] || (k == count[top] && name < top) {
+			top = name
+		}
+	}
+	if top == "" {
+		return msg
+	}
+	why := "does it call itself without end?"
+	if 2*retries[top] > count[top] {
+		why = "it retries without end: give its retryStrategy a limit"
+	}
+	return fmt.Sprintf("template %q ran away with %d of the workflow's %d nodes (%s): %s", clip(top), count[top], len(o.nodes), why, msg)
 }
 
 // clipKeep is how much of each end of a long name a message keeps: the

@@ -53,6 +53,8 @@ type op struct {
 	hasAlt bool
 	// waiters indexes the holders waiting for locks (waitIndex).
 	waiters map[string]bool
+	// unrunnable holds this call's attempts that no retry can change.
+	unrunnable map[string]bool
 }
 
 // Reconcile applies events to wf's status and decides what happens next,
@@ -361,7 +363,7 @@ func (o *op) run() {
 		o.global["workflow.status"] = phase
 		o.global["workflow.failures"] = o.failures()
 		o.exitWalk = true
-		en := o.execute(call{name: name + ".onExit", displayName: name + ".onExit", tmplCall: *exit, ctx: o.rootCtx(), parentID: ""}, 0)
+		en := o.executeHook(call{name: name + ".onExit", displayName: name + ".onExit", tmplCall: *exit, ctx: o.rootCtx()}, o.global, 0)
 		o.exitWalk = false
 		if en == nil || !fulfilled(en) {
 			return
@@ -527,18 +529,26 @@ func (o *op) workflowHooks(root *wfv1.NodeStatus) bool {
 	for _, name := range names {
 		h := o.spec.Hooks[name]
 		nodeName := o.wf.Metadata.Name + ".hooks." + name
-		if o.byName(nodeName) == nil {
-			sc := maps.Clone(o.global)
-			sc["workflow.status"] = wfv1.PhaseRunning
-			if root != nil && fulfilled(root) {
-				sc["workflow.status"] = root.Phase
+		sc := maps.Clone(o.global)
+		sc["workflow.status"] = wfv1.PhaseRunning
+		if root != nil && fulfilled(root) {
+			sc["workflow.status"] = root.Phase
+			if root.Phase == wfv1.PhaseSkipped || root.Phase == wfv1.PhaseOmitted {
+				sc["workflow.status"] = wfv1.PhaseSucceeded
 			}
+		}
+		if o.byName(nodeName) == nil {
 			if ok, err := expr.EvalBool(h.Expression, sc); err != nil || !ok {
 				continue
 			}
 		}
-		n := o.execute(call{name: nodeName, tmplCall: tmplCall{Template: h.Template, TemplateRef: h.TemplateRef,
-			Arguments: h.Arguments}, ctx: o.rootCtx()}, 0)
+		// Argo parents the workflow's hooks on the root node.
+		parent := ""
+		if root != nil {
+			parent = root.ID
+		}
+		n := o.executeHook(call{name: nodeName, tmplCall: tmplCall{Template: h.Template, TemplateRef: h.TemplateRef,
+			Arguments: h.Arguments}, ctx: o.rootCtx(), parentID: parent}, sc, 0)
 		if n == nil || !fulfilled(n) {
 			done = false
 		}

@@ -50,6 +50,9 @@ type call struct {
 	// handled by the parent Retry node.
 	isAttempt bool
 	attempt   int
+	// hooked marks a node a hook or exit handler starts (Argo's
+	// nodeFlag.hooked).
+	hooked bool
 	// exitHandler lets the node start while the workflow is stopping.
 	exitHandler bool
 }
@@ -129,14 +132,17 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 		return node
 	}
 	if node == nil {
-		if !o.mayStart(c) || (isLeaf(tmpl) && tmpl.RetryStrategy == nil && !o.podSlot()) {
+		if !o.mayStart(c) || (isLeaf(tmpl) && o.retryStrategy(tmpl) == nil && !o.podSlot()) {
 			return nil
 		}
 		typ := nodeType(tmpl)
-		if tmpl.RetryStrategy != nil && !c.isAttempt {
+		if o.retryStrategy(tmpl) != nil && !c.isAttempt {
 			typ = NodeRetry
 		}
 		node = o.newNode(c.name, c.displayName, typ, c.boundaryID, c.parentID)
+		if c.hooked || c.isAttempt {
+			node.NodeFlag = &wfv1.NodeFlag{Hooked: c.hooked, Retried: c.isAttempt}
+		}
 		if o.abort != "" {
 			return node // past the node limit: not kept, nothing runs
 		}
@@ -172,7 +178,7 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 		return node
 	}
 	if node.Type == NodeRetry {
-		o.executeRetry(node, tmpl, ctx, scope, c, depth)
+		o.executeRetry(node, tmpl, scope, c, depth)
 		return node
 	}
 	if c.isAttempt {
@@ -215,6 +221,7 @@ func (o *op) executeBody(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCt
 	case tmpl.Suspend != nil:
 		o.executeSuspend(node, tmpl, scope)
 	default:
+		o.markUnrunnable(node)
 		o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: type %v is not supported by the local executor", tmpl.Name, tmpl.Types()))
 	}
 }

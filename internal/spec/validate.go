@@ -392,7 +392,15 @@ func checkDurationField(d *Document, path string, r *wfv1.RetryStrategy) {
 	if r.Limit != nil && !r.Limit.IsString && r.Limit.IntVal < 0 {
 		d.errorAt(path+".limit", "limit must not be negative")
 	}
+	if l := r.Limit; l != nil && l.IsString && !isTemplated(l.StrVal) {
+		if n, err := strconv.Atoi(l.StrVal); err != nil || n < 0 {
+			d.errorAt(path+".limit", "limit %q is not an integer of at least 0", l.StrVal)
+		}
+	}
 	if b := r.Backoff; b != nil {
+		if r.Limit == nil && b.Duration != "" {
+			d.warnAt(path+".backoff", "backoff with no limit: Argo then retries at once, without waiting; semaflow waits the backoff before each retry")
+		}
 		checkDuration(d, path+".backoff.duration", b.Duration)
 		checkDuration(d, path+".backoff.maxDuration", b.MaxDuration)
 		checkDuration(d, path+".backoff.cap", b.Cap)

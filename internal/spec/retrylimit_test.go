@@ -1,0 +1,50 @@
+package spec
+
+import (
+	"strings"
+	"testing"
+)
+
+// A retryStrategy.limit that is neither an integer nor a placeholder
+// would otherwise only fail when the step first fails.
+func TestRetryLimitMustBeAnInteger(t *testing.T) {
+	for src, want := range map[string]string{
+		`{limit: "many"}`:                           `limit "many" is not an integer of at least 0`,
+		`{limit: "-1"}`:                             `limit "-1" is not an integer of at least 0`,
+		`{limit: "3"}`:                              "",
+		`{limit: "{{workflow.name}}"}`:              "",
+		`{limit: 2, retryPolicy: OnTransientError}`: "",
+	} {
+		d := lintString(t, wfHeader+`spec:
+  entrypoint: main
+  retryStrategy: `+src+`
+  templates:
+  - {name: main, retryStrategy: `+src+`, container: {image: a}}
+`)
+		var lines []string
+		for _, x := range d {
+			lines = append(lines, x.String())
+		}
+		got := strings.Join(lines, "\n")
+		if want == "" && d.HasErrors() {
+			t.Errorf("%s: unexpected errors:\n%s", src, got)
+		}
+		if want != "" && (strings.Count(got, want) != 2 || !strings.Contains(got, "spec.retryStrategy.limit")) {
+			t.Errorf("%s: want %q at spec.retryStrategy.limit and at the template's, got:\n%s", src, want, got)
+		}
+	}
+}
+
+// Argo waits out a backoff only while a limit leaves retries; without a
+// limit it retries at once. Semaflow waits either way, and lint says so.
+func TestBackoffWithoutLimitIsAWarning(t *testing.T) {
+	d := lintString(t, wfHeader+`spec:
+  entrypoint: main
+  templates:
+  - {name: main, retryStrategy: {backoff: {duration: 10s}}, container: {image: a}}
+`)
+	if d.HasErrors() || len(d) != 1 || !strings.Contains(d[0].String(), "retryStrategy.backoff") ||
+		!strings.Contains(d[0].String(), "no limit") {
+		t.Fatalf("want one warning at retryStrategy.backoff about the missing limit, got %v", d)
+	}
+}
