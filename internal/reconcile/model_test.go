@@ -162,10 +162,7 @@ func parseOutcome(s string) (outcome, error) {
 // helper of issue 22 is fixing, with the owner; the model test does not
 // check them until the fix is merged. Each has a skipped case in
 // TestModelRegressions; remove both once the fix is in.
-var modelPending = map[string]string{
-	"retry-hooks":    "issue 22: a step whose template retries and that has hooks retries without end, owned by helper retry",
-	"hooks-shutdown": "issue 22: a hook that may not start because the workflow stops (a workflow-level expression hook) or terminates (a step's onExit) is neither run nor made Skipped as Argo does, and the workflow hangs Running; owned by helper retry (hooks), the hang by helper hang",
-}
+var modelPending = map[string]string{}
 
 // modelRun is what one run of a workflow left.
 type modelRun struct {
