@@ -140,7 +140,7 @@ func TestRunFaults(t *testing.T) {
 	}{
 		{"missing executable", `
   - name: main
-    container: {image: x, command: [no-such-program-xyz]}`, "Error", `executable "no-such-program-xyz" not found`},
+    container: {image: x, command: [no-such-program-xyz]}`, "Failed", `cannot run "no-such-program-xyz": executable file not found`},
 		{"deadline kills the process group", `
   - name: main
     activeDeadlineSeconds: 1
