@@ -89,6 +89,7 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 	if !finished && (active || !failFast || !d.failed) {
 		return
 	}
+	d.setOutbound(targets)
 	if phase, msg := d.phase(targets); isFailure(phase) {
 		o.complete(node, phase, msg)
 		return

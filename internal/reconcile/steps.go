@@ -59,10 +59,12 @@ func (o *op) executeSteps(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplC
 			}
 		}
 		if isFailure(g.Phase) {
+			o.setStepsOutbound(node, tmpl)
 			o.complete(node, wfv1.PhaseFailed, g.Message)
 			return
 		}
 	}
+	o.setStepsOutbound(node, tmpl)
 	o.finishParent(node, tmpl, scope)
 }
 
