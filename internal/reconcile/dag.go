@@ -59,7 +59,7 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 	if tmpl.Parallelism != nil {
 		limit = *tmpl.Parallelism
 	}
-	at := site{parentID: node.ID, boundaryID: node.ID, ctx: ctx, depth: depth, limit: limit}
+	at := site{parentID: node.ID, boundaryID: node.ID, ctx: ctx, depth: depth, limit: limit, failFast: isFailFast(tmpl)}
 	for pass := 0; pass <= len(d.order); pass++ {
 		progress := false
 		for _, name := range d.order {
@@ -89,6 +89,7 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 	if !finished && (active || !failFast || !d.failed) {
 		return
 	}
+	d.setOutbound(targets)
 	if phase, msg := d.phase(targets); isFailure(phase) {
 		o.complete(node, phase, msg)
 		return

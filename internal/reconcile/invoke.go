@@ -40,6 +40,9 @@ type site struct {
 	// limit caps how many of parent's children may be unfinished at once
 	// (template parallelism); 0 means no cap.
 	limit int64
+	// failFast: the boundary's template starts no child once one of
+	// its nodes failed (template-level failFast).
+	failFast bool
 }
 
 // runOne brings one node of an invocation forward. done says whether the
@@ -56,6 +59,9 @@ func (o *op) runOne(name, display string, inv invocation, scope expr.Scope, at s
 			return n, true
 		}
 		if at.limit > 0 && o.activeChildren(at.parentID) >= at.limit {
+			return nil, false
+		}
+		if at.failFast && o.unsuccessful(at.boundaryID) > 0 {
 			return nil, false
 		}
 		// Cheap early exit while spec.parallelism is saturated: resolving
@@ -197,7 +203,8 @@ func (o *op) mustWait(at site) bool {
 	if !o.mayStart(call{}) {
 		return o.shutdown == ""
 	}
-	return (at.limit > 0 && o.activeChildren(at.parentID) >= at.limit) || !o.podSlot()
+	return (at.limit > 0 && o.activeChildren(at.parentID) >= at.limit) || !o.podSlot() ||
+		(at.failFast && o.unsuccessful(at.boundaryID) > 0)
 }
 
 // activeChildren counts a parent's unfinished children. It is asked once

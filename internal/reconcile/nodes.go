@@ -81,6 +81,9 @@ func (o *op) complete(n *wfv1.NodeStatus, phase, msg string) {
 			}
 		}
 	}
+	if k, ok := o.failedIn[n.BoundaryID]; ok && countsAsUnsuccessful(n) {
+		o.failedIn[n.BoundaryID] = k + 1
+	}
 	o.touch(n)
 }
 

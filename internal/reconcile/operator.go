@@ -49,6 +49,9 @@ type op struct {
 	// kids counts the unfinished children of parents whose template has a
 	// parallelism, built on first use by activeChildren.
 	kids map[string]int64
+	// failedIn counts the failed nodes within a boundary of a failFast
+	// template, built on first use by unsuccessful.
+	failedIn map[string]int
 	// hasAlt says some node has an alternative ID (altNodeID).
 	hasAlt bool
 	// waiters indexes the holders waiting for locks (waitIndex).

@@ -27,6 +27,7 @@ func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.S
 			return
 		}
 		resolved.RetryStrategy = nil
+		literalOutputs(node, &resolved)
 		l := Launch{NodeID: node.ID, NodeName: node.Name, Template: resolved, Tokens: o.lockTokens(node)}
 		if o.justGranted[holder] && !o.created[node.ID] {
 			o.activePods++
@@ -96,24 +97,10 @@ func (o *op) finishPod(n *wfv1.NodeStatus, r *domain.StepResult) {
 		}
 		return
 	}
-	globals := map[string]string{}
-	if n.Outputs != nil {
-		for _, p := range n.Outputs.Parameters {
-			globals[p.Name] = p.GlobalName
-		}
-	}
 	out := &wfv1.Outputs{ExitCode: ptr(strconv.Itoa(r.ExitCode))}
 	res := strings.TrimRight(r.Stdout, "\n")
 	out.Result = &res
-	var names []string
-	for name := range r.Outputs {
-		names = append(names, name)
-	}
-	sortStrings(names)
-	for _, name := range names {
-		v := wfv1.AnyString(strings.TrimRight(r.Outputs[name], "\n"))
-		out.Parameters = append(out.Parameters, wfv1.Parameter{Name: name, Value: &v, GlobalName: globals[name]})
-	}
+	out.Parameters = podParameters(n.Outputs, r.Outputs)
 	n.Outputs = out
 	// Argo does not fail a step for a long stdout, but a cut result must
 	// not pass for the whole one: the message says so.
@@ -139,4 +126,54 @@ func (o *op) finishPod(n *wfv1.NodeStatus, r *domain.StepResult) {
 	if r.Finished.After(time.Time{}) {
 		n.FinishedAt = tp(r.Finished)
 	}
+}
+
+// literalOutputs records, at launch, the output parameters whose value is
+// the template's own (`value`, substituted): Argo's executor reads only
+// valueFrom.path and reports the others as the template has them.
+func literalOutputs(node *wfv1.NodeStatus, resolved *wfv1.Template) {
+	if node.Outputs == nil {
+		return
+	}
+	for _, p := range resolved.Outputs.Parameters {
+		if p.Value == nil || (p.ValueFrom != nil && p.ValueFrom.Path != "") {
+			continue
+		}
+		for i := range node.Outputs.Parameters {
+			if q := &node.Outputs.Parameters[i]; q.Name == p.Name {
+				v := *p.Value
+				q.Value = &v
+			}
+		}
+	}
+}
+
+// podParameters is a finished pod's output parameters: those read from
+// files, then the literal values recorded at launch, each with the
+// globalName seeded when the node was made.
+func podParameters(seeded *wfv1.Outputs, read map[string]string) []wfv1.Parameter {
+	globals := map[string]string{}
+	var out []wfv1.Parameter
+	if seeded != nil {
+		for _, p := range seeded.Parameters {
+			globals[p.Name] = p.GlobalName
+		}
+	}
+	names := make([]string, 0, len(read))
+	for name := range read {
+		names = append(names, name)
+	}
+	sortStrings(names)
+	for _, name := range names {
+		v := wfv1.AnyString(strings.TrimRight(read[name], "\n"))
+		out = append(out, wfv1.Parameter{Name: name, Value: &v, GlobalName: globals[name]})
+	}
+	if seeded != nil {
+		for _, p := range seeded.Parameters {
+			if _, ok := read[p.Name]; !ok && p.Value != nil {
+				out = append(out, wfv1.Parameter{Name: p.Name, Value: p.Value, GlobalName: p.GlobalName})
+			}
+		}
+	}
+	return out
 }

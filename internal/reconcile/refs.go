@@ -41,6 +41,14 @@ func referenced(t *wfv1.Template, prefix string) (names map[string]bool, all boo
 				scan(string(*p.Value))
 			}
 		}
+		for _, a := range args.Artifacts {
+			scan(a.From)
+			scan(a.FromExpression)
+			scan(a.SubPath)
+			if a.Raw != nil {
+				scan(a.Raw.Data)
+			}
+		}
 		scan(when)
 		scan(withParam)
 		if seq != nil {

@@ -146,8 +146,13 @@ func substitute[T any](v T, scope expr.Scope) (T, error) {
 	if err := json.Unmarshal(raw, &tree); err != nil {
 		return out, err
 	}
+	var orig any
+	_ = json.Unmarshal(raw, &orig)
 	tree, err = replaceTree(tree, scope)
 	if err != nil {
+		if aerr := firstAbsent(orig, scope); aerr != nil {
+			return out, aerr
+		}
 		return out, err
 	}
 	raw, err = json.Marshal(tree)
@@ -187,6 +192,35 @@ func replaceTree(v any, scope expr.Scope) (any, error) {
 		}
 	}
 	return v, nil
+}
+
+// firstAbsent is the absent-optional error for v's first reference (in
+// key order) to a skipped producer's defaultless output, nil if none. Argo
+// reports it before any other unresolved reference, and it must not
+// depend on which of a map's strings was replaced first.
+func firstAbsent(v any, scope expr.Scope) error {
+	switch x := v.(type) {
+	case string:
+		return checkAbsent(x, scope)
+	case []any:
+		for _, e := range x {
+			if err := firstAbsent(e, scope); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sortStrings(keys)
+		for _, k := range keys {
+			if err := firstAbsent(x[k], scope); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // checkResolved fails on references that must have a value by now; other

@@ -12,7 +12,8 @@ import (
 // Argo does: one with a valueFrom.default gives every consumer (an argument,
 // a withParam, a when) that default; one without is an absent optional,
 // which an argument that is nothing but a reference to it passes on as "not
-// supplied" (see markAbsentArgs). Any other use of it fails to resolve.
+// supplied" (see markAbsentArgs). Any other use of it fails with Argo's
+// absent-optional message (see firstAbsent).
 func (o *op) skippedOutputs(scope expr.Scope, prefix string, inv invocation, ctx *tmplCtx, n *wfv1.NodeStatus) {
 	if n == nil || n.Outputs != nil || (n.Phase != wfv1.PhaseSkipped && n.Phase != wfv1.PhaseOmitted) {
 		return

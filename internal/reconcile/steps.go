@@ -27,7 +27,7 @@ func (o *op) executeSteps(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplC
 			}
 			g = o.newNode(gname, fmt.Sprintf("[%d]", i), NodeStepGroup, node.ID, node.ID)
 		}
-		at := site{parentID: g.ID, boundaryID: node.ID, ctx: ctx, depth: depth, limit: limit}
+		at := site{parentID: g.ID, boundaryID: node.ID, ctx: ctx, depth: depth, limit: limit, failFast: isFailFast(tmpl)}
 		allDone := true
 		var failed *wfv1.NodeStatus
 		for j := range group {
@@ -59,10 +59,12 @@ func (o *op) executeSteps(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplC
 			}
 		}
 		if isFailure(g.Phase) {
+			o.setStepsOutbound(node, tmpl)
 			o.complete(node, wfv1.PhaseFailed, g.Message)
 			return
 		}
 	}
+	o.setStepsOutbound(node, tmpl)
 	o.finishParent(node, tmpl, scope)
 }
 

@@ -214,6 +214,7 @@ func (o *op) executeBody(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCt
 	switch {
 	case tmpl.Container != nil || tmpl.Script != nil:
 		o.executePod(node, tmpl, scope, c)
+	case (tmpl.Steps != nil || tmpl.DAG != nil) && o.failFastStop(node, tmpl):
 	case tmpl.Steps != nil:
 		o.executeSteps(node, tmpl, ctx, scope, depth)
 	case tmpl.DAG != nil:
