@@ -72,6 +72,10 @@ func TestStepRootRefusesOutputsUnderKernelFilesystems(t *testing.T) {
 		}
 		assertAbsent(t, p)
 	}
+	r, log := runIsolated(t, Spec{Command: []string{"true"}, Outputs: []OutputFile{{Name: "env", Path: "/proc/self/environ"}}})
+	if !strings.Contains(r.StartError, `output parameter "env": path /proc/self/environ lies under /proc`) {
+		t.Errorf("as the step user: result %+v\n%s", r, log)
+	}
 }
 
 // An output under a system directory does not hide that directory from
@@ -122,7 +126,7 @@ func TestIsolatedArgosayStepReachesItsWorkingDirectory(t *testing.T) {
 // can read its script, not change it.
 func TestIsolatedScriptWithServedPrograms(t *testing.T) {
 	for _, spec := range []Spec{{Argosay: true, Programs: true}, {Programs: true}} {
-		spec.Command, spec.Script = []string{"sh"}, `[ -w "$0" ] && echo writable; argosay echo ran`
+		spec.Command, spec.Script = []string{"sh"}, `[ -w "$0" ] && echo writable; echo ran`
 		r, log := runIsolated(t, spec)
 		if r.StartError != "" || r.ExitCode != 0 || r.Stdout != "ran\n" {
 			t.Errorf("argosay %v: result %+v\n%s", spec.Argosay, r, log)
