@@ -104,10 +104,13 @@ func TestStepRootWorkingDirNotOnHost(t *testing.T) {
 	assertAbsent(t, wd)
 }
 
+// As the step user too; an output written there is read from the step's
+// root, confined to it.
 func TestIsolatedWorkingDirNotOnHost(t *testing.T) {
 	wd := hostName(t, "/")
-	r, log := runIsolated(t, Spec{Command: []string{"sh", "-c", "pwd && echo x > f && cat f"}, WorkingDir: wd})
-	if r.StartError != "" || r.ExitCode != 0 || r.Stdout != wd+"\nx\n" {
+	r, log := runIsolated(t, Spec{Command: []string{"sh", "-c", "pwd && echo x > f && cat f && ln -s /etc/passwd link"}, WorkingDir: wd,
+		Outputs: []OutputFile{{Name: "f", Path: wd + "/f"}, {Name: "link", Path: wd + "/link"}}})
+	if r.StartError != "" || r.ExitCode != 0 || r.Stdout != wd+"\nx\n" || r.Outputs["f"] != "x\n" || r.Outputs["link"] != "" {
 		t.Errorf("result %+v\n%s", r, log)
 	}
 	assertAbsent(t, wd)
