@@ -136,3 +136,19 @@ func TestIsolatedScriptWithServedPrograms(t *testing.T) {
 		}
 	}
 }
+
+// A step user's /var/tmp and /run/lock are its own tmpfs, gone when its
+// outputs are read: an output there is missing, never the host's file.
+func TestIsolatedOutputInScratchDirIsNotTheHosts(t *testing.T) {
+	if st, err := os.Stat("/var/tmp"); err != nil || !st.IsDir() {
+		t.Skip("no /var/tmp")
+	}
+	p := hostName(t, "/var/tmp")
+	if err := os.WriteFile(p, []byte("host"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, log := runIsolated(t, Spec{Command: []string{"sh", "-c", "echo step > " + p}, Outputs: []OutputFile{{Name: "o", Path: p}}})
+	if r.ExitCode != 0 || r.Outputs["o"] != "" || r.Missing["o"] == "" {
+		t.Errorf("result %+v\n%s", r, log)
+	}
+}
