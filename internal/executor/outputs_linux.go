@@ -64,6 +64,12 @@ func (v stepView) openConfined(path string) (int, error) {
 			return unix.Openat2(int(r.dir.Fd()), rel, &how)
 		}
 	}
+	for _, d := range scratchDirs {
+		if isUnder(path, d) {
+			// The step had its own, gone with it; the host's is not the step's.
+			return -1, fmt.Errorf("the step's own %s ended with it: write outputs under /tmp or the working directory", d)
+		}
+	}
 	if dir, rel, ok := v.root.hostIn(path); ok {
 		// The step's own root: what the step made there may lead anywhere.
 		d, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
