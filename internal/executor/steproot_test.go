@@ -152,3 +152,20 @@ func TestIsolatedOutputInScratchDirIsNotTheHosts(t *testing.T) {
 		t.Errorf("result %+v\n%s", r, log)
 	}
 }
+
+// A workingDir the host has but the step user cannot reach (an image's
+// /src that a root run left 0700) is the step's own too: it hides
+// nothing the step could see, and the host's stays untouched.
+func TestIsolatedUnreachableWorkingDirIsPrivate(t *testing.T) {
+	wd := hostName(t, "/")
+	if err := os.Mkdir(wd, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	r, log := runIsolated(t, Spec{Command: []string{"sh", "-c", "pwd && echo x > f && cat f"}, WorkingDir: wd + "/sub"})
+	if r.StartError != "" || r.ExitCode != 0 || r.Stdout != wd+"/sub\nx\n" {
+		t.Errorf("result %+v\n%s", r, log)
+	}
+	if ents, _ := os.ReadDir(wd); len(ents) != 0 {
+		t.Errorf("the host's %s got %v", wd, ents)
+	}
+}
