@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -105,13 +106,19 @@ func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *Ste
 		if !outputs || private(path) || (wd != "" && isUnder(path, wd)) {
 			continue
 		}
-		if err := p.add(path, false); err != nil {
+		if err := p.add(path, false, ""); err != nil {
 			return nil, fmt.Errorf("output parameter %q: path %s: %w", o.Name, o.Path, err)
 		}
 	}
 	if wd != "" && !private(wd) {
-		if _, err := os.Stat(wd); errors.Is(err, fs.ErrNotExist) {
-			if err := p.add(wd, true); err != nil {
+		// One the step user cannot reach is its own too: that hides nothing
+		// it could see.
+		from := ""
+		if user != nil {
+			from = unreachable(wd, user.UID, user.GID)
+		}
+		if _, err := os.Stat(wd); from != "" || errors.Is(err, fs.ErrNotExist) {
+			if err := p.add(wd, true, from); err != nil {
 				return nil, fmt.Errorf("workingDir %s: %w", spec.WorkingDir, err)
 			}
 		}
@@ -144,13 +151,16 @@ func (p *rootPlan) shadow(seen string) *shadow {
 }
 
 // add makes path the step's: its first name below the nearest existing
-// directory becomes the step's own there. dir: path is a directory the
-// step needs made.
-func (p *rootPlan) add(path string, dir bool) error {
+// directory (from's parent, if from is set) becomes the step's own there.
+// dir: path is a directory the step needs made.
+func (p *rootPlan) add(path string, dir bool, from string) error {
 	if k := kernelDir(path); k != "" {
 		return fmt.Errorf("it lies under %s, which a step cannot have of its own", k)
 	}
 	parent := filepath.Dir(path)
+	if from != "" {
+		parent = filepath.Dir(from)
+	}
 	for parent != "/" { // bounded: one name shorter each time
 		st, err := os.Stat(parent)
 		if err == nil && st.IsDir() {
@@ -225,6 +235,26 @@ func (p *rootPlan) make(user *StepUser) (*stepRoot, error) {
 		}
 	}
 	return r, nil
+}
+
+// unreachable is the highest directory of path, path included, that
+// uid:gid cannot search, or "" (a link or a missing name ends the look).
+func unreachable(path string, uid, gid uint32) string {
+	p := "/"
+	for name := range strings.SplitSeq(strings.TrimPrefix(path, "/"), "/") {
+		if name == "" {
+			break
+		}
+		p = filepath.Join(p, name)
+		var st syscall.Stat_t
+		if syscall.Lstat(p, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFDIR {
+			return ""
+		}
+		if !searchable(&st, uid, gid) {
+			return p
+		}
+	}
+	return ""
 }
 
 func depth(path string) int {
@@ -356,7 +386,7 @@ func (s shadow) fill(fd int) error {
 	}
 	names, err := f.Readdirnames(maxShadowEntries + 1)
 	_ = f.Close()
-	if err != nil {
+	if err != nil && !errors.Is(err, io.EOF) { // EOF: an empty directory
 		return fail(s.Seen, err)
 	}
 	if len(names) > maxShadowEntries {
