@@ -29,7 +29,9 @@ import (
 // /tmp: workdir_linux.go). It then drops to the step user, writes the
 // step's input files and script as that user (so a path chosen by the
 // workflow can never make root write a host file), and execs the step,
-// which becomes PID 1 of its namespace.
+// which becomes PID 1 of its namespace. The script, at a path of the
+// supervisor's choosing, the supervisor writes itself, root's and
+// readable: the step runs it but cannot change it.
 //
 // PID 1 is why kill and deadline keep working unchanged: the supervisor
 // SIGKILLs the process group, and once PID 1 dies the kernel kills every
@@ -54,6 +56,8 @@ type initConfig struct {
 	GID        uint32   `json:"gid"`
 	PrivateTmp bool     `json:"privateTmp,omitempty"`
 	DataRoot   string   `json:"dataRoot,omitempty"`
+	// Root is the step's own root the supervisor planned, if any.
+	Root *stepRoot `json:"root,omitempty"`
 }
 
 const statusFD = 3
@@ -120,7 +124,7 @@ func (c *initConfig) run() error {
 	if err != nil {
 		return err
 	}
-	progs, progRoot, err := c.openImagePrograms(spec, tmp)
+	progs, progRoot, err := c.openImagePrograms(tmp)
 	if err != nil {
 		return err
 	}
@@ -187,6 +191,13 @@ func (c *initConfig) run() error {
 		if err := os.Chdir(spec.WorkingDir); err != nil {
 			return fmt.Errorf("workingDir %s: %w", spec.WorkingDir, err)
 		}
+	} else if progRoot != nil {
+		// By name: the handle's directory lies outside the step's root,
+		// where its getcwd (and `..`) must not lead. The root's binds of
+		// the host's directories show it at its real path.
+		if err := os.Chdir(realWork); err != nil {
+			return fmt.Errorf("the step's working directory %s: %w", realWork, err)
+		}
 	} else if err := syscall.Fchdir(workFd); err != nil {
 		return fmt.Errorf("%s: %w", work, err)
 	}
@@ -195,12 +206,6 @@ func (c *initConfig) run() error {
 	for path, content := range spec.InputFiles {
 		if err := writeInput(path, content); err != nil {
 			return fmt.Errorf("input artifact %s: %w", path, err)
-		}
-	}
-	if spec.Script != "" {
-		path := stepView{tmp: tmp, private: c.PrivateTmp}.step(scriptPath)
-		if err := writeScript(path, spec.Script); err != nil {
-			return err
 		}
 	}
 	if len(c.Argv) == 0 {
@@ -248,9 +253,9 @@ func readSpec(dir string) (*Spec, error) {
 
 // initCommand is the command that runs argv, the step in dir, through
 // the step init.
-func (c *confinement) initCommand(dir string, argv []string) (*exec.Cmd, error) {
+func (c *confinement) initCommand(dir string, argv []string, root *stepRoot) (*exec.Cmd, error) {
 	b, err := json.Marshal(initConfig{Dir: dir, Argv: argv, UID: c.user.UID, GID: c.user.GID,
-		PrivateTmp: c.private, DataRoot: c.dataRoot})
+		PrivateTmp: c.private, DataRoot: c.dataRoot, Root: root})
 	if err != nil {
 		return nil, err
 	}

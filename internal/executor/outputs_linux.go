@@ -17,7 +17,8 @@ import (
 // symlinks aimed at what only root may read (the token file, the
 // database, another step's files), FIFOs that never end, or huge. So the
 // step's own directories are opened through openat2 confined to them (no
-// link leads out, no /proc magic link is followed), any other path with
+// link leads out, no /proc magic link is followed), as is the step's own
+// root (a workingDir the host lacks), any other path with
 // the step user's credentials and never on /proc, and only a regular
 // file of at most MaxResult bytes is read.
 func (v stepView) readConfined(path string) ([]byte, error) {
@@ -62,6 +63,22 @@ func (v stepView) openConfined(path string) (int, error) {
 			how.Resolve |= unix.RESOLVE_IN_ROOT
 			return unix.Openat2(int(r.dir.Fd()), rel, &how)
 		}
+	}
+	for _, d := range scratchDirs {
+		if isUnder(path, d) {
+			// The step had its own, gone with it; the host's is not the step's.
+			return -1, fmt.Errorf("the step's own %s ended with it: write outputs under /tmp or the working directory", d)
+		}
+	}
+	if dir, rel, ok := v.root.hostIn(path); ok {
+		// The step's own root: what the step made there may lead anywhere.
+		d, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return -1, err
+		}
+		defer func() { _ = unix.Close(d) }()
+		how.Resolve |= unix.RESOLVE_IN_ROOT
+		return unix.Openat2(d, rel, &how)
 	}
 	fd := -1
 	err := asUser(v.user, func() error {

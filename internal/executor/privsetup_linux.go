@@ -24,8 +24,7 @@ func privateSetup(view stepView, progs bool) (func() error, error) {
 		}
 	}
 	r := view.root
-	rootFd := -1
-	var mounts map[string]int
+	var fds []int
 	pre := func() error {
 		if exe != "" {
 			at := filepath.Join(view.tmp, strings.TrimPrefix(progSelf, "/tmp"))
@@ -35,23 +34,19 @@ func privateSetup(view stepView, progs bool) (func() error, error) {
 		}
 		if r != nil {
 			var err error
-			rootFd, mounts, err = r.open()
+			fds, err = r.open()
 			return err
 		}
 		return nil
 	}
 	tmp := privateTmp(view.tmp, view.workDir, view.workPath, pre)
 	return func() error {
-		defer func() {
-			if rootFd >= 0 {
-				closeAll(rootFd, mounts)
-			}
-		}()
+		defer func() { closeAll(fds) }()
 		if err := tmp(); err != nil {
 			return err
 		}
 		if r != nil {
-			return r.enter(rootFd, mounts)
+			return r.enter(fds)
 		}
 		return nil
 	}, nil

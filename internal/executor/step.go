@@ -26,12 +26,15 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		return res
 	}
 	defer view.close()
-	if conf.user == nil {
-		// A step run as the step user writes them itself, as that user.
-		if err := writeStepFiles(spec, view); err != nil {
-			res.StartError = err.Error()
-			return res
-		}
+	if err := checkOutputPaths(spec); err != nil {
+		res.StartError = err.Error()
+		return res
+	}
+	// A step run as the step user writes its input files itself, as that
+	// user.
+	if err := writeStepFiles(spec, view, conf.user == nil); err != nil {
+		res.StartError = err.Error()
+		return res
 	}
 	argv := append([]string{}, spec.Command...)
 	if spec.Script != "" {
@@ -45,8 +48,8 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 	argv[0] = resolveProgram(argv[0])
 	if private {
 		// Under the step init, outputs are read confined to the step's
-		// own directories: its root serves /argosay only.
-		if view.root, err = planStepRoot(dir, spec, view, conf.user == nil); err != nil {
+		// own directories: its root serves /argosay and a workingDir.
+		if view.root, err = planStepRoot(dir, spec, view, conf.user == nil, conf.user); err != nil {
 			res.StartError = err.Error()
 			return res
 		}
@@ -68,7 +71,7 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 	stdout := &stdoutSink{log: log}
 	var cmd *exec.Cmd
 	if conf.user != nil {
-		if cmd, err = conf.initCommand(dir, argv); err != nil {
+		if cmd, err = conf.initCommand(dir, argv, view.root); err != nil {
 			res.StartError = err.Error()
 			return res
 		}

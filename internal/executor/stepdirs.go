@@ -1,9 +1,12 @@
 package executor
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"golang.org/x/sys/unix"
 )
 
 // scriptPath is where a script template's source is, as the step sees it.
@@ -53,25 +56,45 @@ func privateDir(path string, u *StepUser) error {
 	return os.Chmod(path, 0o700)
 }
 
-// writeStepFiles writes the step's input files and script, for a step
-// that runs as the supervisor's own user.
-func writeStepFiles(spec *Spec, view stepView) error {
+// writeStepFiles writes the step's script and, if inputs, its input
+// files (a step run as the step user writes those itself).
+func writeStepFiles(spec *Spec, view stepView, inputs bool) error {
 	for path, content := range spec.InputFiles {
+		if !inputs {
+			break
+		}
 		if err := writeInput(view.host(path), content); err != nil {
 			return fmt.Errorf("input artifact %s: %w", path, err)
 		}
 	}
 	if spec.Script != "" {
-		return writeScript(filepath.Join(view.tmp, ".semaflow", "script"), spec.Script)
+		if err := writeScript(view.tmpDir, spec.Script); err != nil {
+			return fmt.Errorf("the step's script %s: %w", scriptPath, err)
+		}
 	}
 	return nil
 }
 
-func writeScript(path, source string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+// writeScript writes the script in the step's tmp, open as tmp, readable
+// by whoever the step runs as and writable by this process's user only.
+// The step's tmp may be the step user's: nothing there is followed.
+func writeScript(tmp *os.File, source string) error {
+	dirName := filepath.Base(filepath.Dir(scriptPath))
+	if err := unix.Mkdirat(int(tmp.Fd()), dirName, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
 		return err
 	}
-	return os.WriteFile(path, []byte(source), 0o700)
+	dir, err := unix.Openat(int(tmp.Fd()), dirName, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = unix.Close(dir) }()
+	fd, err := unix.Openat(dir, filepath.Base(scriptPath), unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o755)
+	if err != nil {
+		return err
+	}
+	f := os.NewFile(uintptr(fd), scriptPath)
+	_, err = f.WriteString(source)
+	return errors.Join(err, f.Chmod(0o755), f.Close())
 }
 
 // createPrivate creates (or empties) a file only this process's user reads.

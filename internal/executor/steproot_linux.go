@@ -1,10 +1,14 @@
 package executor
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -17,71 +21,271 @@ import (
 // step sees the host as before; what differs is what Argo's container
 // would have and the host must not get:
 //   - /argosay, for argosay images, whose shells call it by that path;
-//   - an output path directly under / (`/output`): the step writes it in
-//     DIR/root, where its output is read;
-//   - an output path deeper outside /tmp (`/mnt/out/x`): a private
-//     directory of the step's (DIR/mounts/N) is bound over its nearest
-//     existing parent below / (`/mnt`), which the step then sees empty.
+//   - an output path outside /tmp and the working directory (run as root
+//     only: a step user's outputs stay where the step writes them);
+//   - a workingDir the host lacks (an image's own directory, /src).
+//
+// Such a path's nearest existing directory on the host (`/` for
+// `/output`, `/usr` for `/usr/x/out`) is shadowed: the step sees a
+// directory of its own there (DIR/root, or DIR/mounts/N) into which every
+// host entry is bound by name but the one the path needs, which is the
+// step's. So nothing of the host is hidden or written, a system directory
+// included. A shadowed directory may hold at most maxShadowEntries.
+//
+// The kernel's filesystems (/proc, /sys, /dev, /dev/shm included) are
+// never shadowed: an output there is refused, in every mode.
 //
 // Steps of one workflow therefore never share such paths, unlike in one
 // Argo pod's volume; volumes are the way to share them.
 
-// stepRoot is what the supervisor prepared for a step root, on the host.
+// kernelDirs hold the host's devices and kernel state: a step cannot
+// have them of its own, so no output may lie there.
+var kernelDirs = []string{"/proc", "/sys", "/dev"}
+
+// maxShadowEntries bounds the binds a shadowed directory costs.
+const maxShadowEntries = 2048
+
+// stepRoot is what the supervisor prepared for a step root, on the host;
+// the step init gets it in its configuration.
 type stepRoot struct {
-	dir    string            // DIR/root
-	own    map[string]bool   // names under / the step's root has of its own
-	mounts map[string]string // path the step sees -> private host directory
+	// Shadows[0] is the step's / (DIR/root); the rest follow by depth, so
+	// a directory is shadowed before one inside it.
+	Shadows []shadow `json:"shadows"`
+}
+
+// shadow is a directory the step sees at Seen: Dir on the host, into
+// which the step root binds the host's entries at Seen by name, but for
+// Own, which are the step's, and Links, links of the step's.
+type shadow struct {
+	Seen  string            `json:"seen"`
+	Dir   string            `json:"dir"`
+	Own   []string          `json:"own,omitempty"`
+	Links map[string]string `json:"links,omitempty"`
+}
+
+// checkOutputPaths refuses outputs under the kernel's filesystems.
+func checkOutputPaths(spec *Spec) error {
+	for _, o := range spec.Outputs {
+		if k := kernelDir(filepath.Clean(o.Path)); k != "" {
+			return fmt.Errorf("output parameter %q: path %s lies under %s, which a step cannot have of its own: "+
+				"write it under /tmp or the working directory", o.Name, o.Path, k)
+		}
+	}
+	return nil
+}
+
+func kernelDir(path string) string {
+	for _, k := range kernelDirs {
+		if isUnder(path, k) {
+			return k
+		}
+	}
+	return ""
 }
 
 // planStepRoot says what the step's root needs, or nil when the step can
-// do without one: not an argosay image, and no output outside /tmp and
-// its working directory (outputs: whether those count).
-func planStepRoot(dir string, spec *Spec, view stepView, outputs bool) (*stepRoot, error) {
-	r := &stepRoot{dir: filepath.Join(dir, "root"), own: map[string]bool{}, mounts: map[string]string{}}
+// do without one: not an argosay image, no output outside /tmp and its
+// working directory (outputs: whether those count), and a workingDir the
+// host has. It makes the directories on the host; a workingDir of the
+// step's is made whole, owned by user (nil: root).
+func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *StepUser) (*stepRoot, error) {
+	p := &rootPlan{dir: dir, at: map[string]int{}}
+	root := p.shadow("/")
 	if spec.Argosay {
-		r.own[strings.TrimPrefix(argosayAt, "/")] = true
+		root.Links = map[string]string{strings.TrimPrefix(argosayAt, "/"): progBin + "/argosay"}
+	}
+	wd := ""
+	if spec.WorkingDir != "" {
+		wd = filepath.Clean(spec.WorkingDir)
+	}
+	private := func(path string) bool {
+		return !filepath.IsAbs(path) || path == "/" || isUnder(path, "/tmp") || isUnder(path, view.workPath)
 	}
 	for _, o := range spec.Outputs {
-		if !outputs {
-			break
-		}
-		p := filepath.Clean(o.Path)
-		if !filepath.IsAbs(p) || p == "/" || isUnder(p, "/tmp") || isUnder(p, view.workPath) ||
-			(spec.WorkingDir != "" && isUnder(p, spec.WorkingDir)) || isUnder(p, "/proc") || isUnder(p, "/dev") || isUnder(p, "/sys") {
+		path := filepath.Clean(o.Path)
+		if !outputs || private(path) || (wd != "" && isUnder(path, wd)) {
 			continue
 		}
-		parent := filepath.Dir(p)
-		for parent != "/" {
-			if st, err := os.Stat(parent); err == nil && st.IsDir() {
-				break
-			}
-			parent = filepath.Dir(parent)
-		}
-		if parent == "/" {
-			r.own[strings.Split(strings.TrimPrefix(p, "/"), "/")[0]] = true
-			continue
-		}
-		if _, ok := r.mounts[parent]; !ok {
-			r.mounts[parent] = filepath.Join(dir, "mounts", fmt.Sprint(len(r.mounts)))
+		if err := p.add(path, false, ""); err != nil {
+			return nil, fmt.Errorf("output parameter %q: path %s: %w", o.Name, o.Path, err)
 		}
 	}
-	if len(r.own) == 0 && len(r.mounts) == 0 {
+	if wd != "" && !private(wd) {
+		// One the step user cannot reach is its own too: that hides nothing
+		// it could see.
+		from := ""
+		if user != nil {
+			from = unreachable(wd, user.UID, user.GID)
+		}
+		if _, err := os.Stat(wd); from != "" || errors.Is(err, fs.ErrNotExist) {
+			if err := p.add(wd, true, from); err != nil {
+				return nil, fmt.Errorf("workingDir %s: %w", spec.WorkingDir, err)
+			}
+		}
+	}
+	if len(p.shadows) == 1 && len(p.shadows[0].Own) == 0 && len(p.shadows[0].Links) == 0 {
 		return nil, nil
 	}
-	for _, d := range append([]string{r.dir}, mapValues(r.mounts)...) {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, fmt.Errorf("the step's own root: %w", err)
+	return p.make(user)
+}
+
+type rootPlan struct {
+	dir     string
+	shadows []shadow
+	at      map[string]int // Seen -> index in shadows
+	mkdirs  []string       // paths the step sees, made in its own directories
+}
+
+func (p *rootPlan) shadow(seen string) *shadow {
+	i, ok := p.at[seen]
+	if !ok {
+		d := filepath.Join(p.dir, "root")
+		if seen != "/" {
+			d = filepath.Join(p.dir, "mounts", fmt.Sprint(len(p.shadows)))
+		}
+		i = len(p.shadows)
+		p.at[seen] = i
+		p.shadows = append(p.shadows, shadow{Seen: seen, Dir: d})
+	}
+	return &p.shadows[i]
+}
+
+// add makes path the step's: its first name below the nearest existing
+// directory (from's parent, if from is set) becomes the step's own there.
+// dir: path is a directory the step needs made.
+func (p *rootPlan) add(path string, dir bool, from string) error {
+	if k := kernelDir(path); k != "" {
+		return fmt.Errorf("it lies under %s, which a step cannot have of its own", k)
+	}
+	parent := filepath.Dir(path)
+	if from != "" {
+		parent = filepath.Dir(from)
+	}
+	for parent != "/" { // bounded: one name shorter each time
+		st, err := os.Stat(parent)
+		if err == nil && st.IsDir() {
+			break
+		}
+		if err == nil {
+			return fmt.Errorf("%s is not a directory on the host", parent)
+		}
+		parent = filepath.Dir(parent)
+	}
+	rel, _ := under(path, parent)
+	name, _, _ := strings.Cut(rel, "/")
+	if st, err := os.Lstat(filepath.Join(parent, name)); err == nil && st.IsDir() && !dir {
+		return fmt.Errorf("%s is a directory on the host", filepath.Join(parent, name))
+	}
+	if parent != "/" {
+		f, err := os.Open(parent)
+		if err != nil {
+			return err
+		}
+		names, _ := f.Readdirnames(maxShadowEntries + 1)
+		_ = f.Close()
+		if len(names) > maxShadowEntries {
+			return fmt.Errorf("%s has more than %d entries to show the step beside its own %s", parent, maxShadowEntries, name)
+		}
+	}
+	s := p.shadow(parent)
+	if !slices.Contains(s.Own, name) {
+		s.Own = append(s.Own, name)
+	}
+	if dir {
+		p.mkdirs = append(p.mkdirs, path)
+	}
+	return nil
+}
+
+// make creates the planned directories: each shadow as its host
+// directory is (mode, owner), the step's own directories for user.
+func (p *rootPlan) make(user *StepUser) (*stepRoot, error) {
+	fail := func(err error) (*stepRoot, error) { return nil, fmt.Errorf("the step's own root: %w", err) }
+	for _, s := range p.shadows {
+		if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+			return fail(err)
+		}
+		if s.Seen == "/" {
+			continue
+		}
+		st, err := os.Stat(s.Seen)
+		if err != nil {
+			return fail(err)
+		}
+		sys, ok := st.Sys().(*syscall.Stat_t)
+		if !ok {
+			return fail(fmt.Errorf("%s: no owner", s.Seen))
+		}
+		if err := os.Lchown(s.Dir, int(sys.Uid), int(sys.Gid)); err != nil {
+			return fail(err)
+		}
+		if err := os.Chmod(s.Dir, st.Mode()&(fs.ModePerm|fs.ModeSticky|fs.ModeSetgid)); err != nil {
+			return fail(err)
+		}
+	}
+	r := &stepRoot{Shadows: p.shadows}
+	slices.SortStableFunc(r.Shadows, func(a, b shadow) int { return cmp.Compare(depth(a.Seen), depth(b.Seen)) })
+	for _, path := range p.mkdirs {
+		host, ok := r.host(path)
+		if !ok {
+			return fail(fmt.Errorf("%s has no place in the step's root", path))
+		}
+		if err := mkdirOwned(host, user); err != nil {
+			return fail(err)
 		}
 	}
 	return r, nil
 }
 
-func mapValues(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
+// unreachable is the highest directory of path, path included, that
+// uid:gid cannot search, or "" (a link or a missing name ends the look).
+func unreachable(path string, uid, gid uint32) string {
+	p := "/"
+	for name := range strings.SplitSeq(strings.TrimPrefix(path, "/"), "/") {
+		if name == "" {
+			break
+		}
+		p = filepath.Join(p, name)
+		var st syscall.Stat_t
+		if syscall.Lstat(p, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFDIR {
+			return ""
+		}
+		if !searchable(&st, uid, gid) {
+			return p
+		}
 	}
-	return out
+	return ""
+}
+
+func depth(path string) int {
+	if path == "/" {
+		return 0
+	}
+	return strings.Count(path, "/")
+}
+
+// mkdirOwned makes path and any missing parent, each made one owned by
+// user; the parents above are the supervisor's, made just now.
+func mkdirOwned(path string, user *StepUser) error {
+	var made []string
+	for p := path; ; p = filepath.Dir(p) { // bounded by the path's depth
+		if _, err := os.Lstat(p); err == nil || p == "/" || p == "." {
+			break
+		}
+		made = append(made, p)
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return err
+	}
+	for _, p := range made {
+		if user == nil {
+			continue
+		}
+		if err := os.Lchown(p, int(user.UID), int(user.GID)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func isUnder(path, dir string) bool {
@@ -91,43 +295,52 @@ func isUnder(path, dir string) bool {
 
 // host is where the supervisor finds path, as the step saw it.
 func (r *stepRoot) host(path string) (string, bool) {
-	if r == nil {
+	dir, rel, ok := r.hostIn(path)
+	if !ok {
 		return "", false
 	}
+	return filepath.Join(dir, rel), true
+}
+
+// hostIn is the step's own directory that holds path, and path within
+// it: the deepest shadow above path decides.
+func (r *stepRoot) hostIn(path string) (dir, rel string, ok bool) {
+	if r == nil {
+		return "", "", false
+	}
 	p := filepath.Clean(path)
-	for seen, d := range r.mounts {
-		if rel, ok := under(p, seen); ok {
-			return filepath.Join(d, rel), true
+	for i := len(r.Shadows) - 1; i >= 0; i-- {
+		s := r.Shadows[i]
+		rel, ok := under(p, s.Seen)
+		if !ok || rel == "." {
+			continue
 		}
+		name, _, _ := strings.Cut(rel, "/")
+		if slices.Contains(s.Own, name) {
+			return s.Dir, rel, true
+		}
+		return "", "", false
 	}
-	if r.own[strings.Split(strings.TrimPrefix(p, "/"), "/")[0]] {
-		return filepath.Join(r.dir, p), true
-	}
-	return "", false
+	return "", "", false
 }
 
-// open opens the root and private directories, before the step's
-// namespace may hide their paths.
-func (r *stepRoot) open() (rootFd int, mounts map[string]int, err error) {
-	rootFd, err = syscall.Open(r.dir, unix.O_PATH|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, nil, fmt.Errorf("the step's own root: %w", err)
-	}
-	mounts = map[string]int{}
-	for seen, d := range r.mounts {
-		fd, err := syscall.Open(d, unix.O_PATH|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+// open opens the step's own directories, before the step's namespace
+// may hide their paths.
+func (r *stepRoot) open() ([]int, error) {
+	fds := make([]int, 0, len(r.Shadows))
+	for _, s := range r.Shadows {
+		fd, err := syscall.Open(s.Dir, unix.O_PATH|syscall.O_DIRECTORY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)
 		if err != nil {
-			closeAll(rootFd, mounts)
-			return -1, nil, fmt.Errorf("the step's own %s: %w", seen, err)
+			closeAll(fds)
+			return nil, fmt.Errorf("the step's own %s: %w", s.Seen, err)
 		}
-		mounts[seen] = fd
+		fds = append(fds, fd)
 	}
-	return rootFd, mounts, nil
+	return fds, nil
 }
 
-func closeAll(rootFd int, mounts map[string]int) {
-	_ = syscall.Close(rootFd)
-	for _, fd := range mounts {
+func closeAll(fds []int) {
+	for _, fd := range fds {
 		_ = syscall.Close(fd)
 	}
 }
@@ -135,48 +348,69 @@ func closeAll(rootFd int, mounts map[string]int) {
 // enter builds the root in the step's mount namespace and chroots the
 // spawning thread into it (its filesystem attributes are its own since
 // privateTmp's unshare). It runs after /tmp was bound, so the root's
-// /tmp is the step's.
-func (r *stepRoot) enter(rootFd int, mounts map[string]int) error {
-	fail := func(what string, err error) error { return fmt.Errorf("the step's own root: %s: %w", what, err) }
-	ents, err := os.ReadDir("/")
-	if err != nil {
-		return fail("/", err)
+// /tmp is the step's. fds are r.open's.
+func (r *stepRoot) enter(fds []int) error {
+	if len(fds) != len(r.Shadows) || len(fds) == 0 {
+		return errors.New("the step's own root: its directories are not open")
 	}
-	for _, e := range ents {
-		name := e.Name()
-		if r.own[name] {
-			continue
-		}
-		if err := bindEntry(rootFd, name); err != nil {
-			return fail("/"+name, err)
-		}
+	if err := r.Shadows[0].fill(fds[0]); err != nil {
+		return err
 	}
-	if r.own[strings.TrimPrefix(argosayAt, "/")] {
-		// Through the served programs' directory, in the step's /tmp.
-		if err := unix.Symlinkat(progBin+"/argosay", rootFd, strings.TrimPrefix(argosayAt, "/")); err != nil && !errors.Is(err, syscall.EEXIST) {
-			return fail(argosayAt, err)
-		}
-	}
-	if err := syscall.Fchdir(rootFd); err != nil {
-		return fail("fchdir", err)
+	if err := syscall.Fchdir(fds[0]); err != nil {
+		return fmt.Errorf("the step's own root: fchdir: %w", err)
 	}
 	if err := syscall.Chroot("."); err != nil {
-		return fail("chroot", err)
+		return fmt.Errorf("the step's own root: chroot: %w", err)
 	}
-	// Bound after the chroot, at paths that now lead through the
-	// root's binds of the host's directories.
-	for seen, fd := range mounts {
-		if err := syscall.Mount(fdPath(fd), seen, "", syscall.MS_BIND, ""); err != nil {
-			return fail(seen, err)
+	// Shadowed after the chroot, at paths that now lead through the
+	// root's binds of the host's directories (and of shallower shadows).
+	for i, s := range r.Shadows[1:] {
+		fd := fds[i+1]
+		if err := s.fill(fd); err != nil {
+			return err
+		}
+		if err := syscall.Mount(fdPath(fd), s.Seen, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
+			return fmt.Errorf("the step's own %s: %w", s.Seen, err)
 		}
 	}
 	return syscall.Chdir("/")
 }
 
-// bindEntry shows the host's /name at the root open as rootFd: a link is
+// fill binds the host's entries at s.Seen into the directory open as fd,
+// all but the step's own, and makes the step's links.
+func (s shadow) fill(fd int) error {
+	fail := func(what string, err error) error { return fmt.Errorf("the step's own %s: %s: %w", s.Seen, what, err) }
+	f, err := os.Open(s.Seen)
+	if err != nil {
+		return fail(s.Seen, err)
+	}
+	names, err := f.Readdirnames(maxShadowEntries + 1)
+	_ = f.Close()
+	if err != nil && !errors.Is(err, io.EOF) { // EOF: an empty directory
+		return fail(s.Seen, err)
+	}
+	if len(names) > maxShadowEntries {
+		return fail(s.Seen, fmt.Errorf("more than %d entries", maxShadowEntries))
+	}
+	for _, name := range names {
+		if slices.Contains(s.Own, name) || s.Links[name] != "" {
+			continue
+		}
+		if err := bindEntry(fd, filepath.Join(s.Seen, name), name); err != nil {
+			return fail(filepath.Join(s.Seen, name), err)
+		}
+	}
+	for name, target := range s.Links {
+		if err := unix.Symlinkat(target, fd, name); err != nil && !errors.Is(err, syscall.EEXIST) {
+			return fail(filepath.Join(s.Seen, name), err)
+		}
+	}
+	return nil
+}
+
+// bindEntry shows host at name in the directory open as dirFd: a link is
 // copied, anything else bound with what is mounted beneath it.
-func bindEntry(rootFd int, name string) error {
-	host := "/" + name
+func bindEntry(dirFd int, host, name string) error {
 	st, err := os.Lstat(host)
 	if err != nil {
 		return err
@@ -187,22 +421,22 @@ func bindEntry(rootFd int, name string) error {
 		if err != nil {
 			return err
 		}
-		if err := unix.Symlinkat(target, rootFd, name); err != nil && !errors.Is(err, syscall.EEXIST) {
+		if err := unix.Symlinkat(target, dirFd, name); err != nil && !errors.Is(err, syscall.EEXIST) {
 			return err
 		}
 		return nil
 	case st.IsDir():
-		if err := unix.Mkdirat(rootFd, name, 0o755); err != nil && !errors.Is(err, syscall.EEXIST) {
+		if err := unix.Mkdirat(dirFd, name, 0o755); err != nil && !errors.Is(err, syscall.EEXIST) {
 			return err
 		}
 	default:
-		fd, err := unix.Openat(rootFd, name, unix.O_CREAT|unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o400)
+		fd, err := unix.Openat(dirFd, name, unix.O_CREAT|unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o400)
 		if err != nil {
 			return err
 		}
 		_ = unix.Close(fd)
 	}
-	at, err := unix.Openat(rootFd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	at, err := unix.Openat(dirFd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}

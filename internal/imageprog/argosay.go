@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -197,7 +198,9 @@ func catFile(file string, stdout, stderr io.Writer) int {
 }
 
 // sleepFor sleeps as coreutils' sleep does for one operand: a number of
-// seconds, with an optional s, m, h or d suffix.
+// seconds, with an optional s, m, h or d suffix. An interval too long to
+// count (or inf) sleeps until the step is killed, as sleep(1) does with
+// one past its range, never zero.
 func sleepFor(arg string, stderr io.Writer) int {
 	unit := time.Second
 	num := arg
@@ -218,7 +221,11 @@ func sleepFor(arg string, stderr io.Writer) int {
 		_, _ = fmt.Fprintf(stderr, "sleep: invalid time interval '%s'\n", arg)
 		return 1
 	}
-	time.Sleep(time.Duration(f * float64(unit)))
+	d := time.Duration(math.MaxInt64)
+	if total := f * float64(unit); total < float64(math.MaxInt64) {
+		d = time.Duration(total)
+	}
+	time.Sleep(d) // at most 292 years: until the step's timeout or a stop
 	return 0
 }
 

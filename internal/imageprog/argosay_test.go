@@ -2,10 +2,12 @@ package imageprog
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The expectations restate what argoproj/argosay:v2's script does under
@@ -74,5 +76,19 @@ func TestCowsay(t *testing.T) {
 	lines := strings.Split(out.String(), "\n")
 	if !strings.HasPrefix(lines[1], "/ word") || !strings.HasPrefix(lines[2], "\\ word") || !strings.HasSuffix(lines[2], " /") {
 		t.Fatalf("cowsay from stdin, two lines:\n%s", out.String())
+	}
+}
+
+// sleep(1), which argosay's script calls, takes an interval too long to
+// count (or inf) as "sleep until killed", not as zero.
+func TestArgosaySleepOverflowSleeps(t *testing.T) {
+	for _, d := range []string{"99999999999999999999s", "1e300d", "inf", "9223372037s"} {
+		done := make(chan int, 1)
+		go func() { done <- Argosay([]string{"sleep", d}, io.Discard, io.Discard) }()
+		select {
+		case status := <-done:
+			t.Errorf("argosay sleep %s returned %d at once", d, status)
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
