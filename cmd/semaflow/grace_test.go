@@ -147,3 +147,54 @@ func TestServerExitsWithinGracePeriod(t *testing.T) {
 	// one is frozen, so it is ended here.
 	_ = syscall.Kill(sup, syscall.SIGKILL)
 }
+
+// Past its grace period, `semaflow run` kills its steps' whole process
+// groups itself, also when the step's process is a shell whose child
+// (not exec'd) does the work: the parent-death signal of the frozen
+// supervisor's kill reaches only the shell. It says so.
+func TestRunKillsStepGroupsPastGracePeriod(t *testing.T) {
+	modes := [][]string{{"--private-tmp=true"}, {"--private-tmp=false"}}
+	if os.Geteuid() == 0 {
+		modes = append(modes, []string{"--step-user", "nobody"})
+	}
+	for _, mode := range modes {
+		t.Run(strings.Join(mode, " "), func(t *testing.T) {
+			mark, secs := syncLog(t), uniqueSleep(t)
+			wf := writeFile(t, "stuck.yaml", `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: stuck}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: x, command: [sh, -c, "echo started >> `+mark+`; sleep `+secs+`; echo after"]}
+`)
+			var stderr bytes.Buffer
+			cmd := exec.Command(binary, append(append([]string{"run", "--plain", "--grace-period", testGrace.String()}, mode...), wf)...)
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			awaitFile(t, mark, 10*time.Second)
+			stopSupervisor(t, cmd.Process.Pid)
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			took, code := waitExit(t, done, testGrace+graceSlack)
+			t.Logf("run exited %d, %s after SIGTERM:\n%s", code, took.Round(time.Millisecond), stderr.String())
+			if code != 1 || !strings.Contains(stderr.String(), "killed the processes of 1 running step") {
+				t.Errorf("exit code %d, stderr:\n%s\nwant 1 and a message that the step's processes were killed", code, stderr.String())
+			}
+			// Already dead when run has exited: nothing is left to kill it later.
+			if left := processesMentioning("sleep\x00" + secs); len(left) > 0 {
+				time.Sleep(200 * time.Millisecond)
+				if left := processesMentioning("sleep\x00" + secs); len(left) > 0 {
+					t.Fatalf("the step's child outlived run: %v", left)
+				}
+			}
+		})
+	}
+}
