@@ -435,9 +435,10 @@ func (a *App) Stop(detach bool) error {
 	return a.err
 }
 
-// Abort kills every running step at once and returns without waiting:
-// for a process that must end now, whatever its engine is doing.
-func (a *App) Abort() { a.Engine.Abort() }
+// Abort kills every running step and its processes at once, waiting
+// only briefly for them to die: for a process that must end now,
+// whatever its engine is doing.
+func (a *App) Abort() executor.AbortReport { return a.Engine.Abort() }
 
 // Close is Stop(false).
 func (a *App) Close() error { return a.Stop(false) }
