@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -196,5 +197,60 @@ spec:
 				}
 			}
 		})
+	}
+}
+
+// A server's graceful stop ends the answers that stream (a watch, a
+// followed log) as it begins: idle clients holding them open neither
+// make it wait out its grace period nor make it exit 1.
+func TestServerStopClosesOpenStreams(t *testing.T) {
+	mark, secs := syncLog(t), uniqueSleep(t)
+	const grace = 8 * time.Second
+	s := startServer(t, "--db", filepath.Join(t.TempDir(), "server.db"), "--grace-period", grace.String())
+	wf := `{"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "slow"},
+	  "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "x", "command": ["sh", "-c", "echo started; echo started >> ` + mark + `; exec sleep ` + secs + `"]}}]}}}`
+	if code, out := httpDo(t, "POST", s.url+"/api/v1/workflows/default", "", wf); code != 200 {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	awaitFile(t, mark, 10*time.Second)
+	ended := make(chan string, 3)
+	for _, path := range []string{"/api/v1/workflow-events/default", "/api/v1/workflow-events/",
+		"/api/v1/workflows/default/slow/log?logOptions.follow=true"} {
+		req, err := http.NewRequest("GET", s.url+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(path, "/") {
+			req.Header.Set("Accept", "text/event-stream")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = resp.Body.Close() })
+		// Read past the first answer: the stream is being served.
+		buf := make([]byte, 1)
+		if _, err := resp.Body.Read(buf); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		go func() {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			ended <- path
+		}()
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	took, code := waitExit(t, s.done, grace+graceSlack)
+	t.Logf("server exited %d, %s after SIGTERM", code, took.Round(time.Millisecond))
+	if code != 0 || took > grace/2 {
+		t.Errorf("server exited %d after %s with streams open; want 0, well within its grace period %s", code, took, grace)
+	}
+	for range 3 {
+		select {
+		case <-ended:
+		case <-time.After(time.Second):
+			t.Fatal("a stream is still open after the server exited")
+		}
 	}
 }
