@@ -376,6 +376,7 @@ func (a *App) begin(ctx context.Context, o Options) error {
 		handler = server.RequireToken(o.Tokens, handler)
 	}
 	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	a.srv.RegisterOnShutdown(api.CloseStreams)
 	go func() {
 		if err := a.srv.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.fatal(err)
