@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -146,4 +147,110 @@ func TestServerExitsWithinGracePeriod(t *testing.T) {
 	// The server's steps go on under their supervisor by design; this
 	// one is frozen, so it is ended here.
 	_ = syscall.Kill(sup, syscall.SIGKILL)
+}
+
+// Past its grace period, `semaflow run` kills its steps' whole process
+// groups itself, also when the step's process is a shell whose child
+// (not exec'd) does the work: the parent-death signal of the frozen
+// supervisor's kill reaches only the shell. It says so.
+func TestRunKillsStepGroupsPastGracePeriod(t *testing.T) {
+	modes := [][]string{{"--private-tmp=true"}, {"--private-tmp=false"}}
+	if os.Geteuid() == 0 {
+		modes = append(modes, []string{"--step-user", "nobody"})
+	}
+	for _, mode := range modes {
+		t.Run(strings.Join(mode, " "), func(t *testing.T) {
+			mark, secs := syncLog(t), uniqueSleep(t)
+			wf := writeFile(t, "stuck.yaml", `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: stuck}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: x, command: [sh, -c, "echo started >> `+mark+`; sleep `+secs+`; echo after"]}
+`)
+			var stderr bytes.Buffer
+			cmd := exec.Command(binary, append(append([]string{"run", "--plain", "--grace-period", testGrace.String()}, mode...), wf)...)
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			awaitFile(t, mark, 10*time.Second)
+			stopSupervisor(t, cmd.Process.Pid)
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			took, code := waitExit(t, done, testGrace+graceSlack)
+			t.Logf("run exited %d, %s after SIGTERM:\n%s", code, took.Round(time.Millisecond), stderr.String())
+			if code != 1 || !strings.Contains(stderr.String(), "killed the processes of 1 running step") {
+				t.Errorf("exit code %d, stderr:\n%s\nwant 1 and a message that the step's processes were killed", code, stderr.String())
+			}
+			// Already dead when run has exited: nothing is left to kill it later.
+			if left := processesMentioning("sleep\x00" + secs); len(left) > 0 {
+				time.Sleep(200 * time.Millisecond)
+				if left := processesMentioning("sleep\x00" + secs); len(left) > 0 {
+					t.Fatalf("the step's child outlived run: %v", left)
+				}
+			}
+		})
+	}
+}
+
+// A server's graceful stop ends the answers that stream (a watch, a
+// followed log) as it begins: idle clients holding them open neither
+// make it wait out its grace period nor make it exit 1.
+func TestServerStopClosesOpenStreams(t *testing.T) {
+	mark, secs := syncLog(t), uniqueSleep(t)
+	const grace = 8 * time.Second
+	s := startServer(t, "--db", filepath.Join(t.TempDir(), "server.db"), "--grace-period", grace.String())
+	wf := `{"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "slow"},
+	  "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "x", "command": ["sh", "-c", "echo started; echo started >> ` + mark + `; exec sleep ` + secs + `"]}}]}}}`
+	if code, out := httpDo(t, "POST", s.url+"/api/v1/workflows/default", "", wf); code != 200 {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	awaitFile(t, mark, 10*time.Second)
+	ended := make(chan string, 3)
+	for _, path := range []string{"/api/v1/workflow-events/default", "/api/v1/workflow-events/",
+		"/api/v1/workflows/default/slow/log?logOptions.follow=true"} {
+		req, err := http.NewRequest("GET", s.url+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(path, "/") {
+			req.Header.Set("Accept", "text/event-stream")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = resp.Body.Close() })
+		// Read past the first answer: the stream is being served.
+		buf := make([]byte, 1)
+		if _, err := resp.Body.Read(buf); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		go func() {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			ended <- path
+		}()
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	took, code := waitExit(t, s.done, grace+graceSlack)
+	t.Logf("server exited %d, %s after SIGTERM", code, took.Round(time.Millisecond))
+	if code != 0 || took > grace/2 {
+		t.Errorf("server exited %d after %s with streams open; want 0, well within its grace period %s", code, took, grace)
+	}
+	for range 3 {
+		select {
+		case <-ended:
+		case <-time.After(time.Second):
+			t.Fatal("a stream is still open after the server exited")
+		}
+	}
 }

@@ -32,7 +32,14 @@ func startServer(t *testing.T, args ...string) *serverProc {
 // startServerTo is startServer with the server's stderr going to stderr.
 func startServerTo(t *testing.T, stderr io.Writer, args ...string) *serverProc {
 	t.Helper()
+	return startServerIn(t, "", stderr, args...)
+}
+
+// startServerIn is startServerTo with the server working in dir ("": the test's).
+func startServerIn(t *testing.T, dir string, stderr io.Writer, args ...string) *serverProc {
+	t.Helper()
 	cmd := exec.Command(binary, append([]string{"server", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Dir = dir
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -376,6 +376,7 @@ func (a *App) begin(ctx context.Context, o Options) error {
 		handler = server.RequireToken(o.Tokens, handler)
 	}
 	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	a.srv.RegisterOnShutdown(api.CloseStreams)
 	go func() {
 		if err := a.srv.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.fatal(err)
@@ -435,9 +436,10 @@ func (a *App) Stop(detach bool) error {
 	return a.err
 }
 
-// Abort kills every running step at once and returns without waiting:
-// for a process that must end now, whatever its engine is doing.
-func (a *App) Abort() { a.Engine.Abort() }
+// Abort kills every running step and its processes at once, waiting
+// only briefly for them to die: for a process that must end now,
+// whatever its engine is doing.
+func (a *App) Abort() executor.AbortReport { return a.Engine.Abort() }
 
 // Close is Stop(false).
 func (a *App) Close() error { return a.Stop(false) }

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/spf13/cobra"
 )
 
@@ -33,6 +34,11 @@ type signalGuard struct {
 	release func()
 	done    chan struct{}
 	once    sync.Once
+	// ending is held from the moment the grace period ran out until the
+	// exit: a command that returns meanwhile (its workflows ended as
+	// their steps were killed) waits in stop, so that the abort is
+	// finished and reported and the exit code is 1.
+	ending sync.Mutex
 }
 
 func newSignalGuard(parent context.Context, stderr io.Writer, who string, grace time.Duration, abort func(), exit func(int)) *signalGuard {
@@ -58,6 +64,13 @@ func newSignalGuard(parent context.Context, stderr io.Writer, who string, grace 
 		select {
 		case <-g.done:
 		case <-t.C:
+			g.ending.Lock()
+			defer g.ending.Unlock()
+			select {
+			case <-g.done: // stopped as the period ran out
+				return
+			default:
+			}
 			fmt.Fprintf(stderr, "%s: still not ended %s after the signal (--grace-period): exiting now\n", who, grace)
 			if abort != nil {
 				abort()
@@ -73,8 +86,20 @@ func (g *signalGuard) Signaled() <-chan struct{} { return g.ctx.Done() }
 
 // stop disarms the guard: the command is returning.
 func (g *signalGuard) stop() {
+	g.ending.Lock()
+	defer g.ending.Unlock()
 	g.once.Do(func() {
 		close(g.done)
 		g.release()
 	})
+}
+
+// reportAbort says what run's abort did to its steps' processes.
+func reportAbort(stderr io.Writer, r executor.AbortReport) {
+	if r.Killed > 0 {
+		fmt.Fprintf(stderr, "semaflow run: killed the processes of %s\n", plural(r.Killed, "running step"))
+	}
+	if len(r.Left) > 0 {
+		fmt.Fprintf(stderr, "semaflow run: processes %v of its steps did not die within a second of SIGKILL\n", r.Left)
+	}
 }

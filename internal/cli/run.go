@@ -149,7 +149,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	var started atomic.Pointer[app.App]
 	guard := newSignalGuard(ctx, stderr, "semaflow run", o.grace, func() {
 		if a := started.Load(); a != nil {
-			a.Abort()
+			reportAbort(stderr, a.Abort())
 		}
 	}, os.Exit)
 	defer guard.stop()

@@ -449,11 +449,13 @@ func newUID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-// Abort kills every step of this engine at once, without waiting for
-// anything: for a process that must end now (its shutdown grace ran out).
-// An executor that cannot abort is left as it is.
-func (e *Engine) Abort() {
-	if a, ok := e.exec.(interface{ Abort() }); ok {
-		a.Abort()
+// Abort kills every step of this engine and its processes at once,
+// waiting only briefly for them to die: for a process that must end now
+// (its shutdown grace ran out). An executor that cannot abort is left as
+// it is.
+func (e *Engine) Abort() executor.AbortReport {
+	if a, ok := e.exec.(interface{ Abort() executor.AbortReport }); ok {
+		return a.Abort()
 	}
+	return executor.AbortReport{}
 }

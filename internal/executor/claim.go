@@ -146,9 +146,11 @@ func follow(dir string, kill <-chan string, started func(), run func() (*Result,
 }
 
 // killRecorded kills what is left of the process group recorded in path,
-// if any was.
-func killRecorded(path string) {
+// if any was, and returns the processes it found.
+func killRecorded(path string) []int {
 	if g, err := readGroup(path); err == nil && (g.Boot == "" || g.Boot == bootID()) {
-		_, _ = g.kill()
+		pids, _ := g.kill()
+		return pids
 	}
+	return nil
 }

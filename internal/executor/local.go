@@ -286,14 +286,61 @@ func (l *Local) Detach() {
 	}
 }
 
-// Abort kills the supervisor at once (SIGKILL), and with it every step it
-// runs: their parent-death signal fires. It waits for nothing, so a
-// process that must end now leaves no step running behind it.
-func (l *Local) Abort() {
+// Abort kills the supervisor at once (SIGKILL) and what runs of each of
+// its steps' process groups (GroupFile): the supervisor's death reaches
+// only each step's own process, through its parent-death signal, not the
+// children that process started. It waits at most abortWait for them to
+// die, so a process that must end now leaves no step running behind it.
+func (l *Local) Abort() AbortReport {
 	l.mu.Lock()
 	s := l.sup
+	var dirs []string
+	if s != nil {
+		for _, d := range s.dirs {
+			dirs = append(dirs, filepath.Join(d, GroupFile))
+		}
+	}
 	l.mu.Unlock()
-	if s != nil && s.cmd.Process != nil {
+	if s == nil {
+		return AbortReport{}
+	}
+	// The groups first, while the supervisor still holds them: a step
+	// init whose parent died first may take its namespace down before
+	// its group is seen, and the step would not count as killed.
+	killed := map[string]bool{}
+	killGroups := func() {
+		for _, d := range dirs {
+			if pids := killRecorded(d); len(pids) > 0 {
+				killed[d] = true
+			}
+		}
+	}
+	killGroups()
+	if s.cmd.Process != nil {
 		_ = s.cmd.Process.Kill()
 	}
+	// Again: a step that started meanwhile, or a child forked as the
+	// first kill landed.
+	killGroups()
+	var left []int
+	for deadline := time.Now().Add(abortWait); ; time.Sleep(20 * time.Millisecond) {
+		left = nil
+		for _, d := range dirs {
+			left = append(left, killRecorded(d)...)
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	return AbortReport{Killed: len(killed), Left: left}
 }
+
+// AbortReport is what Abort did: how many steps' processes it killed,
+// and the pids of those it could not see die.
+type AbortReport struct {
+	Killed int
+	Left   []int
+}
+
+// abortWait bounds how long Abort waits for the steps' processes to die.
+const abortWait = time.Second

@@ -51,7 +51,7 @@ func (v stepView) openConfined(path string) (int, error) {
 	roots := []struct {
 		seen string
 		dir  *os.File
-	}{{v.tmp, v.tmpDir}, {v.work, v.workDir}}
+	}{{v.tmp, v.tmpDir}, {v.work, v.workDir}, {v.workPath, v.workDir}}
 	if v.private {
 		roots = append(roots, struct {
 			seen string

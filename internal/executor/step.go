@@ -202,6 +202,11 @@ type stepView struct {
 }
 
 func (v stepView) host(path string) string {
+	// First: under a private /tmp, the working directory's real path may
+	// lie in /tmp, where the step sees it bound back.
+	if rel, ok := under(filepath.Clean(path), v.workPath); ok {
+		return filepath.Join(v.work, rel)
+	}
 	if v.private && (path == "/tmp" || strings.HasPrefix(path, "/tmp/")) {
 		return filepath.Join(v.tmp, strings.TrimPrefix(path, "/tmp"))
 	}
@@ -306,7 +311,11 @@ func writeInput(path, content string) error {
 
 func readOutputs(spec *Spec, view stepView, res *Result) {
 	for _, o := range spec.Outputs {
-		b, err := view.read(o.Path)
+		path, err := view.outputPath(spec, o.Path)
+		var b []byte
+		if err == nil {
+			b, err = view.read(path)
+		}
 		switch {
 		case err == nil:
 			if res.Outputs == nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
@@ -29,11 +30,14 @@ type Server struct {
 	allowedHosts []string
 	// transport sends requests on to the node that runs a workflow.
 	transport http.RoundTripper
+	// closing closes when the server begins to shut down: streams end.
+	closing     chan struct{}
+	closingOnce sync.Once
 }
 
 // New makes a server for eng.
 func New(eng *engine.Engine) *Server {
-	return &Server{eng: eng, metrics: metricsHandler(eng), transport: newForwardTransport()}
+	return &Server{eng: eng, metrics: metricsHandler(eng), transport: newForwardTransport(), closing: make(chan struct{})}
 }
 
 // AllowHosts adds names (or name:port) clients may reach the server by,
@@ -58,12 +62,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resume", s.act(s.eng.ResumeWorkflow))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/retry", s.retryWorkflow)
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resubmit", s.act(s.eng.Resubmit))
-	mux.HandleFunc("GET /api/v1/workflow-events/{namespace}", s.watchWorkflows)
+	mux.HandleFunc("GET /api/v1/workflow-events/{namespace}", s.streaming(s.watchWorkflows))
 	// An empty namespace means all of them, as in Argo's UI.
-	mux.HandleFunc("GET /api/v1/workflow-events/{$}", s.watchWorkflows)
+	mux.HandleFunc("GET /api/v1/workflow-events/{$}", s.streaming(s.watchWorkflows))
 	mux.HandleFunc("GET /api/v1/workflows/{$}", s.listWorkflows)
-	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}/log", s.workflowLogs)
-	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}/{podName}/log", s.workflowLogs)
+	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}/log", s.streaming(s.workflowLogs))
+	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}/{podName}/log", s.streaming(s.workflowLogs))
 	mux.HandleFunc("POST /api/v1/configmaps/{namespace}", s.applyConfigMap)
 	mux.HandleFunc("PUT /api/v1/configmaps/{namespace}/{name}", s.applyConfigMap)
 	mux.HandleFunc("GET /api/v1/configmaps/{namespace}/{name}", s.getConfigMap)

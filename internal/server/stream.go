@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // stream writes one streaming answer the way Argo's gateway does: a JSON
@@ -60,3 +62,45 @@ func (s *stream) heartbeat() error {
 	}
 	return s.rc.Flush()
 }
+
+// CloseStreams ends every streaming answer, now and from now on: for
+// http.Server.RegisterOnShutdown, as Shutdown waits for every handler to
+// return, and a watch or a followed log returns only when its client
+// leaves.
+func (s *Server) CloseStreams() {
+	s.closingOnce.Do(func() { close(s.closing) })
+}
+
+// streaming gives h a request whose context also ends when the server
+// begins to shut down. A handler stuck in a write to a client that reads
+// nothing is cut off a moment later: its connection's write deadline
+// passes.
+func (s *Server) streaming(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		finished := make(chan struct{})
+		defer func() {
+			close(finished)
+			cancel()
+		}()
+		go func() {
+			select {
+			case <-s.closing:
+			case <-finished:
+				return
+			}
+			cancel()
+			select {
+			case <-finished:
+			case <-time.After(streamCutoff):
+				// Only the connection's deadline: safe beside h's writes.
+				_ = http.NewResponseController(w).SetWriteDeadline(time.Now())
+			}
+		}()
+		h(w, r.WithContext(ctx))
+	}
+}
+
+// streamCutoff is how long a stream's handler has to end once the
+// server shuts down, before its writes are made to fail.
+const streamCutoff = 200 * time.Millisecond
