@@ -114,6 +114,9 @@ func (o *op) finishPod(n *wfv1.NodeStatus, r *domain.StepResult) {
 		v := wfv1.AnyString(strings.TrimRight(r.Outputs[name], "\n"))
 		out.Parameters = append(out.Parameters, wfv1.Parameter{Name: name, Value: &v, GlobalName: globals[name]})
 	}
+	if o.overOutputLimit(n, out) {
+		return
+	}
 	n.Outputs = out
 	// Argo does not fail a step for a long stdout, but a cut result must
 	// not pass for the whole one: the message says so.
