@@ -48,3 +48,26 @@ func TestBackoffWithoutLimitIsAWarning(t *testing.T) {
 		t.Fatalf("want one warning at retryStrategy.backoff about the missing limit, got %v", d)
 	}
 }
+
+// A retryStrategy without a limit retries a step that always fails until
+// the workflow meets its node limit, which takes long: lint says so where
+// the strategy is, the workflow's or a template's.
+func TestRetryWithoutLimitIsAWarning(t *testing.T) {
+	d := lintString(t, wfHeader+`spec:
+  entrypoint: main
+  retryStrategy: {}
+  templates:
+  - {name: main, retryStrategy: {retryPolicy: Always}, container: {image: a}}
+  - {name: bounded, retryStrategy: {limit: 3}, container: {image: a}}
+`)
+	var got []string
+	for _, x := range d {
+		if strings.Contains(x.String(), "no limit") {
+			got = append(got, x.String())
+		}
+	}
+	if d.HasErrors() || len(got) != 2 || !strings.Contains(got[0]+got[1], "spec.retryStrategy:") ||
+		!strings.Contains(got[0]+got[1], "spec.templates[0].retryStrategy:") || !strings.Contains(got[0], "max-nodes") {
+		t.Fatalf("want a warning about the missing limit at spec.retryStrategy and at the template's, naming max-nodes; got %v", d)
+	}
+}
