@@ -36,15 +36,16 @@ func TestRetryLimitMustBeAnInteger(t *testing.T) {
 }
 
 // Argo waits out a backoff only while a limit leaves retries; without a
-// limit it retries at once. Semaflow waits either way, and lint says so.
+// limit it retries at once. Semaflow waits either way, and lint says so
+// (after the warning that the retries have no limit at all).
 func TestBackoffWithoutLimitIsAWarning(t *testing.T) {
 	d := lintString(t, wfHeader+`spec:
   entrypoint: main
   templates:
   - {name: main, retryStrategy: {backoff: {duration: 10s}}, container: {image: a}}
 `)
-	if d.HasErrors() || len(d) != 1 || !strings.Contains(d[0].String(), "retryStrategy.backoff") ||
-		!strings.Contains(d[0].String(), "no limit") {
+	if d.HasErrors() || len(d) != 2 || !strings.Contains(d[1].String(), "retryStrategy.backoff") ||
+		!strings.Contains(d[1].String(), "no limit") {
 		t.Fatalf("want one warning at retryStrategy.backoff about the missing limit, got %v", d)
 	}
 }

@@ -397,6 +397,10 @@ func checkDurationField(d *Document, path string, r *wfv1.RetryStrategy) {
 			d.errorAt(path+".limit", "limit %q is not an integer of at least 0", l.StrVal)
 		}
 	}
+	if r.Limit == nil {
+		d.warnAt(path, "retryStrategy with no limit: a step that keeps failing is retried until the workflow passes its node limit (max-nodes, %d by default), which can take an hour; give it a limit",
+			DefaultLimits.MaxNodes)
+	}
 	if b := r.Backoff; b != nil {
 		if r.Limit == nil && b.Duration != "" {
 			d.warnAt(path+".backoff", "backoff with no limit: Argo then retries at once, without waiting; semaflow waits the backoff before each retry")
