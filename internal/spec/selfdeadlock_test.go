@@ -70,3 +70,17 @@ func TestSelfDeadlockThroughDefaultsAndCalls(t *testing.T) {
 		t.Fatalf("different mutexes reported:\n%v", d)
 	}
 }
+
+// An inline template inside a steps template is reported at its own path.
+func TestSelfDeadlockInline(t *testing.T) {
+	d := lintString(t, wfHeader+`spec:
+  entrypoint: main
+  templates:
+  - name: main
+    synchronization: {mutexes: [{name: m}]}
+    steps: [[{name: a, inline: {synchronization: {mutexes: [{name: m}]}, container: {image: a}}}]]
+`)
+	if len(d) == 0 || !strings.Contains(d[len(d)-1].String(), "spec.templates[0].steps[0][0].inline.synchronization.mutexes[0]: self-deadlock") {
+		t.Fatalf("want the inline template's mutex reported, got %v", d)
+	}
+}
