@@ -72,3 +72,22 @@ func TestRetryWithoutLimitIsAWarning(t *testing.T) {
 		t.Fatalf("want a warning about the missing limit at spec.retryStrategy and at the template's, naming max-nodes; got %v", d)
 	}
 }
+
+// A retry expression that does not compile would only fail when the step
+// first fails; lint finds it.
+func TestRetryExpressionMustCompile(t *testing.T) {
+	d := lintString(t, wfHeader+`spec:
+  entrypoint: main
+  templates:
+  - {name: main, retryStrategy: {limit: 2, expression: "nosuch.thing("}, container: {image: a}}
+  - {name: ok, retryStrategy: {limit: 2, expression: "asInt(lastRetry.exitCode) > 1"}, container: {image: a}}
+`)
+	var lines []string
+	for _, x := range d {
+		lines = append(lines, x.String())
+	}
+	got := strings.Join(lines, "\n")
+	if !d.HasErrors() || strings.Count(got, "retryStrategy.expression") != 1 || !strings.Contains(got, "spec.templates[0].retryStrategy.expression") {
+		t.Fatalf("want one error at spec.templates[0].retryStrategy.expression, got:\n%s", got)
+	}
+}
