@@ -17,16 +17,33 @@ import (
 // sprigFuncs is built once: the map is large and never changes.
 var sprigFuncs = sprig.GenericFuncMap()
 
+// Check parses and compiles an expression without running it, for lint.
+func Check(code string) error {
+	tree, err := parser.ParseWithConfig(code, parseConfig())
+	if err == nil {
+		_, err = compiler.Compile(tree, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("expression %q: %w", strings.TrimSpace(code), err)
+	}
+	return nil
+}
+
+// parseConfig disables the builtins the guard offers in their place.
+func parseConfig() *conf.Config {
+	cfg := conf.CreateNew()
+	for _, b := range guardedBuiltins {
+		cfg.Disabled[b] = true
+	}
+	return cfg
+}
+
 // run evaluates code with every call guarded by a fresh budget (see
 // bound.go) and the result checked against MaxValueBytes. Errors name the
 // expression.
 func run(code string, scope Scope) (any, error) {
 	name := strings.TrimSpace(code)
-	cfg := conf.CreateNew()
-	for _, b := range guardedBuiltins {
-		cfg.Disabled[b] = true
-	}
-	tree, err := parser.ParseWithConfig(code, cfg)
+	tree, err := parser.ParseWithConfig(code, parseConfig())
 	if err != nil {
 		return nil, fmt.Errorf("expression %q: %w", name, err)
 	}

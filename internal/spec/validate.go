@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/expr"
 )
 
 // validateDoc runs the checks for one decoded document.
@@ -397,6 +398,11 @@ func checkDurationField(d *Document, path string, r *wfv1.RetryStrategy) {
 	if l := r.Limit; l != nil && l.IsString && !isTemplated(l.StrVal) {
 		if n, err := strconv.Atoi(l.StrVal); err != nil || n < 0 {
 			d.errorAt(path+".limit", "limit %q is not an integer of at least 0", l.StrVal)
+		}
+	}
+	if r.Expression != "" && !isTemplated(r.Expression) {
+		if err := expr.Check(r.Expression); err != nil {
+			d.errorAt(path+".expression", "%s", strings.SplitN(err.Error(), "\n", 2)[0])
 		}
 	}
 	if r.Limit == nil {
