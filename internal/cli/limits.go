@@ -12,7 +12,7 @@ import (
 // serverLimits is what client-side lint applies before sending manifests
 // to a server: none, since the server refuses by its own limits.
 var serverLimits = spec.Limits{MaxLoopItems: math.MaxInt32, MaxNodes: math.MaxInt32,
-	MaxNodeName: math.MaxInt32, MaxNodeNameBytes: math.MaxInt32}
+	MaxNodeName: math.MaxInt32, MaxNodeNameBytes: math.MaxInt32, MaxOutputBytes: math.MaxInt32}
 
 // addLimitFlags adds the flags that bound each workflow's size, for run
 // and server alike.
@@ -26,6 +26,8 @@ func addLimitFlags(cmd *cobra.Command, l *spec.Limits) {
 		"most bytes one node's name may have (names grow with nesting depth); a workflow that would pass it fails")
 	f.IntVar(&l.MaxNodeNameBytes, "max-node-name-bytes", d.MaxNodeNameBytes,
 		"most bytes all node names of one workflow may sum to; a workflow that would pass it fails")
+	f.IntVar(&l.MaxOutputBytes, "max-output-bytes", d.MaxOutputBytes,
+		"most bytes the output parameters and results of one workflow's steps may sum to; the step that would pass it fails its workflow")
 }
 
 func checkLimits(l spec.Limits) error {
@@ -40,6 +42,9 @@ func checkLimits(l spec.Limits) error {
 	}
 	if l.MaxNodeNameBytes < 1 {
 		return fmt.Errorf("--max-node-name-bytes must be at least 1, got %d", l.MaxNodeNameBytes)
+	}
+	if l.MaxOutputBytes < 1 {
+		return fmt.Errorf("--max-output-bytes must be at least 1, got %d", l.MaxOutputBytes)
 	}
 	return nil
 }

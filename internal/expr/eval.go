@@ -7,10 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/Masterminds/sprig/v3"
 	"github.com/PaesslerAG/gval"
 	"github.com/PaesslerAG/jsonpath"
-	"github.com/expr-lang/expr"
 )
 
 // Eval evaluates an expr-lang expression against the scope, laid out as
@@ -18,10 +16,9 @@ import (
 // `inputs.parameters['week-temps']`, `sprig.trim(...)`). Strings come back
 // as they are; other values as JSON.
 func Eval(code string, scope Scope) (string, error) {
-	env := envOf(scope)
-	out, err := expr.Eval(code, env)
+	out, err := run(code, scope)
 	if err != nil {
-		return "", fmt.Errorf("expression %q: %w", strings.TrimSpace(code), err)
+		return "", err
 	}
 	return stringify(out)
 }
@@ -29,9 +26,9 @@ func Eval(code string, scope Scope) (string, error) {
 // EvalBool evaluates an expression that must yield a boolean, as retry
 // and hook expressions do.
 func EvalBool(code string, scope Scope) (bool, error) {
-	out, err := expr.Eval(code, envOf(scope))
+	out, err := run(code, scope)
 	if err != nil {
-		return false, fmt.Errorf("expression %q: %w", strings.TrimSpace(code), err)
+		return false, err
 	}
 	b, ok := out.(bool)
 	if !ok {
@@ -79,21 +76,16 @@ func envOf(scope Scope) map[string]any {
 			m = next
 		}
 	}
-	for name, fn := range functions() {
-		env[name] = fn
-	}
 	return env
 }
 
-func functions() map[string]any {
+// ownFunctions are the functions Argo adds to expr-lang's builtins.
+func ownFunctions() map[string]any {
 	return map[string]any{
-		"sprig":    sprig.GenericFuncMap(),
 		"asInt":    asInt,
 		"asFloat":  asFloat,
 		"jsonpath": jsonPath,
 		"toJson":   toJSON,
-		"toJSON":   toJSON,
-		"string":   stringify,
 	}
 }
 

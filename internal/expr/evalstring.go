@@ -3,17 +3,15 @@ package expr
 import (
 	"fmt"
 	"strings"
-
-	"github.com/expr-lang/expr"
 )
 
 // EvalString evaluates an expression that must yield a string, as a
 // workflowMetadata.labelsFrom expression must in Argo: a number or a list
 // is an error, not its JSON.
 func EvalString(code string, scope Scope) (string, error) {
-	out, err := expr.Eval(code, envOf(scope))
+	out, err := run(code, scope)
 	if err != nil {
-		return "", fmt.Errorf("expression %q: %w", strings.TrimSpace(code), err)
+		return "", err
 	}
 	s, ok := out.(string)
 	if !ok {

@@ -17,44 +17,72 @@ func (u *Unresolved) Error() string { return fmt.Sprintf("unresolved reference {
 
 // Replace substitutes every placeholder of s. Names missing from scope are
 // kept verbatim unless strict is set, in which case the first one is an
-// *Unresolved error. Expression errors are always returned.
+// *Unresolved error. Expression errors are always returned, and so is a
+// result longer than MaxValueBytes: `{{big}}` written a thousand times
+// must not build a gigabyte.
 func Replace(s string, scope Scope, strict bool) (string, error) {
 	if !strings.Contains(s, "{{") {
 		return s, nil
 	}
-	var b strings.Builder
+	out, err := replace(s, scope, strict)
+	if err != nil {
+		return "", err
+	}
+	return out.String(), nil
+}
+
+// capped is a builder that refuses to grow past MaxValueBytes.
+type capped struct {
+	strings.Builder
+	over bool
+}
+
+func (c *capped) add(s string) {
+	if c.over || c.Len()+len(s) > MaxValueBytes {
+		c.over = true
+		return
+	}
+	c.WriteString(s)
+}
+
+func replace(s string, scope Scope, strict bool) (*capped, error) {
+	b := &capped{}
 	rest := s
 	for {
+		if b.over {
+			return nil, fmt.Errorf("substituting %.60q gives more than %d bytes, over the limit for one substituted value", s, MaxValueBytes)
+		}
 		i := strings.Index(rest, "{{")
-		if i < 0 {
-			b.WriteString(rest)
-			return b.String(), nil
+		j := -1
+		if i >= 0 {
+			j = strings.Index(rest[i+2:], "}}")
 		}
-		j := strings.Index(rest[i+2:], "}}")
 		if j < 0 {
-			b.WriteString(rest)
-			return b.String(), nil
+			if b.add(rest); b.over {
+				continue
+			}
+			return b, nil
 		}
-		b.WriteString(rest[:i])
+		b.add(rest[:i])
 		tag := rest[i+2 : i+2+j]
 		rest = rest[i+2+j+2:]
 		if code, ok := strings.CutPrefix(strings.TrimSpace(tag), "="); ok {
 			v, err := Eval(code, scope)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
-			b.WriteString(v)
+			b.add(v)
 			continue
 		}
 		name := strings.TrimSpace(tag)
 		if v, ok := scope[name]; ok {
-			b.WriteString(v)
+			b.add(v)
 			continue
 		}
 		if strict {
-			return "", &Unresolved{Tag: name}
+			return nil, &Unresolved{Tag: name}
 		}
-		b.WriteString("{{" + tag + "}}")
+		b.add("{{" + tag + "}}")
 	}
 }
 

@@ -159,3 +159,38 @@ func (o *op) stopAtLimit() {
 func (o *op) loopLimitMessage(e *loopLimitError, boundaryID, step string) string {
 	return fmt.Sprintf("step %q: %s", step, spec.LoopTooLarge(o.boundaryTemplate(boundaryID), e.field, int(e.items), e.limit))
 }
+
+// overOutputLimit says whether a step's outputs would bring the
+// workflow's kept outputs past max-output-bytes; if so the step ends in
+// Error without them and the workflow stops, naming the limit.
+func (o *op) overOutputLimit(n *wfv1.NodeStatus, out *wfv1.Outputs) bool {
+	size := outputSize(out)
+	if o.outputBytes+size <= o.limits.MaxOutputBytes {
+		o.outputBytes += size
+		return false
+	}
+	msg := fmt.Sprintf("step %q: its outputs (%d bytes) would bring the workflow's output parameters and results to %d bytes, over the limit of %d bytes (max-output-bytes)",
+		clip(n.Name), size, o.outputBytes+size, o.limits.MaxOutputBytes)
+	n.Outputs = &wfv1.Outputs{ExitCode: out.ExitCode}
+	o.complete(n, wfv1.PhaseError, msg)
+	o.exceed(msg)
+	return true
+}
+
+// outputSize is what a node's outputs weigh in the status.
+func outputSize(out *wfv1.Outputs) int {
+	if out == nil {
+		return 0
+	}
+	size := 0
+	if out.Result != nil {
+		size += len(*out.Result)
+	}
+	for _, p := range out.Parameters {
+		size += len(p.Name)
+		if p.Value != nil {
+			size += len(*p.Value)
+		}
+	}
+	return size
+}

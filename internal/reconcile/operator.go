@@ -43,6 +43,8 @@ type op struct {
 	// nameBytes sums the names of nodes, for the max-node-name-bytes
 	// budget.
 	nameBytes int
+	// outputBytes sums the steps' outputs, for max-output-bytes.
+	outputBytes int
 	// launched holds the nodes in plan.Start, so a loop of n items is
 	// planned in O(n), not O(n²).
 	launched map[string]bool
@@ -80,6 +82,9 @@ func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 		n := n
 		o.nodes[id] = &n
 		o.nameBytes += len(n.Name)
+		if n.Type == NodePod {
+			o.outputBytes += outputSize(n.Outputs)
+		}
 		o.hasAlt = o.hasAlt || strings.HasPrefix(id, altPrefix)
 	}
 	if isFinal(wf.Status.Phase) {

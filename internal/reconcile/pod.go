@@ -101,6 +101,9 @@ func (o *op) finishPod(n *wfv1.NodeStatus, r *domain.StepResult) {
 	res := strings.TrimRight(r.Stdout, "\n")
 	out.Result = &res
 	out.Parameters = podParameters(n.Outputs, r.Outputs)
+	if o.overOutputLimit(n, out) {
+		return
+	}
 	n.Outputs = out
 	// Argo does not fail a step for a long stdout, but a cut result must
 	// not pass for the whole one: the message says so.

@@ -25,6 +25,10 @@ type Limits struct {
 	MaxNodeName int
 	// MaxNodeNameBytes caps the sum of a workflow's node names.
 	MaxNodeNameBytes int
+	// MaxOutputBytes caps the sum of the output parameters and results
+	// a workflow's steps leave in its status: each is capped at 256 KiB,
+	// but a loop of them is not.
+	MaxOutputBytes int
 }
 
 // DefaultLimits leave room for the 10,000-step workflows of BENCHMARKS.md
@@ -36,7 +40,12 @@ type Limits struct {
 // names; Argo sets no cap on node names, but Kubernetes caps object names
 // at 253, so real workflows stay far below. 16 MiB of names is 50,000
 // nodes of 335 bytes each.
-var DefaultLimits = Limits{MaxLoopItems: 20000, MaxNodes: 50000, MaxNodeName: 2048, MaxNodeNameBytes: 16 << 20}
+//
+// 8 MiB of outputs is eight times what fits Argo's 1 MB etcd object; the
+// status copies a retried or steps node's outputs onto its parent, so it
+// keeps some 16-24 MiB at most, well under 64 MiB with the names.
+var DefaultLimits = Limits{MaxLoopItems: 20000, MaxNodes: 50000, MaxNodeName: 2048, MaxNodeNameBytes: 16 << 20,
+	MaxOutputBytes: 8 << 20}
 
 // OrDefault fills the unset fields from DefaultLimits.
 func (l Limits) OrDefault() Limits {
@@ -51,6 +60,9 @@ func (l Limits) OrDefault() Limits {
 	}
 	if l.MaxNodeNameBytes <= 0 {
 		l.MaxNodeNameBytes = DefaultLimits.MaxNodeNameBytes
+	}
+	if l.MaxOutputBytes <= 0 {
+		l.MaxOutputBytes = DefaultLimits.MaxOutputBytes
 	}
 	return l
 }

@@ -217,13 +217,20 @@ func parseDoc(file string, index int, root *yaml.Node, opts Options) *Document {
 		doc.errorAt("", "expected a Kubernetes-style object (apiVersion, kind, metadata, ...), got %s", describe(n))
 		return doc
 	}
+	// Exact names first; then, as Argo's Go decoding does (and the schema
+	// check warns), the same names in another case.
 	var apiVersion, kind *yaml.Node
-	for _, p := range pairs(n) {
-		switch p.key.Value {
-		case "apiVersion":
-			apiVersion = resolve(p.value)
-		case "kind":
-			kind = resolve(p.value)
+	for _, exact := range []bool{true, false} {
+		for _, p := range pairs(n) {
+			same := func(name string) bool {
+				return p.key.Value == name || !exact && strings.EqualFold(p.key.Value, name)
+			}
+			switch {
+			case apiVersion == nil && same("apiVersion"):
+				apiVersion = resolve(p.value)
+			case kind == nil && same("kind"):
+				kind = resolve(p.value)
+			}
 		}
 	}
 	if kind == nil || kind.Kind != yaml.ScalarNode || kind.Value == "" {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/expr"
 )
 
 // validateDoc runs the checks for one decoded document.
@@ -122,6 +123,8 @@ func validateSpec(s *Set, d *Document, spec *wfv1.WorkflowSpec, isWorkflow bool)
 	for i := range spec.Templates {
 		c.checkTemplate(&spec.Templates[i], fmt.Sprintf("%s.templates[%d]", c.path, i), wfLocks, 0)
 	}
+	c.checkDefaultsDeadlock(wfLocks)
+	c.checkNestedDeadlocks()
 }
 
 func (c *wfCtx) checkWorkflowTemplateRef(ref *wfv1.WorkflowTemplateRef) *wfv1.WorkflowSpec {
@@ -396,6 +399,15 @@ func checkDurationField(d *Document, path string, r *wfv1.RetryStrategy) {
 		if n, err := strconv.Atoi(l.StrVal); err != nil || n < 0 {
 			d.errorAt(path+".limit", "limit %q is not an integer of at least 0", l.StrVal)
 		}
+	}
+	if r.Expression != "" && !isTemplated(r.Expression) {
+		if err := expr.Check(r.Expression); err != nil {
+			d.errorAt(path+".expression", "%s", strings.SplitN(err.Error(), "\n", 2)[0])
+		}
+	}
+	if r.Limit == nil {
+		d.warnAt(path, "retryStrategy with no limit: a step that keeps failing is retried until the workflow passes its node limit (max-nodes, %d by default), which can take an hour; give it a limit",
+			DefaultLimits.MaxNodes)
 	}
 	if b := r.Backoff; b != nil {
 		if r.Limit == nil && b.Duration != "" {
