@@ -47,6 +47,11 @@ type Document struct {
 	// asString holds the scalars written unquoted where a string is
 	// expected, by their node as written, with the text they decode to.
 	asString map[*yaml.Node]string
+	// badNodes failed the schema check: they are decoded as null, since
+	// a value json cannot hold stops the decoding of the object around
+	// it, and the fields after it would look missing (a template with no
+	// type) when they are not.
+	badNodes map[*yaml.Node]bool
 }
 
 // Spec returns the WorkflowSpec a document carries, or nil.
@@ -276,7 +281,7 @@ func parseDoc(file string, index int, root *yaml.Node, opts Options) *Document {
 // type t, storing it in the document.
 func decodeInto(doc *Document, n *yaml.Node, t reflect.Type) error {
 	var buf bytes.Buffer
-	w := jsonWriter{asString: doc.asString}
+	w := jsonWriter{asString: doc.asString, asNull: doc.badNodes}
 	if err := w.write(n, &buf, 0); err != nil {
 		return err
 	}

@@ -91,6 +91,12 @@ func joinPath(parent, child string) string {
 
 func (c *checker) errorf(n *yaml.Node, path, format string, args ...any) {
 	c.doc.badPaths[path] = true
+	if n != nil && n.Kind == yaml.ScalarNode {
+		if c.doc.badNodes == nil {
+			c.doc.badNodes = map[*yaml.Node]bool{}
+		}
+		c.doc.badNodes[resolve(n)] = true
+	}
 	c.doc.addDiag(Diagnostic{Pos: posOf(n), Path: path, Severity: SeverityError, Message: fmt.Sprintf(format, args...)})
 }
 

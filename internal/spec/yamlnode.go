@@ -126,6 +126,8 @@ type jsonWriter struct {
 	// asString: scalars (as written, before aliases) to write as these
 	// strings, found by the schema walk where a string is expected.
 	asString map[*yaml.Node]string
+	// asNull: nodes to write as null (they failed the schema check).
+	asNull map[*yaml.Node]bool
 }
 
 func (w *jsonWriter) write(n *yaml.Node, buf *bytes.Buffer, depth int) error {
@@ -137,7 +139,7 @@ func (w *jsonWriter) write(n *yaml.Node, buf *bytes.Buffer, depth int) error {
 		return nil
 	}
 	n = resolve(n)
-	if n == nil {
+	if n == nil || w.asNull[n] {
 		buf.WriteString("null")
 		return nil
 	}
