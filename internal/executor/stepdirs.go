@@ -57,7 +57,8 @@ func privateDir(path string, u *StepUser) error {
 }
 
 // writeStepFiles writes the step's script and, if inputs, its input
-// files (a step run as the step user writes those itself).
+// files (a step run as the step user writes those itself, and only then
+// must others than this process's user read the script).
 func writeStepFiles(spec *Spec, view stepView, inputs bool) error {
 	for path, content := range spec.InputFiles {
 		if !inputs {
@@ -68,19 +69,24 @@ func writeStepFiles(spec *Spec, view stepView, inputs bool) error {
 		}
 	}
 	if spec.Script != "" {
-		if err := writeScript(view.tmpDir, spec.Script); err != nil {
+		mode := uint32(0o755)
+		if inputs {
+			mode = 0o700
+		}
+		if err := writeScript(view.tmpDir, spec.Script, mode); err != nil {
 			return fmt.Errorf("the step's script %s: %w", scriptPath, err)
 		}
 	}
 	return nil
 }
 
-// writeScript writes the script in the step's tmp, open as tmp, readable
-// by whoever the step runs as and writable by this process's user only.
-// The step's tmp may be the step user's: nothing there is followed.
-func writeScript(tmp *os.File, source string) error {
+// writeScript writes the script in the step's tmp, open as tmp, with
+// mode: 0755 when a step user must read it (writable by this process's
+// user only), 0700 when the step runs as this user. The step's tmp may
+// be the step user's: nothing there is followed.
+func writeScript(tmp *os.File, source string, mode uint32) error {
 	dirName := filepath.Base(filepath.Dir(scriptPath))
-	if err := unix.Mkdirat(int(tmp.Fd()), dirName, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+	if err := unix.Mkdirat(int(tmp.Fd()), dirName, mode); err != nil && !errors.Is(err, unix.EEXIST) {
 		return err
 	}
 	dir, err := unix.Openat(int(tmp.Fd()), dirName, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
@@ -88,13 +94,13 @@ func writeScript(tmp *os.File, source string) error {
 		return err
 	}
 	defer func() { _ = unix.Close(dir) }()
-	fd, err := unix.Openat(dir, filepath.Base(scriptPath), unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o755)
+	fd, err := unix.Openat(dir, filepath.Base(scriptPath), unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
 	if err != nil {
 		return err
 	}
 	f := os.NewFile(uintptr(fd), scriptPath)
 	_, err = f.WriteString(source)
-	return errors.Join(err, f.Chmod(0o755), f.Close())
+	return errors.Join(err, f.Chmod(os.FileMode(mode)), f.Close())
 }
 
 // createPrivate creates (or empties) a file only this process's user reads.
