@@ -63,7 +63,7 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 	// the kernel's own limits on threads and pids, which each step's
 	// process counts against too, bound it well before this.
 	debug.SetMaxThreads(maxSupervisorThreads)
-	s := &server{out: newOutbox(keepOpen{out}), kills: map[string]chan string{}}
+	s := &server{out: newOutbox(keepOpen{out}), kills: map[string]chan string{}, files: newFileSlots()}
 	conf, err := confine(iso)
 	if err != nil {
 		return err
@@ -103,6 +103,7 @@ type server struct {
 	out     *outbox // notices; never written under mu
 	kills   map[string]chan string
 	wg      sync.WaitGroup
+	files   *fileSlots // steps wait here when open files run short
 }
 
 func (s *server) send(n notice) {
@@ -122,7 +123,12 @@ func (s *server) start(r request) {
 	go func() {
 		defer s.wg.Done()
 		started := func() { s.send(notice{Key: r.Key, Event: "started", At: time.Now()}) }
-		run := func() (*Result, bool) { return s.runDir(r.Dir, kill, started) }
+		run := func() (*Result, bool) {
+			// A kill sent while the step waits stays in its buffered
+			// channel, so the step ends as soon as it starts.
+			defer s.files.acquire()()
+			return s.runDir(r.Dir, kill, started)
+		}
 		var res *Result
 		var own bool // the step's records are this supervisor's to write
 		switch {
