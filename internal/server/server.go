@@ -74,7 +74,7 @@ func (s *Server) Handler() http.Handler {
 	s.syncRoutes(mux)
 	// semaflow's own: the engines sharing the store.
 	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
-	return guard(s.allowedHosts, http.MaxBytesHandler(mux, MaxBody))
+	return guard(s.allowedHosts, http.MaxBytesHandler(s.resolveLatest(mux), MaxBody))
 }
 
 // apiError is Argo's (grpc-gateway's) error body.
