@@ -49,6 +49,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/info", s.info)
 	mux.HandleFunc("POST /api/v1/workflows/{namespace}", s.createWorkflow)
 	mux.HandleFunc("POST /api/v1/workflows/{namespace}/lint", s.lintWorkflow)
+	mux.HandleFunc("POST /api/v1/workflows/{namespace}/submit", s.submitFrom)
 	mux.HandleFunc("GET /api/v1/workflows/{namespace}", s.listWorkflows)
 	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}", s.getWorkflow)
 	mux.HandleFunc("DELETE /api/v1/workflows/{namespace}/{name}", s.deleteWorkflow)
