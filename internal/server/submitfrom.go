@@ -66,7 +66,12 @@ func (s *Server) submitFrom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns := r.PathValue("namespace")
-	wf, err := s.workflowFrom(r, ns, req.ResourceKind, req.ResourceName)
+	kind := sourceKinds[req.ResourceKind]
+	if kind == "" {
+		writeError(w, codeInvalid, fmt.Sprintf("Resource kind '%.60s' is not supported for submitting", req.ResourceKind))
+		return
+	}
+	wf, err := s.workflowFrom(r, ns, kind, req.ResourceName)
 	if err != nil {
 		writeStoreError(w, err)
 		return
@@ -101,13 +106,30 @@ func (s *Server) submitFrom(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, sub)
 }
 
-// workflowFrom makes the workflow of Argo's SubmitWorkflow for a resource
-// kind (its kind, singular, plural or short name) and name in ns. The
-// resource must exist in ns (cluster templates: anywhere).
+// sourceKinds maps the names Argo takes for a kind to submit from (kind,
+// singular, plural, short name) to the kind.
+var sourceKinds = map[string]string{}
+
+func init() {
+	for kind, names := range map[string][]string{
+		wfv1.KindCronWorkflow:            {"cronworkflow", "cronworkflows", "cronwf"},
+		wfv1.KindWorkflowTemplate:        {"workflowtemplate", "workflowtemplates", "wftmpl"},
+		wfv1.KindClusterWorkflowTemplate: {"clusterworkflowtemplate", "clusterworkflowtemplates", "cwftmpl"},
+	} {
+		sourceKinds[kind] = kind
+		for _, n := range names {
+			sourceKinds[n] = kind
+		}
+	}
+}
+
+// workflowFrom makes the workflow of Argo's SubmitWorkflow from the
+// resource kind/name in ns. The resource must exist in ns (cluster
+// templates: anywhere).
 func (s *Server) workflowFrom(r *http.Request, ns, kind, name string) (*wfv1.Workflow, error) {
 	meta := wfv1.ObjectMeta{Namespace: ns, GenerateName: name + "-", Labels: map[string]string{}, Annotations: map[string]string{}}
 	switch kind {
-	case "CronWorkflow", "cronworkflow", "cronworkflows", "cronwf":
+	case wfv1.KindCronWorkflow:
 		var cw wfv1.CronWorkflow
 		if err := s.eng.Object(r.Context(), wfv1.KindCronWorkflow, ns, name, &cw); err != nil {
 			return nil, notFoundAs(err, "CronWorkflow "+ns+"/"+name)
@@ -120,14 +142,14 @@ func (s *Server) workflowFrom(r *http.Request, ns, kind, name string) (*wfv1.Wor
 		}
 		meta.Labels[engine.CronLabel] = name
 		return &wfv1.Workflow{Metadata: meta, Spec: cw.Spec.WorkflowSpec}, nil
-	case "WorkflowTemplate", "workflowtemplate", "workflowtemplates", "wftmpl":
+	case wfv1.KindWorkflowTemplate:
 		var t wfv1.WorkflowTemplate
 		if err := s.eng.Object(r.Context(), wfv1.KindWorkflowTemplate, ns, name, &t); err != nil {
 			return nil, notFoundAs(err, "WorkflowTemplate "+ns+"/"+name)
 		}
 		meta.Labels[templateLabel] = name
 		return &wfv1.Workflow{Metadata: meta, Spec: wfv1.WorkflowSpec{WorkflowTemplateRef: &wfv1.WorkflowTemplateRef{Name: name}}}, nil
-	case "ClusterWorkflowTemplate", "clusterworkflowtemplate", "clusterworkflowtemplates", "cwftmpl":
+	default:
 		var t wfv1.WorkflowTemplate
 		if err := s.eng.Object(r.Context(), wfv1.KindClusterWorkflowTemplate, "", name, &t); err != nil {
 			return nil, notFoundAs(err, "ClusterWorkflowTemplate "+name)
@@ -135,13 +157,12 @@ func (s *Server) workflowFrom(r *http.Request, ns, kind, name string) (*wfv1.Wor
 		meta.Labels[clusterTemplateLabel] = name
 		return &wfv1.Workflow{Metadata: meta, Spec: wfv1.WorkflowSpec{WorkflowTemplateRef: &wfv1.WorkflowTemplateRef{Name: name, ClusterScope: true}}}, nil
 	}
-	return nil, fmt.Errorf("Resource kind '%.60s' is not supported for submitting: %w", kind, engine.ErrInvalid) //nolint:staticcheck // Argo's words
 }
 
 // notFoundAs names what was not found in a store miss.
 func notFoundAs(err error, what string) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%s not found: %w", what, store.ErrNotFound)
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
 	return err
 }

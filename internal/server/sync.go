@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/semaflow/semaflow/internal/domain"
@@ -73,6 +74,9 @@ func (s *Server) putSyncLimit(create bool) http.HandlerFunc {
 			return
 		}
 		limit, err := int32Of(req.Limit, "limit")
+		if err == nil && limit < 0 {
+			err = fmt.Errorf("limit must not be negative, not %d (0 pauses the semaphore)", limit)
+		}
 		if err != nil {
 			writeError(w, codeInvalid, err.Error())
 			return
