@@ -156,3 +156,18 @@ func (e *Engine) Resubmit(ctx context.Context, namespace, name string) (*wfv1.Wo
 	}
 	return e.Submit(ctx, wf)
 }
+
+// SetNode sets outputs, message or phase on a running workflow's waiting
+// suspend nodes (`argo node set`), refusing as Argo does what cannot be
+// set; nothing changes on a refusal.
+func (e *Engine) SetNode(ctx context.Context, namespace, name string, v reconcile.SetValues) (*wfv1.Workflow, error) {
+	r, wf, err := e.liveRun(ctx, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := reconcile.CheckSet(wf, v); err != nil {
+		return nil, fmt.Errorf("setting nodes of workflow %s/%s: %w: %w", namespace, name, err, ErrInvalid)
+	}
+	r.push(reconcile.Event{Kind: reconcile.SetNode, At: e.now(), Set: &v}, "")
+	return wf, nil
+}
