@@ -139,13 +139,17 @@ func (e *Engine) Retry(ctx context.Context, namespace, name string, opts reconci
 }
 
 // Resubmit submits a new workflow with the spec of an existing one, named
-// after it, as `argo resubmit` does.
-func (e *Engine) Resubmit(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+// after it, as `argo resubmit` does; params (-p NAME=VALUE) replace its
+// arguments.
+func (e *Engine) Resubmit(ctx context.Context, namespace, name string, params []string) (*wfv1.Workflow, error) {
 	old, err := e.Get(ctx, namespace, name)
 	if err != nil {
 		return nil, err
 	}
 	wf := &wfv1.Workflow{Spec: old.Spec}
+	if err := reconcile.OverrideParameters(wf, params); err != nil {
+		return nil, fmt.Errorf("resubmitting workflow %s/%s: %w: %w", namespace, name, err, ErrInvalid)
+	}
 	wf.Spec.Shutdown, wf.Spec.Suspend = "", nil
 	wf.Metadata = wfv1.ObjectMeta{Namespace: namespace, GenerateName: name + "-",
 		Labels: map[string]string{ResubmittedFrom: name}, Annotations: old.Metadata.Annotations}

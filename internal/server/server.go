@@ -58,7 +58,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/suspend", s.act(s.eng.SuspendWorkflow))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resume", s.act(s.eng.ResumeWorkflow))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/retry", s.retryWorkflow)
-	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resubmit", s.act(s.eng.Resubmit))
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resubmit", s.resubmitWorkflow)
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/set", s.setNode)
 	mux.HandleFunc("GET /api/v1/workflow-events/{namespace}", s.watchWorkflows)
 	// An empty namespace means all of them, as in Argo's UI.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/reconcile"
 	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -194,7 +195,7 @@ func applySubmitOpts(wf *wfv1.Workflow, o *submitOpts) error {
 			return err
 		}
 	}
-	if err := overrideParameters(wf, o.Parameters); err != nil {
+	if err := reconcile.OverrideParameters(wf, o.Parameters); err != nil {
 		return err
 	}
 	if o.GenerateName != "" {
@@ -227,31 +228,6 @@ func parsePairs(field, s string, into map[string]string) error {
 		}
 		into[k] = v
 	}
-	return nil
-}
-
-// overrideParameters puts each NAME=VALUE first among the workflow's
-// arguments, replacing the argument of that name, as Argo does.
-func overrideParameters(wf *wfv1.Workflow, params []string) error {
-	if len(params) == 0 {
-		return nil
-	}
-	out := make([]wfv1.Parameter, 0, len(params)+len(wf.Spec.Arguments.Parameters))
-	passed := map[string]bool{}
-	for _, p := range params {
-		name, value, ok := strings.Cut(p, "=")
-		if !ok {
-			return fmt.Errorf("expected parameter of the form: NAME=VALUE. Received: %.80s", p)
-		}
-		out = append(out, wfv1.Parameter{Name: name, Value: wfv1.AnyString(value).Ptr()})
-		passed[name] = true
-	}
-	for _, p := range wf.Spec.Arguments.Parameters {
-		if !passed[p.Name] {
-			out = append(out, p)
-		}
-	}
-	wf.Spec.Arguments.Parameters = out
 	return nil
 }
 
