@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -96,7 +97,13 @@ func (s *Server) submitFrom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if opts.DryRun || opts.ServerDryRun {
-		writeJSON(w, http.StatusOK, d.Workflow)
+		out := *d.Workflow
+		if opts.ServerDryRun && out.Metadata.Name == "" {
+			// As the Kubernetes API server's dry run: the name it would
+			// generate (`argo submit --server-dry-run -o name`).
+			out.Metadata.Name = out.Metadata.GenerateName + dryRunSuffix()
+		}
+		writeJSON(w, http.StatusOK, &out)
 		return
 	}
 	sub, err := s.eng.Submit(r.Context(), d.Workflow)
@@ -243,4 +250,15 @@ func warnNoEffect(r *http.Request, o *submitOpts) {
 			slog.Warn("submit option has no effect in semaflow", "option", f.flag, "why", f.why, "path", r.URL.Path)
 		}
 	}
+}
+
+// dryRunSuffix is five random lower-case letters or digits, as a
+// generated name's.
+func dryRunSuffix() string {
+	const chars = "bcdfghjklmnpqrstvwxz2456789"
+	b := make([]byte, 5)
+	for i := range b {
+		b[i] = chars[rand.IntN(len(chars))]
+	}
+	return string(b)
 }
