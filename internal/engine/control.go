@@ -139,13 +139,17 @@ func (e *Engine) Retry(ctx context.Context, namespace, name string, opts reconci
 }
 
 // Resubmit submits a new workflow with the spec of an existing one, named
-// after it, as `argo resubmit` does.
-func (e *Engine) Resubmit(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+// after it, as `argo resubmit` does; params (-p NAME=VALUE) replace its
+// arguments.
+func (e *Engine) Resubmit(ctx context.Context, namespace, name string, params []string) (*wfv1.Workflow, error) {
 	old, err := e.Get(ctx, namespace, name)
 	if err != nil {
 		return nil, err
 	}
 	wf := &wfv1.Workflow{Spec: old.Spec}
+	if err := reconcile.OverrideParameters(wf, params); err != nil {
+		return nil, fmt.Errorf("resubmitting workflow %s/%s: %w: %w", namespace, name, err, ErrInvalid)
+	}
 	wf.Spec.Shutdown, wf.Spec.Suspend = "", nil
 	wf.Metadata = wfv1.ObjectMeta{Namespace: namespace, GenerateName: name + "-",
 		Labels: map[string]string{ResubmittedFrom: name}, Annotations: old.Metadata.Annotations}
@@ -155,4 +159,19 @@ func (e *Engine) Resubmit(ctx context.Context, namespace, name string) (*wfv1.Wo
 		}
 	}
 	return e.Submit(ctx, wf)
+}
+
+// SetNode sets outputs, message or phase on a running workflow's waiting
+// suspend nodes (`argo node set`), refusing as Argo does what cannot be
+// set; nothing changes on a refusal.
+func (e *Engine) SetNode(ctx context.Context, namespace, name string, v reconcile.SetValues) (*wfv1.Workflow, error) {
+	r, wf, err := e.liveRun(ctx, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := reconcile.CheckSet(wf, v); err != nil {
+		return nil, fmt.Errorf("setting nodes of workflow %s/%s: %w: %w", namespace, name, err, ErrInvalid)
+	}
+	r.push(reconcile.Event{Kind: reconcile.SetNode, At: e.now(), Set: &v}, "")
+	return wf, nil
 }

@@ -319,6 +319,8 @@ func (o *op) apply(ev Event) {
 		o.wf.Spec.Suspend = ptr(true)
 	case Resume:
 		o.resumeSuspended()
+	case SetNode:
+		o.setSuspended(ev.Set)
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 type RetryOptions struct {
 	RestartSuccessful bool   `json:"restartSuccessful"`
 	NodeFieldSelector string `json:"nodeFieldSelector"`
+	// Parameters (-p NAME=VALUE) replace the workflow's arguments.
+	Parameters []string `json:"parameters"`
 }
 
 // PrepareRetry readies a Failed or Errored workflow to run again, the way
@@ -25,6 +27,9 @@ type RetryOptions struct {
 // Succeeded workflow may be retried. It returns the IDs of the removed
 // nodes. res finds the DAG templates of templateRefs.
 func PrepareRetry(wf *wfv1.Workflow, opts RetryOptions, res Resolver) ([]string, error) {
+	if err := OverrideParameters(wf, opts.Parameters); err != nil {
+		return nil, &SelectorError{Err: err}
+	}
 	parent := parents(wf.Status.Nodes)
 	restart := map[string]bool{}
 	if opts.RestartSuccessful && opts.NodeFieldSelector != "" {

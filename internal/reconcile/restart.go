@@ -10,8 +10,9 @@ import (
 	"github.com/semaflow/semaflow/internal/spec"
 )
 
-// SelectorError is a node field selector that cannot be used: it does
-// not parse, names an unknown field, or matches no node.
+// SelectorError is a retry or set request that cannot be used: its node
+// field selector does not parse, names an unknown field, or matches no
+// node, or a -p parameter is not NAME=VALUE.
 type SelectorError struct{ Err error }
 
 func (e *SelectorError) Error() string { return e.Err.Error() }

@@ -44,6 +44,8 @@ const (
 	LockGranted
 	// LockFailed: Holder's request can never be granted; Message says why.
 	LockFailed
+	// SetNode: `argo node set` on waiting suspend nodes (Set).
+	SetNode
 )
 
 // Event is one thing that happened.
@@ -56,6 +58,7 @@ type Event struct {
 	Holder  string
 	Tokens  []domain.Token
 	Message string
+	Set     *SetValues // SetNode only
 }
 
 // LockRequest asks for a holder's locks, all or nothing.

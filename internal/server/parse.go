@@ -24,6 +24,12 @@ func (s *Server) parseDoc(w http.ResponseWriter, r *http.Request, field, kind st
 		writeError(w, codeInvalid, "the body must be {\""+field+"\": {...}}")
 		return nil, false
 	}
+	return s.checkDoc(w, r, field, kind, obj)
+}
+
+// checkDoc checks obj, the object of a request (or one the server built
+// from it), as parseDoc does; it answers 400 itself when obj is bad.
+func (s *Server) checkDoc(w http.ResponseWriter, r *http.Request, field, kind string, obj map[string]any) (*spec.Document, bool) {
 	if k, _ := obj["kind"].(string); k == "" {
 		obj["kind"] = kind
 	}

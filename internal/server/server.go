@@ -53,6 +53,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/info", s.info)
 	mux.HandleFunc("POST /api/v1/workflows/{namespace}", s.createWorkflow)
 	mux.HandleFunc("POST /api/v1/workflows/{namespace}/lint", s.lintWorkflow)
+	mux.HandleFunc("POST /api/v1/workflows/{namespace}/submit", s.submitFrom)
 	mux.HandleFunc("GET /api/v1/workflows/{namespace}", s.listWorkflows)
 	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}", s.getWorkflow)
 	mux.HandleFunc("DELETE /api/v1/workflows/{namespace}/{name}", s.deleteWorkflow)
@@ -61,7 +62,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/suspend", s.act(s.eng.SuspendWorkflow))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resume", s.act(s.eng.ResumeWorkflow))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/retry", s.retryWorkflow)
-	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resubmit", s.act(s.eng.Resubmit))
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resubmit", s.resubmitWorkflow)
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/set", s.setNode)
 	mux.HandleFunc("GET /api/v1/workflow-events/{namespace}", s.streaming(s.watchWorkflows))
 	// An empty namespace means all of them, as in Argo's UI.
 	mux.HandleFunc("GET /api/v1/workflow-events/{$}", s.streaming(s.watchWorkflows))
@@ -78,7 +80,7 @@ func (s *Server) Handler() http.Handler {
 	s.syncRoutes(mux)
 	// semaflow's own: the engines sharing the store.
 	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
-	return guard(s.allowedHosts, http.MaxBytesHandler(mux, MaxBody))
+	return guard(s.allowedHosts, http.MaxBytesHandler(s.resolveLatest(mux), MaxBody))
 }
 
 // apiError is Argo's (grpc-gateway's) error body.

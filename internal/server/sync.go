@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/semaflow/semaflow/internal/domain"
@@ -9,14 +10,25 @@ import (
 	"github.com/semaflow/semaflow/internal/locks"
 )
 
-// syncLimit is Argo's SyncLimitResponse (and the body of its create and
-// update requests).
+// syncLimit is Argo's SyncLimitResponse. Type is the enum's number, as
+// Argo writes it (the CLI decodes it into an int32), left out for
+// CONFIGMAP.
 type syncLimit struct {
 	CmName    string `json:"cmName,omitempty"`
 	Key       string `json:"key"`
 	Limit     int    `json:"limit"`
 	Namespace string `json:"namespace"`
-	Type      string `json:"type,omitempty"`
+	Type      int    `json:"type,omitempty"`
+}
+
+// syncLimitRequest is the body of Argo's create and update requests: the
+// type as a name or number, either one absent being zero.
+type syncLimitRequest struct {
+	CmName    string          `json:"cmName"`
+	Key       string          `json:"key"`
+	Limit     json.RawMessage `json:"limit"`
+	Namespace string          `json:"namespace"`
+	Type      json.RawMessage `json:"type"`
 }
 
 func (s *Server) syncRoutes(mux *http.ServeMux) {
@@ -28,19 +40,14 @@ func (s *Server) syncRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/sync-status", s.syncStatus)
 }
 
-// limitOf reads which limit a request means; it answers 400 itself.
-func limitOf(w http.ResponseWriter, ns, typ, cmName, key string) (engine.SyncLimit, bool) {
+// limitOf reads which limit a request means (typ: the SyncConfigType's
+// number); it answers 400 itself.
+func limitOf(w http.ResponseWriter, ns string, typ int, cmName, key string) (engine.SyncLimit, bool) {
 	l := engine.SyncLimit{Namespace: ns, CmName: cmName, Key: key}
-	switch typ {
-	case "", "CONFIGMAP":
-		if cmName == "" {
-			writeError(w, codeInvalid, "cmName is required for a CONFIGMAP limit")
-			return l, false
-		}
-	case "DATABASE":
+	if typ == 1 {
 		l.Database, l.CmName = true, ""
-	default:
-		writeError(w, codeInvalid, "type must be CONFIGMAP or DATABASE, not "+typ)
+	} else if cmName == "" {
+		writeError(w, codeInvalid, "cmName is required for a CONFIGMAP limit")
 		return l, false
 	}
 	if key == "" {
@@ -56,30 +63,54 @@ func (s *Server) putSyncLimit(create bool) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		var req syncLimit
+		var req syncLimitRequest
 		if err := json.Unmarshal(body, &req); err != nil {
-			writeError(w, codeInvalid, "body: "+err.Error())
+			writeError(w, codeInvalid, "sync limit body: "+err.Error())
+			return
+		}
+		typ, err := enumOf(req.Type, "type", syncTypes)
+		if err != nil {
+			writeError(w, codeInvalid, err.Error())
+			return
+		}
+		limit, err := int32Of(req.Limit, "limit")
+		if err == nil && limit < 0 {
+			err = fmt.Errorf("limit must not be negative, not %d (0 pauses the semaphore)", limit)
+		}
+		if err != nil {
+			writeError(w, codeInvalid, err.Error())
 			return
 		}
 		if k := r.PathValue("key"); k != "" {
 			req.Key = k
 		}
 		req.Namespace = r.PathValue("namespace")
-		l, ok := limitOf(w, req.Namespace, req.Type, req.CmName, req.Key)
+		l, ok := limitOf(w, req.Namespace, typ, req.CmName, req.Key)
 		if !ok {
 			return
 		}
-		if err := s.eng.SetSyncLimit(r.Context(), l, req.Limit, create); err != nil {
+		if err := s.eng.SetSyncLimit(r.Context(), l, limit, create); err != nil {
 			writeStoreError(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, req)
+		writeJSON(w, http.StatusOK, syncLimit{CmName: l.CmName, Key: l.Key, Limit: limit, Namespace: l.Namespace, Type: typ})
 	}
 }
 
-func (s *Server) getSyncLimit(w http.ResponseWriter, r *http.Request) {
+// syncLimitParams reads a get or delete request's limit from its path
+// and query; it answers 400 itself.
+func syncLimitParams(w http.ResponseWriter, r *http.Request) (engine.SyncLimit, bool) {
 	q := r.URL.Query()
-	l, ok := limitOf(w, r.PathValue("namespace"), q.Get("type"), q.Get("cmName"), r.PathValue("key"))
+	typ, err := enumParam(q.Get("type"), "type", syncTypes)
+	if err != nil {
+		writeError(w, codeInvalid, err.Error())
+		return engine.SyncLimit{}, false
+	}
+	return limitOf(w, r.PathValue("namespace"), typ, q.Get("cmName"), r.PathValue("key"))
+}
+
+func (s *Server) getSyncLimit(w http.ResponseWriter, r *http.Request) {
+	l, ok := syncLimitParams(w, r)
 	if !ok {
 		return
 	}
@@ -88,16 +119,15 @@ func (s *Server) getSyncLimit(w http.ResponseWriter, r *http.Request) {
 		writeStoreError(w, err)
 		return
 	}
-	typ := "CONFIGMAP"
+	typ := 0
 	if l.Database {
-		typ = "DATABASE"
+		typ = 1
 	}
 	writeJSON(w, http.StatusOK, syncLimit{CmName: l.CmName, Key: l.Key, Limit: n, Namespace: l.Namespace, Type: typ})
 }
 
 func (s *Server) deleteSyncLimit(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	l, ok := limitOf(w, r.PathValue("namespace"), q.Get("type"), q.Get("cmName"), r.PathValue("key"))
+	l, ok := syncLimitParams(w, r)
 	if !ok {
 		return
 	}
