@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -29,6 +30,7 @@ type Server struct {
 	allowedHosts []string
 	// transport sends requests on to the node that runs a workflow.
 	transport http.RoundTripper
+	log       *slog.Logger // nil: nothing is logged
 }
 
 // New makes a server for eng.
@@ -74,6 +76,7 @@ func (s *Server) Handler() http.Handler {
 	s.syncRoutes(mux)
 	// semaflow's own: the engines sharing the store.
 	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
+	s.unsupportedRoutes(mux)
 	return guard(s.allowedHosts, http.MaxBytesHandler(mux, MaxBody))
 }
 
