@@ -164,3 +164,28 @@ func TestArgoCLIUpdatesWithoutNameInPath(t *testing.T) {
 		}
 	}
 }
+
+// argo cron backfill posts a workflow whose resource template would
+// create the cron workflow's workflow once per schedule time: semaflow
+// creates them itself, each with its time, labelled as Argo labels them.
+func TestArgoCLICronBackfill(t *testing.T) {
+	rec := loadRecorded(t)
+	c := startAPI(t)
+	if code, _, b := replay(t, c, rec["argo cron create"], ""); code != 200 {
+		t.Fatalf("argo cron create: %d %s", code, b)
+	}
+	code, _, b := replay(t, c, rec["argo cron backfill tick --name bf1 --start ... --end ..."], "")
+	var first struct{ Metadata struct{ Name string } }
+	if _ = json.Unmarshal(b, &first); code != 200 || !strings.HasPrefix(first.Metadata.Name, "tick-backfill-bf1-") {
+		t.Fatalf("argo cron backfill: %d %s", code, b)
+	}
+	code, out := c.do("GET", "/api/v1/workflows/default?listOptions.labelSelector=workflows.argoproj.io%2Fbackfill%3Dtick", "")
+	items, _ := out["items"].([]any)
+	if code != 200 || len(items) != 3 {
+		t.Fatalf("backfill workflows: %d, %d of them, want 3", code, len(items))
+	}
+	for _, it := range items {
+		md := it.(map[string]any)["metadata"].(map[string]any)
+		c.waitPhase(md["name"].(string), "Succeeded", 20*time.Second)
+	}
+}
