@@ -49,7 +49,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /metrics", s.metrics)
 	mux.HandleFunc("GET /api/v1/version", s.version)
 	mux.HandleFunc("GET /api/v1/info", s.info)
-	mux.HandleFunc("POST /api/v1/workflows/{namespace}", s.createWorkflow)
+	mux.HandleFunc("POST /api/v1/workflows/{namespace}", s.createWorkflowOrBackfill)
 	mux.HandleFunc("POST /api/v1/workflows/{namespace}/lint", s.lintWorkflow)
 	mux.HandleFunc("GET /api/v1/workflows/{namespace}", s.listWorkflows)
 	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}", s.getWorkflow)
