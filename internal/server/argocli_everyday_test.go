@@ -189,3 +189,21 @@ func TestArgoCLICronBackfill(t *testing.T) {
 		c.waitPhase(md["name"].(string), "Succeeded", 20*time.Second)
 	}
 }
+
+// argo submit --dry-run (createOptions.dryRun ["All"]) and
+// --server-dry-run (serverDryRun) check the workflow and answer it,
+// named, without creating it.
+func TestArgoCLISubmitDryRunCreatesNothing(t *testing.T) {
+	rec := loadRecorded(t)
+	c := startAPI(t)
+	for _, cmd := range []string{"argo submit hello.yaml --dry-run -o name", "argo submit hello.yaml --server-dry-run -o name"} {
+		code, _, b := replay(t, c, rec[cmd], "")
+		var wf struct{ Metadata struct{ Name string } }
+		if _ = json.Unmarshal(b, &wf); code != 200 || !strings.HasPrefix(wf.Metadata.Name, "hello-") || len(wf.Metadata.Name) <= len("hello-") {
+			t.Fatalf("%s: %d %s", cmd, code, b)
+		}
+		if code, _ := c.do("GET", "/api/v1/workflows/default/"+wf.Metadata.Name, ""); code != 404 {
+			t.Fatalf("%s created workflow %s: GET answers %d", cmd, wf.Metadata.Name, code)
+		}
+	}
+}
