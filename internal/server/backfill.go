@@ -51,7 +51,8 @@ type backfillRequest struct {
 // createWorkflowOrBackfill creates a workflow, except for the one
 // `argo cron backfill` posts: that one would need a Kubernetes resource
 // template, so semaflow creates what it would have created, one workflow
-// per schedule time, itself.
+// per schedule time, itself. A dry run (argo submit --dry-run,
+// --server-dry-run) is checked and answered, not created.
 func (s *Server) createWorkflowOrBackfill(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r)
 	if !ok {
@@ -63,6 +64,10 @@ func (s *Server) createWorkflowOrBackfill(w http.ResponseWriter, r *http.Request
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	if dryRun(body) {
+		s.dryRunWorkflow(w, r)
+		return
+	}
 	s.createWorkflow(w, r)
 }
 
