@@ -371,6 +371,7 @@ func (a *App) begin(ctx context.Context, o Options) error {
 	a.Engine.StartTTL()
 	api := server.New(a.Engine)
 	api.AllowHosts(o.AllowedHosts...)
+	api.SetLogger(o.Logger)
 	handler := api.Handler()
 	if len(o.Tokens) > 0 {
 		handler = server.RequireToken(o.Tokens, handler)

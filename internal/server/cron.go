@@ -14,6 +14,8 @@ func (s *Server) cronRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+base, s.listObjects(kind))
 	mux.HandleFunc("GET "+base+"/{name}", s.getObject(kind))
 	mux.HandleFunc("PUT "+base+"/{name}", s.putCron(false))
+	// argo cron update sends no name in the path, only in the object.
+	mux.HandleFunc("PUT "+base+"/{$}", s.putCron(false))
 	mux.HandleFunc("DELETE "+base+"/{name}", s.deleteObject(kind))
 	mux.HandleFunc("PUT "+base+"/{name}/suspend", s.suspendCron(true))
 	mux.HandleFunc("PUT "+base+"/{name}/resume", s.suspendCron(false))

@@ -34,6 +34,19 @@ type tail struct {
 	partial []byte
 	missing bool // the file did not exist at the last read
 	noted   bool // the client was told it is missing
+	reads   int  // readAt calls
+}
+
+// readAt is the time the lines of the next read are taken to be
+// written: the file's last change on the first read (they were written
+// before it), the time of reading after that.
+func (t *tail) readAt() time.Time {
+	if t.reads++; t.reads == 1 {
+		if fi, err := os.Stat(t.path); err == nil {
+			return fi.ModTime()
+		}
+	}
+	return time.Now()
 }
 
 // read returns the complete lines added since the last read; at the end
@@ -84,6 +97,11 @@ func (s *Server) workflowLogs(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	follow := q.Get("logOptions.follow") == "true"
+	opts, err := parseLogOptions(q, time.Now())
+	if err != nil {
+		writeError(w, codeInvalid, err.Error())
+		return
+	}
 	wf, err := s.eng.Get(ctx, r.PathValue("namespace"), r.PathValue("name"))
 	if err != nil {
 		writeStoreError(w, err)
@@ -108,7 +126,7 @@ func (s *Server) workflowLogs(w http.ResponseWriter, r *http.Request) {
 			wf.Metadata.Namespace, wf.Metadata.Name, strings.Join(missing, ", "), missingWhy))
 		return
 	}
-	lg := &logStreamer{s: s, st: newStream(w, r), wf: wf, pod: pod, grep: grep, tails: map[string]*tail{}}
+	lg := &logStreamer{s: s, st: newStream(w, r), wf: wf, pod: pod, grep: grep, opts: opts, tails: map[string]*tail{}}
 	lg.run(ctx, follow)
 }
 
@@ -118,6 +136,7 @@ type logStreamer struct {
 	wf    *wfv1.Workflow
 	pod   string
 	grep  *regexp.Regexp
+	opts  logOptions
 	tails map[string]*tail
 	order []string
 	known int // log paths seen so far
@@ -137,6 +156,7 @@ func (l *logStreamer) run(ctx context.Context, follow bool) {
 		}
 		for _, id := range l.order {
 			t := l.tails[id]
+			at := t.readAt()
 			lines := t.read(ended)
 			if t.missing && !t.noted && ended && stepEnded(l.wf, id) {
 				t.noted = true
@@ -145,6 +165,9 @@ func (l *logStreamer) run(ctx context.Context, follow bool) {
 			for _, line := range lines {
 				if l.grep != nil && !l.grep.MatchString(line) {
 					continue
+				}
+				if l.opts.timestamps {
+					line = stamp(line, at)
 				}
 				if l.st.send(logEntry{Content: line, PodName: id}) != nil {
 					return
@@ -184,7 +207,17 @@ func (l *logStreamer) refresh(ctx context.Context) error {
 		if _, ok := l.tails[id]; ok || (l.pod != "" && podNode(l.wf, l.pod) != id) {
 			continue
 		}
-		l.tails[id] = &tail{path: path}
+		t := &tail{path: path}
+		if l.opts.stale(path) {
+			if stepEnded(l.wf, id) {
+				continue
+			}
+			// Nothing written since: only what the step writes next.
+			t.offset = tailOffset(path, 0)
+		} else if l.opts.tailLines >= 0 {
+			t.offset = tailOffset(path, l.opts.tailLines)
+		}
+		l.tails[id] = t
 		added = append(added, id)
 	}
 	nodes := l.wf.Status.Nodes

@@ -69,5 +69,6 @@ func (s *Server) checkDoc(w http.ResponseWriter, r *http.Request, field, kind st
 		writeError(w, codeInvalid, kind+" name "+d.Name+" does not match the path's "+name)
 		return nil, false
 	}
+	s.warnIgnored(w, r, d)
 	return d, true
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"sync"
 
@@ -33,6 +34,7 @@ type Server struct {
 	// closing closes when the server begins to shut down: streams end.
 	closing     chan struct{}
 	closingOnce sync.Once
+	log         *slog.Logger // nil: nothing is logged
 }
 
 // New makes a server for eng.
@@ -51,7 +53,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /metrics", s.metrics)
 	mux.HandleFunc("GET /api/v1/version", s.version)
 	mux.HandleFunc("GET /api/v1/info", s.info)
-	mux.HandleFunc("POST /api/v1/workflows/{namespace}", s.createWorkflow)
+	mux.HandleFunc("POST /api/v1/workflows/{namespace}", s.createWorkflowOrBackfill)
 	mux.HandleFunc("POST /api/v1/workflows/{namespace}/lint", s.lintWorkflow)
 	mux.HandleFunc("POST /api/v1/workflows/{namespace}/submit", s.submitFrom)
 	mux.HandleFunc("GET /api/v1/workflows/{namespace}", s.listWorkflows)
@@ -80,6 +82,7 @@ func (s *Server) Handler() http.Handler {
 	s.syncRoutes(mux)
 	// semaflow's own: the engines sharing the store.
 	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
+	s.unsupportedRoutes(mux)
 	return guard(s.allowedHosts, http.MaxBytesHandler(s.resolveLatest(mux), MaxBody))
 }
 

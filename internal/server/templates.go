@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/store"
@@ -29,6 +30,9 @@ func (s *Server) templateRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("GET "+r.base, s.listObjects(r.kind))
 		mux.HandleFunc("GET "+r.base+"/{name}", s.getObject(r.kind))
 		mux.HandleFunc("PUT "+r.base+"/{name}", s.putTemplate(r.kind, false))
+		// The argo CLI's update leaves the name out of the path (its
+		// request has none but the template's own).
+		mux.HandleFunc("PUT "+r.base+"/{$}", s.putTemplate(r.kind, false))
 		mux.HandleFunc("DELETE "+r.base+"/{name}", s.deleteObject(r.kind))
 	}
 }
@@ -43,17 +47,22 @@ func (s *Server) putTemplate(kind string, create bool) http.HandlerFunc {
 		}
 		wt := d.Template
 		ns := r.PathValue("namespace")
-		if create {
-			var old wfv1.WorkflowTemplate
-			err := s.eng.Object(r.Context(), kind, ns, wt.Metadata.Name, &old)
-			if err == nil {
-				writeStoreError(w, fmt.Errorf("%s %s: %w", kind, wt.Metadata.Name, store.ErrExists))
-				return
-			}
-			if !errors.Is(err, store.ErrNotFound) {
-				writeStoreError(w, err)
-				return
-			}
+		var old wfv1.WorkflowTemplate
+		err := s.eng.Object(r.Context(), kind, ns, wt.Metadata.Name, &old)
+		switch {
+		case err == nil && create:
+			writeStoreError(w, fmt.Errorf("%s %s: %w", kind, wt.Metadata.Name, store.ErrExists))
+			return
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			writeStoreError(w, err)
+			return
+		}
+		// Kept across updates, as Kubernetes keeps it; argo template get
+		// and list show it.
+		wt.Metadata.CreationTimestamp = old.Metadata.CreationTimestamp
+		if wt.Metadata.CreationTimestamp == nil {
+			now := time.Now().UTC().Truncate(time.Second)
+			wt.Metadata.CreationTimestamp = &now
 		}
 		if err := s.eng.Apply(r.Context(), nil, []*wfv1.WorkflowTemplate{wt}); err != nil {
 			writeStoreError(w, err)
