@@ -44,7 +44,7 @@ func answerFacts(answer string) []string {
 
 // streamFact reads one line of a stream: the CLI's HTTP/1 client wants
 // `data: {"result": ...}` and reads a log line's content, or a watch
-// event's type, workflow name and phase.
+// event's workflow name and phase.
 func streamFact(line string) string {
 	payload, ok := strings.CutPrefix(line, "data: ")
 	if !ok {
@@ -57,7 +57,12 @@ func streamFact(line string) string {
 		return fmt.Sprintf("no result: %.80s", payload)
 	}
 	if obj, ok := ev.Result["object"].(map[string]any); ok {
-		return fmt.Sprintf("event %v %s %s", ev.Result["type"], str(obj, "metadata", "name"), str(obj, "status", "phase"))
+		if str(ev.Result, "type") == "" {
+			return fmt.Sprintf("event without a type: %.80s", payload)
+		}
+		// Whether the last event is ADDED or MODIFIED is timing: the CLI
+		// reads the workflow.
+		return fmt.Sprintf("event %s %s", str(obj, "metadata", "name"), str(obj, "status", "phase"))
 	}
 	return "log " + stamp.ReplaceAllString(fmt.Sprint(ev.Result["content"]), "<time>")
 }

@@ -57,13 +57,12 @@ type replayer struct {
 	base  string
 	hc    *http.Client
 	names map[string]string
+	// settle bounds how long a request is repeated while its answer
+	// differs from the recording's, when repeating it changes nothing: a
+	// read, or a request the server refused (the recording's CLI ran
+	// after its workflows had moved on, as --wait or time made them).
+	settle time.Duration
 }
-
-// settleFor bounds how long a replayed request is repeated while its
-// answer differs from the recording's, when repeating it changes
-// nothing: a read, or a request the server refused (the recording's
-// CLI ran after its workflows had moved on, as --wait or time made them).
-const settleFor = 10 * time.Second
 
 // play sends e and answers how the server's answer differs from the
 // recorded one, "" when it does not.
@@ -73,7 +72,7 @@ func (r *replayer) play(e recorded) string {
 	if cut, ok := strings.CutSuffix(body, "...(truncated)"); ok {
 		body = cut + strings.Repeat("x", 10<<20) + `"]}}` // the 10 MB parameter file, grown back
 	}
-	deadline := time.Now().Add(settleFor)
+	deadline := time.Now().Add(r.settle)
 	for {
 		status, warning, answer, err := r.send(e.Method, path, e.Accept, body, isStream(e.Answer))
 		diff := ""
@@ -114,9 +113,6 @@ func (r *replayer) send(method, path, accept, body string, stream bool) (int, st
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {
 		b.WriteString(sc.Text() + "\n")
-		if os.Getenv("REPLAY_DEBUG") != "" {
-			fmt.Printf("%.200s\n", sc.Text())
-		}
 		// Unframed, a line still ends the read when its workflow has ended.
 		f := streamFact("data: " + strings.TrimPrefix(sc.Text(), "data: "))
 		if stream && strings.HasPrefix(f, "event ") && terminal[f[strings.LastIndexByte(f, ' ')+1:]] {
@@ -213,13 +209,13 @@ func namesIn(answer string) []string {
 
 // replay plays recs in order against the handler's server and answers
 // the first difference from the recording, "" when there is none.
-func replay(t *testing.T, wrap func(http.Handler) http.Handler, recs []recorded) string {
+func replay(t *testing.T, wrap func(http.Handler) http.Handler, recs []recorded, settle time.Duration) string {
 	t.Helper()
 	_, ts := serve(t, func(e *engine.Engine) http.Handler {
 		e.StartCron()
 		return wrap(apiHandler(e))
 	})
-	r := &replayer{base: ts.URL, hc: &http.Client{Timeout: 20 * time.Second}, names: map[string]string{}}
+	r := &replayer{base: ts.URL, hc: &http.Client{Timeout: 20 * time.Second}, names: map[string]string{}, settle: settle}
 	for _, e := range recs {
 		if diff := r.play(e); diff != "" {
 			return diff
@@ -233,7 +229,7 @@ func replay(t *testing.T, wrap func(http.Handler) http.Handler, recs []recorded)
 // in order against a fresh server: each answer gives the CLI what the
 // recorded one gave it.
 func TestArgoCLIReplay(t *testing.T) {
-	if diff := replay(t, func(h http.Handler) http.Handler { return h }, loadRecording(t)); diff != "" {
+	if diff := replay(t, func(h http.Handler) http.Handler { return h }, loadRecording(t), 10*time.Second); diff != "" {
 		t.Fatal(diff)
 	}
 }
