@@ -152,7 +152,7 @@ func TestLogLongLineCut(t *testing.T) {
 		_, _ = w.WriteString("first\n")
 		_, _ = w.WriteString(strings.Repeat("y", 5<<20) + "\n")
 		_, _ = w.WriteString("after\n")
-		_, _ = w.WriteString(strings.Repeat("é", 3<<19)) // 3 MiB, no newline
+		_, _ = w.WriteString("a" + strings.Repeat("é", 3<<19)) // 3 MiB and a byte, no newline
 	})
 	const note = "[semaflow: this line is %d bytes long; only its first %d are shown]"
 	check := func(q string, want []string) {
@@ -170,8 +170,8 @@ func TestLogLongLineCut(t *testing.T) {
 		}
 	}
 	cutY := strings.Repeat("y", 1<<20) + " " + fmt.Sprintf(note, 5<<20, 1<<20)
-	// 1 MiB falls inside é (2 bytes): the cut keeps whole characters.
-	cutE := strings.Repeat("é", 1<<19) + " " + fmt.Sprintf(note, 3<<20, 1<<20)
+	// 1 MiB falls inside an é (2 bytes): the cut keeps whole characters.
+	cutE := "a" + strings.Repeat("é", 1<<19-1) + " " + fmt.Sprintf(note, 3<<20+1, 1<<20-1)
 	check("", []string{"first", cutY, "after", cutE})
 	check("?logOptions.follow=true", []string{"first", cutY, "after", cutE})
 	check("?logOptions.tailLines=3", []string{cutY, "after", cutE})
