@@ -128,7 +128,7 @@ func TestLogBigStepLogWhole(t *testing.T) {
 func TestLogFollowBigRunningStep(t *testing.T) {
 	c := startAPI(t)
 	c.submit("gush", `{"entrypoint": "main", "templates": [{"name": "main", "script": {"image": "x", "command": ["sh"],
-	  "source": "sleep 1; yes 0123456789abcdefghijklmnopqrstuvwxyz | head -n 500000; echo END"}}]}`)
+	  "source": "sleep 1; yes 0123456789abcdefghijklmnopqrstuvwxyz 2>/dev/null | head -n 500000; echo END"}}]}`)
 	code, n := readLog(t, c.base+"/api/v1/workflows/default/gush/log?logOptions.follow=true", func(i int, content string) {
 		want := "0123456789abcdefghijklmnopqrstuvwxyz"
 		if i == 500000 {
