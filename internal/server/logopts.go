@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"strconv"
@@ -29,16 +30,16 @@ func parseLogOptions(q url.Values, now time.Time) (logOptions, error) {
 			"(Argo's init and wait containers are its executor's; semaflow's step supervisor reports to the server's log)", c)
 	}
 	if v := q.Get("logOptions.tailLines"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return o, fmt.Errorf("logOptions.tailLines %q: want a non-negative integer", v)
+		n, err := queryCount("logOptions.tailLines", v)
+		if err != nil {
+			return o, err
 		}
 		o.tailLines = n
 	}
 	if v := q.Get("logOptions.sinceSeconds"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return o, fmt.Errorf("logOptions.sinceSeconds %q: want a non-negative integer", v)
+		n, err := queryCount("logOptions.sinceSeconds", v)
+		if err != nil {
+			return o, err
 		}
 		o.since = now.Add(-time.Duration(min(n, int64(1<<33))) * time.Second)
 	}
@@ -54,6 +55,32 @@ func parseLogOptions(q url.Values, now time.Time) (logOptions, error) {
 	}
 	o.timestamps = q.Get("logOptions.timestamps") == "true"
 	return o, nil
+}
+
+// queryCount reads a non-negative integer parameter as the argo CLI
+// sends it: its HTTP client turns a request into JSON, then each number
+// into text with fmt's %v of a float64, so 1000000 arrives as "1e+06"
+// and the largest int64 as "9.223372036854776e+18". Counts beyond an
+// int64 are taken as the largest one (for --tail: every line). The error
+// names the parameter and prints a number as an integer.
+func queryCount(name, v string) (int64, error) {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0, fmt.Errorf("%s %d: want a non-negative integer", name, n)
+		}
+		return n, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%s %q: want a non-negative integer", name, v)
+	}
+	if f < 0 || f != math.Trunc(f) {
+		return 0, fmt.Errorf("%s %s: want a non-negative integer", name, strconv.FormatFloat(f, 'f', -1, 64))
+	}
+	if f >= math.MaxInt64 {
+		return math.MaxInt64, nil
+	}
+	return int64(f), nil
 }
 
 // stale says whether a step's log was last written before the since

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -25,57 +23,6 @@ var logPoll = 100 * time.Millisecond
 type logEntry struct {
 	Content string `json:"content"`
 	PodName string `json:"podName"`
-}
-
-// tail reads one step's log from where it stopped last time.
-type tail struct {
-	path    string
-	offset  int64
-	partial []byte
-	missing bool // the file did not exist at the last read
-	noted   bool // the client was told it is missing
-	reads   int  // readAt calls
-}
-
-// readAt is the time the lines of the next read are taken to be
-// written: the file's last change on the first read (they were written
-// before it), the time of reading after that.
-func (t *tail) readAt() time.Time {
-	if t.reads++; t.reads == 1 {
-		if fi, err := os.Stat(t.path); err == nil {
-			return fi.ModTime()
-		}
-	}
-	return time.Now()
-}
-
-// read returns the complete lines added since the last read; at the end
-// (final) it also returns an unterminated last line.
-func (t *tail) read(final bool) []string {
-	var lines []string
-	f, err := os.Open(t.path)
-	t.missing = errors.Is(err, fs.ErrNotExist)
-	if err == nil {
-		if _, err := f.Seek(t.offset, io.SeekStart); err == nil {
-			b, _ := io.ReadAll(io.LimitReader(f, 4<<20))
-			t.offset += int64(len(b))
-			t.partial = append(t.partial, b...)
-		}
-		_ = f.Close()
-	}
-	for {
-		i := bytes.IndexByte(t.partial, '\n')
-		if i < 0 {
-			break
-		}
-		lines = append(lines, string(t.partial[:i]))
-		t.partial = t.partial[i+1:]
-	}
-	if final && len(t.partial) > 0 {
-		lines = append(lines, string(t.partial))
-		t.partial = nil
-	}
-	return lines
 }
 
 // workflowLogs streams the logs of a workflow's steps (or of one, by
@@ -155,23 +102,11 @@ func (l *logStreamer) run(ctx context.Context, follow bool) {
 			return
 		}
 		for _, id := range l.order {
-			t := l.tails[id]
-			at := t.readAt()
-			lines := t.read(ended)
-			if t.missing && !t.noted && ended && stepEnded(l.wf, id) {
-				t.noted = true
-				lines = append(lines, "semaflow: the log of step "+stepName(l.wf, id)+" is missing: "+missingWhy)
+			sent, err := l.pass(id, ended)
+			if err != nil {
+				return
 			}
-			for _, line := range lines {
-				if l.grep != nil && !l.grep.MatchString(line) {
-					continue
-				}
-				if l.opts.timestamps {
-					line = stamp(line, at)
-				}
-				if l.st.send(logEntry{Content: line, PodName: id}) != nil {
-					return
-				}
+			if sent {
 				lastBeat = time.Now()
 			}
 		}
@@ -190,6 +125,38 @@ func (l *logStreamer) run(ctx context.Context, follow bool) {
 			lastBeat = time.Now()
 		}
 	}
+}
+
+// pass sends the lines step id wrote since the last pass, a chunk at a
+// time, and flushes them; it says whether it sent any. An error means
+// the client left.
+func (l *logStreamer) pass(id string, ended bool) (bool, error) {
+	t := l.tails[id]
+	at := t.readAt()
+	sent := false
+	send := func(line string) error {
+		if l.grep != nil && !l.grep.MatchString(line) {
+			return nil
+		}
+		if l.opts.timestamps {
+			line = stamp(line, at)
+		}
+		sent = true
+		return l.st.put(logEntry{Content: line, PodName: id})
+	}
+	if err := t.read(ended, send, l.st.flush); err != nil {
+		return sent, err
+	}
+	if t.missing && !t.noted && ended && stepEnded(l.wf, id) {
+		t.noted = true
+		if err := send("semaflow: the log of step " + stepName(l.wf, id) + " is missing: " + missingWhy); err != nil {
+			return sent, err
+		}
+	}
+	if sent {
+		return true, l.st.flush()
+	}
+	return false, nil
 }
 
 // refresh picks up steps that have started since the last pass.

@@ -33,6 +33,18 @@ func newStream(w http.ResponseWriter, r *http.Request) *stream {
 
 // send writes one result and flushes it; an error means the client left.
 func (s *stream) send(result any) error {
+	if err := s.put(result); err != nil {
+		return err
+	}
+	return s.rc.Flush()
+}
+
+// flush sends what put wrote.
+func (s *stream) flush() error { return s.rc.Flush() }
+
+// put writes one result without flushing it, for many results sent
+// together (a log's lines); flush sends them.
+func (s *stream) put(result any) error {
 	b, err := json.Marshal(struct {
 		Result any `json:"result"`
 	}{result})
@@ -44,10 +56,8 @@ func (s *stream) send(result any) error {
 	} else {
 		b = append(b, '\n')
 	}
-	if _, err := s.w.Write(b); err != nil {
-		return err
-	}
-	return s.rc.Flush()
+	_, err = s.w.Write(b)
+	return err
 }
 
 // heartbeat keeps idle connections open through proxies; SSE clients
