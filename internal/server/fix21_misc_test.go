@@ -82,12 +82,12 @@ func TestDryRunOfTakenNameIsAlreadyExists(t *testing.T) {
 	if code, out := c.do("POST", "/api/v1/workflow-templates/default", `{"template": {"metadata": {"name": "wt"}, "spec": `+trueSpec+`}}`); code != 200 {
 		t.Fatalf("create template: %d %v", code, out)
 	}
-	for _, opts := range []string{`"serverDryRun":true`, `"dryRun":true`} {
-		code, out := c.do("POST", "/api/v1/workflows/default/submit",
-			`{"namespace":"default","resourceKind":"workflowtemplate","resourceName":"wt","submitOptions":{"name":"taken",`+opts+`}}`)
-		if code != 409 || out["code"] != float64(6) {
-			t.Fatalf("submit --from --name taken %s: %d %v, want 409 AlreadyExists", opts, code, out)
-		}
+	// Argo answers a client dry run (submitOptions.dryRun) without asking
+	// Kubernetes; only the server dry run meets the taken name.
+	code, out := c.do("POST", "/api/v1/workflows/default/submit",
+		`{"namespace":"default","resourceKind":"workflowtemplate","resourceName":"wt","submitOptions":{"name":"taken","serverDryRun":true}}`)
+	if code != 409 || out["code"] != float64(6) {
+		t.Fatalf("submit --from --name taken --server-dry-run: %d %v, want 409 AlreadyExists", code, out)
 	}
 	for _, opts := range []string{`"serverDryRun":true`, `"createOptions":{"dryRun":["All"]}`} {
 		code, out := c.do("POST", "/api/v1/workflows/default", `{"workflow": {"metadata": {"name": "taken"}, "spec": `+trueSpec+`}, `+opts+`}`)
