@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -96,14 +95,16 @@ func (s *Server) submitFrom(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if opts.DryRun || opts.ServerDryRun {
-		out := *d.Workflow
-		if opts.ServerDryRun && out.Metadata.Name == "" {
-			// As the Kubernetes API server's dry run: the name it would
-			// generate (`argo submit --server-dry-run -o name`).
-			out.Metadata.Name = out.Metadata.GenerateName + dryRunSuffix()
-		}
-		writeJSON(w, http.StatusOK, &out)
+	if opts.ServerDryRun {
+		// As the Kubernetes API server's dry run: the name it would
+		// generate (`argo submit --server-dry-run -o name`), or
+		// AlreadyExists.
+		s.answerDryRun(w, r, d.Workflow)
+		return
+	}
+	if opts.DryRun {
+		// Argo answers a client dry run itself, unnamed.
+		writeJSON(w, http.StatusOK, d.Workflow)
 		return
 	}
 	sub, err := s.eng.Submit(r.Context(), d.Workflow)
@@ -250,15 +251,4 @@ func warnNoEffect(r *http.Request, o *submitOpts) {
 			slog.Warn("submit option has no effect in semaflow", "option", f.flag, "why", f.why, "path", r.URL.Path)
 		}
 	}
-}
-
-// dryRunSuffix is five random lower-case letters or digits, as a
-// generated name's.
-func dryRunSuffix() string {
-	const chars = "bcdfghjklmnpqrstvwxz2456789"
-	b := make([]byte, 5)
-	for i := range b {
-		b[i] = chars[rand.IntN(len(chars))]
-	}
-	return string(b)
 }
