@@ -208,6 +208,9 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 func (e *Engine) SubmitAll(ctx context.Context, wfs []*wfv1.Workflow) ([]*wfv1.Workflow, error) {
 	made := make([]*wfv1.Workflow, 0, len(wfs))
 	for _, wf := range wfs {
+		if err := ctx.Err(); err != nil {
+			return nil, err // the caller is gone: nothing is created
+		}
 		// A deep copy: the run mutates its workflow, and callers submit
 		// the same parsed manifest several times.
 		c, err := e.newWorkflow(wf)
