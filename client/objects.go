@@ -24,7 +24,14 @@ func templatePath(t *wfv1.WorkflowTemplate, cluster bool) string {
 // ClusterWorkflowTemplate when its kind says so.
 func (c *Client) ApplyTemplate(ctx context.Context, t *wfv1.WorkflowTemplate) error {
 	cluster := t.Kind == wfv1.KindClusterWorkflowTemplate
-	return c.do(ctx, http.MethodPut, templatePath(t, cluster)+"/"+url.PathEscape(t.Metadata.Name), map[string]any{"template": t}, nil)
+	body := map[string]any{"template": t}
+	err := c.do(ctx, http.MethodPut, templatePath(t, cluster)+"/"+url.PathEscape(t.Metadata.Name), body, nil)
+	if NotFound(err) {
+		// An update of a template that does not exist is NotFound, as in
+		// Argo: apply creates it.
+		err = c.do(ctx, http.MethodPost, templatePath(t, cluster), body, nil)
+	}
+	return err
 }
 
 // CreateTemplate creates a template; a taken name is a 409.
@@ -78,7 +85,12 @@ func (c *Client) ApplyCron(ctx context.Context, cw *wfv1.CronWorkflow) (*wfv1.Cr
 		ns = "default"
 	}
 	var out wfv1.CronWorkflow
-	err := c.do(ctx, http.MethodPut, objectPath(CronWorkflows, ns)+"/"+url.PathEscape(cw.Metadata.Name), map[string]any{"cronWorkflow": cw}, &out)
+	body := map[string]any{"cronWorkflow": cw}
+	err := c.do(ctx, http.MethodPut, objectPath(CronWorkflows, ns)+"/"+url.PathEscape(cw.Metadata.Name), body, &out)
+	if NotFound(err) {
+		// As for templates: an update never creates, apply does.
+		err = c.do(ctx, http.MethodPost, objectPath(CronWorkflows, ns), body, &out)
+	}
 	return &out, err
 }
 

@@ -261,9 +261,9 @@ func setCondition(cw *wfv1.CronWorkflow, typ, msg string) {
 	cw.Status.Conditions = []wfv1.Condition{{Type: typ, Status: "True", Message: msg}}
 }
 
-// ApplyCron stores a CronWorkflow; create refuses a name already taken. A
-// replaced one keeps its status (what it last ran). It is scheduled at
-// once.
+// ApplyCron stores a CronWorkflow; create refuses a name already taken,
+// an update (!create) a name not stored. A replaced one keeps its status
+// (what it last ran). It is scheduled at once.
 func (e *Engine) ApplyCron(ctx context.Context, cw *wfv1.CronWorkflow, create bool) (*wfv1.CronWorkflow, error) {
 	var old wfv1.CronWorkflow
 	err := e.Object(ctx, wfv1.KindCronWorkflow, cw.Metadata.Namespace, cw.Metadata.Name, &old)
@@ -272,6 +272,9 @@ func (e *Engine) ApplyCron(ctx context.Context, cw *wfv1.CronWorkflow, create bo
 		return nil, fmt.Errorf("CronWorkflow %s/%s: %w", cw.Metadata.Namespace, cw.Metadata.Name, store.ErrExists)
 	case err == nil:
 		cw.Metadata.CreationTimestamp, cw.Metadata.UID, cw.Status = old.Metadata.CreationTimestamp, old.Metadata.UID, old.Status
+	case errors.Is(err, store.ErrNotFound) && !create:
+		// An update, as Argo's: it never creates.
+		return nil, fmt.Errorf("CronWorkflow %s/%s: %w", cw.Metadata.Namespace, cw.Metadata.Name, store.ErrNotFound)
 	case errors.Is(err, store.ErrNotFound):
 		now := e.now()
 		cw.Metadata.CreationTimestamp, cw.Metadata.UID, cw.Status = &now, newUID(), wfv1.CronWorkflowStatus{}

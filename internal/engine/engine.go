@@ -195,8 +195,68 @@ func (e *Engine) Resolver() reconcile.Resolver { return e.objects }
 // Submit stores a new workflow and starts running it. A generateName gets
 // a random suffix; the stored copy is returned.
 func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow, error) {
-	// A deep copy: the run mutates its workflow, and callers submit the
-	// same parsed manifest several times.
+	out, err := e.SubmitAll(ctx, []*wfv1.Workflow{wf})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// SubmitAll stores several new workflows in one transaction, so either
+// all are created or none is (a name taken, the caller gone), and only
+// then starts them. The stored copies are returned in order.
+func (e *Engine) SubmitAll(ctx context.Context, wfs []*wfv1.Workflow) ([]*wfv1.Workflow, error) {
+	made := make([]*wfv1.Workflow, 0, len(wfs))
+	for _, wf := range wfs {
+		if err := ctx.Err(); err != nil {
+			return nil, err // the caller is gone: nothing is created
+		}
+		// A deep copy: the run mutates its workflow, and callers submit
+		// the same parsed manifest several times.
+		c, err := e.newWorkflow(wf)
+		if err != nil {
+			return nil, err
+		}
+		made = append(made, c)
+	}
+	err := e.store.Update(ctx, func(tx store.Tx) error {
+		for _, wf := range made {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			m := &wf.Metadata
+			if err := tx.CreateWorkflow(ctx, wf); err != nil {
+				if errors.Is(err, store.ErrExists) {
+					return err // the store's error names the workflow already
+				}
+				return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
+			}
+			ev := store.Event{WorkflowUID: m.UID, At: *m.CreationTimestamp, Type: "Submitted", Message: "workflow submitted"}
+			if err := tx.AppendEvents(ctx, []store.Event{ev}); err != nil {
+				return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	outs := make([]*wfv1.Workflow, 0, len(made))
+	for _, wf := range made {
+		out, err := deepCopy(wf)
+		if err != nil {
+			return nil, err
+		}
+		e.hub.publish(Added, out)
+		e.start(wf, nil)
+		outs = append(outs, out)
+	}
+	return outs, nil
+}
+
+// newWorkflow is a copy of wf as it is stored when submitted: named,
+// in a namespace, pending.
+func (e *Engine) newWorkflow(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
 	wf, err := deepCopy(wf)
 	if err != nil {
 		return nil, err
@@ -219,25 +279,7 @@ func (e *Engine) Submit(ctx context.Context, wf *wfv1.Workflow) (*wfv1.Workflow,
 	syncPhaseLabels(wf)
 	syncExpiry(wf)
 	syncNodeLabel(wf, e.nodeLabel())
-	err = e.store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.CreateWorkflow(ctx, wf); err != nil {
-			return err
-		}
-		return tx.AppendEvents(ctx, []store.Event{{WorkflowUID: m.UID, At: now, Type: "Submitted", Message: "workflow submitted"}})
-	})
-	if errors.Is(err, store.ErrExists) {
-		return nil, err // the store's error names the workflow already
-	}
-	if err != nil {
-		return nil, fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
-	}
-	out, err := deepCopy(wf)
-	if err != nil {
-		return nil, err
-	}
-	e.hub.publish(Added, out)
-	e.start(wf, nil)
-	return out, nil
+	return wf, nil
 }
 
 func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {

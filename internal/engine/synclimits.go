@@ -148,7 +148,7 @@ func (e *Engine) SetLockLimit(ctx context.Context, l SyncLimit, limit int) error
 // removed: set its limit to 0 to pause it.
 func (e *Engine) DeleteSyncLimit(ctx context.Context, l SyncLimit) error {
 	if l.Database {
-		return fmt.Errorf("semaphore %s: a database semaphore cannot be deleted; set its limit to 0 to pause it: %w", l.lockKey(), ErrState)
+		return &limitError{fmt.Sprintf("semaphore %s: a database semaphore cannot be deleted, its limit lives in the database: set its limit to 0 to pause it", l.lockKey())}
 	}
 	if _, err := e.GetSyncLimit(ctx, l); err != nil {
 		return err
@@ -251,3 +251,10 @@ type inUseError string
 
 func (e inUseError) Error() string        { return string(e) }
 func (e inUseError) Is(target error) bool { return target == ErrState }
+
+// limitError is a refusal that says its own why: ErrState for callers,
+// without ErrState's text about a workflow.
+type limitError struct{ msg string }
+
+func (e *limitError) Error() string { return e.msg }
+func (e *limitError) Unwrap() error { return ErrState }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/spec"
 )
 
 // OverrideParameters puts each NAME=VALUE (`-p` of argo submit, retry
@@ -20,6 +21,12 @@ func OverrideParameters(wf *wfv1.Workflow, params []string) error {
 		name, value, ok := strings.Cut(p, "=")
 		if !ok {
 			return fmt.Errorf("expected parameter of the form: NAME=VALUE. Received: %.80s", p)
+		}
+		if err := spec.ValidParamName(name); err != nil {
+			return fmt.Errorf("-p %.80q: %w", p, err)
+		}
+		if passed[name] {
+			return fmt.Errorf("-p %.80q: parameter %q is given twice", p, name)
 		}
 		out = append(out, wfv1.Parameter{Name: name, Value: wfv1.AnyString(value).Ptr()})
 		passed[name] = true

@@ -3,8 +3,13 @@ package server
 import (
 	"crypto/rand"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/store"
 )
 
 // dryRun says whether a WorkflowCreateRequest asks for a check only:
@@ -30,10 +35,31 @@ func (s *Server) dryRunWorkflow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if wf.Metadata.Name == "" {
-		wf.Metadata.Name = wf.Metadata.GenerateName + randomSuffix()
+	s.answerDryRun(w, r, wf)
+}
+
+// answerDryRun answers wf as a Kubernetes dry run of its create would:
+// AlreadyExists when its name is taken, else wf named (a generateName
+// gets the suffix it would get), nothing created.
+func (s *Server) answerDryRun(w http.ResponseWriter, r *http.Request, wf *wfv1.Workflow) {
+	out := *wf
+	if out.Metadata.Name == "" {
+		out.Metadata.Name = out.Metadata.GenerateName + randomSuffix()
+	} else {
+		ns := out.Metadata.Namespace
+		if ns == "" {
+			ns = r.PathValue("namespace")
+		}
+		_, err := s.eng.Get(r.Context(), ns, out.Metadata.Name)
+		if err == nil {
+			err = fmt.Errorf("workflow %s/%s: %w", ns, out.Metadata.Name, store.ErrExists)
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			writeStoreError(w, err)
+			return
+		}
 	}
-	writeJSON(w, http.StatusOK, wf)
+	writeJSON(w, http.StatusOK, &out)
 }
 
 // randomSuffix is five characters as Kubernetes appends to a

@@ -105,8 +105,8 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, ee *engine.Else
 		}
 	}
 	if err != nil {
-		writeJSON(w, http.StatusBadGateway, apiError{Code: codeUnavailable,
-			Message: fmt.Sprintf("%v; node %s records its address as %q, which this node cannot send the request to: %v", ee, ee.Node, ee.Addr, err)})
+		writeErrorStatus(w, http.StatusBadGateway, codeUnavailable,
+			fmt.Sprintf("%v; node %s records its address as %q, which this node cannot send the request to: %v", ee, ee.Node, ee.Addr, err))
 		return
 	}
 	ctx := r.Context()
@@ -145,8 +145,7 @@ func (s *Server) forwardFailed(w http.ResponseWriter, r *http.Request, ee *engin
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{Code: codeInvalid,
-			Message: fmt.Sprintf("request body over %d bytes", MaxBody)})
+		writeErrorStatus(w, http.StatusRequestEntityTooLarge, codeInvalid, fmt.Sprintf("request body over %d bytes", MaxBody))
 	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
 		writeError(w, codeDeadline, fmt.Sprintf("%v: it did not answer within %s", ee, forwardTimeout))
 	default:

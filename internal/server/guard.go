@@ -46,12 +46,12 @@ func guard(allowed []string, next http.Handler) http.Handler {
 		if r.Method == http.MethodOptions {
 			// No CORS: a preflight gets no Access-Control-Allow-* headers.
 			w.Header().Set("Allow", "GET, POST, PUT, DELETE")
-			writeJSON(w, http.StatusMethodNotAllowed, apiError{Code: codeInvalid, Message: "OPTIONS (CORS preflight) is not served"})
+			writeErrorStatus(w, http.StatusMethodNotAllowed, codeInvalid, "OPTIONS (CORS preflight) is not served")
 			return
 		}
 		if isWrite(r.Method) && !writeTypeOK(r, origin) {
-			writeJSON(w, http.StatusUnsupportedMediaType, apiError{Code: codeInvalid,
-				Message: "a write needs Content-Type application/json or application/yaml, not " + quoteHeader(r.Header.Get("Content-Type"))})
+			writeErrorStatus(w, http.StatusUnsupportedMediaType, codeInvalid,
+				"a write needs Content-Type application/json or application/yaml, not "+quoteHeader(r.Header.Get("Content-Type")))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -122,6 +122,13 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
+	writeErrorStatus(w, status, code, msg)
+}
+
+// writeErrorStatus writes Argo's error body with a status of its own
+// (413, 415, 405, 502), msg in both "error" and "message" as the gateway
+// puts it.
+func writeErrorStatus(w http.ResponseWriter, status, code int, msg string) {
 	writeJSON(w, status, apiError{Code: code, Error: msg, Message: msg})
 }
 
@@ -161,8 +168,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, apiError{Code: codeInvalid,
-				Message: fmt.Sprintf("request body over %d bytes", MaxBody)})
+			writeErrorStatus(w, http.StatusRequestEntityTooLarge, codeInvalid, fmt.Sprintf("request body over %d bytes", MaxBody))
 			return nil, false
 		}
 		writeError(w, codeInvalid, err.Error())

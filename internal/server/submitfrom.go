@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"math/rand/v2"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -82,11 +82,15 @@ func (s *Server) submitFrom(w http.ResponseWriter, r *http.Request) {
 	if opts == nil {
 		opts = &submitOpts{}
 	}
-	if err := applySubmitOpts(wf, opts); err != nil {
+	kept, err := applySubmitOpts(wf, opts)
+	if err != nil {
 		writeError(w, codeInvalid, err.Error())
 		return
 	}
-	warnNoEffect(r, opts)
+	if len(kept) > 0 {
+		s.logger().Warn("submit options left out: the server sets these", "kept", strings.Join(kept, ", "), "path", r.URL.Path)
+	}
+	s.warnNoEffect(r, opts)
 	var obj map[string]any
 	if b, err := json.Marshal(wf); err != nil || json.Unmarshal(b, &obj) != nil {
 		writeError(w, codeInternal, fmt.Sprintf("submit from %s/%s: encoding the workflow failed", req.ResourceKind, req.ResourceName))
@@ -96,14 +100,16 @@ func (s *Server) submitFrom(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if opts.DryRun || opts.ServerDryRun {
-		out := *d.Workflow
-		if opts.ServerDryRun && out.Metadata.Name == "" {
-			// As the Kubernetes API server's dry run: the name it would
-			// generate (`argo submit --server-dry-run -o name`).
-			out.Metadata.Name = out.Metadata.GenerateName + dryRunSuffix()
-		}
-		writeJSON(w, http.StatusOK, &out)
+	if opts.ServerDryRun {
+		// As the Kubernetes API server's dry run: the name it would
+		// generate (`argo submit --server-dry-run -o name`), or
+		// AlreadyExists.
+		s.answerDryRun(w, r, d.Workflow)
+		return
+	}
+	if opts.DryRun {
+		// Argo answers a client dry run itself, unnamed.
+		writeJSON(w, http.StatusOK, d.Workflow)
 		return
 	}
 	sub, err := s.eng.Submit(r.Context(), d.Workflow)
@@ -177,10 +183,12 @@ func notFoundAs(err error, what string) error {
 
 // applySubmitOpts applies Argo's submit options to wf, as Argo's
 // ApplySubmitOpts does: -p replaces the workflow's argument of the same
-// name, labels and annotations (NAME=VALUE,...) are added.
-func applySubmitOpts(wf *wfv1.Workflow, o *submitOpts) error {
+// name, labels and annotations (NAME=VALUE,...) are added, except over
+// the ones the server set (workflows.argoproj.io/scheduled-time, the
+// template or cron workflow label), which it answers in kept.
+func applySubmitOpts(wf *wfv1.Workflow, o *submitOpts) (kept []string, err error) {
 	if len(o.Artifacts) > 0 {
-		return errors.New("submitOptions.artifacts: artifact overrides are not supported: semaflow has no artifact repository")
+		return nil, errors.New("submitOptions.artifacts: artifact overrides are not supported: semaflow has no artifact repository")
 	}
 	if o.Entrypoint != "" {
 		wf.Spec.Entrypoint = o.Entrypoint
@@ -198,12 +206,23 @@ func applySubmitOpts(wf *wfv1.Workflow, o *submitOpts) error {
 		field, value string
 		into         map[string]string
 	}{{"labels", o.Labels, wf.Metadata.Labels}, {"annotations", o.Annotations, wf.Metadata.Annotations}} {
-		if err := parsePairs(kv.field, kv.value, kv.into); err != nil {
-			return err
+		pairs, err := parsePairs(kv.field, kv.value)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range slices.Sorted(maps.Keys(pairs)) {
+			if _, set := kv.into[k]; set && strings.HasPrefix(k, argoPrefix) {
+				kept = append(kept, kv.field+" "+k)
+				continue
+			}
+			kv.into[k] = pairs[k]
 		}
 	}
+	if errs := spec.CheckAnnotations(wf.Metadata.Annotations, "submitOptions.annotations"); len(errs) > 0 {
+		return nil, errs[0]
+	}
 	if err := reconcile.OverrideParameters(wf, o.Parameters); err != nil {
-		return err
+		return nil, err
 	}
 	if o.GenerateName != "" {
 		wf.Metadata.GenerateName = o.GenerateName
@@ -211,54 +230,44 @@ func applySubmitOpts(wf *wfv1.Workflow, o *submitOpts) error {
 	if o.Name != "" {
 		wf.Metadata.Name = o.Name
 	}
-	return nil
+	return kept, nil
 }
 
-// parsePairs reads NAME1=VALUE1,NAME2=VALUE2 into into; label keys and
-// values are checked as Kubernetes does.
-func parsePairs(field, s string, into map[string]string) error {
+// argoPrefix starts the labels and annotations Argo reserves.
+const argoPrefix = "workflows.argoproj.io/"
+
+// parsePairs reads NAME1=VALUE1,NAME2=VALUE2; label keys and values are
+// checked as Kubernetes does (annotations, once merged, by the caller).
+func parsePairs(field, s string) (map[string]string, error) {
+	out := map[string]string{}
 	if s == "" {
-		return nil
+		return out, nil
 	}
 	for _, pair := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(pair, "=")
 		if !ok || k == "" {
-			return fmt.Errorf("submitOptions.%s: expected NAME1=VALUE1,NAME2=VALUE2, not %.80q", field, s)
+			return nil, fmt.Errorf("submitOptions.%s: expected NAME1=VALUE1,NAME2=VALUE2, not %.80q", field, s)
 		}
 		if field == "labels" {
 			if err := spec.ValidLabelKey(k); err != nil {
-				return fmt.Errorf("submitOptions.labels: label key %w", err)
+				return nil, fmt.Errorf("submitOptions.labels: label key %w", err)
 			}
 			if err := spec.ValidLabelValue(v); err != nil {
-				return fmt.Errorf("submitOptions.labels: label %q: value %w", k, err)
+				return nil, fmt.Errorf("submitOptions.labels: label %q: value %w", k, err)
 			}
 		}
-		into[k] = v
+		out[k] = v
 	}
-	return nil
+	return out, nil
 }
 
 // warnNoEffect logs the submit options semaflow accepts but cannot
-// honour, naming each, so nothing is silently different.
-func warnNoEffect(r *http.Request, o *submitOpts) {
-	for _, f := range []struct{ flag, value, why string }{
-		{"--serviceaccount", o.ServiceAccount, "steps run as the server's step user, not a Kubernetes service account"},
-		{"podPriorityClassName", o.PodPriorityClassName, "there are no pods to schedule"},
-		{"ownerReference", string(o.OwnerReference), "there is no Kubernetes garbage collector"},
-	} {
-		if f.value != "" && f.value != "null" {
-			slog.Warn("submit option has no effect in semaflow", "option", f.flag, "why", f.why, "path", r.URL.Path)
-		}
+// honour, naming each, so nothing is silently different. Those that set
+// a workflow field (--serviceaccount, podPriorityClassName) are logged
+// once, by the check every workflow gets (warnIgnored).
+func (s *Server) warnNoEffect(r *http.Request, o *submitOpts) {
+	if v := string(o.OwnerReference); v != "" && v != "null" {
+		s.logger().Warn("submit option has no effect in semaflow", "option", "ownerReference",
+			"why", "there is no Kubernetes garbage collector", "path", r.URL.Path)
 	}
-}
-
-// dryRunSuffix is five random lower-case letters or digits, as a
-// generated name's.
-func dryRunSuffix() string {
-	const chars = "bcdfghjklmnpqrstvwxz2456789"
-	b := make([]byte, 5)
-	for i := range b {
-		b[i] = chars[rand.IntN(len(chars))]
-	}
-	return string(b)
 }

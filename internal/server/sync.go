@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/locks"
+	"github.com/semaflow/semaflow/internal/spec"
 )
 
 // syncLimit is Argo's SyncLimitResponse. Type is the enum's number, as
@@ -54,7 +56,34 @@ func limitOf(w http.ResponseWriter, ns string, typ int, cmName, key string) (eng
 		writeError(w, codeInvalid, "key is required")
 		return l, false
 	}
+	if err := validSyncLimit(l); err != nil {
+		writeError(w, codeInvalid, err.Error())
+		return l, false
+	}
 	return l, true
+}
+
+// validSyncLimit checks a limit's namespace, ConfigMap name and key as
+// the rest of the API checks them (a workflow's synchronization block
+// naming the same lock is checked by spec.CheckLockName too).
+func validSyncLimit(l engine.SyncLimit) error {
+	if err := spec.ValidNamespace(l.Namespace); err != nil {
+		return fmt.Errorf("namespace %w", err)
+	}
+	if !l.Database {
+		if err := spec.CheckLockName(".configMapKeyRef.name", l.CmName); err != nil {
+			return err
+		}
+		return spec.CheckLockName(".configMapKeyRef.key", l.Key)
+	}
+	if strings.Contains(l.Key, "/") {
+		// The key is a segment of the sync API's paths.
+		return fmt.Errorf("database key %.80q must not contain '/': argo sync get, update and delete could not name it", l.Key)
+	}
+	if err := spec.CheckLockName(".database.key", l.Key); err != nil {
+		return fmt.Errorf("database key: %w", err)
+	}
+	return nil
 }
 
 func (s *Server) putSyncLimit(create bool) http.HandlerFunc {

@@ -38,7 +38,7 @@ func (s *Server) templateRoutes(mux *http.ServeMux) {
 }
 
 // putTemplate creates (create: 409 when the name is taken) or replaces a
-// template; workflows submitted afterwards use it at once.
+// template (404 when there is none); workflows submitted afterwards use it at once.
 func (s *Server) putTemplate(kind string, create bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		d, ok := s.parseDoc(w, r, "template", kind)
@@ -52,6 +52,11 @@ func (s *Server) putTemplate(kind string, create bool) http.HandlerFunc {
 		switch {
 		case err == nil && create:
 			writeStoreError(w, fmt.Errorf("%s %s: %w", kind, wt.Metadata.Name, store.ErrExists))
+			return
+		case errors.Is(err, store.ErrNotFound) && !create:
+			// As Argo's update: the CLI's is a GET then a PUT, and a
+			// delete between them must not bring the template back.
+			writeStoreError(w, fmt.Errorf("%s %s: %w", kind, wt.Metadata.Name, store.ErrNotFound))
 			return
 		case err != nil && !errors.Is(err, store.ErrNotFound):
 			writeStoreError(w, err)

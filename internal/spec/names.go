@@ -148,6 +148,7 @@ func CheckMeta(m *wfv1.ObjectMeta, path string, suffix int) []FieldError {
 		add("namespace", ValidNamespace(m.Namespace))
 	}
 	errs = append(errs, checkLabels(m.Labels, path+".labels")...)
+	errs = append(errs, CheckAnnotations(m.Annotations, path+".annotations")...)
 	return errs
 }
 
@@ -166,6 +167,28 @@ func checkLabels(labels map[string]string, path string) []FieldError {
 		if err := ValidLabelValue(labels[k]); err != nil {
 			errs = append(errs, FieldError{Path: path + "." + k, Err: fmt.Errorf("label value %w", err)})
 		}
+	}
+	return errs
+}
+
+// MaxAnnotationBytes is Kubernetes' bound on an object's annotations,
+// keys and values together.
+const MaxAnnotationBytes = 256 << 10
+
+// CheckAnnotations checks annotations as Kubernetes does: each key a
+// label key (qualified name with an optional prefix), and all of them,
+// keys and values, at most MaxAnnotationBytes. Values are free text.
+func CheckAnnotations(notes map[string]string, path string) []FieldError {
+	var errs []FieldError
+	size := 0
+	for _, k := range sortedKeys(notes) {
+		size += len(k) + len(notes[k])
+		if err := ValidLabelKey(k); err != nil {
+			errs = append(errs, FieldError{Path: path, Err: fmt.Errorf("annotation key %w", err)})
+		}
+	}
+	if size > MaxAnnotationBytes {
+		errs = append(errs, FieldError{Path: path, Err: fmt.Errorf("annotations are %d bytes, keys and values together, over %d (256 KiB)", size, MaxAnnotationBytes)})
 	}
 	return errs
 }
@@ -190,6 +213,7 @@ func checkDocMeta(d *Document) {
 		errs = CheckMeta(&d.Cron.Metadata, "metadata", cronSuffix)
 		if wm := d.Cron.Spec.WorkflowMetadata; wm != nil {
 			errs = append(errs, checkLabels(wm.Labels, "spec.workflowMetadata.labels")...)
+			errs = append(errs, CheckAnnotations(wm.Annotations, "spec.workflowMetadata.annotations")...)
 		}
 	case d.ConfigMap != nil:
 		errs = CheckMeta(&d.ConfigMap.Metadata, "metadata", 0)

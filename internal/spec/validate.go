@@ -358,15 +358,28 @@ func hasLoop(items []wfv1.Item, param string, seq *wfv1.Sequence) bool {
 
 var paramName = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
 
+// ValidParamName says why name cannot name a parameter, or returns nil:
+// the one check for a manifest's parameters and for -p NAME=VALUE of
+// submit, retry and resubmit.
+func ValidParamName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("parameter needs a name")
+	case !paramName.MatchString(name):
+		return fmt.Errorf("parameter name %q may contain only letters, digits, '-' and '_'", abbreviate(name))
+	}
+	return nil
+}
+
 func (c *wfCtx) checkParams(ps []wfv1.Parameter, path string, global bool) {
 	seen := map[string]bool{}
 	for i, p := range ps {
 		pp := fmt.Sprintf("%s[%d]", path, i)
-		switch {
+		switch err := ValidParamName(p.Name); {
 		case p.Name == "":
-			c.doc.errorAt(pp, "parameter needs a name")
-		case !paramName.MatchString(p.Name):
-			c.doc.errorAt(pp+".name", "parameter name %q may contain only letters, digits, '-' and '_'", p.Name)
+			c.doc.errorAt(pp, "%v", err)
+		case err != nil:
+			c.doc.errorAt(pp+".name", "%v", err)
 		case seen[p.Name]:
 			c.doc.errorAt(pp+".name", "parameter %q is declared twice", p.Name)
 		}

@@ -38,6 +38,9 @@ func checkWorkflowMeta(d *Document, path string, spec *wfv1.WorkflowSpec) {
 			}
 		}
 	}
+	for _, e := range CheckAnnotations(m.Annotations, mp+".annotations") {
+		d.errorAt(e.Path, "%v", e.Err)
+	}
 	for _, k := range sortedKeys(m.LabelsFrom) {
 		if err := ValidLabelKey(k); err != nil {
 			d.errorAt(mp+".labelsFrom", "label key %v", err)
