@@ -73,6 +73,7 @@ func (r *replayer) play(e recorded) string {
 		body = cut + strings.Repeat("x", 10<<20) + `"]}}` // the 10 MB parameter file, grown back
 	}
 	deadline := time.Now().Add(r.settle)
+	r.awaitPhase(e, path, deadline)
 	for {
 		status, warning, answer, err := r.send(e.Method, path, e.Accept, body, isStream(e.Answer))
 		diff := ""
@@ -87,6 +88,41 @@ func (r *replayer) play(e recorded) string {
 				diff = fmt.Sprintf("%s (%s): %s %s: %s", e.Step, e.Cmd, e.Method, path, diff)
 			}
 			return diff
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// awaitPhase holds a change to a workflow (suspend, stop, node set, ...),
+// which is not repeated, while the workflow has not started and its
+// recorded answer shows another phase: the recording's CLI ran once the
+// workflow had started, and a replay that acts sooner gets another
+// answer. Past the deadline the request goes anyway, and compare says
+// what differs.
+func (r *replayer) awaitPhase(e recorded, path string, deadline time.Time) {
+	rest, ok := strings.CutPrefix(path, "/api/v1/workflows/")
+	if e.Method == http.MethodGet || !ok {
+		return
+	}
+	parts := strings.Split(strings.SplitN(rest, "?", 2)[0], "/")
+	if len(parts) < 3 || parts[1] == "@latest" {
+		return
+	}
+	var want string
+	for _, f := range answerFacts(r.replacer().Replace(e.Answer)) {
+		if p, ok := strings.CutPrefix(f, "phase "); ok && p != "" {
+			want = "phase " + p
+		}
+	}
+	if want == "" {
+		return
+	}
+	get := "/api/v1/workflows/" + parts[0] + "/" + parts[1]
+	for time.Now().Before(deadline) {
+		_, _, answer, err := r.send(http.MethodGet, get, "", "", false)
+		facts := answerFacts(answer)
+		if err != nil || slices.Contains(facts, want) || !slices.Contains(facts, "phase Pending") && !slices.Contains(facts, "phase ") {
+			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
