@@ -20,7 +20,9 @@ func TestLimitChangeRefusedWhileInUse(t *testing.T) {
 	if code, out := c.do("POST", "/api/v1/configmaps/default", limits(1)); code != 200 {
 		t.Fatalf("apply ConfigMap: %d %v", code, out)
 	}
-	short := strings.Replace(lockedSpec, `"sleep", "30"`, `"sleep", "1"`, 1)
+	// a holds the lock long enough for every refused change below to
+	// find it held, even on a loaded machine.
+	short := strings.Replace(lockedSpec, `"sleep", "30"`, `"sleep", "4"`, 1)
 	c.submit("a", short)
 	c.waitPhase("a", "Running", 5*time.Second)
 	c.submit("b", strings.Replace(lockedSpec, `"sleep", "30"`, `"true"`, 1))
@@ -45,8 +47,8 @@ func TestLimitChangeRefusedWhileInUse(t *testing.T) {
 		}
 	}
 	// The limit is intact: b runs when a ends.
-	c.waitPhase("b", "Succeeded", 10*time.Second)
-	c.waitPhase("a", "Succeeded", 10*time.Second)
+	c.waitPhase("b", "Succeeded", 20*time.Second)
+	c.waitPhase("a", "Succeeded", 20*time.Second)
 
 	// Unused now: the change is accepted, and a new workflow is refused
 	// with the reason instead of waiting on "0/0".
