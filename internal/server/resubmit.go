@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 )
 
@@ -16,16 +14,9 @@ type resubmitRequest struct {
 // which makes the new workflow reuse the old one's succeeded steps, is
 // refused rather than ignored: retry does that here.
 func (s *Server) resubmitWorkflow(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
-	if !ok {
-		return
-	}
 	var req resubmitRequest
-	if len(bytes.TrimSpace(body)) > 0 {
-		if err := json.Unmarshal(body, &req); err != nil {
-			writeError(w, codeInvalid, "resubmit request: "+err.Error())
-			return
-		}
+	if !readJSON(w, r, "resubmit request", &req, true) {
+		return
 	}
 	if req.Memoized {
 		writeError(w, codeInvalid, "resubmit --memoized is not supported by semaflow: use argo retry, which runs the failed steps again and keeps the succeeded ones")

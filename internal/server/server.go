@@ -5,6 +5,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -179,6 +180,24 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	return b, true
+}
+
+// readJSON reads the request body into v, answering 400 or 413 itself
+// on failure; what names the body in the message. With emptyOK an empty
+// body leaves v as it is (the CLI sends none when no flag is set).
+func readJSON(w http.ResponseWriter, r *http.Request, what string, v any, emptyOK bool) bool {
+	body, ok := readBody(w, r)
+	if !ok {
+		return false
+	}
+	if emptyOK && len(bytes.TrimSpace(body)) == 0 {
+		return true
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		writeError(w, codeInvalid, what+": "+err.Error())
+		return false
+	}
+	return true
 }
 
 func (s *Server) version(w http.ResponseWriter, _ *http.Request) {

@@ -54,13 +54,8 @@ type submitOpts struct {
 // does, applies the submit options, checks it as any submitted workflow
 // and submits it (or, for a dry run, answers it).
 func (s *Server) submitFrom(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
-	if !ok {
-		return
-	}
 	var req submitRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, codeInvalid, "submit request: "+err.Error())
+	if !readJSON(w, r, "submit request", &req, false) {
 		return
 	}
 	if req.ResourceName == "" {

@@ -88,13 +88,8 @@ func validSyncLimit(l engine.SyncLimit) error {
 
 func (s *Server) putSyncLimit(create bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, ok := readBody(w, r)
-		if !ok {
-			return
-		}
 		var req syncLimitRequest
-		if err := json.Unmarshal(body, &req); err != nil {
-			writeError(w, codeInvalid, "sync limit body: "+err.Error())
+		if !readJSON(w, r, "sync limit body", &req, false) {
 			return
 		}
 		typ, err := enumOf(req.Type, "type", syncTypes)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -134,16 +133,9 @@ func (s *Server) stop(terminate bool) workflowAction {
 // retryWorkflow takes Argo's WorkflowRetryRequest: restartSuccessful and
 // nodeFieldSelector restart succeeded nodes too.
 func (s *Server) retryWorkflow(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
-	if !ok {
-		return
-	}
 	var opts reconcile.RetryOptions
-	if len(bytes.TrimSpace(body)) > 0 {
-		if err := json.Unmarshal(body, &opts); err != nil {
-			writeError(w, codeInvalid, "retry request: "+err.Error())
-			return
-		}
+	if !readJSON(w, r, "retry request", &opts, true) {
+		return
 	}
 	wf, err := s.eng.Retry(r.Context(), r.PathValue("namespace"), r.PathValue("name"), opts)
 	if err != nil {
