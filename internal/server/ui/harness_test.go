@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"sigs.k8s.io/yaml"
 
 	"github.com/semaflow/semaflow/internal/server"
 	"github.com/semaflow/semaflow/internal/testkit"
@@ -91,20 +92,14 @@ func (s *uiServer) API(t *testing.T, method, path, body string) (int, map[string
 // Submit creates a workflow from a YAML manifest in namespace default.
 func (s *uiServer) Submit(t *testing.T, manifest string) {
 	t.Helper()
-	code, out := s.API(t, "POST", "/api/v1/workflows/default", yamlWorkflowRequest(manifest))
+	wf, err := yaml.YAMLToJSON([]byte(manifest))
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	code, out := s.API(t, "POST", "/api/v1/workflows/default", `{"workflow": `+string(wf)+`}`)
 	if code != 200 {
 		t.Fatalf("submit: %d %v", code, out)
 	}
-}
-
-// yamlWorkflowRequest wraps a workflow's YAML in Argo's create request.
-func yamlWorkflowRequest(manifest string) string {
-	var b strings.Builder
-	b.WriteString("workflow:\n")
-	for _, line := range strings.Split(strings.TrimRight(manifest, "\n"), "\n") {
-		b.WriteString("  " + line + "\n")
-	}
-	return b.String()
 }
 
 // WaitPhase polls the API until the workflow reaches phase.
@@ -218,12 +213,27 @@ func (p *page) Do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// WaitJS waits until the JavaScript expression is truthy.
+// WaitJS waits until the JavaScript expression is truthy, across page
+// loads (a poll ends when its page goes; the next page is polled anew).
 func (p *page) WaitJS(what, expr string) {
 	p.t.Helper()
-	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(25*time.Millisecond))); err != nil {
-		p.t.Fatalf("waiting for %s (%s): %v\npage text: %s", what, expr, err, p.bodyText())
+	for i := 0; ; i++ {
+		_, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(25*time.Millisecond)))
+		if err == nil {
+			return
+		}
+		if p.ctx.Err() != nil || i >= 20 || !navigated(err) {
+			p.t.Fatalf("waiting for %s (%s): %v\npage text: %s", what, expr, err, p.bodyText())
+		}
+		time.Sleep(20 * time.Millisecond) // the next page's context
 	}
+}
+
+// navigated says whether err is a page load cutting off an evaluation.
+func navigated(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "navigated or closed") || strings.Contains(s, "context was destroyed") ||
+		strings.Contains(s, "Cannot find context")
 }
 
 // WaitText waits until the element sel (CSS) exists and its text holds want.
@@ -233,10 +243,11 @@ func (p *page) WaitText(sel, want string) {
 		`(() => { const e = document.querySelector(%s); return !!e && e.textContent.includes(%s); })()`, jsString(sel), jsString(want)))
 }
 
-// Eval evaluates expr and decodes its value into T.
+// evalJS evaluates expr (awaiting it when it is a promise) and decodes
+// its value into T.
 func evalJS[T any](p *page, expr string) T {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr))
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		p.t.Fatalf("evaluate %s: %v", expr, err)
 	}
