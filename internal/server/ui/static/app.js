@@ -205,6 +205,16 @@
     return d ? d + " ago" : "";
   }
 
+  // when shows a time in the browser's zone, with how long ago it was.
+  function when(t) {
+    if (!t) return "";
+    const d = new Date(t);
+    if (isNaN(d)) return String(t);
+    const pad = (n) => String(n).padStart(2, "0");
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
+      pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + " (" + ago(t) + ")";
+  }
+
   // phaseBadge shows a phase in its colour.
   function phaseBadge(phase) {
     const p = phase || "Pending";
@@ -236,6 +246,28 @@
     history.replaceState(null, "", location.pathname + (s ? "?" + s : ""));
   }
 
+  // namespacePicker is the namespace filter of the lists that need one
+  // namespace (the API lists templates and cron workflows per namespace):
+  // the token's namespaces when it has some, else a text box. The choice
+  // is kept in the URL.
+  function namespacePicker(onChange) {
+    let value = param("namespace") || namespaces[0] || "default";
+    const input = namespaces.length
+      ? el("select", { id: "f-namespace" }, namespaces.map((n) => el("option", { value: n, selected: n === value }, n)))
+      : el("input", { id: "f-namespace", value, size: 16 });
+    input.addEventListener("change", () => {
+      value = input.value.trim() || "default";
+      setParams({ namespace: value });
+      onChange(value);
+    });
+    return { element: el("label", {}, "Namespace", input), value: () => value };
+  }
+
+  // pretty shows an object as indented JSON text.
+  function pretty(obj) {
+    return el("pre", { class: "yaml" }, JSON.stringify(obj, null, 2));
+  }
+
   // ns makes a path segment of a name the API takes in its path.
   const seg = encodeURIComponent;
 
@@ -252,5 +284,5 @@
     }
   });
 
-  window.semaflow = { api, stream, el, svg, duration, ago, phaseBadge, flash, param, setParams, seg, namespaces, csrf, APIError };
+  window.semaflow = { when, namespacePicker, pretty, api, stream, el, svg, duration, ago, phaseBadge, flash, param, setParams, seg, namespaces, csrf, APIError };
 })();
