@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"sigs.k8s.io/yaml"
 
@@ -203,6 +205,17 @@ func (p *page) Go(path string) {
 	if err := chromedp.Do(p.ctx, chromedp.Navigate(p.s.URL+path)); err != nil {
 		p.t.Fatalf("open %s: %v", path, err)
 	}
+}
+
+// ColorScheme makes the page see prefers-color-scheme as scheme ("dark",
+// "light"), for screenshots of both.
+func (p *page) ColorScheme(scheme string) {
+	p.t.Helper()
+	p.Do("prefers-color-scheme: "+scheme, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+		return err
+	}))
 }
 
 // Do runs actions, failing the test on error.

@@ -68,6 +68,16 @@ func TestBrowserPagesLoad(t *testing.T) {
 		}
 		p.Screenshot(name)
 	}
+	// Dark mode reads as well.
+	p.ColorScheme("dark")
+	p.Go("/workflows/default/hello")
+	p.WaitJS("the graph", `document.querySelectorAll('#graph svg g.node').length >= 3`)
+	if bg := evalJS[string](p, `getComputedStyle(document.body).backgroundColor`); bg == "rgb(247, 248, 250)" {
+		t.Errorf("dark mode: the body's background is still the light one, %s", bg)
+	}
+	p.Do("select the second step", chromedp.Click(chromedp.CSS(`#graph g.node[data-name="second"]`)))
+	p.WaitText("#node-log", "says: second")
+	p.Screenshot("workflow-dark")
 }
 
 // The list shows a workflow submitted through the API without a reload;
@@ -88,6 +98,11 @@ func TestBrowserWorkflowLiveGraphLogsAndTerminate(t *testing.T) {
 	// The graph and a node's log.
 	p.Do("open the workflow", chromedp.Click(chromedp.CSS(`#wf-rows a`)))
 	p.WaitJS("the graph", `document.querySelectorAll('#graph svg g.node').length >= 3`)
+	// The DAG's order: second depends on first, so it is drawn below it.
+	if !evalJS[bool](p, `(() => { const y = (n) => document.querySelector('#graph g.node[data-name="' + n + '"]').getBoundingClientRect().top;
+		return y("live") < y("first") && y("first") < y("second"); })()`) {
+		t.Error("the graph does not draw second below first, which it depends on")
+	}
 	p.Do("select the first step", chromedp.Click(chromedp.CSS(`#graph g.node[data-name="first"]`)))
 	p.WaitText("#node-log", "says: hello there")
 	p.WaitText("#node-panel", "Inputs")

@@ -151,18 +151,57 @@
       return out;
     }
 
+    // edgesOf gives each node's children in the graph. A DAG node's
+    // tasks hang below the tasks they depend on (from its template), not
+    // all below the DAG node, so the graph shows the order they run in.
+    function edgesOf(wf, nodes) {
+      const out = new Map();
+      const templates = new Map(((wf.spec && wf.spec.templates) || []).map((t) => [t.name, t]));
+      for (const [id, n] of Object.entries(nodes)) {
+        const kids = (n.children || []).filter((c) => nodes[c]);
+        const t = n.type === "DAG" && templates.get(n.templateName);
+        if (!t || !t.dag) {
+          out.set(id, (out.get(id) || []).concat(kids));
+          continue;
+        }
+        const taskOf = (c) => (nodes[c].displayName || "").replace(/\(.*$/, "");
+        const byTask = new Map();
+        for (const c of kids) {
+          const k = taskOf(c);
+          if (!byTask.has(k)) byTask.set(k, []);
+          byTask.get(k).push(c);
+        }
+        const top = [];
+        for (const task of t.dag.tasks || []) {
+          const mine = byTask.get(task.name) || [];
+          const deps = new Set(task.dependencies || []);
+          for (const w of (task.depends || "").match(/[A-Za-z0-9_-]+/g) || []) if (byTask.has(w)) deps.add(w);
+          const from = [...deps].flatMap((d) => byTask.get(d) || []);
+          if (!from.length) top.push(...mine);
+          for (const f of from) {
+            if (!out.has(f)) out.set(f, []);
+            out.get(f).push(...mine);
+          }
+        }
+        // Children no task names (hooks, exit handlers) stay below the DAG.
+        const placed = new Set((t.dag.tasks || []).flatMap((task) => byTask.get(task.name) || []));
+        out.set(id, (out.get(id) || []).concat(top, kids.filter((c) => !placed.has(c))));
+      }
+      for (const [id, kids] of out) out.set(id, [...new Set(kids)]);
+      return out;
+    }
+
     // layers places the nodes top-down: each below all its parents.
-    function layers(nodes) {
+    function layers(nodes, edges) {
       const ids = Object.keys(nodes);
       const parents = new Map(ids.map((id) => [id, 0]));
-      for (const n of Object.values(nodes)) for (const c of n.children || []) if (parents.has(c)) parents.set(c, parents.get(c) + 1);
+      for (const id of ids) for (const c of edges.get(id) || []) if (parents.has(c)) parents.set(c, parents.get(c) + 1);
       const depth = new Map();
       const queue = ids.filter((id) => parents.get(id) === 0);
       for (const id of queue) depth.set(id, 0);
       // Kahn's order: a node is placed once all its parents are.
       for (let i = 0; i < queue.length && i < ids.length * 2; i++) {
-        const n = nodes[queue[i]];
-        for (const c of n.children || []) {
+        for (const c of edges.get(queue[i]) || []) {
           if (!parents.has(c)) continue;
           depth.set(c, Math.max(depth.get(c) || 0, depth.get(queue[i]) + 1));
           parents.set(c, parents.get(c) - 1);
@@ -185,7 +224,8 @@
         graph.replaceChildren(el("p", { class: "empty" }, "No nodes yet: the workflow has not started."));
         return;
       }
-      const rows = layers(nodes);
+      const edges = edgesOf(wf, nodes);
+      const rows = layers(nodes, edges);
       const widest = Math.max(...rows.map((r) => r.length));
       const W = PAD * 2 + widest * BOX_W + (widest - 1) * GAP_X;
       const H = PAD * 2 + rows.length * BOX_H + (rows.length - 1) * GAP_Y;
@@ -196,9 +236,9 @@
         r.forEach((id, i) => pos.set(id, { x: x0 + i * (BOX_W + GAP_X), y: PAD + d * (BOX_H + GAP_Y) }));
       });
       const g = svg("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "graph of " + wf.metadata.name });
-      for (const [id, n] of Object.entries(nodes)) {
+      for (const id of Object.keys(nodes)) {
         const a = pos.get(id);
-        for (const c of n.children || []) {
+        for (const c of edges.get(id) || []) {
           const b = pos.get(c);
           if (!b) continue;
           const x1 = a.x + BOX_W / 2, y1 = a.y + BOX_H, x2 = b.x + BOX_W / 2, y2 = b.y;
