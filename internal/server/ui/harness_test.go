@@ -43,7 +43,7 @@ type uiServer struct {
 func startServer(t *testing.T, tokens ...server.Token) *uiServer {
 	t.Helper()
 	l := testkit.Open(t, testkit.Options{})
-	var h http.Handler = server.New(l.Engine).Handler()
+	h := server.New(l.Engine).Handler()
 	if len(tokens) > 0 {
 		h = server.RequireToken(tokens, h)
 	}
