@@ -135,9 +135,12 @@ func writeMessage(w http.ResponseWriter, status int, msg string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
 }
 
-// safeNext keeps a redirect on this server: a path, never "//host" or a URL.
+// safeNext keeps a redirect on this server: a path, never "//host" or a
+// URL. Browsers drop tabs and newlines from URLs and read "\\" as "/",
+// so a path holding any of them, or spaces, is refused whole.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r <= ' ' || r == '\\' || r == 0x7f }) {
 		return "/"
 	}
 	return next

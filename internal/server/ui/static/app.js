@@ -158,8 +158,10 @@
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v === undefined || v === null || v === false) continue;
-      if (k.startsWith("on") && typeof v === "function") e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v === true ? "" : String(v));
+      if (k.startsWith("on")) {
+        // Handlers only as functions: never an attribute of text.
+        if (typeof v === "function") e.addEventListener(k.slice(2), v);
+      } else e.setAttribute(k, v === true ? "" : String(v));
     }
     append(e, children);
     return e;
@@ -170,8 +172,9 @@
     const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v === undefined || v === null || v === false) continue;
-      if (k.startsWith("on") && typeof v === "function") e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, String(v));
+      if (k.startsWith("on")) {
+        if (typeof v === "function") e.addEventListener(k.slice(2), v);
+      } else e.setAttribute(k, String(v));
     }
     append(e, children);
     return e;
