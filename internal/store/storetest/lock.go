@@ -57,7 +57,7 @@ func lockState(t *testing.T, s store.Store) {
 		if err := tx.PutFence(ctx, "default/Mutex/m", 5); err != nil { // never goes back
 			return err
 		}
-		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 7}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 7}}, time.Unix(1, 0)); err != nil {
 			return err
 		}
 		now := time.Unix(50, 0)
@@ -158,10 +158,10 @@ func lockReplace(t *testing.T, s store.Store) {
 				return err
 			}
 		}
-		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 1}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 1}}, time.Unix(1, 0)); err != nil {
 			return err
 		}
-		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 3}, {Lock: c, Value: 2}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 3}, {Lock: c, Value: 2}}, time.Unix(1, 0)); err != nil {
 			return err
 		}
 		if err := tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: domain.Waiter{Holder: "default/w", Locks: []string{m}, Priority: 1, Created: time.Unix(1, 0), Seq: 1}, Enqueued: enq}); err != nil {
@@ -195,7 +195,7 @@ func lockDeleteUnknown(t *testing.T, s store.Store) {
 		if err := tx.PutLockLimit(ctx, "default/Mutex/m", 1); err != nil {
 			return err
 		}
-		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 1}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 1}}, time.Unix(1, 0)); err != nil {
 			return err
 		}
 		return tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: domain.Waiter{Holder: "default/b", Locks: []string{"default/Mutex/m"}, Seq: 1}})
