@@ -51,3 +51,38 @@ func TestViewsDetail(t *testing.T) {
 		}
 	}
 }
+
+// TestViewsReservationReason: under backfill, a multi-lock waiter that
+// has waited past ReserveAfter keeps a permit; the waiter it holds back
+// says so and names it, and a waiter that only waits for the limit has
+// no reason.
+func TestViewsReservationReason(t *testing.T) {
+	now := time.Unix(1000, 0)
+	a, b := "default/Database/a", "default/Database/b"
+	st := &store.LockState{
+		Locks: []store.LockInfo{{Key: a, Limit: 2}, {Key: b, Limit: 1}},
+		Holds: map[string][]domain.Token{"default/h": {{Lock: b, Value: 1}}, "default/h2": {{Lock: a, Value: 1}}},
+		Waiters: []domain.QueuedWaiter{
+			// Needs a and b; b is full; waited 5 minutes: reserves a.
+			{Waiter: domain.Waiter{Holder: "default/big", Locks: []string{a, b}, Created: time.Unix(1, 0), Seq: 1}, Enqueued: now.Add(-5 * time.Minute)},
+			// Could take a's free permit, but big reserves it.
+			{Waiter: domain.Waiter{Holder: "default/small", Locks: []string{a}, Created: time.Unix(2, 0), Seq: 2}, Enqueued: now.Add(-time.Minute)},
+		},
+	}
+	var qa, qb []Waiting
+	for _, v := range ViewsAt(st, "", now) {
+		switch v.Lock {
+		case a:
+			qa = v.Queue
+		case b:
+			qb = v.Queue
+		}
+	}
+	if len(qa) != 2 || qa[1].Workflow != "small" || qa[1].ReservedBy != "default/big" ||
+		!strings.Contains(qa[1].Reason, "big") || !strings.Contains(qa[1].Reason, "reserved") {
+		t.Fatalf("queue of a %+v: small must be held back by big's reservation", qa)
+	}
+	if qa[0].Reason != "" || len(qb) != 1 || qb[0].Reason != "" {
+		t.Fatalf("big waits only for the limit of b, not a reservation: %+v %+v", qa, qb)
+	}
+}
