@@ -30,6 +30,7 @@ func Views(st *store.LockState, only string) []View {
 // ViewsAt is Views with waiting times counted to now.
 func ViewsAt(st *store.LockState, only string, now time.Time) []View {
 	var views []View
+	held := heldBackOf(st, now)
 	for _, l := range st.Locks {
 		if only != "" && l.Key != only {
 			continue
@@ -51,7 +52,7 @@ func ViewsAt(st *store.LockState, only string, now time.Time) []View {
 				}
 			}
 		}
-		v.ViewDetail = detail(l.Key, v.Holders, st.HoldSince, queue, now)
+		v.ViewDetail = detail(l.Key, v.Holders, st.HoldSince, queue, held, now)
 		views = append(views, v)
 	}
 	return views

@@ -2,6 +2,7 @@ package locks
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 
@@ -56,9 +57,12 @@ type Waiting struct {
 	WaitedSeconds float64 `json:"waitedSeconds"`
 	// Position is its place in this lock's queue, 1 first.
 	Position int `json:"position"`
-	// Reason says why a waiter that could go is held back, when a
-	// reservation of a waiter ahead does.
-	Reason string `json:"reason,omitempty"`
+	// Reason says, in a sentence, why a waiter is held back when a
+	// reservation (or, under the strict policy, the order) of a waiter
+	// ahead does, rather than the limit alone; ReservedBy names that
+	// waiter. Both come from lockq.Explain.
+	Reason     string `json:"reason,omitempty"`
+	ReservedBy string `json:"reservedBy,omitempty"`
 }
 
 func partyOf(holder string) Party {
@@ -71,7 +75,7 @@ func partyOf(holder string) Party {
 
 // detail builds a lock's ViewDetail: holders with their tokens and hold
 // times, queue in the store's grant order.
-func detail(key string, holders map[string]uint64, since map[string]time.Time, queue []domain.QueuedWaiter, now time.Time) ViewDetail {
+func detail(key string, holders map[string]uint64, since map[string]time.Time, queue []domain.QueuedWaiter, held heldBack, now time.Time) ViewDetail {
 	l := LockOf(key, false)
 	d := ViewDetail{Namespace: l.Namespace, Type: l.Type, Storage: l.Storage, Name: l.Name,
 		Holding: []Holding{}, Queue: make([]Waiting, 0, len(queue))}
@@ -101,8 +105,13 @@ func detail(key string, holders map[string]uint64, since map[string]time.Time, q
 		return cmp.Or(ta.Compare(tb), cmp.Compare(a.Token, b.Token))
 	})
 	for i, w := range queue {
-		d.Queue = append(d.Queue, Waiting{Party: partyOf(w.Holder), Priority: w.Priority, Since: w.Enqueued,
-			WaitedSeconds: max(0, now.Sub(w.Enqueued).Seconds()), Position: i + 1})
+		wt := Waiting{Party: partyOf(w.Holder), Priority: w.Priority, Since: w.Enqueued,
+			WaitedSeconds: math.Round(max(0, now.Sub(w.Enqueued).Seconds())*10) / 10, Position: i + 1}
+		if r, ok := held[w.Holder][key]; ok {
+			wt.ReservedBy = r.By
+			wt.Reason = reasonText(r, now)
+		}
+		d.Queue = append(d.Queue, wt)
 	}
 	return d
 }
