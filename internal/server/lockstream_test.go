@@ -51,14 +51,14 @@ func gateDir(t *testing.T) string {
 	return dir
 }
 
-// gatedWorkflow holds namespace's database semaphore "seats" until the
-// file gate/name exists.
+// gatedWorkflow's one step holds namespace's database semaphore "seats"
+// until the file gate/name exists.
 func gatedWorkflow(ns, name, gate string) string {
 	script := "while [ ! -e " + filepath.Join(gate, name) + " ]; do sleep 0.05; done"
 	b, _ := json.Marshal(script)
 	return `{"workflow": {"metadata": {"name": "` + name + `", "namespace": "` + ns + `"}, "spec": {"entrypoint": "main",
-	  "synchronization": {"semaphores": [{"database": {"key": "seats"}}]},
-	  "templates": [{"name": "main", "container": {"image": "x", "command": ["sh", "-c", ` + string(b) + `]}}]}}}`
+	  "templates": [{"name": "main", "synchronization": {"semaphores": [{"database": {"key": "seats"}}]},
+	    "container": {"image": "x", "command": ["sh", "-c", ` + string(b) + `]}}]}}}`
 }
 
 type lockEventLine struct {
@@ -149,19 +149,22 @@ func TestSyncEventsFollowsTheQueue(t *testing.T) {
 	if code, _ := c.do(teamAToken, "GET", "/api/v1/sync-events", ""); code != 403 {
 		t.Errorf("team-a's token without ?namespace=: %d, want 403", code)
 	}
+	key := "team-a/Database/seats"
+	var v locks.View
 	for _, w := range []struct{ ns, name string }{{"team-a", "one"}, {"team-b", "other"}, {"team-a", "two"}, {"team-a", "three"}} {
 		if code, body := c.do(adminToken, "POST", "/api/v1/workflows/"+w.ns, gatedWorkflow(w.ns, w.name, gate)); code != 200 {
 			t.Fatalf("submit %s: %d %s", w.name, code, body)
 		}
 		if w.ns == "team-a" {
 			// One at a time, so the queue's order is the submission's.
-			next(t, events, "team-a/Database/seats", 30*time.Second, func(v locks.View) bool {
+			v = next(t, events, key, 30*time.Second, func(v locks.View) bool {
 				return len(v.Holders)+len(v.Waiters) == map[string]int{"one": 1, "two": 2, "three": 3}[w.name]
 			})
 		}
 	}
-	key := "team-a/Database/seats"
-	v := next(t, events, key, 30*time.Second, func(v locks.View) bool { return len(v.Holding) == 1 && len(v.Queue) == 2 })
+	if len(v.Holding) != 1 || len(v.Queue) != 2 {
+		t.Fatalf("view %+v, want one holder and two waiters", v)
+	}
 	h := v.Holding[0]
 	if h.Workflow != "one" || h.Token == 0 || h.Since == nil || time.Since(*h.Since) > time.Minute || h.NodeID == "" || h.NodeName != "one" {
 		t.Errorf("holder %+v, want workflow one's node with a token and since", h)
@@ -198,7 +201,10 @@ func TestSyncEventsFollowsTheQueue(t *testing.T) {
 	for range events { // the reader ends with the request
 	}
 	hc.CloseIdleConnections()
-	goleak.VerifyNone(t, before)
+	// The steps' supervision goroutines are the executor's, started
+	// after before; they end with the workflows.
+	goleak.VerifyNone(t, before, goleak.IgnoreAnyFunction("github.com/semaflow/semaflow/internal/executor.(*Local).read"),
+		goleak.IgnoreAnyFunction("github.com/semaflow/semaflow/internal/executor.(*outbox).write"))
 }
 
 // sync-status answers the new detail beside its old fields.

@@ -36,11 +36,14 @@ type Server struct {
 	closing     chan struct{}
 	closingOnce sync.Once
 	log         *slog.Logger // nil: nothing is logged
+	feed        *lockFeed    // the Locks page's live views and history
 }
 
 // New makes a server for eng.
 func New(eng *engine.Engine) *Server {
-	return &Server{eng: eng, metrics: metricsHandler(eng), transport: newForwardTransport(), closing: make(chan struct{})}
+	s := &Server{eng: eng, metrics: metricsHandler(eng), transport: newForwardTransport(), closing: make(chan struct{})}
+	s.feed = newLockFeed(s)
+	return s
 }
 
 // AllowHosts adds names (or name:port) clients may reach the server by,
@@ -81,6 +84,7 @@ func (s *Server) Handler() http.Handler {
 	s.templateRoutes(mux)
 	s.cronRoutes(mux)
 	s.syncRoutes(mux)
+	s.lockRoutes(mux)
 	// semaflow's own: the engines sharing the store.
 	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
 	s.unsupportedRoutes(mux)
