@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/semaflow/semaflow/internal/server/ui"
 )
 
 // Token is a bearer token; Namespaces, when set, limits it to those
@@ -18,12 +20,38 @@ type Token struct {
 var namespacedAPIs = []string{"workflows", "workflow-events", "workflow-templates", "cron-workflows", "configmaps", "sync"}
 
 // RequireToken answers 401 unless the request carries one of the tokens,
-// and 403 when a token scoped to namespaces reaches outside them.
+// and 403 when a token scoped to namespaces reaches outside them. The
+// web UI's cookie stands for its token, but a write it signs in needs
+// the UI's CSRF token too. The UI's own pages pass without a token: they
+// hold no data and send the browser to log in.
 func RequireToken(tokens []Token, next http.Handler) http.Handler {
+	check := func(v string) ([]string, bool) {
+		if t := find(tokens, v); t != nil {
+			return t.Namespaces, true
+		}
+		return nil, false
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok := match(tokens, r)
+		fromCookie := false
+		if tok == nil {
+			tok, fromCookie = find(tokens, ui.TokenFromCookie(r)), true
+		}
+		if !isAPIPath(r.URL.Path) {
+			sess := &ui.Session{Check: check}
+			if tok != nil {
+				sess.Token, sess.Namespaces = tok.Value, tok.Namespaces
+			}
+			next.ServeHTTP(w, r.WithContext(ui.WithSession(r.Context(), sess)))
+			return
+		}
 		if tok == nil {
 			writeError(w, codeUnauth, "a valid bearer token is required")
+			return
+		}
+		if fromCookie && isWrite(r.Method) && !ui.CSRFValid(r, tok.Value) {
+			writeError(w, codeDenied, "a write signed in by the web UI's cookie needs its CSRF token (header "+
+				ui.CSRFHeader+"): reload the page")
 			return
 		}
 		if len(tok.Namespaces) > 0 {
@@ -41,7 +69,15 @@ func match(tokens []Token, r *http.Request) *Token {
 	// The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
 	scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	got = strings.TrimLeft(got, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || got == "" {
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return nil
+	}
+	return find(tokens, got)
+}
+
+// find is the token whose value is got; nil for none.
+func find(tokens []Token, got string) *Token {
+	if got == "" {
 		return nil
 	}
 	for i := range tokens {
@@ -50,6 +86,12 @@ func match(tokens []Token, r *http.Request) *Token {
 		}
 	}
 	return nil
+}
+
+// isAPIPath says whether a path is the API's or the metrics', which
+// need a token, rather than one of the web UI's pages.
+func isAPIPath(p string) bool {
+	return strings.HasPrefix(p, "/api/") || p == "/metrics" || strings.HasPrefix(p, "/oauth2/")
 }
 
 // requestNamespace finds the namespace a request acts in ("" for

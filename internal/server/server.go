@@ -16,6 +16,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/server/ui"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -36,12 +37,14 @@ type Server struct {
 	closing     chan struct{}
 	closingOnce sync.Once
 	log         *slog.Logger // nil: nothing is logged
+	ui          *ui.UI       // the web UI at /; nil if its templates failed to parse
 	feed        *lockFeed    // the Locks page's live views and history
 }
 
 // New makes a server for eng.
 func New(eng *engine.Engine) *Server {
-	s := &Server{eng: eng, metrics: metricsHandler(eng), transport: newForwardTransport(), closing: make(chan struct{})}
+	web, _ := ui.New(Version) // embedded templates: a test checks they parse
+	s := &Server{eng: eng, metrics: metricsHandler(eng), transport: newForwardTransport(), closing: make(chan struct{}), ui: web}
 	s.feed = newLockFeed(s)
 	return s
 }
@@ -87,6 +90,10 @@ func (s *Server) Handler() http.Handler {
 	s.lockRoutes(mux)
 	// semaflow's own: the engines sharing the store.
 	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
+	if s.ui != nil {
+		s.ui.SetLogger(s.log)
+		s.ui.Register(mux)
+	}
 	s.unsupportedRoutes(mux)
 	return guard(s.allowedHosts, http.MaxBytesHandler(s.resolveLatest(mux), MaxBody))
 }

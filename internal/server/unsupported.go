@@ -60,7 +60,7 @@ func (s *Server) unsupportedRoutes(mux *http.ServeMux) {
 		msg := r.Method + " " + path + ": semaflow does not serve this part of Argo's API " +
 			"(docs/argo-cli.md lists what it serves)"
 		if !strings.HasPrefix(path, "/api/") {
-			writeError(w, codeNotFound, r.Method+" "+path+": no such page: semaflow serves Argo's API under /api/v1, not its UI")
+			writeError(w, codeNotFound, r.Method+" "+path+": no such page: semaflow serves Argo's API under /api/v1 and its web UI at /")
 			return
 		}
 		writeUnimplemented(w, msg)

@@ -18,6 +18,14 @@ func Main(m *testing.M) {
 	os.Exit(Run(m, false, func(path string) { binary = path }))
 }
 
+// MainThen is Main, calling after once the tests have run: to stop what
+// they shared, such as a browser.
+func MainThen(m *testing.M, after func()) {
+	code := Run(m, false, func(path string) { binary = path })
+	after()
+	os.Exit(code)
+}
+
 // Run builds the semaflow binary (with the race detector when race is
 // set), hands its path to use, runs the tests, removes the binary and
 // stops the PostgreSQL server the tests started (StartPostgres). It

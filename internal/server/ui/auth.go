@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// CookieName is the cookie that holds a signed-in browser's token.
+const CookieName = "semaflow_token"
+
+// CSRFHeader carries, on every write a cookie signs in, the token the
+// page got from the server: a foreign page can make the browser send
+// the cookie but cannot read the page to learn this value.
+const CSRFHeader = "X-CSRF-Token"
+
+// Session is what the server's token check tells the UI; the server puts
+// it in the request's context. A request without one comes to a server
+// that needs no token.
+type Session struct {
+	// Token is the valid token the request carries ("" for none).
+	Token      string
+	Namespaces []string
+	// Check validates a token as the API does: its namespaces, or ok false.
+	Check func(token string) (namespaces []string, ok bool)
+}
+
+type sessionKey struct{}
+
+// WithSession records the session for the UI's handlers.
+func WithSession(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, sessionKey{}, s)
+}
+
+// SessionFrom is the request's session; nil when the server needs no token.
+func SessionFrom(ctx context.Context) *Session {
+	s, _ := ctx.Value(sessionKey{}).(*Session)
+	return s
+}
+
+// CSRF is the CSRF token for a signed-in token. It is derived from the
+// token (not stored), so every server sharing a store accepts it and it
+// changes with the token; the token is the HMAC's key, so it cannot be
+// made without it.
+func CSRF(token string) string {
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("semaflow web UI CSRF v1"))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// CSRFValid says whether r carries the CSRF token of token.
+func CSRFValid(r *http.Request, token string) bool {
+	got := r.Header.Get(CSRFHeader)
+	return got != "" && hmac.Equal([]byte(got), []byte(CSRF(token)))
+}
+
+// TokenFromCookie is the token in r's cookie, "" without one. The cookie
+// holds it base64url-encoded: a token may hold bytes a cookie may not.
+func TokenFromCookie(r *http.Request) string {
+	c, err := r.Cookie(CookieName)
+	if err != nil {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
+	sess := SessionFrom(r.Context())
+	if sess == nil || sess.Token != "" {
+		// No token needed, or signed in already.
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	d := u.data(r, "", "Log in")
+	d.Path = map[string]string{"next": safeNext(r.URL.Query().Get("next"))}
+	u.render(w, "login", d)
+}
+
+// login takes {"token": "..."} as JSON (the server's guard takes writes
+// only as JSON or YAML, so no HTML form posts here from another site)
+// and sets the cookie.
+func (u *UI) login(w http.ResponseWriter, r *http.Request) {
+	sess := SessionFrom(r.Context())
+	if sess == nil || sess.Check == nil {
+		writeMessage(w, http.StatusBadRequest, "this server needs no token: open / directly")
+		return
+	}
+	var req struct {
+		Token string `json:"token"`
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil || json.Unmarshal(b, &req) != nil {
+		writeMessage(w, http.StatusBadRequest, `the login request must be JSON: {"token": "..."}`)
+		return
+	}
+	tok := strings.TrimSpace(req.Token)
+	if _, ok := sess.Check(tok); !ok || tok == "" {
+		writeMessage(w, http.StatusUnauthorized, "that token is not one this server accepts")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: CookieName, Value: base64.RawURLEncoding.EncodeToString([]byte(tok)),
+		Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+	})
+	writeMessage(w, http.StatusOK, "signed in")
+}
+
+// logout forgets the cookie. Signed in, it needs the CSRF token as any
+// write does.
+func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
+	if sess := SessionFrom(r.Context()); sess != nil && sess.Token != "" && !CSRFValid(r, sess.Token) {
+		writeMessage(w, http.StatusForbidden, "a write from the web UI needs its CSRF token (header "+CSRFHeader+")")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	writeMessage(w, http.StatusOK, "signed out")
+}
+
+func writeMessage(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
+}
+
+// safeNext keeps a redirect on this server: a path, never "//host" or a URL.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -1,0 +1,256 @@
+// semaflow's web UI: the helpers every page uses. No framework and no
+// build step. Data goes into the page only through textContent and
+// attributes, never through innerHTML, so names and labels cannot
+// inject markup.
+"use strict";
+
+(function () {
+  const meta = (name) => {
+    const m = document.querySelector('meta[name="' + name + '"]');
+    return m ? m.getAttribute("content") : "";
+  };
+  const csrf = meta("csrf-token");
+  const namespaces = meta("semaflow-namespaces").split(",").filter(Boolean);
+
+  // APIError carries the status and the server's message.
+  class APIError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  // api calls the JSON API: JSON in and out, the CSRF token on writes.
+  // A 401 sends the browser to log in.
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    const init = { method, headers, credentials: "same-origin" };
+    if (method !== "GET" && method !== "HEAD") {
+      headers["Content-Type"] = "application/json";
+      if (csrf) headers["X-CSRF-Token"] = csrf;
+      init.body = body === undefined ? "{}" : JSON.stringify(body);
+    }
+    const resp = await fetch(path, init);
+    const text = await resp.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch (e) {
+      data = null;
+    }
+    if (resp.status === 401) {
+      toLogin();
+    }
+    if (!resp.ok) {
+      const msg = (data && (data.message || data.error)) || text || resp.statusText;
+      throw new APIError(resp.status, method + " " + path + ": " + resp.status + " " + msg);
+    }
+    return data;
+  }
+
+  function toLogin() {
+    location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
+  }
+
+  // stream reads one of the API's streams (a watch, a log) as JSON lines,
+  // calling onEvent with each result. With reconnect it connects again
+  // after a drop, waiting longer each time (up to 10 s), and calls onOpen
+  // on every connection: a watch sends the current state first, so the
+  // caller starts afresh there. onEnd is called when a stream without
+  // reconnect ends. It answers an object whose close() stops it.
+  function stream(path, opts) {
+    const o = Object.assign({ reconnect: true, onOpen() {}, onEvent() {}, onEnd() {}, onError() {} }, opts);
+    let closed = false;
+    let ctl = null;
+    let delay = 500;
+    let timer = null;
+    const status = (state) => setConn(state);
+
+    async function connect() {
+      if (closed) return;
+      ctl = new AbortController();
+      try {
+        const resp = await fetch(path, {
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+          signal: ctl.signal,
+        });
+        if (resp.status === 401) {
+          toLogin();
+          return;
+        }
+        if (!resp.ok) {
+          let msg = resp.statusText;
+          try {
+            const d = await resp.json();
+            msg = d.message || d.error || msg;
+          } catch (e) {
+            /* not JSON */
+          }
+          throw new APIError(resp.status, msg);
+        }
+        delay = 500;
+        status("live");
+        o.onOpen();
+        const reader = resp.body.getReader();
+        const dec = new TextDecoder();
+        let buf = "";
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          buf += dec.decode(value, { stream: true });
+          let nl;
+          while ((nl = buf.indexOf("\n")) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (!line) continue; // a heartbeat
+            let msg;
+            try {
+              msg = JSON.parse(line);
+            } catch (e) {
+              continue;
+            }
+            if (msg.error) {
+              o.onError(new APIError(msg.error.code || 0, msg.error.message || String(msg.error)));
+              continue;
+            }
+            if (msg.result !== undefined) o.onEvent(msg.result);
+          }
+        }
+        if (!o.reconnect) {
+          o.onEnd();
+          return;
+        }
+      } catch (e) {
+        if (closed) return;
+        o.onError(e);
+        if (!o.reconnect || (e instanceof APIError && e.status >= 400 && e.status < 500)) {
+          o.onEnd(e);
+          return;
+        }
+      }
+      if (closed) return;
+      status("reconnecting");
+      timer = setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    }
+    connect();
+    return {
+      close() {
+        closed = true;
+        clearTimeout(timer);
+        if (ctl) ctl.abort();
+      },
+    };
+  }
+
+  function setConn(state) {
+    const c = document.getElementById("conn");
+    if (!c) return;
+    c.hidden = false;
+    c.className = "conn " + state;
+    c.textContent = state === "live" ? "● live" : "○ reconnecting…";
+  }
+
+  // el makes an element: attrs are attributes (class, href, data-*), and
+  // children are nodes or strings (as text).
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith("on") && typeof v === "function") e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? "" : String(v));
+    }
+    append(e, children);
+    return e;
+  }
+
+  // svg makes an SVG element, as el does.
+  function svg(tag, attrs, ...children) {
+    const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith("on") && typeof v === "function") e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, String(v));
+    }
+    append(e, children);
+    return e;
+  }
+
+  function append(e, children) {
+    for (const c of children.flat()) {
+      if (c === undefined || c === null || c === false) continue;
+      e.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+  }
+
+  // duration says how long from start to end (or now), as "1h2m", "3m4s", "5s".
+  function duration(start, end) {
+    if (!start) return "";
+    const ms = (end ? Date.parse(end) : Date.now()) - Date.parse(start);
+    if (!(ms >= 0)) return "";
+    let s = Math.floor(ms / 1000);
+    const h = Math.floor(s / 3600);
+    s -= h * 3600;
+    const m = Math.floor(s / 60);
+    s -= m * 60;
+    if (h) return h + "h" + m + "m";
+    if (m) return m + "m" + s + "s";
+    return s + "s";
+  }
+
+  // ago says how long ago a time was.
+  function ago(t) {
+    const d = duration(t);
+    return d ? d + " ago" : "";
+  }
+
+  // phaseBadge shows a phase in its colour.
+  function phaseBadge(phase) {
+    const p = phase || "Pending";
+    return el("span", { class: "phase phase-" + p.toLowerCase() }, p);
+  }
+
+  // flash shows a message at the top of the page; an error stays until
+  // the next message.
+  function flash(msg, isError) {
+    const f = document.getElementById("flash");
+    if (!f) return;
+    f.hidden = !msg;
+    f.className = "flash" + (isError ? " error" : "");
+    f.textContent = msg || "";
+  }
+
+  // The namespace query parameter, kept in the URL so a page can be shared.
+  function param(name) {
+    return new URLSearchParams(location.search).get(name) || "";
+  }
+
+  function setParams(values) {
+    const q = new URLSearchParams(location.search);
+    for (const [k, v] of Object.entries(values)) {
+      if (v) q.set(k, v);
+      else q.delete(k);
+    }
+    const s = q.toString();
+    history.replaceState(null, "", location.pathname + (s ? "?" + s : ""));
+  }
+
+  // ns makes a path segment of a name the API takes in its path.
+  const seg = encodeURIComponent;
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const out = document.getElementById("logout");
+    if (out) {
+      out.addEventListener("click", async () => {
+        try {
+          await api("POST", "/logout", {});
+        } finally {
+          location.assign("/login");
+        }
+      });
+    }
+  });
+
+  window.semaflow = { api, stream, el, svg, duration, ago, phaseBadge, flash, param, setParams, seg, namespaces, csrf, APIError };
+})();

@@ -1,0 +1,2 @@
+"use strict";
+// The cron page: filled in next.

@@ -1,0 +1,2 @@
+"use strict";
+// The crons page: filled in next.

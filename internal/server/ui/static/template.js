@@ -1,0 +1,2 @@
+"use strict";
+// The template page: filled in next.

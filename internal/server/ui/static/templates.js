@@ -1,0 +1,2 @@
+"use strict";
+// The templates page: filled in next.

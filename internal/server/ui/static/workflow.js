@@ -1,0 +1,2 @@
+"use strict";
+// The workflow page: filled in next.

@@ -1,0 +1,2 @@
+"use strict";
+// The workflows page: filled in next.
