@@ -23,10 +23,14 @@ var (
 )
 
 type lockFeed struct {
-	s    *Server
-	once sync.Once
+	s *Server
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// running: the goroutine runs; pinned: it runs until the server
+	// closes (StartLockFeed), else only while someone subscribes.
+	running, pinned bool
+	// poke wakes the goroutine when the last subscriber leaves.
+	poke    chan struct{}
 	views   []locks.View // latest, all namespaces
 	at      time.Time    // when views were read
 	version uint64       // raised when views change
@@ -36,24 +40,55 @@ type lockFeed struct {
 }
 
 func newLockFeed(s *Server) *lockFeed {
-	return &lockFeed{s: s, subs: map[chan struct{}]struct{}{}, hist: lockHistory{byLock: map[string]*lockRing{}}}
+	return &lockFeed{s: s, subs: map[chan struct{}]struct{}{}, poke: make(chan struct{}, 1), hist: lockHistory{byLock: map[string]*lockRing{}}}
 }
 
 // StartLockFeed starts following lock changes, so the Locks page's chart
 // covers the time since the server started; it stops at CloseStreams.
-// The lock stream and history start it too, when first asked.
-func (s *Server) StartLockFeed() { s.feed.start() }
+// Without it the lock stream follows them only while someone watches.
+func (s *Server) StartLockFeed() {
+	f := s.feed
+	f.mu.Lock()
+	f.pinned = true
+	f.ensure()
+	f.mu.Unlock()
+}
 
-func (f *lockFeed) start() {
-	f.once.Do(func() {
-		changes, stop := f.s.eng.LockChanges()
-		f.refresh()
-		go f.run(changes, stop)
-	})
+// ensure starts the goroutine unless it runs; called with mu held.
+func (f *lockFeed) ensure() {
+	if f.running {
+		return
+	}
+	select {
+	case <-f.s.closing:
+		return
+	default:
+	}
+	f.running = true
+	changes, stop := f.s.eng.LockChanges()
+	go f.run(changes, stop)
+}
+
+// idle ends the goroutine when nobody needs it: it says so under mu, so
+// a subscriber arriving meanwhile starts another.
+func (f *lockFeed) idle() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pinned || len(f.subs) > 0 {
+		return false
+	}
+	f.running = false
+	return true
 }
 
 func (f *lockFeed) run(changes <-chan struct{}, stop func()) {
 	defer stop()
+	defer func() {
+		f.mu.Lock()
+		f.running = false
+		f.mu.Unlock()
+	}()
+	f.refresh()
 	tick := time.NewTicker(lockPollEvery)
 	defer tick.Stop()
 	settle := time.NewTimer(lockSettle)
@@ -62,7 +97,15 @@ func (f *lockFeed) run(changes <-chan struct{}, stop func()) {
 		select {
 		case <-f.s.closing:
 			return
+		case <-f.poke:
+			if f.idle() {
+				return
+			}
+			continue
 		case <-tick.C:
+			if f.idle() {
+				return
+			}
 		case <-changes:
 			settle.Reset(lockSettle)
 			select {
@@ -144,17 +187,28 @@ func shapeOf(views []locks.View) string {
 	return string(b)
 }
 
-// subscribe returns a channel signalled when the views change, and the
-// function that ends the subscription.
+// subscribe returns a channel signalled when the views change (and once
+// they were first read), and the function that ends the subscription.
 func (f *lockFeed) subscribe() (<-chan struct{}, func()) {
 	c := make(chan struct{}, 1)
 	f.mu.Lock()
 	f.subs[c] = struct{}{}
+	if !f.at.IsZero() {
+		c <- struct{}{}
+	}
+	f.ensure()
 	f.mu.Unlock()
 	return c, func() {
 		f.mu.Lock()
 		delete(f.subs, c)
+		last := len(f.subs) == 0
 		f.mu.Unlock()
+		if last {
+			select {
+			case f.poke <- struct{}{}:
+			default:
+			}
+		}
 	}
 }
 

@@ -44,9 +44,14 @@ func scopeViews(views []locks.View, r *http.Request) []locks.View {
 // every change. Changes coalesce: a client gets the latest state when it
 // is ready for it, so nothing queues up for a slow one.
 func (s *Server) syncEvents(w http.ResponseWriter, r *http.Request) {
-	s.feed.start()
 	changed, stop := s.feed.subscribe()
 	defer stop()
+	// The first state, once read (at once unless the feed just started).
+	select {
+	case <-r.Context().Done():
+		return
+	case <-changed:
+	}
 	st := newStream(w, r)
 	rc := http.NewResponseController(w)
 	tick := time.NewTicker(heartbeatEvery)
@@ -99,9 +104,9 @@ type lockHistoryItem struct {
 
 // syncHistory answers the holders and waiters of each lock (of
 // ?namespace=, or ?lock= alone) over the last hour, as far back as the
-// server has followed them.
+// server has followed them (since it started, as `semaflow server` starts
+// following at once).
 func (s *Server) syncHistory(w http.ResponseWriter, r *http.Request) {
-	s.feed.start()
 	q := r.URL.Query()
 	ns, only := q.Get("namespace"), q.Get("lock")
 	now := time.Now()
