@@ -25,7 +25,7 @@ func lockAPI(t *testing.T, tokens []server.Token) (*tokenAPI, *server.Server) {
 	t.Helper()
 	l := testkit.Open(t, testkit.Options{})
 	srv := server.New(l.Engine)
-	var h http.Handler = srv.Handler()
+	h := srv.Handler()
 	if tokens != nil {
 		h = server.RequireToken(tokens, h)
 	}
