@@ -372,6 +372,7 @@ func (a *App) begin(ctx context.Context, o Options) error {
 	api := server.New(a.Engine)
 	api.AllowHosts(o.AllowedHosts...)
 	api.SetLogger(o.Logger)
+	api.StartLockFeed() // the Locks page's chart covers the time since start
 	handler := api.Handler()
 	if len(o.Tokens) > 0 {
 		handler = server.RequireToken(o.Tokens, handler)

@@ -72,7 +72,7 @@ func lockViews(ctx context.Context, db string, r *remote, only string) ([]locks.
 		items, err := r.client().Locks(ctx, only)
 		views := make([]locks.View, len(items))
 		for i, v := range items {
-			views[i] = locks.View(v)
+			views[i] = locks.View{Lock: v.Lock, Limit: v.Limit, Fence: v.Fence, Holders: v.Holders, Waiters: v.Waiters}
 		}
 		return views, err
 	}

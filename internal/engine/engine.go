@@ -170,6 +170,7 @@ func (e *Engine) load(ctx context.Context) error {
 
 // deliver pushes lock grants to the workflows that hold them.
 func (e *Engine) deliver(grants []domain.Grant) {
+	e.hub.locks.signal()
 	for _, g := range grants {
 		e.forgetGrants(g.Holder)
 		h, err := domain.ParseHolderKey(g.Holder)

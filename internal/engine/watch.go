@@ -46,6 +46,7 @@ type hub struct {
 	mu       sync.Mutex
 	watchers map[*Watcher]struct{}
 	count    atomic.Int32
+	locks    lockSignal
 }
 
 func (h *hub) active() bool { return h.count.Load() > 0 }
@@ -85,6 +86,7 @@ func (h *hub) drop(w *Watcher) {
 // publish sends wf to the watchers of its namespace. It never blocks: a
 // watcher whose buffer is full is cut off.
 func (h *hub) publish(typ string, wf *wfv1.Workflow) {
+	h.locks.signal()
 	if !h.active() {
 		return
 	}

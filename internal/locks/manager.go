@@ -192,8 +192,8 @@ func (m *Manager) restoreState(ctx context.Context, tx store.Tx, now time.Time) 
 		return nil, fmt.Errorf("rebuilding lock queues from the store: %w", err)
 	}
 	m.q = q
-	// Waits resume their clocks; a hold from before a restart counts from
-	// now, as the store does not say when it began.
+	// Waits and holds resume their clocks; a hold stored before the store
+	// recorded its start counts from now.
 	clear(m.waitSince)
 	for _, w := range st.Waiters {
 		m.waitSince[w.Holder] = w.Enqueued
@@ -204,7 +204,9 @@ func (m *Manager) restoreState(ctx context.Context, tx store.Tx, now time.Time) 
 		}
 	}
 	for h := range st.Holds {
-		if _, ok := m.holdSince[h]; !ok {
+		if since, ok := st.HoldSince[h]; ok {
+			m.holdSince[h] = since
+		} else if _, ok := m.holdSince[h]; !ok {
 			m.holdSince[h] = now
 		}
 	}
@@ -363,7 +365,7 @@ func (m *Manager) record(ctx context.Context, tx store.Tx, grants []domain.Grant
 				return nil, err
 			}
 		}
-		if err := tx.PutHold(ctx, g.Holder, g.Tokens); err != nil {
+		if err := tx.PutHold(ctx, g.Holder, g.Tokens, now); err != nil {
 			return nil, err
 		}
 	}
@@ -604,7 +606,8 @@ func (m *Manager) Refence(ctx context.Context, tx store.Tx, holders []string, no
 				return nil, err
 			}
 		}
-		if err := tx.PutHold(ctx, h, toks); err != nil {
+		// The hold goes on under new tokens: the store keeps its start.
+		if err := tx.PutHold(ctx, h, toks, now); err != nil {
 			return nil, err
 		}
 		out = append(out, domain.Grant{Holder: h, Tokens: toks})

@@ -1,22 +1,36 @@
 package locks
 
-import "github.com/semaflow/semaflow/internal/store"
+import (
+	"time"
+
+	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/store"
+)
 
 // View is one lock as `sync list` and the sync API show it: its limit,
 // last fencing token, holders with their tokens, and waiters in grant
-// order.
+// order. Holding and Queue say the same with more detail for the Locks
+// page; Holders and Waiters keep their old shape, which the argo CLI and
+// scripts read.
 type View struct {
 	Lock    string            `json:"lock"`
 	Limit   int               `json:"limit"`
 	Fence   uint64            `json:"fence"`
 	Holders map[string]uint64 `json:"holders"`
 	Waiters []string          `json:"waiters"`
+	ViewDetail
 }
 
 // Views arranges stored lock state by lock (the store lists waiters in
-// grant order); only, when set, keeps one.
+// grant order); only, when set, keeps one. Waiting times count to now.
 func Views(st *store.LockState, only string) []View {
+	return ViewsAt(st, only, time.Now())
+}
+
+// ViewsAt is Views with waiting times counted to now.
+func ViewsAt(st *store.LockState, only string, now time.Time) []View {
 	var views []View
+	held := heldBackOf(st, now)
 	for _, l := range st.Locks {
 		if only != "" && l.Key != only {
 			continue
@@ -29,13 +43,16 @@ func Views(st *store.LockState, only string) []View {
 				}
 			}
 		}
+		var queue []domain.QueuedWaiter
 		for _, wt := range st.Waiters {
 			for _, k := range wt.Locks {
 				if k == l.Key {
 					v.Waiters = append(v.Waiters, wt.Holder)
+					queue = append(queue, wt)
 				}
 			}
 		}
+		v.ViewDetail = detail(l.Key, v.Holders, st.HoldSince, queue, held, now)
 		views = append(views, v)
 	}
 	return views

@@ -105,7 +105,7 @@ func requestNamespace(r *http.Request) (ns string, open bool) {
 		return parts[1], false
 	}
 	switch parts[0] {
-	case "sync-status":
+	case "sync-status", "sync-events", "sync-history":
 		// Its namespace is a query parameter; the handler keeps to it.
 		return r.URL.Query().Get("namespace"), false
 	case "version", "info", "cluster-workflow-templates", "nodes":

@@ -38,12 +38,15 @@ type Server struct {
 	closingOnce sync.Once
 	log         *slog.Logger // nil: nothing is logged
 	ui          *ui.UI       // the web UI at /; nil if its templates failed to parse
+	feed        *lockFeed    // the Locks page's live views and history
 }
 
 // New makes a server for eng.
 func New(eng *engine.Engine) *Server {
 	web, _ := ui.New(Version) // embedded templates: a test checks they parse
-	return &Server{eng: eng, metrics: metricsHandler(eng), transport: newForwardTransport(), closing: make(chan struct{}), ui: web}
+	s := &Server{eng: eng, metrics: metricsHandler(eng), transport: newForwardTransport(), closing: make(chan struct{}), ui: web}
+	s.feed = newLockFeed(s)
+	return s
 }
 
 // AllowHosts adds names (or name:port) clients may reach the server by,
@@ -84,6 +87,7 @@ func (s *Server) Handler() http.Handler {
 	s.templateRoutes(mux)
 	s.cronRoutes(mux)
 	s.syncRoutes(mux)
+	s.lockRoutes(mux)
 	// semaflow's own: the engines sharing the store.
 	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
 	if s.ui != nil {

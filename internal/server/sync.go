@@ -200,6 +200,22 @@ func locksOf(views []locks.View, ns string) []locks.View {
 			}
 		}
 		v.Holders, v.Waiters = holders, waiters
+		holding := []locks.Holding{}
+		for _, h := range v.Holding {
+			if holderIn(h.Holder, ns) {
+				holding = append(holding, h)
+			}
+		}
+		queue := []locks.Waiting{}
+		for _, w := range v.Queue {
+			if holderIn(w.Holder, ns) {
+				if w.ReservedBy != "" && !holderIn(w.ReservedBy, ns) {
+					w.ReservedBy, w.Reason = "", "A permit is reserved for an earlier waiter of another namespace."
+				}
+				queue = append(queue, w)
+			}
+		}
+		v.Holding, v.Queue = holding, queue
 		out = append(out, v)
 	}
 	return out

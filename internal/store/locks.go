@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
 )
@@ -41,9 +42,10 @@ type LockTx interface {
 	PutLockLimit(ctx context.Context, key string, limit int) error
 	// PutFence records the last fencing token handed out for a lock.
 	PutFence(ctx context.Context, key string, fence uint64) error
-	// PutHold records that holder holds tokens' locks, replacing the
-	// token of a lock it held already.
-	PutHold(ctx context.Context, holder string, tokens []domain.Token) error
+	// PutHold records that holder holds tokens' locks since since,
+	// replacing the token of a lock it held already (and keeping when that
+	// hold began).
+	PutHold(ctx context.Context, holder string, tokens []domain.Token, since time.Time) error
 	// DeleteHold ends every hold of holder; an unknown holder is not an
 	// error.
 	DeleteHold(ctx context.Context, holder string) error
@@ -76,8 +78,24 @@ type LockInfo struct {
 
 // LockState is all persisted lock state.
 type LockState struct {
-	Locks   []LockInfo
-	Holds   map[string][]domain.Token // by holder key
-	Waiters []domain.QueuedWaiter
-	NextSeq uint64
+	Locks []LockInfo
+	Holds map[string][]domain.Token // by holder key
+	// HoldSince says when each holder's hold began (its earliest lock);
+	// a hold stored before semaflow recorded it is missing.
+	HoldSince map[string]time.Time
+	Waiters   []domain.QueuedWaiter
+	NextSeq   uint64
+}
+
+// NoteHoldSince records, for drivers reading holds row by row, that
+// holder holds a lock since unixNano (0: not recorded); a hold's time is
+// that of its earliest lock.
+func NoteHoldSince(st *LockState, holder string, unixNano int64) {
+	if unixNano == 0 {
+		return
+	}
+	t := time.Unix(0, unixNano)
+	if cur, ok := st.HoldSince[holder]; !ok || t.Before(cur) {
+		st.HoldSince[holder] = t
+	}
 }

@@ -79,7 +79,7 @@ func (t *txn) PutFence(ctx context.Context, key string, fence uint64) error {
 	return nil
 }
 
-func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token) error {
+func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token, since time.Time) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
@@ -87,9 +87,9 @@ func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token)
 		return nil
 	}
 	for _, tok := range tokens {
-		t.later("record the holds of "+holder, `INSERT INTO lock_holds (holder, lock_key, token, session) VALUES ($1,$2,$3,$4)
+		t.later("record the holds of "+holder, `INSERT INTO lock_holds (holder, lock_key, token, session, since) VALUES ($1,$2,$3,$4,$5)
 			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token, session = excluded.session`,
-			holder, tok.Lock, int64(tok.Value), t.session)
+			holder, tok.Lock, int64(tok.Value), t.session, since.UnixNano())
 	}
 	t.note(store.TopicHold, holder)
 	return nil
@@ -166,7 +166,7 @@ func (t *txn) storeSeq() {
 // node's lock decisions wait for it.
 func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 	const what = "read the lock state"
-	st := &store.LockState{Holds: map[string][]domain.Token{}}
+	st := &store.LockState{Holds: map[string][]domain.Token{}, HoldSince: map[string]time.Time{}}
 	// A stored value this version cannot read is not a failed
 	// statement: the transaction lives on, so it is kept apart.
 	var bad error
@@ -184,16 +184,17 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT holder, lock_key, token FROM lock_holds ORDER BY holder, lock_key`).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT holder, lock_key, token, since FROM lock_holds ORDER BY holder, lock_key`).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var holder string
 			var tok domain.Token
-			var v int64
-			if err := rows.Scan(&holder, &tok.Lock, &v); err != nil {
+			var v, since int64
+			if err := rows.Scan(&holder, &tok.Lock, &v, &since); err != nil {
 				return err
 			}
 			tok.Value = uint64(v)
 			st.Holds[holder] = append(st.Holds[holder], tok)
+			store.NoteHoldSince(st, holder, since)
 		}
 		return rows.Err()
 	})

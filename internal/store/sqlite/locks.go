@@ -63,14 +63,14 @@ func (t *txn) PutFence(ctx context.Context, key string, fence uint64) error {
 	return err
 }
 
-func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token) error {
+func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token, since time.Time) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
 	for _, tok := range tokens {
-		if _, err := t.exec(ctx, `INSERT INTO lock_holds (holder, lock_key, token, session) VALUES (?,?,?,?)
+		if _, err := t.exec(ctx, `INSERT INTO lock_holds (holder, lock_key, token, session, since) VALUES (?,?,?,?,?)
 			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token, session = excluded.session`,
-			holder, tok.Lock, int64(tok.Value), t.session); err != nil {
+			holder, tok.Lock, int64(tok.Value), t.session, since.UnixNano()); err != nil {
 			return err
 		}
 	}
@@ -116,7 +116,7 @@ func (t *txn) NextLockSeq(ctx context.Context) (uint64, error) {
 }
 
 func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
-	st := &store.LockState{Holds: map[string][]domain.Token{}}
+	st := &store.LockState{Holds: map[string][]domain.Token{}, HoldSince: map[string]time.Time{}}
 	rows, err := t.query(ctx, `SELECT key, lim, fence FROM locks ORDER BY key`)
 	if err != nil {
 		return nil, err
@@ -132,20 +132,21 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		st.Locks = append(st.Locks, l)
 	}
 	rows.Close()
-	rows, err = t.query(ctx, `SELECT holder, lock_key, token FROM lock_holds ORDER BY holder, lock_key`)
+	rows, err = t.query(ctx, `SELECT holder, lock_key, token, since FROM lock_holds ORDER BY holder, lock_key`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var holder string
 		var tok domain.Token
-		var v int64
-		if err := rows.Scan(&holder, &tok.Lock, &v); err != nil {
+		var v, since int64
+		if err := rows.Scan(&holder, &tok.Lock, &v, &since); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		tok.Value = uint64(v)
 		st.Holds[holder] = append(st.Holds[holder], tok)
+		store.NoteHoldSince(st, holder, since)
 	}
 	rows.Close()
 	rows, err = t.query(ctx, `SELECT holder, locks, priority, created, seq, enqueued FROM lock_waiters

@@ -19,6 +19,7 @@ func exerciseLock(t *testing.T, open Factory) {
 		"LimitKeepsFence": lockLimitKeepsFence,
 		"Replace":         lockReplace,
 		"DeleteUnknown":   lockDeleteUnknown,
+		"HoldSince":       lockHoldSince,
 	})
 }
 
@@ -56,7 +57,7 @@ func lockState(t *testing.T, s store.Store) {
 		if err := tx.PutFence(ctx, "default/Mutex/m", 5); err != nil { // never goes back
 			return err
 		}
-		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 7}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 7}}, time.Unix(1, 0)); err != nil {
 			return err
 		}
 		now := time.Unix(50, 0)
@@ -157,10 +158,10 @@ func lockReplace(t *testing.T, s store.Store) {
 				return err
 			}
 		}
-		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 1}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 1}}, time.Unix(1, 0)); err != nil {
 			return err
 		}
-		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 3}, {Lock: c, Value: 2}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 3}, {Lock: c, Value: 2}}, time.Unix(1, 0)); err != nil {
 			return err
 		}
 		if err := tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: domain.Waiter{Holder: "default/w", Locks: []string{m}, Priority: 1, Created: time.Unix(1, 0), Seq: 1}, Enqueued: enq}); err != nil {
@@ -194,7 +195,7 @@ func lockDeleteUnknown(t *testing.T, s store.Store) {
 		if err := tx.PutLockLimit(ctx, "default/Mutex/m", 1); err != nil {
 			return err
 		}
-		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 1}}); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 1}}, time.Unix(1, 0)); err != nil {
 			return err
 		}
 		return tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: domain.Waiter{Holder: "default/b", Locks: []string{"default/Mutex/m"}, Seq: 1}})
@@ -214,5 +215,34 @@ func lockDeleteUnknown(t *testing.T, s store.Store) {
 	})
 	if st := loadLocks(t, s); len(st.Holds["default/a"]) != 1 || len(st.Waiters) != 1 || st.Waiters[0].Holder != "default/b" {
 		t.Fatalf("deletes of unknown holders changed others: holds %+v, waiters %+v", st.Holds, st.Waiters)
+	}
+}
+
+// lockHoldSince: a hold keeps the time it began while its tokens change
+// (a refence), and a new hold after a release starts again; the Locks
+// page shows it as "since".
+func lockHoldSince(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	t1, t2, t3 := time.Unix(100, 5), time.Unix(200, 0), time.Unix(300, 0)
+	tok := func(v uint64) []domain.Token { return []domain.Token{{Lock: "default/Mutex/m", Value: v}} }
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.PutLockLimit(ctx, "default/Mutex/m", 1); err != nil {
+			return err
+		}
+		return tx.PutHold(ctx, "default/a", tok(1), t1)
+	})
+	update(t, s, func(tx store.Tx) error { return tx.PutHold(ctx, "default/a", tok(2), t2) })
+	st := loadLocks(t, s)
+	if got := st.HoldSince["default/a"]; !got.Equal(t1) || st.Holds["default/a"][0].Value != 2 {
+		t.Fatalf("after a refence: since %v token %+v, want since %v token 2", got, st.Holds["default/a"], t1)
+	}
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.DeleteHold(ctx, "default/a"); err != nil {
+			return err
+		}
+		return tx.PutHold(ctx, "default/a", tok(3), t3)
+	})
+	if got := loadLocks(t, s).HoldSince["default/a"]; !got.Equal(t3) {
+		t.Fatalf("a new hold: since %v, want %v", got, t3)
 	}
 }

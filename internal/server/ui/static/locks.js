@@ -1,0 +1,330 @@
+// The Locks page: every semaphore and mutex with its limit (changeable
+// here), holders, waiters in the order they will get it, and a chart of
+// the last hour. It follows /api/v1/sync-events, so a release shows
+// without a reload. Data reaches the page only as text (el, svg).
+"use strict";
+
+(function () {
+  const S = window.semaflow;
+  const { el, svg } = S;
+  const HOUR = 3600 * 1000;
+
+  const state = {
+    ns: "", // the namespace shown; "" for all
+    find: "",
+    items: [], // the locks of the last event
+    received: 0, // when it arrived (the page's clock)
+    history: new Map(), // lock key -> [{t, holders, waiters}]
+    cards: new Map(), // lock key -> its card's parts
+    seenNs: new Set(),
+    feed: null,
+  };
+
+  // A lock's name for people, as Argo's lock metrics name it.
+  function title(v) {
+    if (v.storage === "configmap") return v.configMap + " / " + v.key;
+    return v.name || v.lock;
+  }
+
+  function kind(v) {
+    const where = { configmap: "ConfigMap", database: "database", engine: "engine throttle" }[v.storage] || v.storage || "";
+    return (v.type || "lock") + (where ? " · " + where : "");
+  }
+
+  // Only ConfigMap and database semaphores have a limit one can set.
+  function editable(v) {
+    return v.type === "semaphore" && (v.storage === "configmap" || v.storage === "database");
+  }
+
+  function workflowLink(p) {
+    const href = "/workflows/" + S.seg(p.namespace) + "/" + S.seg(p.workflow) + (p.nodeId ? "?node=" + encodeURIComponent(p.nodeId) : "");
+    return el("a", { href }, p.workflow);
+  }
+
+  function stepOf(p) {
+    if (!p.nodeId) return el("span", { class: "muted" }, "whole workflow");
+    return el("span", { title: "node " + p.nodeId }, p.nodeName || p.nodeId);
+  }
+
+  // waited is how long a waiter has waited, counted on from the event.
+  function waited(w) {
+    const ms = (w.waitedSeconds || 0) * 1000 + (Date.now() - state.received);
+    return S.duration(new Date(0).toISOString(), new Date(Math.max(0, ms)).toISOString());
+  }
+
+  function holdersTable(v) {
+    const rows = v.holding.map((h) =>
+      el(
+        "tr",
+        { "data-holder": h.workflow },
+        el("td", {}, workflowLink(h)),
+        el("td", {}, stepOf(h)),
+        el("td", { title: h.since ? new Date(h.since).toLocaleString() : "" }, h.since ? el("span", { "data-since": h.since }, S.ago(h.since)) : "before this server recorded it"),
+        el("td", { class: "token", title: "fencing token: higher than every token handed out before it" }, String(h.token))
+      )
+    );
+    if (!rows.length) rows.push(el("tr", {}, el("td", { class: "none", colspan: 4 }, "Nobody holds it.")));
+    return el(
+      "table",
+      { class: "holders" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Workflow"), el("th", {}, "Step"), el("th", {}, "Holding since"), el("th", {}, "Token"))),
+      el("tbody", {}, rows)
+    );
+  }
+
+  function waitersTable(v) {
+    const rows = v.queue.map((w) =>
+      el(
+        "tr",
+        { "data-waiter": w.workflow },
+        el("td", {}, String(w.position)),
+        el("td", {}, workflowLink(w)),
+        el("td", {}, stepOf(w)),
+        el("td", {}, String(w.priority)),
+        el("td", { title: "waiting since " + new Date(w.since).toLocaleString() }, el("span", { "data-waited": "1" }, waited(w))),
+        w.reason ? el("td", { class: "reason" }, w.reason) : el("td", { class: "muted" }, "")
+      )
+    );
+    if (!rows.length) rows.push(el("tr", {}, el("td", { class: "none", colspan: 6 }, "Nobody waits.")));
+    return el(
+      "table",
+      { class: "waiters" },
+      el(
+        "thead",
+        {},
+        el("tr", {}, el("th", {}, "#"), el("th", {}, "Workflow"), el("th", {}, "Step"), el("th", {}, "Priority"), el("th", {}, "Waited"), el("th", {}, "Held back by"))
+      ),
+      el("tbody", {}, rows)
+    );
+  }
+
+  // chart draws holders (solid) and waiters (dashed) over the last hour,
+  // with the limit as a dotted line.
+  function chart(v) {
+    const W = 260,
+      H = 84,
+      top = 6,
+      bottom = 14;
+    const now = Date.now();
+    const from = now - HOUR;
+    const pts = (state.history.get(v.lock) || []).filter((p, i, a) => p.t >= from || (a[i + 1] && a[i + 1].t >= from));
+    const ymax = Math.max(1, v.limit, ...pts.map((p) => Math.max(p.holders, p.waiters)));
+    const x = (t) => (Math.max(t, from) - from) / HOUR * W;
+    const y = (n) => top + (1 - n / ymax) * (H - top - bottom);
+    const path = (field) => {
+      if (!pts.length) return "";
+      let d = "M" + x(pts[0].t).toFixed(1) + "," + y(pts[0][field]).toFixed(1);
+      for (let i = 1; i < pts.length; i++) {
+        d += "H" + x(pts[i].t).toFixed(1) + "V" + y(pts[i][field]).toFixed(1);
+      }
+      return d + "H" + W;
+    };
+    const last = pts.length ? pts[pts.length - 1] : { holders: 0, waiters: 0 };
+    return svg(
+      "svg",
+      { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "Holders and waiters over the last hour: now " + last.holders + " holding, " + last.waiters + " waiting" },
+      svg("title", {}, "Holders (solid) and waiters (dashed) over the last hour"),
+      svg("line", { class: "axis", x1: 0, x2: W, y1: H - bottom, y2: H - bottom }),
+      v.limit > 0 ? svg("line", { class: "limit", x1: 0, x2: W, y1: y(v.limit), y2: y(v.limit) }) : null,
+      svg("path", { class: "waiters", d: path("waiters") }),
+      svg("path", { class: "holders", d: path("holders") }),
+      svg("text", { x: 0, y: H - 2 }, "1 hour ago"),
+      svg("text", { x: W, y: H - 2, "text-anchor": "end" }, "now"),
+      svg("text", { x: 2, y: top + 8 }, String(ymax))
+    );
+  }
+
+  function limitForm(v, card) {
+    const input = el("input", { type: "number", min: 0, step: 1, value: v.limit, "aria-label": "New limit of " + title(v), name: "limit" });
+    const save = el("button", { type: "submit" }, "Set limit");
+    const form = el("form", { class: "lock-limit" }, el("span", {}, "Limit"), input, save);
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const n = Number(input.value);
+      if (!Number.isInteger(n) || n < 0) {
+        S.flash("The limit must be a whole number, 0 or more (0 pauses the semaphore).", true);
+        return;
+      }
+      const cur = card.view;
+      const body = cur.storage === "configmap" ? { cmName: cur.configMap, key: cur.key, limit: n, type: "CONFIGMAP" } : { key: cur.key, limit: n, type: "DATABASE" };
+      save.disabled = true;
+      try {
+        await S.api("PUT", "/api/v1/sync/" + S.seg(cur.namespace) + "/" + S.seg(cur.key), body);
+        S.flash("The limit of " + title(cur) + " is now " + n + ".", false);
+        input.blur();
+      } catch (e) {
+        S.flash(e.message, true);
+      } finally {
+        save.disabled = false;
+      }
+    });
+    card.limitInput = input;
+    return form;
+  }
+
+  // card makes or updates a lock's card. The limit field is left alone
+  // while someone types in it.
+  function card(v) {
+    let c = state.cards.get(v.lock);
+    if (!c) {
+      c = { root: el("section", { class: "lock-card", "data-lock": v.lock }) };
+      c.name = el("span", { class: "lock-name" });
+      c.kind = el("span", { class: "lock-kind" });
+      c.ns = el("span", { class: "muted" });
+      c.use = el("span", { class: "lock-use" });
+      c.head = el("div", { class: "lock-head" }, c.name, c.kind, c.ns, c.use);
+      c.tables = el("div", {});
+      c.chart = el("div", { class: "lock-chart" });
+      c.legend = el("div", { class: "lock-legend" }, el("span", { class: "h" }, "— holding"), el("span", { class: "w" }, "- - waiting"), el("span", {}, "··· limit"));
+      c.root.append(c.head, el("div", { class: "lock-body" }, c.tables, el("div", {}, c.chart, c.legend)));
+      state.cards.set(v.lock, c);
+    }
+    c.view = v;
+    c.name.textContent = title(v);
+    c.kind.textContent = kind(v);
+    c.ns.textContent = "namespace " + v.namespace;
+    const held = v.holding.length;
+    c.use.textContent = v.limit === 0 ? "paused (limit 0)" : held + " of " + v.limit + " in use" + (v.queue.length ? ", " + v.queue.length + " waiting" : "");
+    c.use.className = "lock-use" + (v.limit > 0 && held >= v.limit ? " full" : "");
+    if (editable(v)) {
+      if (!c.limitInput) c.head.append(limitForm(v, c));
+      if (document.activeElement !== c.limitInput) c.limitInput.value = v.limit;
+    } else if (!c.fixed) {
+      c.fixed = el("span", { class: "muted" }, "limit " + v.limit + (v.type === "mutex" ? " (a mutex)" : " (set by the engine's flags)"));
+      c.head.append(c.fixed);
+    }
+    c.tables.replaceChildren(el("h3", {}, "Holding"), holdersTable(v), el("h3", {}, "Waiting, in the order they will get it"), waitersTable(v));
+    c.chart.replaceChildren(chart(v));
+    return c.root;
+  }
+
+  function matches(v) {
+    if (!state.find) return true;
+    const f = state.find.toLowerCase();
+    const names = [v.lock, title(v)].concat(v.holding.map((h) => h.workflow), v.queue.map((w) => w.workflow));
+    return names.some((n) => String(n).toLowerCase().includes(f));
+  }
+
+  function render() {
+    const box = document.getElementById("locks");
+    const shown = state.items.filter(matches);
+    if (!state.items.length) {
+      box.replaceChildren(el("p", { class: "empty" }, "No locks yet. A lock appears here once a workflow asks for it or its limit is set."));
+      return;
+    }
+    if (!shown.length) {
+      box.replaceChildren(el("p", { class: "empty" }, "No lock matches “" + state.find + "”."));
+      return;
+    }
+    // Busy locks first, then by name.
+    shown.sort((a, b) => b.queue.length - a.queue.length || b.holding.length - a.holding.length || a.lock.localeCompare(b.lock));
+    const roots = shown.map(card);
+    // Moving a card would take the focus from its limit field.
+    const same = roots.length === box.children.length && roots.every((r, i) => box.children[i] === r);
+    if (!same) box.replaceChildren(...roots);
+    for (const key of state.cards.keys()) {
+      if (!state.items.some((v) => v.lock === key)) state.cards.delete(key);
+    }
+  }
+
+  function record(items, t) {
+    for (const v of items) {
+      const pts = state.history.get(v.lock) || [];
+      const p = { t, holders: v.holding.length, waiters: v.queue.length };
+      const last = pts[pts.length - 1];
+      if (!last || last.holders !== p.holders || last.waiters !== p.waiters) pts.push(p);
+      while (pts.length > 2 && pts[1].t < t - HOUR) pts.shift();
+      state.history.set(v.lock, pts);
+    }
+  }
+
+  function nsOptions() {
+    const sel = document.getElementById("locks-ns");
+    const scoped = S.namespaces.length > 0;
+    const names = new Set(S.namespaces);
+    for (const n of state.seenNs) names.add(n);
+    if (state.ns) names.add(state.ns);
+    const opts = scoped ? [] : [el("option", { value: "" }, "All namespaces")];
+    for (const n of [...names].sort()) opts.push(el("option", { value: n }, n));
+    sel.replaceChildren(...opts);
+    sel.value = state.ns;
+  }
+
+  async function loadHistory() {
+    const q = state.ns ? "?namespace=" + encodeURIComponent(state.ns) : "";
+    try {
+      const h = await S.api("GET", "/api/v1/sync-history" + q);
+      for (const it of h.items || []) {
+        const live = state.history.get(it.lock) || [];
+        const first = live.length ? live[0].t : Infinity;
+        state.history.set(it.lock, (it.points || []).filter((p) => p.t < first).concat(live));
+      }
+      render();
+    } catch (e) {
+      S.flash("The chart's history could not be read: " + e.message, true);
+    }
+  }
+
+  function follow() {
+    if (state.feed) state.feed.close();
+    state.items = [];
+    state.cards.clear();
+    state.history.clear();
+    const q = state.ns ? "?namespace=" + encodeURIComponent(state.ns) : "";
+    state.feed = S.stream("/api/v1/sync-events" + q, {
+      onEvent(ev) {
+        state.items = ev.items || [];
+        state.received = Date.now();
+        let grew = false;
+        for (const v of state.items) {
+          if (!state.seenNs.has(v.namespace)) {
+            state.seenNs.add(v.namespace);
+            grew = true;
+          }
+        }
+        if (grew) nsOptions();
+        record(state.items, Date.now());
+        render();
+      },
+      onError(e) {
+        S.flash("Live updates stopped: " + e.message, true);
+      },
+    });
+    loadHistory();
+  }
+
+  // Times count on between events; the chart slides.
+  function tick() {
+    for (const s of document.querySelectorAll("#locks [data-since]")) s.textContent = S.ago(s.getAttribute("data-since"));
+    const byKey = new Map(state.items.map((v) => [v.lock, v]));
+    for (const c of state.cards.values()) {
+      const v = byKey.get(c.view.lock);
+      if (!v) continue;
+      const cells = c.root.querySelectorAll("[data-waited]");
+      v.queue.forEach((w, i) => {
+        if (cells[i]) cells[i].textContent = waited(w);
+      });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    state.ns = S.param("namespace") || (S.namespaces.length ? S.namespaces[0] : "");
+    state.find = S.param("find");
+    nsOptions();
+    const find = document.getElementById("locks-find");
+    find.value = state.find;
+    find.addEventListener("input", () => {
+      state.find = find.value.trim();
+      S.setParams({ find: state.find });
+      render();
+    });
+    document.getElementById("locks-ns").addEventListener("change", (e) => {
+      state.ns = e.target.value;
+      S.setParams({ namespace: state.ns });
+      follow();
+    });
+    follow();
+    setInterval(tick, 1000);
+    setInterval(render, 30000);
+  });
+})();
