@@ -61,6 +61,7 @@ func TestLiveTableHoldersAndWaiters(t *testing.T) {
 	}
 	checks := []struct{ line, want, not string }{
 		{lines[1], "holds db", "waits"},
+		{lines[2], "wrap", "holds"},
 		{lines[2], "waits db (1 of 3)", "holds"},
 		{lines[3], "waits db (2 of 3)", "holds"},
 		{lines[4], "waits db (3 of 3)", "holds"},
