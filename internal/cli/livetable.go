@@ -76,14 +76,14 @@ func lockStates(views []locks.View) map[string][]string {
 func currentStep(nodes map[string]wfv1.NodeStatus) string {
 	var running, waiting, done []wfv1.NodeStatus
 	for _, n := range nodes {
-		if n.Type != "Pod" && n.Type != "Suspend" {
-			continue
-		}
+		step := n.Type == "Pod" || n.Type == "Suspend"
 		switch {
+		case n.Phase == wfv1.PhasePending && strings.HasPrefix(n.Message, "Waiting for "):
+			// Any node may wait for a lock, a wrapper of steps too.
+			waiting = append(waiting, n)
+		case !step:
 		case n.Phase == wfv1.PhaseRunning:
 			running = append(running, n)
-		case n.Phase == wfv1.PhasePending:
-			waiting = append(waiting, n)
 		case n.FinishedAt != nil:
 			done = append(done, n)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/app"
 	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -160,6 +161,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		return err
 	}
 	started.Store(a)
+	prog.setLocks(func(ctx context.Context) ([]locks.View, error) { return a.Engine.Locks(ctx, "") })
 	defer func() { _ = a.Stop(false) }()
 	eng := a.Engine
 	uids := a.Resumed
