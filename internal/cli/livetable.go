@@ -153,9 +153,9 @@ func writeLiveTable(w io.Writer, rows []liveRow, width, height int) {
 				active = append(active, r)
 			}
 		}
-		ordered := append(active, over...)
+		active = append(active, over...)
 		// Header and summary take two lines.
-		shown, hidden = ordered[:height-2], ordered[height-2:]
+		shown, hidden = active[:height-2], active[height-2:]
 	}
 	cols := []int{len("WORKFLOW"), len("PHASE"), len("STEP"), len("ELAPSED"), len("LOCK")}
 	for _, r := range shown {
