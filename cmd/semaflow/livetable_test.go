@@ -48,6 +48,12 @@ spec:
 	if regexp.MustCompile(`holds db[^\n]*waits db|waits db[^\n]*holds db`).MatchString(s) {
 		t.Fatalf("a line both holds and waits:\n%s", s)
 	}
+	// Rows keep submission order, whichever workflow reported first.
+	for _, frame := range strings.Split(s, "\x1b[H\x1b[2J") {
+		if a, b := strings.Index(frame, "\nlt-3 "), strings.Index(frame, "\nlt-4 "); a > b && b >= 0 {
+			t.Fatalf("lt-4 above lt-3:\n%s", frame)
+		}
+	}
 	if !regexp.MustCompile(`lt-1 +Running +work`).MatchString(s) {
 		t.Fatalf("no line for lt-1 running its step:\n%s", s[max(0, len(s)-3000):])
 	}
