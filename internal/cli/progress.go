@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +28,7 @@ type progress struct {
 	dirty bool
 	stop  chan struct{}
 	done  chan struct{}
+	rank  map[string]int // submission order, from 1
 	// locks reads the lock queues for the live table; nil until set.
 	locks func(context.Context) ([]locks.View, error)
 }
@@ -49,6 +52,7 @@ func (p *progress) observe(u engine.Update) {
 	prev := p.wfs[uid]
 	if prev == nil {
 		p.order = append(p.order, uid)
+
 		p.nodes[uid] = map[string]wfv1.NodeStatus{}
 	}
 	p.wfs[uid] = u.Workflow
@@ -81,6 +85,18 @@ func (p *progress) line(wf string, n wfv1.NodeStatus) {
 		dur = " (" + duration(n.StartedAt, n.FinishedAt, time.Now()) + ")"
 	}
 	fmt.Fprintf(p.w, "%s  %s  %-40s %s%s%s\n", time.Now().Format("15:04:05"), wf, n.DisplayName, n.Phase, dur, msg)
+}
+
+// setOrder shows the workflows in submission order (uids), whatever order
+// their first updates came in; others follow.
+func (p *progress) setOrder(uids []string) {
+	rank := make(map[string]int, len(uids))
+	for i, uid := range uids {
+		rank[uid] = i + 1
+	}
+	p.mu.Lock()
+	p.rank = rank
+	p.mu.Unlock()
 }
 
 // setLocks gives the live view where to read the lock queues from, once
@@ -146,7 +162,12 @@ func (p *progress) render(w io.Writer, views []locks.View, width, height int) {
 		}
 	}
 	// One line is left free: the cursor sits below the table.
-	writeLiveTable(w, liveRows(p.order, p.wfs, p.nodes, views, now), width, height-1)
+	order := slices.Clone(p.order)
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := p.rank[order[i]], p.rank[order[j]]
+		return a != 0 && (b == 0 || a < b)
+	})
+	writeLiveTable(w, liveRows(order, p.wfs, p.nodes, views, now), width, height-1)
 }
 
 func (p *progress) close() {

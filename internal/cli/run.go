@@ -207,6 +207,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		stopLogs = followRunLogs(ctx, logW, eng, submitted)
 		defer stopLogs()
 	}
+	prog.setOrder(uids)
 	// finished keeps the deferred guard.stop, which also ends Signaled,
 	// from reading as a signal once every workflow is over.
 	finished := make(chan struct{})
