@@ -142,7 +142,7 @@ spec:
 	}
 
 	// Limits through the server.
-	mustRun(t, 0, "sync", "set", "default/ConfigMap/limits/k", "2")
+	mustRun(t, 0, "sync", "set", "--create", "default/ConfigMap/limits/k", "2")
 	locked := writeFile(t, "locked.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: held}\nspec:\n  entrypoint: main\n  synchronization: {semaphores: [{configMapKeyRef: {name: limits, key: k}}]}\n  templates:\n  - {name: main, container: {image: x, command: ['true']}}\n")
 	mustRun(t, 0, "submit", "--watch", locked)
 	if out := mustRun(t, 0, "sync", "get", "default/ConfigMap/limits/k"); !regexp.MustCompile(`default/ConfigMap/limits/k\s+2\s+0\s+0\s+1`).MatchString(out) {

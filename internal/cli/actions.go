@@ -33,7 +33,11 @@ func nameCmd(getenv func(string) string, use, short string, act func(c *client.C
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c := r.client()
 			for _, name := range args {
-				msg, err := act(c, cmd.Context(), r.namespace, name)
+				real, err := resolveLatest(cmd, r, name)
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				msg, err := act(c, cmd.Context(), r.namespace, real)
 				if err != nil {
 					return fmt.Errorf("%s: %w", name, err)
 				}
@@ -45,13 +49,6 @@ func nameCmd(getenv func(string) string, use, short string, act func(c *client.C
 	}
 	r.flags(cmd)
 	return cmd
-}
-
-func deleteCmd(getenv func(string) string) *cobra.Command {
-	return nameCmd(getenv, "delete", "Delete workflows (running ones are terminated first)",
-		func(c *client.Client, ctx context.Context, ns, name string) (string, error) {
-			return name + " deleted", c.DeleteWorkflow(ctx, ns, name)
-		})
 }
 
 // actionCmd is stop, terminate, suspend, resume, retry or resubmit.

@@ -30,7 +30,9 @@ func applyDocs(cmd *cobra.Command, r *remote, files []string, create bool, only 
 			}
 			switch {
 			case d.ConfigMap != nil:
-				err = c.ApplyConfigMap(ctx, d.ConfigMap)
+				if err := applyConfigMap(ctx, cmd.ErrOrStderr(), c, d.File, d.ConfigMap); err != nil {
+					return err
+				}
 			case d.Template != nil && create:
 				err = c.CreateTemplate(ctx, d.Template)
 			case d.Template != nil:

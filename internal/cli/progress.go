@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/locks"
 )
 
 // progress shows running workflows: a redrawn tree on a terminal, plain
@@ -25,6 +28,9 @@ type progress struct {
 	dirty bool
 	stop  chan struct{}
 	done  chan struct{}
+	rank  map[string]int // submission order, from 1
+	// locks reads the lock queues for the live table; nil until set.
+	locks func(context.Context) ([]locks.View, error)
 }
 
 func newProgress(w io.Writer, live bool) *progress {
@@ -46,6 +52,7 @@ func (p *progress) observe(u engine.Update) {
 	prev := p.wfs[uid]
 	if prev == nil {
 		p.order = append(p.order, uid)
+
 		p.nodes[uid] = map[string]wfv1.NodeStatus{}
 	}
 	p.wfs[uid] = u.Workflow
@@ -80,53 +87,87 @@ func (p *progress) line(wf string, n wfv1.NodeStatus) {
 	fmt.Fprintf(p.w, "%s  %s  %-40s %s%s%s\n", time.Now().Format("15:04:05"), wf, n.DisplayName, n.Phase, dur, msg)
 }
 
+// setOrder shows the workflows in submission order (uids), whatever order
+// their first updates came in; others follow.
+func (p *progress) setOrder(uids []string) {
+	rank := make(map[string]int, len(uids))
+	for i, uid := range uids {
+		rank[uid] = i + 1
+	}
+	p.mu.Lock()
+	p.rank = rank
+	p.mu.Unlock()
+}
+
+// setLocks gives the live view where to read the lock queues from, once
+// the engine has started.
+func (p *progress) setLocks(fn func(context.Context) ([]locks.View, error)) {
+	p.mu.Lock()
+	p.locks = fn
+	p.mu.Unlock()
+}
+
 func (p *progress) redraw() {
 	defer close(p.done)
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
+	var last time.Time
 	for {
 		select {
 		case <-p.stop:
 			return
-		case <-t.C:
+		case now := <-t.C:
 			p.mu.Lock()
-			if p.dirty {
-				p.dirty = false
-				var b strings.Builder
-				b.WriteString("\x1b[H\x1b[2J")
-				p.render(&b)
-				fmt.Fprint(p.w, b.String())
-			}
+			// Elapsed times move on even when nothing else does.
+			draw := p.dirty || now.Sub(last) >= time.Second
+			p.dirty = false
+			fn := p.locks
 			p.mu.Unlock()
+			if !draw {
+				continue
+			}
+			last = now
+			// Read outside the mutex: observe, called by the workflows,
+			// must not wait on the store.
+			var views []locks.View
+			if fn != nil {
+				views, _ = fn(context.Background())
+			}
+			width, height := termSize(p.w)
+			var b strings.Builder
+			b.WriteString("\x1b[H\x1b[2J")
+			p.mu.Lock()
+			p.render(&b, views, width, height)
+			p.mu.Unlock()
+			// Written without the mutex: a stalled terminal must not stall
+			// the workflows that report to observe.
+			fmt.Fprint(p.w, b.String())
 		}
 	}
 }
 
-// render draws every workflow's tree, or one line each when there are
-// many.
-func (p *progress) render(w io.Writer) {
+// render draws every workflow's tree when they fit the terminal, else the
+// compact table, one line per workflow.
+func (p *progress) render(w io.Writer, views []locks.View, width, height int) {
 	now := time.Now()
-	if len(p.order) > 3 {
-		counts := map[string]int{}
+	if len(p.order) <= 3 {
+		var b strings.Builder
 		for _, uid := range p.order {
-			counts[p.wfs[uid].Status.Phase]++
+			writeTree(&b, p.wfs[uid], p.nodes[uid], now)
+			fmt.Fprintln(&b)
 		}
-		phases := make([]string, 0, len(counts))
-		for ph := range counts {
-			phases = append(phases, ph)
+		if strings.Count(b.String(), "\n") < height {
+			fmt.Fprint(w, b.String())
+			return
 		}
-		sort.Strings(phases)
-		fmt.Fprintf(w, "%d workflows:", len(p.order))
-		for _, ph := range phases {
-			fmt.Fprintf(w, " %s %d", ph, counts[ph])
-		}
-		fmt.Fprintln(w)
-		return
 	}
-	for _, uid := range p.order {
-		writeTree(w, p.wfs[uid], p.nodes[uid], now)
-		fmt.Fprintln(w)
-	}
+	// One line is left free: the cursor sits below the table.
+	order := slices.Clone(p.order)
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := p.rank[order[i]], p.rank[order[j]]
+		return a != 0 && (b == 0 || a < b)
+	})
+	writeLiveTable(w, liveRows(order, p.wfs, p.nodes, views, now), width, height-1)
 }
 
 func (p *progress) close() {

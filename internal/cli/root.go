@@ -16,7 +16,9 @@ var errFailed = errors.New("failed")
 // Execute runs the CLI with args and returns the process exit code.
 func Execute(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	root := newRoot(getenv)
-	root.SetArgs(args)
+	width, _ := termSize(stdout)
+	wrapHelp(root, width)
+	root.SetArgs(numbersAsArgs(root, args))
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := root.Execute(); err != nil {
@@ -37,7 +39,8 @@ func newRoot(getenv func(string) string) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newLintCmd(), newRunCmd(), newExecCmd(), newSyncCmd(getenv), newServerCmd())
+	root.SetFlagErrorFunc(suggestFlag)
+	root.AddCommand(versionCmd(getenv), newLintCmd(), newRunCmd(), newExecCmd(), newSyncCmd(getenv), newServerCmd())
 	addRemoteCmds(root, getenv)
 	root.AddCommand(nodesCmd(getenv))
 	root.AddCommand(newImageProgCmds()...)

@@ -17,6 +17,7 @@ import (
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/app"
 	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -28,6 +29,7 @@ type runOptions struct {
 	output     string
 	namespace  string
 	plain      bool
+	log        bool
 	parallel   int
 	nsParal    int
 	isolation  isolationFlags
@@ -69,6 +71,7 @@ func newRunCmd() *cobra.Command {
 	f.StringVarP(&o.namespace, "namespace", "n", spec.DefaultNamespace, "namespace for objects that name none")
 	f.StringVar(&o.imageTable, "image-table", "", "YAML file of images and the entrypoint/cmd a container with no command runs (default: images.yaml in the data directory, if any; built-ins cover argosay, whalesay, alpine, busybox, python, ...)")
 	f.BoolVar(&o.plain, "plain", false, "print progress lines even on a terminal")
+	f.BoolVar(&o.log, "log", false, "stream every step's output, each line prefixed with its workflow and step (as argo submit --log); progress is printed as lines")
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap); the rest queue by priority, then age")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
 	// run runs a user's own workflows as that user: no step user unless asked.
@@ -138,7 +141,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		}
 	}
 
-	live := !o.plain && o.output == "" && isTerminal(stdout)
+	live := !o.plain && !o.log && o.output == "" && isTerminal(stdout)
 	prog := newProgress(stdout, live)
 	if o.output != "" {
 		prog = newProgress(stderr, false)
@@ -160,6 +163,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		return err
 	}
 	started.Store(a)
+	prog.setLocks(func(ctx context.Context) ([]locks.View, error) { return a.Engine.Locks(ctx, "") })
 	defer func() { _ = a.Stop(false) }()
 	eng := a.Engine
 	uids := a.Resumed
@@ -169,6 +173,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	if len(uids) == 0 && len(wfs) == 0 {
 		return fmt.Errorf("no unfinished workflow in %s and no manifest given", o.db)
 	}
+	var submitted []*wfv1.Workflow
 	resumed := map[string]bool{}
 	for _, uid := range uids {
 		resumed[uid] = true
@@ -190,8 +195,19 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 				return err
 			}
 			uids = append(uids, sub.Metadata.UID)
+			submitted = append(submitted, sub)
 		}
 	}
+	stopLogs := func() {}
+	if o.log {
+		logW := termOut(stdout)
+		if o.output != "" {
+			logW = termOut(stderr)
+		}
+		stopLogs = followRunLogs(ctx, logW, eng, submitted)
+		defer stopLogs()
+	}
+	prog.setOrder(uids)
 	// finished keeps the deferred guard.stop, which also ends Signaled,
 	// from reading as a signal once every workflow is over.
 	finished := make(chan struct{})
@@ -223,13 +239,15 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		final = append(final, wf)
 	}
 	prog.close()
+	// Every log line is out before the trees.
+	stopLogs()
 	select {
 	case err := <-a.Failed():
 		// Another engine took the database over: the workflows are its.
 		return err
 	default:
 	}
-	return report(stdout, final, o)
+	return report(ctx, stdout, final, o, eng)
 }
 
 // loadSet parses and validates the input; errors are printed like lint's.
@@ -316,7 +334,7 @@ func setParams(wf *wfv1.Workflow, params map[string]string) error {
 	return nil
 }
 
-func report(w io.Writer, final []*wfv1.Workflow, o *runOptions) error {
+func report(ctx context.Context, w io.Writer, final []*wfv1.Workflow, o *runOptions, logs logSource) error {
 	ok := true
 	for i, wf := range final {
 		if wf.Status.Phase != wfv1.PhaseSucceeded {
@@ -341,6 +359,7 @@ func report(w io.Writer, final []*wfv1.Workflow, o *runOptions) error {
 		default:
 			fmt.Fprintln(w)
 			writeTree(w, wf, wf.Status.Nodes, time.Now())
+			writeFailedLogs(ctx, termOut(w), logs, wf)
 		}
 	}
 	if !ok {

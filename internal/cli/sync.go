@@ -14,14 +14,18 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/client"
 	"github.com/semaflow/semaflow/internal/app"
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/locks"
+	"github.com/semaflow/semaflow/internal/store"
 )
 
 func newSyncCmd(getenv func(string) string) *cobra.Command {
 	var db, output string
+	var create bool
 	r := &remote{getenv: getenv}
 	cmd := &cobra.Command{
 		Use:   "sync",
@@ -56,12 +60,15 @@ func newSyncCmd(getenv func(string) string) *cobra.Command {
 		Long: "set changes the limit of <ns>/ConfigMap/<name>/<key> (the stored ConfigMap is updated too) or of a\n" +
 			"database semaphore <ns>/Database/<key>. On a server it applies at once; with --db, the next engine on\n" +
 			"that database uses it. An increase grants waiters at once, a decrease never preempts holders, 0\n" +
-			"pauses the lock.",
-		Args: cobra.ExactArgs(2),
+			"pauses the lock. A ConfigMap or key that does not exist is refused unless --create is given, so a\n" +
+			"mistyped name does not make a lock nothing uses.",
+		Args:        cobra.ExactArgs(2),
+		Annotations: map[string]string{negativeArgs: "yes"},
 		RunE: func(c *cobra.Command, args []string) error {
-			return syncSet(c.Context(), c.OutOrStdout(), db, r, args[0], args[1])
+			return syncSet(c.Context(), c.OutOrStdout(), db, r, args[0], args[1], create)
 		},
 	}
+	set.Flags().BoolVar(&create, "create", false, "create the ConfigMap, or add the key to it, when it does not exist yet")
 	cmd.AddCommand(list, get, set)
 	return cmd
 }
@@ -120,10 +127,13 @@ func syncShow(ctx context.Context, w io.Writer, db string, r *remote, only, outp
 	return nil
 }
 
-func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value string) error {
+func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value string, create bool) error {
 	limit, err := strconv.Atoi(value)
-	if err != nil || limit < 0 {
-		return fmt.Errorf("limit %q: want a non-negative integer", value)
+	switch {
+	case err == nil && limit < 0:
+		return fmt.Errorf("%s: limit %d is negative: a limit is 0 or more (0 pauses the lock)", key, limit)
+	case err != nil:
+		return fmt.Errorf("%s: limit %q: want a non-negative integer", key, value)
 	}
 	lk, err := domain.ParseLockKey(key)
 	switch {
@@ -137,6 +147,14 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 		cmName, k := "", lk.Name
 		if lk.Kind == domain.LockConfigMap {
 			cmName, k = lk.Name, lk.Key
+			var cm wfv1.ConfigMap
+			err := r.client().GetObject(ctx, client.ConfigMaps, lk.Namespace, lk.Name, &cm)
+			if err != nil && !client.NotFound(err) {
+				return err
+			}
+			if err := checkConfigMap(w, lk, client.NotFound(err), cm.Data, create); err != nil {
+				return err
+			}
 		}
 		if err := r.client().SetSyncLimit(ctx, lk.Namespace, cmName, k, limit); err != nil {
 			return err
@@ -158,6 +176,16 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 	l := engine.SyncLimit{Namespace: lk.Namespace, Key: lk.Name, Database: lk.Kind == domain.LockDatabase}
 	if !l.Database {
 		l.CmName, l.Key = lk.Name, lk.Key
+		var cm wfv1.ConfigMap
+		err := a.Engine.Object(ctx, wfv1.KindConfigMap, lk.Namespace, lk.Name, &cm)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			_ = a.Stop(false)
+			return err
+		}
+		if err := checkConfigMap(w, lk, err != nil, cm.Data, create); err != nil {
+			_ = a.Stop(false)
+			return err
+		}
 	}
 	err = a.Engine.SetLockLimit(ctx, l, limit)
 	if stopErr := a.Stop(false); err == nil {
@@ -168,4 +196,34 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 	}
 	fmt.Fprintf(w, "%s: limit %d\n", key, limit)
 	return nil
+}
+
+// checkConfigMap refuses to set a limit in a ConfigMap, or a key of one,
+// that does not exist, unless create; with create it says what it makes.
+func checkConfigMap(w io.Writer, lk domain.LockKey, missing bool, data map[string]string, create bool) error {
+	cm := lk.Namespace + "/" + lk.Name
+	_, hasKey := data[lk.Key]
+	switch {
+	case missing && !create:
+		return fmt.Errorf("ConfigMap %s does not exist: nothing changed (check the name with `semaflow sync list`, or give --create to create it with key %s)", cm, lk.Key)
+	case missing:
+		fmt.Fprintf(w, "ConfigMap %s did not exist: created it with key %s\n", cm, lk.Key)
+	case !hasKey && !create:
+		return fmt.Errorf("ConfigMap %s has no key %s: nothing changed (its keys: %s; give --create to add it)", cm, lk.Key, keyList(data))
+	case !hasKey:
+		fmt.Fprintf(w, "ConfigMap %s had no key %s: added it\n", cm, lk.Key)
+	}
+	return nil
+}
+
+func keyList(data map[string]string) string {
+	if len(data) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
 }

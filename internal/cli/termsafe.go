@@ -76,3 +76,14 @@ func escapeControls(s string) string {
 func unsafeRune(r rune) bool {
 	return (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) || r == utf8.RuneError
 }
+
+// termSize is the terminal's width and height, 80x24 when w is not one
+// or does not say; a variable so tests can set a size.
+var termSize = func(w io.Writer) (int, int) {
+	if f, ok := w.(*os.File); ok {
+		if cols, rows, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 && rows > 0 {
+			return cols, rows
+		}
+	}
+	return 80, 24
+}

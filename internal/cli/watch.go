@@ -112,7 +112,7 @@ func waitCmd(getenv func(string) string) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(termOut(cmd.OutOrStdout()), "%s %s\n", name, wf.Status.Phase)
+				fmt.Fprintf(termOut(cmd.OutOrStdout()), "%s %s\n", wf.Metadata.Name, wf.Status.Phase)
 				failed = failed || wf.Status.Phase != wfv1.PhaseSucceeded
 			}
 			if failed {

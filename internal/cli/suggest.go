@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// suggestFlag adds the closest known flag to an unknown-flag error, as
+// cobra does for commands.
+func suggestFlag(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	name, ok := strings.CutPrefix(msg, "unknown flag: --")
+	if !ok {
+		return fmt.Errorf("%w\nSee '%s --help'", err, cmd.CommandPath())
+	}
+	best, bestD := "", 3
+	visit := func(f *pflag.Flag) {
+		if d := editDistance(name, f.Name); d < bestD || d == bestD && f.Name < best {
+			best, bestD = f.Name, d
+		}
+		if strings.HasPrefix(f.Name, name) && bestD > 1 && len(name) >= 3 {
+			best, bestD = f.Name, 1
+		}
+	}
+	cmd.Flags().VisitAll(visit)
+	cmd.InheritedFlags().VisitAll(visit)
+	if best == "" || best == name {
+		return fmt.Errorf("%w\nSee '%s --help'", err, cmd.CommandPath())
+	}
+	return fmt.Errorf("%w\nDid you mean --%s?", err, best)
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// negativeArgs is the annotation of a command whose arguments may be
+// negative numbers (sync set LOCK -3): they are its to refuse, not flags.
+const negativeArgs = "semaflow/negative-args"
+
+var negativeNumber = regexp.MustCompile(`^-[0-9]+$`)
+
+// numbersAsArgs moves the negative numbers of args after "--" when the
+// command they run takes them as arguments, unless one is the value of
+// the flag before it.
+func numbersAsArgs(root *cobra.Command, args []string) []string {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd.Annotations[negativeArgs] == "" {
+		return args
+	}
+	var kept, moved []string
+	for i, a := range args {
+		if a == "--" {
+			kept = append(kept, args[i:]...)
+			break
+		}
+		if negativeNumber.MatchString(a) && (i == 0 || !takesValue(cmd, args[i-1])) {
+			moved = append(moved, a)
+			continue
+		}
+		kept = append(kept, a)
+	}
+	if len(moved) == 0 {
+		return args
+	}
+	if !contains(kept, "--") {
+		kept = append(kept, "--")
+	}
+	return append(kept, moved...)
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// takesValue says whether arg is a flag of cmd that takes the next
+// argument as its value.
+func takesValue(cmd *cobra.Command, arg string) bool {
+	if !strings.HasPrefix(arg, "-") || strings.Contains(arg, "=") {
+		return false
+	}
+	var f *pflag.Flag
+	if name, ok := strings.CutPrefix(arg, "--"); ok {
+		f = cmd.Flags().Lookup(name)
+		if f == nil {
+			f = cmd.InheritedFlags().Lookup(name)
+		}
+	} else if len(arg) == 2 {
+		f = cmd.Flags().ShorthandLookup(arg[1:])
+		if f == nil {
+			f = cmd.InheritedFlags().ShorthandLookup(arg[1:])
+		}
+	}
+	return f != nil && f.NoOptDefVal == ""
+}
