@@ -41,9 +41,9 @@ func (h *fireHeap) Pop() any {
 
 // wfState is one workflow's progress through its actions.
 type wfState struct {
-	left     []int   // per action: how many of its After have not completed
+	left     []int           // per action: how many of its After have not completed
 	latest   []time.Duration // per action: the latest completion among its After
-	next     [][]int // per action: the actions waiting for it
+	next     [][]int         // per action: the actions waiting for it
 	started  time.Duration
 	grantSeq uint64 // the global grant number of its first grant, for the start order
 	hasStart bool
