@@ -15,6 +15,8 @@ type Result struct {
 	Start, Done time.Duration
 	Locks       []LockResult     // by key
 	Workflows   []WorkflowResult // in start order
+	// Holds are every request in the order asked: who held what when.
+	Holds []HoldResult
 	// Unfinished names the workflows that never ended: a request that
 	// could never be granted (a limit 0, more than the limit).
 	Unfinished []string
@@ -36,6 +38,15 @@ type LockResult struct {
 	Utilisation float64
 	MaxQueue    int // most waiters at once
 	MaxHeld     int // most holders at once
+}
+
+// HoldResult is one request: asked at Asked, granted at Granted and let
+// go at Released when Granted and Released say so.
+type HoldResult struct {
+	Holder, Workflow         string
+	Locks                    []string
+	Asked, Granted, Released time.Duration
+	WasGranted, WasReleased  bool
 }
 
 // WorkflowResult is one workflow's run. Started is its first grant (its
@@ -106,6 +117,12 @@ func (r *runner) result() *Result {
 		res.Locks = append(res.Locks, lr)
 	}
 	sort.Slice(res.Locks, func(i, j int) bool { return res.Locks[i].Key < res.Locks[j].Key })
+	for _, id := range r.asked {
+		h := r.holders[id]
+		a := r.sc.Workflows[h.wf].Actions[h.act]
+		res.Holds = append(res.Holds, HoldResult{Holder: id, Workflow: r.sc.Workflows[h.wf].Name, Locks: a.Locks,
+			Asked: h.asked, Granted: h.grantedAt, Released: h.releasedAt, WasGranted: h.granted, WasReleased: h.released})
+	}
 	return res
 }
 

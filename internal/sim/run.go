@@ -53,11 +53,12 @@ type wfState struct {
 
 // holding is one request's progress.
 type holding struct {
-	wf, act   int
-	asked     time.Duration
-	grantedAt time.Duration
-	granted   bool
-	released  bool
+	wf, act    int
+	asked      time.Duration
+	grantedAt  time.Duration
+	granted    bool
+	released   bool
+	releasedAt time.Duration
 }
 
 type runner struct {
@@ -68,6 +69,7 @@ type runner struct {
 	grants   uint64
 	wfs      []wfState
 	holders  map[string]*holding
+	asked    []string // holders in the order they asked
 	locks    map[string]*lockAcc
 	lastTime time.Duration
 }
@@ -138,6 +140,7 @@ func (r *runner) do(f fire) error {
 	switch a.Kind {
 	case Request:
 		r.holders[a.Holder] = &holding{wf: f.wf, act: f.act, asked: f.at}
+		r.asked = append(r.asked, a.Holder)
 		gs, err := r.q.Add(domain.Waiter{Holder: a.Holder, Locks: a.Locks, Priority: w.Priority, Created: epoch.Add(w.Created)}, now)
 		if err != nil {
 			return fmt.Errorf("workflow %s: %w", w.Name, err)
@@ -152,7 +155,7 @@ func (r *runner) do(f fire) error {
 		switch {
 		case h == nil || h.released:
 		case h.granted:
-			h.released = true
+			h.released, h.releasedAt = true, f.at
 			for _, k := range r.sc.Workflows[h.wf].Actions[h.act].Locks {
 				acc := r.locks[k]
 				acc.held += f.at - acc.holding[a.Holder]
@@ -162,7 +165,7 @@ func (r *runner) do(f fire) error {
 			r.granted(gs, f.at)
 		default:
 			// Given up while waiting: the engine cancels the wait.
-			h.released = true
+			h.released, h.releasedAt = true, f.at
 			gs, _ := r.q.Cancel(a.Holder, now)
 			r.granted(gs, f.at)
 		}

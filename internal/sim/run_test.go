@@ -32,7 +32,11 @@ func seq(name string, prio int32, at time.Duration, steps ...step) Workflow {
 		w.Actions = append(w.Actions, req, Action{Kind: Release, Holder: h, After: []int{len(w.Actions)}, Delay: st.hold})
 		prev = len(w.Actions) - 1
 	}
-	w.Actions = append(w.Actions, Action{Kind: Finish, After: []int{prev}})
+	fin := Action{Kind: Finish}
+	if prev >= 0 {
+		fin.After = []int{prev}
+	}
+	w.Actions = append(w.Actions, fin)
 	return w
 }
 
