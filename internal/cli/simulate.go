@@ -197,8 +197,17 @@ func simReport(source string, changes []string, res *sim.Result, rec *sim.Record
 	return out
 }
 
+// showSecs rounds for reading: to the second from a minute, to 10 ms
+// from a second, else to the millisecond.
 func showSecs(s float64) string {
-	return (time.Duration(s * float64(time.Second))).Round(time.Millisecond).String()
+	d := time.Duration(s * float64(time.Second))
+	switch {
+	case d >= time.Minute:
+		return d.Round(time.Second).String()
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 func writeSimReport(w io.Writer, out simOutput) error {

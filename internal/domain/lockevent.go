@@ -38,7 +38,7 @@ func FormatLockRequest(r LockRequest) string {
 func ParseLockRequest(msg string) (LockRequest, error) {
 	f := strings.Fields(msg)
 	if len(f) < 5 || f[1] != "priority" || f[3] != "locks" {
-		return LockRequest{}, fmt.Errorf("lock request %q: %w: want <holder> priority <p> locks <key>...", msg, ErrBadKey)
+		return LockRequest{}, fmt.Errorf("lock request %q: %w: want <holder> priority <p> locks <key> [<key>]", msg, ErrBadKey)
 	}
 	p, err := strconv.ParseInt(f[2], 10, 32)
 	if err != nil {
