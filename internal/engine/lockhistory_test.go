@@ -9,6 +9,7 @@ import (
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/store"
+	"github.com/semaflow/semaflow/internal/store/postgres"
 	"github.com/semaflow/semaflow/internal/testkit"
 )
 
@@ -31,8 +32,20 @@ spec:
 // The engine records each holder's request (with priority and locks),
 // grant and release in the workflow's history, in that order, so that
 // simulate can replay the run.
-func TestLockHistoryIsRecorded(t *testing.T) {
-	db := testkit.OpenStore(t)
+func TestLockHistoryIsRecorded(t *testing.T) { checkLockHistory(t, testkit.OpenStore(t)) }
+
+// The same on PostgreSQL: the events go through the driver's
+// AppendEvents.
+func TestLockHistoryIsRecordedPostgres(t *testing.T) {
+	db, err := postgres.Open(context.Background(), testkit.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	checkLockHistory(t, db)
+}
+
+func checkLockHistory(t *testing.T, db store.Store) {
 	fx := &instantExec{}
 	eng := testkit.NewEngine(t, db, func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
 		fx.started, fx.done = started, done
