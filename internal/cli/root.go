@@ -44,5 +44,6 @@ func newRoot(getenv func(string) string) *cobra.Command {
 	addRemoteCmds(root, getenv)
 	root.AddCommand(nodesCmd(getenv))
 	root.AddCommand(newImageProgCmds()...)
+	root.AddCommand(newSimulateCmd())
 	return root
 }

@@ -279,6 +279,7 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 				evs = append(evs, store.Event{WorkflowUID: r.wf.Metadata.UID, NodeID: ev.NodeID, At: now, Type: "StepExited", Message: n.Phase + " " + n.Message})
 			}
 		}
+		evs = append(evs, lockHistory(r.wf.Metadata.UID, plan, events, now)...)
 		if plan.Done {
 			evs = append(evs, store.Event{WorkflowUID: r.wf.Metadata.UID, At: now, Type: "Workflow" + r.wf.Status.Phase, Message: r.wf.Status.Message})
 		}
