@@ -124,7 +124,6 @@ func validateSpec(s *Set, d *Document, spec *wfv1.WorkflowSpec, isWorkflow bool)
 		c.checkTemplate(&spec.Templates[i], fmt.Sprintf("%s.templates[%d]", c.path, i), wfLocks, 0)
 	}
 	c.checkDefaultsDeadlock(wfLocks)
-	c.checkNestedDeadlocks()
 }
 
 func (c *wfCtx) checkWorkflowTemplateRef(ref *wfv1.WorkflowTemplateRef) *wfv1.WorkflowSpec {
