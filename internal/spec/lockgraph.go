@@ -65,12 +65,12 @@ type lgHeld struct {
 // lgSite is one call on a path: the template it is made from, and what
 // decides whether two calls of that template run at once.
 type lgSite struct {
-	spec  string
-	tmpl  string
-	group int    // steps group, -1 for a DAG task
-	step  int    // index in the group
-	task  string // DAG task name
-	dag   *wfv1.DAGTemplate
+	spec   string
+	tmpl   string
+	group  int    // steps group, -1 for a DAG task
+	step   int    // index in the group
+	task   string // DAG task name
+	dag    *wfv1.DAGTemplate
 	loop   bool
 	label  string // the called template's name, for messages
 	callee string // the called template's spec id and path
@@ -91,8 +91,8 @@ type lgEdge struct {
 	from  lgHeld
 	to    lgHeld // the lock asked for, where
 	root  lgRoot
-	trail  []lgSite
-	held   []lgHeld // everything held when B was asked for
+	trail []lgSite
+	held  []lgHeld // everything held when B was asked for
 }
 
 type lockGraph struct {
