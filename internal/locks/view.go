@@ -1,6 +1,9 @@
 package locks
 
-import "github.com/semaflow/semaflow/internal/store"
+import (
+	"github.com/semaflow/semaflow/internal/lockq"
+	"github.com/semaflow/semaflow/internal/store"
+)
 
 // View is one lock as `sync list` and the sync API show it: its limit,
 // last fencing token, holders with their tokens, and waiters in grant
@@ -39,4 +42,13 @@ func Views(st *store.LockState, only string) []View {
 		views = append(views, v)
 	}
 	return views
+}
+
+// QueueState is the queues as this manager holds them, for the deadlock
+// detector; ok is false while they may not match the store (an operation
+// failed half-way and the next claim rebuilds).
+func (m *Manager) QueueState() (st lockq.State, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.q.State(), m.synced
 }
