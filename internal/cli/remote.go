@@ -57,7 +57,7 @@ func addRemoteCmds(root *cobra.Command, getenv func(string) string) {
 func submitCmd(getenv func(string) string) *cobra.Command {
 	r := &remote{getenv: getenv}
 	var params []string
-	var watch bool
+	var watch, noLint bool
 	var priority int32
 	cmd := &cobra.Command{
 		Use:   "submit FILE...",
@@ -70,7 +70,7 @@ func submitCmd(getenv func(string) string) *cobra.Command {
 				return err
 			}
 			c := r.client()
-			set, err := loadSet(cmd.ErrOrStderr(), args, r.namespace, &serverLookup{ctx: ctx, c: c}, serverLimits)
+			set, err := loadSetLint(cmd.ErrOrStderr(), args, r.namespace, &serverLookup{ctx: ctx, c: c}, serverLimits, noLint)
 			if err != nil {
 				return err
 			}
@@ -114,6 +114,7 @@ func submitCmd(getenv func(string) string) *cobra.Command {
 	cmd.Flags().StringArrayVarP(&params, "parameter", "p", nil, "set a workflow argument: -p name=value")
 	cmd.Flags().BoolVar(&watch, "watch", false, "wait for the workflows to end, printing phase changes, and exit 0 only if all Succeeded")
 	cmd.Flags().Int32Var(&priority, "priority", 0, "set spec.priority")
+	cmd.Flags().BoolVar(&noLint, "no-lint", false, "submit even when lint of the files together reports errors (the server still checks each workflow alone)")
 	return cmd
 }
 
