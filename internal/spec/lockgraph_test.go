@@ -249,3 +249,35 @@ data: {k: "0"}
 		t.Fatalf("want a warning for limit 0, got:\n%v", d)
 	}
 }
+
+// The workflow-level wait's timeout is a duration as pendingTimeout's.
+func TestWorkflowPendingTimeoutLint(t *testing.T) {
+	d := lintString(t, `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: w
+  annotations: {semaflow.dev/pending-timeout: soon}
+spec:
+  entrypoint: main
+  synchronization: {mutexes: [{name: m}]}
+  templates:
+  - {name: main, container: {image: x}}
+`)
+	if !strings.Contains(d.Error(), `metadata.annotations.semaflow.dev/pending-timeout: invalid duration "soon"`) {
+		t.Fatalf("want the bad duration reported, got:\n%v", d)
+	}
+	d = lintString(t, `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: w
+  annotations: {semaflow.dev/pending-timeout: 5m}
+spec:
+  entrypoint: main
+  synchronization: {mutexes: [{name: m}]}
+  templates:
+  - {name: main, container: {image: x}}
+`)
+	if d.HasErrors() {
+		t.Fatalf("a good duration reported:\n%v", d)
+	}
+}
