@@ -22,6 +22,7 @@ func validateDoc(s *Set, d *Document) {
 		if d.Workflow.Metadata.Name == "" && d.Workflow.Metadata.GenerateName == "" {
 			d.errorAt("metadata", "a Workflow needs metadata.name or metadata.generateName")
 		}
+		checkPendingTimeout(d, "metadata.annotations", d.Workflow.Metadata.Annotations)
 		validateSpec(s, d, &d.Workflow.Spec, true)
 	case d.Template != nil:
 		if d.Template.Metadata.Name == "" {
