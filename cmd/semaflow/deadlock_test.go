@@ -70,27 +70,25 @@ func TestEngineBreaksDeadlock(t *testing.T) {
 	if code == 0 {
 		t.Fatalf("want exit 1 (one workflow failed), got 0:\n%s", out)
 	}
+	type node struct {
+		DisplayName string     `json:"displayName"`
+		FinishedAt  *time.Time `json:"finishedAt"`
+	}
 	wfs := map[string]struct {
 		phase, msg string
-		nodes      map[string]struct {
-			DisplayName string     `json:"displayName"`
-			Phase       string     `json:"phase"`
-			Message     string     `json:"message"`
-			FinishedAt  *time.Time `json:"finishedAt"`
-		}
+		nodes      map[string]node
 	}{}
-	dec := json.NewDecoder(strings.NewReader(out[strings.Index(out, "{"):]))
+	start := strings.Index(out, "{")
+	if start < 0 {
+		t.Fatalf("no JSON in:\n%s", out)
+	}
+	dec := json.NewDecoder(strings.NewReader(out[start:]))
 	for dec.More() {
 		var wf struct {
 			Metadata struct{ Name string }
 			Status   struct {
 				Phase, Message string
-				Nodes          map[string]struct {
-					DisplayName string     `json:"displayName"`
-					Phase       string     `json:"phase"`
-					Message     string     `json:"message"`
-					FinishedAt  *time.Time `json:"finishedAt"`
-				}
+				Nodes          map[string]node
 			}
 		}
 		if err := dec.Decode(&wf); err != nil {

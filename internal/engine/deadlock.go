@@ -2,11 +2,14 @@ package engine
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/reconcile"
+	"github.com/semaflow/semaflow/internal/store"
 )
 
 // The deadlock detector: lint finds lock-order inversions it can see,
@@ -96,6 +99,26 @@ func (d *deadlocks) detect() {
 	if !ok {
 		return // the next commit rebuilds the queues and kicks again
 	}
+	d.check(st)
+}
+
+// detectStored checks the lock state as the store holds it, for a node
+// on a shared store: another node's commit may have closed a cycle whose
+// victim runs here. The shared loop calls it at its poll while this node
+// has waiters.
+func (d *deadlocks) detectStored(ls *store.LockState) {
+	st := lockq.State{Waiters: ls.Waiters}
+	for _, l := range ls.Locks {
+		st.Locks = append(st.Locks, lockq.LockState{Key: l.Key, Limit: l.Limit, Fence: l.Fence})
+	}
+	for holder, toks := range ls.Holds {
+		st.Holders = append(st.Holders, domain.Grant{Holder: holder, Tokens: toks})
+	}
+	slices.SortFunc(st.Holders, func(a, b domain.Grant) int { return strings.Compare(a.Holder, b.Holder) })
+	d.check(st)
+}
+
+func (d *deadlocks) check(st lockq.State) {
 	d.mu.Lock()
 	under := make(map[string][]string, len(st.Waiters))
 	for _, w := range st.Waiters {

@@ -27,7 +27,7 @@ spec:
 	if len(plan.Acquire) != 1 || plan.WakeAt != s.now.Add(90*time.Second) {
 		t.Fatalf("acquire %v wake %v, want a wake at the timeout", plan.Acquire, plan.WakeAt)
 	}
-	plan = Reconcile(s.wf, nil, s.now.Add(89*time.Second), s.res)
+	Reconcile(s.wf, nil, s.now.Add(89*time.Second), s.res)
 	if s.wf.Status.Phase != wfv1.PhasePending {
 		t.Fatalf("failed before its timeout: %s %q", s.wf.Status.Phase, s.wf.Status.Message)
 	}
