@@ -38,6 +38,7 @@ type runOptions struct {
 	lease      leaseFlags
 	nodeName   string
 	grace      time.Duration
+	noLint     bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -70,6 +71,7 @@ func newRunCmd() *cobra.Command {
 	f.StringVarP(&o.output, "output", "o", "", "print the final workflows as json or yaml instead of a tree")
 	f.StringVarP(&o.namespace, "namespace", "n", spec.DefaultNamespace, "namespace for objects that name none")
 	f.StringVar(&o.imageTable, "image-table", "", "YAML file of images and the entrypoint/cmd a container with no command runs (default: images.yaml in the data directory, if any; built-ins cover argosay, whalesay, alpine, busybox, python, ...)")
+	f.BoolVar(&o.noLint, "no-lint", false, "run even when lint reports errors (they are printed): the engine still fails what it cannot run, and breaks lock deadlocks by failing the youngest waiter")
 	f.BoolVar(&o.plain, "plain", false, "print progress lines even on a terminal")
 	f.BoolVar(&o.log, "log", false, "stream every step's output, each line prefixed with its workflow and step (as argo submit --log); progress is printed as lines")
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap); the rest queue by priority, then age")
@@ -108,7 +110,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}
 	set := spec.NewSet()
 	if len(args) > 0 {
-		if set, err = loadSet(stderr, args, o.namespace, nil, o.limits); err != nil {
+		if set, err = loadSetLint(stderr, args, o.namespace, nil, o.limits, o.noLint); err != nil {
 			return err
 		}
 	}
@@ -255,6 +257,13 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 // everything. applied, when set, finds what a server already holds, so
 // references are judged as the server will judge them.
 func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits) (*spec.Set, error) {
+	return loadSetLint(stderr, args, namespace, applied, limits, false)
+}
+
+// loadSetLint is loadSet; with noLint (--no-lint) lint's errors are
+// printed and the input goes on, for the engine to judge at run time:
+// a file that cannot be read or parsed still stops everything.
+func loadSetLint(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits, noLint bool) (*spec.Set, error) {
 	set := checkFiles(args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied, limits: limits})
 	if l, ok := applied.(*serverLookup); ok && l.err != nil {
 		return nil, l.err
@@ -263,12 +272,32 @@ func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Loo
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d.String())
 	}
-	if diags.HasErrors() {
-		errs, _ := diags.Count()
-		fmt.Fprintf(stderr, "%s: nothing was run\n", plural(errs, "error"))
-		return nil, errFailed
+	if !diags.HasErrors() {
+		return set, nil
 	}
-	return set, nil
+	errs, _ := diags.Count()
+	if noLint && !unreadable(set) {
+		fmt.Fprintf(stderr, "--no-lint: going on despite %s\n", plural(errs, "error"))
+		return set, nil
+	}
+	fmt.Fprintf(stderr, "%s: nothing was run\n", plural(errs, "error"))
+	return nil, errFailed
+}
+
+// unreadable says whether a file of the set could not be read or parsed
+// into objects: nothing of it could run, whatever --no-lint says.
+func unreadable(set *spec.Set) bool {
+	for _, f := range set.Files {
+		if f.Diags.HasErrors() {
+			return true
+		}
+		for _, d := range f.Docs {
+			if d.Workflow == nil && d.Template == nil && d.Cron == nil && d.ConfigMap == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // copyOf is the i-th of count copies of wf: a fixed name is numbered from

@@ -16,6 +16,7 @@ import (
 type submitOptions struct {
 	params               []string
 	watch, wait, log     bool
+	noLint               bool
 	priority             int32
 	output, from         string
 	name, generateName   string
@@ -68,6 +69,7 @@ func submitCmd(getenv func(string) string) *cobra.Command {
 	f.StringVar(&o.generateName, "generate-name", "", "with --from: the workflow's generateName")
 	f.StringVar(&o.entrypoint, "entrypoint", "", "with --from: the template to start at")
 	f.StringVarP(&o.selector, "labels", "l", "", "with --from: labels to add, name=value,...")
+	f.BoolVar(&o.noLint, "no-lint", false, "submit even when lint of the files together reports errors (the server still checks each workflow alone)")
 	return cmd
 }
 
@@ -84,7 +86,7 @@ func submitFiles(cmd *cobra.Command, r *remote, o *submitOptions, args []string)
 		return nil, err
 	}
 	c := r.client()
-	set, err := loadSet(cmd.ErrOrStderr(), args, r.namespace, &serverLookup{ctx: ctx, c: c}, serverLimits)
+	set, err := loadSetLint(cmd.ErrOrStderr(), args, r.namespace, &serverLookup{ctx: ctx, c: c}, serverLimits, o.noLint)
 	if err != nil {
 		return nil, err
 	}

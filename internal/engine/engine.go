@@ -86,6 +86,7 @@ type Engine struct {
 	locks   *locks.Manager
 	group   *locks.Group
 	owed    []domain.Grant
+	dl      *deadlocks
 
 	detached atomic.Bool
 	// fenced says the session was lost: detached too, and running steps
@@ -116,6 +117,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger, stepEnv: cfg.StepEnv, images: cfg.Images,
 		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{},
 		limits: cfg.Limits.OrDefault()}
+	e.dl = newDeadlocks(e)
 	if e.now == nil {
 		e.now = time.Now
 	}

@@ -183,6 +183,7 @@ func (r *run) step() bool {
 	}
 	r.e.forgetGrants(plan.Release...)
 	if lockRes != nil {
+		r.e.dl.requested(plan.Acquire, plan.Release, lockRes.Waiting)
 		r.e.deliver(lockRes.Grants)
 		for holder, msg := range lockRes.Failed {
 			r.e.forgetGrants(holder)

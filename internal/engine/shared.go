@@ -185,7 +185,12 @@ func (e *Engine) applyNotices(ctx context.Context) {
 		objs = append(objs, e.configMapKeys()...)
 	}
 	if len(check) > 0 {
-		e.deliverStored(ctx, check)
+		st := e.deliverStored(ctx, check)
+		if resync && st != nil {
+			// Another node may have closed a cycle whose youngest waiter
+			// is this node's: only this node may fail it.
+			e.dl.detectStored(st)
+		}
 	}
 	for _, k := range objs {
 		e.reloadObject(ctx, k, resync)
@@ -213,7 +218,7 @@ func (e *Engine) publishRemote(ctx context.Context, uids []string) {
 }
 
 // deliverStored delivers the holds the store records for holders.
-func (e *Engine) deliverStored(ctx context.Context, holders []string) {
+func (e *Engine) deliverStored(ctx context.Context, holders []string) *store.LockState {
 	var st *store.LockState
 	err := e.store.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -227,7 +232,7 @@ func (e *Engine) deliverStored(ctx context.Context, holders []string) {
 			e.shared.granted[h] = true
 		}
 		e.shared.mu.Unlock()
-		return
+		return nil
 	}
 	var grants []domain.Grant
 	for _, h := range holders {
@@ -236,6 +241,7 @@ func (e *Engine) deliverStored(ctx context.Context, holders []string) {
 		}
 	}
 	e.deliver(grants)
+	return st
 }
 
 // configMapKeys are the object keys of every cached ConfigMap.

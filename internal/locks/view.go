@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -56,4 +57,13 @@ func ViewsAt(st *store.LockState, only string, now time.Time) []View {
 		views = append(views, v)
 	}
 	return views
+}
+
+// QueueState is the queues as this manager holds them, for the deadlock
+// detector; ok is false while they may not match the store (an operation
+// failed half-way and the next claim rebuilds).
+func (m *Manager) QueueState() (st lockq.State, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.q.State(), m.synced
 }

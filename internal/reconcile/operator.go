@@ -191,12 +191,44 @@ func (o *op) workflowLocks() bool {
 		return false
 	}
 	refs := append(spec.LockKeys(sync, ns), throttles...)
+	if o.workflowWaitTimedOut(refs) {
+		o.releaseAll()
+		return false
+	}
 	o.request(holder, "", refs)
 	o.wf.Status.Phase = wfv1.PhasePending
 	if !strings.HasPrefix(o.wf.Status.Message, "Waiting for ") && len(refs) > 0 {
 		o.wf.Status.Message = "Waiting for " + refs[0].Key + " lock"
 	}
 	return false
+}
+
+// workflowWaitTimedOut fails a workflow that has waited for its locks
+// longer than its semaflow.dev/pending-timeout, naming the lock it waits
+// for, and otherwise wakes it when the timeout comes.
+func (o *op) workflowWaitTimedOut(refs []spec.LockRef) bool {
+	v, ok := o.wf.Metadata.Annotations[spec.AnnotationPendingTimeout]
+	if !ok || len(refs) == 0 || o.wf.Metadata.CreationTimestamp == nil {
+		return false
+	}
+	d, err := spec.ParseDuration(v)
+	if err != nil {
+		return false // lint refuses it; a bad value never fails a workflow
+	}
+	deadline := o.wf.Metadata.CreationTimestamp.Add(d)
+	if o.now.Before(deadline) {
+		o.plan.wake(deadline)
+		return false
+	}
+	lock := refs[0].Key
+	// The waiting message names the lock it is short of.
+	if rest, ok := strings.CutPrefix(o.wf.Status.Message, "Waiting for "); ok {
+		if k, _, ok := strings.Cut(rest, " lock"); ok && k != "" {
+			lock = k
+		}
+	}
+	o.failWorkflow(wfv1.PhaseFailed, fmt.Sprintf("Timed out after %s (%s) waiting for %s lock", v, spec.AnnotationPendingTimeout, lock))
+	return true
 }
 
 // init starts a new workflow: checks its arguments and marks it Running.

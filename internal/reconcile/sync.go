@@ -52,8 +52,16 @@ func (o *op) request(holder, nodeID string, refs []spec.LockRef) {
 	if o.wf.Metadata.CreationTimestamp != nil {
 		created = *o.wf.Metadata.CreationTimestamp
 	}
-	o.plan.Acquire = append(o.plan.Acquire, LockRequest{Holder: holder, NodeID: nodeID, Locks: refs,
-		Priority: o.spec.GetPriority(), Created: created})
+	req := LockRequest{Holder: holder, NodeID: nodeID, Locks: refs, Priority: o.spec.GetPriority(), Created: created}
+	if n := o.nodes[nodeID]; n != nil {
+		req.NodeName = n.Name
+		parents := o.parentIndex()
+		// Bounded by the node count: a parent chain never repeats.
+		for id, i := parents[nodeID], 0; id != "" && i < len(o.nodes); id, i = parents[id], i+1 {
+			req.Under = append(req.Under, domain.HolderKey{Namespace: o.wf.Metadata.Namespace, Workflow: o.wf.Metadata.Name, NodeID: id}.String())
+		}
+	}
+	o.plan.Acquire = append(o.plan.Acquire, req)
 	s := o.syncStatus()
 	for _, r := range refs {
 		if r.IsMutex {

@@ -68,6 +68,11 @@ type LockRequest struct {
 	Locks    []spec.LockRef
 	Priority int32
 	Created  time.Time
+	// NodeName names the node, and Under are the holder keys of the nodes
+	// it runs under (parent first), for the engine's deadlock detector:
+	// a holder cannot release while a node under it waits.
+	NodeName string
+	Under    []string
 }
 
 // Launch asks the engine to run one step.

@@ -89,4 +89,5 @@ func (s *Set) Validate() {
 			validateDoc(s, d)
 		}
 	}
+	s.checkLockGraph()
 }

@@ -22,6 +22,7 @@ func validateDoc(s *Set, d *Document) {
 		if d.Workflow.Metadata.Name == "" && d.Workflow.Metadata.GenerateName == "" {
 			d.errorAt("metadata", "a Workflow needs metadata.name or metadata.generateName")
 		}
+		checkPendingTimeout(d, "metadata.annotations", d.Workflow.Metadata.Annotations)
 		validateSpec(s, d, &d.Workflow.Spec, true)
 	case d.Template != nil:
 		if d.Template.Metadata.Name == "" {
@@ -124,7 +125,6 @@ func validateSpec(s *Set, d *Document, spec *wfv1.WorkflowSpec, isWorkflow bool)
 		c.checkTemplate(&spec.Templates[i], fmt.Sprintf("%s.templates[%d]", c.path, i), wfLocks, 0)
 	}
 	c.checkDefaultsDeadlock(wfLocks)
-	c.checkNestedDeadlocks()
 }
 
 func (c *wfCtx) checkWorkflowTemplateRef(ref *wfv1.WorkflowTemplateRef) *wfv1.WorkflowSpec {

@@ -116,8 +116,13 @@ func (c *wfCtx) checkLimit(l LockRef, path string) {
 			l.Key, l.Namespace, l.ConfigMap, where, l.ConfigMapKey)
 		return
 	}
-	if _, err := Limit(cm, l.ConfigMapKey); err != nil {
+	n, err := Limit(cm, l.ConfigMapKey)
+	switch {
+	case err != nil:
 		c.doc.errorAt(path, "semaphore %s: %v", l.Key, err)
+	case n == 0:
+		c.doc.warnAt(path, "semaphore %s has limit 0 in ConfigMap %s/%s: nothing asking for it is granted until the limit is raised "+
+			"(semaflow apply, or sync set)", l.Key, l.Namespace, l.ConfigMap)
 	}
 }
 

@@ -27,6 +27,7 @@ func checkWorkflowMeta(d *Document, path string, spec *wfv1.WorkflowSpec) {
 		return
 	}
 	mp := path + ".workflowMetadata"
+	checkPendingTimeout(d, mp+".annotations", m.Annotations)
 	for _, k := range sortedKeys(m.Labels) {
 		if err := ValidLabelKey(k); err != nil {
 			d.errorAt(mp+".labels", "label key %v", err)
@@ -49,6 +50,21 @@ func checkWorkflowMeta(d *Document, path string, spec *wfv1.WorkflowSpec) {
 		if strings.TrimSpace(m.LabelsFrom[k].Expression) == "" {
 			d.errorAt(mp+".labelsFrom."+k+".expression", "labelsFrom %q has an empty expression", k)
 		}
+	}
+}
+
+// AnnotationPendingTimeout bounds a workflow's wait for its
+// workflow-level locks (and the engine's parallelism), as a template's
+// pendingTimeout bounds its node's: a duration ("90s", "5m", or seconds).
+// An annotation rather than a spec field, so the manifest stays one Argo
+// accepts.
+const AnnotationPendingTimeout = "semaflow.dev/pending-timeout"
+
+// checkPendingTimeout checks the annotation where a workflow may carry it:
+// its metadata, or the workflowMetadata it is given.
+func checkPendingTimeout(d *Document, path string, annotations map[string]string) {
+	if v, ok := annotations[AnnotationPendingTimeout]; ok {
+		checkDuration(d, path+"."+AnnotationPendingTimeout, v)
 	}
 }
 

@@ -1,0 +1,190 @@
+package engine
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/lockq"
+	"github.com/semaflow/semaflow/internal/reconcile"
+	"github.com/semaflow/semaflow/internal/store"
+)
+
+// The deadlock detector: lint finds lock-order inversions it can see,
+// but a template chosen at run time ({{...}} in a template name, a
+// `when`) or a run with --no-lint can still close a cycle of waits. The
+// detector runs when a commit queued a new waiter (only a new wait can
+// close a cycle: a grant goes to a node whose children have not started),
+// over the lock manager's queues, and fails the youngest waiter of each
+// cycle with a message naming the cycle. It is one goroutine at a time
+// per engine, started by a kick and ending when no kick is pending, so an
+// idle engine runs none.
+
+// maxDeadlockVertices bounds one detection: beyond it (holders and
+// waiters together) the check is skipped and pendingTimeout remains.
+const maxDeadlockVertices = 200000
+
+// waiterInfo is what the detector knows of a holder from its request: its
+// node's name, and the holders it runs under.
+type waiterInfo struct {
+	name  string
+	under []string
+}
+
+type deadlocks struct {
+	e *Engine
+
+	mu      sync.Mutex
+	info    map[string]waiterInfo
+	failed  map[string]bool // victims told to fail, until their holder is gone
+	dirty   bool
+	running bool
+}
+
+func newDeadlocks(e *Engine) *deadlocks {
+	return &deadlocks{e: e, info: map[string]waiterInfo{}, failed: map[string]bool{}}
+}
+
+// requested records the engine's new lock requests and, when one of them
+// waits, runs a detection.
+func (d *deadlocks) requested(reqs []reconcile.LockRequest, released []string, waiting map[string]string) {
+	d.mu.Lock()
+	for _, h := range released {
+		delete(d.info, h)
+		delete(d.failed, h)
+	}
+	for _, r := range reqs {
+		d.info[r.Holder] = waiterInfo{name: r.NodeName, under: r.Under}
+	}
+	kick := len(waiting) > 0
+	d.mu.Unlock()
+	if kick {
+		d.kick()
+	}
+}
+
+// kick owes a detection and starts a goroutine for it unless one runs.
+func (d *deadlocks) kick() {
+	d.mu.Lock()
+	d.dirty = true
+	if d.running {
+		d.mu.Unlock()
+		return
+	}
+	d.running = true
+	d.mu.Unlock()
+	d.e.wg.Add(1)
+	go d.loop()
+}
+
+func (d *deadlocks) loop() {
+	defer d.e.wg.Done()
+	for {
+		d.mu.Lock()
+		if !d.dirty || d.e.detached.Load() {
+			d.running = false
+			d.mu.Unlock()
+			return
+		}
+		d.dirty = false
+		d.mu.Unlock()
+		d.detect()
+	}
+}
+
+func (d *deadlocks) detect() {
+	st, ok := d.e.locks.QueueState()
+	if !ok {
+		return // the next commit rebuilds the queues and kicks again
+	}
+	d.check(st)
+}
+
+// detectStored checks the lock state as the store holds it, for a node
+// on a shared store: another node's commit may have closed a cycle whose
+// victim runs here. The shared loop calls it at its poll while this node
+// has waiters.
+func (d *deadlocks) detectStored(ls *store.LockState) {
+	st := lockq.State{Waiters: ls.Waiters}
+	for _, l := range ls.Locks {
+		st.Locks = append(st.Locks, lockq.LockState{Key: l.Key, Limit: l.Limit, Fence: l.Fence})
+	}
+	for holder, toks := range ls.Holds {
+		st.Holders = append(st.Holders, domain.Grant{Holder: holder, Tokens: toks})
+	}
+	slices.SortFunc(st.Holders, func(a, b domain.Grant) int { return strings.Compare(a.Holder, b.Holder) })
+	d.check(st)
+}
+
+func (d *deadlocks) check(st lockq.State) {
+	d.mu.Lock()
+	under := make(map[string][]string, len(st.Waiters))
+	for _, w := range st.Waiters {
+		under[w.Holder] = d.info[w.Holder].under
+	}
+	live := map[string]bool{}
+	for _, w := range st.Waiters {
+		live[w.Holder] = true
+	}
+	for h := range d.failed {
+		if !live[h] {
+			delete(d.failed, h)
+		}
+	}
+	d.mu.Unlock()
+	found, err := lockq.FindDeadlocks(st, func(w string) []string { return under[w] }, maxDeadlockVertices)
+	if errors.Is(err, lockq.ErrGraphTooLarge) {
+		d.e.log.Warn("deadlock check skipped: too many holders and waiters", "limit", maxDeadlockVertices)
+		return
+	}
+	for _, dl := range found {
+		d.fail(dl)
+	}
+}
+
+// fail tells the victim's workflow to fail its wait, when this engine
+// runs that workflow; on a shared store the engine that owns it does.
+func (d *deadlocks) fail(dl lockq.Deadlock) {
+	d.mu.Lock()
+	if d.failed[dl.Victim] {
+		d.mu.Unlock()
+		return
+	}
+	msg := dl.Describe(d.nameLocked)
+	d.mu.Unlock()
+	k, err := domain.ParseHolderKey(dl.Victim)
+	if err != nil {
+		return
+	}
+	e := d.e
+	e.mu.Lock()
+	r := e.runs[e.byName[k.Namespace+"/"+k.Workflow]]
+	e.mu.Unlock()
+	if r == nil {
+		return
+	}
+	d.mu.Lock()
+	d.failed[dl.Victim] = true
+	d.mu.Unlock()
+	e.log.Warn("deadlock: failing the youngest waiter", "waiter", dl.Victim, "cycle", msg)
+	r.push(reconcile.Event{Kind: reconcile.LockFailed, Holder: dl.Victim, Message: msg, At: e.now()}, "")
+}
+
+// nameLocked names a holder as users see it: ns/wf, and the node's name
+// when known (else its id).
+func (d *deadlocks) nameLocked(holder string) string {
+	k, err := domain.ParseHolderKey(holder)
+	if err != nil {
+		return holder
+	}
+	wf := k.Namespace + "/" + k.Workflow
+	if k.NodeID == "" {
+		return wf
+	}
+	if n := d.info[holder].name; n != "" {
+		return wf + " (node " + n + ")"
+	}
+	return wf + " (node " + k.NodeID + ")"
+}

@@ -1,0 +1,281 @@
+package lockq
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/semaflow/semaflow/internal/domain"
+)
+
+// The wait-for graph over holders and waiters, as a database's deadlock
+// detector keeps one over transactions. A waiter waits for the holders of
+// each lock it asks for that has no free permit; a holder cannot release
+// until every waiter that runs under it has run (a workflow-level holder
+// is above every node of its workflow; a node's holder above the nodes
+// its template calls). A waiter is deadlocked when no order of releases
+// can ever grant it: found as the complement of what can progress, so a
+// semaphore with one holder that will release is never a deadlock, a
+// lock whose limit is 0 (paused) neither: someone may raise it.
+
+// DeadlockStep is one edge pair of a cycle: Waiter waits for Lock, held
+// by Holder; the next step's waiter runs under that holder.
+type DeadlockStep struct {
+	Waiter, Lock, Holder string
+}
+
+// Deadlock is one cycle of the wait-for graph and the waiter to fail to
+// break it: the youngest (latest workflow creation, then latest enqueued).
+type Deadlock struct {
+	Cycle  []DeadlockStep
+	Victim string
+}
+
+// ErrGraphTooLarge says the detector was given more than its bound.
+var ErrGraphTooLarge = fmt.Errorf("lockq: wait-for graph larger than the detector's bound")
+
+// FindDeadlocks returns the cycles of the wait-for graph of st, each once,
+// in a stable order. under lists, for a waiter, the holders it runs under
+// besides its workflow's own holder (which FindDeadlocks adds); nil
+// means none known. Cost is linear in holders, waiters and the locks they
+// name; a state with more than maxVertices holders and waiters is refused.
+func FindDeadlocks(st State, under func(waiter string) []string, maxVertices int) ([]Deadlock, error) {
+	if len(st.Holders)+len(st.Waiters) > maxVertices {
+		return nil, ErrGraphTooLarge
+	}
+	limit := map[string]int{}
+	for _, l := range st.Locks {
+		limit[l.Key] = l.Limit
+	}
+	holdersOf := map[string][]string{}
+	heldBy := map[string][]string{} // holder -> locks
+	isHolder := map[string]bool{}
+	for _, h := range st.Holders {
+		isHolder[h.Holder] = true
+		for _, t := range h.Tokens {
+			holdersOf[t.Lock] = append(holdersOf[t.Lock], h.Holder)
+			heldBy[h.Holder] = append(heldBy[h.Holder], t.Lock)
+		}
+	}
+	// What a waiter needs: its locks with no free permit, not paused.
+	full := func(lock string) bool {
+		n, ok := limit[lock]
+		return ok && n > 0 && len(holdersOf[lock]) >= n
+	}
+	waiters := map[string]*domain.QueuedWaiter{}
+	need := map[string][]string{}      // waiter -> full locks
+	waitersOf := map[string][]string{} // full lock -> waiters needing it
+	below := map[string][]string{}     // holder -> waiters under it
+	for i := range st.Waiters {
+		w := &st.Waiters[i]
+		waiters[w.Holder] = w
+		for _, l := range w.Locks {
+			if full(l) {
+				need[w.Holder] = append(need[w.Holder], l)
+				waitersOf[l] = append(waitersOf[l], w.Holder)
+			}
+		}
+		for _, h := range aboveOf(w.Holder, under) {
+			if isHolder[h] {
+				below[h] = append(below[h], w.Holder)
+			}
+		}
+	}
+	// Progress, from what can surely go on: holders with nothing waiting
+	// under them, waiters that need no full lock.
+	progress := map[string]bool{}
+	waitLeft := map[string]int{} // holder -> waiters under it not yet known to progress
+	needLeft := map[string]int{} // waiter -> full locks none of whose holders is known to progress
+	lockOK := map[string]bool{}
+	var work []string
+	for _, h := range st.Holders {
+		waitLeft[h.Holder] = len(below[h.Holder])
+		if waitLeft[h.Holder] == 0 {
+			progress[h.Holder] = true
+			work = append(work, h.Holder)
+		}
+	}
+	for _, w := range st.Waiters {
+		needLeft[w.Holder] = len(need[w.Holder])
+		if needLeft[w.Holder] == 0 {
+			progress[w.Holder] = true
+			work = append(work, w.Holder)
+		}
+	}
+	// Each vertex enters work once; each lock is opened once.
+	for len(work) > 0 {
+		v := work[len(work)-1]
+		work = work[:len(work)-1]
+		if _, ok := waiters[v]; ok {
+			for _, h := range aboveOf(v, under) {
+				if !isHolder[h] || progress[h] {
+					continue
+				}
+				if waitLeft[h]--; waitLeft[h] == 0 {
+					progress[h] = true
+					work = append(work, h)
+				}
+			}
+			continue
+		}
+		for _, l := range heldBy[v] {
+			if lockOK[l] {
+				continue
+			}
+			lockOK[l] = true
+			for _, w := range waitersOf[l] {
+				if progress[w] {
+					continue
+				}
+				if needLeft[w]--; needLeft[w] == 0 {
+					progress[w] = true
+					work = append(work, w)
+				}
+			}
+		}
+	}
+	// Every stuck vertex has a stuck successor: follow the first one until
+	// a vertex repeats. Waiters are tried in queue order, so the result is
+	// stable.
+	done := map[string]bool{}
+	var out []Deadlock
+	for _, w0 := range st.Waiters {
+		if progress[w0.Holder] || done[w0.Holder] {
+			continue
+		}
+		var path []string // alternating waiter, holder, waiter, ...
+		at := map[string]int{}
+		v := w0.Holder
+		for v != "" && !done[v] {
+			if i, seen := at[v]; seen {
+				out = append(out, cycleOf(path[i:], waiters, need, holdersOf, progress))
+				break
+			}
+			at[v] = len(path)
+			path = append(path, v)
+			v = stuckNext(v, waiters, need, holdersOf, below, progress)
+		}
+		for _, p := range path {
+			done[p] = true
+		}
+	}
+	return out, nil
+}
+
+// aboveOf is the workflow holder of a waiter and the holders it runs
+// under, without itself.
+func aboveOf(waiter string, under func(string) []string) []string {
+	var out []string
+	if k, err := domain.ParseHolderKey(waiter); err == nil && k.NodeID != "" {
+		out = append(out, domain.HolderKey{Namespace: k.Namespace, Workflow: k.Workflow}.String())
+	}
+	if under != nil {
+		for _, h := range under(waiter) {
+			if h != waiter && (len(out) == 0 || h != out[0]) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+// stuckNext is a stuck successor of stuck vertex v: for a waiter, the
+// first holder of its first lock that nobody releases; for a holder, the
+// first stuck waiter under it.
+func stuckNext(v string, waiters map[string]*domain.QueuedWaiter, need, holdersOf, below map[string][]string, progress map[string]bool) string {
+	if _, ok := waiters[v]; ok {
+		for _, l := range need[v] {
+			if h := firstStuck(holdersOf[l], progress); h != "" {
+				return h
+			}
+		}
+		return ""
+	}
+	return firstStuck(below[v], progress)
+}
+
+func firstStuck(vs []string, progress map[string]bool) string {
+	sorted := append([]string(nil), vs...)
+	sort.Strings(sorted)
+	for _, v := range sorted {
+		if !progress[v] {
+			return v
+		}
+	}
+	return ""
+}
+
+// cycleOf turns a cycle of vertices (starting at a waiter or a holder)
+// into steps, starting at its oldest waiter, and picks the victim.
+func cycleOf(vs []string, waiters map[string]*domain.QueuedWaiter, need, holdersOf map[string][]string, progress map[string]bool) Deadlock {
+	if _, ok := waiters[vs[0]]; !ok {
+		vs = append(vs[1:], vs[0])
+	}
+	var d Deadlock
+	var victim *domain.QueuedWaiter
+	for i := 0; i+1 < len(vs); i += 2 {
+		w, h := vs[i], vs[i+1]
+		lock := ""
+		for _, l := range need[w] {
+			for _, x := range holdersOf[l] {
+				if x == h && lock == "" {
+					lock = l
+				}
+			}
+		}
+		d.Cycle = append(d.Cycle, DeadlockStep{Waiter: w, Lock: lock, Holder: h})
+		if q := waiters[w]; victim == nil || younger(q, victim) {
+			victim = q
+		}
+	}
+	// Start at the victim's step, so the message reads from it.
+	for i, s := range d.Cycle {
+		if s.Waiter == victim.Holder {
+			d.Cycle = append(d.Cycle[i:], d.Cycle[:i]...)
+			break
+		}
+	}
+	d.Victim = victim.Holder
+	return d
+}
+
+func younger(a, b *domain.QueuedWaiter) bool {
+	if !a.Created.Equal(b.Created) {
+		return a.Created.After(b.Created)
+	}
+	return a.Seq > b.Seq
+}
+
+// Describe renders a cycle as a database's detector does, naming each
+// holder with name (e.g. "ns/wf (node x)").
+func (d Deadlock) Describe(name func(holder string) string) string {
+	var b strings.Builder
+	b.WriteString("deadlock: ")
+	for i, s := range d.Cycle {
+		if i == 0 {
+			fmt.Fprintf(&b, "%s waits for %s held by %s", name(s.Waiter), lockWord(s.Lock), name(s.Holder))
+			continue
+		}
+		if prev := d.Cycle[i-1].Holder; prev == s.Waiter {
+			fmt.Fprintf(&b, ", which waits for %s held by %s", lockWord(s.Lock), name(s.Holder))
+		} else {
+			fmt.Fprintf(&b, ", which waits, through %s, for %s held by %s", name(s.Waiter), lockWord(s.Lock), name(s.Holder))
+		}
+	}
+	fmt.Fprintf(&b, "; failed the youngest waiter, %s", name(d.Victim))
+	return b.String()
+}
+
+func lockWord(key string) string {
+	k, err := domain.ParseLockKey(key)
+	if err != nil {
+		return "lock " + key
+	}
+	switch k.Kind {
+	case domain.LockMutex:
+		return "mutex " + key
+	case domain.LockConfigMap:
+		return "semaphore " + key
+	}
+	return "lock " + key
+}
