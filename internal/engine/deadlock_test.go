@@ -106,8 +106,10 @@ func TestDeadlockFoundAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	he1.Succeed(he1.WaitRunning(t, ab.Metadata.UID))
-	he1.Succeed(he1.WaitRunning(t, ba.Metadata.UID))
+	// Both hold their first mutex before either asks for its second.
+	abHold, baHold := he1.WaitRunning(t, ab.Metadata.UID), he1.WaitRunning(t, ba.Metadata.UID)
+	he1.Succeed(abHold)
+	he1.Succeed(baHold)
 	waitUntilWaiting(t, first, "wf-ab")
 	waitUntilWaiting(t, first, "wf-ba")
 	first.Detach()
