@@ -49,7 +49,7 @@ metadata: {name: cm}
 data: {a: "2", b: "2", c: "2"}
 ---
 ` + semNested("ab", "a", "b") + "---\n" + semNested("bc", "b", "c") + "---\n" + semNested("ca", "c", "a")}},
-			[]string{"warning s.yaml:", "lock-order cycle of 3 locks: ", "when every permit is taken"}},
+			[]string{"warning s.yaml:", "lock-order cycle of 3 locks: ", "when every permit of each is taken"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := lintFiles(t, c.files...)
