@@ -12,6 +12,11 @@ type Waiter struct {
 	// left the queues (suspended, throttled) and comes back keeps its place
 	// among equals. lockq assigns the next one to a zero Seq.
 	Seq uint64
+	// Under are the holder keys of the nodes the waiter runs under (parent
+	// first; its workflow's key is implied): none of them can release while
+	// it waits. Stored with the waiter, so the deadlock detector of another
+	// engine, or of the next one after a restart, sees the same graph.
+	Under []string
 }
 
 // QueuedWaiter is a waiter as it stands in the queues: with when it

@@ -63,6 +63,7 @@ func (e *Engine) resumeShared(ctx context.Context) []string {
 	owed := e.owed
 	e.owed = nil
 	e.deliver(owed)
+	e.dl.resumed()
 	return uids
 }
 

@@ -26,11 +26,12 @@ import (
 // waiters together) the check is skipped and pendingTimeout remains.
 const maxDeadlockVertices = 200000
 
-// waiterInfo is what the detector knows of a holder from its request: its
-// node's name, and the holders it runs under.
+// waiterInfo is what the detector knows of a holder from its request
+// beyond what the store keeps: its node's name. (The holders a waiter
+// runs under are stored with it, so every engine on the store, and the
+// next one after a restart, sees the same graph.)
 type waiterInfo struct {
-	name  string
-	under []string
+	name string
 }
 
 type deadlocks struct {
@@ -56,11 +57,19 @@ func (d *deadlocks) requested(reqs []reconcile.LockRequest, released []string, w
 		delete(d.failed, h)
 	}
 	for _, r := range reqs {
-		d.info[r.Holder] = waiterInfo{name: r.NodeName, under: r.Under}
+		d.info[r.Holder] = waiterInfo{name: r.NodeName}
 	}
 	kick := len(waiting) > 0
 	d.mu.Unlock()
 	if kick {
+		d.kick()
+	}
+}
+
+// resumed checks the queues an engine rebuilt at its start: a cycle may
+// have closed as the last engine died, before its check ran.
+func (d *deadlocks) resumed() {
+	if st, ok := d.e.locks.QueueState(); ok && len(st.Waiters) > 0 {
 		d.kick()
 	}
 }
@@ -120,10 +129,6 @@ func (d *deadlocks) detectStored(ls *store.LockState) {
 
 func (d *deadlocks) check(st lockq.State) {
 	d.mu.Lock()
-	under := make(map[string][]string, len(st.Waiters))
-	for _, w := range st.Waiters {
-		under[w.Holder] = d.info[w.Holder].under
-	}
 	live := map[string]bool{}
 	for _, w := range st.Waiters {
 		live[w.Holder] = true
@@ -134,7 +139,7 @@ func (d *deadlocks) check(st lockq.State) {
 		}
 	}
 	d.mu.Unlock()
-	found, err := lockq.FindDeadlocks(st, func(w string) []string { return under[w] }, maxDeadlockVertices)
+	found, err := lockq.FindDeadlocks(st, nil, maxDeadlockVertices)
 	if errors.Is(err, lockq.ErrGraphTooLarge) {
 		d.e.log.Warn("deadlock check skipped: too many holders and waiters", "limit", maxDeadlockVertices)
 		return

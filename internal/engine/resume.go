@@ -91,6 +91,7 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 	owed := e.owed
 	e.owed = nil
 	e.deliver(owed)
+	e.dl.resumed()
 	return uids, nil
 }
 

@@ -2,6 +2,7 @@ package lockq
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,9 +36,9 @@ type Deadlock struct {
 var ErrGraphTooLarge = fmt.Errorf("lockq: wait-for graph larger than the detector's bound")
 
 // FindDeadlocks returns the cycles of the wait-for graph of st, each once,
-// in a stable order. under lists, for a waiter, the holders it runs under
-// besides its workflow's own holder (which FindDeadlocks adds); nil
-// means none known. Cost is linear in holders, waiters and the locks they
+// in a stable order. A waiter runs under its workflow's own holder (which
+// FindDeadlocks adds), the holders its Under names and those under lists
+// for it (nil: none more). Cost is linear in holders, waiters and the locks they
 // name; a state with more than maxVertices holders and waiters is refused.
 func FindDeadlocks(st State, under func(waiter string) []string, maxVertices int) ([]Deadlock, error) {
 	if len(st.Holders)+len(st.Waiters) > maxVertices {
@@ -75,7 +76,7 @@ func FindDeadlocks(st State, under func(waiter string) []string, maxVertices int
 				waitersOf[l] = append(waitersOf[l], w.Holder)
 			}
 		}
-		for _, h := range aboveOf(w.Holder, under) {
+		for _, h := range aboveOf(&w.Waiter, under) {
 			if isHolder[h] {
 				below[h] = append(below[h], w.Holder)
 			}
@@ -106,8 +107,8 @@ func FindDeadlocks(st State, under func(waiter string) []string, maxVertices int
 	for len(work) > 0 {
 		v := work[len(work)-1]
 		work = work[:len(work)-1]
-		if _, ok := waiters[v]; ok {
-			for _, h := range aboveOf(v, under) {
+		if w, ok := waiters[v]; ok {
+			for _, h := range aboveOf(&w.Waiter, under) {
 				if !isHolder[h] || progress[h] {
 					continue
 				}
@@ -163,18 +164,22 @@ func FindDeadlocks(st State, under func(waiter string) []string, maxVertices int
 }
 
 // aboveOf is the workflow holder of a waiter and the holders it runs
-// under, without itself.
-func aboveOf(waiter string, under func(string) []string) []string {
+// under, each once, without itself.
+func aboveOf(w *domain.Waiter, under func(string) []string) []string {
 	var out []string
-	if k, err := domain.ParseHolderKey(waiter); err == nil && k.NodeID != "" {
+	if k, err := domain.ParseHolderKey(w.Holder); err == nil && k.NodeID != "" {
 		out = append(out, domain.HolderKey{Namespace: k.Namespace, Workflow: k.Workflow}.String())
 	}
-	if under != nil {
-		for _, h := range under(waiter) {
-			if h != waiter && (len(out) == 0 || h != out[0]) {
+	add := func(hs []string) {
+		for _, h := range hs {
+			if h != w.Holder && !slices.Contains(out, h) {
 				out = append(out, h)
 			}
 		}
+	}
+	add(w.Under)
+	if under != nil {
+		add(under(w.Holder))
 	}
 	return out
 }

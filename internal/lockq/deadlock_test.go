@@ -112,3 +112,44 @@ func TestDeadlockDescribe(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
+
+// The nodes a waiter runs under travel with it: through the queue's
+// state and a restore (as after an engine restart, or on another node of
+// a shared store), and the detector reads them from the waiter itself,
+// with no caller's memory of the request.
+func TestDeadlockUnderTravelsWithTheWaiter(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	q := New(Config{})
+	for _, k := range []string{"ns/Mutex/a", "ns/Mutex/b"} {
+		if _, err := q.SetLimit(k, 1, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add := func(w domain.Waiter) {
+		t.Helper()
+		if _, err := q.Add(w, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(domain.Waiter{Holder: "ns/wa/p", Locks: []string{"ns/Mutex/a"}, Created: t0})
+	add(domain.Waiter{Holder: "ns/wb/q", Locks: []string{"ns/Mutex/b"}, Created: t0.Add(time.Second)})
+	add(domain.Waiter{Holder: "ns/wa/x", Locks: []string{"ns/Mutex/b"}, Created: t0, Under: []string{"ns/wa/p"}})
+	add(domain.Waiter{Holder: "ns/wb/y", Locks: []string{"ns/Mutex/a"}, Created: t0.Add(time.Second), Under: []string{"ns/wb/q"}})
+	restored, _, err := Restore(Config{}, q.State(), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := restored.State()
+	for _, w := range st.Waiters {
+		if want := map[string]string{"ns/wa/x": "ns/wa/p", "ns/wb/y": "ns/wb/q"}[w.Holder]; len(w.Under) != 1 || w.Under[0] != want {
+			t.Fatalf("waiter %s runs under %q after a restore, want [%s]", w.Holder, w.Under, want)
+		}
+	}
+	got, err := FindDeadlocks(st, nil, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Victim != "ns/wb/y" {
+		t.Fatalf("got %+v, want one cycle whose victim is ns/wb/y", got)
+	}
+}

@@ -146,7 +146,8 @@ func (q *Queue) State() State {
 			locks[i] = w.slots[i].l.key
 		}
 		st.Waiters = append(st.Waiters, domain.QueuedWaiter{
-			Waiter:   domain.Waiter{Holder: w.id, Locks: locks, Priority: w.key.priority, Created: time.Unix(0, w.key.created), Seq: w.key.seq},
+			Waiter: domain.Waiter{Holder: w.id, Locks: locks, Priority: w.key.priority, Created: time.Unix(0, w.key.created), Seq: w.key.seq,
+				Under: w.under},
 			Enqueued: time.Unix(0, w.enqueuedAt),
 		})
 	}

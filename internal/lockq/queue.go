@@ -94,7 +94,7 @@ func (q *Queue) newWaiter(w domain.Waiter, now time.Time) (*waiter, error) {
 		return nil, ErrNoLocks
 	}
 	nw := &waiter{id: w.Holder, enqueuedAt: now.UnixNano(), state: waiting, slots: make([]slot, len(w.Locks)),
-		key: orderKey{priority: w.Priority, created: w.Created.UnixNano(), seq: w.Seq}}
+		key: orderKey{priority: w.Priority, created: w.Created.UnixNano(), seq: w.Seq}, under: w.Under}
 	for i, k := range w.Locks {
 		l, err := q.lockFor(k, nw.slots[:i])
 		if err != nil {

@@ -86,6 +86,7 @@ type waiter struct {
 	state      state
 	reserved   bool
 	epoch      uint64 // the operation that last looked at this waiter
+	under      []string
 }
 
 type lock struct {

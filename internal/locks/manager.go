@@ -34,6 +34,9 @@ type Request struct {
 	Locks    []spec.LockRef
 	Priority int32
 	Created  time.Time
+	// Under are the holder keys of the nodes the request's node runs
+	// under, stored with its waiter for the deadlock detector.
+	Under []string
 }
 
 // Result is what one Apply decided.
@@ -320,7 +323,7 @@ func (m *Manager) add(ctx context.Context, tx store.Tx, r Request, now time.Time
 	if err != nil {
 		return nil, err
 	}
-	w := domain.Waiter{Holder: r.Holder, Locks: keys, Priority: r.Priority, Created: r.Created, Seq: seq}
+	w := domain.Waiter{Holder: r.Holder, Locks: keys, Priority: r.Priority, Created: r.Created, Seq: seq, Under: r.Under}
 	added, err := m.q.Add(w, now)
 	if err != nil {
 		return nil, fmt.Errorf("lock request of %s: %w", r.Holder, err)

@@ -136,6 +136,9 @@ func (s *Set) checkLockGraph() {
 		g.stopped.warnAt(g.stopped.specPath(), "the lock-order check stopped after %d templates: deadlocks beyond them are not looked for", lgMaxFrames)
 	}
 	g.reportInversions()
+	if len(docs) > 0 {
+		g.reportCycles(docs[0])
+	}
 }
 
 func (g *lockGraph) specOfDoc(d *Document) *lgSpec {

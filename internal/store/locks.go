@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
@@ -98,4 +100,26 @@ func NoteHoldSince(st *LockState, holder string, unixNano int64) {
 	if cur, ok := st.HoldSince[holder]; !ok || t.Before(cur) {
 		st.HoldSince[holder] = t
 	}
+}
+
+// EncodeUnder is the stored form of a waiter's Under: a JSON list, "[]"
+// for none (the column's default for waiters queued before it existed).
+func EncodeUnder(under []string) (string, error) {
+	if len(under) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(under)
+	return string(b), err
+}
+
+// DecodeUnder reads a stored Under; none is nil.
+func DecodeUnder(s string) ([]string, error) {
+	if s == "" || s == "[]" {
+		return nil, nil
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("stored under_nodes: %w", err)
+	}
+	return out, nil
 }

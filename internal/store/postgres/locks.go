@@ -111,10 +111,14 @@ func (t *txn) PutWaiter(ctx context.Context, w domain.QueuedWaiter) error {
 	if err != nil {
 		return err
 	}
-	t.later("queue waiter "+w.Holder, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued) VALUES ($1,$2,$3,$4,$5,$6)
+	under, err := store.EncodeUnder(w.Under)
+	if err != nil {
+		return err
+	}
+	t.later("queue waiter "+w.Holder, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued, under_nodes) VALUES ($1,$2,$3,$4,$5,$6,$7)
 		ON CONFLICT (holder) DO UPDATE SET locks = excluded.locks, priority = excluded.priority,
-		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued`,
-		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano())
+		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued, under_nodes = excluded.under_nodes`,
+		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano(), under)
 	return nil
 }
 
@@ -198,7 +202,7 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT holder, locks, priority, created, seq, enqueued FROM lock_waiters
+	b.Queue(`SELECT holder, locks, priority, created, seq, enqueued, under_nodes FROM lock_waiters
 		ORDER BY priority DESC, created, seq`).Query(func(rows pgx.Rows) error {
 		// Waiters mostly share a few lock lists: each distinct one is
 		// decoded once, and shared (capped, so an append copies it).
@@ -206,11 +210,19 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		// its decoding.
 		lists := map[string][]string{}
 		var locks []byte
+		var under string
 		for rows.Next() {
 			var w domain.QueuedWaiter
 			var created, seq, enq int64
-			if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq); err != nil {
+			if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq, &under); err != nil {
 				return err
+			}
+			if u, err := store.DecodeUnder(under); err != nil {
+				if bad == nil {
+					bad = fmt.Errorf("waiter %s: %w", w.Holder, err)
+				}
+			} else {
+				w.Under = u
 			}
 			if l, ok := lists[string(locks)]; ok {
 				w.Locks = l

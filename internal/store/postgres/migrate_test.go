@@ -58,7 +58,7 @@ func TestMigrationsNumberedAsSQLite(t *testing.T) {
 		got = append(got, m.name)
 	}
 	want := []string{"0001_init.sql", "0002_locks.sql", "0003_sessions.sql", "0004_lock_generation.sql",
-		"0005_lock_generation_prev.sql", "0006_session_node.sql", "0018_hold_since.sql"}
+		"0005_lock_generation_prev.sql", "0006_session_node.sql", "0018_hold_since.sql", "0019_waiter_under.sql"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("migrations %v, want SQLite's %v", got, want)
 	}

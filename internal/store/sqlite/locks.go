@@ -93,10 +93,14 @@ func (t *txn) PutWaiter(ctx context.Context, w domain.QueuedWaiter) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued) VALUES (?,?,?,?,?,?)
+	under, err := store.EncodeUnder(w.Under)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued, under_nodes) VALUES (?,?,?,?,?,?,?)
 		ON CONFLICT (holder) DO UPDATE SET locks = excluded.locks, priority = excluded.priority,
-		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued`,
-		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano())
+		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued, under_nodes = excluded.under_nodes`,
+		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano(), under)
 	return err
 }
 
@@ -149,7 +153,7 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		store.NoteHoldSince(st, holder, since)
 	}
 	rows.Close()
-	rows, err = t.query(ctx, `SELECT holder, locks, priority, created, seq, enqueued FROM lock_waiters
+	rows, err = t.query(ctx, `SELECT holder, locks, priority, created, seq, enqueued, under_nodes FROM lock_waiters
 		ORDER BY priority DESC, created, seq`)
 	if err != nil {
 		return nil, err
@@ -157,13 +161,16 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 	defer rows.Close()
 	for rows.Next() {
 		var w domain.QueuedWaiter
-		var locks string
+		var locks, under string
 		var created, seq, enq int64
-		if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq); err != nil {
+		if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq, &under); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(locks), &w.Locks); err != nil {
 			return nil, err
+		}
+		if w.Under, err = store.DecodeUnder(under); err != nil {
+			return nil, fmt.Errorf("waiter %s: %w", w.Holder, err)
 		}
 		w.Created, w.Seq, w.Enqueued = time.Unix(0, created), uint64(seq), time.Unix(0, enq)
 		st.Waiters = append(st.Waiters, w)

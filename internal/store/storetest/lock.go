@@ -63,7 +63,8 @@ func lockState(t *testing.T, s store.Store) {
 		now := time.Unix(50, 0)
 		for _, w := range []domain.QueuedWaiter{
 			{Waiter: domain.Waiter{Holder: "default/low", Locks: []string{"default/Mutex/m"}, Priority: 0, Created: time.Unix(1, 0), Seq: 1}, Enqueued: now},
-			{Waiter: domain.Waiter{Holder: "default/high", Locks: []string{"default/Mutex/m", "default/ConfigMap/c/k"}, Priority: 5, Created: time.Unix(9, 0), Seq: 2}, Enqueued: now},
+			{Waiter: domain.Waiter{Holder: "default/high", Locks: []string{"default/Mutex/m", "default/ConfigMap/c/k"}, Priority: 5, Created: time.Unix(9, 0), Seq: 2,
+				Under: []string{"default/high/n1", "default/high/n0"}}, Enqueued: now},
 			{Waiter: domain.Waiter{Holder: "default/gone", Locks: []string{"default/Mutex/m"}, Priority: 9, Created: time.Unix(1, 0), Seq: 3}, Enqueued: now},
 		} {
 			if err := tx.PutWaiter(ctx, w); err != nil {
@@ -94,6 +95,11 @@ func lockState(t *testing.T, s store.Store) {
 	}
 	if len(st.Waiters) != 2 || st.Waiters[0].Holder != "default/high" || len(st.Waiters[0].Locks) != 2 {
 		t.Fatalf("waiters not in priority order: %+v", st.Waiters)
+	}
+	// The nodes a waiter runs under come back in order, for the deadlock
+	// detector of another node or of the next engine.
+	if u := st.Waiters[0].Under; len(u) != 2 || u[0] != "default/high/n1" || u[1] != "default/high/n0" || len(st.Waiters[1].Under) != 0 {
+		t.Fatalf("waiters' under not kept: %q %q", u, st.Waiters[1].Under)
 	}
 	update(t, s, func(tx store.Tx) error { return tx.DeleteHold(ctx, "default/a") })
 	must(t, s.View(ctx, func(tx store.Tx) error {
