@@ -58,4 +58,18 @@ func TestWaitingMessageHasTheEstimate(t *testing.T) {
 	if msg, _ := m.Waiting("default/x", later); msg != lock+"(position 1 of 1, waiting 30s), starts in ~1m30s (90%: 1m30s)" {
 		t.Fatalf("after five holds of 2m, 30s into the current one: %q", msg)
 	}
+	// The sync API's views say the same from the stored state alone.
+	var st *store.LockState
+	if err := db.View(ctx, func(tx store.Tx) error {
+		var err error
+		st, err = tx.LoadLocks(ctx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	views := locks.Views(st, semRef.Key, later)
+	if len(views) != 1 || views[0].Starts["default/x"].Text != "starts in ~1m30s (90%: 1m30s)" ||
+		views[0].HoldTimes == nil || views[0].HoldTimes.Samples != 5 || views[0].HoldTimes.P90Seconds != 120 {
+		t.Fatalf("views %+v", views)
+	}
 }
