@@ -179,19 +179,26 @@ func (d *Digest) CDF(v time.Duration) float64 {
 }
 
 // Remaining returns the q-quantile of the time left of a hold that has
-// lasted elapsed: the hold times longer than elapsed, less elapsed. A hold
-// that has outlasted every recorded one is expected to end at once (0),
-// not at a negative time.
+// lasted elapsed: the hold times longer than elapsed, less elapsed. A
+// hold that has outlasted nine in ten recorded holds is expected to need
+// what the longest tenth needed beyond their shortest, however long it
+// has lasted: the history says nothing about holds longer than its own,
+// and such a hold ends soon but not at once (nor at a negative time).
+// Where the two rules meet (elapsed at the 90th percentile) they agree.
 func (d *Digest) Remaining(elapsed time.Duration, q float64) time.Duration {
 	if d.n == 0 {
 		return 0
 	}
 	f := d.CDF(elapsed)
-	if f >= 1 {
-		return 0
+	if f > tailFrom {
+		f, elapsed = tailFrom, d.Quantile(tailFrom)
 	}
 	return max(0, d.Quantile(f+q*(1-f))-elapsed)
 }
+
+// tailFrom is the share of holds past which a hold's remaining time is
+// the tail's (see Remaining).
+const tailFrom = 0.9
 
 // Encoding: "v1 <n> <min ns> <max ns> <bucket>:<count>,..." with only the
 // non-empty buckets, so the stored text stays short.

@@ -70,9 +70,13 @@ func TestDigestRemaining(t *testing.T) {
 	}{
 		{"constant, fresh", constant, 0, 0.5, 60 * s},
 		{"constant, 20s in", constant, 20 * s, 0.9, 40 * s},
-		// Held longer than any recorded hold: it ends at once, never at a
-		// negative time.
+		// Held longer than any recorded hold: never a negative time; with
+		// holds all alike, at once.
 		{"constant, overdue", constant, 90 * s, 0.5, 0},
+		// Past nine in ten holds: what the longest tenth needed beyond
+		// the 90th percentile, however long it has lasted.
+		{"spread, overdue", digestOf(seq(1, 100)...), time.Hour, 1, 100*s - digestOf(seq(1, 100)...).Quantile(0.9)},
+		{"spread, at p90", digestOf(seq(1, 100)...), digestOf(seq(1, 100)...).Quantile(0.9), 1, 100*s - digestOf(seq(1, 100)...).Quantile(0.9)},
 		{"constant, exactly typical", constant, 60 * s, 0.5, 0},
 		// Past every short hold, only the long ones are left.
 		{"two modes, past the short, longest", two, 50 * s, 1, 50 * s},

@@ -10,7 +10,7 @@ import (
 // MinSamples is how many recorded holds a lock needs before its waiters
 // get a number: with fewer, every estimate is unknown. A template's own
 // digest replaces the lock's for its holds once it has as many.
-const MinSamples = 5
+const MinSamples = 10
 
 // MaxQueue bounds the waiters estimated per lock, so one call's work is
 // bounded; those further back are unknown.
@@ -60,7 +60,7 @@ type Start struct {
 // to start: each waiter needs one permit, granted in queue order as soon as
 // one frees, and each hold lasts as its template's (or else the lock's)
 // history says; a hold in progress lasts as long as holds that have lasted
-// that long did. The draws are seeded, so the same input gives the same
+// that long did (Digest.Remaining). The draws are seeded, so the same input gives the same
 // answer.
 //
 // What it does not see: a waiter ahead that also waits for another lock
@@ -108,12 +108,7 @@ func Estimate(l Lock, now time.Time) []Start {
 	for s := range samples {
 		ends = ends[:0]
 		for i, h := range holders {
-			f := h.CDF(elapsed[i])
-			left := float64(0)
-			if f < 1 {
-				left = max(0, float64(h.Quantile(f+rng.Float64()*(1-f))-elapsed[i]))
-			}
-			ends.push(left)
+			ends.push(float64(h.Remaining(elapsed[i], rng.Float64())))
 		}
 		clock := 0.0
 		for i, w := range waiters {

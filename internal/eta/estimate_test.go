@@ -8,7 +8,11 @@ import (
 )
 
 func constant(d time.Duration) *Digest {
-	return digestOf(d, d, d, d, d)
+	ds := make([]time.Duration, MinSamples)
+	for i := range ds {
+		ds[i] = d
+	}
+	return digestOf(ds...)
 }
 
 // want is a start as offsets from now.
@@ -35,7 +39,7 @@ func TestEstimateTable(t *testing.T) {
 		lock Lock
 		want []want
 	}{
-		{"no history", Lock{Limit: 1, History: digestOf(s, s, s, s), Holders: []Holder{{Since: now}}, Waiters: waiters(2, nil)},
+		{"no history", Lock{Limit: 1, History: digestOf(seq(1, MinSamples-1)...), Holders: []Holder{{Since: now}}, Waiters: waiters(2, nil)},
 			[]want{{why: NoHistory}, {why: NoHistory}}},
 		{"nil history", Lock{Limit: 1, Waiters: waiters(1, nil)}, []want{{why: NoHistory}}},
 		{"paused", Lock{Limit: 0, History: min1, Waiters: waiters(1, nil)}, []want{{why: Paused}}},
@@ -90,7 +94,7 @@ func TestEstimateTable(t *testing.T) {
 func TestEstimateSpread(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
 	s := time.Second
-	two := digestOf(10*s, 10*s, 10*s, 100*s, 100*s, 100*s)
+	two := digestOf(10*s, 10*s, 10*s, 10*s, 10*s, 100*s, 100*s, 100*s, 100*s, 100*s)
 	got := Estimate(Lock{Limit: 1, History: two, Holders: []Holder{{Since: now}}, Waiters: make([]Waiter, 2)}, now)
 	if p90 := got[0].P90.Sub(now); p90 < 97*s || p90 > 100*s {
 		t.Fatalf("p90 %v, want the long holds' 97s..100s", p90)

@@ -2,9 +2,11 @@ package locks_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/semaflow/semaflow/internal/eta"
 	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/store"
@@ -12,7 +14,7 @@ import (
 )
 
 // The live waiting message says when the waiter is expected to start:
-// unknown before five holds ended, then from their times and the
+// unknown before eta.MinSamples holds ended, then from their times and the
 // holder's elapsed time; a template's holds count for it.
 func TestWaitingMessageHasTheEstimate(t *testing.T) {
 	ctx := context.Background()
@@ -33,30 +35,30 @@ func TestWaitingMessageHasTheEstimate(t *testing.T) {
 	}
 	const lock = "Waiting for default/ConfigMap/limits/k lock. Lock status: 0/1 "
 	now := t0
-	for i := range 5 {
-		h := "default/h" + string(rune('0'+i))
+	for i := range eta.MinSamples {
+		h := fmt.Sprintf("default/h%d", i)
 		r := req(h, 0, 1)
 		r.Template = "slow"
 		at(now, []locks.Request{r})
-		if i == 4 {
+		if i == eta.MinSamples-1 {
 			at(now, []locks.Request{req("default/w", 0, 2)})
 			if msg, _ := m.Waiting("default/w", now); msg != lock+"(position 1 of 1), start time unknown (no history yet)" {
-				t.Fatalf("with 4 holds recorded: %q", msg)
+				t.Fatalf("with one hold too few recorded: %q", msg)
 			}
 		}
 		now = now.Add(2 * time.Minute)
-		if i < 4 {
+		if i < eta.MinSamples-1 {
 			at(now, nil, h)
 		}
 	}
-	// The fifth hold ends after 2m, like the four before it: w takes the
+	// The last hold ends after 2m, like those before it: w takes the
 	// lock, and x, waiting behind it 30s later, has history.
-	at(now, nil, "default/h4")
+	at(now, nil, fmt.Sprintf("default/h%d", eta.MinSamples-1))
 	r := req("default/x", 0, 3)
 	at(now, []locks.Request{r})
 	later := now.Add(30 * time.Second)
 	if msg, _ := m.Waiting("default/x", later); msg != lock+"(position 1 of 1, waiting 30s), starts in ~1m30s (90%: 1m30s)" {
-		t.Fatalf("after five holds of 2m, 30s into the current one: %q", msg)
+		t.Fatalf("after holds of 2m, 30s into the current one: %q", msg)
 	}
 	// The sync API's views say the same from the stored state alone.
 	var st *store.LockState
@@ -69,7 +71,7 @@ func TestWaitingMessageHasTheEstimate(t *testing.T) {
 	}
 	views := locks.Views(st, semRef.Key, later)
 	if len(views) != 1 || views[0].Starts["default/x"].Text != "starts in ~1m30s (90%: 1m30s)" ||
-		views[0].HoldTimes == nil || views[0].HoldTimes.Samples != 5 || views[0].HoldTimes.P90Seconds != 120 {
+		views[0].HoldTimes == nil || views[0].HoldTimes.Samples != eta.MinSamples || views[0].HoldTimes.P90Seconds != 120 {
 		t.Fatalf("views %+v", views)
 	}
 }

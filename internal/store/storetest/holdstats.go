@@ -1,10 +1,12 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/eta"
 	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/spec"
@@ -81,10 +83,10 @@ func holdHistory(t *testing.T, s1, s2 store.Store) {
 			return err
 		})
 	}
-	// Five holds of a minute each: enough history.
+	// Holds of a minute each, enough for history.
 	now := t0
-	for i := range 5 {
-		h := "default/w" + string(rune('0'+i))
+	for i := range eta.MinSamples {
+		h := fmt.Sprintf("default/w%d", i)
 		apply(m, s1, now, &locks.Request{Holder: h, Locks: []spec.LockRef{mutex}, Created: now, Template: "job"})
 		now = now.Add(time.Minute)
 		apply(m, s1, now, nil, h)
