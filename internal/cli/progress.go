@@ -31,6 +31,8 @@ type progress struct {
 	rank  map[string]int // submission order, from 1
 	// locks reads the lock queues for the live table; nil until set.
 	locks func(context.Context) ([]locks.View, error)
+	// estimate, once set, adds start estimates to the live view.
+	estimate startEstimator
 }
 
 func newProgress(w io.Writer, live bool) *progress {
@@ -153,7 +155,8 @@ func (p *progress) render(w io.Writer, views []locks.View, width, height int) {
 	if len(p.order) <= 3 {
 		var b strings.Builder
 		for _, uid := range p.order {
-			writeTree(&b, p.wfs[uid], p.nodes[uid], now)
+			wf, nodes := withStarts(p.estimate, p.wfs[uid], p.nodes[uid])
+			writeTree(&b, wf, nodes, now)
 			fmt.Fprintln(&b)
 		}
 		if strings.Count(b.String(), "\n") < height {
@@ -168,6 +171,14 @@ func (p *progress) render(w io.Writer, views []locks.View, width, height int) {
 		return a != 0 && (b == 0 || a < b)
 	})
 	writeLiveTable(w, liveRows(order, p.wfs, p.nodes, views, now), width, height-1)
+}
+
+// showStarts makes the live view show waits' estimated starts.
+func (p *progress) showStarts(est startEstimator) {
+	p.mu.Lock()
+	p.estimate = est
+	p.dirty = true
+	p.mu.Unlock()
 }
 
 func (p *progress) close() {

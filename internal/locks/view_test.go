@@ -17,15 +17,15 @@ func TestViewsDetail(t *testing.T) {
 	now := time.Unix(1000, 0)
 	key := "default/ConfigMap/limits/db"
 	st := &store.LockState{
-		Locks:     []store.LockInfo{{Key: key, Limit: 1, Fence: 4}, {Key: "default/Mutex/m", Limit: 1}},
-		Holds:     map[string][]domain.Token{"default/a/a-1": {{Lock: key, Value: 4}}},
-		HoldSince: map[string]time.Time{"default/a/a-1": now.Add(-time.Minute)},
+		Locks:    []store.LockInfo{{Key: key, Limit: 1, Fence: 4}, {Key: "default/Mutex/m", Limit: 1}},
+		Holds:    map[string][]domain.Token{"default/a/a-1": {{Lock: key, Value: 4}}},
+		HoldInfo: map[string]store.HoldInfo{"default/a/a-1": {Since: now.Add(-time.Minute)}},
 		Waiters: []domain.QueuedWaiter{
 			{Waiter: domain.Waiter{Holder: "default/c", Locks: []string{key}, Priority: 5}, Enqueued: now.Add(-10 * time.Second)},
 			{Waiter: domain.Waiter{Holder: "default/b/b-2", Locks: []string{key, "default/Mutex/m"}}, Enqueued: now.Add(-30 * time.Second)},
 		},
 	}
-	views := ViewsAt(st, key, now)
+	views := Views(st, key, now)
 	if len(views) != 1 {
 		t.Fatalf("views %+v, want the one lock", views)
 	}
@@ -70,7 +70,7 @@ func TestViewsReservationReason(t *testing.T) {
 		},
 	}
 	var qa, qb []Waiting
-	for _, v := range ViewsAt(st, "", now) {
+	for _, v := range Views(st, "", now) {
 		switch v.Lock {
 		case a:
 			qa = v.Queue

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/store"
 )
 
 // ViewDetail is what the Locks page shows of a lock beyond the sync
@@ -63,6 +64,9 @@ type Waiting struct {
 	// waiter. Both come from lockq.Explain.
 	Reason     string `json:"reason,omitempty"`
 	ReservedBy string `json:"reservedBy,omitempty"`
+	// Start is its estimated start as far as this lock decides it (as
+	// View.Starts).
+	Start *Start `json:"start,omitempty"`
 }
 
 func partyOf(holder string) Party {
@@ -74,8 +78,9 @@ func partyOf(holder string) Party {
 }
 
 // detail builds a lock's ViewDetail: holders with their tokens and hold
-// times, queue in the store's grant order.
-func detail(key string, holders map[string]uint64, since map[string]time.Time, queue []domain.QueuedWaiter, held heldBack, now time.Time) ViewDetail {
+// times, queue in the store's grant order with the start estimates.
+func detail(key string, holders map[string]uint64, info map[string]store.HoldInfo, queue []domain.QueuedWaiter, held heldBack,
+	starts map[string]Start, now time.Time) ViewDetail {
 	l := LockOf(key, false)
 	d := ViewDetail{Namespace: l.Namespace, Type: l.Type, Storage: l.Storage, Name: l.Name,
 		Holding: []Holding{}, Queue: make([]Waiting, 0, len(queue))}
@@ -89,7 +94,7 @@ func detail(key string, holders map[string]uint64, since map[string]time.Time, q
 	}
 	for h, tok := range holders {
 		hd := Holding{Party: partyOf(h), Token: tok}
-		if t, ok := since[h]; ok && !t.IsZero() {
+		if t := info[h].Since; !t.IsZero() {
 			hd.Since = &t
 		}
 		d.Holding = append(d.Holding, hd)
@@ -110,6 +115,9 @@ func detail(key string, holders map[string]uint64, since map[string]time.Time, q
 		if r, ok := held[w.Holder][key]; ok {
 			wt.ReservedBy = r.By
 			wt.Reason = reasonText(r, now)
+		}
+		if s, ok := starts[w.Holder]; ok {
+			wt.Start = &s
 		}
 		d.Queue = append(d.Queue, wt)
 	}

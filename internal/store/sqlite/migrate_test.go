@@ -2,8 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"io/fs"
 	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/semaflow/semaflow/internal/store"
 )
 
 // A migration that landed after a higher-numbered one (written on a
@@ -32,4 +36,72 @@ func TestMissingMigrationIsApplied(t *testing.T) {
 	if err := db.db.QueryRowContext(ctx, `SELECT counter FROM lock_generation WHERE id = 1`).Scan(&n); err != nil {
 		t.Fatalf("migration 0004 was not applied: %v", err)
 	}
+}
+
+// The embedded migrations are numbered 1, 2, 3… each once, and a new
+// database records every one of them.
+func TestMigrationsNumberedFromOne(t *testing.T) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := store.Migrations(names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openTemp(t)
+	if got := appliedVersions(t, db); len(got) != len(list) || got[0] != 1 || got[len(got)-1] != len(list) {
+		t.Fatalf("applied versions %v, want 1 to %d", got, len(list))
+	}
+}
+
+// A database migrated before the hold-start migration was renumbered
+// (recorded as 18, as main's builds did) opens: the record becomes 7, the
+// column is not added twice, and the migrations after it are applied.
+func TestRenumberedMigrationOpens(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TABLE lock_stats`, `ALTER TABLE lock_holds DROP COLUMN template`,
+		`ALTER TABLE lock_waiters DROP COLUMN template`, `DELETE FROM schema_migrations WHERE version >= 7`,
+		`INSERT INTO schema_migrations (version) VALUES (18)`} {
+		if _, err := db.db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	_ = db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("reopening a database that recorded 0018_hold_since: %v", err)
+	}
+	defer db.Close()
+	got := appliedVersions(t, db)
+	if slices.Contains(got, 18) || !slices.Contains(got, 7) || !slices.Contains(got, 8) {
+		t.Fatalf("applied versions %v, want 7 and 8 and no 18", got)
+	}
+	var n int
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM lock_stats`).Scan(&n); err != nil {
+		t.Fatalf("0008 was not applied: %v", err)
+	}
+}
+
+func appliedVersions(t *testing.T, db *DB) []int {
+	t.Helper()
+	rows, err := db.db.QueryContext(context.Background(), `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
 }
