@@ -11,6 +11,15 @@ func Text(s Start, now time.Time) string {
 	return "starts in ~" + Short(s.P50.Sub(now)) + " (90%: " + Short(s.P90.Sub(now)) + ")"
 }
 
+// EndText is how people read a hold's expected end (Release): "ends in
+// ~1m30s (90%: 4m)", or "end time unknown (no history yet)".
+func EndText(s Start, now time.Time) string {
+	if !s.Known {
+		return "end time unknown (" + s.Why + ")"
+	}
+	return "ends in ~" + Short(s.P50.Sub(now)) + " (90%: " + Short(s.P90.Sub(now)) + ")"
+}
+
 // Short writes a duration as people estimate: whole seconds under a
 // minute, tens of seconds under an hour, minutes above; "0s" for none.
 func Short(d time.Duration) string {

@@ -47,7 +47,16 @@ type HoldTimes struct {
 
 // StartOf is a start estimate as a View shows it.
 func StartOf(s eta.Start, now time.Time) Start {
-	out := Start{Known: s.Known, Why: s.Why, Text: eta.Text(s, now)}
+	return startOf(s, eta.Text(s, now))
+}
+
+// ReleaseOf is a hold's expected end (eta.Release) as a View shows it.
+func ReleaseOf(s eta.Start, now time.Time) Start {
+	return startOf(s, eta.EndText(s, now))
+}
+
+func startOf(s eta.Start, text string) Start {
+	out := Start{Known: s.Known, Why: s.Why, Text: text}
 	if s.Known {
 		p50, p90 := s.P50.UTC(), s.P90.UTC()
 		out.P50, out.P90 = &p50, &p90
@@ -122,7 +131,12 @@ func Views(st *store.LockState, only string, now time.Time) []View {
 				v.Starts[w] = StartOf(per[w], now)
 			}
 		}
-		v.ViewDetail = detail(l.Key, v.Holders, st.HoldInfo, queue, held, v.Starts, now)
+		releases := make(map[string]Start, len(holders))
+		for _, h := range holders {
+			info := st.HoldInfo[h]
+			releases[h] = ReleaseOf(eta.Release(digests[l.Key][""], eta.Holder{Since: info.Since, Hist: digests[l.Key][info.Template]}, now), now)
+		}
+		v.ViewDetail = detail(l.Key, v.Holders, st.HoldInfo, releases, queue, held, v.Starts, now)
 		views = append(views, v)
 	}
 	return views

@@ -47,6 +47,9 @@ type Holding struct {
 	// Since is when the hold began; nil for a hold stored before
 	// semaflow recorded it.
 	Since *time.Time `json:"since,omitempty"`
+	// Release is when the hold is expected to end (eta.Release), or why
+	// that is unknown.
+	Release *Start `json:"release,omitempty"`
 }
 
 // Waiting is one waiter of a lock, in grant order.
@@ -79,8 +82,8 @@ func partyOf(holder string) Party {
 
 // detail builds a lock's ViewDetail: holders with their tokens and hold
 // times, queue in the store's grant order with the start estimates.
-func detail(key string, holders map[string]uint64, info map[string]store.HoldInfo, queue []domain.QueuedWaiter, held heldBack,
-	starts map[string]Start, now time.Time) ViewDetail {
+func detail(key string, holders map[string]uint64, info map[string]store.HoldInfo, releases map[string]Start,
+	queue []domain.QueuedWaiter, held heldBack, starts map[string]Start, now time.Time) ViewDetail {
 	l := LockOf(key, false)
 	d := ViewDetail{Namespace: l.Namespace, Type: l.Type, Storage: l.Storage, Name: l.Name,
 		Holding: []Holding{}, Queue: make([]Waiting, 0, len(queue))}
@@ -96,6 +99,9 @@ func detail(key string, holders map[string]uint64, info map[string]store.HoldInf
 		hd := Holding{Party: partyOf(h), Token: tok}
 		if t := info[h].Since; !t.IsZero() {
 			hd.Since = &t
+		}
+		if r, ok := releases[h]; ok {
+			hd.Release = &r
 		}
 		d.Holding = append(d.Holding, hd)
 	}
