@@ -79,20 +79,30 @@ func newSyncCmd(getenv func(string) string) *cobra.Command {
 func lockViews(ctx context.Context, db string, r *remote, only string) ([]locks.View, error) {
 	if db == "" {
 		items, err := r.client().Locks(ctx, only)
-		views := make([]locks.View, len(items))
-		for i, v := range items {
-			views[i] = locks.View{Lock: v.Lock, Limit: v.Limit, Fence: v.Fence, Holders: v.Holders, Waiters: v.Waiters,
-				HoldTimes: (*locks.HoldTimes)(v.HoldTimes)}
-			if v.Starts != nil {
-				views[i].Starts = map[string]locks.Start{}
-				for h, st := range v.Starts {
-					views[i].Starts[h] = locks.Start(st)
-				}
-			}
+		if err != nil {
+			return nil, err
 		}
-		return views, err
+		return remoteViews(items)
 	}
 	return app.LockViews(ctx, db, only)
+}
+
+// remoteViews turns the server's views, as the public client reads them,
+// into the views --db reads: the two types are the same JSON, so every
+// field the client knows reaches `sync list -o json`.
+func remoteViews(items []client.LockView) ([]locks.View, error) {
+	if len(items) == 0 {
+		return []locks.View{}, nil
+	}
+	b, err := json.Marshal(items)
+	if err != nil {
+		return nil, err
+	}
+	views := []locks.View{}
+	if err := json.Unmarshal(b, &views); err != nil {
+		return nil, fmt.Errorf("reading the server's lock views: %w", err)
+	}
+	return views, nil
 }
 
 func syncShow(ctx context.Context, w io.Writer, db string, r *remote, only, output string) error {

@@ -39,12 +39,20 @@ func (e *Engine) Describe(ctx context.Context, namespace, name string) (*wfv1.Wo
 	if err != nil {
 		return nil, err
 	}
+	e.LiveWaits(wf)
+	return wf, nil
+}
+
+// LiveWaits puts into wf (a copy the caller owns) the waiting messages as
+// the lock queues stand now, with their estimated starts, as Describe
+// does: a watch's later frames say what get says.
+func (e *Engine) LiveWaits(wf *wfv1.Workflow) {
+	now := e.now()
 	for _, h := range reconcile.WaitingHolders(wf) {
-		if msg, ok := e.locks.Waiting(h, e.now()); ok {
+		if msg, ok := e.locks.Waiting(h, now); ok {
 			reconcile.SetWaitingMessage(wf, h, msg)
 		}
 	}
-	return wf, nil
 }
 
 // liveStatus puts a workflow-level wait's message as the queues stand now
@@ -219,13 +227,9 @@ func (e *Engine) Running(uid string) bool {
 }
 
 // StartEstimate returns a waiting workflow's (nodeID "") or node's
-// estimated start as people read it: "starts in ~2m10s (90%: 5m)", or
-// "start time unknown (no history yet)". False when it does not wait.
-func (e *Engine) StartEstimate(namespace, name, nodeID string) (string, bool) {
-	now := e.now()
-	s, ok := e.locks.Estimate(domain.HolderKey{Namespace: namespace, Workflow: name, NodeID: nodeID}.String(), now)
-	if !ok {
-		return "", false
-	}
-	return eta.Text(s, now), true
+// estimated start (eta.Text says it in words: "starts in ~2m10s (90%:
+// 5m)", "start time unknown (no history yet)"). False when it does not
+// wait.
+func (e *Engine) StartEstimate(namespace, name, nodeID string) (eta.Start, bool) {
+	return e.locks.Estimate(domain.HolderKey{Namespace: namespace, Workflow: name, NodeID: nodeID}.String(), e.now())
 }
