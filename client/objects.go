@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 )
@@ -111,6 +112,81 @@ type LockView struct {
 	Fence   uint64            `json:"fence"`
 	Holders map[string]uint64 `json:"holders"`
 	Waiters []string          `json:"waiters"`
+	// Starts gives each waiter its estimated start as far as this lock
+	// decides it; HoldTimes summarises the lock's recorded holds. Both
+	// are absent from older servers.
+	Starts    map[string]LockStart `json:"starts,omitempty"`
+	HoldTimes *LockHoldTimes       `json:"holdTimes,omitempty"`
+	LockDetail
+}
+
+// LockDetail says what kind of lock it is and lists its holders and
+// waiters in detail (the Locks page's view); absent from older servers.
+type LockDetail struct {
+	// Namespace, Type (mutex or semaphore), Storage (configmap, database
+	// or engine) and Name as in Argo's lock metrics; ConfigMap and Key
+	// name a ConfigMap semaphore's limit, Key a database semaphore's.
+	Namespace string `json:"namespace,omitempty"`
+	Type      string `json:"type,omitempty"`
+	Storage   string `json:"storage,omitempty"`
+	Name      string `json:"name,omitempty"`
+	ConfigMap string `json:"configMap,omitempty"`
+	Key       string `json:"key,omitempty"`
+	// Holding lists the holders, oldest hold first; Queue the waiters in
+	// grant order.
+	Holding []LockHolding `json:"holding"`
+	Queue   []LockWaiting `json:"queue"`
+}
+
+// LockParty is a holder or waiter: a workflow (NodeID empty) or one of
+// its nodes.
+type LockParty struct {
+	Holder    string `json:"holder"`
+	Namespace string `json:"namespace"`
+	Workflow  string `json:"workflow"`
+	NodeID    string `json:"nodeId,omitempty"`
+	NodeName  string `json:"nodeName,omitempty"`
+}
+
+// LockHolding is one holder: its fencing token, since when it holds (nil
+// when not recorded) and when it is expected to let go.
+type LockHolding struct {
+	LockParty
+	Token   uint64     `json:"token"`
+	Since   *time.Time `json:"since,omitempty"`
+	Release *LockStart `json:"release,omitempty"`
+}
+
+// LockWaiting is one waiter, in grant order: its priority, since when and
+// how long it has waited, its place, the reservation holding it back
+// (Reason, ReservedBy) and its estimated start.
+type LockWaiting struct {
+	LockParty
+	Priority      int32      `json:"priority"`
+	Since         time.Time  `json:"since"`
+	WaitedSeconds float64    `json:"waitedSeconds"`
+	Position      int        `json:"position"`
+	Reason        string     `json:"reason,omitempty"`
+	ReservedBy    string     `json:"reservedBy,omitempty"`
+	Start         *LockStart `json:"start,omitempty"`
+}
+
+// LockStart is a waiter's estimated start (or a holder's expected end):
+// a median and a 90th percentile when Known, else Why there is none; Text
+// says it in words ("starts in ~2m10s (90%: 5m)").
+type LockStart struct {
+	Known bool       `json:"known"`
+	Why   string     `json:"why,omitempty"`
+	P50   *time.Time `json:"p50,omitempty"`
+	P90   *time.Time `json:"p90,omitempty"`
+	Text  string     `json:"text"`
+}
+
+// LockHoldTimes summarises a lock's recorded hold times.
+type LockHoldTimes struct {
+	Samples    uint64  `json:"samples"`
+	P50Seconds float64 `json:"p50Seconds"`
+	P90Seconds float64 `json:"p90Seconds"`
 }
 
 // Locks lists the server's locks (lock: one key, or all).

@@ -9,7 +9,8 @@ import (
 
 // With more workflows than trees fit, run's live view on a terminal is a
 // table, one line per workflow: the wrapper step holding the semaphore
-// reads "holds db" while its child runs, the others "waits db (N of M)".
+// reads "holds db" while its child runs, the others "waits db (N of M)"
+// with their ETA.
 func TestRunLiveTableOnATerminal(t *testing.T) {
 	if _, err := exec.LookPath("script"); err != nil {
 		t.Skip("no `script` to provide a terminal")
@@ -43,6 +44,10 @@ spec:
 		if !strings.Contains(s, want) {
 			t.Fatalf("no %q in the live view:\n%s", want, s[max(0, len(s)-3000):])
 		}
+	}
+	// Four holds are too few to estimate from: a waiter's ETA says so.
+	if !regexp.MustCompile(`waits db \(1 of 3\) +unknown \(no history yet\)`).MatchString(s) {
+		t.Fatalf("no waiter's line with an unknown ETA:\n%s", s[max(0, len(s)-3000):])
 	}
 	// A holder's line never says it waits.
 	if regexp.MustCompile(`holds db[^\n]*waits db|waits db[^\n]*holds db`).MatchString(s) {

@@ -148,6 +148,11 @@ spec:
 	if out := mustRun(t, 0, "sync", "get", "default/ConfigMap/limits/k"); !regexp.MustCompile(`default/ConfigMap/limits/k\s+2\s+0\s+0\s+1`).MatchString(out) {
 		t.Fatalf("sync get through the server:\n%s", out)
 	}
+	// The server's lock detail and hold times reach `sync list -o json`.
+	if out := mustRun(t, 0, "sync", "list", "-o", "json"); !strings.Contains(out, `"storage": "configmap"`) || !strings.Contains(out, `"holding": []`) ||
+		!strings.Contains(out, `"samples": 1`) {
+		t.Fatalf("sync list -o json through the server:\n%s", out)
+	}
 	if out := mustRun(t, 0, "completion", "bash"); !strings.Contains(out, "semaflow") {
 		t.Fatalf("completion:\n%s", out)
 	}

@@ -114,8 +114,10 @@ func currentStep(nodes map[string]wfv1.NodeStatus) string {
 	return ""
 }
 
-// liveRows builds one row per workflow, in submission order.
-func liveRows(order []string, wfs map[string]*wfv1.Workflow, nodes map[string]map[string]wfv1.NodeStatus, views []locks.View, now time.Time) []liveRow {
+// liveRows builds one row per workflow, in submission order; est, when
+// set, gives waits their ETA.
+func liveRows(order []string, wfs map[string]*wfv1.Workflow, nodes map[string]map[string]wfv1.NodeStatus, views []locks.View,
+	est startEstimator, now time.Time) []liveRow {
 	states := lockStates(views)
 	rows := make([]liveRow, 0, len(order))
 	for _, uid := range order {
@@ -127,6 +129,7 @@ func liveRows(order []string, wfs map[string]*wfv1.Workflow, nodes map[string]ma
 		}
 		if !r.ended {
 			r.Lock = strings.Join(states[wf.Metadata.Namespace+"/"+wf.Metadata.Name], ", ")
+			r.ETA = rowETA(est, wf, nodes[uid], now)
 		}
 		rows = append(rows, r)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/eta"
 	"github.com/semaflow/semaflow/internal/locks"
 )
 
@@ -49,7 +50,7 @@ func TestLiveTableHoldersAndWaiters(t *testing.T) {
 	now := time.Now()
 	order, wfs, nodes, views := liveFixture(now)
 	var b strings.Builder
-	writeLiveTable(&b, liveRows(order, wfs, nodes, views, now), 100, 40)
+	writeLiveTable(&b, liveRows(order, wfs, nodes, views, nil, now), 100, 40)
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	if len(lines) != 6 {
 		t.Fatalf("want a header and 5 rows, got:\n%s", b.String())
@@ -83,7 +84,7 @@ func TestLiveTableFitsTheTerminal(t *testing.T) {
 	var b strings.Builder
 	// 4 lines: header, 2 rows, a summary; the ended workflow is summarised
 	// before any still running.
-	writeLiveTable(&b, liveRows(order, wfs, nodes, views, now), 30, 4)
+	writeLiveTable(&b, liveRows(order, wfs, nodes, views, nil, now), 30, 4)
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	if len(lines) != 4 {
 		t.Fatalf("want 4 lines, got:\n%s", b.String())
@@ -95,5 +96,35 @@ func TestLiveTableFitsTheTerminal(t *testing.T) {
 	}
 	if !strings.HasPrefix(lines[3], "... 3 more: Running 2, Succee") {
 		t.Errorf("summary %q", lines[3])
+	}
+}
+
+// The ETA column gives a waiting workflow's estimated start, "unknown"
+// with the reason until there is history; holders, workflows the engine
+// has no estimate for and ended ones show none.
+func TestLiveTableETA(t *testing.T) {
+	now := time.Now()
+	order, wfs, nodes, views := liveFixture(now)
+	est := func(ns, name, node string) (eta.Start, bool) {
+		switch ns + "/" + name + "/" + node {
+		case "default/w1/w1-wrap":
+			return eta.Start{Known: true, P50: now.Add(130 * time.Second), P90: now.Add(5 * time.Minute)}, true
+		case "default/w2/w2-wrap":
+			return eta.Start{Why: eta.NoHistory}, true
+		}
+		return eta.Start{}, false
+	}
+	rows := liveRows(order, wfs, nodes, views, est, now)
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.ETA)
+	}
+	if want := []string{"", "~2m10s (90%: 5m)", "unknown (no history yet)", "", ""}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("ETAs %q, want %q", got, want)
+	}
+	var b strings.Builder
+	writeLiveTable(&b, rows, 120, 40)
+	if lines := strings.Split(b.String(), "\n"); !strings.HasSuffix(lines[2], "~2m10s (90%: 5m)") {
+		t.Fatalf("w1's line %q lacks its ETA", lines[2])
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/eta"
 	"github.com/semaflow/semaflow/internal/locks"
 )
 
@@ -31,6 +32,8 @@ type progress struct {
 	rank  map[string]int // submission order, from 1
 	// locks reads the lock queues for the live table; nil until set.
 	locks func(context.Context) ([]locks.View, error)
+	// estimate, once set, adds start estimates to the live view.
+	estimate startEstimator
 }
 
 func newProgress(w io.Writer, live bool) *progress {
@@ -121,7 +124,15 @@ func (p *progress) redraw() {
 			// Elapsed times move on even when nothing else does.
 			draw := p.dirty || now.Sub(last) >= time.Second
 			p.dirty = false
-			fn := p.locks
+			fn, est := p.locks, p.estimate
+			var waits []waitKey
+			if draw && est != nil {
+				for _, uid := range p.order {
+					if wf := p.wfs[uid]; !ended(wf.Status.Phase) {
+						waits = append(waits, waitKeys(wf, p.nodes[uid])...)
+					}
+				}
+			}
 			p.mu.Unlock()
 			if !draw {
 				continue
@@ -133,11 +144,23 @@ func (p *progress) redraw() {
 			if fn != nil {
 				views, _ = fn(context.Background())
 			}
+			// Estimated outside the mutex too: the lock manager answers
+			// between its commits.
+			var starts startEstimator
+			if est != nil {
+				m := make(map[waitKey]eta.Start, len(waits))
+				for _, k := range waits {
+					if s, ok := est(k.ns, k.name, k.node); ok {
+						m[k] = s
+					}
+				}
+				starts = estimated(m)
+			}
 			width, height := termSize(p.w)
 			var b strings.Builder
 			b.WriteString("\x1b[H\x1b[2J")
 			p.mu.Lock()
-			p.render(&b, views, width, height)
+			p.render(&b, views, starts, width, height)
 			p.mu.Unlock()
 			// Written without the mutex: a stalled terminal must not stall
 			// the workflows that report to observe.
@@ -148,12 +171,13 @@ func (p *progress) redraw() {
 
 // render draws every workflow's tree when they fit the terminal, else the
 // compact table, one line per workflow.
-func (p *progress) render(w io.Writer, views []locks.View, width, height int) {
+func (p *progress) render(w io.Writer, views []locks.View, est startEstimator, width, height int) {
 	now := time.Now()
 	if len(p.order) <= 3 {
 		var b strings.Builder
 		for _, uid := range p.order {
-			writeTree(&b, p.wfs[uid], p.nodes[uid], now)
+			wf, nodes := withStarts(est, p.wfs[uid], p.nodes[uid], now)
+			writeTree(&b, wf, nodes, now)
 			fmt.Fprintln(&b)
 		}
 		if strings.Count(b.String(), "\n") < height {
@@ -167,7 +191,15 @@ func (p *progress) render(w io.Writer, views []locks.View, width, height int) {
 		a, b := p.rank[order[i]], p.rank[order[j]]
 		return a != 0 && (b == 0 || a < b)
 	})
-	writeLiveTable(w, liveRows(order, p.wfs, p.nodes, views, now), width, height-1)
+	writeLiveTable(w, liveRows(order, p.wfs, p.nodes, views, est, now), width, height-1)
+}
+
+// showStarts makes the live view show waits' estimated starts.
+func (p *progress) showStarts(est startEstimator) {
+	p.mu.Lock()
+	p.estimate = est
+	p.dirty = true
+	p.mu.Unlock()
 }
 
 func (p *progress) close() {

@@ -168,6 +168,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	prog.setLocks(func(ctx context.Context) ([]locks.View, error) { return a.Engine.Locks(ctx, "") })
 	defer func() { _ = a.Stop(false) }()
 	eng := a.Engine
+	prog.showStarts(eng.StartEstimate)
 	uids := a.Resumed
 	if len(uids) > 0 {
 		fmt.Fprintf(stderr, "resuming %s left unfinished in %s\n", plural(len(uids), "workflow"), o.db)

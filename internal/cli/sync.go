@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/semaflow/semaflow/internal/app"
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/eta"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -77,13 +79,30 @@ func newSyncCmd(getenv func(string) string) *cobra.Command {
 func lockViews(ctx context.Context, db string, r *remote, only string) ([]locks.View, error) {
 	if db == "" {
 		items, err := r.client().Locks(ctx, only)
-		views := make([]locks.View, len(items))
-		for i, v := range items {
-			views[i] = locks.View{Lock: v.Lock, Limit: v.Limit, Fence: v.Fence, Holders: v.Holders, Waiters: v.Waiters}
+		if err != nil {
+			return nil, err
 		}
-		return views, err
+		return remoteViews(items)
 	}
 	return app.LockViews(ctx, db, only)
+}
+
+// remoteViews turns the server's views, as the public client reads them,
+// into the views --db reads: the two types are the same JSON, so every
+// field the client knows reaches `sync list -o json`.
+func remoteViews(items []client.LockView) ([]locks.View, error) {
+	if len(items) == 0 {
+		return []locks.View{}, nil
+	}
+	b, err := json.Marshal(items)
+	if err != nil {
+		return nil, err
+	}
+	views := []locks.View{}
+	if err := json.Unmarshal(b, &views); err != nil {
+		return nil, fmt.Errorf("reading the server's lock views: %w", err)
+	}
+	return views, nil
 }
 
 func syncShow(ctx context.Context, w io.Writer, db string, r *remote, only, output string) error {
@@ -121,7 +140,15 @@ func syncShow(ctx context.Context, w io.Writer, db string, r *remote, only, outp
 		}
 		fmt.Fprintln(w, "Waiters, in grant order:")
 		for i, h := range v.Waiters {
-			fmt.Fprintf(w, "  %d. %s\n", i+1, h)
+			start := ""
+			if st, ok := v.Starts[h]; ok {
+				start = ", " + st.Text
+			}
+			fmt.Fprintf(w, "  %d. %s%s\n", i+1, h, start)
+		}
+		if ht := v.HoldTimes; ht != nil {
+			fmt.Fprintf(w, "Hold times: %d recorded, median %s, 90%% %s\n", ht.Samples,
+				eta.Short(time.Duration(ht.P50Seconds*float64(time.Second))), eta.Short(time.Duration(ht.P90Seconds*float64(time.Second))))
 		}
 	}
 	return nil

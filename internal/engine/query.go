@@ -10,6 +10,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/eta"
 	"github.com/semaflow/semaflow/internal/reconcile"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -38,12 +39,20 @@ func (e *Engine) Describe(ctx context.Context, namespace, name string) (*wfv1.Wo
 	if err != nil {
 		return nil, err
 	}
+	e.LiveWaits(wf)
+	return wf, nil
+}
+
+// LiveWaits puts into wf (a copy the caller owns) the waiting messages as
+// the lock queues stand now, with their estimated starts, as Describe
+// does: a watch's later frames say what get says.
+func (e *Engine) LiveWaits(wf *wfv1.Workflow) {
+	now := e.now()
 	for _, h := range reconcile.WaitingHolders(wf) {
-		if msg, ok := e.locks.Waiting(h, e.now()); ok {
+		if msg, ok := e.locks.Waiting(h, now); ok {
 			reconcile.SetWaitingMessage(wf, h, msg)
 		}
 	}
-	return wf, nil
 }
 
 // liveStatus puts a workflow-level wait's message as the queues stand now
@@ -215,4 +224,12 @@ func (e *Engine) Running(uid string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.runs[uid] != nil
+}
+
+// StartEstimate returns a waiting workflow's (nodeID "") or node's
+// estimated start (eta.Text says it in words: "starts in ~2m10s (90%:
+// 5m)", "start time unknown (no history yet)"). False when it does not
+// wait.
+func (e *Engine) StartEstimate(namespace, name, nodeID string) (eta.Start, bool) {
+	return e.locks.Estimate(domain.HolderKey{Namespace: namespace, Workflow: name, NodeID: nodeID}.String(), e.now())
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/eta"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -17,15 +18,15 @@ func TestViewsDetail(t *testing.T) {
 	now := time.Unix(1000, 0)
 	key := "default/ConfigMap/limits/db"
 	st := &store.LockState{
-		Locks:     []store.LockInfo{{Key: key, Limit: 1, Fence: 4}, {Key: "default/Mutex/m", Limit: 1}},
-		Holds:     map[string][]domain.Token{"default/a/a-1": {{Lock: key, Value: 4}}},
-		HoldSince: map[string]time.Time{"default/a/a-1": now.Add(-time.Minute)},
+		Locks:    []store.LockInfo{{Key: key, Limit: 1, Fence: 4}, {Key: "default/Mutex/m", Limit: 1}},
+		Holds:    map[string][]domain.Token{"default/a/a-1": {{Lock: key, Value: 4}}},
+		HoldInfo: map[string]store.HoldInfo{"default/a/a-1": {Since: now.Add(-time.Minute)}},
 		Waiters: []domain.QueuedWaiter{
 			{Waiter: domain.Waiter{Holder: "default/c", Locks: []string{key}, Priority: 5}, Enqueued: now.Add(-10 * time.Second)},
 			{Waiter: domain.Waiter{Holder: "default/b/b-2", Locks: []string{key, "default/Mutex/m"}}, Enqueued: now.Add(-30 * time.Second)},
 		},
 	}
-	views := ViewsAt(st, key, now)
+	views := Views(st, key, now)
 	if len(views) != 1 {
 		t.Fatalf("views %+v, want the one lock", views)
 	}
@@ -70,7 +71,7 @@ func TestViewsReservationReason(t *testing.T) {
 		},
 	}
 	var qa, qb []Waiting
-	for _, v := range ViewsAt(st, "", now) {
+	for _, v := range Views(st, "", now) {
 		switch v.Lock {
 		case a:
 			qa = v.Queue
@@ -84,5 +85,40 @@ func TestViewsReservationReason(t *testing.T) {
 	}
 	if qa[0].Reason != "" || len(qb) != 1 || qb[0].Reason != "" {
 		t.Fatalf("big waits only for the limit of b, not a reservation: %+v %+v", qa, qb)
+	}
+}
+
+// TestViewsEstimates: with enough recorded holds, a lock's queue entries
+// carry each waiter's estimated start and its holders their expected
+// release; without, both say unknown, never a number.
+func TestViewsEstimates(t *testing.T) {
+	now := time.Unix(1000, 0)
+	key := "default/Mutex/m"
+	var d eta.Digest
+	for range eta.MinSamples {
+		d.Add(2 * time.Minute)
+	}
+	text, err := d.MarshalText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &store.LockState{
+		Locks:    []store.LockInfo{{Key: key, Limit: 1}},
+		Holds:    map[string][]domain.Token{"default/a": {{Lock: key, Value: 1}}},
+		HoldInfo: map[string]store.HoldInfo{"default/a": {Since: now.Add(-30 * time.Second)}},
+		Waiters:  []domain.QueuedWaiter{{Waiter: domain.Waiter{Holder: "default/b", Locks: []string{key}}, Enqueued: now}},
+	}
+	v := Views(st, key, now)[0]
+	if len(v.Queue) != 1 || v.Queue[0].Start == nil || v.Queue[0].Start.Known || v.Queue[0].Start.Why != eta.NoHistory ||
+		len(v.Holding) != 1 || v.Holding[0].Release == nil || v.Holding[0].Release.Known {
+		t.Fatalf("without history: queue %+v, holding %+v, want unknown start and release", v.Queue, v.Holding)
+	}
+	st.Stats = []store.HoldStats{{Lock: key, Digest: string(text)}}
+	v = Views(st, key, now)[0]
+	if s := v.Queue[0].Start; s == nil || !s.Known || !s.P50.Equal(now.Add(90*time.Second)) || s.Text != "starts in ~1m30s (90%: 1m30s)" {
+		t.Fatalf("the waiter's start %+v, want in 1m30s", s)
+	}
+	if r := v.Holding[0].Release; r == nil || !r.Known || !r.P90.Equal(now.Add(90*time.Second)) || r.Text != "ends in ~1m30s (90%: 1m30s)" {
+		t.Fatalf("the holder's release %+v, want in 1m30s", r)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/store"
 )
 
 // ViewDetail is what the Locks page shows of a lock beyond the sync
@@ -46,6 +47,9 @@ type Holding struct {
 	// Since is when the hold began; nil for a hold stored before
 	// semaflow recorded it.
 	Since *time.Time `json:"since,omitempty"`
+	// Release is when the hold is expected to end (eta.Release), or why
+	// that is unknown.
+	Release *Start `json:"release,omitempty"`
 }
 
 // Waiting is one waiter of a lock, in grant order.
@@ -63,6 +67,9 @@ type Waiting struct {
 	// waiter. Both come from lockq.Explain.
 	Reason     string `json:"reason,omitempty"`
 	ReservedBy string `json:"reservedBy,omitempty"`
+	// Start is its estimated start as far as this lock decides it (as
+	// View.Starts).
+	Start *Start `json:"start,omitempty"`
 }
 
 func partyOf(holder string) Party {
@@ -74,8 +81,9 @@ func partyOf(holder string) Party {
 }
 
 // detail builds a lock's ViewDetail: holders with their tokens and hold
-// times, queue in the store's grant order.
-func detail(key string, holders map[string]uint64, since map[string]time.Time, queue []domain.QueuedWaiter, held heldBack, now time.Time) ViewDetail {
+// times, queue in the store's grant order with the start estimates.
+func detail(key string, holders map[string]uint64, info map[string]store.HoldInfo, releases map[string]Start,
+	queue []domain.QueuedWaiter, held heldBack, starts map[string]Start, now time.Time) ViewDetail {
 	l := LockOf(key, false)
 	d := ViewDetail{Namespace: l.Namespace, Type: l.Type, Storage: l.Storage, Name: l.Name,
 		Holding: []Holding{}, Queue: make([]Waiting, 0, len(queue))}
@@ -89,8 +97,11 @@ func detail(key string, holders map[string]uint64, since map[string]time.Time, q
 	}
 	for h, tok := range holders {
 		hd := Holding{Party: partyOf(h), Token: tok}
-		if t, ok := since[h]; ok && !t.IsZero() {
+		if t := info[h].Since; !t.IsZero() {
 			hd.Since = &t
+		}
+		if r, ok := releases[h]; ok {
+			hd.Release = &r
 		}
 		d.Holding = append(d.Holding, hd)
 	}
@@ -110,6 +121,9 @@ func detail(key string, holders map[string]uint64, since map[string]time.Time, q
 		if r, ok := held[w.Holder][key]; ok {
 			wt.ReservedBy = r.By
 			wt.Reason = reasonText(r, now)
+		}
+		if s, ok := starts[w.Holder]; ok {
+			wt.Start = &s
 		}
 		d.Queue = append(d.Queue, wt)
 	}

@@ -37,8 +37,9 @@ func heldBackOf(st *store.LockState, now time.Time) heldBack {
 	}
 	slices.SortFunc(qs.Holders, func(a, b domain.Grant) int { return strings.Compare(a.Holder, b.Holder) })
 	out := heldBack{}
+	since := st.HoldStarts()
 	for _, w := range st.Waiters[:min(len(st.Waiters), maxExplained)] {
-		why, err := lockq.Explain(lockq.Config{Policy: lockq.Backfill}, qs, w.Holder, now, st.HoldSince)
+		why, err := lockq.Explain(lockq.Config{Policy: lockq.Backfill}, qs, w.Holder, now, since)
 		if err != nil {
 			continue // a waiter on a lock the store lost: no reason to give
 		}

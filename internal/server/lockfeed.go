@@ -156,12 +156,14 @@ func (f *lockFeed) refresh() {
 }
 
 // shapeOf is what a watcher must see change: limits, holders and
-// waiters with their order and reasons, not the waiting times, which the
-// page counts itself.
+// waiters with their order and reasons, the recorded hold count, and the
+// estimates to the nearest estimateStep; not the waiting times, which the
+// page counts itself (and counts estimates down by).
 func shapeOf(views []locks.View) string {
 	type waiter struct {
 		H, R string
 		P    int32
+		S    int64
 	}
 	type lock struct {
 		K    string
@@ -169,22 +171,40 @@ func shapeOf(views []locks.View) string {
 		F    uint64
 		H    map[string]uint64
 		N    map[string]string
+		E    map[string]int64
 		W    []waiter
 		Hold []string
+		S    uint64
 	}
 	out := make([]lock, len(views))
 	for i, v := range views {
-		l := lock{K: v.Lock, L: v.Limit, F: v.Fence, H: v.Holders, N: map[string]string{}}
+		l := lock{K: v.Lock, L: v.Limit, F: v.Fence, H: v.Holders, N: map[string]string{}, E: map[string]int64{}}
 		for _, h := range v.Holding {
 			l.N[h.Holder] = h.NodeName
+			l.E[h.Holder] = estimateShape(h.Release)
 		}
 		for _, w := range v.Queue {
-			l.W = append(l.W, waiter{H: w.Holder + "\x00" + w.NodeName, R: w.ReservedBy, P: w.Priority})
+			l.W = append(l.W, waiter{H: w.Holder + "\x00" + w.NodeName, R: w.ReservedBy, P: w.Priority, S: estimateShape(w.Start)})
+		}
+		if v.HoldTimes != nil {
+			l.S = v.HoldTimes.Samples
 		}
 		out[i] = l
 	}
 	b, _ := json.Marshal(out)
 	return string(b)
+}
+
+// estimateStep is how far an estimate moves before watchers hear of it:
+// estimates move as a hold outlasts its history, every read.
+const estimateStep = 10 * time.Second
+
+// estimateShape is an estimate's median in estimateSteps, -1 unknown.
+func estimateShape(s *locks.Start) int64 {
+	if s == nil || !s.Known || s.P50 == nil {
+		return -1
+	}
+	return s.P50.UnixNano() / int64(estimateStep)
 }
 
 // subscribe returns a channel signalled when the views change (and once

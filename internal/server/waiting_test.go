@@ -1,8 +1,11 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,21 +33,23 @@ func TestAPIGetShowsLiveQueuePosition(t *testing.T) {
 		return fmt.Sprint(st["message"])
 	}
 	const lock = "Waiting for default/ConfigMap/limits/k lock. Lock status: 0/1 "
+	// No hold of the lock has ended yet: no estimate.
+	const unknown = ", start time unknown (no history yet)"
 	deadline := time.Now().Add(5 * time.Second)
-	for message("q3") != lock+"(position 2 of 2)" {
+	for message("q3") != lock+"(position 2 of 2)"+unknown {
 		if time.Now().After(deadline) {
 			t.Fatalf("q3: %q", message("q3"))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if m := message("q2"); m != lock+"(position 1 of 2)" {
+	if m := message("q2"); m != lock+"(position 1 of 2)"+unknown {
 		t.Fatalf("q2, queued alone, still ahead of q3: %q", m)
 	}
 	// q2 goes: q3 moves up, though its stored message is unchanged.
 	if code, out := c.do("DELETE", "/api/v1/workflows/default/q2", ""); code != 200 {
 		t.Fatalf("delete q2: %d %v", code, out)
 	}
-	if m := message("q3"); m != lock+"(position 1 of 1)" {
+	if m := message("q3"); m != lock+"(position 1 of 1)"+unknown {
 		t.Fatalf("q3 after q2 left: %q", m)
 	}
 	// A list says the same.
@@ -54,11 +59,64 @@ func TestAPIGetShowsLiveQueuePosition(t *testing.T) {
 		t.Fatalf("list q3: %d %v", code, out)
 	}
 	st, _ := items[0].(map[string]any)["status"].(map[string]any)
-	if m := fmt.Sprint(st["message"]); m != lock+"(position 1 of 1)" {
+	if m := fmt.Sprint(st["message"]); m != lock+"(position 1 of 1)"+unknown {
 		t.Fatalf("q3 in a list after q2 left: %q", m)
 	}
 	time.Sleep(1100 * time.Millisecond)
-	if m := message("q3"); !regexp.MustCompile(`\(position 1 of 1, waiting [1-9]\d*s\)$`).MatchString(m) {
+	if m := message("q3"); !regexp.MustCompile(`\(position 1 of 1, waiting [1-9]\d*s\), start time unknown \(no history yet\)$`).MatchString(m) {
 		t.Fatalf("q3 after a second: %q", m)
+	}
+}
+
+// A watch of one workflow carries, in every frame and not only the
+// first, each waiting node's message as the queues stand when the frame
+// is sent, with its estimated start (as get says it): the engine's
+// events carry the message written when the wait began.
+func TestAPIWatchFramesCarryTheEstimate(t *testing.T) {
+	c := startAPI(t)
+	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	if code, out := c.do("POST", "/api/v1/configmaps/default", limits(1)); code != 200 {
+		t.Fatalf("apply ConfigMap: %d %v", code, out)
+	}
+	// hold takes the permit for 30s, wait queues behind it, and tick's
+	// steps end one after the other meanwhile, each ending a frame.
+	c.submit("par", `{"entrypoint": "main", "templates": [
+	  {"name": "main", "steps": [[{"name": "hold", "template": "locked"}, {"name": "tick", "template": "ticks"}]]},
+	  {"name": "locked", "synchronization": {"semaphores": [{"configMapKeyRef": {"name": "limits", "key": "k"}}]},
+	   "container": {"image": "x", "command": ["sleep", "30"]}},
+	  {"name": "ticks", "steps": [[{"name": "t1", "template": "nap"}], [{"name": "wait", "template": "locked"}, {"name": "t2", "template": "nap"}], [{"name": "t3", "template": "nap"}]]},
+	  {"name": "nap", "container": {"image": "x", "command": ["sleep", "0.3"]}}]}`)
+	watch := openStream(t, t.Context(), hc, c.base+"/api/v1/workflow-events/default?listOptions.fieldSelector=metadata.name%3Dpar")
+	first := true
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case l, ok := <-watch:
+			if !ok {
+				t.Fatal("the watch ended")
+			}
+			var wf struct {
+				Status struct {
+					Nodes map[string]struct{ DisplayName, Phase, Message string }
+				}
+			}
+			if err := json.Unmarshal(l.Result.Object, &wf); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range wf.Status.Nodes {
+				if n.DisplayName != "wait" || n.Phase != "Pending" || !strings.HasPrefix(n.Message, "Waiting for ") {
+					continue
+				}
+				if !first && strings.HasSuffix(n.Message, ", start time unknown (no history yet)") {
+					return
+				}
+				if !first {
+					t.Fatalf("a later frame's waiting message: %q, want it to end with the estimate", n.Message)
+				}
+			}
+			first = false
+		case <-timeout:
+			t.Fatal("no later frame showed the node waiting")
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -38,7 +39,8 @@ func (s *Server) watchWorkflows(w http.ResponseWriter, r *http.Request) {
 	// between.
 	watcher := s.eng.Watch(ns)
 	defer s.eng.Unwatch(watcher)
-	initial, err := s.currentState(r, ns, match, q.Get("listOptions.fieldSelector"))
+	fieldSel := q.Get("listOptions.fieldSelector")
+	initial, err := s.currentState(r, ns, match, fieldSel)
 	if err != nil {
 		writeStoreError(w, err)
 		return
@@ -50,6 +52,7 @@ func (s *Server) watchWorkflows(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	one := ns != "" && namedIn(fieldSel) != ""
 	tick := time.NewTicker(heartbeatEvery)
 	defer tick.Stop()
 	for {
@@ -67,7 +70,11 @@ func (s *Server) watchWorkflows(w http.ResponseWriter, r *http.Request) {
 			if match != nil && !match(&wfv1.Workflow{Metadata: ev.Metadata, Status: wfv1.WorkflowStatus{Phase: ev.Phase}}) {
 				continue
 			}
-			if st.send(watchEvent{Type: ev.Type, Object: ev.Object}) != nil {
+			obj := ev.Object
+			if one {
+				obj = s.liveWaits(obj)
+			}
+			if st.send(watchEvent{Type: ev.Type, Object: obj}) != nil {
 				return
 			}
 		}
@@ -77,18 +84,49 @@ func (s *Server) watchWorkflows(w http.ResponseWriter, r *http.Request) {
 // currentState is what a new watcher sees first: whole workflows when the
 // field selector names one, else the listed (node-less) workflows.
 func (s *Server) currentState(r *http.Request, ns string, match func(*wfv1.Workflow) bool, fieldSel string) ([]*wfv1.Workflow, error) {
-	for _, term := range strings.Split(fieldSel, ",") {
-		if name, ok := strings.CutPrefix(strings.TrimSpace(term), "metadata.name="); ok && ns != "" {
-			wf, err := s.eng.Get(r.Context(), ns, strings.TrimPrefix(name, "="))
-			if err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					return nil, nil
-				}
-				return nil, err
+	if name := namedIn(fieldSel); name != "" && ns != "" {
+		// As get shows it: waits with their position and estimated start
+		// as the queues stand now.
+		wf, err := s.eng.Describe(r.Context(), ns, name)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, nil
 			}
-			return []*wfv1.Workflow{wf}, nil
+			return nil, err
 		}
+		return []*wfv1.Workflow{wf}, nil
 	}
 	list, _, err := s.eng.List(r.Context(), store.ListOptions{Namespace: ns, Match: match})
 	return list, err
+}
+
+// namedIn returns the workflow a field selector names (metadata.name=),
+// or "".
+func namedIn(fieldSel string) string {
+	for _, term := range strings.Split(fieldSel, ",") {
+		if name, ok := strings.CutPrefix(strings.TrimSpace(term), "metadata.name="); ok {
+			return strings.TrimPrefix(name, "=")
+		}
+	}
+	return ""
+}
+
+// liveWaits gives a watch event of one workflow the waiting messages as
+// the queues stand now, as its first frame has them (Engine.Describe):
+// the engine's events carry the messages written when each wait began.
+// Events with no wait pass untouched, undecoded.
+func (s *Server) liveWaits(obj json.RawMessage) json.RawMessage {
+	if !bytes.Contains(obj, []byte(`"Waiting for `)) {
+		return obj
+	}
+	var wf wfv1.Workflow
+	if err := json.Unmarshal(obj, &wf); err != nil {
+		return obj
+	}
+	s.eng.LiveWaits(&wf)
+	out, err := json.Marshal(&wf)
+	if err != nil {
+		return obj
+	}
+	return out
 }

@@ -25,9 +25,9 @@ import (
 //     {g.Counter + 1, w} in this transaction, so a rollback restores g.
 //     w is never empty.
 //   - A transaction that changes lock state (PutLockLimit, PutFence,
-//     PutHold, DeleteHold, PutWaiter, DeleteWaiter) without having
-//     claimed raises the generation with an empty Writer at its first
-//     change, taking the same lock a claim takes, so every manager
+//     PutHold, DeleteHold, PutWaiter, DeleteWaiter, PutHoldStats)
+//     without having claimed raises the generation with an empty Writer
+//     at its first change, taking the same lock a claim takes, so every manager
 //     rebuilds; NextLockSeq is not a change.
 //   - The counter never goes back.
 //
@@ -44,10 +44,11 @@ type LockTx interface {
 	PutLockLimit(ctx context.Context, key string, limit int) error
 	// PutFence records the last fencing token handed out for a lock.
 	PutFence(ctx context.Context, key string, fence uint64) error
-	// PutHold records that holder holds tokens' locks since since,
-	// replacing the token of a lock it held already (and keeping when that
-	// hold began).
-	PutHold(ctx context.Context, holder string, tokens []domain.Token, since time.Time) error
+	// PutHold records that holder holds tokens' locks, begun at
+	// info.Since by template info.Template. A lock it held already gets
+	// the new token and keeps when its hold began and its template (a
+	// refence goes on with the same hold).
+	PutHold(ctx context.Context, holder string, tokens []domain.Token, info HoldInfo) error
 	// DeleteHold ends every hold of holder; an unknown holder is not an
 	// error.
 	DeleteHold(ctx context.Context, holder string) error
@@ -56,6 +57,10 @@ type LockTx interface {
 	// DeleteWaiter removes holder's waiter; an unknown holder is not an
 	// error.
 	DeleteWaiter(ctx context.Context, holder string) error
+	// PutHoldStats stores the hold-time digest (eta.Digest's text form)
+	// of a lock for one template ("": every hold of the lock), replacing
+	// the one stored.
+	PutHoldStats(ctx context.Context, s HoldStats) error
 	// NextLockSeq returns a new enqueue sequence number, never reused.
 	NextLockSeq(ctx context.Context) (uint64, error)
 	// LoadLocks returns all lock state: locks by key, waiters in queue
@@ -78,27 +83,48 @@ type LockInfo struct {
 	Fence uint64
 }
 
+// HoldInfo is when a hold began (zero: unknown, a hold stored before
+// this was kept) and the template that took it.
+type HoldInfo struct {
+	Template string
+	Since    time.Time
+}
+
+// HoldStats is the hold-time digest of a lock for one template ("" for
+// every hold of the lock), as text the store keeps without reading it.
+type HoldStats struct {
+	Lock, Template string
+	Digest         string
+}
+
 // LockState is all persisted lock state.
 type LockState struct {
 	Locks []LockInfo
 	Holds map[string][]domain.Token // by holder key
-	// HoldSince says when each holder's hold began (its earliest lock);
-	// a hold stored before semaflow recorded it is missing.
-	HoldSince map[string]time.Time
-	Waiters   []domain.QueuedWaiter
-	NextSeq   uint64
+	// HoldInfo says when each holder's hold began (its earliest lock) and
+	// the template that took it; a hold stored before semaflow recorded
+	// them is missing.
+	HoldInfo map[string]HoldInfo
+	Waiters  []domain.QueuedWaiter
+	Stats    []HoldStats // by lock, then template
+	NextSeq  uint64
 }
 
-// NoteHoldSince records, for drivers reading holds row by row, that
-// holder holds a lock since unixNano (0: not recorded); a hold's time is
-// that of its earliest lock.
-func NoteHoldSince(st *LockState, holder string, unixNano int64) {
-	if unixNano == 0 {
-		return
+// NoteHold records, for drivers reading holds row by row, that holder
+// holds a lock since unixNano (0: not recorded) for template; a hold's
+// start is that of its earliest lock.
+func NoteHold(st *LockState, holder, template string, unixNano int64) {
+	info, seen := st.HoldInfo[holder]
+	if template != "" {
+		info.Template = template
 	}
-	t := time.Unix(0, unixNano)
-	if cur, ok := st.HoldSince[holder]; !ok || t.Before(cur) {
-		st.HoldSince[holder] = t
+	if unixNano != 0 {
+		if t := time.Unix(0, unixNano); info.Since.IsZero() || t.Before(info.Since) {
+			info.Since = t
+		}
+	}
+	if seen || info != (HoldInfo{}) {
+		st.HoldInfo[holder] = info
 	}
 }
 
@@ -122,4 +148,23 @@ func DecodeUnder(s string) ([]string, error) {
 		return nil, fmt.Errorf("stored under_nodes: %w", err)
 	}
 	return out, nil
+}
+
+// UnixNanos is how drivers store a hold's start: 0 for none (zero).
+func UnixNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// HoldStarts returns when each hold whose start is recorded began.
+func (st *LockState) HoldStarts() map[string]time.Time {
+	out := make(map[string]time.Time, len(st.HoldInfo))
+	for h, info := range st.HoldInfo {
+		if !info.Since.IsZero() {
+			out[h] = info.Since
+		}
+	}
+	return out
 }

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/semaflow/semaflow/internal/eta"
+	"github.com/semaflow/semaflow/internal/store"
 )
 
 // gatedWorkflow's one step holds the ConfigMap semaphore limits/seats
@@ -58,6 +61,29 @@ func TestBrowserLocksPageLive(t *testing.T) {
 	if text := evalJS[string](p, lockSel+`.textContent`); !strings.Contains(text, "1 of 1 in use") || !strings.Contains(text, "Token") {
 		t.Errorf("the card says %q", text)
 	}
+	// No hold has ended: start times and the release are unknown, and
+	// the card says no hold time is recorded.
+	estimates := fmt.Sprintf(`(() => { const c = %s; return [...c.querySelectorAll('table.waiters td.start, table.holders td.release')].map(td => td.textContent).join('|') + '|' + c.querySelector('.lock-hist').textContent; })()`, lockSel)
+	if text := evalJS[string](p, estimates); text != "unknown (no history yet)|unknown (no history yet)|unknown (no history yet)|Hold times: none recorded yet." {
+		t.Errorf("with no history the estimates read %q", text)
+	}
+	// With ten recorded holds of 2 minutes (seeded into the store), the
+	// page gives numbers, without a reload: one ends within 2m, two
+	// starts then, three 2m later.
+	var d eta.Digest
+	for range eta.MinSamples {
+		d.Add(2 * time.Minute)
+	}
+	digest, err := d.MarshalText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Local.Store.Update(t.Context(), func(tx store.Tx) error {
+		return tx.PutHoldStats(t.Context(), store.HoldStats{Lock: key, Digest: string(digest)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p.WaitJS("estimates from the history", fmt.Sprintf(`/^in ~[0-9ms]+ \(90%%: [0-9ms]+\)\|in ~[0-9ms]+ \(90%%: [0-9ms]+\)\|in ~[34]m[0-9s]* \(90%%: [0-9ms]+\)\|Hold times: 10 recorded, median 2m, 90%% 2m\.$/.test(%s)`, estimates))
 	p.Screenshot("locks-page")
 
 	// The moment two shows among the holders, by the page's clock.

@@ -79,7 +79,7 @@ func (t *txn) PutFence(ctx context.Context, key string, fence uint64) error {
 	return nil
 }
 
-func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token, since time.Time) error {
+func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token, info store.HoldInfo) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
@@ -87,11 +87,20 @@ func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token,
 		return nil
 	}
 	for _, tok := range tokens {
-		t.later("record the holds of "+holder, `INSERT INTO lock_holds (holder, lock_key, token, session, since) VALUES ($1,$2,$3,$4,$5)
+		t.later("record the holds of "+holder, `INSERT INTO lock_holds (holder, lock_key, token, session, since, template) VALUES ($1,$2,$3,$4,$5,$6)
 			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token, session = excluded.session`,
-			holder, tok.Lock, int64(tok.Value), t.session, since.UnixNano())
+			holder, tok.Lock, int64(tok.Value), t.session, store.UnixNanos(info.Since), info.Template)
 	}
 	t.note(store.TopicHold, holder)
+	return nil
+}
+
+func (t *txn) PutHoldStats(ctx context.Context, s store.HoldStats) error {
+	if err := t.changeLocks(ctx); err != nil {
+		return err
+	}
+	t.later("store the hold times of lock "+s.Lock, `INSERT INTO lock_stats (lock_key, template, digest) VALUES ($1,$2,$3)
+		ON CONFLICT (lock_key, template) DO UPDATE SET digest = excluded.digest`, s.Lock, s.Template, s.Digest)
 	return nil
 }
 
@@ -115,10 +124,10 @@ func (t *txn) PutWaiter(ctx context.Context, w domain.QueuedWaiter) error {
 	if err != nil {
 		return err
 	}
-	t.later("queue waiter "+w.Holder, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued, under_nodes) VALUES ($1,$2,$3,$4,$5,$6,$7)
+	t.later("queue waiter "+w.Holder, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued, under_nodes, template) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
 		ON CONFLICT (holder) DO UPDATE SET locks = excluded.locks, priority = excluded.priority,
-		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued, under_nodes = excluded.under_nodes`,
-		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano(), under)
+		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued, under_nodes = excluded.under_nodes, template = excluded.template`,
+		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano(), under, w.Template)
 	return nil
 }
 
@@ -170,7 +179,7 @@ func (t *txn) storeSeq() {
 // node's lock decisions wait for it.
 func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 	const what = "read the lock state"
-	st := &store.LockState{Holds: map[string][]domain.Token{}, HoldSince: map[string]time.Time{}}
+	st := &store.LockState{Holds: map[string][]domain.Token{}, HoldInfo: map[string]store.HoldInfo{}}
 	// A stored value this version cannot read is not a failed
 	// statement: the transaction lives on, so it is kept apart.
 	var bad error
@@ -188,21 +197,32 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT holder, lock_key, token, since FROM lock_holds ORDER BY holder, lock_key`).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT holder, lock_key, token, template, since FROM lock_holds ORDER BY holder, lock_key`).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var holder string
 			var tok domain.Token
+			var template string
 			var v, since int64
-			if err := rows.Scan(&holder, &tok.Lock, &v, &since); err != nil {
+			if err := rows.Scan(&holder, &tok.Lock, &v, &template, &since); err != nil {
 				return err
 			}
 			tok.Value = uint64(v)
 			st.Holds[holder] = append(st.Holds[holder], tok)
-			store.NoteHoldSince(st, holder, since)
+			store.NoteHold(st, holder, template, since)
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT holder, locks, priority, created, seq, enqueued, under_nodes FROM lock_waiters
+	b.Queue(`SELECT lock_key, template, digest FROM lock_stats ORDER BY lock_key, template`).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var hs store.HoldStats
+			if err := rows.Scan(&hs.Lock, &hs.Template, &hs.Digest); err != nil {
+				return err
+			}
+			st.Stats = append(st.Stats, hs)
+		}
+		return rows.Err()
+	})
+	b.Queue(`SELECT holder, locks, priority, created, seq, enqueued, under_nodes, template FROM lock_waiters
 		ORDER BY priority DESC, created, seq`).Query(func(rows pgx.Rows) error {
 		// Waiters mostly share a few lock lists: each distinct one is
 		// decoded once, and shared (capped, so an append copies it).
@@ -214,7 +234,7 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		for rows.Next() {
 			var w domain.QueuedWaiter
 			var created, seq, enq int64
-			if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq, &under); err != nil {
+			if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq, &under, &w.Template); err != nil {
 				return err
 			}
 			if u, err := store.DecodeUnder(under); err != nil {

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/semaflow/semaflow/internal/store"
 )
 
 //go:embed migrations/*.sql
@@ -31,26 +30,25 @@ type migration struct {
 	body    string
 }
 
-// loadMigrations reads the embedded migrations in version order. They are
+// loadMigrations reads the embedded migrations in version order
+// (store.Migrations: numbered from 1 with no gap or repeat). They are
 // numbered as SQLite's: the same number means the same change.
 func loadMigrations() ([]migration, error) {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(names)
-	var out []migration
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: no version number", base)
-		}
-		body, err := migrations.ReadFile(name)
+	list, err := store.Migrations(names)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]migration, len(list))
+	for i, m := range list {
+		body, err := migrations.ReadFile("migrations/" + m.Name)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, migration{version: v, name: base, body: string(body)})
+		out[i] = migration{version: m.Version, name: m.Name, body: string(body)}
 	}
 	return out, nil
 }

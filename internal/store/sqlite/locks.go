@@ -63,18 +63,27 @@ func (t *txn) PutFence(ctx context.Context, key string, fence uint64) error {
 	return err
 }
 
-func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token, since time.Time) error {
+func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token, info store.HoldInfo) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
 	for _, tok := range tokens {
-		if _, err := t.exec(ctx, `INSERT INTO lock_holds (holder, lock_key, token, session, since) VALUES (?,?,?,?,?)
+		if _, err := t.exec(ctx, `INSERT INTO lock_holds (holder, lock_key, token, session, since, template) VALUES (?,?,?,?,?,?)
 			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token, session = excluded.session`,
-			holder, tok.Lock, int64(tok.Value), t.session, since.UnixNano()); err != nil {
+			holder, tok.Lock, int64(tok.Value), t.session, store.UnixNanos(info.Since), info.Template); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (t *txn) PutHoldStats(ctx context.Context, s store.HoldStats) error {
+	if err := t.changeLocks(ctx); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, `INSERT INTO lock_stats (lock_key, template, digest) VALUES (?,?,?)
+		ON CONFLICT (lock_key, template) DO UPDATE SET digest = excluded.digest`, s.Lock, s.Template, s.Digest)
+	return err
 }
 
 func (t *txn) DeleteHold(ctx context.Context, holder string) error {
@@ -97,10 +106,10 @@ func (t *txn) PutWaiter(ctx context.Context, w domain.QueuedWaiter) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued, under_nodes) VALUES (?,?,?,?,?,?,?)
+	_, err = t.exec(ctx, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued, under_nodes, template) VALUES (?,?,?,?,?,?,?,?)
 		ON CONFLICT (holder) DO UPDATE SET locks = excluded.locks, priority = excluded.priority,
-		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued, under_nodes = excluded.under_nodes`,
-		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano(), under)
+		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued, under_nodes = excluded.under_nodes, template = excluded.template`,
+		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano(), under, w.Template)
 	return err
 }
 
@@ -120,7 +129,7 @@ func (t *txn) NextLockSeq(ctx context.Context) (uint64, error) {
 }
 
 func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
-	st := &store.LockState{Holds: map[string][]domain.Token{}, HoldSince: map[string]time.Time{}}
+	st := &store.LockState{Holds: map[string][]domain.Token{}, HoldInfo: map[string]store.HoldInfo{}}
 	rows, err := t.query(ctx, `SELECT key, lim, fence FROM locks ORDER BY key`)
 	if err != nil {
 		return nil, err
@@ -136,24 +145,38 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		st.Locks = append(st.Locks, l)
 	}
 	rows.Close()
-	rows, err = t.query(ctx, `SELECT holder, lock_key, token, since FROM lock_holds ORDER BY holder, lock_key`)
+	rows, err = t.query(ctx, `SELECT holder, lock_key, token, template, since FROM lock_holds ORDER BY holder, lock_key`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var holder string
 		var tok domain.Token
+		var template string
 		var v, since int64
-		if err := rows.Scan(&holder, &tok.Lock, &v, &since); err != nil {
+		if err := rows.Scan(&holder, &tok.Lock, &v, &template, &since); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		tok.Value = uint64(v)
 		st.Holds[holder] = append(st.Holds[holder], tok)
-		store.NoteHoldSince(st, holder, since)
+		store.NoteHold(st, holder, template, since)
 	}
 	rows.Close()
-	rows, err = t.query(ctx, `SELECT holder, locks, priority, created, seq, enqueued, under_nodes FROM lock_waiters
+	rows, err = t.query(ctx, `SELECT lock_key, template, digest FROM lock_stats ORDER BY lock_key, template`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var hs store.HoldStats
+		if err := rows.Scan(&hs.Lock, &hs.Template, &hs.Digest); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		st.Stats = append(st.Stats, hs)
+	}
+	rows.Close()
+	rows, err = t.query(ctx, `SELECT holder, locks, priority, created, seq, enqueued, under_nodes, template FROM lock_waiters
 		ORDER BY priority DESC, created, seq`)
 	if err != nil {
 		return nil, err
@@ -163,7 +186,7 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		var w domain.QueuedWaiter
 		var locks, under string
 		var created, seq, enq int64
-		if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq, &under); err != nil {
+		if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq, &under, &w.Template); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(locks), &w.Locks); err != nil {

@@ -2,8 +2,11 @@ package sqlite
 
 import (
 	"context"
+	"io/fs"
 	"path/filepath"
 	"testing"
+
+	"github.com/semaflow/semaflow/internal/store"
 )
 
 // A migration that landed after a higher-numbered one (written on a
@@ -32,4 +35,39 @@ func TestMissingMigrationIsApplied(t *testing.T) {
 	if err := db.db.QueryRowContext(ctx, `SELECT counter FROM lock_generation WHERE id = 1`).Scan(&n); err != nil {
 		t.Fatalf("migration 0004 was not applied: %v", err)
 	}
+}
+
+// The embedded migrations are numbered 1, 2, 3… each once, and a new
+// database records every one of them.
+func TestMigrationsNumberedFromOne(t *testing.T) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := store.Migrations(names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openTemp(t)
+	if got := appliedVersions(t, db); len(got) != len(list) || got[0] != 1 || got[len(got)-1] != len(list) {
+		t.Fatalf("applied versions %v, want 1 to %d", got, len(list))
+	}
+}
+
+func appliedVersions(t *testing.T, db *DB) []int {
+	t.Helper()
+	rows, err := db.db.QueryContext(context.Background(), `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
 }

@@ -57,7 +57,7 @@ func TestHoldsNameTheirSession(t *testing.T) {
 					return err
 				}
 			}
-			return tx.PutHold(ctx, h.holder, []domain.Token{{Lock: "default/Mutex/m", Value: 1}}, time.Unix(1, 0))
+			return tx.PutHold(ctx, h.holder, []domain.Token{{Lock: "default/Mutex/m", Value: 1}}, store.HoldInfo{Since: time.Unix(1, 0)})
 		})
 	}
 	if s := holdSession(t, db, "default/d"); s != "dead" {

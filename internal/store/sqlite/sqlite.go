@@ -11,9 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"sort"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -81,6 +79,14 @@ func (s *DB) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return err
 	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	list, err := store.Migrations(names)
+	if err != nil {
+		return err
+	}
 	// Every missing version is applied, not only those above the newest:
 	// migrations written on parallel branches may land out of order.
 	applied := map[int]bool{}
@@ -99,21 +105,12 @@ func (s *DB) migrate(ctx context.Context) error {
 	if err := rows.Close(); err != nil {
 		return err
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: no version number", base)
-		}
+	for _, m := range list {
+		base, v := m.Name, m.Version
 		if applied[v] {
 			continue
 		}
-		body, err := migrations.ReadFile(name)
+		body, err := migrations.ReadFile("migrations/" + base)
 		if err != nil {
 			return err
 		}

@@ -10,8 +10,8 @@ import (
 )
 
 // exerciseLock covers PutLockLimit, PutFence, PutHold, DeleteHold,
-// PutWaiter, DeleteWaiter, NextLockSeq and LoadLocks. ClaimLocks and the
-// generation are exerciseGeneration's.
+// PutWaiter, DeleteWaiter, PutHoldStats, NextLockSeq and LoadLocks.
+// ClaimLocks and the generation are exerciseGeneration's.
 func exerciseLock(t *testing.T, open Factory) {
 	each(t, open, map[string]check{
 		"State":           lockState,
@@ -20,6 +20,7 @@ func exerciseLock(t *testing.T, open Factory) {
 		"Replace":         lockReplace,
 		"DeleteUnknown":   lockDeleteUnknown,
 		"HoldSince":       lockHoldSince,
+		"HoldStats":       lockHoldStats,
 	})
 }
 
@@ -57,7 +58,7 @@ func lockState(t *testing.T, s store.Store) {
 		if err := tx.PutFence(ctx, "default/Mutex/m", 5); err != nil { // never goes back
 			return err
 		}
-		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 7}}, time.Unix(1, 0)); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 7}}, store.HoldInfo{Since: time.Unix(1, 0)}); err != nil {
 			return err
 		}
 		now := time.Unix(50, 0)
@@ -164,10 +165,10 @@ func lockReplace(t *testing.T, s store.Store) {
 				return err
 			}
 		}
-		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 1}}, time.Unix(1, 0)); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 1}}, store.HoldInfo{Since: time.Unix(1, 0)}); err != nil {
 			return err
 		}
-		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 3}, {Lock: c, Value: 2}}, time.Unix(1, 0)); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: m, Value: 3}, {Lock: c, Value: 2}}, store.HoldInfo{Since: time.Unix(1, 0)}); err != nil {
 			return err
 		}
 		if err := tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: domain.Waiter{Holder: "default/w", Locks: []string{m}, Priority: 1, Created: time.Unix(1, 0), Seq: 1}, Enqueued: enq}); err != nil {
@@ -201,7 +202,7 @@ func lockDeleteUnknown(t *testing.T, s store.Store) {
 		if err := tx.PutLockLimit(ctx, "default/Mutex/m", 1); err != nil {
 			return err
 		}
-		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 1}}, time.Unix(1, 0)); err != nil {
+		if err := tx.PutHold(ctx, "default/a", []domain.Token{{Lock: "default/Mutex/m", Value: 1}}, store.HoldInfo{Since: time.Unix(1, 0)}); err != nil {
 			return err
 		}
 		return tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: domain.Waiter{Holder: "default/b", Locks: []string{"default/Mutex/m"}, Seq: 1}})
@@ -235,20 +236,20 @@ func lockHoldSince(t *testing.T, s store.Store) {
 		if err := tx.PutLockLimit(ctx, "default/Mutex/m", 1); err != nil {
 			return err
 		}
-		return tx.PutHold(ctx, "default/a", tok(1), t1)
+		return tx.PutHold(ctx, "default/a", tok(1), store.HoldInfo{Since: t1})
 	})
-	update(t, s, func(tx store.Tx) error { return tx.PutHold(ctx, "default/a", tok(2), t2) })
+	update(t, s, func(tx store.Tx) error { return tx.PutHold(ctx, "default/a", tok(2), store.HoldInfo{Since: t2}) })
 	st := loadLocks(t, s)
-	if got := st.HoldSince["default/a"]; !got.Equal(t1) || st.Holds["default/a"][0].Value != 2 {
+	if got := st.HoldInfo["default/a"].Since; !got.Equal(t1) || st.Holds["default/a"][0].Value != 2 {
 		t.Fatalf("after a refence: since %v token %+v, want since %v token 2", got, st.Holds["default/a"], t1)
 	}
 	update(t, s, func(tx store.Tx) error {
 		if err := tx.DeleteHold(ctx, "default/a"); err != nil {
 			return err
 		}
-		return tx.PutHold(ctx, "default/a", tok(3), t3)
+		return tx.PutHold(ctx, "default/a", tok(3), store.HoldInfo{Since: t3})
 	})
-	if got := loadLocks(t, s).HoldSince["default/a"]; !got.Equal(t3) {
+	if got := loadLocks(t, s).HoldInfo["default/a"].Since; !got.Equal(t3) {
 		t.Fatalf("a new hold: since %v, want %v", got, t3)
 	}
 }

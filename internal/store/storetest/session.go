@@ -170,7 +170,7 @@ func sessionTakeOver(t *testing.T, s store.Store) {
 			if err := tx.PutLockLimit(ctx, "default/Mutex/"+name, 1); err != nil {
 				return err
 			}
-			return tx.PutHold(ctx, "default/"+name, []domain.Token{{Lock: "default/Mutex/" + name, Value: 1}}, time.Unix(1, 0))
+			return tx.PutHold(ctx, "default/"+name, []domain.Token{{Lock: "default/Mutex/" + name, Value: 1}}, store.HoldInfo{Since: time.Unix(1, 0)})
 		})
 	}
 	put("dead", "d-running", wfv1.PhaseRunning)

@@ -221,7 +221,7 @@ func noticeTopics(t *testing.T, s1, s2 store.Store) {
 			if err := tx.PutLockLimit(ctx, "default/Mutex/m", 1); err != nil {
 				return err
 			}
-			return tx.PutHold(ctx, "default/w", []domain.Token{{Lock: "default/Mutex/m", Value: 1}}, time.Unix(1, 0))
+			return tx.PutHold(ctx, "default/w", []domain.Token{{Lock: "default/Mutex/m", Value: 1}}, store.HoldInfo{Since: time.Unix(1, 0)})
 		}, store.Notice{Topic: store.TopicHold, Key: "default/w"}},
 	} {
 		update(t, s1, c.write)

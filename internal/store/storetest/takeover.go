@@ -40,7 +40,7 @@ func takeOverRace(t *testing.T, s1, s2 store.Store, second []store.Session) {
 			if err := tx.PutLockLimit(ctx, "default/Mutex/"+name, 1); err != nil {
 				return err
 			}
-			return tx.PutHold(ctx, "default/"+name, []domain.Token{{Lock: "default/Mutex/" + name, Value: 1}}, time.Unix(1, 0))
+			return tx.PutHold(ctx, "default/"+name, []domain.Token{{Lock: "default/Mutex/" + name, Value: 1}}, store.HoldInfo{Since: time.Unix(1, 0)})
 		})
 	}
 	unowned := sessionWF("unowned", wfv1.PhaseRunning)

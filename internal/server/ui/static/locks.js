@@ -52,6 +52,49 @@
     return S.duration(new Date(0).toISOString(), new Date(Math.max(0, ms)).toISOString());
   }
 
+  // short writes a duration in milliseconds as the CLI's estimates do:
+  // seconds under a minute, tens of seconds under an hour, else minutes.
+  function short(ms) {
+    if (!(ms >= 1000)) return "0s";
+    const step = ms < 60e3 ? 1 : ms < 3600e3 ? 10 : 60;
+    const secs = Math.round(ms / 1000 / step) * step;
+    const h = Math.floor(secs / 3600),
+      m = Math.floor((secs % 3600) / 60),
+      sec = secs % 60;
+    return (h ? h + "h" : "") + (m ? m + "m" : "") + (sec || (!h && !m) ? sec + "s" : "");
+  }
+
+  // estimate says when a waiter starts or a hold ends, counted down from
+  // the server's median and 90th percentile; "unknown" with the reason
+  // until there is history. An older server sends none: "".
+  const estimates = new WeakMap(); // cell -> its estimate, for tick
+  function estimate(e) {
+    if (!e) return "";
+    if (!e.known) return "unknown (" + (e.why || "no history yet") + ")";
+    const now = Date.now();
+    const p50 = Date.parse(e.p50) - now,
+      p90 = Date.parse(e.p90) - now;
+    if (p90 <= 0) return "any moment now";
+    return "in ~" + short(p50) + " (90%: " + short(p90) + ")";
+  }
+  function estimateCell(cls, e, title) {
+    const td = el("td", { class: cls + (e && !e.known ? " muted" : ""), title }, estimate(e));
+    if (e) estimates.set(td, e);
+    td.setAttribute("data-estimate", "1");
+    return td;
+  }
+
+  // holdTimes is the line under a lock's tables: its recorded holds.
+  function holdTimes(v) {
+    const t = v.holdTimes;
+    if (!t || !t.samples) return el("p", { class: "lock-hist muted" }, "Hold times: none recorded yet.");
+    return el(
+      "p",
+      { class: "lock-hist", title: "how long holds of this lock lasted, the basis of the estimates" },
+      "Hold times: " + t.samples + " recorded, median " + short(t.p50Seconds * 1000) + ", 90% " + short(t.p90Seconds * 1000) + "."
+    );
+  }
+
   function holdersTable(v) {
     const rows = v.holding.map((h) =>
       el(
@@ -60,14 +103,15 @@
         el("td", {}, workflowLink(h)),
         el("td", {}, stepOf(h)),
         el("td", { title: h.since ? new Date(h.since).toLocaleString() : "" }, h.since ? el("span", { "data-since": h.since }, S.ago(h.since)) : "before this server recorded it"),
-        el("td", { class: "token", title: "fencing token: higher than every token handed out before it" }, String(h.token))
+        el("td", { class: "token", title: "fencing token: higher than every token handed out before it" }, String(h.token)),
+        estimateCell("release", h.release, "when holds that lasted as long ended: median (90% of them by)")
       )
     );
-    if (!rows.length) rows.push(el("tr", {}, el("td", { class: "none", colspan: 4 }, "Nobody holds it.")));
+    if (!rows.length) rows.push(el("tr", {}, el("td", { class: "none", colspan: 5 }, "Nobody holds it.")));
     return el(
       "table",
       { class: "holders" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Workflow"), el("th", {}, "Step"), el("th", {}, "Holding since"), el("th", {}, "Token"))),
+      el("thead", {}, el("tr", {}, el("th", {}, "Workflow"), el("th", {}, "Step"), el("th", {}, "Holding since"), el("th", {}, "Token"), el("th", {}, "Expected release"))),
       el("tbody", {}, rows)
     );
   }
@@ -82,17 +126,18 @@
         el("td", {}, stepOf(w)),
         el("td", {}, String(w.priority)),
         el("td", { title: "waiting since " + new Date(w.since).toLocaleString() }, el("span", { "data-waited": "1" }, waited(w))),
+        estimateCell("start", w.start, "estimated from the recorded hold times: median (90% chance by)"),
         w.reason ? el("td", { class: "reason" }, w.reason) : el("td", { class: "muted" }, "")
       )
     );
-    if (!rows.length) rows.push(el("tr", {}, el("td", { class: "none", colspan: 6 }, "Nobody waits.")));
+    if (!rows.length) rows.push(el("tr", {}, el("td", { class: "none", colspan: 7 }, "Nobody waits.")));
     return el(
       "table",
       { class: "waiters" },
       el(
         "thead",
         {},
-        el("tr", {}, el("th", {}, "#"), el("th", {}, "Workflow"), el("th", {}, "Step"), el("th", {}, "Priority"), el("th", {}, "Waited"), el("th", {}, "Held back by"))
+        el("tr", {}, el("th", {}, "#"), el("th", {}, "Workflow"), el("th", {}, "Step"), el("th", {}, "Priority"), el("th", {}, "Waited"), el("th", {}, "Starts in"), el("th", {}, "Held back by"))
       ),
       el("tbody", {}, rows)
     );
@@ -193,7 +238,7 @@
       c.fixed = el("span", { class: "muted" }, "limit " + v.limit + (v.type === "mutex" ? " (a mutex)" : " (set by the engine's flags)"));
       c.head.append(c.fixed);
     }
-    c.tables.replaceChildren(el("h3", {}, "Holding"), holdersTable(v), el("h3", {}, "Waiting, in the order they will get it"), waitersTable(v));
+    c.tables.replaceChildren(el("h3", {}, "Holding"), holdersTable(v), el("h3", {}, "Waiting, in the order they will get it"), waitersTable(v), holdTimes(v));
     c.chart.replaceChildren(chart(v));
     return c.root;
   }
@@ -296,6 +341,10 @@
   // Times count on between events; the chart slides.
   function tick() {
     for (const s of document.querySelectorAll("#locks [data-since]")) s.textContent = S.ago(s.getAttribute("data-since"));
+    for (const td of document.querySelectorAll("#locks [data-estimate]")) {
+      const e = estimates.get(td);
+      if (e) td.textContent = estimate(e);
+    }
     const byKey = new Map(state.items.map((v) => [v.lock, v]));
     for (const c of state.cards.values()) {
       const v = byKey.get(c.view.lock);
