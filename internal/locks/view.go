@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
-	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/eta"
+	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/store"
 )
 

@@ -171,4 +171,3 @@ func TestSchemaOfItsOwn(t *testing.T) {
 	openTest(t, dsn+sep+"search_path=semaflow", Options{})
 	exec(t, dsn, `SELECT count(*) FROM semaflow.workflows`)
 }
-
