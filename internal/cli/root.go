@@ -39,7 +39,7 @@ func newRoot(getenv func(string) string) *cobra.Command {
 	}
 	root.AddCommand(newLintCmd(), newRunCmd(), newExecCmd(), newSyncCmd(getenv), newServerCmd())
 	addRemoteCmds(root, getenv)
-	root.AddCommand(nodesCmd(getenv))
+	root.AddCommand(nodesCmd(getenv), newExplainCmd(getenv))
 	root.AddCommand(newImageProgCmds()...)
 	return root
 }
