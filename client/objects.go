@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 )
@@ -111,6 +112,29 @@ type LockView struct {
 	Fence   uint64            `json:"fence"`
 	Holders map[string]uint64 `json:"holders"`
 	Waiters []string          `json:"waiters"`
+	// Starts gives each waiter its estimated start as far as this lock
+	// decides it; HoldTimes summarises the lock's recorded holds. Both
+	// are absent from older servers.
+	Starts    map[string]LockStart `json:"starts,omitempty"`
+	HoldTimes *LockHoldTimes       `json:"holdTimes,omitempty"`
+}
+
+// LockStart is a waiter's estimated start: a median and a 90th
+// percentile when Known, else Why there is none; Text says it in words
+// ("starts in ~2m10s (90%: 5m)").
+type LockStart struct {
+	Known bool       `json:"known"`
+	Why   string     `json:"why,omitempty"`
+	P50   *time.Time `json:"p50,omitempty"`
+	P90   *time.Time `json:"p90,omitempty"`
+	Text  string     `json:"text"`
+}
+
+// LockHoldTimes summarises a lock's recorded hold times.
+type LockHoldTimes struct {
+	Samples    uint64  `json:"samples"`
+	P50Seconds float64 `json:"p50Seconds"`
+	P90Seconds float64 `json:"p90Seconds"`
 }
 
 // Locks lists the server's locks (lock: one key, or all).

@@ -475,7 +475,7 @@ func LockViews(ctx context.Context, db, only string) ([]locks.View, error) {
 	}); err != nil {
 		return nil, err
 	}
-	return locks.Views(st, only), nil
+	return locks.Views(st, only, time.Now()), nil
 }
 
 // Nodes reads the engines recorded in a database (semaflow nodes --db):

@@ -23,8 +23,10 @@ type progress struct {
 	nodes map[string]map[string]wfv1.NodeStatus
 	order []string
 	dirty bool
-	stop  chan struct{}
-	done  chan struct{}
+	// estimate, once set, adds start estimates to the live view.
+	estimate startEstimator
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 func newProgress(w io.Writer, live bool) *progress {
@@ -124,9 +126,18 @@ func (p *progress) render(w io.Writer) {
 		return
 	}
 	for _, uid := range p.order {
-		writeTree(w, p.wfs[uid], p.nodes[uid], now)
+		wf, nodes := withStarts(p.estimate, p.wfs[uid], p.nodes[uid])
+		writeTree(w, wf, nodes, now)
 		fmt.Fprintln(w)
 	}
+}
+
+// showStarts makes the live view show waits' estimated starts.
+func (p *progress) showStarts(est startEstimator) {
+	p.mu.Lock()
+	p.estimate = est
+	p.dirty = true
+	p.mu.Unlock()
 }
 
 func (p *progress) close() {

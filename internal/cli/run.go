@@ -162,6 +162,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	started.Store(a)
 	defer func() { _ = a.Stop(false) }()
 	eng := a.Engine
+	prog.showStarts(eng.StartEstimate)
 	uids := a.Resumed
 	if len(uids) > 0 {
 		fmt.Fprintf(stderr, "resuming %s left unfinished in %s\n", plural(len(uids), "workflow"), o.db)

@@ -11,12 +11,14 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/semaflow/semaflow/internal/app"
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/eta"
 	"github.com/semaflow/semaflow/internal/locks"
 )
 
@@ -72,7 +74,14 @@ func lockViews(ctx context.Context, db string, r *remote, only string) ([]locks.
 		items, err := r.client().Locks(ctx, only)
 		views := make([]locks.View, len(items))
 		for i, v := range items {
-			views[i] = locks.View(v)
+			views[i] = locks.View{Lock: v.Lock, Limit: v.Limit, Fence: v.Fence, Holders: v.Holders, Waiters: v.Waiters,
+				HoldTimes: (*locks.HoldTimes)(v.HoldTimes)}
+			if v.Starts != nil {
+				views[i].Starts = map[string]locks.Start{}
+				for h, st := range v.Starts {
+					views[i].Starts[h] = locks.Start(st)
+				}
+			}
 		}
 		return views, err
 	}
@@ -114,7 +123,15 @@ func syncShow(ctx context.Context, w io.Writer, db string, r *remote, only, outp
 		}
 		fmt.Fprintln(w, "Waiters, in grant order:")
 		for i, h := range v.Waiters {
-			fmt.Fprintf(w, "  %d. %s\n", i+1, h)
+			start := ""
+			if st, ok := v.Starts[h]; ok {
+				start = ", " + st.Text
+			}
+			fmt.Fprintf(w, "  %d. %s%s\n", i+1, h, start)
+		}
+		if ht := v.HoldTimes; ht != nil {
+			fmt.Fprintf(w, "Hold times: %d recorded, median %s, 90%% %s\n", ht.Samples,
+				eta.Short(time.Duration(ht.P50Seconds*float64(time.Second))), eta.Short(time.Duration(ht.P90Seconds*float64(time.Second))))
 		}
 	}
 	return nil

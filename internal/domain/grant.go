@@ -20,6 +20,9 @@ type Waiter struct {
 type QueuedWaiter struct {
 	Waiter
 	Enqueued time.Time
+	// Template names the template that asked (the lock manager's key for
+	// hold-time history); lockq ignores it.
+	Template string
 }
 
 // Token is one lock held, with its fencing token.

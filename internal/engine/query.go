@@ -10,6 +10,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/eta"
 	"github.com/semaflow/semaflow/internal/reconcile"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -215,4 +216,16 @@ func (e *Engine) Running(uid string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.runs[uid] != nil
+}
+
+// StartEstimate returns a waiting workflow's (nodeID "") or node's
+// estimated start as people read it: "starts in ~2m10s (90%: 5m)", or
+// "start time unknown (no history yet)". False when it does not wait.
+func (e *Engine) StartEstimate(namespace, name, nodeID string) (string, bool) {
+	now := e.now()
+	s, ok := e.locks.Estimate(domain.HolderKey{Namespace: namespace, Workflow: name, NodeID: nodeID}.String(), now)
+	if !ok {
+		return "", false
+	}
+	return eta.Text(s, now), true
 }

@@ -289,7 +289,8 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 	}
 	reqs := make([]locks.Request, len(plan.Acquire))
 	for i, a := range plan.Acquire {
-		reqs[i] = locks.Request{Holder: a.Holder, Locks: a.Locks, Priority: a.Priority, Created: a.Created}
+		reqs[i] = locks.Request{Holder: a.Holder, Locks: a.Locks, Priority: a.Priority, Created: a.Created,
+			Template: lockTemplate(r.wf, a.NodeID)}
 	}
 	// Through the group: workflows that take and release locks at once
 	// share one claim and one commit (on PostgreSQL every node's lock

@@ -43,7 +43,7 @@ func (e *Engine) Locks(ctx context.Context, only string) ([]locks.View, error) {
 	if err != nil {
 		return nil, err
 	}
-	return locks.Views(st, only), nil
+	return locks.Views(st, only, e.now()), nil
 }
 
 // GetSyncLimit reads a limit.

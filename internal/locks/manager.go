@@ -23,6 +23,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/eta"
 	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
@@ -34,6 +35,10 @@ type Request struct {
 	Locks    []spec.LockRef
 	Priority int32
 	Created  time.Time
+	// Template names what takes the locks, for hold-time history: the
+	// template's name for a template-level lock, "workflow:" and the
+	// workflow's template for a workflow-level one (see engine).
+	Template string
 }
 
 // Result is what one Apply decided.
@@ -70,12 +75,13 @@ type Manager struct {
 	// For the observer: since when each waiter waits and each holder holds.
 	obs                  Observer
 	waitSince, holdSince map[string]time.Time
+	hist                 history
 }
 
 // New makes a manager; Load must run before the first Apply.
 func New(cfg lockq.Config, cms ConfigMaps) *Manager {
 	return &Manager{cfg: cfg, cms: cms, q: lockq.New(cfg), refs: map[string]spec.LockRef{},
-		id: "locks-" + rand.Text(), waitSince: map[string]time.Time{}, holdSince: map[string]time.Time{}}
+		id: "locks-" + rand.Text(), waitSince: map[string]time.Time{}, holdSince: map[string]time.Time{}, hist: newHistory()}
 }
 
 // Load rebuilds the queues from the store and persists any grant the saved
@@ -122,6 +128,7 @@ func (m *Manager) begin(ctx context.Context, tx store.Tx, now time.Time) ([]doma
 		return nil, fmt.Errorf("claiming the lock state: %w", err)
 	}
 	m.mu.Lock()
+	m.hist.version++
 	var owed []domain.Grant
 	if !m.synced || prev != m.gen {
 		if owed, err = m.rebuild(ctx, tx, now); err != nil {
@@ -192,8 +199,9 @@ func (m *Manager) restoreState(ctx context.Context, tx store.Tx, now time.Time) 
 		return nil, fmt.Errorf("rebuilding lock queues from the store: %w", err)
 	}
 	m.q = q
-	// Waits resume their clocks; a hold from before a restart counts from
-	// now, as the store does not say when it began.
+	m.hist.restore(st)
+	// Waits resume their clocks; a hold counts from when the store says
+	// it began, or, stored before that was kept, from now.
 	clear(m.waitSince)
 	for _, w := range st.Waiters {
 		m.waitSince[w.Holder] = w.Enqueued
@@ -204,8 +212,11 @@ func (m *Manager) restoreState(ctx context.Context, tx store.Tx, now time.Time) 
 		}
 	}
 	for h := range st.Holds {
-		if _, ok := m.holdSince[h]; !ok {
+		if since := st.HoldInfo[h].Since; !since.IsZero() {
+			m.holdSince[h] = since
+		} else if _, ok := m.holdSince[h]; !ok {
 			m.holdSince[h] = now
+			m.hist.guessed[h] = true
 		}
 	}
 	return copyGrants(owed), nil
@@ -228,18 +239,21 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, r
 	res := &Result{Grants: owed, Waiting: map[string]string{}, Failed: map[string]string{}}
 	raw := copyGrants(m.q.Advance(now))
 	for _, h := range releases {
-		var held []domain.Token
-		if m.obs != nil {
-			held = m.q.Holding(h) // before Release forgets them
-		}
+		held := m.q.Holding(h) // before Release forgets them
 		if gs, ok := m.q.Release(h, now); ok {
-			m.released(h, held, now)
+			d, known := m.released(h, held, now)
 			raw = append(raw, copyGrants(gs)...)
 			if err := tx.DeleteHold(ctx, h); err != nil {
 				return nil, err
 			}
+			// The hold time joins the history in the transaction that
+			// ends the hold.
+			if err := m.hist.record(ctx, tx, h, held, d, known); err != nil {
+				return nil, err
+			}
 		} else if gs, ok := m.q.Cancel(h, now); ok {
 			delete(m.waitSince, h)
+			m.hist.forget(h)
 			raw = append(raw, copyGrants(gs)...)
 			if err := tx.DeleteWaiter(ctx, h); err != nil {
 				return nil, err
@@ -265,7 +279,7 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, r
 	}
 	for _, r := range reqs {
 		if _, failed := res.Failed[r.Holder]; !failed && !granted[r.Holder] && len(m.q.Holding(r.Holder)) == 0 {
-			res.Waiting[r.Holder] = m.waitingMessage(r, 0)
+			res.Waiting[r.Holder] = m.waitingMessage(r, 0, "")
 		}
 	}
 	return res, nil
@@ -319,6 +333,9 @@ func (m *Manager) add(ctx context.Context, tx store.Tx, r Request, now time.Time
 		return nil, err
 	}
 	w := domain.Waiter{Holder: r.Holder, Locks: keys, Priority: r.Priority, Created: r.Created, Seq: seq}
+	if r.Template != "" {
+		m.hist.template[r.Holder] = r.Template
+	}
 	added, err := m.q.Add(w, now)
 	if err != nil {
 		return nil, fmt.Errorf("lock request of %s: %w", r.Holder, err)
@@ -326,7 +343,7 @@ func (m *Manager) add(ctx context.Context, tx store.Tx, r Request, now time.Time
 	granted = append(granted, copyGrants(added)...)
 	if len(m.q.Holding(r.Holder)) == 0 {
 		m.waitSince[r.Holder] = now
-		if err := tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: w, Enqueued: now}); err != nil {
+		if err := tx.PutWaiter(ctx, domain.QueuedWaiter{Waiter: w, Enqueued: now, Template: r.Template}); err != nil {
 			return nil, err
 		}
 	}
@@ -366,6 +383,10 @@ func (m *Manager) record(ctx context.Context, tx store.Tx, grants []domain.Grant
 		if err := tx.PutHold(ctx, g.Holder, g.Tokens); err != nil {
 			return nil, err
 		}
+		if err := tx.MarkHold(ctx, g.Holder, store.HoldInfo{Template: m.hist.template[g.Holder], Since: now}); err != nil {
+			return nil, err
+		}
+		delete(m.hist.guessed, g.Holder)
 	}
 	m.taken(grants, now)
 	return grants, nil
@@ -452,8 +473,9 @@ func (m *Manager) Refresh(ctx context.Context, tx store.Tx, namespace, name stri
 
 // waitingMessage is Argo's waiting message for the first lock the request
 // is short of, with semaflow's queue position appended (and, when known,
-// how long the holder has waited).
-func (m *Manager) waitingMessage(r Request, waited time.Duration) string {
+// how long the holder has waited), then start, when given: the estimated
+// start (eta.Text), as in "(position 3 of 7), starts in ~2m10s (90%: 5m)".
+func (m *Manager) waitingMessage(r Request, waited time.Duration, start string) string {
 	pos := m.q.Position(r.Holder)
 	for _, ref := range r.Locks {
 		if why := m.limitProblem(ref.Key); why != "" {
@@ -483,6 +505,9 @@ func (m *Manager) waitingMessage(r Request, waited time.Duration) string {
 					msg += ", waiting " + waited.Round(time.Second).String()
 				}
 				msg += ")"
+				if start != "" {
+					msg += ", " + start
+				}
 			}
 		}
 		return msg
@@ -490,10 +515,10 @@ func (m *Manager) waitingMessage(r Request, waited time.Duration) string {
 	return "Waiting for locks " + r.Locks[0].Key
 }
 
-// Waiting returns a waiting holder's message as the queues stand at now:
-// the stored message was written when the wait began, and positions move
-// as holders ahead are granted or others join ahead. False when holder
-// does not wait.
+// Waiting returns a waiting holder's message as the queues stand at now,
+// with its estimated start: the stored message was written when the wait
+// began, and positions move as holders ahead are granted or others join
+// ahead. False when holder does not wait.
 func (m *Manager) Waiting(holder string, now time.Time) (string, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -509,7 +534,8 @@ func (m *Manager) Waiting(holder string, now time.Time) (string, bool) {
 	if since, ok := m.waitSince[holder]; ok {
 		waited = now.Sub(since)
 	}
-	return m.waitingMessage(r, waited), true
+	start, _ := m.estimate(holder, now)
+	return m.waitingMessage(r, waited, eta.Text(start, now)), true
 }
 
 // Snapshot describes one lock, for status and the CLI.

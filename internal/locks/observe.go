@@ -98,14 +98,20 @@ func (m *Manager) taken(grants []domain.Grant, now time.Time) {
 	}
 }
 
-// released tells the observer a holder let go of the locks it held.
-func (m *Manager) released(holder string, held []domain.Token, now time.Time) {
+// released tells the observer a holder let go of the locks it held, and
+// returns how long it held them; known is false when that is not known
+// (a hold stored before its start was kept).
+func (m *Manager) released(holder string, held []domain.Token, now time.Time) (d time.Duration, known bool) {
 	since, ok := m.holdSince[holder]
 	delete(m.holdSince, holder)
-	if m.obs == nil || !ok {
-		return
+	if !ok {
+		return 0, false
 	}
-	for _, t := range held {
-		m.obs.Released(m.lock(t.Lock), now.Sub(since))
+	d = now.Sub(since)
+	if m.obs != nil {
+		for _, t := range held {
+			m.obs.Released(m.lock(t.Lock), d)
+		}
 	}
+	return d, !m.hist.guessed[holder]
 }

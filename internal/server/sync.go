@@ -199,7 +199,16 @@ func locksOf(views []locks.View, ns string) []locks.View {
 				waiters = append(waiters, wt)
 			}
 		}
-		v.Holders, v.Waiters = holders, waiters
+		var starts map[string]locks.Start
+		for h, st := range v.Starts {
+			if holderIn(h, ns) {
+				if starts == nil {
+					starts = map[string]locks.Start{}
+				}
+				starts[h] = st
+			}
+		}
+		v.Holders, v.Waiters, v.Starts = holders, waiters, starts
 		out = append(out, v)
 	}
 	return out

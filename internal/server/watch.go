@@ -79,7 +79,9 @@ func (s *Server) watchWorkflows(w http.ResponseWriter, r *http.Request) {
 func (s *Server) currentState(r *http.Request, ns string, match func(*wfv1.Workflow) bool, fieldSel string) ([]*wfv1.Workflow, error) {
 	for _, term := range strings.Split(fieldSel, ",") {
 		if name, ok := strings.CutPrefix(strings.TrimSpace(term), "metadata.name="); ok && ns != "" {
-			wf, err := s.eng.Get(r.Context(), ns, strings.TrimPrefix(name, "="))
+			// As get shows it: waits with their position and estimated
+			// start as the queues stand now.
+			wf, err := s.eng.Describe(r.Context(), ns, strings.TrimPrefix(name, "="))
 			if err != nil {
 				if errors.Is(err, store.ErrNotFound) {
 					return nil, nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
 )
@@ -22,7 +23,8 @@ import (
 //     {g.Counter + 1, w} in this transaction, so a rollback restores g.
 //     w is never empty.
 //   - A transaction that changes lock state (PutLockLimit, PutFence,
-//     PutHold, DeleteHold, PutWaiter, DeleteWaiter) without having
+//     PutHold, MarkHold, DeleteHold, PutWaiter, DeleteWaiter,
+//     PutHoldStats) without having
 //     claimed raises the generation with an empty Writer at its first
 //     change, taking the same lock a claim takes, so every manager
 //     rebuilds; NextLockSeq is not a change.
@@ -44,6 +46,9 @@ type LockTx interface {
 	// PutHold records that holder holds tokens' locks, replacing the
 	// token of a lock it held already.
 	PutHold(ctx context.Context, holder string, tokens []domain.Token) error
+	// MarkHold records when holder's hold began and the template that
+	// took it, on every lock it holds (after PutHold).
+	MarkHold(ctx context.Context, holder string, info HoldInfo) error
 	// DeleteHold ends every hold of holder; an unknown holder is not an
 	// error.
 	DeleteHold(ctx context.Context, holder string) error
@@ -52,6 +57,10 @@ type LockTx interface {
 	// DeleteWaiter removes holder's waiter; an unknown holder is not an
 	// error.
 	DeleteWaiter(ctx context.Context, holder string) error
+	// PutHoldStats stores the hold-time digest (eta.Digest's text form)
+	// of a lock for one template ("": every hold of the lock), replacing
+	// the one stored.
+	PutHoldStats(ctx context.Context, s HoldStats) error
 	// NextLockSeq returns a new enqueue sequence number, never reused.
 	NextLockSeq(ctx context.Context) (uint64, error)
 	// LoadLocks returns all lock state: locks by key, waiters in queue
@@ -74,10 +83,26 @@ type LockInfo struct {
 	Fence uint64
 }
 
+// HoldInfo is when a hold began (zero: unknown, a hold stored before
+// this was kept) and the template that took it.
+type HoldInfo struct {
+	Template string
+	Since    time.Time
+}
+
+// HoldStats is the hold-time digest of a lock for one template ("" for
+// every hold of the lock), as text the store keeps without reading it.
+type HoldStats struct {
+	Lock, Template string
+	Digest         string
+}
+
 // LockState is all persisted lock state.
 type LockState struct {
-	Locks   []LockInfo
-	Holds   map[string][]domain.Token // by holder key
-	Waiters []domain.QueuedWaiter
-	NextSeq uint64
+	Locks    []LockInfo
+	Holds    map[string][]domain.Token // by holder key
+	HoldInfo map[string]HoldInfo       // by holder key, for holders marked
+	Waiters  []domain.QueuedWaiter
+	Stats    []HoldStats // by lock, then template
+	NextSeq  uint64
 }

@@ -95,6 +95,28 @@ func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token)
 	return nil
 }
 
+func (t *txn) MarkHold(ctx context.Context, holder string, info store.HoldInfo) error {
+	if err := t.changeLocks(ctx); err != nil {
+		return err
+	}
+	var since int64
+	if !info.Since.IsZero() {
+		since = info.Since.UnixNano()
+	}
+	t.later("record when the holds of "+holder+" began", `UPDATE lock_holds SET template = $1, since = $2 WHERE holder = $3`,
+		info.Template, since, holder)
+	return nil
+}
+
+func (t *txn) PutHoldStats(ctx context.Context, s store.HoldStats) error {
+	if err := t.changeLocks(ctx); err != nil {
+		return err
+	}
+	t.later("store the hold times of lock "+s.Lock, `INSERT INTO lock_stats (lock_key, template, digest) VALUES ($1,$2,$3)
+		ON CONFLICT (lock_key, template) DO UPDATE SET digest = excluded.digest`, s.Lock, s.Template, s.Digest)
+	return nil
+}
+
 func (t *txn) DeleteHold(ctx context.Context, holder string) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
@@ -111,10 +133,10 @@ func (t *txn) PutWaiter(ctx context.Context, w domain.QueuedWaiter) error {
 	if err != nil {
 		return err
 	}
-	t.later("queue waiter "+w.Holder, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued) VALUES ($1,$2,$3,$4,$5,$6)
+	t.later("queue waiter "+w.Holder, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued, template) VALUES ($1,$2,$3,$4,$5,$6,$7)
 		ON CONFLICT (holder) DO UPDATE SET locks = excluded.locks, priority = excluded.priority,
-		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued`,
-		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano())
+		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued, template = excluded.template`,
+		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano(), w.Template)
 	return nil
 }
 
@@ -166,7 +188,7 @@ func (t *txn) storeSeq() {
 // node's lock decisions wait for it.
 func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 	const what = "read the lock state"
-	st := &store.LockState{Holds: map[string][]domain.Token{}}
+	st := &store.LockState{Holds: map[string][]domain.Token{}, HoldInfo: map[string]store.HoldInfo{}}
 	// A stored value this version cannot read is not a failed
 	// statement: the transaction lives on, so it is kept apart.
 	var bad error
@@ -184,20 +206,37 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT holder, lock_key, token FROM lock_holds ORDER BY holder, lock_key`).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT holder, lock_key, token, template, since FROM lock_holds ORDER BY holder, lock_key`).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var holder string
 			var tok domain.Token
-			var v int64
-			if err := rows.Scan(&holder, &tok.Lock, &v); err != nil {
+			var v, since int64
+			var info store.HoldInfo
+			if err := rows.Scan(&holder, &tok.Lock, &v, &info.Template, &since); err != nil {
 				return err
 			}
 			tok.Value = uint64(v)
 			st.Holds[holder] = append(st.Holds[holder], tok)
+			if since != 0 {
+				info.Since = time.Unix(0, since)
+			}
+			if info != (store.HoldInfo{}) {
+				st.HoldInfo[holder] = info
+			}
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT holder, locks, priority, created, seq, enqueued FROM lock_waiters
+	b.Queue(`SELECT lock_key, template, digest FROM lock_stats ORDER BY lock_key, template`).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var hs store.HoldStats
+			if err := rows.Scan(&hs.Lock, &hs.Template, &hs.Digest); err != nil {
+				return err
+			}
+			st.Stats = append(st.Stats, hs)
+		}
+		return rows.Err()
+	})
+	b.Queue(`SELECT holder, locks, priority, created, seq, enqueued, template FROM lock_waiters
 		ORDER BY priority DESC, created, seq`).Query(func(rows pgx.Rows) error {
 		// Waiters mostly share a few lock lists: each distinct one is
 		// decoded once, and shared (capped, so an append copies it).
@@ -208,7 +247,7 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		for rows.Next() {
 			var w domain.QueuedWaiter
 			var created, seq, enq int64
-			if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq); err != nil {
+			if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq, &w.Template); err != nil {
 				return err
 			}
 			if l, ok := lists[string(locks)]; ok {

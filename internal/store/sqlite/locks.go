@@ -77,6 +77,27 @@ func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token)
 	return nil
 }
 
+func (t *txn) MarkHold(ctx context.Context, holder string, info store.HoldInfo) error {
+	if err := t.changeLocks(ctx); err != nil {
+		return err
+	}
+	var since int64
+	if !info.Since.IsZero() {
+		since = info.Since.UnixNano()
+	}
+	_, err := t.exec(ctx, `UPDATE lock_holds SET template = ?, since = ? WHERE holder = ?`, info.Template, since, holder)
+	return err
+}
+
+func (t *txn) PutHoldStats(ctx context.Context, s store.HoldStats) error {
+	if err := t.changeLocks(ctx); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, `INSERT INTO lock_stats (lock_key, template, digest) VALUES (?,?,?)
+		ON CONFLICT (lock_key, template) DO UPDATE SET digest = excluded.digest`, s.Lock, s.Template, s.Digest)
+	return err
+}
+
 func (t *txn) DeleteHold(ctx context.Context, holder string) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
@@ -93,10 +114,10 @@ func (t *txn) PutWaiter(ctx context.Context, w domain.QueuedWaiter) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued) VALUES (?,?,?,?,?,?)
+	_, err = t.exec(ctx, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued, template) VALUES (?,?,?,?,?,?,?)
 		ON CONFLICT (holder) DO UPDATE SET locks = excluded.locks, priority = excluded.priority,
-		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued`,
-		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano())
+		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued, template = excluded.template`,
+		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano(), w.Template)
 	return err
 }
 
@@ -116,7 +137,7 @@ func (t *txn) NextLockSeq(ctx context.Context) (uint64, error) {
 }
 
 func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
-	st := &store.LockState{Holds: map[string][]domain.Token{}}
+	st := &store.LockState{Holds: map[string][]domain.Token{}, HoldInfo: map[string]store.HoldInfo{}}
 	rows, err := t.query(ctx, `SELECT key, lim, fence FROM locks ORDER BY key`)
 	if err != nil {
 		return nil, err
@@ -132,23 +153,43 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		st.Locks = append(st.Locks, l)
 	}
 	rows.Close()
-	rows, err = t.query(ctx, `SELECT holder, lock_key, token FROM lock_holds ORDER BY holder, lock_key`)
+	rows, err = t.query(ctx, `SELECT holder, lock_key, token, template, since FROM lock_holds ORDER BY holder, lock_key`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var holder string
 		var tok domain.Token
-		var v int64
-		if err := rows.Scan(&holder, &tok.Lock, &v); err != nil {
+		var v, since int64
+		var info store.HoldInfo
+		if err := rows.Scan(&holder, &tok.Lock, &v, &info.Template, &since); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		tok.Value = uint64(v)
 		st.Holds[holder] = append(st.Holds[holder], tok)
+		if since != 0 {
+			info.Since = time.Unix(0, since)
+		}
+		if info != (store.HoldInfo{}) {
+			st.HoldInfo[holder] = info
+		}
 	}
 	rows.Close()
-	rows, err = t.query(ctx, `SELECT holder, locks, priority, created, seq, enqueued FROM lock_waiters
+	rows, err = t.query(ctx, `SELECT lock_key, template, digest FROM lock_stats ORDER BY lock_key, template`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var hs store.HoldStats
+		if err := rows.Scan(&hs.Lock, &hs.Template, &hs.Digest); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		st.Stats = append(st.Stats, hs)
+	}
+	rows.Close()
+	rows, err = t.query(ctx, `SELECT holder, locks, priority, created, seq, enqueued, template FROM lock_waiters
 		ORDER BY priority DESC, created, seq`)
 	if err != nil {
 		return nil, err
@@ -158,7 +199,7 @@ func (t *txn) LoadLocks(ctx context.Context) (*store.LockState, error) {
 		var w domain.QueuedWaiter
 		var locks string
 		var created, seq, enq int64
-		if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq); err != nil {
+		if err := rows.Scan(&w.Holder, &locks, &w.Priority, &created, &seq, &enq, &w.Template); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(locks), &w.Locks); err != nil {

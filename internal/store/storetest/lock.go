@@ -9,8 +9,9 @@ import (
 	"github.com/semaflow/semaflow/internal/store"
 )
 
-// exerciseLock covers PutLockLimit, PutFence, PutHold, DeleteHold,
-// PutWaiter, DeleteWaiter, NextLockSeq and LoadLocks. ClaimLocks and the
+// exerciseLock covers PutLockLimit, PutFence, PutHold, MarkHold,
+// DeleteHold, PutWaiter, DeleteWaiter, PutHoldStats, NextLockSeq and
+// LoadLocks. ClaimLocks and the
 // generation are exerciseGeneration's.
 func exerciseLock(t *testing.T, open Factory) {
 	each(t, open, map[string]check{
@@ -19,6 +20,7 @@ func exerciseLock(t *testing.T, open Factory) {
 		"LimitKeepsFence": lockLimitKeepsFence,
 		"Replace":         lockReplace,
 		"DeleteUnknown":   lockDeleteUnknown,
+		"HoldStats":       lockHoldStats,
 	})
 }
 

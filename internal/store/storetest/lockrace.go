@@ -25,7 +25,7 @@ import (
 // meeting a write made outside any manager.
 func exerciseLockManager(t *testing.T, open Factory) {
 	each(t, open, map[string]check{"OutsideWrite": outsideWrite})
-	eachShared(t, open, map[string]sharedCheck{"TwoManagersRace": twoManagersRace})
+	eachShared(t, open, map[string]sharedCheck{"TwoManagersRace": twoManagersRace, "HoldHistory": holdHistory})
 }
 
 // raceOps is how many lock operations the two managers make in all.
