@@ -73,7 +73,8 @@ func TestExplainEndToEnd(t *testing.T) {
 		held,
 		`  Ahead of it: default/high, for its higher priority \(5 > 0\)\.`,
 		`  default/Mutex/db has no free permit: 1 of 1 held\.`,
-		`Nothing but the limit of default/Mutex/db holds it back\.`)
+		`Nothing but the limit of default/Mutex/db holds it back\.`,
+		`ETA on default/Mutex/db: start time unknown \(.+\)\.`)
 	check("holder",
 		`Workflow default/holder is Running\.`,
 		`Workflow default/holder holds default/Mutex/db, token 1, since `+hhmmss+` \(\d+s ago\)\.`,
@@ -95,7 +96,8 @@ func TestExplainEndToEnd(t *testing.T) {
 		`  Nobody holds it\.`,
 		`  Ahead of it: default/both, for its same priority 0, created earlier \(`+hhmmss+` < `+hhmmss+`\); it reserves its locks\.`,
 		`  A permit of default/ConfigMap/limits/gpu is reserved for default/both, which needs default/ConfigMap/limits/gpu\+default/Mutex/db, since `+hhmmss+`\.`,
-		`It cannot start before default/both is granted\.`)
+		`It cannot start before default/both is granted\.`,
+		`ETA on default/ConfigMap/limits/gpu: start time unknown \(.+\)\.`)
 
 	var x struct {
 		Workflow string `json:"workflow"`

@@ -27,8 +27,18 @@ type Explanation struct {
 	Holding   []Held      `json:"holding"`
 	Throttles []Throttle  `json:"throttles"`
 	WaitedFor []WaitedFor `json:"waitedFor"`
-	Lines     []string    `json:"lines"`
-	names     nodeNamer   // node ids to names, for the sentences
+	// ETAs are each waiting holder's estimated start per lock (h-eta's
+	// estimate, "unknown" until a lock has history).
+	ETAs  []LockETA `json:"etas"`
+	Lines []string  `json:"lines"`
+	names nodeNamer // node ids to names, for the sentences
+}
+
+// LockETA is when a waiting holder is expected to get one lock.
+type LockETA struct {
+	Holder string      `json:"holder"`
+	Lock   string      `json:"lock"`
+	Start  locks.Start `json:"start"`
 }
 
 // Held is one lock a holder of the workflow holds.
@@ -116,6 +126,25 @@ func ExplainFrom(wf *wfv1.Workflow, st *store.LockState, cfg lockq.Config, heldS
 		k, err := domain.ParseHolderKey(holder)
 		return err == nil && k.Of(ns, name) && (target == nil || k.NodeID == "" || k.NodeID == target.ID)
 	}
+	// The store keeps when each hold began; this engine's memory fills in
+	// holds stored before it did.
+	since := map[string]time.Time{}
+	for h, info := range st.HoldInfo {
+		if !info.Since.IsZero() {
+			since[h] = info.Since
+		}
+	}
+	for h, t := range heldSince {
+		if _, ok := since[h]; !ok {
+			since[h] = t
+		}
+	}
+	heldSince = since
+	starts := map[string]map[string]locks.Start{}
+	for _, v := range locks.Views(st, "", now) {
+		starts[v.Lock] = v.Starts
+	}
+	x.ETAs = []LockETA{}
 	qs := locks.QueueState(st)
 	for _, w := range qs.Waiters {
 		if !mine(w.Holder) {
@@ -129,6 +158,11 @@ func ExplainFrom(wf *wfv1.Workflow, st *store.LockState, cfg lockq.Config, heldS
 			redact(&why, opts.Namespaces)
 		}
 		x.Waiting = append(x.Waiting, why)
+		for _, lw := range why.Locks {
+			if st, ok := starts[lw.Lock][w.Holder]; ok {
+				x.ETAs = append(x.ETAs, LockETA{Holder: w.Holder, Lock: lw.Lock, Start: st})
+			}
+		}
 	}
 	for _, h := range qs.Holders {
 		if !mine(h.Holder) {
@@ -246,6 +280,11 @@ func (x *Explanation) lines(now time.Time) []string {
 	out := []string{fmt.Sprintf("%s is %s.", subject, x.Phase)}
 	for _, w := range x.Waiting {
 		out = append(out, w.Lines(now)...)
+		for _, e := range x.ETAs {
+			if e.Holder == w.Holder {
+				out = append(out, fmt.Sprintf("ETA on %s: %s.", e.Lock, e.Start.Text))
+			}
+		}
 	}
 	for _, t := range x.Throttles {
 		out = append(out, fmt.Sprintf("The workflow's parallelism (%d) holds it back: %d of its steps run (%s).",
