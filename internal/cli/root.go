@@ -42,7 +42,7 @@ func newRoot(getenv func(string) string) *cobra.Command {
 	root.SetFlagErrorFunc(suggestFlag)
 	root.AddCommand(versionCmd(getenv), newLintCmd(), newRunCmd(), newExecCmd(), newSyncCmd(getenv), newServerCmd())
 	addRemoteCmds(root, getenv)
-	root.AddCommand(nodesCmd(getenv))
+	root.AddCommand(nodesCmd(getenv), newExplainCmd(getenv))
 	root.AddCommand(newImageProgCmds()...)
 	root.AddCommand(newSimulateCmd())
 	return root

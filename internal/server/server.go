@@ -73,6 +73,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/retry", s.retryWorkflow)
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resubmit", s.resubmitWorkflow)
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/set", s.setNode)
+	mux.HandleFunc("GET /api/v1/workflows/{namespace}/{name}/explain", s.explainWorkflow)
 	mux.HandleFunc("GET /api/v1/workflow-events/{namespace}", s.streaming(s.watchWorkflows))
 	// An empty namespace means all of them, as in Argo's UI.
 	mux.HandleFunc("GET /api/v1/workflow-events/{$}", s.streaming(s.watchWorkflows))
