@@ -69,7 +69,7 @@ func TestWaitingMessageSaysWhatHoldsItBack(t *testing.T) {
 				t.Errorf("stored message\n got %q\nwant %q", got, want)
 			}
 			got, ok := m.Waiting("default/y", now.Add(5*time.Second))
-			if want := head + ", waiting 5s), start time unknown (no history yet)" + c.want(t0.Add(10*time.Second)); !ok || got != want {
+			if want := head + ", waiting 5s)" + c.want(t0.Add(10*time.Second)) + ", start time unknown (no history yet)"; !ok || got != want {
 				t.Errorf("live message\n got %q\nwant %q", got, want)
 			}
 			// The waiter ahead waits for the limit alone: nothing more said.
