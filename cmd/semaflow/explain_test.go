@@ -65,7 +65,7 @@ func TestExplainEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	held := `  Held by workflow default/holder, token 1, since ` + hhmmss + ` \(\d+s ago\)\.`
+	held := `  Held by workflow default/holder, token 1, since ` + hhmmss + ` \(\d+s ago\), release time unknown \(no history yet\)\.`
 	check("low",
 		`Workflow default/low is Pending\.`,
 		`default/low \(priority 0\) has waited \d+s for 1 lock\.`,
@@ -77,7 +77,7 @@ func TestExplainEndToEnd(t *testing.T) {
 		`ETA on default/Mutex/db: start time unknown \(.+\)\.`)
 	check("holder",
 		`Workflow default/holder is Running\.`,
-		`Workflow default/holder holds default/Mutex/db, token 1, since `+hhmmss+` \(\d+s ago\)\.`,
+		`Workflow default/holder holds default/Mutex/db, token 1, since `+hhmmss+` \(\d+s ago\), release time unknown \(no history yet\)\.`,
 		`It waits for no lock\.`)
 	check("impatient",
 		`Workflow default/impatient is Failed\.`,

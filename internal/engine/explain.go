@@ -10,6 +10,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/eta"
 	"github.com/semaflow/semaflow/internal/lockq"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/store"
@@ -29,9 +30,13 @@ type Explanation struct {
 	WaitedFor []WaitedFor `json:"waitedFor"`
 	// ETAs are each waiting holder's estimated start per lock (h-eta's
 	// estimate, "unknown" until a lock has history).
-	ETAs  []LockETA `json:"etas"`
-	Lines []string  `json:"lines"`
-	names nodeNamer // node ids to names, for the sentences
+	ETAs []LockETA `json:"etas"`
+	// Releases are when the holders of the locks it waits for are
+	// expected to let go (eta.Release: the lock's hold times and how long
+	// each has held), once per holder and lock.
+	Releases []HolderRelease `json:"releases"`
+	Lines    []string        `json:"lines"`
+	names    nodeNamer       // node ids to names, for the sentences
 }
 
 // LockETA is when a waiting holder is expected to get one lock.
@@ -41,20 +46,34 @@ type LockETA struct {
 	Start  locks.Start `json:"start"`
 }
 
+// HolderRelease is when a holder is expected to release one lock; its
+// Text says it as the sentences do.
+type HolderRelease struct {
+	Holder  string      `json:"holder"`
+	Lock    string      `json:"lock"`
+	Release locks.Start `json:"release"`
+}
+
 // Held is one lock a holder of the workflow holds.
 type Held struct {
 	Holder string    `json:"holder"`
 	Lock   string    `json:"lock"`
 	Token  uint64    `json:"token"`
 	Since  time.Time `json:"since,omitzero"` // zero: granted by another engine or before a restart
+	// Release is when it is expected to end, as HolderRelease's.
+	Release *locks.Start `json:"release,omitempty"`
 }
 
 // Throttle is a limit of the workflow's own that keeps nodes from
-// starting (engine-wide throttles are locks and show under Waiting).
+// starting (engine-wide throttles are locks and show under Waiting): its
+// spec.parallelism, or a steps or DAG template's parallelism, which
+// Template and Node (the template's node) name.
 type Throttle struct {
-	Kind    string   `json:"kind"` // "workflow-parallelism"
-	Limit   int64    `json:"limit"`
-	Running []string `json:"running"` // node ids
+	Kind     string   `json:"kind"` // "workflow-parallelism" or "template-parallelism"
+	Limit    int64    `json:"limit"`
+	Running  []string `json:"running"` // node ids
+	Template string   `json:"template,omitempty"`
+	Node     string   `json:"node,omitempty"`
 }
 
 // WaitedFor is a lock wait that failed: a pendingTimeout, a workflow-level
@@ -141,10 +160,19 @@ func ExplainFrom(wf *wfv1.Workflow, st *store.LockState, cfg lockq.Config, heldS
 	}
 	heldSince = since
 	starts := map[string]map[string]locks.Start{}
+	releases := map[string]map[string]locks.Start{} // lock, holder
 	for _, v := range locks.Views(st, "", now) {
 		starts[v.Lock] = v.Starts
+		releases[v.Lock] = map[string]locks.Start{}
+		for _, h := range v.Holding {
+			if h.Release != nil {
+				releases[v.Lock][h.Holder] = releaseSaid(*h.Release, now)
+			}
+		}
 	}
-	x.ETAs = []LockETA{}
+	x.ETAs, x.Releases = []LockETA{}, []HolderRelease{}
+	hide := hider(opts.Namespaces)
+	told := map[[2]string]bool{}
 	qs := locks.QueueState(st)
 	for _, w := range qs.Waiters {
 		if !mine(w.Holder) {
@@ -154,8 +182,23 @@ func ExplainFrom(wf *wfv1.Workflow, st *store.LockState, cfg lockq.Config, heldS
 		if err != nil {
 			return nil, fmt.Errorf("explain %s: %w", w.Holder, err)
 		}
+		for i := range why.Locks {
+			lw := &why.Locks[i]
+			for j := range lw.Holders {
+				h := &lw.Holders[j]
+				r, ok := releases[lw.Lock][h.Holder]
+				if !ok {
+					continue
+				}
+				h.Release = r.Text
+				if k := [2]string{h.Holder, lw.Lock}; !told[k] {
+					told[k] = true
+					x.Releases = append(x.Releases, HolderRelease{Holder: hide(h.Holder), Lock: lw.Lock, Release: r})
+				}
+			}
+		}
 		if len(opts.Namespaces) > 0 {
-			redact(&why, opts.Namespaces)
+			redact(&why, hide)
 		}
 		x.Waiting = append(x.Waiting, why)
 		for _, lw := range why.Locks {
@@ -169,12 +212,17 @@ func ExplainFrom(wf *wfv1.Workflow, st *store.LockState, cfg lockq.Config, heldS
 			continue
 		}
 		for _, t := range h.Tokens {
-			x.Holding = append(x.Holding, Held{Holder: h.Holder, Lock: t.Lock, Token: t.Value, Since: heldSince[h.Holder]})
+			held := Held{Holder: h.Holder, Lock: t.Lock, Token: t.Value, Since: heldSince[h.Holder]}
+			if r, ok := releases[t.Lock][h.Holder]; ok {
+				held.Release = &r
+			}
+			x.Holding = append(x.Holding, held)
 		}
 	}
 	if th, ok := parallelismThrottle(wf, target, len(x.Waiting) > 0); ok {
 		x.Throttles = append(x.Throttles, th)
 	}
+	x.Throttles = append(x.Throttles, templateThrottles(wf, target)...)
 	x.WaitedFor = waitedFor(wf, target)
 	x.Lines = x.lines(now)
 	return x, nil
@@ -287,6 +335,11 @@ func (x *Explanation) lines(now time.Time) []string {
 		}
 	}
 	for _, t := range x.Throttles {
+		if t.Kind == "template-parallelism" {
+			out = append(out, fmt.Sprintf("The parallelism (%d) of template %s (node %s) holds back its children: %d of them %s (%s).",
+				t.Limit, t.Template, t.Node, len(t.Running), plural(len(t.Running), "runs", "run"), x.nodeNames(t.Running)))
+			continue
+		}
 		out = append(out, fmt.Sprintf("The workflow's parallelism (%d) holds it back: %d of its steps run (%s).",
 			t.Limit, len(t.Running), x.nodeNames(t.Running)))
 	}
@@ -294,6 +347,9 @@ func (x *Explanation) lines(now time.Time) []string {
 		s := fmt.Sprintf("%s holds %s, token %d", x.holderName(h.Holder), lockq.LockName(h.Lock), h.Token)
 		if !h.Since.IsZero() {
 			s += ", since " + h.Since.Format(time.TimeOnly) + " (" + max(0, now.Sub(h.Since)).Round(time.Second).String() + " ago)"
+		}
+		if h.Release != nil {
+			s += ", " + h.Release.Text
 		}
 		out = append(out, s+".")
 	}
@@ -334,15 +390,34 @@ func (x *Explanation) holderName(holder string) string {
 	return "Node " + x.nodeName(k.NodeID) + " of " + k.Namespace + "/" + k.Workflow
 }
 
-// redact hides the names of holders and waiters outside namespaces.
-func redact(why *lockq.Why, namespaces []string) {
-	hide := func(holder string) string {
+// releaseSaid is a view's expected release with explain's words.
+func releaseSaid(s locks.Start, now time.Time) locks.Start {
+	e := eta.Start{Known: s.Known, Why: s.Why}
+	if s.P50 != nil && s.P90 != nil {
+		e.P50, e.P90 = *s.P50, *s.P90
+	}
+	s.Text = eta.ReleaseText(e, now)
+	return s
+}
+
+// hider returns a holder's name as a reader limited to namespaces (none:
+// no limit) may see it: otherNamespace outside them.
+func hider(namespaces []string) func(string) string {
+	return func(holder string) string {
+		if len(namespaces) == 0 {
+			return holder
+		}
 		k, err := domain.ParseHolderKey(holder)
 		if err == nil && slices.Contains(namespaces, k.Namespace) {
 			return holder
 		}
 		return otherNamespace
 	}
+}
+
+// redact hides the names of holders and waiters outside the reader's
+// namespaces (hide, from hider).
+func redact(why *lockq.Why, hide func(string) string) {
 	for i := range why.Locks {
 		lw := &why.Locks[i]
 		for j := range lw.Holders {

@@ -44,3 +44,13 @@ func trimZero(s string) string {
 	}
 	return s
 }
+
+// ReleaseText is how explain says a hold's expected end (Release), after
+// who holds: "expected to release in ~1m30s (90%: 4m)", or "release time
+// unknown (no history yet)".
+func ReleaseText(s Start, now time.Time) string {
+	if !s.Known {
+		return "release time unknown (" + s.Why + ")"
+	}
+	return "expected to release in ~" + Short(s.P50.Sub(now)) + " (90%: " + Short(s.P90.Sub(now)) + ")"
+}

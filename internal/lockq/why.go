@@ -101,6 +101,10 @@ type HolderWhy struct {
 	Token    uint64 `json:"token"`
 	// Since is when it was granted; zero when the caller did not know.
 	Since time.Time `json:"since,omitzero"`
+	// Release says when the hold is expected to end, in words ("expected
+	// to release in ~1m (90%: 3m)"); the caller, who keeps hold times,
+	// fills it in. Explain leaves it empty.
+	Release string `json:"release,omitempty"`
 }
 
 // AheadWhy is one waiter ahead in a lock's queue.

@@ -203,6 +203,19 @@ func TestExplainMatchesGrantRule(t *testing.T) {
 					t.Fatalf("%s: Explain says %s position %d of %d, the queue %s %d of %d", w.Holder, lw.Lock, lw.Position, lw.Length, p.Lock, p.Position, p.Length)
 				}
 			}
+			// HeldBack, read from the queue's indexes, gives the reasons
+			// that are another waiter's doing exactly as Explain does.
+			var want []Reason
+			for _, lw := range why.Locks {
+				for _, r := range lw.Reasons {
+					if r.Kind == ReasonReserved || r.Kind == ReasonStrictOrder {
+						want = append(want, r)
+					}
+				}
+			}
+			if got := q.HeldBack(w.Holder); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s: HeldBack %+v, Explain %+v", w.Holder, got, want)
+			}
 		}
 		granted := map[string]bool{}
 		for _, g := range grants {

@@ -62,6 +62,9 @@ func (h HolderWhy) sentence(now time.Time) string {
 	if !h.Since.IsZero() {
 		s += ", since " + clock(now, h.Since) + " (" + ago(now, h.Since) + " ago)"
 	}
+	if h.Release != "" {
+		s += ", " + h.Release
+	}
 	return s + "."
 }
 

@@ -282,7 +282,7 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, r
 	}
 	for _, r := range reqs {
 		if _, failed := res.Failed[r.Holder]; !failed && !granted[r.Holder] && len(m.q.Holding(r.Holder)) == 0 {
-			res.Waiting[r.Holder] = m.waitingMessage(r, 0, "")
+			res.Waiting[r.Holder] = m.waitingMessage(r, 0, "", now)
 		}
 	}
 	return res, nil
@@ -475,7 +475,9 @@ func (m *Manager) Refresh(ctx context.Context, tx store.Tx, namespace, name stri
 // is short of, with semaflow's queue position appended (and, when known,
 // how long the holder has waited), then start, when given: the estimated
 // start (eta.Text), as in "(position 3 of 7), starts in ~2m10s (90%: 5m)".
-func (m *Manager) waitingMessage(r Request, waited time.Duration, start string) string {
+// Before the estimate it says which earlier waiter holds it back, if one
+// does (heldBackText).
+func (m *Manager) waitingMessage(r Request, waited time.Duration, start string, now time.Time) string {
 	pos := m.q.Position(r.Holder)
 	for _, ref := range r.Locks {
 		if why := m.limitProblem(ref.Key); why != "" {
@@ -488,31 +490,51 @@ func (m *Manager) waitingMessage(r Request, waited time.Duration, start string) 
 			return msg
 		}
 	}
-	for _, ref := range r.Locks {
-		limit, held, ok := m.q.Usage(ref.Key)
-		if !ok {
-			continue
-		}
-		avail := max(0, limit-held)
-		if avail > 0 && len(r.Locks) > 1 {
-			continue
-		}
-		msg := fmt.Sprintf("Waiting for %s lock. Lock status: %d/%d", ref.Key, avail, limit)
-		for _, p := range pos {
-			if p.Lock == ref.Key {
-				msg += fmt.Sprintf(" (position %d of %d", p.Position, p.Length)
-				if waited >= time.Second {
-					msg += ", waiting " + waited.Round(time.Second).String()
-				}
-				msg += ")"
-				if start != "" {
-					msg += ", " + start
-				}
+	back := worthSaying(m.q.HeldBack(r.Holder))
+	// A lock it is short of, as Argo says; else, when every lock has a
+	// free permit, one an earlier waiter keeps from it.
+	key, avail, limit, found := "", 0, 0, false
+	for pass := 0; pass < 2 && !found; pass++ {
+		for _, ref := range r.Locks {
+			l, held, ok := m.q.Usage(ref.Key)
+			if !ok {
+				continue
 			}
+			a := max(0, l-held)
+			short := a == 0 || len(r.Locks) == 1
+			if (pass == 0 && !short) || (pass == 1 && !slices.ContainsFunc(back, func(b lockq.Reason) bool { return b.Lock == ref.Key })) {
+				continue
+			}
+			key, avail, limit, found = ref.Key, a, l, true
+			break
 		}
-		return msg
 	}
-	return "Waiting for locks " + r.Locks[0].Key
+	if !found {
+		return "Waiting for locks " + r.Locks[0].Key
+	}
+	msg := fmt.Sprintf("Waiting for %s lock. Lock status: %d/%d", key, avail, limit)
+	for _, p := range pos {
+		if p.Lock == key {
+			msg += fmt.Sprintf(" (position %d of %d", p.Position, p.Length)
+			if waited >= time.Second {
+				msg += ", waiting " + waited.Round(time.Second).String()
+			}
+			msg += ")"
+		}
+	}
+	if len(back) > 0 {
+		b := back[0]
+		if i := slices.IndexFunc(back, func(b lockq.Reason) bool { return b.Lock == key }); i >= 0 {
+			b = back[i]
+		}
+		msg += ", " + heldBackText(r.Holder, b, now)
+	}
+	// The estimate comes last, where run's live view, which appends one
+	// to the message stored when the wait began, puts it too.
+	if start != "" {
+		msg += ", " + start
+	}
+	return msg
 }
 
 // Waiting returns a waiting holder's message as the queues stand at now,
@@ -535,7 +557,7 @@ func (m *Manager) Waiting(holder string, now time.Time) (string, bool) {
 		waited = now.Sub(since)
 	}
 	start, _ := m.estimate(holder, now)
-	return m.waitingMessage(r, waited, eta.Text(start, now)), true
+	return m.waitingMessage(r, waited, eta.Text(start, now), now), true
 }
 
 // Snapshot describes one lock, for status and the CLI.
