@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -171,8 +172,9 @@ spec:
     container: {image: x, command: [sh, -c, "echo started >> `+mark+`; sleep `+secs+`; echo after"]}
 `)
 			var stderr bytes.Buffer
+			var stdout syncBuffer
 			cmd := exec.Command(binary, append(append([]string{"run", "--plain", "--grace-period", testGrace.String()}, mode...), wf)...)
-			cmd.Stderr = &stderr
+			cmd.Stderr, cmd.Stdout = &stderr, &stdout
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -180,6 +182,17 @@ spec:
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
 			awaitFile(t, mark, 10*time.Second)
+			// The step's own output can come before its supervisor has
+			// recorded its process group (which it does before it reports
+			// the step started): freezing the supervisor in between would
+			// leave run nothing to kill. The node's Running line follows
+			// the report.
+			stepRunning := regexp.MustCompile(`stuck\s+stuck\s+Running`)
+			for deadline := time.Now().Add(10 * time.Second); !stepRunning.MatchString(stdout.String()); time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the step was not reported running within 10s:\n%s", stdout.String())
+				}
+			}
 			stopSupervisor(t, cmd.Process.Pid)
 			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
