@@ -23,6 +23,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"sigs.k8s.io/yaml"
 
@@ -203,6 +204,19 @@ func newPage(t *testing.T, s *uiServer, timeout time.Duration) *page {
 	}
 	ctx, cancel := context.WithTimeout(tab, timeout)
 	t.Cleanup(func() { cancel(); cancelTab() })
+	// A script error fails the test: a page half drawn by a thrown
+	// exception would otherwise pass for one that draws slowly.
+	if err := chromedp.Listen(tab, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok && e.ExceptionDetails != nil {
+			msg := e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+			t.Errorf("a script on the page threw: %s", msg)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
 	return &page{t: t, ctx: ctx, s: s}
 }
 
