@@ -8,12 +8,17 @@ package ui_test
 // with the other screenshots.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -273,14 +278,34 @@ func (p *page) stubHistory(body []byte) {
 	}()
 }
 
-// readmeShot saves the page as name.png beside the other screenshots,
-// and into docs/screenshots too with SEMAFLOW_README_SHOTS=1. A README
-// picture must stay small.
-func (p *page) readmeShot(name string) {
+// readmeShot saves the page down to the CSS pixel bottom (a JavaScript
+// expression; "" for the whole page) as name.png beside the other
+// screenshots, and into docs/screenshots too with SEMAFLOW_README_SHOTS=1.
+// A README picture must stay small: it is cut and compressed hard.
+func (p *page) readmeShot(name, bottom string) {
 	p.t.Helper()
 	file := p.Screenshot(name)
 	b, err := os.ReadFile(file)
 	if err != nil {
+		p.t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		p.t.Fatalf("%s: %v", file, err)
+	}
+	if bottom != "" {
+		if y := int(evalJS[float64](p, bottom)); y > 0 && y < img.Bounds().Dy() {
+			img = img.(interface {
+				SubImage(image.Rectangle) image.Image
+			}).SubImage(image.Rect(0, 0, img.Bounds().Dx(), y))
+		}
+	}
+	var out bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, paletted(img)); err != nil {
+		p.t.Fatal(err)
+	}
+	b = out.Bytes()
+	if err := os.WriteFile(file, b, 0o644); err != nil {
 		p.t.Fatal(err)
 	}
 	p.t.Logf("%s: %d KB", name, len(b)>>10)
@@ -295,6 +320,46 @@ func (p *page) readmeShot(name string) {
 		p.t.Fatal(err)
 	}
 	p.t.Logf("README screenshot: %s", dst)
+}
+
+// paletted maps img onto its 256 commonest colours: a page is mostly
+// flat colours, and text edges take the nearest; the file is a third.
+func paletted(img image.Image) *image.Paletted {
+	b := img.Bounds()
+	count := map[color.RGBA]int{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			count[color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)]++
+		}
+	}
+	all := make([]color.RGBA, 0, len(count))
+	for c := range count {
+		all = append(all, c)
+	}
+	slices.SortFunc(all, func(a, b color.RGBA) int {
+		if d := count[b] - count[a]; d != 0 {
+			return d
+		}
+		return int(a.R)<<16 | int(a.G)<<8 | int(a.B) - (int(b.R)<<16 | int(b.G)<<8 | int(b.B))
+	})
+	pal := make(color.Palette, 0, 256)
+	for _, c := range all[:min(256, len(all))] {
+		pal = append(pal, c)
+	}
+	out := image.NewPaletted(b, pal)
+	nearest := map[color.RGBA]uint8{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+			i, ok := nearest[c]
+			if !ok {
+				i = uint8(pal.Index(c))
+				nearest[c] = i
+			}
+			out.SetColorIndex(x, y, i)
+		}
+	}
+	return out
 }
 
 // The scene behind the README's screenshots: the Locks page with
@@ -329,7 +394,7 @@ func TestReadmeScreenshots(t *testing.T) {
 	}
 	p.WaitJS("start estimates with numbers", `[...`+seat+`.querySelectorAll('table.waiters td.start')].every(td => /^in ~\d/.test(td.textContent))`)
 	p.WaitJS("the chart's hour", `[...document.querySelectorAll('.lock-chart path.holders')].every(p => (p.getAttribute('d') || '').split('V').length > 10)`)
-	p.readmeShot("locks")
+	p.readmeShot("locks", `document.querySelectorAll('.lock-card')[1].getBoundingClientRect().bottom + window.scrollY + 12`)
 
 	p.Go("/workflows/default/etl-orders-x7k2p")
 	phases := `(() => { const n = [...document.querySelectorAll('#graph g.node')];
@@ -344,7 +409,7 @@ func TestReadmeScreenshots(t *testing.T) {
 	p.Do("open the running crunch", chromedp.Click(chromedp.CSS(`#graph g.node[data-lock="holding"][data-name^="crunch"]`)))
 	p.WaitText("#node-log", "60% of 48213 rows")
 	p.WaitText("#node-locks", "fencing token")
-	p.readmeShot("workflow")
+	p.readmeShot("workflow", "")
 	p.ColorScheme("dark")
 	p.Screenshot("workflow-dark")
 	for _, n := range []string{"nightly-report", "urgent-job", "normal-job", "batch-job", "backfill-2024-q3", "report-export", "extract-items", "crunch", "train-model"} {

@@ -153,7 +153,7 @@
   // with the limit as a dotted line.
   function chart(v) {
     const W = 260,
-      H = 84,
+      H = 110,
       top = 6,
       bottom = 14;
     const now = Date.now();

@@ -262,8 +262,8 @@
       // A level wider than the box wraps onto several lines inside a
       // dashed group, so 20 parallel tasks need no sideways scrolling;
       // edges then meet the group, not each of its nodes.
-      const fit = Math.max(2, Math.floor((graph.clientWidth - 2 * PAD + GAP_X) / (BOX_W + GAP_X)));
-      const perRow = Math.min(fit, Math.max(...rows.map((r) => r.length)));
+      const cols = Math.max(2, Math.floor((graph.clientWidth - 2 * PAD + GAP_X) / (BOX_W + GAP_X)));
+      const perRow = Math.min(cols, Math.max(...rows.map((r) => r.length)));
       const W = PAD * 2 + perRow * BOX_W + (perRow - 1) * GAP_X;
       const pos = new Map(), groupOf = new Map(), groups = [];
       let y = PAD;
@@ -288,6 +288,7 @@
         g.append(svg("rect", { class: "group", x: gr.x, y: gr.y, width: gr.w, height: gr.h, rx: 8 }, svg("title", {}, gr.n + " nodes at this level")));
       }
       const drawn = new Set();
+      const fits = new Map(); // a lock line's text -> [before, name, after]
       for (const id of Object.keys(nodes)) {
         const a = pos.get(id), ga = groupOf.get(id);
         for (const c of edges.get(id) || []) {
@@ -307,12 +308,13 @@
         const ls = lockState(n);
         let sub = phase + (n.startedAt ? " · " + duration(n.startedAt, n.finishedAt) : "");
         let lockLine = "";
-        // The lock's name gives way before the queue position does.
-        const LOCK_CHARS = 32;
+        // The lock's name gives way before the queue position does (fit()).
+        let fitLock = null;
         if (ls.waiting) {
           const pos = ls.position ? " (" + ls.position + ")" : "";
-          lockLine = "waiting for " + clip(shortLock(ls.waiting), LOCK_CHARS - 12 - pos.length) + pos;
-        } else if (ls.held.length) lockLine = "holding " + clip(ls.held.map(([k]) => shortLock(k)).join(", "), LOCK_CHARS - 8);
+          fitLock = ["waiting for ", shortLock(ls.waiting), pos];
+        } else if (ls.held.length) fitLock = ["holding ", ls.held.map(([k]) => shortLock(k)).join(", "), ""];
+        if (fitLock) lockLine = fitLock.join("");
         const title = [n.name, n.type + " · " + sub, lockLine, n.message || ""].filter(Boolean).join("\n");
         const node = svg("g", {
           class: "node p-" + phase.toLowerCase() + (id === state.selected ? " selected" : ""),
@@ -323,13 +325,15 @@
         },
         svg("title", {}, title),
         svg("rect", { width: BOX_W, height: BOX_H, rx: 6 }),
-        svg("text", { x: 10, y: 17 }, clip(n.displayName || n.name, 28)),
-        svg("text", { x: 10, y: 31, class: "sub" }, clip(sub, 34)),
+        svg("text", { x: 10, y: 17, "data-fit": BOX_W - 18 }, n.displayName || n.name),
+        svg("text", { x: 10, y: 31, class: "sub", "data-fit": BOX_W - 18 }, sub),
         lockLine ? svg("circle", { cx: 14, cy: 41, r: 3.5, class: ls.waiting ? "lock-wait" : "lock-hold" }) : null,
-        lockLine ? svg("text", { x: 22, y: 44, class: "sub" }, lockLine) : null);
+        lockLine ? svg("text", { x: 22, y: 44, class: "sub", "data-fit": BOX_W - 30 }, lockLine) : null);
+        if (fitLock) fits.set(node.lastChild, fitLock);
         g.append(node);
       }
       graph.replaceChildren(g);
+      for (const t of g.querySelectorAll("text[data-fit]")) fit(t, Number(t.getAttribute("data-fit")), fits.get(t));
     }
 
     // shortLock drops the namespace and ConfigMap kind from a lock key:
@@ -340,7 +344,19 @@
       if (parts.length >= 3 && parts[1] === "Mutex") return parts.slice(2).join("/");
       return key;
     }
-    function clip(s, n) { return s.length > n ? s.slice(0, n - 1) + "…" : s; }
+    // fit shortens a text to max pixels, as drawn: the middle part of
+    // parts ([before, middle, after]) when given, else the end.
+    function fit(t, max, parts) {
+      const [a, mid, z] = parts || ["", t.textContent, ""];
+      const set = (n) => { t.textContent = a + (n < mid.length ? mid.slice(0, Math.max(1, n)) + "…" : mid) + z; };
+      let w = t.getComputedTextLength();
+      if (!(w > max)) return;
+      let n = Math.floor(mid.length * max / w);
+      for (let i = 0; i < 30 && n > 1; i++, n--) {
+        set(n);
+        if (t.getComputedTextLength() <= max) return;
+      }
+    }
 
     function select(id) {
       state.selected = id;
