@@ -23,6 +23,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"sigs.k8s.io/yaml"
 
@@ -36,6 +37,9 @@ type uiServer struct {
 	Local *testkit.Local
 	// Token signs API calls in when the server needs tokens.
 	Token string
+	// Stop ends the server, as when it goes away under an open page;
+	// the test's end calls it too.
+	Stop func()
 }
 
 // startServer starts a server on loopback; with tokens it needs them,
@@ -53,12 +57,16 @@ func startServer(t *testing.T, tokens ...server.Token) *uiServer {
 	if len(tokens) > 0 {
 		s.Token = tokens[0].Value
 	}
-	t.Cleanup(func() {
-		ts.CloseClientConnections()
-		ts.Close()
-		l.Engine.StopAll(true, "test over")
-		_ = l.Close()
-	})
+	var once sync.Once
+	s.Stop = func() {
+		once.Do(func() {
+			ts.CloseClientConnections()
+			ts.Close()
+			l.Engine.StopAll(true, "test over")
+			_ = l.Close()
+		})
+	}
+	t.Cleanup(s.Stop)
 	return s
 }
 
@@ -196,6 +204,19 @@ func newPage(t *testing.T, s *uiServer, timeout time.Duration) *page {
 	}
 	ctx, cancel := context.WithTimeout(tab, timeout)
 	t.Cleanup(func() { cancel(); cancelTab() })
+	// A script error fails the test: a page half drawn by a thrown
+	// exception would otherwise pass for one that draws slowly.
+	if err := chromedp.Listen(tab, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok && e.ExceptionDetails != nil {
+			msg := e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+			t.Errorf("a script on the page threw: %s", msg)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
 	return &page{t: t, ctx: ctx, s: s}
 }
 
@@ -301,9 +322,12 @@ func screenshotDir(t *testing.T) string {
 	return dir
 }
 
-// Screenshot saves the whole page as NAME.png and logs where.
+// Screenshot saves the whole page as NAME.png and logs where. The page
+// is scrolled to its top first: the header sticks to the top of the
+// viewport, so a scrolled page would show it in its middle.
 func (p *page) Screenshot(name string) string {
 	p.t.Helper()
+	p.Do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		p.t.Fatalf("screenshot %s: %v", name, err)

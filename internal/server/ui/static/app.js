@@ -30,7 +30,13 @@
       if (csrf) headers["X-CSRF-Token"] = csrf;
       init.body = body === undefined ? "{}" : JSON.stringify(body);
     }
-    const resp = await fetch(path, init);
+    let resp;
+    try {
+      resp = await fetch(path, init);
+    } catch (e) {
+      // The browser's own words ("Failed to fetch") tell a user nothing.
+      throw new APIError(0, "The server did not answer (" + method + " " + path + "): is it still running?");
+    }
     const text = await resp.text();
     let data = null;
     try {
@@ -123,6 +129,14 @@
         }
       } catch (e) {
         if (closed) return;
+        // A connection that failed or dropped shows in the header (the
+        // page dims); the caller hears of the server's own errors only.
+        if (e instanceof TypeError) {
+          status("offline");
+          timer = setTimeout(connect, delay);
+          delay = Math.min(delay * 2, 10000);
+          return;
+        }
         o.onError(e);
         if (!o.reconnect || (e instanceof APIError && e.status >= 400 && e.status < 500)) {
           o.onEnd(e);
@@ -149,7 +163,9 @@
     if (!c) return;
     c.hidden = false;
     c.className = "conn " + state;
-    c.textContent = state === "live" ? "● live" : "○ reconnecting…";
+    c.textContent = { live: "● Live", offline: "○ Server not reachable · retrying", reconnecting: "○ Reconnecting…" }[state] || state;
+    c.title = { live: "This page updates by itself.", offline: "What the page shows may be out of date; it reconnects by itself." }[state] || "";
+    document.body.classList.toggle("offline", state === "offline");
   }
 
   // el makes an element: attrs are attributes (class, href, data-*), and

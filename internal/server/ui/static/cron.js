@@ -33,7 +33,7 @@
         suspend.hidden = !!sp.suspend;
         resume.hidden = !sp.suspend;
         summary.replaceChildren(el("dl", { class: "kv" },
-          el("dt", {}, "Schedule"), el("dd", { class: "mono" }, [sp.schedule, ...(sp.schedules || [])].filter(Boolean).join("; ")),
+          el("dt", {}, "Schedule"), el("dd", { class: "mono" }, [...new Set([sp.schedule, ...(sp.schedules || [])].filter(Boolean))].join("; ")),
           el("dt", {}, "Timezone"), el("dd", {}, sp.timezone || "the server's"),
           el("dt", {}, "Concurrency policy"), el("dd", {}, sp.concurrencyPolicy || "Allow"),
           el("dt", {}, "Suspended"), el("dd", { id: "cron-suspended" }, sp.suspend ? "yes" : "no"),

@@ -17,7 +17,7 @@
           return el("tr", { "data-name": cw.metadata.name },
             el("td", {}, el("a", { href: "/cron-workflows/" + seg(cw.metadata.namespace) + "/" + seg(cw.metadata.name) }, cw.metadata.name)),
             el("td", {}, cw.metadata.namespace),
-            el("td", { class: "mono" }, [sp.schedule, ...(sp.schedules || [])].filter(Boolean).join("; ")),
+            el("td", { class: "mono" }, [...new Set([sp.schedule, ...(sp.schedules || [])].filter(Boolean))].join("; ")),
             el("td", {}, sp.timezone || "server's"),
             el("td", {}, sp.suspend ? "yes" : "no"),
             el("td", { title: st.lastScheduledTime || "" }, st.lastScheduledTime ? ago(st.lastScheduledTime) : "never"),

@@ -21,12 +21,15 @@
   };
 
   // A lock's name for people, as Argo's lock metrics name it.
+  // A mutex has a name alone, whatever stores it.
   function title(v) {
-    if (v.storage === "configmap") return v.configMap + " / " + v.key;
-    return v.name || v.lock;
+    if (v.type !== "mutex" && v.storage === "configmap" && v.configMap) return v.configMap + " / " + v.key;
+    return v.name || v.key || v.lock;
   }
 
+  // kind says what the lock is; a mutex's storage says nothing to a user.
   function kind(v) {
+    if (v.type === "mutex") return v.storage === "database" ? "mutex · database" : "mutex";
     const where = { configmap: "ConfigMap", database: "database", engine: "engine throttle" }[v.storage] || v.storage || "";
     return (v.type || "lock") + (where ? " · " + where : "");
   }
@@ -102,21 +105,25 @@
         { "data-holder": h.workflow },
         el("td", {}, workflowLink(h)),
         el("td", {}, stepOf(h)),
-        el("td", { title: h.since ? new Date(h.since).toLocaleString() : "" }, h.since ? el("span", { "data-since": h.since }, S.ago(h.since)) : "before this server recorded it"),
+        el("td", { title: h.since ? "since " + new Date(h.since).toLocaleString() : "" }, h.since ? el("span", { "data-since": h.since }, S.duration(h.since)) : el("span", { class: "muted" }, "unknown")),
         el("td", { class: "token", title: "fencing token: higher than every token handed out before it" }, String(h.token)),
         estimateCell("release", h.release, "when holds that lasted as long ended: median (90% of them by)")
       )
     );
-    if (!rows.length) rows.push(el("tr", {}, el("td", { class: "none", colspan: 5 }, "Nobody holds it.")));
+    if (!rows.length) return el("p", { class: "none" }, "Nobody holds it.");
     return el(
       "table",
       { class: "holders" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Workflow"), el("th", {}, "Step"), el("th", {}, "Holding since"), el("th", {}, "Token"), el("th", {}, "Expected release"))),
+      el("thead", {}, el("tr", {}, el("th", {}, "Workflow"), el("th", {}, "Step"), el("th", { title: "how long it has held the lock" }, "Held for"), el("th", {}, "Token"), el("th", {}, "Expected release"))),
       el("tbody", {}, rows)
     );
   }
 
+  // The reasons column shows only when a waiter is held back by more
+  // than the limit: mostly it would stand empty.
   function waitersTable(v) {
+    if (!v.queue.length) return el("p", { class: "none" }, "Nobody waits.");
+    const reasons = v.queue.some((w) => w.reason);
     const rows = v.queue.map((w) =>
       el(
         "tr",
@@ -127,17 +134,16 @@
         el("td", {}, String(w.priority)),
         el("td", { title: "waiting since " + new Date(w.since).toLocaleString() }, el("span", { "data-waited": "1" }, waited(w))),
         estimateCell("start", w.start, "estimated from the recorded hold times: median (90% chance by)"),
-        w.reason ? el("td", { class: "reason" }, w.reason) : el("td", { class: "muted" }, "")
+        reasons ? el("td", { class: w.reason ? "reason" : "muted" }, w.reason || "") : null
       )
     );
-    if (!rows.length) rows.push(el("tr", {}, el("td", { class: "none", colspan: 7 }, "Nobody waits.")));
     return el(
       "table",
       { class: "waiters" },
       el(
         "thead",
         {},
-        el("tr", {}, el("th", {}, "#"), el("th", {}, "Workflow"), el("th", {}, "Step"), el("th", {}, "Priority"), el("th", {}, "Waited"), el("th", {}, "Starts in"), el("th", {}, "Held back by"))
+        el("tr", {}, el("th", {}, "#"), el("th", {}, "Workflow"), el("th", {}, "Step"), el("th", {}, "Priority"), el("th", {}, "Waited"), el("th", {}, "Starts in"), reasons ? el("th", {}, "Held back by") : null)
       ),
       el("tbody", {}, rows)
     );
@@ -147,7 +153,7 @@
   // with the limit as a dotted line.
   function chart(v) {
     const W = 260,
-      H = 84,
+      H = 110,
       top = 6,
       bottom = 14;
     const now = Date.now();
@@ -238,7 +244,8 @@
       c.fixed = el("span", { class: "muted" }, "limit " + v.limit + (v.type === "mutex" ? " (a mutex)" : " (set by the engine's flags)"));
       c.head.append(c.fixed);
     }
-    c.tables.replaceChildren(el("h3", {}, "Holding"), holdersTable(v), el("h3", {}, "Waiting, in the order they will get it"), waitersTable(v), holdTimes(v));
+    if (!v.holding.length && !v.queue.length) c.tables.replaceChildren(el("p", { class: "lock-free" }, "Free: nobody holds it and nobody waits."), holdTimes(v));
+    else c.tables.replaceChildren(el("h3", {}, "Holding"), holdersTable(v), el("h3", {}, "Waiting, in the order they will get it"), waitersTable(v), holdTimes(v));
     c.chart.replaceChildren(chart(v));
     return c.root;
   }
@@ -340,7 +347,7 @@
 
   // Times count on between events; the chart slides.
   function tick() {
-    for (const s of document.querySelectorAll("#locks [data-since]")) s.textContent = S.ago(s.getAttribute("data-since"));
+    for (const s of document.querySelectorAll("#locks [data-since]")) s.textContent = S.duration(s.getAttribute("data-since"));
     for (const td of document.querySelectorAll("#locks [data-estimate]")) {
       const e = estimates.get(td);
       if (e) td.textContent = estimate(e);

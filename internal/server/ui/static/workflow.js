@@ -5,7 +5,7 @@
 (function () {
   const S = window.semaflow;
   const { el, svg, api, stream, phaseBadge, duration, seg, flash, when } = S;
-  const BOX_W = 190, BOX_H = 50, GAP_X = 24, GAP_Y = 34, PAD = 16;
+  const BOX_W = 206, BOX_H = 50, GAP_X = 20, GAP_Y = 34, GAP_WRAP = 10, PAD = 16;
   const FINISHED = ["Succeeded", "Failed", "Error", "Skipped", "Omitted"];
 
   document.addEventListener("DOMContentLoaded", () => {
@@ -102,6 +102,8 @@
       onError: (e) => flash(e.message, true),
     });
     setInterval(() => { if (state.wf && !done(phaseOf(state.wf))) render(); }, 1000);
+    let resized = null;
+    window.addEventListener("resize", () => { clearTimeout(resized); resized = setTimeout(() => { if (state.wf) drawGraph(state.wf); }, 150); });
 
     function phaseOf(wf) { return (wf.status && wf.status.phase) || "Pending"; }
 
@@ -131,19 +133,25 @@
     function lockSummary(sync) {
       if (!sync) return null;
       const items = [];
-      for (const h of (sync.semaphore && sync.semaphore.holding) || []) items.push(el("div", { class: "lockstate hold" }, "holding semaphore " + h.semaphore));
-      for (const h of (sync.mutex && sync.mutex.holding) || []) items.push(el("div", { class: "lockstate hold" }, "holding mutex " + h.mutex));
-      for (const h of (sync.semaphore && sync.semaphore.waiting) || []) items.push(el("div", { class: "lockstate wait" }, "waiting for semaphore " + h.semaphore));
-      for (const h of (sync.mutex && sync.mutex.waiting) || []) items.push(el("div", { class: "lockstate wait" }, "waiting for mutex " + h.mutex));
+      // Each lock links to its card on the Locks page.
+      const line = (cls, what, key) => el("div", { class: "lockstate " + cls }, what + " ",
+        el("a", { href: "/locks?namespace=" + encodeURIComponent(ns) + "&find=" + encodeURIComponent(shortLock(key)), title: key }, shortLock(key)));
+      for (const h of (sync.semaphore && sync.semaphore.holding) || []) items.push(line("hold", "holding semaphore", h.semaphore));
+      for (const h of (sync.mutex && sync.mutex.holding) || []) items.push(line("hold", "holding mutex", h.mutex));
+      for (const h of (sync.semaphore && sync.semaphore.waiting) || []) items.push(line("wait", "waiting for semaphore", h.semaphore));
+      for (const h of (sync.mutex && sync.mutex.waiting) || []) items.push(line("wait", "waiting for mutex", h.mutex));
       return items.length ? [el("dt", {}, "Locks"), el("dd", {}, items)] : null;
     }
 
     // lockState says what a node holds or waits for: the fencing tokens
     // it holds, or the lock it waits for and its place in the queue.
+    // A finished node's tokens are a record of what it held: it holds
+    // nothing any more (released).
     function lockState(n) {
       const sync = n.synchronizationStatus || {};
-      const held = Object.entries(sync.tokens || {});
-      const out = { held, waiting: sync.waiting || "", position: "" };
+      const tokens = Object.entries(sync.tokens || {});
+      const ended = done(n.phase);
+      const out = { held: ended ? [] : tokens, released: ended ? tokens : [], waiting: sync.waiting || "", position: "" };
       if (out.waiting) {
         const m = /\(position (\d+) of (\d+)/.exec(n.message || "");
         if (m) out.position = m[1] + " of " + m[2];
@@ -191,6 +199,30 @@
       return out;
     }
 
+    // rank orders siblings as the template lists its tasks and steps, and
+    // a task's items by their index: crunch(2:3) after crunch(1:2).
+    function rank(nodes, edges) {
+      const r = new Map();
+      const item = (id) => { const m = /\((\d+)[:)]/.exec(nodes[id].displayName || ""); return m ? Number(m[1]) : -1; };
+      const task = (id) => (nodes[id].displayName || "").replace(/\(.*$/, "");
+      const byStart = (a, b) => (nodes[a].startedAt || "").localeCompare(nodes[b].startedAt || "") || a.localeCompare(b);
+      const ids = Object.keys(nodes).sort(byStart);
+      const isChild = new Set([...edges.values()].flat());
+      // Breadth first from the roots, each node's children in the order
+      // edgesOf lists them (the template's), items of a task by index.
+      const queue = ids.filter((id) => !isChild.has(id));
+      for (let i = 0; i < queue.length && i < ids.length * 4; i++) {
+        const id = queue[i];
+        if (r.has(id)) continue;
+        r.set(id, r.size);
+        const kids = (edges.get(id) || []).filter((c) => nodes[c]).map((c, k) => [c, k]);
+        kids.sort((x, y) => (task(x[0]) === task(y[0]) ? item(x[0]) - item(y[0]) : x[1] - y[1]));
+        queue.push(...kids.map((x) => x[0]));
+      }
+      for (const id of ids) if (!r.has(id)) r.set(id, r.size);
+      return r;
+    }
+
     // layers places the nodes top-down: each below all its parents.
     function layers(nodes, edges) {
       const ids = Object.keys(nodes);
@@ -214,7 +246,8 @@
         const d = depth.get(id);
         (rows[d] = rows[d] || []).push(id);
       }
-      for (const r of rows) if (r) r.sort((a, b) => (nodes[a].startedAt || "").localeCompare(nodes[b].startedAt || "") || nodes[a].name.localeCompare(nodes[b].name));
+      const order = rank(nodes, edges);
+      for (const r of rows) if (r) r.sort((a, b) => order.get(a) - order.get(b));
       return rows.filter(Boolean);
     }
 
@@ -226,24 +259,47 @@
       }
       const edges = edgesOf(wf, nodes);
       const rows = layers(nodes, edges);
-      const widest = Math.max(...rows.map((r) => r.length));
-      const W = PAD * 2 + widest * BOX_W + (widest - 1) * GAP_X;
-      const H = PAD * 2 + rows.length * BOX_H + (rows.length - 1) * GAP_Y;
-      const pos = new Map();
-      rows.forEach((r, d) => {
-        const rowW = r.length * BOX_W + (r.length - 1) * GAP_X;
-        const x0 = (W - rowW) / 2;
-        r.forEach((id, i) => pos.set(id, { x: x0 + i * (BOX_W + GAP_X), y: PAD + d * (BOX_H + GAP_Y) }));
-      });
+      // A level wider than the box wraps onto several lines inside a
+      // dashed group, so 20 parallel tasks need no sideways scrolling;
+      // edges then meet the group, not each of its nodes.
+      const cols = Math.max(2, Math.floor((graph.clientWidth - 2 * PAD + GAP_X) / (BOX_W + GAP_X)));
+      const perRow = Math.min(cols, Math.max(...rows.map((r) => r.length)));
+      const W = PAD * 2 + perRow * BOX_W + (perRow - 1) * GAP_X;
+      const pos = new Map(), groupOf = new Map(), groups = [];
+      let y = PAD;
+      for (const r of rows) {
+        const lines = Math.ceil(r.length / perRow);
+        r.forEach((id, i) => {
+          const line = Math.floor(i / perRow), inLine = Math.min(perRow, r.length - line * perRow), col = i % perRow;
+          const x0 = (W - (inLine * BOX_W + (inLine - 1) * GAP_X)) / 2;
+          pos.set(id, { x: x0 + col * (BOX_W + GAP_X), y: y + line * (BOX_H + GAP_WRAP) });
+        });
+        const h = lines * BOX_H + (lines - 1) * GAP_WRAP;
+        if (lines > 1) {
+          const gr = { x: PAD / 2, y: y - 6, w: W - PAD, h: h + 12, n: r.length };
+          groups.push(gr);
+          for (const id of r) groupOf.set(id, gr);
+        }
+        y += h + GAP_Y;
+      }
+      const H = y - GAP_Y + PAD;
       const g = svg("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "graph of " + wf.metadata.name });
+      for (const gr of groups) {
+        g.append(svg("rect", { class: "group", x: gr.x, y: gr.y, width: gr.w, height: gr.h, rx: 8 }, svg("title", {}, gr.n + " nodes at this level")));
+      }
+      const drawn = new Set();
+      const fits = new Map(); // a lock line's text -> [before, name, after]
       for (const id of Object.keys(nodes)) {
-        const a = pos.get(id);
+        const a = pos.get(id), ga = groupOf.get(id);
         for (const c of edges.get(id) || []) {
-          const b = pos.get(c);
-          if (!b) continue;
-          const x1 = a.x + BOX_W / 2, y1 = a.y + BOX_H, x2 = b.x + BOX_W / 2, y2 = b.y;
-          const my = (y1 + y2) / 2;
-          g.append(svg("path", { class: "edge", d: `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}` }));
+          const b = pos.get(c), gb = groupOf.get(c);
+          if (!b || (ga && ga === gb)) continue;
+          const x1 = ga ? ga.x + ga.w / 2 : a.x + BOX_W / 2, y1 = ga ? ga.y + ga.h : a.y + BOX_H;
+          const x2 = gb ? gb.x + gb.w / 2 : b.x + BOX_W / 2, y2 = gb ? gb.y : b.y;
+          const d = `M${x1},${y1} C${x1},${(y1 + y2) / 2} ${x2},${(y1 + y2) / 2} ${x2},${y2}`;
+          if (drawn.has(d)) continue;
+          drawn.add(d);
+          g.append(svg("path", { class: "edge", d }));
         }
       }
       for (const [id, n] of Object.entries(nodes)) {
@@ -252,8 +308,13 @@
         const ls = lockState(n);
         let sub = phase + (n.startedAt ? " · " + duration(n.startedAt, n.finishedAt) : "");
         let lockLine = "";
-        if (ls.waiting) lockLine = "waiting for " + shortLock(ls.waiting) + (ls.position ? " (" + ls.position + ")" : "");
-        else if (ls.held.length) lockLine = "holding " + ls.held.map(([k]) => shortLock(k)).join(", ");
+        // The lock's name gives way before the queue position does (fit()).
+        let fitLock = null;
+        if (ls.waiting) {
+          const pos = ls.position ? " (" + ls.position + ")" : "";
+          fitLock = ["waiting for ", shortLock(ls.waiting), pos];
+        } else if (ls.held.length) fitLock = ["holding ", ls.held.map(([k]) => shortLock(k)).join(", "), ""];
+        if (fitLock) lockLine = fitLock.join("");
         const title = [n.name, n.type + " · " + sub, lockLine, n.message || ""].filter(Boolean).join("\n");
         const node = svg("g", {
           class: "node p-" + phase.toLowerCase() + (id === state.selected ? " selected" : ""),
@@ -264,13 +325,15 @@
         },
         svg("title", {}, title),
         svg("rect", { width: BOX_W, height: BOX_H, rx: 6 }),
-        svg("text", { x: 10, y: 17 }, clip(n.displayName || n.name, 26)),
-        svg("text", { x: 10, y: 31, class: "sub" }, clip(sub, 30)),
+        svg("text", { x: 10, y: 17, "data-fit": BOX_W - 18 }, n.displayName || n.name),
+        svg("text", { x: 10, y: 31, class: "sub", "data-fit": BOX_W - 18 }, sub),
         lockLine ? svg("circle", { cx: 14, cy: 41, r: 3.5, class: ls.waiting ? "lock-wait" : "lock-hold" }) : null,
-        lockLine ? svg("text", { x: 22, y: 44, class: "sub" }, clip(lockLine, 28)) : null);
+        lockLine ? svg("text", { x: 22, y: 44, class: "sub", "data-fit": BOX_W - 30 }, lockLine) : null);
+        if (fitLock) fits.set(node.lastChild, fitLock);
         g.append(node);
       }
       graph.replaceChildren(g);
+      for (const t of g.querySelectorAll("text[data-fit]")) fit(t, Number(t.getAttribute("data-fit")), fits.get(t));
     }
 
     // shortLock drops the namespace and ConfigMap kind from a lock key:
@@ -281,7 +344,19 @@
       if (parts.length >= 3 && parts[1] === "Mutex") return parts.slice(2).join("/");
       return key;
     }
-    function clip(s, n) { return s.length > n ? s.slice(0, n - 1) + "…" : s; }
+    // fit shortens a text to max pixels, as drawn: the middle part of
+    // parts ([before, middle, after]) when given, else the end.
+    function fit(t, max, parts) {
+      const [a, mid, z] = parts || ["", t.textContent, ""];
+      const set = (n) => { t.textContent = a + (n < mid.length ? mid.slice(0, Math.max(1, n)) + "…" : mid) + z; };
+      let w = t.getComputedTextLength();
+      if (!(w > max)) return;
+      let n = Math.floor(mid.length * max / w);
+      for (let i = 0; i < 30 && n > 1; i++, n--) {
+        set(n);
+        if (t.getComputedTextLength() <= max) return;
+      }
+    }
 
     function select(id) {
       state.selected = id;
@@ -303,6 +378,7 @@
       if (n.outputs && n.outputs.exitCode !== undefined) outs.push(el("tr", {}, el("td", {}, "exit code"), el("td", { class: "mono" }, String(n.outputs.exitCode))));
       const locks = [];
       for (const [k, tok] of ls.held) locks.push(el("div", { class: "lockstate hold" }, "holding " + k + " (fencing token " + tok + ")"));
+      for (const [k, tok] of ls.released) locks.push(el("div", { class: "lockstate" }, "held " + k + " (fencing token " + tok + "), released"));
       if (ls.waiting) locks.push(el("div", { class: "lockstate wait" }, "waiting for " + ls.waiting + (ls.position ? ", position " + ls.position : "")));
       let logBox = document.getElementById("node-log");
       const keepLog = logBox && state.logsFor === n.id;
@@ -317,8 +393,8 @@
           el("dt", {}, "Duration"), el("dd", {}, duration(n.startedAt, n.finishedAt)),
           n.message ? [el("dt", {}, "Message"), el("dd", { id: "node-message" }, n.message)] : null,
           locks.length ? [el("dt", {}, "Locks"), el("dd", { id: "node-locks" }, locks)] : null),
-        ins.length ? [el("h2", {}, "Inputs"), el("table", {}, el("tbody", {}, ins))] : null,
-        outs.length ? [el("h2", {}, "Outputs"), el("table", { id: "node-outputs" }, el("tbody", {}, outs))] : null,
+        ins.length ? [el("h2", {}, "Inputs"), el("table", { class: "kv-table" }, el("tbody", {}, ins))] : null,
+        outs.length ? [el("h2", {}, "Outputs"), el("table", { id: "node-outputs", class: "kv-table" }, el("tbody", {}, outs))] : null,
         n.type === "Pod" ? [el("h2", {}, "Logs"), logBox] : null].flat().filter(Boolean));
       if (n.type === "Pod" && !keepLog && n.phase !== "Pending") startLogs(n, logBox);
       else if (n.type === "Pod" && !keepLog) logBox.textContent = "(no log yet: the step has not started)";
