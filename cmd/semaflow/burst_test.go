@@ -65,21 +65,37 @@ func TestServerStopsDuringABurst(t *testing.T) {
 	s1.stop(t)
 
 	s2 := startServer(t, "--db", db)
-	deadline = time.Now().Add(90 * time.Second)
-	for phase := ""; phase != "Succeeded"; phase = wfPhase(t, s2.url, "burst") {
-		if time.Now().After(deadline) || phase == "Failed" || phase == "Error" {
-			_, out := httpDo(t, "GET", s2.url+"/api/v1/workflows/default/burst", "", "")
-			st, _ := out["status"].(map[string]any)
-			nodes, _ := st["nodes"].(map[string]any)
-			var failed []string
-			for _, n := range nodes {
-				if m, _ := n.(map[string]any); m["phase"] != "Succeeded" && len(failed) < 5 {
-					failed = append(failed, fmt.Sprintf("%v %v: %v", m["displayName"], m["phase"], m["message"]))
-				}
-			}
-			t.Fatalf("workflow %s (%v) after the restart, want Succeeded; some nodes: %v", phase, st["message"], failed)
+	// A stall fails it, not a wall clock: on a loaded machine the burst
+	// once took over 90 s while it kept finishing steps.
+	const stall = 30 * time.Second
+	progress, lastDone := time.Now(), -1
+	hardDeadline := time.Now().Add(6 * time.Minute)
+	for {
+		_, out := httpDo(t, "GET", s2.url+"/api/v1/workflows/default/burst", "", "")
+		st, _ := out["status"].(map[string]any)
+		phase, _ := st["phase"].(string)
+		if phase == "Succeeded" {
+			break
 		}
-		time.Sleep(100 * time.Millisecond)
+		nodes, _ := st["nodes"].(map[string]any)
+		done := 0
+		var pending []string
+		for _, n := range nodes {
+			m, _ := n.(map[string]any)
+			if m["phase"] == "Succeeded" {
+				done++
+			} else if len(pending) < 5 {
+				pending = append(pending, fmt.Sprintf("%v %v: %v", m["displayName"], m["phase"], m["message"]))
+			}
+		}
+		if done > lastDone {
+			progress, lastDone = time.Now(), done
+		}
+		if time.Since(progress) > stall || time.Now().After(hardDeadline) || phase == "Failed" || phase == "Error" {
+			t.Fatalf("workflow %s (%v) after the restart, %d nodes Succeeded and none more for %s, want Succeeded; some nodes: %v",
+				phase, st["message"], done, time.Since(progress).Round(time.Second), pending)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	s2.stop(t)
 }
