@@ -314,7 +314,7 @@ func TestApplyMemoWrites(t *testing.T) {
 		t.Fatalf("after a third entry: evicted %v, keys %v (%v)", evicted, cm.Data, err)
 	}
 	// A byte cap evicts too.
-	_, evicted, _ = ApplyMemoWrites(cm, "ns", "c", []MemoWrite{save("d")}, t0.Add(4*time.Second), MemoBounds{MaxEntries: 10, MaxBytes: len(cm.Data["a"]) + 200})
+	_, evicted, _ = ApplyMemoWrites(cm, "ns", "c", []MemoWrite{save("d")}, t0.Add(4*time.Second), MemoBounds{MaxEntries: 10, MaxBytes: len(cm.Data["a"]) + 50})
 	if len(evicted) != 2 {
 		t.Fatalf("byte cap evicted %v, want the two older entries", evicted)
 	}
