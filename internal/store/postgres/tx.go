@@ -547,3 +547,5 @@ func (t *txn) DeleteObject(ctx context.Context, key store.ObjectKey) error {
 	t.note(store.TopicObject, key.String())
 	return nil
 }
+
+func (t *txn) LockObject(context.Context, store.ObjectKey) error { return nil }
