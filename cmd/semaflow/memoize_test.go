@@ -54,7 +54,9 @@ type memoNode struct {
 		Hit            bool
 		Key, CacheName string
 	}
-	Inputs *struct{ Parameters []struct{ Name, Value string } }
+	Inputs *struct {
+		Parameters []struct{ Name, Value string }
+	}
 }
 
 // memoRun runs the workflow once with --db and returns work's and show's
