@@ -45,6 +45,9 @@ func MemoizedResubmitNodes(old *wfv1.Workflow, newName string, res Resolver) (ma
 	out := make(map[string]wfv1.NodeStatus, len(old.Status.Nodes))
 	for id, n := range old.Status.Nodes {
 		n.ID, n.Name = ids[id], rename(n.Name)
+		if n.DisplayName == oldName {
+			n.DisplayName = newName // the root
+		}
 		n.BoundaryID = ids[n.BoundaryID]
 		n.Children, n.OutboundNodes = mapIDs(n.Children), mapIDs(n.OutboundNodes)
 		if len(n.Children) == 0 {
