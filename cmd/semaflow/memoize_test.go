@@ -78,7 +78,11 @@ func memoRun(t *testing.T, db, wf string, params ...string) (work, show memoNode
 			Nodes map[string]memoNode
 		}
 	}
-	if err := json.NewDecoder(strings.NewReader(out[strings.Index(out, "{"):])).Decode(&doc); err != nil {
+	i := strings.Index(out, "{")
+	if i < 0 {
+		t.Fatalf("run %v printed no workflow:\n%s", params, out)
+	}
+	if err := json.NewDecoder(strings.NewReader(out[i:])).Decode(&doc); err != nil {
 		t.Fatalf("decoding %s: %v", out, err)
 	}
 	for _, n := range doc.Status.Nodes {
