@@ -179,6 +179,18 @@ func (c *Client) Act(ctx context.Context, namespace, name, action string) (*wfv1
 	return &out, err
 }
 
+// ResubmitWorkflow resubmits a workflow (Act's Resubmit); memoized, as
+// `argo resubmit --memoized`, makes the new one reuse the old one's
+// succeeded steps (the old one must be Failed or Errored).
+func (c *Client) ResubmitWorkflow(ctx context.Context, namespace, name string, memoized bool) (*wfv1.Workflow, error) {
+	var out wfv1.Workflow
+	body := struct {
+		Memoized bool `json:"memoized,omitempty"`
+	}{memoized}
+	err := c.do(ctx, http.MethodPut, "/api/v1/workflows/"+url.PathEscape(namespace)+"/"+url.PathEscape(name)+"/resubmit", body, &out)
+	return &out, err
+}
+
 // RetryOptions are `argo retry`'s --restart-successful and
 // --node-field-selector: with both, the succeeded nodes the selector
 // matches, and what ran after them, run again too.

@@ -55,6 +55,15 @@ type NodeStatus struct {
 	HostNodeName          string                     `json:"hostNodeName,omitempty"`
 	SynchronizationStatus *NodeSynchronizationStatus `json:"synchronizationStatus,omitempty"`
 	NodeFlag              *NodeFlag                  `json:"nodeFlag,omitempty"`
+	MemoizationStatus     *MemoizationStatus         `json:"memoizationStatus,omitempty"`
+}
+
+// MemoizationStatus says how a node of a memoized template used its
+// cache: Hit when its outputs came from the cache and it did not run.
+type MemoizationStatus struct {
+	Hit       bool   `json:"hit"`
+	Key       string `json:"key"`
+	CacheName string `json:"cacheName"`
 }
 
 // NodeFlag says why a node exists besides its parent's template: a hook

@@ -65,6 +65,22 @@ func actionCmd(getenv func(string) string, action, short, done string) *cobra.Co
 	})
 }
 
+// resubmitCmd is actionCmd's resubmit with argo resubmit's --memoized.
+func resubmitCmd(getenv func(string) string) *cobra.Command {
+	var memoized bool
+	cmd := nameCmd(getenv, client.Resubmit, "Resubmit workflows: submit new ones with the same spec",
+		func(c *client.Client, ctx context.Context, ns, name string) (string, error) {
+			wf, err := c.ResubmitWorkflow(ctx, ns, name, memoized)
+			if err != nil {
+				return "", err
+			}
+			return name + " resubmitted as " + wf.Metadata.Name, nil
+		})
+	cmd.Flags().BoolVar(&memoized, "memoized", false,
+		"reuse the succeeded steps of a Failed or Errored workflow: the new one runs only the rest")
+	return cmd
+}
+
 // retryCmd is actionCmd's retry with argo retry's two options.
 func retryCmd(getenv func(string) string) *cobra.Command {
 	var opts client.RetryOptions

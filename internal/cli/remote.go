@@ -49,7 +49,7 @@ func addRemoteCmds(root *cobra.Command, getenv func(string) string) {
 		actionCmd(getenv, client.Suspend, "Suspend workflows: start nothing new until resumed (running steps go on)", "suspended"),
 		actionCmd(getenv, client.Resume, "Resume suspended workflows and complete their suspend steps", "resumed"),
 		retryCmd(getenv),
-		actionCmd(getenv, client.Resubmit, "Resubmit workflows: submit new ones with the same spec", "resubmitted"),
+		resubmitCmd(getenv),
 		applyCmd(getenv), templateCmd(getenv), cronCmd(getenv))
 }
 

@@ -141,7 +141,10 @@ func (e *Engine) Retry(ctx context.Context, namespace, name string, opts reconci
 // Resubmit submits a new workflow with the spec of an existing one, named
 // after it, as `argo resubmit` does; params (-p NAME=VALUE) replace its
 // arguments.
-func (e *Engine) Resubmit(ctx context.Context, namespace, name string, params []string) (*wfv1.Workflow, error) {
+//
+// memoized (`argo resubmit --memoized`) makes the new workflow reuse the
+// old one's succeeded steps, which must then be Failed or Errored.
+func (e *Engine) Resubmit(ctx context.Context, namespace, name string, params []string, memoized bool) (*wfv1.Workflow, error) {
 	old, err := e.Get(ctx, namespace, name)
 	if err != nil {
 		return nil, err
@@ -158,7 +161,25 @@ func (e *Engine) Resubmit(ctx context.Context, namespace, name string, params []
 			wf.Metadata.Labels[k] = v
 		}
 	}
-	return e.Submit(ctx, wf)
+	if !memoized {
+		return e.Submit(ctx, wf)
+	}
+	// The nodes' names and IDs derive from the workflow's name: it is
+	// chosen here rather than when stored.
+	wf.Metadata.Name = wf.Metadata.GenerateName + randomSuffix()
+	made, err := e.newWorkflow(wf)
+	if err != nil {
+		return nil, err
+	}
+	made.Status.Nodes, err = reconcile.MemoizedResubmitNodes(old, made.Metadata.Name, e.objects)
+	if err != nil {
+		return nil, fmt.Errorf("resubmitting workflow %s/%s: %w: %w", namespace, name, err, ErrState)
+	}
+	out, err := e.createAll(ctx, []*wfv1.Workflow{made})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
 }
 
 // SetNode sets outputs, message or phase on a running workflow's waiting

@@ -222,6 +222,12 @@ func (e *Engine) SubmitAll(ctx context.Context, wfs []*wfv1.Workflow) ([]*wfv1.W
 		}
 		made = append(made, c)
 	}
+	return e.createAll(ctx, made)
+}
+
+// createAll stores new workflows, made by newWorkflow, in one
+// transaction, then starts them; it returns copies of them in order.
+func (e *Engine) createAll(ctx context.Context, made []*wfv1.Workflow) ([]*wfv1.Workflow, error) {
 	err := e.store.Update(ctx, func(tx store.Tx) error {
 		for _, wf := range made {
 			if err := ctx.Err(); err != nil {

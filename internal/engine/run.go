@@ -181,6 +181,7 @@ func (r *run) step() bool {
 		// the store holds.
 		return false
 	}
+	r.e.writeMemo(ctx, plan.Memo)
 	r.e.forgetGrants(plan.Release...)
 	if lockRes != nil {
 		r.e.dl.requested(plan.Acquire, plan.Release, lockRes.Waiting)

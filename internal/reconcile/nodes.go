@@ -84,6 +84,9 @@ func (o *op) complete(n *wfv1.NodeStatus, phase, msg string) {
 	if k, ok := o.failedIn[n.BoundaryID]; ok && countsAsUnsuccessful(n) {
 		o.failedIn[n.BoundaryID] = k + 1
 	}
+	if phase == wfv1.PhaseSucceeded {
+		o.memoSucceeded(n)
+	}
 	o.touch(n)
 }
 

@@ -60,6 +60,10 @@ type op struct {
 	waiters map[string]bool
 	// unrunnable holds this call's attempts that no retry can change.
 	unrunnable map[string]bool
+	// memoFresh holds the cache entries saved in this call by
+	// "<namespace>/<cache>/<key>", and memoSaves their nodes in order.
+	memoFresh map[string]*MemoEntry
+	memoSaves []string
 }
 
 // Reconcile applies events to wf's status and decides what happens next,
@@ -483,6 +487,7 @@ func (o *op) finish() *Plan {
 		}
 	}
 	o.updateProgress()
+	o.planMemoSaves()
 	for id := range o.changed {
 		o.recordGlobals(o.nodes[id])
 		o.wf.Status.Nodes[id] = *o.nodes[id]

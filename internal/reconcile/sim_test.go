@@ -71,6 +71,9 @@ type sim struct {
 	// Done; the workflow must not end before its steps.
 	runningAtDone int
 	doneSeen      bool
+	// onPlan, when set, sees every plan before the simulation acts on it
+	// (memo_test.go plays the engine's cache writes there).
+	onPlan func(p *Plan, now time.Time)
 }
 
 func newSim(t simTB, yamlText string, behave func(Launch) outcome) *sim {
@@ -122,6 +125,9 @@ func (s *sim) run() *wfv1.Workflow {
 		}
 		plan := Reconcile(s.wf, s.events, s.now, s.res)
 		s.events = nil
+		if s.onPlan != nil {
+			s.onPlan(plan, s.now)
+		}
 		s.roundTrip()
 		if s.locks {
 			s.lockStep(plan)

@@ -174,6 +174,9 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 	if !o.templateLocks(node, tmpl, c, scope) {
 		return node
 	}
+	if tmpl.Memoize != nil && !c.isAttempt && node.MemoizationStatus == nil && !fulfilled(node) && o.memoize(node, tmpl, scope) {
+		return node
+	}
 	if o.timedOut(node, tmpl) {
 		return node
 	}

@@ -113,6 +113,10 @@ type Plan struct {
 	// spec.workflowMetadata): its metadata must be written, not only its
 	// status.
 	Relabelled bool
+	// Memo lists writes to memoization caches, to make once this call's
+	// changes are stored. Losing them (a crash between) loses cache
+	// entries, never results.
+	Memo []MemoWrite
 }
 
 func (p *Plan) wake(t time.Time) {

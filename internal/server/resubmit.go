@@ -10,19 +10,14 @@ type resubmitRequest struct {
 	Parameters []string `json:"parameters"`
 }
 
-// resubmitWorkflow serves `argo resubmit [-p NAME=VALUE]`. --memoized,
-// which makes the new workflow reuse the old one's succeeded steps, is
-// refused rather than ignored: retry does that here.
+// resubmitWorkflow serves `argo resubmit [--memoized] [-p NAME=VALUE]`;
+// --memoized makes the new workflow reuse the old one's succeeded steps.
 func (s *Server) resubmitWorkflow(w http.ResponseWriter, r *http.Request) {
 	var req resubmitRequest
 	if !readJSON(w, r, "resubmit request", &req, true) {
 		return
 	}
-	if req.Memoized {
-		writeError(w, codeInvalid, "resubmit --memoized is not supported by semaflow: use argo retry, which runs the failed steps again and keeps the succeeded ones")
-		return
-	}
-	wf, err := s.eng.Resubmit(r.Context(), r.PathValue("namespace"), r.PathValue("name"), req.Parameters)
+	wf, err := s.eng.Resubmit(r.Context(), r.PathValue("namespace"), r.PathValue("name"), req.Parameters, req.Memoized)
 	if err != nil {
 		writeStoreError(w, err)
 		return

@@ -286,6 +286,7 @@ func (c *wfCtx) checkTemplate(t *wfv1.Template, path string, wfLocks []LockRef, 
 		checkDuration(d, path+".suspend.duration", t.Suspend.Duration)
 	}
 	checkDurationField(d, path+".retryStrategy", t.RetryStrategy)
+	checkMemoize(d, path, t.Memoize)
 	sc := newScope(c, t)
 	c.checkSync(t.Synchronization, path+".synchronization", wfLocks, sc)
 	for gi, group := range t.Steps {

@@ -122,6 +122,11 @@ type Tx interface {
 	// ListObjects lists objects of a kind by namespace and name.
 	ListObjects(ctx context.Context, opts ObjectListOptions) ([]Object, error)
 	DeleteObject(ctx context.Context, key ObjectKey) error
+	// LockObject serialises read-modify-writes of one object (which need
+	// not exist yet): until this transaction ends, another transaction's
+	// LockObject of the same key waits. Read the object after it. A
+	// transaction that locks several objects locks them in key order.
+	LockObject(ctx context.Context, key ObjectKey) error
 
 	LockTx
 	SessionTx

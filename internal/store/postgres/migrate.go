@@ -22,6 +22,9 @@ const (
 	lockClass    = 0x73656d61
 	migrateLock  = 1
 	takeOverLock = 2
+	// objectLockClass is the class of LockObject's advisory locks, apart
+	// from lockClass's so that no key's hash is mistaken for one of those.
+	objectLockClass = 0x736d6f62
 )
 
 type migration struct {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -546,4 +547,15 @@ func (t *txn) DeleteObject(ctx context.Context, key store.ObjectKey) error {
 	}
 	t.note(store.TopicObject, key.String())
 	return nil
+}
+
+// LockObject takes a transaction-scoped advisory lock named by the key's
+// hash: it works before the object's row exists, which a row lock
+// (SELECT ... FOR UPDATE) would not. Two keys of one hash only wait for
+// each other.
+func (t *txn) LockObject(ctx context.Context, key store.ObjectKey) error {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key.String()))
+	_, err := t.exec(ctx, "lock "+key.String(), `SELECT pg_advisory_xact_lock($1, $2)`, objectLockClass, int32(h.Sum32()))
+	return err
 }

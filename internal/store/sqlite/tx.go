@@ -373,3 +373,7 @@ func (t *txn) DeleteObject(ctx context.Context, key store.ObjectKey) error {
 	}
 	return nil
 }
+
+// LockObject needs nothing more on SQLite: every write transaction holds
+// the database's one write lock from BEGIN (IMMEDIATE) to its end.
+func (t *txn) LockObject(context.Context, store.ObjectKey) error { return nil }
