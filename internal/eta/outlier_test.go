@@ -3,6 +3,8 @@ package eta
 import (
 	"testing"
 	"time"
+
+	"pgregory.net/rapid"
 )
 
 // poisoned is 17 holds of about 30s and one of 10h (a hold whose start
@@ -53,4 +55,32 @@ func TestEstimateFrequentLongHolds(t *testing.T) {
 	if !g[0].Known || g[0].P90.Sub(now) < 9*time.Hour {
 		t.Fatalf("one hold in five lasts 10h, the first waiter's p90 is %v", g[0].P90.Sub(now))
 	}
+}
+
+// typical leaves out at most one sample in twenty (or a single one), only
+// beyond the fence, and keeps the count otherwise.
+func TestTypicalBounds(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		// Holds of seconds, and a few of hours that are far outliers.
+		vals := rapid.SliceOfN(rapid.Int64Range(int64(20*time.Second), int64(40*time.Second)), MinSamples, 200).Draw(t, "vals")
+		far := rapid.SliceOfN(rapid.Int64Range(int64(time.Hour), int64(48*time.Hour)), 0, 4).Draw(t, "far")
+		d := &Digest{}
+		for _, v := range append(vals, far...) {
+			d.Add(time.Duration(v))
+		}
+		if n := len(far); n > 0 && (n == 1 || n*rareOneInto <= len(vals)+n) && d.typical().Count() != uint64(len(vals)) {
+			t.Fatalf("%d rare far outliers among %d holds of seconds not left out", n, len(vals))
+		}
+		got := d.typical()
+		dropped := d.Count() - got.Count()
+		if dropped > 1 && dropped*rareOneInto > d.Count() {
+			t.Fatalf("dropped %d of %d", dropped, d.Count())
+		}
+		if got.min != d.min || got.max > d.max || got.Count() > 0 && got.max < got.min {
+			t.Fatalf("min/max %v/%v from %v/%v", got.min, got.max, d.min, d.max)
+		}
+		if dropped > 0 && got.Quantile(0.5) > d.Quantile(0.5) {
+			t.Fatalf("median rose from %v to %v", d.Quantile(0.5), got.Quantile(0.5))
+		}
+	})
 }
