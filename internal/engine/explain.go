@@ -392,11 +392,7 @@ func (x *Explanation) holderName(holder string) string {
 
 // releaseSaid is a view's expected release with explain's words.
 func releaseSaid(s locks.Start, now time.Time) locks.Start {
-	e := eta.Start{Known: s.Known, Why: s.Why}
-	if s.P50 != nil && s.P90 != nil {
-		e.P50, e.P90 = *s.P50, *s.P90
-	}
-	s.Text = eta.ReleaseText(e, now)
+	s.Text = eta.ReleaseText(s.Eta(), now)
 	return s
 }
 

@@ -27,9 +27,11 @@ const (
 	TooFar    = "too far back in the queue"
 )
 
-// Holder is a hold in progress: when it began and the hold times of its
-// template (nil or short: the lock's are used).
+// Holder is a hold in progress: who holds (named when it is overdue),
+// when it began, and the hold times of its template (nil or short: the
+// lock's are used).
 type Holder struct {
+	ID    string
 	Since time.Time
 	Hist  *Digest
 }
@@ -49,11 +51,13 @@ type Lock struct {
 }
 
 // Start is a waiter's estimated start: a median and a 90th percentile,
-// or, when Known is false, why there is no number.
+// or, when Known is false, why there is no number; Overdue, with Why
+// WaitsOverdue or HeldOverdue, describes the overdue hold it waits for.
 type Start struct {
 	Known    bool
 	Why      string
 	P50, P90 time.Time
+	Overdue  *Overdue
 }
 
 // Estimate returns, for each of l's waiters in order, when it is expected
@@ -61,7 +65,11 @@ type Start struct {
 // one frees, and each hold lasts as its template's (or else the lock's)
 // history says; a hold in progress lasts as long as holds that have lasted
 // that long did (Digest.Remaining). The draws are seeded, so the same input gives the same
-// answer.
+// answer. Histories are read without their rare far outliers (typical).
+//
+// A holder that has held longer than all of its history is overdue: when
+// it ends is unknown, so a waiter that needs its permit gets no number but
+// the overdue hold it waits for (WaitsOverdue); so does everyone behind.
 //
 // What it does not see: a waiter ahead that also waits for another lock
 // may start later than this lock allows, and under backfill one behind may
@@ -86,21 +94,32 @@ func Estimate(l Lock, now time.Time) []Start {
 	if why != "" || n == 0 {
 		return out
 	}
+	typ := map[*Digest]*Digest{}
 	pick := func(h *Digest) *Digest {
-		if h.Count() >= MinSamples {
-			return h
+		if h.Count() < MinSamples {
+			h = l.History
 		}
-		return l.History
+		t, ok := typ[h]
+		if !ok {
+			t = h.typical()
+			typ[h] = t
+		}
+		return t
 	}
 	holders := make([]*Digest, len(l.Holders))
 	elapsed := make([]time.Duration, len(l.Holders))
+	var late []Overdue
 	for i, h := range l.Holders {
 		holders[i], elapsed[i] = pick(h.Hist), max(0, now.Sub(h.Since))
+		if isOverdue(holders[i], elapsed[i]) {
+			late = append(late, Overdue{Holder: h.ID, Held: elapsed[i], P90: holders[i].Quantile(0.9)})
+		}
 	}
 	waiters := make([]*Digest, n)
 	for i := range waiters {
 		waiters[i] = pick(l.Waiters[i].Hist)
 	}
+	waitsFor := blocked(l.Limit, len(holders)-len(late), late, n)
 	// starts[i*samples+s]: waiter i's start in draw s, in ns from now.
 	starts := make([]float64, n*samples)
 	rng := rand.New(rand.NewPCG(0x5eed, 0xe7a))
@@ -108,6 +127,10 @@ func Estimate(l Lock, now time.Time) []Start {
 	for s := range samples {
 		ends = ends[:0]
 		for i, h := range holders {
+			if isOverdue(h, elapsed[i]) {
+				ends.push(never)
+				continue
+			}
 			ends.push(float64(h.Remaining(elapsed[i], rng.Float64())))
 		}
 		clock := 0.0
@@ -122,6 +145,10 @@ func Estimate(l Lock, now time.Time) []Start {
 		}
 	}
 	for i := range n {
+		if o := waitsFor[i]; o != nil {
+			out[i] = Start{Why: WaitsOverdue, Overdue: o}
+			continue
+		}
 		row := starts[i*samples : (i+1)*samples]
 		slices.Sort(row)
 		out[i] = Start{Known: true, P50: now.Add(at(row, 0.5)), P90: now.Add(at(row, 0.9))}

@@ -35,7 +35,7 @@ type lockInput struct {
 func estimateLock(in lockInput, now time.Time) map[string]eta.Start {
 	l := eta.Lock{Limit: in.limit, History: in.digests[""], Holders: make([]eta.Holder, len(in.holders))}
 	for i, h := range in.holders {
-		l.Holders[i] = eta.Holder{Since: in.since(h), Hist: in.digests[in.template(h)]}
+		l.Holders[i] = eta.Holder{ID: h, Since: in.since(h), Hist: in.digests[in.template(h)]}
 	}
 	n := min(len(in.waiters), eta.MaxQueue+1)
 	l.Waiters = make([]eta.Waiter, n)
@@ -46,7 +46,7 @@ func estimateLock(in lockInput, now time.Time) map[string]eta.Start {
 	out := make(map[string]eta.Start, len(in.waiters))
 	for i, w := range in.waiters {
 		if i < len(starts) {
-			out[w] = starts[i]
+			out[w] = hideOverdue(w, starts[i])
 		} else {
 			out[w] = eta.Start{Why: eta.TooFar}
 		}
@@ -102,4 +102,15 @@ func (m *Manager) lockStarts(key string, now time.Time) map[string]eta.Start {
 	}, now)
 	c.byLock[key] = cachedStarts{at: now, starts: starts}
 	return starts
+}
+
+// hideOverdue does not name, to waiter, an overdue holder of another
+// namespace (as heldBackText).
+func hideOverdue(waiter string, s eta.Start) eta.Start {
+	if s.Overdue != nil && !sameNamespace(waiter, s.Overdue.Holder) {
+		o := *s.Overdue
+		o.Holder = otherNamespace
+		s.Overdue = &o
+	}
+	return s
 }

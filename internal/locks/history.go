@@ -2,6 +2,7 @@ package locks
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
@@ -12,6 +13,21 @@ import (
 // maxTemplates bounds the per-template digests kept for one lock: a lock
 // taken by more templates keeps only its own digest for the others' holds.
 const maxTemplates = 32
+
+// HistoryKey is the key of a template's hold-time history
+// (Request.Template): the group that defines the template (for the
+// engine, a WorkflowTemplate or the pipeline a workflow is a run of) and
+// the template, empty for a workflow's own locks. "|" occurs in neither
+// (Kubernetes names, template names) and marks keys of this form: digests
+// stored under the bare template names of earlier versions, which
+// unrelated workflows shared, are not read back, nor counted against
+// maxTemplates. Their rows stay in the store, at most maxTemplates+1 per
+// lock.
+func HistoryKey(group, template string) string { return group + "|" + template }
+
+// currentKey says whether a stored template key is a HistoryKey ("" is
+// the lock's own digest).
+func currentKey(k string) bool { return k == "" || strings.Contains(k, "|") }
 
 // history is the manager's hold-time history and what start estimates
 // need besides the queues: the digests by lock and template (the store's
@@ -43,7 +59,7 @@ func (h *history) restore(st *store.LockState) {
 	clear(h.digests)
 	for _, s := range st.Stats {
 		d := &eta.Digest{}
-		if d.UnmarshalText([]byte(s.Digest)) != nil {
+		if !currentKey(s.Template) || d.UnmarshalText([]byte(s.Digest)) != nil {
 			continue
 		}
 		h.byLock(s.Lock)[s.Template] = d
@@ -87,7 +103,7 @@ func (h *history) record(ctx context.Context, tx store.Tx, holder string, held [
 	for _, t := range held {
 		ds := h.byLock(t.Lock)
 		keys := []string{""}
-		if tmpl != "" && (ds[tmpl] != nil || len(ds) <= maxTemplates) {
+		if tmpl != "" && currentKey(tmpl) && (ds[tmpl] != nil || len(ds) <= maxTemplates) {
 			keys = append(keys, tmpl)
 		}
 		for _, k := range keys {

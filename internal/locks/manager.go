@@ -38,9 +38,9 @@ type Request struct {
 	// Under are the holder keys of the nodes the request's node runs
 	// under, stored with its waiter for the deadlock detector.
 	Under []string
-	// Template names what takes the locks, for hold-time history: the
-	// template's name for a template-level lock, "workflow:" and the
-	// workflow's template for a workflow-level one (see engine).
+	// Template names what takes the locks, for hold-time history: a
+	// HistoryKey (the engine's lockTemplate says which); "" or another
+	// form counts for the lock alone.
 	Template string
 }
 

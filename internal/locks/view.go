@@ -36,7 +36,35 @@ type Start struct {
 	Why   string     `json:"why,omitempty"`
 	P50   *time.Time `json:"p50,omitempty"`
 	P90   *time.Time `json:"p90,omitempty"`
-	Text  string     `json:"text"`
+	// Overdue, with Known false, is the overdue hold it waits for (or,
+	// for a hold's end, the hold itself): one that has lasted longer
+	// than every recorded hold, so no time is given.
+	Overdue *Overdue `json:"overdue,omitempty"`
+	Text    string   `json:"text"`
+}
+
+// Overdue is eta.Overdue as a View shows it. Holder is "a workflow of
+// another namespace" for a holder of another namespace than the waiter.
+type Overdue struct {
+	Holder      string  `json:"holder,omitempty"`
+	Others      int     `json:"others,omitempty"`
+	HeldSeconds float64 `json:"heldSeconds"`
+	P90Seconds  float64 `json:"p90Seconds"`
+	After       bool    `json:"after,omitempty"`
+}
+
+// Eta is the estimate a view's Start was made from, to say it in other
+// words (explain's).
+func (s Start) Eta() eta.Start {
+	e := eta.Start{Known: s.Known, Why: s.Why}
+	if s.P50 != nil && s.P90 != nil {
+		e.P50, e.P90 = *s.P50, *s.P90
+	}
+	if o := s.Overdue; o != nil {
+		e.Overdue = &eta.Overdue{Holder: o.Holder, Others: o.Others, After: o.After,
+			Held: time.Duration(o.HeldSeconds * float64(time.Second)), P90: time.Duration(o.P90Seconds * float64(time.Second))}
+	}
+	return e
 }
 
 // HoldTimes summarises a lock's recorded holds.
@@ -62,6 +90,9 @@ func startOf(s eta.Start, text string) Start {
 		p50, p90 := s.P50.UTC(), s.P90.UTC()
 		out.P50, out.P90 = &p50, &p90
 	}
+	if o := s.Overdue; o != nil {
+		out.Overdue = &Overdue{Holder: o.Holder, Others: o.Others, HeldSeconds: o.Held.Seconds(), P90Seconds: o.P90.Seconds(), After: o.After}
+	}
 	return out
 }
 
@@ -72,7 +103,7 @@ func Views(st *store.LockState, only string, now time.Time) []View {
 	digests := map[string]map[string]*eta.Digest{}
 	for _, s := range st.Stats {
 		d := &eta.Digest{}
-		if d.UnmarshalText([]byte(s.Digest)) != nil {
+		if !currentKey(s.Template) || d.UnmarshalText([]byte(s.Digest)) != nil {
 			continue
 		}
 		if digests[s.Lock] == nil {

@@ -199,8 +199,13 @@ func shapeOf(views []locks.View) string {
 // estimates move as a hold outlasts its history, every read.
 const estimateStep = 10 * time.Second
 
-// estimateShape is an estimate's median in estimateSteps, -1 unknown.
+// estimateShape is an estimate's median in estimateSteps, -1 unknown;
+// behind or of an overdue hold, -2 less how long it has held in
+// estimateSteps, so the "held 45s" watchers see moves too.
 func estimateShape(s *locks.Start) int64 {
+	if s != nil && s.Overdue != nil {
+		return -2 - int64(s.Overdue.HeldSeconds/estimateStep.Seconds())
+	}
 	if s == nil || !s.Known || s.P50 == nil {
 		return -1
 	}
