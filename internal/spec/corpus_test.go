@@ -75,7 +75,6 @@ var corpusUnsupported = map[string]string{
 	"container-set-template/sequence-workflow.yaml":       "containerSet",
 	"dag-conditional-artifacts.yaml":                      "output artifacts",
 	"exit-handler-with-artifacts.yaml":                    "output artifacts",
-	"fibonacci-seq-conditional-param.yaml":                "memoize",
 	"handle-large-output-results.yaml":                    "output artifacts and artifact arguments",
 	"init-container.yaml":                                 "initContainers and volume mounts",
 	"map-reduce.yaml":                                     "output artifacts, s3 inputs and artifact arguments",

@@ -138,8 +138,6 @@ var unhonouredCases = []unhonouredCase{
 		`data templates are not supported by semaflow yet`},
 	{"daemon step", tmplField("daemon", "true"), SeverityError, "spec.templates[0].daemon",
 		`daemon steps are not supported by semaflow yet: template "main" would run in the foreground`},
-	{"memoize", tmplField("memoize", "{key: k, maxAge: 1h, cache: {configMap: {name: c}}}"), SeverityError, "spec.templates[0].memoize",
-		`memoize is not supported by semaflow yet: template "main" would run every time`},
 	{"output artifact", tmplField("outputs", "{artifacts: [{name: out, path: /tmp/o}]}"), SeverityError, "spec.templates[0].outputs.artifacts[0]",
 		`output artifact "out" is not supported by semaflow yet: there is no artifact repository to keep it in`},
 	{"s3 input artifact", tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {key: k}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].s3",
@@ -224,6 +222,7 @@ func TestHonouredFieldsAreQuiet(t *testing.T) {
 		"raw input artifact":              tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, raw: {data: hi}}]}"),
 		"optional input with no location": tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, optional: true}]}"),
 		"empty resources and metadata":    wfWith("  templates:\n  - name: main\n    metadata: {}\n    container: {image: a, command: [echo], resources: {}}\n"),
+		"memoize (works since h-memo)":    tmplField("memoize", "{key: k, maxAge: 1h, cache: {configMap: {name: c}}}"),
 		"env values":                      ctrField("env", "[{name: A, value: b}]"),
 		"honoured spec fields": wfWith("  parallelism: 2\n  activeDeadlineSeconds: 60\n  ttlStrategy: {secondsAfterCompletion: 10}\n" +
 			"  priority: 1\n  onExit: main\n" + mainTmpl),
