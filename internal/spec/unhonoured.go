@@ -217,10 +217,6 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 		w.errorf(path+".daemon", "daemon steps are not supported by semaflow yet: template %s would run in the "+
 			"foreground, holding up the steps after it until it exits", name)
 	}
-	if t.Memoize != nil {
-		w.errorf(path+".memoize", "memoize is not supported by semaflow yet: template %s would run every time "+
-			"instead of reusing the outputs cached under its key", name)
-	}
 	w.inputArtifacts(t.Inputs.Artifacts, path+".inputs.artifacts")
 	for i, a := range t.Outputs.Artifacts {
 		w.errorf(fmt.Sprintf("%s.outputs.artifacts[%d]", path, i), "output artifact %q is not supported by semaflow yet: "+
