@@ -22,6 +22,9 @@ type lintOptions struct {
 	namespace string
 	applied   spec.Lookup // objects outside the files (a server's)
 	limits    spec.Limits // loop sizes lint refuses (zero: the defaults)
+	// noteImages adds the one warning naming the images, which steps do
+	// not run in (lint, run and submit: once per run).
+	noteImages bool
 }
 
 func newLintCmd() *cobra.Command {
@@ -47,6 +50,7 @@ func runLint(stdout, stderr io.Writer, args []string, o *lintOptions) error {
 	if o.output != "text" && o.output != "json" {
 		return fmt.Errorf("unknown output format %q: use text or json", o.output)
 	}
+	o.noteImages = true
 	set := checkFiles(args, o)
 	files := set.Files
 	diags := set.Diagnostics()
@@ -76,6 +80,9 @@ func checkFiles(args []string, o *lintOptions) *spec.Set {
 	set.Applied = o.applied
 	set.Limits = o.limits
 	set.Validate()
+	if o.noteImages {
+		set.NoteImages()
+	}
 	return set
 }
 

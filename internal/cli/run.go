@@ -258,15 +258,20 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 // everything. applied, when set, finds what a server already holds, so
 // references are judged as the server will judge them.
 func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits) (*spec.Set, error) {
-	return loadSetLint(stderr, args, namespace, applied, limits, false)
+	return checkSet(stderr, args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied, limits: limits}, false)
 }
 
 // loadSetLint is loadSet; with noLint (--no-lint) lint's errors are
 // printed and the input goes on, for the engine to judge at run time:
 // a file that cannot be read or parsed still stops everything.
+// It names the images once, as what is run or submitted.
 func loadSetLint(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits, noLint bool) (*spec.Set, error) {
-	set := checkFiles(args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied, limits: limits})
-	if l, ok := applied.(*serverLookup); ok && l.err != nil {
+	return checkSet(stderr, args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied, limits: limits, noteImages: true}, noLint)
+}
+
+func checkSet(stderr io.Writer, args []string, o *lintOptions, noLint bool) (*spec.Set, error) {
+	set := checkFiles(args, o)
+	if l, ok := o.applied.(*serverLookup); ok && l.err != nil {
 		return nil, l.err
 	}
 	diags := set.Diagnostics()

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/spec"
 )
 
@@ -23,93 +22,25 @@ func (s *Server) logger() *slog.Logger {
 	return s.log
 }
 
-// podOnly are the workflow-level fields that only shape Kubernetes pods
-// or their scheduling: semaflow accepts them, so manifests written for
-// Argo run unchanged, but they change nothing. The value says how they
-// are set from the argo CLI, where a flag sets them.
-var podOnly = []struct {
-	field string
-	set   func(*wfv1.WorkflowSpec) bool
-	flag  string
-}{
-	{"serviceAccountName", func(s *wfv1.WorkflowSpec) bool { return s.ServiceAccountName != "" }, "argo submit --serviceaccount"},
-	{"podPriorityClassName", func(s *wfv1.WorkflowSpec) bool { return s.PodPriorityClassName != "" }, "submitOptions.podPriorityClassName"},
-	{"nodeSelector", func(s *wfv1.WorkflowSpec) bool { return len(s.NodeSelector) > 0 }, ""},
-	{"affinity", func(s *wfv1.WorkflowSpec) bool { return len(s.Affinity) > 0 }, ""},
-	{"tolerations", func(s *wfv1.WorkflowSpec) bool { return len(s.Tolerations) > 0 }, ""},
-	{"schedulerName", func(s *wfv1.WorkflowSpec) bool { return s.SchedulerName != "" }, ""},
-	{"imagePullSecrets", func(s *wfv1.WorkflowSpec) bool { return len(s.ImagePullSecrets) > 0 }, ""},
-	{"hostNetwork", func(s *wfv1.WorkflowSpec) bool { return s.HostNetwork != nil }, ""},
-	{"dnsPolicy", func(s *wfv1.WorkflowSpec) bool { return s.DNSPolicy != "" }, ""},
-	{"dnsConfig", func(s *wfv1.WorkflowSpec) bool { return len(s.DNSConfig) > 0 }, ""},
-	{"securityContext", func(s *wfv1.WorkflowSpec) bool { return len(s.SecurityContext) > 0 }, ""},
-	{"podSpecPatch", func(s *wfv1.WorkflowSpec) bool { return s.PodSpecPatch != "" }, ""},
-	{"podGC", func(s *wfv1.WorkflowSpec) bool { return s.PodGC != nil }, ""},
-	{"podDisruptionBudget", func(s *wfv1.WorkflowSpec) bool { return len(s.PodDisruptionBudget) > 0 }, ""},
-	{"podMetadata", func(s *wfv1.WorkflowSpec) bool { return s.PodMetadata != nil }, ""},
-	{"hostAliases", func(s *wfv1.WorkflowSpec) bool { return len(s.HostAliases) > 0 }, ""},
-	{"automountServiceAccountToken", func(s *wfv1.WorkflowSpec) bool { return s.AutomountServiceAccountToken != nil }, ""},
-	{"volumeClaimTemplates", func(s *wfv1.WorkflowSpec) bool { return len(s.VolumeClaimTemplates) > 0 }, ""},
-	{"archiveLogs", func(s *wfv1.WorkflowSpec) bool { return s.ArchiveLogs != nil }, ""},
-	{"artifactRepositoryRef", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactRepositoryRef != nil }, ""},
-}
-
-// podOnlyTemplate is the same for a template's own fields.
-var podOnlyTemplate = []struct {
-	field string
-	set   func(*wfv1.Template) bool
-}{
-	{"serviceAccountName", func(t *wfv1.Template) bool { return t.ServiceAccountName != "" }},
-	{"nodeSelector", func(t *wfv1.Template) bool { return len(t.NodeSelector) > 0 }},
-	{"affinity", func(t *wfv1.Template) bool { return len(t.Affinity) > 0 }},
-	{"tolerations", func(t *wfv1.Template) bool { return len(t.Tolerations) > 0 }},
-	{"schedulerName", func(t *wfv1.Template) bool { return t.SchedulerName != "" }},
-	{"priorityClassName", func(t *wfv1.Template) bool { return t.PriorityClassName != "" }},
-	{"securityContext", func(t *wfv1.Template) bool { return len(t.SecurityContext) > 0 }},
-	{"podSpecPatch", func(t *wfv1.Template) bool { return t.PodSpecPatch != "" }},
-	{"hostAliases", func(t *wfv1.Template) bool { return len(t.HostAliases) > 0 }},
-	{"automountServiceAccountToken", func(t *wfv1.Template) bool { return t.AutomountSAToken != nil }},
-}
-
 // maxIgnoredNamed bounds the fields one warning lists (a workflow of
 // thousands of templates each with a nodeSelector names a few).
 const maxIgnoredNamed = 10
 
-// ignoredFields names the Kubernetes-only fields set in a document, with
-// the CLI flag that sets each where there is one.
+// ignoredFields names the fields of a document that have no effect here,
+// with the argo CLI flag that sets each where there is one: the warnings
+// of lint's list (spec.UnhonouredFields), so the server and lint agree.
+// Its errors never get here: the document was refused.
 func ignoredFields(d *spec.Document) []string {
-	ws := d.Spec()
-	if ws == nil {
-		return nil
-	}
-	base := "spec."
-	if d.Cron != nil {
-		base = "spec.workflowSpec."
-	}
 	var out []string
-	for _, f := range podOnly {
-		if f.set(ws) {
-			name := base + f.field
-			if f.flag != "" {
-				name += " (" + f.flag + ")"
-			}
-			out = append(out, name)
+	for _, u := range spec.UnhonouredFields(d) {
+		if u.Severity != spec.SeverityWarning {
+			continue
 		}
-	}
-	for i := range ws.Templates {
-		t := &ws.Templates[i]
-		for _, f := range podOnlyTemplate {
-			if f.set(t) {
-				out = append(out, base+"templates["+strconv.Itoa(i)+"]."+f.field+" (template "+t.Name+")")
-			}
+		name := u.Path
+		if u.Flag != "" {
+			name += " (" + u.Flag + ")"
 		}
-	}
-	if td := ws.TemplateDefaults; td != nil {
-		for _, f := range podOnlyTemplate {
-			if f.set(td) {
-				out = append(out, base+"templateDefaults."+f.field)
-			}
-		}
+		out = append(out, name)
 	}
 	sort.Strings(out)
 	return out

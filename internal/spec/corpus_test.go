@@ -61,6 +61,33 @@ func readCorpusIndex(t testing.TB) []corpusRow {
 	return rows
 }
 
+// corpusUnsupported are the corpus files Argo runs that use what semaflow
+// does not support yet: lint reports it as an error (ignoring it would
+// change the outcome), and only that. A file drops off the list when its
+// feature lands.
+var corpusUnsupported = map[string]string{
+	"artifact-gc-workflow.yaml":                           "output artifacts",
+	"artifact-passing-subpath.yaml":                       "output artifacts and artifact arguments",
+	"artifact-passing.yaml":                               "output artifacts and artifact arguments",
+	"artifact-repository-ref.yaml":                        "output artifacts",
+	"container-set-template/outputs-result-workflow.yaml": "containerSet",
+	"container-set-template/parallel-workflow.yaml":       "containerSet",
+	"container-set-template/sequence-workflow.yaml":       "containerSet",
+	"dag-conditional-artifacts.yaml":                      "output artifacts",
+	"exit-handler-with-artifacts.yaml":                    "output artifacts",
+	"handle-large-output-results.yaml":                    "output artifacts and artifact arguments",
+	"init-container.yaml":                                 "initContainers and volume mounts",
+	"map-reduce.yaml":                                     "output artifacts, s3 inputs and artifact arguments",
+	"pod-resources-template-override.yaml":                "sidecars",
+	"volumes-emptydir.yaml":                               "volume mounts",
+}
+
+// unsupportedError says whether d is lint's error for a field semaflow
+// does not support.
+func unsupportedError(d Diagnostic) bool {
+	return d.Severity == SeverityError && d.Unhonoured
+}
+
 // TestCorpusLintsClean lints every manifest of the Argo corpus, file by
 // file, together with the other files of its folder (template libraries
 // live beside the workflows that use them). A file Argo accepts must have
@@ -94,6 +121,24 @@ func TestCorpusLintsClean(t *testing.T) {
 		t.Run(r.file, func(t *testing.T) {
 			diags := f.AllDiags()
 			wantInvalid := strings.Contains(strings.ToLower(r.expected), "invalid")
+			if needs, ok := corpusUnsupported[r.file]; ok {
+				var other Diagnostics
+				n := 0
+				for _, d := range diags {
+					switch {
+					case unsupportedError(d):
+						n++
+					case d.Severity == SeverityError:
+						other = append(other, d)
+					}
+				}
+				if n == 0 || len(other) > 0 {
+					t.Errorf("%s needs %s: want only errors saying so, got:\n%s", r.file, needs, diags.Error())
+				} else {
+					clean++
+				}
+				return
+			}
 			switch {
 			case wantInvalid && !diags.HasErrors():
 				t.Errorf("the index expects %s to be rejected, but it lints clean", r.file)

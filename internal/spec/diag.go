@@ -28,6 +28,10 @@ type Diagnostic struct {
 	Path     string   `json:"path,omitempty"`
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message"`
+	// Unhonoured marks a field semaflow accepts but does not act on as
+	// Argo would (UnhonouredFields): an error here means "not supported",
+	// not "invalid".
+	Unhonoured bool `json:"unhonoured,omitempty"`
 }
 
 // String renders the diagnostic as `file:line:col: path: message`, the form

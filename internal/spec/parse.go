@@ -41,6 +41,9 @@ type Document struct {
 
 	Diags Diagnostics
 	pos   map[string]Pos
+	// keyPos are the positions of fields' names, where a diagnostic about
+	// the field itself (not its value) points.
+	keyPos map[string]Pos
 	// badPaths are fields that failed the schema check; semantic checks
 	// stay quiet about them so each mistake is reported once.
 	badPaths map[string]bool
@@ -113,6 +116,15 @@ func (d *Document) PosOf(path string) Pos {
 			path = path[:i]
 		}
 	}
+}
+
+// KeyPos returns the position of the name of the field at path, or
+// PosOf(path) when it has none (a list element, a field not written).
+func (d *Document) KeyPos(path string) Pos {
+	if p, ok := d.keyPos[path]; ok {
+		return p
+	}
+	return d.PosOf(path)
 }
 
 func (d *Document) addDiag(diag Diagnostic) {

@@ -224,6 +224,10 @@ func (c *checker) checkStruct(n *yaml.Node, t reflect.Type, path string, depth i
 			c.errorf(p.key, fieldPath, "%s", msg)
 			continue
 		}
+		if c.doc.keyPos == nil {
+			c.doc.keyPos = map[string]Pos{}
+		}
+		c.doc.keyPos[joinPath(path, key)] = posOf(p.key)
 		c.check(p.value, f.typ, joinPath(path, key), depth+1)
 	}
 }

@@ -1,6 +1,9 @@
 package spec
 
-import "github.com/semaflow/semaflow/api/wfv1"
+import (
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/images"
+)
 
 // Set is a group of documents checked together, such as the files given to
 // one `lint` or `run`, so that a Workflow can refer to a WorkflowTemplate or
@@ -13,6 +16,9 @@ type Set struct {
 	// Limits are those of the engine the set is meant for: lint refuses
 	// a loop whose literal size is over them.
 	Limits Limits
+	// Images is the image table steps will run with (nil: the
+	// built-ins), for the warning that names what it stands in for.
+	Images *images.Table
 
 	templates  map[string]*wfv1.WorkflowTemplate
 	clusterTpl map[string]*wfv1.WorkflowTemplate

@@ -32,6 +32,7 @@ func validateDoc(s *Set, d *Document) {
 	case d.Cron != nil:
 		validateCron(s, d)
 	}
+	reportUnhonoured(d)
 }
 
 func validateCron(s *Set, d *Document) {

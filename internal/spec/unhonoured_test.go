@@ -1,0 +1,288 @@
+package spec
+
+import (
+	"strings"
+	"testing"
+)
+
+// unhonouredCase is a manifest fragment and the diagnostic it must give:
+// its severity, field path and a fragment of its message.
+type unhonouredCase struct {
+	name string
+	src  string // the workflow's spec, below "spec:"
+	sev  Severity
+	path string
+	says string
+}
+
+// wfWith is a workflow whose spec holds body plus one container template.
+func wfWith(body string) string {
+	return wfHeader + "spec:\n  entrypoint: main\n" + body
+}
+
+const mainTmpl = "  templates:\n  - name: main\n    container: {image: a, command: [echo]}\n"
+
+// specField is a workflow-level field set on an otherwise plain workflow.
+func specField(field, value string) string {
+	return wfWith("  " + field + ": " + value + "\n" + mainTmpl)
+}
+
+// tmplField is a template-level field of the template main.
+func tmplField(field, value string) string {
+	return wfWith("  templates:\n  - name: main\n    " + field + ": " + value + "\n    container: {image: a, command: [echo]}\n")
+}
+
+// ctrField is a field of main's container.
+func ctrField(field, value string) string {
+	return wfWith("  templates:\n  - name: main\n    container:\n      image: a\n      command: [echo]\n      " + field + ": " + value + "\n")
+}
+
+const (
+	node      = "nothing is scheduled onto Kubernetes nodes"
+	account   = "no Kubernetes service account"
+	pod       = "not in pods"
+	container = "not in containers"
+	pull      = "images are not pulled"
+	network   = "host's network and name resolution"
+	resources = "not enforced on host processes"
+	probes    = "probes and lifecycle hooks are not run"
+	repo      = "there is no artifact repository yet"
+)
+
+var unhonouredCases = []unhonouredCase{
+	// Workflow-level fields that only shape pods: warnings.
+	{"spec serviceAccountName", specField("serviceAccountName", "sa"), SeverityWarning, "spec.serviceAccountName", account},
+	{"spec automountServiceAccountToken", specField("automountServiceAccountToken", "false"), SeverityWarning, "spec.automountServiceAccountToken", account},
+	{"spec executor", specField("executor", "{serviceAccountName: x}"), SeverityWarning, "spec.executor", account},
+	{"spec podPriorityClassName", specField("podPriorityClassName", "high"), SeverityWarning, "spec.podPriorityClassName", node},
+	{"spec nodeSelector", specField("nodeSelector", "{disk: ssd}"), SeverityWarning, "spec.nodeSelector", "nodeSelector is ignored: steps run on this host; " + node},
+	{"spec affinity", specField("affinity", "{nodeAffinity: {}}"), SeverityWarning, "spec.affinity", node},
+	{"spec tolerations", specField("tolerations", "[{key: a, operator: Exists}]"), SeverityWarning, "spec.tolerations", node},
+	{"spec schedulerName", specField("schedulerName", "mine"), SeverityWarning, "spec.schedulerName", node},
+	{"spec podDisruptionBudget", specField("podDisruptionBudget", "{minAvailable: 1}"), SeverityWarning, "spec.podDisruptionBudget", node},
+	{"spec imagePullSecrets", specField("imagePullSecrets", "[{name: reg}]"), SeverityWarning, "spec.imagePullSecrets", pull},
+	{"spec hostNetwork", specField("hostNetwork", "true"), SeverityWarning, "spec.hostNetwork", network},
+	{"spec dnsPolicy", specField("dnsPolicy", "None"), SeverityWarning, "spec.dnsPolicy", network},
+	{"spec dnsConfig", specField("dnsConfig", "{nameservers: [1.1.1.1]}"), SeverityWarning, "spec.dnsConfig", network},
+	{"spec hostAliases", specField("hostAliases", "[{ip: 127.0.0.1, hostnames: [x]}]"), SeverityWarning, "spec.hostAliases", network},
+	{"spec securityContext", specField("securityContext", "{runAsNonRoot: true}"), SeverityWarning, "spec.securityContext", pod},
+	{"spec podSpecPatch", specField("podSpecPatch", "'{}'"), SeverityWarning, "spec.podSpecPatch", "podSpecPatch is ignored"},
+	{"spec podMetadata", specField("podMetadata", "{labels: {a: b}}"), SeverityWarning, "spec.podMetadata", pod},
+	{"spec podGC", specField("podGC", "{strategy: OnPodSuccess}"), SeverityWarning, "spec.podGC", "there are no pods to delete"},
+	{"spec podResources", specField("podResources", "{limits: {cpu: 1}}"), SeverityWarning, "spec.podResources", resources},
+	{"spec resourceClaims", specField("resourceClaims", "[{name: gpu}]"), SeverityWarning, "spec.resourceClaims", resources},
+	{"spec volumeClaimGC", specField("volumeClaimGC", "{strategy: OnWorkflowCompletion}"), SeverityWarning, "spec.volumeClaimGC", "no volume claims"},
+	{"spec metrics", specField("metrics", "{prometheus: []}"), SeverityWarning, "spec.metrics", "custom Prometheus metrics are not emitted"},
+	{"spec archiveLogs", specField("archiveLogs", "true"), SeverityWarning, "spec.archiveLogs", "step logs stay in semaflow's store"},
+	{"spec artifactRepositoryRef", specField("artifactRepositoryRef", "{configMap: repos, key: a}"), SeverityWarning, "spec.artifactRepositoryRef", repo},
+	{"spec artifactGC", specField("artifactGC", "{strategy: OnWorkflowDeletion}"), SeverityWarning, "spec.artifactGC", repo},
+	{"spec executorPlugins", specField("executorPlugins", "[{}]"), SeverityWarning, "spec.executorPlugins", "Argo's agent pod"},
+	{"spec retryStrategy.affinity", specField("retryStrategy", "{limit: 1, affinity: {nodeAntiAffinity: {}}}"), SeverityWarning, "spec.retryStrategy.affinity", node},
+
+	// Template-level fields that only shape pods: warnings.
+	{"template serviceAccountName", tmplField("serviceAccountName", "sa"), SeverityWarning, "spec.templates[0].serviceAccountName", account},
+	{"template automountServiceAccountToken", tmplField("automountServiceAccountToken", "false"), SeverityWarning, "spec.templates[0].automountServiceAccountToken", account},
+	{"template executor", tmplField("executor", "{serviceAccountName: x}"), SeverityWarning, "spec.templates[0].executor", account},
+	{"template nodeSelector", tmplField("nodeSelector", "{disk: ssd}"), SeverityWarning, "spec.templates[0].nodeSelector", node},
+	{"template affinity", tmplField("affinity", "{nodeAffinity: {}}"), SeverityWarning, "spec.templates[0].affinity", node},
+	{"template tolerations", tmplField("tolerations", "[{key: a}]"), SeverityWarning, "spec.templates[0].tolerations", node},
+	{"template schedulerName", tmplField("schedulerName", "mine"), SeverityWarning, "spec.templates[0].schedulerName", node},
+	{"template priorityClassName", tmplField("priorityClassName", "high"), SeverityWarning, "spec.templates[0].priorityClassName", node},
+	{"template retryStrategy.affinity", tmplField("retryStrategy", "{limit: 1, affinity: {nodeAntiAffinity: {}}}"), SeverityWarning, "spec.templates[0].retryStrategy.affinity", node},
+	{"template hostAliases", tmplField("hostAliases", "[{ip: 127.0.0.1}]"), SeverityWarning, "spec.templates[0].hostAliases", network},
+	{"template securityContext", tmplField("securityContext", "{runAsUser: 1000}"), SeverityWarning, "spec.templates[0].securityContext", pod},
+	{"template podSpecPatch", tmplField("podSpecPatch", "'{}'"), SeverityWarning, "spec.templates[0].podSpecPatch", pod},
+	{"template metadata", tmplField("metadata", "{labels: {a: b}}"), SeverityWarning, "spec.templates[0].metadata", pod},
+	{"template podResources", tmplField("podResources", "{requests: {memory: 1Gi}}"), SeverityWarning, "spec.templates[0].podResources", resources},
+	{"template resourceClaims", tmplField("resourceClaims", "[{name: gpu}]"), SeverityWarning, "spec.templates[0].resourceClaims", resources},
+	{"template metrics", tmplField("metrics", "{prometheus: []}"), SeverityWarning, "spec.templates[0].metrics", "custom Prometheus metrics"},
+	{"template archiveLocation", tmplField("archiveLocation", "{archiveLogs: true}"), SeverityWarning, "spec.templates[0].archiveLocation", "step logs stay in semaflow's store"},
+
+	// Container fields: warnings.
+	{"container resources", ctrField("resources", "{limits: {cpu: 100m}}"), SeverityWarning, "spec.templates[0].container.resources", resources},
+	{"container resizePolicy", ctrField("resizePolicy", "[{resourceName: cpu}]"), SeverityWarning, "spec.templates[0].container.resizePolicy", resources},
+	{"container imagePullPolicy", ctrField("imagePullPolicy", "Always"), SeverityWarning, "spec.templates[0].container.imagePullPolicy", pull},
+	{"container securityContext", ctrField("securityContext", "{privileged: true}"), SeverityWarning, "spec.templates[0].container.securityContext", container},
+	{"container ports", ctrField("ports", "[{containerPort: 80}]"), SeverityWarning, "spec.templates[0].container.ports", network},
+	{"container livenessProbe", ctrField("livenessProbe", "{exec: {}}"), SeverityWarning, "spec.templates[0].container.livenessProbe", probes},
+	{"container readinessProbe", ctrField("readinessProbe", "{exec: {}}"), SeverityWarning, "spec.templates[0].container.readinessProbe", probes},
+	{"container startupProbe", ctrField("startupProbe", "{exec: {}}"), SeverityWarning, "spec.templates[0].container.startupProbe", probes},
+	{"container lifecycle", ctrField("lifecycle", "{preStop: {}}"), SeverityWarning, "spec.templates[0].container.lifecycle", probes},
+	{"container restartPolicy", ctrField("restartPolicy", "Always"), SeverityWarning, "spec.templates[0].container.restartPolicy", container},
+	{"container restartPolicyRules", ctrField("restartPolicyRules", "[{}]"), SeverityWarning, "spec.templates[0].container.restartPolicyRules", container},
+	{"container volumeDevices", ctrField("volumeDevices", "[{name: d, devicePath: /dev/x}]"), SeverityWarning, "spec.templates[0].container.volumeDevices", container},
+	{"container terminationMessagePath", ctrField("terminationMessagePath", "/m"), SeverityWarning, "spec.templates[0].container.terminationMessagePath", container},
+	{"container terminationMessagePolicy", ctrField("terminationMessagePolicy", "File"), SeverityWarning, "spec.templates[0].container.terminationMessagePolicy", container},
+	{"container stdin", ctrField("stdin", "true"), SeverityWarning, "spec.templates[0].container.stdin", container},
+	{"container stdinOnce", ctrField("stdinOnce", "true"), SeverityWarning, "spec.templates[0].container.stdinOnce", container},
+	{"container tty", ctrField("tty", "true"), SeverityWarning, "spec.templates[0].container.tty", container},
+	{"container mirrorVolumeMounts", ctrField("mirrorVolumeMounts", "true"), SeverityWarning, "spec.templates[0].container.mirrorVolumeMounts", container},
+	{"a script's container field", wfWith("  templates:\n  - name: main\n    script: {image: a, source: x, imagePullPolicy: Never}\n"),
+		SeverityWarning, "spec.templates[0].script.imagePullPolicy", pull},
+
+	// Volumes no step mounts: warnings.
+	{"unused workflow volume", specField("volumes", "[{name: v, emptyDir: {}}]"), SeverityWarning, "spec.volumes[0]", `volume "v" is ignored: no step mounts it`},
+	{"unused volume claim template", specField("volumeClaimTemplates", "[{metadata: {name: work}}]"), SeverityWarning, "spec.volumeClaimTemplates[0]", `volume claim template "work" is ignored: no step mounts it`},
+	{"unused template volume", tmplField("volumes", "[{name: v, emptyDir: {}}]"), SeverityWarning, "spec.templates[0].volumes[0]", `volume "v" is ignored: no step mounts it`},
+
+	// Fields whose loss changes the outcome: errors.
+	{"resource template", wfWith("  templates:\n  - name: main\n    resource: {action: create, manifest: x}\n"), SeverityError, "spec.templates[0].resource",
+		`resource templates need Kubernetes: template "main" would create an object`},
+	{"plugin template", wfWith("  templates:\n  - name: main\n    plugin: {hello: {}}\n"), SeverityError, "spec.templates[0].plugin",
+		`plugin templates need Kubernetes: template "main" would run in Argo's agent pod`},
+	{"containerSet template", wfWith("  templates:\n  - name: main\n    containerSet: {containers: [{name: a, image: a}]}\n"), SeverityError, "spec.templates[0].containerSet",
+		`containerSet templates are not supported by semaflow yet: template "main" would end in Error`},
+	{"http template", wfWith("  templates:\n  - name: main\n    http: {url: 'http://x'}\n"), SeverityError, "spec.templates[0].http",
+		`http templates are not supported by semaflow yet`},
+	{"data template", wfWith("  templates:\n  - name: main\n    data: {source: {}}\n"), SeverityError, "spec.templates[0].data",
+		`data templates are not supported by semaflow yet`},
+	{"daemon step", tmplField("daemon", "true"), SeverityError, "spec.templates[0].daemon",
+		`daemon steps are not supported by semaflow yet: template "main" would run in the foreground`},
+	{"output artifact", tmplField("outputs", "{artifacts: [{name: out, path: /tmp/o}]}"), SeverityError, "spec.templates[0].outputs.artifacts[0]",
+		`output artifact "out" is not supported by semaflow yet: there is no artifact repository to keep it in`},
+	{"s3 input artifact", tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {key: k}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].s3",
+		`input artifacts from s3 are not supported by semaflow yet: "in" would not be fetched, so /tmp/i would be missing`},
+	{"git input artifact", tmplField("inputs", "{artifacts: [{name: src, path: /src, git: {repo: 'https://x'}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].git",
+		`input artifacts from git are not supported`},
+	{"http input artifact", tmplField("inputs", "{artifacts: [{name: f, path: /f, http: {url: 'https://x'}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].http",
+		`input artifacts from http are not supported`},
+	{"input artifact from another step", tmplField("inputs", "{artifacts: [{name: f, path: /f, from: x}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0]",
+		`input artifacts from another step are not supported`},
+	{"workflow artifact argument", specField("arguments", "{artifacts: [{name: a, raw: {data: x}}]}"), SeverityError, "spec.arguments.artifacts[0]",
+		`artifact arguments are not supported by semaflow yet: "a" would not reach the template's input`},
+	{"step artifact argument", wfWith("  templates:\n  - name: main\n    steps:\n    - - name: s\n        template: c\n        arguments: {artifacts: [{name: a, from: x}]}\n  - {name: c, container: {image: a, command: [echo]}}\n"),
+		SeverityError, "spec.templates[0].steps[0][0].arguments.artifacts[0]", `artifact arguments are not supported`},
+	{"task artifact argument", wfWith("  templates:\n  - name: main\n    dag:\n      tasks:\n      - name: t\n        template: c\n        arguments: {artifacts: [{name: a, from: x}]}\n  - {name: c, container: {image: a, command: [echo]}}\n"),
+		SeverityError, "spec.templates[0].dag.tasks[0].arguments.artifacts[0]", `artifact arguments are not supported`},
+	{"volume mount", wfWith("  volumes: [{name: w, emptyDir: {}}]\n  templates:\n  - name: main\n    container: {image: a, command: [echo], volumeMounts: [{name: w, mountPath: /mnt/w}]}\n"),
+		SeverityError, "spec.templates[0].container.volumeMounts[0]", `volume mounts are not supported by semaflow yet: the step would see the host's /mnt/w, not volume "w"`},
+	{"env valueFrom", ctrField("env", "[{name: TOKEN, valueFrom: {secretKeyRef: {name: s, key: k}}}]"), SeverityError, "spec.templates[0].container.env[0].valueFrom",
+		`env valueFrom is not supported by semaflow yet: TOKEN would be empty`},
+	{"envFrom", ctrField("envFrom", "[{configMapRef: {name: c}}]"), SeverityError, "spec.templates[0].container.envFrom",
+		`envFrom is not supported by semaflow yet: the variables it names would be missing`},
+	{"initContainers", tmplField("initContainers", "[{name: prep, image: a}]"), SeverityError, "spec.templates[0].initContainers[0]",
+		`initContainers are not supported by semaflow yet: "prep" would not run before template "main"`},
+	{"sidecars", tmplField("sidecars", "[{name: db, image: a}]"), SeverityError, "spec.templates[0].sidecars[0]",
+		`sidecars are not supported by semaflow yet: "db" would not be started beside template "main"`},
+
+	// Where the fields are found: inline templates and template defaults.
+	{"inline template", wfWith("  templates:\n  - name: main\n    steps:\n    - - name: s\n        inline: {nodeSelector: {a: b}, container: {image: a, command: [echo]}}\n"),
+		SeverityWarning, "spec.templates[0].steps[0][0].inline.nodeSelector", node},
+	{"templateDefaults", wfWith("  templateDefaults: {container: {resources: {limits: {cpu: 1}}}}\n" + mainTmpl),
+		SeverityWarning, "spec.templateDefaults.container.resources", resources},
+}
+
+func TestUnhonouredFields(t *testing.T) {
+	for _, tc := range unhonouredCases {
+		t.Run(tc.name, func(t *testing.T) {
+			ds := lintString(t, tc.src)
+			if !hasDiag(ds, tc.sev, tc.path, tc.says) {
+				t.Fatalf("want %s at %s saying %q, got:\n%s", tc.sev, tc.path, tc.says, ds.Error())
+			}
+			for _, d := range ds {
+				if d.Path == tc.path && !d.Unhonoured {
+					t.Errorf("not marked unhonoured: %s", d)
+				}
+			}
+			errs, _ := ds.Count()
+			if tc.sev == SeverityWarning && errs > 0 {
+				t.Errorf("a warning case gives errors:\n%s", ds.Error())
+			}
+		})
+	}
+}
+
+// Every field of the rule tables has a case above, so a field added to
+// them comes with its message tested.
+func TestUnhonouredRulesAreAllTested(t *testing.T) {
+	tested := map[string]bool{}
+	for _, tc := range unhonouredCases {
+		tested[tc.path] = true
+	}
+	for _, r := range specRules {
+		if !tested["spec."+r.field] {
+			t.Errorf("spec.%s has no case", r.field)
+		}
+	}
+	for _, r := range templateRules {
+		if !tested["spec.templates[0]."+r.field] {
+			t.Errorf("template field %s has no case", r.field)
+		}
+	}
+	for _, r := range containerRules {
+		if !tested["spec.templates[0].container."+r.field] {
+			t.Errorf("container field %s has no case", r.field)
+		}
+	}
+}
+
+// Fields that are honoured, or set but empty, say nothing.
+func TestHonouredFieldsAreQuiet(t *testing.T) {
+	for name, src := range map[string]string{
+		"raw input artifact":              tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, raw: {data: hi}}]}"),
+		"optional input with no location": tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, optional: true}]}"),
+		"empty resources and metadata":    wfWith("  templates:\n  - name: main\n    metadata: {}\n    container: {image: a, command: [echo], resources: {}}\n"),
+		"memoize (works since h-memo)":    tmplField("memoize", "{key: k, maxAge: 1h, cache: {configMap: {name: c}}}"),
+		"env values":                      ctrField("env", "[{name: A, value: b}]"),
+		"honoured spec fields": wfWith("  parallelism: 2\n  activeDeadlineSeconds: 60\n  ttlStrategy: {secondsAfterCompletion: 10}\n" +
+			"  priority: 1\n  onExit: main\n" + mainTmpl),
+		"an absent optional input passed on": wfWith("  templates:\n  - name: main\n    inputs: {artifacts: [{name: f, optional: true}]}\n" +
+			"    steps:\n    - - name: s\n        template: c\n        arguments: {artifacts: [{name: f, from: '{{inputs.artifacts.f}}'}]}\n" +
+			"  - {name: c, inputs: {artifacts: [{name: f, optional: true, path: /tmp/f}]}, container: {image: a, command: [echo]}}\n"),
+		"a mounted volume is not also unused": wfWith("  volumes: [{name: w, emptyDir: {}}]\n  templates:\n  - name: main\n    container: {image: a, command: [echo], volumeMounts: [{name: w, mountPath: /w}]}\n"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ds := lintString(t, src)
+			for _, d := range ds {
+				if strings.Contains(d.Message, "is ignored") || strings.Contains(d.Message, "not supported") {
+					if name == "a mounted volume is not also unused" && strings.Contains(d.Path, "volumeMounts") {
+						continue
+					}
+					t.Errorf("unexpected: %s", d)
+				}
+			}
+		})
+	}
+}
+
+// A warning points at the field's name, on its own line.
+func TestUnhonouredPointsAtTheField(t *testing.T) {
+	ds := lintString(t, wfWith("  nodeSelector:\n    disk: ssd\n"+mainTmpl))
+	for _, d := range ds {
+		if d.Path == "spec.nodeSelector" {
+			if d.Pos.Line != 7 || d.Pos.Col != 3 {
+				t.Fatalf("at %d:%d, want 7:3 (the key): %s", d.Pos.Line, d.Pos.Col, d)
+			}
+			return
+		}
+	}
+	t.Fatalf("no warning for spec.nodeSelector:\n%s", ds.Error())
+}
+
+// The fields of a CronWorkflow's workflowSpec are named as such.
+func TestUnhonouredInCronWorkflow(t *testing.T) {
+	ds := lintString(t, `apiVersion: argoproj.io/v1alpha1
+kind: CronWorkflow
+metadata: {name: c}
+spec:
+  schedules: ["0 * * * *"]
+  workflowSpec:
+    entrypoint: main
+    serviceAccountName: sa
+    templates:
+    - {name: main, container: {image: a, command: [echo]}}
+`)
+	if !hasDiag(ds, SeverityWarning, "spec.workflowSpec.serviceAccountName", account) {
+		t.Fatalf("got:\n%s", ds.Error())
+	}
+}
+
+// The fields are listed with the argo CLI flag that sets one, for the
+// server's Warning header.
+func TestUnhonouredFieldsFlag(t *testing.T) {
+	f := Parse("t.yaml", []byte(specField("serviceAccountName", "sa")), Options{})
+	us := UnhonouredFields(f.Docs[0])
+	if len(us) != 1 || us[0].Path != "spec.serviceAccountName" || us[0].Flag != "argo submit --serviceaccount" {
+		t.Fatalf("got %+v", us)
+	}
+}
