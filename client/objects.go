@@ -198,6 +198,20 @@ func (c *Client) Locks(ctx context.Context, lock string) ([]LockView, error) {
 	return out.Items, err
 }
 
+// SyncLimit reads a semaphore limit through Argo's sync API: a ConfigMap
+// key (cmName set) or a database key; NotFound when none is set.
+func (c *Client) SyncLimit(ctx context.Context, namespace, cmName, key string) (int, error) {
+	q := url.Values{"type": {"1"}}
+	if cmName != "" {
+		q = url.Values{"type": {"0"}, "cmName": {cmName}}
+	}
+	var out struct {
+		Limit int `json:"limit"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/sync/"+url.PathEscape(namespace)+"/"+url.PathEscape(key)+"?"+q.Encode(), nil, &out)
+	return out.Limit, err
+}
+
 // SetSyncLimit sets a semaphore limit through Argo's sync API: a
 // ConfigMap key (cmName set) or a database key. It is created if needed.
 func (c *Client) SetSyncLimit(ctx context.Context, namespace, cmName, key string, limit int) error {

@@ -164,7 +164,7 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 	}
 	lk, err := domain.ParseLockKey(key)
 	switch {
-	case err == nil && lk.Kind == domain.LockMutex:
+	case err == nil && lk.Kind.IsMutex():
 		return fmt.Errorf("%s is a mutex: its limit is always 1", key)
 	case err == nil && (lk.Kind == domain.LockConfigMap || lk.Kind == domain.LockDatabase):
 	default:

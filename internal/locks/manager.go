@@ -606,6 +606,9 @@ func (m *Manager) SetLimit(ctx context.Context, tx store.Tx, key string, limit i
 		return nil, err
 	}
 	defer func() { m.end(err) }()
+	if k, perr := domain.ParseLockKey(key); perr == nil && k.Kind.IsMutex() {
+		return nil, fmt.Errorf("%s is a mutex: its limit is always 1", key)
+	}
 	if err := tx.PutLockLimit(ctx, key, limit); err != nil {
 		return nil, err
 	}
