@@ -60,3 +60,24 @@ func TestDatabaseMutexIsNotTheSemaphoreOfItsName(t *testing.T) {
 		t.Fatalf("setting a database mutex's limit: %v", err)
 	}
 }
+
+// A database semaphore whose limit was never set fails what asks for it
+// with a message naming the lock and how to set its limit.
+func TestDatabaseSemaphoreWithoutLimitSaysHowToSetIt(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m := locks.New(lockq.Config{}, cmSet{})
+	if _, err := m.Load(ctx, db, time.Unix(1000, 0)); err != nil {
+		t.Fatal(err)
+	}
+	sem := spec.LockKeys(&wfv1.Synchronization{Semaphores: []*wfv1.SemaphoreRef{{Database: &wfv1.SyncDatabaseRef{Key: "none"}}}}, "default")
+	res := apply(t, db, m, []locks.Request{{Holder: "default/a", Locks: sem}}, nil)
+	msg := res.Failed["default/a"]
+	if !strings.Contains(msg, "default/Database/none") || !strings.Contains(msg, "semaflow sync set default/Database/none N") {
+		t.Fatalf("failure message %q; want the lock and how to set its limit", msg)
+	}
+}
