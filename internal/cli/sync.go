@@ -70,7 +70,7 @@ func newSyncCmd(getenv func(string) string) *cobra.Command {
 			return syncSet(c.Context(), c.OutOrStdout(), db, r, args[0], args[1], create)
 		},
 	}
-	set.Flags().BoolVar(&create, "create", false, "create the ConfigMap, or add the key to it, when it does not exist yet")
+	set.Flags().BoolVar(&create, "create", false, "create the ConfigMap, add the key to it, or (with --db) create the database file, when it does not exist yet")
 	cmd.AddCommand(list, get, set)
 	return cmd
 }
@@ -189,10 +189,13 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 		fmt.Fprintf(w, "%s: limit %d\n", key, limit)
 		return nil
 	}
-	// Setting a limit before anything runs creates the database; a
-	// mistyped path must not do so silently.
+	// A limit can be set before anything ran, in a new database; a
+	// mistyped path must not make one: that takes --create.
 	if path, ok := strings.CutPrefix(db, "sqlite://"); !strings.Contains(db, "://") || ok {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			if !create {
+				return fmt.Errorf("database %s does not exist: nothing changed (check the path, or give --create to make a new database with this limit)", path)
+			}
 			fmt.Fprintf(w, "%s did not exist: created it\n", path)
 		}
 	}
