@@ -258,13 +258,19 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 // everything. applied, when set, finds what a server already holds, so
 // references are judged as the server will judge them.
 func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits) (*spec.Set, error) {
-	return loadSetLint(stderr, args, namespace, applied, limits, false)
+	return loadSetFor(stderr, args, namespace, applied, limits, false, "applied")
 }
 
 // loadSetLint is loadSet; with noLint (--no-lint) lint's errors are
 // printed and the input goes on, for the engine to judge at run time:
 // a file that cannot be read or parsed still stops everything.
 func loadSetLint(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits, noLint bool) (*spec.Set, error) {
+	return loadSetFor(stderr, args, namespace, applied, limits, noLint, "run")
+}
+
+// loadSetFor is loadSetLint for a command that does what done says
+// (run, submitted, applied) with the files, in its refusal.
+func loadSetFor(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits, noLint bool, done string) (*spec.Set, error) {
 	set := checkFiles(args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied, limits: limits})
 	if l, ok := applied.(*serverLookup); ok && l.err != nil {
 		return nil, l.err
@@ -281,7 +287,7 @@ func loadSetLint(stderr io.Writer, args []string, namespace string, applied spec
 		fmt.Fprintf(stderr, "--no-lint: going on despite %s\n", plural(errs, "error"))
 		return set, nil
 	}
-	fmt.Fprintf(stderr, "%s: nothing was run\n", plural(errs, "error"))
+	fmt.Fprintf(stderr, "%s: nothing was %s\n", plural(errs, "error"), done)
 	return nil, errFailed
 }
 

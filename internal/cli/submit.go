@@ -86,7 +86,7 @@ func submitFiles(cmd *cobra.Command, r *remote, o *submitOptions, args []string)
 		return nil, err
 	}
 	c := r.client()
-	set, err := loadSetLint(cmd.ErrOrStderr(), args, r.namespace, &serverLookup{ctx: ctx, c: c}, serverLimits, o.noLint)
+	set, err := loadSetFor(cmd.ErrOrStderr(), args, r.namespace, &serverLookup{ctx: ctx, c: c}, serverLimits, o.noLint, "submitted")
 	if err != nil {
 		return nil, err
 	}
@@ -96,6 +96,12 @@ func submitFiles(cmd *cobra.Command, r *remote, o *submitOptions, args []string)
 				if err := applyConfigMap(ctx, cmd.ErrOrStderr(), c, d.File, d.ConfigMap); err != nil {
 					return nil, err
 				}
+				// Said on stderr when stdout is for tools (-o).
+				w := cmd.OutOrStdout()
+				if o.output != "" {
+					w = cmd.ErrOrStderr()
+				}
+				fmt.Fprintf(w, "ConfigMap/%s applied\n", d.ConfigMap.Metadata.Name)
 			}
 		}
 	}
