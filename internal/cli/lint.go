@@ -22,6 +22,7 @@ type lintOptions struct {
 	namespace string
 	applied   spec.Lookup // objects outside the files (a server's)
 	limits    spec.Limits // loop sizes lint refuses (zero: the defaults)
+	dbLimits  spec.DatabaseLimits
 }
 
 func newLintCmd() *cobra.Command {
@@ -75,6 +76,7 @@ func checkFiles(args []string, o *lintOptions) *spec.Set {
 	set := spec.NewSet(append(files, readErrs...)...)
 	set.Applied = o.applied
 	set.Limits = o.limits
+	set.DBLimits = o.dbLimits
 	set.Validate()
 	return set
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/app"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/spec"
@@ -110,7 +111,8 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}
 	set := spec.NewSet()
 	if len(args) > 0 {
-		if set, err = loadSetLint(stderr, args, o.namespace, nil, o.limits, o.noLint); err != nil {
+		lo := &lintOptions{maxSize: spec.DefaultMaxSize, namespace: o.namespace, limits: o.limits, dbLimits: runDBLimits(ctx, o.db)}
+		if set, err = lintSet(stderr, args, lo, nil, o.noLint, "run"); err != nil {
 			return err
 		}
 	}
@@ -271,7 +273,13 @@ func loadSetLint(stderr io.Writer, args []string, namespace string, applied spec
 // loadSetFor is loadSetLint for a command that does what done says
 // (run, submitted, applied) with the files, in its refusal.
 func loadSetFor(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits, noLint bool, done string) (*spec.Set, error) {
-	set := checkFiles(args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied, limits: limits})
+	return lintSet(stderr, args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, limits: limits}, applied, noLint, done)
+}
+
+// lintSet is loadSetFor with the lint options given.
+func lintSet(stderr io.Writer, args []string, lo *lintOptions, applied spec.Lookup, noLint bool, done string) (*spec.Set, error) {
+	lo.applied = applied
+	set := checkFiles(args, lo)
 	if l, ok := applied.(*serverLookup); ok && l.err != nil {
 		return nil, l.err
 	}
@@ -402,4 +410,33 @@ func report(ctx context.Context, w io.Writer, final []*wfv1.Workflow, o *runOpti
 		return errFailed
 	}
 	return nil
+}
+
+// dbLimitsOf are the database semaphore limits of the database run
+// will use, for lint: those stored in --db, none in a new one.
+type dbLimitsOf map[string]int
+
+func (l dbLimitsOf) DatabaseLimit(namespace, key string) (int, bool) {
+	n, ok := l[domain.LockKey{Namespace: namespace, Kind: domain.LockDatabase, Name: key}.String()]
+	return n, ok
+}
+
+// runDBLimits reads them; nil (lint then says it cannot see them) when
+// the database cannot be read.
+func runDBLimits(ctx context.Context, db string) spec.DatabaseLimits {
+	if db == "" {
+		return dbLimitsOf{}
+	}
+	views, err := app.LockViews(ctx, db, "")
+	if errors.Is(err, os.ErrNotExist) {
+		return dbLimitsOf{}
+	}
+	if err != nil {
+		return nil
+	}
+	out := dbLimitsOf{}
+	for _, v := range views {
+		out[v.Lock] = v.Limit
+	}
+	return out
 }

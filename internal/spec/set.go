@@ -13,6 +13,9 @@ type Set struct {
 	// Limits are those of the engine the set is meant for: lint refuses
 	// a loop whose literal size is over them.
 	Limits Limits
+	// DBLimits, when set, finds database semaphore limits (else Applied,
+	// when it does).
+	DBLimits DatabaseLimits
 
 	templates  map[string]*wfv1.WorkflowTemplate
 	clusterTpl map[string]*wfv1.WorkflowTemplate

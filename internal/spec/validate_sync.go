@@ -206,7 +206,10 @@ type DatabaseLimits interface {
 // see the database and says how to set it.
 func (c *wfCtx) checkDatabaseLimit(l LockRef, path string) {
 	how := fmt.Sprintf("semaflow sync set %s N", l.Key)
-	db, ok := c.set.Applied.(DatabaseLimits)
+	db, ok := c.set.DBLimits, c.set.DBLimits != nil
+	if !ok {
+		db, ok = c.set.Applied.(DatabaseLimits)
+	}
 	if !ok {
 		c.doc.warnAt(path, "database semaphore %s takes its limit from the database, which lint does not see: "+
 			"unless it is set (`%s`), what asks for it fails", l.Key, how)
