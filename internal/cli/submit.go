@@ -90,18 +90,14 @@ func submitFiles(cmd *cobra.Command, r *remote, o *submitOptions, args []string)
 	if err != nil {
 		return nil, err
 	}
+	var applied []string
 	for _, f := range set.Files {
 		for _, d := range f.Docs {
 			if d.ConfigMap != nil {
 				if err := applyConfigMap(ctx, cmd.ErrOrStderr(), c, d.File, d.ConfigMap); err != nil {
 					return nil, err
 				}
-				// Said on stderr when stdout is for tools (-o).
-				w := cmd.OutOrStdout()
-				if o.output != "" {
-					w = cmd.ErrOrStderr()
-				}
-				fmt.Fprintf(w, "ConfigMap/%s applied\n", d.ConfigMap.Metadata.Name)
+				applied = append(applied, d.ConfigMap.Metadata.Name)
 			}
 		}
 	}
@@ -123,6 +119,18 @@ func submitFiles(cmd *cobra.Command, r *remote, o *submitOptions, args []string)
 				return nil, fmt.Errorf("%s: %w", d.File, err)
 			}
 			subs = append(subs, sub)
+		}
+	}
+	if len(subs) == 0 {
+		// Files of ConfigMaps alone: what was done is said. With
+		// workflows, the output stays one line per workflow, for
+		// scripts (and -o is for tools: then on stderr).
+		w := cmd.OutOrStdout()
+		if o.output != "" {
+			w = cmd.ErrOrStderr()
+		}
+		for _, name := range applied {
+			fmt.Fprintf(w, "ConfigMap/%s applied\n", name)
 		}
 	}
 	return subs, nil
