@@ -44,13 +44,12 @@ func newExplainCmd(getenv func(string) string) *cobra.Command {
 				return fmt.Errorf("explain %s/%.80q: workflow name %w", r.namespace, name, err)
 			}
 			x, raw, err := explainOf(c, r, db, name, node)
-			var api *client.APIError
-			if err != nil && !(errors.As(err, &api) && strings.HasPrefix(api.Message, "explain ")) {
-				// The server's refusals name what they explain already.
-				err = fmt.Errorf("explain %s/%s: %w", r.namespace, name, err)
-			}
 			if err != nil {
-				return err
+				var api *client.APIError
+				if errors.As(err, &api) && strings.HasPrefix(api.Message, "explain ") {
+					return err // the server's refusal names what it explains
+				}
+				return fmt.Errorf("explain %s/%s: %w", r.namespace, name, err)
 			}
 			return printExplanation(termOut(c.OutOrStdout()), x, raw, r.output)
 		},

@@ -263,15 +263,11 @@ func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Loo
 	return loadSetFor(stderr, args, namespace, applied, limits, false, "applied")
 }
 
-// loadSetLint is loadSet; with noLint (--no-lint) lint's errors are
+// loadSetFor is loadSet; with noLint (--no-lint) lint's errors are
 // printed and the input goes on, for the engine to judge at run time:
-// a file that cannot be read or parsed still stops everything.
-func loadSetLint(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits, noLint bool) (*spec.Set, error) {
-	return loadSetFor(stderr, args, namespace, applied, limits, noLint, "run")
-}
-
-// loadSetFor is loadSetLint for a command that does what done says
-// (run, submitted, applied) with the files, in its refusal.
+// a file that cannot be read or parsed still stops everything. done says
+// what the command does with the files (run, submitted, applied), for
+// its refusal.
 func loadSetFor(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits, noLint bool, done string) (*spec.Set, error) {
 	return lintSet(stderr, args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, limits: limits}, applied, noLint, done)
 }
