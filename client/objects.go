@@ -191,11 +191,35 @@ type LockHoldTimes struct {
 
 // Locks lists the server's locks (lock: one key, or all).
 func (c *Client) Locks(ctx context.Context, lock string) ([]LockView, error) {
+	return c.LocksIn(ctx, "", lock)
+}
+
+// LocksIn is Locks kept to one namespace's locks (all when namespace is
+// ""): a token scoped to namespaces may ask only this way.
+func (c *Client) LocksIn(ctx context.Context, namespace, lock string) ([]LockView, error) {
 	var out struct {
 		Items []LockView `json:"items"`
 	}
-	err := c.do(ctx, http.MethodGet, "/api/v1/sync-status?"+url.Values{"lock": {lock}}.Encode(), nil, &out)
+	q := url.Values{"lock": {lock}}
+	if namespace != "" {
+		q.Set("namespace", namespace)
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/sync-status?"+q.Encode(), nil, &out)
 	return out.Items, err
+}
+
+// SyncLimit reads a semaphore limit through Argo's sync API: a ConfigMap
+// key (cmName set) or a database key; NotFound when none is set.
+func (c *Client) SyncLimit(ctx context.Context, namespace, cmName, key string) (int, error) {
+	q := url.Values{"type": {"1"}}
+	if cmName != "" {
+		q = url.Values{"type": {"0"}, "cmName": {cmName}}
+	}
+	var out struct {
+		Limit int `json:"limit"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/sync/"+url.PathEscape(namespace)+"/"+url.PathEscape(key)+"?"+q.Encode(), nil, &out)
+	return out.Limit, err
 }
 
 // SetSyncLimit sets a semaphore limit through Argo's sync API: a

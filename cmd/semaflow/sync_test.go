@@ -370,7 +370,14 @@ spec:
 
 func TestSyncCommands(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "state.db")
-	if out, code := run(t, "sync", "set", "--db", db, "default/Database/workflow", "1"); code != 0 || !strings.Contains(out, "limit 1") || !strings.Contains(out, "created it") {
+	// A mistyped path makes no database: a new one takes --create.
+	if out, code := run(t, "sync", "set", "--db", db, "default/Database/workflow", "1"); code != 1 || !strings.Contains(out, "--create") {
+		t.Fatalf("sync set on a missing database without --create: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Fatalf("a refused sync set left %s behind: %v", db, err)
+	}
+	if out, code := run(t, "sync", "set", "--create", "--db", db, "default/Database/workflow", "1"); code != 0 || !strings.Contains(out, "limit 1") || !strings.Contains(out, "created it") {
 		t.Fatalf("sync set on a new database: exit %d, want it to say it created it\n%s", code, out)
 	}
 	f := writeFile(t, "db.yaml", `apiVersion: argoproj.io/v1alpha1
@@ -392,6 +399,7 @@ spec:
 	}
 	for _, bad := range [][]string{
 		{"sync", "set", "--db", db, "default/Mutex/m", "2"},
+		{"sync", "set", "--db", db, "default/DatabaseMutex/m", "2"},
 		{"sync", "set", "--db", db, "default/ConfigMap/x/y", "-1"},
 		{"sync", "set", "--db", db, "nonsense", "1"},
 		// No workflow can name a lock with an empty part: setting one

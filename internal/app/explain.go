@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -23,6 +24,17 @@ func Explain(ctx context.Context, db, namespace, name string, opts engine.Explai
 	var wf *wfv1.Workflow
 	var st *store.LockState
 	if err := s.View(ctx, func(tx store.Tx) error {
+		if name == "@latest" {
+			// The namespace's newest, as the server resolves it.
+			list, _, err := tx.ListWorkflows(ctx, store.ListOptions{Namespace: namespace, Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(list) == 0 {
+				return fmt.Errorf("no workflows found in namespace %s for @latest: %w", namespace, store.ErrNotFound)
+			}
+			name = list[0].Metadata.Name
+		}
 		if wf, err = tx.GetWorkflow(ctx, namespace, name); err != nil {
 			return err
 		}

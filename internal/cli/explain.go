@@ -2,12 +2,15 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/semaflow/semaflow/client"
 	"github.com/semaflow/semaflow/internal/app"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/spec"
@@ -37,11 +40,15 @@ func newExplainCmd(getenv func(string) string) *cobra.Command {
 			if err := spec.ValidNamespace(r.namespace); err != nil {
 				return fmt.Errorf("explain: namespace %w", err)
 			}
-			if err := spec.ValidName(name); err != nil {
+			if err := spec.ValidName(name); err != nil && name != latestAlias {
 				return fmt.Errorf("explain %s/%.80q: workflow name %w", r.namespace, name, err)
 			}
 			x, raw, err := explainOf(c, r, db, name, node)
 			if err != nil {
+				var api *client.APIError
+				if errors.As(err, &api) && strings.HasPrefix(api.Message, "explain ") {
+					return err // the server's refusal names what it explains
+				}
 				return fmt.Errorf("explain %s/%s: %w", r.namespace, name, err)
 			}
 			return printExplanation(termOut(c.OutOrStdout()), x, raw, r.output)
@@ -95,3 +102,6 @@ func printExplanation(w io.Writer, x *engine.Explanation, raw json.RawMessage, o
 	}
 	return fmt.Errorf("output %q: want json, or nothing for sentences", output)
 }
+
+// latestAlias stands for the namespace's newest workflow.
+const latestAlias = "@latest"

@@ -25,6 +25,7 @@ type lintOptions struct {
 	// noteImages adds the one warning naming the images, which steps do
 	// not run in (lint, run and submit: once per run).
 	noteImages bool
+	dbLimits   spec.DatabaseLimits
 }
 
 func newLintCmd() *cobra.Command {
@@ -79,6 +80,7 @@ func checkFiles(args []string, o *lintOptions) *spec.Set {
 	set := spec.NewSet(append(files, readErrs...)...)
 	set.Applied = o.applied
 	set.Limits = o.limits
+	set.DBLimits = o.dbLimits
 	set.Validate()
 	if o.noteImages {
 		set.NoteImages()

@@ -65,6 +65,9 @@ func (l *listFlags) list(cmd *cobra.Command, r *remote) (*client.WorkflowList, e
 	if l.running && l.completed {
 		return nil, fmt.Errorf("--running and --completed exclude each other")
 	}
+	if l.since < 0 || l.older < 0 {
+		return nil, fmt.Errorf("--since %s / --older %s: an age is not negative: --since 5m lists those created in the last 5 minutes", l.since, l.older)
+	}
 	opts := l.opts
 	opts.LabelSelector = l.selector()
 	ns := r.namespace

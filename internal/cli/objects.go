@@ -21,13 +21,23 @@ func applyDocs(cmd *cobra.Command, r *remote, files []string, create bool, only 
 	if err != nil {
 		return err
 	}
-	w := cmd.OutOrStdout()
+	// Every document is checked before any is applied: a file apply
+	// cannot take in full is refused whole, not half applied.
 	for _, f := range set.Files {
 		for _, d := range f.Docs {
 			cluster := only == wfv1.KindWorkflowTemplate && d.Kind == wfv1.KindClusterWorkflowTemplate
-			if only != "" && d.Kind != only && !cluster {
-				return fmt.Errorf("%s: %s %s: this command takes %ss", d.File, d.Kind, d.Name, only)
+			switch {
+			case only != "" && d.Kind != only && !cluster:
+				return fmt.Errorf("%s: %s %s: this command takes %ss: nothing was applied", d.File, d.Kind, d.Name, only)
+			case d.ConfigMap == nil && d.Template == nil && d.Cron == nil:
+				return fmt.Errorf("%s: %s %s: apply takes ConfigMaps, WorkflowTemplates, ClusterWorkflowTemplates and CronWorkflows: nothing was applied "+
+					"(submit the file with `semaflow submit`, which applies its ConfigMaps first)", d.File, d.Kind, d.Name)
 			}
+		}
+	}
+	w := cmd.OutOrStdout()
+	for _, f := range set.Files {
+		for _, d := range f.Docs {
 			switch {
 			case d.ConfigMap != nil:
 				if err := applyConfigMap(ctx, cmd.ErrOrStderr(), c, d.File, d.ConfigMap); err != nil {
@@ -39,8 +49,6 @@ func applyDocs(cmd *cobra.Command, r *remote, files []string, create bool, only 
 				err = c.ApplyTemplate(ctx, d.Template)
 			case d.Cron != nil:
 				_, err = c.ApplyCron(ctx, d.Cron)
-			default:
-				return fmt.Errorf("%s: %s %s: apply takes ConfigMaps, WorkflowTemplates, ClusterWorkflowTemplates and CronWorkflows (submit Workflows with `semaflow submit`)", d.File, d.Kind, d.Name)
 			}
 			if err != nil {
 				return fmt.Errorf("%s: %s %s: %w", d.File, d.Kind, d.Name, err)

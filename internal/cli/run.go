@@ -16,6 +16,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/app"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/spec"
@@ -110,7 +111,8 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}
 	set := spec.NewSet()
 	if len(args) > 0 {
-		if set, err = loadSetLint(stderr, args, o.namespace, nil, o.limits, o.noLint); err != nil {
+		lo := &lintOptions{maxSize: spec.DefaultMaxSize, namespace: o.namespace, limits: o.limits, dbLimits: runDBLimits(ctx, o.db), noteImages: true}
+		if set, err = lintSet(stderr, args, lo, nil, o.noLint, "run"); err != nil {
 			return err
 		}
 	}
@@ -258,20 +260,23 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 // everything. applied, when set, finds what a server already holds, so
 // references are judged as the server will judge them.
 func loadSet(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits) (*spec.Set, error) {
-	return checkSet(stderr, args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied, limits: limits}, false)
+	return loadSetFor(stderr, args, namespace, applied, limits, false, "applied")
 }
 
-// loadSetLint is loadSet; with noLint (--no-lint) lint's errors are
+// loadSetFor is loadSet; with noLint (--no-lint) lint's errors are
 // printed and the input goes on, for the engine to judge at run time:
-// a file that cannot be read or parsed still stops everything.
-// It names the images once, as what is run or submitted.
-func loadSetLint(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits, noLint bool) (*spec.Set, error) {
-	return checkSet(stderr, args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, applied: applied, limits: limits, noteImages: true}, noLint)
+// a file that cannot be read or parsed still stops everything. done says
+// what the command does with the files (run, submitted, applied), for
+// its refusal. What is run or submitted names its images once.
+func loadSetFor(stderr io.Writer, args []string, namespace string, applied spec.Lookup, limits spec.Limits, noLint bool, done string) (*spec.Set, error) {
+	return lintSet(stderr, args, &lintOptions{maxSize: spec.DefaultMaxSize, namespace: namespace, limits: limits, noteImages: done != "applied"}, applied, noLint, done)
 }
 
-func checkSet(stderr io.Writer, args []string, o *lintOptions, noLint bool) (*spec.Set, error) {
-	set := checkFiles(args, o)
-	if l, ok := o.applied.(*serverLookup); ok && l.err != nil {
+// lintSet is loadSetFor with the lint options given.
+func lintSet(stderr io.Writer, args []string, lo *lintOptions, applied spec.Lookup, noLint bool, done string) (*spec.Set, error) {
+	lo.applied = applied
+	set := checkFiles(args, lo)
+	if l, ok := applied.(*serverLookup); ok && l.err != nil {
 		return nil, l.err
 	}
 	diags := set.Diagnostics()
@@ -286,7 +291,7 @@ func checkSet(stderr io.Writer, args []string, o *lintOptions, noLint bool) (*sp
 		fmt.Fprintf(stderr, "--no-lint: going on despite %s\n", plural(errs, "error"))
 		return set, nil
 	}
-	fmt.Fprintf(stderr, "%s: nothing was run\n", plural(errs, "error"))
+	fmt.Fprintf(stderr, "%s: nothing was %s\n", plural(errs, "error"), done)
 	return nil, errFailed
 }
 
@@ -401,4 +406,33 @@ func report(ctx context.Context, w io.Writer, final []*wfv1.Workflow, o *runOpti
 		return errFailed
 	}
 	return nil
+}
+
+// dbLimitsOf are the database semaphore limits of the database run
+// will use, for lint: those stored in --db, none in a new one.
+type dbLimitsOf map[string]int
+
+func (l dbLimitsOf) DatabaseLimit(namespace, key string) (int, bool) {
+	n, ok := l[domain.LockKey{Namespace: namespace, Kind: domain.LockDatabase, Name: key}.String()]
+	return n, ok
+}
+
+// runDBLimits reads them; nil (lint then says it cannot see them) when
+// the database cannot be read.
+func runDBLimits(ctx context.Context, db string) spec.DatabaseLimits {
+	if db == "" {
+		return dbLimitsOf{}
+	}
+	views, err := app.LockViews(ctx, db, "")
+	if errors.Is(err, os.ErrNotExist) {
+		return dbLimitsOf{}
+	}
+	if err != nil {
+		return nil
+	}
+	out := dbLimitsOf{}
+	for _, v := range views {
+		out[v.Lock] = v.Limit
+	}
+	return out
 }

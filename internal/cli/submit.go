@@ -86,16 +86,18 @@ func submitFiles(cmd *cobra.Command, r *remote, o *submitOptions, args []string)
 		return nil, err
 	}
 	c := r.client()
-	set, err := loadSetLint(cmd.ErrOrStderr(), args, r.namespace, &serverLookup{ctx: ctx, c: c}, serverLimits, o.noLint)
+	set, err := loadSetFor(cmd.ErrOrStderr(), args, r.namespace, &serverLookup{ctx: ctx, c: c}, serverLimits, o.noLint, "submitted")
 	if err != nil {
 		return nil, err
 	}
+	var applied []string
 	for _, f := range set.Files {
 		for _, d := range f.Docs {
 			if d.ConfigMap != nil {
 				if err := applyConfigMap(ctx, cmd.ErrOrStderr(), c, d.File, d.ConfigMap); err != nil {
 					return nil, err
 				}
+				applied = append(applied, d.ConfigMap.Metadata.Name)
 			}
 		}
 	}
@@ -117,6 +119,18 @@ func submitFiles(cmd *cobra.Command, r *remote, o *submitOptions, args []string)
 				return nil, fmt.Errorf("%s: %w", d.File, err)
 			}
 			subs = append(subs, sub)
+		}
+	}
+	if len(subs) == 0 {
+		// Files of ConfigMaps alone: what was done is said. With
+		// workflows, the output stays one line per workflow, for
+		// scripts (and -o is for tools: then on stderr).
+		w := cmd.OutOrStdout()
+		if o.output != "" {
+			w = cmd.ErrOrStderr()
+		}
+		for _, name := range applied {
+			fmt.Fprintf(w, "ConfigMap/%s applied\n", name)
 		}
 	}
 	return subs, nil

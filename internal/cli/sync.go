@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
@@ -26,7 +27,7 @@ import (
 )
 
 func newSyncCmd(getenv func(string) string) *cobra.Command {
-	var db, output string
+	var db, output, namespace string
 	var create bool
 	r := &remote{getenv: getenv}
 	cmd := &cobra.Command{
@@ -34,16 +35,19 @@ func newSyncCmd(getenv func(string) string) *cobra.Command {
 		Short: "Show and change locks: limits, holders and queues",
 		Long: "sync reads and changes the lock state of a semaflow server (--server, $SEMAFLOW_SERVER), or of a\n" +
 			"database left by `semaflow run --db` (--db): every semaphore and mutex with its limit, its holders\n" +
-			"with their fencing tokens, and its queue in grant order.",
+			"with their fencing tokens, and its queue in grant order. A token scoped to namespaces reads one\n" +
+			"namespace at a time: sync list -n NS; sync get and set use the namespace in the lock's key.",
 	}
 	cmd.PersistentFlags().StringVar(&db, "db", "", "read and change database `DB` (a SQLite file such as semaflow run --db keeps, or a postgres:// URL) instead of a server")
 	cmd.PersistentFlags().StringVar(&r.server, "server", "", "semaflow server address (default $SEMAFLOW_SERVER, else http://127.0.0.1:2746)")
+	cmd.PersistentFlags().StringVarP(&namespace, "namespace", "n", "", "only the locks of namespace `NS` (list; get and set take the lock's own, and refuse another): "+
+		"what a token scoped to namespaces needs for list")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List every lock with its limit, holders and waiters",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return syncShow(c.Context(), termOut(c.OutOrStdout()), db, r, "", output)
+			return syncShow(c.Context(), termOut(c.OutOrStdout()), db, r, "", namespace, output)
 		},
 	}
 	list.Flags().StringVarP(&output, "output", "o", "", "json for tools")
@@ -52,7 +56,7 @@ func newSyncCmd(getenv func(string) string) *cobra.Command {
 		Short: "Show one lock: limit, holders with tokens, waiters in order",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return syncShow(c.Context(), termOut(c.OutOrStdout()), db, r, args[0], output)
+			return syncShow(c.Context(), termOut(c.OutOrStdout()), db, r, args[0], namespace, output)
 		},
 	}
 	get.Flags().StringVarP(&output, "output", "o", "", "json for tools")
@@ -67,24 +71,51 @@ func newSyncCmd(getenv func(string) string) *cobra.Command {
 		Args:        cobra.ExactArgs(2),
 		Annotations: map[string]string{negativeArgs: "yes"},
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := lockInNamespace(args[0], namespace); err != nil {
+				return err
+			}
 			return syncSet(c.Context(), c.OutOrStdout(), db, r, args[0], args[1], create)
 		},
 	}
-	set.Flags().BoolVar(&create, "create", false, "create the ConfigMap, or add the key to it, when it does not exist yet")
+	set.Flags().BoolVar(&create, "create", false, "create the ConfigMap, add the key to it, or (with --db) create the database file, when it does not exist yet")
 	cmd.AddCommand(list, get, set)
 	return cmd
 }
 
-// lockViews reads the locks from a --db database, or else the server.
-func lockViews(ctx context.Context, db string, r *remote, only string) ([]locks.View, error) {
+// lockViews reads the locks from a --db database, or else the server;
+// namespace, when set, keeps to that namespace's locks.
+func lockViews(ctx context.Context, db string, r *remote, only, namespace string) ([]locks.View, error) {
 	if db == "" {
-		items, err := r.client().Locks(ctx, only)
+		items, err := r.client().LocksIn(ctx, namespace, only)
+		var api *client.APIError
+		if errors.As(err, &api) && api.Status == http.StatusForbidden && namespace == "" {
+			return nil, fmt.Errorf("%w: a token scoped to namespaces reads locks one namespace at a time: give -n NAMESPACE", err)
+		}
 		if err != nil {
 			return nil, err
 		}
 		return remoteViews(items)
 	}
-	return app.LockViews(ctx, db, only)
+	views, err := app.LockViews(ctx, db, only)
+	if err != nil || namespace == "" {
+		return views, err
+	}
+	kept := []locks.View{}
+	for _, v := range views {
+		if k, err := domain.ParseLockKey(v.Lock); err == nil && k.Namespace == namespace {
+			kept = append(kept, v)
+		}
+	}
+	return kept, nil
+}
+
+// lockInNamespace refuses a -n that is not the lock's own namespace.
+func lockInNamespace(lock, namespace string) error {
+	k, err := domain.ParseLockKey(lock)
+	if err != nil || namespace == "" || k.Namespace == namespace {
+		return nil
+	}
+	return fmt.Errorf("lock %s is in namespace %s, not %s (-n): the lock's key names its namespace", lock, k.Namespace, namespace)
 }
 
 // remoteViews turns the server's views, as the public client reads them,
@@ -105,8 +136,17 @@ func remoteViews(items []client.LockView) ([]locks.View, error) {
 	return views, nil
 }
 
-func syncShow(ctx context.Context, w io.Writer, db string, r *remote, only, output string) error {
-	views, err := lockViews(ctx, db, r, only)
+func syncShow(ctx context.Context, w io.Writer, db string, r *remote, only, namespace, output string) error {
+	if err := lockInNamespace(only, namespace); err != nil {
+		return err
+	}
+	if namespace == "" && only != "" {
+		// The lock's namespace: what a scoped token may read.
+		if k, err := domain.ParseLockKey(only); err == nil {
+			namespace = k.Namespace
+		}
+	}
+	views, err := lockViews(ctx, db, r, only, namespace)
 	if err != nil {
 		return err
 	}
@@ -164,7 +204,7 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 	}
 	lk, err := domain.ParseLockKey(key)
 	switch {
-	case err == nil && lk.Kind == domain.LockMutex:
+	case err == nil && lk.Kind.IsMutex():
 		return fmt.Errorf("%s is a mutex: its limit is always 1", key)
 	case err == nil && (lk.Kind == domain.LockConfigMap || lk.Kind == domain.LockDatabase):
 	default:
@@ -189,10 +229,13 @@ func syncSet(ctx context.Context, w io.Writer, db string, r *remote, key, value 
 		fmt.Fprintf(w, "%s: limit %d\n", key, limit)
 		return nil
 	}
-	// Setting a limit before anything runs creates the database; a
-	// mistyped path must not do so silently.
+	// A limit can be set before anything ran, in a new database; a
+	// mistyped path must not make one: that takes --create.
 	if path, ok := strings.CutPrefix(db, "sqlite://"); !strings.Contains(db, "://") || ok {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			if !create {
+				return fmt.Errorf("database %s does not exist: nothing changed (check the path, or give --create to make a new database with this limit)", path)
+			}
 			fmt.Fprintf(w, "%s did not exist: created it\n", path)
 		}
 	}

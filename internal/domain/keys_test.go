@@ -10,6 +10,7 @@ func TestParseLockKey(t *testing.T) {
 		"default/ConfigMap/limits/db":          {Namespace: "default", Kind: LockConfigMap, Name: "limits", Key: "db"},
 		"team-a/Mutex/gpu":                     {Namespace: "team-a", Kind: LockMutex, Name: "gpu"},
 		"default/Database/seats":               {Namespace: "default", Kind: LockDatabase, Name: "seats"},
+		"default/DatabaseMutex/one":            {Namespace: "default", Kind: LockDatabaseMutex, Name: "one"},
 		"semaflow/Engine/parallelism":          {Namespace: "semaflow", Kind: LockEngine, Name: "parallelism"},
 		"ns/Engine/namespace-parallelism":      {Namespace: "ns", Kind: LockEngine, Name: "namespace-parallelism"},
 		"default/ConfigMap/my-config/wf.limit": {Namespace: "default", Kind: LockConfigMap, Name: "my-config", Key: "wf.limit"},

@@ -18,13 +18,20 @@ const (
 	LockConfigMap LockKind = "ConfigMap"
 	LockMutex     LockKind = "Mutex"
 	LockDatabase  LockKind = "Database"
+	// LockDatabaseMutex is a database mutex ({name, database: true}).
+	// Argo keys it <ns>/Database/<name> in memory, the key of the
+	// database semaphore of that name, though its database rows (mtx/
+	// against sem/) and its limit (always 1) are the mutex's own; one
+	// key for both let the mutex take the semaphore's limit.
+	LockDatabaseMutex LockKind = "DatabaseMutex"
 	// LockEngine is an engine-wide throttle (max running workflows), not
 	// written in manifests.
 	LockEngine LockKind = "Engine"
 )
 
 // LockKey is an Argo lock key taken apart: <ns>/ConfigMap/<name>/<key>,
-// <ns>/Mutex/<name>, <ns>/Database/<key> or <ns>/Engine/<name>. The
+// <ns>/Mutex/<name>, <ns>/Database/<key>, <ns>/DatabaseMutex/<name> or
+// <ns>/Engine/<name>. The
 // string form is what queues, the store and workflow statuses use; this
 // form is for reading its parts.
 type LockKey struct {
@@ -38,7 +45,7 @@ type LockKey struct {
 	Key string
 }
 
-const lockKeyForms = "want <ns>/ConfigMap/<name>/<key>, <ns>/Mutex/<name>, <ns>/Database/<key> or <ns>/Engine/<name>"
+const lockKeyForms = "want <ns>/ConfigMap/<name>/<key>, <ns>/Mutex/<name>, <ns>/Database/<key>, <ns>/DatabaseMutex/<name> or <ns>/Engine/<name>"
 
 // ParseLockKey splits a lock key. Names and keys never hold '/' (spec
 // checks them), so each part is exactly one segment.
@@ -53,7 +60,7 @@ func ParseLockKey(s string) (LockKey, error) {
 	case LockConfigMap:
 		k.Name, k.Key, ok = strings.Cut(rest, "/")
 		ok = ok && k.Key != "" && !strings.Contains(k.Key, "/")
-	case LockMutex, LockDatabase, LockEngine:
+	case LockMutex, LockDatabase, LockDatabaseMutex, LockEngine:
 		k.Name, ok = rest, !strings.Contains(rest, "/")
 	default:
 		return LockKey{}, fmt.Errorf("lock key %q: %w: unknown kind %q, %s", s, ErrBadKey, kind, lockKeyForms)
@@ -71,3 +78,6 @@ func (k LockKey) String() string {
 	}
 	return k.Namespace + "/" + string(k.Kind) + "/" + k.Name
 }
+
+// IsMutex says whether the kind is a mutex's, whose limit is always 1.
+func (k LockKind) IsMutex() bool { return k == LockMutex || k == LockDatabaseMutex }

@@ -156,6 +156,9 @@ func (e *Engine) load(ctx context.Context) error {
 	if err := e.objects.load(ctx, e.store); err != nil {
 		return err
 	}
+	if err := migrateDatabaseMutexes(ctx, e.store); err != nil {
+		return err
+	}
 	e.locks = locks.New(lockq.Config{Policy: lockq.Backfill}, e.objects)
 	// Grants a group transaction made to holders of no operation in it
 	// (waiters queued earlier) reach their workflows as any other's.

@@ -34,7 +34,8 @@ func TestLogIsCappedOnDisk(t *testing.T) {
 	if int64(len(log)) > maxLogBytes+markerRoom {
 		t.Fatalf("log is %d bytes, cap %d", len(log), maxLogBytes)
 	}
-	// stdout and stderr are separate pipes, so their order may vary.
+	// stdout and stderr are separate pipes: bytes written to both at once
+	// have no order (see outPipes).
 	if !bytes.Contains(log[:1024], []byte("HEAD-START")) || !bytes.Contains(log[:1024], []byte("err-head")) {
 		t.Fatalf("log lost its head: %q", log[:64])
 	}

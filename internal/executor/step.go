@@ -85,13 +85,15 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 	if !private {
 		cmd.Env = append(cmd.Env, "TMPDIR="+view.tmp)
 	}
-	cmd.Stdout = stdout
-	// stderr goes through the cap too, so it is a pipe, not the file.
-	cmd.Stderr = log
-	// A step ends when its process does: a background child that keeps
-	// the output pipes open (setsid, a daemon) would otherwise hold the
-	// step, its deadline and its locks for as long as it runs.
-	cmd.WaitDelay = outputGrace
+	// stdout and stderr are two pipes, read by one goroutine into the
+	// log (stdout also into the result), in the order outPipes explains.
+	pipes, err := newOutPipes()
+	if err != nil {
+		res.StartError = fmt.Sprintf("the step's output pipes: %v", err)
+		return res
+	}
+	cmd.Stdout, cmd.Stderr = pipes.outW, pipes.errW
+	defer pipes.close()
 	// Its own group, which a kill or a deadline ends as a whole; and it
 	// dies with this supervisor (spawn.go, group.go).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -143,8 +145,13 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 	default:
 		done, err = spawn(cmd, nil, record)
 	}
+	// Read even when the start failed: the step init may have said why.
+	pipes.start(stdout, log)
 	var initErr errInit
 	var execErr errExec
+	if err != nil {
+		pipes.wait(outputGrace)
+	}
 	switch {
 	case errors.As(err, &execErr):
 		return execFailed(res, log, string(execErr))
@@ -179,12 +186,13 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		werr = killGroup(cmd, done)
 	}
 	res.Finished = time.Now()
-	if errors.Is(werr, exec.ErrWaitDelay) {
-		// The process exited 0; only a child's hold on the pipes was cut.
-		werr = nil
-	}
+	// A step ends when its process does: a background child that keeps
+	// the output pipes open (setsid, a daemon) would otherwise hold the
+	// step, its deadline and its locks for as long as it runs.
+	pipes.wait(outputGrace)
 	res.ExitCode = exitCode(werr)
-	// Wait has returned, so the copy into stdout and the log is over.
+	// Both pipes ended (or were cut off): the copy into stdout and the
+	// log is over.
 	res.Stdout, res.Truncated = string(stdout.kept), stdout.truncated
 	log.finish()
 	readOutputs(spec, view, res)

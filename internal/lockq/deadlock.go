@@ -277,7 +277,7 @@ func lockWord(key string) string {
 		return "lock " + key
 	}
 	switch k.Kind {
-	case domain.LockMutex:
+	case domain.LockMutex, domain.LockDatabaseMutex:
 		return "mutex " + key
 	case domain.LockConfigMap:
 		return "semaphore " + key

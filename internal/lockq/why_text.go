@@ -74,8 +74,12 @@ func (a AheadWhy) sentence(w Why, now time.Time) string {
 	case AheadPriority:
 		why = fmt.Sprintf("higher priority (%d > %d)", a.Priority, w.Priority)
 	case AheadCreated:
-		why = fmt.Sprintf("same priority %d, created earlier (%s < %s)", a.Priority,
-			clock(now, a.Created), clock(now, w.Created))
+		ca, cw := clock(now, a.Created), clock(now, w.Created)
+		if ca == cw {
+			// Within one second: the fraction is what differs.
+			ca, cw = fineClock(now, a.Created), fineClock(now, w.Created)
+		}
+		why = fmt.Sprintf("same priority %d, created earlier (%s < %s)", a.Priority, ca, cw)
 	default:
 		why = fmt.Sprintf("same priority %d and creation time, queued earlier", a.Priority)
 	}
@@ -158,6 +162,15 @@ func clock(now, t time.Time) string {
 		return t.Format(time.TimeOnly)
 	}
 	return t.Format(time.DateTime)
+}
+
+// fineClock is clock with the fraction of the second, trailing zeros
+// dropped.
+func fineClock(now, t time.Time) string {
+	if y, m, d := t.Date(); y == now.In(t.Location()).Year() && m == now.In(t.Location()).Month() && d == now.In(t.Location()).Day() {
+		return t.Format("15:04:05.999999999")
+	}
+	return t.Format("2006-01-02 15:04:05.999999999")
 }
 
 func ago(now, t time.Time) string {

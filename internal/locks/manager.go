@@ -410,7 +410,8 @@ func (m *Manager) limitOf(ctx context.Context, tx store.Tx, ref spec.LockRef) (i
 				return l.Limit, nil
 			}
 		}
-		return 0, fmt.Errorf("semaphore %s: no limit is set for database key %q", ref.Key, ref.DatabaseKey)
+		return 0, fmt.Errorf("database semaphore %s has no limit: set one with `semaflow sync set %s N` (or `argo sync create %s --type database --limit N`), then submit again",
+			ref.Key, ref.Key, ref.DatabaseKey)
 	}
 	return configMapLimit(m.cms, ref)
 }
@@ -606,6 +607,9 @@ func (m *Manager) SetLimit(ctx context.Context, tx store.Tx, key string, limit i
 		return nil, err
 	}
 	defer func() { m.end(err) }()
+	if k, perr := domain.ParseLockKey(key); perr == nil && k.Kind.IsMutex() {
+		return nil, fmt.Errorf("%s is a mutex: its limit is always 1", key)
+	}
 	if err := tx.PutLockLimit(ctx, key, limit); err != nil {
 		return nil, err
 	}

@@ -75,6 +75,8 @@ func LockOf(key string, mutex bool) Lock {
 		if mutex {
 			l.Type = "mutex"
 		}
+	case domain.LockDatabaseMutex:
+		l.Type, l.Storage = "mutex", "database"
 	case domain.LockEngine:
 		l.Storage = "engine"
 	}

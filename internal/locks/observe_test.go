@@ -11,7 +11,7 @@ func TestLockOf(t *testing.T) {
 		{"default/ConfigMap/limits/db", false, Lock{Type: "semaphore", Storage: "configmap", Name: "limits/db", Namespace: "default"}},
 		{"team-a/Mutex/gpu", true, Lock{Type: "mutex", Storage: "configmap", Name: "gpu", Namespace: "team-a"}},
 		{"default/Database/seats", false, Lock{Type: "semaphore", Storage: "database", Name: "seats", Namespace: "default"}},
-		{"default/Database/one", true, Lock{Type: "mutex", Storage: "database", Name: "one", Namespace: "default"}},
+		{"default/DatabaseMutex/one", false, Lock{Type: "mutex", Storage: "database", Name: "one", Namespace: "default"}},
 		{"semaflow/Engine/parallelism", false, Lock{Type: "semaphore", Storage: "engine", Name: "parallelism", Namespace: "semaflow"}},
 		{"odd", false, Lock{Type: "semaphore", Storage: "unknown", Name: "odd"}},
 	}

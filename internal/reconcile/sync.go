@@ -110,7 +110,7 @@ func (o *op) granted(holder string, tokens []domain.Token) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if lk, err := domain.ParseLockKey(k); err == nil && lk.Kind == domain.LockMutex {
+		if lk, err := domain.ParseLockKey(k); err == nil && lk.Kind.IsMutex() {
 			if s.Mutex == nil {
 				s.Mutex = &wfv1.MutexStatus{}
 			}

@@ -1,11 +1,15 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
+	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/spec"
+	"github.com/semaflow/semaflow/internal/store"
 )
 
 // parseDoc reads a create, update or lint request, whose object sits in
@@ -43,7 +47,7 @@ func (s *Server) checkDoc(w http.ResponseWriter, r *http.Request, field, kind st
 		return nil, false
 	}
 	set := spec.NewSet(f)
-	set.Applied = s.eng.Resolver()
+	set.Applied = appliedLookup{s.eng.Resolver(), r.Context(), s.eng}
 	set.Limits = s.eng.Limits()
 	set.Validate()
 	if diags := set.Diagnostics(); diags.HasErrors() {
@@ -71,4 +75,23 @@ func (s *Server) checkDoc(w http.ResponseWriter, r *http.Request, field, kind st
 	}
 	s.warnIgnored(w, r, d)
 	return d, true
+}
+
+// appliedLookup finds the applied objects and the database semaphore
+// limits a request's manifest is checked against.
+type appliedLookup struct {
+	spec.Lookup
+	ctx context.Context
+	eng *engine.Engine
+}
+
+func (a appliedLookup) DatabaseLimit(namespace, key string) (int, bool) {
+	n, err := a.eng.GetSyncLimit(a.ctx, engine.SyncLimit{Namespace: namespace, Key: key, Database: true})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return 0, false
+	case err != nil:
+		return 1, true // unreadable: lint says nothing rather than guess
+	}
+	return n, true
 }

@@ -17,6 +17,9 @@ const (
 	LockConfigMap = domain.LockConfigMap
 	LockMutex     = domain.LockMutex
 	LockDatabase  = domain.LockDatabase
+	// LockDatabaseMutex is a database mutex: a key of its own, apart
+	// from the database semaphore of the same name.
+	LockDatabaseMutex = domain.LockDatabaseMutex
 	// LockEngine is an engine-wide throttle (max running workflows), not
 	// written in manifests; its limit travels in the ref.
 	LockEngine = domain.LockEngine
@@ -25,7 +28,7 @@ const (
 // LockRef is one lock a synchronization block asks for.
 type LockRef struct {
 	Key       string   // Argo's lock key, e.g. default/ConfigMap/my-config/workflow
-	Kind      LockKind // ConfigMap, Mutex or Database
+	Kind      LockKind // ConfigMap, Mutex, Database or DatabaseMutex
 	Namespace string
 	// For ConfigMap semaphores: where the limit lives.
 	ConfigMap, ConfigMapKey string
@@ -72,7 +75,7 @@ func LockKeys(s *wfv1.Synchronization, namespace string) []LockRef {
 		ns := orDefault(m.Namespace, namespace)
 		kind := LockMutex
 		if m.Database {
-			kind = LockDatabase
+			kind = LockDatabaseMutex
 		}
 		out = append(out, LockRef{Key: domain.LockKey{Namespace: ns, Kind: kind, Name: m.Name}.String(), Kind: kind,
 			Namespace: ns, DatabaseKey: m.Name, IsMutex: true, Field: field})
@@ -103,3 +106,7 @@ func orDefault(s, def string) string {
 }
 
 func isTemplated(s string) bool { return strings.Contains(s, "{{") }
+
+func domainKey(ns string, kind LockKind, name string) string {
+	return domain.LockKey{Namespace: ns, Kind: kind, Name: name}.String()
+}

@@ -19,10 +19,16 @@ type Set struct {
 	// Images is the image table steps will run with (nil: the
 	// built-ins), for the warning that names what it stands in for.
 	Images *images.Table
+	// DBLimits, when set, finds database semaphore limits (else Applied,
+	// when it does).
+	DBLimits DatabaseLimits
 
 	templates  map[string]*wfv1.WorkflowTemplate
 	clusterTpl map[string]*wfv1.WorkflowTemplate
 	configMaps map[string]*wfv1.ConfigMap
+	// dbLocks are the literal database locks Validate saw, by
+	// <ns>/<name>.
+	dbLocks map[string]*dbUse
 }
 
 // Lookup finds objects that are not in a Set.
@@ -90,10 +96,12 @@ func (s *Set) Diagnostics() Diagnostics {
 // Validate runs the semantic checks on every document of the set and
 // records the problems on the documents.
 func (s *Set) Validate() {
+	s.dbLocks = nil
 	for _, f := range s.Files {
 		for _, d := range f.Docs {
 			validateDoc(s, d)
 		}
 	}
 	s.checkLockGraph()
+	s.checkDatabaseNames()
 }

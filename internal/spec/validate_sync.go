@@ -3,6 +3,8 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -43,8 +45,15 @@ func (c *wfCtx) checkSync(s *wfv1.Synchronization, path string, wfLocks []LockRe
 			continue
 		}
 		seen[l.Key] = l.Field
-		if l.Kind == LockConfigMap {
+		switch {
+		case l.Kind == LockConfigMap:
 			c.checkLimit(l, lp)
+		case isTemplated(l.Key):
+		case l.Kind == LockDatabase:
+			c.set.noteDBLock(l, c.doc, lp)
+			c.checkDatabaseLimit(l, lp)
+		case l.Kind == LockDatabaseMutex:
+			c.set.noteDBLock(l, c.doc, lp)
 		}
 		c.checkSelfDeadlock(l, lp, wfLocks)
 	}
@@ -183,5 +192,86 @@ func (c *wfCtx) checkSelfDeadlock(l LockRef, path string, wfLocks []LockRef) {
 				"are all held by workflows, their templates wait forever (self-deadlock)", l.Key)
 		}
 		return
+	}
+}
+
+// DatabaseLimits is what a Lookup that sees the database also finds: a
+// database semaphore's limit, set false when none is set.
+type DatabaseLimits interface {
+	DatabaseLimit(namespace, key string) (limit int, set bool)
+}
+
+// checkDatabaseLimit warns about a database semaphore whose limit is not
+// set: everything asking for it would fail. Lint of files alone cannot
+// see the database and says how to set it.
+func (c *wfCtx) checkDatabaseLimit(l LockRef, path string) {
+	how := fmt.Sprintf("semaflow sync set %s N", l.Key)
+	db, ok := c.set.DBLimits, c.set.DBLimits != nil
+	if !ok {
+		db, ok = c.set.Applied.(DatabaseLimits)
+	}
+	if !ok {
+		c.doc.warnAt(path, "database semaphore %s takes its limit from the database, which lint does not see: "+
+			"unless it is set (`%s`), what asks for it fails", l.Key, how)
+		return
+	}
+	n, set := db.DatabaseLimit(l.Namespace, l.DatabaseKey)
+	switch {
+	case !set:
+		c.doc.warnAt(path, "database semaphore %s has no limit set: what asks for it fails until it is set (`%s`)", l.Key, how)
+	case n == 0:
+		c.doc.warnAt(path, "database semaphore %s has limit 0: nothing asking for it is granted until it is raised (`%s`)", l.Key, how)
+	}
+}
+
+// dbSite is where a database lock is asked for.
+type dbSite struct {
+	doc  *Document
+	path string
+}
+
+func (s dbSite) String() string {
+	return fmt.Sprintf("%s:%d (%s)", s.doc.File, s.doc.PosOf(s.path).Line, s.path)
+}
+
+// dbUse is where one database name is used as a mutex and as a semaphore.
+type dbUse struct{ mutex, sem *dbSite }
+
+// noteDBLock records where a literal database lock is asked for, so that
+// one name used as a database mutex and as a database semaphore is found
+// across the set's documents.
+func (s *Set) noteDBLock(l LockRef, d *Document, path string) {
+	if s.dbLocks == nil {
+		s.dbLocks = map[string]*dbUse{}
+	}
+	name := l.Namespace + "/" + l.DatabaseKey
+	u := s.dbLocks[name]
+	if u == nil {
+		u = &dbUse{}
+		s.dbLocks[name] = u
+	}
+	site := &dbSite{doc: d, path: path}
+	switch {
+	case l.Kind == LockDatabaseMutex && u.mutex == nil:
+		u.mutex = site
+	case l.Kind == LockDatabase && u.sem == nil:
+		u.sem = site
+	}
+}
+
+// checkDatabaseNames refuses a name used both as a database mutex and as
+// a database semaphore. They are two locks (Argo's database keeps them
+// apart too): the mutex never takes the semaphore's limit, and its
+// holders never count against it, which is rarely what was meant.
+func (s *Set) checkDatabaseNames() {
+	for _, name := range slices.Sorted(maps.Keys(s.dbLocks)) {
+		u := s.dbLocks[name]
+		if u.mutex == nil || u.sem == nil {
+			continue
+		}
+		ns, key, _ := strings.Cut(name, "/")
+		u.mutex.doc.errorAt(u.mutex.path, "%q is a database mutex here and a database semaphore at %s: "+
+			"they are two locks, %s and %s, that never exclude each other; rename one",
+			key, u.sem, domainKey(ns, LockDatabaseMutex, key), domainKey(ns, LockDatabase, key))
 	}
 }

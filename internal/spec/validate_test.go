@@ -350,7 +350,7 @@ func TestLockKeysMergeBothForms(t *testing.T) {
 	for _, l := range LockKeys(wf.Spec.Synchronization, wf.Metadata.Namespace) {
 		got = append(got, l.Key)
 	}
-	want := []string{"team/ConfigMap/cm/a", "team/Mutex/x/y", "other/ConfigMap/cm/b", "team/Database/workflow", "team/Database/z"}
+	want := []string{"team/ConfigMap/cm/a", "team/Mutex/x/y", "other/ConfigMap/cm/b", "team/Database/workflow", "team/DatabaseMutex/z"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("lock keys:\n got %v\nwant %v", got, want)
 	}

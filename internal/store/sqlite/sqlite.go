@@ -60,10 +60,17 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		if full := s.storeError(err); errors.Is(full, store.ErrNoSpace) {
 			return nil, full
 		}
+		if errors.Is(err, errNotOurs) {
+			// Nothing was migrated: the file was only looked at.
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
 	return s, nil
 }
+
+// errNotOurs is wrapped by the refusal of another program's database.
+var errNotOurs = errors.New("it is another program's SQLite database")
 
 func (s *DB) migrate(ctx context.Context) error {
 	// Another program's database is not made semaflow's: tables but no
@@ -74,7 +81,7 @@ func (s *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	if ours == 0 && tables > 0 {
-		return fmt.Errorf("it is another program's SQLite database (%d tables, none of semaflow's): give a new path or a semaflow database", tables)
+		return fmt.Errorf("%w (%d tables, none of semaflow's): give a new path or a semaflow database", errNotOurs, tables)
 	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return err
