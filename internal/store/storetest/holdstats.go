@@ -86,12 +86,12 @@ func holdHistory(t *testing.T, s1, s2 store.Store) {
 	now := t0
 	for i := range eta.MinSamples {
 		h := fmt.Sprintf("default/w%d", i)
-		apply(m, s1, now, &locks.Request{Holder: h, Locks: []spec.LockRef{mutex}, Created: now, Template: "job"})
+		apply(m, s1, now, &locks.Request{Holder: h, Locks: []spec.LockRef{mutex}, Created: now, Template: locks.HistoryKey("gen:job-", "job")})
 		now = now.Add(time.Minute)
 		apply(m, s1, now, nil, h)
 	}
-	apply(m, s1, now, &locks.Request{Holder: "default/holder", Locks: []spec.LockRef{mutex}, Created: now, Template: "job"})
-	apply(m, s1, now, &locks.Request{Holder: "default/waiter", Locks: []spec.LockRef{mutex}, Created: now, Template: "job"})
+	apply(m, s1, now, &locks.Request{Holder: "default/holder", Locks: []spec.LockRef{mutex}, Created: now, Template: locks.HistoryKey("gen:job-", "job")})
+	apply(m, s1, now, &locks.Request{Holder: "default/waiter", Locks: []spec.LockRef{mutex}, Created: now, Template: locks.HistoryKey("gen:job-", "job")})
 	st := loadLocks(t, s2)
 	if len(st.Stats) != 2 {
 		t.Fatalf("stored hold stats %+v, want the lock's and the template's", st.Stats)
