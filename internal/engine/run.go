@@ -327,7 +327,11 @@ func (r *run) launch(l *reconcile.Launch) {
 	dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID)
 	var spec executor.Spec
 	if err == nil {
-		spec, err = jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID(), r.e.images)
+		if l.Template.HTTP != nil {
+			spec, err = httpJobSpec(l, r.e.SessionID(), r.e.httpPol)
+		} else {
+			spec, err = jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID(), r.e.images)
+		}
 	}
 	if err == nil {
 		if r.e.isShared() {

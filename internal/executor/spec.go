@@ -13,7 +13,10 @@ import (
 
 // Spec is what the supervisor runs; it is written to DIR/spec.json.
 type Spec struct {
-	Command    []string          `json:"command"`
+	Command []string `json:"command"`
+	// HTTP, when set, is an http template's request: made by the
+	// supervisor itself (httpstep.go), with no process started.
+	HTTP       *HTTPRequest      `json:"http,omitempty"`
 	Env        []string          `json:"env,omitempty"`
 	WorkingDir string            `json:"workingDir,omitempty"`
 	Script     string            `json:"script,omitempty"` // written to DIR/script and appended to Command
