@@ -34,6 +34,11 @@ type Spec struct {
 	// Programs says the image has programs semaflow serves (argosay,
 	// cowsay): they go on the step's PATH (imageprogs.go).
 	Programs bool `json:"programs,omitempty"`
+	// MountDirs are directories the step sees at these absolute paths,
+	// empty at its start, its own and shared by its processes (a
+	// containerSet's volumeMounts). They need the step's own root: as
+	// root, with a private /tmp.
+	MountDirs []string `json:"mountDirs,omitempty"`
 	// Session is the engine session that started the step: the step is
 	// that session's, and the engine that takes it over follows it.
 	Session string `json:"session,omitempty"`

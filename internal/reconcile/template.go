@@ -214,7 +214,7 @@ func (o *op) podSlot() bool {
 
 func (o *op) executeBody(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx, scope expr.Scope, c call, depth int) {
 	switch {
-	case tmpl.Container != nil || tmpl.Script != nil:
+	case tmpl.Container != nil || tmpl.Script != nil || tmpl.ContainerSet != nil:
 		o.executePod(node, tmpl, scope, c)
 	case tmpl.HTTP != nil:
 		o.executeHTTP(node, tmpl, scope, c)
@@ -231,7 +231,9 @@ func (o *op) executeBody(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCt
 	}
 }
 
-func isLeaf(t *wfv1.Template) bool { return t.Container != nil || t.Script != nil || t.HTTP != nil }
+func isLeaf(t *wfv1.Template) bool {
+	return t.Container != nil || t.Script != nil || t.ContainerSet != nil || t.HTTP != nil
+}
 
 func nodeType(t *wfv1.Template) string {
 	switch {
