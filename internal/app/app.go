@@ -74,6 +74,10 @@ type Options struct {
 	// empty means DataDir/images.yaml when that file exists, else the
 	// built-in entries only.
 	ImageTable string
+	// HTTPAllow lists where http templates may connect (CIDRs, IPs, host
+	// names, *.domain). Empty: anywhere, except, for a server, its own
+	// host (loopback, link-local and unspecified addresses).
+	HTTPAllow []string
 	// ConfigMaps and Templates are stored before workflows are resumed,
 	// so that resumed workflows see them (run's manifests).
 	ConfigMaps []*wfv1.ConfigMap
@@ -193,7 +197,14 @@ func Start(ctx context.Context, o Options) (*App, error) {
 	}
 	iso := o.Isolation
 	iso.DataRoot = a.DataDir
-	a.Engine, err = engine.New(ctx, engine.Config{Store: db, Images: table, DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
+	if err := executor.CheckHTTPAllow(o.HTTPAllow); err != nil {
+		_ = db.Close()
+		return nil, a.fail(err)
+	}
+	// A server's API trusts loopback callers without a token: a request
+	// from there would act as the server's operator.
+	httpPol := executor.HTTPPolicy{Allow: o.HTTPAllow, DenyLocal: o.Kind == KindServer}
+	a.Engine, err = engine.New(ctx, engine.Config{Store: db, Images: table, HTTPPolicy: httpPol, DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
 		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism, Limits: o.Limits,
 		Session: a.session(o),
 		NewExecutor: func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {

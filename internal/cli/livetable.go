@@ -76,7 +76,7 @@ func lockStates(views []locks.View) map[string][]string {
 func currentStep(nodes map[string]wfv1.NodeStatus) string {
 	var running, waiting, done []wfv1.NodeStatus
 	for _, n := range nodes {
-		step := n.Type == "Pod" || n.Type == "Suspend"
+		step := n.Type == "Pod" || n.Type == "HTTP" || n.Type == "Suspend"
 		switch {
 		case n.Phase == wfv1.PhasePending && strings.HasPrefix(n.Message, "Waiting for "):
 			// Any node may wait for a lock, a wrapper of steps too.

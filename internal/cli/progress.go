@@ -64,7 +64,7 @@ func (p *progress) observe(u engine.Update) {
 		old, had := nodes[n.ID]
 		nodes[n.ID] = n
 		waits := n.Phase == wfv1.PhasePending && strings.HasPrefix(n.Message, "Waiting for ") && (!had || old.Message != n.Message)
-		if !p.live && (waits || (n.Type == "Pod" || n.Type == "Suspend") && (!had || old.Phase != n.Phase) && n.Phase != wfv1.PhasePending) {
+		if !p.live && (waits || (n.Type == "Pod" || n.Type == "HTTP" || n.Type == "Suspend") && (!had || old.Phase != n.Phase) && n.Phase != wfv1.PhasePending) {
 			p.line(u.Workflow.Metadata.Name, n)
 		}
 	}

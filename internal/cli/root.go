@@ -44,6 +44,7 @@ func newRoot(getenv func(string) string) *cobra.Command {
 	addRemoteCmds(root, getenv)
 	root.AddCommand(nodesCmd(getenv), newExplainCmd(getenv))
 	root.AddCommand(newImageProgCmds()...)
+	root.AddCommand(newContainerSetCmd())
 	root.AddCommand(newSimulateCmd())
 	return root
 }

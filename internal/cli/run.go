@@ -36,6 +36,7 @@ type runOptions struct {
 	isolation  isolationFlags
 	limits     spec.Limits
 	imageTable string
+	httpAllow  []string
 	lease      leaseFlags
 	nodeName   string
 	grace      time.Duration
@@ -71,6 +72,7 @@ func newRunCmd() *cobra.Command {
 	f.StringVar(&o.db, "db", "", "database to keep the run in: a SQLite file, or a postgres:// URL shared with semaflow servers (default: a temporary SQLite file, removed afterwards)")
 	f.StringVarP(&o.output, "output", "o", "", "print the final workflows as json or yaml instead of a tree")
 	f.StringVarP(&o.namespace, "namespace", "n", spec.DefaultNamespace, "namespace for objects that name none")
+	addHTTPAllowFlag(cmd, &o.httpAllow)
 	f.StringVar(&o.imageTable, "image-table", "", "YAML file of images and the entrypoint/cmd a container with no command runs (default: images.yaml in the data directory, if any; built-ins cover argosay, whalesay, alpine, busybox, python, ...)")
 	f.BoolVar(&o.noLint, "no-lint", false, "run even when lint reports errors (they are printed): the engine still fails what it cannot run, and breaks lock deadlocks by failing the youngest waiter")
 	f.BoolVar(&o.plain, "plain", false, "print progress lines even on a terminal")
@@ -161,7 +163,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}, os.Exit)
 	defer guard.stop()
 	a, err := app.Start(ctx, app.Options{Kind: app.KindRun, DB: o.db, Observe: prog.observe,
-		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable,
+		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable, HTTPAllow: o.httpAllow,
 		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName})
 	if err != nil {
 		return err

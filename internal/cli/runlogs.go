@@ -36,7 +36,7 @@ const maxLogLine = 1000
 func writeFailedLogs(ctx context.Context, w io.Writer, src logSource, wf *wfv1.Workflow) {
 	var failed []wfv1.NodeStatus
 	for _, n := range wf.Status.Nodes {
-		if n.Type == "Pod" && (n.Phase == wfv1.PhaseFailed || n.Phase == wfv1.PhaseError) {
+		if (n.Type == "Pod" || n.Type == "HTTP") && (n.Phase == wfv1.PhaseFailed || n.Phase == wfv1.PhaseError) {
 			failed = append(failed, n)
 		}
 	}

@@ -27,6 +27,7 @@ type serverOptions struct {
 	allowedHosts              []string
 	limits                    spec.Limits
 	imageTable                string
+	httpAllow                 []string
 	lease                     leaseFlags
 	nodeName                  string
 	grace                     time.Duration
@@ -69,6 +70,7 @@ func newServerCmd() *cobra.Command {
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
 	f.StringArrayVar(&o.allowedHosts, "allowed-host", nil, "a host name (or name:port) clients reach the server by, besides its listening address and loopback; repeatable. Requests whose Host or Origin names anything else are refused (DNS rebinding, CSRF)")
 	addLimitFlags(cmd, &o.limits)
+	addHTTPAllowFlag(cmd, &o.httpAllow)
 	f.StringVar(&o.imageTable, "image-table", "", "YAML file of images and the entrypoint/cmd a container with no command runs (default: images.yaml in the data directory, if any; built-ins cover argosay, whalesay, alpine, busybox, python, ...)")
 	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
 	o.isolation.add(cmd, "nobody")
@@ -112,7 +114,7 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 		return fmt.Errorf("--addr %s is not a loopback address: give --auth-token-file to serve it", o.addr)
 	}
 	a, err := app.Start(ctx, app.Options{Kind: app.KindServer, DB: o.db, DataDir: o.data, Parallelism: o.parallel,
-		NamespaceParallelism: o.nsParal, InheritEnv: o.inheritEnv, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable,
+		NamespaceParallelism: o.nsParal, InheritEnv: o.inheritEnv, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable, HTTPAllow: o.httpAllow,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
 		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName})
 	if err != nil {

@@ -25,10 +25,23 @@ type StepResult struct {
 	// container does then, the step exits ExecFailedExitCode and its node
 	// ends Failed, with this as its message.
 	ExecError string `json:"execError,omitempty"`
+	// HTTP is set for an http template's request, whose response body is
+	// Stdout.
+	HTTP *HTTPResult `json:"http,omitempty"`
 	// Killed is set when the engine killed the step; it is the reason.
 	Killed   string    `json:"killed,omitempty"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
+}
+
+// HTTPResult is how an http template's request ended. The executor
+// judges it, as Argo's agent does: its successCondition is evaluated where
+// the whole response is at hand.
+type HTTPResult struct {
+	StatusCode int `json:"statusCode,omitempty"`
+	// Failure says why the node failed (the request could not be made, a
+	// non-2xx status, a false successCondition); empty: it succeeded.
+	Failure string `json:"failure,omitempty"`
 }
 
 // ExecFailedExitCode is the exit code of a step whose program could not be

@@ -62,6 +62,8 @@ type Config struct {
 	// Images says what a container with no command runs (nil: the
 	// built-in entries only).
 	Images *images.Table
+	// HTTPPolicy says where http templates may connect.
+	HTTPPolicy executor.HTTPPolicy
 	// Session, when set, makes the engine hold a session in the store
 	// (see SessionConfig); New then fails with an *OwnedError while
 	// another engine's session is live. nil: no session (tests).
@@ -74,6 +76,7 @@ type Config struct {
 // Engine runs workflows.
 type Engine struct {
 	stepEnv []string
+	httpPol executor.HTTPPolicy
 	images  *images.Table
 	limits  spec.Limits
 	store   store.Store
@@ -114,7 +117,7 @@ type Engine struct {
 
 // New makes an engine and loads the applied objects from the store.
 func New(ctx context.Context, cfg Config) (*Engine, error) {
-	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger, stepEnv: cfg.StepEnv, images: cfg.Images,
+	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger, stepEnv: cfg.StepEnv, images: cfg.Images, httpPol: cfg.HTTPPolicy,
 		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{},
 		limits: cfg.Limits.OrDefault()}
 	e.dl = newDeadlocks(e)

@@ -256,7 +256,7 @@ func parallelismThrottle(wf *wfv1.Workflow, target *wfv1.NodeStatus, waitsForLoc
 	var running []string
 	pending := false
 	for id, n := range wf.Status.Nodes {
-		if n.Type != "Pod" {
+		if n.Type != "Pod" && n.Type != "HTTP" {
 			continue
 		}
 		switch n.Phase {

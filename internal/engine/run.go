@@ -328,7 +328,11 @@ func (r *run) launch(l *reconcile.Launch) {
 	dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID)
 	var spec executor.Spec
 	if err == nil {
-		spec, err = jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID(), r.e.images)
+		if l.Template.HTTP != nil {
+			spec, err = httpJobSpec(l, r.e.SessionID(), r.e.httpPol)
+		} else {
+			spec, err = jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID(), r.e.images)
+		}
 	}
 	if err == nil {
 		if r.e.isShared() {
@@ -358,7 +362,17 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 	t := &l.Template
 	s := executor.Spec{Deadline: l.Deadline, DeadlineMessage: reconcile.PodDeadlineMessage, InputFiles: l.InputFiles, Session: session}
 	var c *wfv1.Container
-	if t.Script != nil {
+	if t.ContainerSet != nil {
+		plan, err := containerSetPlan(t.ContainerSet, table)
+		if err != nil {
+			return s, err
+		}
+		s.Command, s.Script = slices.Clone(executor.ContainerSetCommand), plan
+		s.MountDirs = containerSetMounts(t.ContainerSet)
+		// The step is the set's: its containers' own env and workingDir
+		// are in the plan.
+		c = &wfv1.Container{}
+	} else if t.Script != nil {
 		c = &t.Script.Container
 		s.Script = t.Script.Source
 		s.Command = append(append([]string{}, c.Command...), c.Args...)
@@ -375,6 +389,12 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 	}
 	s.Argosay = table.IsArgosay(c.Image)
 	s.Programs = table.ServesPrograms(c.Image)
+	if t.ContainerSet != nil {
+		for _, cn := range t.ContainerSet.Containers {
+			s.Argosay = s.Argosay || table.IsArgosay(cn.Image)
+		}
+		s.Programs = true // the runner is served as argosay is
+	}
 	s.WorkingDir = c.WorkingDir
 	s.Env = append(slices.Clone(base),
 		"SEMAFLOW_WORKFLOW="+wf.Metadata.Name, "SEMAFLOW_NAMESPACE="+wf.Metadata.Namespace,

@@ -21,6 +21,10 @@ const (
 	argosayAt = "/argosay"
 )
 
+// ContainerSetCommand is the program of a containerSet step: this binary,
+// as the step reaches it, running the plan given as the step's script.
+var ContainerSetCommand = []string{progSelf, "containerset"}
+
 // servedPrograms are the names the binary answers to (cli.Args).
 var servedPrograms = []string{"argosay", "cowsay"}
 
@@ -30,6 +34,9 @@ var servedPrograms = []string{"argosay", "cowsay"}
 func imagePrograms(argv []string, spec *Spec, view stepView) ([]string, bool) {
 	need := spec.Argosay || spec.Programs
 	switch argv[0] {
+	case progSelf:
+		argv[0] = view.step(progSelf)
+		need = true
 	case argosayAt:
 		if _, err := os.Stat(argosayAt); err != nil {
 			argv[0] = view.step(progBin + "/argosay")

@@ -197,6 +197,9 @@ func (s *server) runDir(dir string, kill <-chan string, started func()) (res *Re
 		lease = s.leases.acquire(spec.LeaseFile)
 		defer s.leases.release(lease)
 	}
+	if spec.HTTP != nil {
+		return runHTTP(dir, &spec, lease, kill, started), true
+	}
 	return runStep(dir, &spec, s.sandbox, lease, kill, started), true
 }
 

@@ -13,7 +13,10 @@ import (
 
 // Spec is what the supervisor runs; it is written to DIR/spec.json.
 type Spec struct {
-	Command    []string          `json:"command"`
+	Command []string `json:"command"`
+	// HTTP, when set, is an http template's request: made by the
+	// supervisor itself (httpstep.go), with no process started.
+	HTTP       *HTTPRequest      `json:"http,omitempty"`
 	Env        []string          `json:"env,omitempty"`
 	WorkingDir string            `json:"workingDir,omitempty"`
 	Script     string            `json:"script,omitempty"` // written to DIR/script and appended to Command
@@ -31,6 +34,11 @@ type Spec struct {
 	// Programs says the image has programs semaflow serves (argosay,
 	// cowsay): they go on the step's PATH (imageprogs.go).
 	Programs bool `json:"programs,omitempty"`
+	// MountDirs are directories the step sees at these absolute paths,
+	// empty at its start, its own and shared by its processes (a
+	// containerSet's volumeMounts). They need the step's own root: as
+	// root, with a private /tmp.
+	MountDirs []string `json:"mountDirs,omitempty"`
 	// Session is the engine session that started the step: the step is
 	// that session's, and the engine that takes it over follows it.
 	Session string `json:"session,omitempty"`

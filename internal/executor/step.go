@@ -44,6 +44,10 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		res.StartError = "the template has neither a command nor args to run"
 		return res
 	}
+	if len(spec.MountDirs) > 0 && !private {
+		res.StartError = fmt.Sprintf("volumeMounts %v: a step sees a directory of its own at a mount path only in its own mount namespace: run semaflow as root, with --private-tmp (the default)", spec.MountDirs)
+		return res
+	}
 	argv, progs := imagePrograms(argv, spec, view)
 	argv[0] = resolveProgram(argv[0])
 	if private {

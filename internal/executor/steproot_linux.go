@@ -123,6 +123,18 @@ func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *Ste
 			}
 		}
 	}
+	for _, m := range spec.MountDirs {
+		path := filepath.Clean(m)
+		if !filepath.IsAbs(path) || path == "/" {
+			return nil, fmt.Errorf("volumeMounts: mountPath %q must be an absolute path below /", m)
+		}
+		if private(path) {
+			continue // the step's own already
+		}
+		if err := p.add(path, true, ""); err != nil {
+			return nil, fmt.Errorf("volumeMounts: mountPath %s: %w", m, err)
+		}
+	}
 	if len(p.shadows) == 1 && len(p.shadows[0].Own) == 0 && len(p.shadows[0].Links) == 0 {
 		return nil, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,24 @@ func Eval(code string, scope Scope) (string, error) {
 // and hook expressions do.
 func EvalBool(code string, scope Scope) (bool, error) {
 	out, err := run(code, scope)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, fmt.Errorf("expression %q: got %T, want a boolean", strings.TrimSpace(code), out)
+	}
+	return b, nil
+}
+
+// EvalBoolEnv is EvalBool over typed values rather than a scope of
+// strings: an http template's successCondition compares
+// response.statusCode as a number and indexes response.headers. vars is
+// not changed.
+func EvalBoolEnv(code string, vars map[string]any) (bool, error) {
+	env := make(map[string]any, len(vars))
+	maps.Copy(env, vars)
+	out, err := runEnv(code, env)
 	if err != nil {
 		return false, err
 	}

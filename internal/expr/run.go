@@ -42,6 +42,12 @@ func parseConfig() *conf.Config {
 // bound.go) and the result checked against MaxValueBytes. Errors name the
 // expression.
 func run(code string, scope Scope) (any, error) {
+	return runEnv(code, envOf(scope))
+}
+
+// runEnv is run over an environment of typed values; the guarded
+// functions are added to env.
+func runEnv(code string, env map[string]any) (any, error) {
 	name := strings.TrimSpace(code)
 	tree, err := parser.ParseWithConfig(code, parseConfig())
 	if err != nil {
@@ -55,7 +61,6 @@ func run(code string, scope Scope) (any, error) {
 		return nil, fmt.Errorf("expression %q: %w", name, err)
 	}
 	b := &budget{}
-	env := envOf(scope)
 	maps.Copy(env, b.functions(used))
 	machine := vm.VM{MemoryBudget: vmMemoryBudget}
 	out, err := machine.Run(program, env)

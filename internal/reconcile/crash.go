@@ -22,7 +22,7 @@ func Crashed(wf *wfv1.Workflow, msg string, now time.Time) *Plan {
 		if fulfilled(n) {
 			continue
 		}
-		if n.Type == NodePod && !isWaitingForLock(n) {
+		if isStep(n.Type) && !isWaitingForLock(n) {
 			o.plan.Kill[id] = msg
 		}
 		n.Phase, n.Message, n.FinishedAt = wfv1.PhaseError, msg, tp(now)

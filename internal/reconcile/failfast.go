@@ -32,7 +32,7 @@ func (o *op) failFastStop(node *wfv1.NodeStatus, tmpl *wfv1.Template) bool {
 // countsAsUnsuccessful is Argo's getUnsuccessfulChildrenCounter, without
 // the boundary: a failed or errored Pod, Steps or DAG node.
 func countsAsUnsuccessful(n *wfv1.NodeStatus) bool {
-	return (n.Type == NodePod || n.Type == NodeSteps || n.Type == NodeDAG) && isFailure(n.Phase)
+	return (isStep(n.Type) || n.Type == NodeSteps || n.Type == NodeDAG) && isFailure(n.Phase)
 }
 
 // unsuccessful counts the failed nodes within a boundary. A failFast
@@ -60,7 +60,7 @@ func (o *op) unsuccessful(boundaryID string) int {
 func (o *op) activePodsIn(boundaryID string) int {
 	k := 0
 	for _, n := range o.nodes {
-		if n.Type == NodePod && n.BoundaryID == boundaryID && !fulfilled(n) &&
+		if isStep(n.Type) && n.BoundaryID == boundaryID && !fulfilled(n) &&
 			(n.SynchronizationStatus == nil || n.SynchronizationStatus.Waiting == "") {
 			k++
 		}

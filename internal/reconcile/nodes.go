@@ -71,7 +71,7 @@ func (o *op) complete(n *wfv1.NodeStatus, phase, msg string) {
 		n.Message = msg
 	}
 	n.FinishedAt = tp(o.now)
-	if n.Type == NodePod {
+	if isStep(n.Type) {
 		o.activePods--
 	}
 	if len(o.kids) > 0 {

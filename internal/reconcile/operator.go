@@ -86,7 +86,7 @@ func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 		n := n
 		o.nodes[id] = &n
 		o.nameBytes += len(n.Name)
-		if n.Type == NodePod {
+		if isStep(n.Type) {
 			o.outputBytes += outputSize(n.Outputs)
 		}
 		o.hasAlt = o.hasAlt || strings.HasPrefix(id, altPrefix)
@@ -132,7 +132,7 @@ func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 	o.shutdown = wf.Spec.Shutdown
 	// Counted before events: complete() decrements as steps finish.
 	for _, n := range o.nodes {
-		if n.Type == NodePod && !fulfilled(n) && !isWaitingForLock(n) {
+		if isStep(n.Type) && !fulfilled(n) && !isWaitingForLock(n) {
 			o.activePods++
 		}
 	}
@@ -335,7 +335,11 @@ func (o *op) apply(ev Event) {
 		}
 	case StepExited:
 		if n := o.nodes[ev.NodeID]; n != nil && !fulfilled(n) && ev.Result != nil {
-			o.finishPod(n, ev.Result)
+			if n.Type == NodeHTTP {
+				o.finishHTTP(n, ev.Result)
+			} else {
+				o.finishPod(n, ev.Result)
+			}
 		}
 	case Stop, Terminate:
 		kind := "Stop"
@@ -444,7 +448,7 @@ func (o *op) stopActive() {
 		if fulfilled(n) {
 			continue
 		}
-		if n.Type == NodePod {
+		if isStep(n.Type) {
 			reason := "workflow shutdown with strategy: " + o.shutdown
 			if o.wf.Status.Message != "" {
 				reason = o.wf.Status.Message
@@ -506,7 +510,7 @@ func (o *op) finish() *Plan {
 func (o *op) failures() string {
 	var parts []string
 	for _, n := range o.sortedNodes() {
-		if n.Type == NodePod && isFailure(n.Phase) {
+		if isStep(n.Type) && isFailure(n.Phase) {
 			parts = append(parts, fmt.Sprintf(`{"displayName":%q,"message":%q,"templateName":%q,"phase":%q,"podName":%q,"finishedAt":%q}`,
 				n.DisplayName, n.Message, n.TemplateName, n.Phase, n.ID, fmtTime(n.FinishedAt)))
 		}
@@ -639,7 +643,7 @@ func hasExpressionHooks(spec *wfv1.WorkflowSpec) bool {
 // and has not ended: after an engine restart, such a step must be followed
 // or declared lost. A step waiting for its lock was never launched.
 func StepInFlight(n *wfv1.NodeStatus) bool {
-	return n.Type == NodePod && n.Phase != "" && !fulfilled(n) && !isWaitingForLock(n)
+	return isStep(n.Type) && n.Phase != "" && !fulfilled(n) && !isWaitingForLock(n)
 }
 
 func isWaitingForLock(n *wfv1.NodeStatus) bool {

@@ -18,7 +18,7 @@ func (o *op) outbound(id string) []string {
 		return nil
 	}
 	switch n.Type {
-	case NodePod, NodeSkipped, NodeSuspend:
+	case NodePod, NodeHTTP, NodeSkipped, NodeSuspend:
 		return []string{n.ID}
 	case NodeTaskGroup:
 		if len(n.Children) == 0 {

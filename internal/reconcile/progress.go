@@ -14,7 +14,7 @@ func (p progress) String() string { return strconv.Itoa(p.done) + "/" + strconv.
 // countsAsWork says whether a node type is a unit of progress, as Argo's
 // progress updater has it: the nodes that run something (here pods and
 // suspend nodes). Parents only sum what is below them.
-func countsAsWork(typ string) bool { return typ == NodePod || typ == NodeSuspend }
+func countsAsWork(typ string) bool { return isStep(typ) || typ == NodeSuspend }
 
 // workDone is Argo's rule for a unit being complete: it succeeded, or it
 // was skipped or omitted. A failed or errored pod is not progress, so a

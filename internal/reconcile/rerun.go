@@ -55,7 +55,7 @@ func PrepareRetry(wf *wfv1.Workflow, opts RetryOptions, res Resolver) ([]string,
 			removed[id] = true
 		case !reopen[id] && !isFailure(n.Phase) && n.Phase != wfv1.PhaseOmitted && fulfilled(&n):
 			// Succeeded and Skipped work stays, unless it holds a restart.
-		case n.Type == NodePod || n.Type == NodeSuspend || n.Type == NodeSkipped:
+		case isStep(n.Type) || n.Type == NodeSuspend || n.Type == NodeSkipped:
 			removed[id] = true
 		default: // a group: reopened
 			n.Phase = wfv1.PhaseRunning

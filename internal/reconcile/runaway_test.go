@@ -48,7 +48,7 @@ func TestNodeLimitNamesTheRunawayRetry(t *testing.T) {
 	}
 }
 
-// A template semaflow cannot run (a containerSet, a resource) fails the
+// A template semaflow cannot run (a resource) fails the
 // same way on every attempt: it is not retried, even by an unlimited
 // workflow-level retryStrategy, rather than filling the node limit.
 func TestUnrunnableTemplateIsNotRetried(t *testing.T) {
@@ -56,9 +56,7 @@ func TestUnrunnableTemplateIsNotRetried(t *testing.T) {
   retryStrategy: {retryPolicy: Always}
   templates:
   - name: main
-    containerSet:
-      retryStrategy: {retries: "2"}
-      containers: [{name: c1, image: x, args: [echo, hi]}]
+    resource: {action: create, manifest: "kind: ConfigMap"}
 `)
 	var plan *Plan
 	within(t, 20*time.Second, "reconcile of an unrunnable template under retry", func() {

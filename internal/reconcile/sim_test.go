@@ -21,6 +21,8 @@ type outcome struct {
 	// startErr: the command could not start (the executor's StartError).
 	startErr string
 	killed   string
+	// http is an http template's outcome (stdout is its body).
+	http *domain.HTTPResult
 }
 
 // simTB is what the simulator needs of a test: *testing.T, or *rapid.T
@@ -208,7 +210,7 @@ func (s *sim) run() *wfv1.Workflow {
 			o := s.results[id]
 			s.events = append(s.events, Event{Kind: StepExited, NodeID: id, At: s.now,
 				Result: &domain.StepResult{ExitCode: o.exit, Stdout: o.stdout, Truncated: o.cut, Outputs: o.outputs,
-					StartError: o.startErr, Killed: o.killed, Started: s.now.Add(-o.takes), Finished: s.now}})
+					StartError: o.startErr, Killed: o.killed, HTTP: o.http, Started: s.now.Add(-o.takes), Finished: s.now}})
 		}
 	}
 	s.t.Fatalf("workflow did not finish after %d calls:\n%s", s.calls, s.dump())

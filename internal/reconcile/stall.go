@@ -99,7 +99,7 @@ func deepestUnfinished(n *wfv1.NodeStatus, nodes map[string]*wfv1.NodeStatus) *w
 }
 
 func stallReason(n *wfv1.NodeStatus, nodes map[string]*wfv1.NodeStatus) string {
-	if n.Type == NodePod {
+	if isStep(n.Type) {
 		return fmt.Sprintf("its step is %s but was never launched", n.Phase)
 	}
 	if len(n.Children) == 0 {

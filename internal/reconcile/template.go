@@ -155,10 +155,12 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 		if len(inputs.Parameters)+len(inputs.Artifacts) > 0 {
 			node.Inputs = inputs
 		}
-		if node.Type == NodePod {
+		if isStep(node.Type) {
 			node.Phase = wfv1.PhasePending
 			o.activePods++
 			o.created[node.ID] = true
+		}
+		if node.Type == NodePod {
 			for _, p := range tmpl.Outputs.Parameters {
 				if node.Outputs == nil {
 					node.Outputs = &wfv1.Outputs{}
@@ -215,8 +217,10 @@ func (o *op) podSlot() bool {
 
 func (o *op) executeBody(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx, scope expr.Scope, c call, depth int) {
 	switch {
-	case tmpl.Container != nil || tmpl.Script != nil:
+	case tmpl.Container != nil || tmpl.Script != nil || tmpl.ContainerSet != nil:
 		o.executePod(node, tmpl, scope, c)
+	case tmpl.HTTP != nil:
+		o.executeHTTP(node, tmpl, scope, c)
 	case (tmpl.Steps != nil || tmpl.DAG != nil) && o.failFastStop(node, tmpl):
 	case tmpl.Steps != nil:
 		o.executeSteps(node, tmpl, ctx, scope, depth)
@@ -230,7 +234,9 @@ func (o *op) executeBody(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCt
 	}
 }
 
-func isLeaf(t *wfv1.Template) bool { return t.Container != nil || t.Script != nil }
+func isLeaf(t *wfv1.Template) bool {
+	return t.Container != nil || t.Script != nil || t.ContainerSet != nil || t.HTTP != nil
+}
 
 func nodeType(t *wfv1.Template) string {
 	switch {
@@ -240,6 +246,8 @@ func nodeType(t *wfv1.Template) string {
 		return NodeDAG
 	case t.Suspend != nil:
 		return NodeSuspend
+	case t.HTTP != nil:
+		return NodeHTTP
 	}
 	return NodePod
 }
@@ -279,7 +287,7 @@ func (o *op) failDescendants(n *wfv1.NodeStatus, msg string) {
 		if fulfilled(c) {
 			continue
 		}
-		if c.Type == NodePod {
+		if isStep(c.Type) {
 			o.plan.Kill[c.ID] = msg
 		}
 		o.complete(c, wfv1.PhaseFailed, msg)
@@ -332,7 +340,7 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, s
 		}
 	}
 	o.request(holder, node.ID, refs)
-	if node.Type == NodePod && !isWaitingForLock(node) && o.created[node.ID] {
+	if isStep(node.Type) && !isWaitingForLock(node) && o.created[node.ID] {
 		o.activePods--
 	}
 	node.Phase = wfv1.PhasePending

@@ -131,6 +131,7 @@ func (p *Plan) wake(t time.Time) {
 // Node types, as Argo names them.
 const (
 	NodePod       = "Pod"
+	NodeHTTP      = "HTTP"
 	NodeSteps     = "Steps"
 	NodeStepGroup = "StepGroup"
 	NodeDAG       = "DAG"
@@ -143,3 +144,7 @@ const (
 // MaxDepth bounds how deeply templates may call templates, so a template
 // that recurses forever ends in a clear error instead of exhausting memory.
 const MaxDepth = 100
+
+// isStep says whether a node of this type is one the executor runs: a pod,
+// or an http template's request (Argo's HTTP node, run by its agent).
+func isStep(typ string) bool { return typ == NodePod || typ == NodeHTTP }

@@ -288,6 +288,12 @@ func (c *wfCtx) checkTemplate(t *wfv1.Template, path string, wfLocks []LockRef, 
 	}
 	checkDurationField(d, path+".retryStrategy", t.RetryStrategy)
 	checkMemoize(d, path, t.Memoize)
+	if t.HTTP != nil {
+		checkHTTP(d, path, t.HTTP)
+	}
+	if t.ContainerSet != nil {
+		checkContainerSet(d, path, t.ContainerSet)
+	}
 	sc := newScope(c, t)
 	c.checkSync(t.Synchronization, path+".synchronization", wfLocks, sc)
 	for gi, group := range t.Steps {

@@ -382,6 +382,8 @@
       if (ls.waiting) locks.push(el("div", { class: "lockstate wait" }, "waiting for " + ls.waiting + (ls.position ? ", position " + ls.position : "")));
       let logBox = document.getElementById("node-log");
       const keepLog = logBox && state.logsFor === n.id;
+      // An http template's node logs its request and status too.
+      const logged = n.type === "Pod" || n.type === "HTTP";
       if (!keepLog) logBox = el("pre", { class: "log", id: "node-log" });
       panel.replaceChildren(...[
         el("h2", { id: "node-title" }, n.displayName || n.name),
@@ -395,10 +397,10 @@
           locks.length ? [el("dt", {}, "Locks"), el("dd", { id: "node-locks" }, locks)] : null),
         ins.length ? [el("h2", {}, "Inputs"), el("table", { class: "kv-table" }, el("tbody", {}, ins))] : null,
         outs.length ? [el("h2", {}, "Outputs"), el("table", { id: "node-outputs", class: "kv-table" }, el("tbody", {}, outs))] : null,
-        n.type === "Pod" ? [el("h2", {}, "Logs"), logBox] : null].flat().filter(Boolean));
-      if (n.type === "Pod" && !keepLog && n.phase !== "Pending") startLogs(n, logBox);
-      else if (n.type === "Pod" && !keepLog) logBox.textContent = "(no log yet: the step has not started)";
-      else if (n.type !== "Pod") stopLogs();
+        logged ? [el("h2", {}, "Logs"), logBox] : null].flat().filter(Boolean));
+      if (logged && !keepLog && n.phase !== "Pending") startLogs(n, logBox);
+      else if (logged && !keepLog) logBox.textContent = "(no log yet: the step has not started)";
+      else if (!logged) stopLogs();
     }
 
     function stopLogs() {
