@@ -102,11 +102,11 @@ func (r *runner) result() *Result {
 		acc := r.locks[l.Key]
 		held := acc.held
 		for _, since := range acc.holding {
-			held += max(0, res.Done-since) // held to the end
+			held += max(0, res.Done-since).Seconds() // held to the end
 		}
 		lr := LockResult{Key: l.Key, Limit: l.Limit, Requests: len(acc.waits), MaxQueue: acc.maxQueue, MaxHeld: acc.maxHeld}
 		if l.Limit > 0 && span > 0 {
-			lr.Utilisation = held.Seconds() / (float64(l.Limit) * span.Seconds())
+			lr.Utilisation = held / (float64(l.Limit) * span.Seconds())
 		}
 		waits := slices.Clone(acc.waits)
 		slices.Sort(waits)
