@@ -7,6 +7,7 @@ import (
 
 	"github.com/semaflow/semaflow/internal/sim"
 	"github.com/semaflow/semaflow/internal/store"
+	"github.com/semaflow/semaflow/internal/store/sqlite"
 )
 
 // historyPage is how many workflows one read of the history lists.
@@ -19,7 +20,7 @@ const maxHistory = 1_000_000
 // workflow with its lock events and node tree, and the stored limits. A
 // read: no engine is started and a live one is not disturbed.
 func History(ctx context.Context, db string) ([]sim.Recorded, map[string]int, error) {
-	s, err := OpenStore(ctx, db, false)
+	s, err := openReadOnly(ctx, db)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -60,6 +61,20 @@ func History(ctx context.Context, db string) ([]sim.Recorded, map[string]int, er
 		return nil, nil, fmt.Errorf("reading the history of %s: %w", db, err)
 	}
 	return recs, limits, nil
+}
+
+// openReadOnly opens a database to read: a SQLite file read only, never
+// migrated. A PostgreSQL database is opened as every verb opens it
+// (migrated if older): it has no read-only mode yet.
+func openReadOnly(ctx context.Context, db string) (store.Store, error) {
+	d, err := parseDB(db)
+	if err != nil {
+		return nil, err
+	}
+	if d.dsn != "" {
+		return d.open(ctx, nil, 0)
+	}
+	return sqlite.OpenReadOnly(ctx, d.path)
 }
 
 // recorded reads one workflow for the simulator; nil for one without a

@@ -84,7 +84,7 @@ func runSimulate(cmd *cobra.Command, args []string, o *simulateOptions) error {
 	}
 	res, err := sim.Run(sc)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", strings.TrimPrefix(source, "the runs recorded in "), err)
 	}
 	var changes []string
 	for _, s := range o.sets {
@@ -134,7 +134,16 @@ type simOutput struct {
 	Locks      []simLock     `json:"locks"`
 	Workflows  []simWorkflow `json:"workflows"` // in start order
 	Unfinished []string      `json:"unfinished,omitempty"`
+	Blocked    []simBlocked  `json:"blocked,omitempty"`
 	Recorded   *simRecorded  `json:"recorded,omitempty"`
+}
+
+// simBlocked is a lock the unfinished wait for for ever.
+type simBlocked struct {
+	Key     string   `json:"key"`
+	Limit   int      `json:"limit"`
+	Waiting []string `json:"waiting"`
+	Holders []string `json:"holders,omitempty"`
 }
 
 type simLock struct {
@@ -157,6 +166,8 @@ type simWorkflow struct {
 	Started    float64  `json:"startedSeconds"`
 	Finished   *float64 `json:"finishedSeconds,omitempty"`
 	Unfinished bool     `json:"unfinished,omitempty"`
+	// NeverStarted: it never got a lock; Started is then its arrival.
+	NeverStarted bool `json:"neverStarted,omitempty"`
 }
 
 // simRecorded is what the recorded run did, measured the same way.
@@ -172,7 +183,7 @@ func simWorkflows(ws []sim.WorkflowResult, zero time.Duration) []simWorkflow {
 	out := make([]simWorkflow, len(ws))
 	for i, w := range ws {
 		out[i] = simWorkflow{Name: w.Name, Kind: w.Kind, Priority: w.Priority, Arrived: secs(w.Arrived - zero),
-			Started: secs(w.Started - zero), Unfinished: w.Unfinished}
+			Started: secs(w.Started - zero), Unfinished: w.Unfinished, NeverStarted: w.NeverStarted}
 		if !w.Unfinished {
 			f := secs(w.Finished - zero)
 			out[i].Finished = &f
@@ -188,6 +199,9 @@ func simReport(source string, changes []string, res *sim.Result, rec *sim.Record
 		out.Locks = append(out.Locks, simLock{Key: l.Key, Limit: l.Limit, Grants: l.Requests, WaitP50: secs(l.WaitP50),
 			WaitP95: secs(l.WaitP95), WaitMax: secs(l.WaitMax), Utilisation: math.Round(l.Utilisation*1000) / 1000,
 			MaxQueue: l.MaxQueue, MaxHeld: l.MaxHeld})
+	}
+	for _, b := range res.Blocked {
+		out.Blocked = append(out.Blocked, simBlocked(b))
 	}
 	if rec != nil {
 		// The recording's zero is the scenario's, so its first arrival is
@@ -228,14 +242,7 @@ func writeSimReport(w io.Writer, out simOutput) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nEverything done %s after the first arrival", showSecs(out.Done))
-	if out.Recorded != nil && out.Recorded.Done > 0 {
-		fmt.Fprintf(w, " (recorded: %s, %+.1f%%)", showSecs(out.Recorded.Done), (out.Done-out.Recorded.Done)/out.Recorded.Done*100)
-	}
-	fmt.Fprintln(w, ".")
-	if len(out.Unfinished) > 0 {
-		fmt.Fprintf(w, "Never finished (a request no limit can grant): %s.\n", strings.Join(out.Unfinished, ", "))
-	}
+	writeSimDone(w, out)
 	fmt.Fprintf(w, "Start order: %s.\n", startOrder(out.Workflows))
 	if out.Recorded != nil {
 		rec := startOrder(out.Recorded.Workflows)
@@ -247,17 +254,64 @@ func writeSimReport(w io.Writer, out simOutput) error {
 	return nil
 }
 
+// writeSimDone says when everything was done or, when not everything
+// is, when what finishes is done and why the rest never finishes.
+func writeSimDone(w io.Writer, out simOutput) {
+	never, all := len(out.Unfinished), len(out.Workflows)
+	switch never {
+	case 0:
+		fmt.Fprintf(w, "\nEverything done %s after the first arrival", showSecs(out.Done))
+		if out.Recorded != nil && out.Recorded.Done > 0 {
+			fmt.Fprintf(w, " (recorded: %s, %+.1f%%)", showSecs(out.Recorded.Done), (out.Done-out.Recorded.Done)/out.Recorded.Done*100)
+		}
+		fmt.Fprintln(w, ".")
+		return
+	case all:
+		fmt.Fprintf(w, "\nNo workflow finishes; all %d never finish:\n", all)
+	default:
+		fmt.Fprintf(w, "\nThe %d workflows that finish are done %s after the first arrival; %d never finish:\n",
+			all-never, showSecs(out.Done), never)
+	}
+	for _, b := range out.Blocked {
+		waits := fmt.Sprintf("%d workflows wait for it: %s", len(b.Waiting), shortList(b.Waiting))
+		if len(b.Waiting) == 1 {
+			waits = "1 workflow waits for it: " + b.Waiting[0]
+		}
+		switch {
+		case b.Limit == 0:
+			fmt.Fprintf(w, "  lock %s has limit 0 (--set %s=N raises it); %s.\n", b.Key, b.Key, waits)
+		case len(b.Holders) > 0:
+			which := "which never finishes"
+			if len(b.Holders) > 1 {
+				which = "which never finish"
+			}
+			fmt.Fprintf(w, "  lock %s (limit %d) is held by %s, %s; %s.\n", b.Key, b.Limit, shortList(b.Holders), which, waits)
+		default:
+			fmt.Fprintf(w, "  lock %s (limit %d): %s.\n", b.Key, b.Limit, waits)
+		}
+	}
+}
+
+// shortList joins names, at most maxOrderShown of them.
+func shortList(names []string) string {
+	if len(names) > maxOrderShown {
+		return strings.Join(names[:maxOrderShown], ", ") + fmt.Sprintf(", ... (%d more; -o json lists all)", len(names)-maxOrderShown)
+	}
+	return strings.Join(names, ", ")
+}
+
 // maxOrderShown bounds the start order printed in the table form.
 const maxOrderShown = 20
 
 func startOrder(ws []simWorkflow) string {
-	names := make([]string, 0, min(len(ws), maxOrderShown))
-	for i, w := range ws {
-		if i == maxOrderShown {
-			names = append(names, fmt.Sprintf("... (%d more; -o json lists all)", len(ws)-i))
-			break
+	var names []string
+	for _, w := range ws {
+		if !w.NeverStarted {
+			names = append(names, w.Name)
 		}
-		names = append(names, w.Name)
 	}
-	return strings.Join(names, ", ")
+	if len(names) == 0 {
+		return "none starts"
+	}
+	return shortList(names)
 }

@@ -3,13 +3,10 @@ package sim
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/semaflow/semaflow/internal/lockq"
 )
@@ -113,27 +110,16 @@ func (d *Dist) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (d *Dist) sample(rng *rand.Rand) time.Duration {
-	switch d.kind {
-	case "uniform":
-		return d.Uniform[0] + time.Duration(rng.Float64()*float64(d.Uniform[1]-d.Uniform[0]))
-	case "exponential":
-		return time.Duration(rng.ExpFloat64() * float64(d.Exponential))
-	case "normal":
-		v := float64(d.Normal[0]) + rng.NormFloat64()*float64(d.Normal[1])
-		return time.Duration(math.Max(0, v))
-	}
-	return d.Fixed
-}
-
-// maxCopies bounds how many workflows one kind may make.
-const maxCopies = 1_000_000
-
 // ParseLoad reads a load description (file names it in errors) and makes
 // its scenario, drawing every random duration from Seed in file order.
 func ParseLoad(file string, data []byte) (Scenario, error) {
 	var l Load
-	if err := yaml.UnmarshalStrict(data, &l); err != nil {
+	if err := decodeLoad(data, &l); err != nil {
+		return Scenario{}, fmt.Errorf("%s: %w", file, err)
+	}
+	// From the counts, before anything is made: a few lines of YAML can
+	// ask for more workflows than memory holds.
+	if err := l.checkSize(); err != nil {
 		return Scenario{}, fmt.Errorf("%s: %w", file, err)
 	}
 	var sc Scenario
@@ -148,6 +134,9 @@ func ParseLoad(file string, data []byte) (Scenario, error) {
 		if l.ReserveAfter.kind != "fixed" || l.ReserveAfter.Fixed == 0 {
 			return Scenario{}, fmt.Errorf("%s: reserveAfter: want a fixed duration above 0", file)
 		}
+		if err := l.ReserveAfter.check("reserveAfter"); err != nil {
+			return Scenario{}, fmt.Errorf("%s: %w", file, err)
+		}
 		sc.Queue.ReserveAfter = l.ReserveAfter.Fixed
 	}
 	keys := make([]string, 0, len(l.Locks))
@@ -160,7 +149,7 @@ func ParseLoad(file string, data []byte) (Scenario, error) {
 	}
 	rng := rand.New(rand.NewPCG(l.Seed, l.Seed^0x5eaf10))
 	for i, k := range l.Workflows {
-		ws, err := k.build(rng)
+		ws, err := k.build(rng, fmt.Sprintf("workflows[%d] (%s)", i, k.Kind))
 		if err != nil {
 			return Scenario{}, fmt.Errorf("%s: workflows[%d] (%s): %w", file, i, k.Kind, err)
 		}
@@ -179,31 +168,57 @@ func (k *Kind) arrivals(rng *rand.Rand) ([]time.Duration, error) {
 		}
 		out := make([]time.Duration, len(k.At))
 		for i := range k.At {
-			out[i] = k.At[i].sample(rng)
+			field := fmt.Sprintf("at[%d]", i)
+			if err := k.At[i].check(field); err != nil {
+				return nil, err
+			}
+			v, err := k.At[i].draw(rng, field)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
 		}
 		return out, nil
 	}
-	if k.Count < 1 || k.Count > maxCopies {
-		return nil, fmt.Errorf("count %d: want 1 to %d (or at: [times])", k.Count, maxCopies)
+	if k.Count < 1 || k.Count > maxWorkflows {
+		return nil, fmt.Errorf("count %d: want 1 to %d (or at: [times])", k.Count, maxWorkflows)
 	}
 	if k.Count > 1 && k.Every == nil {
 		return nil, fmt.Errorf("count %d needs every: the time between arrivals", k.Count)
 	}
 	var t time.Duration
 	if k.Start != nil {
-		t = k.Start.sample(rng)
+		if err := k.Start.check("start"); err != nil {
+			return nil, err
+		}
+		v, err := k.Start.draw(rng, "start")
+		if err != nil {
+			return nil, err
+		}
+		t = v
+	}
+	if k.Every != nil {
+		if err := k.Every.check("every"); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]time.Duration, k.Count)
 	for i := range out {
 		if i > 0 {
-			t += k.Every.sample(rng)
+			every, err := k.Every.draw(rng, "every")
+			if err != nil {
+				return nil, err
+			}
+			if t, err = later(t, every, "every"); err != nil {
+				return nil, fmt.Errorf("%w (arrival %d of %d)", err, i+1, k.Count)
+			}
 		}
 		out[i] = t
 	}
 	return out, nil
 }
 
-func (k *Kind) build(rng *rand.Rand) ([]Workflow, error) {
+func (k *Kind) build(rng *rand.Rand, where string) ([]Workflow, error) {
 	if k.Kind == "" || strings.ContainsAny(k.Kind, " /") {
 		return nil, fmt.Errorf("kind %q: want a name without spaces or slashes", k.Kind)
 	}
@@ -211,16 +226,28 @@ func (k *Kind) build(rng *rand.Rand) ([]Workflow, error) {
 	if err != nil {
 		return nil, err
 	}
+	// fields name the holds in errors, sources in the actions they time.
+	fields, sources := make([]string, len(k.Steps)), make([]string, len(k.Steps))
+	for i := range k.Steps {
+		fields[i] = fmt.Sprintf("steps[%d].hold", i)
+		sources[i] = where + " " + fields[i]
+		if err := k.Steps[i].Hold.check(fields[i]); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]Workflow, len(at))
 	for n, t := range at {
 		name := fmt.Sprintf("%s-%d", k.Kind, n+1)
 		w := Workflow{Name: name, Kind: k.Kind, Priority: k.Priority, Created: t}
-		prev, pending := -1, time.Duration(0)
+		prev, pending, source := -1, time.Duration(0), ""
 		add := func(a Action) {
 			if prev >= 0 {
 				a.After = []int{prev}
 			}
-			a.Delay += pending
+			if pending > 0 {
+				a.Delay += pending
+				a.Source = source
+			}
 			pending = 0
 			w.Actions = append(w.Actions, a)
 			prev = len(w.Actions) - 1
@@ -228,15 +255,25 @@ func (k *Kind) build(rng *rand.Rand) ([]Workflow, error) {
 		if len(k.Locks) > 0 {
 			add(Action{Kind: Request, Holder: name, Locks: k.Locks})
 		}
+		// end is when the copy would end without waiting: beyond the
+		// clock, it could never be simulated.
+		end := t
 		for i, st := range k.Steps {
-			hold := st.Hold.sample(rng)
+			hold, err := st.Hold.draw(rng, fields[i])
+			if err != nil {
+				return nil, err
+			}
+			if end, err = later(end, hold, fields[i]); err != nil {
+				return nil, fmt.Errorf("%w (%s arrives at %v)", err, name, t)
+			}
 			if len(st.Locks) == 0 {
 				pending += hold
+				source = sources[i]
 				continue
 			}
 			h := fmt.Sprintf("%s/%d", name, i+1)
 			add(Action{Kind: Request, Holder: h, Locks: st.Locks})
-			add(Action{Kind: Release, Holder: h, Delay: hold})
+			add(Action{Kind: Release, Holder: h, Delay: hold, Source: sources[i]})
 		}
 		if len(k.Locks) > 0 {
 			add(Action{Kind: Release, Holder: name})

@@ -20,6 +20,17 @@ type Result struct {
 	// Unfinished names the workflows that never ended: a request that
 	// could never be granted (a limit 0, more than the limit).
 	Unfinished []string
+	// Blocked says, per lock (by key), what holds the unfinished back.
+	Blocked []BlockedLock
+}
+
+// BlockedLock is a lock that workflows wait for for ever: its limit is
+// 0, or it is held by workflows that never end.
+type BlockedLock struct {
+	Key     string
+	Limit   int
+	Waiting []string // the workflows waiting for it, in the order they asked
+	Holders []string // the workflows holding it at the end, which never end
 }
 
 // Span is the time from the first arrival until everything was done.
@@ -56,6 +67,9 @@ type WorkflowResult struct {
 	Priority                   int32
 	Arrived, Started, Finished time.Duration
 	Unfinished                 bool
+	// NeverStarted: it asked for locks and was never granted any (it
+	// comes after those that started).
+	NeverStarted bool
 }
 
 func (r *runner) result() *Result {
@@ -70,6 +84,8 @@ func (r *runner) result() *Result {
 			Finished: st.finished, Unfinished: st.done < len(w.Actions)}
 		if st.hasStart {
 			wr.Started = st.started
+		} else {
+			wr.NeverStarted = wr.Unfinished
 		}
 		if wr.Unfinished {
 			res.Unfinished = append(res.Unfinished, w.Name)
@@ -87,6 +103,9 @@ func (r *runner) result() *Result {
 	}
 	sort.SliceStable(order, func(a, b int) bool {
 		x, y := res.Workflows[order[a]], res.Workflows[order[b]]
+		if x.NeverStarted != y.NeverStarted {
+			return y.NeverStarted
+		}
 		if x.Started != y.Started {
 			return x.Started < y.Started
 		}
@@ -102,11 +121,11 @@ func (r *runner) result() *Result {
 		acc := r.locks[l.Key]
 		held := acc.held
 		for _, since := range acc.holding {
-			held += max(0, res.Done-since) // held to the end
+			held += max(0, res.Done-since).Seconds() // held to the end
 		}
 		lr := LockResult{Key: l.Key, Limit: l.Limit, Requests: len(acc.waits), MaxQueue: acc.maxQueue, MaxHeld: acc.maxHeld}
 		if l.Limit > 0 && span > 0 {
-			lr.Utilisation = held.Seconds() / (float64(l.Limit) * span.Seconds())
+			lr.Utilisation = held / (float64(l.Limit) * span.Seconds())
 		}
 		waits := slices.Clone(acc.waits)
 		slices.Sort(waits)
@@ -117,6 +136,7 @@ func (r *runner) result() *Result {
 		res.Locks = append(res.Locks, lr)
 	}
 	sort.Slice(res.Locks, func(i, j int) bool { return res.Locks[i].Key < res.Locks[j].Key })
+	res.Blocked = r.blocked()
 	for _, id := range r.asked {
 		h := r.holders[id]
 		a := r.sc.Workflows[h.wf].Actions[h.act]
@@ -124,6 +144,63 @@ func (r *runner) result() *Result {
 			Asked: h.asked, Granted: h.grantedAt, Released: h.releasedAt, WasGranted: h.granted, WasReleased: h.released})
 	}
 	return res
+}
+
+// blocked lists the locks that requests still wait for at the end, each
+// with who waits and who holds it.
+func (r *runner) blocked() []BlockedLock {
+	by := map[string]*BlockedLock{}
+	seen := map[[2]string]bool{} // lock, workflow
+	for _, id := range r.asked {
+		h := r.holders[id]
+		if h.granted || h.released {
+			continue
+		}
+		w := &r.sc.Workflows[h.wf]
+		ks := w.Actions[h.act].Locks
+		// What holds it back: a lock with no permit to give, or none free;
+		// else (a permit reserved for another) all it asks for.
+		var why []string
+		for _, k := range ks {
+			if acc := r.locks[k]; acc.limit == 0 || len(acc.holding) >= acc.limit {
+				why = append(why, k)
+			}
+		}
+		if len(why) == 0 {
+			why = ks
+		}
+		for _, k := range why {
+			b := by[k]
+			if b == nil {
+				b = &BlockedLock{Key: k, Limit: r.locks[k].limit}
+				by[k] = b
+			}
+			if !seen[[2]string{k, w.Name}] {
+				seen[[2]string{k, w.Name}] = true
+				b.Waiting = append(b.Waiting, w.Name)
+			}
+		}
+	}
+	held := map[[2]string]bool{}
+	for _, id := range r.asked {
+		h := r.holders[id]
+		if !h.granted || h.released {
+			continue
+		}
+		w := &r.sc.Workflows[h.wf]
+		for _, k := range w.Actions[h.act].Locks {
+			if b := by[k]; b != nil && !held[[2]string{k, w.Name}] {
+				held[[2]string{k, w.Name}] = true
+				b.Holders = append(b.Holders, w.Name)
+			}
+		}
+	}
+	out := make([]BlockedLock, 0, len(by))
+	for _, b := range by {
+		out = append(out, *b)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
 }
 
 // rank is the nearest-rank p-quantile of sorted values; 0 for none.

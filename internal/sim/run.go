@@ -72,13 +72,15 @@ type runner struct {
 	asked    []string // holders in the order they asked
 	locks    map[string]*lockAcc
 	lastTime time.Duration
+	// err stops the run: an action due past the end of the virtual clock.
+	err error
 }
 
 // lockAcc accumulates one lock's figures.
 type lockAcc struct {
 	limit    int
 	waits    []time.Duration
-	held     time.Duration // permit time of finished holds
+	held     float64 // permit seconds of finished holds: limit × span can pass a Duration
 	holding  map[string]time.Duration
 	maxQueue int
 	maxHeld  int
@@ -118,16 +120,35 @@ func Run(s Scenario) (*Result, error) {
 	}
 	// Each action is pushed once, when its last dependency completes, so
 	// the loop runs at most once per action.
-	for r.due.Len() > 0 {
+	for r.due.Len() > 0 && r.err == nil {
 		f := heap.Pop(&r.due).(fire)
 		if err := r.do(f); err != nil {
 			return nil, err
 		}
 	}
+	if r.err != nil {
+		return nil, r.err
+	}
 	return r.result(), nil
 }
 
+// push schedules an action at at. Validate keeps arrivals and delays
+// within the clock, so at (a time within it plus a delay) cannot have
+// wrapped; waiting can still carry it past the end, which stops the run.
 func (r *runner) push(at time.Duration, wf, act int) {
+	if at > MaxTime {
+		if r.err == nil {
+			w := r.sc.Workflows[wf]
+			a := w.Actions[act]
+			what := fmt.Sprintf("its action %d (%s)", act, a.Kind)
+			if a.Source != "" {
+				what = fmt.Sprintf("its %s after %s", a.Kind, a.Source)
+			}
+			r.err = fmt.Errorf("workflow %s: %s falls at %v, past the end of the virtual clock (%v, 100 years): the load runs longer than can be simulated; shorten the holds or raise the limits",
+				w.Name, what, at, MaxTime)
+		}
+		return
+	}
 	r.seq++
 	heap.Push(&r.due, fire{at: at, seq: r.seq, wf: wf, act: act})
 }
@@ -158,7 +179,7 @@ func (r *runner) do(f fire) error {
 			h.released, h.releasedAt = true, f.at
 			for _, k := range r.sc.Workflows[h.wf].Actions[h.act].Locks {
 				acc := r.locks[k]
-				acc.held += f.at - acc.holding[a.Holder]
+				acc.held += (f.at - acc.holding[a.Holder]).Seconds()
 				delete(acc.holding, a.Holder)
 			}
 			gs, _ := r.q.Release(a.Holder, now)

@@ -74,6 +74,9 @@ type Action struct {
 	Locks  []string // Request only
 	After  []int
 	Delay  time.Duration
+	// Source is where Delay comes from in the input (a load's
+	// "workflows[0] (etl) steps[1].hold"), for messages; may be empty.
+	Source string
 }
 
 // ErrInvalid is wrapped by every error of a scenario that cannot run.
@@ -110,6 +113,9 @@ func (s *Scenario) Validate() error {
 		if w.Created < 0 {
 			return fmt.Errorf("%w: workflow %s arrives before the start (%v)", ErrInvalid, w.Name, w.Created)
 		}
+		if w.Created > MaxTime {
+			return fmt.Errorf("%w: workflow %s arrives at %v, past the end of the virtual clock (%v)", ErrInvalid, w.Name, w.Created, MaxTime)
+		}
 		total += len(w.Actions)
 		if total > maxActions {
 			return fmt.Errorf("%w: more than %d actions", ErrInvalid, maxActions)
@@ -128,6 +134,9 @@ func validAction(wf string, i int, a Action, limits, asked map[string]bool, hold
 	where := fmt.Sprintf("workflow %s action %d (%s)", wf, i, a.Kind)
 	if a.Delay < 0 {
 		return fmt.Errorf("%w: %s has a negative delay %v", ErrInvalid, where, a.Delay)
+	}
+	if a.Delay > MaxTime {
+		return fmt.Errorf("%w: %s has a delay of %v, past the end of the virtual clock (%v)", ErrInvalid, where, a.Delay, MaxTime)
 	}
 	for _, j := range a.After {
 		if j < 0 || j >= i {

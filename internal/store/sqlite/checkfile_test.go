@@ -40,7 +40,7 @@ func TestOpenRefusesWhatIsNotItsDatabase(t *testing.T) {
 	}
 	for _, c := range []struct{ path, want string }{
 		{"/dev/null", "not a regular file"},
-		{dir, "not a regular file"},
+		{dir, "is a directory"},
 		{text, "not a SQLite database"},
 		{foreign, "another program's SQLite database"},
 		{mine, "2 hard links"},

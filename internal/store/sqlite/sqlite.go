@@ -226,6 +226,9 @@ func checkFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("database %s: %w", path, err)
 	}
+	if fi.IsDir() {
+		return fmt.Errorf("database %s is a directory: give the path of a SQLite file", path)
+	}
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("database %s is not a regular file (%s): give the path of a SQLite file", path, fi.Mode().Type())
 	}
