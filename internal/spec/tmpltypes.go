@@ -22,8 +22,11 @@ func checkHTTP(d *Document, path string, h *wfv1.HTTP) {
 	}
 	for i, hd := range h.Headers {
 		if len(hd.ValueFrom) > 0 {
-			d.errorAt(fmt.Sprintf("%s.headers[%d].valueFrom", path, i),
-				"header %q: valueFrom.secretKeyRef needs a Kubernetes secret, and semaflow has no secret store; give the header a value (for example from a workflow parameter)", hd.Name)
+			// Unhonoured: --no-lint runs it, and the node ends Error.
+			p := fmt.Sprintf("%s.headers[%d].valueFrom", path, i)
+			d.addDiag(Diagnostic{Pos: d.KeyPos(p), Path: p, Severity: SeverityError, Unhonoured: true,
+				Message: fmt.Sprintf("header %q: valueFrom.secretKeyRef needs a Kubernetes secret, and semaflow has no secret store; "+
+					"give the header a value (for example from a workflow parameter)", hd.Name)})
 		}
 	}
 }
