@@ -576,10 +576,10 @@
       const path = base + "/log" + query + (follow ? "&logOptions.follow=true" : "");
       box.textContent = "";
       let lines = []; // the lines in the box, while it holds fewer than 2 * LOG_LINES
-      let chars = 0, dropped = 0, pending = [], frame = 0, ended = false;
+      let chars = 0, dropped = 0, pending = [], frame = 0, ended = false, closed = false;
       const flush = () => {
         frame = 0;
-        if (!pending.length) return;
+        if (closed || !pending.length) return;
         const stick = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
         const add = pending;
         pending = [];
@@ -611,7 +611,7 @@
       // A timer, not an animation frame: a tab in the background still
       // takes in a followed log, a few times a second.
       const later = () => { if (!frame) frame = setTimeout(flush, 30); };
-      state.logs = stream(path, {
+      const feed = stream(path, {
         reconnect: false,
         onEvent(entry) {
           let line = entry.content ?? "";
@@ -626,6 +626,8 @@
           if (!box.textContent) box.textContent = "(empty log)";
         },
       });
+      // Closed, it writes nothing more: the box may show another step's log.
+      state.logs = { close() { closed = true; clearTimeout(frame); feed.close(); } };
     }
   });
 })();
