@@ -27,6 +27,11 @@ type ViewDetail struct {
 	Holding []Holding `json:"holding"`
 	// Queue lists the waiters in grant order.
 	Queue []Waiting `json:"queue"`
+	// OtherHolders and OtherWaiters count the holders and waiters of
+	// other namespaces that a view of one namespace leaves out, so that a
+	// lock one of them holds does not look free.
+	OtherHolders int `json:"otherHolders,omitempty"`
+	OtherWaiters int `json:"otherWaiters,omitempty"`
 }
 
 // Party is a holder or waiter: a workflow, or one of its nodes.

@@ -199,6 +199,8 @@ func locksOf(views []locks.View, ns string) []locks.View {
 				waiters = append(waiters, wt)
 			}
 		}
+		// Counted, not named: the lock is in use all the same.
+		v.OtherHolders, v.OtherWaiters = len(v.Holders)-len(holders), len(v.Waiters)-len(waiters)
 		var starts map[string]locks.Start
 		for h, st := range v.Starts {
 			if holderIn(h, ns) {

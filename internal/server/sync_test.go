@@ -17,7 +17,7 @@ func TestLocksOfKeepsTheNamespace(t *testing.T) {
 		{Lock: "team-b/Mutex/m", Holders: map[string]uint64{"team-a/w3": 1}, Waiters: []string{"team-a/w4"}},
 	}
 	got := fmt.Sprint(locksOf(views, "team-a"))
-	if want := "[{team-a/Mutex/m 0 0 map[team-a/w1:3] [team-a/w2] map[team-a/w2:{false no history yet <nil> <nil> <nil> }] <nil> {      [] []}}]"; got != want {
+	if want := "[{team-a/Mutex/m 0 0 map[team-a/w1:3] [team-a/w2] map[team-a/w2:{false no history yet <nil> <nil> <nil> }] <nil> {      [] [] 1 1}}]"; got != want {
 		t.Fatalf("locksOf team-a: %s, want %s", got, want)
 	}
 	if got := locksOf(views, "team-c"); got == nil || len(got) != 0 {

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -87,25 +86,23 @@ func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
 	u.render(w, "login", d)
 }
 
-// login takes {"token": "..."} as JSON (the server's guard takes writes
-// only as JSON or YAML, so no HTML form posts here from another site)
-// and sets the cookie.
+// login takes {"token": "..."} as JSON (from login.js), or the login
+// form's body when scripts are off (loginToken), and sets the cookie.
 func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	sess := SessionFrom(r.Context())
 	if sess == nil || sess.Check == nil {
 		writeMessage(w, http.StatusBadRequest, "this server needs no token: open / directly")
 		return
 	}
-	var req struct {
-		Token string `json:"token"`
-	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
-	if err != nil || json.Unmarshal(b, &req) != nil {
-		writeMessage(w, http.StatusBadRequest, `the login request must be JSON: {"token": "..."}`)
+	tok, form, ok := loginToken(w, r)
+	if !ok {
 		return
 	}
-	tok := strings.TrimSpace(req.Token)
 	if _, ok := sess.Check(tok); !ok || tok == "" {
+		if form {
+			u.loginAgain(w, r, "that token is not one this server accepts")
+			return
+		}
 		writeMessage(w, http.StatusUnauthorized, "that token is not one this server accepts")
 		return
 	}
@@ -113,6 +110,10 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		Name: CookieName, Value: base64.RawURLEncoding.EncodeToString([]byte(tok)),
 		Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
+	if form {
+		http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
+		return
+	}
 	writeMessage(w, http.StatusOK, "signed in")
 }
 

@@ -40,6 +40,9 @@ type uiServer struct {
 	// Stop ends the server, as when it goes away under an open page;
 	// the test's end calls it too.
 	Stop func()
+	// Drop cuts every open connection (streams included), as a restart
+	// of the server does, and goes on serving.
+	Drop func()
 }
 
 // startServer starts a server on loopback; with tokens it needs them,
@@ -53,7 +56,7 @@ func startServer(t *testing.T, tokens ...server.Token) *uiServer {
 	}
 	ts := httptest.NewServer(h)
 	l.Engine.StartCron()
-	s := &uiServer{URL: ts.URL, Local: l}
+	s := &uiServer{URL: ts.URL, Local: l, Drop: ts.CloseClientConnections}
 	if len(tokens) > 0 {
 		s.Token = tokens[0].Value
 	}
@@ -218,6 +221,15 @@ func newPage(t *testing.T, s *uiServer, timeout time.Duration) *page {
 		t.Fatal(err)
 	}
 	return &page{t: t, ctx: ctx, s: s}
+}
+
+// Login signs the tab in with token through the login form.
+func (p *page) Login(token string) {
+	p.t.Helper()
+	p.Go("/login")
+	p.WaitJS("the login form", `!!document.getElementById('token')`)
+	p.Do("log in", chromedp.SetValue(chromedp.CSS(`#token`), token), chromedp.Click(chromedp.CSS(`#login-form button`)))
+	p.WaitJS("the signed-in page", `location.pathname !== '/login' && !!document.getElementById('logout')`)
 }
 
 // Go opens a path of the server and waits for the page to load.

@@ -241,13 +241,72 @@
   }
 
   // flash shows a message at the top of the page; an error stays until
-  // the next message.
-  function flash(msg, isError) {
+  // the next message, or until what raised it (source) works again and
+  // takes it down with unflash.
+  function flash(msg, isError, source) {
     const f = document.getElementById("flash");
     if (!f) return;
     f.hidden = !msg;
     f.className = "flash" + (isError ? " error" : "");
     f.textContent = msg || "";
+    f.dataset.source = (msg && source) || "";
+  }
+
+  // unflash takes down the message source showed, and no other.
+  function unflash(source) {
+    const f = document.getElementById("flash");
+    if (f && !f.hidden && f.dataset.source === source) flash("");
+  }
+
+  // patch makes parent's children look like news (nodes made by el or
+  // svg), changing the page only where they differ: a node that stays
+  // keeps its selection, its focus and its listeners. Children match by
+  // their data-key, else by position and tag. An element whose data-same
+  // equals the new one's is left whole (a running log, a fitted text).
+  function patch(parent, news) {
+    const olds = [...parent.childNodes];
+    const keyOf = (n) => (n.nodeType === 1 ? n.getAttribute("data-key") : null);
+    const byKey = new Map();
+    for (const o of olds) {
+      const k = keyOf(o);
+      if (k !== null) byKey.set(k, o);
+    }
+    const used = new Set();
+    const result = [];
+    let oi = 0;
+    for (const n of news) {
+      const k = keyOf(n);
+      let o = null;
+      if (k !== null) {
+        o = byKey.get(k) || null;
+      } else {
+        while (oi < olds.length && (used.has(olds[oi]) || keyOf(olds[oi]) !== null)) oi++;
+        if (oi < olds.length) o = olds[oi++];
+      }
+      if (o && (o.nodeName !== n.nodeName || o.nodeType !== n.nodeType || used.has(o))) o = null;
+      if (!o) {
+        result.push(n);
+        continue;
+      }
+      used.add(o);
+      if (o.nodeType === 1) morph(o, n);
+      else if (o.nodeValue !== n.nodeValue) o.nodeValue = n.nodeValue;
+      result.push(o);
+    }
+    for (const o of olds) if (!used.has(o)) o.remove();
+    let ref = parent.firstChild;
+    for (const r of result) {
+      if (r === ref) ref = ref.nextSibling;
+      else parent.insertBefore(r, ref);
+    }
+  }
+
+  function morph(old, nu) {
+    const same = nu.getAttribute("data-same");
+    if (same !== null && old.getAttribute("data-same") === same) return;
+    for (const a of [...old.attributes]) if (!nu.hasAttribute(a.name)) old.removeAttribute(a.name);
+    for (const a of [...nu.attributes]) if (old.getAttribute(a.name) !== a.value) old.setAttribute(a.name, a.value);
+    patch(old, [...nu.childNodes]);
   }
 
   // The namespace query parameter, kept in the URL so a page can be shared.
@@ -303,5 +362,5 @@
     }
   });
 
-  window.semaflow = { when, namespacePicker, pretty, api, stream, el, svg, duration, ago, phaseBadge, flash, param, setParams, seg, namespaces, csrf, APIError };
+  window.semaflow = { patch, unflash, when, namespacePicker, pretty, api, stream, el, svg, duration, ago, phaseBadge, flash, param, setParams, seg, namespaces, csrf, APIError };
 })();

@@ -1,7 +1,7 @@
 "use strict";
 // The Cron workflow page: its schedule, what it has run, suspend and resume.
 (function () {
-  const { el, api, ago, seg, flash, pretty, phaseBadge } = window.semaflow;
+  const { el, api, ago, seg, flash, unflash, pretty, phaseBadge } = window.semaflow;
   document.addEventListener("DOMContentLoaded", () => {
     const root = document.getElementById("page");
     const ns = root.dataset.namespace, name = root.dataset.name;
@@ -11,6 +11,9 @@
     const resume = el("button", { type: "button", id: "action-resume" }, "Resume");
     const runs = el("tbody", { id: "cron-runs" });
     const spec = el("div", { id: "spec" });
+    // Suspend and resume show once the cron workflow is read; a missing
+    // or forbidden one offers neither.
+    suspend.hidden = resume.hidden = true;
     root.append(summary, el("div", { class: "actions" }, suspend, resume),
       el("h2", {}, "Workflows it started"),
       el("table", {}, el("thead", {}, el("tr", {}, ["Name", "Phase", "Started"].map((h) => el("th", {}, h)))), runs),
@@ -26,9 +29,12 @@
         }
       });
     }
+    let timer = null;
     async function load() {
+      clearTimeout(timer);
       try {
         const cw = await api("GET", base);
+        unflash("load");
         const sp = cw.spec || {}, st = cw.status || {};
         suspend.hidden = !!sp.suspend;
         resume.hidden = !sp.suspend;
@@ -49,11 +55,16 @@
         if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 3, class: "empty" }, "None yet.")));
         runs.replaceChildren(...rows);
       } catch (e) {
-        if (e.status === 404) summary.replaceChildren(el("p", { class: "error" }, "Cron workflow " + ns + "/" + name + " does not exist."));
-        else flash(e.message, true);
+        if (e.status === 404 || e.status === 403) {
+          suspend.hidden = resume.hidden = true;
+          summary.replaceChildren(el("p", { class: "error" }, e.status === 404 ? "Cron workflow " + ns + "/" + name + " does not exist."
+            : "You may not see cron workflow " + ns + "/" + name + ": " + e.message));
+          return; // nothing to follow
+        }
+        flash(e.message, true, "load");
       }
+      timer = setTimeout(load, 5000);
     }
     load();
-    setInterval(load, 5000);
   });
 })();

@@ -98,6 +98,13 @@
     );
   }
 
+  // others is the line for holders or waiters of another namespace,
+  // which a token scoped to this one may count but not see.
+  function others(n, what) {
+    if (!n) return null;
+    return el("p", { class: "others muted" }, n === 1 ? what + " by a workflow of another namespace" : what + " by " + n + " workflows of other namespaces");
+  }
+
   function holdersTable(v) {
     const rows = v.holding.map((h) =>
       el(
@@ -110,19 +117,22 @@
         estimateCell("release", h.release, "when holds that lasted as long ended: median (90% of them by)")
       )
     );
-    if (!rows.length) return el("p", { class: "none" }, "Nobody holds it.");
-    return el(
+    const other = others(v.otherHolders, "held");
+    if (!rows.length) return other || el("p", { class: "none" }, "Nobody holds it.");
+    const table = el(
       "table",
       { class: "holders" },
       el("thead", {}, el("tr", {}, el("th", {}, "Workflow"), el("th", {}, "Step"), el("th", { title: "how long it has held the lock" }, "Held for"), el("th", {}, "Token"), el("th", {}, "Expected release"))),
       el("tbody", {}, rows)
     );
+    return other ? [table, other] : table;
   }
 
   // The reasons column shows only when a waiter is held back by more
   // than the limit: mostly it would stand empty.
   function waitersTable(v) {
-    if (!v.queue.length) return el("p", { class: "none" }, "Nobody waits.");
+    const other = others(v.otherWaiters, "also waited for");
+    if (!v.queue.length) return other || el("p", { class: "none" }, "Nobody waits.");
     const reasons = v.queue.some((w) => w.reason);
     const rows = v.queue.map((w) =>
       el(
@@ -137,7 +147,7 @@
         reasons ? el("td", { class: w.reason ? "reason" : "muted" }, w.reason || "") : null
       )
     );
-    return el(
+    const table = el(
       "table",
       { class: "waiters" },
       el(
@@ -147,6 +157,7 @@
       ),
       el("tbody", {}, rows)
     );
+    return other ? [table, other] : table;
   }
 
   // chart draws holders (solid) and waiters (dashed) over the last hour,
@@ -234,8 +245,9 @@
     c.name.textContent = title(v);
     c.kind.textContent = kind(v);
     c.ns.textContent = "namespace " + v.namespace;
-    const held = v.holding.length;
-    c.use.textContent = v.limit === 0 ? "paused (limit 0)" : held + " of " + v.limit + " in use" + (v.queue.length ? ", " + v.queue.length + " waiting" : "");
+    const held = v.holding.length + (v.otherHolders || 0);
+    const waiting = v.queue.length + (v.otherWaiters || 0);
+    c.use.textContent = v.limit === 0 ? "paused (limit 0)" : held + " of " + v.limit + " in use" + (waiting ? ", " + waiting + " waiting" : "");
     c.use.className = "lock-use" + (v.limit > 0 && held >= v.limit ? " full" : "");
     if (editable(v)) {
       if (!c.limitInput) c.head.append(limitForm(v, c));
@@ -244,8 +256,8 @@
       c.fixed = el("span", { class: "muted" }, "limit " + v.limit + (v.type === "mutex" ? " (a mutex)" : " (set by the engine's flags)"));
       c.head.append(c.fixed);
     }
-    if (!v.holding.length && !v.queue.length) c.tables.replaceChildren(el("p", { class: "lock-free" }, "Free: nobody holds it and nobody waits."), holdTimes(v));
-    else c.tables.replaceChildren(el("h3", {}, "Holding"), holdersTable(v), el("h3", {}, "Waiting, in the order they will get it"), waitersTable(v), holdTimes(v));
+    if (!held && !waiting) c.tables.replaceChildren(el("p", { class: "lock-free" }, "Free: nobody holds it and nobody waits."), holdTimes(v));
+    else c.tables.replaceChildren(...[el("h3", {}, "Holding"), holdersTable(v), el("h3", {}, "Waiting, in the order they will get it"), waitersTable(v), holdTimes(v)].flat());
     c.chart.replaceChildren(chart(v));
     return c.root;
   }
@@ -282,7 +294,7 @@
   function record(items, t) {
     for (const v of items) {
       const pts = state.history.get(v.lock) || [];
-      const p = { t, holders: v.holding.length, waiters: v.queue.length };
+      const p = { t, holders: v.holding.length + (v.otherHolders || 0), waiters: v.queue.length + (v.otherWaiters || 0) };
       const last = pts[pts.length - 1];
       if (!last || last.holders !== p.holders || last.waiters !== p.waiters) pts.push(p);
       while (pts.length > 2 && pts[1].t < t - HOUR) pts.shift();
@@ -306,6 +318,8 @@
     const q = state.ns ? "?namespace=" + encodeURIComponent(state.ns) : "";
     try {
       const h = await S.api("GET", "/api/v1/sync-history" + q);
+      state.historyFailed = false;
+      S.unflash("locks-history");
       for (const it of h.items || []) {
         const live = state.history.get(it.lock) || [];
         const first = live.length ? live[0].t : Infinity;
@@ -313,7 +327,8 @@
       }
       render();
     } catch (e) {
-      S.flash("The chart's history could not be read: " + e.message, true);
+      state.historyFailed = true;
+      S.flash("The chart's history could not be read: " + e.message, true, "locks-history");
     }
   }
 
@@ -324,6 +339,12 @@
     state.history.clear();
     const q = state.ns ? "?namespace=" + encodeURIComponent(state.ns) : "";
     state.feed = S.stream("/api/v1/sync-events" + q, {
+      // Live again: the errors of the time it was not come down, and a
+      // chart history that could not be read is read now.
+      onOpen() {
+        S.unflash("locks-feed");
+        if (state.historyFailed) loadHistory();
+      },
       onEvent(ev) {
         state.items = ev.items || [];
         state.received = Date.now();
@@ -339,7 +360,7 @@
         render();
       },
       onError(e) {
-        S.flash("Live updates stopped: " + e.message, true);
+        S.flash("Live updates interrupted: " + e.message + " (retrying)", true, "locks-feed");
       },
     });
     loadHistory();

@@ -12,6 +12,8 @@
     const submit = el("button", { type: "button", id: "action-submit" }, "Submit a workflow from it");
     const list = el("tbody", { id: "template-templates" });
     const spec = el("div", { id: "spec" });
+    // Submit shows once the template is read.
+    submit.hidden = true;
     root.append(summary, el("div", { class: "actions" }, submit),
       el("h2", {}, "Templates"), el("table", {}, el("thead", {}, el("tr", {}, ["Name", "Kind", "Locks"].map((h) => el("th", {}, h)))), list),
       el("h2", {}, "Manifest"), spec);
@@ -51,9 +53,11 @@
           el("td", {}, x.name), el("td", {}, kinds.find((k) => x[k] !== undefined) || ""), el("td", {}, locks(x.synchronization))));
         list.replaceChildren(...rows);
         spec.replaceChildren(pretty(t));
+        submit.hidden = false;
       } catch (e) {
         if (e.status === 404) summary.replaceChildren(el("p", { class: "error" }, "Template " + name + " does not exist."));
-        else flash(e.message, true);
+        else if (e.status === 403) summary.replaceChildren(el("p", { class: "error" }, "You may not see template " + name + ": " + e.message));
+        else summary.replaceChildren(el("p", { class: "error" }, "The template could not be read: " + e.message));
       }
     })();
   });

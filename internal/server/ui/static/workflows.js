@@ -2,7 +2,7 @@
 // The Workflows page: every workflow of a namespace (or all), filtered by
 // phase and label, kept current by the API's watch stream.
 (function () {
-  const { el, stream, phaseBadge, duration, ago, param, setParams, seg, namespaces } = window.semaflow;
+  const { el, patch, stream, phaseBadge, duration, ago, param, setParams, seg, namespaces } = window.semaflow;
   const PHASES = ["", "Pending", "Running", "Succeeded", "Failed", "Error"];
   const MAX_ROWS = 500;
 
@@ -73,9 +73,10 @@
       count.textContent = rows.length === 1 ? "1 workflow" : rows.length + " workflows";
       const trs = rows.slice(0, MAX_ROWS).map(row);
       if (!trs.length) {
-        trs.push(el("tr", {}, el("td", { colspan: 8, class: "empty" }, "No workflows here. Submit one with: semaflow submit FILE --server URL")));
+        trs.push(el("tr", { "data-key": "empty" }, el("td", { colspan: 8, class: "empty" }, "No workflows here. Submit one with: semaflow submit FILE --server URL")));
       }
-      body.replaceChildren(...trs);
+      // In place: a row that stays keeps a selection or the focus in it.
+      patch(body, trs);
     }
 
     function row(wf) {
@@ -84,7 +85,7 @@
       const labels = Object.entries(m.labels || {})
         .filter(([k]) => !k.startsWith("workflows.argoproj.io/"))
         .map(([k, v]) => el("span", { class: "label" }, k + "=" + v));
-      return el("tr", { "data-name": m.name, "data-namespace": m.namespace },
+      return el("tr", { "data-key": m.namespace + "/" + m.name, "data-name": m.name, "data-namespace": m.namespace },
         el("td", {}, el("a", { href: "/workflows/" + seg(m.namespace) + "/" + seg(m.name) }, m.name)),
         el("td", {}, m.namespace),
         el("td", {}, phaseBadge(st.phase)),
