@@ -113,11 +113,14 @@ func (g *lockGraph) reportCycle(c []string) {
 	for i := range c {
 		steps[i] = g.edges[[2]string{c[i], c[(i+1)%len(c)]}]
 	}
-	chosen, concurrent := pickCycle(steps, true)
+	chosen, concurrent := g.pickCycle(steps, true)
 	if chosen == nil {
-		if chosen, _ = pickCycle(steps, false); chosen == nil {
+		if chosen, _ = g.pickCycle(steps, false); chosen == nil {
 			return
 		}
+	}
+	if !g.report() {
+		return
 	}
 	sev := SeverityWarning
 	if concurrent {
@@ -168,10 +171,10 @@ func (g *lockGraph) reportCycle(c []string) {
 // each path of the first step and takes the first fitting path of each
 // next one (at most lgMaxWitnesses² × steps² comparisons). It returns
 // nil when none fits, and whether the paths chosen can all run at once.
-func pickCycle(steps [][]*lgEdge, together bool) ([]*lgEdge, bool) {
+func (g *lockGraph) pickCycle(steps [][]*lgEdge, together bool) ([]*lgEdge, bool) {
 	fits := func(a, b *lgEdge) bool {
 		class := lgClassOf(a, b)
-		return !gated(a, b, class) && (!together || class != lgSequential)
+		return !g.gated(a, b, class) && (!together || class != lgSequential)
 	}
 	for _, first := range steps[0] {
 		chosen := []*lgEdge{first}
