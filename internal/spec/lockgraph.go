@@ -84,6 +84,7 @@ type lgSite struct {
 	group  int    // steps group, -1 for a DAG task
 	step   int    // index in the group
 	task   string // DAG task name
+	hook   string // "onExit" or "hooks.<name>" for a step's or task's handler
 	dag    *wfv1.DAGTemplate
 	loop   bool
 	label  string // the called template's name, for messages
@@ -345,7 +346,23 @@ func (g *lockGraph) walkDoc(d *Document) {
 		if exit == "" {
 			exit = entrySpec.spec.OnExit
 		}
-		for _, c := range []struct{ part, tmpl string }{{"entry", ep}, {"exit", exit}} {
+		// hooks.exit is an exit handler too; other workflow hooks run
+		// beside the entry (walked as parts of their own).
+		parts := []struct{ part, tmpl string }{{"entry", ep}, {"exit", exit}}
+		hooks := sp.spec.Hooks
+		if len(hooks) == 0 {
+			hooks = entrySpec.spec.Hooks
+		}
+		for _, name := range sortedKeys(hooks) {
+			part := "hook " + name
+			if name == "exit" {
+				part = "exit"
+			}
+			if t := hooks[name].Template; t != "" && t != exit {
+				parts = append(parts, struct{ part, tmpl string }{part, t})
+			}
+		}
+		for _, c := range parts {
 			if i, ok := entrySpec.index[c.tmpl]; ok && c.tmpl != "" {
 				tp := fmt.Sprintf("%s.templates[%d]", entrySpec.path, i)
 				root := &lgRoot{run: run, part: c.part, label: name, tmpl: entrySpec.id + "|" + tp, first: c.tmpl, doc: d}
@@ -356,7 +373,10 @@ func (g *lockGraph) walkDoc(d *Document) {
 	for i := range sp.spec.Templates {
 		t := &sp.spec.Templates[i]
 		tp := fmt.Sprintf("%s.templates[%d]", sp.path, i)
-		if d.Template == nil && g.reached[sp.id+"|"+tp] {
+		// A template its entry reaches was checked as the run takes it,
+		// in a WorkflowTemplate as in a Workflow: the same severity for
+		// the same spec.
+		if g.reached[sp.id+"|"+tp] {
 			continue
 		}
 		root := &lgRoot{run: run, part: "template " + t.Name, label: name, tmpl: sp.id + "|" + tp, first: t.Name, doc: d}
@@ -485,21 +505,39 @@ func (g *lockGraph) walk(sp *lgSpec, t *wfv1.Template, path, ns string, root *lg
 		next := &lgTrail{site: site, parent: trail, depth: trail.len() + 1}
 		g.walk(csp, ct, cpath, ns, root, held, next, depth+1)
 	}
+	// A step's or task's onExit and hooks run under the same caller, so
+	// with the same locks held, beside (or right after) the step.
+	handlers := func(site lgSite, onExit string, hooks map[string]wfv1.LifecycleHook, callPath string) {
+		if onExit != "" {
+			site.hook = "onExit"
+			call(site, onExit, nil, nil, callPath+".onExit")
+		}
+		for _, name := range sortedKeys(hooks) {
+			h := hooks[name]
+			site.hook = "hooks." + name
+			call(site, h.Template, h.TemplateRef, nil, callPath+".hooks."+name)
+		}
+	}
 	for gi, group := range t.Steps {
 		for si := range group {
 			st := &group[si]
 			site := lgSite{spec: sp.id, tmpl: path, group: gi, step: si, loop: hasLoop(st.WithItems, st.WithParam, st.WithSequence)}
-			call(site, st.Template, st.TemplateRef, st.Inline, fmt.Sprintf("%s.steps[%d][%d]", path, gi, si))
+			sPath := fmt.Sprintf("%s.steps[%d][%d]", path, gi, si)
+			call(site, st.Template, st.TemplateRef, st.Inline, sPath)
+			handlers(site, st.OnExit, st.Hooks, sPath)
 		}
 	}
 	if t.DAG != nil {
 		for ti := range t.DAG.Tasks {
 			task := &t.DAG.Tasks[ti]
 			site := lgSite{spec: sp.id, tmpl: path, group: -1, task: task.Name, dag: t.DAG, loop: hasLoop(task.WithItems, task.WithParam, task.WithSequence)}
-			call(site, task.Template, task.TemplateRef, task.Inline, fmt.Sprintf("%s.dag.tasks[%d]", path, ti))
+			tPath := fmt.Sprintf("%s.dag.tasks[%d]", path, ti)
+			call(site, task.Template, task.TemplateRef, task.Inline, tPath)
+			handlers(site, task.OnExit, task.Hooks, tPath)
 		}
 	}
 }
+
 
 // resolveCall finds the template a step or task runs. A name with
 // {{...}} is chosen at run time: the engine's detector covers it.
@@ -578,6 +616,29 @@ func (g *lockGraph) checkAgain(sp *lgSpec, t *wfv1.Template, a lgHeld, held *lgH
 		}
 		sp.doc.errorAt(a.at.path, "self-deadlock: %s holds mutex %s while everything it calls runs (%s), "+
 			"and template %q, which runs inside it, asks for it too: it waits forever", holder, a.key, h.at, t.Name)
+	case a.limit != 0 && (a.limit < 0 || len(same) < a.limit):
+		// One run gets the permit, but runs at once can take every
+		// permit between them, each short of one more. (Said once per
+		// semaphore and spec: a deeper nesting may yet be an error.)
+		wid := "nested|" + sp.id + "|" + a.key
+		if g.reported[wid] {
+			return
+		}
+		g.reported[wid] = true
+		if !g.report() {
+			return
+		}
+		var where []string
+		for _, h := range same {
+			where = append(where, h.at.String())
+		}
+		runs := "enough runs"
+		if a.limit > 0 {
+			runs = fmt.Sprintf("%d runs", (a.limit+len(same)-1)/len(same))
+		}
+		sp.doc.warnAt(a.at.path, "semaphore %s is asked for again by template %q while %d of its permits are held above it (%s): "+
+			"%s at once can hold every permit between them and each wait forever for one more (deadlock); "+
+			"take it once per run, or give the inner step a lock of its own", a.key, t.Name, len(same), strings.Join(where, ", "), runs)
 	case a.limit > 0 && len(same) >= a.limit:
 		g.reported[id] = true
 		if !g.report() {
