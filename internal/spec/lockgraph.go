@@ -538,7 +538,6 @@ func (g *lockGraph) walk(sp *lgSpec, t *wfv1.Template, path, ns string, root *lg
 	}
 }
 
-
 // resolveCall finds the template a step or task runs. A name with
 // {{...}} is chosen at run time: the engine's detector covers it.
 func (g *lockGraph) resolveCall(sp *lgSpec, ns, name string, ref *wfv1.TemplateRef, inline *wfv1.Template, callPath string) (*lgSpec, *wfv1.Template, string) {
