@@ -409,9 +409,10 @@ func TestPendingTimeoutRefusedValue(t *testing.T) {
   templates:
   - name: main
     synchronization: {mutexes: [{name: m}]}
-    pendingTimeout: "0.0000000001s"
+    pendingTimeout: 10s
     container: {image: x, command: ["true"]}
 `, succeed)
+	s.wf.Spec.Templates[0].PendingTimeout = "0.0000000001s" // as with --no-lint
 	Reconcile(s.wf, nil, s.now, s.res)
 	Reconcile(s.wf, nil, s.now.Add(time.Millisecond), s.res)
 	if strings.Contains(s.wf.Status.Message, "Timed out") || !strings.Contains(s.wf.Status.Message, "pendingTimeout") {

@@ -60,7 +60,7 @@ spec:
 `)
 	all := d.Error()
 	for _, want := range []string{
-		`test.yaml:4:`, `metadata.annotations.semaflow.dev/pending-timeout: pending timeout "9223372037"`, "at most",
+		`test.yaml:5:`, `metadata.annotations.semaflow.dev/pending-timeout: pending timeout "9223372037"`, "at most",
 		`test.yaml:12:`, `spec.templates[0].pendingTimeout: pending timeout "0"`, "at least 1s",
 	} {
 		if !strings.Contains(all, want) {
