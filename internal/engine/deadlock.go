@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/lockq"
@@ -14,17 +15,29 @@ import (
 
 // The deadlock detector: lint finds lock-order inversions it can see,
 // but a template chosen at run time ({{...}} in a template name, a
-// `when`) or a run with --no-lint can still close a cycle of waits. The
-// detector runs when a commit queued a new waiter (only a new wait can
-// close a cycle: a grant goes to a node whose children have not started),
-// over the lock manager's queues, and fails the youngest waiter of each
-// cycle with a message naming the cycle. It is one goroutine at a time
-// per engine, started by a kick and ending when no kick is pending, so an
-// idle engine runs none.
+// `when`) or a run with --no-lint can still close a cycle of waits. A
+// cycle closes on any lock-state change that takes away a way to go on:
+// a new waiter, a release (a semaphore's last holder that could go on
+// leaves, the others are stuck), a lowered limit. (A grant goes to a node
+// whose children have not started, so it closes none.) The detector runs
+// after each such change while anything waits, over the lock manager's
+// queues, and fails the youngest waiter of each cycle with a message
+// naming the cycle. It is one goroutine at a time per engine, started by
+// a kick and ending when no kick is pending, so an idle engine runs none;
+// kicks during a check are folded into one more check, made after a gap
+// of a few times the last check's length (at most detectGapMax), so a
+// busy engine spends a bounded share of its time on it.
 
 // maxDeadlockVertices bounds one detection: beyond it (holders and
 // waiters together) the check is skipped and pendingTimeout remains.
 const maxDeadlockVertices = 200000
+
+// Gap between two checks: detectGapFactor times the last one's length,
+// at most detectGapMax (which bounds how late a cycle is broken).
+const (
+	detectGapFactor = 4
+	detectGapMax    = 200 * time.Millisecond
+)
 
 // waiterInfo is what the detector knows of a holder from its request
 // beyond what the store keeps: its node's name. (The holders a waiter
@@ -42,6 +55,7 @@ type deadlocks struct {
 	failed  map[string]bool // victims told to fail, until their holder is gone
 	dirty   bool
 	running bool
+	last    time.Duration // how long the last check took
 }
 
 func newDeadlocks(e *Engine) *deadlocks {
@@ -49,7 +63,7 @@ func newDeadlocks(e *Engine) *deadlocks {
 }
 
 // requested records the engine's new lock requests and, when one of them
-// waits, runs a detection.
+// waits or a release leaves others waiting, runs a detection.
 func (d *deadlocks) requested(reqs []reconcile.LockRequest, released []string, waiting map[string]string) {
 	d.mu.Lock()
 	for _, h := range released {
@@ -59,9 +73,20 @@ func (d *deadlocks) requested(reqs []reconcile.LockRequest, released []string, w
 	for _, r := range reqs {
 		d.info[r.Holder] = waiterInfo{name: r.NodeName}
 	}
-	kick := len(waiting) > 0
 	d.mu.Unlock()
-	if kick {
+	switch {
+	case len(waiting) > 0:
+		d.kick()
+	case len(released) > 0:
+		d.changed()
+	}
+}
+
+// changed runs a detection after a release or a limit change made
+// elsewhere than a workflow's commit (delete, sync set, a ConfigMap
+// applied), when anything waits.
+func (d *deadlocks) changed() {
+	if d.e.locks.AnyWaiting() {
 		d.kick()
 	}
 }
@@ -98,8 +123,16 @@ func (d *deadlocks) loop() {
 			return
 		}
 		d.dirty = false
+		gap := min(d.last*detectGapFactor, detectGapMax)
 		d.mu.Unlock()
+		if gap > 0 {
+			time.Sleep(gap) // bounded: detectGapMax
+		}
+		start := time.Now()
 		d.detect()
+		d.mu.Lock()
+		d.last = time.Since(start)
+		d.mu.Unlock()
 	}
 }
 

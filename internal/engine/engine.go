@@ -179,6 +179,9 @@ func (e *Engine) load(ctx context.Context) error {
 // deliver pushes lock grants to the workflows that hold them.
 func (e *Engine) deliver(grants []domain.Grant) {
 	e.hub.locks.signal()
+	// Every lock-state change ends here: a release or a lowered limit
+	// may have closed a cycle of waits.
+	e.dl.changed()
 	for _, g := range grants {
 		e.forgetGrants(g.Holder)
 		h, err := domain.ParseHolderKey(g.Holder)

@@ -20,13 +20,18 @@ import (
 // lock whose limit is 0 (paused) neither: someone may raise it.
 
 // DeadlockStep is one edge pair of a cycle: Waiter waits for Lock, held
-// by Holder; the next step's waiter runs under that holder.
+// by Holder; the next step's waiter runs under that holder. Also are the
+// lock's other holders (a semaphore's), none of which releases either.
 type DeadlockStep struct {
 	Waiter, Lock, Holder string
+	Also                 []string
 }
 
 // Deadlock is one cycle of the wait-for graph and the waiter to fail to
-// break it: the youngest (latest workflow creation, then latest enqueued).
+// break it: the youngest (latest workflow creation, then latest enqueued)
+// of the cycle's waiters and of the stuck waiters under the holders its
+// locks name. (A semaphore's cycle may pass through one holder while a
+// younger run holds its other permit: failing the younger is fairer.)
 type Deadlock struct {
 	Cycle  []DeadlockStep
 	Victim string
@@ -149,7 +154,7 @@ func FindDeadlocks(st State, under func(waiter string) []string, maxVertices int
 		v := w0.Holder
 		for v != "" && !done[v] {
 			if i, seen := at[v]; seen {
-				out = append(out, cycleOf(path[i:], waiters, need, holdersOf, progress))
+				out = append(out, cycleOf(path[i:], waiters, need, holdersOf, below, progress))
 				break
 			}
 			at[v] = len(path)
@@ -212,7 +217,7 @@ func firstStuck(vs []string, progress map[string]bool) string {
 
 // cycleOf turns a cycle of vertices (starting at a waiter or a holder)
 // into steps, starting at its oldest waiter, and picks the victim.
-func cycleOf(vs []string, waiters map[string]*domain.QueuedWaiter, need, holdersOf map[string][]string, progress map[string]bool) Deadlock {
+func cycleOf(vs []string, waiters map[string]*domain.QueuedWaiter, need, holdersOf, below map[string][]string, progress map[string]bool) Deadlock {
 	if _, ok := waiters[vs[0]]; !ok {
 		vs = append(vs[1:], vs[0])
 	}
@@ -228,9 +233,23 @@ func cycleOf(vs []string, waiters map[string]*domain.QueuedWaiter, need, holders
 				}
 			}
 		}
-		d.Cycle = append(d.Cycle, DeadlockStep{Waiter: w, Lock: lock, Holder: h})
+		step := DeadlockStep{Waiter: w, Lock: lock, Holder: h}
+		for _, x := range holdersOf[lock] {
+			if x != h && !slices.Contains(step.Also, x) {
+				step.Also = append(step.Also, x)
+			}
+		}
+		sort.Strings(step.Also)
+		d.Cycle = append(d.Cycle, step)
 		if q := waiters[w]; victim == nil || younger(q, victim) {
 			victim = q
+		}
+		for _, x := range holdersOf[lock] {
+			for _, u := range below[x] {
+				if q := waiters[u]; q != nil && !progress[u] && younger(q, victim) {
+					victim = q
+				}
+			}
 		}
 	}
 	// Start at the victim's step, so the message reads from it.
@@ -240,8 +259,41 @@ func cycleOf(vs []string, waiters map[string]*domain.QueuedWaiter, need, holders
 			break
 		}
 	}
+	// A victim beyond the cycle (under a semaphore's other holder) waits
+	// for a lock of it: its own step opens the message.
+	if !slices.ContainsFunc(d.Cycle, func(s DeadlockStep) bool { return s.Waiter == victim.Holder }) {
+		vs := victimStep(victim, need, holdersOf, progress)
+		// The cycle goes on from a step whose waiter runs under the
+		// holder the victim's step names.
+		for i := range d.Cycle {
+			if d.Cycle[(i+len(d.Cycle)-1)%len(d.Cycle)].Holder == vs.Holder {
+				d.Cycle = append(d.Cycle[i:], d.Cycle[:i]...)
+				break
+			}
+		}
+		d.Cycle = append([]DeadlockStep{vs}, d.Cycle...)
+	}
 	d.Victim = victim.Holder
 	return d
+}
+
+// victimStep is the step of a stuck waiter outside the cycle: the first
+// lock it waits for and that lock's holders.
+func victimStep(v *domain.QueuedWaiter, need, holdersOf map[string][]string, progress map[string]bool) DeadlockStep {
+	step := DeadlockStep{Waiter: v.Holder}
+	for _, l := range need[v.Holder] {
+		if h := firstStuck(holdersOf[l], progress); h != "" {
+			step.Lock, step.Holder = l, h
+			break
+		}
+	}
+	for _, x := range holdersOf[step.Lock] {
+		if x != step.Holder && !slices.Contains(step.Also, x) {
+			step.Also = append(step.Also, x)
+		}
+	}
+	sort.Strings(step.Also)
+	return step
 }
 
 func younger(a, b *domain.QueuedWaiter) bool {
@@ -258,17 +310,38 @@ func (d Deadlock) Describe(name func(holder string) string) string {
 	b.WriteString("deadlock: ")
 	for i, s := range d.Cycle {
 		if i == 0 {
-			fmt.Fprintf(&b, "%s waits for %s held by %s", name(s.Waiter), lockWord(s.Lock), name(s.Holder))
+			fmt.Fprintf(&b, "%s waits for %s held by %s", name(s.Waiter), lockWord(s.Lock), holdersText(s, name))
 			continue
 		}
 		if prev := d.Cycle[i-1].Holder; prev == s.Waiter {
-			fmt.Fprintf(&b, ", which waits for %s held by %s", lockWord(s.Lock), name(s.Holder))
+			fmt.Fprintf(&b, ", which waits for %s held by %s", lockWord(s.Lock), holdersText(s, name))
 		} else {
-			fmt.Fprintf(&b, ", which waits, through %s, for %s held by %s", name(s.Waiter), lockWord(s.Lock), name(s.Holder))
+			fmt.Fprintf(&b, ", which waits, through %s, for %s held by %s", name(s.Waiter), lockWord(s.Lock), holdersText(s, name))
 		}
 	}
 	fmt.Fprintf(&b, "; failed the youngest waiter, %s", name(d.Victim))
 	return b.String()
+}
+
+// maxAlsoNamed caps the other holders of one lock a message names.
+const maxAlsoNamed = 5
+
+// holdersText names a step's holder, then the lock's other holders
+// (none of which releases): "A" or "A (and also B, C)"; the cycle goes
+// on through A.
+func holdersText(s DeadlockStep, name func(string) string) string {
+	if len(s.Also) == 0 {
+		return name(s.Holder)
+	}
+	var others []string
+	for i, x := range s.Also {
+		if i == maxAlsoNamed {
+			others = append(others, fmt.Sprintf("%d more", len(s.Also)-maxAlsoNamed))
+			break
+		}
+		others = append(others, name(x))
+	}
+	return name(s.Holder) + " (and also " + strings.Join(others, ", ") + ")"
 }
 
 func lockWord(key string) string {

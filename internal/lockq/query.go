@@ -73,6 +73,17 @@ func (q *Queue) Pending(key string) int {
 	return 0
 }
 
+// Waiting says whether anything waits in any queue, stopping at the
+// first lock that has a waiter.
+func (q *Queue) Waiting() bool {
+	for _, l := range q.locks {
+		if l.queue.len() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Keys returns the keys of every known lock, sorted.
 func (q *Queue) Keys() []string {
 	keys := make([]string, 0, len(q.locks))

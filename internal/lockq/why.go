@@ -105,6 +105,17 @@ type HolderWhy struct {
 	// to release in ~1m (90%: 3m)"); the caller, who keeps hold times,
 	// fills it in. Explain leaves it empty.
 	Release string `json:"release,omitempty"`
+	// WaitsOn, when set, says that this holder cannot release until a
+	// waiter under it gets a lock that the explained waiter runs under.
+	WaitsOn *HolderWait `json:"waitsOn,omitempty"`
+}
+
+// HolderWait is a holder's own wait for a lock held above the explained
+// waiter: Waiter (under the holder) waits for Lock, held by HeldBy.
+type HolderWait struct {
+	Waiter string `json:"waiter"`
+	Lock   string `json:"lock"`
+	HeldBy string `json:"heldBy"`
 }
 
 // AheadWhy is one waiter ahead in a lock's queue.
@@ -178,6 +189,7 @@ func Explain(cfg Config, st State, id string, now time.Time, heldSince map[strin
 		why.Locks[i] = LockWhy{Lock: k, Limit: limits[k], Held: held[k], Length: 0, Holders: []HolderWhy{}, Ahead: []AheadWhy{}, Reasons: []Reason{}}
 	}
 	addHolders(why.Locks, mine, st.Holders, heldSince)
+	markWaitsOn(why.Locks, target, st)
 
 	// The walk, as model_test.go states it: free permits left and the
 	// earliest waiter blocking each lock.
@@ -280,6 +292,58 @@ func addHolders(lws []LockWhy, mine map[string]int, holders []domain.Grant, held
 		if len(hs) > maxWhyHolders {
 			lws[j].HoldersMore = len(hs) - maxWhyHolders
 			lws[j].Holders = hs[:maxWhyHolders]
+		}
+	}
+}
+
+// markWaitsOn finds the holders (of the waiter's locks) under which some
+// waiter waits for a lock held by a holder the explained waiter runs
+// under: one step of a cycle, cheap to see (linear in the state), that
+// the detector breaks when nothing else can release.
+func markWaitsOn(lws []LockWhy, target domain.QueuedWaiter, st State) {
+	above := map[string]bool{}
+	for _, h := range aboveOf(&target.Waiter, nil) {
+		above[h] = true
+	}
+	ours := map[string]string{} // lock -> a holder above the target holding it
+	for _, h := range st.Holders {
+		if !above[h.Holder] {
+			continue
+		}
+		for _, t := range h.Tokens {
+			if _, ok := ours[t.Lock]; !ok {
+				ours[t.Lock] = h.Holder
+			}
+		}
+	}
+	if len(ours) == 0 {
+		return
+	}
+	waits := map[string]*HolderWait{} // holder -> a wait under it for one of ours
+	for i := range st.Waiters {
+		w := &st.Waiters[i]
+		if w.Holder == target.Holder {
+			continue
+		}
+		for _, l := range w.Locks {
+			o, ok := ours[l]
+			if !ok {
+				continue
+			}
+			for _, h := range aboveOf(&w.Waiter, nil) {
+				if waits[h] == nil {
+					waits[h] = &HolderWait{Waiter: w.Holder, Lock: l, HeldBy: o}
+				}
+			}
+			break
+		}
+	}
+	for j := range lws {
+		for k := range lws[j].Holders {
+			hw := &lws[j].Holders[k]
+			if hw.WaitsOn == nil && !above[hw.Holder] {
+				hw.WaitsOn = waits[hw.Holder]
+			}
 		}
 	}
 }

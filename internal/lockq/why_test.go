@@ -27,6 +27,12 @@ func qw(id string, prio int32, created, seq, enq int, locks ...string) domain.Qu
 	return domain.QueuedWaiter{Waiter: domain.Waiter{Holder: id, Locks: locks, Priority: prio, Created: at(created), Seq: uint64(seq)}, Enqueued: at(enq)}
 }
 
+// uw sets the holders a waiter runs under.
+func uw(w domain.QueuedWaiter, under ...string) domain.QueuedWaiter {
+	w.Under = under
+	return w
+}
+
 func hold(id string, toks ...any) domain.Grant {
 	g := domain.Grant{Holder: id}
 	for i := 0; i+1 < len(toks); i += 2 {
@@ -128,6 +134,16 @@ default/ConfigMap/limits/gpu: position 2 of 2; 1 of 2 permits held.
   Held by workflow default/g1, token 1.
   Ahead of it: default/a, for its higher priority (1 > 0); it is granted first.
   default/ConfigMap/limits/gpu has no free permit: 1 of 2 held, and the rest go to default/a, ahead of it.
+Nothing but the limit of default/ConfigMap/limits/gpu holds it back.`},
+		{"a holder that itself waits for what this waiter runs under", Backfill, State{
+			Locks:   []LockState{{Key: gpu, Limit: 1, Fence: 2}, {Key: db, Limit: 1, Fence: 1}},
+			Holders: []domain.Grant{hold("default/wf1/m1", gpu, 2), hold("default/wf2/m2", db, 1)},
+			Waiters: []domain.QueuedWaiter{uw(qw("default/wf1/t1", 0, 0, 1, 0, db), "default/wf1/m1"), uw(qw("default/wf2/t2", 0, 1, 2, 0, gpu), "default/wf2/m2")},
+		}, "default/wf2/t2", 5, nil, `
+default/wf2/t2 (priority 0) has waited 5s for 1 lock.
+default/ConfigMap/limits/gpu: position 1 of 1; 1 of 1 permit held.
+  Held by node m1 of workflow default/wf1, token 2; it waits itself, through default/wf1/t1, for default/Mutex/db, held by default/wf2/m2, which this waiter runs under: neither can go on (a deadlock, unless another holder releases).
+  default/ConfigMap/limits/gpu has no free permit: 1 of 1 held.
 Nothing but the limit of default/ConfigMap/limits/gpu holds it back.`},
 	}
 	for _, c := range cases {

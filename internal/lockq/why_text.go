@@ -65,6 +65,10 @@ func (h HolderWhy) sentence(now time.Time) string {
 	if h.Release != "" {
 		s += ", " + h.Release
 	}
+	if x := h.WaitsOn; x != nil {
+		s += fmt.Sprintf("; it waits itself, through %s, for %s, held by %s, which this waiter runs under: "+
+			"neither can go on (a deadlock, unless another holder releases)", x.Waiter, x.Lock, x.HeldBy)
+	}
 	return s + "."
 }
 

@@ -174,6 +174,14 @@ func Views(st *store.LockState, only string, now time.Time) []View {
 	return views
 }
 
+// AnyWaiting says whether anything waits for a lock, so that the deadlock
+// detector runs only then.
+func (m *Manager) AnyWaiting() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.q.Waiting()
+}
+
 // QueueState is the queues as this manager holds them, for the deadlock
 // detector; ok is false while they may not match the store (an operation
 // failed half-way and the next claim rebuilds).

@@ -215,9 +215,12 @@ func (o *op) workflowWaitTimedOut(refs []spec.LockRef) bool {
 	if !ok || len(refs) == 0 || o.wf.Metadata.CreationTimestamp == nil {
 		return false
 	}
-	d, err := spec.ParseDuration(v)
+	d, err := spec.ParsePendingTimeout(v)
 	if err != nil {
-		return false // lint refuses it; a bad value never fails a workflow
+		// Lint refuses it; with lint bypassed, the workflow fails saying
+		// so rather than timing out at once or never.
+		o.failWorkflow(wfv1.PhaseFailed, fmt.Sprintf("metadata.annotations.%s: %v", spec.AnnotationPendingTimeout, err))
+		return true
 	}
 	deadline := o.wf.Metadata.CreationTimestamp.Add(d)
 	if o.now.Before(deadline) {

@@ -400,3 +400,22 @@ func TestPendingTimeoutFailsTheWaiter(t *testing.T) {
 		t.Fatalf("phase %s message %q release %v", s.wf.Status.Phase, s.wf.Status.Message, plan.Release)
 	}
 }
+
+// A pendingTimeout the shared parser refuses (lint bypassed) is not a
+// timeout of zero: the node fails naming the field, it does not "time
+// out" at once (hostile finding 6).
+func TestPendingTimeoutRefusedValue(t *testing.T) {
+	s := newSim(t, header+`  entrypoint: main
+  templates:
+  - name: main
+    synchronization: {mutexes: [{name: m}]}
+    pendingTimeout: 10s
+    container: {image: x, command: ["true"]}
+`, succeed)
+	s.wf.Spec.Templates[0].PendingTimeout = "0.0000000001s" // as with --no-lint
+	Reconcile(s.wf, nil, s.now, s.res)
+	Reconcile(s.wf, nil, s.now.Add(time.Millisecond), s.res)
+	if strings.Contains(s.wf.Status.Message, "Timed out") || !strings.Contains(s.wf.Status.Message, "pendingTimeout") {
+		t.Fatalf("phase %s message %q, want a refusal naming pendingTimeout, not a time-out", s.wf.Status.Phase, s.wf.Status.Message)
+	}
+}

@@ -329,7 +329,15 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, s
 		return true
 	}
 	if tmpl.PendingTimeout != "" && node.StartedAt != nil {
-		if d, err := ParseDuration(tmpl.PendingTimeout); err == nil {
+		d, err := spec.ParsePendingTimeout(tmpl.PendingTimeout)
+		if err != nil {
+			// Lint refuses it; with lint bypassed the node fails saying
+			// so rather than timing out at once or never.
+			o.complete(node, wfv1.PhaseFailed, fmt.Sprintf("template %q: pendingTimeout: %v", tmpl.Name, err))
+			o.release(holder)
+			return false
+		}
+		{
 			deadline := node.StartedAt.Add(d)
 			if !o.now.Before(deadline) {
 				o.complete(node, wfv1.PhaseFailed, fmt.Sprintf("Timed out after %s (pendingTimeout) waiting for %s lock", tmpl.PendingTimeout, refs[0].Key))

@@ -43,8 +43,12 @@ func (g *lockGraph) reportCycles(first *Document) {
 	}
 	sort.Strings(nodes)
 	has := func(a, b string) bool { return len(g.edges[[2]string{a, b}]) > 0 }
+	// A cycle lies within one strongly connected component: the search
+	// keeps to it, and a path the length bound cuts inside one may go on
+	// to a longer cycle, which a warning then says is not looked for.
+	comp := components(nodes, adj)
 	var cycles [][]string
-	steps, stopped := 0, false
+	steps, stopped, cutLong := 0, false, ""
 	for _, s := range nodes {
 		// Each cycle is found once, from its smallest lock: the path
 		// visits only larger ones.
@@ -69,7 +73,13 @@ func (g *lockGraph) reportCycles(first *Document) {
 				}
 				// A node with an edge back to the start can only close
 				// the cycle: going on from it leaves a chord.
-				if w < s || len(path) >= lgMaxCycleLen || len(path) > 1 && has(v, s) || chord(path, w, has) {
+				if w < s || comp[w] != comp[s] || len(path) > 1 && has(v, s) || chord(path, w, has) {
+					continue
+				}
+				if len(path) >= lgMaxCycleLen {
+					if cutLong == "" {
+						cutLong = strings.Join(append(append([]string(nil), path...), w), " > ")
+					}
 					continue
 				}
 				path = append(path, w)
@@ -86,9 +96,75 @@ func (g *lockGraph) reportCycles(first *Document) {
 		first.warnAt(first.specPath(), "the lock-order cycle search stopped after %d steps (%d cycles found; at most %d locks a cycle): "+
 			"longer or further cycles are not looked for, and the engine's deadlock detector remains", min(steps, lgMaxCycleSteps), len(cycles), lgMaxCycleLen)
 	}
+	if !stopped && cutLong != "" && first != nil {
+		first.warnAt(first.specPath(), "the lock-order cycle search stopped at cycles of %d locks: the locks %s, taken one while holding the one before, "+
+			"may go on to a longer cycle, which is not looked for; the engine's deadlock detector remains", lgMaxCycleLen, cutLong)
+	}
 	for _, c := range cycles {
 		g.reportCycle(c)
 	}
+}
+
+// components numbers the strongly connected components of the graph
+// (Kosaraju's two passes, iterative: each node and edge is visited twice).
+func components(nodes []string, adj map[string][]string) map[string]int {
+	rev := map[string][]string{}
+	for _, v := range nodes {
+		for _, w := range adj[v] {
+			rev[w] = append(rev[w], v)
+		}
+	}
+	// First pass: the order in which nodes finish.
+	seen := map[string]bool{}
+	var order []string
+	type frame struct {
+		v string
+		i int
+	}
+	for _, r := range nodes {
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		stack := []frame{{r, 0}}
+		for len(stack) > 0 {
+			f := &stack[len(stack)-1]
+			if f.i < len(adj[f.v]) {
+				w := adj[f.v][f.i]
+				f.i++
+				if !seen[w] {
+					seen[w] = true
+					stack = append(stack, frame{w, 0})
+				}
+				continue
+			}
+			order = append(order, f.v)
+			stack = stack[:len(stack)-1]
+		}
+	}
+	// Second pass, on the reversed graph, latest finished first.
+	comp := map[string]int{}
+	n := 0
+	for i := len(order) - 1; i >= 0; i-- {
+		r := order[i]
+		if _, ok := comp[r]; ok {
+			continue
+		}
+		n++
+		comp[r] = n
+		stack := []string{r}
+		for len(stack) > 0 {
+			v := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, w := range rev[v] {
+				if _, ok := comp[w]; !ok {
+					comp[w] = n
+					stack = append(stack, w)
+				}
+			}
+		}
+	}
+	return comp
 }
 
 // chord says whether w, joining path, would make an edge between two
@@ -113,11 +189,14 @@ func (g *lockGraph) reportCycle(c []string) {
 	for i := range c {
 		steps[i] = g.edges[[2]string{c[i], c[(i+1)%len(c)]}]
 	}
-	chosen, concurrent := pickCycle(steps, true)
+	chosen, concurrent := g.pickCycle(steps, true)
 	if chosen == nil {
-		if chosen, _ = pickCycle(steps, false); chosen == nil {
+		if chosen, _ = g.pickCycle(steps, false); chosen == nil {
 			return
 		}
+	}
+	if !g.report() {
+		return
 	}
 	sev := SeverityWarning
 	if concurrent {
@@ -168,10 +247,10 @@ func (g *lockGraph) reportCycle(c []string) {
 // each path of the first step and takes the first fitting path of each
 // next one (at most lgMaxWitnesses² × steps² comparisons). It returns
 // nil when none fits, and whether the paths chosen can all run at once.
-func pickCycle(steps [][]*lgEdge, together bool) ([]*lgEdge, bool) {
+func (g *lockGraph) pickCycle(steps [][]*lgEdge, together bool) ([]*lgEdge, bool) {
 	fits := func(a, b *lgEdge) bool {
 		class := lgClassOf(a, b)
-		return !gated(a, b, class) && (!together || class != lgSequential)
+		return !g.gated(a, b, class) && (!together || class != lgSequential)
 	}
 	for _, first := range steps[0] {
 		chosen := []*lgEdge{first}

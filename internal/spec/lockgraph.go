@@ -18,12 +18,26 @@ import (
 // and records each "held A, asked for B" with where it happens, for
 // lockorder.go to find the same pair taken in the opposite order.
 
-// Bounds of the walk: a recursive template stops at its second entry on
-// one path, and the whole walk at lgMaxFrames templates visited, which a
-// set of ordinary size never meets.
+// Bounds of the walk, for the whole set (every document and file of one
+// lint together, so that a server answering a lint or a submit spends a
+// bounded time and memory whatever it is sent): a recursive template
+// stops at its second entry on one path; the walk stops at lgMaxFrames
+// templates visited, at lgMaxWork units of work (a lock asked for while
+// another is held, a comparison of two paths) and at lgMaxEdges paths
+// recorded. Each document walks within an equal share of what is left
+// of these when its turn comes, so one large document cannot starve the
+// others. None of them depends on the clock: the same input says the
+// same thing. Paths share their prefixes (lgTrail, lgHeldNode), so a
+// template visited costs what it adds, not a copy of its path. A set of
+// ordinary size meets none of these; a warning says when one was met.
 const (
 	lgMaxDepth  = 64
 	lgMaxFrames = 20000
+	lgMaxWork   = 2_000_000
+	lgMaxEdges  = 50_000
+	// lgMaxReports caps the lock-order findings reported for one set;
+	// a warning counts the rest.
+	lgMaxReports = 100
 )
 
 // lgSpec is one WorkflowSpec the walk enters: of a document in the set,
@@ -70,6 +84,7 @@ type lgSite struct {
 	group  int    // steps group, -1 for a DAG task
 	step   int    // index in the group
 	task   string // DAG task name
+	hook   string // "onExit" or "hooks.<name>" for a step's or task's handler
 	dag    *wfv1.DAGTemplate
 	loop   bool
 	label  string // the called template's name, for messages
@@ -86,13 +101,44 @@ type lgRoot struct {
 	noEdges          bool // record no "held A, asked for B"
 }
 
+// lgTrail is one call of a path, linked to the call before it: the
+// paths of one walk share their common prefix.
+type lgTrail struct {
+	site   lgSite
+	parent *lgTrail
+	depth  int // 1 for a call from the first template
+}
+
+func (t *lgTrail) len() int {
+	if t == nil {
+		return 0
+	}
+	return t.depth
+}
+
+// sites lists a trail's calls, first call first.
+func (t *lgTrail) sites() []lgSite {
+	out := make([]lgSite, t.len())
+	for i := len(out) - 1; t != nil; i, t = i-1, t.parent {
+		out[i] = t.site
+	}
+	return out
+}
+
+// lgHeldNode is one lock held on a path, linked to the one held before
+// it (nil: nothing held).
+type lgHeldNode struct {
+	h      lgHeld
+	parent *lgHeldNode
+}
+
 // lgEdge records "held A, then asked for B" on one path.
 type lgEdge struct {
-	from  lgHeld
-	to    lgHeld // the lock asked for, where
-	root  lgRoot
-	trail []lgSite
-	held  []lgHeld // everything held when B was asked for
+	from  *lgHeld
+	to    *lgHeld // the lock asked for, where
+	root  *lgRoot
+	trail *lgTrail
+	held  *lgHeldNode // everything held when B was asked for
 }
 
 type lockGraph struct {
@@ -103,11 +149,21 @@ type lockGraph struct {
 	reported map[string]bool
 	// reached are the templates walked from an entry, by spec id and path.
 	reached map[string]bool
-	// frames counts the templates visited from the current document,
-	// which cur is; stopped is the first document whose walk was cut.
-	frames  int
-	cur     *Document
-	stopped *Document
+	// frames, work and nEdges count what the whole set used of the
+	// bounds; frameCap and workCap end the current document's share.
+	frames, work, nEdges int
+	frameCap, workCap    int
+	cur                  *Document
+	// stopped is the first document whose walk was cut, cut how many
+	// were; stoppedWhy says which bound.
+	stopped    *Document
+	cut        int
+	stoppedWhy string
+	cutCur     bool
+	// reports counts the findings reported, dropped those left out.
+	reports, dropped int
+	// gate is scratch space for gated.
+	gate map[string]lgGate
 }
 
 // lgMaxWitnesses bounds the paths kept for one ordered pair of locks.
@@ -117,7 +173,7 @@ const lgMaxWitnesses = 16
 // finds on the documents concerned.
 func (s *Set) checkLockGraph() {
 	g := &lockGraph{set: s, specs: map[string]*lgSpec{}, docOf: map[*wfv1.WorkflowTemplate]*Document{},
-		edges: map[[2]string][]*lgEdge{}, reported: map[string]bool{}, reached: map[string]bool{}}
+		edges: map[[2]string][]*lgEdge{}, reported: map[string]bool{}, reached: map[string]bool{}, gate: map[string]lgGate{}}
 	var docs []*Document
 	for _, f := range s.Files {
 		for _, d := range f.Docs {
@@ -129,16 +185,75 @@ func (s *Set) checkLockGraph() {
 			}
 		}
 	}
-	for _, d := range docs {
+	for i, d := range docs {
+		left := len(docs) - i
+		g.frameCap = g.frames + (lgMaxFrames-g.frames)/left
+		g.workCap = g.work + (lgMaxWork-g.work)/left
 		g.walkDoc(d)
 	}
-	if g.stopped != nil {
-		g.stopped.warnAt(g.stopped.specPath(), "the lock-order check stopped after %d templates: deadlocks beyond them are not looked for", lgMaxFrames)
+	// Comparing paths spends what the walks left; a stop there is said
+	// on the first document.
+	g.frameCap, g.workCap = lgMaxFrames, lgMaxWork
+	if len(docs) > 0 {
+		g.cur, g.cutCur = docs[0], g.stopped != nil
 	}
 	g.reportInversions()
 	if len(docs) > 0 {
 		g.reportCycles(docs[0])
 	}
+	if g.stopped != nil {
+		g.stopped.warnAt(g.stopped.specPath(), "the lock-order check stopped (%s; its bounds are for one lint as a whole) in %d %s, this one first: "+
+			"deadlocks beyond it are not looked for, and the engine's deadlock detector remains", g.stoppedWhy, g.cut, plural(g.cut, "document", "documents"))
+	}
+	if g.dropped > 0 && len(docs) > 0 {
+		docs[0].warnAt(docs[0].specPath(), "%d more lock-order findings are not shown (at most %d are reported at once)", g.dropped, lgMaxReports)
+	}
+	if lgObserve != nil {
+		lgObserve(g.frames, g.work, g.nEdges)
+	}
+}
+
+// lgObserve, when set (by tests), is told what one lint used of the
+// bounds.
+var lgObserve func(frames, work, edges int)
+
+// stop records that a bound cut the walk (why names it, with bound).
+func (g *lockGraph) stop(why string, bound int) {
+	if g.cutCur {
+		return
+	}
+	g.cutCur = true
+	g.cut++
+	if g.stopped == nil {
+		g.stopped, g.stoppedWhy = g.cur, fmt.Sprintf(why, bound)
+	}
+}
+
+// spend charges n units of work; false once the share is used up.
+func (g *lockGraph) spend(n int) bool {
+	if g.work+n > g.workCap {
+		g.stop("after %d units of work", lgMaxWork)
+		return false
+	}
+	g.work += n
+	return true
+}
+
+// report says whether one more finding may be reported.
+func (g *lockGraph) report() bool {
+	if g.reports >= lgMaxReports {
+		g.dropped++
+		return false
+	}
+	g.reports++
+	return true
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func (g *lockGraph) specOfDoc(d *Document) *lgSpec {
@@ -193,7 +308,7 @@ func templateIndex(s *wfv1.WorkflowSpec) map[string]int {
 // holding nothing, so a template no entry reaches is still checked, and
 // each template of a library may be called by any workflow.
 func (g *lockGraph) walkDoc(d *Document) {
-	g.cur, g.frames = d, 0
+	g.cur, g.cutCur = d, false
 	sp := g.specOfDoc(d)
 	ns := d.Namespace()
 	run := sp.id
@@ -208,7 +323,7 @@ func (g *lockGraph) walkDoc(d *Document) {
 		}
 	}
 	if d.Template == nil || entrySpec.spec.Entrypoint != "" {
-		var held []lgHeld
+		var held *lgHeldNode
 		syncPath := sp.path + ".synchronization"
 		if sp.spec.Synchronization == nil && entrySpec != sp {
 			syncPath = entrySpec.path + ".synchronization"
@@ -221,7 +336,7 @@ func (g *lockGraph) walkDoc(d *Document) {
 			if isTemplated(l.Key) {
 				continue
 			}
-			held = append(held, lgHeld{key: l.Key, mutex: l.IsMutex, limit: g.limitOf(l), at: lgLoc{at, syncPath + "." + l.Field}})
+			held = &lgHeldNode{h: lgHeld{key: l.Key, mutex: l.IsMutex, limit: g.limitOf(l), at: lgLoc{at, syncPath + "." + l.Field}}, parent: held}
 		}
 		ep := sp.spec.Entrypoint
 		if ep == "" {
@@ -231,10 +346,26 @@ func (g *lockGraph) walkDoc(d *Document) {
 		if exit == "" {
 			exit = entrySpec.spec.OnExit
 		}
-		for _, c := range []struct{ part, tmpl string }{{"entry", ep}, {"exit", exit}} {
+		// hooks.exit is an exit handler too; other workflow hooks run
+		// beside the entry (walked as parts of their own).
+		parts := []struct{ part, tmpl string }{{"entry", ep}, {"exit", exit}}
+		hooks := sp.spec.Hooks
+		if len(hooks) == 0 {
+			hooks = entrySpec.spec.Hooks
+		}
+		for _, name := range sortedKeys(hooks) {
+			part := "hook " + name
+			if name == "exit" {
+				part = "exit"
+			}
+			if t := hooks[name].Template; t != "" && t != exit {
+				parts = append(parts, struct{ part, tmpl string }{part, t})
+			}
+		}
+		for _, c := range parts {
 			if i, ok := entrySpec.index[c.tmpl]; ok && c.tmpl != "" {
 				tp := fmt.Sprintf("%s.templates[%d]", entrySpec.path, i)
-				root := lgRoot{run: run, part: c.part, label: name, tmpl: entrySpec.id + "|" + tp, first: c.tmpl, doc: d}
+				root := &lgRoot{run: run, part: c.part, label: name, tmpl: entrySpec.id + "|" + tp, first: c.tmpl, doc: d}
 				g.walk(entrySpec, &entrySpec.spec.Templates[i], tp, ns, root, held, nil, 0)
 			}
 		}
@@ -242,10 +373,13 @@ func (g *lockGraph) walkDoc(d *Document) {
 	for i := range sp.spec.Templates {
 		t := &sp.spec.Templates[i]
 		tp := fmt.Sprintf("%s.templates[%d]", sp.path, i)
-		if d.Template == nil && g.reached[sp.id+"|"+tp] {
+		// A template its entry reaches was checked as the run takes it,
+		// in a WorkflowTemplate as in a Workflow: the same severity for
+		// the same spec.
+		if g.reached[sp.id+"|"+tp] {
 			continue
 		}
-		root := lgRoot{run: run, part: "template " + t.Name, label: name, tmpl: sp.id + "|" + tp, first: t.Name, doc: d}
+		root := &lgRoot{run: run, part: "template " + t.Name, label: name, tmpl: sp.id + "|" + tp, first: t.Name, doc: d}
 		if d.Template != nil {
 			// Any workflow may call a library's template: each is a run
 			// of its own.
@@ -316,39 +450,51 @@ func ownsSyncField(own *wfv1.Synchronization, field string) bool {
 }
 
 // walk visits template t, called along trail with held held.
-func (g *lockGraph) walk(sp *lgSpec, t *wfv1.Template, path, ns string, root lgRoot, held []lgHeld, trail []lgSite, depth int) {
-	if depth > lgMaxDepth || g.frames >= lgMaxFrames {
-		if g.frames >= lgMaxFrames && g.stopped == nil {
-			g.stopped = g.cur
-		}
+func (g *lockGraph) walk(sp *lgSpec, t *wfv1.Template, path, ns string, root *lgRoot, held *lgHeldNode, trail *lgTrail, depth int) {
+	if depth > lgMaxDepth {
+		return
+	}
+	if g.frames >= g.frameCap {
+		g.stop("after %d templates visited", lgMaxFrames)
 		return
 	}
 	g.frames++
 	g.reached[sp.id+"|"+path] = true
 	asks := g.locksOf(sp, t, path, ns)
-	for _, a := range asks {
-		g.checkAgain(sp, t, a, held)
-		for _, h := range held {
-			if h.key != a.key && !root.noEdges {
-				g.addEdge(&lgEdge{from: h, to: a, root: root, trail: trail, held: held})
+	for i := range asks {
+		a := &asks[i]
+		n := 0
+		for h := held; h != nil; h = h.parent {
+			n++
+		}
+		if !g.spend(1 + n) {
+			return
+		}
+		g.checkAgain(sp, t, *a, held)
+		if root.noEdges {
+			continue
+		}
+		for h := held; h != nil; h = h.parent {
+			if h.h.key != a.key {
+				g.addEdge(&h.h, a, root, trail, held)
 			}
 		}
 	}
 	// A template entered again on its own path is recursion: its locks
 	// were checked above, and below it is what was walked the first time.
-	if len(trail) > 0 {
-		self := trail[len(trail)-1].callee
+	if trail != nil {
+		self := trail.site.callee
 		if root.tmpl == self {
 			return
 		}
-		for _, s := range trail[:len(trail)-1] {
-			if s.callee == self {
+		for x := trail.parent; x != nil; x = x.parent {
+			if x.site.callee == self {
 				return
 			}
 		}
 	}
-	if len(asks) > 0 {
-		held = append(append([]lgHeld(nil), held...), asks...)
+	for i := range asks {
+		held = &lgHeldNode{h: asks[i], parent: held}
 	}
 	call := func(site lgSite, name string, ref *wfv1.TemplateRef, inline *wfv1.Template, callPath string) {
 		csp, ct, cpath := g.resolveCall(sp, ns, name, ref, inline, callPath)
@@ -356,21 +502,38 @@ func (g *lockGraph) walk(sp *lgSpec, t *wfv1.Template, path, ns string, root lgR
 			return
 		}
 		site.label, site.callee = ct.Name, csp.id+"|"+cpath
-		next := append(append([]lgSite(nil), trail...), site)
+		next := &lgTrail{site: site, parent: trail, depth: trail.len() + 1}
 		g.walk(csp, ct, cpath, ns, root, held, next, depth+1)
+	}
+	// A step's or task's onExit and hooks run under the same caller, so
+	// with the same locks held, beside (or right after) the step.
+	handlers := func(site lgSite, onExit string, hooks map[string]wfv1.LifecycleHook, callPath string) {
+		if onExit != "" {
+			site.hook = "onExit"
+			call(site, onExit, nil, nil, callPath+".onExit")
+		}
+		for _, name := range sortedKeys(hooks) {
+			h := hooks[name]
+			site.hook = "hooks." + name
+			call(site, h.Template, h.TemplateRef, nil, callPath+".hooks."+name)
+		}
 	}
 	for gi, group := range t.Steps {
 		for si := range group {
 			st := &group[si]
 			site := lgSite{spec: sp.id, tmpl: path, group: gi, step: si, loop: hasLoop(st.WithItems, st.WithParam, st.WithSequence)}
-			call(site, st.Template, st.TemplateRef, st.Inline, fmt.Sprintf("%s.steps[%d][%d]", path, gi, si))
+			sPath := fmt.Sprintf("%s.steps[%d][%d]", path, gi, si)
+			call(site, st.Template, st.TemplateRef, st.Inline, sPath)
+			handlers(site, st.OnExit, st.Hooks, sPath)
 		}
 	}
 	if t.DAG != nil {
 		for ti := range t.DAG.Tasks {
 			task := &t.DAG.Tasks[ti]
 			site := lgSite{spec: sp.id, tmpl: path, group: -1, task: task.Name, dag: t.DAG, loop: hasLoop(task.WithItems, task.WithParam, task.WithSequence)}
-			call(site, task.Template, task.TemplateRef, task.Inline, fmt.Sprintf("%s.dag.tasks[%d]", path, ti))
+			tPath := fmt.Sprintf("%s.dag.tasks[%d]", path, ti)
+			call(site, task.Template, task.TemplateRef, task.Inline, tPath)
+			handlers(site, task.OnExit, task.Hooks, tPath)
 		}
 	}
 }
@@ -395,11 +558,20 @@ func (g *lockGraph) resolveCall(sp *lgSpec, ns, name string, ref *wfv1.TemplateR
 	return nil, nil, ""
 }
 
-func (g *lockGraph) addEdge(e *lgEdge) {
-	pair := [2]string{e.from.key, e.to.key}
-	if len(g.edges[pair]) < lgMaxWitnesses {
-		g.edges[pair] = append(g.edges[pair], e)
+// addEdge records that from was held while to was asked for, unless
+// the pair has its witnesses already or the set its edges.
+func (g *lockGraph) addEdge(from, to *lgHeld, root *lgRoot, trail *lgTrail, held *lgHeldNode) {
+	pair := [2]string{from.key, to.key}
+	es := g.edges[pair]
+	if len(es) >= lgMaxWitnesses {
+		return
 	}
+	if g.nEdges >= lgMaxEdges {
+		g.stop("after %d paths recorded", lgMaxEdges)
+		return
+	}
+	g.nEdges++
+	g.edges[pair] = append(es, &lgEdge{from: from, to: to, root: root, trail: trail, held: held})
 }
 
 // checkAgain reports a lock asked for below a node that already holds
@@ -407,11 +579,11 @@ func (g *lockGraph) addEdge(e *lgEdge) {
 // permits held above it are all it has. What checkSelfDeadlock already
 // says (the workflow's own lock asked for by a template of the same
 // spec) is not said again.
-func (g *lockGraph) checkAgain(sp *lgSpec, t *wfv1.Template, a lgHeld, held []lgHeld) {
+func (g *lockGraph) checkAgain(sp *lgSpec, t *wfv1.Template, a lgHeld, held *lgHeldNode) {
 	var same []lgHeld
-	for _, h := range held {
-		if h.key == a.key {
-			same = append(same, h)
+	for h := held; h != nil; h = h.parent {
+		if h.h.key == a.key {
+			same = append([]lgHeld{h.h}, same...)
 		}
 	}
 	if len(same) == 0 || sp.doc == nil {
@@ -433,6 +605,9 @@ func (g *lockGraph) checkAgain(sp *lgSpec, t *wfv1.Template, a lgHeld, held []lg
 	switch {
 	case a.mutex:
 		g.reported[id] = true
+		if !g.report() {
+			return
+		}
 		h := same[0]
 		holder := fmt.Sprintf("template %q", h.tmpl)
 		if h.tmpl == "" {
@@ -440,8 +615,34 @@ func (g *lockGraph) checkAgain(sp *lgSpec, t *wfv1.Template, a lgHeld, held []lg
 		}
 		sp.doc.errorAt(a.at.path, "self-deadlock: %s holds mutex %s while everything it calls runs (%s), "+
 			"and template %q, which runs inside it, asks for it too: it waits forever", holder, a.key, h.at, t.Name)
+	case a.limit != 0 && (a.limit < 0 || len(same) < a.limit):
+		// One run gets the permit, but runs at once can take every
+		// permit between them, each short of one more. (Said once per
+		// semaphore and spec: a deeper nesting may yet be an error.)
+		wid := "nested|" + sp.id + "|" + a.key
+		if g.reported[wid] {
+			return
+		}
+		g.reported[wid] = true
+		if !g.report() {
+			return
+		}
+		var where []string
+		for _, h := range same {
+			where = append(where, h.at.String())
+		}
+		runs := "enough runs"
+		if a.limit > 0 {
+			runs = fmt.Sprintf("%d runs", (a.limit+len(same)-1)/len(same))
+		}
+		sp.doc.warnAt(a.at.path, "semaphore %s is asked for again by template %q while %d of its permits are held above it (%s): "+
+			"%s at once can hold every permit between them and each wait forever for one more (deadlock); "+
+			"take it once per run, or give the inner step a lock of its own", a.key, t.Name, len(same), strings.Join(where, ", "), runs)
 	case a.limit > 0 && len(same) >= a.limit:
 		g.reported[id] = true
+		if !g.report() {
+			return
+		}
 		var where []string
 		for _, h := range same {
 			where = append(where, h.at.String())

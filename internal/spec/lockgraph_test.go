@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -178,7 +179,7 @@ data: {two: "2"}
   - {name: mid, steps: [[{name: s, template: leaf}]]}
   - {name: leaf, container: {image: x}}
 `}}, []string{"error ", "limit 2, and 2 of its permits are held above template \"leaf\""}},
-		{"semaphore of limit 2 nested two deep is fine", []file{{"s.yaml", `apiVersion: v1
+		{"semaphore of limit 2 nested two deep: two runs at once deadlock, a warning", []file{{"s.yaml", `apiVersion: v1
 kind: ConfigMap
 metadata: {name: cm}
 data: {two: "2"}
@@ -190,7 +191,7 @@ data: {two: "2"}
     synchronization: {semaphores: [{configMapKeyRef: {name: cm, key: two}}]}
     steps: [[{name: s, template: leaf}]]
   - {name: leaf, synchronization: {semaphores: [{configMapKeyRef: {name: cm, key: two}}]}, container: {image: x}}
-`}}, nil},
+`}}, []string{"warning ", "semaphore default/ConfigMap/cm/two", "2 runs at once"}},
 		{"recursive template ends the walk", []file{{"r.yaml", wfHeader + `spec:
   entrypoint: main
   templates:
@@ -205,6 +206,19 @@ data: {two: "2"}
     synchronization: {mutexes: [{name: a}]}
     steps: [[{name: again, template: main, when: "false"}]]
 `}}, []string{"error ", `self-deadlock: template "main" holds mutex default/Mutex/a`}},
+		{"a step's onExit runs under its caller's locks", []file{{"a.yaml", hostileOnExitAB}, {"b.yaml", hostileBA}},
+			[]string{"error ", "lock-order inversion", "Workflow wf-onexit: main > take-b holds mutex default/Mutex/a"}},
+		{"a step's hook runs under its caller's locks", []file{{"a.yaml", hostileHooksAB}, {"b.yaml", hostileBA}},
+			[]string{"error ", "lock-order inversion", "Workflow wf-hooks: main > take-b holds mutex default/Mutex/a"}},
+		{"a DAG task's onExit runs under its caller's locks", []file{{"a.yaml", strings.Replace(hostileOnExitAB,
+			"    steps:\n    - - {name: hold, template: hold, onExit: take-b}", "    dag: {tasks: [{name: hold, template: hold, onExit: take-b}]}", 1)}, {"b.yaml", hostileBA}},
+			[]string{"error ", "lock-order inversion", "Workflow wf-onexit: main > take-b holds mutex default/Mutex/a"}},
+		{"the workflow's hooks.exit runs under its workflow-level locks", []file{{"a.yaml", hostileWfHooksAB}, {"b.yaml", hostileBA}},
+			[]string{"error ", "lock-order inversion", "Workflow wf-wfhooks: take-b holds mutex default/Mutex/a"}},
+		{"a WorkflowTemplate whose phases run one after the other: a warning, as the same Workflow", []file{{"t.yaml", twoPhases("WorkflowTemplate", "")}},
+			[]string{"warning ", "lock-order inversion", "two runs of WorkflowTemplate two-phases at once"}},
+		{"a WorkflowTemplate under a gate mutex: clean, as the same Workflow", []file{{"t.yaml", twoPhases("WorkflowTemplate", "  synchronization: {mutexes: [{name: gate}]}\n")}}, nil},
+		{"the same Workflow under a gate mutex", []file{{"t.yaml", twoPhases("Workflow", "  synchronization: {mutexes: [{name: gate}]}\n")}}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := lintFiles(t, c.files...)
@@ -279,5 +293,138 @@ spec:
 `)
 	if d.HasErrors() {
 		t.Fatalf("a good duration reported:\n%v", d)
+	}
+}
+
+// The hostile tester's lint/ files (finding 7): a take of b that lint
+// did not follow while a was held.
+const hostileOnExitAB = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: wf-onexit}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    synchronization:
+      mutexes: [{name: a}]
+    steps:
+    - - {name: hold, template: hold, onExit: take-b}
+  - name: hold
+    container: {image: busybox, command: [sleep, "1"]}
+  - name: take-b
+    synchronization:
+      mutexes: [{name: b}]
+    container: {image: busybox, command: [sleep, "0"]}
+`
+
+const hostileHooksAB = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: wf-hooks}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    synchronization:
+      mutexes: [{name: a}]
+    steps:
+    - - name: hold
+        template: hold
+        hooks:
+          running:
+            expression: steps["hold"].status == "Running"
+            template: take-b
+  - name: hold
+    container: {image: busybox, command: [sleep, "1"]}
+  - name: take-b
+    synchronization:
+      mutexes: [{name: b}]
+    container: {image: busybox, command: [sleep, "0"]}
+`
+
+const hostileWfHooksAB = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: wf-wfhooks}
+spec:
+  entrypoint: main
+  synchronization:
+    mutexes: [{name: a}]
+  hooks:
+    exit:
+      template: take-b
+  templates:
+  - name: main
+    container: {image: busybox, command: [sleep, "1"]}
+  - name: take-b
+    synchronization:
+      mutexes: [{name: b}]
+    container: {image: busybox, command: [sleep, "0"]}
+`
+
+const hostileBA = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: wf-ba}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    synchronization:
+      mutexes: [{name: b}]
+    steps:
+    - - {name: hold, template: hold}
+    - - {name: take, template: take-a}
+  - name: hold
+    container: {image: busybox, command: [sleep, "1"]}
+  - name: take-a
+    synchronization:
+      mutexes: [{name: a}]
+    container: {image: busybox, command: [sleep, "0"]}
+`
+
+// twoPhases is the hostile tester's lint/wt-seq*.yaml (finding 8): A
+// then B, and later B then A, in one run; gate is its workflow-level
+// synchronization, if any.
+func twoPhases(kind, gate string) string {
+	return `apiVersion: argoproj.io/v1alpha1
+kind: ` + kind + `
+metadata:
+  name: two-phases
+spec:
+  entrypoint: main
+` + gate + `  templates:
+  - name: main
+    steps:
+    - - {name: p1, template: a-then-b}
+    - - {name: p2, template: b-then-a}
+  - name: a-then-b
+    synchronization: {mutexes: [{name: a}]}
+    steps: [[{name: t, template: take-b}]]
+  - name: b-then-a
+    synchronization: {mutexes: [{name: b}]}
+    steps: [[{name: t, template: take-a}]]
+  - name: take-a
+    synchronization: {mutexes: [{name: a}]}
+    container: {image: busybox, command: ["true"]}
+  - name: take-b
+    synchronization: {mutexes: [{name: b}]}
+    container: {image: busybox, command: ["true"]}
+`
+}
+
+// A cycle longer than the search looks for (7 locks, the hostile
+// tester's lint/cyc7) is not passed over in silence.
+func TestLongCycleWarns(t *testing.T) {
+	var files [][2]string
+	locks := "abcdefg"
+	for i := range len(locks) {
+		files = append(files, [2]string{fmt.Sprintf("w%d.yaml", i), nested(fmt.Sprintf("w%d", i), locks[i:i+1], locks[(i+1)%len(locks):(i+1)%len(locks)+1])})
+	}
+	d := lintFiles(t, files...)
+	if !strings.Contains(d.Error(), "cycle search stopped") {
+		t.Fatalf("want a warning that the cycle search stopped short of a longer cycle, got:\n%v", d)
+	}
+	// A chain as long, with no way back, says nothing.
+	d = lintFiles(t, files[:6]...)
+	if strings.Contains(d.Error(), "cycle search stopped") {
+		t.Fatalf("a chain without a cycle warned:\n%v", d)
 	}
 }

@@ -50,7 +50,7 @@ func (g *lockGraph) reportInversions() {
 		for _, e1 := range g.edges[p] {
 			for _, e2 := range g.edges[[2]string{p[1], p[0]}] {
 				class := lgClassOf(e1, e2)
-				if gated(e1, e2, class) {
+				if g.gated(e1, e2, class) {
 					continue
 				}
 				sev := SeverityWarning
@@ -62,7 +62,7 @@ func (g *lockGraph) reportInversions() {
 				}
 			}
 		}
-		if best[0] != nil {
+		if best[0] != nil && g.report() {
 			g.reportInversion(best[0], best[1], bestSev, bestClass)
 		}
 	}
@@ -97,7 +97,7 @@ func (g *lockGraph) reportInversion(e1, e2 *lgEdge, sev Severity, class lgClass)
 	}
 }
 
-func lockWord(h lgHeld) string {
+func lockWord(h *lgHeld) string {
 	if h.mutex {
 		return "mutex"
 	}
@@ -108,13 +108,15 @@ func lockWord(h lgHeld) string {
 // through: `Workflow ab: main > take-a > take-b`.
 func describePath(e *lgEdge) string {
 	names := []string{e.root.first}
-	for _, s := range e.trail {
+	for _, s := range e.trail.sites() {
 		names = append(names, s.label)
 	}
 	return e.root.label + ": " + strings.Join(names, " > ")
 }
 
-// lgClassOf says whether the paths of two edges can run at once.
+// lgClassOf says whether the paths of two edges can run at once. Two
+// paths of one walk share the calls above where they part (their trails
+// meet there), so the comparison costs the paths' depth, not a copy.
 func lgClassOf(e1, e2 *lgEdge) lgClass {
 	if e1.root.run != e2.root.run {
 		return lgOtherRun
@@ -122,51 +124,86 @@ func lgClassOf(e1, e2 *lgEdge) lgClass {
 	if e1.root.part != e2.root.part {
 		return lgSequential
 	}
-	t1, t2 := e1.trail, e2.trail
-	for i := 0; i < len(t1) && i < len(t2); i++ {
-		a, b := t1[i], t2[i]
-		same := a.spec == b.spec && a.tmpl == b.tmpl && a.group == b.group && a.step == b.step && a.task == b.task
-		if same {
-			if a.loop {
-				return lgSameRun
-			}
-			continue
+	// Climb to the call both paths share, keeping the calls just below
+	// it (where they part: a, b).
+	x, y := e1.trail, e2.trail
+	var a, b *lgTrail
+	for x.len() > y.len() {
+		a, x = x, x.parent
+	}
+	for y.len() > x.len() {
+		b, y = y, y.parent
+	}
+	for x != y {
+		a, b = x, y
+		x, y = x.parent, y.parent
+	}
+	// A loop above both runs them at once, one per item.
+	for c := x; c != nil; c = c.parent {
+		if c.site.loop {
+			return lgSameRun
 		}
-		if a.spec != b.spec || a.tmpl != b.tmpl {
-			return lgSequential
-		}
-		if a.group >= 0 {
-			if a.group == b.group {
-				return lgSameRun
-			}
-			return lgSequential
-		}
-		if a.dag != nil && !taskReaches(a.dag, a.task, b.task) && !taskReaches(a.dag, b.task, a.task) {
+	}
+	if a == nil || b == nil {
+		return lgSequential // one path is the other's beginning
+	}
+	sa, sb := a.site, b.site
+	if sa.spec != sb.spec || sa.tmpl != sb.tmpl {
+		return lgSequential
+	}
+	if sa.group >= 0 {
+		if sa.group == sb.group {
 			return lgSameRun
 		}
 		return lgSequential
+	}
+	if sa.dag != nil && !taskReaches(sa.dag, sa.task, sb.task) && !taskReaches(sa.dag, sb.task, sa.task) {
+		return lgSameRun
 	}
 	return lgSequential
 }
 
 // gated says whether a mutex held on both paths, other than the two
 // locks, keeps them from running at once. Within one run a lock held
-// for both by one node (a common caller) keeps nothing apart.
-func gated(e1, e2 *lgEdge, class lgClass) bool {
-	for _, h1 := range e1.held {
+// for both by one node (a common caller) keeps nothing apart. It costs
+// the two paths' lengths, charged to the work bound (when that is used
+// up the pair counts as gated: nothing is reported that was not looked
+// at).
+func (g *lockGraph) gated(e1, e2 *lgEdge, class lgClass) bool {
+	n := 0
+	for h := e2.held; h != nil; h = h.parent {
+		n++
+		if h.h.limit != 1 {
+			continue
+		}
+		x, ok := g.gate[h.h.key]
+		switch {
+		case !ok:
+			g.gate[h.h.key] = lgGate{at: h.h.at}
+		case x.at != h.h.at:
+			g.gate[h.h.key] = lgGate{at: x.at, more: true}
+		}
+	}
+	defer clear(g.gate)
+	for h := e1.held; h != nil; h = h.parent {
+		n++
+		h1 := &h.h
 		if h1.limit != 1 || h1.key == e1.from.key || h1.key == e1.to.key {
 			continue
 		}
-		for _, h2 := range e2.held {
-			if h2.key != h1.key {
-				continue
-			}
-			if class != lgSameRun || h1.at != h2.at {
-				return true
-			}
+		if x, ok := g.gate[h1.key]; ok && (class != lgSameRun || x.more || x.at != h1.at) {
+			g.spend(n)
+			return true
 		}
 	}
-	return false
+	return !g.spend(n)
+}
+
+// lgGate is a mutex held on a path, for gated: where it is held, and
+// whether it is held at more than one place.
+type lgGate struct {
+	at   lgLoc
+	more bool
 }
 
 // taskReaches says whether task from depends on task to, directly or

@@ -282,7 +282,7 @@ func (c *wfCtx) checkTemplate(t *wfv1.Template, path string, wfLocks []LockRef, 
 	}
 	c.checkParams(t.Inputs.Parameters, path+".inputs.parameters", false)
 	checkDuration(d, path+".timeout", t.Timeout)
-	checkDuration(d, path+".pendingTimeout", t.PendingTimeout)
+	checkPendingTimeoutValue(d, path+".pendingTimeout", t.PendingTimeout)
 	if t.Suspend != nil {
 		checkDuration(d, path+".suspend.duration", t.Suspend.Duration)
 	}

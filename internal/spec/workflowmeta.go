@@ -64,7 +64,7 @@ const AnnotationPendingTimeout = "semaflow.dev/pending-timeout"
 // its metadata, or the workflowMetadata it is given.
 func checkPendingTimeout(d *Document, path string, annotations map[string]string) {
 	if v, ok := annotations[AnnotationPendingTimeout]; ok {
-		checkDuration(d, path+"."+AnnotationPendingTimeout, v)
+		checkPendingTimeoutValue(d, path+"."+AnnotationPendingTimeout, v)
 	}
 }
 
