@@ -69,7 +69,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/stop", s.act(s.stop(false)))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/terminate", s.act(s.stop(true)))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/suspend", s.act(s.eng.SuspendWorkflow))
-	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resume", s.act(s.eng.ResumeWorkflow))
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resume", s.act(s.inReach(s.eng.ResumeWorkflow)))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/retry", s.retryWorkflow)
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resubmit", s.resubmitWorkflow)
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/set", s.setNode)
@@ -147,7 +147,10 @@ func writeErrorStatus(w http.ResponseWriter, status, code int, msg string) {
 
 // writeStoreError maps store errors to Argo's codes.
 func writeStoreError(w http.ResponseWriter, err error) {
+	var reach *reachError
 	switch {
+	case errors.As(err, &reach):
+		writeError(w, codeDenied, reach.msg)
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, codeNotFound, err.Error())
 	case errors.Is(err, store.ErrExists):
