@@ -377,10 +377,11 @@ func (a *App) begin(ctx context.Context, o Options) error {
 	if len(o.Tokens) > 0 {
 		handler = server.RequireToken(o.Tokens, handler)
 	}
-	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := server.NewHTTP(handler, a.ln, server.HTTPOptions{Logger: o.Logger})
+	a.srv = hs.Server
 	a.srv.RegisterOnShutdown(api.CloseStreams)
 	go func() {
-		if err := a.srv.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := a.srv.Serve(hs.Listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.fatal(err)
 		}
 	}()
