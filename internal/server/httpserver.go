@@ -10,6 +10,10 @@ import (
 // HTTPOptions are the limits of the server's HTTP connections.
 type HTTPOptions struct {
 	Logger *slog.Logger
+	// MaxConns caps the open connections (0: DefaultMaxConns).
+	MaxConns int
+	// IdleTimeout and ReadHeaderTimeout: 0 for the defaults.
+	IdleTimeout, ReadHeaderTimeout time.Duration
 }
 
 // HTTP is the http.Server for a handler and the listener it serves.
