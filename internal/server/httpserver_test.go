@@ -70,7 +70,7 @@ func closedByServer(c net.Conn) bool {
 	_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 	_, err := c.Read(make([]byte, 1))
 	var ne net.Error
-	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
+	return err != nil && (!errors.As(err, &ne) || !ne.Timeout())
 }
 
 // Idle keep-alive connections cannot exhaust the server: past the cap,
