@@ -82,6 +82,7 @@ func RequireToken(tokens []Token, next http.Handler, opts ...AuthOption) http.Ha
 				ui.CSRFHeader+"): reload the page")
 			return
 		}
+		r = r.WithContext(withToken(r.Context(), tok.Value))
 		if len(tok.Namespaces) > 0 {
 			if ns, open := requestNamespace(r); !open && !slices.Contains(tok.Namespaces, ns) {
 				writeError(w, codeDenied, "this token may only act in namespaces "+strings.Join(tok.Namespaces, ", "))

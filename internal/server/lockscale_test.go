@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -48,7 +49,7 @@ func skipEvent(t *testing.T, c net.Conn, br *bufio.Reader) {
 	for {
 		line, err := br.ReadSlice('\n')
 		switch {
-		case err == bufio.ErrBufferFull:
+		case errors.Is(err, bufio.ErrBufferFull):
 			inData = inData || bytes.HasPrefix(line, []byte("data: "))
 			continue
 		case err != nil:
@@ -105,7 +106,9 @@ func TestLockStreamsScale(t *testing.T) {
 		open = append(open, conn{nc, br})
 	}
 	time.Sleep(200 * time.Millisecond)
-	if per := float64(runtime.NumGoroutine()-base) / streams; per > 2.2 {
+	per := float64(runtime.NumGoroutine()-base) / streams
+	t.Logf("%d quiet lock streams: %.2f goroutines each", streams, per)
+	if per > 2.2 {
 		t.Errorf("%d quiet lock streams: %.2f goroutines each, want at most 2 (net/http's)", streams, per)
 	}
 	if _, br, code := rawLockStream(t, c.base, teamAToken); code != http.StatusTooManyRequests {
@@ -122,7 +125,9 @@ func TestLockStreamsScale(t *testing.T) {
 		skipEvent(t, s.c, s.br)
 	}
 	runtime.ReadMemStats(&after)
-	if mb := float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20); mb > 16 {
+	mb := float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)
+	t.Logf("one change of a %d-waiter queue to %d watchers: %.1f MiB allocated", waiters+1, streams, mb)
+	if mb > 16 {
 		t.Errorf("one change of a %d-waiter queue sent to %d watchers allocated %.1f MiB, want one encoding's worth", waiters+1, streams, mb)
 	}
 }

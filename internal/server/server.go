@@ -6,6 +6,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +37,10 @@ type Server struct {
 	// closing closes when the server begins to shut down: streams end.
 	closing     chan struct{}
 	closingOnce sync.Once
+	// closed is closing as a context, for context.AfterFunc.
+	closed      context.Context
+	closeCancel context.CancelFunc
+	streams     *streamCaps
 	log         *slog.Logger // nil: nothing is logged
 	ui          *ui.UI       // the web UI at /; nil if its templates failed to parse
 	feed        *lockFeed    // the Locks page's live views and history
@@ -46,6 +51,8 @@ func New(eng *engine.Engine) *Server {
 	web, _ := ui.New(Version) // embedded templates: a test checks they parse
 	s := &Server{eng: eng, metrics: metricsHandler(eng), transport: newForwardTransport(), closing: make(chan struct{}), ui: web}
 	s.feed = newLockFeed(s)
+	s.closed, s.closeCancel = context.WithCancel(context.Background())
+	s.streams = newStreamCaps()
 	return s
 }
 
