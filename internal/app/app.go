@@ -99,6 +99,10 @@ type Options struct {
 	Addr         string
 	Tokens       []server.Token
 	AllowedHosts []string
+	// MaxConnections caps open connections (0: server.DefaultMaxConns);
+	// TrustForwardedProto takes X-Forwarded-Proto: https as TLS.
+	MaxConnections      int
+	TrustForwardedProto bool
 }
 
 // App is one engine running in this process on a store.
@@ -386,12 +390,13 @@ func (a *App) begin(ctx context.Context, o Options) error {
 	api.StartLockFeed() // the Locks page's chart covers the time since start
 	handler := api.Handler()
 	if len(o.Tokens) > 0 {
-		handler = server.RequireToken(o.Tokens, handler)
+		handler = server.RequireToken(o.Tokens, handler, server.TrustForwardedProto(o.TrustForwardedProto))
 	}
-	a.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := server.NewHTTP(handler, a.ln, server.HTTPOptions{Logger: o.Logger, MaxConns: o.MaxConnections})
+	a.srv = hs.Server
 	a.srv.RegisterOnShutdown(api.CloseStreams)
 	go func() {
-		if err := a.srv.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := a.srv.Serve(hs.Listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.fatal(err)
 		}
 	}()

@@ -31,6 +31,8 @@ type serverOptions struct {
 	lease                     leaseFlags
 	nodeName                  string
 	grace                     time.Duration
+	maxConns                  int
+	trustForwardedProto       bool
 }
 
 func newServerCmd() *cobra.Command {
@@ -69,6 +71,8 @@ func newServerCmd() *cobra.Command {
 	f.IntVar(&o.parallel, "parallelism", 0, "run at most this many workflows at once (0: no cap)")
 	f.IntVar(&o.nsParal, "namespace-parallelism", 0, "run at most this many workflows at once per namespace (0: no cap)")
 	f.StringArrayVar(&o.allowedHosts, "allowed-host", nil, "a host name (or name:port) clients reach the server by, besides its listening address and loopback; repeatable. Requests whose Host or Origin names anything else are refused (DNS rebinding, CSRF)")
+	f.IntVar(&o.maxConns, "max-connections", 0, fmt.Sprintf("cap on open connections; past it a new one closes the longest-idle one, or is answered 503 when all are busy (0: %d, or half the open-file limit if lower)", server.DefaultMaxConns))
+	f.BoolVar(&o.trustForwardedProto, "trust-forwarded-proto", false, "take X-Forwarded-Proto: https as TLS, so the web UI's cookie is Secure: only when a TLS proxy is the sole way to reach the server")
 	addLimitFlags(cmd, &o.limits)
 	addHTTPAllowFlag(cmd, &o.httpAllow)
 	f.StringVar(&o.imageTable, "image-table", "", "YAML file of images and the entrypoint/cmd a container with no command runs (default: images.yaml in the data directory, if any; built-ins cover argosay, whalesay, alpine, busybox, python, ...)")
@@ -93,6 +97,9 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	if err := checkLimits(o.limits); err != nil {
 		return err
 	}
+	if o.maxConns < 0 {
+		return fmt.Errorf("--max-connections must be 0 (the default) or positive, got %d", o.maxConns)
+	}
 	if err := o.lease.check(); err != nil {
 		return err
 	}
@@ -116,7 +123,8 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	a, err := app.Start(ctx, app.Options{Kind: app.KindServer, DB: o.db, DataDir: o.data, Parallelism: o.parallel,
 		NamespaceParallelism: o.nsParal, InheritEnv: o.inheritEnv, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable, HTTPAllow: o.httpAllow,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
-		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName})
+		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName,
+		MaxConnections: o.maxConns, TrustForwardedProto: o.trustForwardedProto})
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,13 @@ package server
 
 import (
 	"crypto/subtle"
+	"fmt"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/semaflow/semaflow/internal/server/ui"
 )
@@ -19,26 +23,50 @@ type Token struct {
 // namespacedAPIs are the path roots whose next segment is a namespace.
 var namespacedAPIs = []string{"workflows", "workflow-events", "workflow-templates", "cron-workflows", "configmaps", "sync"}
 
+// AuthOption changes how RequireToken signs browsers in.
+type AuthOption func(*ui.Sessions)
+
+// TrustForwardedProto takes a request with X-Forwarded-Proto: https as
+// one that came by TLS to a proxy in front: the UI's cookie is Secure.
+// Only for a server that a TLS proxy alone can reach.
+func TrustForwardedProto(trust bool) AuthOption {
+	return func(s *ui.Sessions) { s.TrustForwardedProto = trust }
+}
+
 // RequireToken answers 401 unless the request carries one of the tokens,
 // and 403 when a token scoped to namespaces reaches outside them. The
-// web UI's cookie stands for its token, but a write it signs in needs
-// the UI's CSRF token too. The UI's own pages pass without a token: they
-// hold no data and send the browser to log in.
-func RequireToken(tokens []Token, next http.Handler) http.Handler {
+// web UI's cookie holds a session that stands for its token, but a write
+// it signs in needs the UI's CSRF token too. The UI's own pages pass
+// without a token: they hold no data and send the browser to log in. An
+// address that keeps presenting wrong tokens waits (429) before its next.
+func RequireToken(tokens []Token, next http.Handler, opts ...AuthOption) http.Handler {
 	check := func(v string) ([]string, bool) {
 		if t := find(tokens, v); t != nil {
 			return t.Namespaces, true
 		}
 		return nil, false
 	}
+	sessions := ui.NewSessions()
+	for _, o := range opts {
+		o(sessions)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := match(tokens, r)
+		var tok *Token
+		if bearer, presented := bearerToken(r); presented {
+			if wait := sessions.Logins.Wait(r); wait > 0 {
+				writeTooMany(w, wait)
+				return
+			}
+			if tok = find(tokens, bearer); tok == nil {
+				sessions.Logins.Fail(r)
+			}
+		}
 		fromCookie := false
 		if tok == nil {
-			tok, fromCookie = find(tokens, ui.TokenFromCookie(r)), true
+			tok, fromCookie = find(tokens, sessions.Token(r)), true
 		}
 		if !isAPIPath(r.URL.Path) {
-			sess := &ui.Session{Check: check}
+			sess := &ui.Session{Check: check, Sessions: sessions}
 			if tok != nil {
 				sess.Token, sess.Namespaces = tok.Value, tok.Namespaces
 			}
@@ -54,6 +82,7 @@ func RequireToken(tokens []Token, next http.Handler) http.Handler {
 				ui.CSRFHeader+"): reload the page")
 			return
 		}
+		r = r.WithContext(withToken(r.Context(), tok.Value))
 		if len(tok.Namespaces) > 0 {
 			if ns, open := requestNamespace(r); !open && !slices.Contains(tok.Namespaces, ns) {
 				writeError(w, codeDenied, "this token may only act in namespaces "+strings.Join(tok.Namespaces, ", "))
@@ -65,14 +94,24 @@ func RequireToken(tokens []Token, next http.Handler) http.Handler {
 	})
 }
 
-func match(tokens []Token, r *http.Request) *Token {
+// writeTooMany answers 429 with Argo's body (ResourceExhausted) and when
+// to try again.
+func writeTooMany(w http.ResponseWriter, wait time.Duration) {
+	secs := int(math.Ceil(wait.Seconds()))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeErrorStatus(w, http.StatusTooManyRequests, codeExhausted,
+		fmt.Sprintf("too many wrong tokens from this address: try again in %d s", secs))
+}
+
+// bearerToken is the request's bearer token, and whether it presents one.
+func bearerToken(r *http.Request) (string, bool) {
 	// The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
 	scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	got = strings.TrimLeft(got, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return nil
+	if !ok || !strings.EqualFold(scheme, "Bearer") || got == "" {
+		return "", false
 	}
-	return find(tokens, got)
+	return got, true
 }
 
 // find is the token whose value is got; nil for none.

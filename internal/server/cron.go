@@ -38,6 +38,13 @@ func (s *Server) putCron(create bool) http.HandlerFunc {
 
 func (s *Server) suspendCron(suspend bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if !suspend {
+			// A resumed cron workflow creates workflows again.
+			if err := s.cronInReach(r.Context(), r.PathValue("namespace"), r.PathValue("name")); err != nil {
+				writeStoreError(w, err)
+				return
+			}
+		}
 		cw, err := s.eng.SetCronSuspend(r.Context(), r.PathValue("namespace"), r.PathValue("name"), suspend)
 		if err != nil {
 			writeStoreError(w, err)

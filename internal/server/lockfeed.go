@@ -37,6 +37,20 @@ type lockFeed struct {
 	shape   string       // what decides a change (not waiting times)
 	subs    map[chan struct{}]struct{}
 	hist    lockHistory
+	// gen is raised at every read; enc holds, for gen, each namespace's
+	// stream message, encoded once and shared by every watcher.
+	gen    uint64
+	enc    map[string]*encodedEvent
+	encGen uint64
+}
+
+// encodedEvent is one namespace's message for one read of the views.
+type encodedEvent struct {
+	once  sync.Once
+	views []locks.View
+	at    time.Time
+	body  []byte
+	err   error
 }
 
 func newLockFeed(s *Server) *lockFeed {
@@ -135,6 +149,7 @@ func (f *lockFeed) refresh() {
 	f.mu.Lock()
 	changed := shape != f.shape || f.at.IsZero()
 	f.views, f.at = views, now
+	f.gen++
 	if changed {
 		f.shape = shape
 		f.version++
@@ -237,10 +252,34 @@ func (f *lockFeed) subscribe() (<-chan struct{}, func()) {
 	}
 }
 
-// latest returns the current views (shared: read only), when they were
-// read, and their version.
-func (f *lockFeed) latest() ([]locks.View, time.Time, uint64) {
+// event is the lock stream's message, {"result": {"items", "time"}},
+// for the latest views of namespace ns ("" all), and the read it comes
+// from. It is encoded once per read and namespace, however many watch:
+// the bytes are shared, read only.
+func (f *lockFeed) event(ns string) ([]byte, uint64, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.views, f.at, f.version
+	if f.enc == nil || f.encGen != f.gen {
+		f.enc, f.encGen = map[string]*encodedEvent{}, f.gen
+	}
+	e := f.enc[ns]
+	if e == nil {
+		e = &encodedEvent{views: f.views, at: f.at}
+		f.enc[ns] = e
+	}
+	gen := f.gen
+	f.mu.Unlock()
+	e.once.Do(func() {
+		items := e.views
+		if ns != "" {
+			items = locksOf(items, ns)
+		}
+		if items == nil {
+			items = []locks.View{}
+		}
+		e.body, e.err = json.Marshal(struct {
+			Result lockEvent `json:"result"`
+		}{lockEvent{Items: items, Time: e.at}})
+		e.views = nil
+	})
+	return e.body, gen, e.err
 }

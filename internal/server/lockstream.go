@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -28,21 +26,11 @@ func (s *Server) lockRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/sync-history", s.syncHistory)
 }
 
-// scopeViews keeps what a request may see: with ?namespace= that
-// namespace's locks alone, as sync-status does.
-func scopeViews(views []locks.View, r *http.Request) []locks.View {
-	if ns := r.URL.Query().Get("namespace"); ns != "" {
-		return locksOf(views, ns)
-	}
-	if views == nil {
-		return []locks.View{}
-	}
-	return views
-}
-
-// syncEvents streams the locks: the current state first, then again at
-// every change. Changes coalesce: a client gets the latest state when it
-// is ready for it, so nothing queues up for a slow one.
+// syncEvents streams the locks (of ?namespace=, as sync-status shows
+// them): the current state first, then again at every change. Changes
+// coalesce: a client gets the latest state when it is ready for it, so
+// nothing queues up for a slow one; and every watcher of a namespace
+// sends the same bytes, encoded once.
 func (s *Server) syncEvents(w http.ResponseWriter, r *http.Request) {
 	changed, stop := s.feed.subscribe()
 	defer stop()
@@ -52,23 +40,24 @@ func (s *Server) syncEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	case <-changed:
 	}
+	ns := r.URL.Query().Get("namespace")
 	st := newStream(w, r)
 	rc := http.NewResponseController(w)
 	tick := time.NewTicker(heartbeatEvery)
 	defer tick.Stop()
-	var last []byte
+	var last uint64
+	sent := false
 	send := func() bool {
-		views, at, _ := s.feed.latest()
-		body, err := json.Marshal(lockEvent{Items: scopeViews(views, r), Time: at})
+		body, gen, err := s.feed.event(ns)
 		if err != nil {
 			return false
 		}
-		if bytes.Equal(body, last) {
+		if sent && gen == last {
 			return true
 		}
-		last = body
+		last, sent = gen, true
 		_ = rc.SetWriteDeadline(time.Now().Add(lockWriteTimeout))
-		if st.send(json.RawMessage(body)) != nil {
+		if st.sendEncoded(body) != nil {
 			return false
 		}
 		_ = rc.SetWriteDeadline(time.Time{})

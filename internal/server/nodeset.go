@@ -36,6 +36,12 @@ func (s *Server) setNode(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Setting a node lets the workflow go on, and its outputs may name
+	// the locks of the steps after it.
+	if err := s.workflowInReach(r.Context(), r.PathValue("namespace"), r.PathValue("name")); err != nil {
+		writeStoreError(w, err)
+		return
+	}
 	wf, err := s.eng.SetNode(r.Context(), r.PathValue("namespace"), r.PathValue("name"), v)
 	if err != nil {
 		// Another node runs it: the request goes there whole.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/server"
@@ -143,5 +144,96 @@ func TestLimitErrorsNeverQuoteTheValue(t *testing.T) {
 	code, out = c.do(adminToken, "GET", "/api/v1/sync/team-b/db-password?cmName=creds", "")
 	if code == 200 || strings.Contains(out, secret) || !strings.Contains(message(out), "is not a non-negative integer") {
 		t.Fatalf("sync get of a non-integer limit: %d %s", code, out)
+	}
+}
+
+// waitPhase polls a workflow, as the admin, until it reaches phase.
+func (c *tokenAPI) waitPhase(ns, name, phase string) {
+	c.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		code, body := c.do(adminToken, "GET", "/api/v1/workflows/"+ns+"/"+name, "")
+		var wf struct {
+			Status struct{ Phase string } `json:"status"`
+		}
+		_ = json.Unmarshal([]byte(body), &wf)
+		if code == 200 && wf.Status.Phase == phase {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%s/%s: %d, phase %q, want %s", ns, name, code, wf.Status.Phase, phase)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A scoped token cannot reach another namespace's lock by re-running or
+// continuing a workflow the admin made (retry, resubmit -p, resume, node
+// set, a cron workflow's resume or submit --from): every path that makes
+// a workflow take locks runs the check submit runs.
+func TestScopedTokenCannotReachOtherNamespacesLocksByRerun(t *testing.T) {
+	c := reachAPI(t)
+	admin := func(path, body string) {
+		t.Helper()
+		if code, out := c.do(adminToken, "POST", path, body); code != 200 {
+			t.Fatalf("admin POST %s: %d %s", path, code, out)
+		}
+	}
+	refused := func(what, method, path, body, lock string) {
+		t.Helper()
+		code, out := c.do(teamAToken, method, path, body)
+		if code != 403 || !strings.Contains(message(out), lock) {
+			t.Errorf("%s by the team-a token: %d %s, want 403 naming %s", what, code, out, lock)
+		}
+	}
+	// Fails, holding team-b's mutex in its only step.
+	admin("/api/v1/workflows/team-a", wfBody("uses-b", `{"entrypoint": "main",
+	  "templates": [{"name": "main", "synchronization": {"mutexes": [{"name": "deploy", "namespace": "team-b"}]},
+	  "container": {"image": "x", "command": ["false"]}}]}`))
+	// Its lock's namespace is a parameter, team-a as submitted.
+	admin("/api/v1/workflows/team-a", wfBody("templated", `{"entrypoint": "main",
+	  "arguments": {"parameters": [{"name": "ns", "value": "team-a"}]},
+	  "synchronization": {"mutexes": [{"name": "deploy", "namespace": "{{workflow.parameters.ns}}"}]},
+	  "templates": [{"name": "main", "container": {"image": "x", "command": ["false"]}}]}`))
+	// Waits for approval, then takes team-b's mutex.
+	admin("/api/v1/workflows/team-a", wfBody("gated", `{"entrypoint": "main",
+	  "templates": [{"name": "main", "steps": [[{"name": "approve", "template": "wait"}], [{"name": "work", "template": "work"}]]},
+	  {"name": "wait", "suspend": {}},
+	  {"name": "work", "synchronization": {"mutexes": [{"name": "deploy", "namespace": "team-b"}]}, "container": {"image": "x", "command": ["true"]}}]}`))
+	admin("/api/v1/cron-workflows/team-a", `{"cronWorkflow": {"metadata": {"name": "nightly", "namespace": "team-a"}, "spec": {"schedules": ["0 0 * * *"], "suspend": true,
+	  "workflowSpec": {"entrypoint": "main", "synchronization": {"mutexes": [{"name": "deploy", "namespace": "team-b"}]},
+	  "templates": [{"name": "main", "container": {"image": "x", "command": ["true"]}}]}}}}`)
+	c.waitPhase("team-a", "uses-b", "Failed")
+	c.waitPhase("team-a", "templated", "Failed")
+	c.waitPhase("team-a", "gated", "Running")
+
+	refused("retry", "PUT", "/api/v1/workflows/team-a/uses-b/retry", `{}`, "team-b/Mutex/deploy")
+	refused("resubmit", "PUT", "/api/v1/workflows/team-a/uses-b/resubmit", `{}`, "team-b/Mutex/deploy")
+	refused("resubmit -p", "PUT", "/api/v1/workflows/team-a/templated/resubmit", `{"parameters": ["ns=team-b"]}`, "mutexes[0].namespace")
+	refused("retry -p", "PUT", "/api/v1/workflows/team-a/templated/retry", `{"parameters": ["ns=team-b"]}`, "mutexes[0].namespace")
+	refused("node set", "PUT", "/api/v1/workflows/team-a/gated/set", `{"nodeFieldSelector": "displayName=approve", "phase": "Succeeded"}`, "team-b/Mutex/deploy")
+	refused("resume", "PUT", "/api/v1/workflows/team-a/gated/resume", `{}`, "team-b/Mutex/deploy")
+	refused("cron resume", "PUT", "/api/v1/cron-workflows/team-a/nightly/resume", `{}`, "team-b/Mutex/deploy")
+	refused("submit --from", "POST", "/api/v1/workflows/team-a/submit", `{"resourceKind": "cronworkflow", "resourceName": "nightly"}`, "team-b/Mutex/deploy")
+
+	c.waitPhase("team-a", "uses-b", "Failed")
+	c.waitPhase("team-a", "templated", "Failed")
+	c.waitPhase("team-a", "gated", "Running")
+	if code, out := c.do(adminToken, "GET", "/api/v1/workflows/team-a", ""); code != 200 || strings.Count(out, `"name":"`) < 3 || strings.Contains(out, `"uses-b-`) || strings.Contains(out, `"templated-`) {
+		t.Errorf("a refused resubmit created a workflow: %d %s", code, out)
+	}
+	// Stopping is always allowed; so is re-running a workflow whose locks
+	// are all the token's.
+	if code, out := c.do(teamAToken, "PUT", "/api/v1/workflows/team-a/gated/terminate", `{}`); code != 200 {
+		t.Errorf("terminate by the team-a token: %d %s", code, out)
+	}
+	if code, out := c.do(teamAToken, "PUT", "/api/v1/workflows/team-a/templated/resubmit", `{}`); code != 403 {
+		t.Errorf("resubmit of a templated lock namespace: %d %s, want 403 as submit answers", code, out)
+	}
+	admin("/api/v1/workflows/team-a", wfBody("own", `{"entrypoint": "main",
+	  "templates": [{"name": "main", "synchronization": {"mutexes": [{"name": "m"}]}, "container": {"image": "x", "command": ["false"]}}]}`))
+	c.waitPhase("team-a", "own", "Failed")
+	if code, out := c.do(teamAToken, "PUT", "/api/v1/workflows/team-a/own/retry", `{}`); code != 200 {
+		t.Errorf("retry of a workflow using its own namespace's lock: %d %s", code, out)
 	}
 }

@@ -17,6 +17,10 @@ func (s *Server) resubmitWorkflow(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, "resubmit request", &req, true) {
 		return
 	}
+	if err := s.workflowInReach(r.Context(), r.PathValue("namespace"), r.PathValue("name")); err != nil {
+		writeStoreError(w, err)
+		return
+	}
 	wf, err := s.eng.Resubmit(r.Context(), r.PathValue("namespace"), r.PathValue("name"), req.Parameters, req.Memoized)
 	if err != nil {
 		writeStoreError(w, err)

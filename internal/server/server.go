@@ -6,6 +6,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +37,10 @@ type Server struct {
 	// closing closes when the server begins to shut down: streams end.
 	closing     chan struct{}
 	closingOnce sync.Once
+	// closed is closing as a context, for context.AfterFunc.
+	closed      context.Context
+	closeCancel context.CancelFunc
+	streams     *streamCaps
 	log         *slog.Logger // nil: nothing is logged
 	ui          *ui.UI       // the web UI at /; nil if its templates failed to parse
 	feed        *lockFeed    // the Locks page's live views and history
@@ -46,6 +51,8 @@ func New(eng *engine.Engine) *Server {
 	web, _ := ui.New(Version) // embedded templates: a test checks they parse
 	s := &Server{eng: eng, metrics: metricsHandler(eng), transport: newForwardTransport(), closing: make(chan struct{}), ui: web}
 	s.feed = newLockFeed(s)
+	s.closed, s.closeCancel = context.WithCancel(context.Background())
+	s.streams = newStreamCaps()
 	return s
 }
 
@@ -69,7 +76,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/stop", s.act(s.stop(false)))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/terminate", s.act(s.stop(true)))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/suspend", s.act(s.eng.SuspendWorkflow))
-	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resume", s.act(s.eng.ResumeWorkflow))
+	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resume", s.act(s.inReach(s.eng.ResumeWorkflow)))
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/retry", s.retryWorkflow)
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/resubmit", s.resubmitWorkflow)
 	mux.HandleFunc("PUT /api/v1/workflows/{namespace}/{name}/set", s.setNode)
@@ -147,7 +154,10 @@ func writeErrorStatus(w http.ResponseWriter, status, code int, msg string) {
 
 // writeStoreError maps store errors to Argo's codes.
 func writeStoreError(w http.ResponseWriter, err error) {
+	var reach *reachError
 	switch {
+	case errors.As(err, &reach):
+		writeError(w, codeDenied, reach.msg)
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, codeNotFound, err.Error())
 	case errors.Is(err, store.ErrExists):

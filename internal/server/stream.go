@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -60,6 +62,25 @@ func (s *stream) put(result any) error {
 	return err
 }
 
+// sendEncoded writes one result already encoded as {"result": ...}
+// (shared among streams: read only) and flushes it.
+func (s *stream) sendEncoded(b []byte) error {
+	prefix, suffix := "", "\n"
+	if s.sse {
+		prefix, suffix = "data: ", "\n\n"
+	}
+	if _, err := io.WriteString(s.w, prefix); err != nil {
+		return err
+	}
+	if _, err := s.w.Write(b); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(s.w, suffix); err != nil {
+		return err
+	}
+	return s.rc.Flush()
+}
+
 // heartbeat keeps idle connections open through proxies; SSE clients
 // ignore comment lines, JSON-lines clients ignore blank lines.
 func (s *stream) heartbeat() error {
@@ -78,34 +99,40 @@ func (s *stream) heartbeat() error {
 // return, and a watch or a followed log returns only when its client
 // leaves.
 func (s *Server) CloseStreams() {
-	s.closingOnce.Do(func() { close(s.closing) })
+	s.closingOnce.Do(func() {
+		close(s.closing)
+		s.closeCancel()
+	})
 }
 
 // streaming gives h a request whose context also ends when the server
-// begins to shut down. A handler stuck in a write to a client that reads
-// nothing is cut off a moment later: its connection's write deadline
-// passes.
+// begins to shut down, within the caps on open streams (429 past them).
+// A handler stuck in a write to a client that reads nothing is cut off a
+// moment later: its connection's write deadline passes. It starts no
+// goroutine: a quiet stream costs only net/http's.
 func (s *Server) streaming(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		release, refused := s.streams.acquire(r.Context())
+		if refused != "" {
+			writeStreamRefused(w, refused)
+			return
+		}
+		defer release()
 		ctx, cancel := context.WithCancel(r.Context())
-		finished := make(chan struct{})
+		var finished atomic.Bool
+		stop := context.AfterFunc(s.closed, func() {
+			cancel()
+			time.AfterFunc(streamCutoff, func() {
+				if !finished.Load() {
+					// Only the connection's deadline: safe beside h's writes.
+					_ = http.NewResponseController(w).SetWriteDeadline(time.Now())
+				}
+			})
+		})
 		defer func() {
-			close(finished)
+			finished.Store(true)
+			stop()
 			cancel()
-		}()
-		go func() {
-			select {
-			case <-s.closing:
-			case <-finished:
-				return
-			}
-			cancel()
-			select {
-			case <-finished:
-			case <-time.After(streamCutoff):
-				// Only the connection's deadline: safe beside h's writes.
-				_ = http.NewResponseController(w).SetWriteDeadline(time.Now())
-			}
 		}()
 		h(w, r.WithContext(ctx))
 	}

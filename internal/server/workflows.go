@@ -137,6 +137,10 @@ func (s *Server) retryWorkflow(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, "retry request", &opts, true) {
 		return
 	}
+	if err := s.workflowInReach(r.Context(), r.PathValue("namespace"), r.PathValue("name")); err != nil {
+		writeStoreError(w, err)
+		return
+	}
 	wf, err := s.eng.Retry(r.Context(), r.PathValue("namespace"), r.PathValue("name"), opts)
 	if err != nil {
 		writeStoreError(w, err)

@@ -4,16 +4,14 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
-
-// CookieName is the cookie that holds a signed-in browser's token.
-const CookieName = "semaflow_token"
 
 // CSRFHeader carries, on every write a cookie signs in, the token the
 // page got from the server: a foreign page can make the browser send
@@ -29,6 +27,8 @@ type Session struct {
 	Namespaces []string
 	// Check validates a token as the API does: its namespaces, or ok false.
 	Check func(token string) (namespaces []string, ok bool)
+	// Sessions are the server's signed-in browsers.
+	Sessions *Sessions
 }
 
 type sessionKey struct{}
@@ -60,20 +60,6 @@ func CSRFValid(r *http.Request, token string) bool {
 	return got != "" && hmac.Equal([]byte(got), []byte(CSRF(token)))
 }
 
-// TokenFromCookie is the token in r's cookie, "" without one. The cookie
-// holds it base64url-encoded: a token may hold bytes a cookie may not.
-func TokenFromCookie(r *http.Request) string {
-	c, err := r.Cookie(CookieName)
-	if err != nil {
-		return ""
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c.Value)
-	if err != nil {
-		return ""
-	}
-	return string(b)
-}
-
 func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
 	sess := SessionFrom(r.Context())
 	if sess == nil || sess.Token != "" {
@@ -90,8 +76,14 @@ func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
 // form's body when scripts are off (loginToken), and sets the cookie.
 func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	sess := SessionFrom(r.Context())
-	if sess == nil || sess.Check == nil {
+	if sess == nil || sess.Check == nil || sess.Sessions == nil {
 		writeMessage(w, http.StatusBadRequest, "this server needs no token: open / directly")
+		return
+	}
+	if wait := sess.Sessions.Logins.Wait(r); wait > 0 {
+		secs := int(wait.Seconds()) + 1
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeMessage(w, http.StatusTooManyRequests, fmt.Sprintf("too many wrong tokens from this address: try again in %d s", secs))
 		return
 	}
 	tok, form, ok := loginToken(w, r)
@@ -99,6 +91,7 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, ok := sess.Check(tok); !ok || tok == "" {
+		sess.Sessions.Logins.Fail(r)
 		if form {
 			u.loginAgain(w, r, "that token is not one this server accepts")
 			return
@@ -106,10 +99,10 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusUnauthorized, "that token is not one this server accepts")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: base64.RawURLEncoding.EncodeToString([]byte(tok)),
-		Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
-	})
+	if err := sess.Sessions.Start(w, r, tok); err != nil {
+		writeMessage(w, http.StatusInternalServerError, "starting a session failed: "+err.Error())
+		return
+	}
 	if form {
 		http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
 		return
@@ -117,15 +110,16 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	writeMessage(w, http.StatusOK, "signed in")
 }
 
-// logout forgets the cookie. Signed in, it needs the CSRF token as any
-// write does.
+// logout ends the browser's session here and clears its cookie. Signed
+// in, it needs the CSRF token as any write does.
 func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
 	if sess := SessionFrom(r.Context()); sess != nil && sess.Token != "" && !CSRFValid(r, sess.Token) {
 		writeMessage(w, http.StatusForbidden, "a write from the web UI needs its CSRF token (header "+CSRFHeader+")")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	if sess := SessionFrom(r.Context()); sess != nil && sess.Sessions != nil {
+		sess.Sessions.End(w, r)
+	}
 	writeMessage(w, http.StatusOK, "signed out")
 }
 
