@@ -286,7 +286,21 @@ func (e *Engine) newWorkflow(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
 }
 
 func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
+	e.startAdopting(wf, recovered, nil)
+}
+
+// startAdopting is start for a workflow with steps of an earlier engine
+// still running: adopted maps their node IDs to their step directories.
+// They are the run's before its first round, so that a kill it decides
+// reaches them; follow then waits for each.
+func (e *Engine) startAdopting(wf *wfv1.Workflow, recovered []reconcile.Event, adopted map[string]string) *run {
 	r := &run{e: e, wf: wf, done: make(chan struct{}), wake: make(chan struct{}, 1), first: true, live: map[string]string{}}
+	if len(adopted) > 0 {
+		r.adopted = map[string]adoptedStep{}
+		for id, dir := range adopted {
+			r.adopted[id] = adoptedStep{dir: dir, kill: make(chan string, 1)}
+		}
+	}
 	syncNodeLabel(wf, e.nodeLabel())
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
@@ -297,6 +311,7 @@ func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
 	r.pending = append(r.pending, recovered...)
 	r.kickLocked()
 	r.mu.Unlock()
+	return r
 }
 
 // nodeLabel is the value of LabelNode on the workflows this engine runs:
@@ -499,8 +514,16 @@ func newUID() string {
 // (its shutdown grace ran out). An executor that cannot abort is left as
 // it is.
 func (e *Engine) Abort() executor.AbortReport {
+	var rep executor.AbortReport
 	if a, ok := e.exec.(interface{ Abort() executor.AbortReport }); ok {
-		return a.Abort()
+		rep = a.Abort()
 	}
-	return executor.AbortReport{}
+	// Steps adopted from an earlier engine run under its supervisor, not
+	// this engine's executor: their recorded groups are killed here.
+	if dirs := e.adoptedDirs(); len(dirs) > 0 {
+		more := executor.AbortSteps(dirs)
+		rep.Killed += more.Killed
+		rep.Left = append(rep.Left, more.Left...)
+	}
+	return rep
 }
