@@ -105,6 +105,8 @@ type Engine struct {
 	ttl       *ttlReaper     // nil unless StartTTL was called
 	// retryMu keeps two retries of one workflow from both starting it.
 	retryMu sync.Mutex
+	// suffix ends a generated name (randomSuffix; tests set their own).
+	suffix func() string
 
 	mu     sync.Mutex
 	runs   map[string]*run
@@ -116,7 +118,7 @@ type Engine struct {
 func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger, stepEnv: cfg.StepEnv, images: cfg.Images,
 		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{},
-		limits: cfg.Limits.OrDefault()}
+		limits: cfg.Limits.OrDefault(), suffix: randomSuffix}
 	e.dl = newDeadlocks(e)
 	if e.now == nil {
 		e.now = time.Now
@@ -269,7 +271,7 @@ func (e *Engine) newWorkflow(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
 		if m.GenerateName == "" {
 			return nil, errors.New("workflow has neither metadata.name nor metadata.generateName")
 		}
-		m.Name = m.GenerateName + randomSuffix()
+		m.Name = m.GenerateName + e.suffix()
 	}
 	if m.Namespace == "" {
 		m.Namespace = "default"
