@@ -224,27 +224,46 @@ func (e *Engine) SubmitAll(ctx context.Context, wfs []*wfv1.Workflow) ([]*wfv1.W
 		}
 		made = append(made, c)
 	}
-	err := e.store.Update(ctx, func(tx store.Tx) error {
-		for _, wf := range made {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			m := &wf.Metadata
-			if err := tx.CreateWorkflow(ctx, wf); err != nil {
-				if errors.Is(err, store.ErrExists) {
-					return err // the store's error names the workflow already
+	// A generated name that is taken (27^5 suffixes: likely once a few
+	// thousand workflows share a prefix) is generated again and the
+	// transaction tried again, up to nameAttempts times. The apiserver
+	// answers AlreadyExists and leaves the retry to its client; here the
+	// engine names the workflow, so it retries. A fixed name that is
+	// taken stays AlreadyExists.
+	for attempt := 1; ; attempt++ {
+		var taken int // index in made of the name the store refused; -1: none
+		err := e.store.Update(ctx, func(tx store.Tx) error {
+			taken = -1
+			for i, wf := range made {
+				if err := ctx.Err(); err != nil {
+					return err
 				}
-				return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
+				m := &wf.Metadata
+				if err := tx.CreateWorkflow(ctx, wf); err != nil {
+					if errors.Is(err, store.ErrExists) {
+						taken = i
+						return err // the store's error names the workflow already
+					}
+					return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
+				}
+				ev := store.Event{WorkflowUID: m.UID, At: *m.CreationTimestamp, Type: "Submitted", Message: "workflow submitted"}
+				if err := tx.AppendEvents(ctx, []store.Event{ev}); err != nil {
+					return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
+				}
 			}
-			ev := store.Event{WorkflowUID: m.UID, At: *m.CreationTimestamp, Type: "Submitted", Message: "workflow submitted"}
-			if err := tx.AppendEvents(ctx, []store.Event{ev}); err != nil {
-				return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
-			}
+			return nil
+		})
+		if err == nil {
+			break
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		if taken < 0 || wfs[taken].Metadata.Name != "" || !errors.Is(err, store.ErrExists) {
+			return nil, err
+		}
+		if attempt == nameAttempts {
+			return nil, fmt.Errorf("%w: generateName %q: %d generated names were all taken", err, wfs[taken].Metadata.GenerateName, nameAttempts)
+		}
+		m := &made[taken].Metadata
+		m.Name = m.GenerateName + e.suffix()
 	}
 	outs := make([]*wfv1.Workflow, 0, len(made))
 	for _, wf := range made {
@@ -258,6 +277,10 @@ func (e *Engine) SubmitAll(ctx context.Context, wfs []*wfv1.Workflow) ([]*wfv1.W
 	}
 	return outs, nil
 }
+
+// nameAttempts bounds how many names SubmitAll generates for one
+// workflow whose generated names are taken.
+const nameAttempts = 8
 
 // newWorkflow is a copy of wf as it is stored when submitted: named,
 // in a namespace, pending.
