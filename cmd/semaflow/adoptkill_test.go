@@ -47,7 +47,9 @@ func killAdoptedStep(t *testing.T, restart syscall.Signal, how string) {
 		s1.stop(t)
 	} else {
 		_ = s1.cmd.Process.Kill()
-		<-s1.done
+		if err := <-s1.done; err == nil {
+			t.Fatal("the server exited cleanly after SIGKILL")
+		}
 	}
 	s2 := startServer(t, "--db", db)
 	if len(processesMentioning("sleep\x00"+secs)) == 0 {
