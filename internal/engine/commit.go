@@ -73,9 +73,7 @@ func (r *run) commit(ctx context.Context, plan *reconcile.Plan, events []reconci
 		ok := r.pause(delay, func() {
 			if reason, asked := r.shutdownAsked(); asked && !stopped {
 				stopped = true
-				for id := range r.live {
-					r.e.exec.Kill(r.key(id), reason)
-				}
+				r.killAll(reason)
 			}
 		})
 		if !ok {
@@ -85,10 +83,39 @@ func (r *run) commit(ctx context.Context, plan *reconcile.Plan, events []reconci
 	}
 }
 
+// kill kills the steps of kill, by node ID, with their reasons: those
+// this engine started through its executor, and those it adopted.
 func (r *run) kill(kill map[string]string) {
 	for id, reason := range kill {
-		if _, ok := r.live[id]; ok {
-			r.e.exec.Kill(r.key(id), reason)
+		r.killStep(id, reason)
+	}
+}
+
+// killAll kills every running step of the run, started or adopted.
+func (r *run) killAll(reason string) {
+	for id := range r.live {
+		r.e.exec.Kill(r.key(id), reason)
+	}
+	for _, id := range r.adoptedIDs() {
+		r.killStep(id, reason)
+	}
+}
+
+// killStep kills one running step; a step not running is left alone.
+func (r *run) killStep(id, reason string) {
+	if _, ok := r.live[id]; ok {
+		r.e.exec.Kill(r.key(id), reason)
+		return
+	}
+	r.mu.Lock()
+	a, ok := r.adopted[id]
+	r.mu.Unlock()
+	if ok {
+		// Never waits: one kill pending is enough, its follower kills
+		// the group again until the step has ended.
+		select {
+		case a.kill <- reason:
+		default:
 		}
 	}
 }

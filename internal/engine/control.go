@@ -175,7 +175,7 @@ func (e *Engine) Resubmit(ctx context.Context, namespace, name string, params []
 	if err != nil {
 		return nil, fmt.Errorf("resubmitting workflow %s/%s: %w: %w", namespace, name, err, ErrState)
 	}
-	out, err := e.createAll(ctx, []*wfv1.Workflow{made})
+	out, err := e.createAll(ctx, []*wfv1.Workflow{made}, nil)
 	if err != nil {
 		return nil, err
 	}

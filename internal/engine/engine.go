@@ -108,6 +108,8 @@ type Engine struct {
 	ttl       *ttlReaper     // nil unless StartTTL was called
 	// retryMu keeps two retries of one workflow from both starting it.
 	retryMu sync.Mutex
+	// suffix ends a generated name (randomSuffix; tests set their own).
+	suffix func() string
 
 	mu     sync.Mutex
 	runs   map[string]*run
@@ -119,7 +121,7 @@ type Engine struct {
 func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger, stepEnv: cfg.StepEnv, images: cfg.Images, httpPol: cfg.HTTPPolicy,
 		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{},
-		limits: cfg.Limits.OrDefault()}
+		limits: cfg.Limits.OrDefault(), suffix: randomSuffix}
 	e.dl = newDeadlocks(e)
 	if e.now == nil {
 		e.now = time.Now
@@ -231,33 +233,58 @@ func (e *Engine) SubmitAll(ctx context.Context, wfs []*wfv1.Workflow) ([]*wfv1.W
 		}
 		made = append(made, c)
 	}
-	return e.createAll(ctx, made)
+	generated := make([]bool, len(wfs))
+	for i, wf := range wfs {
+		generated[i] = wf.Metadata.Name == ""
+	}
+	return e.createAll(ctx, made, generated)
 }
 
 // createAll stores new workflows, made by newWorkflow, in one
 // transaction, then starts them; it returns copies of them in order.
-func (e *Engine) createAll(ctx context.Context, made []*wfv1.Workflow) ([]*wfv1.Workflow, error) {
-	err := e.store.Update(ctx, func(tx store.Tx) error {
-		for _, wf := range made {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			m := &wf.Metadata
-			if err := tx.CreateWorkflow(ctx, wf); err != nil {
-				if errors.Is(err, store.ErrExists) {
-					return err // the store's error names the workflow already
+// generated[i] says made[i]'s name was generated from its generateName.
+//
+// A generated name that is taken (27^5 suffixes: likely once a few
+// thousand workflows share a prefix) is generated again and the
+// transaction tried again, up to nameAttempts times. The apiserver
+// answers AlreadyExists and leaves the retry to its client; here the
+// engine names the workflow, so it retries. A fixed name that is taken
+// stays AlreadyExists.
+func (e *Engine) createAll(ctx context.Context, made []*wfv1.Workflow, generated []bool) ([]*wfv1.Workflow, error) {
+	for attempt := 1; ; attempt++ {
+		var taken int // index in made of the name the store refused; -1: none
+		err := e.store.Update(ctx, func(tx store.Tx) error {
+			taken = -1
+			for i, wf := range made {
+				if err := ctx.Err(); err != nil {
+					return err
 				}
-				return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
+				m := &wf.Metadata
+				if err := tx.CreateWorkflow(ctx, wf); err != nil {
+					if errors.Is(err, store.ErrExists) {
+						taken = i
+						return err // the store's error names the workflow already
+					}
+					return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
+				}
+				ev := store.Event{WorkflowUID: m.UID, At: *m.CreationTimestamp, Type: "Submitted", Message: "workflow submitted"}
+				if err := tx.AppendEvents(ctx, []store.Event{ev}); err != nil {
+					return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
+				}
 			}
-			ev := store.Event{WorkflowUID: m.UID, At: *m.CreationTimestamp, Type: "Submitted", Message: "workflow submitted"}
-			if err := tx.AppendEvents(ctx, []store.Event{ev}); err != nil {
-				return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
-			}
+			return nil
+		})
+		if err == nil {
+			break
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		if taken < 0 || taken >= len(generated) || !generated[taken] || !errors.Is(err, store.ErrExists) {
+			return nil, err
+		}
+		m := &made[taken].Metadata
+		if attempt == nameAttempts {
+			return nil, fmt.Errorf("%w: generateName %q: %d generated names were all taken", err, m.GenerateName, nameAttempts)
+		}
+		m.Name = m.GenerateName + e.suffix()
 	}
 	outs := make([]*wfv1.Workflow, 0, len(made))
 	for _, wf := range made {
@@ -272,6 +299,10 @@ func (e *Engine) createAll(ctx context.Context, made []*wfv1.Workflow) ([]*wfv1.
 	return outs, nil
 }
 
+// nameAttempts bounds how many names SubmitAll generates for one
+// workflow whose generated names are taken.
+const nameAttempts = 8
+
 // newWorkflow is a copy of wf as it is stored when submitted: named,
 // in a namespace, pending.
 func (e *Engine) newWorkflow(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
@@ -284,7 +315,7 @@ func (e *Engine) newWorkflow(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
 		if m.GenerateName == "" {
 			return nil, errors.New("workflow has neither metadata.name nor metadata.generateName")
 		}
-		m.Name = m.GenerateName + randomSuffix()
+		m.Name = m.GenerateName + e.suffix()
 	}
 	if m.Namespace == "" {
 		m.Namespace = "default"
@@ -301,7 +332,21 @@ func (e *Engine) newWorkflow(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
 }
 
 func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
+	e.startAdopting(wf, recovered, nil)
+}
+
+// startAdopting is start for a workflow with steps of an earlier engine
+// still running: adopted maps their node IDs to their step directories.
+// They are the run's before its first round, so that a kill it decides
+// reaches them; follow then waits for each.
+func (e *Engine) startAdopting(wf *wfv1.Workflow, recovered []reconcile.Event, adopted map[string]string) *run {
 	r := &run{e: e, wf: wf, done: make(chan struct{}), wake: make(chan struct{}, 1), first: true, live: map[string]string{}}
+	if len(adopted) > 0 {
+		r.adopted = map[string]adoptedStep{}
+		for id, dir := range adopted {
+			r.adopted[id] = adoptedStep{dir: dir, kill: make(chan string, 1)}
+		}
+	}
 	syncNodeLabel(wf, e.nodeLabel())
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
@@ -312,6 +357,7 @@ func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
 	r.pending = append(r.pending, recovered...)
 	r.kickLocked()
 	r.mu.Unlock()
+	return r
 }
 
 // nodeLabel is the value of LabelNode on the workflows this engine runs:
@@ -514,8 +560,16 @@ func newUID() string {
 // (its shutdown grace ran out). An executor that cannot abort is left as
 // it is.
 func (e *Engine) Abort() executor.AbortReport {
+	var rep executor.AbortReport
 	if a, ok := e.exec.(interface{ Abort() executor.AbortReport }); ok {
-		return a.Abort()
+		rep = a.Abort()
 	}
-	return executor.AbortReport{}
+	// Steps adopted from an earlier engine run under its supervisor, not
+	// this engine's executor: their recorded groups are killed here.
+	if dirs := e.adoptedDirs(); len(dirs) > 0 {
+		more := executor.AbortSteps(dirs)
+		rep.Killed += more.Killed
+		rep.Left = append(rep.Left, more.Left...)
+	}
+	return rep
 }

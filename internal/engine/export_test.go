@@ -8,3 +8,15 @@ func HoldDeadlockChecks(e *Engine) {
 	e.dl.running = true
 	e.dl.mu.Unlock()
 }
+
+// SetNameSuffixes makes e give generated names the suffixes of next, in
+// turn, the last one again once they run out. Tests only.
+func SetNameSuffixes(e *Engine, next ...string) {
+	e.suffix = func() string {
+		s := next[0]
+		if len(next) > 1 {
+			next = next[1:]
+		}
+		return s
+	}
+}

@@ -70,7 +70,8 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 	var uids []string
 	for i := len(wfs) - 1; i >= 0; i-- { // oldest first
 		wf := wfs[i]
-		var forget, orphans []string
+		var forget []string
+		orphans := map[string]string{} // node ID -> step directory
 		for id, n := range wf.Status.Nodes {
 			if !reconcile.StepInFlight(&n) {
 				continue
@@ -78,14 +79,11 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 			if dir, ok := dirs[wf.Metadata.UID+"/"+id]; !ok || unstarted[dir] {
 				forget = append(forget, id)
 			} else {
-				orphans = append(orphans, id)
+				orphans[id] = dir
 			}
 		}
 		reconcile.ForgetUnstarted(wf, forget)
-		e.start(wf, e.lostGrants(wf))
-		for _, id := range orphans {
-			e.adopt(wf.Metadata.UID, id, dirs[wf.Metadata.UID+"/"+id])
-		}
+		e.follow(e.startAdopting(wf, e.lostGrants(wf), orphans), wf.Metadata.UID)
 		uids = append(uids, wf.Metadata.UID)
 	}
 	owed := e.owed
@@ -112,25 +110,62 @@ func (e *Engine) lostGrants(wf *wfv1.Workflow) []reconcile.Event {
 	return evs
 }
 
-// adopt follows a step of an earlier engine until it ends.
-func (e *Engine) adopt(uid, nodeID, dir string) {
-	key := domain.StepKey{WorkflowUID: uid, NodeID: nodeID}.String()
-	r, _ := e.stepRun(key)
-	if r == nil {
-		return
-	}
+// follow waits, for the run r, for each step of an earlier engine that
+// startAdopting made r's, until it ends. Its supervisor is not this
+// engine's: a kill reaches it through the run's record (killStep), which
+// Adopt carries out on the step's recorded process group.
+func (e *Engine) follow(r *run, uid string) {
 	r.mu.Lock()
-	r.adopted++
-	r.mu.Unlock()
-	go func() {
-		res := executor.Adopt(dir, r.done)
+	defer r.mu.Unlock()
+	for id, a := range r.adopted {
+		key := domain.StepKey{WorkflowUID: uid, NodeID: id}.String()
+		go func() {
+			res := executor.Adopt(a.dir, r.done, a.kill)
+			r.mu.Lock()
+			delete(r.adopted, id)
+			r.mu.Unlock()
+			if res != nil {
+				e.stepDone(key, res)
+			}
+		}()
+	}
+}
+
+// adoptedStep is a step of an earlier engine that a run follows.
+type adoptedStep struct {
+	dir  string
+	kill chan string // takes a kill's reason; never closed
+}
+
+// adoptedIDs lists the node IDs of the run's adopted steps.
+func (r *run) adoptedIDs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := make([]string, 0, len(r.adopted))
+	for id := range r.adopted {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// adoptedDirs lists the step directories of every adopted step still
+// followed, for Abort.
+func (e *Engine) adoptedDirs() []string {
+	e.mu.Lock()
+	runs := make([]*run, 0, len(e.runs))
+	for _, r := range e.runs {
+		runs = append(runs, r)
+	}
+	e.mu.Unlock()
+	var dirs []string
+	for _, r := range runs {
 		r.mu.Lock()
-		r.adopted--
-		r.mu.Unlock()
-		if res != nil {
-			e.stepDone(key, res)
+		for _, a := range r.adopted {
+			dirs = append(dirs, a.dir)
 		}
-	}()
+		r.mu.Unlock()
+	}
+	return dirs
 }
 
 func exited(nodeID string, r *executor.Result) reconcile.Event {

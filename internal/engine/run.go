@@ -42,8 +42,9 @@ type run struct {
 	timer *time.Timer
 	// live maps node IDs to the step directories of running steps.
 	live map[string]string
-	// adopted counts steps of an earlier engine still being followed.
-	adopted int
+	// adopted are the steps of an earlier engine still being followed,
+	// by node ID; r.mu guards it (adopt.go).
+	adopted map[string]adoptedStep
 	// first is set until the workflow has been written once in full.
 	first bool
 
@@ -115,9 +116,7 @@ func (r *run) drive() {
 			if r.e.fenced.Load() {
 				// Another engine owns this workflow now: its steps must not
 				// go on beside what that engine decides.
-				for id := range r.live {
-					r.e.exec.Kill(r.key(id), fencedKill)
-				}
+				r.killAll(fencedKill)
 			}
 			r.finish()
 			return
@@ -193,11 +192,7 @@ func (r *run) step() bool {
 	}
 	r.notify(plan)
 	r.e.hub.publish(Modified, r.wf)
-	for id, reason := range plan.Kill {
-		if _, ok := r.live[id]; ok {
-			r.e.exec.Kill(r.key(id), reason)
-		}
-	}
+	r.kill(plan.Kill)
 	for i := range plan.Start {
 		if r.stopAsked() {
 			// A stop or terminate came while this round ran: the steps
@@ -209,7 +204,7 @@ func (r *run) step() bool {
 		r.launch(&plan.Start[i])
 	}
 	r.mu.Lock()
-	adopted := r.adopted
+	adopted := len(r.adopted)
 	r.mu.Unlock()
 	if plan.Done && len(r.live) == 0 && adopted == 0 {
 		return false

@@ -132,7 +132,7 @@ func TestAdoptKillsTheGroupOfAStepWhoseSupervisorDied(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	defer close(stop)
-	r := Adopt(dir, stop)
+	r := Adopt(dir, stop, nil)
 	if r == nil || r.Killed != SupervisorDiedMessage {
 		t.Fatalf("Adopt = %+v, want killed: %s", r, SupervisorDiedMessage)
 	}

@@ -166,7 +166,7 @@ func (l *Local) settle(key, dir string, quit <-chan struct{}) {
 	r, err := ReadResult(dir)
 	if err != nil && supervised(dir) {
 		// Another supervisor took the step (claim.go): it runs it still.
-		if r = Adopt(dir, quit); r == nil {
+		if r = Adopt(dir, quit, nil); r == nil {
 			return
 		}
 	} else if err != nil {
@@ -307,17 +307,39 @@ func (l *Local) Abort() AbortReport {
 	// The groups first, while the supervisor still holds them: a step
 	// init whose parent died first may take its namespace down before
 	// its group is seen, and the step would not count as killed.
+	return abortGroups(dirs, func() {
+		if s.cmd.Process != nil {
+			_ = s.cmd.Process.Kill()
+		}
+	})
+}
+
+// AbortSteps kills at once what runs of the process groups recorded in
+// the step directories dirs, steps an earlier engine's supervisor runs
+// (adopted), and waits at most abortWait for them to die, as Abort does
+// for this engine's own.
+func AbortSteps(dirs []string) AbortReport {
+	paths := make([]string, len(dirs))
+	for i, d := range dirs {
+		paths[i] = filepath.Join(d, GroupFile)
+	}
+	return abortGroups(paths, nil)
+}
+
+// abortGroups kills the groups recorded in the GroupFiles paths, then
+// calls between (if set), kills them again and waits for them to die.
+func abortGroups(paths []string, between func()) AbortReport {
 	killed := map[string]bool{}
 	killGroups := func() {
-		for _, d := range dirs {
-			if pids := killRecorded(d); len(pids) > 0 {
-				killed[d] = true
+		for _, p := range paths {
+			if pids := killRecorded(p); len(pids) > 0 {
+				killed[p] = true
 			}
 		}
 	}
 	killGroups()
-	if s.cmd.Process != nil {
-		_ = s.cmd.Process.Kill()
+	if between != nil {
+		between()
 	}
 	// Again: a step that started meanwhile, or a child forked as the
 	// first kill landed.
@@ -325,8 +347,8 @@ func (l *Local) Abort() AbortReport {
 	var left []int
 	for deadline := time.Now().Add(abortWait); ; time.Sleep(20 * time.Millisecond) {
 		left = nil
-		for _, d := range dirs {
-			left = append(left, killRecorded(d)...)
+		for _, p := range paths {
+			left = append(left, killRecorded(p)...)
 		}
 		if len(left) == 0 || time.Now().After(deadline) {
 			break

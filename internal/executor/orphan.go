@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"time"
 )
 
@@ -14,32 +15,69 @@ import (
 // (group.go), and the result says the step was killed; a step that never
 // got a process is Lost. It returns nil when stop closes first, also while
 // the step's processes will not die: their locks stay held.
-func Adopt(dir string, stop <-chan struct{}) *Result {
+//
+// A reason on kill kills the step: its recorded process group is killed
+// (with the identity checks of group.go), again at every poll until a
+// result comes, since the old supervisor may record the group only after
+// the kill. The supervisor, if alive, then records the step's end, whose
+// result carries the reason; the earlier engine's pipe, through which a
+// kill would have gone, is gone.
+func Adopt(dir string, stop <-chan struct{}, kill <-chan string) *Result {
+	groupPath := filepath.Join(dir, GroupFile)
+	var killed string
 	for {
 		if r, err := ReadResult(dir); err == nil {
-			return r
+			return withKilled(r, killed)
 		}
 		if !supervised(dir) {
 			// The supervisor may have written the result just before it
 			// exited: look once more.
 			if r, err := ReadResult(dir); err == nil {
-				return r
+				return withKilled(r, killed)
 			}
 			switch reapGroup(dir, stop) {
 			case groupDead:
-				return supervisorDied()
+				r := supervisorDied()
+				if killed != "" {
+					r.Killed = killed
+				}
+				return r
 			case noGroup:
 				return Lost()
 			default:
 				return nil
 			}
 		}
+		if killed != "" {
+			killRecorded(groupPath)
+		}
 		select {
+		case reason := <-kill:
+			if killed == "" {
+				killed = reason
+			}
+			killRecorded(groupPath)
 		case <-stop:
+			// A kill asked for as the run ended (its engine lost its
+			// session) is still carried out, once.
+			select {
+			case <-kill:
+				killRecorded(groupPath)
+			default:
+			}
 			return nil
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// withKilled gives a step killed by SIGKILL after a kill was asked for
+// the kill's reason, as a supervisor's own kill would.
+func withKilled(r *Result, killed string) *Result {
+	if killed != "" && r.Killed == "" && r.ExitCode == 128+int(syscall.SIGKILL) {
+		r.Killed = killed
+	}
+	return r
 }
 
 // NeverStarted reports the steps among dirs that no supervisor ever took:
