@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -19,7 +20,7 @@ func suggestFlag(cmd *cobra.Command, err error) error {
 	}
 	best, bestD := "", 3
 	visit := func(f *pflag.Flag) {
-		if d := editDistance(name, f.Name); d < bestD || d == bestD && f.Name < best {
+		if d := spec.EditDistance(name, f.Name); d < bestD || d == bestD && f.Name < best {
 			best, bestD = f.Name, d
 		}
 		if strings.HasPrefix(f.Name, name) && bestD > 1 && len(name) >= 3 {
@@ -32,27 +33,6 @@ func suggestFlag(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w\nSee '%s --help'", err, cmd.CommandPath())
 	}
 	return fmt.Errorf("%w\nDid you mean --%s?", err, best)
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // negativeArgs is the annotation of a command whose arguments may be

@@ -5,7 +5,7 @@ package spec
 func suggest(name string, candidates []string) string {
 	best, bestDist := "", len(name)/2+2
 	for _, c := range candidates {
-		d := editDistance(lower(name), lower(c))
+		d := EditDistance(lower(name), lower(c))
 		// On a tie prefer the longer name: the v3.6+ plural sync fields win
 		// over their deprecated singular forms.
 		if d < bestDist || (d == bestDist && best != "" && len(c) > len(best)) {
@@ -25,9 +25,9 @@ func lower(s string) string {
 	return string(b)
 }
 
-// editDistance is the Levenshtein distance, counting a swap of two
+// EditDistance is the Levenshtein distance, counting a swap of two
 // neighbouring letters as one edit (a common typo).
-func editDistance(a, b string) int {
+func EditDistance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		return 1 << 20
 	}
