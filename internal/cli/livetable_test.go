@@ -128,3 +128,25 @@ func TestLiveTableETA(t *testing.T) {
 		t.Fatalf("w1's line %q lacks its ETA", lines[2])
 	}
 }
+
+// On an 80-column terminal the lock and its estimate stay readable: the
+// workflow and step names give way first (the README's main job once
+// showed "waits db-connections (1 of …" and no ETA at all).
+func TestLiveTableKeepsLockAndETAAt80Columns(t *testing.T) {
+	rows := []liveRow{
+		{Name: "db-cpu-dag-m25p9-with-a-long-name", Phase: "Running", Step: "use-the-semaphore-with-a-long-name +2",
+			Elapsed: "1.2s", Lock: "waits db-connections (1 of 3)", ETA: "~2m10s (90%: 5m)"},
+		{Name: "nightly-report", Phase: "Running", Step: "nightly-report", Elapsed: "1.0s", Lock: "holds licence-seat"},
+	}
+	var b strings.Builder
+	writeLiveTable(&b, rows, 80, 10)
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	for _, l := range lines {
+		if n := len([]rune(l)); n > 80 {
+			t.Errorf("line %q is %d columns wide, want at most 80", l, n)
+		}
+	}
+	if !strings.Contains(lines[1], "waits db-connections (1 of 3)") || !strings.Contains(lines[1], "~2m10s") {
+		t.Fatalf("the waiter's line lost its lock or estimate:\n%s", b.String())
+	}
+}
