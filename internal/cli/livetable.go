@@ -166,8 +166,24 @@ func writeLiveTable(w io.Writer, rows []liveRow, width, height int) {
 			cols[i] = max(cols[i], utf8.RuneCountInString(s))
 		}
 	}
-	// The name and step give way first when the line is too long.
+	// The name and step give way first when the line is too long, then
+	// the lock, so that what a workflow waits for and the start of its
+	// estimate ("~2m10s") stay on an 80-column line; the rest of the
+	// estimate is cut at the line's end.
 	cols[0], cols[2] = min(cols[0], 40), min(cols[2], 30)
+	eta := len("ETA")
+	for _, r := range shown {
+		eta = max(eta, utf8.RuneCountInString(r.ETA))
+	}
+	over := cols[0] + cols[1] + cols[2] + cols[3] + cols[4] + min(eta, 9) + 2*5 - width
+	for _, c := range []struct{ i, floor int }{{2, 8}, {0, 10}, {4, 20}} {
+		if over <= 0 {
+			break
+		}
+		cut := min(over, max(cols[c.i]-c.floor, 0))
+		cols[c.i] -= cut
+		over -= cut
+	}
 	line := func(f ...string) {
 		var b strings.Builder
 		for i, s := range f {
