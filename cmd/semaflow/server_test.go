@@ -187,6 +187,17 @@ func TestServerRefusesOpenAddressWithoutTokens(t *testing.T) {
 	s.stop(t)
 }
 
+// submittedName is the workflow of submit's "NAME submitted" line (a
+// warning naming the images comes before it).
+func submittedName(t *testing.T, out string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^(\S+) submitted$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("submit printed no \"NAME submitted\" line:\n%s", out)
+	}
+	return m[1]
+}
+
 // The CLI verbs against a real server: submit --watch, list, get, apply
 // (a live limit change), terminate and delete.
 func TestCLIAgainstServer(t *testing.T) {
@@ -196,7 +207,7 @@ func TestCLIAgainstServer(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Succeeded") {
 		t.Fatalf("submit --watch: exit %d\n%s", code, out)
 	}
-	name := strings.Fields(out)[0]
+	name := submittedName(t, out)
 	if out, code := run(t, "list", "-o", "name"); code != 0 || strings.TrimSpace(out) != name {
 		t.Fatalf("list: exit %d\n%s", code, out)
 	}
@@ -223,7 +234,7 @@ spec:
 		if code != 0 {
 			t.Fatalf("submit: exit %d\n%s", code, out)
 		}
-		names = append(names, strings.Fields(out)[0])
+		names = append(names, submittedName(t, out))
 	}
 	running := func() int {
 		n := 0
