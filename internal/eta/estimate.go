@@ -1,6 +1,7 @@
 package eta
 
 import (
+	"container/heap"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -123,25 +124,25 @@ func Estimate(l Lock, now time.Time) []Start {
 	// starts[i*samples+s]: waiter i's start in draw s, in ns from now.
 	starts := make([]float64, n*samples)
 	rng := rand.New(rand.NewPCG(0x5eed, 0xe7a))
-	ends := make(minHeap, 0, len(holders)+n)
+	ends := make(endTimes, 0, len(holders)+n)
 	for s := range samples {
 		ends = ends[:0]
 		for i, h := range holders {
 			if isOverdue(h, elapsed[i]) {
-				ends.push(never)
+				heap.Push(&ends, never)
 				continue
 			}
-			ends.push(float64(h.Remaining(elapsed[i], rng.Float64())))
+			heap.Push(&ends, float64(h.Remaining(elapsed[i], rng.Float64())))
 		}
 		clock := 0.0
 		for i, w := range waiters {
 			// Permits go in queue order: a waiter starts no earlier than
 			// the one before it, once fewer than Limit hold.
 			for len(ends) >= l.Limit {
-				clock = max(clock, ends.pop())
+				clock = max(clock, heap.Pop(&ends).(float64))
 			}
 			starts[i*samples+s] = clock
-			ends.push(clock + float64(w.Quantile(rng.Float64())))
+			heap.Push(&ends, clock+float64(w.Quantile(rng.Float64())))
 		}
 	}
 	for i := range n {
@@ -184,42 +185,16 @@ func Latest(starts ...Start) Start {
 	return out
 }
 
-// minHeap is a binary min-heap of end times.
-type minHeap []float64
+// endTimes is a min-heap of end times (container/heap).
+type endTimes []float64
 
-func (h *minHeap) push(v float64) {
-	*h = append(*h, v)
+func (h endTimes) Len() int           { return len(h) }
+func (h endTimes) Less(i, j int) bool { return h[i] < h[j] }
+func (h endTimes) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *endTimes) Push(v any)        { *h = append(*h, v.(float64)) }
+func (h *endTimes) Pop() any {
 	a := *h
-	for i := len(a) - 1; i > 0; {
-		p := (i - 1) / 2
-		if a[p] <= a[i] {
-			break
-		}
-		a[p], a[i] = a[i], a[p]
-		i = p
-	}
-}
-
-func (h *minHeap) pop() float64 {
-	a := *h
-	top := a[0]
-	last := len(a) - 1
-	a[0] = a[last]
-	a = a[:last]
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(a) && a[l] < a[m] {
-			m = l
-		}
-		if r < len(a) && a[r] < a[m] {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		a[m], a[i] = a[i], a[m]
-		i = m
-	}
-	*h = a
-	return top
+	v := a[len(a)-1]
+	*h = a[:len(a)-1]
+	return v
 }
