@@ -44,8 +44,8 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		res.StartError = "the template has neither a command nor args to run"
 		return res
 	}
-	if len(spec.MountDirs) > 0 && !private {
-		res.StartError = fmt.Sprintf("volumeMounts %v: a step sees a directory of its own at a mount path only in its own mount namespace: run semaflow as root, with --private-tmp (the default)", spec.MountDirs)
+	if len(spec.Mounts) > 0 && !private {
+		res.StartError = errNeedsNamespace(spec.Mounts).Error()
 		return res
 	}
 	argv, progs := imagePrograms(argv, spec, view)
@@ -323,11 +323,7 @@ func writeInput(path, content string) error {
 
 func readOutputs(spec *Spec, view stepView, res *Result) {
 	for _, o := range spec.Outputs {
-		path, err := view.outputPath(spec, o.Path)
-		var b []byte
-		if err == nil {
-			b, err = view.read(path)
-		}
+		b, err := view.readOutput(spec, o.Path)
 		switch {
 		case err == nil:
 			if res.Outputs == nil {

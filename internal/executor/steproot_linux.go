@@ -51,6 +51,9 @@ type stepRoot struct {
 	// Shadows[0] is the step's / (DIR/root); the rest follow by depth, so
 	// a directory is shadowed before one inside it.
 	Shadows []shadow `json:"shadows"`
+	// Volumes are bound at their mount points, made in the shadows, once
+	// the shadows are in place (volumes_linux.go).
+	Volumes []volumeBind `json:"volumes,omitempty"`
 }
 
 // shadow is a directory the step sees at Seen: Dir on the host, into
@@ -101,12 +104,25 @@ func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *Ste
 	private := func(path string) bool {
 		return !filepath.IsAbs(path) || path == "/" || isUnder(path, "/tmp") || isUnder(path, view.workPath)
 	}
+	mounts, err := checkMounts(dir, spec.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	inVolume := func(path string) bool {
+		return slices.ContainsFunc(mounts, func(m Mount) bool { return isUnder(path, m.Path) })
+	}
 	for _, o := range spec.Outputs {
 		path := filepath.Clean(o.Path)
-		if !outputs || private(path) || (wd != "" && isUnder(path, wd)) {
+		if !outputs || private(path) || (wd != "" && isUnder(path, wd)) || inVolume(path) {
 			continue
 		}
-		if err := p.add(path, false, ""); err != nil {
+		// Its directory, where the host lacks it (/output), is the
+		// step's own and made, as a container's would be there.
+		at, isDir := path, false
+		if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, fs.ErrNotExist) {
+			at, isDir = filepath.Dir(path), true
+		}
+		if err := p.add(at, isDir, ""); err != nil {
 			return nil, fmt.Errorf("output parameter %q: path %s: %w", o.Name, o.Path, err)
 		}
 	}
@@ -123,22 +139,31 @@ func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *Ste
 			}
 		}
 	}
-	for _, m := range spec.MountDirs {
-		path := filepath.Clean(m)
-		if !filepath.IsAbs(path) || path == "/" {
-			return nil, fmt.Errorf("volumeMounts: mountPath %q must be an absolute path below /", m)
+	var volumes []volumeBind
+	for _, m := range mounts {
+		if private(m.Path) {
+			// Under the step's own /tmp or working directory: the mount
+			// point is made there.
+			if err := mkdirOwned(view.host(m.Path), user); err != nil {
+				return nil, mountError(m, "%v", err)
+			}
+		} else if err := p.add(m.Path, true, ""); err != nil {
+			return nil, mountError(m, "%v", err)
 		}
-		if private(path) {
-			continue // the step's own already
+		b, err := prepareVolume(dir, m, user)
+		if err != nil {
+			return nil, err
 		}
-		if err := p.add(path, true, ""); err != nil {
-			return nil, fmt.Errorf("volumeMounts: mountPath %s: %w", m, err)
-		}
+		volumes = append(volumes, b)
 	}
-	if len(p.shadows) == 1 && len(p.shadows[0].Own) == 0 && len(p.shadows[0].Links) == 0 {
+	if len(p.shadows) == 1 && len(p.shadows[0].Own) == 0 && len(p.shadows[0].Links) == 0 && len(volumes) == 0 {
 		return nil, nil
 	}
-	return p.make(user)
+	r, err := p.make(user)
+	if r != nil {
+		r.Volumes = volumes
+	}
+	return r, err
 }
 
 type rootPlan struct {
@@ -321,6 +346,9 @@ func (r *stepRoot) hostIn(path string) (dir, rel string, ok bool) {
 		return "", "", false
 	}
 	p := filepath.Clean(path)
+	if dir, rel, ok := volumeHostIn(r.Volumes, p); ok {
+		return dir, rel, true
+	}
 	for i := len(r.Shadows) - 1; i >= 0; i-- {
 		s := r.Shadows[i]
 		rel, ok := under(p, s.Seen)
@@ -336,15 +364,23 @@ func (r *stepRoot) hostIn(path string) (dir, rel string, ok bool) {
 	return "", "", false
 }
 
-// open opens the step's own directories, before the step's namespace
-// may hide their paths.
+// open opens the step's own directories, then its volumes', before the
+// step's namespace may hide their paths.
 func (r *stepRoot) open() ([]int, error) {
-	fds := make([]int, 0, len(r.Shadows))
+	fds := make([]int, 0, len(r.Shadows)+len(r.Volumes))
 	for _, s := range r.Shadows {
 		fd, err := syscall.Open(s.Dir, unix.O_PATH|syscall.O_DIRECTORY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)
 		if err != nil {
 			closeAll(fds)
 			return nil, fmt.Errorf("the step's own %s: %w", s.Seen, err)
+		}
+		fds = append(fds, fd)
+	}
+	for _, v := range r.Volumes {
+		fd, err := v.open()
+		if err != nil {
+			closeAll(fds)
+			return nil, err
 		}
 		fds = append(fds, fd)
 	}
@@ -362,7 +398,7 @@ func closeAll(fds []int) {
 // privateTmp's unshare). It runs after /tmp was bound, so the root's
 // /tmp is the step's. fds are r.open's.
 func (r *stepRoot) enter(fds []int) error {
-	if len(fds) != len(r.Shadows) || len(fds) == 0 {
+	if len(fds) != len(r.Shadows)+len(r.Volumes) || len(r.Shadows) == 0 {
 		return errors.New("the step's own root: its directories are not open")
 	}
 	if err := r.Shadows[0].fill(fds[0]); err != nil {
@@ -383,6 +419,11 @@ func (r *stepRoot) enter(fds []int) error {
 		}
 		if err := syscall.Mount(fdPath(fd), s.Seen, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
 			return fmt.Errorf("the step's own %s: %w", s.Seen, err)
+		}
+	}
+	for i, v := range r.Volumes {
+		if err := v.bind(fds[len(r.Shadows)+i]); err != nil {
+			return err
 		}
 	}
 	return syscall.Chdir("/")

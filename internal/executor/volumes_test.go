@@ -91,7 +91,9 @@ func TestVolumeNeedsAMountNamespace(t *testing.T) {
 	s := startServeWith(t, Isolation{SharedTmp: true})
 	t.Cleanup(func() {
 		_ = s.in.Close()
-		<-s.done
+		if err := <-s.done; err != nil {
+			t.Error(err)
+		}
 	})
 	dir := job(t, Spec{Command: []string{"true"}, Env: []string{"PATH=" + os.Getenv("PATH")},
 		Mounts: []Mount{{Path: "/mnt/data", Volume: "data", Dir: t.TempDir()}}})
@@ -108,7 +110,7 @@ func TestVolumeNeedsAMountNamespace(t *testing.T) {
 
 // As the step user too, the volume is shared and the host untouched.
 func TestIsolatedVolumeShared(t *testing.T) {
-	at, vol := hostName(t, "/"), t.TempDir()
+	at, vol := hostName(t, "/"), filepath.Join(t.TempDir(), "vol") // made by the first step, the step user's
 	m := []Mount{{Path: at, Volume: "work", Dir: vol}, {Path: at + "-own", Volume: "own"}}
 	r, log := runIsolated(t, Spec{Command: []string{"sh", "-c", "echo one > " + at + "/f && echo two > " + at + "-own/g"}, Mounts: m,
 		Outputs: []OutputFile{{Name: "g", Path: at + "-own/g"}}})
