@@ -66,12 +66,27 @@ type shadow struct {
 	Links map[string]string `json:"links,omitempty"`
 }
 
+// declaredOutput is a path the step is to leave an output at, and what
+// names it in messages (`output parameter "x"`).
+type declaredOutput struct{ what, path string }
+
+// declaredOutputs are every output path the template declares: each gets
+// its place in the step's root before the step runs, and is read back
+// through openOutput after.
+func declaredOutputs(spec *Spec) []declaredOutput {
+	out := make([]declaredOutput, 0, len(spec.Outputs))
+	for _, o := range spec.Outputs {
+		out = append(out, declaredOutput{what: fmt.Sprintf("output parameter %q", o.Name), path: o.Path})
+	}
+	return out
+}
+
 // checkOutputPaths refuses outputs under the kernel's filesystems.
 func checkOutputPaths(spec *Spec) error {
-	for _, o := range spec.Outputs {
-		if k := kernelDir(filepath.Clean(o.Path)); k != "" {
-			return fmt.Errorf("output parameter %q: path %s lies under %s, which a step cannot have of its own: "+
-				"write it under /tmp or the working directory", o.Name, o.Path, k)
+	for _, o := range declaredOutputs(spec) {
+		if k := kernelDir(filepath.Clean(o.path)); k != "" {
+			return fmt.Errorf("%s: path %s lies under %s, which a step cannot have of its own: "+
+				"write it under /tmp or the working directory", o.what, o.path, k)
 		}
 	}
 	return nil
@@ -111,8 +126,8 @@ func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *Ste
 	inVolume := func(path string) bool {
 		return slices.ContainsFunc(mounts, func(m Mount) bool { return isUnder(path, m.Path) })
 	}
-	for _, o := range spec.Outputs {
-		path := filepath.Clean(o.Path)
+	for _, o := range declaredOutputs(spec) {
+		path := filepath.Clean(o.path)
 		if !outputs || private(path) || (wd != "" && isUnder(path, wd)) || inVolume(path) {
 			continue
 		}
@@ -123,7 +138,7 @@ func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *Ste
 			at, isDir = filepath.Dir(path), true
 		}
 		if err := p.add(at, isDir, ""); err != nil {
-			return nil, fmt.Errorf("output parameter %q: path %s: %w", o.Name, o.Path, err)
+			return nil, fmt.Errorf("%s: path %s: %w", o.what, o.path, err)
 		}
 	}
 	if wd != "" && !private(wd) {
