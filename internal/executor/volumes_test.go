@@ -136,3 +136,15 @@ func TestOutputDirectoryIsMadeForTheStep(t *testing.T) {
 	}
 	assertAbsent(t, out)
 }
+
+// As the step user too: the directory is the step user's, in the step's
+// root, and the output is read from there.
+func TestIsolatedOutputDirectoryIsMadeForTheStep(t *testing.T) {
+	out := hostName(t, "/")
+	r, log := runIsolated(t, Spec{Command: []string{"sh", "-c", "echo x > " + out + "/x"},
+		Outputs: []OutputFile{{Name: "x", Path: out + "/x"}}})
+	if r.StartError != "" || r.ExitCode != 0 || r.Outputs["x"] != "x\n" {
+		t.Errorf("result %+v\n%s", r, log)
+	}
+	assertAbsent(t, out)
+}
