@@ -51,9 +51,9 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 	argv, progs := imagePrograms(argv, spec, view)
 	argv[0] = resolveProgram(argv[0])
 	if private {
-		// Under the step init, outputs are read confined to the step's
-		// own directories: its root serves /argosay and a workingDir.
-		if view.root, err = planStepRoot(dir, spec, view, conf.user == nil, conf.user); err != nil {
+		// The step's root serves /argosay, a workingDir, outputs outside
+		// /tmp and volumes, as root and as the step user alike.
+		if view.root, err = planStepRoot(dir, spec, view, conf.user); err != nil {
 			res.StartError = err.Error()
 			return res
 		}

@@ -16,14 +16,18 @@ import (
 )
 
 // A step root is a root directory of the step's own, DIR/root on the
-// host, that a root step with a private /tmp is chrooted into. Each entry
+// host, that a step with a private /tmp is chrooted into (as root, or by
+// the step init as the step user). Each entry
 // of the host's / is bound (or, for a link, copied) there by name, so the
 // step sees the host as before; what differs is what Argo's container
 // would have and the host must not get:
 //   - /argosay, for argosay images, whose shells call it by that path;
-//   - an output path outside /tmp and the working directory (run as root
-//     only: a step user's outputs stay where the step writes them);
-//   - a workingDir the host lacks (an image's own directory, /src).
+//   - an output path outside /tmp and the working directory, its
+//     directory made when the host lacks it (/output for /output/x);
+//     but under a step user's own scratch tmpfs (/var/tmp);
+//   - a workingDir the host lacks (an image's own directory, /src);
+//   - each volume's mount point, where the volume is then bound
+//     (volumes_linux.go).
 //
 // Such a path's nearest existing directory on the host (`/` for
 // `/output`, `/usr` for `/usr/x/out`) is shadowed: the step sees a
@@ -36,7 +40,7 @@ import (
 // never shadowed: an output there is refused, in every mode.
 //
 // Steps of one workflow therefore never share such paths, unlike in one
-// Argo pod's volume; volumes are the way to share them.
+// Argo pod; volumes are the way to share them.
 
 // kernelDirs hold the host's devices and kernel state: a step cannot
 // have them of its own, so no output may lie there.
@@ -92,6 +96,12 @@ func checkOutputPaths(spec *Spec) error {
 	return nil
 }
 
+// scratchDir says whether path lies in a directory that a step run as the
+// step user has as a tmpfs of its own (scratch_linux.go).
+func scratchDir(path string) bool {
+	return slices.ContainsFunc(scratchDirs, func(d string) bool { return isUnder(path, d) })
+}
+
 func kernelDir(path string) string {
 	for _, k := range kernelDirs {
 		if isUnder(path, k) {
@@ -103,10 +113,9 @@ func kernelDir(path string) string {
 
 // planStepRoot says what the step's root needs, or nil when the step can
 // do without one: not an argosay image, no output outside /tmp and its
-// working directory (outputs: whether those count), and a workingDir the
-// host has. It makes the directories on the host; a workingDir of the
+// working directory, a workingDir the host has, and no volume. It makes the directories on the host; a workingDir of the
 // step's is made whole, owned by user (nil: root).
-func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *StepUser) (*stepRoot, error) {
+func planStepRoot(dir string, spec *Spec, view stepView, user *StepUser) (*stepRoot, error) {
 	p := &rootPlan{dir: dir, at: map[string]int{}}
 	root := p.shadow("/")
 	if spec.Argosay {
@@ -128,7 +137,7 @@ func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *Ste
 	}
 	for _, o := range declaredOutputs(spec) {
 		path := filepath.Clean(o.path)
-		if !outputs || private(path) || (wd != "" && isUnder(path, wd)) || inVolume(path) {
+		if private(path) || (wd != "" && isUnder(path, wd)) || inVolume(path) || (user != nil && scratchDir(path)) {
 			continue
 		}
 		// Its directory, where the host lacks it (/output), is the
