@@ -50,23 +50,3 @@ func containerSetPlan(cs *wfv1.ContainerSetTemplate, table *images.Table) (strin
 	b, err := json.Marshal(p)
 	return string(b), err
 }
-
-// containerSetMounts are the set's volumeMounts' paths, and its
-// containers' own: one directory per path, shared by the whole set.
-func containerSetMounts(cs *wfv1.ContainerSetTemplate) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(ms []wfv1.VolumeMount) {
-		for _, m := range ms {
-			if m.MountPath != "" && !seen[m.MountPath] {
-				seen[m.MountPath] = true
-				out = append(out, m.MountPath)
-			}
-		}
-	}
-	add(cs.VolumeMounts)
-	for _, cn := range cs.Containers {
-		add(cn.VolumeMounts)
-	}
-	return out
-}

@@ -36,3 +36,37 @@ func TestDeleteRemovesStepDirectories(t *testing.T) {
 		t.Fatalf("%s is still there after the workflow was deleted (stat: %v)", dir, err)
 	}
 }
+
+// A workflow's volumes (a volumeClaimTemplate's directory) live in its
+// directory too, and go with it.
+func TestDeleteRemovesVolumes(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("volumes are mounted in the step's own mount namespace (root)")
+	}
+	l := testkit.Open(t, testkit.Options{})
+	defer func() { _ = l.Close() }()
+	wf := testkit.RunWorkflow(t, l.Engine, testkit.ParseWorkflow(t, `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: vol}
+spec:
+  entrypoint: main
+  volumeClaimTemplates: [{metadata: {name: work}}]
+  templates:
+  - name: main
+    container: {image: x, command: [sh, -c, "echo kept > /mnt/semaflow-delete-test/f"], volumeMounts: [{name: work, mountPath: /mnt/semaflow-delete-test}]}
+`))
+	if wf.Status.Phase != "Succeeded" {
+		t.Fatalf("workflow %s: %s", wf.Status.Phase, wf.Status.Message)
+	}
+	vols := filepath.Join(l.DataDir, "workflows", wf.Metadata.UID, "volumes")
+	files, _ := filepath.Glob(filepath.Join(vols, "*", "f"))
+	if len(files) != 1 {
+		t.Fatalf("the claim's file is not in %s: %v", vols, files)
+	}
+	if err := l.Engine.Delete(context.Background(), "default", "vol"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(vols); !os.IsNotExist(err) {
+		t.Fatalf("%s is still there after the workflow was deleted (stat: %v)", vols, err)
+	}
+}

@@ -330,6 +330,9 @@ func (r *run) launch(l *reconcile.Launch) {
 		}
 	}
 	if err == nil {
+		spec.Mounts, err = r.e.stepMounts(r.wf, &l.Template)
+	}
+	if err == nil {
 		if r.e.isShared() {
 			// The step lives only while its node's lease does: another
 			// node takes its permits over once the lease has ended.
@@ -363,7 +366,6 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 			return s, err
 		}
 		s.Command, s.Script = slices.Clone(executor.ContainerSetCommand), plan
-		s.MountDirs = containerSetMounts(t.ContainerSet)
 		// The step is the set's: its containers' own env and workingDir
 		// are in the plan.
 		c = &wfv1.Container{}

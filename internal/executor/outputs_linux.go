@@ -12,21 +12,39 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// readConfined reads an output file of a step run as the step user. The
-// supervisor is root and the step is not trusted: its files may be
-// symlinks aimed at what only root may read (the token file, the
+// openOutput opens the declared output at path (as the template gives
+// it: a relative path is the step's working directory's), a file or a
+// directory, where the step left it: its /tmp or working directory, a
+// volume, its own root (an output outside /tmp, /output/x), or the host.
+// It is the one way the supervisor reaches a declared output, output
+// parameters and artifacts alike.
+//
+// The supervisor may be root and the step is not trusted: its files may
+// be symlinks aimed at what only root may read (the token file, the
 // database, another step's files), FIFOs that never end, or huge. So the
 // step's own directories are opened through openat2 confined to them (no
-// link leads out, no /proc magic link is followed), as is the step's own
-// root (a workingDir the host lacks), any other path with
-// the step user's credentials and never on /proc, and only a regular
-// file of at most MaxResult bytes is read.
-func (v stepView) readConfined(path string) ([]byte, error) {
-	fd, err := v.openConfined(filepath.Clean(path))
+// link leads out, no /proc magic link is followed), as are its root and
+// its volumes, any other path with the step user's credentials (if any)
+// and never on /proc. The caller reads only regular files, bounded.
+func (v stepView) openOutput(spec *Spec, path string) (*os.File, error) {
+	p, err := v.outputPath(spec, path)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := v.openConfined(filepath.Clean(p))
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	f := os.NewFile(uintptr(fd), path)
+	return os.NewFile(uintptr(fd), p), nil
+}
+
+// readOutput reads an output parameter's file: a regular file of at
+// most MaxResult bytes.
+func (v stepView) readOutput(spec *Spec, path string) ([]byte, error) {
+	f, err := v.openOutput(spec, path)
+	if err != nil {
+		return nil, err
+	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
@@ -65,7 +83,7 @@ func (v stepView) openConfined(path string) (int, error) {
 		}
 	}
 	for _, d := range scratchDirs {
-		if isUnder(path, d) {
+		if v.user != nil && isUnder(path, d) {
 			// The step had its own, gone with it; the host's is not the step's.
 			return -1, fmt.Errorf("the step's own %s ended with it: write outputs under /tmp or the working directory", d)
 		}

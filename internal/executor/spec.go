@@ -34,11 +34,10 @@ type Spec struct {
 	// Programs says the image has programs semaflow serves (argosay,
 	// cowsay): they go on the step's PATH (imageprogs.go).
 	Programs bool `json:"programs,omitempty"`
-	// MountDirs are directories the step sees at these absolute paths,
-	// empty at its start, its own and shared by its processes (a
-	// containerSet's volumeMounts). They need the step's own root: as
-	// root, with a private /tmp.
-	MountDirs []string `json:"mountDirs,omitempty"`
+	// Mounts are the volumes the step sees at their mount paths, bound
+	// in its own mount namespace (volumes_linux.go): as root, with a
+	// private /tmp.
+	Mounts []Mount `json:"mounts,omitempty"`
 	// Session is the engine session that started the step: the step is
 	// that session's, and the engine that takes it over follows it.
 	Session string `json:"session,omitempty"`
@@ -47,6 +46,18 @@ type Spec struct {
 	// the step's workflow and hand its locks on, so the step must be dead
 	// by then. Empty: no fencing.
 	LeaseFile string `json:"leaseFile,omitempty"`
+}
+
+// Mount is a volume the step sees at Path (a volumeMount).
+type Mount struct {
+	Path   string `json:"path"`
+	Volume string `json:"volume"` // the volume's name, for messages (and an emptyDir's directory)
+	// Dir is the workflow's directory of the volume, which the engine
+	// made its path; empty: an emptyDir, a directory of the step's own
+	// (DIR/volumes/VOLUME) that all its mounts of the volume share.
+	Dir      string `json:"dir,omitempty"`
+	SubPath  string `json:"subPath,omitempty"`
+	ReadOnly bool   `json:"readOnly,omitempty"`
 }
 
 // OutputFile is an output parameter read from a file after the step.

@@ -44,16 +44,16 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		res.StartError = "the template has neither a command nor args to run"
 		return res
 	}
-	if len(spec.MountDirs) > 0 && !private {
-		res.StartError = fmt.Sprintf("volumeMounts %v: a step sees a directory of its own at a mount path only in its own mount namespace: run semaflow as root, with --private-tmp (the default)", spec.MountDirs)
+	if len(spec.Mounts) > 0 && !private {
+		res.StartError = errNeedsNamespace(spec.Mounts).Error()
 		return res
 	}
 	argv, progs := imagePrograms(argv, spec, view)
 	argv[0] = resolveProgram(argv[0])
 	if private {
-		// Under the step init, outputs are read confined to the step's
-		// own directories: its root serves /argosay and a workingDir.
-		if view.root, err = planStepRoot(dir, spec, view, conf.user == nil, conf.user); err != nil {
+		// The step's root serves /argosay, a workingDir, outputs outside
+		// /tmp and volumes, as root and as the step user alike.
+		if view.root, err = planStepRoot(dir, spec, view, conf.user); err != nil {
 			res.StartError = err.Error()
 			return res
 		}
@@ -323,11 +323,7 @@ func writeInput(path, content string) error {
 
 func readOutputs(spec *Spec, view stepView, res *Result) {
 	for _, o := range spec.Outputs {
-		path, err := view.outputPath(spec, o.Path)
-		var b []byte
-		if err == nil {
-			b, err = view.read(path)
-		}
+		b, err := view.readOutput(spec, o.Path)
 		switch {
 		case err == nil:
 			if res.Outputs == nil {

@@ -115,11 +115,3 @@ func createPrivate(path string) (*os.File, error) {
 	}
 	return f, nil
 }
-
-// read reads an output file of the step.
-func (v stepView) read(path string) ([]byte, error) {
-	if v.user != nil {
-		return v.readConfined(path)
-	}
-	return os.ReadFile(v.host(path))
-}

@@ -16,14 +16,18 @@ import (
 )
 
 // A step root is a root directory of the step's own, DIR/root on the
-// host, that a root step with a private /tmp is chrooted into. Each entry
+// host, that a step with a private /tmp is chrooted into (as root, or by
+// the step init as the step user). Each entry
 // of the host's / is bound (or, for a link, copied) there by name, so the
 // step sees the host as before; what differs is what Argo's container
 // would have and the host must not get:
 //   - /argosay, for argosay images, whose shells call it by that path;
-//   - an output path outside /tmp and the working directory (run as root
-//     only: a step user's outputs stay where the step writes them);
-//   - a workingDir the host lacks (an image's own directory, /src).
+//   - an output path outside /tmp and the working directory, its
+//     directory made when the host lacks it (/output for /output/x);
+//     but under a step user's own scratch tmpfs (/var/tmp);
+//   - a workingDir the host lacks (an image's own directory, /src);
+//   - each volume's mount point, where the volume is then bound
+//     (volumes_linux.go).
 //
 // Such a path's nearest existing directory on the host (`/` for
 // `/output`, `/usr` for `/usr/x/out`) is shadowed: the step sees a
@@ -36,7 +40,7 @@ import (
 // never shadowed: an output there is refused, in every mode.
 //
 // Steps of one workflow therefore never share such paths, unlike in one
-// Argo pod's volume; volumes are the way to share them.
+// Argo pod; volumes are the way to share them.
 
 // kernelDirs hold the host's devices and kernel state: a step cannot
 // have them of its own, so no output may lie there.
@@ -51,6 +55,9 @@ type stepRoot struct {
 	// Shadows[0] is the step's / (DIR/root); the rest follow by depth, so
 	// a directory is shadowed before one inside it.
 	Shadows []shadow `json:"shadows"`
+	// Volumes are bound at their mount points, made in the shadows, once
+	// the shadows are in place (volumes_linux.go).
+	Volumes []volumeBind `json:"volumes,omitempty"`
 }
 
 // shadow is a directory the step sees at Seen: Dir on the host, into
@@ -63,15 +70,36 @@ type shadow struct {
 	Links map[string]string `json:"links,omitempty"`
 }
 
+// declaredOutput is a path the step is to leave an output at, and what
+// names it in messages (`output parameter "x"`).
+type declaredOutput struct{ what, path string }
+
+// declaredOutputs are every output path the template declares: each gets
+// its place in the step's root before the step runs, and is read back
+// through openOutput after.
+func declaredOutputs(spec *Spec) []declaredOutput {
+	out := make([]declaredOutput, 0, len(spec.Outputs))
+	for _, o := range spec.Outputs {
+		out = append(out, declaredOutput{what: fmt.Sprintf("output parameter %q", o.Name), path: o.Path})
+	}
+	return out
+}
+
 // checkOutputPaths refuses outputs under the kernel's filesystems.
 func checkOutputPaths(spec *Spec) error {
-	for _, o := range spec.Outputs {
-		if k := kernelDir(filepath.Clean(o.Path)); k != "" {
-			return fmt.Errorf("output parameter %q: path %s lies under %s, which a step cannot have of its own: "+
-				"write it under /tmp or the working directory", o.Name, o.Path, k)
+	for _, o := range declaredOutputs(spec) {
+		if k := kernelDir(filepath.Clean(o.path)); k != "" {
+			return fmt.Errorf("%s: path %s lies under %s, which a step cannot have of its own: "+
+				"write it under /tmp or the working directory", o.what, o.path, k)
 		}
 	}
 	return nil
+}
+
+// scratchDir says whether path lies in a directory that a step run as the
+// step user has as a tmpfs of its own (scratch_linux.go).
+func scratchDir(path string) bool {
+	return slices.ContainsFunc(scratchDirs, func(d string) bool { return isUnder(path, d) })
 }
 
 func kernelDir(path string) string {
@@ -85,10 +113,9 @@ func kernelDir(path string) string {
 
 // planStepRoot says what the step's root needs, or nil when the step can
 // do without one: not an argosay image, no output outside /tmp and its
-// working directory (outputs: whether those count), and a workingDir the
-// host has. It makes the directories on the host; a workingDir of the
+// working directory, a workingDir the host has, and no volume. It makes the directories on the host; a workingDir of the
 // step's is made whole, owned by user (nil: root).
-func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *StepUser) (*stepRoot, error) {
+func planStepRoot(dir string, spec *Spec, view stepView, user *StepUser) (*stepRoot, error) {
 	p := &rootPlan{dir: dir, at: map[string]int{}}
 	root := p.shadow("/")
 	if spec.Argosay {
@@ -101,13 +128,26 @@ func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *Ste
 	private := func(path string) bool {
 		return !filepath.IsAbs(path) || path == "/" || isUnder(path, "/tmp") || isUnder(path, view.workPath)
 	}
-	for _, o := range spec.Outputs {
-		path := filepath.Clean(o.Path)
-		if !outputs || private(path) || (wd != "" && isUnder(path, wd)) {
+	mounts, err := checkMounts(dir, spec.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	inVolume := func(path string) bool {
+		return slices.ContainsFunc(mounts, func(m Mount) bool { return isUnder(path, m.Path) })
+	}
+	for _, o := range declaredOutputs(spec) {
+		path := filepath.Clean(o.path)
+		if private(path) || (wd != "" && isUnder(path, wd)) || inVolume(path) || (user != nil && scratchDir(path)) {
 			continue
 		}
-		if err := p.add(path, false, ""); err != nil {
-			return nil, fmt.Errorf("output parameter %q: path %s: %w", o.Name, o.Path, err)
+		// Its directory, where the host lacks it (/output), is the
+		// step's own and made, as a container's would be there.
+		at, isDir := path, false
+		if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, fs.ErrNotExist) {
+			at, isDir = filepath.Dir(path), true
+		}
+		if err := p.add(at, isDir, ""); err != nil {
+			return nil, fmt.Errorf("%s: path %s: %w", o.what, o.path, err)
 		}
 	}
 	if wd != "" && !private(wd) {
@@ -123,22 +163,31 @@ func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *Ste
 			}
 		}
 	}
-	for _, m := range spec.MountDirs {
-		path := filepath.Clean(m)
-		if !filepath.IsAbs(path) || path == "/" {
-			return nil, fmt.Errorf("volumeMounts: mountPath %q must be an absolute path below /", m)
+	var volumes []volumeBind
+	for _, m := range mounts {
+		if private(m.Path) {
+			// Under the step's own /tmp or working directory: the mount
+			// point is made there.
+			if err := mkdirOwned(view.host(m.Path), user); err != nil {
+				return nil, mountError(m, "%v", err)
+			}
+		} else if err := p.add(m.Path, true, ""); err != nil {
+			return nil, mountError(m, "%v", err)
 		}
-		if private(path) {
-			continue // the step's own already
+		b, err := prepareVolume(dir, m, user)
+		if err != nil {
+			return nil, err
 		}
-		if err := p.add(path, true, ""); err != nil {
-			return nil, fmt.Errorf("volumeMounts: mountPath %s: %w", m, err)
-		}
+		volumes = append(volumes, b)
 	}
-	if len(p.shadows) == 1 && len(p.shadows[0].Own) == 0 && len(p.shadows[0].Links) == 0 {
+	if len(p.shadows) == 1 && len(p.shadows[0].Own) == 0 && len(p.shadows[0].Links) == 0 && len(volumes) == 0 {
 		return nil, nil
 	}
-	return p.make(user)
+	r, err := p.make(user)
+	if r != nil {
+		r.Volumes = volumes
+	}
+	return r, err
 }
 
 type rootPlan struct {
@@ -321,6 +370,9 @@ func (r *stepRoot) hostIn(path string) (dir, rel string, ok bool) {
 		return "", "", false
 	}
 	p := filepath.Clean(path)
+	if dir, rel, ok := volumeHostIn(r.Volumes, p); ok {
+		return dir, rel, true
+	}
 	for i := len(r.Shadows) - 1; i >= 0; i-- {
 		s := r.Shadows[i]
 		rel, ok := under(p, s.Seen)
@@ -336,15 +388,23 @@ func (r *stepRoot) hostIn(path string) (dir, rel string, ok bool) {
 	return "", "", false
 }
 
-// open opens the step's own directories, before the step's namespace
-// may hide their paths.
+// open opens the step's own directories, then its volumes', before the
+// step's namespace may hide their paths.
 func (r *stepRoot) open() ([]int, error) {
-	fds := make([]int, 0, len(r.Shadows))
+	fds := make([]int, 0, len(r.Shadows)+len(r.Volumes))
 	for _, s := range r.Shadows {
 		fd, err := syscall.Open(s.Dir, unix.O_PATH|syscall.O_DIRECTORY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)
 		if err != nil {
 			closeAll(fds)
 			return nil, fmt.Errorf("the step's own %s: %w", s.Seen, err)
+		}
+		fds = append(fds, fd)
+	}
+	for _, v := range r.Volumes {
+		fd, err := v.open()
+		if err != nil {
+			closeAll(fds)
+			return nil, err
 		}
 		fds = append(fds, fd)
 	}
@@ -362,7 +422,7 @@ func closeAll(fds []int) {
 // privateTmp's unshare). It runs after /tmp was bound, so the root's
 // /tmp is the step's. fds are r.open's.
 func (r *stepRoot) enter(fds []int) error {
-	if len(fds) != len(r.Shadows) || len(fds) == 0 {
+	if len(fds) != len(r.Shadows)+len(r.Volumes) || len(r.Shadows) == 0 {
 		return errors.New("the step's own root: its directories are not open")
 	}
 	if err := r.Shadows[0].fill(fds[0]); err != nil {
@@ -383,6 +443,11 @@ func (r *stepRoot) enter(fds []int) error {
 		}
 		if err := syscall.Mount(fdPath(fd), s.Seen, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
 			return fmt.Errorf("the step's own %s: %w", s.Seen, err)
+		}
+	}
+	for i, v := range r.Volumes {
+		if err := v.bind(fds[len(r.Shadows)+i]); err != nil {
+			return err
 		}
 	}
 	return syscall.Chdir("/")

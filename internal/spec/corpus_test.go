@@ -73,10 +73,9 @@ var corpusUnsupported = map[string]string{
 	"dag-conditional-artifacts.yaml":       "output artifacts",
 	"exit-handler-with-artifacts.yaml":     "output artifacts",
 	"handle-large-output-results.yaml":     "output artifacts and artifact arguments",
-	"init-container.yaml":                  "initContainers and volume mounts",
+	"init-container.yaml":                  "initContainers",
 	"map-reduce.yaml":                      "output artifacts, s3 inputs and artifact arguments",
 	"pod-resources-template-override.yaml": "sidecars",
-	"volumes-emptydir.yaml":                "volume mounts",
 }
 
 // unsupportedError says whether d is lint's error for a field semaflow

@@ -138,7 +138,8 @@ func UnhonouredFields(d *Document) []Unhonoured {
 	if s == nil {
 		return nil
 	}
-	w := &unhonouredWalk{base: d.specPath(), spec: s, mounted: map[string]bool{}}
+	w := &unhonouredWalk{base: d.specPath(), spec: s, mounted: map[string]bool{},
+		standalone: (d.Workflow != nil || d.Cron != nil) && s.WorkflowTemplateRef == nil}
 	w.walkSpec()
 	return w.out
 }
@@ -149,6 +150,9 @@ type unhonouredWalk struct {
 	spec    *wfv1.WorkflowSpec
 	out     []Unhonoured
 	mounted map[string]bool // volume names some container mounts
+	// standalone: the spec declares every volume its templates mount (a
+	// WorkflowTemplate's may come from the workflow that uses it).
+	standalone bool
 }
 
 func (w *unhonouredWalk) warn(path, field, why string) {
@@ -181,6 +185,7 @@ func (w *unhonouredWalk) walkSpec() {
 	}
 	for i, v := range s.Volumes {
 		declared(fmt.Sprintf("%s.volumes[%d]", base, i), "volume", v.Name)
+		w.volumeSource(&v, fmt.Sprintf("%s.volumes[%d]", base, i))
 	}
 	for i, v := range s.VolumeClaimTemplates {
 		md, _ := v["metadata"].(map[string]any)
@@ -227,7 +232,9 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 		if v.Name != "" && !templateMounts(t, v.Name) {
 			w.warn(fmt.Sprintf("%s.volumes[%d]", path, i), "volume "+strconv.Quote(v.Name), "no step mounts it")
 		}
+		w.volumeSource(&t.Volumes[i], fmt.Sprintf("%s.volumes[%d]", path, i))
 	}
+	w.volumeMounts(t, path)
 	for i := range t.InitContainers {
 		w.errorf(fmt.Sprintf("%s.initContainers[%d]", path, i), "initContainers are not supported by semaflow yet: "+
 			"%q would not run before template %s", t.InitContainers[i].Name, name)
@@ -266,24 +273,10 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 
 // templateMounts says whether a container of t mounts the volume name.
 func templateMounts(t *wfv1.Template, name string) bool {
-	var cs []*wfv1.Container
-	switch {
-	case t.Container != nil:
-		cs = append(cs, t.Container)
-	case t.Script != nil:
-		cs = append(cs, &t.Script.Container)
-	}
-	for i := range t.InitContainers {
-		cs = append(cs, &t.InitContainers[i])
-	}
-	for i := range t.Sidecars {
-		cs = append(cs, &t.Sidecars[i])
-	}
-	for _, c := range cs {
-		for _, m := range c.VolumeMounts {
-			if m.Name == name {
-				return true
-			}
+	ms, _ := MountedBy(t, "")
+	for _, m := range ms {
+		if m.Name == name {
+			return true
 		}
 	}
 	return false
@@ -294,11 +287,6 @@ func (w *unhonouredWalk) container(c *wfv1.Container, path string) {
 		if r.set(c) {
 			w.warn(path+"."+r.field, r.field, r.why)
 		}
-	}
-	for i, m := range c.VolumeMounts {
-		w.mounted[m.Name] = true
-		w.errorf(fmt.Sprintf("%s.volumeMounts[%d]", path, i), "volume mounts are not supported by semaflow yet: "+
-			"the step would see the host's %s, not volume %q (missing or not writable, and shared with nothing)", m.MountPath, m.Name)
 	}
 	for i, e := range c.Env {
 		if len(e.ValueFrom) > 0 {

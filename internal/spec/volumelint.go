@@ -1,0 +1,44 @@
+package spec
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+)
+
+// volumeSource reports a declared volume whose source semaflow does not
+// honour as Argo would (volumes.go).
+func (w *unhonouredWalk) volumeSource(v *wfv1.Volume, path string) {
+	name := strconv.Quote(v.Name)
+	switch kind := VolumeKind(v); kind {
+	case VolumeEmptyDir:
+	case VolumeClaim:
+		claim, _ := v.PersistentVolumeClaim["claimName"].(string)
+		w.out = append(w.out, Unhonoured{Path: path + "." + kind, Severity: SeverityWarning,
+			Message: fmt.Sprintf("persistentVolumeClaim %q is a directory of each workflow's own: what one workflow writes there, "+
+				"the next does not see (it is removed with the workflow); volume %s is shared by this workflow's steps", claim, name)})
+	case "hostPath":
+		w.errorf(path+"."+kind, "hostPath volumes are not supported by semaflow: volume %s would give steps a directory of the host "+
+			"(a manifest must not reach the host's files); use an emptyDir or a volumeClaimTemplate", name)
+	default:
+		w.errorf(path+"."+kind, "%s volumes are not supported by semaflow yet: volume %s would be an empty directory, "+
+			"not what the %s holds; semaflow has emptyDir, persistentVolumeClaim and volumeClaimTemplates", kind, name, kind)
+	}
+}
+
+// volumeMounts reports the mounts of t that a step could not have: a
+// hostile or unsupported path, or a volume declared nowhere.
+func (w *unhonouredWalk) volumeMounts(t *wfv1.Template, path string) {
+	ms, paths := MountedBy(t, path)
+	for i, m := range ms {
+		w.mounted[m.Name] = true
+		if field, msg := CheckMount(m); msg != "" {
+			w.errorf(paths[i]+"."+field, "%s", msg)
+			continue
+		}
+		if _, ok := ResolveVolume(w.spec, t, m.Name); !ok && w.standalone {
+			w.errorf(paths[i]+".name", "volume %q is not declared (in volumes or volumeClaimTemplates): the step would fail to start", m.Name)
+		}
+	}
+}
