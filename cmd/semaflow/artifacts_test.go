@@ -183,7 +183,21 @@ func TestArtifactHostileKeysAndPaths(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run steps as a step user")
 	}
-	secret := filepath.Join(t.TempDir(), "secret")
+	// Outside /tmp and the scratch directories, where the step sees the
+	// host's files: only root may read it.
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdir, err := os.MkdirTemp(wd, "secret-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(sdir) })
+	if err := os.Chmod(sdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(sdir, "secret")
 	if err := os.WriteFile(secret, []byte("root-only"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -196,9 +210,10 @@ spec:
   templates:
   - name: main
     steps:
-    - - {name: out-key, template: out-key}
-      - {name: in-key, template: in-key}
-      - {name: link, template: link}
+    - - {name: out-key, template: out-key, continueOn: {failed: true, error: true}}
+      - {name: in-key, template: in-key, continueOn: {failed: true, error: true}}
+      - {name: link, template: link, continueOn: {failed: true, error: true}}
+      - {name: direct, template: direct, continueOn: {failed: true, error: true}}
       - {name: dir-link, template: dir-link}
     - - name: read-dir
         template: read-dir
@@ -212,6 +227,9 @@ spec:
   - name: link
     container: {image: alpine, command: [sh, -c, "ln -s `+secret+` /tmp/l"]}
     outputs: {artifacts: [{name: stolen, path: /tmp/l}]}
+  - name: direct
+    container: {image: alpine, command: [sh, -c, "true"]}
+    outputs: {artifacts: [{name: direct, path: `+secret+`}]}
   - name: dir-link
     container: {image: alpine, command: [sh, -c, "mkdir /tmp/d && ln -s `+secret+` /tmp/d/s && echo ok > /tmp/d/f"]}
     outputs: {artifacts: [{name: d, path: /tmp/d}]}
@@ -219,19 +237,22 @@ spec:
     inputs: {artifacts: [{name: in, path: /tmp/in}]}
     container: {image: alpine, command: [sh, -c, "cat /tmp/in/f; readlink /tmp/in/s; cat /tmp/in/s || true"]}
 `, "--step-user", "nobody", "--artifact-repository", repo)
-	if wf.Status.Phase != wfv1.PhaseFailed {
-		t.Fatalf("workflow %s: %s\n%s", wf.Status.Phase, wf.Status.Message, stderr)
-	}
-	for name, want := range map[string]string{"out-key": `output artifact "escape"`, "in-key": `input artifact "passwd"`, "link": `output artifact "stolen"`} {
+	for name, want := range map[string]string{"out-key": `output artifact "escape"`, "in-key": `input artifact "passwd"`, "link": `output artifact "stolen"`, "direct": `output artifact "direct"`} {
 		if n := nodeByDisplayName(t, wf, name); n.Phase == wfv1.PhaseSucceeded || !strings.Contains(n.Message, want) {
 			t.Errorf("%s: %s %q (want a failure naming %s)", name, n.Phase, n.Message, want)
 		}
+	}
+	for _, name := range []string{"out-key", "in-key", "link", "direct"} {
+		t.Logf("%s: %s", name, nodeByDisplayName(t, wf, name).Message)
+	}
+	if t.Failed() {
+		t.Logf("stderr:\n%s", stderr)
 	}
 	rd := nodeByDisplayName(t, wf, "read-dir")
 	if rd.Phase != wfv1.PhaseSucceeded || !strings.Contains(result(rd), "ok\n"+secret) || strings.Contains(result(rd), "root-only") {
 		t.Errorf("read-dir: %s %q, result %q", rd.Phase, rd.Message, result(rd))
 	}
-	err := filepath.Walk(filepath.Dir(repo), func(p string, info os.FileInfo, err error) error {
+	err = filepath.Walk(filepath.Dir(repo), func(p string, info os.FileInfo, err error) error {
 		if err == nil && info.Name() == "escaped.txt" {
 			t.Errorf("a key escaped the repository: %s", p)
 		}
