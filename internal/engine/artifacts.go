@@ -56,10 +56,6 @@ func (e *Engine) repository(loc *wfv1.S3Artifact) (artifacts.Driver, error) {
 // them in spec. An error names the artifact.
 func (e *Engine) stageInputs(ctx context.Context, dir string, l *reconcile.Launch, spec *executor.Spec) error {
 	in := filepath.Join(dir, executor.InputsDir)
-	// An earlier engine may have staged them before it stopped.
-	if err := os.RemoveAll(in); err != nil {
-		return fmt.Errorf("the step's input artifacts: %w", err)
-	}
 	made := false
 	for i, a := range l.Template.Inputs.Artifacts {
 		if a.Raw != nil {
@@ -78,6 +74,10 @@ func (e *Engine) stageInputs(ctx context.Context, dir string, l *reconcile.Launc
 			return fmt.Errorf("input artifact %q: %s artifacts are not supported yet", a.Name, locationKind(&a))
 		}
 		if !made {
+			// An earlier engine may have staged some before it stopped.
+			if err := os.RemoveAll(in); err != nil {
+				return fmt.Errorf("the step's input artifacts: %w", err)
+			}
 			if err := os.MkdirAll(in, 0o700); err != nil {
 				return fmt.Errorf("the step's input artifacts: %w", err)
 			}
