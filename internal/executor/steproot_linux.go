@@ -78,9 +78,12 @@ type declaredOutput struct{ what, path string }
 // its place in the step's root before the step runs, and is read back
 // through openOutput after.
 func declaredOutputs(spec *Spec) []declaredOutput {
-	out := make([]declaredOutput, 0, len(spec.Outputs))
+	out := make([]declaredOutput, 0, len(spec.Outputs)+len(spec.OutputArtifacts))
 	for _, o := range spec.Outputs {
 		out = append(out, declaredOutput{what: fmt.Sprintf("output parameter %q", o.Name), path: o.Path})
+	}
+	for _, a := range spec.OutputArtifacts {
+		out = append(out, declaredOutput{what: fmt.Sprintf("output artifact %q", a.Name), path: a.Path})
 	}
 	return out
 }
@@ -91,6 +94,11 @@ func checkOutputPaths(spec *Spec) error {
 		if k := kernelDir(filepath.Clean(o.path)); k != "" {
 			return fmt.Errorf("%s: path %s lies under %s, which a step cannot have of its own: "+
 				"write it under /tmp or the working directory", o.what, o.path, k)
+		}
+	}
+	for _, a := range spec.InputArtifacts {
+		if k := kernelDir(filepath.Clean(a.Path)); k != "" {
+			return fmt.Errorf("input artifact %q: path %s lies under %s, which a step cannot have of its own", a.Name, a.Path, k)
 		}
 	}
 	return nil
@@ -148,6 +156,15 @@ func planStepRoot(dir string, spec *Spec, view stepView, user *StepUser) (*stepR
 		}
 		if err := p.add(at, isDir, ""); err != nil {
 			return nil, fmt.Errorf("%s: path %s: %w", o.what, o.path, err)
+		}
+	}
+	for _, a := range spec.InputArtifacts {
+		path := filepath.Clean(a.Path)
+		if private(path) || (wd != "" && isUnder(path, wd)) || inVolume(path) || (user != nil && scratchDir(path)) {
+			continue
+		}
+		if err := p.add(path, false, ""); err != nil {
+			return nil, fmt.Errorf("input artifact %q: path %s: %w", a.Name, a.Path, err)
 		}
 	}
 	if wd != "" && !private(wd) {
