@@ -14,8 +14,6 @@ const codeUnimplemented = 12
 // prefix, with why: a user of the argo CLI reads this message instead of
 // a bare 404.
 var unsupported = []struct{ prefix, why string }{
-	{"/api/v1/archived-workflows", "semaflow has no workflow archive yet: workflows stay in its database " +
-		"until deleted (or removed by their ttlStrategy), so `argo list` and `argo get` show them"},
 	{"/api/v1/workflow-templates-archive", "semaflow has no workflow archive yet"},
 	{"/artifact-files/", "semaflow keeps no output artifacts: there is no artifact repository to copy from " +
 		"(output parameters are in `argo get -o json`, step output in `argo logs`)"},
