@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -221,5 +222,34 @@ func TestArchivedWorkflowsScopedToken(t *testing.T) {
 	}
 	if code, _ := c.do(adminToken, "GET", "/api/v1/archived-workflows/"+uid, ""); code != 200 {
 		t.Errorf("admin get: %d", code)
+	}
+}
+
+// Retrying an archived Failed workflow re-creates it under its name when
+// no live workflow has it, as Argo's archive retry does, and runs its
+// failed step again; while the live one exists it is refused.
+func TestArchivedWorkflowRetry(t *testing.T) {
+	c := startAPI(t)
+	c.local.Engine.StartTTL()
+	// Outside /tmp: each step has a private /tmp.
+	dir, err := os.MkdirTemp("/var/tmp", "semaflow-archive-retry-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	mark := dir + "/ran-once"
+	spec := fmt.Sprintf(`{"entrypoint": "main", "ttlStrategy": {"secondsAfterFailure": 0},
+	  "templates": [{"name": "main", "container": {"image": "x", "command": ["sh", "-c", %q]}}]}`,
+		"if [ -f "+mark+" ]; then echo second; else touch "+mark+"; exit 3; fi")
+	c.submitWithLabels("flaky", spec, `{}`)
+	c.waitGone("flaky", 20*time.Second)
+	_, _, items := c.archived("namePrefix=flaky&nameFilter=Exact")
+	uid := uidOf(items["flaky"])
+	if code, out := c.do("PUT", "/api/v1/archived-workflows/"+uid+"/retry", `{"uid": "`+uid+`"}`); code != 200 {
+		t.Fatalf("archive retry: %d %v", code, out)
+	}
+	c.waitPhase("flaky", "Succeeded", 20*time.Second)
+	if code, out := c.do("PUT", "/api/v1/archived-workflows/"+uid+"/retry", `{}`); code != 409 || !strings.Contains(fmt.Sprint(out["message"]), "still listed") {
+		t.Errorf("archive retry while the live workflow exists: %d %v, want 409", code, out)
 	}
 }
