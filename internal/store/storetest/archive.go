@@ -167,7 +167,7 @@ func archiveLabels(t *testing.T, s store.Store) {
 		var errs []error
 		check := func(what string, got []string, err error, want []string) {
 			if err != nil || !slices.Equal(got, want) {
-				errs = append(errs, fmt.Errorf("%s: %v %v, want %v", what, got, err, want))
+				errs = append(errs, fmt.Errorf("%s: %v, want %v (error: %w)", what, got, want, err))
 			}
 		}
 		keys, err := tx.ArchivedLabelKeys(ctx, nil)
@@ -210,7 +210,7 @@ func archiveRetention(t *testing.T, s store.Store) {
 	}
 	view(t, s, func(tx store.Tx) error {
 		if keys, err := tx.ArchivedLabelKeys(ctx, nil); err != nil || len(keys) != 0 {
-			return fmt.Errorf("label keys of removed entries are kept: %v %v", keys, err)
+			return fmt.Errorf("label keys of removed entries are kept: %v (error: %w)", keys, err)
 		}
 		return nil
 	})
