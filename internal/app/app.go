@@ -107,6 +107,9 @@ type Options struct {
 	// TrustForwardedProto takes X-Forwarded-Proto: https as TLS.
 	MaxConnections      int
 	TrustForwardedProto bool
+	// ArchiveTTL removes archived workflows that finished longer ago
+	// (0: they are kept until deleted).
+	ArchiveTTL time.Duration
 }
 
 // App is one engine running in this process on a store.
@@ -399,6 +402,7 @@ func (a *App) begin(ctx context.Context, o Options) error {
 	}
 	a.Engine.StartCron()
 	a.Engine.StartTTL()
+	a.Engine.StartArchiveTTL(o.ArchiveTTL)
 	api := server.New(a.Engine)
 	api.AllowHosts(o.AllowedHosts...)
 	api.SetLogger(o.Logger)

@@ -50,7 +50,7 @@ func addRemoteCmds(root *cobra.Command, getenv func(string) string) {
 		actionCmd(getenv, client.Resume, "Resume suspended workflows and complete their suspend steps", "resumed"),
 		retryCmd(getenv),
 		resubmitCmd(getenv),
-		applyCmd(getenv), templateCmd(getenv), cronCmd(getenv))
+		applyCmd(getenv), templateCmd(getenv), cronCmd(getenv), archiveCmd(getenv))
 }
 
 func labels(m map[string]string) string {

@@ -34,6 +34,7 @@ type serverOptions struct {
 	grace                     time.Duration
 	maxConns                  int
 	trustForwardedProto       bool
+	archiveTTL                string
 }
 
 func newServerCmd() *cobra.Command {
@@ -74,6 +75,7 @@ func newServerCmd() *cobra.Command {
 	f.StringArrayVar(&o.allowedHosts, "allowed-host", nil, "a host name (or name:port) clients reach the server by, besides its listening address and loopback; repeatable. Requests whose Host or Origin names anything else are refused (DNS rebinding, CSRF)")
 	f.IntVar(&o.maxConns, "max-connections", 0, fmt.Sprintf("cap on open connections; past it a new one closes the longest-idle one, or is answered 503 when all are busy (0: %d, or half the open-file limit if lower)", server.DefaultMaxConns))
 	f.BoolVar(&o.trustForwardedProto, "trust-forwarded-proto", false, "take X-Forwarded-Proto: https as TLS, so the web UI's cookie is Secure: only when a TLS proxy is the sole way to reach the server")
+	f.StringVar(&o.archiveTTL, "archive-ttl", "", "remove archived workflows this long after they finished: a duration (72h) or days (7d), as Argo's archiveTTL (default: keep them until deleted)")
 	addLimitFlags(cmd, &o.limits)
 	addHTTPAllowFlag(cmd, &o.httpAllow)
 	f.StringVar(&o.imageTable, "image-table", "", "YAML file of images and the entrypoint/cmd a container with no command runs (default: images.yaml in the data directory, if any; built-ins cover argosay, whalesay, alpine, busybox, python, ...)")
@@ -105,6 +107,10 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 	if err := o.lease.check(); err != nil {
 		return err
 	}
+	archiveTTL, err := parseArchiveTTL(o.archiveTTL)
+	if err != nil {
+		return err
+	}
 	host, _, err := net.SplitHostPort(o.addr)
 	if err != nil {
 		return fmt.Errorf("--addr %q: %w", o.addr, err)
@@ -126,7 +132,7 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 		NamespaceParallelism: o.nsParal, InheritEnv: o.inheritEnv, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable, ArtifactRepository: o.artifactRepo, HTTPAllow: o.httpAllow,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
 		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName,
-		MaxConnections: o.maxConns, TrustForwardedProto: o.trustForwardedProto})
+		MaxConnections: o.maxConns, TrustForwardedProto: o.trustForwardedProto, ArchiveTTL: archiveTTL})
 	if err != nil {
 		return err
 	}

@@ -149,6 +149,12 @@ func (e *Engine) Resubmit(ctx context.Context, namespace, name string, params []
 	if err != nil {
 		return nil, err
 	}
+	return e.resubmitFrom(ctx, old, params, memoized)
+}
+
+// resubmitFrom is Resubmit of old, live or archived.
+func (e *Engine) resubmitFrom(ctx context.Context, old *wfv1.Workflow, params []string, memoized bool) (*wfv1.Workflow, error) {
+	namespace, name := old.Metadata.Namespace, old.Metadata.Name
 	wf := &wfv1.Workflow{Spec: old.Spec}
 	if err := reconcile.OverrideParameters(wf, params); err != nil {
 		return nil, fmt.Errorf("resubmitting workflow %s/%s: %w: %w", namespace, name, err, ErrInvalid)

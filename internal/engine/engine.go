@@ -113,6 +113,9 @@ type Engine struct {
 	hub       hub
 	cron      *cronScheduler // nil unless StartCron was called
 	ttl       *ttlReaper     // nil unless StartTTL was called
+	// archiveStop and archiveDone run the archive's retention (nil
+	// unless StartArchiveTTL was called with a TTL).
+	archiveStop, archiveDone chan struct{}
 	// retryMu keeps two retries of one workflow from both starting it.
 	retryMu sync.Mutex
 	// suffix ends a generated name (randomSuffix; tests set their own).
@@ -383,6 +386,9 @@ func (e *Engine) nodeLabel() string {
 // forget drops a run whose loop has ended.
 func (e *Engine) forget(r *run) {
 	m := &r.wf.Metadata
+	// Archived while the run is still listed: the TTL reaper leaves a
+	// running workflow alone, so the copy is taken before it may go.
+	e.archiveEnded(r.wf)
 	e.mu.Lock()
 	delete(e.runs, m.UID)
 	delete(e.byName, m.Namespace+"/"+m.Name)
@@ -454,6 +460,7 @@ func (e *Engine) StopAll(terminate bool, message string) {
 func (e *Engine) Drain() {
 	e.stopCron()
 	e.stopTTL()
+	e.stopArchiveTTL()
 	e.wg.Wait()
 	switch {
 	case e.fenced.Load():
@@ -485,6 +492,7 @@ const fencedCloseGrace = 10 * time.Second
 func (e *Engine) Detach() {
 	e.stopCron()
 	e.stopTTL()
+	e.stopArchiveTTL()
 	e.detached.Store(true)
 	e.wakeRuns()
 	e.wg.Wait()

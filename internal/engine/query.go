@@ -174,6 +174,9 @@ func (e *Engine) remove(ctx context.Context, wf *wfv1.Workflow) error {
 		if err != nil {
 			return err
 		}
+		if err := archiveBeforeDelete(ctx, tx, wf); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 		return tx.DeleteWorkflow(ctx, uid)
 	})
 	if err == nil || errors.Is(err, store.ErrNotFound) {

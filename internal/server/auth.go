@@ -147,6 +147,16 @@ func requestNamespace(r *http.Request) (ns string, open bool) {
 	case "sync-status", "sync-events", "sync-history":
 		// Its namespace is a query parameter; the handler keeps to it.
 		return r.URL.Query().Get("namespace"), false
+	case "archived-workflows":
+		if len(parts) >= 2 && parts[1] != "" {
+			// By UID: the handler checks the entry's namespace.
+			return "", true
+		}
+		ns, _ := archiveNamespace(r)
+		return ns, false
+	case "archived-workflows-label-keys", "archived-workflows-label-values":
+		// The handler keeps to the token's namespaces.
+		return "", r.Method == http.MethodGet
 	case "version", "info", "cluster-workflow-templates", "nodes":
 		return "", r.Method == http.MethodGet
 	}

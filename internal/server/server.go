@@ -96,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	s.cronRoutes(mux)
 	s.syncRoutes(mux)
 	s.lockRoutes(mux)
+	s.archiveRoutes(mux)
 	// semaflow's own: the engines sharing the store.
 	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
 	if s.ui != nil {

@@ -19,8 +19,6 @@ const artifactDownloads = "semaflow does not serve artifact downloads yet: artif
 // prefix, with why: a user of the argo CLI reads this message instead of
 // a bare 404.
 var unsupported = []struct{ prefix, why string }{
-	{"/api/v1/archived-workflows", "semaflow has no workflow archive yet: workflows stay in its database " +
-		"until deleted (or removed by their ttlStrategy), so `argo list` and `argo get` show them"},
 	{"/api/v1/workflow-templates-archive", "semaflow has no workflow archive yet"},
 	{"/artifact-files/", artifactDownloads},
 	{"/artifacts/", artifactDownloads},

@@ -128,6 +128,7 @@ type Tx interface {
 	// transaction that locks several objects locks them in key order.
 	LockObject(ctx context.Context, key ObjectKey) error
 
+	ArchiveTx
 	LockTx
 	SessionTx
 }

@@ -3,7 +3,7 @@
 // fresh databases of its kind.
 //
 // The checks are grouped by the noun they concern (Workflow, Node, Log,
-// Event, Object, Tx, Lock, Generation, Session, LockManager, and Shared
+// Event, Object, Archive, Tx, Lock, Generation, Session, LockManager, and Shared
 // for drivers that implement store.Shared), one t.Run group each, and
 // every check is a parallel subtest on a database of its own, so checks
 // neither wait for nor see each other. Every Tx
@@ -47,6 +47,7 @@ func Run(t *testing.T, open Factory) {
 		{"Log", exerciseLog},
 		{"Event", exerciseEvent},
 		{"Object", exerciseObject},
+		{"Archive", exerciseArchive},
 		{"Tx", exerciseTx},
 		{"Lock", exerciseLock},
 		{"Generation", exerciseGeneration},
