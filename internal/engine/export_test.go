@@ -20,3 +20,7 @@ func SetNameSuffixes(e *Engine, next ...string) {
 		return s
 	}
 }
+
+// GroupQueued is how many operations wait for e's next group
+// transaction. Tests only.
+func GroupQueued(e *Engine) int { return e.group.Queued() }

@@ -292,7 +292,13 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 		return tx.AppendEvents(ctx, evs)
 	}
 	if len(plan.Acquire)+len(plan.Release) == 0 {
-		return nil, r.e.store.Update(ctx, func(tx store.Tx) error { return writes(tx, nil) })
+		// Through the group too (group commit): a change that comes while
+		// another workflow's transaction runs waits for the next one with
+		// every other change that came meanwhile, instead of one
+		// transaction each. Without lock operations it claims no lock
+		// state.
+		_, err := r.e.group.Do(ctx, locks.Op{With: func(tx store.Tx, _ *locks.Result) error { return writes(tx, nil) }})
+		return nil, err
 	}
 	reqs := make([]locks.Request, len(plan.Acquire))
 	for i, a := range plan.Acquire {

@@ -35,7 +35,8 @@ type Group struct {
 const maxGroup = 128
 
 // Op is one caller's lock operation: releases (or cancelled waits), then
-// requests, as Apply takes them.
+// requests, as Apply takes them. An Op with neither only writes (With):
+// a workflow's change that shares the group's commit with others.
 type Op struct {
 	Requests []Request
 	Releases []string
@@ -151,6 +152,21 @@ func (g *Group) attempt(ctx context.Context, batch []*call) (failed int, others 
 	failed = -1
 	err = g.s.Update(ctx, func(tx store.Tx) error {
 		now := g.now()
+		// Operations that only write go first: on PostgreSQL their
+		// statements then run before the claim takes the generation row,
+		// not while every node's lock decisions wait for it.
+		for i, c := range batch {
+			if !writesOnly(c.op) {
+				continue
+			}
+			c.res = &Result{Waiting: map[string]string{}, Failed: map[string]string{}}
+			if c.op.With != nil {
+				if err := c.op.With(tx, c.res); err != nil {
+					failed = i
+					return err
+				}
+			}
+		}
 		for start := 0; start < len(batch); {
 			end := start + 1
 			seen := map[string]bool{}
@@ -164,6 +180,9 @@ func (g *Group) attempt(ctx context.Context, batch []*call) (failed int, others 
 			var rels []string
 			whose := map[string]*Result{}
 			for _, c := range seg {
+				if writesOnly(c.op) {
+					continue
+				}
 				reqs = append(reqs, c.op.Requests...)
 				rels = append(rels, c.op.Releases...)
 				c.res = &Result{Waiting: map[string]string{}, Failed: map[string]string{}}
@@ -171,9 +190,14 @@ func (g *Group) attempt(ctx context.Context, batch []*call) (failed int, others 
 					whose[r.Holder] = c.res
 				}
 			}
-			res, err := g.m.Apply(ctx, tx, reqs, rels, now)
-			if err != nil {
-				return err
+			// A segment of operations that only write leaves the lock
+			// state alone: no claim, no rebuild.
+			res := &Result{}
+			if len(reqs)+len(rels) > 0 {
+				var err error
+				if res, err = g.m.Apply(ctx, tx, reqs, rels, now); err != nil {
+					return err
+				}
 			}
 			// A grant to a holder of an earlier run of this batch comes
 			// after that run's operation was told it waits: it goes
@@ -192,7 +216,7 @@ func (g *Group) attempt(ctx context.Context, batch []*call) (failed int, others 
 				whose[h].Failed[h] = why
 			}
 			for i, c := range seg {
-				if c.op.With == nil {
+				if c.op.With == nil || writesOnly(c.op) {
 					continue
 				}
 				if err := c.op.With(tx, c.res); err != nil {
@@ -209,6 +233,9 @@ func (g *Group) attempt(ctx context.Context, batch []*call) (failed int, others 
 	}
 	return failed, others, err
 }
+
+// writesOnly says op has no lock operation, only its writes.
+func writesOnly(op Op) bool { return len(op.Requests)+len(op.Releases) == 0 }
 
 func mark(seen map[string]bool, op Op) {
 	for _, r := range op.Requests {
