@@ -52,7 +52,7 @@ func TestStepLeavesOneRecordAndALogOnlyWhenItWrites(t *testing.T) {
 	if r.ExitCode != 0 || r.StartError != "" {
 		t.Fatalf("quiet step: %+v", r)
 	}
-	if got, want := stepEntries(t, dir), []string{"state", TmpDir, WorkDir}; !slices.Equal(got, want) {
+	if got, want := stepEntries(t, dir), []string{StateFile, TmpDir, WorkDir}; !slices.Equal(got, want) {
 		t.Errorf("a step that wrote nothing left %v; want %v", got, want)
 	}
 	if got, err := ReadResult(dir); err != nil || got.ExitCode != 0 {
@@ -62,7 +62,7 @@ func TestStepLeavesOneRecordAndALogOnlyWhenItWrites(t *testing.T) {
 	if r.ExitCode != 0 || r.Stdout != "out\n" {
 		t.Fatalf("loud step: %+v", r)
 	}
-	if got, want := stepEntries(t, dir), []string{LogFile, "state", TmpDir, WorkDir}; !slices.Equal(got, want) {
+	if got, want := stepEntries(t, dir), []string{LogFile, StateFile, TmpDir, WorkDir}; !slices.Equal(got, want) {
 		t.Errorf("a step that wrote left %v; want %v", got, want)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, LogFile)); err != nil || string(b) != "out\nerr\n" {
