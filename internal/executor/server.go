@@ -19,9 +19,9 @@ import (
 
 // request is one line the engine writes to the supervisor.
 type request struct {
-	Op     string `json:"op"` // "start" or "kill"
-	Key    string `json:"key"`
-	Dir    string `json:"dir,omitempty"`
+	Op  string `json:"op"` // "start" or "kill"
+	Key string `json:"key"`
+	Dir string `json:"dir,omitempty"`
 	// Spec is the job (for "start"). Without it, the job is Dir's SpecFile.
 	Spec   *Spec  `json:"spec,omitempty"`
 	Reason string `json:"reason,omitempty"`
