@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -52,6 +53,14 @@ func saveOutputArtifacts(dir string, spec *Spec, view stepView, res *Result) {
 		}
 	}
 	if spec.LogsKey != "" {
+		// The log is made at the step's first byte: a step that wrote
+		// nothing archives an empty log, not a missing one.
+		f, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_NOFOLLOW, 0o600)
+		if err != nil {
+			res.ArtifactErrors = append(res.ArtifactErrors, fmt.Sprintf("output artifact %q: %v", LogsArtifact, err))
+			return
+		}
+		_ = f.Close()
 		res.Artifacts = append(res.Artifacts, domain.StepArtifact{Name: LogsArtifact, Key: spec.LogsKey, Staged: LogFile, Unarchived: true})
 	}
 }

@@ -2,16 +2,14 @@ package executor
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
 )
 
-// Spec is what the supervisor runs; it is written to DIR/spec.json.
+// Spec is what the supervisor runs; it comes with the start request.
 type Spec struct {
 	Command []string `json:"command"`
 	// HTTP, when set, is an http template's request: made by the
@@ -100,10 +98,13 @@ type InputArtifact struct {
 	Recurse bool   `json:"recurse,omitempty"`
 }
 
-// Result is what the supervisor learned; it is written to DIR/result.json.
+// Result is what the supervisor learned; it is recorded in DIR/state.
 type Result = domain.StepResult
 
-// Files in a step's directory.
+// Files in a step's directory: StateFile (state.go), LogFile once the
+// step writes, and the step's own TmpDir and WorkDir. SpecFile, ResultFile
+// and PidFile are an older supervisor's records, still read where found: a
+// request without a spec names a directory with its SpecFile.
 const (
 	SpecFile   = "spec.json"
 	ResultFile = "result.json"
@@ -133,19 +134,6 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-// ReadResult reads a step's result; os.ErrNotExist means it has none yet.
-func ReadResult(dir string) (*Result, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ResultFile))
-	if err != nil {
-		return nil, err
-	}
-	var r Result
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ResultFile), err)
-	}
-	return &r, nil
 }
 
 // MaxLogBytes caps a step's log on disk: a step that writes without end
