@@ -278,7 +278,7 @@ func (c *confinement) initCommand(dir string, argv []string, root *stepRoot, spe
 		return nil, nil, err
 	}
 	// Only what the init needs, which the step may not change.
-	sb, err := json.Marshal(Spec{WorkingDir: spec.WorkingDir, InputFiles: spec.InputFiles})
+	sb, err := json.Marshal(Spec{WorkingDir: spec.WorkingDir, InputFiles: spec.InputFiles, InputArtifacts: spec.InputArtifacts})
 	if err != nil {
 		return nil, nil, err
 	}
