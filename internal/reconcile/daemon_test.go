@@ -140,3 +140,58 @@ func TestDaemonsPerWorkflowAreBounded(t *testing.T) {
 		t.Fatalf("%d daemons failed for the limit, want %d\n%s", failed, 40-32, s.dump())
 	}
 }
+
+// A daemon with a retryStrategy (Argo's steps-daemon-retry-strategy): the
+// Retry node is daemoned while its attempt is, its IP reaches the loop
+// after it, and both end Succeeded when the scope ends.
+func TestDaemonWithRetryStrategy(t *testing.T) {
+	var got []string
+	behave := byTemplate(daemonForever)
+	s := newSim(t, header+`  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: server, template: server}
+    - - name: client
+        template: client
+        arguments: {parameters: [{name: ip, value: "{{steps.server.ip}}"}]}
+        withSequence: {count: "3"}
+  - name: server
+    retryStrategy: {limit: "10"}
+    daemon: true
+    container: {image: x, command: [serve]}
+  - name: client
+    inputs: {parameters: [{name: ip}]}
+    container: {image: x, command: [echo, "{{inputs.parameters.ip}}"]}
+`, func(l Launch) outcome {
+		if l.Template.Name == "client" {
+			got = append(got, strings.Join(args(l), " "))
+		}
+		return behave(l)
+	})
+	wf := s.run()
+	if wf.Status.Phase != wfv1.PhaseSucceeded || len(got) != 3 || got[2] != "echo 127.0.0.1" {
+		t.Fatalf("phase %s: %s, clients %q\n%s", wf.Status.Phase, wf.Status.Message, got, s.dump())
+	}
+	for _, name := range []string{"wf[0].server", "wf[0].server(0)"} {
+		if n := s.node(name); n.Phase != wfv1.PhaseSucceeded || n.Daemoned != nil {
+			t.Fatalf("%s %s daemoned=%v", name, n.Phase, n.Daemoned)
+		}
+	}
+}
+
+// A daemon as the entrypoint is killed once ready: its scope is the
+// workflow.
+func TestDaemonEntrypoint(t *testing.T) {
+	s := newSim(t, header+`  entrypoint: server
+  templates:
+  - name: server
+    daemon: true
+    container: {image: x, command: [serve]}
+`, byTemplate(daemonForever))
+	start := s.now
+	wf := s.run()
+	if wf.Status.Phase != wfv1.PhaseSucceeded || s.now.Sub(start) > time.Hour {
+		t.Fatalf("phase %s after %v\n%s", wf.Status.Phase, s.now.Sub(start), s.dump())
+	}
+}
