@@ -213,10 +213,6 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 			"(\"not supported by the local executor\")", kind, name)
 		return
 	}
-	if t.Daemon != nil && *t.Daemon {
-		w.errorf(path+".daemon", "daemon steps are not supported by semaflow yet: template %s would run in the "+
-			"foreground, holding up the steps after it until it exits", name)
-	}
 	w.inputArtifacts(t.Inputs.Artifacts, path+".inputs.artifacts")
 	for i, a := range t.Outputs.Artifacts {
 		w.errorf(fmt.Sprintf("%s.outputs.artifacts[%d]", path, i), "output artifact %q is not supported by semaflow yet: "+
@@ -228,19 +224,13 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 			w.warn(fmt.Sprintf("%s.volumes[%d]", path, i), "volume "+strconv.Quote(v.Name), "no step mounts it")
 		}
 	}
-	for i := range t.InitContainers {
-		w.errorf(fmt.Sprintf("%s.initContainers[%d]", path, i), "initContainers are not supported by semaflow yet: "+
-			"%q would not run before template %s", t.InitContainers[i].Name, name)
-	}
-	for i := range t.Sidecars {
-		w.errorf(fmt.Sprintf("%s.sidecars[%d]", path, i), "sidecars are not supported by semaflow yet: "+
-			"%q would not be started beside template %s", t.Sidecars[i].Name, name)
-	}
+	w.podContainers(t, path)
+	daemon := t.Daemon != nil && *t.Daemon
 	switch {
 	case t.Container != nil:
-		w.container(t.Container, path+".container")
+		w.container(t.Container, path+".container", daemon)
 	case t.Script != nil:
-		w.container(&t.Script.Container, path+".script")
+		w.container(&t.Script.Container, path+".script", daemon)
 	}
 	for gi, group := range t.Steps {
 		for si := range group {
@@ -289,8 +279,14 @@ func templateMounts(t *wfv1.Template, name string) bool {
 	return false
 }
 
-func (w *unhonouredWalk) container(c *wfv1.Container, path string) {
+// container reports c's unhonoured fields; daemon says c is a daemon
+// template's, whose readinessProbe is made (podcontainers.go).
+func (w *unhonouredWalk) container(c *wfv1.Container, path string, daemon bool) {
 	for _, r := range containerRules {
+		if r.field == "readinessProbe" && daemon {
+			w.daemonProbe(c, path)
+			continue
+		}
 		if r.set(c) {
 			w.warn(path+"."+r.field, r.field, r.why)
 		}
