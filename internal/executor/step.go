@@ -48,6 +48,10 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		res.StartError = fmt.Sprintf("volumeMounts %v: a step sees a directory of its own at a mount path only in its own mount namespace: run semaflow as root, with --private-tmp (the default)", spec.MountDirs)
 		return res
 	}
+	if argv, err = podArgv(argv, spec, view); err != nil {
+		res.StartError = err.Error()
+		return res
+	}
 	argv, progs := imagePrograms(argv, spec, view)
 	argv[0] = resolveProgram(argv[0])
 	if private {
@@ -168,7 +172,7 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		res.StartError = startError(argv[0], err)
 		return res
 	}
-	started()
+	defer whenReady(spec.Ready, started)()
 	var timer <-chan time.Time
 	if !spec.Deadline.IsZero() {
 		t := time.NewTimer(time.Until(spec.Deadline))
@@ -200,6 +204,7 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 	res.Stdout, res.Truncated = string(stdout.kept), stdout.truncated
 	log.finish()
 	readOutputs(spec, view, res)
+	readPodMessage(spec, view, res)
 	return res
 }
 

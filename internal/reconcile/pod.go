@@ -124,6 +124,9 @@ func (o *op) finishPod(n *wfv1.NodeStatus, r *domain.StepResult) {
 	switch {
 	case r.Killed != "":
 		o.complete(n, wfv1.PhaseFailed, strings.Join(append([]string{r.Killed}, cut...), "; "))
+	case r.Message != "":
+		// An init container or sidecar failed (its pod runner says which).
+		o.complete(n, wfv1.PhaseFailed, strings.Join(append([]string{r.Message}, cut...), "; "))
 	case r.ExitCode != 0:
 		o.complete(n, wfv1.PhaseFailed, strings.Join(append([]string{fmt.Sprintf("Error (exit code %d)", r.ExitCode)}, cut...), "; "))
 	case len(r.Missing) > 0:
