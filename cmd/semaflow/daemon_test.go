@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 )
@@ -179,4 +182,61 @@ spec:
 	if broken.Outputs != nil && broken.Outputs.Result != nil && strings.Contains(*broken.Outputs.Result, "ran") {
 		t.Fatalf("a container after the failed init container ran: %q", *broken.Outputs.Result)
 	}
+}
+
+// A daemon a restarted server adopted (after a crash) is still killed
+// when its scope ends: its node ends Succeeded, the workflow goes on, and
+// none of its processes is left.
+func TestAdoptedDaemonKilledWhenItsScopeEnds(t *testing.T) {
+	// The daemon writes "up" to mark; the step after it waits for "go".
+	mark, secs := syncLog(t), uniqueSleep(t)
+	db := filepath.Join(t.TempDir(), "t.db")
+	s1 := startServer(t, "--db", db)
+	wf := `{"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "d"},
+	  "spec": {"entrypoint": "main", "templates": [
+	    {"name": "main", "steps": [[{"name": "server", "template": "server"}], [{"name": "gate", "template": "gate"}]]},
+	    {"name": "server", "daemon": true, "container": {"image": "x", "command": ["sh", "-c", "echo up >> ` + mark + `; sleep ` + secs + `"]}},
+	    {"name": "gate", "container": {"image": "x", "command": ["sh", "-c", "while ! grep -q go ` + mark + `; do sleep 0.1; done; echo through"]}}]}}}`
+	if code, out := httpDo(t, "POST", s1.url+"/api/v1/workflows/default", "", wf); code != 200 {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	awaitFile(t, mark, 10*time.Second)
+	// The gate step runs only once the daemon is daemoned.
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, out := httpDo(t, "GET", s1.url+"/api/v1/workflows/default/d", "", "")
+		if strings.Contains(fmt.Sprint(out["status"]), "gate") {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the step after the daemon never started: %v", out["status"])
+		}
+	}
+	_ = s1.cmd.Process.Kill()
+	<-s1.done
+	s2 := startServer(t, "--db", db)
+	if len(processesMentioning("sleep\x00"+secs)) == 0 {
+		t.Fatal("the daemon did not survive the restart")
+	}
+	f, err := os.OpenFile(mark, os.O_APPEND|os.O_WRONLY, 0)
+	if err == nil {
+		_, err = f.WriteString("go\n")
+		_ = f.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitPhase(t, s2.url, "d", "Succeeded", 30*time.Second)
+	if left := processesMentioning("sleep\x00" + secs); len(left) > 0 {
+		t.Fatalf("the workflow ended with its daemon still running: %v", left)
+	}
+	_, out := httpDo(t, "GET", s2.url+"/api/v1/workflows/default/d", "", "")
+	st, _ := out["status"].(map[string]any)
+	nodes, _ := st["nodes"].(map[string]any)
+	for _, n := range nodes {
+		n := n.(map[string]any)
+		if n["type"] == "Pod" && n["phase"] != "Succeeded" {
+			t.Errorf("step node %v, want Succeeded", n)
+		}
+	}
+	s2.stop(t)
 }
