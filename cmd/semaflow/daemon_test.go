@@ -212,7 +212,9 @@ func TestAdoptedDaemonKilledWhenItsScopeEnds(t *testing.T) {
 		}
 	}
 	_ = s1.cmd.Process.Kill()
-	<-s1.done
+	if err := <-s1.done; err == nil {
+		t.Fatal("the server exited cleanly after SIGKILL")
+	}
 	s2 := startServer(t, "--db", db)
 	if len(processesMentioning("sleep\x00"+secs)) == 0 {
 		t.Fatal("the daemon did not survive the restart")

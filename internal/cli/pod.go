@@ -23,7 +23,7 @@ func newPodCmd() *cobra.Command {
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 5 || args[0] != "--message" || args[3] != "--" {
-				return errors.New("usage: semaflow pod --message PATH PLAN -- MAIN...")
+				return errors.New("usage: semaflow pod --message PATH PLAN -- MAIN")
 			}
 			var p podrun.Plan
 			if err := json.Unmarshal([]byte(args[2]), &p); err != nil {

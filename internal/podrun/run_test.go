@@ -3,6 +3,7 @@ package podrun
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,7 +49,8 @@ func runPlan(t *testing.T, p Plan, main string) ran {
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
 	r := ran{stdout: out.String(), stderr: errOut.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		r.code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
