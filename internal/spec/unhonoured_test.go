@@ -225,7 +225,7 @@ func TestHonouredFieldsAreQuiet(t *testing.T) {
 		"a daemon (works since h-daemon)": tmplField("daemon", "true"),
 		"a daemon's http readinessProbe":  wfWith("  templates:\n  - name: main\n    daemon: true\n    container: {image: a, command: [serve], readinessProbe: {httpGet: {path: /, port: 80}, initialDelaySeconds: 1}}\n"),
 		"a daemon's tcp readinessProbe":   wfWith("  templates:\n  - name: main\n    daemon: true\n    container: {image: a, command: [serve], readinessProbe: {tcpSocket: {port: 80}}}\n"),
-		"initContainers and sidecars":     tmplField("initContainers", "[{name: prep, image: a, command: [x]}]\n    sidecars: [{name: db, image: a, command: [y]}]"),
+		"initContainers and sidecars":     tmplField("initContainers", "[{name: prep, image: a, command: [x], mirrorVolumeMounts: true}]\n    sidecars: [{name: db, image: a, command: [y], mirrorVolumeMounts: true}]"),
 		"honoured spec fields": wfWith("  parallelism: 2\n  activeDeadlineSeconds: 60\n  ttlStrategy: {secondsAfterCompletion: 10}\n" +
 			"  priority: 1\n  onExit: main\n" + mainTmpl),
 		"an absent optional input passed on": wfWith("  templates:\n  - name: main\n    inputs: {artifacts: [{name: f, optional: true}]}\n" +
