@@ -11,6 +11,24 @@ import (
 // each is a process of the step, started by its pod runner.
 const MaxPodContainers = 16
 
+// ctrRole is what a container is to its template, for lint.
+type ctrRole int
+
+const (
+	ctrMain   ctrRole = iota
+	ctrDaemon         // a daemon template's main container
+	// ctrBeside: an init container or sidecar, a process of the step that
+	// sees the step's mounts (so mirrorVolumeMounts always holds).
+	ctrBeside
+)
+
+func mainRole(daemon bool) ctrRole {
+	if daemon {
+		return ctrDaemon
+	}
+	return ctrMain
+}
+
 // podContainers reports a template's initContainers and sidecars past
 // the bound, and their own unhonoured fields. They run as processes of
 // the step (internal/podrun), so they are honoured.
@@ -25,7 +43,7 @@ func (w *unhonouredWalk) podContainers(t *wfv1.Template, path string) {
 				name, len(kind.cs), kind.field, MaxPodContainers)
 		}
 		for i := range kind.cs {
-			w.container(&kind.cs[i], fmt.Sprintf("%s.%s[%d]", path, kind.field, i), false)
+			w.container(&kind.cs[i], fmt.Sprintf("%s.%s[%d]", path, kind.field, i), ctrBeside)
 		}
 	}
 }

@@ -228,9 +228,9 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 	daemon := t.Daemon != nil && *t.Daemon
 	switch {
 	case t.Container != nil:
-		w.container(t.Container, path+".container", daemon)
+		w.container(t.Container, path+".container", mainRole(daemon))
 	case t.Script != nil:
-		w.container(&t.Script.Container, path+".script", daemon)
+		w.container(&t.Script.Container, path+".script", mainRole(daemon))
 	}
 	for gi, group := range t.Steps {
 		for si := range group {
@@ -279,12 +279,16 @@ func templateMounts(t *wfv1.Template, name string) bool {
 	return false
 }
 
-// container reports c's unhonoured fields; daemon says c is a daemon
-// template's, whose readinessProbe is made (podcontainers.go).
-func (w *unhonouredWalk) container(c *wfv1.Container, path string, daemon bool) {
+// container reports c's unhonoured fields; role says what a field
+// means for it (podcontainers.go): a daemon's readinessProbe is made, and
+// an init container or sidecar always sees main's mounts.
+func (w *unhonouredWalk) container(c *wfv1.Container, path string, role ctrRole) {
 	for _, r := range containerRules {
-		if r.field == "readinessProbe" && daemon {
+		if r.field == "readinessProbe" && role == ctrDaemon {
 			w.daemonProbe(c, path)
+			continue
+		}
+		if r.field == "mirrorVolumeMounts" && role == ctrBeside {
 			continue
 		}
 		if r.set(c) {
