@@ -28,6 +28,10 @@ type StepResult struct {
 	// HTTP is set for an http template's request, whose response body is
 	// Stdout.
 	HTTP *HTTPResult `json:"http,omitempty"`
+	// Message is the step's own account of a failure its exit code does
+	// not tell: the init container or sidecar that failed (its pod runner
+	// writes it).
+	Message string `json:"message,omitempty"`
 	// Killed is set when the engine killed the step; it is the reason.
 	Killed string `json:"killed,omitempty"`
 	// Artifacts are the output artifacts the step left (its logs among

@@ -432,6 +432,9 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 		}
 		s.Env = append(s.Env, "SEMAFLOW_LOCK_TOKENS="+strings.Join(parts, ";"))
 	}
+	if err := podExtras(&s, t, c, table); err != nil {
+		return s, err
+	}
 	for _, p := range t.Outputs.Parameters {
 		if p.ValueFrom == nil || p.ValueFrom.Path == "" {
 			continue

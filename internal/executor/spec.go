@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/podrun"
 )
 
 // Spec is what the supervisor runs; it comes with the start request.
@@ -45,6 +46,12 @@ type Spec struct {
 	// in its own mount namespace (volumes_linux.go): as root, with a
 	// private /tmp.
 	Mounts []Mount `json:"mounts,omitempty"`
+	// Pod, when set, runs the step's initContainers before its command
+	// and its sidecars beside it (pod.go).
+	Pod *podrun.Plan `json:"pod,omitempty"`
+	// Ready, when set, is a daemon's readinessProbe: the step is reported
+	// started only once it passes (probe.go).
+	Ready *Probe `json:"ready,omitempty"`
 	// Session is the engine session that started the step: the step is
 	// that session's, and the engine that takes it over follows it.
 	Session string `json:"session,omitempty"`

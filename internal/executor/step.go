@@ -49,6 +49,10 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		res.StartError = errNeedsNamespace(spec.Mounts).Error()
 		return res
 	}
+	if argv, err = podArgv(argv, spec, view); err != nil {
+		res.StartError = err.Error()
+		return res
+	}
 	argv, progs := imagePrograms(argv, spec, view)
 	argv[0] = resolveProgram(argv[0])
 	if private {
@@ -173,7 +177,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		res.StartError = startError(argv[0], err)
 		return res
 	}
-	started()
+	defer whenReady(spec.Ready, started)()
 	var timer <-chan time.Time
 	if !spec.Deadline.IsZero() {
 		t := time.NewTimer(time.Until(spec.Deadline))
@@ -206,6 +210,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	log.finish()
 	readOutputs(spec, view, res)
 	saveOutputArtifacts(dir, spec, view, res)
+	readPodMessage(spec, view, res)
 	return res
 }
 

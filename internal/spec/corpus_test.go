@@ -66,8 +66,6 @@ func readCorpusIndex(t testing.TB) []corpusRow {
 // change the outcome), and only that. A file drops off the list when its
 // feature lands.
 var corpusUnsupported = map[string]string{
-	"init-container.yaml":                  "initContainers",
-	"pod-resources-template-override.yaml": "sidecars",
 }
 
 // unsupportedError says whether d is lint's error for a field semaflow

@@ -215,10 +215,6 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 			"(\"not supported by the local executor\")", kind, name)
 		return
 	}
-	if t.Daemon != nil && *t.Daemon {
-		w.errorf(path+".daemon", "daemon steps are not supported by semaflow yet: template %s would run in the "+
-			"foreground, holding up the steps after it until it exits", name)
-	}
 	w.inputArtifacts(t.Inputs.Artifacts, path+".inputs.artifacts")
 	for i, a := range t.Outputs.Artifacts {
 		if a.S3 != nil && (a.S3.Endpoint != "" || a.S3.Bucket != "") {
@@ -233,19 +229,13 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 		w.volumeSource(&t.Volumes[i], fmt.Sprintf("%s.volumes[%d]", path, i))
 	}
 	w.volumeMounts(t, path)
-	for i := range t.InitContainers {
-		w.errorf(fmt.Sprintf("%s.initContainers[%d]", path, i), "initContainers are not supported by semaflow yet: "+
-			"%q would not run before template %s", t.InitContainers[i].Name, name)
-	}
-	for i := range t.Sidecars {
-		w.errorf(fmt.Sprintf("%s.sidecars[%d]", path, i), "sidecars are not supported by semaflow yet: "+
-			"%q would not be started beside template %s", t.Sidecars[i].Name, name)
-	}
+	w.podContainers(t, path)
+	daemon := t.Daemon != nil && *t.Daemon
 	switch {
 	case t.Container != nil:
-		w.container(t.Container, path+".container")
+		w.container(t.Container, path+".container", mainRole(daemon))
 	case t.Script != nil:
-		w.container(&t.Script.Container, path+".script")
+		w.container(&t.Script.Container, path+".script", mainRole(daemon))
 	}
 	for gi, group := range t.Steps {
 		for si := range group {
@@ -280,8 +270,18 @@ func templateMounts(t *wfv1.Template, name string) bool {
 	return false
 }
 
-func (w *unhonouredWalk) container(c *wfv1.Container, path string) {
+// container reports c's unhonoured fields; role says what a field
+// means for it (podcontainers.go): a daemon's readinessProbe is made, and
+// an init container or sidecar always sees main's mounts.
+func (w *unhonouredWalk) container(c *wfv1.Container, path string, role ctrRole) {
 	for _, r := range containerRules {
+		if r.field == "readinessProbe" && role == ctrDaemon {
+			w.daemonProbe(c, path)
+			continue
+		}
+		if r.field == "mirrorVolumeMounts" && role == ctrBeside {
+			continue
+		}
 		if r.set(c) {
 			w.warn(path+"."+r.field, r.field, r.why)
 		}

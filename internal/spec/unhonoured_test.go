@@ -136,12 +136,12 @@ var unhonouredCases = []unhonouredCase{
 		`plugin templates need Kubernetes: template "main" would run in Argo's agent pod`},
 	{"data template", wfWith("  templates:\n  - name: main\n    data: {source: {}}\n"), SeverityError, "spec.templates[0].data",
 		`data templates are not supported by semaflow yet`},
-	{"daemon step", tmplField("daemon", "true"), SeverityError, "spec.templates[0].daemon",
-		`daemon steps are not supported by semaflow yet: template "main" would run in the foreground`},
 	{"s3 input artifact with a bucket", tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {bucket: b, key: k}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].s3",
 		`input artifacts from s3 with an endpoint or bucket of their own are not supported by semaflow yet: "in" would not be fetched`},
 	{"s3 output artifact with a bucket", tmplField("outputs", "{artifacts: [{name: out, path: /tmp/o, s3: {bucket: b, key: k}}]}"), SeverityError, "spec.templates[0].outputs.artifacts[0].s3",
 		`output artifacts to s3 with an endpoint or bucket of their own are not supported by semaflow yet: "out" would not be stored`},
+	{"daemon readinessProbe exec", wfWith("  templates:\n  - name: main\n    daemon: true\n    container: {image: a, command: [serve], readinessProbe: {exec: {command: [ok]}}}\n"),
+		SeverityWarning, "spec.templates[0].container.readinessProbe.exec", "readinessProbe.exec is ignored: only httpGet and tcpSocket probes are made"},
 	{"git input artifact", tmplField("inputs", "{artifacts: [{name: src, path: /src, git: {repo: 'https://x'}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].git",
 		`input artifacts from git are not supported`},
 	{"http input artifact", tmplField("inputs", "{artifacts: [{name: f, path: /f, http: {url: 'https://x'}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].http",
@@ -170,10 +170,12 @@ var unhonouredCases = []unhonouredCase{
 		`env valueFrom is not supported by semaflow yet: TOKEN would be empty`},
 	{"envFrom", ctrField("envFrom", "[{configMapRef: {name: c}}]"), SeverityError, "spec.templates[0].container.envFrom",
 		`envFrom is not supported by semaflow yet: the variables it names would be missing`},
-	{"initContainers", tmplField("initContainers", "[{name: prep, image: a}]"), SeverityError, "spec.templates[0].initContainers[0]",
-		`initContainers are not supported by semaflow yet: "prep" would not run before template "main"`},
-	{"sidecars", tmplField("sidecars", "[{name: db, image: a}]"), SeverityError, "spec.templates[0].sidecars[0]",
-		`sidecars are not supported by semaflow yet: "db" would not be started beside template "main"`},
+	{"too many initContainers", tmplField("initContainers", "[{name: c0, image: a, command: [x]}, {name: c1, image: a, command: [x]}, {name: c2, image: a, command: [x]}, {name: c3, image: a, command: [x]}, {name: c4, image: a, command: [x]}, {name: c5, image: a, command: [x]}, {name: c6, image: a, command: [x]}, {name: c7, image: a, command: [x]}, {name: c8, image: a, command: [x]}, {name: c9, image: a, command: [x]}, {name: c10, image: a, command: [x]}, {name: c11, image: a, command: [x]}, {name: c12, image: a, command: [x]}, {name: c13, image: a, command: [x]}, {name: c14, image: a, command: [x]}, {name: c15, image: a, command: [x]}, {name: c16, image: a, command: [x]}]"), SeverityError, "spec.templates[0].initContainers",
+		`template "main" has 17 initContainers: semaflow runs at most 16 per template`},
+	{"too many sidecars", tmplField("sidecars", "[{name: c0, image: a, command: [x]}, {name: c1, image: a, command: [x]}, {name: c2, image: a, command: [x]}, {name: c3, image: a, command: [x]}, {name: c4, image: a, command: [x]}, {name: c5, image: a, command: [x]}, {name: c6, image: a, command: [x]}, {name: c7, image: a, command: [x]}, {name: c8, image: a, command: [x]}, {name: c9, image: a, command: [x]}, {name: c10, image: a, command: [x]}, {name: c11, image: a, command: [x]}, {name: c12, image: a, command: [x]}, {name: c13, image: a, command: [x]}, {name: c14, image: a, command: [x]}, {name: c15, image: a, command: [x]}, {name: c16, image: a, command: [x]}]"), SeverityError, "spec.templates[0].sidecars",
+		`template "main" has 17 sidecars: semaflow runs at most 16 per template`},
+	{"a sidecar's own container field", tmplField("sidecars", "[{name: db, image: a, command: [x], tty: true}]"), SeverityWarning,
+		"spec.templates[0].sidecars[0].tty", container},
 
 	// Where the fields are found: inline templates and template defaults.
 	{"inline template", wfWith("  templates:\n  - name: main\n    steps:\n    - - name: s\n        inline: {nodeSelector: {a: b}, container: {image: a, command: [echo]}}\n"),
@@ -240,9 +242,13 @@ func TestHonouredFieldsAreQuiet(t *testing.T) {
 		"step and task artifact arguments": wfWith("  templates:\n  - name: main\n    steps:\n    - - name: s\n        template: c\n        arguments: {artifacts: [{name: a, from: '{{steps.x.outputs.artifacts.y}}'}]}\n" +
 			"  - name: d\n    dag:\n      tasks:\n      - name: t\n        template: c\n        arguments: {artifacts: [{name: a, fromExpression: 'tasks.x.outputs.artifacts.y', subPath: b}]}\n" +
 			"  - {name: c, inputs: {artifacts: [{name: a, path: /tmp/a}]}, container: {image: a, command: [echo]}}\n"),
-		"empty resources and metadata": wfWith("  templates:\n  - name: main\n    metadata: {}\n    container: {image: a, command: [echo], resources: {}}\n"),
-		"memoize (works since h-memo)": tmplField("memoize", "{key: k, maxAge: 1h, cache: {configMap: {name: c}}}"),
-		"env values":                   ctrField("env", "[{name: A, value: b}]"),
+		"empty resources and metadata":    wfWith("  templates:\n  - name: main\n    metadata: {}\n    container: {image: a, command: [echo], resources: {}}\n"),
+		"memoize (works since h-memo)":    tmplField("memoize", "{key: k, maxAge: 1h, cache: {configMap: {name: c}}}"),
+		"env values":                      ctrField("env", "[{name: A, value: b}]"),
+		"a daemon (works since h-daemon)": tmplField("daemon", "true"),
+		"a daemon's http readinessProbe":  wfWith("  templates:\n  - name: main\n    daemon: true\n    container: {image: a, command: [serve], readinessProbe: {httpGet: {path: /, port: 80}, initialDelaySeconds: 1}}\n"),
+		"a daemon's tcp readinessProbe":   wfWith("  templates:\n  - name: main\n    daemon: true\n    container: {image: a, command: [serve], readinessProbe: {tcpSocket: {port: 80}}}\n"),
+		"initContainers and sidecars":     tmplField("initContainers", "[{name: prep, image: a, command: [x], mirrorVolumeMounts: true}]\n    sidecars: [{name: db, image: a, command: [y], mirrorVolumeMounts: true}]"),
 		"honoured spec fields": wfWith("  parallelism: 2\n  activeDeadlineSeconds: 60\n  ttlStrategy: {secondsAfterCompletion: 10}\n" +
 			"  priority: 1\n  onExit: main\n" + mainTmpl),
 		"an absent optional input passed on": wfWith("  templates:\n  - name: main\n    inputs: {artifacts: [{name: f, optional: true}]}\n" +
