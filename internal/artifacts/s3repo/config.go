@@ -14,6 +14,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/s3utils"
 )
 
 // Config is where the objects are and how to reach them: Argo's s3
@@ -77,6 +78,9 @@ func New(cfg Config) (*Driver, error) {
 	}
 	if cfg.Bucket == "" {
 		return nil, fmt.Errorf("%w: endpoint %s: no bucket: set s3.bucket on the artifact or in its artifact repository", ErrConfig, ep)
+	}
+	if err := s3utils.CheckValidBucketName(cfg.Bucket); err != nil {
+		return nil, fmt.Errorf("%w: bucket %q: %w", ErrConfig, cfg.Bucket, err)
 	}
 	cfg.Endpoint = ep
 	dial := cfg.Dial

@@ -2,7 +2,6 @@ package s3repo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,10 +10,9 @@ import (
 	"strings"
 
 	"github.com/minio/minio-go/v7"
-)
 
-// ErrNotFound says no object (nor directory of objects) has the key.
-var ErrNotFound = errors.New("no such key")
+	"github.com/semaflow/semaflow/internal/artifacts"
+)
 
 // MaxObjects bounds a directory saved or loaded object by object (an
 // artifact with archive none); an archived directory is one object.
@@ -79,9 +77,10 @@ func (d *Driver) Load(ctx context.Context, key, dst string) error {
 		return err
 	}
 	if len(objs) == 0 {
-		return fmt.Errorf("loading %s from %s: %w", key, d.Where(), ErrNotFound)
+		return fmt.Errorf("loading %s from %s: %w", key, d.Where(), artifacts.ErrNotFound)
 	}
-	for _, o := range objs {
+	for _, ob := range objs {
+		o := ob.key
 		rel := strings.TrimPrefix(o, key+"/")
 		if rel == "" || strings.HasSuffix(rel, "/") {
 			continue // a directory marker
@@ -124,7 +123,8 @@ func (d *Driver) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	for _, o := range objs {
+	for _, ob := range objs {
+		o := ob.key
 		if err := d.client.RemoveObject(ctx, d.cfg.Bucket, o, minio.RemoveObjectOptions{}); err != nil && !isNotFound(err) {
 			return d.wrap("deleting", o, err)
 		}
@@ -132,28 +132,38 @@ func (d *Driver) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// Exists says whether key is an object or a directory of objects.
-func (d *Driver) Exists(ctx context.Context, key string) (bool, error) {
+// Stat implements artifacts.Driver: an object, or a tree of objects.
+func (d *Driver) Stat(ctx context.Context, key string) (artifacts.Info, error) {
 	key, err := cleanKey(key)
 	if err != nil {
-		return false, err
+		return artifacts.Info{}, err
 	}
-	_, err = d.client.StatObject(ctx, d.cfg.Bucket, key, minio.StatObjectOptions{})
+	st, err := d.client.StatObject(ctx, d.cfg.Bucket, key, minio.StatObjectOptions{})
 	switch {
 	case err == nil:
-		return true, nil
+		return artifacts.Info{Size: st.Size}, nil
 	case !isNotFound(err):
-		return false, d.wrap("looking up", key, err)
+		return artifacts.Info{}, d.wrap("looking up", key, err)
 	}
 	objs, err := d.list(ctx, key)
-	return len(objs) > 0, err
+	if err != nil {
+		return artifacts.Info{}, err
+	}
+	if len(objs) == 0 {
+		return artifacts.Info{}, fmt.Errorf("looking up %s at %s: %w", key, d.Where(), artifacts.ErrNotFound)
+	}
+	info := artifacts.Info{Dir: true}
+	for _, o := range objs {
+		info.Size += o.size
+	}
+	return info, nil
 }
 
 // list names the objects under key/, at most MaxObjects of them.
-func (d *Driver) list(ctx context.Context, key string) ([]string, error) {
+func (d *Driver) list(ctx context.Context, key string) ([]object, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the listing goroutine when we stop early
-	var out []string
+	var out []object
 	for o := range d.client.ListObjects(ctx, d.cfg.Bucket, minio.ListObjectsOptions{Prefix: key + "/", Recursive: true}) {
 		if o.Err != nil {
 			if isNotFound(o.Err) {
@@ -164,23 +174,23 @@ func (d *Driver) list(ctx context.Context, key string) ([]string, error) {
 		if len(out) == MaxObjects {
 			return nil, fmt.Errorf("listing %s/ in %s: over %d objects", key, d.Where(), MaxObjects)
 		}
-		out = append(out, o.Key)
+		out = append(out, object{key: o.Key, size: o.Size})
 	}
 	return out, nil
 }
 
-// cleanKey refuses keys that S3 would read differently from the path they
-// look like (empty, "..", a leading slash is dropped as Argo does).
+// object is one listed object.
+type object struct {
+	key  string
+	size int64
+}
+
+// cleanKey drops a leading slash (as Argo does: "/a/b" and "a/b" are the
+// same object) and refuses what no repository accepts.
 func cleanKey(key string) (string, error) {
-	k := strings.TrimLeft(key, "/")
-	k = strings.TrimSuffix(k, "/")
-	if k == "" {
-		return "", fmt.Errorf("%w: empty key", ErrConfig)
-	}
-	for _, part := range strings.Split(k, "/") {
-		if part == "." || part == ".." {
-			return "", fmt.Errorf("%w: key %q: no . or .. components", ErrConfig, key)
-		}
+	k := strings.TrimSuffix(strings.TrimLeft(key, "/"), "/")
+	if err := artifacts.CheckKey(k); err != nil {
+		return "", err
 	}
 	return path.Clean(k), nil
 }
@@ -195,7 +205,7 @@ func (d *Driver) wrap(doing, key string, err error) error {
 	r := minio.ToErrorResponse(err)
 	switch {
 	case r.Code == minio.NoSuchKey:
-		return fmt.Errorf("%s %s at %s: %w", doing, key, d.Where(), ErrNotFound)
+		return fmt.Errorf("%s %s at %s: %w", doing, key, d.Where(), artifacts.ErrNotFound)
 	case r.Code == minio.NoSuchBucket:
 		return fmt.Errorf("%s %s at %s: bucket %q does not exist", doing, key, d.Where(), d.cfg.Bucket)
 	case r.Code == "AccessDenied" || r.Code == "InvalidAccessKeyId" || r.Code == "SignatureDoesNotMatch":
@@ -205,3 +215,5 @@ func (d *Driver) wrap(doing, key string, err error) error {
 	}
 	return fmt.Errorf("%s %s at %s: %w (tried %d times)", doing, key, d.Where(), err, Attempts)
 }
+
+var _ artifacts.Driver = (*Driver)(nil)
