@@ -14,7 +14,7 @@ func TestResolveRepositoryAsArgo(t *testing.T) {
 			Annotations: map[string]string{DefaultRepoAnnotation: "default-v1"}},
 			Data: map[string]string{"default-v1": s3, "my-key": "local: {}\n", "bad": "gcs:\n  bucket: x\n", "typo": "s3:\n  bukket: x\n"}},
 		"other/artifact-repositories": {Metadata: wfv1.ObjectMeta{Name: "artifact-repositories"}, Data: map[string]string{"k": s3}},
-		"ns/mine": {Metadata: wfv1.ObjectMeta{Name: "mine"}, Data: map[string]string{"k": s3}},
+		"ns/mine":                     {Metadata: wfv1.ObjectMeta{Name: "mine"}, Data: map[string]string{"k": s3}},
 	}
 	get := func(ns, name string) (*wfv1.ConfigMap, error) { return cms[ns+"/"+name], nil }
 	cases := []struct {
