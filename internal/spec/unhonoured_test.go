@@ -46,7 +46,6 @@ const (
 	network   = "host's network and name resolution"
 	resources = "not enforced on host processes"
 	probes    = "probes and lifecycle hooks are not run"
-	repo      = "there is no artifact repository yet"
 )
 
 var unhonouredCases = []unhonouredCase{
@@ -74,8 +73,9 @@ var unhonouredCases = []unhonouredCase{
 	{"spec volumeClaimGC", specField("volumeClaimGC", "{strategy: OnWorkflowCompletion}"), SeverityWarning, "spec.volumeClaimGC", "no volume claims"},
 	{"spec metrics", specField("metrics", "{prometheus: []}"), SeverityWarning, "spec.metrics", "custom Prometheus metrics are not emitted"},
 	{"spec archiveLogs", specField("archiveLogs", "true"), SeverityWarning, "spec.archiveLogs", "step logs stay in semaflow's store"},
-	{"spec artifactRepositoryRef", specField("artifactRepositoryRef", "{configMap: repos, key: a}"), SeverityWarning, "spec.artifactRepositoryRef", repo},
-	{"spec artifactGC", specField("artifactGC", "{strategy: OnWorkflowDeletion}"), SeverityWarning, "spec.artifactGC", repo},
+	{"spec artifactGC.podMetadata", specField("artifactGC", "{strategy: OnWorkflowDeletion, podMetadata: {labels: {a: b}}}"), SeverityWarning, "spec.artifactGC.podMetadata", pod},
+	{"spec artifactGC.serviceAccountName", specField("artifactGC", "{serviceAccountName: gc}"), SeverityWarning, "spec.artifactGC.serviceAccountName", account},
+	{"spec artifactGC.podSpecPatch", specField("artifactGC", "{podSpecPatch: '{}'}"), SeverityWarning, "spec.artifactGC.podSpecPatch", "podSpecPatch is ignored"},
 	{"spec executorPlugins", specField("executorPlugins", "[{}]"), SeverityWarning, "spec.executorPlugins", "Argo's agent pod"},
 	{"spec retryStrategy.affinity", specField("retryStrategy", "{limit: 1, affinity: {nodeAntiAffinity: {}}}"), SeverityWarning, "spec.retryStrategy.affinity", node},
 
@@ -136,12 +136,8 @@ var unhonouredCases = []unhonouredCase{
 		`daemon steps are not supported by semaflow yet: template "main" would run in the foreground`},
 	{"output artifact", tmplField("outputs", "{artifacts: [{name: out, path: /tmp/o}]}"), SeverityError, "spec.templates[0].outputs.artifacts[0]",
 		`output artifact "out" is not supported by semaflow yet: there is no artifact repository to keep it in`},
-	{"s3 input artifact", tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {key: k}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].s3",
-		`input artifacts from s3 are not supported by semaflow yet: "in" would not be fetched, so /tmp/i would be missing`},
-	{"git input artifact", tmplField("inputs", "{artifacts: [{name: src, path: /src, git: {repo: 'https://x'}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].git",
-		`input artifacts from git are not supported`},
-	{"http input artifact", tmplField("inputs", "{artifacts: [{name: f, path: /f, http: {url: 'https://x'}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].http",
-		`input artifacts from http are not supported`},
+	{"gcs input artifact", tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, gcs: {key: k}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].gcs",
+		`input artifacts from gcs are not supported by semaflow yet: "in" would not be fetched, so /tmp/i would be missing; semaflow fetches raw, s3, http and git inputs`},
 	{"input artifact from another step", tmplField("inputs", "{artifacts: [{name: f, path: /f, from: x}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0]",
 		`input artifacts from another step are not supported`},
 	{"workflow artifact argument", specField("arguments", "{artifacts: [{name: a, raw: {data: x}}]}"), SeverityError, "spec.arguments.artifacts[0]",
@@ -215,11 +211,15 @@ func TestUnhonouredRulesAreAllTested(t *testing.T) {
 // Fields that are honoured, or set but empty, say nothing.
 func TestHonouredFieldsAreQuiet(t *testing.T) {
 	for name, src := range map[string]string{
-		"raw input artifact":              tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, raw: {data: hi}}]}"),
-		"optional input with no location": tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, optional: true}]}"),
-		"empty resources and metadata":    wfWith("  templates:\n  - name: main\n    metadata: {}\n    container: {image: a, command: [echo], resources: {}}\n"),
-		"memoize (works since h-memo)":    tmplField("memoize", "{key: k, maxAge: 1h, cache: {configMap: {name: c}}}"),
-		"env values":                      ctrField("env", "[{name: A, value: b}]"),
+		"raw input artifact":                   tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, raw: {data: hi}}]}"),
+		"s3 input artifact":                    tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {key: k}}]}"),
+		"git input artifact":                   tmplField("inputs", "{artifacts: [{name: src, path: /src, git: {repo: 'https://x'}}]}"),
+		"http input artifact":                  tmplField("inputs", "{artifacts: [{name: f, path: /f, http: {url: 'https://x'}}]}"),
+		"artifactRepositoryRef and artifactGC": wfWith("  artifactRepositoryRef: {configMap: repos, key: a}\n  artifactGC: {strategy: OnWorkflowDeletion, forceFinalizerRemoval: true}\n" + mainTmpl),
+		"optional input with no location":      tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, optional: true}]}"),
+		"empty resources and metadata":         wfWith("  templates:\n  - name: main\n    metadata: {}\n    container: {image: a, command: [echo], resources: {}}\n"),
+		"memoize (works since h-memo)":         tmplField("memoize", "{key: k, maxAge: 1h, cache: {configMap: {name: c}}}"),
+		"env values":                           ctrField("env", "[{name: A, value: b}]"),
 		"honoured spec fields": wfWith("  parallelism: 2\n  activeDeadlineSeconds: 60\n  ttlStrategy: {secondsAfterCompletion: 10}\n" +
 			"  priority: 1\n  onExit: main\n" + mainTmpl),
 		"an absent optional input passed on": wfWith("  templates:\n  - name: main\n    inputs: {artifacts: [{name: f, optional: true}]}\n" +
