@@ -146,6 +146,7 @@ func (r *run) step() bool {
 		r.wf.Status.Message = msg
 	}
 	specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
+	phaseBefore := r.wf.Status.Phase
 	now := r.e.now()
 	plan := guardReconcile(r.e.log, r.wf, now, func() *reconcile.Plan {
 		return reconcile.ReconcileWith(r.wf, events, now, r.e.objects, r.e.limits)
@@ -172,6 +173,12 @@ func (r *run) step() bool {
 			holders[i] = a.Holder
 		}
 		r.e.expectGrants(r.wf.Metadata.UID, holders)
+	}
+	if !isEnded(phaseBefore) && isEnded(r.wf.Status.Phase) {
+		// Argo's OnWorkflowCompletion: recorded with the ending itself, so
+		// the deleted marks and any failure's condition are never lost.
+		changed, _ := r.e.collectArtifacts(ctx, r.wf, GCOnCompletion)
+		plan.Changed = append(plan.Changed, changed...)
 	}
 	lockRes, ok := r.commit(ctx, plan, events, whole)
 	if !ok {

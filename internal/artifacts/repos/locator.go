@@ -28,8 +28,9 @@ var ErrNoSecret = errors.New("secret not found")
 // Locator opens the drivers of artifact locations. It is safe for
 // concurrent use; S3 clients are kept per configuration.
 type Locator struct {
-	// Local is the engine's repository (--artifact-repository).
-	Local artifacts.Driver
+	// Local gives the engine's repository (--artifact-repository),
+	// which may be opened on first use.
+	Local func() (artifacts.Driver, error)
 	// Secrets reads credentials; nil knows none.
 	Secrets Secrets
 	// Policy checks every connection made for a workflow (S3, http, git).
@@ -109,7 +110,8 @@ func (l *Locator) Open(namespace string, loc *wfv1.S3Artifact) (artifacts.Driver
 		if l.Local == nil {
 			return nil, "", errors.New("no artifact repository is configured")
 		}
-		return l.Local, loc.Key, nil
+		d, err := l.Local()
+		return d, loc.Key, err
 	}
 	cfg, err := l.s3Config(namespace, loc)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/artifacts"
-	"github.com/semaflow/semaflow/internal/testkit"
+	"github.com/semaflow/semaflow/internal/testkit/weed"
 )
 
 func TestPlaceAsArgo(t *testing.T) {
@@ -41,7 +41,7 @@ func TestPlaceAsArgo(t *testing.T) {
 }
 
 func TestOpenS3WithEnvSecretsAgainstWeed(t *testing.T) {
-	w := testkit.StartWeed(t)
+	w := weed.Start(t)
 	env := map[string]string{
 		SecretEnvName("my-minio-cred", "accesskey"): w.AccessKey,
 		SecretEnvName("my-minio-cred", "secretkey"): w.SecretKey,
@@ -84,7 +84,7 @@ func TestOpenKeyOnlyIsLocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer local.Close()
-	l := &Locator{Local: local}
+	l := &Locator{Local: func() (artifacts.Driver, error) { return local, nil }}
 	d, key, err := l.Open("ns", &wfv1.S3Artifact{Key: "a/b"})
 	if err != nil || d != artifacts.Driver(local) || key != "a/b" {
 		t.Fatalf("Open(key-only) = %v, %s, %v", d, key, err)
@@ -106,5 +106,12 @@ func TestLoadRemoteRefusesUnknownFields(t *testing.T) {
 	a.HTTP["urll"] = "typo"
 	if err := l.LoadRemote(context.Background(), "ns", a, dst+"2", t.TempDir()); err == nil || !strings.Contains(err.Error(), "urll") {
 		t.Fatalf("an unknown field: %v, want an error naming it", err)
+	}
+}
+
+func TestWithoutSecrets(t *testing.T) {
+	got := WithoutSecrets([]string{"A=1", "SEMAFLOW_SECRET_X_Y=s", "SEMAFLOW_DATA=d"})
+	if strings.Join(got, ",") != "A=1,SEMAFLOW_DATA=d" {
+		t.Fatalf("got %v", got)
 	}
 }

@@ -43,3 +43,16 @@ func EnvSecrets(lookup func(string) (string, bool)) Secrets {
 		return "", fmt.Errorf("secret %s key %s: %w: set %s in the environment of the semaflow engine (run or server)", name, key, ErrNoSecret, v)
 	}
 }
+
+// WithoutSecrets drops the secrets' variables from env: they are the
+// engine's, for fetching artifacts, and no step (nor its supervisor,
+// which a step could read) is given them, even under semaflow run.
+func WithoutSecrets(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, SecretEnvPrefix) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}

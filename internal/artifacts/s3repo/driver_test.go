@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/internal/artifacts"
-	"github.com/semaflow/semaflow/internal/testkit"
+	"github.com/semaflow/semaflow/internal/testkit/weed"
 )
 
 // These tests talk to a real S3-compatible server (SeaweedFS), never a
 // fake: what matters is how a real server answers minio-go.
 
-func newDriver(t *testing.T, w *testkit.Weed) *Driver {
+func newDriver(t *testing.T, w *weed.Weed) *Driver {
 	t.Helper()
 	d, err := New(Config{Endpoint: w.Endpoint, Bucket: w.Bucket, Insecure: true, AccessKey: w.AccessKey, SecretKey: w.SecretKey})
 	if err != nil {
@@ -27,7 +27,7 @@ func newDriver(t *testing.T, w *testkit.Weed) *Driver {
 }
 
 func TestS3RoundTripAgainstWeed(t *testing.T) {
-	w := testkit.StartWeed(t)
+	w := weed.Start(t)
 	d := newDriver(t, w)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -74,7 +74,7 @@ func TestS3RoundTripAgainstWeed(t *testing.T) {
 }
 
 func TestS3ErrorsName(t *testing.T) {
-	w := testkit.StartWeed(t)
+	w := weed.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	file := filepath.Join(t.TempDir(), "f")

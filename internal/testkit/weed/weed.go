@@ -1,4 +1,6 @@
-package testkit
+// Package weed starts a real S3-compatible server, SeaweedFS's weed, for
+// tests. It imports nothing of semaflow's, so any package's tests may use it.
+package weed
 
 import (
 	"bytes"
@@ -24,9 +26,9 @@ import (
 // never skip otherwise (scripts/test builds weed, so CI runs them).
 const EnvNoWeed = "SEMAFLOW_NO_WEED"
 
-// WeedModule is the SeaweedFS version scripts/test builds: the real
+// Module is the SeaweedFS version scripts/test builds: the real
 // S3-compatible server the S3 tests talk to.
-const WeedModule = "github.com/seaweedfs/seaweedfs/weed@v0.0.0-20261109003541-7506e5f91cd6"
+const Module = "github.com/seaweedfs/seaweedfs/weed@v0.0.0-20261109003541-7506e5f91cd6"
 
 // Weed is a throwaway SeaweedFS (`weed mini`: master, volume, filer and
 // S3 gateway in one process) on loopback ports of its own, with its data
@@ -43,9 +45,9 @@ type Weed struct {
 	log    *lockedBuffer
 }
 
-// WeedBinary finds weed: on PATH, or in GOPATH/bin where scripts/test
+// Binary finds weed: on PATH, or in GOPATH/bin where scripts/test
 // installs it.
-func WeedBinary() (string, error) {
+func Binary() (string, error) {
 	if p, err := exec.LookPath("weed"); err == nil {
 		return p, nil
 	}
@@ -56,19 +58,19 @@ func WeedBinary() (string, error) {
 	}
 	p := filepath.Join(gopath, "bin", "weed")
 	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("testkit: no weed binary on PATH or in %s: run scripts/test (it builds %s), or set %s=1 to skip the S3 tests", filepath.Dir(p), WeedModule, EnvNoWeed)
+		return "", fmt.Errorf("testkit: no weed binary on PATH or in %s: run scripts/test (it builds %s), or set %s=1 to skip the S3 tests", filepath.Dir(p), Module, EnvNoWeed)
 	}
 	return p, nil
 }
 
-// StartWeed starts a server for this test and stops it (and removes its
+// Start starts a server for this test and stops it (and removes its
 // data) when the test ends. With SEMAFLOW_NO_WEED=1 the test is skipped.
-func StartWeed(tb testing.TB) *Weed {
+func Start(tb testing.TB) *Weed {
 	tb.Helper()
 	if os.Getenv(EnvNoWeed) == "1" {
 		tb.Skipf("%s=1: skipping a test that needs a real S3 server (SeaweedFS weed)", EnvNoWeed)
 	}
-	bin, err := WeedBinary()
+	bin, err := Binary()
 	if err != nil {
 		tb.Fatal(err)
 	}
