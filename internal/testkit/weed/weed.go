@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -43,6 +44,8 @@ type Weed struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	log    *lockedBuffer
+
+	stopOnce sync.Once
 }
 
 // Binary finds weed: on PATH, or in GOPATH/bin where scripts/test
@@ -86,7 +89,7 @@ func Start(tb testing.TB) *Weed {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(w.stop)
+	tb.Cleanup(w.Stop)
 	return w
 }
 
@@ -167,7 +170,11 @@ func (w *Weed) waitReady() error {
 	return fmt.Errorf("testkit: weed's S3 gateway at %s not ready within %s:\n%s", w.Endpoint, weedStartTimeout, w.log.tail(4000))
 }
 
-// stop ends weed and its whole process group, then removes its data.
+// Stop ends weed and its whole process group, then removes its data
+// (a test may stop it early, to see what a dead endpoint does; it is
+// stopped at the test's end anyway).
+func (w *Weed) Stop() { w.stopOnce.Do(w.stop) }
+
 func (w *Weed) stop() {
 	if w.cmd.Process != nil {
 		_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGTERM)
@@ -233,4 +240,63 @@ func (b *lockedBuffer) tail(n int) string {
 		s = s[len(s)-n:]
 	}
 	return s
+}
+
+// client is a signed client of the server's gateway.
+func (w *Weed) client() (*minio.Client, error) {
+	return minio.New(w.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(w.AccessKey, w.SecretKey, ""), MaxRetries: 1})
+}
+
+// Put stores data under key in the bucket, as a test's fixture.
+func (w *Weed) Put(tb testing.TB, key string, data []byte) {
+	tb.Helper()
+	c, err := w.client()
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err = c.PutObject(ctx, w.Bucket, key, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{})
+	}
+	if err != nil {
+		tb.Fatalf("weed: put %s: %v", key, err)
+	}
+}
+
+// Keys lists the bucket's keys under prefix.
+func (w *Weed) Keys(tb testing.TB, prefix string) []string {
+	tb.Helper()
+	c, err := w.client()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out []string
+	for o := range c.ListObjects(ctx, w.Bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			tb.Fatalf("weed: list %s: %v", prefix, o.Err)
+		}
+		out = append(out, o.Key)
+	}
+	return out
+}
+
+// Get reads the object key, or fails the test.
+func (w *Weed) Get(tb testing.TB, key string) []byte {
+	tb.Helper()
+	c, err := w.client()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	o, err := c.GetObject(ctx, w.Bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		tb.Fatalf("weed: get %s: %v", key, err)
+	}
+	defer o.Close()
+	b, err := io.ReadAll(o)
+	if err != nil {
+		tb.Fatalf("weed: get %s: %v", key, err)
+	}
+	return b
 }
