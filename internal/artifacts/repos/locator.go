@@ -46,7 +46,7 @@ type Locator struct {
 // func, so it cannot be a map key).
 type clientKey struct {
 	endpoint, bucket, region, access, secret, token string
-	insecure, pathStyle                             bool
+	insecure, pathStyle, create                     bool
 }
 
 // maxClients bounds the S3 clients kept; past it the cache starts again.
@@ -117,7 +117,7 @@ func (l *Locator) Open(namespace string, loc *wfv1.S3Artifact) (artifacts.Driver
 	if err != nil {
 		return nil, "", err
 	}
-	ck := clientKey{cfg.Endpoint, cfg.Bucket, cfg.Region, cfg.AccessKey, cfg.SecretKey, cfg.SessionToken, cfg.Insecure, cfg.PathStyle}
+	ck := clientKey{cfg.Endpoint, cfg.Bucket, cfg.Region, cfg.AccessKey, cfg.SecretKey, cfg.SessionToken, cfg.Insecure, cfg.PathStyle, cfg.CreateBucket}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if d, ok := l.clients[ck]; ok {
@@ -149,7 +149,8 @@ func Describe(loc *wfv1.S3Artifact) string {
 
 // s3Config reads an s3 location's settings and credentials.
 func (l *Locator) s3Config(namespace string, s *wfv1.S3Artifact) (s3repo.Config, error) {
-	cfg := s3repo.Config{Endpoint: s.Endpoint, Bucket: s.Bucket, Region: s.Region, PathStyle: s.AddressingStyle == "path"}
+	cfg := s3repo.Config{Endpoint: s.Endpoint, Bucket: s.Bucket, Region: s.Region, PathStyle: s.AddressingStyle == "path",
+		CreateBucket: s.CreateBucketIfNotPresent != nil}
 	if s.Insecure != nil {
 		cfg.Insecure = *s.Insecure
 	}
@@ -162,6 +163,11 @@ func (l *Locator) s3Config(namespace string, s *wfv1.S3Artifact) (s3repo.Config,
 		return cfg, errors.New("s3 caSecret: not supported (the host's certificate authorities are used)")
 	case len(s.EncryptionOptions) > 0:
 		return cfg, errors.New("s3 encryptionOptions: not supported")
+	case s.AddressingStyle != "" && s.AddressingStyle != "path" && s.AddressingStyle != "virtual":
+		return cfg, fmt.Errorf("s3 addressingStyle %q: want path or virtual", s.AddressingStyle)
+	}
+	if v, ok := s.CreateBucketIfNotPresent["objectLocking"].(bool); ok && v {
+		return cfg, errors.New("s3 createBucketIfNotPresent.objectLocking: not supported")
 	}
 	var err error
 	if cfg.AccessKey, err = l.secret(namespace, "accessKeySecret", s.AccessKeySecret); err != nil {

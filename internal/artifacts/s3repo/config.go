@@ -30,6 +30,9 @@ type Config struct {
 	// AccessKey and SecretKey sign requests; both empty sends anonymous
 	// requests (a public bucket).
 	AccessKey, SecretKey, SessionToken string
+	// CreateBucket makes the bucket on the first save that finds it
+	// missing (Argo's createBucketIfNotPresent).
+	CreateBucket bool
 	// PathStyle addresses the bucket in the path (Argo's addressingStyle
 	// "path"); otherwise minio-go picks (virtual hosts for AWS).
 	PathStyle bool

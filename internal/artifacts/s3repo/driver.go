@@ -29,6 +29,11 @@ func (d *Driver) Save(ctx context.Context, key, src string) error {
 	if err != nil {
 		return err
 	}
+	if d.cfg.CreateBucket {
+		if err := d.ensureBucket(ctx); err != nil {
+			return err
+		}
+	}
 	if !st.IsDir() {
 		if _, err := d.client.FPutObject(ctx, d.cfg.Bucket, key, src, minio.PutObjectOptions{}); err != nil {
 			return d.wrap("saving", key, err)
@@ -56,6 +61,21 @@ func (d *Driver) Save(ctx context.Context, key, src string) error {
 		}
 		return nil
 	})
+}
+
+// ensureBucket makes the bucket if it does not exist.
+func (d *Driver) ensureBucket(ctx context.Context) error {
+	ok, err := d.client.BucketExists(ctx, d.cfg.Bucket)
+	if err == nil && !ok {
+		err = d.client.MakeBucket(ctx, d.cfg.Bucket, minio.MakeBucketOptions{Region: d.cfg.Region})
+		if r := minio.ToErrorResponse(err); r.Code == "BucketAlreadyOwnedByYou" || r.Code == "BucketAlreadyExists" {
+			err = nil
+		}
+	}
+	if err != nil {
+		return d.wrap("making bucket", d.cfg.Bucket, err)
+	}
+	return nil
 }
 
 // Load writes the object key to the file dst or, when key names a

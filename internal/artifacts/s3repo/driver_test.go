@@ -122,3 +122,24 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestS3CreateBucketIfNotPresent(t *testing.T) {
+	w := weed.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	file := filepath.Join(t.TempDir(), "f")
+	must(t, os.WriteFile(file, []byte("x"), 0o600))
+	cfg := Config{Endpoint: w.Endpoint, Bucket: "made-on-demand", Insecure: true, AccessKey: w.AccessKey, SecretKey: w.SecretKey}
+	d, err := New(cfg)
+	must(t, err)
+	if err := d.Save(ctx, "k", file); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("without CreateBucket: %v, want the missing bucket named", err)
+	}
+	cfg.CreateBucket = true
+	d, err = New(cfg)
+	must(t, err)
+	must(t, d.Save(ctx, "k", file))
+	if _, err := d.Stat(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+}
