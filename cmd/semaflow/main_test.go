@@ -64,7 +64,7 @@ func writeFile(t *testing.T, name, content string) string {
 // corpusNeedsUnsupported are the corpus files that use what semaflow does
 // not support yet (internal/spec's corpusUnsupported says which feature):
 // lint must report it as an error in each, and no other error anywhere.
-const corpusNeedsUnsupported = 11
+const corpusNeedsUnsupported = 3
 
 func TestLintCorpusIsClean(t *testing.T) {
 	dir := corpusDir(t)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/artifacts"
 	"github.com/semaflow/semaflow/internal/artifacts/repos"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/executor"
@@ -75,6 +76,9 @@ type Options struct {
 	// empty means DataDir/images.yaml when that file exists, else the
 	// built-in entries only.
 	ImageTable string
+	// ArtifactRepository is the directory of the local artifact
+	// repository; empty means DataDir/artifacts.
+	ArtifactRepository string
 	// HTTPAllow lists where http templates may connect (CIDRs, IPs, host
 	// names, *.domain). Empty: anywhere, except, for a server, its own
 	// host (loopback, link-local and unspecified addresses).
@@ -200,6 +204,17 @@ func Start(ctx context.Context, o Options) (*App, error) {
 		_ = db.Close()
 		return nil, a.fail(err)
 	}
+	var repo artifacts.Driver
+	if o.ArtifactRepository != "" {
+		dir, err := filepath.Abs(o.ArtifactRepository)
+		if err == nil {
+			repo, err = artifacts.OpenLocal(dir)
+		}
+		if err != nil {
+			_ = db.Close()
+			return nil, a.fail(fmt.Errorf("--artifact-repository: %w", err))
+		}
+	}
 	iso := o.Isolation
 	iso.DataRoot = a.DataDir
 	if err := executor.CheckHTTPAllow(o.HTTPAllow); err != nil {
@@ -209,7 +224,7 @@ func Start(ctx context.Context, o Options) (*App, error) {
 	// A server's API trusts loopback callers without a token: a request
 	// from there would act as the server's operator.
 	httpPol := executor.HTTPPolicy{Allow: o.HTTPAllow, DenyLocal: o.Kind == KindServer}
-	a.Engine, err = engine.New(ctx, engine.Config{Store: db, Images: table, HTTPPolicy: httpPol, Secrets: repos.EnvSecrets(os.LookupEnv), DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
+	a.Engine, err = engine.New(ctx, engine.Config{Store: db, Artifacts: repo, Images: table, HTTPPolicy: httpPol, Secrets: repos.EnvSecrets(os.LookupEnv), DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
 		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism, Limits: o.Limits,
 		Session: a.session(o),
 		NewExecutor: func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {

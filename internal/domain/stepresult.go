@@ -29,9 +29,33 @@ type StepResult struct {
 	// Stdout.
 	HTTP *HTTPResult `json:"http,omitempty"`
 	// Killed is set when the engine killed the step; it is the reason.
-	Killed   string    `json:"killed,omitempty"`
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished"`
+	Killed string `json:"killed,omitempty"`
+	// Artifacts are the output artifacts the step left (its logs among
+	// them, when archived): staged in the step's directory by the
+	// supervisor, then stored by the engine.
+	Artifacts []StepArtifact `json:"artifacts,omitempty"`
+	// ArtifactErrors say, each naming the artifact, why an artifact
+	// could not be loaded or saved; the step then fails.
+	ArtifactErrors []string  `json:"artifactErrors,omitempty"`
+	Started        time.Time `json:"started"`
+	Finished       time.Time `json:"finished"`
+}
+
+// StepArtifact is one output artifact of a step.
+type StepArtifact struct {
+	Name string `json:"name"`
+	// Path is where the step wrote it, as the step saw it.
+	Path string `json:"path,omitempty"`
+	// Key is where it goes in the artifact repository.
+	Key string `json:"key"`
+	// Staged is where the supervisor put it, relative to the step's
+	// directory: a .tgz file, or (archive none) the file or directory.
+	Staged string `json:"staged"`
+	// Unarchived is set for archive none.
+	Unarchived bool `json:"unarchived,omitempty"`
+	// Stored is set once the engine has stored it under Key; it is never
+	// written by the supervisor.
+	Stored bool `json:"stored,omitempty"`
 }
 
 // HTTPResult is how an http template's request ended. The executor

@@ -1,12 +1,15 @@
 package engine
 
 import (
+	"path/filepath"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/semaflow/semaflow/internal/artifacts"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -72,6 +75,10 @@ type Config struct {
 	// (see SessionConfig); New then fails with an *OwnedError while
 	// another engine's session is live. nil: no session (tests).
 	Session *SessionConfig
+	// Artifacts is the artifact repository that key-only artifacts (and
+	// outputs with no location) use; nil: a local one in
+	// DataDir/artifacts, made on first use.
+	Artifacts artifacts.Driver
 	// NewExecutor, when set, replaces the local process executor; it is
 	// given the callbacks through which steps report.
 	NewExecutor func(started func(key string, at time.Time), done func(key string, r *executor.Result)) Executor
@@ -119,6 +126,9 @@ type Engine struct {
 	// suffix ends a generated name (randomSuffix; tests set their own).
 	suffix func() string
 
+	// artifacts is the default artifact repository (artifacts.go).
+	artifacts artifactRepo
+
 	mu     sync.Mutex
 	runs   map[string]*run
 	byName map[string]string // "<ns>/<name>" -> uid, to route lock grants
@@ -131,6 +141,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{},
 		limits: cfg.Limits.OrDefault(), suffix: randomSuffix}
 	e.dl = newDeadlocks(e)
+	e.artifacts.driver, e.artifacts.dir = cfg.Artifacts, filepath.Join(cfg.DataDir, "artifacts")
 	e.locator = e.newLocator(cfg.Secrets)
 	if e.now == nil {
 		e.now = time.Now

@@ -145,6 +145,15 @@ func (r *run) step() bool {
 	if msg != "" && r.wf.Status.Message == "" {
 		r.wf.Status.Message = msg
 	}
+	for _, ev := range events {
+		// Before the result is recorded: an artifact that cannot be
+		// stored fails its step.
+		if ev.Kind == reconcile.StepExited && ev.Result != nil && len(ev.Result.Artifacts) > 0 {
+			if dir, err := r.e.stepDir(r.wf.Metadata.UID, ev.NodeID); err == nil {
+				r.e.storeOutputs(ctx, dir, ev.Result)
+			}
+		}
+	}
 	specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
 	phaseBefore := r.wf.Status.Phase
 	now := r.e.now()
@@ -334,6 +343,12 @@ func (r *run) launch(l *reconcile.Launch) {
 			spec, err = httpJobSpec(l, r.e.SessionID(), r.e.httpPol)
 		} else {
 			spec, err = jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID(), r.e.images)
+			if err == nil {
+				err = r.e.outputArtifacts(l, &spec)
+			}
+			if err == nil {
+				err = r.e.stageInputs(context.Background(), dir, l, &spec)
+			}
 		}
 	}
 	if err == nil {

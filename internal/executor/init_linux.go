@@ -124,6 +124,12 @@ func (c *initConfig) run() error {
 	if err != nil {
 		return err
 	}
+	// Input artifacts are copied from DIR/inputs, which is hidden below:
+	// opened now, read as the step user after the drop.
+	inputs, err := openInputs(c.Dir, spec)
+	if err != nil {
+		return err
+	}
 	progs, progRoot, err := c.openImagePrograms(tmp)
 	if err != nil {
 		return err
@@ -207,6 +213,12 @@ func (c *initConfig) run() error {
 		if err := writeInput(path, content); err != nil {
 			return fmt.Errorf("input artifact %s: %w", path, err)
 		}
+	}
+	if inputs != nil {
+		if err := placeInputs(inputs, spec, func(p string) string { return p }); err != nil {
+			return err
+		}
+		_ = inputs.Close()
 	}
 	if len(c.Argv) == 0 {
 		return errors.New("the template has neither a command nor args to run")

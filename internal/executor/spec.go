@@ -22,7 +22,16 @@ type Spec struct {
 	Script     string            `json:"script,omitempty"` // written to DIR/script and appended to Command
 	InputFiles map[string]string `json:"inputFiles,omitempty"`
 	Outputs    []OutputFile      `json:"outputs,omitempty"`
-	Deadline   time.Time         `json:"deadline,omitempty"`
+	// OutputArtifacts are staged in DIR/outputs once the step has ended
+	// (artifacts_linux.go), for the engine to store.
+	OutputArtifacts []OutputArtifact `json:"outputArtifacts,omitempty"`
+	// InputArtifacts were put in DIR/inputs by the engine; each is
+	// copied to its path before the step starts.
+	InputArtifacts []InputArtifact `json:"inputArtifacts,omitempty"`
+	// LogsKey, when set, archives the step's log under this key as its
+	// main-logs artifact (archiveLogs).
+	LogsKey  string    `json:"logsKey,omitempty"`
+	Deadline time.Time `json:"deadline,omitempty"`
 	// DeadlineMessage is the result's Killed reason when the deadline hits.
 	DeadlineMessage string `json:"deadlineMessage,omitempty"`
 	// PrivateTmp asks the supervisor to bind DIR/tmp over /tmp; it only
@@ -56,6 +65,30 @@ type OutputFile struct {
 	Default *string `json:"default,omitempty"`
 }
 
+// OutputArtifact is an output artifact read from the step's path.
+type OutputArtifact struct {
+	Name string `json:"name"`
+	Path string `json:"path"`
+	Key  string `json:"key"`
+	// Optional: a missing path is no error, and no artifact.
+	Optional bool `json:"optional,omitempty"`
+	// Unarchived is archive none: the file or directory as it is,
+	// rather than a tar+gzip of it.
+	Unarchived bool `json:"unarchived,omitempty"`
+}
+
+// InputArtifact is an input artifact the engine staged.
+type InputArtifact struct {
+	Name string `json:"name"`
+	Path string `json:"path"`
+	// Staged is its name in DIR/inputs.
+	Staged string `json:"staged"`
+	// Mode, when set, is the file's mode (a directory's files' with
+	// Recurse).
+	Mode    *int32 `json:"mode,omitempty"`
+	Recurse bool   `json:"recurse,omitempty"`
+}
+
 // Result is what the supervisor learned; it is written to DIR/result.json.
 type Result = domain.StepResult
 
@@ -68,6 +101,10 @@ const (
 	PidFile    = "supervisor.pid"
 	TmpDir     = "tmp"
 	WorkDir    = "work"
+	// InputsDir holds the input artifacts the engine staged, and
+	// OutputsDir the output artifacts the supervisor staged.
+	InputsDir  = "inputs"
+	OutputsDir = "outputs"
 )
 
 // MaxResult caps outputs.result: the log keeps up to MaxLogBytes, the status

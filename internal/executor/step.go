@@ -58,6 +58,17 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 			return res
 		}
 	}
+	if conf.user == nil {
+		// After the step root is planned: a path outside /tmp may be the
+		// step's own there.
+		if err := writeInputArtifacts(dir, spec, view); err != nil {
+			res.StartError = err.Error()
+			return res
+		}
+	} else if err := giveInputs(dir, conf.user); err != nil {
+		res.StartError = fmt.Sprintf("the step's input artifacts: %v", err)
+		return res
+	}
 	if progs {
 		// The step init binds the binary itself, whatever the /tmp.
 		if err := writeProgDir(view, private || conf.user != nil); err != nil {
@@ -200,6 +211,7 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 	res.Stdout, res.Truncated = string(stdout.kept), stdout.truncated
 	log.finish()
 	readOutputs(spec, view, res)
+	saveOutputArtifacts(dir, spec, view, res)
 	return res
 }
 
@@ -346,4 +358,15 @@ func readOutputs(spec *Spec, view stepView, res *Result) {
 			res.Missing[o.Name] = fmt.Sprintf("cannot read %s: %v", o.Path, errors.Unwrap(err))
 		}
 	}
+}
+
+// writeInputArtifacts copies the staged input artifacts into the step's
+// view, for a step run as this process's user.
+func writeInputArtifacts(dir string, spec *Spec, view stepView) error {
+	src, err := openInputs(dir, spec)
+	if err != nil || src == nil {
+		return err
+	}
+	defer src.Close()
+	return placeInputs(src, spec, view.host)
 }

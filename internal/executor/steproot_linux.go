@@ -71,6 +71,17 @@ func checkOutputPaths(spec *Spec) error {
 				"write it under /tmp or the working directory", o.Name, o.Path, k)
 		}
 	}
+	for _, a := range spec.OutputArtifacts {
+		if k := kernelDir(filepath.Clean(a.Path)); k != "" {
+			return fmt.Errorf("output artifact %q: path %s lies under %s, which a step cannot have of its own: "+
+				"write it under /tmp or the working directory", a.Name, a.Path, k)
+		}
+	}
+	for _, a := range spec.InputArtifacts {
+		if k := kernelDir(filepath.Clean(a.Path)); k != "" {
+			return fmt.Errorf("input artifact %q: path %s lies under %s, which a step cannot have of its own", a.Name, a.Path, k)
+		}
+	}
 	return nil
 }
 
@@ -108,6 +119,24 @@ func planStepRoot(dir string, spec *Spec, view stepView, outputs bool, user *Ste
 		}
 		if err := p.add(path, false, ""); err != nil {
 			return nil, fmt.Errorf("output parameter %q: path %s: %w", o.Name, o.Path, err)
+		}
+	}
+	for _, a := range spec.OutputArtifacts {
+		path := filepath.Clean(a.Path)
+		if !outputs || private(path) || (wd != "" && isUnder(path, wd)) {
+			continue
+		}
+		if err := p.add(path, false, ""); err != nil {
+			return nil, fmt.Errorf("output artifact %q: path %s: %w", a.Name, a.Path, err)
+		}
+	}
+	for _, a := range spec.InputArtifacts {
+		path := filepath.Clean(a.Path)
+		if !outputs || private(path) || (wd != "" && isUnder(path, wd)) {
+			continue
+		}
+		if err := p.add(path, false, ""); err != nil {
+			return nil, fmt.Errorf("input artifact %q: path %s: %w", a.Name, a.Path, err)
 		}
 	}
 	if wd != "" && !private(wd) {

@@ -14,7 +14,10 @@ import (
 // Error, saying why, rather than reaching the template as written.
 func (o *op) executeHook(c call, scope expr.Scope, depth int) *wfv1.NodeStatus {
 	c.hooked = true
-	args, err := hookArguments(c.Arguments, scope)
+	args, err := resolveArtifactExpressions(c.Arguments, scope)
+	if err == nil {
+		args, err = hookArguments(args, scope)
+	}
 	if err == nil {
 		c.Arguments = args
 		return o.execute(c, depth)

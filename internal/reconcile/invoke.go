@@ -91,7 +91,10 @@ func (o *op) runOne(name, display string, inv invocation, scope expr.Scope, at s
 		}
 	}
 	if n == nil || !fulfilled(n) {
-		args, err := substitute(markAbsentArtifactArgs(markAbsentArgs(inv.tc.Arguments, scope), scope), scope)
+		args, err := resolveArtifactExpressions(inv.tc.Arguments, scope)
+		if err == nil {
+			args, err = substitute(markAbsentArtifactArgs(markAbsentArgs(args, scope), scope), scope)
+		}
 		if err != nil {
 			if n == nil {
 				n = o.newNode(name, display, NodePod, at.boundaryID, at.parentID)

@@ -27,8 +27,16 @@ func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.S
 			return
 		}
 		resolved.RetryStrategy = nil
+		if resolved.Inputs.Artifacts, err = boundInputArtifacts(resolved.Inputs.Artifacts, scope); err != nil {
+			o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: %v", tmpl.Name, err))
+			return
+		}
+		outputKeys(o.wf.Metadata.Name, node.ID, resolved.Outputs.Artifacts)
 		literalOutputs(node, &resolved)
 		l := Launch{NodeID: node.ID, NodeName: node.Name, Template: resolved, Tokens: o.lockTokens(node)}
+		if o.archiveLogs(tmpl) {
+			l.LogsKey = o.wf.Metadata.Name + "/" + node.ID + "/main.log"
+		}
 		if o.justGranted[holder] && !o.created[node.ID] {
 			o.activePods++
 		}
@@ -101,6 +109,7 @@ func (o *op) finishPod(n *wfv1.NodeStatus, r *domain.StepResult) {
 	res := strings.TrimRight(r.Stdout, "\n")
 	out.Result = &res
 	out.Parameters = podParameters(n.Outputs, r.Outputs)
+	out.Artifacts = podArtifacts(r.Artifacts)
 	if o.overOutputLimit(n, out) {
 		return
 	}
@@ -116,6 +125,8 @@ func (o *op) finishPod(n *wfv1.NodeStatus, r *domain.StepResult) {
 		o.complete(n, wfv1.PhaseFailed, strings.Join(append([]string{r.Killed}, cut...), "; "))
 	case r.ExitCode != 0:
 		o.complete(n, wfv1.PhaseFailed, strings.Join(append([]string{fmt.Sprintf("Error (exit code %d)", r.ExitCode)}, cut...), "; "))
+	case len(r.ArtifactErrors) > 0:
+		o.complete(n, wfv1.PhaseError, strings.Join(append(append([]string(nil), r.ArtifactErrors...), cut...), "; "))
 	case len(r.Missing) > 0:
 		var msgs []string
 		for name, why := range r.Missing {

@@ -123,11 +123,23 @@ func (o *op) inputs(t *wfv1.Template, args wfv1.Arguments) (*wfv1.Inputs, expr.S
 	if err := checkAbsentArtifactArgs(t, args); err != nil {
 		return nil, nil, err
 	}
-	markAbsentInputArtifacts(scope, t.Inputs.Artifacts)
 	for _, a := range t.Inputs.Artifacts {
-		in.Artifacts = append(in.Artifacts, a)
+		b, ok, err := bindInputArtifact(t.Name, a, args.Artifacts)
+		if err != nil {
+			return nil, nil, err
+		}
+		in.Artifacts = append(in.Artifacts, b)
 		if a.Path != "" {
 			scope["inputs.artifacts."+a.Name+".path"] = a.Path
+		}
+		if ok {
+			scope["inputs.artifacts."+a.Name] = artifactJSON(b)
+		}
+	}
+	markAbsentInputArtifacts(scope, in.Artifacts)
+	for _, a := range t.Outputs.Artifacts {
+		if a.Path != "" {
+			scope["outputs.artifacts."+a.Name+".path"] = a.Path
 		}
 	}
 	return in, scope, nil
@@ -257,6 +269,9 @@ func nodeScope(s expr.Scope, prefix string, n *wfv1.NodeStatus) {
 	}
 	for _, p := range n.Outputs.Parameters {
 		s[prefix+".outputs.parameters."+p.Name] = paramValue(p)
+	}
+	for _, a := range n.Outputs.Artifacts {
+		s[prefix+".outputs.artifacts."+a.Name] = artifactJSON(a)
 	}
 }
 

@@ -82,9 +82,19 @@ func exposeOutputs(scope expr.Scope, prefix string, loop bool, nodes []*wfv1.Nod
 // finishParent resolves a steps or DAG template's outputs and completes it.
 func (o *op) finishParent(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.Scope) {
 	out, err := templateOutputs(tmpl, scope)
+	var arts []wfv1.Artifact
+	if err == nil {
+		arts, err = templateArtifacts(tmpl, scope)
+	}
 	if err != nil {
 		o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: %v", tmpl.Name, err))
 		return
+	}
+	if len(arts) > 0 {
+		if out == nil {
+			out = &wfv1.Outputs{}
+		}
+		out.Artifacts = arts
 	}
 	node.Outputs = out
 	o.complete(node, wfv1.PhaseSucceeded, "")

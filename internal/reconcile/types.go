@@ -86,6 +86,9 @@ type Launch struct {
 	// InputFiles are files to create before the step starts (raw input
 	// artifacts), keyed by path.
 	InputFiles map[string]string
+	// LogsKey, when set, is the key the step's log is archived under
+	// (archiveLogs).
+	LogsKey string
 	// Tokens are the fencing tokens of every lock the step runs under.
 	Tokens map[string]uint64
 }

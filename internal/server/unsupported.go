@@ -10,6 +10,11 @@ import (
 // with 501, and the argo CLI prints "code = Unimplemented desc = <message>".
 const codeUnimplemented = 12
 
+// artifactDownloads says where artifacts are, since they are not served.
+const artifactDownloads = "semaflow does not serve artifact downloads yet: artifacts are files in its artifact " +
+	"repository (--artifact-repository; by default artifacts/ in the data directory), under the key each node's " +
+	"outputs record (`argo get -o json`)"
+
 // unsupported names the Argo API groups semaflow does not serve, by path
 // prefix, with why: a user of the argo CLI reads this message instead of
 // a bare 404.
@@ -17,12 +22,11 @@ var unsupported = []struct{ prefix, why string }{
 	{"/api/v1/archived-workflows", "semaflow has no workflow archive yet: workflows stay in its database " +
 		"until deleted (or removed by their ttlStrategy), so `argo list` and `argo get` show them"},
 	{"/api/v1/workflow-templates-archive", "semaflow has no workflow archive yet"},
-	{"/artifact-files/", "semaflow keeps no output artifacts: there is no artifact repository to copy from " +
-		"(output parameters are in `argo get -o json`, step output in `argo logs`)"},
-	{"/artifacts/", "semaflow keeps no output artifacts: there is no artifact repository to copy from"},
-	{"/input-artifacts/", "semaflow keeps no input artifacts in an artifact repository"},
-	{"/artifacts-by-uid/", "semaflow keeps no output artifacts"},
-	{"/input-artifacts-by-uid/", "semaflow keeps no input artifacts in an artifact repository"},
+	{"/artifact-files/", artifactDownloads},
+	{"/artifacts/", artifactDownloads},
+	{"/input-artifacts/", artifactDownloads},
+	{"/artifacts-by-uid/", artifactDownloads},
+	{"/input-artifacts-by-uid/", artifactDownloads},
 	{"/api/v1/event-sources", "event sources are Argo Events objects on Kubernetes; semaflow has none"},
 	{"/api/v1/sensors", "sensors are Argo Events objects on Kubernetes; semaflow has none"},
 	{"/api/v1/stream/event-sources", "event sources are Argo Events objects on Kubernetes; semaflow has none"},

@@ -66,15 +66,7 @@ func readCorpusIndex(t testing.TB) []corpusRow {
 // change the outcome), and only that. A file drops off the list when its
 // feature lands.
 var corpusUnsupported = map[string]string{
-	"artifact-gc-workflow.yaml":            "output artifacts",
-	"artifact-passing-subpath.yaml":        "output artifacts and artifact arguments",
-	"artifact-passing.yaml":                "output artifacts and artifact arguments",
-	"artifact-repository-ref.yaml":         "output artifacts",
-	"dag-conditional-artifacts.yaml":       "output artifacts",
-	"exit-handler-with-artifacts.yaml":     "output artifacts",
-	"handle-large-output-results.yaml":     "output artifacts and artifact arguments",
 	"init-container.yaml":                  "initContainers and volume mounts",
-	"map-reduce.yaml":                      "output artifacts, s3 inputs and artifact arguments",
 	"pod-resources-template-override.yaml": "sidecars",
 	"volumes-emptydir.yaml":                "volume mounts",
 }

@@ -16,17 +16,21 @@ type scope struct {
 	tmpl      *wfv1.Template
 	inputs    map[string]bool
 	artifacts map[string]bool
+	outArts   map[string]bool
 	children  map[string]bool // step or task names of this template
 	childKind string          // "steps" or "tasks"
 }
 
 func newScope(c *wfCtx, t *wfv1.Template) *scope {
-	sc := &scope{c: c, tmpl: t, inputs: map[string]bool{}, artifacts: map[string]bool{}, children: map[string]bool{}}
+	sc := &scope{c: c, tmpl: t, inputs: map[string]bool{}, artifacts: map[string]bool{}, outArts: map[string]bool{}, children: map[string]bool{}}
 	for _, p := range t.Inputs.Parameters {
 		sc.inputs[p.Name] = true
 	}
 	for _, a := range t.Inputs.Artifacts {
 		sc.artifacts[a.Name] = true
+	}
+	for _, a := range t.Outputs.Artifacts {
+		sc.outArts[a.Name] = true
 	}
 	switch {
 	case t.DAG != nil:
@@ -99,8 +103,12 @@ func (sc *scope) checkTag(path, tag string, loop bool) {
 	case len(parts) >= 3 && parts[0] == "inputs" && parts[1] == "parameters":
 		sc.checkInput(path, strings.Join(parts[2:], "."), "{{"+tag+"}}")
 	case len(parts) >= 3 && parts[0] == "inputs" && parts[1] == "artifacts":
-		if name := strings.Join(parts[2:], "."); !sc.artifacts[name] {
+		if name, ok := artifactRef(parts[2:], sc.artifacts); !ok {
 			sc.c.doc.errorAt(path, "{{%s}} refers to input artifact %q, which template %q does not declare", tag, name, sc.tmpl.Name)
+		}
+	case len(parts) >= 4 && parts[0] == "outputs" && parts[1] == "artifacts" && parts[len(parts)-1] == "path":
+		if name, ok := artifactRef(parts[2:], sc.outArts); !ok {
+			sc.c.doc.errorAt(path, "{{%s}} refers to output artifact %q, which template %q does not declare", tag, name, sc.tmpl.Name)
 		}
 	case len(parts) >= 3 && parts[0] == "workflow" && parts[1] == "parameters":
 		name := strings.Join(parts[2:], ".")
@@ -183,4 +191,18 @@ func walkStrings(v reflect.Value, path string, skip map[string]bool, fn func(pat
 	case reflect.String:
 		fn(path, v.String())
 	}
+}
+
+// artifactRef reads the artifact a placeholder names from what follows
+// `inputs.artifacts.` or `outputs.artifacts.`: NAME (the artifact) or
+// NAME.path (its path); a name may itself hold dots.
+func artifactRef(parts []string, declared map[string]bool) (string, bool) {
+	whole := strings.Join(parts, ".")
+	if declared[whole] {
+		return whole, true
+	}
+	if name, ok := strings.CutSuffix(whole, ".path"); ok {
+		return name, declared[name]
+	}
+	return whole, false
 }

@@ -36,7 +36,6 @@ const (
 	whyNet       = "steps use the host's network and name resolution"
 	whyResources = "CPU and memory requests and limits are not enforced on host processes"
 	whyMetrics   = "custom Prometheus metrics are not emitted (/metrics has semaflow's own)"
-	whyArchive   = "there is no artifact repository yet; step logs stay in semaflow's store (semaflow logs)"
 	whyRepo      = "there is no artifact repository yet"
 	whyPodGC     = "there are no pods to delete"
 	whyPlugins   = "executor plugins run in Argo's agent pod, which needs Kubernetes"
@@ -71,7 +70,6 @@ var specRules = []struct {
 	{"resourceClaims", whyResources, "", func(s *wfv1.WorkflowSpec) bool { return len(s.ResourceClaims) > 0 }},
 	{"volumeClaimGC", "semaflow makes no volume claims", "", func(s *wfv1.WorkflowSpec) bool { return s.VolumeClaimGC != nil }},
 	{"metrics", whyMetrics, "", func(s *wfv1.WorkflowSpec) bool { return s.Metrics != nil }},
-	{"archiveLogs", whyArchive, "", func(s *wfv1.WorkflowSpec) bool { return s.ArchiveLogs != nil }},
 	{"artifactRepositoryRef", whyRepo, "", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactRepositoryRef != nil }},
 	{"artifactGC", whyRepo, "", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactGC != nil }},
 	{"executorPlugins", whyPlugins, "", func(s *wfv1.WorkflowSpec) bool { return len(s.ExecutorPlugins) > 0 }},
@@ -99,7 +97,6 @@ var templateRules = []struct {
 	{"podResources", whyResources, func(t *wfv1.Template) bool { return hasResources(t.PodResources) }},
 	{"resourceClaims", whyResources, func(t *wfv1.Template) bool { return len(t.ResourceClaims) > 0 }},
 	{"metrics", whyMetrics, func(t *wfv1.Template) bool { return t.Metrics != nil }},
-	{"archiveLocation", whyArchive, func(t *wfv1.Template) bool { return t.ArchiveLocation != nil }},
 }
 
 // containerRules are the same for a container's fields.
@@ -167,7 +164,7 @@ func (w *unhonouredWalk) walkSpec() {
 				Message: r.field + " is ignored: " + r.why, Flag: r.flag})
 		}
 	}
-	w.artifactArgs(s.Arguments.Artifacts, base+".arguments.artifacts", nil)
+	w.artifactArgs(s.Arguments.Artifacts, base+".arguments.artifacts")
 	for i := range s.Templates {
 		w.template(&s.Templates[i], fmt.Sprintf("%s.templates[%d]", base, i), 0)
 	}
@@ -219,9 +216,10 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 	}
 	w.inputArtifacts(t.Inputs.Artifacts, path+".inputs.artifacts")
 	for i, a := range t.Outputs.Artifacts {
-		w.errorf(fmt.Sprintf("%s.outputs.artifacts[%d]", path, i), "output artifact %q is not supported by semaflow yet: "+
-			"there is no artifact repository to keep it in, so it would be lost and a step that reads it would fail; "+
-			"pass small values as output parameters (valueFrom.path)", a.Name)
+		if a.S3 != nil && (a.S3.Endpoint != "" || a.S3.Bucket != "") {
+			w.errorf(fmt.Sprintf("%s.outputs.artifacts[%d].s3", path, i), "output artifacts to s3 with an endpoint or bucket of their own "+
+				"are not supported by semaflow yet: %q would not be stored; give only key: to use semaflow's artifact repository", a.Name)
+		}
 	}
 	for i, v := range t.Volumes {
 		if v.Name != "" && !templateMounts(t, v.Name) {
@@ -246,7 +244,7 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 		for si := range group {
 			st := &group[si]
 			sp := fmt.Sprintf("%s.steps[%d][%d]", path, gi, si)
-			w.artifactArgs(st.Arguments.Artifacts, sp+".arguments.artifacts", t)
+			w.artifactArgs(st.Arguments.Artifacts, sp+".arguments.artifacts")
 			if st.Inline != nil {
 				w.template(st.Inline, sp+".inline", depth+1)
 			}
@@ -256,7 +254,7 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 		for ti := range t.DAG.Tasks {
 			task := &t.DAG.Tasks[ti]
 			tp := fmt.Sprintf("%s.dag.tasks[%d]", path, ti)
-			w.artifactArgs(task.Arguments.Artifacts, tp+".arguments.artifacts", t)
+			w.artifactArgs(task.Arguments.Artifacts, tp+".arguments.artifacts")
 			if task.Inline != nil {
 				w.template(task.Inline, tp+".inline", depth+1)
 			}
@@ -318,53 +316,28 @@ func (w *unhonouredWalk) container(c *wfv1.Container, path string) {
 func (w *unhonouredWalk) inputArtifacts(arts []wfv1.Artifact, path string) {
 	for i, a := range arts {
 		src := artifactSource(&a)
-		if src == "" || src == "raw" {
+		switch {
+		case src == "" || src == "raw" || src == "from":
 			continue
+		case src == "s3" && a.S3.Endpoint == "" && a.S3.Bucket == "":
+			continue // key-only: semaflow's artifact repository
+		case src == "s3":
+			src = "s3 with an endpoint or bucket of their own"
 		}
-		p := fmt.Sprintf("%s[%d].%s", path, i, src)
-		if src == "from" {
-			src, p = "another step", fmt.Sprintf("%s[%d]", path, i)
+		p := fmt.Sprintf("%s[%d].s3", path, i)
+		if !strings.HasPrefix(src, "s3") {
+			p = fmt.Sprintf("%s[%d].%s", path, i, src)
 		}
 		w.errorf(p, "input artifacts from %s are not supported by semaflow yet: %q would not be fetched, "+
-			"so %s would be missing; only raw inputs are delivered today", src, a.Name, orDefault(a.Path, "its path"))
+			"so %s would be missing; raw, key-only s3 and other steps' artifacts are delivered", src, a.Name, orDefault(a.Path, "its path"))
 	}
 }
 
-// artifactArgs reports artifacts passed as arguments: none is delivered.
-// Passing on an optional input of the caller that has no location is the
-// exception: nobody can supply it (a caller's argument is reported), so
-// it is absent, and an absent artifact is passed on as Argo does.
-func (w *unhonouredWalk) artifactArgs(arts []wfv1.Artifact, path string, caller *wfv1.Template) {
-	for i, a := range arts {
-		if absentPassedOn(&a, caller) {
-			continue
-		}
-		w.errorf(fmt.Sprintf("%s[%d]", path, i), "artifact arguments are not supported by semaflow yet: "+
-			"%q would not reach the template's input, so its path would be missing; give the template's input a raw value instead", a.Name)
-	}
-}
-
-// absentPassedOn says whether a is exactly `from: "{{inputs.artifacts.X}}"`
-// for an optional input X of caller with no location.
-func absentPassedOn(a *wfv1.Artifact, caller *wfv1.Template) bool {
-	if caller == nil || artifactSource(a) != "from" || a.FromExpression != "" {
-		return false
-	}
-	name, ok := strings.CutPrefix(strings.TrimSpace(a.From), "{{inputs.artifacts.")
-	if !ok {
-		return false
-	}
-	name, ok = strings.CutSuffix(name, "}}")
-	if !ok {
-		return false
-	}
-	for i := range caller.Inputs.Artifacts {
-		in := &caller.Inputs.Artifacts[i]
-		if in.Name == strings.TrimSpace(name) && in.Optional && artifactSource(in) == "" {
-			return true
-		}
-	}
-	return false
+// artifactArgs reports artifacts passed as arguments from where semaflow
+// cannot fetch them; from, fromExpression, raw and key-only s3 reach the
+// template's input.
+func (w *unhonouredWalk) artifactArgs(arts []wfv1.Artifact, path string) {
+	w.inputArtifacts(arts, path)
 }
 
 // artifactSource names where an artifact is fetched from, "" when it

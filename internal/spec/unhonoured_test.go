@@ -72,7 +72,6 @@ var unhonouredCases = []unhonouredCase{
 	{"spec resourceClaims", specField("resourceClaims", "[{name: gpu}]"), SeverityWarning, "spec.resourceClaims", resources},
 	{"spec volumeClaimGC", specField("volumeClaimGC", "{strategy: OnWorkflowCompletion}"), SeverityWarning, "spec.volumeClaimGC", "no volume claims"},
 	{"spec metrics", specField("metrics", "{prometheus: []}"), SeverityWarning, "spec.metrics", "custom Prometheus metrics are not emitted"},
-	{"spec archiveLogs", specField("archiveLogs", "true"), SeverityWarning, "spec.archiveLogs", "step logs stay in semaflow's store"},
 	{"spec artifactGC.podMetadata", specField("artifactGC", "{strategy: OnWorkflowDeletion, podMetadata: {labels: {a: b}}}"), SeverityWarning, "spec.artifactGC.podMetadata", pod},
 	{"spec artifactGC.serviceAccountName", specField("artifactGC", "{serviceAccountName: gc}"), SeverityWarning, "spec.artifactGC.serviceAccountName", account},
 	{"spec artifactGC.podSpecPatch", specField("artifactGC", "{podSpecPatch: '{}'}"), SeverityWarning, "spec.artifactGC.podSpecPatch", "podSpecPatch is ignored"},
@@ -96,7 +95,6 @@ var unhonouredCases = []unhonouredCase{
 	{"template podResources", tmplField("podResources", "{requests: {memory: 1Gi}}"), SeverityWarning, "spec.templates[0].podResources", resources},
 	{"template resourceClaims", tmplField("resourceClaims", "[{name: gpu}]"), SeverityWarning, "spec.templates[0].resourceClaims", resources},
 	{"template metrics", tmplField("metrics", "{prometheus: []}"), SeverityWarning, "spec.templates[0].metrics", "custom Prometheus metrics"},
-	{"template archiveLocation", tmplField("archiveLocation", "{archiveLogs: true}"), SeverityWarning, "spec.templates[0].archiveLocation", "step logs stay in semaflow's store"},
 
 	// Container fields: warnings.
 	{"container resources", ctrField("resources", "{limits: {cpu: 100m}}"), SeverityWarning, "spec.templates[0].container.resources", resources},
@@ -134,18 +132,8 @@ var unhonouredCases = []unhonouredCase{
 		`data templates are not supported by semaflow yet`},
 	{"daemon step", tmplField("daemon", "true"), SeverityError, "spec.templates[0].daemon",
 		`daemon steps are not supported by semaflow yet: template "main" would run in the foreground`},
-	{"output artifact", tmplField("outputs", "{artifacts: [{name: out, path: /tmp/o}]}"), SeverityError, "spec.templates[0].outputs.artifacts[0]",
-		`output artifact "out" is not supported by semaflow yet: there is no artifact repository to keep it in`},
 	{"gcs input artifact", tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, gcs: {key: k}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].gcs",
-		`input artifacts from gcs are not supported by semaflow yet: "in" would not be fetched, so /tmp/i would be missing; semaflow fetches raw, s3, http and git inputs`},
-	{"input artifact from another step", tmplField("inputs", "{artifacts: [{name: f, path: /f, from: x}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0]",
-		`input artifacts from another step are not supported`},
-	{"workflow artifact argument", specField("arguments", "{artifacts: [{name: a, raw: {data: x}}]}"), SeverityError, "spec.arguments.artifacts[0]",
-		`artifact arguments are not supported by semaflow yet: "a" would not reach the template's input`},
-	{"step artifact argument", wfWith("  templates:\n  - name: main\n    steps:\n    - - name: s\n        template: c\n        arguments: {artifacts: [{name: a, from: x}]}\n  - {name: c, container: {image: a, command: [echo]}}\n"),
-		SeverityError, "spec.templates[0].steps[0][0].arguments.artifacts[0]", `artifact arguments are not supported`},
-	{"task artifact argument", wfWith("  templates:\n  - name: main\n    dag:\n      tasks:\n      - name: t\n        template: c\n        arguments: {artifacts: [{name: a, from: x}]}\n  - {name: c, container: {image: a, command: [echo]}}\n"),
-		SeverityError, "spec.templates[0].dag.tasks[0].arguments.artifacts[0]", `artifact arguments are not supported`},
+		`input artifacts from gcs are not supported by semaflow yet: "in" would not be fetched, so /tmp/i would be missing; raw, s3, http, git and other steps' artifacts are delivered`},
 	{"volume mount", wfWith("  volumes: [{name: w, emptyDir: {}}]\n  templates:\n  - name: main\n    container: {image: a, command: [echo], volumeMounts: [{name: w, mountPath: /mnt/w}]}\n"),
 		SeverityError, "spec.templates[0].container.volumeMounts[0]", `volume mounts are not supported by semaflow yet: the step would see the host's /mnt/w, not volume "w"`},
 	{"env valueFrom", ctrField("env", "[{name: TOKEN, valueFrom: {secretKeyRef: {name: s, key: k}}}]"), SeverityError, "spec.templates[0].container.env[0].valueFrom",
@@ -212,14 +200,24 @@ func TestUnhonouredRulesAreAllTested(t *testing.T) {
 func TestHonouredFieldsAreQuiet(t *testing.T) {
 	for name, src := range map[string]string{
 		"raw input artifact":                   tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, raw: {data: hi}}]}"),
+		"optional input with no location":      tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, optional: true}]}"),
+		"output artifact":                      tmplField("outputs", "{artifacts: [{name: out, path: /tmp/o}, {name: d, path: /tmp/d, archive: {none: {}}, optional: true}]}"),
 		"s3 input artifact":                    tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {key: k}}]}"),
+		"s3 with a bucket, input and output":   tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {endpoint: 'e:9000', bucket: b, key: k}}]}\n    outputs: {artifacts: [{name: o, path: /tmp/o, s3: {bucket: b, key: k2}}]}"),
 		"git input artifact":                   tmplField("inputs", "{artifacts: [{name: src, path: /src, git: {repo: 'https://x'}}]}"),
 		"http input artifact":                  tmplField("inputs", "{artifacts: [{name: f, path: /f, http: {url: 'https://x'}}]}"),
 		"artifactRepositoryRef and artifactGC": wfWith("  artifactRepositoryRef: {configMap: repos, key: a}\n  artifactGC: {strategy: OnWorkflowDeletion, forceFinalizerRemoval: true}\n" + mainTmpl),
-		"optional input with no location":      tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, optional: true}]}"),
-		"empty resources and metadata":         wfWith("  templates:\n  - name: main\n    metadata: {}\n    container: {image: a, command: [echo], resources: {}}\n"),
-		"memoize (works since h-memo)":         tmplField("memoize", "{key: k, maxAge: 1h, cache: {configMap: {name: c}}}"),
-		"env values":                           ctrField("env", "[{name: A, value: b}]"),
+		"key-only s3 input and output":         tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {key: k}}]}\n    outputs: {artifacts: [{name: o, path: /tmp/o, s3: {key: k2}}]}"),
+		"archiveLogs":                          specField("archiveLogs", "true"),
+		"archiveLocation":                      tmplField("archiveLocation", "{archiveLogs: true}"),
+		"input artifact from another step":     tmplField("inputs", "{artifacts: [{name: f, path: /f, from: x}]}"),
+		"workflow artifact argument":           specField("arguments", "{artifacts: [{name: a, raw: {data: x}}]}"),
+		"step and task artifact arguments": wfWith("  templates:\n  - name: main\n    steps:\n    - - name: s\n        template: c\n        arguments: {artifacts: [{name: a, from: '{{steps.x.outputs.artifacts.y}}'}]}\n" +
+			"  - name: d\n    dag:\n      tasks:\n      - name: t\n        template: c\n        arguments: {artifacts: [{name: a, fromExpression: 'tasks.x.outputs.artifacts.y', subPath: b}]}\n" +
+			"  - {name: c, inputs: {artifacts: [{name: a, path: /tmp/a}]}, container: {image: a, command: [echo]}}\n"),
+		"empty resources and metadata": wfWith("  templates:\n  - name: main\n    metadata: {}\n    container: {image: a, command: [echo], resources: {}}\n"),
+		"memoize (works since h-memo)": tmplField("memoize", "{key: k, maxAge: 1h, cache: {configMap: {name: c}}}"),
+		"env values":                   ctrField("env", "[{name: A, value: b}]"),
 		"honoured spec fields": wfWith("  parallelism: 2\n  activeDeadlineSeconds: 60\n  ttlStrategy: {secondsAfterCompletion: 10}\n" +
 			"  priority: 1\n  onExit: main\n" + mainTmpl),
 		"an absent optional input passed on": wfWith("  templates:\n  - name: main\n    inputs: {artifacts: [{name: f, optional: true}]}\n" +
@@ -280,5 +278,34 @@ func TestUnhonouredFieldsFlag(t *testing.T) {
 	us := UnhonouredFields(f.Docs[0])
 	if len(us) != 1 || us[0].Path != "spec.serviceAccountName" || us[0].Flag != "argo submit --serviceaccount" {
 		t.Fatalf("got %+v", us)
+	}
+}
+
+// Artifact path placeholders name an artifact the template declares:
+// `.path` is the path, not part of the artifact's name.
+func TestArtifactPathPlaceholders(t *testing.T) {
+	tmpl := func(cmd string) string {
+		return wfWith("  templates:\n  - name: main\n    inputs: {artifacts: [{name: text, path: /tmp/t}, {name: a.b, path: /tmp/ab}]}\n" +
+			"    outputs: {artifacts: [{name: out, path: /tmp/o}]}\n    container: {image: a, command: [sh, -c, '" + cmd + "']}\n")
+	}
+	for _, tc := range []struct {
+		name, cmd, says string
+	}{
+		{"input path", "cat {{inputs.artifacts.text.path}}", ""},
+		{"dotted name's path", "cat {{inputs.artifacts.a.b.path}}", ""},
+		{"output path", "echo > {{outputs.artifacts.out.path}}", ""},
+		{"undeclared input", "cat {{inputs.artifacts.nope.path}}", `refers to input artifact "nope", which template "main" does not declare`},
+		{"undeclared output", "cat {{outputs.artifacts.nope.path}}", `refers to output artifact "nope", which template "main" does not declare`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ds := lintString(t, tmpl(tc.cmd))
+			errs, _ := ds.Count()
+			switch {
+			case tc.says == "" && errs > 0:
+				t.Fatalf("want no error, got:\n%s", ds.Error())
+			case tc.says != "" && !strings.Contains(ds.Error(), tc.says):
+				t.Fatalf("want %q, got:\n%s", tc.says, ds.Error())
+			}
+		})
 	}
 }

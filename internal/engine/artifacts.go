@@ -1,0 +1,182 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/artifacts"
+	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/reconcile"
+)
+
+// The engine moves artifacts between the repository and step
+// directories: before a step starts it loads the step's inputs into
+// DIR/inputs (the supervisor copies them to their paths), and once a
+// step has ended it stores what the supervisor staged in DIR/outputs.
+// The step never touches the repository.
+
+// artifactRepo is the default repository, opened on first use.
+type artifactRepo struct {
+	once   sync.Once
+	driver artifacts.Driver
+	dir    string
+	err    error
+}
+
+func (a *artifactRepo) get() (artifacts.Driver, error) {
+	a.once.Do(func() {
+		if a.driver != nil {
+			return
+		}
+		var l *artifacts.Local
+		l, a.err = artifacts.OpenLocal(a.dir)
+		if a.err == nil {
+			a.driver = l
+		}
+	})
+	return a.driver, a.err
+}
+
+// repository is where an artifact at loc lives: a key-only s3 location
+// is the configured repository's, as Argo's default repository is.
+func (e *Engine) repository(loc *wfv1.S3Artifact) (artifacts.Driver, error) {
+	if loc != nil && (loc.Endpoint != "" || loc.Bucket != "") {
+		return nil, errors.New("s3 with an endpoint or bucket of its own is not supported yet: give only key: to use semaflow's artifact repository")
+	}
+	return e.artifacts.get()
+}
+
+// stageInputs loads a step's input artifacts into DIR/inputs and lists
+// them in spec. An error names the artifact.
+func (e *Engine) stageInputs(ctx context.Context, dir string, l *reconcile.Launch, spec *executor.Spec) error {
+	in := filepath.Join(dir, executor.InputsDir)
+	// An earlier engine may have staged them before it stopped.
+	if err := os.RemoveAll(in); err != nil {
+		return fmt.Errorf("the step's input artifacts: %w", err)
+	}
+	made := false
+	for i, a := range l.Template.Inputs.Artifacts {
+		if a.Raw != nil {
+			continue // written from the spec (InputFiles)
+		}
+		if !hasLocation(&a) {
+			if a.Optional {
+				continue
+			}
+			return fmt.Errorf("input artifact %q: nothing supplies it", a.Name)
+		}
+		if a.Path == "" {
+			return fmt.Errorf("input artifact %q: no path to put it at", a.Name)
+		}
+		if a.S3 == nil {
+			return fmt.Errorf("input artifact %q: %s artifacts are not supported yet", a.Name, locationKind(&a))
+		}
+		if !made {
+			if err := os.MkdirAll(in, 0o700); err != nil {
+				return fmt.Errorf("the step's input artifacts: %w", err)
+			}
+			made = true
+		}
+		d, err := e.repository(a.S3)
+		if err == nil {
+			staged := strconv.Itoa(i)
+			err = artifacts.Fetch(ctx, d, a.S3.Key, a.SubPath, filepath.Join(in, staged))
+			if err == nil {
+				spec.InputArtifacts = append(spec.InputArtifacts, executor.InputArtifact{Name: a.Name, Path: a.Path,
+					Staged: staged, Mode: a.Mode, Recurse: a.RecurseMode})
+				continue
+			}
+		}
+		if a.Optional && errors.Is(err, artifacts.ErrNotFound) {
+			continue
+		}
+		return fmt.Errorf("input artifact %q: %w", a.Name, err)
+	}
+	return nil
+}
+
+// outputArtifacts lists a step's output artifacts for its supervisor.
+func (e *Engine) outputArtifacts(l *reconcile.Launch, spec *executor.Spec) error {
+	for _, a := range l.Template.Outputs.Artifacts {
+		if a.Path == "" {
+			return fmt.Errorf("output artifact %q: no path to read it from", a.Name)
+		}
+		if a.S3 == nil || a.S3.Key == "" {
+			return fmt.Errorf("output artifact %q: no key to store it under", a.Name)
+		}
+		if _, err := e.repository(a.S3); err != nil {
+			return fmt.Errorf("output artifact %q: %w", a.Name, err)
+		}
+		if err := artifacts.CheckKey(a.S3.Key); err != nil {
+			return fmt.Errorf("output artifact %q: %w", a.Name, err)
+		}
+		_, none := a.Archive["none"]
+		spec.OutputArtifacts = append(spec.OutputArtifacts, executor.OutputArtifact{Name: a.Name, Path: a.Path,
+			Key: a.S3.Key, Optional: a.Optional, Unarchived: none})
+	}
+	spec.LogsKey = l.LogsKey
+	return nil
+}
+
+// storeOutputs stores what the supervisor staged for a finished step;
+// one that cannot be stored becomes an artifact error of the step.
+func (e *Engine) storeOutputs(ctx context.Context, dir string, res *executor.Result) {
+	for i := range res.Artifacts {
+		a := &res.Artifacts[i]
+		if a.Stored {
+			continue
+		}
+		err := func() error {
+			if !filepath.IsLocal(a.Staged) {
+				return fmt.Errorf("staged at %q, outside the step's directory", a.Staged)
+			}
+			d, err := e.artifacts.get()
+			if err != nil {
+				return err
+			}
+			return d.Save(ctx, a.Key, filepath.Join(dir, a.Staged))
+		}()
+		if err != nil {
+			res.ArtifactErrors = append(res.ArtifactErrors, fmt.Sprintf("output artifact %q: %v", a.Name, err))
+			continue
+		}
+		a.Stored = true
+	}
+}
+
+func hasLocation(a *wfv1.Artifact) bool {
+	return locationKind(a) != ""
+}
+
+func locationKind(a *wfv1.Artifact) string {
+	l := &a.ArtifactLocation
+	switch {
+	case l.S3 != nil:
+		return "s3"
+	case l.Raw != nil:
+		return "raw"
+	case l.Git != nil:
+		return "git"
+	case l.HTTP != nil:
+		return "http"
+	case l.Artifactory != nil:
+		return "artifactory"
+	case l.HDFS != nil:
+		return "hdfs"
+	case l.OSS != nil:
+		return "oss"
+	case l.GCS != nil:
+		return "gcs"
+	case l.Azure != nil:
+		return "azure"
+	case l.Plugin != nil:
+		return "plugin"
+	}
+	return ""
+}
