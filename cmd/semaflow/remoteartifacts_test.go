@@ -361,3 +361,41 @@ func TestArtifactGCOnDeletionAgainstWeed(t *testing.T) {
 		t.Fatal("gc-fail is still there after the second delete")
 	}
 }
+
+// The corpus's artifact-repository-ref.yaml (key my-key) and
+// artifact-gc-workflow.yaml, as Argo's own tests run them: with an
+// artifact-repositories ConfigMap whose entries are a real S3 bucket.
+func TestCorpusRemoteArtifactsAgainstWeed(t *testing.T) {
+	dir := corpusDir(t)
+	w := weed.Start(t)
+	repo := strings.Replace(weedRepo(w), "  weed: |\n", "  my-key: |\n", 1)
+	repo = strings.Replace(repo, "default-artifact-repository: weed", "default-artifact-repository: my-key", 1)
+	cm := writeFile(t, "repo.yaml", strings.TrimSuffix(repo, "---\n"))
+	for _, file := range []string{"artifact-repository-ref.yaml", "artifact-gc-workflow.yaml"} {
+		t.Run(file, func(t *testing.T) {
+			cmd := exec.Command(binary, "run", "-o", "json", cm, filepath.Join(dir, "argo-examples", file))
+			cmd.Env = append(os.Environ(), weedEnv(w)...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			_ = cmd.Run()
+			var wf wfv1.Workflow
+			if err := json.Unmarshal(stdout.Bytes(), &wf); err != nil {
+				t.Fatalf("no workflow printed (%v):\n%s", err, stderr.String())
+			}
+			if wf.Status.Phase != wfv1.PhaseSucceeded {
+				t.Fatalf("phase %s: %s\n%s", wf.Status.Phase, wf.Status.Message, stderr.String())
+			}
+			switch file {
+			case "artifact-repository-ref.yaml":
+				name := wf.Metadata.Name
+				if keys := w.Keys(t, name+"/"); len(keys) != 1 || keys[0] != name+"/"+name+"/hello_world.tgz" {
+					t.Fatalf("bucket holds %v, want %s/%s/hello_world.tgz", keys, name, name)
+				}
+			case "artifact-gc-workflow.yaml":
+				if keys := w.Keys(t, "on-"); len(keys) != 1 || keys[0] != "on-deletion.txt" {
+					t.Fatalf("bucket holds %v, want only on-deletion.txt (on-completion.txt collected)", keys)
+				}
+			}
+		})
+	}
+}

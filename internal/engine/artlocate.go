@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -101,8 +103,34 @@ func (e *Engine) openArtifact(wf *wfv1.Workflow, loc *wfv1.S3Artifact) (artifact
 	return d, key, loc, nil
 }
 
-// localArtifacts is the engine's own repository.
-// TODO(remote): art's default repository, once merged.
-func (e *Engine) localArtifacts() (artifacts.Driver, error) {
-	return nil, errors.New("no local artifact repository yet")
+// localArtifacts is the engine's own repository (--artifact-repository).
+func (e *Engine) localArtifacts() (artifacts.Driver, error) { return e.artifacts.get() }
+
+// fetchRemote loads an http or git input into in/staged: an http
+// download that is a tar+gzip archive is unpacked, as Argo's executor
+// unpacks every input that is one.
+func (e *Engine) fetchRemote(ctx context.Context, wf *wfv1.Workflow, a *wfv1.Artifact, in, staged string) error {
+	if a.SubPath != "" {
+		return fmt.Errorf("subPath %s: only artifacts from a repository (s3, another step) take a subPath here", a.SubPath)
+	}
+	tmp, err := os.MkdirTemp(in, ".fetch-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(tmp) }()
+	dst := filepath.Join(in, staged)
+	raw := filepath.Join(tmp, "raw")
+	if err := e.locator.LoadRemote(ctx, wf.Metadata.Namespace, a, raw, tmp); err != nil {
+		return err
+	}
+	if len(a.HTTP) > 0 {
+		tgz, err := artifacts.IsTarGz(raw)
+		if err != nil {
+			return err
+		}
+		if tgz {
+			return artifacts.Untar(raw, dst)
+		}
+	}
+	return os.Rename(raw, dst)
 }

@@ -150,7 +150,7 @@ func (r *run) step() bool {
 		// stored fails its step.
 		if ev.Kind == reconcile.StepExited && ev.Result != nil && len(ev.Result.Artifacts) > 0 {
 			if dir, err := r.e.stepDir(r.wf.Metadata.UID, ev.NodeID); err == nil {
-				r.e.storeOutputs(ctx, dir, ev.Result)
+				r.e.storeOutputs(ctx, r.wf, dir, ev.Result)
 			}
 		}
 	}
@@ -344,10 +344,10 @@ func (r *run) launch(l *reconcile.Launch) {
 		} else {
 			spec, err = jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID(), r.e.images)
 			if err == nil {
-				err = r.e.outputArtifacts(l, &spec)
+				err = r.e.outputArtifacts(r.wf, l, &spec)
 			}
 			if err == nil {
-				err = r.e.stageInputs(context.Background(), dir, l, &spec)
+				err = r.e.stageInputs(context.Background(), r.wf, dir, l, &spec)
 			}
 		}
 	}

@@ -233,7 +233,7 @@ func (d *Driver) wrap(doing, key string, err error) error {
 	case r.Code != "":
 		return fmt.Errorf("%s %s at %s: %s: %s", doing, key, d.Where(), r.Code, r.Message)
 	}
-	return fmt.Errorf("%s %s at %s: %w (tried %d times)", doing, key, d.Where(), err, Attempts)
+	return fmt.Errorf("%s %s at %s: %w (after up to %d attempts)", doing, key, d.Where(), err, Attempts)
 }
 
 var _ artifacts.Driver = (*Driver)(nil)
