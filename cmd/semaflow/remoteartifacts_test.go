@@ -399,3 +399,36 @@ func TestCorpusRemoteArtifactsAgainstWeed(t *testing.T) {
 		})
 	}
 }
+
+// A server's workflows reach no loopback address through their
+// artifacts (it is the server's own host), as its http templates do not:
+// not an http URL, an S3 endpoint, nor a git repository on its disk.
+func TestServerRefusesLoopbackArtifacts(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "secret") }))
+	defer srv.Close()
+	s := startServer(t, "--db", filepath.Join(t.TempDir(), "db"))
+	t.Setenv("SEMAFLOW_SERVER", s.url)
+	for name, input := range map[string]string{
+		"http-in": fmt.Sprintf(`http: {url: "%s/x"}`, srv.URL),
+		"s3-in":   `s3: {endpoint: "` + srv.Listener.Addr().String() + `", bucket: bucket, key: k, insecure: true}`,
+		"git-in":  `git: {repo: "` + t.TempDir() + `"}`,
+	} {
+		file := writeFile(t, name+".yaml", `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: `+name+`}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    inputs: {artifacts: [{name: data, path: /tmp/data, `+input+`}]}
+    container: {image: busybox, command: [cat, /tmp/data]}
+`)
+		if out, code := run(t, "submit", "--wait", file); code == 0 {
+			t.Fatalf("%s: submit --wait succeeded:\n%s", name, out)
+		}
+		out, _ := run(t, "get", name, "-o", "json")
+		if !strings.Contains(out, `input artifact \"data\"`) || !strings.Contains(out, "--http-template-allow") {
+			t.Errorf("%s: want a failure naming the artifact and --http-template-allow:\n%s", name, out)
+		}
+	}
+}

@@ -43,15 +43,17 @@ type Config struct {
 
 // Retries and timeouts: a dead or unreachable endpoint fails the step in
 // bounded time instead of hanging it. Each request is tried Attempts
-// times (minio-go's backoff between tries is 200 ms doubling, at most 1 s),
-// each connection attempt gives up after DialTimeout, and a server that
-// accepted a request has HeaderTimeout to start answering. So a refused
-// connection fails within about 2 s, a silent (blackholed) endpoint
-// within about Attempts x DialTimeout + 3 s = 18 s.
+// times (minio-go's backoff between tries is at most 1 s), each
+// connection attempt gives up after DialTimeout, and a server that has
+// received a whole request has HeaderTimeout to start answering (the
+// time an upload takes does not count). So a refused connection fails
+// within about 2 s, a silent (blackholed) address within about
+// Attempts x DialTimeout + 3 s = 18 s, and a server that accepts but
+// never answers within about Attempts x HeaderTimeout + 3 s = 63 s.
 const (
 	Attempts      = 3
 	DialTimeout   = 5 * time.Second
-	HeaderTimeout = 60 * time.Second
+	HeaderTimeout = 20 * time.Second
 )
 
 // ErrConfig says a Config cannot be used as it stands.
