@@ -46,7 +46,7 @@ func saveOutputArtifacts(dir string, spec *Spec, view stepView, res *Result) {
 			if !a.Unarchived {
 				staged += ".tgz"
 			}
-			res.Artifacts = append(res.Artifacts, domain.StepArtifact{Name: a.Name, Path: a.Path, Key: a.Key, Staged: staged, Unarchived: a.Unarchived})
+			res.Artifacts = append(res.Artifacts, domain.StepArtifact{Name: a.Name, Path: a.Path, Key: a.Key, Staged: staged, Unarchived: a.Unarchived, Location: a.Location})
 		case a.Optional && errors.Is(err, fs.ErrNotExist):
 		default:
 			res.ArtifactErrors = append(res.ArtifactErrors, fmt.Sprintf("output artifact %q: %v", a.Name, err))

@@ -91,6 +91,9 @@ type OutputArtifact struct {
 	// Unarchived is archive none: the file or directory as it is,
 	// rather than a tar+gzip of it.
 	Unarchived bool `json:"unarchived,omitempty"`
+	// Location is the artifact's own s3 location, passed back in the
+	// result (domain.StepArtifact.Location).
+	Location json.RawMessage `json:"location,omitempty"`
 }
 
 // InputArtifact is an input artifact the engine staged.

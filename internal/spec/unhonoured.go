@@ -36,7 +36,6 @@ const (
 	whyNet       = "steps use the host's network and name resolution"
 	whyResources = "CPU and memory requests and limits are not enforced on host processes"
 	whyMetrics   = "custom Prometheus metrics are not emitted (/metrics has semaflow's own)"
-	whyRepo      = "there is no artifact repository yet"
 	whyPodGC     = "there are no pods to delete"
 	whyPlugins   = "executor plugins run in Argo's agent pod, which needs Kubernetes"
 	whyProbes    = "probes and lifecycle hooks are not run for host processes"
@@ -70,8 +69,9 @@ var specRules = []struct {
 	{"resourceClaims", whyResources, "", func(s *wfv1.WorkflowSpec) bool { return len(s.ResourceClaims) > 0 }},
 	{"volumeClaimGC", "semaflow makes no volume claims", "", func(s *wfv1.WorkflowSpec) bool { return s.VolumeClaimGC != nil }},
 	{"metrics", whyMetrics, "", func(s *wfv1.WorkflowSpec) bool { return s.Metrics != nil }},
-	{"artifactRepositoryRef", whyRepo, "", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactRepositoryRef != nil }},
-	{"artifactGC", whyRepo, "", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactGC != nil }},
+	{"artifactGC.podMetadata", whyPod, "", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactGC != nil && s.ArtifactGC.PodMetadata != nil }},
+	{"artifactGC.serviceAccountName", whyAccount, "", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactGC != nil && s.ArtifactGC.ServiceAccountName != "" }},
+	{"artifactGC.podSpecPatch", whyPod, "", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactGC != nil && s.ArtifactGC.PodSpecPatch != "" }},
 	{"executorPlugins", whyPlugins, "", func(s *wfv1.WorkflowSpec) bool { return len(s.ExecutorPlugins) > 0 }},
 	{"retryStrategy.affinity", whyNode, "", func(s *wfv1.WorkflowSpec) bool { return s.RetryStrategy != nil && len(s.RetryStrategy.Affinity) > 0 }},
 }
@@ -216,12 +216,6 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 		return
 	}
 	w.inputArtifacts(t.Inputs.Artifacts, path+".inputs.artifacts")
-	for i, a := range t.Outputs.Artifacts {
-		if a.S3 != nil && (a.S3.Endpoint != "" || a.S3.Bucket != "") {
-			w.errorf(fmt.Sprintf("%s.outputs.artifacts[%d].s3", path, i), "output artifacts to s3 with an endpoint or bucket of their own "+
-				"are not supported by semaflow yet: %q would not be stored; give only key: to use semaflow's artifact repository", a.Name)
-		}
-	}
 	for i, v := range t.Volumes {
 		if v.Name != "" && !templateMounts(t, v.Name) {
 			w.warn(fmt.Sprintf("%s.volumes[%d]", path, i), "volume "+strconv.Quote(v.Name), "no step mounts it")
@@ -304,20 +298,11 @@ func (w *unhonouredWalk) container(c *wfv1.Container, path string, role ctrRole)
 func (w *unhonouredWalk) inputArtifacts(arts []wfv1.Artifact, path string) {
 	for i, a := range arts {
 		src := artifactSource(&a)
-		switch {
-		case src == "" || src == "raw" || src == "from":
+		if src == "" || src == "raw" || src == "from" || fetchedSources[src] {
 			continue
-		case src == "s3" && a.S3.Endpoint == "" && a.S3.Bucket == "":
-			continue // key-only: semaflow's artifact repository
-		case src == "s3":
-			src = "s3 with an endpoint or bucket of their own"
 		}
-		p := fmt.Sprintf("%s[%d].s3", path, i)
-		if !strings.HasPrefix(src, "s3") {
-			p = fmt.Sprintf("%s[%d].%s", path, i, src)
-		}
-		w.errorf(p, "input artifacts from %s are not supported by semaflow yet: %q would not be fetched, "+
-			"so %s would be missing; raw, key-only s3 and other steps' artifacts are delivered", src, a.Name, orDefault(a.Path, "its path"))
+		w.errorf(fmt.Sprintf("%s[%d].%s", path, i, src), "input artifacts from %s are not supported by semaflow yet: %q would not be fetched, "+
+			"so %s would be missing; raw, s3, http, git and other steps' artifacts are delivered", src, a.Name, orDefault(a.Path, "its path"))
 	}
 }
 

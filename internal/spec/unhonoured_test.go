@@ -52,7 +52,6 @@ const (
 	network   = "host's network and name resolution"
 	resources = "not enforced on host processes"
 	probes    = "probes and lifecycle hooks are not run"
-	repo      = "there is no artifact repository yet"
 )
 
 var unhonouredCases = []unhonouredCase{
@@ -79,8 +78,9 @@ var unhonouredCases = []unhonouredCase{
 	{"spec resourceClaims", specField("resourceClaims", "[{name: gpu}]"), SeverityWarning, "spec.resourceClaims", resources},
 	{"spec volumeClaimGC", specField("volumeClaimGC", "{strategy: OnWorkflowCompletion}"), SeverityWarning, "spec.volumeClaimGC", "no volume claims"},
 	{"spec metrics", specField("metrics", "{prometheus: []}"), SeverityWarning, "spec.metrics", "custom Prometheus metrics are not emitted"},
-	{"spec artifactRepositoryRef", specField("artifactRepositoryRef", "{configMap: repos, key: a}"), SeverityWarning, "spec.artifactRepositoryRef", repo},
-	{"spec artifactGC", specField("artifactGC", "{strategy: OnWorkflowDeletion}"), SeverityWarning, "spec.artifactGC", repo},
+	{"spec artifactGC.podMetadata", specField("artifactGC", "{strategy: OnWorkflowDeletion, podMetadata: {labels: {a: b}}}"), SeverityWarning, "spec.artifactGC.podMetadata", pod},
+	{"spec artifactGC.serviceAccountName", specField("artifactGC", "{serviceAccountName: gc}"), SeverityWarning, "spec.artifactGC.serviceAccountName", account},
+	{"spec artifactGC.podSpecPatch", specField("artifactGC", "{podSpecPatch: '{}'}"), SeverityWarning, "spec.artifactGC.podSpecPatch", "podSpecPatch is ignored"},
 	{"spec executorPlugins", specField("executorPlugins", "[{}]"), SeverityWarning, "spec.executorPlugins", "Argo's agent pod"},
 	{"spec retryStrategy.affinity", specField("retryStrategy", "{limit: 1, affinity: {nodeAntiAffinity: {}}}"), SeverityWarning, "spec.retryStrategy.affinity", node},
 
@@ -136,16 +136,8 @@ var unhonouredCases = []unhonouredCase{
 		`plugin templates need Kubernetes: template "main" would run in Argo's agent pod`},
 	{"data template", wfWith("  templates:\n  - name: main\n    data: {source: {}}\n"), SeverityError, "spec.templates[0].data",
 		`data templates are not supported by semaflow yet`},
-	{"s3 input artifact with a bucket", tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {bucket: b, key: k}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].s3",
-		`input artifacts from s3 with an endpoint or bucket of their own are not supported by semaflow yet: "in" would not be fetched`},
-	{"s3 output artifact with a bucket", tmplField("outputs", "{artifacts: [{name: out, path: /tmp/o, s3: {bucket: b, key: k}}]}"), SeverityError, "spec.templates[0].outputs.artifacts[0].s3",
-		`output artifacts to s3 with an endpoint or bucket of their own are not supported by semaflow yet: "out" would not be stored`},
 	{"daemon readinessProbe exec", wfWith("  templates:\n  - name: main\n    daemon: true\n    container: {image: a, command: [serve], readinessProbe: {exec: {command: [ok]}}}\n"),
 		SeverityWarning, "spec.templates[0].container.readinessProbe.exec", "readinessProbe.exec is ignored: only httpGet and tcpSocket probes are made"},
-	{"git input artifact", tmplField("inputs", "{artifacts: [{name: src, path: /src, git: {repo: 'https://x'}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].git",
-		`input artifacts from git are not supported`},
-	{"http input artifact", tmplField("inputs", "{artifacts: [{name: f, path: /f, http: {url: 'https://x'}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].http",
-		`input artifacts from http are not supported`},
 	{"hostPath volume", volWith("{name: w, hostPath: {path: /data}}", "{name: w, mountPath: /mnt/w}"),
 		SeverityError, "spec.volumes[0].hostPath", `hostPath volumes are not supported by semaflow: volume "w" would give steps a directory of the host`},
 	{"configMap volume", volWith("{name: w, configMap: {name: c}}", "{name: w, mountPath: /mnt/w}"),
@@ -166,6 +158,8 @@ var unhonouredCases = []unhonouredCase{
 		SeverityError, "spec.templates[0].container.volumeMounts[0].subPath", `subPath "../x" for volume "w": must be a relative path inside the volume`},
 	{"subPathExpr", volWith("{name: w, emptyDir: {}}", "{name: w, mountPath: /w, subPathExpr: $(POD)}"),
 		SeverityError, "spec.templates[0].container.volumeMounts[0].subPathExpr", `subPathExpr is not supported by semaflow yet`},
+	{"gcs input artifact", tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, gcs: {key: k}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].gcs",
+		`input artifacts from gcs are not supported by semaflow yet: "in" would not be fetched, so /tmp/i would be missing; raw, s3, http, git and other steps' artifacts are delivered`},
 	{"env valueFrom", ctrField("env", "[{name: TOKEN, valueFrom: {secretKeyRef: {name: s, key: k}}}]"), SeverityError, "spec.templates[0].container.env[0].valueFrom",
 		`env valueFrom is not supported by semaflow yet: TOKEN would be empty`},
 	{"envFrom", ctrField("envFrom", "[{configMapRef: {name: c}}]"), SeverityError, "spec.templates[0].container.envFrom",
@@ -231,14 +225,19 @@ func TestUnhonouredRulesAreAllTested(t *testing.T) {
 // Fields that are honoured, or set but empty, say nothing.
 func TestHonouredFieldsAreQuiet(t *testing.T) {
 	for name, src := range map[string]string{
-		"raw input artifact":               tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, raw: {data: hi}}]}"),
-		"optional input with no location":  tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, optional: true}]}"),
-		"output artifact":                  tmplField("outputs", "{artifacts: [{name: out, path: /tmp/o}, {name: d, path: /tmp/d, archive: {none: {}}, optional: true}]}"),
-		"key-only s3 input and output":     tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {key: k}}]}\n    outputs: {artifacts: [{name: o, path: /tmp/o, s3: {key: k2}}]}"),
-		"archiveLogs":                      specField("archiveLogs", "true"),
-		"archiveLocation":                  tmplField("archiveLocation", "{archiveLogs: true}"),
-		"input artifact from another step": tmplField("inputs", "{artifacts: [{name: f, path: /f, from: x}]}"),
-		"workflow artifact argument":       specField("arguments", "{artifacts: [{name: a, raw: {data: x}}]}"),
+		"raw input artifact":                   tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, raw: {data: hi}}]}"),
+		"optional input with no location":      tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, optional: true}]}"),
+		"output artifact":                      tmplField("outputs", "{artifacts: [{name: out, path: /tmp/o}, {name: d, path: /tmp/d, archive: {none: {}}, optional: true}]}"),
+		"s3 input artifact":                    tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {key: k}}]}"),
+		"s3 with a bucket, input and output":   tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {endpoint: 'e:9000', bucket: b, key: k}}]}\n    outputs: {artifacts: [{name: o, path: /tmp/o, s3: {bucket: b, key: k2}}]}"),
+		"git input artifact":                   tmplField("inputs", "{artifacts: [{name: src, path: /src, git: {repo: 'https://x'}}]}"),
+		"http input artifact":                  tmplField("inputs", "{artifacts: [{name: f, path: /f, http: {url: 'https://x'}}]}"),
+		"artifactRepositoryRef and artifactGC": wfWith("  artifactRepositoryRef: {configMap: repos, key: a}\n  artifactGC: {strategy: OnWorkflowDeletion, forceFinalizerRemoval: true}\n" + mainTmpl),
+		"key-only s3 input and output":         tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {key: k}}]}\n    outputs: {artifacts: [{name: o, path: /tmp/o, s3: {key: k2}}]}"),
+		"archiveLogs":                          specField("archiveLogs", "true"),
+		"archiveLocation":                      tmplField("archiveLocation", "{archiveLogs: true}"),
+		"input artifact from another step":     tmplField("inputs", "{artifacts: [{name: f, path: /f, from: x}]}"),
+		"workflow artifact argument":           specField("arguments", "{artifacts: [{name: a, raw: {data: x}}]}"),
 		"step and task artifact arguments": wfWith("  templates:\n  - name: main\n    steps:\n    - - name: s\n        template: c\n        arguments: {artifacts: [{name: a, from: '{{steps.x.outputs.artifacts.y}}'}]}\n" +
 			"  - name: d\n    dag:\n      tasks:\n      - name: t\n        template: c\n        arguments: {artifacts: [{name: a, fromExpression: 'tasks.x.outputs.artifacts.y', subPath: b}]}\n" +
 			"  - {name: c, inputs: {artifacts: [{name: a, path: /tmp/a}]}, container: {image: a, command: [echo]}}\n"),
