@@ -65,8 +65,7 @@ func readCorpusIndex(t testing.TB) []corpusRow {
 // does not support yet: lint reports it as an error (ignoring it would
 // change the outcome), and only that. A file drops off the list when its
 // feature lands.
-var corpusUnsupported = map[string]string{
-}
+var corpusUnsupported = map[string]string{}
 
 // unsupportedError says whether d is lint's error for a field semaflow
 // does not support.
