@@ -130,7 +130,10 @@ func find(tokens []Token, got string) *Token {
 // isAPIPath says whether a path is the API's or the metrics', which
 // need a token, rather than one of the web UI's pages.
 func isAPIPath(p string) bool {
-	return strings.HasPrefix(p, "/api/") || p == "/metrics" || strings.HasPrefix(p, "/oauth2/")
+	if _, _, artifact := artifactNamespace(p); artifact {
+		return true
+	}
+	return strings.HasPrefix(p, "/api/") || p == "/metrics" || strings.HasPrefix(p, "/oauth2/") || strings.HasPrefix(p, "/upload-artifacts/")
 }
 
 // requestNamespace finds the namespace a request acts in ("" for
@@ -139,6 +142,9 @@ func isAPIPath(p string) bool {
 // open for the reads every token may make: version, info, cluster
 // templates and nodes (whose handler keeps to the token's namespaces).
 func requestNamespace(r *http.Request) (ns string, open bool) {
+	if ns, open, artifact := artifactNamespace(r.URL.Path); artifact {
+		return ns, open
+	}
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v1/"), "/")
 	if len(parts) >= 2 && slices.Contains(namespacedAPIs, parts[0]) {
 		return parts[1], false

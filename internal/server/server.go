@@ -97,6 +97,7 @@ func (s *Server) Handler() http.Handler {
 	s.syncRoutes(mux)
 	s.lockRoutes(mux)
 	s.archiveRoutes(mux)
+	s.artifactRoutes(mux)
 	// semaflow's own: the engines sharing the store.
 	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
 	if s.ui != nil {

@@ -10,21 +10,12 @@ import (
 // with 501, and the argo CLI prints "code = Unimplemented desc = <message>".
 const codeUnimplemented = 12
 
-// artifactDownloads says where artifacts are, since they are not served.
-const artifactDownloads = "semaflow does not serve artifact downloads yet: artifacts are files in its artifact " +
-	"repository (--artifact-repository; by default artifacts/ in the data directory), under the key each node's " +
-	"outputs record (`argo get -o json`)"
-
 // unsupported names the Argo API groups semaflow does not serve, by path
 // prefix, with why: a user of the argo CLI reads this message instead of
 // a bare 404.
 var unsupported = []struct{ prefix, why string }{
 	{"/api/v1/workflow-templates-archive", "semaflow has no workflow archive yet"},
-	{"/artifact-files/", artifactDownloads},
-	{"/artifacts/", artifactDownloads},
-	{"/input-artifacts/", artifactDownloads},
-	{"/artifacts-by-uid/", artifactDownloads},
-	{"/input-artifacts-by-uid/", artifactDownloads},
+	{"/upload-artifacts/", "semaflow takes no artifact uploads: an input artifact comes from its repository, http, git or raw"},
 	{"/api/v1/event-sources", "event sources are Argo Events objects on Kubernetes; semaflow has none"},
 	{"/api/v1/sensors", "sensors are Argo Events objects on Kubernetes; semaflow has none"},
 	{"/api/v1/stream/event-sources", "event sources are Argo Events objects on Kubernetes; semaflow has none"},

@@ -518,6 +518,14 @@
       const outs = params(n.outputs && n.outputs.parameters);
       if (n.outputs && n.outputs.result !== undefined) outs.push(el("tr", {}, el("td", {}, "result"), el("td", { class: "mono" }, String(n.outputs.result))));
       if (n.outputs && n.outputs.exitCode !== undefined) outs.push(el("tr", {}, el("td", {}, "exit code"), el("td", { class: "mono" }, String(n.outputs.exitCode))));
+      // Stored artifacts link to Argo's download path (the session's
+      // cookie stands for its token there too).
+      const artLinks = (list, dir) => (list || []).filter((a) => !a.deleted && (a.s3 || a.raw)).map((a) => el("tr", {},
+        el("td", {}, el("code", {}, a.name)),
+        el("td", {}, el("a", { class: "artifact-link", href: "/artifact-files/" + seg(state.wf.metadata.namespace) + "/workflows/" +
+          seg(state.wf.metadata.name) + "/" + seg(n.id) + "/" + dir + "/" + seg(a.name) }, (a.s3 && a.s3.key) || "download"))));
+      ins.push(...artLinks(n.inputs && n.inputs.artifacts, "inputs"));
+      outs.push(...artLinks(n.outputs && n.outputs.artifacts, "outputs"));
       const locks = [];
       for (const [k, tok] of ls.held) locks.push(el("div", { class: "lockstate hold" }, "holding " + k + " (fencing token " + tok + ")"));
       for (const [k, tok] of ls.released) locks.push(el("div", { class: "lockstate" }, "held " + k + " (fencing token " + tok + "), released"));
