@@ -134,8 +134,10 @@ var unhonouredCases = []unhonouredCase{
 		`resource templates need Kubernetes: template "main" would create an object`},
 	{"plugin template", wfWith("  templates:\n  - name: main\n    plugin: {hello: {}}\n"), SeverityError, "spec.templates[0].plugin",
 		`plugin templates need Kubernetes: template "main" would run in Argo's agent pod`},
-	{"data template", wfWith("  templates:\n  - name: main\n    data: {source: {}}\n"), SeverityError, "spec.templates[0].data",
-		`data templates are not supported by semaflow yet`},
+	{"data source in an s3 bucket", wfWith("  templates:\n  - name: main\n    data: {source: {artifactPaths: {name: a, s3: {bucket: b}}}}\n"), SeverityError,
+		"spec.templates[0].data.source.artifactPaths.s3", `data template "main" lists s3 with an endpoint or bucket of its own, which semaflow does not support yet`},
+	{"data source in git", wfWith("  templates:\n  - name: main\n    data: {source: {artifactPaths: {name: a, git: {repo: 'https://x'}}}}\n"), SeverityError,
+		"spec.templates[0].data.source.artifactPaths.git", `data template "main" cannot list a git artifact`},
 	{"daemon step", tmplField("daemon", "true"), SeverityError, "spec.templates[0].daemon",
 		`daemon steps are not supported by semaflow yet: template "main" would run in the foreground`},
 	{"s3 input artifact with a bucket", tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {bucket: b, key: k}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].s3",
@@ -243,6 +245,8 @@ func TestHonouredFieldsAreQuiet(t *testing.T) {
 		"empty resources and metadata": wfWith("  templates:\n  - name: main\n    metadata: {}\n    container: {image: a, command: [echo], resources: {}}\n"),
 		"memoize (works since h-memo)": tmplField("memoize", "{key: k, maxAge: 1h, cache: {configMap: {name: c}}}"),
 		"env values":                   ctrField("env", "[{name: A, value: b}]"),
+		"data templates": wfWith("  templates:\n  - name: main\n    data: {source: {artifactPaths: {name: a, s3: {key: k}}}, transformation: [{expression: data}]}\n" +
+			"  - name: d\n    inputs: {artifacts: [{name: f}]}\n    data: {source: {artifactPaths: {name: f, from: '{{inputs.artifacts.f}}'}}}\n"),
 		"honoured spec fields": wfWith("  parallelism: 2\n  activeDeadlineSeconds: 60\n  ttlStrategy: {secondsAfterCompletion: 10}\n" +
 			"  priority: 1\n  onExit: main\n" + mainTmpl),
 		"an absent optional input passed on": wfWith("  templates:\n  - name: main\n    inputs: {artifacts: [{name: f, optional: true}]}\n" +
