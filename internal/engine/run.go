@@ -42,6 +42,9 @@ type run struct {
 	timer *time.Timer
 	// live maps node IDs to the step directories of running steps.
 	live map[string]string
+	// data maps node IDs of running data jobs (datajob.go) to their
+	// cancel; they are in live too.
+	data map[string]context.CancelCauseFunc
 	// adopted are the steps of an earlier engine still being followed,
 	// by node ID; r.mu guards it (adopt.go).
 	adopted map[string]adoptedStep
@@ -173,6 +176,7 @@ func (r *run) step() bool {
 	for _, ev := range events {
 		if ev.Kind == reconcile.StepExited {
 			delete(r.live, ev.NodeID)
+			delete(r.data, ev.NodeID)
 		}
 	}
 	if r.e.shared != nil {
@@ -336,6 +340,10 @@ func (r *run) notify(plan *reconcile.Plan) {
 // result, so the workflow goes on.
 func (r *run) launch(l *reconcile.Launch) {
 	dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID)
+	if err == nil && l.Data != nil {
+		r.startData(l, dir)
+		return
+	}
 	var spec executor.Spec
 	if err == nil {
 		if l.Template.HTTP != nil {

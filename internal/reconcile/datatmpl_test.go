@@ -108,25 +108,38 @@ func TestDataTemplateIsLaunched(t *testing.T) {
 	}
 }
 
-// A data template that cannot run ends in Error naming the field, and
+// A data template that cannot run (lint refuses most of these; run
+// --no-lint reaches the engine) ends in Error naming the field, and
 // nothing is launched for it (every attempt would fail the same way).
 func TestDataTemplateRefused(t *testing.T) {
-	for name, tc := range map[string]struct{ data, want string }{
-		"no source":          {"{transformation: [{expression: data}]}", "data.source.artifactPaths is required"},
-		"empty expression":   {"{source: {artifactPaths: {name: a, s3: {key: k}}}, transformation: [{expression: ' '}]}", "data.transformation[0]"},
-		"no location":        {"{source: {artifactPaths: {name: a}}}", "data.source.artifactPaths"},
-		"from naming nought": {`{source: {artifactPaths: {name: a, from: "x"}}}`, "does not name an artifact"},
+	for name, tc := range map[string]struct {
+		data wfv1.Object
+		want string
+	}{
+		"no source": {wfv1.Object{"transformation": []any{map[string]any{"expression": "data"}}}, "data.source.artifactPaths is required"},
+		"empty expression": {wfv1.Object{"source": map[string]any{"artifactPaths": map[string]any{"name": "a", "s3": map[string]any{"key": "k"}}},
+			"transformation": []any{map[string]any{"expression": " "}}}, "data.transformation[0]"},
+		"no location": {wfv1.Object{"source": map[string]any{"artifactPaths": map[string]any{"name": "a"}}}, "names no artifact to list"},
+		"from naming no artifact": {wfv1.Object{"source": map[string]any{"artifactPaths": map[string]any{"name": "a", "from": "{{workflow.name}}"}}},
+			`data.source.artifactPaths.from "wf" does not name an artifact`},
+		"fromExpression failing": {wfv1.Object{"source": map[string]any{"artifactPaths": map[string]any{"name": "a", "fromExpression": "nope.nope"}}},
+			"data.source.artifactPaths.fromExpression"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			launched := false
 			s := newSim(t, header+`  entrypoint: main
   templates:
   - name: main
-    data: `+tc.data+"\n", func(Launch) outcome { launched = true; return succeed(Launch{}) })
+    retryStrategy: {limit: 2}
+    data: {source: {artifactPaths: {name: a, s3: {key: k}}}}
+`, func(Launch) outcome { launched = true; return succeed(Launch{}) })
+			s.wf.Spec.Templates[0].Data = tc.data
 			wf := s.run()
-			n := s.node("wf")
-			if launched || n.Phase != wfv1.PhaseError || !strings.Contains(n.Message, tc.want) || wf.Status.Phase != wfv1.PhaseError {
-				t.Fatalf("launched %v, node %s %q (want %q)\n%s", launched, n.Phase, n.Message, tc.want, s.dump())
+			if launched || wf.Status.Phase != wfv1.PhaseError || !strings.Contains(wf.Status.Message, tc.want) {
+				t.Fatalf("launched %v, workflow %s %q (want %q)\n%s", launched, wf.Status.Phase, wf.Status.Message, tc.want, s.dump())
+			}
+			if len(wf.Status.Nodes) > 2 {
+				t.Fatalf("retried:\n%s", s.dump())
 			}
 		})
 	}

@@ -1,0 +1,178 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/artifacts"
+	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/expr"
+	"github.com/semaflow/semaflow/internal/reconcile"
+)
+
+// A data template runs in the engine, with no step process: it lists the
+// files of an artifact in the repository and runs its transformations
+// over the list (expr.DataTransform), and the JSON is the node's
+// outputs.result. It runs on a goroutine of its own, not the workflow's
+// loop (a listing can be slow), and reports as a step does: started,
+// then its result. A kill or the deadline cancels it. An engine that
+// stops meanwhile leaves it unstarted in the store (its directory holds
+// no job), so the next engine runs it again: it has no side effects.
+
+// maxDataJobs bounds the data templates worked on at once, over every
+// workflow: each lists up to artifacts.MaxListed keys and evaluates
+// expressions over them. The rest wait for a slot.
+const maxDataJobs = 4
+
+// startData starts a data template's job for the launch l; the run
+// counts it live until its result comes, as a step.
+func (r *run) startData(l *reconcile.Launch, dir string) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	if r.data == nil {
+		r.data = map[string]context.CancelCauseFunc{}
+	}
+	r.data[l.NodeID] = cancel
+	r.live[l.NodeID] = dir
+	key, job, deadline := r.key(l.NodeID), *l.Data, l.Deadline
+	r.e.wg.Add(1) // the run counts in wg until it finishes: never zero here
+	go func() {
+		defer r.e.wg.Done()
+		defer cancel(nil)
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			// The run ended (the engine detached): nobody takes the
+			// result, and the next engine runs the job again.
+			select {
+			case <-r.done:
+				cancel(errDetached)
+			case <-stop:
+			}
+		}()
+		res := r.e.runData(ctx, key, dir, job, deadline)
+		if ctx.Err() != nil && errors.Is(context.Cause(ctx), errDetached) {
+			return
+		}
+		r.e.stepDone(key, res)
+	}()
+}
+
+// cancelData ends a running data job with reason; false if id is none.
+func (r *run) cancelData(id, reason string) bool {
+	cancel, ok := r.data[id]
+	if ok {
+		cancel(errors.New(reason))
+	}
+	return ok
+}
+
+// runData does a data template's work and gives its result.
+func (e *Engine) runData(ctx context.Context, key, dir string, job reconcile.DataJob, deadline time.Time) *executor.Result {
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadlineCause(ctx, deadline, errors.New(reconcile.PodDeadlineMessage))
+		defer cancel()
+	}
+	killed := func(res *executor.Result) *executor.Result {
+		res.ExitCode, res.Killed, res.Finished = -1, context.Cause(ctx).Error(), time.Now()
+		return res
+	}
+	select {
+	case e.dataSlots <- struct{}{}:
+		defer func() { <-e.dataSlots }()
+	case <-ctx.Done():
+		return killed(&executor.Result{Started: time.Now()})
+	}
+	res := &executor.Result{Started: time.Now()}
+	e.stepStarted(key, res.Started)
+	logf := dataLog(dir)
+	defer logf.close()
+	keys, err := e.listSource(ctx, job.Source)
+	if ctx.Err() != nil {
+		return killed(res)
+	}
+	if err != nil {
+		res.ExitCode, res.StartError, res.Finished = -1, fmt.Sprintf("data.source.artifactPaths %q: %v", job.Source.Name, err), time.Now()
+		logf.printf("%s\n", res.StartError)
+		return res
+	}
+	logf.printf("listed %d file(s) under %s\n", len(keys), sourceKey(job.Source))
+	out, err := expr.DataTransform(keys, job.Expressions)
+	res.Finished = time.Now()
+	if err != nil {
+		// As Argo's data pod: its executor exits 1 with the error.
+		res.ExitCode, res.ExecError = 1, err.Error()
+		logf.printf("%v\n", err)
+		return res
+	}
+	res.Stdout = out
+	return res
+}
+
+// listSource lists the keys of the files stored under a data template's
+// source. Nothing stored there is an empty list, as Argo's listing of a
+// prefix with nothing under it.
+func (e *Engine) listSource(ctx context.Context, a wfv1.Artifact) ([]string, error) {
+	if a.S3 == nil {
+		return nil, fmt.Errorf("%s artifacts cannot be listed: semaflow lists only its artifact repository (s3 with only key:, or from naming a stored artifact)", locationKind(&a))
+	}
+	d, err := e.repository(a.S3)
+	if err != nil {
+		return nil, err
+	}
+	l, ok := d.(artifacts.Lister)
+	if !ok {
+		return nil, errors.New("the artifact repository cannot list what it holds")
+	}
+	if a.SubPath != "" && !filepath.IsLocal(a.SubPath) {
+		return nil, fmt.Errorf("subPath %q leaves the artifact", a.SubPath)
+	}
+	keys, err := l.List(ctx, sourceKey(a))
+	if errors.Is(err, artifacts.ErrNotFound) {
+		return []string{}, nil
+	}
+	return keys, err
+}
+
+func sourceKey(a wfv1.Artifact) string {
+	if a.S3 == nil {
+		return ""
+	}
+	if a.SubPath == "" {
+		return a.S3.Key
+	}
+	return path.Join(a.S3.Key, a.SubPath)
+}
+
+// jobLog is a data job's log, where the node's log is recorded; a log
+// that cannot be written loses its lines, never the result.
+type jobLog struct{ f *os.File }
+
+func dataLog(dir string) jobLog {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return jobLog{}
+	}
+	f, err := os.OpenFile(filepath.Join(dir, executor.LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return jobLog{}
+	}
+	return jobLog{f: f}
+}
+
+func (l jobLog) printf(format string, args ...any) {
+	if l.f != nil {
+		_, _ = fmt.Fprintf(l.f, format, args...)
+	}
+}
+
+func (l jobLog) close() {
+	if l.f != nil {
+		_ = l.f.Close()
+	}
+}
