@@ -422,6 +422,9 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 		s.Programs = true // the runner is served as argosay is
 	}
 	s.WorkingDir = c.WorkingDir
+	if t.ContainerSet == nil {
+		s.ImageWorkDir = table.WorkingDir(c.Image)
+	}
 	s.Env = append(slices.Clone(base),
 		"SEMAFLOW_WORKFLOW="+wf.Metadata.Name, "SEMAFLOW_NAMESPACE="+wf.Metadata.Namespace,
 		"SEMAFLOW_NODE_ID="+l.NodeID, "ARGO_WORKFLOW_NAME="+wf.Metadata.Name, "ARGO_NODE_ID="+l.NodeID)

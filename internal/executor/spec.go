@@ -19,6 +19,10 @@ type Spec struct {
 	HTTP       *HTTPRequest      `json:"http,omitempty"`
 	Env        []string          `json:"env,omitempty"`
 	WorkingDir string            `json:"workingDir,omitempty"`
+	// ImageWorkDir is the working directory of the step's image (the
+	// image table's): with no WorkingDir, the step's own working
+	// directory stands for it (imagework_linux.go).
+	ImageWorkDir string `json:"imageWorkDir,omitempty"`
 	Script     string            `json:"script,omitempty"` // written to DIR/script and appended to Command
 	InputFiles map[string]string `json:"inputFiles,omitempty"`
 	Outputs    []OutputFile      `json:"outputs,omitempty"`
