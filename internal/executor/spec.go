@@ -16,16 +16,12 @@ type Spec struct {
 	Command []string `json:"command"`
 	// HTTP, when set, is an http template's request: made by the
 	// supervisor itself (httpstep.go), with no process started.
-	HTTP       *HTTPRequest `json:"http,omitempty"`
-	Env        []string     `json:"env,omitempty"`
-	WorkingDir string       `json:"workingDir,omitempty"`
-	// ImageWorkDir is the working directory of the step's image (the
-	// image table's): with no WorkingDir, the step's own working
-	// directory stands for it (imagework_linux.go).
-	ImageWorkDir string            `json:"imageWorkDir,omitempty"`
-	Script       string            `json:"script,omitempty"` // written to DIR/script and appended to Command
-	InputFiles   map[string]string `json:"inputFiles,omitempty"`
-	Outputs      []OutputFile      `json:"outputs,omitempty"`
+	HTTP       *HTTPRequest      `json:"http,omitempty"`
+	Env        []string          `json:"env,omitempty"`
+	WorkingDir string            `json:"workingDir,omitempty"`
+	Script     string            `json:"script,omitempty"` // written to DIR/script and appended to Command
+	InputFiles map[string]string `json:"inputFiles,omitempty"`
+	Outputs    []OutputFile      `json:"outputs,omitempty"`
 	// OutputArtifacts are staged in DIR/outputs once the step has ended
 	// (artifacts_linux.go), for the engine to store.
 	OutputArtifacts []OutputArtifact `json:"outputArtifacts,omitempty"`
@@ -59,6 +55,10 @@ type Spec struct {
 	// the step's workflow and hand its locks on, so the step must be dead
 	// by then. Empty: no fencing.
 	LeaseFile string `json:"leaseFile,omitempty"`
+	// ImageWorkDir is the working directory of the step's image (the
+	// image table's): with no WorkingDir, the step's own working
+	// directory stands for it (imagework_linux.go).
+	ImageWorkDir string `json:"imageWorkDir,omitempty"`
 }
 
 // Mount is a volume the step sees at Path (a volumeMount).
