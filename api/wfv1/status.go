@@ -48,6 +48,7 @@ type NodeStatus struct {
 	Progress              string                     `json:"progress,omitempty"`
 	ResourcesDuration     map[string]int64           `json:"resourcesDuration,omitempty"`
 	Daemoned              *bool                      `json:"daemoned,omitempty"`
+	PodIP                 string                     `json:"podIP,omitempty"` // a daemoned node's, for {{steps.X.ip}}: the loopback address
 	Inputs                *Inputs                    `json:"inputs,omitempty"`
 	Outputs               *Outputs                   `json:"outputs,omitempty"`
 	Children              []string                   `json:"children,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -108,9 +109,12 @@ func awaitGroupRecorded(t *testing.T, dataDir string, d time.Duration) {
 	for end := time.Now().Add(d); ; time.Sleep(20 * time.Millisecond) {
 		found := false
 		_ = filepath.WalkDir(dataDir, func(path string, e fs.DirEntry, err error) error {
-			if err == nil && e.Name() == "pgid.json" {
-				found = true
-				return filepath.SkipAll
+			// The step's record (executor.StateFile) holds a "group" line.
+			if err == nil && e.Name() == "state" {
+				if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), "\ngroup ") {
+					found = true
+					return filepath.SkipAll
+				}
 			}
 			return nil
 		})

@@ -188,8 +188,8 @@ func TestWaitSurvivesServerRestart(t *testing.T) {
 		t.Fatalf("wait across a restart: %v\n%s", err, out.String())
 	}
 	s.stop(t)
-	if logs, _ := filepath.Glob(filepath.Join(data, "workflows", "*", "*", "log")); len(logs) != 1 {
-		t.Fatalf("step logs under --data: %v", logs)
+	if logs, _ := filepath.Glob(filepath.Join(data, "workflows", "*", "*", "state")); len(logs) != 1 {
+		t.Fatalf("step records under --data: %v", logs)
 	}
 	// A PostgreSQL URL with no server behind it: a clear error naming it
 	// (never its password).

@@ -18,6 +18,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/artifacts"
+	"github.com/semaflow/semaflow/internal/artifacts/repos"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/locks"
@@ -194,7 +195,7 @@ func Start(ctx context.Context, o Options) (*App, error) {
 	// Steps of a shared server do not see what its operator keeps in its
 	// environment (tokens, credentials), as Argo's pods do not see the
 	// controller's; its supervisor neither, since a step may read that.
-	stepEnv, supEnv := os.Environ(), os.Environ()
+	stepEnv, supEnv := repos.WithoutSecrets(os.Environ()), repos.WithoutSecrets(os.Environ())
 	if o.Kind == KindServer {
 		supEnv = executor.BaseEnv(supEnv)
 		if !o.InheritEnv {
@@ -226,7 +227,7 @@ func Start(ctx context.Context, o Options) (*App, error) {
 	// A server's API trusts loopback callers without a token: a request
 	// from there would act as the server's operator.
 	httpPol := executor.HTTPPolicy{Allow: o.HTTPAllow, DenyLocal: o.Kind == KindServer}
-	a.Engine, err = engine.New(ctx, engine.Config{Store: db, Artifacts: repo, Images: table, HTTPPolicy: httpPol, DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
+	a.Engine, err = engine.New(ctx, engine.Config{Store: db, Artifacts: repo, Images: table, HTTPPolicy: httpPol, Secrets: repos.EnvSecrets(os.LookupEnv), DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
 		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism, Limits: o.Limits,
 		Session: a.session(o),
 		NewExecutor: func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {

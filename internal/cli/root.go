@@ -45,6 +45,7 @@ func newRoot(getenv func(string) string) *cobra.Command {
 	root.AddCommand(nodesCmd(getenv), newExplainCmd(getenv))
 	root.AddCommand(newImageProgCmds()...)
 	root.AddCommand(newContainerSetCmd())
+	root.AddCommand(newPodCmd())
 	root.AddCommand(newSimulateCmd())
 	return root
 }

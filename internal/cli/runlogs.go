@@ -3,9 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -69,9 +72,15 @@ func writeFailedLogs(ctx context.Context, w io.Writer, src logSource, wf *wfv1.W
 	}
 }
 
-// lastLines returns up to n last lines of the file at path.
+// lastLines returns up to n last lines of the file at path. A log file
+// absent from its step's directory is a step that wrote nothing: no lines.
 func lastLines(path string, n int) ([]string, error) {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, derr := os.Stat(filepath.Dir(path)); derr == nil {
+			return nil, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -111,7 +111,7 @@ func runContainer(c Container, p Plan, out, errOut io.Writer) outcome {
 	if len(c.Argv) == 0 {
 		return outcome{code: execFailedCode, why: "the container has neither a command nor args to run"}
 	}
-	prog, err := lookPath(c.Argv[0])
+	prog, err := LookPath(c.Argv[0])
 	if err != nil {
 		return outcome{code: execFailedCode, why: fmt.Sprintf("failed to find name in PATH: %v", err)}
 	}
@@ -157,10 +157,10 @@ func runOnce(c Container, prog string, out, errOut io.Writer) outcome {
 	}
 }
 
-// lookPath finds a container's program as a step's would be found: an
+// LookPath finds a container's program as a step's would be found: an
 // image path the host lacks (/argosay) by its name on PATH, where
 // semaflow serves it, and python as python3 where only that exists.
-func lookPath(prog string) (string, error) {
+func LookPath(prog string) (string, error) {
 	if filepath.IsAbs(prog) {
 		if _, err := os.Stat(prog); err == nil {
 			return prog, nil

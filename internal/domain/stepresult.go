@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // StepResult is what the executor learned from a finished step. The step
 // supervisor writes it to the step's result.json, so its JSON names are a
@@ -28,6 +31,10 @@ type StepResult struct {
 	// HTTP is set for an http template's request, whose response body is
 	// Stdout.
 	HTTP *HTTPResult `json:"http,omitempty"`
+	// Message is the step's own account of a failure its exit code does
+	// not tell: the init container or sidecar that failed (its pod runner
+	// writes it).
+	Message string `json:"message,omitempty"`
 	// Killed is set when the engine killed the step; it is the reason.
 	Killed string `json:"killed,omitempty"`
 	// Artifacts are the output artifacts the step left (its logs among
@@ -53,6 +60,10 @@ type StepArtifact struct {
 	Staged string `json:"staged"`
 	// Unarchived is set for archive none.
 	Unarchived bool `json:"unarchived,omitempty"`
+	// Location is the artifact's own s3 location (a wfv1.S3Artifact,
+	// its key aside) when it has one: another bucket than the workflow's
+	// repository. Copied from the spec the engine wrote.
+	Location json.RawMessage `json:"location,omitempty"`
 	// Stored is set once the engine has stored it under Key; it is never
 	// written by the supervisor.
 	Stored bool `json:"stored,omitempty"`

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -43,18 +44,9 @@ func (a *artifactRepo) get() (artifacts.Driver, error) {
 	return a.driver, a.err
 }
 
-// repository is where an artifact at loc lives: a key-only s3 location
-// is the configured repository's, as Argo's default repository is.
-func (e *Engine) repository(loc *wfv1.S3Artifact) (artifacts.Driver, error) {
-	if loc != nil && (loc.Endpoint != "" || loc.Bucket != "") {
-		return nil, errors.New("s3 with an endpoint or bucket of its own is not supported yet: give only key: to use semaflow's artifact repository")
-	}
-	return e.artifacts.get()
-}
-
 // stageInputs loads a step's input artifacts into DIR/inputs and lists
 // them in spec. An error names the artifact.
-func (e *Engine) stageInputs(ctx context.Context, dir string, l *reconcile.Launch, spec *executor.Spec) error {
+func (e *Engine) stageInputs(ctx context.Context, wf *wfv1.Workflow, dir string, l *reconcile.Launch, spec *executor.Spec) error {
 	in := filepath.Join(dir, executor.InputsDir)
 	made := false
 	for i, a := range l.Template.Inputs.Artifacts {
@@ -70,8 +62,8 @@ func (e *Engine) stageInputs(ctx context.Context, dir string, l *reconcile.Launc
 		if a.Path == "" {
 			return fmt.Errorf("input artifact %q: no path to put it at", a.Name)
 		}
-		if a.S3 == nil {
-			return fmt.Errorf("input artifact %q: %s artifacts are not supported yet", a.Name, locationKind(&a))
+		if kind := locationKind(&a); kind != "s3" && kind != "http" && kind != "git" {
+			return fmt.Errorf("input artifact %q: %s artifacts are not supported", a.Name, kind)
 		}
 		if !made {
 			// An earlier engine may have staged some before it stopped.
@@ -83,15 +75,12 @@ func (e *Engine) stageInputs(ctx context.Context, dir string, l *reconcile.Launc
 			}
 			made = true
 		}
-		d, err := e.repository(a.S3)
+		staged := strconv.Itoa(i)
+		err := e.loadInput(ctx, wf, &a, in, staged)
 		if err == nil {
-			staged := strconv.Itoa(i)
-			err = artifacts.Fetch(ctx, d, a.S3.Key, a.SubPath, filepath.Join(in, staged))
-			if err == nil {
-				spec.InputArtifacts = append(spec.InputArtifacts, executor.InputArtifact{Name: a.Name, Path: a.Path,
-					Staged: staged, Mode: a.Mode, Recurse: a.RecurseMode})
-				continue
-			}
+			spec.InputArtifacts = append(spec.InputArtifacts, executor.InputArtifact{Name: a.Name, Path: a.Path,
+				Staged: staged, Mode: a.Mode, Recurse: a.RecurseMode})
+			continue
 		}
 		if a.Optional && errors.Is(err, artifacts.ErrNotFound) {
 			continue
@@ -101,8 +90,22 @@ func (e *Engine) stageInputs(ctx context.Context, dir string, l *reconcile.Launc
 	return nil
 }
 
+// loadInput puts input artifact a at in/staged: from its s3 location (a
+// key-only one is in the workflow's repository), or from http or git.
+func (e *Engine) loadInput(ctx context.Context, wf *wfv1.Workflow, a *wfv1.Artifact, in, staged string) error {
+	if a.S3 == nil {
+		return e.fetchRemote(ctx, wf, a, in, staged)
+	}
+	// The drivers' errors name the key and where it is.
+	d, key, _, err := e.openArtifact(wf, a.S3)
+	if err != nil {
+		return err
+	}
+	return artifacts.Fetch(ctx, d, key, a.SubPath, filepath.Join(in, staged))
+}
+
 // outputArtifacts lists a step's output artifacts for its supervisor.
-func (e *Engine) outputArtifacts(l *reconcile.Launch, spec *executor.Spec) error {
+func (e *Engine) outputArtifacts(wf *wfv1.Workflow, l *reconcile.Launch, spec *executor.Spec) error {
 	for _, a := range l.Template.Outputs.Artifacts {
 		if a.Path == "" {
 			return fmt.Errorf("output artifact %q: no path to read it from", a.Name)
@@ -110,15 +113,23 @@ func (e *Engine) outputArtifacts(l *reconcile.Launch, spec *executor.Spec) error
 		if a.S3 == nil || a.S3.Key == "" {
 			return fmt.Errorf("output artifact %q: no key to store it under", a.Name)
 		}
-		if _, err := e.repository(a.S3); err != nil {
+		// Resolved now, so a missing secret or repository fails the step
+		// before it runs rather than lose what it makes.
+		if _, _, _, err := e.openArtifact(wf, a.S3); err != nil {
 			return fmt.Errorf("output artifact %q: %w", a.Name, err)
+		}
+		var own json.RawMessage
+		if a.S3.Bucket != "" || a.S3.Endpoint != "" {
+			loc := *a.S3
+			loc.Key = ""
+			own, _ = json.Marshal(&loc)
 		}
 		if err := artifacts.CheckKey(a.S3.Key); err != nil {
 			return fmt.Errorf("output artifact %q: %w", a.Name, err)
 		}
 		_, none := a.Archive["none"]
 		spec.OutputArtifacts = append(spec.OutputArtifacts, executor.OutputArtifact{Name: a.Name, Path: a.Path,
-			Key: a.S3.Key, Optional: a.Optional, Unarchived: none})
+			Key: a.S3.Key, Optional: a.Optional, Unarchived: none, Location: own})
 	}
 	spec.LogsKey = l.LogsKey
 	return nil
@@ -126,7 +137,7 @@ func (e *Engine) outputArtifacts(l *reconcile.Launch, spec *executor.Spec) error
 
 // storeOutputs stores what the supervisor staged for a finished step;
 // one that cannot be stored becomes an artifact error of the step.
-func (e *Engine) storeOutputs(ctx context.Context, dir string, res *executor.Result) {
+func (e *Engine) storeOutputs(ctx context.Context, wf *wfv1.Workflow, dir string, res *executor.Result) {
 	for i := range res.Artifacts {
 		a := &res.Artifacts[i]
 		if a.Stored {
@@ -136,11 +147,18 @@ func (e *Engine) storeOutputs(ctx context.Context, dir string, res *executor.Res
 			if !filepath.IsLocal(a.Staged) {
 				return fmt.Errorf("staged at %q, outside the step's directory", a.Staged)
 			}
-			d, err := e.artifacts.get()
+			loc := &wfv1.S3Artifact{}
+			if len(a.Location) > 0 {
+				if err := json.Unmarshal(a.Location, loc); err != nil {
+					return fmt.Errorf("its location: %w", err)
+				}
+			}
+			loc.Key = a.Key
+			d, key, _, err := e.openArtifact(wf, loc)
 			if err != nil {
 				return err
 			}
-			return d.Save(ctx, a.Key, filepath.Join(dir, a.Staged))
+			return d.Save(ctx, key, filepath.Join(dir, a.Staged))
 		}()
 		if err != nil {
 			res.ArtifactErrors = append(res.ArtifactErrors, fmt.Sprintf("output artifact %q: %v", a.Name, err))

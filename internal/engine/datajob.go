@@ -31,15 +31,24 @@ import (
 const maxDataJobs = 4
 
 // startData starts a data template's job for the launch l; the run
-// counts it live until its result comes, as a step.
+// counts it live until its result comes, as a step. Its source is
+// resolved here, on the loop (the workflow's repository is read from the
+// workflow), and listed on the job's goroutine.
 func (r *run) startData(l *reconcile.Launch, dir string) {
+	src, err := r.e.dataSource(r.wf, l.Data.Source)
+	if err != nil {
+		now := r.e.now()
+		r.push(reconcile.Event{Kind: reconcile.StepExited, NodeID: l.NodeID, At: now,
+			Result: &executor.Result{ExitCode: -1, StartError: dataSourceError(l.Data.Source, err), Started: now, Finished: now}}, "")
+		return
+	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	if r.data == nil {
 		r.data = map[string]context.CancelCauseFunc{}
 	}
 	r.data[l.NodeID] = cancel
 	r.live[l.NodeID] = dir
-	key, job, deadline := r.key(l.NodeID), *l.Data, l.Deadline
+	key, exprs, deadline := r.key(l.NodeID), l.Data.Expressions, l.Deadline
 	r.e.wg.Add(1) // the run counts in wg until it finishes: never zero here
 	go func() {
 		defer r.e.wg.Done()
@@ -55,7 +64,7 @@ func (r *run) startData(l *reconcile.Launch, dir string) {
 			case <-stop:
 			}
 		}()
-		res := r.e.runData(ctx, key, dir, job, deadline)
+		res := r.e.runData(ctx, key, dir, src, exprs, deadline)
 		if ctx.Err() != nil && errors.Is(context.Cause(ctx), errDetached) {
 			return
 		}
@@ -72,8 +81,44 @@ func (r *run) cancelData(id, reason string) bool {
 	return ok
 }
 
+// dataSrc is a data template's source, resolved: the repository that
+// holds it and the key to list there.
+type dataSrc struct {
+	name   string // the artifact's, for messages
+	lister artifacts.Lister
+	key    string
+}
+
+func dataSourceError(a wfv1.Artifact, err error) string {
+	return fmt.Sprintf("data.source.artifactPaths %q: %v", a.Name, err)
+}
+
+// dataSource resolves a data template's source in wf's repositories.
+func (e *Engine) dataSource(wf *wfv1.Workflow, a wfv1.Artifact) (dataSrc, error) {
+	src := dataSrc{name: a.Name}
+	if a.S3 == nil {
+		return src, fmt.Errorf("%s artifacts cannot be listed: semaflow lists only artifact repositories (s3, or from naming a stored artifact)", locationKind(&a))
+	}
+	if a.SubPath != "" && !filepath.IsLocal(a.SubPath) {
+		return src, fmt.Errorf("subPath %q leaves the artifact", a.SubPath)
+	}
+	d, key, _, err := e.openArtifact(wf, a.S3)
+	if err != nil {
+		return src, err
+	}
+	l, ok := d.(artifacts.Lister)
+	if !ok {
+		return src, errors.New("this artifact repository cannot list what it holds")
+	}
+	src.lister, src.key = l, key
+	if a.SubPath != "" {
+		src.key = path.Join(key, a.SubPath)
+	}
+	return src, nil
+}
+
 // runData does a data template's work and gives its result.
-func (e *Engine) runData(ctx context.Context, key, dir string, job reconcile.DataJob, deadline time.Time) *executor.Result {
+func (e *Engine) runData(ctx context.Context, key, dir string, src dataSrc, exprs []string, deadline time.Time) *executor.Result {
 	if !deadline.IsZero() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadlineCause(ctx, deadline, errors.New(reconcile.PodDeadlineMessage))
@@ -93,17 +138,22 @@ func (e *Engine) runData(ctx context.Context, key, dir string, job reconcile.Dat
 	e.stepStarted(key, res.Started)
 	logf := dataLog(dir)
 	defer logf.close()
-	keys, err := e.listSource(ctx, job.Source)
+	// Nothing stored there is an empty list, as Argo's listing of a
+	// prefix with nothing under it.
+	keys, err := src.lister.List(ctx, src.key)
+	if errors.Is(err, artifacts.ErrNotFound) {
+		keys, err = []string{}, nil
+	}
 	if ctx.Err() != nil {
 		return killed(res)
 	}
 	if err != nil {
-		res.ExitCode, res.StartError, res.Finished = -1, fmt.Sprintf("data.source.artifactPaths %q: %v", job.Source.Name, err), time.Now()
+		res.ExitCode, res.StartError, res.Finished = -1, fmt.Sprintf("data.source.artifactPaths %q: %v", src.name, err), time.Now()
 		logf.printf("%s\n", res.StartError)
 		return res
 	}
-	logf.printf("listed %d file(s) under %s\n", len(keys), sourceKey(job.Source))
-	out, err := expr.DataTransform(keys, job.Expressions)
+	logf.printf("listed %d file(s) under %s\n", len(keys), src.key)
+	out, err := expr.DataTransform(keys, exprs)
 	res.Finished = time.Now()
 	if err != nil {
 		// As Argo's data pod: its executor exits 1 with the error.
@@ -113,41 +163,6 @@ func (e *Engine) runData(ctx context.Context, key, dir string, job reconcile.Dat
 	}
 	res.Stdout = out
 	return res
-}
-
-// listSource lists the keys of the files stored under a data template's
-// source. Nothing stored there is an empty list, as Argo's listing of a
-// prefix with nothing under it.
-func (e *Engine) listSource(ctx context.Context, a wfv1.Artifact) ([]string, error) {
-	if a.S3 == nil {
-		return nil, fmt.Errorf("%s artifacts cannot be listed: semaflow lists only its artifact repository (s3 with only key:, or from naming a stored artifact)", locationKind(&a))
-	}
-	d, err := e.repository(a.S3)
-	if err != nil {
-		return nil, err
-	}
-	l, ok := d.(artifacts.Lister)
-	if !ok {
-		return nil, errors.New("the artifact repository cannot list what it holds")
-	}
-	if a.SubPath != "" && !filepath.IsLocal(a.SubPath) {
-		return nil, fmt.Errorf("subPath %q leaves the artifact", a.SubPath)
-	}
-	keys, err := l.List(ctx, sourceKey(a))
-	if errors.Is(err, artifacts.ErrNotFound) {
-		return []string{}, nil
-	}
-	return keys, err
-}
-
-func sourceKey(a wfv1.Artifact) string {
-	if a.S3 == nil {
-		return ""
-	}
-	if a.SubPath == "" {
-		return a.S3.Key
-	}
-	return path.Join(a.S3.Key, a.SubPath)
 }
 
 // jobLog is a data job's log, where the node's log is recorded; a log

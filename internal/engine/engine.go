@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/artifacts/repos"
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/images"
@@ -67,6 +68,9 @@ type Config struct {
 	Images *images.Table
 	// HTTPPolicy says where http templates may connect.
 	HTTPPolicy executor.HTTPPolicy
+	// Secrets reads the credentials artifacts name (accessKeySecret,
+	// usernameSecret, ...); nil knows none.
+	Secrets repos.Secrets
 	// Session, when set, makes the engine hold a session in the store
 	// (see SessionConfig); New then fails with an *OwnedError while
 	// another engine's session is live. nil: no session (tests).
@@ -85,6 +89,10 @@ type Engine struct {
 	stepEnv []string
 	httpPol executor.HTTPPolicy
 	images  *images.Table
+	// locator opens artifact locations and repos pins each workflow's
+	// repository (artlocate.go).
+	locator *repos.Locator
+	repos   workflowRepos
 	limits  spec.Limits
 	store   store.Store
 	exec    Executor
@@ -139,6 +147,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		limits: cfg.Limits.OrDefault(), suffix: randomSuffix, dataSlots: make(chan struct{}, maxDataJobs)}
 	e.dl = newDeadlocks(e)
 	e.artifacts.driver, e.artifacts.dir = cfg.Artifacts, filepath.Join(cfg.DataDir, "artifacts")
+	e.locator = e.newLocator(cfg.Secrets)
 	if e.now == nil {
 		e.now = time.Now
 	}

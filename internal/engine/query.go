@@ -166,7 +166,15 @@ func (e *Engine) remove(ctx context.Context, wf *wfv1.Workflow) error {
 		if _, err := e.Wait(ctx, uid); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
+		var fresh *wfv1.Workflow
+		if e.store.View(ctx, func(tx store.Tx) (err error) { fresh, err = tx.GetWorkflowByUID(ctx, uid); return err }) == nil {
+			wf = fresh // its final outputs, for artifact GC
+		}
 	}
+	if err := e.gcOnDelete(ctx, wf); err != nil {
+		return fmt.Errorf("deleting workflow %s/%s: %w", namespace, name, err)
+	}
+	e.forgetRepository(uid)
 	var grants []domain.Grant
 	err := e.store.Update(ctx, func(tx store.Tx) error {
 		var err error

@@ -153,11 +153,12 @@ func (r *run) step() bool {
 		// stored fails its step.
 		if ev.Kind == reconcile.StepExited && ev.Result != nil && len(ev.Result.Artifacts) > 0 {
 			if dir, err := r.e.stepDir(r.wf.Metadata.UID, ev.NodeID); err == nil {
-				r.e.storeOutputs(ctx, dir, ev.Result)
+				r.e.storeOutputs(ctx, r.wf, dir, ev.Result)
 			}
 		}
 	}
 	specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
+	phaseBefore := r.wf.Status.Phase
 	now := r.e.now()
 	plan := guardReconcile(r.e.log, r.wf, now, func() *reconcile.Plan {
 		return reconcile.ReconcileWith(r.wf, events, now, r.e.objects, r.e.limits)
@@ -185,6 +186,12 @@ func (r *run) step() bool {
 			holders[i] = a.Holder
 		}
 		r.e.expectGrants(r.wf.Metadata.UID, holders)
+	}
+	if !isEnded(phaseBefore) && isEnded(r.wf.Status.Phase) {
+		// Argo's OnWorkflowCompletion: recorded with the ending itself, so
+		// the deleted marks and any failure's condition are never lost.
+		changed, _ := r.e.collectArtifacts(ctx, r.wf, GCOnCompletion)
+		plan.Changed = append(plan.Changed, changed...)
 	}
 	lockRes, ok := r.commit(ctx, plan, events, whole)
 	if !ok {
@@ -351,10 +358,10 @@ func (r *run) launch(l *reconcile.Launch) {
 		} else {
 			spec, err = jobSpec(r.wf, l, r.e.stepEnv, r.e.SessionID(), r.e.images)
 			if err == nil {
-				err = r.e.outputArtifacts(l, &spec)
+				err = r.e.outputArtifacts(r.wf, l, &spec)
 			}
 			if err == nil {
-				err = r.e.stageInputs(context.Background(), dir, l, &spec)
+				err = r.e.stageInputs(context.Background(), r.wf, dir, l, &spec)
 			}
 		}
 	}
@@ -442,6 +449,9 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 			parts[i] = k + "=" + strconv.FormatUint(l.Tokens[k], 10)
 		}
 		s.Env = append(s.Env, "SEMAFLOW_LOCK_TOKENS="+strings.Join(parts, ";"))
+	}
+	if err := podExtras(&s, t, c, table); err != nil {
+		return s, err
 	}
 	for _, p := range t.Outputs.Parameters {
 		if p.ValueFrom == nil || p.ValueFrom.Path == "" {

@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -45,13 +46,21 @@ func saveOutputArtifacts(dir string, spec *Spec, view stepView, res *Result) {
 			if !a.Unarchived {
 				staged += ".tgz"
 			}
-			res.Artifacts = append(res.Artifacts, domain.StepArtifact{Name: a.Name, Path: a.Path, Key: a.Key, Staged: staged, Unarchived: a.Unarchived})
+			res.Artifacts = append(res.Artifacts, domain.StepArtifact{Name: a.Name, Path: a.Path, Key: a.Key, Staged: staged, Unarchived: a.Unarchived, Location: a.Location})
 		case a.Optional && errors.Is(err, fs.ErrNotExist):
 		default:
 			res.ArtifactErrors = append(res.ArtifactErrors, fmt.Sprintf("output artifact %q: %v", a.Name, err))
 		}
 	}
 	if spec.LogsKey != "" {
+		// The log is made at the step's first byte: a step that wrote
+		// nothing archives an empty log, not a missing one.
+		f, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_NOFOLLOW, 0o600)
+		if err != nil {
+			res.ArtifactErrors = append(res.ArtifactErrors, fmt.Sprintf("output artifact %q: %v", LogsArtifact, err))
+			return
+		}
+		_ = f.Close()
 		res.Artifacts = append(res.Artifacts, domain.StepArtifact{Name: LogsArtifact, Key: spec.LogsKey, Staged: LogFile, Unarchived: true})
 	}
 }

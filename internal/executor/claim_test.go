@@ -179,7 +179,7 @@ func TestKillReachesAStepAnotherSupervisorRuns(t *testing.T) {
 		if _, err := a.in.Write(append(line, '\n')); err != nil {
 			t.Fatal(err)
 		}
-		for end := time.Now().Add(10 * time.Second); !exists(filepath.Join(dir, GroupFile)); time.Sleep(5 * time.Millisecond) {
+		for end := time.Now().Add(10 * time.Second); !groupRecorded(dir); time.Sleep(5 * time.Millisecond) {
 			if time.Now().After(end) {
 				t.Fatalf("round %d: the step never started", i)
 			}
@@ -217,10 +217,8 @@ func TestKillReachesAStepAnotherSupervisorRuns(t *testing.T) {
 // follower takes it and runs it.
 func TestAStepGivenBackIsRunByItsFollower(t *testing.T) {
 	dir := job(t, Spec{Command: []string{"sh", "-c", "echo ran >> count; echo out"}, Env: os.Environ()})
-	pid := filepath.Join(dir, PidFile)
-	if err := os.WriteFile(pid, []byte(selfIdentity()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pid := filepath.Join(dir, StateFile)
+	writeState(t, dir, "claim "+selfIdentity())
 	s := startServe(t)
 	s.send(t, request{Op: "start", Key: "k", Dir: dir})
 	time.Sleep(200 * time.Millisecond)
@@ -236,7 +234,14 @@ func TestAStepGivenBackIsRunByItsFollower(t *testing.T) {
 		t.Errorf("result %+v, count %q: want the step run once by its follower", r, b)
 	}
 	if onDisk, err := ReadResult(dir); err != nil || onDisk.Stdout != "out\n" {
-		t.Errorf("result.json %+v, %v", onDisk, err)
+		t.Errorf("the result on disk: %+v, %v", onDisk, err)
 	}
 	s.finish(t)
+}
+
+// groupRecorded says whether the step in dir has its process group on
+// record.
+func groupRecorded(dir string) bool {
+	_, err := readGroup(dir)
+	return err == nil
 }

@@ -40,6 +40,19 @@ func (s *fileSlots) capacity() int {
 	return max(1, (int(lim.Cur)-filesReserved)/filesPerStep)
 }
 
+// tryAcquire takes a slot if one is free now; release gives it back. It
+// returns nil when none is.
+func (s *fileSlots) tryAcquire() (release func()) {
+	s.mu.Lock()
+	if s.running >= s.capacity() {
+		s.mu.Unlock()
+		return nil
+	}
+	s.running++
+	s.mu.Unlock()
+	return s.releaser()
+}
+
 // acquire waits until a step may start; release gives the slot back.
 func (s *fileSlots) acquire() (release func()) {
 	s.mu.Lock()
@@ -48,6 +61,11 @@ func (s *fileSlots) acquire() (release func()) {
 	}
 	s.running++
 	s.mu.Unlock()
+	return s.releaser()
+}
+
+// releaser gives one slot back, once however often it is called.
+func (s *fileSlots) releaser() func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,22 +12,21 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // A permit is released only when its holder is known dead. A step dies
 // with its supervisor (its parent-death signal), but the step's own
 // children do not: `sh -c "sleep 20"` leaves the sleep running. So the
 // supervisor records each step's process group in the step directory
-// (GroupFile) before it reports the step started, and whoever finds a
+// (StateFile) before it reports the step started, and whoever finds a
 // supervisor dead, the engine that started it when its pipe closes or a
 // later engine adopting its steps, kills what is left of each step's
 // group and waits until none of it runs before it reports the step ended.
 // Where that cannot be proved, the step is not reported, and its locks
 // stay held.
 
-// GroupFile names the step's process group, as JSON.
+// GroupFile named the step's process group, as JSON, before StateFile
+// held it; it is still read in the directories of older supervisors.
 const GroupFile = "pgid.json"
 
 // SupervisorDiedMessage is the Killed reason of a step whose supervisor
@@ -83,55 +82,23 @@ func readStat(pid int) (procStat, error) {
 // zombie waits only for its parent (maybe a PID 1 that never reaps).
 func (p procStat) dead() bool { return p.state == 'Z' || p.state == 'X' }
 
-// recordGroup writes the group of pid, a step process just started and
-// not yet waited for (so its /proc entry is there), into the step
-// directory open as dirFd (named dir in errors). It goes by the handle, not
-// the path, so that it can run on the thread that started the step, which
-// may be in the step's mount namespace. The file appears whole or not at
-// all (written aside, then renamed).
-func recordGroup(dirFd int, dir string, pid int) error {
+// recordGroup records the group of pid, a step process just started and
+// not yet waited for (so its /proc entry is there), in the step's record.
+// It writes through the record's open file, not a path, so that it can run
+// on the thread that started the step, which may be in the step's mount
+// namespace.
+func recordGroup(rec *stepRecord, pid int) error {
 	fail := func(err error) error {
-		return fmt.Errorf("recording the step's process group in %s: %w", filepath.Join(dir, GroupFile), err)
+		return fmt.Errorf("recording the step's process group in %s: %w", rec.path, err)
 	}
 	st, err := readStat(pid)
 	if err != nil {
 		return fail(err)
 	}
-	b, err := json.Marshal(group{Pgid: st.pgrp, Sid: st.sid, Start: st.start, Boot: bootID()})
-	if err != nil {
-		return fail(err)
-	}
-	// A name of its own: after an engine restart under load a step can be
-	// started by two supervisors at once, and a shared temporary name let
-	// one rename away the file the other was writing, failing its start.
-	tmp := GroupFile + "." + strconv.Itoa(os.Getpid()) + ".tmp"
-	fd, err := unix.Openat(dirFd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return fail(err)
-	}
-	n, err := unix.Write(fd, b)
-	if cerr := unix.Close(fd); err == nil {
-		err = cerr
-	}
-	if err == nil && n != len(b) {
-		err = io.ErrShortWrite
-	}
-	if err != nil {
-		return fail(err)
-	}
-	if err := unix.Renameat(dirFd, tmp, dirFd, GroupFile); err != nil {
+	if err := rec.add(kindGroup, group{Pgid: st.pgrp, Sid: st.sid, Start: st.start, Boot: bootID()}); err != nil {
 		return fail(err)
 	}
 	return nil
-}
-
-// openStepDir is a handle on a step directory for recordGroup.
-func openStepDir(dir string) (int, error) {
-	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, fmt.Errorf("the step directory %s: %w", dir, err)
-	}
-	return fd, nil
 }
 
 // procTable is one scan of /proc, by process group. Many reapGroup calls
@@ -219,8 +186,8 @@ const stuckWarning = 10 * time.Second
 // whose supervisor is dead, and waits until none of it runs, or until
 // stop closes.
 func reapGroup(dir string, stop <-chan struct{}) fate {
-	path := filepath.Join(dir, GroupFile)
-	g, err := readGroup(path)
+	path := filepath.Join(dir, StateFile)
+	g, err := readGroup(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return noGroup
 	}
@@ -250,8 +217,23 @@ func reapGroup(dir string, stop <-chan struct{}) fate {
 	}
 }
 
-// readGroup reads a GroupFile; os.ErrNotExist means none was recorded.
-func readGroup(path string) (group, error) {
+// readGroup reads the group recorded in the step directory dir;
+// os.ErrNotExist means none was recorded.
+func readGroup(dir string) (group, error) {
+	st, err := readState(dir)
+	switch {
+	case err != nil:
+		return group{}, err
+	case st.group == nil:
+		return group{}, fmt.Errorf("the process group of the step in %s: %w", dir, fs.ErrNotExist)
+	case st.group.Pgid <= 1:
+		return group{}, fmt.Errorf("process group %d", st.group.Pgid)
+	}
+	return *st.group, nil
+}
+
+// readGroupFile reads a GroupFile of an older supervisor.
+func readGroupFile(path string) (group, error) {
 	var g group
 	b, err := os.ReadFile(path)
 	if err == nil {

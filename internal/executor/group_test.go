@@ -90,8 +90,8 @@ func TestDeadSupervisorsStepIsKilledBeforeItIsReported(t *testing.T) {
 }
 
 // startGroup starts `sh -c script` in a process group of its own, as a
-// supervisor would, and records it in dir.
-func startGroup(t *testing.T, dir, script string) *exec.Cmd {
+// supervisor would, and records it in dir, claimed by claimer.
+func startGroup(t *testing.T, dir, script, claimer string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command("sh", "-c", script)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -102,15 +102,23 @@ func startGroup(t *testing.T, dir, script string) *exec.Cmd {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		_ = cmd.Wait()
 	})
-	dirFd, err := openStepDir(dir)
-	if err != nil {
-		t.Fatal(err)
+	rec, err := claimRecord(dir, claimer)
+	if err != nil || rec == nil {
+		t.Fatalf("claiming %s: %v", dir, err)
 	}
-	defer func() { _ = syscall.Close(dirFd) }()
-	if err := recordGroup(dirFd, dir, cmd.Process.Pid); err != nil {
+	defer rec.close()
+	if err := recordGroup(rec, cmd.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
 	return cmd
+}
+
+// writeState writes a step's records as a supervisor would have.
+func writeState(t *testing.T, dir string, lines ...string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, StateFile), []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A later engine adopting a step whose supervisor is gone kills what is
@@ -118,15 +126,12 @@ func startGroup(t *testing.T, dir, script string) *exec.Cmd {
 func TestAdoptKillsTheGroupOfAStepWhoseSupervisorDied(t *testing.T) {
 	dir := t.TempDir()
 	marker := fmt.Sprintf("sleep 88%d", os.Getpid()%100)
-	// The step's shell stays unreaped, a zombie: that counts as dead.
-	startGroup(t, dir, marker+" & "+marker)
 	gone := exec.Command("true")
 	if err := gone.Run(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, PidFile), []byte(fmt.Sprint(gone.Process.Pid)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	// The step's shell stays unreaped, a zombie: that counts as dead.
+	startGroup(t, dir, marker+" & "+marker, fmt.Sprint(gone.Process.Pid))
 	for end := time.Now().Add(5 * time.Second); len(livingWith(marker)) < 2 && time.Now().Before(end); {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -155,19 +160,17 @@ func TestReapGroupSparesAGroupThatIsNotTheSteps(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			marker := fmt.Sprintf("sleep 89%d", os.Getpid()%100)
-			startGroup(t, dir, marker)
-			b, err := os.ReadFile(filepath.Join(dir, GroupFile))
+			startGroup(t, dir, marker, "1")
+			g, err := readGroup(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var g group
-			if err := json.Unmarshal(b, &g); err != nil {
-				t.Fatal(err)
-			}
 			change(&g)
-			if err := writeJSON(filepath.Join(dir, GroupFile), g); err != nil {
+			b, err := json.Marshal(g)
+			if err != nil {
 				t.Fatal(err)
 			}
+			writeState(t, dir, "claim 1", "group "+string(b))
 			if f := reapGroup(dir, nil); f != groupDead {
 				t.Fatalf("reapGroup = %d, want groupDead", f)
 			}
@@ -182,9 +185,7 @@ func TestReapGroupSparesAGroupThatIsNotTheSteps(t *testing.T) {
 // is reported until stop, and its locks stay held.
 func TestReapGroupHoldsWhatItCannotProveDead(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, GroupFile), []byte("{garbage"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeState(t, dir, "claim 1", "group {garbage")
 	stop := make(chan struct{})
 	res := make(chan fate, 1)
 	go func() { res <- reapGroup(dir, stop) }()

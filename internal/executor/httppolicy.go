@@ -87,3 +87,8 @@ func (p HTTPPolicy) allows(host string, ip netip.Addr) error {
 	}
 	return fmt.Errorf("%s is not in --http-template-allow (%s)", what, strings.Join(p.Allow, ", "))
 }
+
+// Allows says whether a connection to ip, made for the URL host name
+// host, may go ahead: the same rule for the connections artifacts make
+// (internal/artifacts/fetch) as for http templates.
+func (p HTTPPolicy) Allows(host string, ip netip.Addr) error { return p.allows(host, ip) }

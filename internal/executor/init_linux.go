@@ -44,7 +44,9 @@ import (
 //
 // The init reports a failure before the exec on a pipe at statusFD,
 // which is close-on-exec: the supervisor reads end of file once the
-// step's program runs, or the reason it could not start.
+// step's program runs, or the reason it could not start. It reads the
+// step's spec (its workingDir and input files) from a pipe at specFD, so
+// the job is never written to disk.
 
 // initConfig is CONFIG, as JSON.
 type initConfig struct {
@@ -60,7 +62,10 @@ type initConfig struct {
 	Root *stepRoot `json:"root,omitempty"`
 }
 
-const statusFD = 3
+const (
+	statusFD = 3
+	specFD   = 4
+)
 
 const initFlags = syscall.CLONE_NEWPID | syscall.CLONE_NEWNS
 
@@ -68,6 +73,7 @@ const initFlags = syscall.CLONE_NEWPID | syscall.CLONE_NEWNS
 // step has replaced it and it does not return.
 func InitMain(config string) int {
 	syscall.CloseOnExec(statusFD)
+	syscall.CloseOnExec(specFD)
 	var c initConfig
 	err := json.Unmarshal([]byte(config), &c)
 	if err == nil {
@@ -105,7 +111,7 @@ func (c *initConfig) run() error {
 	if c.Probe {
 		return nil
 	}
-	spec, err := readSpec(c.Dir)
+	spec, err := readSpec()
 	if err != nil {
 		return err
 	}
@@ -251,27 +257,46 @@ func within(path, dir string) bool {
 
 func fdPath(fd int) string { return fmt.Sprintf("/proc/self/fd/%d", fd) }
 
-func readSpec(dir string) (*Spec, error) {
-	b, err := os.ReadFile(filepath.Join(dir, SpecFile))
-	if err != nil {
-		return nil, err
-	}
+// readSpec reads the spec the supervisor writes to specFD.
+func readSpec() (*Spec, error) {
+	f := os.NewFile(specFD, "the step's spec")
+	defer f.Close()
 	var spec Spec
-	if err := json.Unmarshal(b, &spec); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, SpecFile), err)
+	if err := json.NewDecoder(io.LimitReader(f, maxRequestBytes)).Decode(&spec); err != nil {
+		return nil, fmt.Errorf("reading the step's spec from the supervisor: %w", err)
 	}
 	return &spec, nil
 }
 
 // initCommand is the command that runs argv, the step in dir, through
-// the step init.
-func (c *confinement) initCommand(dir string, argv []string, root *stepRoot) (*exec.Cmd, error) {
+// the step init, with spec on its specFD. closeSpec releases that pipe
+// once the init was started (or could not be).
+func (c *confinement) initCommand(dir string, argv []string, root *stepRoot, spec *Spec) (cmd *exec.Cmd, closeSpec func(), err error) {
 	b, err := json.Marshal(initConfig{Dir: dir, Argv: argv, UID: c.user.UID, GID: c.user.GID,
 		PrivateTmp: c.private, DataRoot: c.dataRoot, Root: root})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return exec.Command(c.self, "exec", "--init", string(b)), nil
+	// Only what the init needs, which the step may not change.
+	sb, err := json.Marshal(Spec{WorkingDir: spec.WorkingDir, InputFiles: spec.InputFiles, InputArtifacts: spec.InputArtifacts})
+	if err != nil {
+		return nil, nil, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	// From a goroutine: a spec larger than the pipe's buffer is read by
+	// the init as it is written. The write ends once the init read it
+	// all, or with an error once no one holds the read end any more: the
+	// init died, or never started and closeSpec closed this process's.
+	go func() {
+		_, _ = w.Write(sb)
+		_ = w.Close()
+	}()
+	cmd = exec.Command(c.self, "exec", "--init", string(b))
+	cmd.ExtraFiles = []*os.File{r} // specFD, after statusFD (startIsolated)
+	return cmd, func() { _ = r.Close() }, nil
 }
 
 // startIsolated starts an initCommand in its new namespaces (through
@@ -283,7 +308,7 @@ func startIsolated(cmd *exec.Cmd, record func(pid int) error) (<-chan error, err
 		return nil, err
 	}
 	defer r.Close()
-	cmd.ExtraFiles = []*os.File{w} // statusFD
+	cmd.ExtraFiles = append([]*os.File{w}, cmd.ExtraFiles...) // statusFD first
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}

@@ -84,10 +84,10 @@ func TestIsolatedStepRunsAsStepUser(t *testing.T) {
 }
 
 // The step's own directories belong to the step user, 0700; the step
-// directory (spec, log, result) stays root's.
+// directory (its record and log) stays root's.
 func TestIsolatedStepDirsBelongToTheStepUser(t *testing.T) {
 	s := startIsolatedServe(t)
-	dir := job(t, Spec{Command: []string{"true"}, Env: []string{"PATH=" + os.Getenv("PATH")}})
+	dir := job(t, Spec{Command: []string{"echo", "hi"}, Env: []string{"PATH=" + os.Getenv("PATH")}})
 	s.send(t, request{Op: "start", Key: "k", Dir: dir})
 	s.await(t, "k", "exited")
 	for _, d := range []string{TmpDir, WorkDir} {
@@ -100,7 +100,7 @@ func TestIsolatedStepDirsBelongToTheStepUser(t *testing.T) {
 			t.Errorf("%s: mode %v owner %d:%d, want 0700 %s", d, st.Mode().Perm(), sys.Uid, sys.Gid, nobody)
 		}
 	}
-	for _, f := range []string{SpecFile, LogFile, ResultFile} {
+	for _, f := range []string{StateFile, LogFile} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)

@@ -3,8 +3,10 @@ package executor
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,17 +67,17 @@ type supervisor struct {
 // finds never started and runs again.
 const flushGrace = 2 * time.Second
 
-// Start writes the job's spec and hands it to the supervisor. It does
-// not wait for the supervisor to read the request. j.Dir must be new, or
-// emptied since its last run: a supervisor that finds it taken follows
-// the step recorded there instead of running this one.
+// Start makes the job's directory and hands the job to the supervisor,
+// spec and all: nothing else is written here. It does not wait for the
+// supervisor to read the request. j.Dir must be new, or emptied since its
+// last run: a supervisor that finds it taken follows the step recorded
+// there instead of running this one; one that finds it gone does not run
+// the job (NeverStarted's caller removed it).
 func (l *Local) Start(j Job) error {
-	if err := os.MkdirAll(j.Dir, 0o700); err != nil {
+	if err := makeStepDir(j.Dir); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(j.Dir, SpecFile), j.Spec); err != nil {
-		return err
-	}
+	spec := j.Spec
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var err error
@@ -86,13 +88,28 @@ func (l *Local) Start(j Job) error {
 			return err
 		}
 		s.dirs[j.Key] = j.Dir
-		if err = s.out.send(request{Op: "start", Key: j.Key, Dir: j.Dir}); err == nil {
+		if err = s.out.send(request{Op: "start", Key: j.Key, Dir: j.Dir, Spec: &spec}); err == nil {
 			return nil
 		}
 		delete(s.dirs, j.Key)
 		l.sup = nil
 	}
 	return fmt.Errorf("the step supervisor is gone: %w", err)
+}
+
+// makeStepDir makes dir, 0700, and its parents if they are missing: one
+// system call for all but a workflow's first step.
+func makeStepDir(dir string) error {
+	err := os.Mkdir(dir, 0o700)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(dir), 0o700); err == nil {
+			err = os.Mkdir(dir, 0o700)
+		}
+	}
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return nil
 }
 
 // ensure starts the supervisor on first use; l.mu is held.
@@ -223,8 +240,8 @@ func (l *Local) handle(s *supervisor, line []byte) {
 }
 
 // exitedResult is a finished step's outcome: the one the notice carries,
-// else (a supervisor that does not send it) result.json. The notice is
-// the record that survives a result.json the supervisor could not write.
+// else (a supervisor that does not send it) the step's record. The notice
+// is the copy that survives a record the supervisor could not write.
 func exitedResult(n notice, dir string, known bool) *Result {
 	if n.Result != nil {
 		return n.Result
@@ -287,7 +304,7 @@ func (l *Local) Detach() {
 }
 
 // Abort kills the supervisor at once (SIGKILL) and what runs of each of
-// its steps' process groups (GroupFile): the supervisor's death reaches
+// its steps' recorded process groups: the supervisor's death reaches
 // only each step's own process, through its parent-death signal, not the
 // children that process started. It waits at most abortWait for them to
 // die, so a process that must end now leaves no step running behind it.
@@ -297,7 +314,7 @@ func (l *Local) Abort() AbortReport {
 	var dirs []string
 	if s != nil {
 		for _, d := range s.dirs {
-			dirs = append(dirs, filepath.Join(d, GroupFile))
+			dirs = append(dirs, d)
 		}
 	}
 	l.mu.Unlock()
@@ -319,15 +336,11 @@ func (l *Local) Abort() AbortReport {
 // (adopted), and waits at most abortWait for them to die, as Abort does
 // for this engine's own.
 func AbortSteps(dirs []string) AbortReport {
-	paths := make([]string, len(dirs))
-	for i, d := range dirs {
-		paths[i] = filepath.Join(d, GroupFile)
-	}
-	return abortGroups(paths, nil)
+	return abortGroups(dirs, nil)
 }
 
-// abortGroups kills the groups recorded in the GroupFiles paths, then
-// calls between (if set), kills them again and waits for them to die.
+// abortGroups kills the groups recorded in the step directories paths,
+// then calls between (if set), kills them again and waits for them to die.
 func abortGroups(paths []string, between func()) AbortReport {
 	killed := map[string]bool{}
 	killGroups := func() {

@@ -206,24 +206,36 @@ func TestSupervisorIsReaped(t *testing.T) {
 	}
 }
 
-// When result.json cannot be written (a full disk, here a directory in
-// its way), the engine still learns the step's true outcome.
+// When the result cannot be recorded (a full disk), the engine still
+// learns the step's true outcome. The step directory is on a small tmpfs
+// the step fills, and its stdout makes the result longer than the room
+// left in the record's first page.
 func TestOutcomeSurvivesAnUnwritableResult(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a full filesystem needs root")
+	}
 	before := supervisors()
 	t.Cleanup(func() { killSupervisors(before) })
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, ResultFile, "blocker"), 0o755); err != nil {
-		t.Fatal(err)
+	disk := t.TempDir()
+	if err := syscall.Mount("tmpfs", disk, "tmpfs", 0, "size=256k"); err != nil {
+		t.Skipf("no tmpfs: %v", err)
 	}
+	t.Cleanup(func() { _ = syscall.Unmount(disk, syscall.MNT_DETACH) })
+	dir := filepath.Join(disk, "step")
+	// In its working directory, on that tmpfs.
+	script := "cat /dev/zero > fill 2>/dev/null; head -c 8192 /dev/zero | tr '\\0' o; exit 7"
 	done := make(chan *Result, 1)
 	l := &Local{Self: self(t), Done: func(_ string, r *Result) { done <- r }}
-	if err := l.Start(Job{Key: "k", Dir: dir, Spec: Spec{Command: []string{"sh", "-c", "echo out; exit 7"}, Env: os.Environ()}}); err != nil {
+	if err := l.Start(Job{Key: "k", Dir: dir, Spec: Spec{Command: []string{"sh", "-c", script}, Env: os.Environ()}}); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case r := <-done:
-		if r.ExitCode != 7 || r.StartError != "" || r.Stdout != "out\n" {
-			t.Fatalf("result %+v, want exit 7 and stdout %q", r, "out\n")
+		if r.ExitCode != 7 || r.StartError != "" || r.Stdout != strings.Repeat("o", 8192) {
+			t.Fatalf("result exit %d, start error %q, %d bytes of stdout: want exit 7 and 8192 bytes", r.ExitCode, r.StartError, len(r.Stdout))
+		}
+		if _, err := ReadResult(dir); err == nil {
+			t.Error("the result was recorded on a full disk: the test proves nothing")
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the step was never reported")

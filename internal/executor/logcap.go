@@ -13,12 +13,19 @@ import (
 // and appends a marker and the ring: the log ends at most a marker line
 // over the cap, with the first and the last of what the step said.
 //
+// The file is created at the first byte: a step that writes nothing (most
+// steps of a wide fan-out) costs no log file, and readers take a missing
+// log in an existing step directory for an empty one.
+//
 // Write never fails and never blocks on the cap: the step keeps running
 // and its output is drained, so it is neither stalled nor hit by SIGPIPE.
 // stdout and stderr write concurrently; the mutex only reserves an offset
 // and fills the ring, the file write happens outside it.
 type cappedLog struct {
-	f          *os.File
+	path       string
+	f          *os.File // nil until the first byte
+	openErr    error    // why f could not be made; its bytes are lost
+	once       sync.Once
 	limit      int64 // the cap
 	head       int64 // bytes kept from the start when the log is cut
 	mu         sync.Mutex
@@ -28,12 +35,32 @@ type cappedLog struct {
 	ringFilled bool
 }
 
-func newCappedLog(f *os.File) *cappedLog {
+func newCappedLog(path string) *cappedLog {
 	limit, tail := maxLogBytes, logTailBytes
 	if tail > limit {
 		tail = limit
 	}
-	return &cappedLog{f: f, limit: limit, head: limit - tail}
+	return &cappedLog{path: path, limit: limit, head: limit - tail}
+}
+
+// file is the log file, made on first use; nil if it cannot be made (a
+// full disk): as for a failed write, only log bytes are lost.
+func (l *cappedLog) file() *os.File {
+	l.once.Do(func() {
+		l.f, l.openErr = createPrivate(l.path)
+		if l.openErr != nil {
+			fmt.Fprintf(os.Stderr, "semaflow exec: the step's log: %v\n", l.openErr)
+		}
+	})
+	return l.f
+}
+
+// close closes the log file, if one was made.
+func (l *cappedLog) close() {
+	l.once.Do(func() {}) // no file is made after this
+	if l.f != nil {
+		_ = l.f.Close()
+	}
 }
 
 func (l *cappedLog) Write(p []byte) (int, error) {
@@ -48,13 +75,15 @@ func (l *cappedLog) Write(p []byte) (int, error) {
 		l.keepTail(p[skip:])
 	}
 	l.mu.Unlock()
-	if off < l.limit {
+	if off < l.limit && len(p) > 0 {
 		n := int64(len(p))
 		if off+n > l.limit {
 			n = l.limit - off
 		}
 		// A failed write (a full disk) only loses log bytes; see stdoutSink.
-		_, _ = l.f.WriteAt(p[:n], off)
+		if f := l.file(); f != nil {
+			_, _ = f.WriteAt(p[:n], off)
+		}
 	}
 	return len(p), nil
 }
@@ -93,8 +122,12 @@ func (l *cappedLog) finish() {
 	if l.total <= l.limit {
 		return
 	}
+	f := l.file()
+	if f == nil {
+		return
+	}
 	tail := append(append([]byte{}, l.ring[l.ringNext:]...), l.ring[:l.ringNext]...)
 	marker := fmt.Sprintf("\nsemaflow: the log was cut: %d bytes not kept\n", l.total-l.head-int64(len(tail)))
-	_ = l.f.Truncate(l.head)
-	_, _ = l.f.WriteAt(append([]byte(marker), tail...), l.head)
+	_ = f.Truncate(l.head)
+	_, _ = f.WriteAt(append([]byte(marker), tail...), l.head)
 }

@@ -15,7 +15,10 @@ func TestLogIsCappedOnDisk(t *testing.T) {
 	maxLogBytes, logTailBytes = 1<<20, 64<<10
 	t.Cleanup(func() { maxLogBytes, logTailBytes = oldCap, oldTail })
 	s := startServe(t)
-	script := "printf HEAD-START; echo err-head >&2; head -c 3145728 /dev/zero | tr '\\0' a; sleep 0.2; printf TAIL-END >&2"
+	// The pause lets the head of both pipes reach the log before the
+	// flood: written at once, stderr's line could land behind a pipe's
+	// worth of stdout (outPipes reads up to readsPerWake of one first).
+	script := "printf HEAD-START; echo err-head >&2; sleep 0.2; head -c 3145728 /dev/zero | tr '\\0' a; sleep 0.2; printf TAIL-END >&2"
 	dir := job(t, Spec{Command: []string{"sh", "-c", script}, Env: os.Environ()})
 	s.send(t, request{Op: "start", Key: "k", Dir: dir})
 	s.await(t, "k", "exited")

@@ -2,7 +2,6 @@ package executor
 
 import (
 	"os"
-	"path/filepath"
 	"slices"
 	"syscall"
 	"time"
@@ -23,7 +22,6 @@ import (
 // result carries the reason; the earlier engine's pipe, through which a
 // kill would have gone, is gone.
 func Adopt(dir string, stop <-chan struct{}, kill <-chan string) *Result {
-	groupPath := filepath.Join(dir, GroupFile)
 	var killed string
 	for {
 		if r, err := ReadResult(dir); err == nil {
@@ -49,20 +47,20 @@ func Adopt(dir string, stop <-chan struct{}, kill <-chan string) *Result {
 			}
 		}
 		if killed != "" {
-			killRecorded(groupPath)
+			killRecorded(dir)
 		}
 		select {
 		case reason := <-kill:
 			if killed == "" {
 				killed = reason
 			}
-			killRecorded(groupPath)
+			killRecorded(dir)
 		case <-stop:
 			// A kill asked for as the run ended (its engine lost its
 			// session) is still carried out, once.
 			select {
 			case <-kill:
-				killRecorded(groupPath)
+				killRecorded(dir)
 			default:
 			}
 			return nil
@@ -83,8 +81,9 @@ func withKilled(r *Result, killed string) *Result {
 // NeverStarted reports the steps among dirs that no supervisor ever took:
 // no result and no supervisor's record (claim.go). A job written into a
 // dead engine's pipe is still taken by its supervisor, within
-// milliseconds, so a step whose spec is on disk is given grace to be
-// taken before it counts as never started. A step it reports is fenced:
+// milliseconds, so a step whose directory exists (the engine makes it as
+// it sends the job) is given grace to be taken before it counts as never
+// started. A step it reports is fenced:
 // its directory records the verdict as a supervisor's claim would, so a
 // supervisor that takes the job later does not run it. The caller starts
 // such a step again in a directory it removed first.
@@ -95,7 +94,8 @@ func NeverStarted(dirs []string, grace time.Duration) []string {
 		case taken(dir):
 		case fenced(dir):
 			never = append(never, dir)
-		case exists(filepath.Join(dir, SpecFile)):
+		case exists(dir):
+			// The engine made it as it sent the job (Local.Start).
 			sent = append(sent, dir)
 		default:
 			never = append(never, dir)
@@ -121,16 +121,14 @@ func exists(path string) bool {
 
 // taken says whether a supervisor took the step in dir.
 func taken(dir string) bool {
-	return exists(filepath.Join(dir, ResultFile)) || (exists(filepath.Join(dir, PidFile)) && !fenced(dir))
+	st, err := readState(dir)
+	return err == nil && (st.result != nil || st.claim != "" && !isNeverStarted(st.claim))
 }
 
 // supervised says whether the supervisor recorded in dir is alive.
 func supervised(dir string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, PidFile))
-	if err != nil {
-		return false
-	}
-	return alive(string(b))
+	st, err := readState(dir)
+	return err == nil && st.claim != "" && alive(st.claim)
 }
 
 // Lost is the result of a step no supervisor runs any more (or ever ran).

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,9 +19,11 @@ import (
 
 // request is one line the engine writes to the supervisor.
 type request struct {
-	Op     string `json:"op"` // "start" or "kill"
-	Key    string `json:"key"`
-	Dir    string `json:"dir,omitempty"`
+	Op  string `json:"op"` // "start" or "kill"
+	Key string `json:"key"`
+	Dir string `json:"dir,omitempty"`
+	// Spec is the job (for "start"). Without it, the job is Dir's SpecFile.
+	Spec   *Spec  `json:"spec,omitempty"`
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -31,9 +34,9 @@ type notice struct {
 	// At is when the step's process was running, by the supervisor's
 	// clock (for "started").
 	At time.Time `json:"at,omitzero"`
-	// Result is the step's outcome (for "exited"). result.json holds it
-	// too, but a write there can fail (a full disk); this copy then is
-	// the record the engine goes by.
+	// Result is the step's outcome (for "exited"). The step's StateFile
+	// holds it too, but a write there can fail (a full disk); this copy
+	// then is the record the engine goes by.
 	Result *Result `json:"result,omitempty"`
 }
 
@@ -69,26 +72,58 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 		return err
 	}
 	s.sandbox = conf
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		var r request
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			fmt.Fprintf(os.Stderr, "semaflow exec: bad request %q: %v\n", sc.Text(), err)
-			continue
+	br := bufio.NewReaderSize(in, 64<<10)
+	var readErr error
+	for {
+		line, err := readRequest(br)
+		if len(line) > 0 {
+			var r request
+			if err := json.Unmarshal(line, &r); err != nil {
+				fmt.Fprintf(os.Stderr, "semaflow exec: bad request %.200q: %v\n", line, err)
+			} else {
+				switch r.Op {
+				case "start":
+					s.start(r)
+				case "kill":
+					s.kill(r.Key, r.Reason)
+				}
+			}
 		}
-		switch r.Op {
-		case "start":
-			s.start(r)
-		case "kill":
-			s.kill(r.Key, r.Reason)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = err
+			}
+			break
 		}
 	}
 	s.wg.Wait()
 	// The last notices still go out; a gone engine fails the write at once.
 	s.out.close()
 	<-s.out.done
-	return sc.Err()
+	return readErr
+}
+
+// maxRequestBytes bounds one request line: a start request carries the
+// step's spec, its script and input files included.
+const maxRequestBytes = 256 << 20
+
+// errRequestTooLong means a request line passed maxRequestBytes.
+var errRequestTooLong = fmt.Errorf("a request longer than %d bytes", maxRequestBytes)
+
+// readRequest reads one line, without its newline.
+func readRequest(br *bufio.Reader) ([]byte, error) {
+	var line []byte
+	for {
+		part, err := br.ReadSlice('\n')
+		if len(line)+len(part) > maxRequestBytes {
+			return nil, errRequestTooLong
+		}
+		line = append(line, part...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return bytes.TrimSuffix(line, []byte("\n")), err
+	}
 }
 
 // keepOpen is out for the outbox: Serve writes to it but does not own it.
@@ -119,23 +154,50 @@ func (s *server) start(r request) {
 	s.wg.Add(1)
 	// Taken here, before the next request is read: whoever resumes this
 	// step after an engine restart goes by this record (claim.go).
-	took, err := take(r.Dir)
+	rec, err := take(r)
+	// A step that must wait for open files holds none meanwhile.
+	slot := s.files.tryAcquire()
+	if slot == nil {
+		rec.park()
+	}
 	go func() {
 		defer s.wg.Done()
 		started := func() { s.send(notice{Key: r.Key, Event: "started", At: time.Now()}) }
-		run := func() (*Result, bool) {
-			// A kill sent while the step waits stays in its buffered
-			// channel, so the step ends as soon as it starts.
-			defer s.files.acquire()()
-			return s.runDir(r.Dir, kill, started)
+		run := func(rec *stepRecord) (*Result, bool) {
+			defer rec.close()
+			if slot == nil {
+				// A kill sent while the step waits stays in its buffered
+				// channel, so the step ends as soon as it starts.
+				slot = s.files.acquire()
+			}
+			defer slot()
+			if err := rec.resume(); err != nil {
+				return notStarted("%v", err), false
+			}
+			res, own := s.runDir(r, rec, kill, started)
+			if res.Finished.IsZero() {
+				res.Finished = time.Now()
+			}
+			if own {
+				if err := rec.add(kindResult, res); err != nil {
+					fmt.Fprintf(os.Stderr, "semaflow exec: %s: %v\n", r.Key, err)
+					own = false // the notice must carry it
+				}
+			}
+			return res, own
 		}
 		var res *Result
-		var own bool // the step's records are this supervisor's to write
+		var own bool // the result is on disk, in this supervisor's record
+		if rec == nil && slot != nil {
+			// Nothing runs here, unless a followed step is given back.
+			slot()
+			slot = nil
+		}
 		switch {
 		case err != nil:
 			res = notStarted("%v", err)
-		case took:
-			res, own = run()
+		case rec != nil:
+			res, own = run(rec)
 		default:
 			res, own = follow(r.Dir, kill, started, run)
 		}
@@ -143,15 +205,11 @@ func (s *server) start(r request) {
 			res.Finished = time.Now()
 		}
 		n := notice{Key: r.Key, Event: "exited", Result: res}
-		if own {
-			if err := writeJSON(filepath.Join(r.Dir, ResultFile), res); err != nil {
-				fmt.Fprintf(os.Stderr, "semaflow exec: %s: %v\n", r.Key, err)
-			} else if s.out.backlog() > maxNoticeBacklog {
-				// An engine that stopped reading must not make results
-				// pile up in memory: this one is on disk, where Local
-				// finds it.
-				n.Result = nil
-			}
+		if own && s.out.backlog() > maxNoticeBacklog {
+			// An engine that stopped reading must not make results
+			// pile up in memory: this one is on disk, where Local
+			// finds it.
+			n.Result = nil
 		}
 		s.mu.Lock()
 		delete(s.kills, r.Key)
@@ -160,37 +218,49 @@ func (s *server) start(r request) {
 	}()
 }
 
-// noSpec says a step directory has no spec.
+// noSpec says a step directory has no job: a request without a spec
+// whose directory holds no SpecFile, or one whose directory is gone.
 func noSpec(dir string) *Result {
 	return notStarted("not started: %s holds no spec: it was removed, or is being written again", dir)
 }
 
-// take claims the step in dir for this supervisor if no one took it yet.
-// A directory without a spec is not taken: the engine removed it (its
-// step was found never started) and may be writing it again.
-func take(dir string) (bool, error) {
-	if !exists(filepath.Join(dir, SpecFile)) {
-		return false, errors.New(noSpec(dir).StartError)
+// take claims the step of r for this supervisor if no one took it yet,
+// and returns its record (nil: someone did). A directory that is gone, or
+// for a request without a spec has no SpecFile, is not taken: the engine
+// removed it (its step was found never started) and may be making it
+// again.
+func take(r request) (*stepRecord, error) {
+	if r.Spec == nil && !exists(filepath.Join(r.Dir, SpecFile)) {
+		return nil, errors.New(noSpec(r.Dir).StartError)
 	}
-	return claim(dir, selfIdentity())
+	rec, err := claimRecord(r.Dir, selfIdentity())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errors.New(noSpec(r.Dir).StartError)
+	}
+	return rec, err
 }
 
-// runDir runs the step this supervisor took in dir. own is false if it
-// gave the step back: the directory's records are not its to write.
-func (s *server) runDir(dir string, kill <-chan string, started func()) (res *Result, own bool) {
-	b, err := os.ReadFile(filepath.Join(dir, SpecFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		// Removed since the claim: the claim went to a directory being
-		// written again, which is not this request's.
-		release(dir)
-		return noSpec(dir), false
-	}
-	if err != nil {
-		return &Result{ExitCode: -1, StartError: err.Error(), Started: time.Now()}, true
-	}
-	var spec Spec
-	if err := json.Unmarshal(b, &spec); err != nil {
-		return &Result{ExitCode: -1, StartError: fmt.Sprintf("%s: %v", filepath.Join(dir, SpecFile), err), Started: time.Now()}, true
+// runDir runs the step of r, which this supervisor took (rec is its
+// record). own is false if it gave the step back: the directory's records
+// are not its to write.
+func (s *server) runDir(r request, rec *stepRecord, kill <-chan string, started func()) (res *Result, own bool) {
+	dir := r.Dir
+	spec := r.Spec
+	if spec == nil {
+		b, err := os.ReadFile(filepath.Join(dir, SpecFile))
+		if errors.Is(err, fs.ErrNotExist) {
+			// Removed since the claim: the claim went to a directory being
+			// written again, which is not this request's.
+			release(dir)
+			return noSpec(dir), false
+		}
+		if err != nil {
+			return &Result{ExitCode: -1, StartError: err.Error(), Started: time.Now()}, true
+		}
+		spec = &Spec{}
+		if err := json.Unmarshal(b, spec); err != nil {
+			return &Result{ExitCode: -1, StartError: fmt.Sprintf("%s: %v", filepath.Join(dir, SpecFile), err), Started: time.Now()}, true
+		}
 	}
 	var lease *leaseWatch
 	if spec.LeaseFile != "" {
@@ -198,9 +268,9 @@ func (s *server) runDir(dir string, kill <-chan string, started func()) (res *Re
 		defer s.leases.release(lease)
 	}
 	if spec.HTTP != nil {
-		return runHTTP(dir, &spec, lease, kill, started), true
+		return runHTTP(dir, spec, lease, kill, started), true
 	}
-	return runStep(dir, &spec, s.sandbox, lease, kill, started), true
+	return runStep(dir, spec, s.sandbox, rec, lease, kill, started), true
 }
 
 func (s *server) kill(key, reason string) {

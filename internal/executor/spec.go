@@ -2,16 +2,15 @@ package executor
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/podrun"
 )
 
-// Spec is what the supervisor runs; it is written to DIR/spec.json.
+// Spec is what the supervisor runs; it comes with the start request.
 type Spec struct {
 	Command []string `json:"command"`
 	// HTTP, when set, is an http template's request: made by the
@@ -47,6 +46,12 @@ type Spec struct {
 	// in its own mount namespace (volumes_linux.go): as root, with a
 	// private /tmp.
 	Mounts []Mount `json:"mounts,omitempty"`
+	// Pod, when set, runs the step's initContainers before its command
+	// and its sidecars beside it (pod.go).
+	Pod *podrun.Plan `json:"pod,omitempty"`
+	// Ready, when set, is a daemon's readinessProbe: the step is reported
+	// started only once it passes (probe.go).
+	Ready *Probe `json:"ready,omitempty"`
 	// Session is the engine session that started the step: the step is
 	// that session's, and the engine that takes it over follows it.
 	Session string `json:"session,omitempty"`
@@ -90,6 +95,9 @@ type OutputArtifact struct {
 	// Unarchived is archive none: the file or directory as it is,
 	// rather than a tar+gzip of it.
 	Unarchived bool `json:"unarchived,omitempty"`
+	// Location is the artifact's own s3 location, passed back in the
+	// result (domain.StepArtifact.Location).
+	Location json.RawMessage `json:"location,omitempty"`
 }
 
 // InputArtifact is an input artifact the engine staged.
@@ -104,10 +112,13 @@ type InputArtifact struct {
 	Recurse bool   `json:"recurse,omitempty"`
 }
 
-// Result is what the supervisor learned; it is written to DIR/result.json.
+// Result is what the supervisor learned; it is recorded in DIR/state.
 type Result = domain.StepResult
 
-// Files in a step's directory.
+// Files in a step's directory: StateFile (state.go), LogFile once the
+// step writes, and the step's own TmpDir and WorkDir. SpecFile, ResultFile
+// and PidFile are an older supervisor's records, still read where found: a
+// request without a spec names a directory with its SpecFile.
 const (
 	SpecFile   = "spec.json"
 	ResultFile = "result.json"
@@ -137,19 +148,6 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-// ReadResult reads a step's result; os.ErrNotExist means it has none yet.
-func ReadResult(dir string) (*Result, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ResultFile))
-	if err != nil {
-		return nil, err
-	}
-	var r Result
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ResultFile), err)
-	}
-	return &r, nil
 }
 
 // MaxLogBytes caps a step's log on disk: a step that writes without end

@@ -13,11 +13,12 @@ import (
 	"github.com/semaflow/semaflow/internal/domain"
 )
 
-// runStep runs one step to completion and returns its result. kill
-// delivers a reason to stop the step early; started is called once the
-// process runs. lease, when set, is the watch of spec.LeaseFile: the step
-// starts only under an unexpired lease and is killed once it expires.
-func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill <-chan string, started func()) *Result {
+// runStep runs one step to completion and returns its result. rec is the
+// step's record, where its process group goes. kill delivers a reason to
+// stop the step early; started is called once the process runs. lease,
+// when set, is the watch of spec.LeaseFile: the step starts only under an
+// unexpired lease and is killed once it expires.
+func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *leaseWatch, kill <-chan string, started func()) *Result {
 	res := &Result{Started: time.Now()}
 	private := conf.private
 	view, err := openStepDirs(dir, conf)
@@ -48,6 +49,10 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		res.StartError = errNeedsNamespace(spec.Mounts).Error()
 		return res
 	}
+	if argv, err = podArgv(argv, spec, view); err != nil {
+		res.StartError = err.Error()
+		return res
+	}
 	argv, progs := imagePrograms(argv, spec, view)
 	argv[0] = resolveProgram(argv[0])
 	if private {
@@ -76,20 +81,18 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 			return res
 		}
 	}
-	logf, err := createPrivate(filepath.Join(dir, LogFile))
-	if err != nil {
-		res.StartError = err.Error()
-		return res
-	}
-	defer logf.Close()
-	log := newCappedLog(logf)
+	// Made once the step writes: most steps of a wide fan-out never do.
+	log := newCappedLog(filepath.Join(dir, LogFile))
+	defer log.close()
 	stdout := &stdoutSink{log: log}
 	var cmd *exec.Cmd
+	closeSpec := func() {}
 	if conf.user != nil {
-		if cmd, err = conf.initCommand(dir, argv, view.root); err != nil {
+		if cmd, closeSpec, err = conf.initCommand(dir, argv, view.root, spec); err != nil {
 			res.StartError = err.Error()
 			return res
 		}
+		defer closeSpec()
 	} else {
 		cmd = exec.Command(argv[0], argv[1:]...)
 	}
@@ -130,13 +133,7 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 	// Whoever finds this supervisor dead kills the step's group by this
 	// record (group.go). Without it, a step left running would pass for
 	// one that never started, so one that cannot be recorded does not run.
-	dirFd, err := openStepDir(dir)
-	if err != nil {
-		res.StartError = err.Error()
-		return res
-	}
-	defer func() { _ = syscall.Close(dirFd) }()
-	record := func(pid int) error { return recordGroup(dirFd, dir, pid) }
+	record := func(pid int) error { return recordGroup(rec, pid) }
 	// Last, so that a supervisor that took its job late, or was slow to
 	// get here, does not start the step past its node's lease.
 	var expired <-chan struct{}
@@ -152,6 +149,7 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 	switch {
 	case conf.user != nil:
 		done, err = startIsolated(cmd, record)
+		closeSpec() // the init has its own read end now
 	case private:
 		var setup func() error
 		if setup, err = privateSetup(view, progs); err == nil {
@@ -179,7 +177,7 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 		res.StartError = startError(argv[0], err)
 		return res
 	}
-	started()
+	defer whenReady(spec.Ready, started)()
 	var timer <-chan time.Time
 	if !spec.Deadline.IsZero() {
 		t := time.NewTimer(time.Until(spec.Deadline))
@@ -212,6 +210,7 @@ func runStep(dir string, spec *Spec, conf *confinement, lease *leaseWatch, kill 
 	log.finish()
 	readOutputs(spec, view, res)
 	saveOutputArtifacts(dir, spec, view, res)
+	readPodMessage(spec, view, res)
 	return res
 }
 

@@ -171,7 +171,12 @@ func podArtifacts(saved []domain.StepArtifact) []wfv1.Artifact {
 		if !s.Stored {
 			continue
 		}
-		a := wfv1.Artifact{Name: s.Name, Path: s.Path, ArtifactLocation: wfv1.ArtifactLocation{S3: &wfv1.S3Artifact{Key: s.Key}}}
+		loc := &wfv1.S3Artifact{}
+		if len(s.Location) > 0 && json.Unmarshal(s.Location, loc) != nil {
+			loc = &wfv1.S3Artifact{} // not the engine's writing: the key alone
+		}
+		loc.Key = s.Key
+		a := wfv1.Artifact{Name: s.Name, Path: s.Path, ArtifactLocation: wfv1.ArtifactLocation{S3: loc}}
 		if s.Unarchived && s.Name != LogsArtifact {
 			a.Archive = wfv1.Object{"none": map[string]any{}}
 		}

@@ -111,7 +111,7 @@ func (o *op) runOne(name, display string, inv invocation, scope expr.Scope, at s
 		}
 	}
 	hooksDone := o.runHooks(n, inv, scope, at)
-	return n, fulfilled(n) && hooksDone
+	return n, settled(n) && hooksDone
 }
 
 // runHooks runs a step's or task's hooks: its exit hook once the node

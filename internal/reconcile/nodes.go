@@ -66,6 +66,15 @@ func (o *op) complete(n *wfv1.NodeStatus, phase, msg string) {
 	if fulfilled(n) {
 		return
 	}
+	if (n.Type == NodeSteps || n.Type == NodeDAG) && o.anyDaemoned() && o.stopDaemons(n.ID) {
+		// It ends on a later walk, once its daemons are dead.
+		return
+	}
+	if isDaemoned(n) {
+		o.anyDaemoned()
+		n.Daemoned = nil
+		o.daemonCount--
+	}
 	n.Phase = phase
 	if msg != "" {
 		n.Message = msg

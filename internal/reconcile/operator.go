@@ -64,6 +64,10 @@ type op struct {
 	// "<namespace>/<cache>/<key>", and memoSaves their nodes in order.
 	memoFresh map[string]*MemoEntry
 	memoSaves []string
+	// daemonCount counts the daemoned nodes once daemonsCounted
+	// (daemon.go).
+	daemonCount    int
+	daemonsCounted bool
 }
 
 // Reconcile applies events to wf's status and decides what happens next,
@@ -120,7 +124,7 @@ func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 			return o.finish()
 		}
 	}
-	if onlyStarts(events) && !hasExpressionHooks(o.spec) {
+	if onlyStarts(events) && !hasExpressionHooks(o.spec) && !o.hasDaemons() {
 		// A step that started changes one node from Pending to Running and
 		// nothing else: no walk needed.
 		for _, ev := range events {
@@ -402,6 +406,10 @@ func (o *op) run() {
 		}
 		o.failWorkflow(wfv1.PhaseFailed, msg)
 		return
+	}
+	if root != nil && isDaemoned(root) {
+		// A daemon as the entrypoint: its scope is the workflow.
+		o.stopDaemons("")
 	}
 	if !o.workflowHooks(root) || root == nil || !fulfilled(root) {
 		return

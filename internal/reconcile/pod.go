@@ -21,6 +21,10 @@ func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.S
 	scope["pod.name"] = node.ID
 	holder := domain.HolderKey{Namespace: o.wf.Metadata.Namespace, Workflow: o.wf.Metadata.Name, NodeID: node.ID}.String()
 	if node.Phase == wfv1.PhasePending && (o.created[node.ID] || o.justGranted[holder]) && !o.launched[node.ID] {
+		if isDaemon(tmpl) && o.daemonOverLimit(node) {
+			o.complete(node, wfv1.PhaseError, daemonLimitMessage(tmpl.Name))
+			return
+		}
 		resolved, err := substitute(*tmpl, scope)
 		if err != nil {
 			o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: %v", tmpl.Name, err))
@@ -62,6 +66,9 @@ func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.S
 		o.launched[node.ID] = true
 		return
 	}
+	if node.Phase == wfv1.PhaseRunning && isDaemon(tmpl) {
+		o.daemonReady(node)
+	}
 	if node.Phase == wfv1.PhaseRunning && node.StartedAt != nil {
 		if d, ok := podDeadline(tmpl); ok {
 			deadline := node.StartedAt.Add(d)
@@ -102,6 +109,9 @@ func (o *op) finishPod(n *wfv1.NodeStatus, r *domain.StepResult) {
 		o.complete(n, wfv1.PhaseError, r.StartError)
 		return
 	}
+	if o.finishDaemon(n, r.Killed, r.ExitCode) {
+		return
+	}
 	if r.ExecError != "" {
 		// The step's own program could not run: its failure, not the
 		// engine's, so Failed as in Argo (README: Failed or Error).
@@ -130,6 +140,9 @@ func (o *op) finishPod(n *wfv1.NodeStatus, r *domain.StepResult) {
 	switch {
 	case r.Killed != "":
 		o.complete(n, wfv1.PhaseFailed, strings.Join(append([]string{r.Killed}, cut...), "; "))
+	case r.Message != "":
+		// An init container or sidecar failed (its pod runner says which).
+		o.complete(n, wfv1.PhaseFailed, strings.Join(append([]string{r.Message}, cut...), "; "))
 	case r.ExitCode != 0:
 		o.complete(n, wfv1.PhaseFailed, strings.Join(append([]string{fmt.Sprintf("Error (exit code %d)", r.ExitCode)}, cut...), "; "))
 	case len(r.ArtifactErrors) > 0:

@@ -65,6 +65,9 @@ func (o *op) executeRetry(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr
 		sc.isAttempt, sc.attempt = true, attempt
 		sc.tmpl = ""
 		child := o.execute(sc, depth)
+		if child != nil {
+			o.followDaemon(node, child)
+		}
 		if child == nil || !fulfilled(child) || !o.changed[child.ID] {
 			return
 		}

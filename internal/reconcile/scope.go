@@ -255,6 +255,9 @@ func nodeScope(s expr.Scope, prefix string, n *wfv1.NodeStatus) {
 	s[prefix+".status"] = n.Phase
 	s[prefix+".startedAt"] = fmtTime(n.StartedAt)
 	s[prefix+".finishedAt"] = fmtTime(n.FinishedAt)
+	if n.PodIP != "" {
+		s[prefix+".ip"] = n.PodIP
+	}
 	if n.Outputs == nil {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -57,7 +58,8 @@ func TestAPIBadContinueAndNameClash(t *testing.T) {
 }
 
 // The log of a step whose files are gone is not an empty success: the
-// answer names the step.
+// answer names the step. (A log file alone missing in its step's
+// directory is a step that wrote nothing.)
 func TestAPILogOfMissingFiles(t *testing.T) {
 	c := startAPI(t)
 	c.submit("gone", `{"entrypoint": "main", "templates": [
@@ -78,7 +80,7 @@ func TestAPILogOfMissingFiles(t *testing.T) {
 			lostID = id
 		}
 	}
-	if err := os.Remove(paths[lostID]); err != nil {
+	if err := os.RemoveAll(filepath.Dir(paths[lostID])); err != nil {
 		t.Fatal(err)
 	}
 	code, _, body := rawDo(t, c, "GET", "/api/v1/workflows/default/gone/log", "", nil)
@@ -86,7 +88,7 @@ func TestAPILogOfMissingFiles(t *testing.T) {
 		t.Errorf("one log missing: %d %s, want the other's lines and a note naming the lost step", code, body)
 	}
 	for _, p := range paths {
-		_ = os.Remove(p)
+		_ = os.RemoveAll(filepath.Dir(p))
 	}
 	code, _, body = rawDo(t, c, "GET", "/api/v1/workflows/default/gone/log", "", nil)
 	if code == 200 || !strings.Contains(body, "missing") || !strings.Contains(body, "lost") || !strings.Contains(body, "kept") {
@@ -95,5 +97,17 @@ func TestAPILogOfMissingFiles(t *testing.T) {
 	code, _, body = rawDo(t, c, "GET", "/api/v1/workflows/default/gone/log?podName="+lostID, "", nil)
 	if code != 404 || !strings.Contains(body, "missing") {
 		t.Errorf("the one log asked for is missing: %d %s, want 404", code, body)
+	}
+}
+
+// A step that wrote nothing has no log file (it is made at the first
+// byte): its log is empty, not missing.
+func TestAPILogOfAQuietStepIsEmpty(t *testing.T) {
+	c := startAPI(t)
+	c.submit("quiet", `{"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "x", "command": ["true"]}}]}`)
+	c.waitPhase("quiet", "Succeeded", 10e9)
+	code, _, body := rawDo(t, c, "GET", "/api/v1/workflows/default/quiet/log", "", nil)
+	if code != 200 || strings.Contains(body, "missing") {
+		t.Errorf("the log of a step that wrote nothing: %d %s, want 200 and no note", code, body)
 	}
 }

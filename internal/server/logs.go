@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -199,6 +200,17 @@ func (l *logStreamer) refresh(ctx context.Context) error {
 	return nil
 }
 
+// logGone says whether the log at path is gone from the data directory.
+// A step's log file is made at its first byte, so one that is absent in
+// its step's directory is a step that wrote nothing: an empty log.
+func logGone(path string) bool {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	_, err := os.Stat(filepath.Dir(path))
+	return errors.Is(err, fs.ErrNotExist)
+}
+
 // missingWhy says what a missing log means.
 const missingWhy = "its file is gone from the data directory"
 
@@ -221,7 +233,7 @@ func (s *Server) missingLogs(ctx context.Context, wf *wfv1.Workflow, pod string)
 			continue
 		}
 		selected++
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && stepEnded(wf, id) {
+		if logGone(path) && stepEnded(wf, id) {
 			missing = append(missing, stepName(wf, id))
 		}
 	}

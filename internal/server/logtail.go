@@ -51,7 +51,7 @@ func (t *tail) readAt() time.Time {
 // unterminated last line. It stops at the first error of emit or flush.
 func (t *tail) read(final bool, emit func(string) error, flush func() error) error {
 	f, err := os.Open(t.path)
-	t.missing = errors.Is(err, fs.ErrNotExist)
+	t.missing = errors.Is(err, fs.ErrNotExist) && logGone(t.path)
 	if err == nil {
 		defer func() { _ = f.Close() }()
 		if err := t.readFile(f, emit, flush); err != nil {

@@ -65,10 +65,7 @@ func readCorpusIndex(t testing.TB) []corpusRow {
 // does not support yet: lint reports it as an error (ignoring it would
 // change the outcome), and only that. A file drops off the list when its
 // feature lands.
-var corpusUnsupported = map[string]string{
-	"init-container.yaml":                  "initContainers",
-	"pod-resources-template-override.yaml": "sidecars",
-}
+var corpusUnsupported = map[string]string{}
 
 // unsupportedError says whether d is lint's error for a field semaflow
 // does not support.

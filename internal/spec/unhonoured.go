@@ -36,7 +36,6 @@ const (
 	whyNet       = "steps use the host's network and name resolution"
 	whyResources = "CPU and memory requests and limits are not enforced on host processes"
 	whyMetrics   = "custom Prometheus metrics are not emitted (/metrics has semaflow's own)"
-	whyRepo      = "there is no artifact repository yet"
 	whyPodGC     = "there are no pods to delete"
 	whyPlugins   = "executor plugins run in Argo's agent pod, which needs Kubernetes"
 	whyProbes    = "probes and lifecycle hooks are not run for host processes"
@@ -70,8 +69,9 @@ var specRules = []struct {
 	{"resourceClaims", whyResources, "", func(s *wfv1.WorkflowSpec) bool { return len(s.ResourceClaims) > 0 }},
 	{"volumeClaimGC", "semaflow makes no volume claims", "", func(s *wfv1.WorkflowSpec) bool { return s.VolumeClaimGC != nil }},
 	{"metrics", whyMetrics, "", func(s *wfv1.WorkflowSpec) bool { return s.Metrics != nil }},
-	{"artifactRepositoryRef", whyRepo, "", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactRepositoryRef != nil }},
-	{"artifactGC", whyRepo, "", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactGC != nil }},
+	{"artifactGC.podMetadata", whyPod, "", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactGC != nil && s.ArtifactGC.PodMetadata != nil }},
+	{"artifactGC.serviceAccountName", whyAccount, "", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactGC != nil && s.ArtifactGC.ServiceAccountName != "" }},
+	{"artifactGC.podSpecPatch", whyPod, "", func(s *wfv1.WorkflowSpec) bool { return s.ArtifactGC != nil && s.ArtifactGC.PodSpecPatch != "" }},
 	{"executorPlugins", whyPlugins, "", func(s *wfv1.WorkflowSpec) bool { return len(s.ExecutorPlugins) > 0 }},
 	{"retryStrategy.affinity", whyNode, "", func(s *wfv1.WorkflowSpec) bool { return s.RetryStrategy != nil && len(s.RetryStrategy.Affinity) > 0 }},
 }
@@ -210,17 +210,7 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 		w.errorf(path+".plugin", "plugin templates need Kubernetes: template %s would run in Argo's agent pod", name)
 		return
 	}
-	if t.Daemon != nil && *t.Daemon {
-		w.errorf(path+".daemon", "daemon steps are not supported by semaflow yet: template %s would run in the "+
-			"foreground, holding up the steps after it until it exits", name)
-	}
 	w.inputArtifacts(t.Inputs.Artifacts, path+".inputs.artifacts")
-	for i, a := range t.Outputs.Artifacts {
-		if a.S3 != nil && (a.S3.Endpoint != "" || a.S3.Bucket != "") {
-			w.errorf(fmt.Sprintf("%s.outputs.artifacts[%d].s3", path, i), "output artifacts to s3 with an endpoint or bucket of their own "+
-				"are not supported by semaflow yet: %q would not be stored; give only key: to use semaflow's artifact repository", a.Name)
-		}
-	}
 	for i, v := range t.Volumes {
 		if v.Name != "" && !templateMounts(t, v.Name) {
 			w.warn(fmt.Sprintf("%s.volumes[%d]", path, i), "volume "+strconv.Quote(v.Name), "no step mounts it")
@@ -228,19 +218,13 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 		w.volumeSource(&t.Volumes[i], fmt.Sprintf("%s.volumes[%d]", path, i))
 	}
 	w.volumeMounts(t, path)
-	for i := range t.InitContainers {
-		w.errorf(fmt.Sprintf("%s.initContainers[%d]", path, i), "initContainers are not supported by semaflow yet: "+
-			"%q would not run before template %s", t.InitContainers[i].Name, name)
-	}
-	for i := range t.Sidecars {
-		w.errorf(fmt.Sprintf("%s.sidecars[%d]", path, i), "sidecars are not supported by semaflow yet: "+
-			"%q would not be started beside template %s", t.Sidecars[i].Name, name)
-	}
+	w.podContainers(t, path)
+	daemon := t.Daemon != nil && *t.Daemon
 	switch {
 	case t.Container != nil:
-		w.container(t.Container, path+".container")
+		w.container(t.Container, path+".container", mainRole(daemon))
 	case t.Script != nil:
-		w.container(&t.Script.Container, path+".script")
+		w.container(&t.Script.Container, path+".script", mainRole(daemon))
 	}
 	for gi, group := range t.Steps {
 		for si := range group {
@@ -275,8 +259,18 @@ func templateMounts(t *wfv1.Template, name string) bool {
 	return false
 }
 
-func (w *unhonouredWalk) container(c *wfv1.Container, path string) {
+// container reports c's unhonoured fields; role says what a field
+// means for it (podcontainers.go): a daemon's readinessProbe is made, and
+// an init container or sidecar always sees main's mounts.
+func (w *unhonouredWalk) container(c *wfv1.Container, path string, role ctrRole) {
 	for _, r := range containerRules {
+		if r.field == "readinessProbe" && role == ctrDaemon {
+			w.daemonProbe(c, path)
+			continue
+		}
+		if r.field == "mirrorVolumeMounts" && role == ctrBeside {
+			continue
+		}
 		if r.set(c) {
 			w.warn(path+"."+r.field, r.field, r.why)
 		}
@@ -299,20 +293,11 @@ func (w *unhonouredWalk) container(c *wfv1.Container, path string) {
 func (w *unhonouredWalk) inputArtifacts(arts []wfv1.Artifact, path string) {
 	for i, a := range arts {
 		src := artifactSource(&a)
-		switch {
-		case src == "" || src == "raw" || src == "from":
+		if src == "" || src == "raw" || src == "from" || fetchedSources[src] {
 			continue
-		case src == "s3" && a.S3.Endpoint == "" && a.S3.Bucket == "":
-			continue // key-only: semaflow's artifact repository
-		case src == "s3":
-			src = "s3 with an endpoint or bucket of their own"
 		}
-		p := fmt.Sprintf("%s[%d].s3", path, i)
-		if !strings.HasPrefix(src, "s3") {
-			p = fmt.Sprintf("%s[%d].%s", path, i, src)
-		}
-		w.errorf(p, "input artifacts from %s are not supported by semaflow yet: %q would not be fetched, "+
-			"so %s would be missing; raw, key-only s3 and other steps' artifacts are delivered", src, a.Name, orDefault(a.Path, "its path"))
+		w.errorf(fmt.Sprintf("%s[%d].%s", path, i, src), "input artifacts from %s are not supported by semaflow yet: %q would not be fetched, "+
+			"so %s would be missing; raw, s3, http, git and other steps' artifacts are delivered", src, a.Name, orDefault(a.Path, "its path"))
 	}
 }
 

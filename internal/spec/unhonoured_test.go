@@ -52,7 +52,6 @@ const (
 	network   = "host's network and name resolution"
 	resources = "not enforced on host processes"
 	probes    = "probes and lifecycle hooks are not run"
-	repo      = "there is no artifact repository yet"
 )
 
 var unhonouredCases = []unhonouredCase{
@@ -79,8 +78,9 @@ var unhonouredCases = []unhonouredCase{
 	{"spec resourceClaims", specField("resourceClaims", "[{name: gpu}]"), SeverityWarning, "spec.resourceClaims", resources},
 	{"spec volumeClaimGC", specField("volumeClaimGC", "{strategy: OnWorkflowCompletion}"), SeverityWarning, "spec.volumeClaimGC", "no volume claims"},
 	{"spec metrics", specField("metrics", "{prometheus: []}"), SeverityWarning, "spec.metrics", "custom Prometheus metrics are not emitted"},
-	{"spec artifactRepositoryRef", specField("artifactRepositoryRef", "{configMap: repos, key: a}"), SeverityWarning, "spec.artifactRepositoryRef", repo},
-	{"spec artifactGC", specField("artifactGC", "{strategy: OnWorkflowDeletion}"), SeverityWarning, "spec.artifactGC", repo},
+	{"spec artifactGC.podMetadata", specField("artifactGC", "{strategy: OnWorkflowDeletion, podMetadata: {labels: {a: b}}}"), SeverityWarning, "spec.artifactGC.podMetadata", pod},
+	{"spec artifactGC.serviceAccountName", specField("artifactGC", "{serviceAccountName: gc}"), SeverityWarning, "spec.artifactGC.serviceAccountName", account},
+	{"spec artifactGC.podSpecPatch", specField("artifactGC", "{podSpecPatch: '{}'}"), SeverityWarning, "spec.artifactGC.podSpecPatch", "podSpecPatch is ignored"},
 	{"spec executorPlugins", specField("executorPlugins", "[{}]"), SeverityWarning, "spec.executorPlugins", "Argo's agent pod"},
 	{"spec retryStrategy.affinity", specField("retryStrategy", "{limit: 1, affinity: {nodeAntiAffinity: {}}}"), SeverityWarning, "spec.retryStrategy.affinity", node},
 
@@ -138,16 +138,8 @@ var unhonouredCases = []unhonouredCase{
 		"spec.templates[0].data.source.artifactPaths.s3", `data template "main" lists s3 with an endpoint or bucket of its own, which semaflow does not support yet`},
 	{"data source in git", wfWith("  templates:\n  - name: main\n    data: {source: {artifactPaths: {name: a, git: {repo: 'https://x'}}}}\n"), SeverityError,
 		"spec.templates[0].data.source.artifactPaths.git", `data template "main" cannot list a git artifact`},
-	{"daemon step", tmplField("daemon", "true"), SeverityError, "spec.templates[0].daemon",
-		`daemon steps are not supported by semaflow yet: template "main" would run in the foreground`},
-	{"s3 input artifact with a bucket", tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {bucket: b, key: k}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].s3",
-		`input artifacts from s3 with an endpoint or bucket of their own are not supported by semaflow yet: "in" would not be fetched`},
-	{"s3 output artifact with a bucket", tmplField("outputs", "{artifacts: [{name: out, path: /tmp/o, s3: {bucket: b, key: k}}]}"), SeverityError, "spec.templates[0].outputs.artifacts[0].s3",
-		`output artifacts to s3 with an endpoint or bucket of their own are not supported by semaflow yet: "out" would not be stored`},
-	{"git input artifact", tmplField("inputs", "{artifacts: [{name: src, path: /src, git: {repo: 'https://x'}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].git",
-		`input artifacts from git are not supported`},
-	{"http input artifact", tmplField("inputs", "{artifacts: [{name: f, path: /f, http: {url: 'https://x'}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].http",
-		`input artifacts from http are not supported`},
+	{"daemon readinessProbe exec", wfWith("  templates:\n  - name: main\n    daemon: true\n    container: {image: a, command: [serve], readinessProbe: {exec: {command: [ok]}}}\n"),
+		SeverityWarning, "spec.templates[0].container.readinessProbe.exec", "readinessProbe.exec is ignored: only httpGet and tcpSocket probes are made"},
 	{"hostPath volume", volWith("{name: w, hostPath: {path: /data}}", "{name: w, mountPath: /mnt/w}"),
 		SeverityError, "spec.volumes[0].hostPath", `hostPath volumes are not supported by semaflow: volume "w" would give steps a directory of the host`},
 	{"configMap volume", volWith("{name: w, configMap: {name: c}}", "{name: w, mountPath: /mnt/w}"),
@@ -168,14 +160,18 @@ var unhonouredCases = []unhonouredCase{
 		SeverityError, "spec.templates[0].container.volumeMounts[0].subPath", `subPath "../x" for volume "w": must be a relative path inside the volume`},
 	{"subPathExpr", volWith("{name: w, emptyDir: {}}", "{name: w, mountPath: /w, subPathExpr: $(POD)}"),
 		SeverityError, "spec.templates[0].container.volumeMounts[0].subPathExpr", `subPathExpr is not supported by semaflow yet`},
+	{"gcs input artifact", tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, gcs: {key: k}}]}"), SeverityError, "spec.templates[0].inputs.artifacts[0].gcs",
+		`input artifacts from gcs are not supported by semaflow yet: "in" would not be fetched, so /tmp/i would be missing; raw, s3, http, git and other steps' artifacts are delivered`},
 	{"env valueFrom", ctrField("env", "[{name: TOKEN, valueFrom: {secretKeyRef: {name: s, key: k}}}]"), SeverityError, "spec.templates[0].container.env[0].valueFrom",
 		`env valueFrom is not supported by semaflow yet: TOKEN would be empty`},
 	{"envFrom", ctrField("envFrom", "[{configMapRef: {name: c}}]"), SeverityError, "spec.templates[0].container.envFrom",
 		`envFrom is not supported by semaflow yet: the variables it names would be missing`},
-	{"initContainers", tmplField("initContainers", "[{name: prep, image: a}]"), SeverityError, "spec.templates[0].initContainers[0]",
-		`initContainers are not supported by semaflow yet: "prep" would not run before template "main"`},
-	{"sidecars", tmplField("sidecars", "[{name: db, image: a}]"), SeverityError, "spec.templates[0].sidecars[0]",
-		`sidecars are not supported by semaflow yet: "db" would not be started beside template "main"`},
+	{"too many initContainers", tmplField("initContainers", "[{name: c0, image: a, command: [x]}, {name: c1, image: a, command: [x]}, {name: c2, image: a, command: [x]}, {name: c3, image: a, command: [x]}, {name: c4, image: a, command: [x]}, {name: c5, image: a, command: [x]}, {name: c6, image: a, command: [x]}, {name: c7, image: a, command: [x]}, {name: c8, image: a, command: [x]}, {name: c9, image: a, command: [x]}, {name: c10, image: a, command: [x]}, {name: c11, image: a, command: [x]}, {name: c12, image: a, command: [x]}, {name: c13, image: a, command: [x]}, {name: c14, image: a, command: [x]}, {name: c15, image: a, command: [x]}, {name: c16, image: a, command: [x]}]"), SeverityError, "spec.templates[0].initContainers",
+		`template "main" has 17 initContainers: semaflow runs at most 16 per template`},
+	{"too many sidecars", tmplField("sidecars", "[{name: c0, image: a, command: [x]}, {name: c1, image: a, command: [x]}, {name: c2, image: a, command: [x]}, {name: c3, image: a, command: [x]}, {name: c4, image: a, command: [x]}, {name: c5, image: a, command: [x]}, {name: c6, image: a, command: [x]}, {name: c7, image: a, command: [x]}, {name: c8, image: a, command: [x]}, {name: c9, image: a, command: [x]}, {name: c10, image: a, command: [x]}, {name: c11, image: a, command: [x]}, {name: c12, image: a, command: [x]}, {name: c13, image: a, command: [x]}, {name: c14, image: a, command: [x]}, {name: c15, image: a, command: [x]}, {name: c16, image: a, command: [x]}]"), SeverityError, "spec.templates[0].sidecars",
+		`template "main" has 17 sidecars: semaflow runs at most 16 per template`},
+	{"a sidecar's own container field", tmplField("sidecars", "[{name: db, image: a, command: [x], tty: true}]"), SeverityWarning,
+		"spec.templates[0].sidecars[0].tty", container},
 
 	// Where the fields are found: inline templates and template defaults.
 	{"inline template", wfWith("  templates:\n  - name: main\n    steps:\n    - - name: s\n        inline: {nodeSelector: {a: b}, container: {image: a, command: [echo]}}\n"),
@@ -231,20 +227,29 @@ func TestUnhonouredRulesAreAllTested(t *testing.T) {
 // Fields that are honoured, or set but empty, say nothing.
 func TestHonouredFieldsAreQuiet(t *testing.T) {
 	for name, src := range map[string]string{
-		"raw input artifact":               tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, raw: {data: hi}}]}"),
-		"optional input with no location":  tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, optional: true}]}"),
-		"output artifact":                  tmplField("outputs", "{artifacts: [{name: out, path: /tmp/o}, {name: d, path: /tmp/d, archive: {none: {}}, optional: true}]}"),
-		"key-only s3 input and output":     tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {key: k}}]}\n    outputs: {artifacts: [{name: o, path: /tmp/o, s3: {key: k2}}]}"),
-		"archiveLogs":                      specField("archiveLogs", "true"),
-		"archiveLocation":                  tmplField("archiveLocation", "{archiveLogs: true}"),
-		"input artifact from another step": tmplField("inputs", "{artifacts: [{name: f, path: /f, from: x}]}"),
-		"workflow artifact argument":       specField("arguments", "{artifacts: [{name: a, raw: {data: x}}]}"),
+		"raw input artifact":                   tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, raw: {data: hi}}]}"),
+		"optional input with no location":      tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, optional: true}]}"),
+		"output artifact":                      tmplField("outputs", "{artifacts: [{name: out, path: /tmp/o}, {name: d, path: /tmp/d, archive: {none: {}}, optional: true}]}"),
+		"s3 input artifact":                    tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {key: k}}]}"),
+		"s3 with a bucket, input and output":   tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {endpoint: 'e:9000', bucket: b, key: k}}]}\n    outputs: {artifacts: [{name: o, path: /tmp/o, s3: {bucket: b, key: k2}}]}"),
+		"git input artifact":                   tmplField("inputs", "{artifacts: [{name: src, path: /src, git: {repo: 'https://x'}}]}"),
+		"http input artifact":                  tmplField("inputs", "{artifacts: [{name: f, path: /f, http: {url: 'https://x'}}]}"),
+		"artifactRepositoryRef and artifactGC": wfWith("  artifactRepositoryRef: {configMap: repos, key: a}\n  artifactGC: {strategy: OnWorkflowDeletion, forceFinalizerRemoval: true}\n" + mainTmpl),
+		"key-only s3 input and output":         tmplField("inputs", "{artifacts: [{name: in, path: /tmp/i, s3: {key: k}}]}\n    outputs: {artifacts: [{name: o, path: /tmp/o, s3: {key: k2}}]}"),
+		"archiveLogs":                          specField("archiveLogs", "true"),
+		"archiveLocation":                      tmplField("archiveLocation", "{archiveLogs: true}"),
+		"input artifact from another step":     tmplField("inputs", "{artifacts: [{name: f, path: /f, from: x}]}"),
+		"workflow artifact argument":           specField("arguments", "{artifacts: [{name: a, raw: {data: x}}]}"),
 		"step and task artifact arguments": wfWith("  templates:\n  - name: main\n    steps:\n    - - name: s\n        template: c\n        arguments: {artifacts: [{name: a, from: '{{steps.x.outputs.artifacts.y}}'}]}\n" +
 			"  - name: d\n    dag:\n      tasks:\n      - name: t\n        template: c\n        arguments: {artifacts: [{name: a, fromExpression: 'tasks.x.outputs.artifacts.y', subPath: b}]}\n" +
 			"  - {name: c, inputs: {artifacts: [{name: a, path: /tmp/a}]}, container: {image: a, command: [echo]}}\n"),
-		"empty resources and metadata": wfWith("  templates:\n  - name: main\n    metadata: {}\n    container: {image: a, command: [echo], resources: {}}\n"),
-		"memoize (works since h-memo)": tmplField("memoize", "{key: k, maxAge: 1h, cache: {configMap: {name: c}}}"),
-		"env values":                   ctrField("env", "[{name: A, value: b}]"),
+		"empty resources and metadata":    wfWith("  templates:\n  - name: main\n    metadata: {}\n    container: {image: a, command: [echo], resources: {}}\n"),
+		"memoize (works since h-memo)":    tmplField("memoize", "{key: k, maxAge: 1h, cache: {configMap: {name: c}}}"),
+		"env values":                      ctrField("env", "[{name: A, value: b}]"),
+		"a daemon (works since h-daemon)": tmplField("daemon", "true"),
+		"a daemon's http readinessProbe":  wfWith("  templates:\n  - name: main\n    daemon: true\n    container: {image: a, command: [serve], readinessProbe: {httpGet: {path: /, port: 80}, initialDelaySeconds: 1}}\n"),
+		"a daemon's tcp readinessProbe":   wfWith("  templates:\n  - name: main\n    daemon: true\n    container: {image: a, command: [serve], readinessProbe: {tcpSocket: {port: 80}}}\n"),
+		"initContainers and sidecars":     tmplField("initContainers", "[{name: prep, image: a, command: [x], mirrorVolumeMounts: true}]\n    sidecars: [{name: db, image: a, command: [y], mirrorVolumeMounts: true}]"),
 		"data templates": wfWith("  templates:\n  - name: main\n    data: {source: {artifactPaths: {name: a, s3: {key: k}}}, transformation: [{expression: data}]}\n" +
 			"  - name: d\n    inputs: {artifacts: [{name: f}]}\n    data: {source: {artifactPaths: {name: f, from: '{{inputs.artifacts.f}}'}}}\n"),
 		"honoured spec fields": wfWith("  parallelism: 2\n  activeDeadlineSeconds: 60\n  ttlStrategy: {secondsAfterCompletion: 10}\n" +
