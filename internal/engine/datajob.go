@@ -76,7 +76,7 @@ func (r *run) startData(l *reconcile.Launch, dir string) {
 func (r *run) cancelData(id, reason string) bool {
 	cancel, ok := r.data[id]
 	if ok {
-		cancel(errors.New(reason))
+		cancel(killReason(reason))
 	}
 	return ok
 }
@@ -117,11 +117,17 @@ func (e *Engine) dataSource(wf *wfv1.Workflow, a wfv1.Artifact) (dataSrc, error)
 	return src, nil
 }
 
+// killReason is why a data job was cancelled: its result's Killed, in
+// the words reconcile gives (Argo's).
+type killReason string
+
+func (k killReason) Error() string { return string(k) }
+
 // runData does a data template's work and gives its result.
 func (e *Engine) runData(ctx context.Context, key, dir string, src dataSrc, exprs []string, deadline time.Time) *executor.Result {
 	if !deadline.IsZero() {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadlineCause(ctx, deadline, errors.New(reconcile.PodDeadlineMessage))
+		ctx, cancel = context.WithDeadlineCause(ctx, deadline, killReason(reconcile.PodDeadlineMessage))
 		defer cancel()
 	}
 	killed := func(res *executor.Result) *executor.Result {
