@@ -94,7 +94,9 @@ func (r *run) kill(kill map[string]string) {
 // killAll kills every running step of the run, started or adopted.
 func (r *run) killAll(reason string) {
 	for id := range r.live {
-		r.e.exec.Kill(r.key(id), reason)
+		if !r.cancelData(id, reason) {
+			r.e.exec.Kill(r.key(id), reason)
+		}
 	}
 	for _, id := range r.adoptedIDs() {
 		r.killStep(id, reason)
@@ -104,7 +106,9 @@ func (r *run) killAll(reason string) {
 // killStep kills one running step; a step not running is left alone.
 func (r *run) killStep(id, reason string) {
 	if _, ok := r.live[id]; ok {
-		r.e.exec.Kill(r.key(id), reason)
+		if !r.cancelData(id, reason) {
+			r.e.exec.Kill(r.key(id), reason)
+		}
 		return
 	}
 	r.mu.Lock()

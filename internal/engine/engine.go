@@ -131,6 +131,8 @@ type Engine struct {
 
 	// artifacts is the default artifact repository (artifacts.go).
 	artifacts artifactRepo
+	// dataSlots bounds the data templates worked on at once (datajob.go).
+	dataSlots chan struct{}
 
 	mu     sync.Mutex
 	runs   map[string]*run
@@ -142,7 +144,7 @@ type Engine struct {
 func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e := &Engine{store: cfg.Store, dataDir: cfg.DataDir, observe: cfg.Observe, log: cfg.Logger, stepEnv: cfg.StepEnv, images: cfg.Images, httpPol: cfg.HTTPPolicy,
 		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{},
-		limits: cfg.Limits.OrDefault(), suffix: randomSuffix}
+		limits: cfg.Limits.OrDefault(), suffix: randomSuffix, dataSlots: make(chan struct{}, maxDataJobs)}
 	e.dl = newDeadlocks(e)
 	e.artifacts.driver, e.artifacts.dir = cfg.Artifacts, filepath.Join(cfg.DataDir, "artifacts")
 	e.locator = e.newLocator(cfg.Secrets)

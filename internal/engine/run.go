@@ -42,6 +42,9 @@ type run struct {
 	timer *time.Timer
 	// live maps node IDs to the step directories of running steps.
 	live map[string]string
+	// data maps node IDs of running data jobs (datajob.go) to their
+	// cancel; they are in live too.
+	data map[string]context.CancelCauseFunc
 	// adopted are the steps of an earlier engine still being followed,
 	// by node ID; r.mu guards it (adopt.go).
 	adopted map[string]adoptedStep
@@ -174,6 +177,7 @@ func (r *run) step() bool {
 	for _, ev := range events {
 		if ev.Kind == reconcile.StepExited {
 			delete(r.live, ev.NodeID)
+			delete(r.data, ev.NodeID)
 		}
 	}
 	if r.e.shared != nil {
@@ -343,6 +347,10 @@ func (r *run) notify(plan *reconcile.Plan) {
 // result, so the workflow goes on.
 func (r *run) launch(l *reconcile.Launch) {
 	dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID)
+	if err == nil && l.Data != nil {
+		r.startData(l, dir)
+		return
+	}
 	var spec executor.Spec
 	if err == nil {
 		if l.Template.HTTP != nil {
@@ -421,6 +429,9 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 		s.Programs = true // the runner is served as argosay is
 	}
 	s.WorkingDir = c.WorkingDir
+	if t.ContainerSet == nil {
+		s.ImageWorkDir = table.WorkingDir(c.Image)
+	}
 	s.Env = append(slices.Clone(base),
 		"SEMAFLOW_WORKFLOW="+wf.Metadata.Name, "SEMAFLOW_NAMESPACE="+wf.Metadata.Namespace,
 		"SEMAFLOW_NODE_ID="+l.NodeID, "ARGO_WORKFLOW_NAME="+wf.Metadata.Name, "ARGO_NODE_ID="+l.NodeID)

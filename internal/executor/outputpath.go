@@ -19,6 +19,9 @@ var errLeavesWorkDir = errors.New("a relative output path must stay in the step'
 // the same confinement as an absolute path.
 func (v stepView) outputPath(spec *Spec, path string) (string, error) {
 	if filepath.IsAbs(path) {
+		if p, ok := v.inImageWorkDir(spec, path); ok {
+			return p, nil
+		}
 		return path, nil
 	}
 	rel := filepath.Clean(path)

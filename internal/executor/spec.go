@@ -60,6 +60,10 @@ type Spec struct {
 	// the step's workflow and hand its locks on, so the step must be dead
 	// by then. Empty: no fencing.
 	LeaseFile string `json:"leaseFile,omitempty"`
+	// ImageWorkDir is the working directory of the step's image (the
+	// image table's): with no WorkingDir, the step's own working
+	// directory stands for it (imagework_linux.go).
+	ImageWorkDir string `json:"imageWorkDir,omitempty"`
 }
 
 // Mount is a volume the step sees at Path (a volumeMount).

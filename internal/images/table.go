@@ -3,6 +3,7 @@ package images
 import (
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -16,6 +17,10 @@ type Entry struct {
 	Image      string   `json:"image"`
 	Entrypoint []string `json:"entrypoint,omitempty"`
 	Cmd        []string `json:"cmd,omitempty"`
+	// WorkingDir is the image's working directory (its WORKDIR): a
+	// step of a template with no workingDir stands its own working
+	// directory in for it (executor.Spec.ImageWorkDir). "": unknown.
+	WorkingDir string `json:"workingDir,omitempty"`
 }
 
 // Table maps images to entries; the zero value holds only the built-ins.
@@ -30,17 +35,19 @@ const ArgosayPath = "/argosay"
 // builtin are the images Argo's examples and e2e tests use. A shell or
 // interpreter run with no arguments reads an empty stdin and exits 0,
 // as it does in a pod.
+// The working directories are those of the official images (none set
+// is /); where unsure, none is given.
 var builtin = []Entry{
 	{Image: "argoproj/argosay:v1", Cmd: []string{"cowsay"}},
 	{Image: "argoproj/argosay", Entrypoint: []string{ArgosayPath}},
 	{Image: "docker/whalesay", Cmd: []string{"/bin/bash"}},
-	{Image: "alpine", Cmd: []string{"/bin/sh"}},
-	{Image: "busybox", Cmd: []string{"sh"}},
-	{Image: "python", Cmd: []string{"python3"}},
-	{Image: "ubuntu", Cmd: []string{"bash"}},
-	{Image: "debian", Cmd: []string{"bash"}},
-	{Image: "golang", Cmd: []string{"bash"}},
-	{Image: "node", Cmd: []string{"node"}},
+	{Image: "alpine", Cmd: []string{"/bin/sh"}, WorkingDir: "/"},
+	{Image: "busybox", Cmd: []string{"sh"}, WorkingDir: "/"},
+	{Image: "python", Cmd: []string{"python3"}, WorkingDir: "/"},
+	{Image: "ubuntu", Cmd: []string{"bash"}, WorkingDir: "/"},
+	{Image: "debian", Cmd: []string{"bash"}, WorkingDir: "/"},
+	{Image: "golang", Cmd: []string{"bash"}, WorkingDir: "/go"},
+	{Image: "node", Cmd: []string{"node"}, WorkingDir: "/"},
 	{Image: "curlimages/curl", Entrypoint: []string{"curl"}},
 	{Image: "stedolan/jq", Entrypoint: []string{"jq"}},
 }
@@ -57,6 +64,7 @@ type file struct {
 //	  - image: myorg/tool          # every tag
 //	    entrypoint: [/usr/local/bin/tool]
 //	    cmd: [--help]
+//	    workingDir: /srv/tool      # its WORKDIR, if it has one
 func Parse(name string, b []byte) (*Table, error) {
 	var f file
 	if err := yaml.UnmarshalStrict(b, &f); err != nil {
@@ -68,6 +76,9 @@ func Parse(name string, b []byte) (*Table, error) {
 		}
 		if len(e.Entrypoint) == 0 && len(e.Cmd) == 0 {
 			return nil, fmt.Errorf("image table %s: images[%d] (%s) has neither entrypoint nor cmd", name, i, e.Image)
+		}
+		if e.WorkingDir != "" && (!path.IsAbs(e.WorkingDir) || path.Clean(e.WorkingDir) != e.WorkingDir) {
+			return nil, fmt.Errorf("image table %s: images[%d] (%s): workingDir %q is not a clean absolute path", name, i, e.Image, e.WorkingDir)
 		}
 	}
 	return &Table{user: f.Images}, nil
@@ -123,6 +134,13 @@ func (t *Table) Argv(image string, command, args []string) ([]string, error) {
 		return nil, fmt.Errorf("%w: image %q has neither entrypoint nor cmd in the image table, and the container no command or args", ErrNoProgram, image)
 	}
 	return argv, nil
+}
+
+// WorkingDir is image's working directory from the table; "" when the
+// table does not say.
+func (t *Table) WorkingDir(image string) string {
+	e, _ := t.Lookup(image)
+	return e.WorkingDir
 }
 
 // IsArgosay says whether image is Argo's argosay image that keeps its

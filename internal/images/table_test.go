@@ -76,3 +76,39 @@ func TestServesPrograms(t *testing.T) {
 		t.Fatal("ServesPrograms is wrong for the built-ins")
 	}
 }
+
+// An image's working directory (its WORKDIR) comes from the table: the
+// built-ins Argo's examples use, and user entries, which must give an
+// absolute path.
+func TestWorkingDir(t *testing.T) {
+	user, err := Parse("t.yaml", []byte("images:\n- image: myorg/tool\n  entrypoint: [/opt/tool]\n  workingDir: /srv/tool\n- image: python:3-slim\n  cmd: [python3]\n  workingDir: /app\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		table       *Table
+		image, want string
+	}{
+		{nil, "python:alpine3.23", "/"},
+		{nil, "alpine:3.23", "/"},
+		{nil, "docker.io/library/busybox", "/"},
+		{nil, "golang:1.23", "/go"},
+		{nil, "argoproj/argosay:v2", ""},
+		{nil, "myorg/other", ""},
+		{user, "myorg/tool:1", "/srv/tool"},
+		{user, "python:3-slim", "/app"},
+		{user, "python:alpine3.23", "/"},
+	} {
+		if got := c.table.WorkingDir(c.image); got != c.want {
+			t.Errorf("WorkingDir(%q) = %q, want %q", c.image, got, c.want)
+		}
+	}
+	for _, in := range []string{
+		"images:\n- image: a\n  cmd: [x]\n  workingDir: rel\n",
+		"images:\n- image: a\n  cmd: [x]\n  workingDir: /a/../b\n",
+	} {
+		if _, err := Parse("t.yaml", []byte(in)); err == nil {
+			t.Errorf("Parse(%q) accepted", in)
+		}
+	}
+}

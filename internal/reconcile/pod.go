@@ -38,6 +38,13 @@ func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.S
 		outputKeys(o.wf.Metadata.Name, node.ID, resolved.Outputs.Artifacts)
 		literalOutputs(node, &resolved)
 		l := Launch{NodeID: node.ID, NodeName: node.Name, Template: resolved, Tokens: o.lockTokens(node)}
+		if resolved.Data != nil {
+			if l.Data, err = dataJob(&resolved, scope); err != nil {
+				o.markUnrunnable(node)
+				o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: %v", tmpl.Name, err))
+				return
+			}
+		}
 		if o.archiveLogs(tmpl) {
 			l.LogsKey = o.wf.Metadata.Name + "/" + node.ID + "/main.log"
 		}

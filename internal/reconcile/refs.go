@@ -78,6 +78,10 @@ func referenced(t *wfv1.Template, prefix string) (names map[string]bool, all boo
 			call(task.Arguments, task.When, task.WithParam, task.WithSequence, task.Hooks)
 		}
 	}
+	for _, a := range t.Outputs.Artifacts {
+		scan(a.From)
+		scan(a.FromExpression)
+	}
 	for _, p := range t.Outputs.Parameters {
 		if p.Value != nil {
 			scan(string(*p.Value))

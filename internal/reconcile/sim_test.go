@@ -23,6 +23,8 @@ type outcome struct {
 	killed   string
 	// http is an http template's outcome (stdout is its body).
 	http *domain.HTTPResult
+	// artifacts are the output artifacts the engine stored.
+	artifacts []domain.StepArtifact
 }
 
 // simTB is what the simulator needs of a test: *testing.T, or *rapid.T
@@ -210,7 +212,7 @@ func (s *sim) run() *wfv1.Workflow {
 			o := s.results[id]
 			s.events = append(s.events, Event{Kind: StepExited, NodeID: id, At: s.now,
 				Result: &domain.StepResult{ExitCode: o.exit, Stdout: o.stdout, Truncated: o.cut, Outputs: o.outputs,
-					StartError: o.startErr, Killed: o.killed, HTTP: o.http, Started: s.now.Add(-o.takes), Finished: s.now}})
+					StartError: o.startErr, Killed: o.killed, HTTP: o.http, Artifacts: o.artifacts, Started: s.now.Add(-o.takes), Finished: s.now}})
 		}
 	}
 	s.t.Fatalf("workflow did not finish after %d calls:\n%s", s.calls, s.dump())

@@ -221,6 +221,8 @@ func (o *op) executeBody(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCt
 		o.executePod(node, tmpl, scope, c)
 	case tmpl.HTTP != nil:
 		o.executeHTTP(node, tmpl, scope, c)
+	case tmpl.Data != nil:
+		o.executeData(node, tmpl, scope, c)
 	case (tmpl.Steps != nil || tmpl.DAG != nil) && o.failFastStop(node, tmpl):
 	case tmpl.Steps != nil:
 		o.executeSteps(node, tmpl, ctx, scope, depth)
@@ -235,7 +237,7 @@ func (o *op) executeBody(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCt
 }
 
 func isLeaf(t *wfv1.Template) bool {
-	return t.Container != nil || t.Script != nil || t.ContainerSet != nil || t.HTTP != nil
+	return t.Container != nil || t.Script != nil || t.ContainerSet != nil || t.HTTP != nil || t.Data != nil
 }
 
 func nodeType(t *wfv1.Template) string {

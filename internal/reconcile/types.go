@@ -91,6 +91,9 @@ type Launch struct {
 	LogsKey string
 	// Tokens are the fencing tokens of every lock the step runs under.
 	Tokens map[string]uint64
+	// Data, set for a data template, is the work the engine does in
+	// place of a process.
+	Data *DataJob
 }
 
 // Plan is what the engine must do after a call.

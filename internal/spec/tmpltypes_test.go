@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// What an http template or a containerSet asks that semaflow cannot do,
+// What an http template, a data template or a containerSet asks that semaflow cannot do,
 // or that Argo refuses, is a lint error at the field.
 func TestHTTPAndContainerSetLint(t *testing.T) {
 	cases := []struct {
@@ -15,6 +15,10 @@ func TestHTTPAndContainerSetLint(t *testing.T) {
 			"headers[0].valueFrom", "secretKeyRef needs a Kubernetes secret"},
 		{`http: {url: "http://x/", timeoutSeconds: 9999}`, "timeoutSeconds", "1 to 600"},
 		{`http: {url: ""}`, "url", "needs a url"},
+		{`data: {transformation: [{expression: data}]}`, "data", "data.source.artifactPaths is required"},
+		{`data: {source: {artifactPaths: {name: a, s3: {key: k}}}, transformation: [{expression: ""}]}`, "data", "data.transformation[0] has no expression"},
+		{`data: {source: {artifactPaths: {name: a, s3: {key: k}}}, transformation: [{expression: "filter(data"}]}`, "data.transformation[0].expression", "unexpected"},
+		{`data: {source: {artifactPaths: {name: a}}}`, "data.source.artifactPaths", "names no artifact to list"},
 		{`containerSet: {containers: []}`, "containers", "at least one container"},
 		{`containerSet: {containers: [{name: a, image: x}, {name: a, image: x}]}`, "containers[1].name", "twice"},
 		{`containerSet: {containers: [{name: a, image: x, dependencies: [b]}]}`, "containers[0].dependencies[0]", `"b" is not a container`},
@@ -42,6 +46,13 @@ func TestHTTPAndContainerSetLint(t *testing.T) {
       - {name: main, image: x, dependencies: [a]}
   - name: h
     http: {url: "http://x/", timeoutSeconds: 5, headers: [{name: A, value: b}]}
+  - name: d
+    inputs: {artifacts: [{name: files}]}
+    data:
+      source: {artifactPaths: {name: files, from: "{{inputs.artifacts.files}}"}}
+      transformation: [{expression: 'filter(data, {# endsWith ".csv"})'}, {expression: "map(data, {# + '.ready'})"}]
+  - name: k
+    data: {source: {artifactPaths: {name: f, s3: {key: "{{workflow.name}}/logs"}}}}
 `)
 	if ok.HasErrors() {
 		t.Fatalf("valid templates: %v", ok)

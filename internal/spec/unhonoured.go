@@ -209,11 +209,6 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 	case t.Plugin != nil:
 		w.errorf(path+".plugin", "plugin templates need Kubernetes: template %s would run in Argo's agent pod", name)
 		return
-	case t.Data != nil:
-		kind := t.Types()[0]
-		w.errorf(path+"."+kind, "%s templates are not supported by semaflow yet: template %s would end in Error "+
-			"(\"not supported by the local executor\")", kind, name)
-		return
 	}
 	w.inputArtifacts(t.Inputs.Artifacts, path+".inputs.artifacts")
 	for i, v := range t.Volumes {

@@ -134,8 +134,10 @@ var unhonouredCases = []unhonouredCase{
 		`resource templates need Kubernetes: template "main" would create an object`},
 	{"plugin template", wfWith("  templates:\n  - name: main\n    plugin: {hello: {}}\n"), SeverityError, "spec.templates[0].plugin",
 		`plugin templates need Kubernetes: template "main" would run in Argo's agent pod`},
-	{"data template", wfWith("  templates:\n  - name: main\n    data: {source: {}}\n"), SeverityError, "spec.templates[0].data",
-		`data templates are not supported by semaflow yet`},
+	{"data source in an s3 bucket", wfWith("  templates:\n  - name: main\n    data: {source: {artifactPaths: {name: a, s3: {bucket: b}}}}\n"), SeverityError,
+		"spec.templates[0].data.source.artifactPaths.s3", `data template "main" lists s3 with an endpoint or bucket of its own, which semaflow does not support yet`},
+	{"data source in git", wfWith("  templates:\n  - name: main\n    data: {source: {artifactPaths: {name: a, git: {repo: 'https://x'}}}}\n"), SeverityError,
+		"spec.templates[0].data.source.artifactPaths.git", `data template "main" cannot list a git artifact`},
 	{"daemon readinessProbe exec", wfWith("  templates:\n  - name: main\n    daemon: true\n    container: {image: a, command: [serve], readinessProbe: {exec: {command: [ok]}}}\n"),
 		SeverityWarning, "spec.templates[0].container.readinessProbe.exec", "readinessProbe.exec is ignored: only httpGet and tcpSocket probes are made"},
 	{"hostPath volume", volWith("{name: w, hostPath: {path: /data}}", "{name: w, mountPath: /mnt/w}"),
@@ -248,6 +250,8 @@ func TestHonouredFieldsAreQuiet(t *testing.T) {
 		"a daemon's http readinessProbe":  wfWith("  templates:\n  - name: main\n    daemon: true\n    container: {image: a, command: [serve], readinessProbe: {httpGet: {path: /, port: 80}, initialDelaySeconds: 1}}\n"),
 		"a daemon's tcp readinessProbe":   wfWith("  templates:\n  - name: main\n    daemon: true\n    container: {image: a, command: [serve], readinessProbe: {tcpSocket: {port: 80}}}\n"),
 		"initContainers and sidecars":     tmplField("initContainers", "[{name: prep, image: a, command: [x], mirrorVolumeMounts: true}]\n    sidecars: [{name: db, image: a, command: [y], mirrorVolumeMounts: true}]"),
+		"data templates": wfWith("  templates:\n  - name: main\n    data: {source: {artifactPaths: {name: a, s3: {key: k}}}, transformation: [{expression: data}]}\n" +
+			"  - name: d\n    inputs: {artifacts: [{name: f}]}\n    data: {source: {artifactPaths: {name: f, from: '{{inputs.artifacts.f}}'}}}\n"),
 		"honoured spec fields": wfWith("  parallelism: 2\n  activeDeadlineSeconds: 60\n  ttlStrategy: {secondsAfterCompletion: 10}\n" +
 			"  priority: 1\n  onExit: main\n" + mainTmpl),
 		"an absent optional input passed on": wfWith("  templates:\n  - name: main\n    inputs: {artifacts: [{name: f, optional: true}]}\n" +

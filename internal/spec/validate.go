@@ -291,6 +291,9 @@ func (c *wfCtx) checkTemplate(t *wfv1.Template, path string, wfLocks []LockRef, 
 	if t.HTTP != nil {
 		checkHTTP(d, path, t.HTTP)
 	}
+	if t.Data != nil {
+		checkData(d, path, t)
+	}
 	if t.ContainerSet != nil {
 		checkContainerSet(d, path, t.ContainerSet)
 	}
