@@ -70,6 +70,9 @@ func (v stepView) stageArtifact(spec *Spec, a OutputArtifact, dir, staged string
 	if err != nil {
 		return err
 	}
+	if p, err = v.resolveLinks(p); err != nil {
+		return &os.PathError{Op: "open", Path: a.Path, Err: err}
+	}
 	if err := os.MkdirAll(filepath.Join(dir, OutputsDir), 0o700); err != nil {
 		return err
 	}

@@ -31,6 +31,9 @@ func (v stepView) openOutput(spec *Spec, path string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p, err = v.resolveLinks(p); err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
 	fd, err := v.openConfined(filepath.Clean(p))
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}

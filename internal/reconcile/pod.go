@@ -9,6 +9,7 @@ import (
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/expr"
+	"github.com/semaflow/semaflow/internal/spec"
 )
 
 // PodDeadlineMessage is Argo's message for a step killed by its
@@ -33,6 +34,13 @@ func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.S
 		resolved.RetryStrategy = nil
 		if resolved.Inputs.Artifacts, err = boundInputArtifacts(resolved.Inputs.Artifacts, scope); err != nil {
 			o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: %v", tmpl.Name, err))
+			return
+		}
+		if probs := spec.StoreProblems(&resolved, o.archiveLogs(tmpl)); len(probs) > 0 {
+			// Lint reports these; a run that bypassed it must not store
+			// an artifact elsewhere and succeed.
+			o.markUnrunnable(node)
+			o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: %v", tmpl.Name, probs[0]))
 			return
 		}
 		outputKeys(o.wf.Metadata.Name, node.ID, resolved.Outputs.Artifacts)

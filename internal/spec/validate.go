@@ -126,6 +126,7 @@ func validateSpec(s *Set, d *Document, spec *wfv1.WorkflowSpec, isWorkflow bool)
 		c.checkTemplate(&spec.Templates[i], fmt.Sprintf("%s.templates[%d]", c.path, i), wfLocks, 0)
 	}
 	c.checkDefaultsDeadlock(wfLocks)
+	c.checkArtifactSpec(spec)
 }
 
 func (c *wfCtx) checkWorkflowTemplateRef(ref *wfv1.WorkflowTemplateRef) *wfv1.WorkflowSpec {
@@ -297,6 +298,7 @@ func (c *wfCtx) checkTemplate(t *wfv1.Template, path string, wfLocks []LockRef, 
 	if t.ContainerSet != nil {
 		checkContainerSet(d, path, t.ContainerSet)
 	}
+	c.checkTemplateArtifacts(t, path)
 	sc := newScope(c, t)
 	c.checkSync(t.Synchronization, path+".synchronization", wfLocks, sc)
 	for gi, group := range t.Steps {
