@@ -63,6 +63,9 @@ func (r *run) commit(ctx context.Context, plan *reconcile.Plan, events []reconci
 			// itself): nothing this plan decided may happen.
 			return nil, false
 		}
+		if r.e.releaseReserve(err, "workflow "+r.wf.Metadata.Namespace+"/"+r.wf.Metadata.Name+"'s state") {
+			continue
+		}
 		r.e.writeFailed(r.wf, "the database", err)
 		// Killing a step needs no disk: the kills this plan decided, and
 		// those a stop or terminate asked for meanwhile, happen now. The

@@ -146,6 +146,11 @@ func (r *run) step() bool {
 		r.wf.Status.Message = msg
 	}
 	for _, ev := range events {
+		if ev.Kind == reconcile.StepExited {
+			// A step whose volumes filled the data directory's disk is
+			// evicted (evict.go), before its result is read.
+			r.e.stepEnded(r.key(ev.NodeID), ev.Result)
+		}
 		// Before the result is recorded: an artifact that cannot be
 		// stored fails its step.
 		if ev.Kind == reconcile.StepExited && ev.Result != nil && len(ev.Result.Artifacts) > 0 {
@@ -379,6 +384,7 @@ func (r *run) launch(l *reconcile.Launch) {
 		return
 	}
 	r.live[l.NodeID] = dir
+	r.e.watchVolumes(r.key(l.NodeID), r.wf, spec.Mounts, dir)
 }
 
 // jobSpec turns a resolved template into what the supervisor runs; the
