@@ -122,9 +122,9 @@ type Engine struct {
 	// none); evict follows steps that could fill the data directory.
 	reserver store.Reserver
 	evict    evictor
-	hub       hub
-	cron      *cronScheduler // nil unless StartCron was called
-	ttl       *ttlReaper     // nil unless StartTTL was called
+	hub      hub
+	cron     *cronScheduler // nil unless StartCron was called
+	ttl      *ttlReaper     // nil unless StartTTL was called
 	// archiveStop and archiveDone run the archive's retention (nil
 	// unless StartArchiveTTL was called with a TTL).
 	archiveStop, archiveDone chan struct{}
