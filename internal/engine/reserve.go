@@ -20,6 +20,6 @@ func (e *Engine) releaseReserve(err error, what string) bool {
 		return false
 	}
 	e.log.Warn(fmt.Sprintf("the disk is full: released the %s kept free at %s so that %s can be recorded; "+
-		"new workflows are refused until space is freed (deleting a workflow removes its volumes)", size(freed), where, what))
+		"it is kept again once the disk has room (deleting a workflow removes its volumes)", size(freed), where, what))
 	return true
 }
