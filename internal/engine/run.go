@@ -375,7 +375,7 @@ func (r *run) launch(l *reconcile.Launch) {
 		err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: spec})
 	}
 	if err != nil {
-		if errors.Is(err, errDetached) {
+		if errors.Is(err, errDetached) || errors.Is(err, errStopAsked) {
 			return
 		}
 		now := r.e.now()
