@@ -10,11 +10,11 @@ package diskroom
 // than a small share of a big disk.
 const (
 	minReserve = 1 << 20
-	maxReserve = 64 << 20
+	maxReserve = 32 << 20
 )
 
 // Reserve is the room kept on a filesystem of size bytes: a sixteenth of
-// it, within [1 MiB, 64 MiB].
+// it, within [1 MiB, 32 MiB].
 func Reserve(size uint64) uint64 {
 	return min(max(size/16, minReserve), maxReserve)
 }
