@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -166,7 +167,8 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	defer guard.stop()
 	a, err := app.Start(ctx, app.Options{Kind: app.KindRun, DB: o.db, Observe: prog.observe,
 		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable, ArtifactRepository: o.artifactRepo, HTTPAllow: o.httpAllow,
-		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName})
+		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName,
+		Logger: runLogger(stderr)})
 	if err != nil {
 		return err
 	}
@@ -439,4 +441,17 @@ func runDBLimits(ctx context.Context, db string) spec.DatabaseLimits {
 		out[v.Lock] = v.Limit
 	}
 	return out
+}
+
+// runLogger says on stderr what keeps the run from going on (the disk is
+// full, the lease is lost) rather than leaving a live tree that no longer
+// moves: errors only, the tree tells the rest.
+func runLogger(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}}))
 }

@@ -63,6 +63,9 @@ func (r *run) commit(ctx context.Context, plan *reconcile.Plan, events []reconci
 			// itself): nothing this plan decided may happen.
 			return nil, false
 		}
+		if r.e.releaseReserve(err, "workflow "+r.wf.Metadata.Namespace+"/"+r.wf.Metadata.Name+"'s state") {
+			continue
+		}
 		r.e.writeFailed(r.wf, "the database", err)
 		// Killing a step needs no disk: the kills this plan decided, and
 		// those a stop or terminate asked for meanwhile, happen now. The
@@ -70,11 +73,12 @@ func (r *run) commit(ctx context.Context, plan *reconcile.Plan, events []reconci
 		if delay == commitRetryFirst {
 			r.kill(plan.Kill)
 		}
-		ok := r.pause(delay, func() {
+		ok := r.pause(delay, func() bool {
 			if reason, asked := r.shutdownAsked(); asked && !stopped {
 				stopped = true
 				r.killAll(reason)
 			}
+			return false
 		})
 		if !ok {
 			return nil, false
@@ -154,6 +158,11 @@ func (r *run) shutdownAsked() (string, bool) {
 // errDetached ends a wait for the disk because the engine detached.
 var errDetached = errors.New("the engine detached")
 
+// errStopAsked gives up starting a step because a stop or terminate
+// came while its directory could not be made: the step stays Pending,
+// never spawned, and the next round fails it.
+var errStopAsked = errors.New("the workflow is stopping")
+
 // startStep hands a step to the executor; a step directory the disk has
 // no room for is tried again, as a commit is. errDetached means the engine
 // detached first: the step is recorded but was never taken, so the next
@@ -178,17 +187,24 @@ func (r *run) startStep(job executor.Job) error {
 			return err
 		}
 		r.e.writeFailed(r.wf, job.Dir, err)
-		if !r.pause(delay, nil) {
+		if r.stopAsked() {
+			return errStopAsked
+		}
+		if !r.pause(delay, r.stopAsked) {
 			return errDetached
+		}
+		if r.stopAsked() {
+			return errStopAsked
 		}
 		delay = min(2*delay, commitRetryMax)
 	}
 }
 
 // pause sleeps for d, or less if the engine detaches meanwhile (then it
-// returns false); onWake, if set, runs on every event that comes. No lock
-// is held: events and terminate requests queue in the meantime.
-func (r *run) pause(d time.Duration, onWake func()) bool {
+// returns false); onWake, if set, runs on every event that comes, and
+// ends the pause early when it returns true. No lock is held: events and
+// terminate requests queue in the meantime.
+func (r *run) pause(d time.Duration, onWake func() bool) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for !r.e.detached.Load() {
@@ -196,8 +212,8 @@ func (r *run) pause(d time.Duration, onWake func()) bool {
 		case <-t.C:
 			return !r.e.detached.Load()
 		case <-r.wake:
-			if onWake != nil {
-				onWake()
+			if onWake != nil && onWake() {
+				return !r.e.detached.Load()
 			}
 		}
 	}

@@ -226,3 +226,37 @@ func TestTerminateQueuedBehindAFailingCommitKillsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A terminate that comes while a step's directory cannot be made (the
+// disk is full) gives up the start: the step never runs, the workflow
+// ends Failed and its permit passes on, without waiting for space.
+func TestTerminateWhileAStepCannotStart(t *testing.T) {
+	eng, fs, he := testkit.StartFullEngine(t)
+	he.StartFull.Store(true)
+	ctx := context.Background()
+	a, err := eng.Submit(ctx, testkit.ParseWorkflow(t, mutexWorkflow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for he.StartRefused.Load() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the engine did not try to start a's step")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	b, err := eng.Submit(ctx, testkit.ParseWorkflow(t, mutexWorkflow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !eng.Stop(a.Metadata.UID, true, "terminated on a full disk") {
+		t.Fatal("a is not running")
+	}
+	waitEnd(t, eng, "a", a.Metadata.UID, wfv1.PhaseFailed)
+	if keys := he.Keys(); len(keys) != 0 {
+		t.Fatalf("steps run after a's terminate: %v", keys)
+	}
+	he.StartFull.Store(false)
+	p := &pair{eng: eng, fs: fs, he: he, a: a, b: b}
+	p.bRuns(t)
+}

@@ -118,9 +118,13 @@ type Engine struct {
 	adoptedMu sync.Mutex
 	adopted   []adoption
 	health    storeHealth
-	hub       hub
-	cron      *cronScheduler // nil unless StartCron was called
-	ttl       *ttlReaper     // nil unless StartTTL was called
+	// reserver is the store's reserve for writes on a full disk (nil:
+	// none); evict follows steps that could fill the data directory.
+	reserver store.Reserver
+	evict    evictor
+	hub      hub
+	cron     *cronScheduler // nil unless StartCron was called
+	ttl      *ttlReaper     // nil unless StartTTL was called
 	// archiveStop and archiveDone run the archive's retention (nil
 	// unless StartArchiveTTL was called with a TTL).
 	archiveStop, archiveDone chan struct{}
@@ -146,6 +150,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{},
 		limits: cfg.Limits.OrDefault(), suffix: randomSuffix, dataSlots: make(chan struct{}, maxDataJobs)}
 	e.dl = newDeadlocks(e)
+	e.reserver, _ = cfg.Store.(store.Reserver)
 	e.artifacts.driver, e.artifacts.dir = cfg.Artifacts, filepath.Join(cfg.DataDir, "artifacts")
 	e.locator = e.newLocator(cfg.Secrets)
 	if e.now == nil {

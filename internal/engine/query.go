@@ -162,7 +162,12 @@ func (e *Engine) Delete(ctx context.Context, namespace, name string) error {
 // already gone is store.ErrNotFound, its directories removed all the same.
 func (e *Engine) remove(ctx context.Context, wf *wfv1.Workflow) error {
 	namespace, name, uid := wf.Metadata.Namespace, wf.Metadata.Name, wf.Metadata.UID
-	if e.Stop(uid, true, "deleted") {
+	stopping := e.Stop(uid, true, "deleted")
+	// Its volumes go first: on a disk they filled, the room they free is
+	// what lets the terminate and the delete be recorded. Its steps are
+	// being killed; a step still writing holds only what it has open.
+	e.removeVolumes(uid)
+	if stopping {
 		if _, err := e.Wait(ctx, uid); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -176,7 +181,7 @@ func (e *Engine) remove(ctx context.Context, wf *wfv1.Workflow) error {
 	}
 	e.forgetRepository(uid)
 	var grants []domain.Grant
-	err := e.store.Update(ctx, func(tx store.Tx) error {
+	del := func(tx store.Tx) error {
 		var err error
 		grants, err = e.locks.ReleaseWorkflow(ctx, tx, namespace, name, e.now())
 		if err != nil {
@@ -186,7 +191,11 @@ func (e *Engine) remove(ctx context.Context, wf *wfv1.Workflow) error {
 			return err
 		}
 		return tx.DeleteWorkflow(ctx, uid)
-	})
+	}
+	err := e.store.Update(ctx, del)
+	if e.releaseReserve(err, "the delete of workflow "+namespace+"/"+name) {
+		err = e.store.Update(ctx, del)
+	}
 	if err == nil || errors.Is(err, store.ErrNotFound) {
 		e.removeStepDirs(uid)
 	}
@@ -208,6 +217,19 @@ func (e *Engine) removeStepDirs(uid string) {
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		e.log.Warn("cannot remove a deleted workflow's step directories", "dir", dir, "err", err)
+	}
+}
+
+// removeVolumes removes a workflow's volumes (volumes.go) from this
+// node's data directory.
+func (e *Engine) removeVolumes(uid string) {
+	dir, err := e.inside(uid, volumesDirName)
+	if err != nil {
+		e.log.Warn("not removing a workflow's volumes", "uid", uid, "err", err)
+		return
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		e.log.Warn("cannot remove a deleted workflow's volumes", "dir", dir, "err", err)
 	}
 }
 

@@ -149,6 +149,11 @@ func (r *run) step() bool {
 		r.wf.Status.Message = msg
 	}
 	for _, ev := range events {
+		if ev.Kind == reconcile.StepExited {
+			// A step whose volumes filled the data directory's disk is
+			// evicted (evict.go), before its result is read.
+			r.e.stepEnded(r.key(ev.NodeID), ev.Result)
+		}
 		// Before the result is recorded: an artifact that cannot be
 		// stored fails its step.
 		if ev.Kind == reconcile.StepExited && ev.Result != nil && len(ev.Result.Artifacts) > 0 {
@@ -378,7 +383,7 @@ func (r *run) launch(l *reconcile.Launch) {
 		err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: spec})
 	}
 	if err != nil {
-		if errors.Is(err, errDetached) {
+		if errors.Is(err, errDetached) || errors.Is(err, errStopAsked) {
 			return
 		}
 		now := r.e.now()
@@ -387,6 +392,7 @@ func (r *run) launch(l *reconcile.Launch) {
 		return
 	}
 	r.live[l.NodeID] = dir
+	r.e.watchVolumes(r.key(l.NodeID), r.wf, spec.Mounts, dir)
 }
 
 // jobSpec turns a resolved template into what the supervisor runs; the

@@ -389,7 +389,11 @@ func (e *Engine) renewLease() error {
 	now := time.Now()
 	until := now.Add(s.ttl)
 	ctx := context.Background()
-	err := s.raw.Update(ctx, func(tx store.Tx) error { return tx.RenewSession(ctx, s.me.ID, until) })
+	renew := func(tx store.Tx) error { return tx.RenewSession(ctx, s.me.ID, until) }
+	err := s.raw.Update(ctx, renew)
+	if e.releaseReserve(err, "this engine's lease") {
+		err = s.raw.Update(ctx, renew)
+	}
 	switch {
 	case errors.Is(err, store.ErrSessionLost):
 		e.fence(err)

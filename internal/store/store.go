@@ -37,6 +37,15 @@ func NoSpace(err error) bool {
 	return errors.Is(err, ErrNoSpace) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
+// Reserver is a store that keeps room on its disk for the writes that
+// let work end (a step's result, a terminate, a delete): when the disk
+// fills, ReleaseReserve gives that room back once, saying how much; the
+// store takes it again once the disk has room. New work must never call
+// it: a submit on a full disk is refused (507), not let in.
+type Reserver interface {
+	ReleaseReserve() (freed int64, where string)
+}
+
 // Store opens transactions. fn's error rolls the transaction back and is
 // returned; a nil error commits.
 //

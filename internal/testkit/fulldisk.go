@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -50,9 +51,17 @@ type HeldExec struct {
 	done    func(string, *executor.Result)
 	mu      sync.Mutex
 	running map[string]bool
+	// StartFull refuses every start as a full disk refuses the step's
+	// directory; StartRefused counts the refusals.
+	StartFull    atomic.Bool
+	StartRefused atomic.Int64
 }
 
 func (h *HeldExec) Start(j executor.Job) error {
+	if h.StartFull.Load() {
+		h.StartRefused.Add(1)
+		return fmt.Errorf("step directory %s: %w", j.Dir, syscall.ENOSPC)
+	}
 	h.mu.Lock()
 	h.running[j.Key] = true
 	h.mu.Unlock()

@@ -27,6 +27,7 @@ var migrations embed.FS
 type DB struct {
 	db   *sql.DB
 	path string
+	res  reserve
 }
 
 var _ store.Store = (*DB)(nil)
@@ -66,6 +67,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		}
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	s.armReserve()
 	return s, nil
 }
 
@@ -181,7 +183,11 @@ func (s *DB) inTx(ctx context.Context, fn func(store.Tx) error) error {
 		}
 		return s.storeError(err)
 	}
-	return s.storeError(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return s.storeError(err)
+	}
+	s.rearm()
+	return nil
 }
 
 // Close closes the database.

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// fillClaim is a workflow holding mutex m whose step "fill" writes 50 MB
+// into its volumeClaimTemplate (and then sleeps, so only an eviction ends
+// it) while its step "hold" runs beside it with no volume: the workflow
+// stays Running after fill fails, until it is terminated.
+const fillClaim = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: filler}
+spec:
+  entrypoint: main
+  synchronization: {mutexes: [{name: m}]}
+  volumeClaimTemplates:
+  - metadata: {name: big}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+  templates:
+  - name: main
+    steps:
+    - - {name: fill, template: fill}
+      - {name: hold, template: hold}
+  - name: fill
+    container:
+      image: alpine
+      command: [sh, -c]
+      args: ["dd if=/dev/zero of=/big/f bs=1M count=50; sleep 600"]
+      volumeMounts: [{name: big, mountPath: /big}]
+  - name: hold
+    container: {image: alpine, command: [sleep, "600"]}
+`
+
+const waiter = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: waiter}
+spec:
+  entrypoint: main
+  synchronization: {mutexes: [{name: m}]}
+  templates:
+  - name: main
+    container: {image: alpine, command: ["true"]}
+`
+
+func submitYAML(t *testing.T, url, manifest string) {
+	t.Helper()
+	j, err := yaml.YAMLToJSON([]byte(manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out := httpDo(t, "POST", url+"/api/v1/workflows/default", "", `{"workflow": `+string(j)+`}`); code != 200 {
+		t.Fatalf("submit: %d %v", code, out)
+	}
+}
+
+// nodeBy finds the workflow's node with displayName, or nil.
+func nodeBy(t *testing.T, url, wf, displayName string) map[string]any {
+	t.Helper()
+	_, out := httpDo(t, "GET", url+"/api/v1/workflows/default/"+wf, "", "")
+	st, _ := out["status"].(map[string]any)
+	nodes, _ := st["nodes"].(map[string]any)
+	for _, n := range nodes {
+		if m, _ := n.(map[string]any); m["displayName"] == displayName {
+			return m
+		}
+	}
+	return nil
+}
+
+func freeBytes(t *testing.T, dir string) uint64 {
+	t.Helper()
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Bavail * uint64(st.Bsize)
+}
+
+// A step fills the filesystem that holds both the database and the step
+// data through its volumeClaimTemplate: it is evicted, naming the volume
+// and ENOSPC; the workflow can still be terminated (its mutex passes to
+// the next waiter, which runs) and deleted, and deleting it gives the
+// space back.
+func TestVolumeFillingTheDataDiskIsEvicted(t *testing.T) {
+	needsRootVolumes(t)
+	disk := smallDisk(t, 8)
+	s := startServer(t, "--db", filepath.Join(disk, "s.db"), "--data", filepath.Join(disk, "data"))
+	submitYAML(t, s.url, fillClaim)
+	submitYAML(t, s.url, waiter)
+
+	var fill map[string]any
+	waitFor(t, 60*time.Second, "the fill step is Failed", func() bool {
+		fill = nodeBy(t, s.url, "filler", "fill")
+		return fill != nil && fill["phase"] == "Failed"
+	})
+	msg := fmt.Sprint(fill["message"])
+	for _, want := range []string{"evicted", `"big"`, "ENOSPC", "filler"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("fill's message %q does not say %s", msg, want)
+		}
+	}
+	if p := wfPhase(t, s.url, "filler"); p != "Running" {
+		t.Fatalf("filler is %s while its hold step runs, want Running", p)
+	}
+	if p := wfPhase(t, s.url, "waiter"); p != "Pending" && p != "" {
+		t.Fatalf("waiter is %s while filler holds the mutex, want Pending", p)
+	}
+
+	if code, out := httpDo(t, "PUT", s.url+"/api/v1/workflows/default/filler/terminate", "", "{}"); code != 200 {
+		t.Fatalf("terminate: %d %v", code, out)
+	}
+	waitFor(t, 30*time.Second, "filler is Failed after terminate on a full disk", func() bool { return wfPhase(t, s.url, "filler") == "Failed" })
+	waitFor(t, 30*time.Second, "the waiter gets the mutex and succeeds", func() bool { return wfPhase(t, s.url, "waiter") == "Succeeded" })
+
+	done := make(chan int, 1)
+	go func() {
+		code, _ := httpDo(t, "DELETE", s.url+"/api/v1/workflows/default/filler", "", "")
+		done <- code
+	}()
+	select {
+	case code := <-done:
+		if code != 200 {
+			t.Fatalf("delete: %d", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("delete of the workflow filling the disk did not return in 30 s")
+	}
+	if free := freeBytes(t, disk); free < 4<<20 {
+		t.Fatalf("%d bytes free on the 8 MB disk after deleting the workflow whose volume filled it", free)
+	}
+	_, out := httpDo(t, "GET", s.url+"/api/v1/sync-status?lock=default/Mutex/m", "", "")
+	if items, _ := out["items"].([]any); len(items) == 1 {
+		lock := items[0].(map[string]any)
+		if h, w := lock["holders"].(map[string]any), lock["waiters"].([]any); len(h) != 0 || len(w) != 0 {
+			t.Fatalf("after all ended: holders %v, waiters %v", h, w)
+		}
+	}
+	s.stop(t)
+}
+
+// semaflow run on the same layout says what went wrong and exits
+// non-zero, rather than hanging silently.
+func TestRunWithAVolumeFillingTheDisk(t *testing.T) {
+	needsRootVolumes(t)
+	disk := smallDisk(t, 8)
+	wf := writeFile(t, "fill.yaml", strings.Replace(strings.Replace(fillClaim, "; sleep 600", "; true", 1),
+		"      - {name: hold, template: hold}\n", "", 1))
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "run", "--db", filepath.Join(disk, "r.db"), wf)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("semaflow run hung (killed after 90 s): %s", out)
+	}
+	if err == nil {
+		t.Fatalf("semaflow run succeeded though its volume filled the disk: %s", out)
+	}
+	for _, want := range []string{"evicted", `"big"`, "ENOSPC"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("semaflow run's output does not say %s: %s", want, out)
+		}
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package engine
+
+import "io/fs"
+
+func allocated(info fs.FileInfo) int64 { return info.Size() }
