@@ -261,6 +261,7 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 	var items []loopItem
 	if inv.loop.isLoop() {
 		var err error
+		o.countExpansion()
 		items, err = expand(inv.loop, scope, o.limits.MaxLoopItems)
 		if err != nil {
 			var tooMany *loopLimitError
@@ -300,6 +301,7 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 		}
 		sc := scope
 		if it.isItem {
+			o.countScope()
 			sc = withItem(scope, it.scope())
 		}
 		n, done := o.runOne(base+it.suffix, display+it.suffix, inv, sc, at)

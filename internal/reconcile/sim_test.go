@@ -76,6 +76,9 @@ type sim struct {
 	// onPlan, when set, sees every plan before the simulation acts on it
 	// (memo_test.go plays the engine's cache writes there).
 	onPlan func(p *Plan, now time.Time)
+	// reconcile, when set, is called instead of Reconcile
+	// (incremental_test.go compares two walks there).
+	reconcile func(wf *wfv1.Workflow, events []Event, now time.Time) *Plan
 }
 
 func newSim(t simTB, yamlText string, behave func(Launch) outcome) *sim {
@@ -129,7 +132,12 @@ func (s *sim) run() *wfv1.Workflow {
 			s.events = append(s.events, Event{Kind: s.control, At: s.now})
 			s.controlAt = time.Time{}
 		}
-		plan := Reconcile(s.wf, s.events, s.now, s.res)
+		var plan *Plan
+		if s.reconcile != nil {
+			plan = s.reconcile(s.wf, s.events, s.now)
+		} else {
+			plan = Reconcile(s.wf, s.events, s.now, s.res)
+		}
 		s.events = nil
 		if s.onPlan != nil {
 			s.onPlan(plan, s.now)

@@ -1,0 +1,51 @@
+package reconcile
+
+import (
+	"time"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/spec"
+)
+
+// Cache keeps what one workflow's reconciles can reuse from one call to
+// the next. The engine keeps one per running workflow; it is not safe for
+// concurrent use.
+type Cache struct{}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache { return &Cache{} }
+
+// ReconcileCached is ReconcileWith reusing c across calls for the same
+// workflow. Its results are ReconcileWith's.
+func ReconcileCached(wf *wfv1.Workflow, c *Cache, events []Event, now time.Time, res Resolver, limits spec.Limits) *Plan {
+	return reconcileWalk(wf, events, now, res, limits, walkOpts{cache: c})
+}
+
+// walkOpts are how a call walks.
+type walkOpts struct {
+	cache *Cache
+	// legacy walks as before the incremental reconcile, for the test that
+	// compares the two.
+	legacy bool
+	// work, when set, counts the walk's work for the scaling tests.
+	work *workCount
+}
+
+// workCount is what a walk did that grows with a workflow's size.
+type workCount struct {
+	// expansions counts loop lists decoded (withItems, withParam,
+	// withSequence); scopes counts loop item scopes built.
+	expansions, scopes int
+}
+
+func (o *op) countExpansion() {
+	if o.walk.work != nil {
+		o.walk.work.expansions++
+	}
+}
+
+func (o *op) countScope() {
+	if o.walk.work != nil {
+		o.walk.work.scopes++
+	}
+}
