@@ -152,6 +152,10 @@ func reconcileWalk(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 	}
 	o.global = o.globalScope()
 	o.checkDeadline()
+	if c := o.walk.cache; c != nil {
+		c.walk++
+		defer c.sweep()
+	}
 	o.run()
 	if o.abort != "" {
 		o.stopAtLimit()

@@ -8,12 +8,31 @@ import (
 )
 
 // Cache keeps what one workflow's reconciles can reuse from one call to
-// the next. The engine keeps one per running workflow; it is not safe for
-// concurrent use.
-type Cache struct{}
+// the next: the expanded lists of its loops, with their nodes' names and
+// IDs. An entry is found by what alone determines it (the loop's node
+// name, the workflow's name, the loop's list or resolved input, the item
+// limit), never by the workflow's state, so nothing that changes a
+// workflow from outside (retry, resubmit, node set, resume, restart,
+// stop) can make it stale: a changed input is a miss. The engine keeps
+// one per running workflow; it is not safe for concurrent use.
+type Cache struct {
+	loops map[string]*loopEntry
+	// walk counts the calls that walked; an entry no walk used in the
+	// last call is dropped, so the cache holds only live loops.
+	walk int
+}
 
 // NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{} }
+func NewCache() *Cache { return &Cache{loops: map[string]*loopEntry{}} }
+
+// sweep drops the loops the last walk did not visit.
+func (c *Cache) sweep() {
+	for k, e := range c.loops {
+		if e.walk != c.walk {
+			delete(c.loops, k)
+		}
+	}
+}
 
 // ReconcileCached is ReconcileWith reusing c across calls for the same
 // workflow. Its results are ReconcileWith's.
