@@ -89,13 +89,17 @@ func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 
 func reconcileWalk(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver, limits spec.Limits, walk walkOpts) *Plan {
 	o := &op{wf: wf, res: res, now: now, plan: &Plan{Kill: map[string]string{}},
-		nodes: map[string]*wfv1.NodeStatus{}, changed: map[string]bool{}, created: map[string]bool{},
+		nodes: make(map[string]*wfv1.NodeStatus, len(wf.Status.Nodes)), changed: map[string]bool{}, created: map[string]bool{},
 		justGranted: map[string]bool{}, lockFailed: map[string]string{}, limits: limits.OrDefault(),
 		launched: map[string]bool{}, walk: walk}
 	altPrefix := wf.Metadata.Name + "-x"
+	// The working copies share one allocation: a node each would be
+	// thousands of small objects for the collector on every call.
+	slab := make([]wfv1.NodeStatus, 0, len(wf.Status.Nodes))
 	for id, n := range wf.Status.Nodes {
-		n := n
-		o.nodes[id] = &n
+		slab = append(slab, n)
+		n := &slab[len(slab)-1]
+		o.nodes[id] = n
 		o.nameBytes += len(n.Name)
 		if isStep(n.Type) {
 			o.outputBytes += outputSize(n.Outputs)

@@ -79,6 +79,9 @@ type sim struct {
 	// reconcile, when set, is called instead of Reconcile
 	// (incremental_test.go compares two walks there).
 	reconcile func(wf *wfv1.Workflow, events []Event, now time.Time) *Plan
+	// keep skips the JSON round trip between calls, as the engine keeps
+	// its workflow (benchmarks of large workflows).
+	keep bool
 }
 
 func newSim(t simTB, yamlText string, behave func(Launch) outcome) *sim {
@@ -142,7 +145,9 @@ func (s *sim) run() *wfv1.Workflow {
 		if s.onPlan != nil {
 			s.onPlan(plan, s.now)
 		}
-		s.roundTrip()
+		if !s.keep {
+			s.roundTrip()
+		}
 		if s.locks {
 			s.lockStep(plan)
 		}

@@ -9,7 +9,7 @@ import (
 
 // Cache keeps what one workflow's reconciles can reuse from one call to
 // the next: the expanded lists of its loops, with their nodes' names and
-// IDs. An entry is found by what alone determines it (the loop's node
+// IDs, and the shapes of its DAGs (dagshape.go). An entry is found by what alone determines it (the loop's node
 // name, the workflow's name, the loop's list or resolved input, the item
 // limit), never by the workflow's state, so nothing that changes a
 // workflow from outside (retry, resubmit, node set, resume, restart,
@@ -17,19 +17,27 @@ import (
 // one per running workflow; it is not safe for concurrent use.
 type Cache struct {
 	loops map[string]*loopEntry
+	dags  map[string]*dagShape
 	// walk counts the calls that walked; an entry no walk used in the
 	// last call is dropped, so the cache holds only live loops.
 	walk int
 }
 
 // NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{loops: map[string]*loopEntry{}} }
+func NewCache() *Cache {
+	return &Cache{loops: map[string]*loopEntry{}, dags: map[string]*dagShape{}}
+}
 
 // sweep drops the loops the last walk did not visit.
 func (c *Cache) sweep() {
 	for k, e := range c.loops {
 		if e.walk != c.walk {
 			delete(c.loops, k)
+		}
+	}
+	for k, s := range c.dags {
+		if s.walk != c.walk {
+			delete(c.dags, k)
 		}
 	}
 }
