@@ -370,7 +370,8 @@ func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
 // They are the run's before its first round, so that a kill it decides
 // reaches them; follow then waits for each.
 func (e *Engine) startAdopting(wf *wfv1.Workflow, recovered []reconcile.Event, adopted map[string]string) *run {
-	r := &run{e: e, wf: wf, done: make(chan struct{}), wake: make(chan struct{}, 1), first: true, live: map[string]string{}}
+	r := &run{e: e, wf: wf, done: make(chan struct{}), wake: make(chan struct{}, 1), first: true, live: map[string]string{},
+		cache: reconcile.NewCache()}
 	if len(adopted) > 0 {
 		r.adopted = map[string]adoptedStep{}
 		for id, dir := range adopted {

@@ -50,6 +50,10 @@ type run struct {
 	adopted map[string]adoptedStep
 	// first is set until the workflow has been written once in full.
 	first bool
+	// cache keeps the reconcile's loop expansions between rounds; its
+	// entries are keyed by what determines them, so changes made to wf
+	// outside the reconcile need not reset it.
+	cache *reconcile.Cache
 
 	// wake interrupts the driving goroutine's pause between retries of a
 	// refused write when an event comes (Detach sends one); every push
@@ -166,7 +170,7 @@ func (r *run) step() bool {
 	phaseBefore := r.wf.Status.Phase
 	now := r.e.now()
 	plan := guardReconcile(r.e.log, r.wf, now, func() *reconcile.Plan {
-		return reconcile.ReconcileWith(r.wf, events, now, r.e.objects, r.e.limits)
+		return reconcile.ReconcileCached(r.wf, r.cache, events, now, r.e.objects, r.e.limits)
 	})
 	// Stop and suspend change the spec, and a new phase the labels: then
 	// the whole workflow is written, not just its status.

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -12,14 +13,18 @@ import (
 
 // dagRun is one walk over a DAG template.
 type dagRun struct {
-	o      *op
-	node   *wfv1.NodeStatus
-	tasks  map[string]*wfv1.DAGTask
-	deps   map[string]*spec.DependsExpr
-	order  []string
-	scope  expr.Scope
-	done   map[string]bool // task node and its hooks finished
-	handle map[string]bool // failure of the task is tested by some depends
+	o    *op
+	node *wfv1.NodeStatus
+	// list is the template's tasks; shape what is derived from them
+	// (dagshape.go), order their names.
+	list  []wfv1.DAGTask
+	shape *dagShape
+	order []string
+	scope expr.Scope
+	// done: the task node and its hooks finished, by the task's index.
+	done []bool
+	// handle: failure of the task is tested by some depends.
+	handle map[string]bool
 	// failed is set once a finished task failed in a way neither
 	// continueOn nor another task's depends expects.
 	failed bool
@@ -34,20 +39,18 @@ type dagRun struct {
 // those whose depends condition turned false, and decides the DAG's phase
 // from its target tasks once nothing more can run.
 func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx, scope expr.Scope, depth int) {
-	d := &dagRun{o: o, node: node, tasks: map[string]*wfv1.DAGTask{}, deps: map[string]*spec.DependsExpr{},
-		scope: maps.Clone(scope), done: map[string]bool{}, handle: map[string]bool{}, ctx: ctx}
-	for i := range tmpl.DAG.Tasks {
-		t := &tmpl.DAG.Tasks[i]
-		d.tasks[t.Name] = t
-		d.order = append(d.order, t.Name)
-		e, err := dependsOf(t)
-		if err != nil {
-			o.complete(node, wfv1.PhaseError, fmt.Sprintf("task %q: depends: %v", t.Name, err))
-			return
+	shape, err := o.shapeOf(node, tmpl.DAG.Tasks)
+	if err != nil {
+		var te *taskDependsError
+		msg := err.Error()
+		if errors.As(err, &te) {
+			msg = fmt.Sprintf("task %q: depends: %v", te.task, te.err)
 		}
-		d.deps[t.Name] = e
-		markHandled(e, d.handle)
+		o.complete(node, wfv1.PhaseError, msg)
+		return
 	}
+	d := &dagRun{o: o, node: node, list: tmpl.DAG.Tasks, shape: shape, order: shape.names, handle: shape.handle,
+		scope: maps.Clone(scope), done: make([]bool, len(shape.names)), ctx: ctx}
 	d.refs, d.refsAll = referenced(tmpl, "tasks.")
 	targets, set, err := d.targets(tmpl.DAG.Target)
 	if err != nil {
@@ -63,7 +66,7 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 	for pass := 0; pass <= len(d.order); pass++ {
 		progress := false
 		for _, name := range d.order {
-			if !set[name] || d.done[name] {
+			if !set[name] || d.isDone(name) {
 				continue
 			}
 			if d.step(name, at, failFast) {
@@ -79,9 +82,9 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 		if !set[name] {
 			continue
 		}
-		if !d.done[name] {
+		if !d.isDone(name) {
 			finished = false
-			if n := o.byName(d.nodeName(name)); n != nil {
+			if n := d.nodeOf(name); n != nil {
 				active = true
 			}
 		}
@@ -101,13 +104,57 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 	o.finishParent(node, tmpl, d.scope)
 }
 
-func (d *dagRun) nodeName(task string) string { return d.node.Name + "." + task }
+func (d *dagRun) nodeName(task string) string {
+	if i, ok := d.shape.index[task]; ok {
+		return d.shape.nodeNames[i]
+	}
+	return d.node.Name + "." + task
+}
+
+// nodeOf is the node of a task, nil before it has one.
+func (d *dagRun) nodeOf(task string) *wfv1.NodeStatus {
+	if i, ok := d.shape.index[task]; ok {
+		return d.o.byNameID(d.shape.nodeNames[i], d.shape.ids[i])
+	}
+	return d.o.byName(d.node.Name + "." + task)
+}
+
+// task is a task by name, nil if there is none.
+func (d *dagRun) task(name string) *wfv1.DAGTask {
+	if i, ok := d.shape.index[name]; ok {
+		return &d.list[i]
+	}
+	return nil
+}
+
+// dep is a task's depends expression.
+func (d *dagRun) dep(name string) *spec.DependsExpr {
+	if i, ok := d.shape.index[name]; ok {
+		return d.shape.deps[i]
+	}
+	return nil
+}
+
+// depTasks is the tasks a task's depends names. A name that is no task
+// (lint refuses a depends naming one) has none; the walk before the
+// DAG's shape was kept dereferenced its missing expression instead.
+func (d *dagRun) depTasks(name string) []string {
+	if i, ok := d.shape.index[name]; ok {
+		return d.shape.depTasks[i]
+	}
+	return nil
+}
+
+func (d *dagRun) isDone(name string) bool {
+	i, ok := d.shape.index[name]
+	return ok && d.done[i]
+}
 
 // step brings one task forward; it reports whether the task finished.
 func (d *dagRun) step(name string, at site, failFast bool) bool {
 	o := d.o
-	t := d.tasks[name]
-	n := o.byName(d.nodeName(name))
+	t := d.task(name)
+	n := d.nodeOf(name)
 	if n != nil && fulfilled(n) && t.OnExit == "" && len(t.Hooks) == 0 && n.Type != NodeTaskGroup {
 		// Finished, with nothing left to run after it: the common case on
 		// every walk of a large DAG, so it skips the general path.
@@ -116,12 +163,12 @@ func (d *dagRun) step(name string, at site, failFast bool) bool {
 	}
 	inv := taskInvocation(t)
 	if n == nil {
-		for _, dep := range d.deps[name].Tasks() {
-			if !d.done[dep] {
+		for _, dep := range d.depTasks(name) {
+			if !d.isDone(dep) {
 				return false
 			}
 		}
-		if !d.eval(d.deps[name]) {
+		if !d.eval(d.dep(name)) {
 			n = o.newNode(d.nodeName(name), name, NodeSkipped, d.node.ID, d.node.ID)
 			o.complete(n, wfv1.PhaseOmitted, "omitted: depends condition not met")
 			d.finishTask(name, []*wfv1.NodeStatus{n}, false)
@@ -167,20 +214,20 @@ func (d *dagRun) step(name string, at site, failFast bool) bool {
 }
 
 func (d *dagRun) finishTask(name string, nodes []*wfv1.NodeStatus, loop bool) {
-	d.done[name] = true
+	d.done[d.shape.index[name]] = true
 	exposed := d.refsAll || d.refs[name]
 	if exposed {
 		exposeOutputs(d.scope, "tasks."+name, loop, nodes)
 		if !loop && len(nodes) == 1 {
-			d.o.skippedOutputs(d.scope, "tasks."+name, taskInvocation(d.tasks[name]), d.ctx, nodes[0])
+			d.o.skippedOutputs(d.scope, "tasks."+name, taskInvocation(d.task(name)), d.ctx, nodes[0])
 		}
 	}
-	if n := d.o.byName(d.nodeName(name)); n != nil {
+	if n := d.nodeOf(name); n != nil {
 		if exposed {
 			d.scope["tasks."+name+".status"] = n.Phase
 			d.scope["tasks."+name+".id"] = n.ID
 		}
-		if isFailure(n.Phase) && !continues(d.tasks[name].ContinueOn, n.Phase) && !d.handle[name] {
+		if isFailure(n.Phase) && !continues(d.task(name).ContinueOn, n.Phase) && !d.handle[name] {
 			d.failed = true
 		}
 	}
@@ -228,14 +275,14 @@ func (d *dagRun) eval(e *spec.DependsExpr) bool {
 		}
 		return false
 	}
-	n := d.o.byName(d.nodeName(e.Task))
+	n := d.nodeOf(e.Task)
 	if n == nil {
 		return false
 	}
 	switch e.Result {
 	case "":
 		return n.Phase == wfv1.PhaseSucceeded || n.Phase == wfv1.PhaseSkipped ||
-			(n.Daemoned != nil && *n.Daemoned) || continues(d.tasks[e.Task].ContinueOn, n.Phase)
+			(n.Daemoned != nil && *n.Daemoned) || continues(d.task(e.Task).ContinueOn, n.Phase)
 	case "Errored":
 		return n.Phase == wfv1.PhaseError
 	case "Daemoned":
@@ -257,23 +304,11 @@ func (d *dagRun) eval(e *spec.DependsExpr) bool {
 
 // targets returns the target tasks and every task they need.
 func (d *dagRun) targets(target string) ([]string, map[string]bool, error) {
+	if target == "" {
+		return d.shape.targets, d.shape.set, nil
+	}
 	set := map[string]bool{}
 	var targets []string
-	if target == "" {
-		used := map[string]bool{}
-		for _, e := range d.deps {
-			for _, t := range e.Tasks() {
-				used[t] = true
-			}
-		}
-		for _, name := range d.order {
-			set[name] = true
-			if !used[name] {
-				targets = append(targets, name)
-			}
-		}
-		return targets, set, nil
-	}
 	t, err := expr.Replace(target, d.scope, true)
 	if err != nil {
 		return nil, nil, fmt.Errorf("dag target: %w", err)
@@ -284,12 +319,12 @@ func (d *dagRun) targets(target string) ([]string, map[string]bool, error) {
 			return
 		}
 		set[name] = true
-		for _, dep := range d.deps[name].Tasks() {
+		for _, dep := range d.depTasks(name) {
 			add(dep)
 		}
 	}
 	for _, name := range strings.FieldsFunc(t, func(r rune) bool { return r == ' ' || r == ',' }) {
-		if d.tasks[name] == nil {
+		if d.task(name) == nil {
 			return nil, nil, fmt.Errorf("dag target %q is not a task", name)
 		}
 		targets = append(targets, name)
@@ -308,10 +343,10 @@ func (d *dagRun) phase(targets []string) (string, string) {
 		if n, ok := memo[name]; ok {
 			return n
 		}
-		n := d.o.byName(d.nodeName(name))
+		n := d.nodeOf(name)
 		if n != nil && n.Phase == wfv1.PhaseOmitted && depth < len(d.order) {
 			var w *wfv1.NodeStatus
-			for _, dep := range d.deps[name].Tasks() {
+			for _, dep := range d.depTasks(name) {
 				if c := worst(dep, depth+1); c != nil && isFailure(c.Phase) && w == nil {
 					w = c
 				}
@@ -326,8 +361,8 @@ func (d *dagRun) phase(targets []string) (string, string) {
 		if n == nil || !isFailure(n.Phase) {
 			continue
 		}
-		own := d.o.byName(d.nodeName(name))
-		if own == n && continues(d.tasks[name].ContinueOn, n.Phase) {
+		own := d.nodeOf(name)
+		if own == n && continues(d.task(name).ContinueOn, n.Phase) {
 			continue
 		}
 		return n.Phase, childFailed(n)

@@ -259,9 +259,10 @@ func ranAsLoop(inv invocation, base string, nodes []*wfv1.NodeStatus) bool {
 // and the first failure that continueOn does not cover.
 func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at site) ([]*wfv1.NodeStatus, bool, *wfv1.NodeStatus) {
 	var items []loopItem
+	var names, ids []string
 	if inv.loop.isLoop() {
 		var err error
-		items, err = expand(inv.loop, scope, o.limits.MaxLoopItems)
+		items, names, ids, err = o.expandLoop(base, inv.loop, scope)
 		if err != nil {
 			var tooMany *loopLimitError
 			if errors.As(err, &tooMany) {
@@ -286,13 +287,31 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 	var nodes []*wfv1.NodeStatus
 	var failed *wfv1.NodeStatus
 	all := true
-	for _, it := range items {
-		if it.isItem && o.shutdown != "" && !o.mayStart(call{}) && o.byName(base+it.suffix) == nil {
+	// A finished item with no hooks needs nothing more: its scope is not
+	// built (the old walk built one for every item on every call).
+	noHooks := inv.onExit == "" && len(inv.hooks) == 0 && !o.walk.legacy
+	for i, it := range items {
+		name := base + it.suffix
+		var existing *wfv1.NodeStatus
+		if names != nil {
+			name = names[i]
+			existing = o.byNameID(name, ids[i])
+		} else {
+			existing = o.byName(name)
+		}
+		if noHooks && existing != nil && fulfilled(existing) {
+			nodes = append(nodes, existing)
+			if isFailure(existing.Phase) && !continues(inv.continueOn, existing.Phase) && failed == nil {
+				failed = existing
+			}
+			continue
+		}
+		if it.isItem && o.shutdown != "" && !o.mayStart(call{}) && existing == nil {
 			// Stopping: an item never started stays unmade, rather than
 			// each of a large loop's items becoming a Skipped node.
 			continue
 		}
-		if o.mustWait(at) && o.byName(base+it.suffix) == nil {
+		if o.mustWait(at) && existing == nil {
 			// Cannot start now: skip before building the item's scope,
 			// which a large loop would do for every item on every walk.
 			all = false
@@ -300,9 +319,10 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 		}
 		sc := scope
 		if it.isItem {
+			o.countScope()
 			sc = withItem(scope, it.scope())
 		}
-		n, done := o.runOne(base+it.suffix, display+it.suffix, inv, sc, at)
+		n, done := o.runOne(name, display+it.suffix, inv, sc, at)
 		if n != nil {
 			nodes = append(nodes, n)
 		}

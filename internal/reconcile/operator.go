@@ -68,6 +68,9 @@ type op struct {
 	// (daemon.go).
 	daemonCount    int
 	daemonsCounted bool
+	// walk holds the cache kept across calls, the switch to the old walk
+	// and the work counters (walk.go).
+	walk walkOpts
 }
 
 // Reconcile applies events to wf's status and decides what happens next,
@@ -81,14 +84,22 @@ func Reconcile(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver) *
 // defaults). A workflow that meets a limit ends Failed with a message
 // naming the template and the limit; its running steps are killed first.
 func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver, limits spec.Limits) *Plan {
+	return reconcileWalk(wf, events, now, res, limits, walkOpts{})
+}
+
+func reconcileWalk(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver, limits spec.Limits, walk walkOpts) *Plan {
 	o := &op{wf: wf, res: res, now: now, plan: &Plan{Kill: map[string]string{}},
-		nodes: map[string]*wfv1.NodeStatus{}, changed: map[string]bool{}, created: map[string]bool{},
+		nodes: make(map[string]*wfv1.NodeStatus, len(wf.Status.Nodes)), changed: map[string]bool{}, created: map[string]bool{},
 		justGranted: map[string]bool{}, lockFailed: map[string]string{}, limits: limits.OrDefault(),
-		launched: map[string]bool{}}
+		launched: map[string]bool{}, walk: walk}
 	altPrefix := wf.Metadata.Name + "-x"
+	// The working copies share one allocation: a node each would be
+	// thousands of small objects for the collector on every call.
+	slab := make([]wfv1.NodeStatus, 0, len(wf.Status.Nodes))
 	for id, n := range wf.Status.Nodes {
-		n := n
-		o.nodes[id] = &n
+		slab = append(slab, n)
+		n := &slab[len(slab)-1]
+		o.nodes[id] = n
 		o.nameBytes += len(n.Name)
 		if isStep(n.Type) {
 			o.outputBytes += outputSize(n.Outputs)
@@ -145,6 +156,10 @@ func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 	}
 	o.global = o.globalScope()
 	o.checkDeadline()
+	if c := o.walk.cache; c != nil {
+		c.walk++
+		defer c.sweep()
+	}
 	o.run()
 	if o.abort != "" {
 		o.stopAtLimit()

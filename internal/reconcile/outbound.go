@@ -64,7 +64,7 @@ func (o *op) setStepsOutbound(node *wfv1.NodeStatus, tmpl *wfv1.Template) {
 func (d *dagRun) setOutbound(targets []string) {
 	var out []string
 	for _, name := range targets {
-		if n := d.o.byName(d.nodeName(name)); n != nil {
+		if n := d.nodeOf(name); n != nil {
 			out = append(out, d.o.outbound(n.ID)...)
 		}
 	}

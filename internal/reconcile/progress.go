@@ -42,10 +42,15 @@ func (o *op) updateProgress() {
 		all.done += p.done
 		all.total += p.total
 	}
+	// seen marks the nodes each sumBelow visits, by call number: one map
+	// for all calls instead of one per call.
+	seen := make(map[string]int, len(o.nodes))
+	call := 0
 	for _, n := range o.nodes {
 		p, ok := sums[n.ID]
 		if !ok {
-			p = o.sumBelow(n, sums)
+			call++
+			p = o.sumBelow(n, sums, seen, call)
 		}
 		if p.total == 0 {
 			continue
@@ -60,9 +65,10 @@ func (o *op) updateProgress() {
 
 // sumBelow adds up the units of work under n, memoising each parent's sum
 // in sums. Node children form a tree, so every node is visited once; the
-// visited set keeps a damaged status (a cycle) from looping.
-func (o *op) sumBelow(n *wfv1.NodeStatus, sums map[string]progress) progress {
-	visited := map[string]bool{n.ID: true}
+// nodes seen in this call (seen[id] == call) keep a damaged status (a
+// cycle) from looping.
+func (o *op) sumBelow(n *wfv1.NodeStatus, sums map[string]progress, seen map[string]int, call int) progress {
+	seen[n.ID] = call
 	var walk func(n *wfv1.NodeStatus) progress
 	walk = func(n *wfv1.NodeStatus) progress {
 		if p, ok := sums[n.ID]; ok {
@@ -71,10 +77,10 @@ func (o *op) sumBelow(n *wfv1.NodeStatus, sums map[string]progress) progress {
 		var p progress
 		for _, id := range n.Children {
 			c := o.nodes[id]
-			if c == nil || visited[id] {
+			if c == nil || seen[id] == call {
 				continue
 			}
-			visited[id] = true
+			seen[id] = call
 			cp := walk(c)
 			p.done += cp.done
 			p.total += cp.total

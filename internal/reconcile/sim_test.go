@@ -78,6 +78,12 @@ type sim struct {
 	// onPlan, when set, sees every plan before the simulation acts on it
 	// (memo_test.go plays the engine's cache writes there).
 	onPlan func(p *Plan, now time.Time)
+	// reconcile, when set, is called instead of Reconcile
+	// (incremental_test.go compares two walks there).
+	reconcile func(wf *wfv1.Workflow, events []Event, now time.Time) *Plan
+	// keep skips the JSON round trip between calls, as the engine keeps
+	// its workflow (benchmarks of large workflows).
+	keep bool
 }
 
 func newSim(t simTB, yamlText string, behave func(Launch) outcome) *sim {
@@ -131,12 +137,19 @@ func (s *sim) run() *wfv1.Workflow {
 			s.events = append(s.events, Event{Kind: s.control, At: s.now})
 			s.controlAt = time.Time{}
 		}
-		plan := Reconcile(s.wf, s.events, s.now, s.res)
+		var plan *Plan
+		if s.reconcile != nil {
+			plan = s.reconcile(s.wf, s.events, s.now)
+		} else {
+			plan = Reconcile(s.wf, s.events, s.now, s.res)
+		}
 		s.events = nil
 		if s.onPlan != nil {
 			s.onPlan(plan, s.now)
 		}
-		s.roundTrip()
+		if !s.keep {
+			s.roundTrip()
+		}
 		if s.locks {
 			s.lockStep(plan)
 		}

@@ -1,0 +1,198 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/spec"
+)
+
+// lockstep returns a reconcile for the simulator that runs every call
+// twice: the old walk on a copy of the workflow, then the incremental one
+// (with its cache kept across calls) on the workflow itself, and fails
+// unless both leave the same workflow and the same plan.
+func lockstep(fail func(string, ...any), res Resolver) func(*wfv1.Workflow, []Event, time.Time) *Plan {
+	cache := NewCache()
+	call := 0
+	return func(wf *wfv1.Workflow, events []Event, now time.Time) *Plan {
+		call++
+		var shadow wfv1.Workflow
+		var shadowEvents []Event
+		roundTripJSON(fail, wf, &shadow)
+		roundTripJSON(fail, events, &shadowEvents)
+		before := mustJSON(fail, wf)
+		old := reconcileWalk(&shadow, shadowEvents, now, res, spec.Limits{}, walkOpts{legacy: true})
+		plan := reconcileWalk(wf, events, now, res, spec.Limits{}, walkOpts{cache: cache})
+		if a, b := mustJSON(fail, &shadow), mustJSON(fail, wf); a != b {
+			fail("call %d: the incremental walk left a different workflow than the old one\nbefore: %s\nold: %s\nnew: %s", call, before, a, b)
+		}
+		// Release is built from a map: its order is not the walk's.
+		slices.Sort(old.Release)
+		slices.Sort(plan.Release)
+		if a, b := mustJSON(fail, old), mustJSON(fail, plan); a != b {
+			fail("call %d: the incremental walk planned differently\nold: %s\nnew: %s", call, a, b)
+		}
+		return plan
+	}
+}
+
+func roundTripJSON(fail func(string, ...any), in, out any) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		fail("marshal: %v", err)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		fail("unmarshal: %v", err)
+	}
+}
+
+func mustJSON(fail func(string, ...any), v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		fail("marshal: %v", err)
+	}
+	return string(b)
+}
+
+// TestIncrementalMatchesOldWalk runs the model test's random workflows
+// (steps, DAGs, loops, retries, hooks, locks, stop and terminate) with
+// random step results, and requires the incremental walk to leave the
+// same nodes, phases, outputs and plan as the old walk at every call.
+func TestIncrementalMatchesOldWalk(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		w := genWorkflowOf(rt)
+		drawn := map[string]outcome{}
+		draw := func(l Launch) outcome {
+			if o, ok := drawn[l.NodeName]; ok {
+				return o
+			}
+			o := drawOutcome(rt, l)
+			drawn[l.NodeName] = o
+			return o
+		}
+		fail := func(format string, args ...any) {
+			rt.Fatalf("%s\n--- workflow:\n%s", fmt.Sprintf(format, args...), w.yaml)
+		}
+		s := newSim(&modelTB{rt: rt, fail: fail}, w.yaml, draw)
+		s.locks = true
+		s.deadlineKill = true
+		s.maxCalls = 50*w.maxNodes + 200
+		if w.control != 0 {
+			s.control, s.controlAt = w.control, s.now.Add(w.controlAfter)
+		}
+		s.reconcile = lockstep(fail, s.res)
+		s.run()
+	})
+}
+
+// TestIncrementalLoops does the same for loops of every kind, nested and
+// large enough that parallelism makes many calls walk a half-done loop.
+func TestIncrementalLoops(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(0, 30).Draw(rt, "items")
+		par := rapid.IntRange(0, 4).Draw(rt, "parallelism")
+		kind := rapid.SampledFrom([]string{"sequence", "items", "param", "dag"}).Draw(rt, "kind")
+		hooks := rapid.Bool().Draw(rt, "hooks")
+		var loop string
+		switch kind {
+		case "sequence", "dag":
+			loop = fmt.Sprintf(`withSequence: {count: "%d"}`, n)
+		case "items":
+			var items []string
+			for i := range n {
+				items = append(items, fmt.Sprintf(`{"a": %d, "b": "x%d"}`, i, i%3))
+			}
+			loop = "withItems: [" + strings.Join(items, ", ") + "]"
+		case "param":
+			loop = `withParam: "{{steps.gen.outputs.result}}"`
+		}
+		extra := ""
+		if hooks {
+			extra = ", onExit: ok"
+		}
+		var b strings.Builder
+		b.WriteString(header + "  entrypoint: main\n  templates:\n  - name: main\n")
+		if par > 0 {
+			fmt.Fprintf(&b, "    parallelism: %d\n", par)
+		}
+		if kind == "dag" {
+			fmt.Fprintf(&b, "    dag:\n      tasks:\n      - {name: fan, template: ok, %s%s}\n", loop, extra)
+			b.WriteString("      - {name: after, template: ok, depends: fan, arguments: {parameters: [{name: p, value: \"{{tasks.fan.outputs.result}}\"}]}}\n")
+		} else {
+			b.WriteString("    steps:\n    - - {name: gen, template: gen}\n")
+			fmt.Fprintf(&b, "    - - {name: fan, template: ok, %s%s, continueOn: {failed: true}}\n", loop, extra)
+			b.WriteString("    - - {name: after, template: ok, arguments: {parameters: [{name: p, value: \"{{steps.fan.outputs.result}}\"}]}}\n")
+		}
+		b.WriteString("  - name: ok\n    inputs: {parameters: [{name: p, default: \"\"}]}\n    container: {image: x, command: [echo, ok]}\n")
+		b.WriteString("  - {name: gen, container: {image: x, command: [gen]}}\n")
+		list := make([]string, n)
+		for i := range list {
+			list[i] = fmt.Sprint(i)
+		}
+		fails := rapid.SliceOfN(rapid.IntRange(0, 9), n+4, n+4).Draw(rt, "fails")
+		i := 0
+		fail := func(format string, args ...any) {
+			rt.Fatalf("%s\n--- workflow:\n%s", fmt.Sprintf(format, args...), b.String())
+		}
+		s := newSim(&modelTB{rt: rt, fail: fail}, b.String(), func(l Launch) outcome {
+			i++
+			o := outcome{takes: time.Duration(1+fails[i%len(fails)]%3) * time.Second, stdout: fmt.Sprint(i)}
+			if strings.HasSuffix(l.NodeName, ".gen") {
+				o.stdout = "[" + strings.Join(list, ",") + "]"
+			} else if fails[i%len(fails)] == 0 {
+				o.exit = 1
+			}
+			return o
+		})
+		s.reconcile = lockstep(fail, s.res)
+		s.run()
+	})
+}
+
+// TestLoopWorkIsLinear counts what the walks of a 1,000-item fan-out do
+// over its whole run: the loop's list is decoded once, and an item's
+// scope is built only for the calls that start or follow it (not for
+// every finished item on every call), so the work grows linearly with
+// the loop, not with its square.
+func TestLoopWorkIsLinear(t *testing.T) {
+	const n, par = 1000, 10
+	for _, kind := range []string{"steps", "dag"} {
+		t.Run(kind, func(t *testing.T) {
+			src := header + "  entrypoint: main\n  templates:\n  - name: main\n" + fmt.Sprintf("    parallelism: %d\n", par)
+			if kind == "dag" {
+				src += fmt.Sprintf("    dag:\n      tasks:\n      - {name: many, template: echo, withSequence: {count: \"%d\"}}\n", n)
+			} else {
+				src += fmt.Sprintf("    steps:\n    - - {name: many, template: echo, withSequence: {count: \"%d\"}}\n", n)
+			}
+			src += "  - {name: echo, container: {image: x, command: [\"true\"]}}\n"
+			s := newSim(t, src, succeed)
+			var work workCount
+			cache := NewCache()
+			calls := 0
+			s.reconcile = func(wf *wfv1.Workflow, events []Event, now time.Time) *Plan {
+				calls++
+				return reconcileWalk(wf, events, now, s.res, spec.Limits{}, walkOpts{cache: cache, work: &work})
+			}
+			wf := s.run()
+			if wf.Status.Phase != wfv1.PhaseSucceeded {
+				t.Fatalf("phase %s: %s", wf.Status.Phase, wf.Status.Message)
+			}
+			t.Logf("%d calls: %d expansions, %d item scopes", calls, work.expansions, work.scopes)
+			if work.expansions > 2 {
+				t.Errorf("the loop's list was decoded %d times in %d calls, want once (kept across calls)", work.expansions, calls)
+			}
+			// Each item: one scope to start it, and at most a couple more
+			// while it runs.
+			if work.scopes > 3*n {
+				t.Errorf("%d item scopes built for %d items, want at most %d: finished items are revisited on every call", work.scopes, n, 3*n)
+			}
+		})
+	}
+}
