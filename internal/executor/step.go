@@ -31,8 +31,6 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		res.StartError = err.Error()
 		return res
 	}
-	// A step run as the step user writes its input files itself, as that
-	// user.
 	if err := writeStepFiles(spec, view, conf.user == nil); err != nil {
 		res.StartError = err.Error()
 		return res
@@ -64,8 +62,13 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		}
 	}
 	if conf.user == nil {
-		// After the step root is planned: a path outside /tmp may be the
-		// step's own there.
+		// After the step root is planned: a path outside /tmp is the
+		// step's own there, never the host's. A step run as the step user
+		// writes its inputs itself, as that user, in its root.
+		if err := writeInputFiles(spec, view); err != nil {
+			res.StartError = err.Error()
+			return res
+		}
 		if err := writeInputArtifacts(dir, spec, view); err != nil {
 			res.StartError = err.Error()
 			return res

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -96,12 +97,28 @@ func checkOutputPaths(spec *Spec) error {
 				"write it under /tmp or the working directory", o.what, o.path, k)
 		}
 	}
-	for _, a := range spec.InputArtifacts {
-		if k := kernelDir(filepath.Clean(a.Path)); k != "" {
-			return fmt.Errorf("input artifact %q: path %s lies under %s, which a step cannot have of its own", a.Name, a.Path, k)
+	for _, in := range declaredInputs(spec) {
+		if k := kernelDir(filepath.Clean(in.path)); k != "" {
+			return fmt.Errorf("%s: path %s lies under %s, which a step cannot have of its own: "+
+				"put it under /tmp or the working directory", in.what, in.path, k)
 		}
 	}
 	return nil
+}
+
+// declaredInputs are every path the step's inputs are written to: its
+// input artifacts, fetched or staged, and its raw ones (InputFiles, known
+// by path only). Each outside /tmp is the step's own in its root, never
+// the host's.
+func declaredInputs(spec *Spec) []declaredOutput {
+	out := make([]declaredOutput, 0, len(spec.InputArtifacts)+len(spec.InputFiles))
+	for _, a := range spec.InputArtifacts {
+		out = append(out, declaredOutput{what: fmt.Sprintf("input artifact %q", a.Name), path: a.Path})
+	}
+	for _, path := range slices.Sorted(maps.Keys(spec.InputFiles)) {
+		out = append(out, declaredOutput{what: "input artifact at " + path, path: path})
+	}
+	return out
 }
 
 // scratchDir says whether path lies in a directory that a step run as the
@@ -158,13 +175,13 @@ func planStepRoot(dir string, spec *Spec, view stepView, user *StepUser) (*stepR
 			return nil, fmt.Errorf("%s: path %s: %w", o.what, o.path, err)
 		}
 	}
-	for _, a := range spec.InputArtifacts {
-		path := filepath.Clean(a.Path)
+	for _, in := range declaredInputs(spec) {
+		path := filepath.Clean(in.path)
 		if private(path) || (wd != "" && isUnder(path, wd)) || inVolume(path) || (user != nil && scratchDir(path)) {
 			continue
 		}
 		if err := p.add(path, false, ""); err != nil {
-			return nil, fmt.Errorf("input artifact %q: path %s: %w", a.Name, a.Path, err)
+			return nil, fmt.Errorf("%s: path %s: %w", in.what, in.path, err)
 		}
 	}
 	if wd != "" && !private(wd) {
