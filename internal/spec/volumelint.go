@@ -13,7 +13,11 @@ func (w *unhonouredWalk) volumeSource(v *wfv1.Volume, path string) {
 	name := strconv.Quote(v.Name)
 	switch kind := VolumeKind(v); kind {
 	case VolumeEmptyDir:
+		w.emptyDirFields(v, path)
 	case VolumeClaim:
+		if !w.claimName(v, path) {
+			return
+		}
 		claim, _ := v.PersistentVolumeClaim["claimName"].(string)
 		w.out = append(w.out, Unhonoured{Path: path + "." + kind, Severity: SeverityWarning,
 			Message: fmt.Sprintf("persistentVolumeClaim %q is a directory of each workflow's own: what one workflow writes there, "+
@@ -40,5 +44,31 @@ func (w *unhonouredWalk) volumeMounts(t *wfv1.Template, path string) {
 		if _, ok := ResolveVolume(w.spec, t, m.Name); !ok && w.standalone {
 			w.errorf(paths[i]+".name", "volume %q is not declared (in volumes or volumeClaimTemplates): the step would fail to start", m.Name)
 		}
+	}
+}
+
+// emptyDirFields warns of an emptyDir's medium and sizeLimit: the
+// volume is a directory on the data directory's disk, as large as it
+// has room.
+func (w *unhonouredWalk) emptyDirFields(v *wfv1.Volume, path string) {
+	if m, _ := v.EmptyDir["medium"].(string); m != "" {
+		w.warn(path+".emptyDir.medium", "emptyDir.medium of volume "+strconv.Quote(v.Name),
+			"the volume is a directory on the data directory's disk, not memory")
+	}
+	if _, ok := v.EmptyDir["sizeLimit"]; ok {
+		w.warn(path+".emptyDir.sizeLimit", "emptyDir.sizeLimit of volume "+strconv.Quote(v.Name),
+			"not enforced: the volume may fill the data directory's disk")
+	}
+}
+
+// claimStorage warns that a volumeClaimTemplate's storage request is
+// not enforced.
+func (w *unhonouredWalk) claimStorage(v wfv1.Object, path string) {
+	spec, _ := v["spec"].(map[string]any)
+	res, _ := spec["resources"].(map[string]any)
+	req, _ := res["requests"].(map[string]any)
+	if _, ok := req["storage"]; ok {
+		w.warn(path+".spec.resources.requests.storage", "resources.requests.storage of volume claim template "+
+			strconv.Quote(claimTemplateName(v)), "not enforced: the claim is a directory on the data directory's disk, as large as it has room")
 	}
 }
