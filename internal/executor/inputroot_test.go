@@ -59,3 +59,47 @@ func TestVolumeAtSemaflowsOwnPathsRefused(t *testing.T) {
 		}
 	}
 }
+
+// An emptyDir is gone once its step ended, as with its pod: its
+// directory in the step's is removed after the outputs are read (an
+// output in it is still read), and by whoever adopts a step that ended
+// under a supervisor that died before removing it.
+func TestEmptyDirRemovedWhenTheStepEnds(t *testing.T) {
+	if os.Geteuid() != 0 || !namespacesAvailable() || !probePrivateTmp() {
+		t.Skip("volumes need root and mount namespaces")
+	}
+	s := startServe(t)
+	t.Cleanup(func() {
+		_ = s.in.Close()
+		if err := <-s.done; err != nil {
+			t.Error(err)
+		}
+	})
+	at := hostName(t, "/")
+	dir := job(t, Spec{Command: []string{"sh", "-c", "echo kept > " + at + "/o; head -c 100000 /dev/zero > " + at + "/big"},
+		Env: []string{"PATH=" + os.Getenv("PATH")}, Mounts: []Mount{{Path: at, Volume: "scratch"}},
+		Outputs: []OutputFile{{Name: "o", Path: at + "/o"}}})
+	s.send(t, request{Op: "start", Key: "k", Dir: dir})
+	s.await(t, "k", "exited")
+	r, err := ReadResult(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outputs["o"] != "kept\n" {
+		t.Errorf("result %+v, want the output read from the emptyDir", r)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, VolumesDir)); err == nil {
+		t.Errorf("%s is left after the step ended", filepath.Join(dir, VolumesDir))
+	}
+	// A step that ended under a supervisor that died before removing it.
+	left := filepath.Join(dir, VolumesDir, "scratch", "f")
+	if err := os.MkdirAll(filepath.Dir(left), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if Adopt(dir, nil, nil) == nil {
+		t.Fatal("no result adopted")
+	}
+	if _, err := os.Lstat(filepath.Join(dir, VolumesDir)); err == nil {
+		t.Errorf("%s is left after adopting the step's end", filepath.Join(dir, VolumesDir))
+	}
+}
