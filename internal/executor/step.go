@@ -20,6 +20,9 @@ import (
 // unexpired lease and is killed once it expires.
 func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *leaseWatch, kill <-chan string, started func()) *Result {
 	res := &Result{Started: time.Now()}
+	// Before the result is written, on every path: once its outputs are
+	// read, the step's emptyDirs are gone with it.
+	defer dropEmptyDirs(dir)
 	private := conf.private
 	view, err := openStepDirs(dir, conf)
 	if err != nil {

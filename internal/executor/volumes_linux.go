@@ -208,3 +208,10 @@ func volumeHostIn(vs []volumeBind, path string) (dir, rel string, ok bool) {
 	r, _ := under(path, v.Seen)
 	return v.Dir, filepath.Join(v.Sub, r), true
 }
+
+// dropEmptyDirs removes the step's emptyDirs once it ended and its
+// outputs were read: an emptyDir lives and dies with its step, as with
+// its pod. What the step left there is its own; nothing is followed.
+func dropEmptyDirs(dir string) {
+	_ = os.RemoveAll(filepath.Join(dir, VolumesDir))
+}
