@@ -63,3 +63,43 @@ func TestDaemonAsExitHandlerOrHookNeverHangs(t *testing.T) {
 		})
 	}
 }
+
+// A daemon launched with a readinessProbe says what it waits for while
+// its node is Pending, and says it no more once ready.
+func TestDaemonWaitingForReadinessSaysSo(t *testing.T) {
+	var waiting []string
+	var s *sim
+	s = newSim(t, header+`  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: server, template: server}
+    - - {name: client, template: client}
+  - name: server
+    daemon: true
+    container:
+      image: x
+      command: [serve]
+      readinessProbe: {httpGet: {path: /healthz, port: 8080}}
+  - name: client
+    container: {image: x, command: [curl]}
+`, byTemplate(daemonForever))
+	s.onPlan = func(p *Plan, _ time.Time) {
+		for _, l := range p.Start {
+			if l.Template.Name == "server" {
+				for _, n := range s.wf.Status.Nodes {
+					if n.ID == l.NodeID {
+						waiting = append(waiting, n.Message)
+					}
+				}
+			}
+		}
+	}
+	s.run()
+	if len(waiting) != 1 || waiting[0] != "waiting for its readinessProbe: GET http://127.0.0.1:8080/healthz" {
+		t.Fatalf("messages at launch %q", waiting)
+	}
+	if n := s.node("wf[0].server"); strings.Contains(n.Message, "waiting") {
+		t.Fatalf("server still says %q once ready", n.Message)
+	}
+}
