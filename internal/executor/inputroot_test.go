@@ -103,3 +103,18 @@ func TestEmptyDirRemovedWhenTheStepEnds(t *testing.T) {
 		t.Errorf("%s is left after adopting the step's end", filepath.Join(dir, VolumesDir))
 	}
 }
+
+// A volume that cannot be set up in the step's namespace (its mount
+// point lies through a link of the host's: /bin -> usr/bin) is the
+// step's start error, naming the volume; it is not worded as the
+// program's failure to run.
+func TestVolumeSetupFailureNamesTheVolume(t *testing.T) {
+	if l, err := os.Readlink("/bin"); err != nil || strings.HasPrefix(l, "/") {
+		t.Skip("/bin is not a relative link here")
+	}
+	p := hostName(t, "/bin")
+	r := runAsRoot(t, Spec{Command: []string{"true"}, Mounts: []Mount{{Path: p, Volume: "v"}}})
+	if !strings.HasPrefix(r.StartError, `volume "v" at `+p) || !strings.Contains(r.StartError, "link") {
+		t.Errorf("start error %q, want it to begin with the volume and say the link", r.StartError)
+	}
+}
