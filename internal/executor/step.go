@@ -168,10 +168,14 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	pipes.start(stdout, log)
 	var initErr errInit
 	var execErr errExec
+	var setupErr errSetup
 	if err != nil {
 		pipes.wait(outputGrace)
 	}
 	switch {
+	case errors.As(err, &setupErr):
+		res.StartError = setupErr.Error()
+		return res
 	case errors.As(err, &execErr):
 		return execFailed(res, log, string(execErr))
 	case errors.As(err, &initErr):

@@ -205,6 +205,9 @@ func planStepRoot(dir string, spec *Spec, view stepView, user *StepUser) (*stepR
 			if err := mkdirOwned(view.host(m.Path), user); err != nil {
 				return nil, mountError(m, "%v", err)
 			}
+		} else if link, target := hostLink(m.Path); link != "" {
+			return nil, mountError(m, "it lies through %s, a link on this host (to %s), which the step's root does not follow: "+
+				"mount the volume at the link's target instead", link, target)
 		} else if err := p.add(m.Path, true, ""); err != nil {
 			return nil, mountError(m, "%v", err)
 		}
@@ -553,4 +556,22 @@ func bindEntry(dirFd int, host, name string) error {
 	}
 	defer func() { _ = unix.Close(at) }()
 	return syscall.Mount(host, fdPath(at), "", syscall.MS_BIND|syscall.MS_REC, "")
+}
+
+// hostLink is the first directory of path that is a link on the host,
+// and its target, or "" (bounded by path's depth).
+func hostLink(path string) (link, target string) {
+	p := "/"
+	for name := range strings.SplitSeq(strings.TrimPrefix(path, "/"), "/") {
+		p = filepath.Join(p, name)
+		st, err := os.Lstat(p)
+		if err != nil {
+			return "", ""
+		}
+		if st.Mode()&fs.ModeSymlink != 0 {
+			t, _ := os.Readlink(p)
+			return p, t
+		}
+	}
+	return "", ""
 }
