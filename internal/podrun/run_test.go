@@ -156,3 +156,22 @@ func withMarker(marker string) []string {
 	}
 	return out
 }
+
+// A plan whose containers share a name, or take one Argo keeps for the
+// pod's own (main, wait, init), is refused naming it: a sidecar named
+// main would be blamed for main's result.
+func TestPlanRefusesReservedAndRepeatedNames(t *testing.T) {
+	c := func(name string) Container { return Container{Name: name, Argv: []string{"true"}} }
+	for _, tc := range []struct {
+		p    Plan
+		says string
+	}{
+		{Plan{Sidecars: []Container{c("main")}}, `"main" is reserved`},
+		{Plan{Init: []Container{c("wait")}}, `"wait" is reserved`},
+		{Plan{Init: []Container{c("a")}, Sidecars: []Container{c("a")}}, `"a" is used twice`},
+	} {
+		if err := tc.p.Check(); err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("plan %+v: %v, want an error saying %s", tc.p, err, tc.says)
+		}
+	}
+}
