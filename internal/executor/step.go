@@ -50,10 +50,16 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		res.StartError = errNeedsNamespace(spec.Mounts).Error()
 		return res
 	}
-	if argv, err = podArgv(argv, spec, view); err != nil {
+	if argv, err = podArgv(argv, spec, conf.user != nil); err != nil {
 		res.StartError = err.Error()
 		return res
 	}
+	msgPipe, err := newPodMessage(spec)
+	if err != nil {
+		res.StartError = err.Error()
+		return res
+	}
+	defer msgPipe.close()
 	argv, progs := imagePrograms(argv, spec, view)
 	argv[0] = resolveProgram(argv[0])
 	if private {
@@ -101,6 +107,11 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		defer closeSpec()
 	} else {
 		cmd = exec.Command(argv[0], argv[1:]...)
+	}
+	if msgPipe != nil {
+		// podMessageFD: after the init's own, which startIsolated and
+		// initCommand put first.
+		cmd.ExtraFiles = append(cmd.ExtraFiles, msgPipe.w)
 	}
 	cmd.Env = append([]string{}, spec.Env...)
 	if progs {
@@ -164,6 +175,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	default:
 		done, err = spawn(cmd, nil, record)
 	}
+	msgPipe.started()
 	// Read even when the start failed: the step init may have said why.
 	pipes.start(stdout, log)
 	var initErr errInit
@@ -220,7 +232,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	log.finish()
 	readOutputs(spec, view, res)
 	saveOutputArtifacts(dir, spec, view, res)
-	readPodMessage(spec, view, res)
+	msgPipe.read(res)
 	return res
 }
 

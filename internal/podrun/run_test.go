@@ -23,7 +23,12 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
-		os.Exit(Run(p, strings.Fields(os.Getenv("PODRUN_TEST_MAIN")), os.Getenv("PODRUN_TEST_MSG"), os.Stdout, os.Stderr))
+		msg, err := os.Create(os.Getenv("PODRUN_TEST_MSG"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(Run(p, strings.Fields(os.Getenv("PODRUN_TEST_MAIN")), msg, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }

@@ -13,9 +13,9 @@ import (
 var kernelMounts = []string{"/proc", "/sys", "/dev"}
 
 // ReservedStepPaths are semaflow's own in every step: its script,
-// programs and pod runner in /tmp/.semaflow, the pod runner's message.
-// A volume there would let a step replace what semaflow runs in the next.
-var ReservedStepPaths = []string{"/tmp/.semaflow", "/tmp/.semaflow-pod-message"}
+// programs and pod runner in /tmp/.semaflow. A volume there would let a
+// step replace what semaflow runs in the next.
+var ReservedStepPaths = []string{"/tmp/.semaflow"}
 
 // The kernel's bounds on a path and on one name in it (PATH_MAX,
 // NAME_MAX).
@@ -41,7 +41,7 @@ func CheckMountPath(p string) error {
 	c := path.Clean(p)
 	for _, r := range ReservedStepPaths {
 		if c == r || strings.HasPrefix(c, r+"/") {
-			return fmt.Errorf("semaflow's own path %s in every step (its script, programs and pod runner's message) "+
+			return fmt.Errorf("semaflow's own path %s in every step (its script, programs and pod runner) "+
 				"would be the volume's, which a step could write: mount it elsewhere", r)
 		}
 	}

@@ -34,8 +34,6 @@ var hostileVolumeCases = []unhonouredCase{
 		SeverityError, "spec.templates[0].container.volumeMounts[0].mountPath", `mountPath "/tmp/.semaflow" for volume "w": semaflow's own`},
 	{"mount under /tmp/.semaflow", volWith("{name: w, emptyDir: {}}", "{name: w, mountPath: /tmp/.semaflow/bin}"),
 		SeverityError, "spec.templates[0].container.volumeMounts[0].mountPath", `for volume "w": semaflow's own`},
-	{"mount at the pod message", volWith("{name: w, emptyDir: {}}", "{name: w, mountPath: /tmp/.semaflow-pod-message}"),
-		SeverityError, "spec.templates[0].container.volumeMounts[0].mountPath", `for volume "w": semaflow's own`},
 	// 4: emptyDir and claim fields.
 	{"emptyDir sizeLimit", volWith("{name: w, emptyDir: {sizeLimit: 1Mi}}", "{name: w, mountPath: /w}"),
 		SeverityWarning, "spec.volumes[0].emptyDir.sizeLimit", `volume "w"`},
