@@ -29,7 +29,7 @@ func (w *unhonouredWalk) daemonHandlers() {
 	}
 	check := func(p, role, name string) {
 		if name != "" && daemon(name) {
-			w.errorf(p, "daemon template %q cannot be %s: a daemon runs until the steps after it end, and a %s has none, "+
+			w.errorf(p, "daemon template %q cannot be %s: a daemon runs until the steps after it end, and %s has none, "+
 				"so the workflow would never finish; use a template that ends", name, role, role)
 		}
 	}

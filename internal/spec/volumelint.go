@@ -56,8 +56,8 @@ func (w *unhonouredWalk) emptyDirFields(v *wfv1.Volume, path string) {
 			"the volume is a directory on the data directory's disk, not memory")
 	}
 	if _, ok := v.EmptyDir["sizeLimit"]; ok {
-		w.warn(path+".emptyDir.sizeLimit", "emptyDir.sizeLimit of volume "+strconv.Quote(v.Name),
-			"not enforced: the volume may fill the data directory's disk")
+		w.out = append(w.out, Unhonoured{Path: path + ".emptyDir.sizeLimit", Severity: SeverityWarning,
+			Message: "emptyDir.sizeLimit of volume " + strconv.Quote(v.Name) + " is not enforced: the volume may fill the data directory's disk"})
 	}
 }
 
@@ -68,7 +68,8 @@ func (w *unhonouredWalk) claimStorage(v wfv1.Object, path string) {
 	res, _ := spec["resources"].(map[string]any)
 	req, _ := res["requests"].(map[string]any)
 	if _, ok := req["storage"]; ok {
-		w.warn(path+".spec.resources.requests.storage", "resources.requests.storage of volume claim template "+
-			strconv.Quote(claimTemplateName(v)), "not enforced: the claim is a directory on the data directory's disk, as large as it has room")
+		w.out = append(w.out, Unhonoured{Path: path + ".spec.resources.requests.storage", Severity: SeverityWarning,
+			Message: "resources.requests.storage of volume claim template " + strconv.Quote(claimTemplateName(v)) +
+				" is not enforced: the claim is a directory on the data directory's disk, as large as it has room"})
 	}
 }
