@@ -68,8 +68,7 @@ func TestDaemonAsExitHandlerOrHookNeverHangs(t *testing.T) {
 // its node is Pending, and says it no more once ready.
 func TestDaemonWaitingForReadinessSaysSo(t *testing.T) {
 	var waiting []string
-	var s *sim
-	s = newSim(t, header+`  entrypoint: main
+	s := newSim(t, header+`  entrypoint: main
   templates:
   - name: main
     steps:

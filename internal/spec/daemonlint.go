@@ -3,7 +3,7 @@ package spec
 import (
 	"fmt"
 	"maps"
-	"net"
+	"net/netip"
 	"path"
 	"slices"
 	"strconv"
@@ -108,8 +108,8 @@ func loopback(h string) bool {
 	if h == "localhost" {
 		return true
 	}
-	ip := net.ParseIP(strings.Trim(h, "[]"))
-	return ip != nil && ip.IsLoopback()
+	ip, err := netip.ParseAddr(strings.Trim(h, "[]"))
+	return err == nil && ip.IsLoopback()
 }
 
 // probeNumber reads a whole number from a manifest value (a string one
