@@ -119,3 +119,20 @@ func TestVolumeSetupFailureNamesTheVolume(t *testing.T) {
 		t.Errorf("start error %q, want it to begin with the volume and say the link", r.StartError)
 	}
 }
+
+// As the step user too, inputs outside /tmp are the step's own in its
+// root, and delivered there even where the user could not write (a
+// directory the host lacks, /src; one of root's, /etc): as with Argo,
+// whose executor places the inputs, not the step.
+func TestIsolatedInputOutsideTmpIsTheSteps(t *testing.T) {
+	newDir := hostName(t, "/")
+	inEtc := hostName(t, "/etc")
+	p1, p2 := filepath.Join(newDir, "in.txt"), inEtc
+	r, log := runIsolated(t, Spec{Command: []string{"sh", "-c", "cat " + p1 + " " + p2 + " > /tmp/o"},
+		InputFiles: map[string]string{p1: "one\n", p2: "two\n"},
+		Outputs:    []OutputFile{{Name: "o", Path: "/tmp/o"}}})
+	if r.StartError != "" || r.ExitCode != 0 || r.Outputs["o"] != "one\ntwo\n" {
+		t.Errorf("result %+v, want the step to read its two inputs\n%s", r, log)
+	}
+	assertAbsent(t, newDir, inEtc)
+}
