@@ -62,6 +62,9 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	defer msgPipe.close()
 	argv, progs := imagePrograms(argv, spec, view)
 	argv[0] = resolveProgram(argv[0])
+	// What the step init writes as the step user: the inputs the
+	// supervisor does not place (ownInputs).
+	var initSpec Spec
 	if private {
 		// The step's root serves /argosay, a workingDir, outputs outside
 		// /tmp and volumes, as root and as the step user alike.
@@ -85,6 +88,9 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	} else if err := giveInputs(dir, conf.user); err != nil {
 		res.StartError = fmt.Sprintf("the step's input artifacts: %v", err)
 		return res
+	} else if initSpec, err = ownInputs(dir, spec, view.root, conf.user); err != nil {
+		res.StartError = err.Error()
+		return res
 	}
 	if progs {
 		// The step init binds the binary itself, whatever the /tmp.
@@ -100,7 +106,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	var cmd *exec.Cmd
 	closeSpec := func() {}
 	if conf.user != nil {
-		if cmd, closeSpec, err = conf.initCommand(dir, argv, view.root, spec); err != nil {
+		if cmd, closeSpec, err = conf.initCommand(dir, argv, view.root, &initSpec); err != nil {
 			res.StartError = err.Error()
 			return res
 		}

@@ -59,6 +59,10 @@ type stepRoot struct {
 	// Volumes are bound at their mount points, made in the shadows, once
 	// the shadows are in place (volumes_linux.go).
 	Volumes []volumeBind `json:"volumes,omitempty"`
+	// Inputs are the input paths that are the step's own in the shadows
+	// (made just now, so nothing of the step's lies there yet): the
+	// supervisor places them, for a step user too (ownInputs).
+	Inputs []string `json:"-"`
 }
 
 // shadow is a directory the step sees at Seen: Dir on the host, into
@@ -183,6 +187,7 @@ func planStepRoot(dir string, spec *Spec, view stepView, user *StepUser) (*stepR
 		if err := p.add(path, false, ""); err != nil {
 			return nil, fmt.Errorf("%s: path %s: %w", in.what, in.path, err)
 		}
+		p.inputs = append(p.inputs, path)
 	}
 	if wd != "" && !private(wd) {
 		// One the step user cannot reach is its own too: that hides nothing
@@ -222,7 +227,7 @@ func planStepRoot(dir string, spec *Spec, view stepView, user *StepUser) (*stepR
 	}
 	r, err := p.make(user)
 	if r != nil {
-		r.Volumes = volumes
+		r.Volumes, r.Inputs = volumes, p.inputs
 	}
 	return r, err
 }
@@ -232,6 +237,7 @@ type rootPlan struct {
 	shadows []shadow
 	at      map[string]int // Seen -> index in shadows
 	mkdirs  []string       // paths the step sees, made in its own directories
+	inputs  []string       // input paths made the step's own
 }
 
 func (p *rootPlan) shadow(seen string) *shadow {
