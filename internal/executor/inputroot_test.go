@@ -136,3 +136,19 @@ func TestIsolatedInputOutsideTmpIsTheSteps(t *testing.T) {
 	}
 	assertAbsent(t, newDir, inEtc)
 }
+
+// An emptyDir of medium Memory is a tmpfs of its sizeLimit: a write past
+// it fails with no space; the supervisor still reads an output there, and
+// the tmpfs is gone with the step.
+func TestMemoryEmptyDirIsATmpfsOfItsSize(t *testing.T) {
+	at := hostName(t, "/")
+	r := runAsRoot(t, Spec{Command: []string{"sh", "-c",
+		"grep -q \" " + at + " .* - tmpfs \" /proc/self/mountinfo || { echo not-tmpfs; exit 9; }; echo kept > " + at + "/o; " +
+			"if head -c 3000000 /dev/zero > " + at + "/big; then echo fitted; exit 8; fi"},
+		Mounts:  []Mount{{Path: at, Volume: "m", Memory: true, MemoryBytes: 1 << 20}},
+		Outputs: []OutputFile{{Name: "o", Path: at + "/o"}}})
+	if r.StartError != "" || r.ExitCode != 0 || r.Outputs["o"] != "kept\n" {
+		t.Errorf("result %+v, want a 1 MiB tmpfs whose output is read", r)
+	}
+	assertAbsent(t, at)
+}
