@@ -47,17 +47,27 @@ func (w *unhonouredWalk) volumeMounts(t *wfv1.Template, path string) {
 	}
 }
 
-// emptyDirFields warns of an emptyDir's medium and sizeLimit: the
-// volume is a directory on the data directory's disk, as large as it
-// has room.
+// emptyDirFields reports what of an emptyDir is not made: a medium but
+// Memory (a tmpfs, as root), and a sizeLimit without it (the volume is
+// then a directory on the data directory's disk, as large as it has room).
 func (w *unhonouredWalk) emptyDirFields(v *wfv1.Volume, path string) {
-	if m, _ := v.EmptyDir["medium"].(string); m != "" {
-		w.warn(path+".emptyDir.medium", "emptyDir.medium of volume "+strconv.Quote(v.Name),
-			"the volume is a directory on the data directory's disk, not memory")
+	m, _ := v.EmptyDir["medium"].(string)
+	if m != "" && m != "Memory" {
+		w.warn(path+".emptyDir.medium", "emptyDir.medium "+strconv.Quote(m)+" of volume "+strconv.Quote(v.Name),
+			"the volume is a directory on the data directory's disk (medium Memory is a tmpfs)")
 	}
-	if _, ok := v.EmptyDir["sizeLimit"]; ok {
+	limit, ok := v.EmptyDir["sizeLimit"]
+	if !ok {
+		return
+	}
+	if _, err := ParseBytes(limit); err != nil {
+		w.errorf(path+".emptyDir.sizeLimit", "emptyDir.sizeLimit of volume %q: %v", v.Name, err)
+		return
+	}
+	if m != "Memory" {
 		w.out = append(w.out, Unhonoured{Path: path + ".emptyDir.sizeLimit", Severity: SeverityWarning,
-			Message: "emptyDir.sizeLimit of volume " + strconv.Quote(v.Name) + " is not enforced: the volume may fill the data directory's disk"})
+			Message: "emptyDir.sizeLimit of volume " + strconv.Quote(v.Name) + " is not enforced: the volume is a directory " +
+				"on the data directory's disk, and may fill it (with medium: Memory it is a tmpfs of that size)"})
 	}
 }
 

@@ -37,8 +37,10 @@ var hostileVolumeCases = []unhonouredCase{
 	// 4: emptyDir and claim fields.
 	{"emptyDir sizeLimit", volWith("{name: w, emptyDir: {sizeLimit: 1Mi}}", "{name: w, mountPath: /w}"),
 		SeverityWarning, "spec.volumes[0].emptyDir.sizeLimit", `volume "w"`},
-	{"emptyDir medium", volWith("{name: w, emptyDir: {medium: Memory}}", "{name: w, mountPath: /w}"),
+	{"emptyDir medium", volWith("{name: w, emptyDir: {medium: HugePages}}", "{name: w, mountPath: /w}"),
 		SeverityWarning, "spec.volumes[0].emptyDir.medium", `volume "w"`},
+	{"emptyDir sizeLimit not a quantity", volWith("{name: w, emptyDir: {medium: Memory, sizeLimit: lots}}", "{name: w, mountPath: /w}"),
+		SeverityError, "spec.volumes[0].emptyDir.sizeLimit", `volume "w": lots`},
 	{"claim storage request", wfWith("  volumeClaimTemplates: [{metadata: {name: c}, spec: {resources: {requests: {storage: 1Gi}}}}]\n" +
 		"  templates:\n  - name: main\n    container: {image: a, command: [echo], volumeMounts: [{name: c, mountPath: /c}]}\n"),
 		SeverityWarning, "spec.volumeClaimTemplates[0].spec.resources.requests.storage", `not enforced`},
@@ -105,5 +107,29 @@ func TestHostileVolumeLint(t *testing.T) {
 				t.Errorf("a warning case gives errors:\n%s", ds.Error())
 			}
 		})
+	}
+}
+
+// An emptyDir of medium Memory with a sizeLimit is made (a tmpfs of
+// that size): lint says nothing of it.
+func TestMemoryEmptyDirIsQuiet(t *testing.T) {
+	ds := lintString(t, volWith("{name: w, emptyDir: {medium: Memory, sizeLimit: 1Mi}}", "{name: w, mountPath: /w}"))
+	for _, d := range ds {
+		if d.Path == "spec.volumes[0].emptyDir.medium" || d.Path == "spec.volumes[0].emptyDir.sizeLimit" {
+			t.Errorf("%s", d)
+		}
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[any]int64{"1Mi": 1 << 20, "500M": 500e6, "1073741824": 1 << 30, 2048.0: 2048, "1.5Ki": 1536} {
+		if got, err := ParseBytes(in); err != nil || got != want {
+			t.Errorf("ParseBytes(%v) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []any{"", "0", "-1Mi", "lots", "1Zi", "NaN", true} {
+		if _, err := ParseBytes(in); err == nil {
+			t.Errorf("ParseBytes(%v) took it", in)
+		}
 	}
 }
