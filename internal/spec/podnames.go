@@ -13,7 +13,7 @@ import (
 // main would be taken for the main container.
 var reservedContainers = []string{"main", "wait", "init"}
 
-// checkName says why name is not a DNS-1123 label ("" when it is).
+// checkLabel says why name is not a DNS-1123 label ("" when it is).
 func checkLabel(name string) string {
 	if len(name) > MaxNamespaceLength || !dns1123Label.MatchString(name) {
 		return "must be a DNS-1123 label (lower-case letters, digits and '-', at most 63, starting and ending alphanumeric)"
