@@ -49,6 +49,7 @@ func (e *Engine) stepMounts(wf *wfv1.Workflow, t *wfv1.Template) ([]executor.Mou
 		em := executor.Mount{Path: m.MountPath, Volume: m.Name, SubPath: m.SubPath, ReadOnly: m.ReadOnly}
 		switch src.Kind {
 		case spec.VolumeEmptyDir:
+			em.Memory, em.MemoryBytes = src.Memory, src.SizeLimit
 		case spec.VolumeClaim, spec.VolumeClaimTemplate:
 			if src.Claim == "" {
 				return nil, fmt.Errorf("volume %q: persistentVolumeClaim has no claimName", m.Name)

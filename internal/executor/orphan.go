@@ -22,6 +22,15 @@ import (
 // result carries the reason; the earlier engine's pipe, through which a
 // kill would have gone, is gone.
 func Adopt(dir string, stop <-chan struct{}, kill <-chan string) *Result {
+	r := adopt(dir, stop, kill)
+	if r != nil {
+		// Its supervisor may have died before removing them.
+		dropEmptyDirs(dir)
+	}
+	return r
+}
+
+func adopt(dir string, stop <-chan struct{}, kill <-chan string) *Result {
 	var killed string
 	for {
 		if r, err := ReadResult(dir); err == nil {

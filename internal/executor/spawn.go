@@ -32,7 +32,7 @@ func spawn(cmd *exec.Cmd, setup func() error, record func(pid int) error) (done 
 		if setup == nil {
 			defer runtime.UnlockOSThread()
 		} else if err := setup(); err != nil {
-			started <- err
+			started <- errSetup{err}
 			return
 		}
 		if err := cmd.Start(); err != nil {
@@ -58,3 +58,10 @@ func spawn(cmd *exec.Cmd, setup func() error, record func(pid int) error) (done 
 
 // waitFor is what spawn's done says, once it says it.
 func waitFor(done <-chan error) error { return <-done }
+
+// errSetup is a failure of spawn's setup (the step's namespace, root or
+// volumes): the step's start error as it is, not its program's.
+type errSetup struct{ err error }
+
+func (e errSetup) Error() string { return e.err.Error() }
+func (e errSetup) Unwrap() error { return e.err }

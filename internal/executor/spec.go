@@ -76,6 +76,10 @@ type Mount struct {
 	Dir      string `json:"dir,omitempty"`
 	SubPath  string `json:"subPath,omitempty"`
 	ReadOnly bool   `json:"readOnly,omitempty"`
+	// Memory: an emptyDir of `medium: Memory`, a tmpfs of MemoryBytes
+	// (its sizeLimit; 0: the kernel's default, half the memory).
+	Memory      bool  `json:"memory,omitempty"`
+	MemoryBytes int64 `json:"memoryBytes,omitempty"`
 }
 
 // OutputFile is an output parameter read from a file after the step.

@@ -20,6 +20,9 @@ import (
 // unexpired lease and is killed once it expires.
 func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *leaseWatch, kill <-chan string, started func()) *Result {
 	res := &Result{Started: time.Now()}
+	// Before the result is written, on every path: once its outputs are
+	// read, the step's emptyDirs are gone with it.
+	defer dropEmptyDirs(dir)
 	private := conf.private
 	view, err := openStepDirs(dir, conf)
 	if err != nil {
@@ -31,8 +34,6 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		res.StartError = err.Error()
 		return res
 	}
-	// A step run as the step user writes its input files itself, as that
-	// user.
 	if err := writeStepFiles(spec, view, conf.user == nil); err != nil {
 		res.StartError = err.Error()
 		return res
@@ -49,12 +50,21 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		res.StartError = errNeedsNamespace(spec.Mounts).Error()
 		return res
 	}
-	if argv, err = podArgv(argv, spec, view); err != nil {
+	if argv, err = podArgv(argv, spec, conf.user != nil); err != nil {
 		res.StartError = err.Error()
 		return res
 	}
+	msgPipe, err := newPodMessage(spec)
+	if err != nil {
+		res.StartError = err.Error()
+		return res
+	}
+	defer msgPipe.close()
 	argv, progs := imagePrograms(argv, spec, view)
 	argv[0] = resolveProgram(argv[0])
+	// What the step init writes as the step user: the inputs the
+	// supervisor does not place (ownInputs).
+	var initSpec Spec
 	if private {
 		// The step's root serves /argosay, a workingDir, outputs outside
 		// /tmp and volumes, as root and as the step user alike.
@@ -64,14 +74,22 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		}
 	}
 	if conf.user == nil {
-		// After the step root is planned: a path outside /tmp may be the
-		// step's own there.
+		// After the step root is planned: a path outside /tmp is the
+		// step's own there, never the host's. A step run as the step user
+		// writes its inputs itself, as that user, in its root.
+		if err := writeInputFiles(spec, view); err != nil {
+			res.StartError = err.Error()
+			return res
+		}
 		if err := writeInputArtifacts(dir, spec, view); err != nil {
 			res.StartError = err.Error()
 			return res
 		}
 	} else if err := giveInputs(dir, conf.user); err != nil {
 		res.StartError = fmt.Sprintf("the step's input artifacts: %v", err)
+		return res
+	} else if initSpec, err = ownInputs(dir, spec, view.root, conf.user); err != nil {
+		res.StartError = err.Error()
 		return res
 	}
 	if progs {
@@ -88,13 +106,18 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	var cmd *exec.Cmd
 	closeSpec := func() {}
 	if conf.user != nil {
-		if cmd, closeSpec, err = conf.initCommand(dir, argv, view.root, spec); err != nil {
+		if cmd, closeSpec, err = conf.initCommand(dir, argv, view.root, &initSpec); err != nil {
 			res.StartError = err.Error()
 			return res
 		}
 		defer closeSpec()
 	} else {
 		cmd = exec.Command(argv[0], argv[1:]...)
+	}
+	if msgPipe != nil {
+		// podMessageFD: after the init's own, which startIsolated and
+		// initCommand put first.
+		cmd.ExtraFiles = append(cmd.ExtraFiles, msgPipe.w)
 	}
 	cmd.Env = append([]string{}, spec.Env...)
 	if progs {
@@ -158,14 +181,19 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	default:
 		done, err = spawn(cmd, nil, record)
 	}
+	msgPipe.started()
 	// Read even when the start failed: the step init may have said why.
 	pipes.start(stdout, log)
 	var initErr errInit
 	var execErr errExec
+	var setupErr errSetup
 	if err != nil {
 		pipes.wait(outputGrace)
 	}
 	switch {
+	case errors.As(err, &setupErr):
+		res.StartError = setupErr.Error()
+		return res
 	case errors.As(err, &execErr):
 		return execFailed(res, log, string(execErr))
 	case errors.As(err, &initErr):
@@ -210,7 +238,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	log.finish()
 	readOutputs(spec, view, res)
 	saveOutputArtifacts(dir, spec, view, res)
-	readPodMessage(spec, view, res)
+	msgPipe.read(res)
 	return res
 }
 

@@ -57,18 +57,22 @@ func privateDir(path string, u *StepUser) error {
 	return os.Chmod(path, 0o700)
 }
 
-// writeStepFiles writes the step's script and, if inputs, its input
-// files (a step run as the step user writes those itself, and only then
-// must others than this process's user read the script).
-func writeStepFiles(spec *Spec, view stepView, inputs bool) error {
+// writeInputFiles writes the step's raw inputs where the step sees them,
+// once its root is planned (view.host).
+func writeInputFiles(spec *Spec, view stepView) error {
 	for path, content := range spec.InputFiles {
-		if !inputs {
-			break
-		}
 		if err := writeInput(view.host(path), content); err != nil {
-			return fmt.Errorf("input artifact %s: %w", path, err)
+			return fmt.Errorf("input artifact at %s: %w", path, err)
 		}
 	}
+	return nil
+}
+
+// writeStepFiles writes the step's script; inputs says the step runs as
+// this process's user (a step run as the step user writes its inputs
+// itself, and only then must others than this process's user read the
+// script).
+func writeStepFiles(spec *Spec, view stepView, inputs bool) error {
 	if spec.Script != "" {
 		mode := uint32(0o755)
 		if inputs {

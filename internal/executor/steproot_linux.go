@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -58,6 +59,10 @@ type stepRoot struct {
 	// Volumes are bound at their mount points, made in the shadows, once
 	// the shadows are in place (volumes_linux.go).
 	Volumes []volumeBind `json:"volumes,omitempty"`
+	// Inputs are the input paths that are the step's own in the shadows
+	// (made just now, so nothing of the step's lies there yet): the
+	// supervisor places them, for a step user too (ownInputs).
+	Inputs []string `json:"-"`
 }
 
 // shadow is a directory the step sees at Seen: Dir on the host, into
@@ -96,12 +101,28 @@ func checkOutputPaths(spec *Spec) error {
 				"write it under /tmp or the working directory", o.what, o.path, k)
 		}
 	}
-	for _, a := range spec.InputArtifacts {
-		if k := kernelDir(filepath.Clean(a.Path)); k != "" {
-			return fmt.Errorf("input artifact %q: path %s lies under %s, which a step cannot have of its own", a.Name, a.Path, k)
+	for _, in := range declaredInputs(spec) {
+		if k := kernelDir(filepath.Clean(in.path)); k != "" {
+			return fmt.Errorf("%s: path %s lies under %s, which a step cannot have of its own: "+
+				"put it under /tmp or the working directory", in.what, in.path, k)
 		}
 	}
 	return nil
+}
+
+// declaredInputs are every path the step's inputs are written to: its
+// input artifacts, fetched or staged, and its raw ones (InputFiles, known
+// by path only). Each outside /tmp is the step's own in its root, never
+// the host's.
+func declaredInputs(spec *Spec) []declaredOutput {
+	out := make([]declaredOutput, 0, len(spec.InputArtifacts)+len(spec.InputFiles))
+	for _, a := range spec.InputArtifacts {
+		out = append(out, declaredOutput{what: fmt.Sprintf("input artifact %q", a.Name), path: a.Path})
+	}
+	for _, path := range slices.Sorted(maps.Keys(spec.InputFiles)) {
+		out = append(out, declaredOutput{what: "input artifact at " + path, path: path})
+	}
+	return out
 }
 
 // scratchDir says whether path lies in a directory that a step run as the
@@ -158,14 +179,15 @@ func planStepRoot(dir string, spec *Spec, view stepView, user *StepUser) (*stepR
 			return nil, fmt.Errorf("%s: path %s: %w", o.what, o.path, err)
 		}
 	}
-	for _, a := range spec.InputArtifacts {
-		path := filepath.Clean(a.Path)
+	for _, in := range declaredInputs(spec) {
+		path := filepath.Clean(in.path)
 		if private(path) || (wd != "" && isUnder(path, wd)) || inVolume(path) || (user != nil && scratchDir(path)) {
 			continue
 		}
 		if err := p.add(path, false, ""); err != nil {
-			return nil, fmt.Errorf("input artifact %q: path %s: %w", a.Name, a.Path, err)
+			return nil, fmt.Errorf("%s: path %s: %w", in.what, in.path, err)
 		}
+		p.inputs = append(p.inputs, path)
 	}
 	if wd != "" && !private(wd) {
 		// One the step user cannot reach is its own too: that hides nothing
@@ -188,6 +210,9 @@ func planStepRoot(dir string, spec *Spec, view stepView, user *StepUser) (*stepR
 			if err := mkdirOwned(view.host(m.Path), user); err != nil {
 				return nil, mountError(m, "%v", err)
 			}
+		} else if link, target := hostLink(m.Path); link != "" {
+			return nil, mountError(m, "it lies through %s, a link on this host (to %s), which the step's root does not follow: "+
+				"mount the volume at the link's target instead", link, target)
 		} else if err := p.add(m.Path, true, ""); err != nil {
 			return nil, mountError(m, "%v", err)
 		}
@@ -202,7 +227,7 @@ func planStepRoot(dir string, spec *Spec, view stepView, user *StepUser) (*stepR
 	}
 	r, err := p.make(user)
 	if r != nil {
-		r.Volumes = volumes
+		r.Volumes, r.Inputs = volumes, p.inputs
 	}
 	return r, err
 }
@@ -212,6 +237,7 @@ type rootPlan struct {
 	shadows []shadow
 	at      map[string]int // Seen -> index in shadows
 	mkdirs  []string       // paths the step sees, made in its own directories
+	inputs  []string       // input paths made the step's own
 }
 
 func (p *rootPlan) shadow(seen string) *shadow {
@@ -536,4 +562,22 @@ func bindEntry(dirFd int, host, name string) error {
 	}
 	defer func() { _ = unix.Close(at) }()
 	return syscall.Mount(host, fdPath(at), "", syscall.MS_BIND|syscall.MS_REC, "")
+}
+
+// hostLink is the first directory of path that is a link on the host,
+// and its target, or "" (bounded by path's depth).
+func hostLink(path string) (link, target string) {
+	p := "/"
+	for name := range strings.SplitSeq(strings.TrimPrefix(path, "/"), "/") {
+		p = filepath.Join(p, name)
+		st, err := os.Lstat(p)
+		if err != nil {
+			return "", ""
+		}
+		if st.Mode()&fs.ModeSymlink != 0 {
+			t, _ := os.Readlink(p)
+			return p, t
+		}
+	}
+	return "", ""
 }

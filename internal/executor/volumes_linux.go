@@ -121,6 +121,11 @@ func prepareVolume(dir string, m Mount, user *StepUser) (volumeBind, error) {
 	} else if err != nil && !errors.Is(err, os.ErrExist) {
 		return fail(err)
 	}
+	if m.Memory && m.Dir == "" {
+		if err := memoryVolume(b.Dir, m.MemoryBytes, user); err != nil {
+			return fail(err)
+		}
+	}
 	if b.Sub == "" {
 		return b, nil
 	}
@@ -207,4 +212,57 @@ func volumeHostIn(vs []volumeBind, path string) (dir, rel string, ok bool) {
 	v := vs[best]
 	r, _ := under(path, v.Seen)
 	return v.Dir, filepath.Join(v.Sub, r), true
+}
+
+// dropEmptyDirs removes the step's emptyDirs once it ended and its
+// outputs were read: an emptyDir lives and dies with its step, as with
+// its pod; a memory one's tmpfs is unmounted first. What the step left
+// there is its own; nothing is followed.
+func dropEmptyDirs(dir string) {
+	vols := filepath.Join(dir, VolumesDir)
+	if f, err := os.Open(vols); err == nil {
+		names, _ := f.Readdirnames(maxVolumes)
+		_ = f.Close()
+		for _, n := range names {
+			if mounted(filepath.Join(vols, n)) {
+				_ = unix.Unmount(filepath.Join(vols, n), unix.MNT_DETACH|unix.UMOUNT_NOFOLLOW)
+			}
+		}
+	}
+	_ = os.RemoveAll(vols)
+}
+
+// maxVolumes bounds the emptyDirs of a step looked at for a tmpfs.
+const maxVolumes = 1024
+
+// memoryVolume makes dir, an emptyDir of medium Memory, a tmpfs of size
+// bytes (0: the kernel's default), owned by user, unless one of the
+// step's mounts of the volume did already. It is mounted on the host, in
+// the step's directory, so the supervisor reads outputs there after the
+// step; dropEmptyDirs unmounts it (also after a restart, on adoption).
+func memoryVolume(dir string, size int64, user *StepUser) error {
+	if mounted(dir) {
+		return nil
+	}
+	opts := "mode=0755"
+	if size > 0 {
+		opts += fmt.Sprintf(",size=%d", size)
+	}
+	if user != nil {
+		opts += fmt.Sprintf(",uid=%d,gid=%d", user.UID, user.GID)
+	}
+	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		return fmt.Errorf("medium Memory: mounting a tmpfs (%s): %w", opts, err)
+	}
+	return nil
+}
+
+// mounted says whether something is mounted at dir: it lies on another
+// device than its parent.
+func mounted(dir string) bool {
+	var st, parent unix.Stat_t
+	if unix.Lstat(dir, &st) != nil || unix.Lstat(filepath.Dir(dir), &parent) != nil {
+		return false
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFDIR && st.Dev != parent.Dev
 }

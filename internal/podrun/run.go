@@ -33,12 +33,14 @@ type sidecar struct {
 // stdout receives main's output, stderr everyone else's and the runner's
 // own lines. A failure main's exit code does not tell (a failed init
 // container, a sidecar that failed before main ended, as Argo fails the
-// pod for it) is written to msgPath, for the node's message.
-func Run(p Plan, main []string, msgPath string, stdout, stderr io.Writer) int {
+// pod for it) is written to message, for the node's message.
+func Run(p Plan, main []string, message io.Writer, stdout, stderr io.Writer) int {
 	fail := func(code int, msg string) int {
 		fmt.Fprintln(stderr, msg)
-		if err := os.WriteFile(msgPath, []byte(msg), 0o600); err != nil {
-			fmt.Fprintf(stderr, "semaflow pod: %s: %v\n", msgPath, err)
+		if message != nil {
+			if _, err := io.WriteString(message, msg); err != nil {
+				fmt.Fprintf(stderr, "semaflow pod: the message to the supervisor: %v\n", err)
+			}
 		}
 		return code
 	}
@@ -190,4 +192,19 @@ func stateCode(ps *os.ProcessState) int {
 		return 128 + int(ws.Signal())
 	}
 	return ps.ExitCode()
+}
+
+// MessageFile is the supervisor's pipe at fd, where Run's message goes.
+// It is kept from the containers (closed on their exec), and the runner
+// made undumpable, so that no process of the step, running as the same
+// user, opens it through /proc: the node's message is the runner's.
+func MessageFile(fd int) (*os.File, error) {
+	if fd < 3 {
+		return nil, fmt.Errorf("message fd %d: want 3 or more", fd)
+	}
+	syscall.CloseOnExec(fd)
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return nil, fmt.Errorf("making the pod runner undumpable: %w", err)
+	}
+	return os.NewFile(uintptr(fd), "the pod runner's message"), nil
 }

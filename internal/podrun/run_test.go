@@ -23,7 +23,12 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
-		os.Exit(Run(p, strings.Fields(os.Getenv("PODRUN_TEST_MAIN")), os.Getenv("PODRUN_TEST_MSG"), os.Stdout, os.Stderr))
+		msg, err := os.Create(os.Getenv("PODRUN_TEST_MSG"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(Run(p, strings.Fields(os.Getenv("PODRUN_TEST_MAIN")), msg, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
@@ -155,4 +160,23 @@ func withMarker(marker string) []string {
 		}
 	}
 	return out
+}
+
+// A plan whose containers share a name, or take one Argo keeps for the
+// pod's own (main, wait, init), is refused naming it: a sidecar named
+// main would be blamed for main's result.
+func TestPlanRefusesReservedAndRepeatedNames(t *testing.T) {
+	c := func(name string) Container { return Container{Name: name, Argv: []string{"true"}} }
+	for _, tc := range []struct {
+		p    Plan
+		says string
+	}{
+		{Plan{Sidecars: []Container{c("main")}}, `"main" is reserved`},
+		{Plan{Init: []Container{c("wait")}}, `"wait" is reserved`},
+		{Plan{Init: []Container{c("a")}, Sidecars: []Container{c("a")}}, `"a" is used twice`},
+	} {
+		if err := tc.p.Check(); err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("plan %+v: %v, want an error saying %s", tc.p, err, tc.says)
+		}
+	}
 }

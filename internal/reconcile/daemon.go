@@ -2,6 +2,8 @@ package reconcile
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 )
@@ -195,4 +197,46 @@ func (o *op) anyDaemoned() bool {
 		}
 	}
 	return o.daemonCount > 0
+}
+
+// probeWaitPrefix begins the message of a daemon waiting to be ready.
+const probeWaitPrefix = "waiting for its readinessProbe: "
+
+// probeWaitMessage says what a daemon's readinessProbe waits for, as the
+// executor makes it (against DaemonIP), or "" when it has none made.
+func probeWaitMessage(t *wfv1.Template) string {
+	var c *wfv1.Container
+	switch {
+	case t.Container != nil:
+		c = t.Container
+	case t.Script != nil:
+		c = &t.Script.Container
+	}
+	if !isDaemon(t) || c == nil {
+		return ""
+	}
+	port := func(target map[string]any) string {
+		switch v := target["port"].(type) {
+		case float64:
+			return strconv.FormatFloat(v, 'f', -1, 64)
+		case string:
+			return v
+		}
+		return fmt.Sprint(target["port"])
+	}
+	if g, ok := c.ReadinessProbe["httpGet"].(map[string]any); ok {
+		path, _ := g["path"].(string)
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
+		scheme := "http"
+		if s, _ := g["scheme"].(string); s == "HTTPS" {
+			scheme = "https"
+		}
+		return probeWaitPrefix + "GET " + scheme + "://" + DaemonIP + ":" + port(g) + path
+	}
+	if s, ok := c.ReadinessProbe["tcpSocket"].(map[string]any); ok {
+		return probeWaitPrefix + "a TCP connection to " + DaemonIP + ":" + port(s)
+	}
+	return ""
 }

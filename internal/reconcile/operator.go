@@ -353,6 +353,9 @@ func (o *op) apply(ev Event) {
 		if n := o.nodes[ev.NodeID]; n != nil && n.Phase == wfv1.PhasePending {
 			n.Phase = wfv1.PhaseRunning
 			n.StartedAt = tp(ev.At)
+			if strings.HasPrefix(n.Message, probeWaitPrefix) {
+				n.Message = "" // ready: the executor reports a daemon started only then
+			}
 			o.touch(n)
 		}
 	case StepExited:

@@ -72,6 +72,10 @@ func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.S
 		}
 		o.plan.Start = append(o.plan.Start, l)
 		o.launched[node.ID] = true
+		if msg := probeWaitMessage(&resolved); msg != "" {
+			node.Message = msg
+			o.touch(node)
+		}
 		return
 	}
 	if node.Phase == wfv1.PhaseRunning && isDaemon(tmpl) {

@@ -121,6 +121,10 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 	if err == nil {
 		inputs, scope, err = o.inputs(tmpl, c.Arguments)
 	}
+	if err == nil && c.hooked && isDaemon(tmpl) {
+		err = fmt.Errorf("daemon template %q cannot be an exit handler or lifecycle hook: a daemon runs until the steps "+
+			"after it end, and a handler has none, so the workflow would never finish", tmpl.Name)
+	}
 	if err != nil {
 		if node == nil {
 			if !o.mayStart(c) {

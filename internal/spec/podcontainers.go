@@ -51,6 +51,7 @@ func (w *unhonouredWalk) podContainers(t *wfv1.Template, path string) {
 // daemonProbe reports what of a daemon's readinessProbe is not made:
 // httpGet and tcpSocket are, from the supervisor, against 127.0.0.1.
 func (w *unhonouredWalk) daemonProbe(c *wfv1.Container, path string) {
+	w.probeFields(c.ReadinessProbe, path+".readinessProbe")
 	for _, kind := range []string{"exec", "grpc"} {
 		if _, ok := c.ReadinessProbe[kind]; ok {
 			w.warn(path+".readinessProbe."+kind, "readinessProbe."+kind, "only httpGet and tcpSocket probes are made; "+

@@ -188,7 +188,10 @@ func (w *unhonouredWalk) walkSpec() {
 		md, _ := v["metadata"].(map[string]any)
 		name, _ := md["name"].(string)
 		declared(fmt.Sprintf("%s.volumeClaimTemplates[%d]", base, i), "volume claim template", name)
+		w.claimStorage(v, fmt.Sprintf("%s.volumeClaimTemplates[%d]", base, i))
 	}
+	w.volumeNames()
+	w.daemonHandlers()
 }
 
 func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
@@ -217,8 +220,11 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 		}
 		w.volumeSource(&t.Volumes[i], fmt.Sprintf("%s.volumes[%d]", path, i))
 	}
+	w.templateVolumeNames(t, path)
 	w.volumeMounts(t, path)
 	w.podContainers(t, path)
+	w.containerNames(t, path)
+	w.inputPaths(t.Inputs.Artifacts, path+".inputs.artifacts")
 	daemon := t.Daemon != nil && *t.Daemon
 	switch {
 	case t.Container != nil:

@@ -13,7 +13,11 @@ func (w *unhonouredWalk) volumeSource(v *wfv1.Volume, path string) {
 	name := strconv.Quote(v.Name)
 	switch kind := VolumeKind(v); kind {
 	case VolumeEmptyDir:
+		w.emptyDirFields(v, path)
 	case VolumeClaim:
+		if !w.claimName(v, path) {
+			return
+		}
 		claim, _ := v.PersistentVolumeClaim["claimName"].(string)
 		w.out = append(w.out, Unhonoured{Path: path + "." + kind, Severity: SeverityWarning,
 			Message: fmt.Sprintf("persistentVolumeClaim %q is a directory of each workflow's own: what one workflow writes there, "+
@@ -40,5 +44,42 @@ func (w *unhonouredWalk) volumeMounts(t *wfv1.Template, path string) {
 		if _, ok := ResolveVolume(w.spec, t, m.Name); !ok && w.standalone {
 			w.errorf(paths[i]+".name", "volume %q is not declared (in volumes or volumeClaimTemplates): the step would fail to start", m.Name)
 		}
+	}
+}
+
+// emptyDirFields reports what of an emptyDir is not made: a medium but
+// Memory (a tmpfs, as root), and a sizeLimit without it (the volume is
+// then a directory on the data directory's disk, as large as it has room).
+func (w *unhonouredWalk) emptyDirFields(v *wfv1.Volume, path string) {
+	m, _ := v.EmptyDir["medium"].(string)
+	if m != "" && m != "Memory" {
+		w.warn(path+".emptyDir.medium", "emptyDir.medium "+strconv.Quote(m)+" of volume "+strconv.Quote(v.Name),
+			"the volume is a directory on the data directory's disk (medium Memory is a tmpfs)")
+	}
+	limit, ok := v.EmptyDir["sizeLimit"]
+	if !ok {
+		return
+	}
+	if _, err := ParseBytes(limit); err != nil {
+		w.errorf(path+".emptyDir.sizeLimit", "emptyDir.sizeLimit of volume %q: %v", v.Name, err)
+		return
+	}
+	if m != "Memory" {
+		w.out = append(w.out, Unhonoured{Path: path + ".emptyDir.sizeLimit", Severity: SeverityWarning,
+			Message: "emptyDir.sizeLimit of volume " + strconv.Quote(v.Name) + " is not enforced: the volume is a directory " +
+				"on the data directory's disk, and may fill it (with medium: Memory it is a tmpfs of that size)"})
+	}
+}
+
+// claimStorage warns that a volumeClaimTemplate's storage request is
+// not enforced.
+func (w *unhonouredWalk) claimStorage(v wfv1.Object, path string) {
+	spec, _ := v["spec"].(map[string]any)
+	res, _ := spec["resources"].(map[string]any)
+	req, _ := res["requests"].(map[string]any)
+	if _, ok := req["storage"]; ok {
+		w.out = append(w.out, Unhonoured{Path: path + ".spec.resources.requests.storage", Severity: SeverityWarning,
+			Message: "resources.requests.storage of volume claim template " + strconv.Quote(claimTemplateName(v)) +
+				" is not enforced: the claim is a directory on the data directory's disk, as large as it has room"})
 	}
 }

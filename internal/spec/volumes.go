@@ -47,6 +47,10 @@ func VolumeKind(v *wfv1.Volume) string {
 type VolumeSource struct {
 	Kind  string
 	Claim string
+	// Memory: an emptyDir of medium Memory, a tmpfs of SizeLimit bytes
+	// (0: none given).
+	Memory    bool
+	SizeLimit int64
 }
 
 // ResolveVolume finds the volume name mounted by template t of the
@@ -69,6 +73,13 @@ func ResolveVolume(s *wfv1.WorkflowSpec, t *wfv1.Template, name string) (VolumeS
 			src := VolumeSource{Kind: VolumeKind(&vs[i])}
 			if src.Kind == VolumeClaim {
 				src.Claim, _ = vs[i].PersistentVolumeClaim["claimName"].(string)
+			}
+			if src.Kind == VolumeEmptyDir {
+				medium, _ := vs[i].EmptyDir["medium"].(string)
+				src.Memory = medium == "Memory"
+				if v, ok := vs[i].EmptyDir["sizeLimit"]; ok && src.Memory {
+					src.SizeLimit, _ = ParseBytes(v) // lint refuses one that is not a quantity
+				}
 			}
 			return src, true
 		}
