@@ -105,16 +105,24 @@ func (r *replayer) awaitPhase(e recorded, path string, deadline time.Time) {
 		return
 	}
 	parts := strings.Split(strings.SplitN(rest, "?", 2)[0], "/")
-	if len(parts) < 3 || parts[1] == "@latest" {
+	if len(parts) < 3 {
 		return
 	}
-	var want string
+	var want, name string
 	for _, f := range answerFacts(r.replacer().Replace(e.Answer)) {
 		if p, ok := strings.CutPrefix(f, "phase "); ok && p != "" {
 			want = "phase " + p
 		}
+		if n, ok := strings.CutPrefix(f, "name "); ok {
+			name = n
+		}
 	}
-	if want == "" {
+	if parts[1] == "@latest" {
+		// The recorded answer names the workflow @latest meant then;
+		// the replay's latest is the same one, under its mapped name.
+		parts[1] = name
+	}
+	if want == "" || parts[1] == "" {
 		return
 	}
 	get := "/api/v1/workflows/" + parts[0] + "/" + parts[1]
