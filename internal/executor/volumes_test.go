@@ -137,6 +137,20 @@ func TestOutputDirectoryIsMadeForTheStep(t *testing.T) {
 	assertAbsent(t, out)
 }
 
+// A root step makes its output's directory itself, as in a container
+// whose image lacks it (map-reduce.yaml's os.mkdir("/mnt/out")): the
+// step root gives it room there without making the directory first, and
+// the host's / is untouched.
+func TestOutputDirectoryIsLeftForTheStepToMake(t *testing.T) {
+	out := hostName(t, "/")
+	r := runAsRoot(t, Spec{Command: []string{"sh", "-c", "mkdir " + out + " && echo x > " + out + "/x"},
+		Outputs: []OutputFile{{Name: "x", Path: out + "/x"}}})
+	if r.StartError != "" || r.ExitCode != 0 || r.Outputs["x"] != "x\n" {
+		t.Errorf("result %+v", r)
+	}
+	assertAbsent(t, out)
+}
+
 // As the step user too: the directory is the step user's, in the step's
 // root, and the output is read from there.
 func TestIsolatedOutputDirectoryIsMadeForTheStep(t *testing.T) {
