@@ -46,7 +46,7 @@ func runCorpusResume(files []string) error {
 	submit.Stderr = &stderr
 	out, err := submit.Output()
 	if err != nil {
-		return fmt.Errorf("submit: %v\n%s%s", err, out, stderr.String())
+		return fmt.Errorf("submit: %w\n%s%s", err, out, stderr.String())
 	}
 	name := strings.TrimSpace(string(out))
 	wfURL := url + "/api/v1/workflows/default/" + name
@@ -54,14 +54,16 @@ func runCorpusResume(files []string) error {
 		return err
 	}
 	body := `{"nodeFieldSelector":"displayName=` + corpusSuspendStep + `","outputParameters":"` + corpusSuppliedJSON + `"}`
-	if code, b, err := corpusHTTP(ctx, "PUT", wfURL+"/set", body); err != nil || code != http.StatusOK {
-		return fmt.Errorf("node set: %d %v %s", code, err, b)
+	if code, b, err := corpusHTTP(ctx, "PUT", wfURL+"/set", body); err != nil {
+		return fmt.Errorf("node set: %w", err)
+	} else if code != http.StatusOK {
+		return fmt.Errorf("node set: %d %s", code, b)
 	}
 	if out, err := exec.CommandContext(ctx, binary, "resume", "--server", url, name).CombinedOutput(); err != nil {
-		return fmt.Errorf("resume: %v\n%s", err, out)
+		return fmt.Errorf("resume: %w\n%s", err, out)
 	}
 	if out, err := exec.CommandContext(ctx, binary, "wait", "--server", url, name).CombinedOutput(); err != nil {
-		return fmt.Errorf("wait: %v\n%s", err, out)
+		return fmt.Errorf("wait: %w\n%s", err, out)
 	}
 	wf, err := corpusGet(ctx, wfURL)
 	if err != nil {
@@ -139,8 +141,11 @@ func waitSuspended(ctx context.Context, wfURL, step string) error {
 
 func corpusGet(ctx context.Context, wfURL string) (*corpusWorkflow, error) {
 	code, b, err := corpusHTTP(ctx, "GET", wfURL, "")
-	if err != nil || code != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %d %v %s", wfURL, code, err, b)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", wfURL, err)
+	}
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %d %s", wfURL, code, b)
 	}
 	wf := &corpusWorkflow{}
 	if err := json.Unmarshal(b, wf); err != nil {

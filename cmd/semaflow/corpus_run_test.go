@@ -22,6 +22,9 @@ type corpusEntry struct {
 	// reason is the index's local_reason: for a `maybe` row, the shims
 	// (support ConfigMaps, database limits) a user would supply.
 	file, expected, needs, reason string
+	// locks says the workflow waits on locks (the index's sync column):
+	// the slowest (a mutex chain of sleeps takes about 250 s).
+	locks bool
 	// library lists the template-only files of the same folder.
 	library []string
 }
@@ -55,7 +58,7 @@ func localCorpus(t *testing.T, dir string) []corpusEntry {
 		if l := f[col["local"]]; (l != "yes" && l != "maybe") || f[col["kinds"]] != "Workflow" {
 			continue
 		}
-		out = append(out, corpusEntry{file: f[col["file"]], expected: f[col["expected"]], needs: f[col["needs"]], reason: f[col["local_reason"]]})
+		out = append(out, corpusEntry{file: f[col["file"]], expected: f[col["expected"]], needs: f[col["needs"]], reason: f[col["local_reason"]], locks: f[col["sync"]] != ""})
 	}
 	for i := range out {
 		if strings.Contains(out[i].needs, "template library") {
@@ -122,7 +125,7 @@ func (s corpusSupport) prepare(e corpusEntry) ([]string, error) {
 	for _, key := range []string{"workflow", "template"} {
 		out, err := exec.Command(binary, "sync", "set", "--db", db, "--create", "default/Database/"+key, "2").CombinedOutput()
 		if err != nil {
-			return nil, fmt.Errorf("sync set --db %s default/Database/%s 2: %v\n%s", db, key, err, out)
+			return nil, fmt.Errorf("sync set --db %s default/Database/%s 2: %w\n%s", db, key, err, out)
 		}
 	}
 	return []string{"--db", db}, nil
@@ -146,6 +149,17 @@ func TestCorpusRuns(t *testing.T) {
 		re := regexp.MustCompile(only)
 		entries = slices.DeleteFunc(entries, func(e corpusEntry) bool { return !re.MatchString(e.file) })
 	}
+	// The lock examples start first: they take longest, and the rest
+	// fit beside them.
+	slices.SortStableFunc(entries, func(a, b corpusEntry) int {
+		switch {
+		case a.locks == b.locks:
+			return 0
+		case a.locks:
+			return -1
+		}
+		return 1
+	})
 	sup := corpusSupport{tmp: t.TempDir()}
 	if err := os.WriteFile(filepath.Join(sup.tmp, "artifact-repositories.yaml"), []byte(artifactReposConfigMap), 0o600); err != nil {
 		t.Fatal(err)
@@ -163,10 +177,12 @@ func TestCorpusRuns(t *testing.T) {
 			defer wg.Done()
 			slots <- struct{}{}
 			defer func() { <-slots }()
+			began := time.Now()
 			if err := runCorpusEntry(dir, sup, e); err != nil {
 				t.Errorf("%s: %v", e.file, err)
 				return
 			}
+			t.Logf("%s: %s in %s", e.file, e.expected, time.Since(began).Round(100*time.Millisecond))
 			mu.Lock()
 			passed++
 			mu.Unlock()
