@@ -135,8 +135,9 @@ spec:
 }
 
 // Steps write their outputs where Argo would have them, outside /tmp,
-// without making the directories (/output, /mnt/out); parallel steps
-// writing the same path do not collide; the host's paths stay untouched.
+// making the directories their image lacks (/output, /mnt/out) as they
+// would in a container; parallel steps writing the same path do not
+// collide; the host's paths stay untouched.
 func TestOutputsOutsideTmpArePerStep(t *testing.T) {
 	needsRootVolumes(t, "/output", "/mnt/out")
 	b := barrierDir(t)
@@ -154,7 +155,7 @@ spec:
     container:
       image: alpine
       command: [sh, -c]
-      args: ["echo {{inputs.parameters.v}} > /output/x && echo y-{{inputs.parameters.v}} > /mnt/out/y && touch `+b+`/{{inputs.parameters.v}} && `+waitShell(b, 2)+`"]
+      args: ["mkdir /output && mkdir -p /mnt/out && echo {{inputs.parameters.v}} > /output/x && echo y-{{inputs.parameters.v}} > /mnt/out/y && touch `+b+`/{{inputs.parameters.v}} && `+waitShell(b, 2)+`"]
     outputs:
       parameters:
       - {name: x, valueFrom: {path: /output/x}}

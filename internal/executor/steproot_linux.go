@@ -23,9 +23,11 @@ import (
 // step sees the host as before; what differs is what Argo's container
 // would have and the host must not get:
 //   - /argosay, for argosay images, whose shells call it by that path;
-//   - an output path outside /tmp and the working directory, its
-//     directory made when the host lacks it (/output for /output/x);
-//     but under a step user's own scratch tmpfs (/var/tmp);
+//   - an output path outside /tmp and the working directory: room for
+//     it, where the step makes the directories the host lacks (/output
+//     for /output/x), as in an image that lacks them; for a step user,
+//     its directory made, the user's; but under a step user's own
+//     scratch tmpfs (/var/tmp);
 //   - a workingDir the host lacks (an image's own directory, /src);
 //   - each volume's mount point, where the volume is then bound
 //     (volumes_linux.go).
@@ -169,10 +171,14 @@ func planStepRoot(dir string, spec *Spec, view stepView, user *StepUser) (*stepR
 		if private(path) || (wd != "" && isUnder(path, wd)) || inVolume(path) || (user != nil && scratchDir(path)) {
 			continue
 		}
-		// Its directory, where the host lacks it (/output), is the
-		// step's own and made, as a container's would be there.
+		// Where the host lacks its directory (/mnt/out), the step gets
+		// room to make it, not the directory: an image lacks it too, and
+		// steps make it (os.mkdir("/mnt/out") fails on one that exists).
+		// A step user cannot write in its copy of a root-owned directory,
+		// and must not (a link it replaced there would be trusted by
+		// setuid programs), so for it the directory is made, its own.
 		at, isDir := path, false
-		if _, err := os.Stat(filepath.Dir(path)); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(filepath.Dir(path)); user != nil && errors.Is(err, fs.ErrNotExist) {
 			at, isDir = filepath.Dir(path), true
 		}
 		if err := p.add(at, isDir, ""); err != nil {

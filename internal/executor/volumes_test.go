@@ -124,12 +124,13 @@ func TestIsolatedVolumeShared(t *testing.T) {
 	assertAbsent(t, at, at+"-own")
 }
 
-// An output outside /tmp whose directory the host lacks (/output/x) is
-// written where Argo would have it: the step finds the directory made,
-// of its own, and the host's / is untouched.
-func TestOutputDirectoryIsMadeForTheStep(t *testing.T) {
+// A root step makes its output's directory itself, as in a container
+// whose image lacks it (map-reduce.yaml's os.mkdir("/mnt/out")): the
+// step root gives it room there without making the directory first, and
+// the host's / is untouched.
+func TestOutputDirectoryIsLeftForTheStepToMake(t *testing.T) {
 	out := hostName(t, "/")
-	r := runAsRoot(t, Spec{Command: []string{"sh", "-c", "echo x > " + out + "/x"},
+	r := runAsRoot(t, Spec{Command: []string{"sh", "-c", "mkdir " + out + " && echo x > " + out + "/x"},
 		Outputs: []OutputFile{{Name: "x", Path: out + "/x"}}})
 	if r.StartError != "" || r.ExitCode != 0 || r.Outputs["x"] != "x\n" {
 		t.Errorf("result %+v", r)
@@ -137,8 +138,9 @@ func TestOutputDirectoryIsMadeForTheStep(t *testing.T) {
 	assertAbsent(t, out)
 }
 
-// As the step user too: the directory is the step user's, in the step's
-// root, and the output is read from there.
+// A step user, who cannot be given room in its copy of a root-owned
+// directory, finds the directory made, its own, in the step's root, and
+// the output is read from there.
 func TestIsolatedOutputDirectoryIsMadeForTheStep(t *testing.T) {
 	out := hostName(t, "/")
 	r, log := runIsolated(t, Spec{Command: []string{"sh", "-c", "echo x > " + out + "/x"},

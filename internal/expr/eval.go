@@ -3,6 +3,7 @@ package expr
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -16,13 +17,22 @@ import (
 // nested maps the way Argo exposes it (`inputs.parameters.x`,
 // `inputs.parameters['week-temps']`, `sprig.trim(...)`). Strings come back
 // as they are; other values as JSON.
+//
+// A nil result is an error, as in Argo: it is an absent optional output
+// or a missing key that no `??` caught, and "" would pass for a value.
 func Eval(code string, scope Scope) (string, error) {
 	out, err := run(code, scope)
 	if err != nil {
 		return "", err
 	}
+	if out == nil {
+		return "", fmt.Errorf("expression %q: %w", strings.TrimSpace(code), ErrNil)
+	}
 	return stringify(out)
 }
+
+// ErrNil says an expression evaluated to nil.
+var ErrNil = errors.New("evaluates to nil (an absent optional output or a missing key; use ?? to give a fallback)")
 
 // EvalBool evaluates an expression that must yield a boolean, as retry
 // and hook expressions do.
@@ -78,6 +88,9 @@ func stringify(v any) (string, error) {
 func envOf(scope Scope) map[string]any {
 	env := map[string]any{}
 	for k, v := range scope {
+		if strings.HasPrefix(k, absentPrefix) {
+			continue
+		}
 		parts := strings.Split(k, ".")
 		m := env
 		for i, p := range parts {
@@ -95,6 +108,7 @@ func envOf(scope Scope) map[string]any {
 			m = next
 		}
 	}
+	nestAbsent(env, scope)
 	return env
 }
 

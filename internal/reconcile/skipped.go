@@ -32,9 +32,9 @@ func (o *op) skippedOutputs(scope expr.Scope, prefix string, inv invocation, ctx
 	}
 }
 
-// absentKey marks in a scope that key is an absent optional output. The NUL
-// keeps it apart from any name a manifest can write.
-func absentKey(key string) string { return "\x00absent:" + key }
+// absentKey marks in a scope that key is an absent optional output:
+// expressions see nil there.
+func absentKey(key string) string { return expr.AbsentKey(key) }
 
 // absentArg is the value an argument takes when it only referred to an
 // absent optional output; binding the template's inputs reads it as "not
