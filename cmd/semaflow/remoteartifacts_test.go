@@ -44,9 +44,20 @@ data:
 `, w.Endpoint, w.Bucket)
 }
 
-// weedEnv is the engine's environment holding weed-cred.
-func weedEnv(w *weed.Weed) []string {
-	return []string{"SEMAFLOW_SECRET_WEED_CRED_ACCESSKEY=" + w.AccessKey, "SEMAFLOW_SECRET_WEED_CRED_SECRETKEY=" + w.SecretKey}
+// weedSecrets is a --secrets-dir holding weed-cred in namespace default.
+func weedSecrets(t *testing.T, w *weed.Weed) string {
+	t.Helper()
+	dir := t.TempDir()
+	cred := filepath.Join(dir, "default", "weed-cred")
+	if err := os.MkdirAll(cred, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"accesskey": w.AccessKey, "secretkey": w.SecretKey} {
+		if err := os.WriteFile(filepath.Join(cred, k), []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // runEnvJSON is runWorkflowJSON with extra environment for the engine.
@@ -115,7 +126,7 @@ spec:
           accessKeySecret: {name: weed-cred, key: accesskey}
           secretKeySecret: {name: weed-cred, key: secretkey}
     container: {image: busybox, command: [cat, /tmp/f.txt]}
-`, w.Endpoint, w.Bucket), weedEnv(w))
+`, w.Endpoint, w.Bucket), nil, "--secrets-dir", weedSecrets(t, w))
 	if wf.Status.Phase != wfv1.PhaseSucceeded {
 		t.Fatalf("phase %s: %s\n%s\nweed:\n%s", wf.Status.Phase, wf.Status.Message, stderr, w.Log())
 	}
@@ -299,7 +310,7 @@ spec:
 // marked deleted; OnWorkflowDeletion ones stay until it is deleted.
 func TestArtifactGCOnCompletionAgainstWeed(t *testing.T) {
 	w := weed.Start(t)
-	wf, stderr := runEnvJSON(t, weedRepo(w)+gcManifest("gc-run", "gc-run"), weedEnv(w))
+	wf, stderr := runEnvJSON(t, weedRepo(w)+gcManifest("gc-run", "gc-run"), nil, "--secrets-dir", weedSecrets(t, w))
 	if wf.Status.Phase != wfv1.PhaseSucceeded {
 		t.Fatalf("phase %s: %s\n%s", wf.Status.Phase, wf.Status.Message, stderr)
 	}
@@ -321,12 +332,8 @@ func TestArtifactGCOnCompletionAgainstWeed(t *testing.T) {
 // and a second delete removes it anyway.
 func TestArtifactGCOnDeletionAgainstWeed(t *testing.T) {
 	w := weed.Start(t)
-	for _, kv := range weedEnv(w) {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
 	// A server refuses loopback for workflows unless allowed.
-	s := startServer(t, "--db", filepath.Join(t.TempDir(), "db"), "--http-template-allow", "127.0.0.1")
+	s := startServer(t, "--db", filepath.Join(t.TempDir(), "db"), "--http-template-allow", "127.0.0.1", "--secrets-dir", weedSecrets(t, w))
 	t.Setenv("SEMAFLOW_SERVER", s.url)
 	if out, code := run(t, "apply", "-f", writeFile(t, "repo.yaml", weedRepo(w))); code != 0 {
 		t.Fatalf("apply: exit %d\n%s", code, out)
@@ -371,10 +378,10 @@ func TestCorpusRemoteArtifactsAgainstWeed(t *testing.T) {
 	repo := strings.Replace(weedRepo(w), "  weed: |\n", "  my-key: |\n", 1)
 	repo = strings.Replace(repo, "default-artifact-repository: weed", "default-artifact-repository: my-key", 1)
 	cm := writeFile(t, "repo.yaml", strings.TrimSuffix(repo, "---\n"))
+	secrets := weedSecrets(t, w)
 	for _, file := range []string{"artifact-repository-ref.yaml", "artifact-gc-workflow.yaml"} {
 		t.Run(file, func(t *testing.T) {
-			cmd := exec.Command(binary, "run", "-o", "json", cm, filepath.Join(dir, "argo-examples", file))
-			cmd.Env = append(os.Environ(), weedEnv(w)...)
+			cmd := exec.Command(binary, "run", "-o", "json", "--secrets-dir", secrets, cm, filepath.Join(dir, "argo-examples", file))
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			_ = cmd.Run()
