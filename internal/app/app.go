@@ -19,6 +19,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/artifacts"
+	"github.com/semaflow/semaflow/internal/artifacts/fetch"
 	"github.com/semaflow/semaflow/internal/artifacts/repos"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/executor"
@@ -234,6 +235,10 @@ func Start(ctx context.Context, o Options) (*App, error) {
 	}
 	iso := o.Isolation
 	iso.DataRoot = a.DataDir
+	var fetchUser *fetch.User
+	if iso.User != nil {
+		fetchUser = &fetch.User{UID: iso.User.UID, GID: iso.User.GID}
+	}
 	if err := executor.CheckHTTPAllow(o.HTTPAllow); err != nil {
 		_ = db.Close()
 		return nil, a.fail(err)
@@ -241,7 +246,7 @@ func Start(ctx context.Context, o Options) (*App, error) {
 	// A server's API trusts loopback callers without a token: a request
 	// from there would act as the server's operator.
 	httpPol := executor.HTTPPolicy{Allow: o.HTTPAllow, DenyLocal: o.Kind == KindServer}
-	a.Engine, err = engine.New(ctx, engine.Config{Store: db, Artifacts: repo, Images: table, HTTPPolicy: httpPol, Secrets: repos.DirSecrets(secretsDir), DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
+	a.Engine, err = engine.New(ctx, engine.Config{Store: db, Artifacts: repo, Images: table, HTTPPolicy: httpPol, Secrets: repos.DirSecrets(secretsDir), FetchUser: fetchUser, DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
 		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism, Limits: o.Limits,
 		Session: a.session(o),
 		NewExecutor: func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {

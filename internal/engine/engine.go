@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/artifacts/fetch"
 	"github.com/semaflow/semaflow/internal/artifacts/repos"
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/executor"
@@ -71,6 +72,10 @@ type Config struct {
 	// Secrets reads the credentials artifacts name (accessKeySecret,
 	// usernameSecret, ...); nil knows none.
 	Secrets repos.Secrets
+	// FetchUser, when set, is whom git runs as for git input artifacts
+	// (the step user of an engine run as root): never root on behalf of
+	// a workflow.
+	FetchUser *fetch.User
 	// Session, when set, makes the engine hold a session in the store
 	// (see SessionConfig); New then fails with an *OwnedError while
 	// another engine's session is live. nil: no session (tests).
@@ -148,6 +153,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e.dl = newDeadlocks(e)
 	e.artifacts.driver, e.artifacts.dir = cfg.Artifacts, filepath.Join(cfg.DataDir, "artifacts")
 	e.locator = e.newLocator(cfg.Secrets)
+	e.locator.GitUser = cfg.FetchUser
 	if e.now == nil {
 		e.now = time.Now
 	}

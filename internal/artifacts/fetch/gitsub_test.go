@@ -151,3 +151,20 @@ func TestLoadGitRunsAsTheGivenUser(t *testing.T) {
 		t.Fatalf("v.txt = %q", b)
 	}
 }
+
+// TestCopyTreeKeepsLinksAsLinks: the clone's owner may plant links; the
+// engine copies them as links and never reads through them.
+func TestCopyTreeKeepsLinksAsLinks(t *testing.T) {
+	src := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(src, "d"), 0o755))
+	must(t, os.WriteFile(filepath.Join(src, "d", "f"), []byte("f"), 0o644))
+	must(t, os.Symlink("/etc/passwd", filepath.Join(src, "d", "pw")))
+	dst := filepath.Join(t.TempDir(), "out")
+	must(t, copyTree(src, dst))
+	if b, _ := os.ReadFile(filepath.Join(dst, "d", "f")); string(b) != "f" {
+		t.Fatalf("d/f = %q", b)
+	}
+	if l, err := os.Readlink(filepath.Join(dst, "d", "pw")); err != nil || l != "/etc/passwd" {
+		t.Fatalf("d/pw: %q, %v, want the link itself", l, err)
+	}
+}

@@ -37,6 +37,8 @@ type Locator struct {
 	Policy fetch.Policy
 	// ConfigMaps reads stored ConfigMaps, for artifact-repositories.
 	ConfigMaps artifacts.GetConfigMap
+	// GitUser, when set, is whom git runs as (see fetch.Git.User).
+	GitUser *fetch.User
 
 	mu      sync.Mutex
 	clients map[clientKey]*s3repo.Driver
