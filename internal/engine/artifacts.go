@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/artifacts"
+	"github.com/semaflow/semaflow/internal/artifacts/repos"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/reconcile"
 )
@@ -28,20 +31,46 @@ type artifactRepo struct {
 	driver artifacts.Driver
 	dir    string
 	err    error
+	log    *slog.Logger
 }
 
 func (a *artifactRepo) get() (artifacts.Driver, error) {
 	a.once.Do(func() {
-		if a.driver != nil {
-			return
+		if a.driver == nil {
+			var l *artifacts.Local
+			l, a.err = artifacts.OpenLocal(a.dir)
+			if a.err == nil {
+				a.driver = l
+			}
 		}
-		var l *artifacts.Local
-		l, a.err = artifacts.OpenLocal(a.dir)
-		if a.err == nil {
-			a.driver = l
+		if l, ok := a.driver.(*artifacts.Local); ok && a.log != nil {
+			warnUnconfinedArtifacts(a.log, l.Dir())
 		}
 	})
 	return a.driver, a.err
+}
+
+// warnUnconfinedArtifacts tells the operator about artifacts stored
+// before keys were confined to namespaces (at the repository's top, not
+// under repos.NamespacesDir): no workflow finds them any more, since
+// nothing says whose they are. Moving DIR/KEY to DIR/_ns/NAMESPACE/KEY
+// gives one back to its namespace.
+func warnUnconfinedArtifacts(log *slog.Logger, dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	var old []string
+	for _, e := range ents {
+		if n := e.Name(); n != repos.NamespacesDir && !strings.HasPrefix(n, ".") {
+			old = append(old, n)
+		}
+	}
+	if len(old) > 0 {
+		log.Warn(fmt.Sprintf("artifact repository %s: %d entries stored before artifacts were confined to namespaces are not found by workflows: "+
+			"move %s/KEY to %s/%s/NAMESPACE/KEY to give one back to its namespace", dir, len(old), dir, dir, repos.NamespacesDir),
+			"entries", strings.Join(old[:min(len(old), 10)], ","))
+	}
 }
 
 // stageInputs loads a step's input artifacts into DIR/inputs and lists

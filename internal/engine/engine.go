@@ -151,7 +151,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{},
 		limits: cfg.Limits.OrDefault(), suffix: randomSuffix, dataSlots: make(chan struct{}, maxDataJobs)}
 	e.dl = newDeadlocks(e)
-	e.artifacts.driver, e.artifacts.dir = cfg.Artifacts, filepath.Join(cfg.DataDir, "artifacts")
+	e.artifacts.driver, e.artifacts.dir, e.artifacts.log = cfg.Artifacts, filepath.Join(cfg.DataDir, "artifacts"), cfg.Logger
 	e.locator = e.newLocator(cfg.Secrets)
 	e.locator.GitUser = cfg.FetchUser
 	if e.now == nil {

@@ -85,7 +85,7 @@ func TestOpenKeyOnlyIsLocal(t *testing.T) {
 	defer local.Close()
 	l := &Locator{Local: func() (artifacts.Driver, error) { return local, nil }}
 	d, key, err := l.Open("ns", &wfv1.S3Artifact{Key: "a/b"})
-	if err != nil || d != artifacts.Driver(local) || key != "a/b" {
+	if err != nil || d != artifacts.Driver(local) || key != "_ns/ns/a/b" {
 		t.Fatalf("Open(key-only) = %v, %s, %v", d, key, err)
 	}
 	if _, _, err := l.Open("ns", &wfv1.S3Artifact{Endpoint: "e:1", Key: "k"}); err == nil {
