@@ -1,0 +1,117 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/semaflow/semaflow/internal/testkit"
+)
+
+// dripServer answers one byte every 2 s for as long as the client reads
+// (an input artifact that takes hours); got is closed at the first request.
+func dripServer(t *testing.T) (*httptest.Server, chan struct{}) {
+	got := make(chan struct{})
+	var once bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !once {
+			once = true
+			close(got)
+		}
+		if r.URL.Path == "/hang" {
+			<-r.Context().Done()
+			return
+		}
+		w.Header().Set("Content-Length", "100000")
+		for {
+			if _, err := w.Write([]byte("x")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(2 * time.Second):
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, got
+}
+
+func fetchWorkflow(name, url, extra string) string {
+	return fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: %s}
+spec:
+  entrypoint: r
+  templates:
+  - name: r
+%s    inputs: {artifacts: [{name: a, path: /tmp/i, http: {url: "%s"}}]}
+    container: {image: x, command: [sh, -c, "ls /tmp/i"]}
+`, name, extra, url)
+}
+
+// Terminate, delete and a deadline interrupt an input download: a fetch
+// takes a context they cancel, and the workflow's loop is not held by it.
+func TestTerminateDeleteDeadlineInterruptAFetch(t *testing.T) {
+	l := testkit.Open(t, testkit.Options{})
+	defer func() { _ = l.Close() }()
+	ctx := context.Background()
+	const within = 30 * time.Second // the drip lasts 10 min, a hang 1 min before this fix
+
+	srv, got := dripServer(t)
+	wf, err := l.Engine.Submit(ctx, testkit.ParseWorkflow(t, fetchWorkflow("drip-term", srv.URL+"/drip", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-got
+	if !l.Engine.Stop(wf.Metadata.UID, true, "") {
+		t.Fatal("the workflow is not running")
+	}
+	wctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	done, err := l.Engine.Wait(wctx, wf.Metadata.UID)
+	if err != nil {
+		t.Fatalf("terminate did not end a workflow downloading an input within %s: %v", within, err)
+	}
+	if done.Status.Phase != "Failed" {
+		t.Fatalf("terminated: phase %s (%s)", done.Status.Phase, done.Status.Message)
+	}
+
+	srv2, got2 := dripServer(t)
+	if _, err := l.Engine.Submit(ctx, testkit.ParseWorkflow(t, fetchWorkflow("drip-del", srv2.URL+"/drip", ""))); err != nil {
+		t.Fatal(err)
+	}
+	<-got2
+	dctx, dcancel := context.WithTimeout(ctx, within)
+	defer dcancel()
+	if err := l.Engine.Delete(dctx, "default", "drip-del"); err != nil {
+		t.Fatalf("delete of a workflow downloading an input: %v", err)
+	}
+
+	srv3, _ := dripServer(t)
+	wf, err = l.Engine.Submit(ctx, testkit.ParseWorkflow(t, fetchWorkflow("hang-deadline", srv3.URL+"/hang", "    activeDeadlineSeconds: 2\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx3, cancel3 := context.WithTimeout(ctx, within)
+	defer cancel3()
+	done, err = l.Engine.Wait(wctx3, wf.Metadata.UID)
+	if err != nil {
+		t.Fatalf("a 2 s deadline did not end a step whose input hangs within %s: %v", within, err)
+	}
+	var msg string
+	for _, n := range done.Status.Nodes {
+		if n.TemplateName == "r" {
+			msg = n.Message
+		}
+	}
+	if done.Status.Phase != "Failed" || !strings.Contains(msg, "deadline") {
+		t.Fatalf("deadline: phase %s, node message %q", done.Status.Phase, msg)
+	}
+}
