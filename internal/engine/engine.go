@@ -91,9 +91,13 @@ type Config struct {
 
 // Engine runs workflows.
 type Engine struct {
-	stepEnv []string
-	httpPol executor.HTTPPolicy
-	images  *images.Table
+	// xferBase is the parent of every run's artifact transfers, cancelled
+	// when the engine detaches (fetchctx.go).
+	xferBase context.Context
+	xferStop context.CancelCauseFunc
+	stepEnv  []string
+	httpPol  executor.HTTPPolicy
+	images   *images.Table
 	// locator opens artifact locations and repos pins each workflow's
 	// repository (artlocate.go).
 	locator *repos.Locator
@@ -151,6 +155,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		now: cfg.Now, objects: newObjects(), runs: map[string]*run{}, byName: map[string]string{},
 		limits: cfg.Limits.OrDefault(), suffix: randomSuffix, dataSlots: make(chan struct{}, maxDataJobs)}
 	e.dl = newDeadlocks(e)
+	e.xferBase, e.xferStop = context.WithCancelCause(context.Background())
 	e.artifacts.driver, e.artifacts.dir, e.artifacts.log = cfg.Artifacts, filepath.Join(cfg.DataDir, "artifacts"), cfg.Logger
 	e.locator = e.newLocator(cfg.Secrets)
 	e.locator.GitUser = cfg.FetchUser
@@ -511,6 +516,7 @@ func (e *Engine) Detach() {
 	e.stopTTL()
 	e.stopArchiveTTL()
 	e.detached.Store(true)
+	e.stopTransfers() // no transfer holds a loop from ending
 	e.wakeRuns()
 	e.wg.Wait()
 	if !e.fenced.Load() {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,12 +17,9 @@ import (
 // (an input artifact that takes hours); got is closed at the first request.
 func dripServer(t *testing.T) (*httptest.Server, chan struct{}) {
 	got := make(chan struct{})
-	var once bool
+	var once sync.Once
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !once {
-			once = true
-			close(got)
-		}
+		once.Do(func() { close(got) })
 		if r.URL.Path == "/hang" {
 			<-r.Context().Done()
 			return
@@ -113,5 +111,22 @@ func TestTerminateDeleteDeadlineInterruptAFetch(t *testing.T) {
 	}
 	if done.Status.Phase != "Failed" || !strings.Contains(msg, "deadline") {
 		t.Fatalf("deadline: phase %s, node message %q", done.Status.Phase, msg)
+	}
+
+	// The workflow's own deadline too: its loop is the one a download holds.
+	srv4, _ := dripServer(t)
+	text := strings.Replace(fetchWorkflow("hang-wf-deadline", srv4.URL+"/hang", ""), "  entrypoint: r\n", "  entrypoint: r\n  activeDeadlineSeconds: 2\n", 1)
+	wf, err = l.Engine.Submit(ctx, testkit.ParseWorkflow(t, text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx4, cancel4 := context.WithTimeout(ctx, within)
+	defer cancel4()
+	done, err = l.Engine.Wait(wctx4, wf.Metadata.UID)
+	if err != nil {
+		t.Fatalf("a 2 s workflow deadline did not end a workflow whose input hangs within %s: %v", within, err)
+	}
+	if done.Status.Phase != "Failed" || !strings.Contains(done.Status.Message, "deadline") {
+		t.Fatalf("workflow deadline: phase %s, message %q", done.Status.Phase, done.Status.Message)
 	}
 }

@@ -51,6 +51,11 @@ type run struct {
 	// first is set until the workflow has been written once in full.
 	first bool
 
+	// xferCtx is the context of the run's artifact transfers, which a
+	// stop, terminate or delete cancels (fetchctx.go); r.mu guards both.
+	xferCtx    context.Context
+	xferCancel context.CancelCauseFunc
+
 	// wake interrupts the driving goroutine's pause between retries of a
 	// refused write when an event comes (Detach sends one); every push
 	// signals it.
@@ -60,8 +65,13 @@ type run struct {
 func (r *run) push(ev reconcile.Event, message string) {
 	r.mu.Lock()
 	r.pending = append(r.pending, ev)
-	if ev.Kind == reconcile.Stop || ev.Kind == reconcile.Terminate {
+	switch ev.Kind {
+	case reconcile.Stop:
 		r.stopping = true
+		r.cancelTransfersLocked(stopCause("workflow shutdown with strategy: Stop"))
+	case reconcile.Terminate:
+		r.stopping = true
+		r.cancelTransfersLocked(stopCause("workflow shutdown with strategy: Terminate"))
 	}
 	if message != "" && r.message == "" {
 		r.message = message
@@ -145,6 +155,7 @@ func (r *run) finish() {
 func (r *run) step() bool {
 	ctx := context.Background()
 	events, msg := r.take()
+	r.renewTransfers()
 	if msg != "" && r.wf.Status.Message == "" {
 		r.wf.Status.Message = msg
 	}
@@ -153,7 +164,7 @@ func (r *run) step() bool {
 		// stored fails its step.
 		if ev.Kind == reconcile.StepExited && ev.Result != nil && len(ev.Result.Artifacts) > 0 {
 			if dir, err := r.e.stepDir(r.wf.Metadata.UID, ev.NodeID); err == nil {
-				r.e.storeOutputs(ctx, r.wf, dir, ev.Result)
+				r.e.storeOutputs(r.transfers(), r.wf, dir, ev.Result)
 			}
 		}
 	}
@@ -352,6 +363,7 @@ func (r *run) launch(l *reconcile.Launch) {
 		return
 	}
 	var spec executor.Spec
+	killed := ""
 	if err == nil {
 		if l.Template.HTTP != nil {
 			spec, err = httpJobSpec(l, r.e.SessionID(), r.e.httpPol)
@@ -361,7 +373,18 @@ func (r *run) launch(l *reconcile.Launch) {
 				err = r.e.outputArtifacts(r.wf, l, &spec)
 			}
 			if err == nil {
-				err = r.e.stageInputs(context.Background(), r.wf, dir, l, &spec)
+				ictx, cancel := r.inputContext(l.Deadline)
+				err = r.e.stageInputs(ictx, r.wf, dir, l, &spec)
+				if err != nil {
+					// Cut short by a stop, a deadline or the engine
+					// detaching: that is why the step ended.
+					if reason, cut := transferCut(ictx); cut != nil {
+						err = cut
+					} else if reason != "" {
+						killed = reason
+					}
+				}
+				cancel()
 			}
 		}
 	}
@@ -382,8 +405,11 @@ func (r *run) launch(l *reconcile.Launch) {
 			return
 		}
 		now := r.e.now()
-		r.push(reconcile.Event{Kind: reconcile.StepExited, NodeID: l.NodeID, At: now,
-			Result: &domain.StepResult{ExitCode: -1, StartError: err.Error(), Started: now, Finished: now}}, "")
+		res := &domain.StepResult{ExitCode: -1, StartError: err.Error(), Started: now, Finished: now}
+		if killed != "" {
+			res.StartError, res.Killed = "", killed+" (while loading its input artifacts)"
+		}
+		r.push(reconcile.Event{Kind: reconcile.StepExited, NodeID: l.NodeID, At: now, Result: res}, "")
 		return
 	}
 	r.live[l.NodeID] = dir
