@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/artifacts"
@@ -72,6 +73,11 @@ func warnUnconfinedArtifacts(log *slog.Logger, dir string) {
 			"entries", strings.Join(old[:min(len(old), 10)], ","))
 	}
 }
+
+// StepTransferTimeout bounds all of one step's input loads together, and
+// all of its output saves together (each http or git input has its own
+// 10 minutes within it; each S3 request about 63 s, see s3repo).
+const StepTransferTimeout = 15 * time.Minute
 
 // stageInputs loads a step's input artifacts into DIR/inputs and lists
 // them in spec. An error names the artifact.
@@ -167,6 +173,11 @@ func (e *Engine) outputArtifacts(wf *wfv1.Workflow, l *reconcile.Launch, spec *e
 // storeOutputs stores what the supervisor staged for a finished step;
 // one that cannot be stored becomes an artifact error of the step.
 func (e *Engine) storeOutputs(ctx context.Context, wf *wfv1.Workflow, dir string, res *executor.Result) {
+	ctx, cancel := context.WithTimeout(ctx, StepTransferTimeout)
+	defer cancel()
+	// As artifact GC: a repository that did not answer one save is not
+	// asked for the step's other outputs.
+	unreachable := map[artifacts.Driver]error{}
 	for i := range res.Artifacts {
 		a := &res.Artifacts[i]
 		if a.Stored {
@@ -187,7 +198,17 @@ func (e *Engine) storeOutputs(ctx context.Context, wf *wfv1.Workflow, dir string
 			if err != nil {
 				return err
 			}
-			return d.Save(ctx, key, filepath.Join(dir, a.Staged))
+			if why, ok := unreachable[d]; ok {
+				return fmt.Errorf("not attempted: %w", why)
+			}
+			err = d.Save(ctx, key, filepath.Join(dir, a.Staged))
+			if unanswered(err) {
+				unreachable[d] = err
+			}
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("%w (the step's outputs get %s in all)", err, StepTransferTimeout)
+			}
+			return err
 		}()
 		if err != nil {
 			res.ArtifactErrors = append(res.ArtifactErrors, fmt.Sprintf("output artifact %q: %v", a.Name, err))

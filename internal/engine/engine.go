@@ -95,9 +95,11 @@ type Engine struct {
 	// when the engine detaches (fetchctx.go).
 	xferBase context.Context
 	xferStop context.CancelCauseFunc
-	stepEnv  []string
-	httpPol  executor.HTTPPolicy
-	images   *images.Table
+	// bgGC runs deletions' artifact GC off the request path.
+	bgGC    backgroundGC
+	stepEnv []string
+	httpPol executor.HTTPPolicy
+	images  *images.Table
 	// locator opens artifact locations and repos pins each workflow's
 	// repository (artlocate.go).
 	locator *repos.Locator
@@ -519,6 +521,7 @@ func (e *Engine) Detach() {
 	e.stopTransfers() // no transfer holds a loop from ending
 	e.wakeRuns()
 	e.wg.Wait()
+	e.waitBackgroundGC()
 	if !e.fenced.Load() {
 		e.exec.Detach()
 	}

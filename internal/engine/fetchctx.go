@@ -54,7 +54,7 @@ func (r *run) cancelTransfersLocked(cause error) {
 // workflow's (activeDeadlineSeconds): the loop that would apply the
 // latter is the one the transfer holds.
 func (r *run) inputContext(deadline time.Time) (context.Context, context.CancelFunc) {
-	ctx, cancelAll := context.WithCancel(r.transfers())
+	ctx, cancelAll := context.WithTimeout(r.transfers(), StepTransferTimeout)
 	spec := &r.wf.Spec
 	if spec.ActiveDeadlineSeconds == nil && r.wf.Status.StoredWorkflowTemplateSpec != nil {
 		spec = r.wf.Status.StoredWorkflowTemplateSpec
@@ -102,4 +102,15 @@ func (e *Engine) stopTransfers() {
 	if e.xferStop != nil {
 		e.xferStop(errDetached)
 	}
+}
+
+// fetchesInputs says whether l's step has input artifacts to load
+// before it starts (not raw ones, written from its spec).
+func fetchesInputs(l *reconcile.Launch) bool {
+	for i := range l.Template.Inputs.Artifacts {
+		if a := &l.Template.Inputs.Artifacts[i]; a.Raw == nil && hasLocation(a) {
+			return true
+		}
+	}
+	return false
 }

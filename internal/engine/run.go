@@ -165,6 +165,11 @@ func (r *run) step() bool {
 		if ev.Kind == reconcile.StepExited && ev.Result != nil && len(ev.Result.Artifacts) > 0 {
 			if dir, err := r.e.stepDir(r.wf.Metadata.UID, ev.NodeID); err == nil {
 				r.e.storeOutputs(r.transfers(), r.wf, dir, ev.Result)
+				// The saves are the step's time, as Argo's wait
+				// container's are the pod's.
+				if now := r.e.now(); now.After(ev.Result.Finished) {
+					ev.Result.Finished = now
+				}
 			}
 		}
 	}
@@ -201,7 +206,7 @@ func (r *run) step() bool {
 	if !isEnded(phaseBefore) && isEnded(r.wf.Status.Phase) {
 		// Argo's OnWorkflowCompletion: recorded with the ending itself, so
 		// the deleted marks and any failure's condition are never lost.
-		changed, _ := r.e.collectArtifacts(ctx, r.wf, GCOnCompletion)
+		changed, _ := r.e.collectArtifacts(r.transfers(), r.wf, GCOnCompletion)
 		plan.Changed = append(plan.Changed, changed...)
 	}
 	lockRes, ok := r.commit(ctx, plan, events, whole)
@@ -373,6 +378,11 @@ func (r *run) launch(l *reconcile.Launch) {
 				err = r.e.outputArtifacts(r.wf, l, &spec)
 			}
 			if err == nil {
+				if fetchesInputs(l) {
+					// The loading is the step's time, as Argo's init
+					// container's is the pod's: it runs from now.
+					r.push(reconcile.Event{Kind: reconcile.StepStarted, NodeID: l.NodeID, At: r.e.now()}, "")
+				}
 				ictx, cancel := r.inputContext(l.Deadline)
 				err = r.e.stageInputs(ictx, r.wf, dir, l, &spec)
 				if err != nil {
