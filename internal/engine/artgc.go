@@ -139,7 +139,7 @@ func (e *Engine) collectArtifacts(ctx context.Context, wf *wfv1.Workflow, strate
 			d, key, loc, err := e.openArtifact(wf, a.S3)
 			if err == nil {
 				if why, ok := unreachable[d]; ok {
-					err = fmt.Errorf("not attempted: %v", why)
+					err = fmt.Errorf("not attempted: %w", why)
 				} else if err = d.Delete(ctx, key); unanswered(err) {
 					unreachable[d] = err
 				}
