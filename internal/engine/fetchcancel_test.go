@@ -130,3 +130,35 @@ func TestTerminateDeleteDeadlineInterruptAFetch(t *testing.T) {
 		t.Fatalf("workflow deadline: phase %s, message %q", done.Status.Phase, done.Status.Message)
 	}
 }
+
+// A step's input download is its time, as Argo's init container's is
+// the pod's: the node runs from the start of the download.
+func TestInputDownloadCountsInTheStepDuration(t *testing.T) {
+	l := testkit.Open(t, testkit.Options{})
+	defer func() { _ = l.Close() }()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(3 * time.Second):
+		case <-r.Context().Done():
+			return
+		}
+		_, _ = w.Write([]byte("slow"))
+	}))
+	defer srv.Close()
+	wf := testkit.RunWorkflow(t, l.Engine, testkit.ParseWorkflow(t, fetchWorkflow("slow-input", srv.URL+"/f", "")))
+	if wf.Status.Phase != "Succeeded" {
+		t.Fatalf("phase %s: %s", wf.Status.Phase, wf.Status.Message)
+	}
+	for _, n := range wf.Status.Nodes {
+		if n.TemplateName != "r" {
+			continue
+		}
+		if n.StartedAt == nil || n.FinishedAt == nil {
+			t.Fatalf("node %s has no start or end", n.Name)
+		}
+		// Times are kept to the second: a 3 s download is at least 2 s.
+		if d := n.FinishedAt.Sub(*n.StartedAt); d < 2*time.Second {
+			t.Fatalf("the step lasted %s, but its input took 3 s to download", d)
+		}
+	}
+}
