@@ -140,7 +140,7 @@ func (e *Engine) collectArtifacts(ctx context.Context, wf *wfv1.Workflow, strate
 			if err == nil {
 				if why, ok := unreachable[d]; ok {
 					err = fmt.Errorf("not attempted: %w", why)
-				} else if err = d.Delete(ctx, key); unanswered(err) {
+				} else if err = showKey(d.Delete(ctx, key), key, a.S3.Key); unanswered(err) {
 					unreachable[d] = err
 				}
 			}

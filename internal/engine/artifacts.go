@@ -136,7 +136,7 @@ func (e *Engine) loadInput(ctx context.Context, wf *wfv1.Workflow, a *wfv1.Artif
 	if err != nil {
 		return err
 	}
-	return artifacts.Fetch(ctx, d, key, a.SubPath, filepath.Join(in, staged))
+	return showKey(artifacts.Fetch(ctx, d, key, a.SubPath, filepath.Join(in, staged)), key, a.S3.Key)
 }
 
 // outputArtifacts lists a step's output artifacts for its supervisor.
@@ -201,7 +201,7 @@ func (e *Engine) storeOutputs(ctx context.Context, wf *wfv1.Workflow, dir string
 			if why, ok := unreachable[d]; ok {
 				return fmt.Errorf("not attempted: %w", why)
 			}
-			err = d.Save(ctx, key, filepath.Join(dir, a.Staged))
+			err = showKey(d.Save(ctx, key, filepath.Join(dir, a.Staged)), key, a.Key)
 			if unanswered(err) {
 				unreachable[d] = err
 			}
