@@ -80,7 +80,7 @@ spec:
 	if file.S3 == nil || file.S3.Key != "art-steps/"+gen.ID+"/file.tgz" || file.Path != "/tmp/hello.txt" {
 		t.Fatalf("file artifact recorded as %+v (s3 %+v)", file, file.S3)
 	}
-	if _, err := os.Stat(filepath.Join(repo, filepath.FromSlash(file.S3.Key))); err != nil {
+	if _, err := os.Stat(filepath.Join(repo, "_ns", "default", filepath.FromSlash(file.S3.Key))); err != nil {
 		t.Fatalf("the file artifact is not in the repository: %v", err)
 	}
 	for name, want := range map[string]string{"use-file": "hello", "use-dir": "one\ntwo", "use-sub": "deep"} {
@@ -284,7 +284,7 @@ spec:
 	if logs.S3 == nil || !strings.HasSuffix(logs.S3.Key, "/main.log") {
 		t.Fatalf("main-logs recorded as %+v", logs)
 	}
-	b, err := os.ReadFile(filepath.Join(repo, filepath.FromSlash(logs.S3.Key)))
+	b, err := os.ReadFile(filepath.Join(repo, "_ns", "default", filepath.FromSlash(logs.S3.Key)))
 	if err != nil || !strings.Contains(string(b), "hello logs") {
 		t.Fatalf("main-logs in the repository: %q, %v", b, err)
 	}

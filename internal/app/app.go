@@ -13,11 +13,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/artifacts"
+	"github.com/semaflow/semaflow/internal/artifacts/fetch"
 	"github.com/semaflow/semaflow/internal/artifacts/repos"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/executor"
@@ -79,6 +81,9 @@ type Options struct {
 	// ArtifactRepository is the directory of the local artifact
 	// repository; empty means DataDir/artifacts.
 	ArtifactRepository string
+	// SecretsDir holds the namespaced secrets that artifacts name
+	// (DIR/NAMESPACE/NAME/KEY, see repos.DirSecrets); empty: none.
+	SecretsDir string
 	// HTTPAllow lists where http templates may connect (CIDRs, IPs, host
 	// names, *.domain). Empty: anywhere, except, for a server, its own
 	// host (loopback, link-local and unspecified addresses).
@@ -218,8 +223,22 @@ func Start(ctx context.Context, o Options) (*App, error) {
 			return nil, a.fail(fmt.Errorf("--artifact-repository: %w", err))
 		}
 	}
+	secretsDir := o.SecretsDir
+	if secretsDir != "" {
+		if secretsDir, err = filepath.Abs(secretsDir); err != nil {
+			_ = db.Close()
+			return nil, a.fail(fmt.Errorf("--secrets-dir: %w", err))
+		}
+	}
+	if old := repos.LegacySecretVars(os.Environ()); len(old) > 0 && o.Logger != nil {
+		o.Logger.Warn("SEMAFLOW_SECRET_* variables are no longer read: secrets belong to a namespace; write each as the file --secrets-dir DIR/NAMESPACE/NAME/KEY", "variables", strings.Join(old, ","))
+	}
 	iso := o.Isolation
 	iso.DataRoot = a.DataDir
+	var fetchUser *fetch.User
+	if iso.User != nil {
+		fetchUser = &fetch.User{UID: iso.User.UID, GID: iso.User.GID}
+	}
 	if err := executor.CheckHTTPAllow(o.HTTPAllow); err != nil {
 		_ = db.Close()
 		return nil, a.fail(err)
@@ -227,7 +246,7 @@ func Start(ctx context.Context, o Options) (*App, error) {
 	// A server's API trusts loopback callers without a token: a request
 	// from there would act as the server's operator.
 	httpPol := executor.HTTPPolicy{Allow: o.HTTPAllow, DenyLocal: o.Kind == KindServer}
-	a.Engine, err = engine.New(ctx, engine.Config{Store: db, Artifacts: repo, Images: table, HTTPPolicy: httpPol, Secrets: repos.EnvSecrets(os.LookupEnv), DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
+	a.Engine, err = engine.New(ctx, engine.Config{Store: db, Artifacts: repo, Images: table, HTTPPolicy: httpPol, Secrets: repos.DirSecrets(secretsDir), FetchUser: fetchUser, DataDir: a.DataDir, Self: self, Observe: o.Observe, StepEnv: stepEnv, Logger: o.Logger,
 		Parallelism: o.Parallelism, NamespaceParallelism: o.NamespaceParallelism, Limits: o.Limits,
 		Session: a.session(o),
 		NewExecutor: func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {

@@ -37,6 +37,7 @@ type runOptions struct {
 	isolation    isolationFlags
 	limits       spec.Limits
 	artifactRepo string
+	secretsDir   string
 	imageTable   string
 	httpAllow    []string
 	lease        leaseFlags
@@ -77,6 +78,7 @@ func newRunCmd() *cobra.Command {
 	addHTTPAllowFlag(cmd, &o.httpAllow)
 	f.StringVar(&o.imageTable, "image-table", "", "YAML file of images and the entrypoint/cmd a container with no command runs (default: images.yaml in the data directory, if any; built-ins cover argosay, whalesay, alpine, busybox, python, ...)")
 	f.StringVar(&o.artifactRepo, "artifact-repository", "", "directory of the artifact repository that output artifacts and key-only s3 artifacts use (default: artifacts in the data directory)")
+	f.StringVar(&o.secretsDir, "secrets-dir", "", "directory of the secrets artifacts name, one file per key: DIR/NAMESPACE/NAME/KEY (a workflow reads only its own namespace's)")
 	f.BoolVar(&o.noLint, "no-lint", false, "run even when lint reports errors (they are printed): the engine still fails what it cannot run, and breaks lock deadlocks by failing the youngest waiter")
 	f.BoolVar(&o.plain, "plain", false, "print progress lines even on a terminal")
 	f.BoolVar(&o.log, "log", false, "stream every step's output, each line prefixed with its workflow and step (as argo submit --log); progress is printed as lines")
@@ -166,7 +168,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}, os.Exit)
 	defer guard.stop()
 	a, err := app.Start(ctx, app.Options{Kind: app.KindRun, DB: o.db, Observe: prog.observe,
-		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable, ArtifactRepository: o.artifactRepo, HTTPAllow: o.httpAllow,
+		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable, ArtifactRepository: o.artifactRepo, SecretsDir: o.secretsDir, HTTPAllow: o.httpAllow,
 		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName,
 		Logger: runLogger(stderr)})
 	if err != nil {

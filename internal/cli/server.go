@@ -28,6 +28,7 @@ type serverOptions struct {
 	limits                    spec.Limits
 	imageTable                string
 	artifactRepo              string
+	secretsDir                string
 	httpAllow                 []string
 	lease                     leaseFlags
 	nodeName                  string
@@ -80,6 +81,7 @@ func newServerCmd() *cobra.Command {
 	addHTTPAllowFlag(cmd, &o.httpAllow)
 	f.StringVar(&o.imageTable, "image-table", "", "YAML file of images and the entrypoint/cmd a container with no command runs (default: images.yaml in the data directory, if any; built-ins cover argosay, whalesay, alpine, busybox, python, ...)")
 	f.StringVar(&o.artifactRepo, "artifact-repository", "", "directory of the artifact repository that output artifacts and key-only s3 artifacts use (default: artifacts in the data directory)")
+	f.StringVar(&o.secretsDir, "secrets-dir", "", "directory of the secrets artifacts name, one file per key: DIR/NAMESPACE/NAME/KEY (a workflow reads only its own namespace's)")
 	f.BoolVar(&o.inheritEnv, "inherit-env", false, "give steps the server's whole environment (by default they see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR and TERM)")
 	o.isolation.add(cmd, "nobody")
 	addLeaseFlags(cmd, &o.lease)
@@ -129,7 +131,7 @@ func runServer(ctx context.Context, stdout, stderr io.Writer, o *serverOptions, 
 		return fmt.Errorf("--addr %s is not a loopback address: give --auth-token-file to serve it", o.addr)
 	}
 	a, err := app.Start(ctx, app.Options{Kind: app.KindServer, DB: o.db, DataDir: o.data, Parallelism: o.parallel,
-		NamespaceParallelism: o.nsParal, InheritEnv: o.inheritEnv, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable, ArtifactRepository: o.artifactRepo, HTTPAllow: o.httpAllow,
+		NamespaceParallelism: o.nsParal, InheritEnv: o.inheritEnv, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable, ArtifactRepository: o.artifactRepo, SecretsDir: o.secretsDir, HTTPAllow: o.httpAllow,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil)),
 		Addr:   o.addr, Tokens: tokens, AllowedHosts: o.allowedHosts, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName,
 		MaxConnections: o.maxConns, TrustForwardedProto: o.trustForwardedProto, ArchiveTTL: archiveTTL})

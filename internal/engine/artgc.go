@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/artifacts"
 	"github.com/semaflow/semaflow/internal/artifacts/repos"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -34,8 +37,9 @@ const (
 )
 
 // Bounds of one workflow's GC: every deletion shares gcTimeout (each S3
-// request is bounded too, see s3repo), and at most gcMaxArtifacts are
-// deleted per pass.
+// request is bounded too, see s3repo: about 63 s for an endpoint that
+// accepts and never answers, after which its other artifacts are not
+// tried in that pass), and at most gcMaxArtifacts are deleted per pass.
 const (
 	gcTimeout      = 2 * time.Minute
 	gcMaxArtifacts = 10000
@@ -110,6 +114,10 @@ func (e *Engine) collectArtifacts(ctx context.Context, wf *wfv1.Workflow, strate
 	}
 	sort.Strings(ids) // a stable order for messages and tests
 	done := 0
+	// A repository that did not answer one deletion is not asked for
+	// the rest in this pass: a frozen endpoint costs one request's
+	// retries, not one per artifact.
+	unreachable := map[artifacts.Driver]error{}
 	for _, id := range ids {
 		n := wf.Status.Nodes[id]
 		if n.Outputs == nil {
@@ -130,7 +138,11 @@ func (e *Engine) collectArtifacts(ctx context.Context, wf *wfv1.Workflow, strate
 			}
 			d, key, loc, err := e.openArtifact(wf, a.S3)
 			if err == nil {
-				err = d.Delete(ctx, key)
+				if why, ok := unreachable[d]; ok {
+					err = fmt.Errorf("not attempted: %w", why)
+				} else if err = showKey(d.Delete(ctx, key), key, a.S3.Key); unanswered(err) {
+					unreachable[d] = err
+				}
 			}
 			if err != nil {
 				where := "its repository"
@@ -223,3 +235,15 @@ func (e *Engine) gcOnDelete(ctx context.Context, wf *wfv1.Workflow) error {
 
 // ErrArtifactGC says a workflow's artifacts could not all be deleted.
 var ErrArtifactGC = errors.New("artifact garbage collection failed")
+
+// unanswered says err is a repository not answering (a timeout, a
+// refused or reset connection, a cancelled context) rather than an
+// answer about one object.
+func unanswered(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
+}

@@ -5,13 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/artifacts"
+	"github.com/semaflow/semaflow/internal/artifacts/repos"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/reconcile"
 )
@@ -28,21 +32,52 @@ type artifactRepo struct {
 	driver artifacts.Driver
 	dir    string
 	err    error
+	log    *slog.Logger
 }
 
 func (a *artifactRepo) get() (artifacts.Driver, error) {
 	a.once.Do(func() {
-		if a.driver != nil {
-			return
+		if a.driver == nil {
+			var l *artifacts.Local
+			l, a.err = artifacts.OpenLocal(a.dir)
+			if a.err == nil {
+				a.driver = l
+			}
 		}
-		var l *artifacts.Local
-		l, a.err = artifacts.OpenLocal(a.dir)
-		if a.err == nil {
-			a.driver = l
+		if l, ok := a.driver.(*artifacts.Local); ok && a.log != nil {
+			warnUnconfinedArtifacts(a.log, l.Dir())
 		}
 	})
 	return a.driver, a.err
 }
+
+// warnUnconfinedArtifacts tells the operator about artifacts stored
+// before keys were confined to namespaces (at the repository's top, not
+// under repos.NamespacesDir): no workflow finds them any more, since
+// nothing says whose they are. Moving DIR/KEY to DIR/_ns/NAMESPACE/KEY
+// gives one back to its namespace.
+func warnUnconfinedArtifacts(log *slog.Logger, dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	var old []string
+	for _, e := range ents {
+		if n := e.Name(); n != repos.NamespacesDir && !strings.HasPrefix(n, ".") {
+			old = append(old, n)
+		}
+	}
+	if len(old) > 0 {
+		log.Warn(fmt.Sprintf("artifact repository %s: %d entries stored before artifacts were confined to namespaces are not found by workflows: "+
+			"move %s/KEY to %s/%s/NAMESPACE/KEY to give one back to its namespace", dir, len(old), dir, dir, repos.NamespacesDir),
+			"entries", strings.Join(old[:min(len(old), 10)], ","))
+	}
+}
+
+// StepTransferTimeout bounds all of one step's input loads together, and
+// all of its output saves together (each http or git input has its own
+// 10 minutes within it; each S3 request about 63 s, see s3repo).
+const StepTransferTimeout = 15 * time.Minute
 
 // stageInputs loads a step's input artifacts into DIR/inputs and lists
 // them in spec. An error names the artifact.
@@ -101,7 +136,7 @@ func (e *Engine) loadInput(ctx context.Context, wf *wfv1.Workflow, a *wfv1.Artif
 	if err != nil {
 		return err
 	}
-	return artifacts.Fetch(ctx, d, key, a.SubPath, filepath.Join(in, staged))
+	return showKey(artifacts.Fetch(ctx, d, key, a.SubPath, filepath.Join(in, staged)), key, a.S3.Key)
 }
 
 // outputArtifacts lists a step's output artifacts for its supervisor.
@@ -138,6 +173,11 @@ func (e *Engine) outputArtifacts(wf *wfv1.Workflow, l *reconcile.Launch, spec *e
 // storeOutputs stores what the supervisor staged for a finished step;
 // one that cannot be stored becomes an artifact error of the step.
 func (e *Engine) storeOutputs(ctx context.Context, wf *wfv1.Workflow, dir string, res *executor.Result) {
+	ctx, cancel := context.WithTimeout(ctx, StepTransferTimeout)
+	defer cancel()
+	// As artifact GC: a repository that did not answer one save is not
+	// asked for the step's other outputs.
+	unreachable := map[artifacts.Driver]error{}
 	for i := range res.Artifacts {
 		a := &res.Artifacts[i]
 		if a.Stored {
@@ -158,7 +198,17 @@ func (e *Engine) storeOutputs(ctx context.Context, wf *wfv1.Workflow, dir string
 			if err != nil {
 				return err
 			}
-			return d.Save(ctx, key, filepath.Join(dir, a.Staged))
+			if why, ok := unreachable[d]; ok {
+				return fmt.Errorf("not attempted: %w", why)
+			}
+			err = showKey(d.Save(ctx, key, filepath.Join(dir, a.Staged)), key, a.Key)
+			if unanswered(err) {
+				unreachable[d] = err
+			}
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("%w (the step's outputs get %s in all)", err, StepTransferTimeout)
+			}
+			return err
 		}()
 		if err != nil {
 			res.ArtifactErrors = append(res.ArtifactErrors, fmt.Sprintf("output artifact %q: %v", a.Name, err))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -133,4 +134,23 @@ func (e *Engine) fetchRemote(ctx context.Context, wf *wfv1.Workflow, a *wfv1.Art
 		}
 	}
 	return os.Rename(raw, dst)
+}
+
+// keyShown is an error of a driver told key, spelled with the key the
+// user knows (the local repository keeps a namespace's keys under its
+// own directory): messages and statuses keep Argo's keys.
+type keyShown struct {
+	err      error
+	key, own string
+}
+
+func (k *keyShown) Error() string { return strings.ReplaceAll(k.err.Error(), k.key, k.own) }
+func (k *keyShown) Unwrap() error { return k.err }
+
+// showKey wraps err as keyShown when key is not the user's own.
+func showKey(err error, key, own string) error {
+	if err == nil || key == own || own == "" {
+		return err
+	}
+	return &keyShown{err: err, key: key, own: own}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -87,6 +88,10 @@ type dataSrc struct {
 	name   string // the artifact's, for messages
 	lister artifacts.Lister
 	key    string
+	// hidden is the start of key the user never wrote (the namespace
+	// directory of the engine's repository): listed keys are shown
+	// without it, as Argo's keys.
+	hidden string
 }
 
 func dataSourceError(a wfv1.Artifact, err error) string {
@@ -111,6 +116,9 @@ func (e *Engine) dataSource(wf *wfv1.Workflow, a wfv1.Artifact) (dataSrc, error)
 		return src, errors.New("this artifact repository cannot list what it holds")
 	}
 	src.lister, src.key = l, key
+	if strings.HasSuffix(key, a.S3.Key) {
+		src.hidden = strings.TrimSuffix(key, a.S3.Key)
+	}
 	if a.SubPath != "" {
 		src.key = path.Join(key, a.SubPath)
 	}
@@ -158,7 +166,10 @@ func (e *Engine) runData(ctx context.Context, key, dir string, src dataSrc, expr
 		logf.printf("%s\n", res.StartError)
 		return res
 	}
-	logf.printf("listed %d file(s) under %s\n", len(keys), src.key)
+	for i := range keys {
+		keys[i] = strings.TrimPrefix(keys[i], src.hidden)
+	}
+	logf.printf("listed %d file(s) under %s\n", len(keys), strings.TrimPrefix(src.key, src.hidden))
 	out, err := expr.DataTransform(keys, exprs)
 	res.Finished = time.Now()
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/artifacts/fetch"
 	"github.com/semaflow/semaflow/internal/artifacts/repos"
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/executor"
@@ -71,6 +72,10 @@ type Config struct {
 	// Secrets reads the credentials artifacts name (accessKeySecret,
 	// usernameSecret, ...); nil knows none.
 	Secrets repos.Secrets
+	// FetchUser, when set, is whom git runs as for git input artifacts
+	// (the step user of an engine run as root): never root on behalf of
+	// a workflow.
+	FetchUser *fetch.User
 	// Session, when set, makes the engine hold a session in the store
 	// (see SessionConfig); New then fails with an *OwnedError while
 	// another engine's session is live. nil: no session (tests).
@@ -86,6 +91,12 @@ type Config struct {
 
 // Engine runs workflows.
 type Engine struct {
+	// xferBase is the parent of every run's artifact transfers, cancelled
+	// when the engine detaches (fetchctx.go).
+	xferBase context.Context
+	xferStop context.CancelCauseFunc
+	// bgGC runs deletions' artifact GC off the request path.
+	bgGC    backgroundGC
 	stepEnv []string
 	httpPol executor.HTTPPolicy
 	images  *images.Table
@@ -151,8 +162,10 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		limits: cfg.Limits.OrDefault(), suffix: randomSuffix, dataSlots: make(chan struct{}, maxDataJobs)}
 	e.dl = newDeadlocks(e)
 	e.reserver, _ = cfg.Store.(store.Reserver)
-	e.artifacts.driver, e.artifacts.dir = cfg.Artifacts, filepath.Join(cfg.DataDir, "artifacts")
+	e.xferBase, e.xferStop = context.WithCancelCause(context.Background())
+	e.artifacts.driver, e.artifacts.dir, e.artifacts.log = cfg.Artifacts, filepath.Join(cfg.DataDir, "artifacts"), cfg.Logger
 	e.locator = e.newLocator(cfg.Secrets)
+	e.locator.GitUser = cfg.FetchUser
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -511,8 +524,10 @@ func (e *Engine) Detach() {
 	e.stopTTL()
 	e.stopArchiveTTL()
 	e.detached.Store(true)
+	e.stopTransfers() // no transfer holds a loop from ending
 	e.wakeRuns()
 	e.wg.Wait()
+	e.waitBackgroundGC()
 	if !e.fenced.Load() {
 		e.exec.Detach()
 	}

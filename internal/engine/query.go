@@ -155,13 +155,17 @@ func (e *Engine) Delete(ctx context.Context, namespace, name string) error {
 	if err := e.Elsewhere(ctx, wf); err != nil {
 		return err
 	}
-	return e.remove(ctx, wf)
+	return e.remove(ctx, wf, true)
 }
 
 // remove deletes wf, found by name or UID, as Delete says. A workflow
 // already gone is store.ErrNotFound, its directories removed all the same.
-func (e *Engine) remove(ctx context.Context, wf *wfv1.Workflow) error {
-	namespace, name, uid := wf.Metadata.Namespace, wf.Metadata.Name, wf.Metadata.UID
+// background lets artifact GC run after remove returns, as Argo's
+// finalizer does (the workflow goes once its artifacts are deleted, or
+// stays with the ArtifactGCError condition): a slow repository then never
+// holds the request.
+func (e *Engine) remove(ctx context.Context, wf *wfv1.Workflow, background bool) error {
+	uid := wf.Metadata.UID
 	stopping := e.Stop(uid, true, "deleted")
 	// Its volumes go first: on a disk they filled, the room they free is
 	// what lets the terminate and the delete be recorded. Its steps are
@@ -176,6 +180,15 @@ func (e *Engine) remove(ctx context.Context, wf *wfv1.Workflow) error {
 			wf = fresh // its final outputs, for artifact GC
 		}
 	}
+	if background && hasDeletionGC(wf) && e.removeLater(wf) {
+		return nil
+	}
+	return e.removeNow(ctx, wf)
+}
+
+// removeNow deletes wf's artifacts due at its deletion, then wf.
+func (e *Engine) removeNow(ctx context.Context, wf *wfv1.Workflow) error {
+	namespace, name, uid := wf.Metadata.Namespace, wf.Metadata.Name, wf.Metadata.UID
 	if err := e.gcOnDelete(ctx, wf); err != nil {
 		return fmt.Errorf("deleting workflow %s/%s: %w", namespace, name, err)
 	}

@@ -55,6 +55,11 @@ type run struct {
 	// outside the reconcile need not reset it.
 	cache *reconcile.Cache
 
+	// xferCtx is the context of the run's artifact transfers, which a
+	// stop, terminate or delete cancels (fetchctx.go); r.mu guards both.
+	xferCtx    context.Context
+	xferCancel context.CancelCauseFunc
+
 	// wake interrupts the driving goroutine's pause between retries of a
 	// refused write when an event comes (Detach sends one); every push
 	// signals it.
@@ -64,8 +69,13 @@ type run struct {
 func (r *run) push(ev reconcile.Event, message string) {
 	r.mu.Lock()
 	r.pending = append(r.pending, ev)
-	if ev.Kind == reconcile.Stop || ev.Kind == reconcile.Terminate {
+	switch ev.Kind {
+	case reconcile.Stop:
 		r.stopping = true
+		r.cancelTransfersLocked(stopCause("workflow shutdown with strategy: Stop"))
+	case reconcile.Terminate:
+		r.stopping = true
+		r.cancelTransfersLocked(stopCause("workflow shutdown with strategy: Terminate"))
 	}
 	if message != "" && r.message == "" {
 		r.message = message
@@ -149,6 +159,7 @@ func (r *run) finish() {
 func (r *run) step() bool {
 	ctx := context.Background()
 	events, msg := r.take()
+	r.renewTransfers()
 	if msg != "" && r.wf.Status.Message == "" {
 		r.wf.Status.Message = msg
 	}
@@ -162,7 +173,12 @@ func (r *run) step() bool {
 		// stored fails its step.
 		if ev.Kind == reconcile.StepExited && ev.Result != nil && len(ev.Result.Artifacts) > 0 {
 			if dir, err := r.e.stepDir(r.wf.Metadata.UID, ev.NodeID); err == nil {
-				r.e.storeOutputs(ctx, r.wf, dir, ev.Result)
+				r.e.storeOutputs(r.transfers(), r.wf, dir, ev.Result)
+				// The saves are the step's time, as Argo's wait
+				// container's are the pod's.
+				if now := r.e.now(); now.After(ev.Result.Finished) {
+					ev.Result.Finished = now
+				}
 			}
 		}
 	}
@@ -199,7 +215,7 @@ func (r *run) step() bool {
 	if !isEnded(phaseBefore) && isEnded(r.wf.Status.Phase) {
 		// Argo's OnWorkflowCompletion: recorded with the ending itself, so
 		// the deleted marks and any failure's condition are never lost.
-		changed, _ := r.e.collectArtifacts(ctx, r.wf, GCOnCompletion)
+		changed, _ := r.e.collectArtifacts(r.transfers(), r.wf, GCOnCompletion)
 		plan.Changed = append(plan.Changed, changed...)
 	}
 	lockRes, ok := r.commit(ctx, plan, events, whole)
@@ -361,6 +377,7 @@ func (r *run) launch(l *reconcile.Launch) {
 		return
 	}
 	var spec executor.Spec
+	killed := ""
 	if err == nil {
 		if l.Template.HTTP != nil {
 			spec, err = httpJobSpec(l, r.e.SessionID(), r.e.httpPol)
@@ -370,7 +387,23 @@ func (r *run) launch(l *reconcile.Launch) {
 				err = r.e.outputArtifacts(r.wf, l, &spec)
 			}
 			if err == nil {
-				err = r.e.stageInputs(context.Background(), r.wf, dir, l, &spec)
+				if fetchesInputs(l) {
+					// The loading is the step's time, as Argo's init
+					// container's is the pod's: it runs from now.
+					r.push(reconcile.Event{Kind: reconcile.StepStarted, NodeID: l.NodeID, At: r.e.now()}, "")
+				}
+				ictx, cancel := r.inputContext(l.Deadline)
+				err = r.e.stageInputs(ictx, r.wf, dir, l, &spec)
+				if err != nil {
+					// Cut short by a stop, a deadline or the engine
+					// detaching: that is why the step ended.
+					if reason, cut := transferCut(ictx); cut != nil {
+						err = cut
+					} else if reason != "" {
+						killed = reason
+					}
+				}
+				cancel()
 			}
 		}
 	}
@@ -391,8 +424,11 @@ func (r *run) launch(l *reconcile.Launch) {
 			return
 		}
 		now := r.e.now()
-		r.push(reconcile.Event{Kind: reconcile.StepExited, NodeID: l.NodeID, At: now,
-			Result: &domain.StepResult{ExitCode: -1, StartError: err.Error(), Started: now, Finished: now}}, "")
+		res := &domain.StepResult{ExitCode: -1, StartError: err.Error(), Started: now, Finished: now}
+		if killed != "" {
+			res.StartError, res.Killed = "", killed+" (while loading its input artifacts)"
+		}
+		r.push(reconcile.Event{Kind: reconcile.StepExited, NodeID: l.NodeID, At: now, Result: res}, "")
 		return
 	}
 	r.live[l.NodeID] = dir

@@ -491,6 +491,7 @@ func (e *Engine) fence(cause error) {
 	s.lostOnce.Do(func() {
 		e.fenced.Store(true)
 		e.detached.Store(true)
+		e.stopTransfers()
 		lost := &LostError{Session: s.me, Err: cause}
 		ctx := context.Background()
 		_ = s.raw.View(ctx, func(tx store.Tx) error {

@@ -287,7 +287,7 @@ func (t *ttlReaper) expire(ctx context.Context, uid string, d ttlDue) {
 		t.add(uid, d)
 		return
 	}
-	err = e.remove(ctx, wf)
+	err = e.remove(ctx, wf, false)
 	switch {
 	case err == nil:
 		e.log.Info("ttlStrategy: deleted workflow", "workflow", d.namespace+"/"+d.name, "phase", wf.Status.Phase, "finishedAt", wf.Status.FinishedAt)

@@ -127,12 +127,16 @@ func (s *Server) serveArtifact(w http.ResponseWriter, r *http.Request, req artif
 		writeError(w, codeInternal, fmt.Sprintf("%s: %v", what, err))
 		return
 	}
+	// Messages name the key the user knows, not where the repository
+	// keeps it (the local one under the namespace's directory).
+	shown := art.S3.Key
 	if req.file != "" {
 		key += "/" + req.file
+		shown += "/" + req.file
 		what += " file " + req.file
 	}
 	if req.listing {
-		s.listArtifact(w, r, d, key, what, where)
+		s.listArtifact(w, r, d, key, shown, what, where)
 		return
 	}
 	op, ok := d.(artifacts.Opener)
@@ -152,7 +156,7 @@ func (s *Server) serveArtifact(w http.ResponseWriter, r *http.Request, req artif
 			"/artifact-files/%s/%s/%s/%s/%s/%s/", what, wf.Metadata.Namespace, req.kind, req.id, req.node, req.direction, req.name))
 		return
 	case errors.Is(err, artifacts.ErrNotFound), errors.Is(err, artifacts.ErrBadKey):
-		writeError(w, codeNotFound, fmt.Sprintf("%s: nothing is stored under key %s in %s", what, key, where))
+		writeError(w, codeNotFound, fmt.Sprintf("%s: nothing is stored under key %s in %s", what, shown, where))
 		return
 	case err != nil:
 		writeError(w, codeInternal, fmt.Sprintf("%s: %v", what, err))
@@ -288,7 +292,7 @@ var listingEntry = template.Must(template.New("entry").Parse(`<li><a href="./{{.
 // listArtifact answers artifact-files' listing of an unarchived
 // directory as Argo does: an HTML list of its files and first-level
 // directories, or a redirect to its index.html.
-func (s *Server) listArtifact(w http.ResponseWriter, r *http.Request, d artifacts.Driver, key, what, where string) {
+func (s *Server) listArtifact(w http.ResponseWriter, r *http.Request, d artifacts.Driver, key, shown, what, where string) {
 	l, ok := d.(artifacts.Lister)
 	if !ok {
 		writeUnimplemented(w, what+": "+where+" cannot list it")
@@ -297,7 +301,7 @@ func (s *Server) listArtifact(w http.ResponseWriter, r *http.Request, d artifact
 	keys, err := l.List(r.Context(), key)
 	switch {
 	case errors.Is(err, artifacts.ErrNotFound), errors.Is(err, artifacts.ErrBadKey):
-		writeError(w, codeNotFound, fmt.Sprintf("%s: nothing is stored under key %s in %s", what, key, where))
+		writeError(w, codeNotFound, fmt.Sprintf("%s: nothing is stored under key %s in %s", what, shown, where))
 		return
 	case err != nil:
 		writeError(w, codeInternal, fmt.Sprintf("%s: %v", what, err))

@@ -16,6 +16,7 @@ import (
 	"github.com/semaflow/semaflow/internal/artifacts"
 	"github.com/semaflow/semaflow/internal/artifacts/fetch"
 	"github.com/semaflow/semaflow/internal/artifacts/s3repo"
+	"github.com/semaflow/semaflow/internal/spec"
 )
 
 // Secrets reads one key of one Secret in a namespace (credentials named
@@ -37,6 +38,8 @@ type Locator struct {
 	Policy fetch.Policy
 	// ConfigMaps reads stored ConfigMaps, for artifact-repositories.
 	ConfigMaps artifacts.GetConfigMap
+	// GitUser, when set, is whom git runs as (see fetch.Git.User).
+	GitUser *fetch.User
 
 	mu      sync.Mutex
 	clients map[clientKey]*s3repo.Driver
@@ -110,8 +113,12 @@ func (l *Locator) Open(namespace string, loc *wfv1.S3Artifact) (artifacts.Driver
 		if l.Local == nil {
 			return nil, "", errors.New("no artifact repository is configured")
 		}
+		key, err := NamespacedKey(namespace, loc.Key)
+		if err != nil {
+			return nil, "", err
+		}
 		d, err := l.Local()
-		return d, loc.Key, err
+		return d, key, err
 	}
 	cfg, err := l.s3Config(namespace, loc)
 	if err != nil {
@@ -132,6 +139,26 @@ func (l *Locator) Open(namespace string, loc *wfv1.S3Artifact) (artifacts.Driver
 	}
 	l.clients[ck] = d
 	return d, loc.Key, nil
+}
+
+// NamespacesDir is the top directory of the engine's repository under
+// which each namespace has its own: NamespacesDir/NAMESPACE/KEY. No
+// workflow name (hence no default key) starts with '_', so it is apart
+// from what earlier versions stored at the top.
+const NamespacesDir = "_ns"
+
+// NamespacedKey is where key of namespace lives in the engine's
+// repository, which every namespace shares: a key is confined to its
+// namespace's directory, so no key reaches another namespace's
+// artifacts (the key a user sees, in the status, stays Argo's).
+func NamespacedKey(namespace, key string) (string, error) {
+	if err := spec.ValidNamespace(namespace); err != nil {
+		return "", fmt.Errorf("namespace %w", err)
+	}
+	if err := artifacts.CheckKey(key); err != nil {
+		return "", err
+	}
+	return NamespacesDir + "/" + namespace + "/" + key, nil
 }
 
 // Describe names a location for messages: the bucket and endpoint, or

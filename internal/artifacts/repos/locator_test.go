@@ -40,16 +40,12 @@ func TestPlaceAsArgo(t *testing.T) {
 	}
 }
 
-func TestOpenS3WithEnvSecretsAgainstWeed(t *testing.T) {
+func TestOpenS3WithDirSecretsAgainstWeed(t *testing.T) {
 	w := weed.Start(t)
-	env := map[string]string{
-		SecretEnvName("my-minio-cred", "accesskey"): w.AccessKey,
-		SecretEnvName("my-minio-cred", "secretkey"): w.SecretKey,
-	}
-	if got := SecretEnvName("my-minio-cred", "accesskey"); got != "SEMAFLOW_SECRET_MY_MINIO_CRED_ACCESSKEY" {
-		t.Fatalf("SecretEnvName = %s", got)
-	}
-	l := &Locator{Secrets: EnvSecrets(func(k string) (string, bool) { v, ok := env[k]; return v, ok })}
+	dir := t.TempDir()
+	writeSecret(t, dir, "ns", "my-minio-cred", "accesskey", w.AccessKey)
+	writeSecret(t, dir, "ns", "my-minio-cred", "secretkey", w.SecretKey)
+	l := &Locator{Secrets: DirSecrets(dir)}
 	insecure := true
 	loc := &wfv1.S3Artifact{Endpoint: w.Endpoint, Bucket: w.Bucket, Insecure: &insecure, Key: "x/y.txt",
 		AccessKeySecret: &wfv1.SecretKeySelector{Name: "my-minio-cred", Key: "accesskey"},
@@ -73,8 +69,11 @@ func TestOpenS3WithEnvSecretsAgainstWeed(t *testing.T) {
 	missing := *loc
 	missing.SecretKeySecret = &wfv1.SecretKeySelector{Name: "other", Key: "secretkey"}
 	_, _, err = l.Open("ns", &missing)
-	if !errors.Is(err, ErrNoSecret) || !strings.Contains(err.Error(), "SEMAFLOW_SECRET_OTHER_SECRETKEY") {
-		t.Fatalf("a missing secret: %v, want ErrNoSecret naming the variable", err)
+	if !errors.Is(err, ErrNoSecret) || !strings.Contains(err.Error(), filepath.Join(dir, "ns", "other", "secretkey")) {
+		t.Fatalf("a missing secret: %v, want ErrNoSecret naming the file", err)
+	}
+	if _, _, err := l.Open("other-ns", loc); !errors.Is(err, ErrNoSecret) {
+		t.Fatalf("another namespace using ns's secret: %v, want ErrNoSecret", err)
 	}
 }
 
@@ -86,7 +85,7 @@ func TestOpenKeyOnlyIsLocal(t *testing.T) {
 	defer local.Close()
 	l := &Locator{Local: func() (artifacts.Driver, error) { return local, nil }}
 	d, key, err := l.Open("ns", &wfv1.S3Artifact{Key: "a/b"})
-	if err != nil || d != artifacts.Driver(local) || key != "a/b" {
+	if err != nil || d != artifacts.Driver(local) || key != "_ns/ns/a/b" {
 		t.Fatalf("Open(key-only) = %v, %s, %v", d, key, err)
 	}
 	if _, _, err := l.Open("ns", &wfv1.S3Artifact{Endpoint: "e:1", Key: "k"}); err == nil {

@@ -1,52 +1,116 @@
 package repos
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
+
+	"github.com/semaflow/semaflow/internal/spec"
 )
 
-// Secrets come from the engine's environment: Kubernetes Secrets do not
-// exist here, and a Secret manifest applied through the API would put
-// credentials in the store and its backups, readable by every API
-// client. The operator who starts `semaflow run` or `server` sets
-// SEMAFLOW_SECRET_<NAME>_<KEY> (upper case, every other character than a
-// letter or digit as _), e.g. secret my-minio-cred key accesskey is
-// SEMAFLOW_SECRET_MY_MINIO_CRED_ACCESSKEY. Steps never see these: their
-// environment is built without the engine's.
+// Secrets belong to a namespace, as Kubernetes Secrets do: a workflow
+// reads only its own namespace's. They are files the operator lays out
+// under --secrets-dir as a Secret is mounted in a pod, DIR/NAMESPACE/
+// NAME/KEY, the file's bytes being the value.
+//
+// Why files and not environment variables: a variable name cannot keep a
+// namespace, a name and a key apart (names have '-' and '.', variables
+// do not), so namespace "a-b" secret "c" and namespace "a" secret "b-c"
+// would share one and a workflow of "a" would read "a-b"'s. A path keeps
+// the three validated strings exact. Why not a Secret applied through the
+// API: it would sit in the store and its backups, readable by every API
+// client. The directory is the operator's (0700, owned by the engine's
+// user), outside anything the API serves; steps run as an unprivileged
+// user when the engine is root and never see it.
 
-// SecretEnvPrefix starts every secret's variable name.
+// MaxSecretBytes bounds one key's value, as Kubernetes bounds a Secret.
+const MaxSecretBytes = 1 << 20
+
+// SecretEnvPrefix started the engine-wide secret variables of earlier
+// versions: they are no longer read (see LegacySecretVars), and still
+// kept from steps.
 const SecretEnvPrefix = "SEMAFLOW_SECRET_"
 
-// SecretEnvName is the variable that holds secret name's key.
-func SecretEnvName(name, key string) string {
-	up := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			switch {
-			case r >= 'a' && r <= 'z':
-				return r - 'a' + 'A'
-			case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-				return r
-			}
-			return '_'
-		}, s)
-	}
-	return SecretEnvPrefix + up(name) + "_" + up(key)
-}
+// secretKeyName is what Kubernetes allows as a Secret's key.
+var secretKeyName = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
 
-// EnvSecrets reads secrets with lookup (os.LookupEnv in the app).
-func EnvSecrets(lookup func(string) (string, bool)) Secrets {
-	return func(_, name, key string) (string, error) {
-		v := SecretEnvName(name, key)
-		if s, ok := lookup(v); ok {
-			return s, nil
+// DirSecrets reads namespaced secrets from dir (DIR/NAMESPACE/NAME/KEY).
+// An empty dir knows none.
+func DirSecrets(dir string) Secrets {
+	return func(namespace, name, key string) (string, error) {
+		what := fmt.Sprintf("secret %q key %q in namespace %q", name, key, namespace)
+		if err := spec.ValidNamespace(namespace); err != nil {
+			return "", fmt.Errorf("%s: namespace %w", what, err)
 		}
-		return "", fmt.Errorf("secret %s key %s: %w: set %s in the environment of the semaflow engine (run or server)", name, key, ErrNoSecret, v)
+		if err := spec.ValidName(name); err != nil {
+			return "", fmt.Errorf("%s: name %w", what, err)
+		}
+		if len(key) > spec.MaxNameLength || !secretKeyName.MatchString(key) || key == "." || key == ".." {
+			return "", fmt.Errorf("%s: a key is letters, digits, '-', '_' and '.'", what)
+		}
+		if dir == "" {
+			return "", fmt.Errorf("%s: %w: the engine has no --secrets-dir (a secret is the file DIR/%s/%s/%s)", what, ErrNoSecret, namespace, name, key)
+		}
+		v, err := readSecret(dir, filepath.Join(namespace, name, key))
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%s: %w: no file %s", what, ErrNoSecret, filepath.Join(dir, namespace, name, key))
+		}
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", what, err)
+		}
+		return v, nil
 	}
 }
 
-// WithoutSecrets drops the secrets' variables from env: they are the
-// engine's, for fetching artifacts, and no step (nor its supervisor,
-// which a step could read) is given them, even under semaflow run.
+// readSecret reads rel under dir through an os.Root, so no link in the
+// directory leads a secret's path out of it.
+func readSecret(dir, rel string) (string, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return "", err
+	}
+	defer root.Close()
+	f, err := root.Open(rel)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return "", err
+	} else if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("%s: not a regular file", rel)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxSecretBytes+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > MaxSecretBytes {
+		return "", fmt.Errorf("%s: over %d bytes", rel, MaxSecretBytes)
+	}
+	return string(b), nil
+}
+
+// LegacySecretVars lists the SEMAFLOW_SECRET_* variables set in env:
+// the engine warns that they are no longer read rather than ignore them
+// silently.
+func LegacySecretVars(env []string) []string {
+	var names []string
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, SecretEnvPrefix) {
+			names = append(names, k)
+		}
+	}
+	return names
+}
+
+// WithoutSecrets drops SEMAFLOW_SECRET_* variables from env: whatever
+// an operator still keeps there is not a step's (nor its supervisor's,
+// which a step could read), even under semaflow run.
 func WithoutSecrets(env []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {

@@ -175,8 +175,17 @@ func (w *Weed) waitReady() error {
 // stopped at the test's end anyway).
 func (w *Weed) Stop() { w.stopOnce.Do(w.stop) }
 
+// Freeze stops weed's processes without closing their sockets: an S3
+// endpoint that accepts connections and never answers. Stop thaws it.
+func (w *Weed) Freeze() {
+	if w.cmd.Process != nil {
+		_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGSTOP)
+	}
+}
+
 func (w *Weed) stop() {
 	if w.cmd.Process != nil {
+		_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGCONT)
 		_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGTERM)
 		select {
 		case <-w.exited:
