@@ -32,15 +32,24 @@ func Adopt(dir string, stop <-chan struct{}, kill <-chan string) *Result {
 
 func adopt(dir string, stop <-chan struct{}, kill <-chan string) *Result {
 	var killed string
+	// A killed step's result may be written as soon as its first process
+	// dies: the rest of its group is dead too before the step is
+	// reported ended, as for a step this engine started.
+	ended := func(r *Result) *Result {
+		if killed != "" {
+			reapGroup(dir, stop)
+		}
+		return withKilled(r, killed)
+	}
 	for {
 		if r, err := ReadResult(dir); err == nil {
-			return withKilled(r, killed)
+			return ended(r)
 		}
 		if !supervised(dir) {
 			// The supervisor may have written the result just before it
 			// exited: look once more.
 			if r, err := ReadResult(dir); err == nil {
-				return withKilled(r, killed)
+				return ended(r)
 			}
 			switch reapGroup(dir, stop) {
 			case groupDead:
