@@ -222,29 +222,4 @@ func hasLocation(a *wfv1.Artifact) bool {
 	return locationKind(a) != ""
 }
 
-func locationKind(a *wfv1.Artifact) string {
-	l := &a.ArtifactLocation
-	switch {
-	case l.S3 != nil:
-		return "s3"
-	case l.Raw != nil:
-		return "raw"
-	case l.Git != nil:
-		return "git"
-	case l.HTTP != nil:
-		return "http"
-	case l.Artifactory != nil:
-		return "artifactory"
-	case l.HDFS != nil:
-		return "hdfs"
-	case l.OSS != nil:
-		return "oss"
-	case l.GCS != nil:
-		return "gcs"
-	case l.Azure != nil:
-		return "azure"
-	case l.Plugin != nil:
-		return "plugin"
-	}
-	return ""
-}
+func locationKind(a *wfv1.Artifact) string { return a.ArtifactLocation.Kind() }

@@ -317,29 +317,10 @@ func (w *unhonouredWalk) artifactArgs(arts []wfv1.Artifact, path string) {
 // artifactSource names where an artifact is fetched from, "" when it
 // names no location.
 func artifactSource(a *wfv1.Artifact) string {
-	l := &a.ArtifactLocation
-	switch {
-	case l.Raw != nil:
-		return "raw"
-	case l.S3 != nil:
-		return "s3"
-	case l.Git != nil:
-		return "git"
-	case l.HTTP != nil:
-		return "http"
-	case l.Artifactory != nil:
-		return "artifactory"
-	case l.HDFS != nil:
-		return "hdfs"
-	case l.OSS != nil:
-		return "oss"
-	case l.GCS != nil:
-		return "gcs"
-	case l.Azure != nil:
-		return "azure"
-	case l.Plugin != nil:
-		return "plugin"
-	case a.From != "" || a.FromExpression != "":
+	if k := a.ArtifactLocation.Kind(); k != "" {
+		return k
+	}
+	if a.From != "" || a.FromExpression != "" {
 		return "from"
 	}
 	return ""
