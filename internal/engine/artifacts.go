@@ -222,4 +222,4 @@ func hasLocation(a *wfv1.Artifact) bool {
 	return locationKind(a) != ""
 }
 
-func locationKind(a *wfv1.Artifact) string { return a.ArtifactLocation.Kind() }
+func locationKind(a *wfv1.Artifact) string { return a.Kind() }

@@ -317,7 +317,7 @@ func (w *unhonouredWalk) artifactArgs(arts []wfv1.Artifact, path string) {
 // artifactSource names where an artifact is fetched from, "" when it
 // names no location.
 func artifactSource(a *wfv1.Artifact) string {
-	if k := a.ArtifactLocation.Kind(); k != "" {
+	if k := a.Kind(); k != "" {
 		return k
 	}
 	if a.From != "" || a.FromExpression != "" {
