@@ -154,6 +154,9 @@ func (c *cronScheduler) handle(ctx context.Context, cw *wfv1.CronWorkflow) (time
 	return next, nil
 }
 
+// replaceWait bounds how long a Replace waits for the run it terminates.
+const replaceWait = 10 * time.Second
+
 // start submits the run due at, after applying concurrencyPolicy.
 func (c *cronScheduler) start(ctx context.Context, cw *wfv1.CronWorkflow, at time.Time, active []string) error {
 	ns := cw.Metadata.Namespace
@@ -164,8 +167,17 @@ func (c *cronScheduler) start(ctx context.Context, cw *wfv1.CronWorkflow, at tim
 		}
 	case "Replace":
 		for _, name := range active {
-			if _, err := c.e.StopByName(ctx, ns, name, true); err != nil && !errors.Is(err, store.ErrNotFound) {
+			old, err := c.e.StopByName(ctx, ns, name, true)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
+			}
+			if old != nil {
+				// The next run starts once this one ended (its steps are
+				// killed): never two at once, as the policy says. Bounded,
+				// so a run that cannot end here holds no other cron up.
+				wctx, cancel := context.WithTimeout(ctx, replaceWait)
+				_, _ = c.e.Wait(wctx, old.Metadata.UID)
+				cancel()
 			}
 		}
 	}
