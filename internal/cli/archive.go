@@ -174,16 +174,7 @@ func archiveGetCmd(getenv func(string) string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := termOut(cmd.OutOrStdout())
-			switch r.output {
-			case "json", "yaml":
-				return printAs(w, r.output, wf)
-			case "name":
-				fmt.Fprintln(w, wf.Metadata.Name)
-				return nil
-			}
-			writeTree(w, wf, wf.Status.Nodes, time.Now())
-			return nil
+			return showWorkflow(cmd.OutOrStdout(), r.output, wf)
 		},
 	}
 	r.flags(cmd)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/client"
 	"github.com/semaflow/semaflow/internal/spec"
 )
@@ -90,21 +91,27 @@ func getCmd(getenv func(string) string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := termOut(cmd.OutOrStdout())
-			switch r.output {
-			case "json", "yaml":
-				return printAs(w, r.output, wf)
-			case "name":
-				fmt.Fprintln(w, wf.Metadata.Name)
-				return nil
-			}
-			writeTree(w, wf, wf.Status.Nodes, time.Now())
-			return nil
+			return showWorkflow(cmd.OutOrStdout(), r.output, wf)
 		},
 	}
 	r.flags(cmd)
 	cmd.Flags().StringVarP(&r.output, "output", "o", "", "json, yaml or name")
 	return cmd
+}
+
+// showWorkflow prints wf as get's -o asks: json, yaml, its name, or
+// (by default) its node tree.
+func showWorkflow(out io.Writer, output string, wf *wfv1.Workflow) error {
+	w := termOut(out)
+	switch output {
+	case "json", "yaml":
+		return printAs(w, output, wf)
+	case "name":
+		fmt.Fprintln(w, wf.Metadata.Name)
+		return nil
+	}
+	writeTree(w, wf, wf.Status.Nodes, time.Now())
+	return nil
 }
 
 func printJSON(w io.Writer, v any) error {
