@@ -1,0 +1,163 @@
+package executor
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// runSeq runs spec as steps one after another through s, each in a new
+// directory, and returns the directories and results in order.
+func runSeq(t *testing.T, s *served, n int, spec func(i int) Spec) ([]string, []*Result) {
+	t.Helper()
+	var dirs []string
+	var results []*Result
+	for i := range n {
+		dir := t.TempDir()
+		key := fmt.Sprintf("k%d", i)
+		sp := spec(i)
+		s.send(t, request{Op: "start", Key: key, Dir: dir, Spec: &sp})
+		s.await(t, key, "exited")
+		r, err := ReadResult(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+		results = append(results, r)
+	}
+	return dirs, results
+}
+
+func inode(t *testing.T, path string) uint64 {
+	t.Helper()
+	st, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Sys().(*syscall.Stat_t).Ino
+}
+
+// A step that leaves its tmp and work empty gives them to a later step:
+// on a filesystem where making an inode is slow (ext4 without a journal
+// scans recently deleted ones), a step then costs no new directory but
+// its own. The directories are moved, so the finished step no longer
+// has them, and their inode is the one a later step's /tmp and working
+// directory are. The first steps may find the pool empty (a step's
+// directories are offered after its result is sent), so it is enough
+// that some step within the run gets an earlier one's.
+func TestEmptyStepDirsAreRecycled(t *testing.T) {
+	s := startServe(t)
+	defer func() { _ = s.in.Close(); <-s.done }()
+	dirs, results := runSeq(t, s, 12, func(int) Spec {
+		return Spec{Command: []string{"sh", "-c", `stat -c %i "${TMPDIR:-/tmp}" .`}, Env: envWithout("TMPDIR")}
+	})
+	// Which step saw which directory as its /tmp or working directory.
+	seen := map[string]int{}
+	recycled := 0
+	for i, r := range results {
+		f := strings.Fields(r.Stdout)
+		if r.ExitCode != 0 || len(f) != 2 {
+			t.Fatalf("step %d: %+v", i, r)
+		}
+		for k, ino := range f {
+			if j, ok := seen[ino]; ok {
+				recycled++
+				// Moved, not shared: the step it came from lost it.
+				name := []string{TmpDir, WorkDir}[k]
+				if fmt.Sprint(inodeOr(filepath.Join(dirs[j], name))) == ino {
+					t.Errorf("step %d's %s is still step %d's", i, name, j)
+				}
+			}
+			seen[ino] = i
+		}
+	}
+	if recycled == 0 {
+		t.Fatalf("none of %d steps got an earlier step's empty tmp or work: each made new directories", len(results))
+	}
+}
+
+// envWithout is this process's environment without the variable name.
+func envWithout(name string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, name+"=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// A directory a step left something in, or replaced with a link, is
+// never given to another step: its files stay where the step left them,
+// and a link's target is never moved.
+func TestRecycleSkipsUsedAndReplacedDirs(t *testing.T) {
+	s := startServeWith(t, Isolation{SharedTmp: true})
+	defer func() { _ = s.in.Close(); <-s.done }()
+	target := t.TempDir()
+	targetIno := inode(t, target)
+	script := "echo kept > \"$TMPDIR/file\"; cd .. && rmdir work && ln -s " + target + " work"
+	dirs, _ := runSeq(t, s, 1, func(int) Spec {
+		return Spec{Command: []string{"sh", "-c", script}, Env: os.Environ()}
+	})
+	first := dirs[0]
+	tmpIno := inode(t, filepath.Join(first, TmpDir))
+	later, results := runSeq(t, s, 8, func(int) Spec {
+		return Spec{Command: []string{"sh", "-c", "stat -c %i \"$TMPDIR\" .; readlink -f ."}, Env: os.Environ()}
+	})
+	for i, r := range results {
+		f := strings.Fields(r.Stdout)
+		if r.ExitCode != 0 || len(f) != 3 {
+			t.Fatalf("step %d: %+v", i, r)
+		}
+		if f[0] == fmt.Sprint(tmpIno) || f[1] == fmt.Sprint(targetIno) || f[2] == target {
+			t.Errorf("step %d (%s) got a directory another step used or linked: %v", i, later[i], f)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(first, TmpDir, "file")); err != nil || string(b) != "kept\n" {
+		t.Errorf("the first step's file: %q, %v", b, err)
+	}
+	if inode(t, target) != targetIno {
+		t.Errorf("the link's target %s was moved", target)
+	}
+	if l, err := os.Readlink(filepath.Join(first, WorkDir)); err != nil || l != target {
+		t.Errorf("the first step's link: %q, %v", l, err)
+	}
+}
+
+// A step user may widen its own tmp; the step that gets it after is
+// still the only one who can enter it.
+func TestRecycledDirIsNarrowedAgain(t *testing.T) {
+	s := startIsolatedServe(t)
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	_, results := runSeq(t, s, 12, func(int) Spec {
+		return Spec{Command: []string{"sh", "-c", "stat -c '%i %a' /tmp; chmod 777 /tmp"}, Env: env}
+	})
+	seen := map[string]bool{}
+	recycled := false
+	for i, r := range results {
+		f := strings.Fields(r.Stdout)
+		if r.ExitCode != 0 || len(f) != 2 {
+			t.Fatalf("step %d: %+v", i, r)
+		}
+		if f[1] != "700" {
+			t.Errorf("step %d's /tmp has mode %s, want 700", i, f[1])
+		}
+		recycled = recycled || seen[f[0]]
+		seen[f[0]] = true
+	}
+	if !recycled {
+		t.Fatal("no step user's step got an earlier one's tmp")
+	}
+}
+
+// inodeOr is path's inode, or 0 when it is gone (moved to a later step).
+func inodeOr(path string) uint64 {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Sys().(*syscall.Stat_t).Ino
+}
