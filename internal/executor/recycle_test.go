@@ -127,13 +127,15 @@ func TestRecycleSkipsUsedAndReplacedDirs(t *testing.T) {
 	}
 }
 
-// A step user may widen its own tmp; the step that gets it after is
-// still the only one who can enter it.
+// A step user may widen its own working directory; the step that gets it
+// after is still the only one who can enter it. (Its tmp is not looked
+// at: under a test's step directory in /tmp, the step init leaves a
+// directory in it to bind the working directory back.)
 func TestRecycledDirIsNarrowedAgain(t *testing.T) {
 	s := startIsolatedServe(t)
 	env := []string{"PATH=" + os.Getenv("PATH")}
 	_, results := runSeq(t, s, 12, func(int) Spec {
-		return Spec{Command: []string{"sh", "-c", "stat -c '%i %a' /tmp; chmod 777 /tmp"}, Env: env}
+		return Spec{Command: []string{"sh", "-c", "stat -c '%i %a' .; chmod 777 ."}, Env: env}
 	})
 	seen := map[string]bool{}
 	recycled := false
@@ -143,13 +145,13 @@ func TestRecycledDirIsNarrowedAgain(t *testing.T) {
 			t.Fatalf("step %d: %+v", i, r)
 		}
 		if f[1] != "700" {
-			t.Errorf("step %d's /tmp has mode %s, want 700", i, f[1])
+			t.Errorf("step %d's working directory has mode %s, want 700", i, f[1])
 		}
 		recycled = recycled || seen[f[0]]
 		seen[f[0]] = true
 	}
 	if !recycled {
-		t.Fatal("no step user's step got an earlier one's tmp")
+		t.Fatal("no step user's step got an earlier one's working directory")
 	}
 }
 
