@@ -26,8 +26,10 @@ import (
 //     which dies with it);
 //   - opened without following links, it is a directory, empty, with no
 //     extended attribute (an ACL its user set would outlive it);
-//   - the later step's copy is checked again once moved into place, then
-//     given to its user with mode 0700, whatever the last one set.
+//   - once moved into the later step's directory, it is opened again
+//     without following links and must be that same directory (device
+//     and inode), then is given to its user with mode 0700, whatever the
+//     last one set.
 //
 // The pool lives in memory only: a supervisor that dies loses it, and the
 // directories stay where their steps left them.
@@ -47,7 +49,7 @@ type dirPool struct {
 // each take under way; mu guards it.
 type pooledDir struct {
 	fd        int
-	tmp, work bool
+	tmp, work *unix.Stat_t // what was checked; nil: not free
 	refs      int
 }
 
@@ -65,7 +67,7 @@ func (p *dirPool) offer(dirFd, pgid int) {
 		return
 	}
 	e := &pooledDir{fd: dirFd, tmp: emptyDirAt(dirFd, TmpDir), work: emptyDirAt(dirFd, WorkDir), refs: 1}
-	if !e.tmp && !e.work {
+	if e.tmp == nil && e.work == nil {
 		_ = unix.Close(dirFd)
 		return
 	}
@@ -83,16 +85,20 @@ func (p *dirPool) offer(dirFd, pgid int) {
 	}
 }
 
-// emptyDirAt says whether name, in the directory open as dirFd, is a
+// emptyDirAt is name, in the directory open as dirFd, if it is a
 // directory (not a link to one) that is empty and has no extended
-// attribute.
-func emptyDirAt(dirFd int, name string) bool {
+// attribute; else nil.
+func emptyDirAt(dirFd int, name string) *unix.Stat_t {
 	fd, err := unix.Openat(dirFd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return false
+		return nil
 	}
 	defer func() { _ = unix.Close(fd) }()
-	return bareDir(fd)
+	var st unix.Stat_t
+	if !bareDir(fd) || unix.Fstat(fd, &st) != nil {
+		return nil
+	}
+	return &st
 }
 
 // bareDir says whether the directory open as fd is empty and has no
@@ -125,7 +131,7 @@ func (p *dirPool) take(dirFd int, dir, name string, uid, gid int) (*os.File, err
 		return nil, nil
 	}
 	for {
-		from, ok := p.pop(name)
+		from, was, ok := p.pop(name)
 		if !ok {
 			return nil, nil
 		}
@@ -141,19 +147,19 @@ func (p *dirPool) take(dirFd int, dir, name string, uid, gid int) (*os.File, err
 			// was: the next is tried.
 			continue
 		}
-		f, err := p.adopt(dirFd, dir, name, uid, gid)
+		f, err := claimPooled(dirFd, dir, name, was, uid, gid)
 		if err != nil || f != nil {
 			return f, err
 		}
 	}
 }
 
-// adopt opens the directory just moved to name and makes it the step's;
-// one that changed since it was offered is moved aside (nil, nil).
-func (p *dirPool) adopt(dirFd int, dir, name string, uid, gid int) (*os.File, error) {
+// claimPooled opens the directory just moved to name and makes it the step's;
+// one that is not the directory offered (was) is moved aside (nil, nil).
+func claimPooled(dirFd int, dir, name string, was *unix.Stat_t, uid, gid int) (*os.File, error) {
 	fd, err := unix.Openat(dirFd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	var st unix.Stat_t
-	if err == nil && (!bareDir(fd) || unix.Fstat(fd, &st) != nil) {
+	if err == nil && (unix.Fstat(fd, &st) != nil || st.Dev != was.Dev || st.Ino != was.Ino) {
 		_ = unix.Close(fd)
 		err = errors.New("changed")
 	}
@@ -181,30 +187,31 @@ func (p *dirPool) adopt(dirFd int, dir, name string, uid, gid int) (*os.File, er
 	return f, nil
 }
 
-// pop takes a pooled directory that has name free; release gives back
-// the hold on it.
-func (p *dirPool) pop(name string) (*pooledDir, bool) {
+// pop takes a pooled directory that has name free, and what was checked
+// of it; release gives back the hold on it.
+func (p *dirPool) pop(name string) (*pooledDir, *unix.Stat_t, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := len(p.free) - 1; i >= 0; i-- {
 		e := p.free[i]
+		var was *unix.Stat_t
 		switch {
-		case name == TmpDir && e.tmp:
-			e.tmp = false
-		case name == WorkDir && e.work:
-			e.work = false
+		case name == TmpDir && e.tmp != nil:
+			was, e.tmp = e.tmp, nil
+		case name == WorkDir && e.work != nil:
+			was, e.work = e.work, nil
 		default:
 			continue
 		}
 		e.refs++
-		if !e.tmp && !e.work {
+		if e.tmp == nil && e.work == nil {
 			// Nothing left to take: the pool's own hold goes.
 			p.free = append(p.free[:i], p.free[i+1:]...)
 			e.refs--
 		}
-		return e, true
+		return e, was, true
 	}
-	return nil, false
+	return nil, nil, false
 }
 
 // release gives back one hold on e, closing its handle with the last.

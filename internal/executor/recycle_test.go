@@ -3,10 +3,13 @@ package executor
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // runSeq runs spec as steps one after another through s, each in a new
@@ -162,4 +165,52 @@ func inodeOr(path string) uint64 {
 		return 0
 	}
 	return st.Sys().(*syscall.Stat_t).Ino
+}
+
+// A pooled directory replaced after it was checked is not given to the
+// step that takes it: it is moved aside there, and the step makes its
+// own; the other, unchanged, is given.
+func TestPooledDirThatChangedIsMovedAside(t *testing.T) {
+	from, to := t.TempDir(), t.TempDir()
+	for _, d := range []string{TmpDir, WorkDir} {
+		if err := os.Mkdir(filepath.Join(from, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	open := func(dir string) int {
+		fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fd
+	}
+	p := &dirPool{}
+	p.offer(open(from), gone.Process.Pid)
+	if err := os.Remove(filepath.Join(from, TmpDir)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(from, TmpDir), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	toFd := open(to)
+	defer func() { _ = unix.Close(toFd) }()
+	f, err := p.take(toFd, to, TmpDir, os.Geteuid(), os.Getegid())
+	if f != nil || err != nil {
+		t.Fatalf("a replaced tmp was given: %v, %v", f, err)
+	}
+	if _, err := os.Lstat(filepath.Join(to, TmpDir)); err == nil {
+		t.Error("the replaced tmp is still where the step would use it")
+	}
+	w, err := p.take(toFd, to, WorkDir, os.Geteuid(), os.Getegid())
+	if w == nil || err != nil {
+		t.Fatalf("the unchanged work was not given: %v", err)
+	}
+	_ = w.Close()
+	if _, err := os.Lstat(filepath.Join(from, WorkDir)); err == nil {
+		t.Error("work was given but is still in the finished step's directory")
+	}
 }
