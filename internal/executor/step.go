@@ -112,7 +112,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		}
 		defer closeSpec()
 	} else {
-		cmd = exec.Command(argv[0], argv[1:]...)
+		cmd = stepCommand(argv)
 	}
 	if msgPipe != nil {
 		// podMessageFD: after the init's own, which startIsolated and
