@@ -12,7 +12,7 @@ import (
 // fail with "too many open files"; a step waits for a slot instead.
 const (
 	filesPerStep  = 9
-	filesReserved = 64 // the supervisor's own: its pipes, the runtime's, the dir pool's (maxPooled)
+	filesReserved = 64 // the supervisor's own: its pipes, the runtime's, the dir pool (3 x maxPooled)
 )
 
 // fileSlots admits steps while the open-file limit leaves room. The limit

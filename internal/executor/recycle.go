@@ -26,17 +26,18 @@ import (
 //     which dies with it);
 //   - opened without following links, it is a directory, empty, with no
 //     extended attribute (an ACL its user set would outlive it);
-//   - once moved into the later step's directory, it is opened again
-//     without following links and must be that same directory (device
-//     and inode), then is given to its user with mode 0700, whatever the
-//     last one set.
+//   - it stays open from that check on, so its inode cannot be freed and
+//     reused; once moved into the later step's directory, what is at its
+//     name there (not following links) must be that same inode, which is
+//     then given to its user with mode 0700, whatever the last one set.
 //
 // The pool lives in memory only: a supervisor that dies loses it, and the
 // directories stay where their steps left them.
 
 // maxPooled bounds the finished step directories held for their tmp and
-// work: one open handle each, within filesReserved.
-const maxPooled = 16
+// work: three open handles each (the directory, its tmp and work), within
+// filesReserved. A parallelism of 8 keeps about 8 in use.
+const maxPooled = 8
 
 // dirPool holds empty tmp and work directories of finished steps.
 type dirPool struct {
@@ -44,20 +45,33 @@ type dirPool struct {
 	free []*pooledDir
 }
 
-// pooledDir is a finished step's directory, open as fd (O_PATH), and which
-// of its tmp and work are free to take. refs counts the pool's hold and
-// each take under way; mu guards it.
+// pooledDir is a finished step's directory, open as fd (O_PATH), and its
+// tmp and work, open, while free to take (nil: not free). refs counts the
+// pool's hold on fd and each take under way; mu guards it.
 type pooledDir struct {
 	fd        int
-	tmp, work *unix.Stat_t // what was checked; nil: not free
+	tmp, work *heldDir
 	refs      int
+}
+
+// heldDir is an empty directory checked for reuse, open as fd, with its
+// device and inode.
+type heldDir struct {
+	fd       int
+	dev, ino uint64
+}
+
+func (h *heldDir) close() {
+	if h != nil {
+		_ = unix.Close(h.fd)
+	}
 }
 
 // offer gives the pool the tmp and work of the step whose directory is
 // open as dirFd and whose process group was pgid, if they can be reused;
 // it takes dirFd over (closing it when nothing is kept).
 func (p *dirPool) offer(dirFd, pgid int) {
-	if p == nil || dirFd < 0 {
+	if p == nil || dirFd <= 0 {
 		return
 	}
 	// ESRCH: no process is left in the group. Anything else (one alive,
@@ -73,32 +87,37 @@ func (p *dirPool) offer(dirFd, pgid int) {
 	}
 	p.mu.Lock()
 	var drop *pooledDir
+	var dropped [2]*heldDir
 	if len(p.free) >= maxPooled {
 		// The oldest first: its directory is the likeliest to be gone.
 		drop = p.free[0]
 		p.free = append(p.free[:0], p.free[1:]...)
+		dropped = [2]*heldDir{drop.tmp, drop.work}
+		drop.tmp, drop.work = nil, nil
 	}
 	p.free = append(p.free, e)
 	p.mu.Unlock()
 	if drop != nil {
+		dropped[0].close()
+		dropped[1].close()
 		p.release(drop)
 	}
 }
 
-// emptyDirAt is name, in the directory open as dirFd, if it is a
-// directory (not a link to one) that is empty and has no extended
+// emptyDirAt is name, in the directory open as dirFd, held open, if it is
+// a directory (not a link to one) that is empty and has no extended
 // attribute; else nil.
-func emptyDirAt(dirFd int, name string) *unix.Stat_t {
+func emptyDirAt(dirFd int, name string) *heldDir {
 	fd, err := unix.Openat(dirFd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil
 	}
-	defer func() { _ = unix.Close(fd) }()
 	var st unix.Stat_t
 	if !bareDir(fd) || unix.Fstat(fd, &st) != nil {
+		_ = unix.Close(fd)
 		return nil
 	}
-	return &st
+	return &heldDir{fd: fd, dev: st.Dev, ino: st.Ino}
 }
 
 // bareDir says whether the directory open as fd is empty and has no
@@ -123,15 +142,15 @@ func bareDir(fd int) bool {
 	}
 }
 
-// take moves a pooled directory to name in the directory open as dirFd,
-// checks it again there, and returns it open, owned by uid:gid with mode
-// 0700. nil, nil: the pool had none to give.
+// take moves a pooled directory to name in the directory open as dirFd
+// (named dir) and returns it open, owned by uid:gid with mode 0700. nil,
+// nil: the pool had none to give.
 func (p *dirPool) take(dirFd int, dir, name string, uid, gid int) (*os.File, error) {
-	if p == nil || dirFd < 0 {
+	if p == nil || dirFd <= 0 {
 		return nil, nil
 	}
 	for {
-		from, was, ok := p.pop(name)
+		from, h, ok := p.pop(name)
 		if !ok {
 			return nil, nil
 		}
@@ -141,29 +160,30 @@ func (p *dirPool) take(dirFd int, dir, name string, uid, gid int) (*os.File, err
 		case errors.Is(err, unix.EEXIST):
 			// The step directory has its own already (one an older
 			// supervisor made): it is used as it is.
+			h.close()
 			return nil, nil
 		case err != nil:
 			// Its directory is gone (the workflow was deleted), or it
 			// was: the next is tried.
+			h.close()
 			continue
 		}
-		f, err := claimPooled(dirFd, dir, name, was, uid, gid)
+		f, err := claimPooled(dirFd, dir, name, h, uid, gid)
 		if err != nil || f != nil {
 			return f, err
 		}
 	}
 }
 
-// claimPooled opens the directory just moved to name and makes it the step's;
-// one that is not the directory offered (was) is moved aside (nil, nil).
-func claimPooled(dirFd int, dir, name string, was *unix.Stat_t, uid, gid int) (*os.File, error) {
-	fd, err := unix.Openat(dirFd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	var st unix.Stat_t
-	if err == nil && (unix.Fstat(fd, &st) != nil || st.Dev != was.Dev || st.Ino != was.Ino) {
-		_ = unix.Close(fd)
-		err = errors.New("changed")
-	}
-	if err != nil {
+// claimPooled makes h, just moved to name in dirFd, the step's. Anything
+// else found at name (what was moved is not h) is moved aside (nil, nil).
+func claimPooled(dirFd int, dir, name string, h *heldDir, uid, gid int) (*os.File, error) {
+	var at unix.Stat_t
+	if err := unix.Fstatat(dirFd, name, &at, unix.AT_SYMLINK_NOFOLLOW); err != nil || at.Dev != h.dev || at.Ino != h.ino {
+		h.close()
+		if err != nil {
+			return nil, nil // nothing there: the step makes its own
+		}
 		// Never the step's: out of its way, under a name no step sees.
 		aside := fmt.Sprintf("%s.stale.%d", name, claimSeq.Add(1))
 		if err := unix.Renameat2(dirFd, name, dirFd, aside, unix.RENAME_NOREPLACE); err != nil {
@@ -171,14 +191,14 @@ func claimPooled(dirFd int, dir, name string, was *unix.Stat_t, uid, gid int) (*
 		}
 		return nil, nil
 	}
-	f := os.NewFile(uintptr(fd), dir+"/"+name)
-	if int(st.Uid) != uid || int(st.Gid) != gid {
+	f := os.NewFile(uintptr(h.fd), dir+"/"+name)
+	if int(at.Uid) != uid || int(at.Gid) != gid {
 		if err := f.Chown(uid, gid); err != nil {
 			_ = f.Close()
 			return nil, err
 		}
 	}
-	if st.Mode&0o7777 != 0o700 {
+	if at.Mode&0o7777 != 0o700 {
 		if err := f.Chmod(0o700); err != nil {
 			_ = f.Close()
 			return nil, err
@@ -187,19 +207,20 @@ func claimPooled(dirFd int, dir, name string, was *unix.Stat_t, uid, gid int) (*
 	return f, nil
 }
 
-// pop takes a pooled directory that has name free, and what was checked
-// of it; release gives back the hold on it.
-func (p *dirPool) pop(name string) (*pooledDir, *unix.Stat_t, bool) {
+// pop takes a pooled directory that has name free, and that name's held
+// directory (the caller's to close); release gives back the hold on the
+// pooled directory.
+func (p *dirPool) pop(name string) (*pooledDir, *heldDir, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := len(p.free) - 1; i >= 0; i-- {
 		e := p.free[i]
-		var was *unix.Stat_t
+		var h *heldDir
 		switch {
 		case name == TmpDir && e.tmp != nil:
-			was, e.tmp = e.tmp, nil
+			h, e.tmp = e.tmp, nil
 		case name == WorkDir && e.work != nil:
-			was, e.work = e.work, nil
+			h, e.work = e.work, nil
 		default:
 			continue
 		}
@@ -209,7 +230,7 @@ func (p *dirPool) pop(name string) (*pooledDir, *unix.Stat_t, bool) {
 			p.free = append(p.free[:i], p.free[i+1:]...)
 			e.refs--
 		}
-		return e, was, true
+		return e, h, true
 	}
 	return nil, nil, false
 }
