@@ -15,10 +15,18 @@ import (
 // runSeq runs spec as steps one after another through s, each in a new
 // directory, and returns the directories and results in order.
 func runSeq(t *testing.T, s *served, n int, spec func(i int) Spec) ([]string, []*Result) {
+	return runSeqThen(t, s, n, spec, nil)
+}
+
+// runSeqThen is runSeq, calling before (when set) before each step.
+func runSeqThen(t *testing.T, s *served, n int, spec func(i int) Spec, before func()) ([]string, []*Result) {
 	t.Helper()
 	var dirs []string
 	var results []*Result
 	for i := range n {
+		if before != nil {
+			before()
+		}
 		dir := t.TempDir()
 		key := fmt.Sprintf("k%d", i)
 		sp := spec(i)
