@@ -19,7 +19,7 @@ func TestPrivateStepsReuseTheirSpawnThread(t *testing.T) {
 	}
 	_ = os.Remove("/tmp/semaflow-nsworker-mark") // a failed run's
 	s := startServe(t)
-	defer func() { _ = s.in.Close(); <-s.done }()
+	defer stopServe(t, s)
 	spec := func(int) Spec {
 		return Spec{Command: []string{"sh", "-c", "test ! -e /tmp/semaflow-nsworker-mark && touch /tmp/semaflow-nsworker-mark && test -e /tmp/semaflow-nsworker-mark"}, Env: envWithout("TMPDIR")}
 	}
@@ -48,7 +48,7 @@ func TestStepAfterAStepRootSeesTheHostRoot(t *testing.T) {
 		t.Skip("no private mount namespaces here")
 	}
 	s := startServe(t)
-	defer func() { _ = s.in.Close(); <-s.done }()
+	defer stopServe(t, s)
 	wd := "/semaflow-nsworker-wd"
 	// The supervisor's probe, then this step, have a thread by now.
 	runSeq(t, s, 1, func(int) Spec { return Spec{Command: []string{"true"}, Env: envWithout("TMPDIR")} })

@@ -61,7 +61,7 @@ func inode(t *testing.T, path string) uint64 {
 // that some step within the run gets an earlier one's.
 func TestEmptyStepDirsAreRecycled(t *testing.T) {
 	s := startServe(t)
-	defer func() { _ = s.in.Close(); <-s.done }()
+	defer stopServe(t, s)
 	dirs, results := runSeq(t, s, 12, func(int) Spec {
 		return Spec{Command: []string{"sh", "-c", `stat -c %i "${TMPDIR:-/tmp}" .`}, Env: envWithout("TMPDIR")}
 	})
@@ -106,7 +106,7 @@ func envWithout(name string) []string {
 // and a link's target is never moved.
 func TestRecycleSkipsUsedAndReplacedDirs(t *testing.T) {
 	s := startServeWith(t, Isolation{SharedTmp: true})
-	defer func() { _ = s.in.Close(); <-s.done }()
+	defer stopServe(t, s)
 	target := t.TempDir()
 	targetIno := inode(t, target)
 	script := "echo kept > \"$TMPDIR/file\"; cd .. && rmdir work && ln -s " + target + " work"
@@ -220,5 +220,14 @@ func TestPooledDirThatChangedIsMovedAside(t *testing.T) {
 	_ = w.Close()
 	if _, err := os.Lstat(filepath.Join(from, WorkDir)); err == nil {
 		t.Error("work was given but is still in the finished step's directory")
+	}
+}
+
+// stopServe closes the supervisor's requests and waits for it to end.
+func stopServe(t *testing.T, s *served) {
+	t.Helper()
+	_ = s.in.Close()
+	if err := <-s.done; err != nil {
+		t.Error(err)
 	}
 }
