@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,10 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A permit is released only when its holder is known dead. A step dies
@@ -53,25 +55,52 @@ type procStat struct {
 
 // readStat parses /proc/<pid>/stat. The command name (field 2) may hold
 // spaces and ')', so fields are counted after its last ')'.
+//
+// It is read on every step start (recordGroup), so in one read into a
+// buffer on the stack rather than through os.ReadFile (which stats the
+// file and reads again to see its end) and a split of every field.
 func readStat(pid int) (procStat, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	var pathBuf [32]byte
+	path := strconv.AppendInt(append(pathBuf[:0], "/proc/"...), int64(pid), 10)
+	path = append(path, "/stat"...)
+	fd, err := unix.Open(string(path), unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return procStat{}, err
+		return procStat{}, &fs.PathError{Op: "open", Path: string(path), Err: err}
 	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
+	var buf [1024]byte
+	n, err := unix.Read(fd, buf[:])
+	_ = unix.Close(fd)
+	if err != nil {
+		return procStat{}, &fs.PathError{Op: "read", Path: string(path), Err: err}
+	}
+	b := buf[:max(n, 0)]
+	if n == len(buf) {
+		// Longer than any stat line seen: read it whole.
+		if b, err = os.ReadFile(string(path)); err != nil {
+			return procStat{}, err
+		}
+	}
+	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
 	}
-	f := strings.Fields(s[i+1:])
 	// f[0] is field 3 (state), f[2] field 5 (pgrp), f[3] field 6
 	// (session), f[19] field 22 (start time).
-	if len(f) < 20 || len(f[0]) != 1 {
+	var f [20][]byte
+	nf := 0
+	for _, field := range bytes.Fields(b[i+1:]) {
+		if nf == len(f) {
+			break
+		}
+		f[nf] = field
+		nf++
+	}
+	if nf < 20 || len(f[0]) != 1 {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: short", pid)
 	}
-	pgrp, err1 := strconv.Atoi(f[2])
-	sid, err2 := strconv.Atoi(f[3])
-	start, err3 := strconv.ParseUint(f[19], 10, 64)
+	pgrp, err1 := strconv.Atoi(string(f[2]))
+	sid, err2 := strconv.Atoi(string(f[3]))
+	start, err3 := strconv.ParseUint(string(f[19]), 10, 64)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 	}
@@ -98,6 +127,7 @@ func recordGroup(rec *stepRecord, pid int) error {
 	if err := rec.add(kindGroup, group{Pgid: st.pgrp, Sid: st.sid, Start: st.start, Boot: bootID()}); err != nil {
 		return fail(err)
 	}
+	rec.pgid = st.pgrp
 	return nil
 }
 

@@ -23,37 +23,58 @@ import (
 // unlocking, as those that ran a setup do. So the starting thread stays
 // locked, to this goroutine alone, until the step is reaped. setup, when
 // set, runs on that thread before the start; the thread is then never
-// unlocked, and Go discards it with whatever setup changed in it.
+// unlocked: it serves later steps with a setup (nsworker_linux.go), or Go
+// discards it with whatever setup changed in it.
 func spawn(cmd *exec.Cmd, setup func() error, record func(pid int) error) (done <-chan error, err error) {
-	started := make(chan error, 1)
-	waited := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		if setup == nil {
+	j := spawnJob{cmd: cmd, setup: setup, record: record, started: make(chan error, 1), waited: make(chan error, 1)}
+	if setup == nil {
+		go func() {
+			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-		} else if err := setup(); err != nil {
-			started <- errSetup{err}
-			return
-		}
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		if record != nil {
-			if err := record(cmd.Process.Pid); err != nil {
-				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-				_ = cmd.Wait()
-				started <- err
-				return
-			}
-		}
-		started <- nil
-		waited <- cmd.Wait()
-	}()
-	if err := <-started; err != nil {
+			j.run()
+		}()
+	} else {
+		startInNamespace(j)
+	}
+	if err := <-j.started; err != nil {
 		return nil, err
 	}
-	return waited, nil
+	return j.waited, nil
+}
+
+// spawnJob is one start for spawn, run on a locked thread.
+type spawnJob struct {
+	cmd             *exec.Cmd
+	setup           func() error
+	record          func(pid int) error
+	started, waited chan error
+}
+
+// run does the job on the calling (locked) thread; it says whether the
+// step ran and was reaped (a thread whose setup or start failed may be in
+// any state).
+func (j spawnJob) run() bool {
+	if j.setup != nil {
+		if err := j.setup(); err != nil {
+			j.started <- errSetup{err}
+			return false
+		}
+	}
+	if err := j.cmd.Start(); err != nil {
+		j.started <- err
+		return false
+	}
+	if j.record != nil {
+		if err := j.record(j.cmd.Process.Pid); err != nil {
+			_ = syscall.Kill(-j.cmd.Process.Pid, syscall.SIGKILL)
+			_ = j.cmd.Wait()
+			j.started <- err
+			return false
+		}
+	}
+	j.started <- nil
+	j.waited <- j.cmd.Wait()
+	return true
 }
 
 // waitFor is what spawn's done says, once it says it.

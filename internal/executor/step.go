@@ -24,7 +24,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	// read, the step's emptyDirs are gone with it.
 	defer dropEmptyDirs(dir)
 	private := conf.private
-	view, err := openStepDirs(dir, conf)
+	view, err := openStepDirs(dir, conf, rec)
 	if err != nil {
 		res.StartError = err.Error()
 		return res
@@ -112,7 +112,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		}
 		defer closeSpec()
 	} else {
-		cmd = exec.Command(argv[0], argv[1:]...)
+		cmd = stepCommand(argv)
 	}
 	if msgPipe != nil {
 		// podMessageFD: after the init's own, which startIsolated and
