@@ -26,8 +26,11 @@ func niceOf(t *testing.T, pid string) int {
 }
 
 // priorityWorkflow's step prints its own nice value, that of a process
-// it starts, and that of its parent (the supervisor, unless the step is
-// PID 1 of its own namespace: then its parent shows as 0).
+// it starts, and the lowest of its parent's threads (the supervisor,
+// unless the step is PID 1 of its own namespace: then "none"). Nice is
+// a thread's: the supervisor's thread that forked the step is lowered
+// while it waits for it, and so may be its main thread, if a probe's
+// spawn ran there (Go then never runs it again).
 const priorityWorkflow = `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: {name: nice}
@@ -42,7 +45,9 @@ spec:
         self=$(cut -d' ' -f19 /proc/$$/stat)
         child=$(sh -c 'cut -d" " -f19 /proc/self/stat')
         parent=none
-        if [ "$PPID" != 0 ] && [ -r /proc/$PPID/stat ]; then parent=$(cut -d' ' -f19 /proc/$PPID/stat); fi
+        if [ "$PPID" != 0 ] && [ -r /proc/$PPID/stat ]; then
+          parent=$(cat /proc/$PPID/task/*/stat | cut -d' ' -f19 | sort -n | head -n 1)
+        fi
         echo "$self $child $parent"
 `
 

@@ -29,11 +29,28 @@ func spawn(cmd *exec.Cmd, setup func() error, record func(pid int) error) (done 
 	waited := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
+		// A raised supervisor forks its step from a thread lowered to the
+		// steps' nice (priority_linux.go): the step inherits that thread's.
+		lowered, err := toStepNice()
 		if setup == nil {
-			defer runtime.UnlockOSThread()
-		} else if err := setup(); err != nil {
+			defer func() {
+				// A thread left lowered would slow the supervisor: one
+				// that cannot be raised again stays locked, and Go
+				// discards it.
+				if !lowered || backToControl() {
+					runtime.UnlockOSThread()
+				}
+			}()
+		}
+		if err != nil {
 			started <- errSetup{err}
 			return
+		}
+		if setup != nil {
+			if err := setup(); err != nil {
+				started <- errSetup{err}
+				return
+			}
 		}
 		if err := cmd.Start(); err != nil {
 			started <- err
