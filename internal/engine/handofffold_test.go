@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/store"
@@ -29,8 +30,10 @@ spec:
 `, name)
 }
 
-// failStore counts transactions; armed, it rolls back the next one that
-// wrote anything after its writes ran, as a disk that refuses the commit.
+// failStore counts the transactions that write workflows' rounds (their
+// nodes), not others such as an ended workflow's archiving; armed, it
+// rolls back the next transaction after its writes ran, as a disk that
+// refuses the commit.
 type failStore struct {
 	store.Store
 	updates atomic.Int64
@@ -39,11 +42,25 @@ type failStore struct {
 
 var errInjected = errors.New("injected commit failure")
 
+// roundTx notes whether a transaction wrote nodes.
+type roundTx struct {
+	store.Tx
+	round bool
+}
+
+func (t *roundTx) PutNodes(ctx context.Context, uid string, nodes []wfv1.NodeStatus) error {
+	t.round = true
+	return t.Tx.PutNodes(ctx, uid, nodes)
+}
+
 func (s *failStore) Update(ctx context.Context, fn func(store.Tx) error) error {
-	s.updates.Add(1)
 	return s.Store.Update(ctx, func(tx store.Tx) error {
-		if err := fn(tx); err != nil {
+		rt := &roundTx{Tx: tx}
+		if err := fn(rt); err != nil {
 			return err
+		}
+		if rt.round {
+			s.updates.Add(1)
 		}
 		if s.armed.CompareAndSwap(true, false) {
 			return errInjected
@@ -120,9 +137,9 @@ func awaitEnd(t *testing.T, eng *engine.Engine, name string) string {
 	return end.Status.Phase
 }
 
-// A handoff is one transaction: the holder's exit, its release, the
-// grant and the next holder's step recorded Pending commit together,
-// and that step starts after it.
+// A handoff is one workflow round's transaction: the holder's exit, its
+// release, the grant and the next holder's step recorded Pending commit
+// together, and that step starts after it.
 func TestHandoffGrantAndLaunchShareATransaction(t *testing.T) {
 	eng, x := handoffEngine(t)
 	defer eng.Drain()
