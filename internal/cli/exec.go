@@ -14,6 +14,7 @@ func newExecCmd() *cobra.Command {
 		serve, privateTmp  bool
 		stepUser, dataRoot string
 		initConfig         string
+		stepNice           int
 	)
 	cmd := &cobra.Command{
 		Use:    "exec --serve",
@@ -32,6 +33,11 @@ func newExecCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("step-nice") {
+				if err := executor.SetStepNice(stepNice); err != nil {
+					return err
+				}
+			}
 			return executor.ServeIsolated(os.Stdin, os.Stdout,
 				executor.Isolation{SharedTmp: !privateTmp, User: user, DataRoot: dataRoot})
 		},
@@ -41,6 +47,7 @@ func newExecCmd() *cobra.Command {
 	f.BoolVar(&privateTmp, "private-tmp", true, "give each step its own /tmp (as root)")
 	f.StringVar(&stepUser, "step-user", "", "run steps as this uid:gid, each in its own PID namespace (root only)")
 	f.StringVar(&dataRoot, "data-root", "", "the data directory, hidden from steps run as --step-user")
+	f.IntVar(&stepNice, "step-nice", 0, "start steps at this nice value, this supervisor running raised (the engine's --control-priority)")
 	f.StringVar(&initConfig, "init", "", "start one step in its new namespaces (internal)")
 	return cmd
 }

@@ -14,8 +14,9 @@ import (
 // isolationFlags are --step-user and --private-tmp, shared by run and
 // server (they differ in --step-user's default).
 type isolationFlags struct {
-	stepUser   string
-	privateTmp bool
+	stepUser        string
+	privateTmp      bool
+	controlPriority bool
 }
 
 func (f *isolationFlags) add(cmd *cobra.Command, defaultUser string) {
@@ -24,6 +25,9 @@ func (f *isolationFlags) add(cmd *cobra.Command, defaultUser string) {
 			"seeing of the data directory only its own directories; empty: steps run as semaflow's own user")
 	cmd.Flags().BoolVar(&f.privateTmp, "private-tmp", true,
 		"as root, give each step its own /tmp; false: steps share the host's /tmp, with TMPDIR set to their own directory")
+	cmd.Flags().BoolVar(&f.controlPriority, "control-priority", true,
+		fmt.Sprintf("as root (or with CAP_SYS_NICE), run the engine and its step supervisor at nice %d below semaflow's own, so that busy steps "+
+			"do not delay lock handoffs and step starts; steps always run at semaflow's own nice. false: everything runs at semaflow's own", executor.ControlRaise))
 }
 
 // resolve turns the flags into the supervisor's Isolation; unconfined
@@ -33,6 +37,13 @@ func (f *isolationFlags) add(cmd *cobra.Command, defaultUser string) {
 // warning and unconfined steps.
 func (f *isolationFlags) resolve(cmd *cobra.Command, stderr io.Writer) (iso executor.Isolation, unconfined string, err error) {
 	iso.SharedTmp = !f.privateTmp
+	if f.controlPriority {
+		// Not allowed (no root, no CAP_SYS_NICE): everything runs at
+		// semaflow's own nice, as before; nothing to tell.
+		if base, err := executor.RaiseControl(); err == nil {
+			iso.StepNice = &base
+		}
+	}
 	switch {
 	case f.stepUser == "":
 		return iso, "--step-user is empty", nil

@@ -211,6 +211,9 @@ func (e *Engine) load(ctx context.Context) error {
 	// Grants a group transaction made to holders of no operation in it
 	// (waiters queued earlier) reach their workflows as any other's.
 	e.group = locks.NewGroup(e.locks, e.store, e.now, e.deliver)
+	// And an idle workflow's round that a grant allows commits with the
+	// grant itself (fold.go).
+	e.group.Follow(e.followGrants)
 	owed, err := e.locks.Load(ctx, e.store, e.now())
 	if err != nil {
 		return err

@@ -60,6 +60,10 @@ type run struct {
 	xferCtx    context.Context
 	xferCancel context.CancelCauseFunc
 
+	// noFold keeps grants to this run out of the transaction that makes
+	// them (fold.go), once its writes failed there; r.mu guards it.
+	noFold bool
+
 	// wake interrupts the driving goroutine's pause between retries of a
 	// refused write when an event comes (Detach sends one); every push
 	// signals it.
@@ -130,15 +134,21 @@ func (r *run) drive() {
 		}
 		r.mu.Unlock()
 		if r.e.detached.Load() || !r.step() {
-			if r.e.fenced.Load() {
-				// Another engine owns this workflow now: its steps must not
-				// go on beside what that engine decides.
-				r.killAll(fencedKill)
-			}
-			r.finish()
+			r.stop()
 			return
 		}
 	}
+}
+
+// stop ends the run for good once its driving goroutine's last round is
+// done.
+func (r *run) stop() {
+	if r.e.fenced.Load() {
+		// Another engine owns this workflow now: its steps must not go on
+		// beside what that engine decides.
+		r.killAll(fencedKill)
+	}
+	r.finish()
 }
 
 // finish ends the loop for good: later events start nothing.
@@ -159,6 +169,20 @@ func (r *run) finish() {
 func (r *run) step() bool {
 	ctx := context.Background()
 	events, msg := r.take()
+	plan, whole := r.reconcile(events, msg)
+	lockRes, ok := r.commit(ctx, plan, events, whole)
+	if !ok {
+		// The engine detached while the store refused the change: steps go
+		// on under their supervisor, and the next engine resumes from what
+		// the store holds.
+		return false
+	}
+	return r.committed(ctx, plan, lockRes)
+}
+
+// reconcile applies events to r.wf and says what to write and do; whole
+// says the whole workflow is written, not just its status.
+func (r *run) reconcile(events []reconcile.Event, msg string) (*reconcile.Plan, bool) {
 	r.renewTransfers()
 	if msg != "" && r.wf.Status.Message == "" {
 		r.wf.Status.Message = msg
@@ -182,23 +206,8 @@ func (r *run) step() bool {
 			}
 		}
 	}
-	specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
 	phaseBefore := r.wf.Status.Phase
-	now := r.e.now()
-	plan := guardReconcile(r.e.log, r.wf, now, func() *reconcile.Plan {
-		return reconcile.ReconcileCached(r.wf, r.cache, events, now, r.e.objects, r.e.limits)
-	})
-	// Stop and suspend change the spec, and a new phase the labels: then
-	// the whole workflow is written, not just its status.
-	if plan.Relabelled {
-		// workflowMetadata may name the engine's own label: it never
-		// stands.
-		syncNodeLabel(r.wf, r.e.nodeLabel())
-	}
-	relabelled := syncPhaseLabels(r.wf)
-	relabelled = syncExpiry(r.wf) || relabelled
-	whole := r.first || relabelled || plan.Relabelled || specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
-	r.first = false
+	plan, whole := r.apply(events, r.e.now())
 	for _, ev := range events {
 		if ev.Kind == reconcile.StepExited {
 			delete(r.live, ev.NodeID)
@@ -218,13 +227,33 @@ func (r *run) step() bool {
 		changed, _ := r.e.collectArtifacts(r.transfers(), r.wf, GCOnCompletion)
 		plan.Changed = append(plan.Changed, changed...)
 	}
-	lockRes, ok := r.commit(ctx, plan, events, whole)
-	if !ok {
-		// The engine detached while the store refused the change: steps go
-		// on under their supervisor, and the next engine resumes from what
-		// the store holds.
-		return false
+	return plan, whole
+}
+
+// apply runs the reconcile proper on r.wf and keeps its labels in step;
+// whole says the whole workflow is to be written.
+func (r *run) apply(events []reconcile.Event, now time.Time) (*reconcile.Plan, bool) {
+	specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
+	plan := guardReconcile(r.e.log, r.wf, now, func() *reconcile.Plan {
+		return reconcile.ReconcileCached(r.wf, r.cache, events, now, r.e.objects, r.e.limits)
+	})
+	// Stop and suspend change the spec, and a new phase the labels: then
+	// the whole workflow is written, not just its status.
+	if plan.Relabelled {
+		// workflowMetadata may name the engine's own label: it never
+		// stands.
+		syncNodeLabel(r.wf, r.e.nodeLabel())
 	}
+	relabelled := syncPhaseLabels(r.wf)
+	relabelled = syncExpiry(r.wf) || relabelled
+	whole := r.first || relabelled || plan.Relabelled || specBefore != [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
+	r.first = false
+	return plan, whole
+}
+
+// committed does what a stored round decided: grants, kills, launches,
+// the timer; false means the run is over.
+func (r *run) committed(ctx context.Context, plan *reconcile.Plan, lockRes *locks.Result) bool {
 	r.e.writeMemo(ctx, plan.Memo)
 	r.e.forgetGrants(plan.Release...)
 	if lockRes != nil {
@@ -276,12 +305,34 @@ func (r *run) key(nodeID string) string {
 // persist writes the workflow, its changed nodes and the log paths of new
 // steps in one transaction, before any of them is spawned.
 func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconcile.Event, whole bool) (*locks.Result, error) {
-	now := r.e.now()
-	// writes records the workflow's change; lockRes is its lock
-	// operation's result (nil without one). It may run more than once when
-	// its lock operation shares a transaction that rolls back (see
-	// locks.Group): it only writes what r.wf says.
-	writes := func(tx store.Tx, lockRes *locks.Result) error {
+	writes := r.writes(ctx, plan, events, whole, r.e.now())
+	if len(plan.Acquire)+len(plan.Release) == 0 {
+		// Through the group too (group commit): a change that comes while
+		// another workflow's transaction runs waits for the next one with
+		// every other change that came meanwhile, instead of one
+		// transaction each. Without lock operations it claims no lock
+		// state.
+		_, err := r.e.group.Do(ctx, locks.Op{With: func(tx store.Tx, _ *locks.Result) error { return writes(tx, nil) }})
+		return nil, err
+	}
+	reqs := make([]locks.Request, len(plan.Acquire))
+	for i, a := range plan.Acquire {
+		reqs[i] = locks.Request{Holder: a.Holder, Locks: a.Locks, Priority: a.Priority, Created: a.Created, Under: a.Under,
+			Template: lockTemplate(r.wf, a.NodeID)}
+	}
+	// Through the group: workflows that take and release locks at once
+	// share one claim and one commit (on PostgreSQL every node's lock
+	// decisions wait for the claim's row lock until its commit). A failed
+	// transaction leaves the lock manager to rebuild at its next claim.
+	return r.e.group.Do(ctx, locks.Op{Requests: reqs, Releases: plan.Release, With: writes})
+}
+
+// writes records a round's change in a transaction; lockRes is its lock
+// operation's result (nil without one). It may run more than once when
+// its lock operation shares a transaction that rolls back (see
+// locks.Group): it only writes what r.wf says.
+func (r *run) writes(ctx context.Context, plan *reconcile.Plan, events []reconcile.Event, whole bool, now time.Time) func(store.Tx, *locks.Result) error {
+	return func(tx store.Tx, lockRes *locks.Result) error {
 		changedIDs := plan.Changed
 		if lockRes != nil {
 			for holder, msg := range lockRes.Waiting {
@@ -327,25 +378,6 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 		}
 		return tx.AppendEvents(ctx, evs)
 	}
-	if len(plan.Acquire)+len(plan.Release) == 0 {
-		// Through the group too (group commit): a change that comes while
-		// another workflow's transaction runs waits for the next one with
-		// every other change that came meanwhile, instead of one
-		// transaction each. Without lock operations it claims no lock
-		// state.
-		_, err := r.e.group.Do(ctx, locks.Op{With: func(tx store.Tx, _ *locks.Result) error { return writes(tx, nil) }})
-		return nil, err
-	}
-	reqs := make([]locks.Request, len(plan.Acquire))
-	for i, a := range plan.Acquire {
-		reqs[i] = locks.Request{Holder: a.Holder, Locks: a.Locks, Priority: a.Priority, Created: a.Created, Under: a.Under,
-			Template: lockTemplate(r.wf, a.NodeID)}
-	}
-	// Through the group: workflows that take and release locks at once
-	// share one claim and one commit (on PostgreSQL every node's lock
-	// decisions wait for the claim's row lock until its commit). A failed
-	// transaction leaves the lock manager to rebuild at its next claim.
-	return r.e.group.Do(ctx, locks.Op{Requests: reqs, Releases: plan.Release, With: writes})
 }
 
 func (r *run) notify(plan *reconcile.Plan) {

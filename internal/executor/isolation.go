@@ -22,6 +22,10 @@ type Isolation struct {
 	// DataRoot is the data directory. A step run as User sees, of it, only
 	// its own work and tmp directories.
 	DataRoot string
+	// StepNice, when set, is the nice value steps run at, the supervisor
+	// itself running raised (RaiseControl); nil: steps run at the
+	// supervisor's.
+	StepNice *int
 }
 
 // StepUser is the unprivileged identity steps run as.
@@ -79,6 +83,9 @@ func (i Isolation) args() []string {
 	a := []string{fmt.Sprintf("--private-tmp=%t", !i.SharedTmp)}
 	if i.User != nil {
 		a = append(a, "--step-user="+i.User.String(), "--data-root="+i.DataRoot)
+	}
+	if i.StepNice != nil {
+		a = append(a, fmt.Sprintf("--step-nice=%d", *i.StepNice))
 	}
 	return a
 }

@@ -76,7 +76,7 @@ func nsThread(j spawnJob) {
 	// namespace; /proc/self could name a thread that is not.
 	fds, ok := home()
 	for {
-		if !j.run() || !ok || !goHome(fds) {
+		if reaped, usable := j.runAtStepNice(); !reaped || !usable || !ok || !goHome(fds) {
 			return
 		}
 		next := make(chan spawnJob, 1)

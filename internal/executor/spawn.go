@@ -30,8 +30,11 @@ func spawn(cmd *exec.Cmd, setup func() error, record func(pid int) error) (done 
 	if setup == nil {
 		go func() {
 			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			j.run()
+			// A thread left lowered would slow the supervisor: one that
+			// cannot be raised again stays locked, and Go discards it.
+			if _, usable := j.runAtStepNice(); usable {
+				runtime.UnlockOSThread()
+			}
 		}()
 	} else {
 		startInNamespace(j)
@@ -48,6 +51,20 @@ type spawnJob struct {
 	setup           func() error
 	record          func(pid int) error
 	started, waited chan error
+}
+
+// runAtStepNice is run with the calling thread lowered to the steps' nice
+// for the start, when the supervisor runs raised (priority_linux.go): the
+// step inherits the nice of the thread that forks it. usable says the
+// thread is back at the supervisor's own and may serve again.
+func (j spawnJob) runAtStepNice() (reaped, usable bool) {
+	lowered, err := toStepNice()
+	if err != nil {
+		j.started <- errSetup{err}
+		return false, !lowered
+	}
+	reaped = j.run()
+	return reaped, !lowered || backToControl()
 }
 
 // run does the job on the calling (locked) thread; it says whether the

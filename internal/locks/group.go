@@ -24,6 +24,7 @@ type Group struct {
 	s      store.Store
 	now    func() time.Time
 	others func([]domain.Grant)
+	follow Follow
 
 	mu      sync.Mutex
 	queue   []*call
@@ -68,6 +69,22 @@ type call struct {
 func NewGroup(m *Manager, s store.Store, now func() time.Time, others func([]domain.Grant)) *Group {
 	return &Group{m: m, s: s, now: now, others: others}
 }
+
+// Follow runs inside a transaction of the group, after all its
+// operations, with the grants that transaction made to holders of no
+// operation in it (those others would hear of). It may write in tx what
+// a granted holder's owner would commit next (the step the grant lets
+// start, recorded Pending), so that a handoff takes one transaction, not
+// two. It returns the holders whose grants it took: others hears only of
+// the rest. done, when not nil, is called once the transaction ended,
+// with nil if it committed, else with why not: then the grants never
+// happened, and whatever Follow changed in memory for them must be
+// undone (the group goes again, and may grant again). An error from
+// Follow rolls the whole transaction back. It must not call the group.
+type Follow func(tx store.Tx, grants []domain.Grant) (took []string, done func(err error), err error)
+
+// Follow sets the group's Follow; call it before the group's first use.
+func (g *Group) Follow(f Follow) { g.follow = f }
 
 // Queued is how many operations wait for the next transaction.
 func (g *Group) Queued() int {
@@ -150,6 +167,12 @@ func (g *Group) run(ctx context.Context, batch []*call) {
 // the operation whose With failed, or -1.
 func (g *Group) attempt(ctx context.Context, batch []*call) (failed int, others []domain.Grant, err error) {
 	failed = -1
+	var followed func(error)
+	defer func() {
+		if followed != nil {
+			followed(err)
+		}
+	}()
 	err = g.s.Update(ctx, func(tx store.Tx) error {
 		now := g.now()
 		// Operations that only write go first: on PostgreSQL their
@@ -225,6 +248,17 @@ func (g *Group) attempt(ctx context.Context, batch []*call) (failed int, others 
 				}
 			}
 			start = end
+		}
+		if g.follow == nil || len(others) == 0 {
+			return nil
+		}
+		took, done, err := g.follow(tx, others)
+		followed = done
+		if err != nil {
+			return err
+		}
+		if len(took) > 0 {
+			others = slices.DeleteFunc(others, func(gr domain.Grant) bool { return slices.Contains(took, gr.Holder) })
 		}
 		return nil
 	})

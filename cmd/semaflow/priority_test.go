@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// niceOf reads a process's nice value from /proc (the 19th field of
+// stat, counted after the command name, which may hold spaces).
+func niceOf(t *testing.T, pid string) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	n, err := strconv.Atoi(fields[16])
+	if err != nil {
+		t.Fatalf("nice in /proc/%s/stat: %v", pid, err)
+	}
+	return n
+}
+
+// priorityWorkflow's step prints its own nice value, that of a process
+// it starts, and the lowest of its parent's threads (the supervisor,
+// unless the step is PID 1 of its own namespace: then "none"). Nice is
+// a thread's: the supervisor's thread that forked the step is lowered
+// while it waits for it, and so may be its main thread, if a probe's
+// spawn ran there (Go then never runs it again).
+const priorityWorkflow = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: nice}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    script:
+      image: x
+      command: [sh]
+      source: |
+        self=$(cut -d' ' -f19 /proc/$$/stat)
+        child=$(sh -c 'cut -d" " -f19 /proc/self/stat')
+        parent=none
+        if [ "$PPID" != 0 ] && [ -r /proc/$PPID/stat ]; then
+          parent=$(cat /proc/$PPID/task/*/stat | cut -d' ' -f19 | sort -n | head -n 1)
+        fi
+        echo "$self $child $parent"
+`
+
+// stepNices runs priorityWorkflow with args and returns what its step
+// printed: its nice, its child's, its parent's ("none" when not visible).
+func stepNices(t *testing.T, args ...string) []string {
+	t.Helper()
+	file := writeFile(t, "nice.yaml", priorityWorkflow)
+	wfs, stderr, code := runJSON(t, append(args, file)...)
+	if code != 0 || len(wfs) != 1 || wfs[0].Status.Phase != "Succeeded" {
+		t.Fatalf("exit %d, %d workflows:\n%s", code, len(wfs), stderr)
+	}
+	for _, n := range wfs[0].Status.Nodes {
+		if n.Type == "Pod" && n.Outputs != nil && n.Outputs.Result != nil {
+			return strings.Fields(*n.Outputs.Result)
+		}
+	}
+	t.Fatalf("the step printed no result: %+v", wfs[0].Status.Nodes)
+	return nil
+}
+
+// As root, the engine and its supervisor run at a raised priority (nice
+// 5 below semaflow's own) by default, and a step never inherits it: it
+// runs, as do the processes it starts, at semaflow's own nice.
+func TestControlPlaneRaisedStepsNot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("raising a priority needs root")
+	}
+	base := niceOf(t, "self")
+	if base-5 < -20 {
+		t.Skipf("this test runs at nice %d: no room to raise by 5", base)
+	}
+	want := fmt.Sprint(base)
+	got := stepNices(t, "--step-user", "")
+	if len(got) != 3 || got[0] != want || got[1] != want || got[2] != fmt.Sprint(base-5) {
+		t.Fatalf("step, its child, its supervisor at nice %v; want %s %s %d", got, want, want, base-5)
+	}
+	// Isolated: the step's init is cloned by the supervisor into new
+	// namespaces and becomes the step.
+	got = stepNices(t, "--step-user", "nobody")
+	if len(got) != 3 || got[0] != want || got[1] != want {
+		t.Fatalf("isolated step and its child at nice %v; want %s %s", got, want, want)
+	}
+}
+
+// --control-priority=false leaves everything at semaflow's own nice.
+func TestControlPriorityOff(t *testing.T) {
+	base := fmt.Sprint(niceOf(t, "self"))
+	got := stepNices(t, "--step-user", "", "--control-priority=false")
+	if len(got) != 3 || got[0] != base || got[1] != base || got[2] != base {
+		t.Fatalf("step, its child, its supervisor at nice %v; want all %s", got, base)
+	}
+}
