@@ -23,12 +23,21 @@ type txn struct {
 	// session is the one BindSession checked: rows this transaction
 	// creates are stamped with it.
 	session string
+	// stmts are the hot statements this transaction took (stmt).
+	stmts map[*sql.Stmt]*sql.Stmt
 }
 
 // exec, query and queryRow run a statement in the transaction, their
 // errors mapped to the store's (storeError).
+// A hot statement (hot.go) runs prepared.
 func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	res, err := t.tx.ExecContext(ctx, q, args...)
+	var res sql.Result
+	var err error
+	if st := t.stmt(ctx, q); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = t.tx.ExecContext(ctx, q, args...)
+	}
 	return res, t.db.storeError(err)
 }
 
@@ -38,6 +47,9 @@ func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 }
 
 func (t *txn) queryRow(ctx context.Context, q string, args ...any) row {
+	if st := t.stmt(ctx, q); st != nil {
+		return row{db: t.db, row: st.QueryRowContext(ctx, args...)}
+	}
 	return row{db: t.db, row: t.tx.QueryRowContext(ctx, q, args...)}
 }
 
@@ -54,7 +66,7 @@ func (t *txn) CreateWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, `INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc, status, session) VALUES (?,?,?,?,?,?,?,?,?)`,
+	_, err = t.exec(ctx, sqlCreateWorkflow,
 		wf.Metadata.UID, wf.Metadata.Namespace, wf.Metadata.Name, wf.Status.Phase, wf.Spec.GetPriority(), wfdoc.Created(wf), doc, status, t.session)
 	if errors.Is(err, store.ErrExists) {
 		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrExists)
@@ -76,8 +88,7 @@ func (t *txn) PutWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	}
 	// The session that writes a whole workflow runs it (a retry on
 	// another node): it owns it from now on.
-	res, err := t.exec(ctx, `UPDATE workflows SET phase = ?, priority = ?, doc = ?, status = ?,
-		session = CASE WHEN ? = '' THEN session ELSE ? END WHERE uid = ?`,
+	res, err := t.exec(ctx, sqlPutWorkflow,
 		wf.Status.Phase, wf.Spec.GetPriority(), doc, status, t.session, t.session, wf.Metadata.UID)
 	if err != nil {
 		return err
@@ -93,7 +104,7 @@ func (t *txn) PutStatus(ctx context.Context, wf *wfv1.Workflow) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.exec(ctx, `UPDATE workflows SET phase = ?, status = ? WHERE uid = ?`, wf.Status.Phase, doc, wf.Metadata.UID)
+	res, err := t.exec(ctx, sqlPutStatus, wf.Status.Phase, doc, wf.Metadata.UID)
 	if err != nil {
 		return err
 	}
@@ -107,19 +118,13 @@ func (t *txn) PutNodes(ctx context.Context, uid string, nodes []wfv1.NodeStatus)
 	if len(nodes) == 0 {
 		return nil
 	}
-	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO nodes (workflow_uid, id, phase, doc) VALUES (?,?,?,?)
-		ON CONFLICT (workflow_uid, id) DO UPDATE SET phase = excluded.phase, doc = excluded.doc`)
-	if err != nil {
-		return t.db.storeError(err)
-	}
-	defer stmt.Close()
 	for i := range nodes {
 		doc, err := json.Marshal(&nodes[i])
 		if err != nil {
 			return err
 		}
-		if _, err := stmt.ExecContext(ctx, uid, nodes[i].ID, nodes[i].Phase, doc); err != nil {
-			return t.db.storeError(err)
+		if _, err := t.exec(ctx, sqlPutNode, uid, nodes[i].ID, nodes[i].Phase, doc); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -127,7 +132,7 @@ func (t *txn) PutNodes(ctx context.Context, uid string, nodes []wfv1.NodeStatus)
 
 func (t *txn) DeleteNodes(ctx context.Context, uid string, ids []string) error {
 	for _, id := range ids {
-		if _, err := t.exec(ctx, `DELETE FROM nodes WHERE workflow_uid = ? AND id = ?`, uid, id); err != nil {
+		if _, err := t.exec(ctx, sqlDeleteNode, uid, id); err != nil {
 			return err
 		}
 	}
@@ -268,8 +273,7 @@ func (t *txn) DeleteWorkflow(ctx context.Context, uid string) error {
 }
 
 func (t *txn) PutLog(ctx context.Context, l store.NodeLog) error {
-	_, err := t.exec(ctx, `INSERT INTO logs (workflow_uid, node_id, path) VALUES (?,?,?)
-		ON CONFLICT (workflow_uid, node_id) DO UPDATE SET path = excluded.path`, l.WorkflowUID, l.NodeID, l.Path)
+	_, err := t.exec(ctx, sqlPutLog, l.WorkflowUID, l.NodeID, l.Path)
 	return err
 }
 
@@ -292,7 +296,7 @@ func (t *txn) Logs(ctx context.Context, uid string) (map[string]string, error) {
 
 func (t *txn) AppendEvents(ctx context.Context, events []store.Event) error {
 	for _, e := range events {
-		if _, err := t.exec(ctx, `INSERT INTO events (workflow_uid, node_id, at, type, message) VALUES (?,?,?,?,?)`,
+		if _, err := t.exec(ctx, sqlAppendEvent,
 			e.WorkflowUID, e.NodeID, e.At.UnixNano(), e.Type, e.Message); err != nil {
 			return err
 		}

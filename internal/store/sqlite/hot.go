@@ -1,0 +1,91 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+)
+
+// The statements every step or lock decision runs. modernc's sqlite
+// parses and plans a statement each time it is run by text; these are
+// prepared once per handle (prepareHot) and only bound and stepped in
+// each transaction, which took parsing out of a commit's cost.
+const (
+	sqlPutStatus   = `UPDATE workflows SET phase = ?, status = ? WHERE uid = ?`
+	sqlPutWorkflow = `UPDATE workflows SET phase = ?, priority = ?, doc = ?, status = ?,
+		session = CASE WHEN ? = '' THEN session ELSE ? END WHERE uid = ?`
+	sqlCreateWorkflow = `INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc, status, session) VALUES (?,?,?,?,?,?,?,?,?)`
+	sqlPutNode        = `INSERT INTO nodes (workflow_uid, id, phase, doc) VALUES (?,?,?,?)
+		ON CONFLICT (workflow_uid, id) DO UPDATE SET phase = excluded.phase, doc = excluded.doc`
+	sqlDeleteNode = `DELETE FROM nodes WHERE workflow_uid = ? AND id = ?`
+	sqlPutLog     = `INSERT INTO logs (workflow_uid, node_id, path) VALUES (?,?,?)
+		ON CONFLICT (workflow_uid, node_id) DO UPDATE SET path = excluded.path`
+	sqlAppendEvent = `INSERT INTO events (workflow_uid, node_id, at, type, message) VALUES (?,?,?,?,?)`
+	sqlClaimLocks = `UPDATE lock_generation SET prev_writer = writer, counter = counter + 1, writer = ?
+		WHERE id = 1 RETURNING counter - 1, prev_writer`
+	sqlChangeLocks = `UPDATE lock_generation SET counter = counter + 1, writer = '' WHERE id = 1`
+	sqlPutFence    = `UPDATE locks SET fence = MAX(fence, ?) WHERE key = ?`
+	sqlPutHold     = `INSERT INTO lock_holds (holder, lock_key, token, session, since, template) VALUES (?,?,?,?,?,?)
+			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token, session = excluded.session`
+	sqlPutHoldStats = `INSERT INTO lock_stats (lock_key, template, digest) VALUES (?,?,?)
+		ON CONFLICT (lock_key, template) DO UPDATE SET digest = excluded.digest`
+	sqlDeleteHold = `DELETE FROM lock_holds WHERE holder = ?`
+	sqlPutWaiter  = `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued, under_nodes, template) VALUES (?,?,?,?,?,?,?,?)
+		ON CONFLICT (holder) DO UPDATE SET locks = excluded.locks, priority = excluded.priority,
+		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued, under_nodes = excluded.under_nodes, template = excluded.template`
+	sqlDeleteWaiter = `DELETE FROM lock_waiters WHERE holder = ?`
+	sqlNextLockSeq  = `INSERT INTO lock_meta (name, value) VALUES ('next_seq', 1)
+		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`
+	sqlBindSession = `SELECT 1 FROM sessions WHERE id = ?`
+	sqlRenew       = `UPDATE sessions SET expires = ? WHERE id = ?`
+)
+
+var hotSQL = []string{
+	sqlPutStatus, sqlPutWorkflow, sqlCreateWorkflow, sqlPutNode, sqlDeleteNode, sqlPutLog, sqlAppendEvent,
+	sqlClaimLocks, sqlChangeLocks, sqlPutFence, sqlPutHold, sqlPutHoldStats, sqlDeleteHold, sqlPutWaiter,
+	sqlDeleteWaiter, sqlNextLockSeq, sqlBindSession, sqlRenew,
+}
+
+// prepareHot prepares hotSQL on the handle, before any transaction can
+// hold its one connection (database/sql prepares a handle's statement on
+// a free connection, and a transaction keeps the only one). A statement
+// that fails to prepare is left out: it then runs by text, as before.
+func (s *DB) prepareHot(ctx context.Context) {
+	s.hot = make(map[string]*sql.Stmt, len(hotSQL))
+	for _, q := range hotSQL {
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		s.hot[q] = st
+	}
+}
+
+// closeHot closes the prepared statements before the handle's
+// connections close.
+func (s *DB) closeHot() {
+	for _, st := range s.hot {
+		_ = st.Close()
+	}
+}
+
+// stmt is q prepared for this transaction, or nil when q is not hot.
+// database/sql reuses the statement prepared on the transaction's
+// connection (prepares it there only if the connection was replaced)
+// and releases the transaction's use of it when the transaction ends.
+// Each statement is taken once per transaction: a commit of many nodes
+// binds and steps the same one.
+func (t *txn) stmt(ctx context.Context, q string) *sql.Stmt {
+	st, ok := t.db.hot[q]
+	if !ok {
+		return nil
+	}
+	if ts, ok := t.stmts[st]; ok {
+		return ts
+	}
+	if t.stmts == nil {
+		t.stmts = make(map[*sql.Stmt]*sql.Stmt, 4)
+	}
+	ts := t.tx.StmtContext(ctx, st)
+	t.stmts[st] = ts
+	return ts
+}
