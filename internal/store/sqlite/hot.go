@@ -20,7 +20,7 @@ const (
 	sqlPutLog     = `INSERT INTO logs (workflow_uid, node_id, path) VALUES (?,?,?)
 		ON CONFLICT (workflow_uid, node_id) DO UPDATE SET path = excluded.path`
 	sqlAppendEvent = `INSERT INTO events (workflow_uid, node_id, at, type, message) VALUES (?,?,?,?,?)`
-	sqlClaimLocks = `UPDATE lock_generation SET prev_writer = writer, counter = counter + 1, writer = ?
+	sqlClaimLocks  = `UPDATE lock_generation SET prev_writer = writer, counter = counter + 1, writer = ?
 		WHERE id = 1 RETURNING counter - 1, prev_writer`
 	sqlChangeLocks = `UPDATE lock_generation SET counter = counter + 1, writer = '' WHERE id = 1`
 	sqlPutFence    = `UPDATE locks SET fence = MAX(fence, ?) WHERE key = ?`
