@@ -418,7 +418,9 @@ func (e *Engine) forget(r *run) {
 	m := &r.wf.Metadata
 	// Archived while the run is still listed: the TTL reaper leaves a
 	// running workflow alone, so the copy is taken before it may go.
-	e.archiveEnded(r.wf)
+	if !r.archived {
+		e.archiveEnded(r.wf)
+	}
 	e.mu.Lock()
 	delete(e.runs, m.UID)
 	delete(e.byName, m.Namespace+"/"+m.Name)

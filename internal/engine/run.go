@@ -36,6 +36,9 @@ type run struct {
 	dirty, active, finished bool
 	// stopping says a Stop or Terminate is among the pending events.
 	stopping bool
+	// archived says the last commit wrote the ended workflow's archive
+	// copy too, so forget need not write one.
+	archived bool
 	done     chan struct{}
 
 	// Only the driving goroutine touches these.
@@ -219,6 +222,7 @@ func (r *run) step() bool {
 		plan.Changed = append(plan.Changed, changed...)
 	}
 	lockRes, ok := r.commit(ctx, plan, events, whole)
+	r.archived = ok && isEnded(r.wf.Status.Phase)
 	if !ok {
 		// The engine detached while the store refused the change: steps go
 		// on under their supervisor, and the next engine resumes from what
@@ -303,6 +307,15 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 		}
 		if err := tx.PutNodes(ctx, r.wf.Metadata.UID, changed); err != nil {
 			return err
+		}
+		if isEnded(r.wf.Status.Phase) {
+			// The archive copy goes with the end (and with any change
+			// after it, such as a killed step's exit): no crash between
+			// them leaves it to be made at delete, and the end takes no
+			// transaction of its own.
+			if err := tx.ArchiveWorkflow(ctx, r.wf); err != nil {
+				return err
+			}
 		}
 		var evs []store.Event
 		for _, l := range plan.Start {
