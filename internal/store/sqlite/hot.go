@@ -35,14 +35,20 @@ const (
 	sqlDeleteWaiter = `DELETE FROM lock_waiters WHERE holder = ?`
 	sqlNextLockSeq  = `INSERT INTO lock_meta (name, value) VALUES ('next_seq', 1)
 		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`
-	sqlBindSession = `SELECT 1 FROM sessions WHERE id = ?`
-	sqlRenew       = `UPDATE sessions SET expires = ? WHERE id = ?`
+	sqlArchive = `INSERT INTO archived_workflows (uid, namespace, name, phase, created_at, finished_at, doc, nodes)
+		VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (uid) DO UPDATE SET namespace = excluded.namespace, name = excluded.name,
+		phase = excluded.phase, created_at = excluded.created_at, finished_at = excluded.finished_at,
+		doc = excluded.doc, nodes = excluded.nodes`
+	sqlArchiveUnlabel = `DELETE FROM archived_workflow_labels WHERE uid = ?`
+	sqlArchiveLabel   = `INSERT INTO archived_workflow_labels (uid, key, value) VALUES (?,?,?)`
+	sqlBindSession    = `SELECT 1 FROM sessions WHERE id = ?`
+	sqlRenew          = `UPDATE sessions SET expires = ? WHERE id = ?`
 )
 
 var hotSQL = []string{
 	sqlPutStatus, sqlPutWorkflow, sqlCreateWorkflow, sqlPutNode, sqlDeleteNode, sqlPutLog, sqlAppendEvent,
 	sqlClaimLocks, sqlChangeLocks, sqlPutFence, sqlPutHold, sqlPutHoldStats, sqlDeleteHold, sqlPutWaiter,
-	sqlDeleteWaiter, sqlNextLockSeq, sqlBindSession, sqlRenew,
+	sqlDeleteWaiter, sqlNextLockSeq, sqlBindSession, sqlRenew, sqlArchive, sqlArchiveUnlabel, sqlArchiveLabel,
 }
 
 // prepareHot prepares hotSQL on the handle, before any transaction can
