@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 )
 
 // The statements every step or lock decision runs. modernc's sqlite
@@ -19,8 +20,7 @@ const (
 	sqlDeleteNode = `DELETE FROM nodes WHERE workflow_uid = ? AND id = ?`
 	sqlPutLog     = `INSERT INTO logs (workflow_uid, node_id, path) VALUES (?,?,?)
 		ON CONFLICT (workflow_uid, node_id) DO UPDATE SET path = excluded.path`
-	sqlAppendEvent = `INSERT INTO events (workflow_uid, node_id, at, type, message) VALUES (?,?,?,?,?)`
-	sqlClaimLocks  = `UPDATE lock_generation SET prev_writer = writer, counter = counter + 1, writer = ?
+	sqlClaimLocks = `UPDATE lock_generation SET prev_writer = writer, counter = counter + 1, writer = ?
 		WHERE id = 1 RETURNING counter - 1, prev_writer`
 	sqlChangeLocks = `UPDATE lock_generation SET counter = counter + 1, writer = '' WHERE id = 1`
 	sqlPutFence    = `UPDATE locks SET fence = MAX(fence, ?) WHERE key = ?`
@@ -45,11 +45,24 @@ const (
 	sqlRenew          = `UPDATE sessions SET expires = ? WHERE id = ?`
 )
 
-var hotSQL = []string{
-	sqlPutStatus, sqlPutWorkflow, sqlCreateWorkflow, sqlPutNode, sqlDeleteNode, sqlPutLog, sqlAppendEvent,
+// eventsPerInsert is the most events one INSERT writes: a commit's
+// events (a step's launch and exit, lock history, the workflow's end)
+// go in one statement, not one each.
+const eventsPerInsert = 8
+
+// sqlAppendEvents[n] inserts n events.
+var sqlAppendEvents = func() (q [eventsPerInsert + 1]string) {
+	for n := 1; n <= eventsPerInsert; n++ {
+		q[n] = `INSERT INTO events (workflow_uid, node_id, at, type, message) VALUES (?,?,?,?,?)` + strings.Repeat(`,(?,?,?,?,?)`, n-1)
+	}
+	return q
+}()
+
+var hotSQL = append([]string{
+	sqlPutStatus, sqlPutWorkflow, sqlCreateWorkflow, sqlPutNode, sqlDeleteNode, sqlPutLog,
 	sqlClaimLocks, sqlChangeLocks, sqlPutFence, sqlPutHold, sqlPutHoldStats, sqlDeleteHold, sqlPutWaiter,
 	sqlDeleteWaiter, sqlNextLockSeq, sqlBindSession, sqlRenew, sqlArchive, sqlArchiveUnlabel, sqlArchiveLabel,
-}
+}, sqlAppendEvents[1:]...)
 
 // prepareHot prepares hotSQL on the handle, before any transaction can
 // hold its one connection (database/sql prepares a handle's statement on

@@ -295,11 +295,18 @@ func (t *txn) Logs(ctx context.Context, uid string) (map[string]string, error) {
 }
 
 func (t *txn) AppendEvents(ctx context.Context, events []store.Event) error {
-	for _, e := range events {
-		if _, err := t.exec(ctx, sqlAppendEvent,
-			e.WorkflowUID, e.NodeID, e.At.UnixNano(), e.Type, e.Message); err != nil {
+	args := make([]any, 0, 5*min(len(events), eventsPerInsert))
+	for len(events) > 0 {
+		n := min(len(events), eventsPerInsert)
+		args = args[:0]
+		// Rows get their seq in the order of VALUES: the order given.
+		for _, e := range events[:n] {
+			args = append(args, e.WorkflowUID, e.NodeID, e.At.UnixNano(), e.Type, e.Message)
+		}
+		if _, err := t.exec(ctx, sqlAppendEvents[n], args...); err != nil {
 			return err
 		}
+		events = events[n:]
 	}
 	return nil
 }
