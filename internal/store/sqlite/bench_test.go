@@ -74,6 +74,36 @@ func BenchmarkCommitStep(b *testing.B) {
 	}
 }
 
+// BenchmarkCommitParent is a step's commit in a 1,000-task DAG as the
+// engine makes it: the step's node and its parent's, whose progress
+// changed but whose 1,000 children did not.
+func BenchmarkCommitParent(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "semaflow.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	wf := benchWorkflow(b, db, 1000)
+	root := wf.Status.Nodes["dag"]
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprintf("dag-%d", i%1000)
+		n := wf.Status.Nodes[id]
+		n.Phase = wfv1.PhaseSucceeded
+		root.Progress = fmt.Sprintf("%d/1000", i%1000)
+		err := db.Update(ctx, func(tx store.Tx) error {
+			if err := tx.PutStatus(ctx, wf); err != nil {
+				return err
+			}
+			return tx.PutNodes(ctx, wf.Metadata.UID, []wfv1.NodeStatus{n, root})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkCommitHold is a lock operation's commit as the lock manager
 // makes one: a claim, a waiter's grant (its hold, the waiter gone) and
 // the release of an earlier hold.

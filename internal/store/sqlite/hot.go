@@ -15,10 +15,20 @@ const (
 	sqlPutWorkflow = `UPDATE workflows SET phase = ?, priority = ?, doc = ?, status = ?,
 		session = CASE WHEN ? = '' THEN session ELSE ? END WHERE uid = ?`
 	sqlCreateWorkflow = `INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc, status, session) VALUES (?,?,?,?,?,?,?,?,?)`
-	sqlPutNode        = `INSERT INTO nodes (workflow_uid, id, phase, doc) VALUES (?,?,?,?)
-		ON CONFLICT (workflow_uid, id) DO UPDATE SET phase = excluded.phase, doc = excluded.doc`
-	sqlDeleteNode = `DELETE FROM nodes WHERE workflow_uid = ? AND id = ?`
-	sqlPutLog     = `INSERT INTO logs (workflow_uid, node_id, path) VALUES (?,?,?)
+	sqlPutNode        = `INSERT INTO nodes (workflow_uid, id, phase, doc, apart) VALUES (?,?,?,?,?)
+		ON CONFLICT (workflow_uid, id) DO UPDATE SET phase = excluded.phase, doc = excluded.doc, apart = excluded.apart`
+	// Unchanged links are not written again: the WHERE leaves the row,
+	// and its pages, as they are.
+	sqlPutLinks = `INSERT INTO node_links (workflow_uid, id, links) VALUES (?,?,?)
+		ON CONFLICT (workflow_uid, id) DO UPDATE SET links = excluded.links WHERE links <> excluded.links`
+	sqlDeleteNode  = `DELETE FROM nodes WHERE workflow_uid = ? AND id = ?`
+	sqlDeleteLinks = `DELETE FROM node_links WHERE workflow_uid = ? AND id = ?`
+	// A node's links are read only when it says they are apart: a row of
+	// node_links of a node whose links shrank since is stale.
+	sqlNodesOf = `SELECT n.doc, l.links FROM nodes n
+		LEFT JOIN node_links l ON n.apart = 1 AND l.workflow_uid = n.workflow_uid AND l.id = n.id
+		WHERE n.workflow_uid = ?`
+	sqlPutLog = `INSERT INTO logs (workflow_uid, node_id, path) VALUES (?,?,?)
 		ON CONFLICT (workflow_uid, node_id) DO UPDATE SET path = excluded.path`
 	sqlClaimLocks = `UPDATE lock_generation SET prev_writer = writer, counter = counter + 1, writer = ?
 		WHERE id = 1 RETURNING counter - 1, prev_writer`
@@ -59,7 +69,7 @@ var sqlAppendEvents = func() (q [eventsPerInsert + 1]string) {
 }()
 
 var hotSQL = append([]string{
-	sqlPutStatus, sqlPutWorkflow, sqlCreateWorkflow, sqlPutNode, sqlDeleteNode, sqlPutLog,
+	sqlPutStatus, sqlPutWorkflow, sqlCreateWorkflow, sqlPutNode, sqlPutLinks, sqlDeleteNode, sqlDeleteLinks, sqlNodesOf, sqlPutLog,
 	sqlClaimLocks, sqlChangeLocks, sqlPutFence, sqlPutHold, sqlPutHoldStats, sqlDeleteHold, sqlPutWaiter,
 	sqlDeleteWaiter, sqlNextLockSeq, sqlBindSession, sqlRenew, sqlArchive, sqlArchiveUnlabel, sqlArchiveLabel,
 }, sqlAppendEvents[1:]...)

@@ -41,8 +41,16 @@ func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 	return res, t.db.storeError(err)
 }
 
+// A hot query's rows must be closed before it runs again: both use the
+// one prepared statement.
 func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	rows, err := t.tx.QueryContext(ctx, q, args...)
+	var rows *sql.Rows
+	var err error
+	if st := t.stmt(ctx, q); st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = t.tx.QueryContext(ctx, q, args...)
+	}
 	return rows, t.db.storeError(err)
 }
 
@@ -114,31 +122,6 @@ func (t *txn) PutStatus(ctx context.Context, wf *wfv1.Workflow) error {
 	return nil
 }
 
-func (t *txn) PutNodes(ctx context.Context, uid string, nodes []wfv1.NodeStatus) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	for i := range nodes {
-		doc, err := json.Marshal(&nodes[i])
-		if err != nil {
-			return err
-		}
-		if _, err := t.exec(ctx, sqlPutNode, uid, nodes[i].ID, nodes[i].Phase, doc); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (t *txn) DeleteNodes(ctx context.Context, uid string, ids []string) error {
-	for _, id := range ids {
-		if _, err := t.exec(ctx, sqlDeleteNode, uid, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (t *txn) GetWorkflow(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
 	return t.getWorkflow(ctx, `SELECT doc, status FROM workflows WHERE namespace = ? AND name = ?`, namespace+"/"+name, namespace, name)
 }
@@ -160,26 +143,10 @@ func (t *txn) getWorkflow(ctx context.Context, q, what string, args ...any) (*wf
 	if err != nil {
 		return nil, fmt.Errorf("workflow %s: stored document: %w", what, err)
 	}
-	rows, err := t.query(ctx, `SELECT doc FROM nodes WHERE workflow_uid = ?`, wf.Metadata.UID)
-	if err != nil {
+	if err := t.readNodes(ctx, wf); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var nd []byte
-		if err := rows.Scan(&nd); err != nil {
-			return nil, err
-		}
-		var n wfv1.NodeStatus
-		if err := json.Unmarshal(nd, &n); err != nil {
-			return nil, err
-		}
-		if wf.Status.Nodes == nil {
-			wf.Status.Nodes = map[string]wfv1.NodeStatus{}
-		}
-		wf.Status.Nodes[n.ID] = n
-	}
-	return wf, rows.Err()
+	return wf, nil
 }
 
 // ListWorkflows pages by (created_at, uid), newest first; the continue
