@@ -49,10 +49,12 @@ const (
 		VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (uid) DO UPDATE SET namespace = excluded.namespace, name = excluded.name,
 		phase = excluded.phase, created_at = excluded.created_at, finished_at = excluded.finished_at,
 		doc = excluded.doc, nodes = excluded.nodes`
-	sqlArchiveUnlabel = `DELETE FROM archived_workflow_labels WHERE uid = ?`
-	sqlArchiveLabel   = `INSERT INTO archived_workflow_labels (uid, key, value) VALUES (?,?,?)`
-	sqlBindSession    = `SELECT 1 FROM sessions WHERE id = ?`
-	sqlRenew          = `UPDATE sessions SET expires = ? WHERE id = ?`
+	sqlArchiveUnlabel   = `DELETE FROM archived_workflow_labels WHERE uid = ?`
+	sqlArchiveLabel     = `INSERT INTO archived_workflow_labels (uid, key, value) VALUES (?,?,?)`
+	sqlGetWorkflow      = `SELECT doc, status FROM workflows WHERE namespace = ? AND name = ?`
+	sqlGetWorkflowByUID = `SELECT doc, status FROM workflows WHERE uid = ?`
+	sqlBindSession      = `SELECT 1 FROM sessions WHERE id = ?`
+	sqlRenew            = `UPDATE sessions SET expires = ? WHERE id = ?`
 )
 
 // eventsPerInsert is the most events one INSERT writes: a commit's
@@ -69,7 +71,7 @@ var sqlAppendEvents = func() (q [eventsPerInsert + 1]string) {
 }()
 
 var hotSQL = append([]string{
-	sqlPutStatus, sqlPutWorkflow, sqlCreateWorkflow, sqlPutNode, sqlPutLinks, sqlDeleteNode, sqlDeleteLinks, sqlNodesOf, sqlPutLog,
+	sqlPutStatus, sqlPutWorkflow, sqlCreateWorkflow, sqlPutNode, sqlPutLinks, sqlDeleteNode, sqlDeleteLinks, sqlNodesOf, sqlGetWorkflow, sqlGetWorkflowByUID, sqlPutLog,
 	sqlClaimLocks, sqlChangeLocks, sqlPutFence, sqlPutHold, sqlPutHoldStats, sqlDeleteHold, sqlPutWaiter,
 	sqlDeleteWaiter, sqlNextLockSeq, sqlBindSession, sqlRenew, sqlArchive, sqlArchiveUnlabel, sqlArchiveLabel,
 }, sqlAppendEvents[1:]...)

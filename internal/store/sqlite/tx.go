@@ -123,11 +123,11 @@ func (t *txn) PutStatus(ctx context.Context, wf *wfv1.Workflow) error {
 }
 
 func (t *txn) GetWorkflow(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
-	return t.getWorkflow(ctx, `SELECT doc, status FROM workflows WHERE namespace = ? AND name = ?`, namespace+"/"+name, namespace, name)
+	return t.getWorkflow(ctx, sqlGetWorkflow, namespace+"/"+name, namespace, name)
 }
 
 func (t *txn) GetWorkflowByUID(ctx context.Context, uid string) (*wfv1.Workflow, error) {
-	return t.getWorkflow(ctx, `SELECT doc, status FROM workflows WHERE uid = ?`, uid, uid)
+	return t.getWorkflow(ctx, sqlGetWorkflowByUID, uid, uid)
 }
 
 func (t *txn) getWorkflow(ctx context.Context, q, what string, args ...any) (*wfv1.Workflow, error) {
