@@ -36,13 +36,13 @@ type run struct {
 	dirty, active, finished bool
 	// stopping says a Stop or Terminate is among the pending events.
 	stopping bool
-	// archived says the last commit wrote the ended workflow's archive
-	// copy too, so forget need not write one.
-	archived bool
 	done     chan struct{}
 
 	// Only the driving goroutine touches these.
 	timer *time.Timer
+	// archived says the last commit wrote the ended workflow's archive
+	// copy too, so forget need not write one.
+	archived bool
 	// live maps node IDs to the step directories of running steps.
 	live map[string]string
 	// data maps node IDs of running data jobs (datajob.go) to their
