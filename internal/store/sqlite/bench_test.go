@@ -104,6 +104,37 @@ func BenchmarkCommitParent(b *testing.B) {
 	}
 }
 
+// BenchmarkCommitGrow is BenchmarkCommitParent while the DAG starts its
+// tasks: each commit adds one child to the parent (up to 1,000, then it
+// starts again from none).
+func BenchmarkCommitGrow(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "semaflow.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	wf := benchWorkflow(b, db, 1000)
+	root := wf.Status.Nodes["dag"]
+	all := root.Children
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprintf("dag-%d", i%1000)
+		n := wf.Status.Nodes[id]
+		n.Phase = wfv1.PhaseRunning
+		root.Children = all[:i%1000+1]
+		err := db.Update(ctx, func(tx store.Tx) error {
+			if err := tx.PutStatus(ctx, wf); err != nil {
+				return err
+			}
+			return tx.PutNodes(ctx, wf.Metadata.UID, []wfv1.NodeStatus{n, root})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkCommitHold is a lock operation's commit as the lock manager
 // makes one: a claim, a waiter's grant (its hold, the waiter gone) and
 // the release of an earlier hold.
