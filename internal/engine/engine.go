@@ -297,16 +297,24 @@ func (e *Engine) SubmitAll(ctx context.Context, wfs []*wfv1.Workflow) ([]*wfv1.W
 // engine names the workflow, so it retries. A fixed name that is taken
 // stays AlreadyExists.
 func (e *Engine) createAll(ctx context.Context, made []*wfv1.Workflow, generated []bool) ([]*wfv1.Workflow, error) {
+	// The statements run under a context the caller cannot cancel: they
+	// share the group's transaction with other workflows' changes, which
+	// a caller gone must not roll back. Its own workflows are refused
+	// (ctx.Err below), and the rest of the group commits.
+	wctx := context.WithoutCancel(ctx)
 	for attempt := 1; ; attempt++ {
 		var taken int // index in made of the name the store refused; -1: none
-		err := e.store.Update(ctx, func(tx store.Tx) error {
+		// Through the group (group commit): a submission that comes while
+		// workflows' changes are being written goes with the next
+		// transaction, instead of one of its own.
+		_, err := e.group.Do(wctx, locks.Op{With: func(tx store.Tx, _ *locks.Result) error {
 			taken = -1
 			for i, wf := range made {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 				m := &wf.Metadata
-				if err := tx.CreateWorkflow(ctx, wf); err != nil {
+				if err := tx.CreateWorkflow(wctx, wf); err != nil {
 					if errors.Is(err, store.ErrExists) {
 						taken = i
 						return err // the store's error names the workflow already
@@ -314,12 +322,12 @@ func (e *Engine) createAll(ctx context.Context, made []*wfv1.Workflow, generated
 					return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
 				}
 				ev := store.Event{WorkflowUID: m.UID, At: *m.CreationTimestamp, Type: "Submitted", Message: "workflow submitted"}
-				if err := tx.AppendEvents(ctx, []store.Event{ev}); err != nil {
+				if err := tx.AppendEvents(wctx, []store.Event{ev}); err != nil {
 					return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
 				}
 			}
 			return nil
-		})
+		}})
 		if err == nil {
 			break
 		}
@@ -421,7 +429,9 @@ func (e *Engine) forget(r *run) {
 	m := &r.wf.Metadata
 	// Archived while the run is still listed: the TTL reaper leaves a
 	// running workflow alone, so the copy is taken before it may go.
-	e.archiveEnded(r.wf)
+	if !r.archived {
+		e.archiveEnded(r.wf)
+	}
 	e.mu.Lock()
 	delete(e.runs, m.UID)
 	delete(e.byName, m.Namespace+"/"+m.Name)

@@ -143,3 +143,78 @@ spec:
 		t.Fatalf("while one workflow's transaction ran, %d other workflows' changes waited for the next group transaction, want 2 (they went to the store one transaction each)", queued)
 	}
 }
+
+// A submission that comes while a workflow's transaction runs is written
+// with the next group transaction, as a workflow's change is, not in a
+// transaction of its own: a `run --count 1000` submits while the first
+// workflows run, one transaction each.
+func TestSubmitSharesTheGroupTransaction(t *testing.T) {
+	ctx := context.Background()
+	gs := &gateStore{Store: testkit.OpenStore(t), entered: make(chan struct{}), open: make(chan struct{})}
+	x := &heldExec{}
+	eng := testkit.NewEngine(t, gs, func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
+		x.started, x.done = started, done
+		return x
+	})
+	defer eng.Drain()
+	manifest := `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: w%d}
+spec:
+  entrypoint: main
+  templates:
+  - {name: main, container: {image: x, command: ["true"]}}
+`
+	first, err := eng.Submit(ctx, testkit.ParseWorkflow(t, fmt.Sprintf(manifest, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the step running", func() bool { return len(x.running()) == 1 })
+	waitFor(t, "step recorded Running", func() bool {
+		wf, err := eng.Get(ctx, "default", "w0")
+		return err == nil && wf.Status.Nodes[wf.Metadata.Name].Phase == "Running"
+	})
+	gs.armed.Store(true)
+	x.end(x.running()[0])
+	<-gs.entered
+	var returned atomic.Int64
+	subs := make(chan string, 2)
+	for i := 1; i <= 2; i++ {
+		go func() {
+			sub, err := eng.Submit(ctx, testkit.ParseWorkflow(t, fmt.Sprintf(manifest, i)))
+			returned.Add(1)
+			if err != nil {
+				t.Error(err)
+				subs <- ""
+				return
+			}
+			subs <- sub.Metadata.UID
+		}()
+	}
+	// Old code: each submission commits at once, beside the held
+	// transaction; grouped: both wait in the group for it to end.
+	waitFor(t, "the submissions to wait or return", func() bool {
+		return engine.GroupQueued(eng) == 2 || returned.Load() == 2
+	})
+	early := returned.Load()
+	close(gs.open)
+	uids := []string{first.Metadata.UID, <-subs, <-subs}
+	if uids[1] == "" || uids[2] == "" {
+		t.FailNow()
+	}
+	waitFor(t, "the new workflows' steps to start", func() bool { return len(x.running()) == 3 })
+	for _, k := range x.running()[1:] {
+		x.end(k)
+	}
+	for _, uid := range uids {
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		if _, err := eng.Wait(wctx, uid); err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		cancel()
+	}
+	if early != 0 {
+		t.Fatalf("%d of 2 submissions committed while a group transaction ran, want both to wait for the next group transaction", early)
+	}
+}

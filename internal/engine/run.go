@@ -40,6 +40,9 @@ type run struct {
 
 	// Only the driving goroutine touches these.
 	timer *time.Timer
+	// archived says the last commit wrote the ended workflow's archive
+	// copy too, so forget need not write one.
+	archived bool
 	// live maps node IDs to the step directories of running steps.
 	live map[string]string
 	// data maps node IDs of running data jobs (datajob.go) to their
@@ -171,6 +174,7 @@ func (r *run) step() bool {
 	events, msg := r.take()
 	plan, whole := r.reconcile(events, msg)
 	lockRes, ok := r.commit(ctx, plan, events, whole)
+	r.archived = ok && isEnded(r.wf.Status.Phase)
 	if !ok {
 		// The engine detached while the store refused the change: steps go
 		// on under their supervisor, and the next engine resumes from what
@@ -354,6 +358,15 @@ func (r *run) writes(ctx context.Context, plan *reconcile.Plan, events []reconci
 		}
 		if err := tx.PutNodes(ctx, r.wf.Metadata.UID, changed); err != nil {
 			return err
+		}
+		if isEnded(r.wf.Status.Phase) {
+			// The archive copy goes with the end (and with any change
+			// after it, such as a killed step's exit): no crash between
+			// them leaves it to be made at delete, and the end takes no
+			// transaction of its own.
+			if err := tx.ArchiveWorkflow(ctx, r.wf); err != nil {
+				return err
+			}
 		}
 		var evs []store.Event
 		for _, l := range plan.Start {

@@ -17,18 +17,15 @@ func (t *txn) ArchiveWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	if err != nil {
 		return err
 	}
-	if _, err := t.exec(ctx, `INSERT INTO archived_workflows (uid, namespace, name, phase, created_at, finished_at, doc, nodes)
-		VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (uid) DO UPDATE SET namespace = excluded.namespace, name = excluded.name,
-		phase = excluded.phase, created_at = excluded.created_at, finished_at = excluded.finished_at,
-		doc = excluded.doc, nodes = excluded.nodes`,
+	if _, err := t.exec(ctx, sqlArchive,
 		a.UID, a.Namespace, a.Name, a.Phase, a.Created, a.Finished, a.Doc, a.Nodes); err != nil {
 		return fmt.Errorf("archiving workflow %s/%s: %w", a.Namespace, a.Name, err)
 	}
-	if _, err := t.exec(ctx, `DELETE FROM archived_workflow_labels WHERE uid = ?`, a.UID); err != nil {
+	if _, err := t.exec(ctx, sqlArchiveUnlabel, a.UID); err != nil {
 		return err
 	}
 	for _, k := range wfdoc.LabelKeys(a.Labels) {
-		if _, err := t.exec(ctx, `INSERT INTO archived_workflow_labels (uid, key, value) VALUES (?,?,?)`, a.UID, k, a.Labels[k]); err != nil {
+		if _, err := t.exec(ctx, sqlArchiveLabel, a.UID, k, a.Labels[k]); err != nil {
 			return fmt.Errorf("archiving label %s of workflow %s/%s: %w", k, a.Namespace, a.Name, err)
 		}
 	}

@@ -22,8 +22,7 @@ func (t *txn) ClaimLocks(ctx context.Context, writer string) (store.LockGenerati
 	var counter int64
 	// One statement, as a claim comes with every lock decision: SET reads
 	// the old row, RETURNING the new one.
-	err := t.queryRow(ctx, `UPDATE lock_generation SET prev_writer = writer, counter = counter + 1, writer = ?
-		WHERE id = 1 RETURNING counter - 1, prev_writer`, writer).Scan(&counter, &g.Writer)
+	err := t.queryRow(ctx, sqlClaimLocks, writer).Scan(&counter, &g.Writer)
 	if err != nil {
 		return g, fmt.Errorf("lock generation: %w", err)
 	}
@@ -39,7 +38,7 @@ func (t *txn) changeLocks(ctx context.Context) error {
 	if t.claimed {
 		return nil
 	}
-	if _, err := t.exec(ctx, `UPDATE lock_generation SET counter = counter + 1, writer = '' WHERE id = 1`); err != nil {
+	if _, err := t.exec(ctx, sqlChangeLocks); err != nil {
 		return fmt.Errorf("lock generation: %w", err)
 	}
 	t.claimed = true
@@ -59,7 +58,7 @@ func (t *txn) PutFence(ctx context.Context, key string, fence uint64) error {
 		return err
 	}
 	// MAX keeps the counter monotonic whatever order writes come in.
-	_, err := t.exec(ctx, `UPDATE locks SET fence = MAX(fence, ?) WHERE key = ?`, int64(fence), key)
+	_, err := t.exec(ctx, sqlPutFence, int64(fence), key)
 	return err
 }
 
@@ -68,8 +67,7 @@ func (t *txn) PutHold(ctx context.Context, holder string, tokens []domain.Token,
 		return err
 	}
 	for _, tok := range tokens {
-		if _, err := t.exec(ctx, `INSERT INTO lock_holds (holder, lock_key, token, session, since, template) VALUES (?,?,?,?,?,?)
-			ON CONFLICT (holder, lock_key) DO UPDATE SET token = excluded.token, session = excluded.session`,
+		if _, err := t.exec(ctx, sqlPutHold,
 			holder, tok.Lock, int64(tok.Value), t.session, store.UnixNanos(info.Since), info.Template); err != nil {
 			return err
 		}
@@ -81,8 +79,7 @@ func (t *txn) PutHoldStats(ctx context.Context, s store.HoldStats) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, `INSERT INTO lock_stats (lock_key, template, digest) VALUES (?,?,?)
-		ON CONFLICT (lock_key, template) DO UPDATE SET digest = excluded.digest`, s.Lock, s.Template, s.Digest)
+	_, err := t.exec(ctx, sqlPutHoldStats, s.Lock, s.Template, s.Digest)
 	return err
 }
 
@@ -90,7 +87,7 @@ func (t *txn) DeleteHold(ctx context.Context, holder string) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, `DELETE FROM lock_holds WHERE holder = ?`, holder)
+	_, err := t.exec(ctx, sqlDeleteHold, holder)
 	return err
 }
 
@@ -106,9 +103,7 @@ func (t *txn) PutWaiter(ctx context.Context, w domain.QueuedWaiter) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, `INSERT INTO lock_waiters (holder, locks, priority, created, seq, enqueued, under_nodes, template) VALUES (?,?,?,?,?,?,?,?)
-		ON CONFLICT (holder) DO UPDATE SET locks = excluded.locks, priority = excluded.priority,
-		created = excluded.created, seq = excluded.seq, enqueued = excluded.enqueued, under_nodes = excluded.under_nodes, template = excluded.template`,
+	_, err = t.exec(ctx, sqlPutWaiter,
 		w.Holder, string(locks), w.Priority, w.Created.UnixNano(), int64(w.Seq), w.Enqueued.UnixNano(), under, w.Template)
 	return err
 }
@@ -117,14 +112,13 @@ func (t *txn) DeleteWaiter(ctx context.Context, holder string) error {
 	if err := t.changeLocks(ctx); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, `DELETE FROM lock_waiters WHERE holder = ?`, holder)
+	_, err := t.exec(ctx, sqlDeleteWaiter, holder)
 	return err
 }
 
 func (t *txn) NextLockSeq(ctx context.Context) (uint64, error) {
 	var v int64
-	err := t.queryRow(ctx, `INSERT INTO lock_meta (name, value) VALUES ('next_seq', 1)
-		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`).Scan(&v)
+	err := t.queryRow(ctx, sqlNextLockSeq).Scan(&v)
 	return uint64(v), err
 }
 

@@ -44,7 +44,7 @@ func (t *txn) ListSessions(ctx context.Context) ([]store.Session, error) {
 }
 
 func (t *txn) RenewSession(ctx context.Context, id string, expires time.Time) error {
-	res, err := t.exec(ctx, `UPDATE sessions SET expires = ? WHERE id = ?`, expires.UnixNano(), id)
+	res, err := t.exec(ctx, sqlRenew, expires.UnixNano(), id)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (t *txn) TakeOver(ctx context.Context, to string, old []store.Session) ([]s
 
 func (t *txn) BindSession(ctx context.Context, id string) error {
 	var one int
-	err := t.queryRow(ctx, `SELECT 1 FROM sessions WHERE id = ?`, id).Scan(&one)
+	err := t.queryRow(ctx, sqlBindSession, id).Scan(&one)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("session %s: %w", id, store.ErrSessionLost)
 	}

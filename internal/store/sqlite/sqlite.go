@@ -28,6 +28,9 @@ type DB struct {
 	db   *sql.DB
 	path string
 	res  reserve
+	// hot are the statements prepared once (hot.go); none on a
+	// read-only handle.
+	hot map[string]*sql.Stmt
 }
 
 var _ store.Store = (*DB)(nil)
@@ -67,6 +70,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		}
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	s.prepareHot(ctx)
 	s.armReserve()
 	return s, nil
 }
@@ -191,7 +195,10 @@ func (s *DB) inTx(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 // Close closes the database.
-func (s *DB) Close() error { return s.db.Close() }
+func (s *DB) Close() error {
+	s.closeHot()
+	return s.db.Close()
+}
 
 // privateFiles makes the database file, before SQLite does, and narrows
 // it and its -wal and -shm to 0600 if they exist wider: they hold every

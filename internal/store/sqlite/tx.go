@@ -23,21 +23,41 @@ type txn struct {
 	// session is the one BindSession checked: rows this transaction
 	// creates are stamped with it.
 	session string
+	// stmts are the hot statements this transaction took (stmt).
+	stmts map[*sql.Stmt]*sql.Stmt
 }
 
 // exec, query and queryRow run a statement in the transaction, their
 // errors mapped to the store's (storeError).
+// A hot statement (hot.go) runs prepared.
 func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	res, err := t.tx.ExecContext(ctx, q, args...)
+	var res sql.Result
+	var err error
+	if st := t.stmt(ctx, q); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = t.tx.ExecContext(ctx, q, args...)
+	}
 	return res, t.db.storeError(err)
 }
 
+// A hot query's rows must be closed before it runs again: both use the
+// one prepared statement.
 func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	rows, err := t.tx.QueryContext(ctx, q, args...)
+	var rows *sql.Rows
+	var err error
+	if st := t.stmt(ctx, q); st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = t.tx.QueryContext(ctx, q, args...)
+	}
 	return rows, t.db.storeError(err)
 }
 
 func (t *txn) queryRow(ctx context.Context, q string, args ...any) row {
+	if st := t.stmt(ctx, q); st != nil {
+		return row{db: t.db, row: st.QueryRowContext(ctx, args...)}
+	}
 	return row{db: t.db, row: t.tx.QueryRowContext(ctx, q, args...)}
 }
 
@@ -54,7 +74,7 @@ func (t *txn) CreateWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(ctx, `INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc, status, session) VALUES (?,?,?,?,?,?,?,?,?)`,
+	_, err = t.exec(ctx, sqlCreateWorkflow,
 		wf.Metadata.UID, wf.Metadata.Namespace, wf.Metadata.Name, wf.Status.Phase, wf.Spec.GetPriority(), wfdoc.Created(wf), doc, status, t.session)
 	if errors.Is(err, store.ErrExists) {
 		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrExists)
@@ -76,8 +96,7 @@ func (t *txn) PutWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	}
 	// The session that writes a whole workflow runs it (a retry on
 	// another node): it owns it from now on.
-	res, err := t.exec(ctx, `UPDATE workflows SET phase = ?, priority = ?, doc = ?, status = ?,
-		session = CASE WHEN ? = '' THEN session ELSE ? END WHERE uid = ?`,
+	res, err := t.exec(ctx, sqlPutWorkflow,
 		wf.Status.Phase, wf.Spec.GetPriority(), doc, status, t.session, t.session, wf.Metadata.UID)
 	if err != nil {
 		return err
@@ -93,7 +112,7 @@ func (t *txn) PutStatus(ctx context.Context, wf *wfv1.Workflow) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.exec(ctx, `UPDATE workflows SET phase = ?, status = ? WHERE uid = ?`, wf.Status.Phase, doc, wf.Metadata.UID)
+	res, err := t.exec(ctx, sqlPutStatus, wf.Status.Phase, doc, wf.Metadata.UID)
 	if err != nil {
 		return err
 	}
@@ -103,43 +122,12 @@ func (t *txn) PutStatus(ctx context.Context, wf *wfv1.Workflow) error {
 	return nil
 }
 
-func (t *txn) PutNodes(ctx context.Context, uid string, nodes []wfv1.NodeStatus) error {
-	if len(nodes) == 0 {
-		return nil
-	}
-	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO nodes (workflow_uid, id, phase, doc) VALUES (?,?,?,?)
-		ON CONFLICT (workflow_uid, id) DO UPDATE SET phase = excluded.phase, doc = excluded.doc`)
-	if err != nil {
-		return t.db.storeError(err)
-	}
-	defer stmt.Close()
-	for i := range nodes {
-		doc, err := json.Marshal(&nodes[i])
-		if err != nil {
-			return err
-		}
-		if _, err := stmt.ExecContext(ctx, uid, nodes[i].ID, nodes[i].Phase, doc); err != nil {
-			return t.db.storeError(err)
-		}
-	}
-	return nil
-}
-
-func (t *txn) DeleteNodes(ctx context.Context, uid string, ids []string) error {
-	for _, id := range ids {
-		if _, err := t.exec(ctx, `DELETE FROM nodes WHERE workflow_uid = ? AND id = ?`, uid, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (t *txn) GetWorkflow(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
-	return t.getWorkflow(ctx, `SELECT doc, status FROM workflows WHERE namespace = ? AND name = ?`, namespace+"/"+name, namespace, name)
+	return t.getWorkflow(ctx, sqlGetWorkflow, namespace+"/"+name, namespace, name)
 }
 
 func (t *txn) GetWorkflowByUID(ctx context.Context, uid string) (*wfv1.Workflow, error) {
-	return t.getWorkflow(ctx, `SELECT doc, status FROM workflows WHERE uid = ?`, uid, uid)
+	return t.getWorkflow(ctx, sqlGetWorkflowByUID, uid, uid)
 }
 
 func (t *txn) getWorkflow(ctx context.Context, q, what string, args ...any) (*wfv1.Workflow, error) {
@@ -155,26 +143,10 @@ func (t *txn) getWorkflow(ctx context.Context, q, what string, args ...any) (*wf
 	if err != nil {
 		return nil, fmt.Errorf("workflow %s: stored document: %w", what, err)
 	}
-	rows, err := t.query(ctx, `SELECT doc FROM nodes WHERE workflow_uid = ?`, wf.Metadata.UID)
-	if err != nil {
+	if err := t.readNodes(ctx, wf); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var nd []byte
-		if err := rows.Scan(&nd); err != nil {
-			return nil, err
-		}
-		var n wfv1.NodeStatus
-		if err := json.Unmarshal(nd, &n); err != nil {
-			return nil, err
-		}
-		if wf.Status.Nodes == nil {
-			wf.Status.Nodes = map[string]wfv1.NodeStatus{}
-		}
-		wf.Status.Nodes[n.ID] = n
-	}
-	return wf, rows.Err()
+	return wf, nil
 }
 
 // ListWorkflows pages by (created_at, uid), newest first; the continue
@@ -268,8 +240,7 @@ func (t *txn) DeleteWorkflow(ctx context.Context, uid string) error {
 }
 
 func (t *txn) PutLog(ctx context.Context, l store.NodeLog) error {
-	_, err := t.exec(ctx, `INSERT INTO logs (workflow_uid, node_id, path) VALUES (?,?,?)
-		ON CONFLICT (workflow_uid, node_id) DO UPDATE SET path = excluded.path`, l.WorkflowUID, l.NodeID, l.Path)
+	_, err := t.exec(ctx, sqlPutLog, l.WorkflowUID, l.NodeID, l.Path)
 	return err
 }
 
@@ -291,11 +262,18 @@ func (t *txn) Logs(ctx context.Context, uid string) (map[string]string, error) {
 }
 
 func (t *txn) AppendEvents(ctx context.Context, events []store.Event) error {
-	for _, e := range events {
-		if _, err := t.exec(ctx, `INSERT INTO events (workflow_uid, node_id, at, type, message) VALUES (?,?,?,?,?)`,
-			e.WorkflowUID, e.NodeID, e.At.UnixNano(), e.Type, e.Message); err != nil {
+	args := make([]any, 0, 5*min(len(events), eventsPerInsert))
+	for len(events) > 0 {
+		n := min(len(events), eventsPerInsert)
+		args = args[:0]
+		// Rows get their seq in the order of VALUES: the order given.
+		for _, e := range events[:n] {
+			args = append(args, e.WorkflowUID, e.NodeID, e.At.UnixNano(), e.Type, e.Message)
+		}
+		if _, err := t.exec(ctx, sqlAppendEvents[n], args...); err != nil {
 			return err
 		}
+		events = events[n:]
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 // exerciseEvent covers AppendEvents and Events.
 func exerciseEvent(t *testing.T, open Factory) {
-	each(t, open, map[string]check{"History": eventHistory})
+	each(t, open, map[string]check{"History": eventHistory, "LongBatch": eventLongBatch})
 }
 
 // eventHistory: Events gives one workflow's events in the order they
@@ -59,5 +59,52 @@ func eventHistory(t *testing.T, s store.Store) {
 			err = fmt.Errorf("events of an unknown workflow: %+v", none)
 		}
 		return err
+	})
+}
+
+// eventLongBatch: one AppendEvents of many events, two workflows'
+// interleaved, keeps each workflow's in the order given (a driver may
+// insert them several rows per statement).
+func eventLongBatch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newWF("default", "a", time.Unix(1, 0)), newWF("default", "b", time.Unix(2, 0))
+	at := time.Unix(1_700_000_000, 0)
+	var all []store.Event
+	want := map[string][]string{}
+	for i := range 41 {
+		uid := a.Metadata.UID
+		if i%3 == 2 {
+			uid = b.Metadata.UID
+		}
+		typ := fmt.Sprintf("E%02d", i)
+		all = append(all, store.Event{WorkflowUID: uid, NodeID: fmt.Sprint("n", i%5), At: at.Add(time.Duration(-i) * time.Second), Type: typ, Message: "m" + typ})
+		want[uid] = append(want[uid], typ)
+	}
+	update(t, s, func(tx store.Tx) error {
+		for _, wf := range []*wfv1.Workflow{a, b} {
+			if err := tx.CreateWorkflow(ctx, wf); err != nil {
+				return err
+			}
+		}
+		return tx.AppendEvents(ctx, all)
+	})
+	view(t, s, func(tx store.Tx) error {
+		for _, uid := range []string{a.Metadata.UID, b.Metadata.UID} {
+			got, err := tx.Events(ctx, uid)
+			if err != nil {
+				return err
+			}
+			var types []string
+			for _, e := range got {
+				if e.Message != "m"+e.Type {
+					return fmt.Errorf("event %s of %s has message %q", e.Type, uid, e.Message)
+				}
+				types = append(types, e.Type)
+			}
+			if fmt.Sprint(types) != fmt.Sprint(want[uid]) {
+				return fmt.Errorf("events of %s: %v, want %v", uid, types, want[uid])
+			}
+		}
+		return nil
 	})
 }

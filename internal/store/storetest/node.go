@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ func exerciseNode(t *testing.T, open Factory) {
 	each(t, open, map[string]check{
 		"Upsert":      nodesUpsert,
 		"PerWorkflow": nodesPerWorkflow,
+		"ManyLinks":   nodesManyLinks,
 	})
 }
 
@@ -63,5 +66,52 @@ func nodesPerWorkflow(t *testing.T, s store.Store) {
 	}
 	if got, err = get(t, s, "default", "a"); err != nil || len(got.Status.Nodes) != 0 {
 		t.Fatalf("a's nodes after deleting its node 1: %+v %v", got, err)
+	}
+}
+
+// nodesManyLinks: a parent's children and outbound nodes come back as
+// written, in order, whatever their number, as they grow, shrink and
+// empty, and after the node is deleted and written again (a driver may
+// keep long lists apart from the node).
+func nodesManyLinks(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	wf := newWF("default", "links", time.Unix(1, 0))
+	update(t, s, func(tx store.Tx) error { return tx.CreateWorkflow(ctx, wf) })
+	ids := func(n int, prefix string) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf("%s-%d", prefix, i))
+		}
+		return out
+	}
+	steps := []struct {
+		children, outbound []string
+		phase              string
+	}{
+		{ids(3, "c"), nil, wfv1.PhaseRunning},
+		{ids(2000, "c"), ids(700, "o"), wfv1.PhaseRunning},
+		// The same links, another phase and progress.
+		{ids(2000, "c"), ids(700, "o"), wfv1.PhaseSucceeded},
+		{ids(2001, "c"), ids(700, "o"), wfv1.PhaseSucceeded},
+		{ids(2, "c"), nil, wfv1.PhaseFailed},
+		{ids(1500, "c"), nil, wfv1.PhaseRunning},
+		{nil, nil, wfv1.PhaseSucceeded},
+		{ids(1500, "c"), nil, wfv1.PhaseRunning},
+	}
+	for i, st := range steps {
+		n := wfv1.NodeStatus{ID: "dag", Name: "links", Type: "DAG", Phase: st.phase, Progress: fmt.Sprintf("%d/9", i),
+			Children: st.children, OutboundNodes: st.outbound}
+		update(t, s, func(tx store.Tx) error { return tx.PutNodes(ctx, wf.Metadata.UID, []wfv1.NodeStatus{n}) })
+		if i == 5 {
+			update(t, s, func(tx store.Tx) error { return tx.DeleteNodes(ctx, wf.Metadata.UID, []string{"dag"}) })
+			update(t, s, func(tx store.Tx) error { return tx.PutNodes(ctx, wf.Metadata.UID, []wfv1.NodeStatus{n}) })
+		}
+		got, err := get(t, s, "default", "links")
+		must(t, err)
+		g := got.Status.Nodes["dag"]
+		if g.Phase != st.phase || g.Progress != n.Progress || g.Name != "links" || !slices.Equal(g.Children, st.children) || !slices.Equal(g.OutboundNodes, st.outbound) {
+			t.Fatalf("write %d: node with %d children, %d outbound, phase %s %s; want %d, %d, %s %s",
+				i, len(g.Children), len(g.OutboundNodes), g.Phase, g.Progress, len(st.children), len(st.outbound), st.phase, n.Progress)
+		}
 	}
 }
