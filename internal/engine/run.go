@@ -285,7 +285,7 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 		changedIDs := plan.Changed
 		if lockRes != nil {
 			for holder, msg := range lockRes.Waiting {
-				if id := reconcile.SetWaitingMessage(r.wf, holder, msg); id != "" {
+				if id := r.cache.SetWaitingMessage(r.wf, holder, msg); id != "" {
 					changedIDs = append(changedIDs, id)
 				}
 			}

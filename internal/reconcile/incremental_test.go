@@ -3,6 +3,8 @@ package reconcile
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math/rand"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/spec"
 )
 
@@ -18,11 +21,17 @@ import (
 // twice: the old walk on a copy of the workflow, then the incremental one
 // (with its cache kept across calls) on the workflow itself, and fails
 // unless both leave the same workflow and the same plan.
-func lockstep(fail func(string, ...any), res Resolver) func(*wfv1.Workflow, []Event, time.Time) *Plan {
+//
+// outside, when set, changes the workflow before a call as the engine
+// may between calls (through the cache, or followed by its Reset).
+func lockstep(fail func(string, ...any), res Resolver, outside func(*wfv1.Workflow, *Cache)) func(*wfv1.Workflow, []Event, time.Time) *Plan {
 	cache := NewCache()
 	call := 0
 	return func(wf *wfv1.Workflow, events []Event, now time.Time) *Plan {
 		call++
+		if outside != nil {
+			outside(wf, cache)
+		}
 		var shadow wfv1.Workflow
 		var shadowEvents []Event
 		roundTripJSON(fail, wf, &shadow)
@@ -39,8 +48,45 @@ func lockstep(fail func(string, ...any), res Resolver) func(*wfv1.Workflow, []Ev
 		if a, b := mustJSON(fail, old), mustJSON(fail, plan); a != b {
 			fail("call %d: the incremental walk planned differently\nold: %s\nnew: %s", call, a, b)
 		}
+		checkKept(fail, call, wf, cache)
 		return plan
 	}
+}
+
+// checkKept fails unless the node state the cache keeps is what a call
+// would rebuild from the workflow: the same nodes and the same sums.
+func checkKept(fail func(string, ...any), call int, wf *wfv1.Workflow, c *Cache) {
+	s := c.state
+	if s == nil {
+		return
+	}
+	if s.busy {
+		fail("call %d: the kept node state is still marked busy", call)
+	}
+	if len(s.nodes) != len(wf.Status.Nodes) {
+		fail("call %d: %d nodes kept, the workflow has %d", call, len(s.nodes), len(wf.Status.Nodes))
+	}
+	var want nodeState
+	altPrefix := wf.Metadata.Name + "-x"
+	for id, n := range wf.Status.Nodes {
+		k := s.nodes[id]
+		if k == nil {
+			fail("call %d: node %s is not kept", call, id)
+		}
+		if a, b := mustJSON(fail, n), mustJSON(fail, k); a != b {
+			fail("call %d: kept node %s differs from the workflow's\nworkflow: %s\nkept: %s", call, id, a, b)
+		}
+		x := contribOf(&n, id, altPrefix)
+		want.nameBytes += x.name
+		want.outputBytes += x.out
+		want.activePods += x.active
+		want.hasAlt = want.hasAlt || x.alt
+	}
+	if want.nameBytes != s.nameBytes || want.outputBytes != s.outputBytes || want.activePods != s.activePods || want.hasAlt != s.hasAlt {
+		fail("call %d: kept sums (names %d, outputs %d, active pods %d, alt %v) differ from the nodes' (%d, %d, %d, %v)", call,
+			s.nameBytes, s.outputBytes, s.activePods, s.hasAlt, want.nameBytes, want.outputBytes, want.activePods, want.hasAlt)
+	}
+	checkKeptProgress(fail, call, wf, s)
 }
 
 func roundTripJSON(fail func(string, ...any), in, out any) {
@@ -87,9 +133,38 @@ func TestIncrementalMatchesOldWalk(t *testing.T) {
 		if w.control != 0 {
 			s.control, s.controlAt = w.control, s.now.Add(w.controlAfter)
 		}
-		s.reconcile = lockstep(fail, s.res)
+		s.keep = true
+		s.reconcile = lockstep(fail, s.res, outsideChanges(rapid.Int64().Draw(rt, "outside")))
 		s.run()
 	})
+}
+
+// outsideChanges changes the workflow between calls as the engine may:
+// a lock's waiting message through the cache, a node changed and the
+// cache reset, the node map replaced.
+func outsideChanges(seed int64) func(*wfv1.Workflow, *Cache) {
+	rnd := rand.New(rand.NewSource(seed))
+	call := 0
+	return func(wf *wfv1.Workflow, c *Cache) {
+		call++
+		if len(wf.Status.Nodes) == 0 {
+			return
+		}
+		ids := slices.Sorted(maps.Keys(wf.Status.Nodes))
+		id := ids[rnd.Intn(len(ids))]
+		switch rnd.Intn(10) {
+		case 0, 1:
+			holder := domain.HolderKey{Namespace: wf.Metadata.Namespace, Workflow: wf.Metadata.Name, NodeID: id}.String()
+			c.SetWaitingMessage(wf, holder, fmt.Sprintf("Waiting for x lock (call %d)", call))
+		case 2:
+			n := wf.Status.Nodes[id]
+			n.Message = fmt.Sprintf("changed outside (call %d)", call)
+			wf.Status.Nodes[id] = n
+			c.Reset()
+		case 3:
+			wf.Status.Nodes = maps.Clone(wf.Status.Nodes)
+		}
+	}
 }
 
 // TestIncrementalLoops does the same for loops of every kind, nested and
@@ -151,7 +226,8 @@ func TestIncrementalLoops(t *testing.T) {
 			}
 			return o
 		})
-		s.reconcile = lockstep(fail, s.res)
+		s.keep = true
+		s.reconcile = lockstep(fail, s.res, nil)
 		s.run()
 	})
 }
@@ -196,3 +272,5 @@ func TestLoopWorkIsLinear(t *testing.T) {
 		})
 	}
 }
+
+func checkKeptProgress(fail func(string, ...any), call int, wf *wfv1.Workflow, s *nodeState) {}

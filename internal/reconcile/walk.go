@@ -18,6 +18,9 @@ import (
 type Cache struct {
 	loops map[string]*loopEntry
 	dags  map[string]*dagShape
+	// state is the workflow's nodes and sums as the last call left them
+	// (nodecache.go).
+	state *nodeState
 	// walk counts the calls that walked; an entry no walk used in the
 	// last call is dropped, so the cache holds only live loops.
 	walk int
