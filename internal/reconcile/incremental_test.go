@@ -273,4 +273,42 @@ func TestLoopWorkIsLinear(t *testing.T) {
 	}
 }
 
-func checkKeptProgress(fail func(string, ...any), call int, wf *wfv1.Workflow, s *nodeState) {}
+// checkKeptProgress fails unless the kept progress sums are those of the
+// nodes: a unit is its own, a parent the sum of its children's.
+func checkKeptProgress(fail func(string, ...any), call int, wf *wfv1.Workflow, s *nodeState) {
+	ps := s.prog
+	if ps == nil {
+		return
+	}
+	var sum func(id string, depth int) progress
+	sum = func(id string, depth int) progress {
+		n := wf.Status.Nodes[id]
+		if countsAsWork(n.Type) {
+			return unitOf(&n)
+		}
+		var p progress
+		for _, c := range n.Children {
+			if depth < len(wf.Status.Nodes) {
+				p = p.add(sum(c, depth+1))
+			}
+		}
+		return p
+	}
+	var all progress
+	for id, n := range wf.Status.Nodes {
+		if countsAsWork(n.Type) {
+			all = all.add(unitOf(&n))
+		}
+		if got, want := ps.sums[id], sum(id, 0); got != want {
+			fail("call %d: kept progress of %s is %s, its nodes sum to %s", call, id, got, want)
+		}
+		for _, c := range n.Children {
+			if ps.parent[c] != id {
+				fail("call %d: kept parent of %s is %q, want %s", call, c, ps.parent[c], id)
+			}
+		}
+	}
+	if ps.all != all || wf.Status.Progress != all.String() {
+		fail("call %d: kept workflow progress %s (status %s), the nodes sum to %s", call, ps.all, wf.Status.Progress, all)
+	}
+}
