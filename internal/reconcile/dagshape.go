@@ -30,6 +30,8 @@ type dagShape struct {
 	targets []string
 	set     map[string]bool
 	walk    int
+	// kept is what the walks keep beside the shape (dagprefix.go).
+	kept dagKept
 }
 
 // shapeOf returns the shape of the DAG node's tasks, from the cache when
