@@ -80,7 +80,11 @@ func checkKept(fail func(string, ...any), call int, wf *wfv1.Workflow, c *Cache)
 		want.nameBytes += x.name
 		want.outputBytes += x.out
 		want.activePods += x.active
+		want.daemoned += x.daemoned
 		want.hasAlt = want.hasAlt || x.alt
+	}
+	if want.daemoned != s.daemoned {
+		fail("call %d: %d daemoned nodes kept, the nodes have %d", call, s.daemoned, want.daemoned)
 	}
 	if want.nameBytes != s.nameBytes || want.outputBytes != s.outputBytes || want.activePods != s.activePods || want.hasAlt != s.hasAlt {
 		fail("call %d: kept sums (names %d, outputs %d, active pods %d, alt %v) differ from the nodes' (%d, %d, %d, %v)", call,

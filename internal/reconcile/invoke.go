@@ -290,7 +290,16 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 	// A finished item with no hooks needs nothing more: its scope is not
 	// built (the old walk built one for every item on every call).
 	noHooks := inv.onExit == "" && len(inv.hooks) == 0 && !o.walk.legacy
-	for i, it := range items {
+	// The finished prefix kept from the last call is passed at once, and
+	// the walk stops at the first item that cannot start once no later
+	// item has a node (loopprefix.go).
+	kept, start := o.keptLoop(base, names, noHooks, at)
+	if start > 0 {
+		nodes = append(make([]*wfv1.NodeStatus, 0, len(items)), kept.kept.nodes[:start]...)
+	}
+	seen, prefix := start, start
+	for i := start; i < len(items); i++ {
+		it := items[i]
 		name := base + it.suffix
 		var existing *wfv1.NodeStatus
 		if names != nil {
@@ -299,12 +308,29 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 		} else {
 			existing = o.byName(name)
 		}
+		if existing != nil {
+			seen++
+		}
 		if noHooks && existing != nil && fulfilled(existing) {
 			nodes = append(nodes, existing)
 			if isFailure(existing.Phase) && !continues(inv.continueOn, existing.Phase) && failed == nil {
 				failed = existing
 			}
+			if prefix == i && !isFailure(existing.Phase) {
+				prefix++
+			}
 			continue
+		}
+		if existing == nil && o.restOfLoopNodeless(kept, at, seen) {
+			// Every later item is as this one: unmade, and what stops it
+			// stops them all.
+			if it.isItem && o.shutdown != "" && !o.mayStart(call{}) {
+				break
+			}
+			if o.mustWait(at) {
+				all = false
+				break
+			}
 		}
 		if it.isItem && o.shutdown != "" && !o.mayStart(call{}) && existing == nil {
 			// Stopping: an item never started stays unmade, rather than
@@ -334,5 +360,6 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 			failed = n
 		}
 	}
+	o.keepLoop(kept, nodes, start, prefix, at)
 	return nodes, all, failed
 }

@@ -26,8 +26,8 @@ type nodeState struct {
 	// in wf.Status.Nodes.
 	nodes map[string]*wfv1.NodeStatus
 	// The sums over wf.Status.Nodes as the last call left it.
-	nameBytes, outputBytes, activePods int
-	hasAlt                             bool
+	nameBytes, outputBytes, activePods, daemoned int
+	hasAlt                                       bool
 	// prog holds the progress sums; nil when the node tree is not a clean
 	// tree (then progress is summed in full on every call).
 	prog *progState
@@ -88,12 +88,15 @@ func (c *Cache) SetWaitingMessage(wf *wfv1.Workflow, holder, msg string) string 
 
 // contrib is one node's part of the kept sums.
 type contrib struct {
-	name, out, active int
-	alt               bool
+	name, out, active, daemoned int
+	alt                         bool
 }
 
 func contribOf(n *wfv1.NodeStatus, id, altPrefix string) contrib {
 	k := contrib{name: len(n.Name), alt: strings.HasPrefix(id, altPrefix)}
+	if isDaemoned(n) {
+		k.daemoned = 1
+	}
 	if isStep(n.Type) {
 		k.out = outputSize(n.Outputs)
 		if !fulfilled(n) && !isWaitingForLock(n) {
@@ -135,6 +138,7 @@ func (o *op) startNodes() {
 		o.hasAlt = o.hasAlt || k.alt
 		if s != nil {
 			s.activePods += k.active
+			s.daemoned += k.daemoned
 		}
 	}
 	if s != nil {
@@ -182,12 +186,14 @@ func (o *op) keepNode(id string, old wfv1.NodeStatus, had bool) {
 	s.nameBytes += k.name
 	s.outputBytes += k.out
 	s.activePods += k.active
+	s.daemoned += k.daemoned
 	s.hasAlt = s.hasAlt || k.alt
 	if had {
 		k := contribOf(&old, id, altPrefix)
 		s.nameBytes -= k.name
 		s.outputBytes -= k.out
 		s.activePods -= k.active
+		s.daemoned -= k.daemoned
 	}
 }
 
@@ -197,6 +203,7 @@ func (o *op) endNodes() {
 	if s == nil {
 		return
 	}
+	o.untouch()
 	s.src = mapID(o.wf.Status.Nodes)
 	s.busy = false
 }

@@ -68,6 +68,9 @@ type op struct {
 	// (daemon.go).
 	daemonCount    int
 	daemonsCounted bool
+	// untouched holds the outbound nodes this call replaced, by node
+	// (outbound.go).
+	untouched map[*wfv1.NodeStatus][]string
 	// state is the node state kept across calls, nil on the old walk or
 	// without a cache (nodecache.go).
 	state *nodeState
@@ -126,7 +129,7 @@ func reconcileWalk(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 			return o.finish()
 		}
 	}
-	if onlyStarts(events) && !hasExpressionHooks(o.spec) && !o.hasDaemons() {
+	if onlyStarts(events) && !o.expressionHooks() && !o.hasDaemons() {
 		// A step that started changes one node from Pending to Running and
 		// nothing else: no walk needed.
 		for _, ev := range events {

@@ -21,6 +21,8 @@ type Cache struct {
 	// state is the workflow's nodes and sums as the last call left them
 	// (nodecache.go).
 	state *nodeState
+	// spec is what a scan of the templates found (specfacts.go).
+	spec specFacts
 	// walk counts the calls that walked; an entry no walk used in the
 	// last call is dropped, so the cache holds only live loops.
 	walk int
