@@ -293,19 +293,20 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 	// The finished prefix kept from the last call is passed at once, and
 	// the walk stops at the first item that cannot start once no later
 	// item has a node (loopprefix.go).
+	// nodes holds the items' nodes from start on; the prefix's are put
+	// before them only if the loop is done, the one case its callers read
+	// them.
 	kept, start := o.keptLoop(base, names, noHooks, at)
-	if start > 0 {
-		nodes = append(make([]*wfv1.NodeStatus, 0, len(items)), kept.kept.nodes[:start]...)
-	}
 	seen, prefix := start, start
 	for i := start; i < len(items); i++ {
 		it := items[i]
-		name := base + it.suffix
+		var name string
 		var existing *wfv1.NodeStatus
 		if names != nil {
 			name = names[i]
 			existing = o.byNameID(name, ids[i])
 		} else {
+			name = base + it.suffix
 			existing = o.byName(name)
 		}
 		if existing != nil {
@@ -351,6 +352,9 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 		n, done := o.runOne(name, display+it.suffix, inv, sc, at)
 		if n != nil {
 			nodes = append(nodes, n)
+			if existing == nil && o.nodes[n.ID] == n {
+				seen++ // made now, a child of at.parentID
+			}
 		}
 		if !done {
 			all = false
@@ -360,6 +364,9 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 			failed = n
 		}
 	}
-	o.keepLoop(kept, nodes, start, prefix, at)
+	o.keepLoop(kept, nodes[:prefix-start], start, at)
+	if start > 0 && all {
+		nodes = append(append(make([]*wfv1.NodeStatus, 0, start+len(nodes)), kept.kept.nodes[:start]...), nodes...)
+	}
 	return nodes, all, failed
 }

@@ -46,12 +46,13 @@ func (o *op) restOfLoopNodeless(e *loopEntry, at site, seen int) bool {
 	return p != nil && seen == len(p.Children)
 }
 
-// keepLoop records the finished prefix for the next call.
-func (o *op) keepLoop(e *loopEntry, nodes []*wfv1.NodeStatus, start, prefix int, at site) {
+// keepLoop records the finished prefix for the next call: the kept one
+// up to start, then more, the nodes of the items after it.
+func (o *op) keepLoop(e *loopEntry, more []*wfv1.NodeStatus, start int, at site) {
 	if e == nil {
 		return
 	}
 	k := &e.kept
-	k.nodes = append(k.nodes[:start], nodes[start:prefix]...)
-	k.prefix, k.state, k.parent = prefix, o.state, at.parentID
+	k.nodes = append(k.nodes[:start], more...)
+	k.prefix, k.state, k.parent = len(k.nodes), o.state, at.parentID
 }
