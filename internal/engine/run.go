@@ -217,6 +217,11 @@ func (r *run) step() bool {
 		// the deleted marks and any failure's condition are never lost.
 		changed, _ := r.e.collectArtifacts(r.transfers(), r.wf, GCOnCompletion)
 		plan.Changed = append(plan.Changed, changed...)
+		if len(changed) > 0 {
+			// Nodes changed outside the reconcile: what the cache keeps
+			// of them no longer stands.
+			r.cache.Reset()
+		}
 	}
 	lockRes, ok := r.commit(ctx, plan, events, whole)
 	if !ok {
