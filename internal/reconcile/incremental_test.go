@@ -316,3 +316,71 @@ func checkKeptProgress(fail func(string, ...any), call int, wf *wfv1.Workflow, s
 		fail("call %d: kept workflow progress %s (status %s), the nodes sum to %s", call, ps.all, wf.Status.Progress, all)
 	}
 }
+
+// TestIncrementalWideDAGs runs wide DAGs, where the walk skips the
+// finished prefix and stops at the first task that cannot start: plain
+// tasks mixed with tasks that depend on others (some on a failure, so
+// they are omitted), loops, hooks, failures with and without continueOn,
+// failFast on and off, a workflow and a template parallelism, a stop or
+// terminate, and the workflow changed from outside between calls.
+func TestIncrementalWideDAGs(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(1, 25).Draw(rt, "tasks")
+		var b strings.Builder
+		b.WriteString(header + "  entrypoint: main\n")
+		if p := rapid.IntRange(0, 4).Draw(rt, "wf parallelism"); p > 0 {
+			fmt.Fprintf(&b, "  parallelism: %d\n", p)
+		}
+		b.WriteString("  templates:\n  - name: main\n")
+		if p := rapid.IntRange(0, 4).Draw(rt, "dag parallelism"); p > 0 {
+			fmt.Fprintf(&b, "    parallelism: %d\n", p)
+		}
+		b.WriteString("    dag:\n")
+		if rapid.Bool().Draw(rt, "failFast off") {
+			b.WriteString("      failFast: false\n")
+		}
+		b.WriteString("      tasks:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "      - {name: t%d, template: work", i)
+			switch rapid.IntRange(0, 9).Draw(rt, fmt.Sprintf("kind %d", i)) {
+			case 0:
+				if i > 0 {
+					fmt.Fprintf(&b, ", depends: t%d", rapid.IntRange(0, i-1).Draw(rt, fmt.Sprintf("dep %d", i)))
+				}
+			case 1:
+				if i > 0 {
+					fmt.Fprintf(&b, ", depends: t%d.Failed", rapid.IntRange(0, i-1).Draw(rt, fmt.Sprintf("dep %d", i)))
+				}
+			case 2:
+				b.WriteString(`, withSequence: {count: "3"}`)
+			case 3:
+				b.WriteString(", onExit: work")
+			case 4:
+				b.WriteString(", continueOn: {failed: true}")
+			}
+			b.WriteString("}\n")
+		}
+		b.WriteString("  - name: work\n    container: {image: x, command: [work]}\n")
+		fails := rapid.SliceOfN(rapid.IntRange(0, 9), 8, 8).Draw(rt, "fails")
+		k := 0
+		fail := func(format string, args ...any) {
+			rt.Fatalf("%s\n--- workflow:\n%s", fmt.Sprintf(format, args...), b.String())
+		}
+		s := newSim(&modelTB{rt: rt, fail: fail}, b.String(), func(l Launch) outcome {
+			k++
+			f := fails[k%len(fails)]
+			o := outcome{takes: time.Duration(1+f%3) * time.Second}
+			if f == 0 {
+				o.exit = 1
+			}
+			return o
+		})
+		s.keep = true
+		s.maxCalls = 20*n + 200
+		if c := rapid.SampledFrom([]EventKind{0, Stop, Terminate}).Draw(rt, "control"); c != 0 {
+			s.control, s.controlAt = c, s.now.Add(time.Duration(rapid.IntRange(0, 20).Draw(rt, "control after"))*time.Second)
+		}
+		s.reconcile = lockstep(fail, s.res, outsideChanges(rapid.Int64().Draw(rt, "outside")))
+		s.run()
+	})
+}
