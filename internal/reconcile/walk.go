@@ -8,13 +8,17 @@ import (
 )
 
 // Cache keeps what one workflow's reconciles can reuse from one call to
-// the next: the expanded lists of its loops, with their nodes' names and
-// IDs, and the shapes of its DAGs (dagshape.go). An entry is found by what alone determines it (the loop's node
-// name, the workflow's name, the loop's list or resolved input, the item
-// limit), never by the workflow's state, so nothing that changes a
-// workflow from outside (retry, resubmit, node set, resume, restart,
-// stop) can make it stale: a changed input is a miss. The engine keeps
-// one per running workflow; it is not safe for concurrent use.
+// the next. The expanded lists of its loops, with their nodes' names and
+// IDs, and the shapes of its DAGs (dagshape.go) are found by what alone
+// determines them (the loop's node name, the workflow's name, the loop's
+// list or resolved input, the item limit), so a changed input is a miss.
+// The working copies of the nodes, the sums over them (progress, active
+// pods, names, outputs, daemons) and the finished prefixes of loops and
+// DAGs are kept only while the workflow's nodes are as the last call left
+// them (nodecache.go): a running workflow's nodes changed other than by
+// a call must go through SetWaitingMessage or be followed by Reset. The
+// engine keeps one per running workflow; it is not safe for concurrent
+// use.
 type Cache struct {
 	loops map[string]*loopEntry
 	dags  map[string]*dagShape
