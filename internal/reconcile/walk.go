@@ -54,7 +54,13 @@ func (c *Cache) sweep() {
 // ReconcileCached is ReconcileWith reusing c across calls for the same
 // workflow. Its results are ReconcileWith's.
 func ReconcileCached(wf *wfv1.Workflow, c *Cache, events []Event, now time.Time, res Resolver, limits spec.Limits) *Plan {
-	return reconcileWalk(wf, events, now, res, limits, walkOpts{cache: c})
+	plan := reconcileWalk(wf, events, now, res, limits, walkOpts{cache: c})
+	if plan.Done {
+		// An ended workflow walks no more: what was kept for its walks
+		// is only memory.
+		*c = *NewCache()
+	}
+	return plan
 }
 
 // walkOpts are how a call walks.
