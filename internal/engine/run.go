@@ -230,6 +230,11 @@ func (r *run) reconcile(events []reconcile.Event, msg string) (*reconcile.Plan, 
 		// the deleted marks and any failure's condition are never lost.
 		changed, _ := r.e.collectArtifacts(r.transfers(), r.wf, GCOnCompletion)
 		plan.Changed = append(plan.Changed, changed...)
+		if len(changed) > 0 {
+			// Nodes changed outside the reconcile: what the cache keeps
+			// of them no longer stands.
+			r.cache.Reset()
+		}
 	}
 	return plan, whole
 }
@@ -340,7 +345,7 @@ func (r *run) writes(ctx context.Context, plan *reconcile.Plan, events []reconci
 		changedIDs := plan.Changed
 		if lockRes != nil {
 			for holder, msg := range lockRes.Waiting {
-				if id := reconcile.SetWaitingMessage(r.wf, holder, msg); id != "" {
+				if id := r.cache.SetWaitingMessage(r.wf, holder, msg); id != "" {
 					changedIDs = append(changedIDs, id)
 				}
 			}

@@ -89,11 +89,25 @@ func (o *op) stopDaemons(scopeID string) bool {
 // hasDaemons says whether the workflow may run a daemon: a step that
 // starts then changes more than its own node, so it needs a walk.
 func (o *op) hasDaemons() bool {
-	for _, n := range o.nodes {
-		if isDaemoned(n) {
-			return true
-		}
+	if o.anyDaemonedNode() {
+		return true
 	}
+	k := o.keptFacts()
+	if k != nil && k.daemonsKept {
+		return k.daemons
+	}
+	d, resolved := o.templatesHaveDaemons()
+	if k != nil {
+		k.daemons, k.daemonsKept = d, !resolved
+	}
+	return d
+}
+
+// templatesHaveDaemons says whether a template the workflow may run is a
+// daemon, and whether it looked at a WorkflowTemplate to say so (which
+// may change, so the answer is not kept).
+func (o *op) templatesHaveDaemons() (bool, bool) {
+	resolved := false
 	var inTemplates func(ts []wfv1.Template, depth int) bool
 	inTemplates = func(ts []wfv1.Template, depth int) bool {
 		if depth > MaxDepth {
@@ -109,8 +123,11 @@ func (o *op) hasDaemons() bool {
 					if s.Inline != nil && inTemplates([]wfv1.Template{*s.Inline}, depth+1) {
 						return true
 					}
-					if s.TemplateRef != nil && o.refHasDaemons(s.TemplateRef) {
-						return true
+					if s.TemplateRef != nil {
+						resolved = true
+						if o.refHasDaemons(s.TemplateRef) {
+							return true
+						}
 					}
 				}
 			}
@@ -119,15 +136,18 @@ func (o *op) hasDaemons() bool {
 					if task.Inline != nil && inTemplates([]wfv1.Template{*task.Inline}, depth+1) {
 						return true
 					}
-					if task.TemplateRef != nil && o.refHasDaemons(task.TemplateRef) {
-						return true
+					if task.TemplateRef != nil {
+						resolved = true
+						if o.refHasDaemons(task.TemplateRef) {
+							return true
+						}
 					}
 				}
 			}
 		}
 		return false
 	}
-	return inTemplates(o.spec.Templates, 0)
+	return inTemplates(o.spec.Templates, 0), resolved
 }
 
 // refHasDaemons says whether a referenced WorkflowTemplate may run a

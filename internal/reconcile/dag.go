@@ -33,6 +33,9 @@ type dagRun struct {
 	refsAll bool
 	// ctx resolves the tasks' templates.
 	ctx *tmplCtx
+	// inc: this walk may use what the shape keeps across calls
+	// (dagprefix.go).
+	inc bool
 }
 
 // executeDAG starts every task whose dependencies are satisfied, omits
@@ -51,7 +54,7 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 	}
 	d := &dagRun{o: o, node: node, list: tmpl.DAG.Tasks, shape: shape, order: shape.names, handle: shape.handle,
 		scope: maps.Clone(scope), done: make([]bool, len(shape.names)), ctx: ctx}
-	d.refs, d.refsAll = referenced(tmpl, "tasks.")
+	d.refs, d.refsAll = shape.referenced(tmpl)
 	targets, set, err := d.targets(tmpl.DAG.Target)
 	if err != nil {
 		o.complete(node, wfv1.PhaseError, err.Error())
@@ -63,14 +66,31 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 		limit = *tmpl.Parallelism
 	}
 	at := site{parentID: node.ID, boundaryID: node.ID, ctx: ctx, depth: depth, limit: limit, failFast: isFailFast(tmpl)}
+	// The finished prefix kept from the last call is done, as the first
+	// pass would find it (dagprefix.go).
+	start := d.keptPrefix(tmpl)
+	for i := range start {
+		d.done[i] = true
+	}
 	for pass := 0; pass <= len(d.order); pass++ {
-		progress := false
-		for _, name := range d.order {
+		progress := start > 0 && pass == 0
+		seen := start
+		for i := start; i < len(d.order); i++ {
+			name := d.order[i]
 			if !set[name] || d.isDone(name) {
+				if d.nodeOf(name) != nil {
+					seen++
+				}
 				continue
+			}
+			if d.restBlocked(i, seen, at, failFast) {
+				break
 			}
 			if d.step(name, at, failFast) {
 				progress = true
+			}
+			if d.nodeOf(name) != nil {
+				seen++
 			}
 		}
 		if !progress {
@@ -78,9 +98,15 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 		}
 	}
 	active, finished := false, true
-	for _, name := range d.order {
+	seen := start
+	for i := start; i < len(d.order); i++ {
+		name := d.order[i]
 		if !set[name] {
 			continue
+		}
+		if d.restNodeless(i, seen) {
+			finished = false
+			break
 		}
 		if !d.isDone(name) {
 			finished = false
@@ -88,7 +114,11 @@ func (o *op) executeDAG(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx
 				active = true
 			}
 		}
+		if d.nodeOf(name) != nil {
+			seen++
+		}
 	}
+	d.keepPrefix(tmpl, start)
 	if !finished && (active || !failFast || !d.failed) {
 		return
 	}

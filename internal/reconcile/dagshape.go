@@ -30,6 +30,10 @@ type dagShape struct {
 	targets []string
 	set     map[string]bool
 	walk    int
+	// checked is the task list the last check of fits found fitting.
+	checked *wfv1.DAGTask
+	// kept is what the walks keep beside the shape (dagprefix.go).
+	kept dagKept
 }
 
 // shapeOf returns the shape of the DAG node's tasks, from the cache when
@@ -81,11 +85,19 @@ func (s *dagShape) fits(wfName string, tasks []wfv1.DAGTask) bool {
 	if s.wfName != wfName || len(s.names) != len(tasks) {
 		return false
 	}
+	// The same task list as the last check found fitting: a running
+	// workflow's spec is not edited in place (dagprefix.go).
+	if len(tasks) > 0 && s.checked == &tasks[0] {
+		return true
+	}
 	for i := range tasks {
 		t := &tasks[i]
 		if t.Name != s.names[i] || t.Depends != s.depends[i] || !slices.Equal(t.Dependencies, s.dependencies[i]) {
 			return false
 		}
+	}
+	if len(tasks) > 0 {
+		s.checked = &tasks[0]
 	}
 	return true
 }

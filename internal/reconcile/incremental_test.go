@@ -3,6 +3,8 @@ package reconcile
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math/rand"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/spec"
 )
 
@@ -18,11 +21,17 @@ import (
 // twice: the old walk on a copy of the workflow, then the incremental one
 // (with its cache kept across calls) on the workflow itself, and fails
 // unless both leave the same workflow and the same plan.
-func lockstep(fail func(string, ...any), res Resolver) func(*wfv1.Workflow, []Event, time.Time) *Plan {
+//
+// outside, when set, changes the workflow before a call as the engine
+// may between calls (through the cache, or followed by its Reset).
+func lockstep(fail func(string, ...any), res Resolver, outside func(*wfv1.Workflow, *Cache)) func(*wfv1.Workflow, []Event, time.Time) *Plan {
 	cache := NewCache()
 	call := 0
 	return func(wf *wfv1.Workflow, events []Event, now time.Time) *Plan {
 		call++
+		if outside != nil {
+			outside(wf, cache)
+		}
 		var shadow wfv1.Workflow
 		var shadowEvents []Event
 		roundTripJSON(fail, wf, &shadow)
@@ -39,8 +48,49 @@ func lockstep(fail func(string, ...any), res Resolver) func(*wfv1.Workflow, []Ev
 		if a, b := mustJSON(fail, old), mustJSON(fail, plan); a != b {
 			fail("call %d: the incremental walk planned differently\nold: %s\nnew: %s", call, a, b)
 		}
+		checkKept(fail, call, wf, cache)
 		return plan
 	}
+}
+
+// checkKept fails unless the node state the cache keeps is what a call
+// would rebuild from the workflow: the same nodes and the same sums.
+func checkKept(fail func(string, ...any), call int, wf *wfv1.Workflow, c *Cache) {
+	s := c.state
+	if s == nil {
+		return
+	}
+	if s.busy {
+		fail("call %d: the kept node state is still marked busy", call)
+	}
+	if len(s.nodes) != len(wf.Status.Nodes) {
+		fail("call %d: %d nodes kept, the workflow has %d", call, len(s.nodes), len(wf.Status.Nodes))
+	}
+	var want nodeState
+	altPrefix := wf.Metadata.Name + "-x"
+	for id, n := range wf.Status.Nodes {
+		k := s.nodes[id]
+		if k == nil {
+			fail("call %d: node %s is not kept", call, id)
+		}
+		if a, b := mustJSON(fail, n), mustJSON(fail, k); a != b {
+			fail("call %d: kept node %s differs from the workflow's\nworkflow: %s\nkept: %s", call, id, a, b)
+		}
+		x := contribOf(&n, id, altPrefix)
+		want.nameBytes += x.name
+		want.outputBytes += x.out
+		want.activePods += x.active
+		want.daemoned += x.daemoned
+		want.hasAlt = want.hasAlt || x.alt
+	}
+	if want.daemoned != s.daemoned {
+		fail("call %d: %d daemoned nodes kept, the nodes have %d", call, s.daemoned, want.daemoned)
+	}
+	if want.nameBytes != s.nameBytes || want.outputBytes != s.outputBytes || want.activePods != s.activePods || want.hasAlt != s.hasAlt {
+		fail("call %d: kept sums (names %d, outputs %d, active pods %d, alt %v) differ from the nodes' (%d, %d, %d, %v)", call,
+			s.nameBytes, s.outputBytes, s.activePods, s.hasAlt, want.nameBytes, want.outputBytes, want.activePods, want.hasAlt)
+	}
+	checkKeptProgress(fail, call, wf, s)
 }
 
 func roundTripJSON(fail func(string, ...any), in, out any) {
@@ -87,9 +137,38 @@ func TestIncrementalMatchesOldWalk(t *testing.T) {
 		if w.control != 0 {
 			s.control, s.controlAt = w.control, s.now.Add(w.controlAfter)
 		}
-		s.reconcile = lockstep(fail, s.res)
+		s.keep = true
+		s.reconcile = lockstep(fail, s.res, outsideChanges(rapid.Int64().Draw(rt, "outside")))
 		s.run()
 	})
+}
+
+// outsideChanges changes the workflow between calls as the engine may:
+// a lock's waiting message through the cache, a node changed and the
+// cache reset, the node map replaced.
+func outsideChanges(seed int64) func(*wfv1.Workflow, *Cache) {
+	rnd := rand.New(rand.NewSource(seed))
+	call := 0
+	return func(wf *wfv1.Workflow, c *Cache) {
+		call++
+		if len(wf.Status.Nodes) == 0 {
+			return
+		}
+		ids := slices.Sorted(maps.Keys(wf.Status.Nodes))
+		id := ids[rnd.Intn(len(ids))]
+		switch rnd.Intn(10) {
+		case 0, 1:
+			holder := domain.HolderKey{Namespace: wf.Metadata.Namespace, Workflow: wf.Metadata.Name, NodeID: id}.String()
+			c.SetWaitingMessage(wf, holder, fmt.Sprintf("Waiting for x lock (call %d)", call))
+		case 2:
+			n := wf.Status.Nodes[id]
+			n.Message = fmt.Sprintf("changed outside (call %d)", call)
+			wf.Status.Nodes[id] = n
+			c.Reset()
+		case 3:
+			wf.Status.Nodes = maps.Clone(wf.Status.Nodes)
+		}
+	}
 }
 
 // TestIncrementalLoops does the same for loops of every kind, nested and
@@ -151,7 +230,8 @@ func TestIncrementalLoops(t *testing.T) {
 			}
 			return o
 		})
-		s.reconcile = lockstep(fail, s.res)
+		s.keep = true
+		s.reconcile = lockstep(fail, s.res, nil)
 		s.run()
 	})
 }
@@ -195,4 +275,112 @@ func TestLoopWorkIsLinear(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkKeptProgress fails unless the kept progress sums are those of the
+// nodes: a unit is its own, a parent the sum of its children's.
+func checkKeptProgress(fail func(string, ...any), call int, wf *wfv1.Workflow, s *nodeState) {
+	ps := s.prog
+	if ps == nil {
+		return
+	}
+	var sum func(id string, depth int) progress
+	sum = func(id string, depth int) progress {
+		n := wf.Status.Nodes[id]
+		if countsAsWork(n.Type) {
+			return unitOf(&n)
+		}
+		var p progress
+		for _, c := range n.Children {
+			if depth < len(wf.Status.Nodes) {
+				p = p.add(sum(c, depth+1))
+			}
+		}
+		return p
+	}
+	var all progress
+	for id, n := range wf.Status.Nodes {
+		if countsAsWork(n.Type) {
+			all = all.add(unitOf(&n))
+		}
+		if got, want := ps.sums[id], sum(id, 0); got != want {
+			fail("call %d: kept progress of %s is %s, its nodes sum to %s", call, id, got, want)
+		}
+		for _, c := range n.Children {
+			if ps.parent[c] != id {
+				fail("call %d: kept parent of %s is %q, want %s", call, c, ps.parent[c], id)
+			}
+		}
+	}
+	if ps.all != all || wf.Status.Progress != all.String() {
+		fail("call %d: kept workflow progress %s (status %s), the nodes sum to %s", call, ps.all, wf.Status.Progress, all)
+	}
+}
+
+// TestIncrementalWideDAGs runs wide DAGs, where the walk skips the
+// finished prefix and stops at the first task that cannot start: plain
+// tasks mixed with tasks that depend on others (some on a failure, so
+// they are omitted), loops, hooks, failures with and without continueOn,
+// failFast on and off, a workflow and a template parallelism, a stop or
+// terminate, and the workflow changed from outside between calls.
+func TestIncrementalWideDAGs(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(1, 25).Draw(rt, "tasks")
+		var b strings.Builder
+		b.WriteString(header + "  entrypoint: main\n")
+		if p := rapid.IntRange(0, 4).Draw(rt, "wf parallelism"); p > 0 {
+			fmt.Fprintf(&b, "  parallelism: %d\n", p)
+		}
+		b.WriteString("  templates:\n  - name: main\n")
+		if p := rapid.IntRange(0, 4).Draw(rt, "dag parallelism"); p > 0 {
+			fmt.Fprintf(&b, "    parallelism: %d\n", p)
+		}
+		b.WriteString("    dag:\n")
+		if rapid.Bool().Draw(rt, "failFast off") {
+			b.WriteString("      failFast: false\n")
+		}
+		b.WriteString("      tasks:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "      - {name: t%d, template: work", i)
+			switch rapid.IntRange(0, 9).Draw(rt, fmt.Sprintf("kind %d", i)) {
+			case 0:
+				if i > 0 {
+					fmt.Fprintf(&b, ", depends: t%d", rapid.IntRange(0, i-1).Draw(rt, fmt.Sprintf("dep %d", i)))
+				}
+			case 1:
+				if i > 0 {
+					fmt.Fprintf(&b, ", depends: t%d.Failed", rapid.IntRange(0, i-1).Draw(rt, fmt.Sprintf("dep %d", i)))
+				}
+			case 2:
+				b.WriteString(`, withSequence: {count: "3"}`)
+			case 3:
+				b.WriteString(", onExit: work")
+			case 4:
+				b.WriteString(", continueOn: {failed: true}")
+			}
+			b.WriteString("}\n")
+		}
+		b.WriteString("  - name: work\n    container: {image: x, command: [work]}\n")
+		fails := rapid.SliceOfN(rapid.IntRange(0, 9), 8, 8).Draw(rt, "fails")
+		k := 0
+		fail := func(format string, args ...any) {
+			rt.Fatalf("%s\n--- workflow:\n%s", fmt.Sprintf(format, args...), b.String())
+		}
+		s := newSim(&modelTB{rt: rt, fail: fail}, b.String(), func(l Launch) outcome {
+			k++
+			f := fails[k%len(fails)]
+			o := outcome{takes: time.Duration(1+f%3) * time.Second}
+			if f == 0 {
+				o.exit = 1
+			}
+			return o
+		})
+		s.keep = true
+		s.maxCalls = 20*n + 200
+		if c := rapid.SampledFrom([]EventKind{0, Stop, Terminate}).Draw(rt, "control"); c != 0 {
+			s.control, s.controlAt = c, s.now.Add(time.Duration(rapid.IntRange(0, 20).Draw(rt, "control after"))*time.Second)
+		}
+		s.reconcile = lockstep(fail, s.res, outsideChanges(rapid.Int64().Draw(rt, "outside")))
+		s.run()
+	})
 }

@@ -290,21 +290,48 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 	// A finished item with no hooks needs nothing more: its scope is not
 	// built (the old walk built one for every item on every call).
 	noHooks := inv.onExit == "" && len(inv.hooks) == 0 && !o.walk.legacy
-	for i, it := range items {
-		name := base + it.suffix
+	// The finished prefix kept from the last call is passed at once, and
+	// the walk stops at the first item that cannot start once no later
+	// item has a node (loopprefix.go).
+	// nodes holds the items' nodes from start on; the prefix's are put
+	// before them only if the loop is done, the one case its callers read
+	// them.
+	kept, start := o.keptLoop(base, names, noHooks, at)
+	seen, prefix := start, start
+	for i := start; i < len(items); i++ {
+		it := items[i]
+		var name string
 		var existing *wfv1.NodeStatus
 		if names != nil {
 			name = names[i]
 			existing = o.byNameID(name, ids[i])
 		} else {
+			name = base + it.suffix
 			existing = o.byName(name)
+		}
+		if existing != nil {
+			seen++
 		}
 		if noHooks && existing != nil && fulfilled(existing) {
 			nodes = append(nodes, existing)
 			if isFailure(existing.Phase) && !continues(inv.continueOn, existing.Phase) && failed == nil {
 				failed = existing
 			}
+			if prefix == i && !isFailure(existing.Phase) {
+				prefix++
+			}
 			continue
+		}
+		if existing == nil && o.restOfLoopNodeless(kept, at, seen) {
+			// Every later item is as this one: unmade, and what stops it
+			// stops them all.
+			if it.isItem && o.shutdown != "" && !o.mayStart(call{}) {
+				break
+			}
+			if o.mustWait(at) {
+				all = false
+				break
+			}
 		}
 		if it.isItem && o.shutdown != "" && !o.mayStart(call{}) && existing == nil {
 			// Stopping: an item never started stays unmade, rather than
@@ -325,6 +352,9 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 		n, done := o.runOne(name, display+it.suffix, inv, sc, at)
 		if n != nil {
 			nodes = append(nodes, n)
+			if existing == nil && o.nodes[n.ID] == n {
+				seen++ // made now, a child of at.parentID
+			}
 		}
 		if !done {
 			all = false
@@ -333,6 +363,10 @@ func (o *op) runLoop(base, display string, inv invocation, scope expr.Scope, at 
 		if isFailure(n.Phase) && !continues(inv.continueOn, n.Phase) && failed == nil {
 			failed = n
 		}
+	}
+	o.keepLoop(kept, nodes[:prefix-start], start, at)
+	if start > 0 && all {
+		nodes = append(append(make([]*wfv1.NodeStatus, 0, start+len(nodes)), kept.kept.nodes[:start]...), nodes...)
 	}
 	return nodes, all, failed
 }

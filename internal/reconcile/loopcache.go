@@ -19,6 +19,8 @@ type loopEntry struct {
 	names  []string
 	ids    []string
 	walk   int
+	// kept is what the walks keep beside the list (loopprefix.go).
+	kept loopKept
 }
 
 // loopInput is the resolved input a loop's list is a function of, and

@@ -68,6 +68,12 @@ type op struct {
 	// (daemon.go).
 	daemonCount    int
 	daemonsCounted bool
+	// untouched holds the outbound nodes this call replaced, by node
+	// (outbound.go).
+	untouched map[*wfv1.NodeStatus][]string
+	// state is the node state kept across calls, nil on the old walk or
+	// without a cache (nodecache.go).
+	state *nodeState
 	// walk holds the cache kept across calls, the switch to the old walk
 	// and the work counters (walk.go).
 	walk walkOpts
@@ -89,24 +95,12 @@ func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 
 func reconcileWalk(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver, limits spec.Limits, walk walkOpts) *Plan {
 	o := &op{wf: wf, res: res, now: now, plan: &Plan{Kill: map[string]string{}},
-		nodes: make(map[string]*wfv1.NodeStatus, len(wf.Status.Nodes)), changed: map[string]bool{}, created: map[string]bool{},
+		changed: map[string]bool{}, created: map[string]bool{},
 		justGranted: map[string]bool{}, lockFailed: map[string]string{}, limits: limits.OrDefault(),
 		launched: map[string]bool{}, walk: walk}
-	altPrefix := wf.Metadata.Name + "-x"
-	// The working copies share one allocation: a node each would be
-	// thousands of small objects for the collector on every call.
-	slab := make([]wfv1.NodeStatus, 0, len(wf.Status.Nodes))
-	for id, n := range wf.Status.Nodes {
-		slab = append(slab, n)
-		n := &slab[len(slab)-1]
-		o.nodes[id] = n
-		o.nameBytes += len(n.Name)
-		if isStep(n.Type) {
-			o.outputBytes += outputSize(n.Outputs)
-		}
-		o.hasAlt = o.hasAlt || strings.HasPrefix(id, altPrefix)
-	}
+	o.startNodes()
 	if isFinal(wf.Status.Phase) {
+		o.endNodes()
 		o.plan.Done = true
 		return o.plan
 	}
@@ -135,7 +129,7 @@ func reconcileWalk(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 			return o.finish()
 		}
 	}
-	if onlyStarts(events) && !hasExpressionHooks(o.spec) && !o.hasDaemons() {
+	if onlyStarts(events) && !o.expressionHooks() && !o.hasDaemons() {
 		// A step that started changes one node from Pending to Running and
 		// nothing else: no walk needed.
 		for _, ev := range events {
@@ -146,11 +140,7 @@ func reconcileWalk(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 	}
 	o.shutdown = wf.Spec.Shutdown
 	// Counted before events: complete() decrements as steps finish.
-	for _, n := range o.nodes {
-		if isStep(n.Type) && !fulfilled(n) && !isWaitingForLock(n) {
-			o.activePods++
-		}
-	}
+	o.countActivePods()
 	for _, ev := range events {
 		o.apply(ev)
 	}
@@ -523,9 +513,14 @@ func (o *op) finish() *Plan {
 	o.planMemoSaves()
 	for id := range o.changed {
 		o.recordGlobals(o.nodes[id])
+		if o.state != nil {
+			old, had := o.wf.Status.Nodes[id]
+			o.keepNode(id, old, had)
+		}
 		o.wf.Status.Nodes[id] = *o.nodes[id]
 		o.plan.Changed = append(o.plan.Changed, id)
 	}
+	o.endNodes()
 	sort.Strings(o.plan.Changed)
 	o.plan.Done = isFinal(o.wf.Status.Phase)
 	if o.plan.Done {

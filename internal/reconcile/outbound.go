@@ -54,7 +54,7 @@ func (o *op) setStepsOutbound(node *wfv1.NodeStatus, tmpl *wfv1.Template) {
 		for _, c := range g.Children {
 			out = append(out, o.outbound(c)...)
 		}
-		node.OutboundNodes = out
+		o.setOutboundNodes(node, out)
 		return
 	}
 }
@@ -68,5 +68,31 @@ func (d *dagRun) setOutbound(targets []string) {
 			out = append(out, d.o.outbound(n.ID)...)
 		}
 	}
-	d.node.OutboundNodes = out
+	d.o.setOutboundNodes(d.node, out)
+}
+
+// setOutboundNodes sets a node's outbound nodes, remembering what they
+// were: a node whose end waits for its daemons is not written, and its
+// kept copy must not keep what the call set (untouched).
+func (o *op) setOutboundNodes(n *wfv1.NodeStatus, out []string) {
+	if o.state != nil {
+		if o.untouched == nil {
+			o.untouched = map[*wfv1.NodeStatus][]string{}
+		}
+		if _, ok := o.untouched[n]; !ok {
+			o.untouched[n] = n.OutboundNodes
+		}
+	}
+	n.OutboundNodes = out
+}
+
+// untouch restores, on the kept copies, what this call set on nodes it
+// then did not write: the walk before the nodes were kept dropped such
+// edits with its copies.
+func (o *op) untouch() {
+	for n, out := range o.untouched {
+		if !o.changed[n.ID] || o.nodes[n.ID] != n {
+			n.OutboundNodes = out
+		}
+	}
 }

@@ -28,6 +28,12 @@ func workDone(phase string) bool {
 // below it (left unset while it has none); the workflow is the sum of all
 // units, exit handlers included.
 func (o *op) updateProgress() {
+	if s := o.state; s != nil && s.prog != nil {
+		if o.updateProgressKept(s.prog) {
+			return
+		}
+		s.prog = nil
+	}
 	var all progress
 	sums := make(map[string]progress, len(o.nodes))
 	for _, n := range o.nodes {
@@ -61,6 +67,9 @@ func (o *op) updateProgress() {
 		}
 	}
 	o.wf.Status.Progress = all.String()
+	if o.state != nil {
+		o.state.prog = keepProgress(o.nodes, sums, all)
+	}
 }
 
 // sumBelow adds up the units of work under n, memoising each parent's sum

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"time"
 
@@ -138,6 +139,12 @@ func (s *sim) run() *wfv1.Workflow {
 			s.controlAt = time.Time{}
 		}
 		var plan *Plan
+		if s.reconcile == nil && os.Getenv("SEMAFLOW_LOCKSTEP") != "" {
+			// Every simulated test as a differential one: the old walk
+			// beside the incremental one, the workflow kept across calls.
+			s.keep = true
+			s.reconcile = lockstep(func(f string, a ...any) { s.t.Fatalf(f, a...) }, s.res, nil)
+		}
 		if s.reconcile != nil {
 			plan = s.reconcile(s.wf, s.events, s.now)
 		} else {

@@ -8,16 +8,25 @@ import (
 )
 
 // Cache keeps what one workflow's reconciles can reuse from one call to
-// the next: the expanded lists of its loops, with their nodes' names and
-// IDs, and the shapes of its DAGs (dagshape.go). An entry is found by what alone determines it (the loop's node
-// name, the workflow's name, the loop's list or resolved input, the item
-// limit), never by the workflow's state, so nothing that changes a
-// workflow from outside (retry, resubmit, node set, resume, restart,
-// stop) can make it stale: a changed input is a miss. The engine keeps
-// one per running workflow; it is not safe for concurrent use.
+// the next. The expanded lists of its loops, with their nodes' names and
+// IDs, and the shapes of its DAGs (dagshape.go) are found by what alone
+// determines them (the loop's node name, the workflow's name, the loop's
+// list or resolved input, the item limit), so a changed input is a miss.
+// The working copies of the nodes, the sums over them (progress, active
+// pods, names, outputs, daemons) and the finished prefixes of loops and
+// DAGs are kept only while the workflow's nodes are as the last call left
+// them (nodecache.go): a running workflow's nodes changed other than by
+// a call must go through SetWaitingMessage or be followed by Reset. The
+// engine keeps one per running workflow; it is not safe for concurrent
+// use.
 type Cache struct {
 	loops map[string]*loopEntry
 	dags  map[string]*dagShape
+	// state is the workflow's nodes and sums as the last call left them
+	// (nodecache.go).
+	state *nodeState
+	// spec is what a scan of the templates found (specfacts.go).
+	spec specFacts
 	// walk counts the calls that walked; an entry no walk used in the
 	// last call is dropped, so the cache holds only live loops.
 	walk int
@@ -45,7 +54,13 @@ func (c *Cache) sweep() {
 // ReconcileCached is ReconcileWith reusing c across calls for the same
 // workflow. Its results are ReconcileWith's.
 func ReconcileCached(wf *wfv1.Workflow, c *Cache, events []Event, now time.Time, res Resolver, limits spec.Limits) *Plan {
-	return reconcileWalk(wf, events, now, res, limits, walkOpts{cache: c})
+	plan := reconcileWalk(wf, events, now, res, limits, walkOpts{cache: c})
+	if plan.Done {
+		// An ended workflow walks no more: what was kept for its walks
+		// is only memory.
+		*c = *NewCache()
+	}
+	return plan
 }
 
 // walkOpts are how a call walks.
