@@ -194,6 +194,8 @@ func (f *fold) undo() error {
 		return err
 	}
 	*f.r.wf = wf
+	// What the reconcile keeps is of the rolled-back round.
+	f.r.cache.Reset()
 	f.r.first = f.first
 	return nil
 }

@@ -21,7 +21,10 @@ import (
 type nodeState struct {
 	wf   *wfv1.Workflow
 	name string
-	src  uintptr
+	// src is the node map the last call left. Held, not only its address:
+	// a map the engine replaced (a rolled-back fold puts back a decoded
+	// copy) could otherwise be freed and a new one made at that address.
+	src map[string]wfv1.NodeStatus
 	// nodes are the working copies; after a call each equals its entry
 	// in wf.Status.Nodes.
 	nodes map[string]*wfv1.NodeStatus
@@ -52,7 +55,7 @@ func mapID(m map[string]wfv1.NodeStatus) uintptr {
 func (c *Cache) nodesFor(wf *wfv1.Workflow) *nodeState {
 	s := c.state
 	if s == nil || s.busy || s.wf != wf || s.name != wf.Metadata.Name ||
-		s.src != mapID(wf.Status.Nodes) || len(s.nodes) != len(wf.Status.Nodes) {
+		mapID(s.src) != mapID(wf.Status.Nodes) || len(s.nodes) != len(wf.Status.Nodes) {
 		c.state = nil
 		return nil
 	}
@@ -204,6 +207,6 @@ func (o *op) endNodes() {
 		return
 	}
 	o.untouch()
-	s.src = mapID(o.wf.Status.Nodes)
+	s.src = o.wf.Status.Nodes
 	s.busy = false
 }
