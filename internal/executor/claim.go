@@ -36,15 +36,8 @@ func claimRecord(dir, who string) (*stepRecord, error) {
 	if err != nil {
 		return nil, fmt.Errorf("taking the step directory %s: %w", dir, err)
 	}
-	rec, err := createRecord(dirFd, dir, who)
-	if rec == nil {
-		_ = unix.Close(dirFd)
-		return nil, err
-	}
-	// Kept: the step's tmp and work are made, and recycled, through the
-	// directory it claimed, whatever is at its path later (recycle.go).
-	rec.dir = dirFd
-	return rec, nil
+	defer func() { _ = unix.Close(dirFd) }()
+	return createRecord(dirFd, dir, who)
 }
 
 // claim is claimRecord for a claim that writes nothing after it.

@@ -3,11 +3,13 @@ package executor
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -173,5 +175,64 @@ func TestMissingProgramIsAnExecError(t *testing.T) {
 	_ = s.in.Close()
 	if err := <-s.done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// runSeq runs spec as steps one after another through s, each in a new
+// directory, and returns the directories and results in order.
+func runSeq(t *testing.T, s *served, n int, spec func(i int) Spec) ([]string, []*Result) {
+	return runSeqThen(t, s, n, spec, nil)
+}
+
+// runSeqThen is runSeq, calling before (when set) before each step.
+func runSeqThen(t *testing.T, s *served, n int, spec func(i int) Spec, before func()) ([]string, []*Result) {
+	t.Helper()
+	var dirs []string
+	var results []*Result
+	for i := range n {
+		if before != nil {
+			before()
+		}
+		dir := t.TempDir()
+		key := fmt.Sprintf("k%d", i)
+		sp := spec(i)
+		s.send(t, request{Op: "start", Key: key, Dir: dir, Spec: &sp})
+		s.await(t, key, "exited")
+		r, err := ReadResult(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+		results = append(results, r)
+	}
+	return dirs, results
+}
+
+func inode(t *testing.T, path string) uint64 {
+	t.Helper()
+	st, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Sys().(*syscall.Stat_t).Ino
+}
+
+// envWithout is this process's environment without the variable name.
+func envWithout(name string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, name+"=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// stopServe closes the supervisor's requests and waits for it to end.
+func stopServe(t *testing.T, s *served) {
+	t.Helper()
+	_ = s.in.Close()
+	if err := <-s.done; err != nil {
+		t.Error(err)
 	}
 }

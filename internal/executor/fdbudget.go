@@ -6,13 +6,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Each running step holds about eight of the supervisor's open files (its
+// Each running step holds about seven of the supervisor's open files (its
 // output pipes, directory handles, a pidfd, the lease watch), so the
 // open-file limit bounds how many can run at once. Past it a start would
 // fail with "too many open files"; a step waits for a slot instead.
 const (
-	filesPerStep  = 9
-	filesReserved = 64 // the supervisor's own: its pipes, the runtime's, the dir pool (3 x maxPooled)
+	filesPerStep  = 8
+	filesReserved = 64 // the supervisor's own: its pipes, the runtime's
 )
 
 // fileSlots admits steps while the open-file limit leaves room. The limit

@@ -127,7 +127,6 @@ func recordGroup(rec *stepRecord, pid int) error {
 	if err := rec.add(kindGroup, group{Pgid: st.pgrp, Sid: st.sid, Start: st.start, Boot: bootID()}); err != nil {
 		return fail(err)
 	}
-	rec.pgid = st.pgrp
 	return nil
 }
 

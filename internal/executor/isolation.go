@@ -106,9 +106,6 @@ type confinement struct {
 	user     *StepUser // nil: steps run as the supervisor's user
 	dataRoot string    // hidden from steps run as user
 	self     string    // the binary whose `exec --init` starts those steps
-	// pool holds finished steps' empty tmp and work for the next steps;
-	// nil: each step makes its own.
-	pool *dirPool
 }
 
 // confine resolves iso on this host. A private /tmp that the host refuses

@@ -56,3 +56,33 @@ func TestStepCommandReusesAndRenewsLookups(t *testing.T) {
 		t.Error("a missing program has no error")
 	}
 }
+
+// A program moved earlier on PATH while its lookup is still reused is
+// started from where it is now: the start through the reused path fails
+// as missing, and the name is looked up again once before the step fails.
+func TestStepCommandFindsAProgramMovedEarlierOnPath(t *testing.T) {
+	early, late := t.TempDir(), t.TempDir()
+	prog := "semaflow-test-moved"
+	if err := os.WriteFile(filepath.Join(late, prog), []byte("#!/bin/sh\necho ran\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", early+string(os.PathListSeparator)+late+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// Reused for longer than the test runs, so the second start meets the
+	// path the first one found.
+	reuse := progReuse
+	progReuse = time.Hour
+	t.Cleanup(func() { progReuse = reuse })
+	// A shared /tmp: the programs' directories are under the host's.
+	s := startServeWith(t, Isolation{SharedTmp: true})
+	defer stopServe(t, s)
+	spec := func(int) Spec { return Spec{Command: []string{prog}, Env: os.Environ()} }
+	if _, r := runSeq(t, s, 1, spec); r[0].ExitCode != 0 || r[0].Stdout != "ran\n" {
+		t.Fatalf("before the move: %+v", r[0])
+	}
+	if err := os.Rename(filepath.Join(late, prog), filepath.Join(early, prog)); err != nil {
+		t.Fatal(err)
+	}
+	if _, r := runSeq(t, s, 1, spec); r[0].ExitCode != 0 || r[0].Stdout != "ran\n" {
+		t.Fatalf("after it moved earlier on PATH: %+v", r[0])
+	}
+}

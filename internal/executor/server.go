@@ -71,7 +71,6 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 	if err != nil {
 		return err
 	}
-	conf.pool = &dirPool{}
 	s.sandbox = conf
 	br := bufio.NewReaderSize(in, 64<<10)
 	var readErr error
@@ -164,16 +163,8 @@ func (s *server) start(r request) {
 	go func() {
 		defer s.wg.Done()
 		started := func() { s.send(notice{Key: r.Key, Event: "started", At: time.Now()}) }
-		// The step's directory and process group, for recycling its tmp
-		// and work once it is reported.
-		recycleDir, recycleGroup := -1, 0
 		run := func(rec *stepRecord) (*Result, bool) {
-			defer func() {
-				if rec.pgid > 0 {
-					recycleDir, recycleGroup = rec.takeDir(), rec.pgid
-				}
-				rec.close()
-			}()
+			defer rec.close()
 			if slot == nil {
 				// A kill sent while the step waits stays in its buffered
 				// channel, so the step ends as soon as it starts.
@@ -224,8 +215,6 @@ func (s *server) start(r request) {
 		delete(s.kills, r.Key)
 		s.mu.Unlock()
 		s.send(n)
-		// After the notice: the engine need not wait for it.
-		s.sandbox.pool.offer(recycleDir, recycleGroup)
 	}()
 }
 

@@ -77,7 +77,7 @@ func (j spawnJob) run() bool {
 			return false
 		}
 	}
-	if err := j.cmd.Start(); err != nil {
+	if err := startCommand(j.cmd); err != nil {
 		j.started <- err
 		return false
 	}

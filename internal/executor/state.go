@@ -43,10 +43,6 @@ type stepRecord struct {
 	f    *os.File
 	off  int64 // where the next record goes
 	path string
-	// dir is the claimed step directory, open (O_PATH), or -1; pgid is
-	// the step's process group once recorded.
-	dir  int
-	pgid int
 }
 
 // createRecord claims the step in the directory open as dirFd (named dir)
@@ -69,7 +65,7 @@ func createRecord(dirFd int, dir, who string) (*stepRecord, error) {
 	err = unix.Linkat(unix.AT_FDCWD, fdPath(fd), dirFd, StateFile, unix.AT_SYMLINK_FOLLOW)
 	switch {
 	case err == nil:
-		return &stepRecord{f: f, off: int64(len(line)), path: path, dir: -1}, nil
+		return &stepRecord{f: f, off: int64(len(line)), path: path}, nil
 	case errors.Is(err, unix.EEXIST):
 		_ = f.Close()
 		return nil, nil
@@ -98,7 +94,7 @@ func createRecordAside(dirFd int, dir string, line []byte) (*stepRecord, error) 
 	err = unix.Linkat(dirFd, tmp, dirFd, StateFile, 0)
 	switch {
 	case err == nil:
-		return &stepRecord{f: f, off: int64(len(line)), path: f.Name(), dir: -1}, nil
+		return &stepRecord{f: f, off: int64(len(line)), path: f.Name()}, nil
 	case errors.Is(err, unix.EEXIST):
 		_ = f.Close()
 		return nil, nil
@@ -133,26 +129,10 @@ func (r *stepRecord) close() {
 		_ = r.f.Close()
 		r.f = nil
 	}
-	r.closeDir()
-}
-
-func (r *stepRecord) closeDir() {
-	if r != nil && r.dir > 0 {
-		_ = unix.Close(r.dir)
-		r.dir = -1
-	}
-}
-
-// takeDir hands over the claimed directory's handle (-1: none).
-func (r *stepRecord) takeDir() int {
-	fd := r.dir
-	r.dir = -1
-	return fd
 }
 
 // park closes the record's file while its step waits to run, so that a
 // waiting step holds no open file (fdbudget.go); resume opens it again.
-// The directory's handle is not reopened: by path, it could be another.
 func (r *stepRecord) park() { r.close() }
 
 func (r *stepRecord) resume() error {

@@ -24,7 +24,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	// read, the step's emptyDirs are gone with it.
 	defer dropEmptyDirs(dir)
 	private := conf.private
-	view, err := openStepDirs(dir, conf, rec)
+	view, err := openStepDirs(dir, conf)
 	if err != nil {
 		res.StartError = err.Error()
 		return res

@@ -15,16 +15,23 @@ const scriptPath = "/tmp/.semaflow/script"
 
 // openStepDirs makes the step's tmp and work directories, 0700 and owned
 // by whom the step runs as (never world-writable: steps of other
-// workflows may run as the same user), and opens them. Each is a finished
-// step's empty one when the pool has it (recycle.go), through the handle
-// on the directory rec claimed; else a new one.
-func openStepDirs(dir string, c *confinement, rec *stepRecord) (stepView, error) {
+// workflows may run as the same user), and opens them. They are always
+// new: a finished step's, even empty, are never given to a later step, for
+// a process it left behind (escaped with setsid, or holding a handle it
+// passed to another process of its user) still reaches them, and no check
+// the supervisor can make proves that none does.
+func openStepDirs(dir string, c *confinement) (stepView, error) {
 	v := stepView{tmp: filepath.Join(dir, TmpDir), work: filepath.Join(dir, WorkDir), private: c.private, user: c.user}
+	for _, d := range []string{v.tmp, v.work} {
+		if err := privateDir(d, c.user); err != nil {
+			return v, err
+		}
+	}
 	var err error
-	if v.tmpDir, err = openStepDir(dir, TmpDir, c, rec); err != nil {
+	if v.tmpDir, err = os.Open(v.tmp); err != nil {
 		return v, err
 	}
-	if v.workDir, err = openStepDir(dir, WorkDir, c, rec); err != nil {
+	if v.workDir, err = os.Open(v.work); err != nil {
 		_ = v.tmpDir.Close()
 		return v, err
 	}
@@ -33,24 +40,6 @@ func openStepDirs(dir string, c *confinement, rec *stepRecord) (stepView, error)
 		return v, err
 	}
 	return v, nil
-}
-
-// openStepDir is one of openStepDirs' directories, name in dir.
-func openStepDir(dir, name string, c *confinement, rec *stepRecord) (*os.File, error) {
-	if rec != nil && rec.dir > 0 {
-		uid, gid := os.Geteuid(), os.Getegid()
-		if c.user != nil {
-			uid, gid = int(c.user.UID), int(c.user.GID)
-		}
-		if f, err := c.pool.take(rec.dir, dir, name, uid, gid); f != nil || err != nil {
-			return f, err
-		}
-	}
-	path := filepath.Join(dir, name)
-	if err := privateDir(path, c.user); err != nil {
-		return nil, err
-	}
-	return os.Open(path)
 }
 
 func (v stepView) close() {
