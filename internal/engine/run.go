@@ -53,9 +53,12 @@ type run struct {
 	adopted map[string]adoptedStep
 	// first is set until the workflow has been written once in full.
 	first bool
-	// cache keeps the reconcile's loop expansions between rounds; its
-	// entries are keyed by what determines them, so changes made to wf
-	// outside the reconcile need not reset it.
+	// cache keeps what the reconcile can reuse between rounds: loop
+	// expansions and DAG shapes (keyed by what determines them), and the
+	// working node copies, counts and progress sums of the last round.
+	// Those are valid only while wf's nodes are changed by the reconcile
+	// alone: any other change to a node must go through the cache
+	// (SetWaitingMessage) or be followed by cache.Reset.
 	cache *reconcile.Cache
 
 	// xferCtx is the context of the run's artifact transfers, which a
