@@ -24,3 +24,18 @@ func SetNameSuffixes(e *Engine, next ...string) {
 // GroupQueued is how many operations wait for e's next group
 // transaction. Tests only.
 func GroupQueued(e *Engine) int { return e.group.Queued() }
+
+// RunIdle says whether the workflow named ns/name has a live run with no
+// goroutine driving it and no round owed: the state a grant may be
+// folded into its releaser's transaction in. Tests only.
+func RunIdle(e *Engine, ns, name string) bool {
+	e.mu.Lock()
+	r := e.runs[e.byName[ns+"/"+name]]
+	e.mu.Unlock()
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.active && !r.dirty
+}

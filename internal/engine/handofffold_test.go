@@ -99,23 +99,33 @@ func handoffEngine(t *testing.T) (*engine.Engine, *startLog) {
 }
 
 // holdAndWait submits two workflows on the mutex and returns once the
-// first one's step runs, recorded Running, and the second waits.
+// first one's step runs, recorded Running, and the second waits for the
+// mutex with no round of its own under way (so a grant may be folded).
 func holdAndWait(t *testing.T, eng *engine.Engine, x *startLog) (holder string) {
 	t.Helper()
 	ctx := context.Background()
-	for _, name := range []string{"w1", "w2"} {
-		if _, err := eng.Submit(ctx, testkit.ParseWorkflow(t, heldMutexWorkflow(t, name))); err != nil {
-			t.Fatal(err)
+	phase := func(name string) (string, string) {
+		wf, err := eng.Get(ctx, "default", name)
+		if err != nil {
+			return "", ""
 		}
-		waitFor(t, name+" recorded", func() bool {
-			wf, err := eng.Get(ctx, "default", name)
-			if err != nil {
-				return false
-			}
-			n, ok := wf.Status.Nodes[wf.Metadata.Name]
-			return ok && (n.Phase == "Running" || n.Phase == "Pending" && n.Message != "")
-		})
+		n := wf.Status.Nodes[wf.Metadata.Name]
+		return n.Phase, n.Message
 	}
+	if _, err := eng.Submit(ctx, testkit.ParseWorkflow(t, heldMutexWorkflow(t, "w1"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "w1's step running", func() bool {
+		p, _ := phase("w1")
+		return p == "Running" && len(x.running()) == 1
+	})
+	if _, err := eng.Submit(ctx, testkit.ParseWorkflow(t, heldMutexWorkflow(t, "w2"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "w2 waiting for the mutex, idle", func() bool {
+		p, msg := phase("w2")
+		return p == "Pending" && msg != "" && engine.RunIdle(eng, "default", "w2")
+	})
 	if got := x.running(); len(got) != 1 {
 		t.Fatalf("%d steps started, want 1 (the mutex's holder)", len(got))
 	}
