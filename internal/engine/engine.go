@@ -225,6 +225,18 @@ func (e *Engine) load(ctx context.Context) error {
 }
 
 // deliver pushes lock grants to the workflows that hold them.
+// runOfHolder is the live run of the workflow a lock holder key names, or
+// nil.
+func (e *Engine) runOfHolder(holder string) *run {
+	h, err := domain.ParseHolderKey(holder)
+	if err != nil {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.runs[e.byName[h.Namespace+"/"+h.Workflow]]
+}
+
 func (e *Engine) deliver(grants []domain.Grant) {
 	e.hub.locks.signal()
 	// Every lock-state change ends here: a release or a lowered limit
@@ -232,14 +244,7 @@ func (e *Engine) deliver(grants []domain.Grant) {
 	e.dl.changed()
 	for _, g := range grants {
 		e.forgetGrants(g.Holder)
-		h, err := domain.ParseHolderKey(g.Holder)
-		if err != nil {
-			continue
-		}
-		e.mu.Lock()
-		r := e.runs[e.byName[h.Namespace+"/"+h.Workflow]]
-		e.mu.Unlock()
-		if r != nil {
+		if r := e.runOfHolder(g.Holder); r != nil {
 			r.push(reconcile.Event{Kind: reconcile.LockGranted, Holder: g.Holder, Tokens: g.Tokens, At: e.now()}, "")
 		}
 	}

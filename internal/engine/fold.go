@@ -59,13 +59,7 @@ func (e *Engine) followGrants(tx store.Tx, grants []domain.Grant) ([]string, fun
 	byRun := map[*run][]domain.Grant{}
 	var order []*run
 	for _, g := range grants {
-		h, err := domain.ParseHolderKey(g.Holder)
-		if err != nil {
-			continue
-		}
-		e.mu.Lock()
-		r := e.runs[e.byName[h.Namespace+"/"+h.Workflow]]
-		e.mu.Unlock()
+		r := e.runOfHolder(g.Holder)
 		if r == nil {
 			continue
 		}
