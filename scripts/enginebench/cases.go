@@ -126,7 +126,9 @@ func runManifest(b build, dir, manifest string, count int) ([]workflow, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	defer func() { _ = os.RemoveAll(dir) }()
+	if *cleanEach {
+		defer func() { _ = os.RemoveAll(dir) }()
+	}
 	file := filepath.Join(dir, "wf.yaml")
 	if err := os.WriteFile(file, []byte(manifest), 0o600); err != nil {
 		return nil, err

@@ -23,6 +23,15 @@ import (
 	"strings"
 )
 
+// cleanEach removes each run's data directory right after the run, as the
+// harness did before 2026-12-05. Off by default: on ext4 without a journal
+// (these machines), creating an inode scans the inodes deleted in the last
+// minute or so (ext4's recently_deleted), so one case's cleanup of thousands
+// of step directories taxes every step of the next case. Without it the
+// work directory goes at the end of the session, and each case pays only
+// for what it creates itself.
+var cleanEach = flag.Bool("clean-each", false, "remove each run's data directory right after it (the next case then pays for the deletes on journal-less ext4)")
+
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "-burn" {
 		burn()
