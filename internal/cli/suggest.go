@@ -18,13 +18,19 @@ func suggestFlag(cmd *cobra.Command, err error) error {
 	if !ok {
 		return fmt.Errorf("%w\nSee '%s --help'", err, cmd.CommandPath())
 	}
-	best, bestD := "", 3
-	visit := func(f *pflag.Flag) {
-		if d := spec.EditDistance(name, f.Name); d < bestD || d == bestD && f.Name < best {
-			best, bestD = f.Name, d
+	// Scores in half edits: a flag one edit away (2) beats one the name
+	// begins (3: --cont is --count mistyped more likely than
+	// --control-priority cut short), which beats one two edits away (4).
+	best, bestScore := "", 6
+	consider := func(flag string, score int) {
+		if score < bestScore || score == bestScore && flag < best {
+			best, bestScore = flag, score
 		}
-		if strings.HasPrefix(f.Name, name) && bestD > 1 && len(name) >= 3 {
-			best, bestD = f.Name, 1
+	}
+	visit := func(f *pflag.Flag) {
+		consider(f.Name, 2*spec.EditDistance(name, f.Name))
+		if strings.HasPrefix(f.Name, name) && len(name) >= 3 {
+			consider(f.Name, 3)
 		}
 	}
 	cmd.Flags().VisitAll(visit)
