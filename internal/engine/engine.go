@@ -224,7 +224,6 @@ func (e *Engine) load(ctx context.Context) error {
 	return nil
 }
 
-// deliver pushes lock grants to the workflows that hold them.
 // runOfHolder is the live run of the workflow a lock holder key names, or
 // nil.
 func (e *Engine) runOfHolder(holder string) *run {
@@ -237,6 +236,7 @@ func (e *Engine) runOfHolder(holder string) *run {
 	return e.runs[e.byName[h.Namespace+"/"+h.Workflow]]
 }
 
+// deliver pushes lock grants to the workflows that hold them.
 func (e *Engine) deliver(grants []domain.Grant) {
 	e.hub.locks.signal()
 	// Every lock-state change ends here: a release or a lowered limit

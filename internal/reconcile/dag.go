@@ -257,10 +257,16 @@ func (d *dagRun) finishTask(name string, nodes []*wfv1.NodeStatus, loop bool) {
 			d.scope["tasks."+name+".status"] = n.Phase
 			d.scope["tasks."+name+".id"] = n.ID
 		}
-		if isFailure(n.Phase) && !continues(d.task(name).ContinueOn, n.Phase) && !d.handle[name] {
+		if d.failsDAG(name, n) {
 			d.failed = true
 		}
 	}
+}
+
+// failsDAG says the task's node n failed in a way neither its continueOn
+// nor another task's depends expects.
+func (d *dagRun) failsDAG(name string, n *wfv1.NodeStatus) bool {
+	return isFailure(n.Phase) && !continues(d.task(name).ContinueOn, n.Phase) && !d.handle[name]
 }
 
 // dependsOf turns `depends` or the older `dependencies` list into one

@@ -89,7 +89,7 @@ func (d *dagRun) keepPrefix(tmpl *wfv1.Template, start int) {
 		t := &d.list[i]
 		n := d.nodeOf(name)
 		if n == nil || !fulfilled(n) || t.OnExit != "" || len(t.Hooks) > 0 || n.Type == NodeTaskGroup ||
-			d.refsAll || d.refs[name] || (isFailure(n.Phase) && !continues(t.ContinueOn, n.Phase) && !d.handle[name]) {
+			d.refsAll || d.refs[name] || d.failsDAG(name, n) {
 			break
 		}
 	}
@@ -99,21 +99,13 @@ func (d *dagRun) keepPrefix(tmpl *wfv1.Template, start int) {
 // restBlocked says that task i and every task after it would do nothing
 // on this pass: they are plain, none has a node yet (seen of the tasks
 // before i have one, and every task node is a child of the DAG node), and
-// task i could not start for a reason none of them can change, checked in
-// the order runOne checks it.
+// task i could not start for a reason none of them can change: the DAG's
+// failFast, or what makes runOne wait (mustWait).
 func (d *dagRun) restBlocked(i, seen int, at site, failFast bool) bool {
 	if !d.restNodeless(i, seen) {
 		return false
 	}
-	o := d.o
-	if failFast && d.failed {
-		return true
-	}
-	if !o.mayStart(call{}) {
-		return o.shutdown == ""
-	}
-	return (at.limit > 0 && o.activeChildren(at.parentID) >= at.limit) ||
-		(at.failFast && o.unsuccessful(at.boundaryID) > 0) || !o.podSlot()
+	return (failFast && d.failed) || d.o.mustWait(at)
 }
 
 // restNodeless says that task i and those after it are plain and have no

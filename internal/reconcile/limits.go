@@ -130,7 +130,7 @@ func (o *op) stopAtLimit() {
 	o.stopActive()
 	running := false
 	for _, n := range o.nodes {
-		if isStep(n.Type) && !fulfilled(n) && !isWaitingForLock(n) {
+		if isActivePod(n) {
 			running = true
 		}
 	}

@@ -102,7 +102,7 @@ func contribOf(n *wfv1.NodeStatus, id, altPrefix string) contrib {
 	}
 	if isStep(n.Type) {
 		k.out = outputSize(n.Outputs)
-		if !fulfilled(n) && !isWaitingForLock(n) {
+		if isActivePod(n) {
 			k.active = 1
 		}
 	}
@@ -152,6 +152,12 @@ func (o *op) startNodes() {
 	}
 }
 
+// isActivePod says n is a step that holds a pod slot: started or to
+// start, not finished, not waiting for a lock.
+func isActivePod(n *wfv1.NodeStatus) bool {
+	return isStep(n.Type) && !fulfilled(n) && !isWaitingForLock(n)
+}
+
 // countActivePods counts the pods not yet finished, for spec.parallelism:
 // from the kept count and this call's changes so far when the state is
 // kept, else over every node.
@@ -159,7 +165,7 @@ func (o *op) countActivePods() {
 	s := o.state
 	if s == nil {
 		for _, n := range o.nodes {
-			if isStep(n.Type) && !fulfilled(n) && !isWaitingForLock(n) {
+			if isActivePod(n) {
 				o.activePods++
 			}
 		}
@@ -168,10 +174,10 @@ func (o *op) countActivePods() {
 	o.activePods = s.activePods
 	for id := range o.changed {
 		n := o.nodes[id]
-		if isStep(n.Type) && !fulfilled(n) && !isWaitingForLock(n) {
+		if isActivePod(n) {
 			o.activePods++
 		}
-		if old, had := o.wf.Status.Nodes[id]; had && isStep(old.Type) && !fulfilled(&old) && !isWaitingForLock(&old) {
+		if old, had := o.wf.Status.Nodes[id]; had && isActivePod(&old) {
 			o.activePods--
 		}
 	}

@@ -40,13 +40,9 @@ func (o *op) updateProgress() {
 		if !countsAsWork(n.Type) {
 			continue
 		}
-		p := progress{total: 1}
-		if workDone(n.Phase) {
-			p.done = 1
-		}
+		p := unitOf(n)
 		sums[n.ID] = p
-		all.done += p.done
-		all.total += p.total
+		all = all.add(p)
 	}
 	// seen marks the nodes each sumBelow visits, by call number: one map
 	// for all calls instead of one per call.

@@ -32,28 +32,23 @@ func linksSize(n *wfv1.NodeStatus) int {
 func (t *txn) PutNodes(ctx context.Context, uid string, nodes []wfv1.NodeStatus) error {
 	for i := range nodes {
 		n := &nodes[i]
-		if linksSize(n) < linksApart {
-			doc, err := json.Marshal(n)
-			if err != nil {
-				return fmt.Errorf("node %s: %w", n.ID, err)
-			}
-			if _, err := t.exec(ctx, sqlPutNode, uid, n.ID, n.Phase, doc, 0); err != nil {
-				return err
-			}
-			continue
+		row, apart := n, 0
+		if linksSize(n) >= linksApart {
+			c := *n
+			c.Children, c.OutboundNodes = nil, nil
+			row, apart = &c, 1
 		}
-		c := *n
-		c.Children, c.OutboundNodes = nil, nil
-		doc, err := json.Marshal(&c)
+		doc, err := json.Marshal(row)
 		if err != nil {
 			return fmt.Errorf("node %s: %w", n.ID, err)
 		}
-		links := encodeLinks(n.Children, n.OutboundNodes)
-		if _, err := t.exec(ctx, sqlPutNode, uid, n.ID, n.Phase, doc, 1); err != nil {
+		if _, err := t.exec(ctx, sqlPutNode, uid, n.ID, n.Phase, doc, apart); err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, sqlPutLinks, uid, n.ID, links); err != nil {
-			return err
+		if apart == 1 {
+			if _, err := t.exec(ctx, sqlPutLinks, uid, n.ID, encodeLinks(n.Children, n.OutboundNodes)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
