@@ -65,3 +65,39 @@ func TestStepsGetTheirExactEnvironmentAsTheSharedPartChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+// nopCloser is a buffer an outbox can write to.
+type nopCloser struct{ strings.Builder }
+
+func (*nopCloser) Close() error { return nil }
+
+// The shared part of the environment goes to the supervisor once, not in
+// every start request.
+func TestStartRequestsCarryOnlyTheirOwnEnvironment(t *testing.T) {
+	w := &nopCloser{}
+	s := &supervisor{out: newOutbox(w)}
+	base := []string{"A=1", "B=2", "C=3", "D=4", "E=5"}
+	for i := range 3 {
+		env := append(slices.Clone(base), fmt.Sprint("STEP=", i))
+		if err := s.sendStart(request{Op: "start", Key: fmt.Sprint(i), Spec: &Spec{Env: env}}, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.out.close()
+	<-s.out.done
+	want := `{"op":"start","key":"0","spec":{"command":null,"env":["A=1","B=2","C=3","D=4","E=5","STEP=0"],"deadline":"0001-01-01T00:00:00Z"}}
+{"op":"env","key":"","env":["A=1","B=2","C=3","D=4","E=5"]}
+{"op":"start","key":"1","spec":{"command":null,"env":["STEP=1"],"deadline":"0001-01-01T00:00:00Z"},"envBase":5}
+{"op":"start","key":"2","spec":{"command":null,"env":["STEP=2"],"deadline":"0001-01-01T00:00:00Z"},"envBase":5}
+`
+	if w.String() != want {
+		t.Errorf("requests:\n%s\nwant\n%s", w.String(), want)
+	}
+	r := request{Spec: &Spec{Env: []string{"STEP=1"}}, EnvBase: 6}
+	if err := withEnvBase(&r, base); err == nil {
+		t.Errorf("a request taking 6 entries of a base of 5 was accepted: %q", r.Spec.Env)
+	}
+	r.EnvBase = 2
+	if err := withEnvBase(&r, base); err != nil || !slices.Equal(r.Spec.Env, []string{"A=1", "B=2", "STEP=1"}) {
+		t.Errorf("environment %q, %v", r.Spec.Env, err)
+	}
+}
