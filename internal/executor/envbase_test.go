@@ -65,6 +65,7 @@ func TestStepsGetTheirExactEnvironmentAsTheSharedPartChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
 // nopCloser is a buffer an outbox can write to.
 type nopCloser struct{ strings.Builder }
 
