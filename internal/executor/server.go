@@ -76,7 +76,7 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 		return err
 	}
 	s.sandbox = conf
-	br := bufio.NewReaderSize(pollable(in), 64<<10)
+	br := bufio.NewReaderSize(in, 64<<10)
 	var readErr error
 	var env []string // the environment base the engine declared
 	for {
@@ -112,29 +112,6 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 	s.out.close()
 	<-s.out.done
 	return readErr
-}
-
-// pollable is in, read through Go's poller where it is a pipe or socket:
-// a blocking read of an idle pipe holds an OS thread, and each request
-// that ends it costs the runtime a hand-off of that thread's processor.
-func pollable(in io.Reader) io.Reader {
-	f, ok := in.(*os.File)
-	if !ok {
-		return in
-	}
-	var st syscall.Stat_t
-	if syscall.Fstat(int(f.Fd()), &st) != nil {
-		return in
-	}
-	if st.Mode&syscall.S_IFMT != syscall.S_IFIFO && st.Mode&syscall.S_IFMT != syscall.S_IFSOCK {
-		return in
-	}
-	// The read end is this process's alone (the engine writes to the
-	// other), so making it non-blocking changes nothing for anyone else.
-	if syscall.SetNonblock(int(f.Fd()), true) != nil {
-		return in
-	}
-	return os.NewFile(f.Fd(), f.Name())
 }
 
 // maxRequestBytes bounds one request line: a start request carries the
