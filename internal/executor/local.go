@@ -56,6 +56,9 @@ type supervisor struct {
 	cmd  *exec.Cmd
 	out  *outbox
 	dirs map[string]string // key -> step dir, of steps not yet reported; Local.mu guards it
+	// env is the environment base declared to the process (envbase.go),
+	// last the previous job's environment; Local.mu guards both.
+	env, last []string
 	// exited is closed once the process has exited and was reaped; err is
 	// what Wait said.
 	exited chan struct{}
@@ -88,7 +91,8 @@ func (l *Local) Start(j Job) error {
 			return err
 		}
 		s.dirs[j.Key] = j.Dir
-		if err = s.out.send(request{Op: "start", Key: j.Key, Dir: j.Dir, Spec: &spec}); err == nil {
+		r := request{Op: "start", Key: j.Key, Dir: j.Dir, Spec: &spec}
+		if err = s.sendStart(r, j.Spec.Env); err == nil {
 			return nil
 		}
 		delete(s.dirs, j.Key)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -93,7 +94,12 @@ func (p *outPipes) copy(stdout, stderr io.Writer) {
 	defer closeFds(p.outR, p.errR)
 	fds := []unix.PollFd{{Fd: int32(p.outR), Events: unix.POLLIN}, {Fd: int32(p.errR), Events: unix.POLLIN}}
 	sinks := []io.Writer{stdout, stderr}
-	buf := make([]byte, 64<<10)
+	var buf []byte // from copyBufs at the first read, back at the end
+	defer func() {
+		if buf != nil {
+			copyBufs.Put(&buf)
+		}
+	}()
 	for fds[0].Fd >= 0 || fds[1].Fd >= 0 {
 		stopping := false
 		select {
@@ -110,6 +116,9 @@ func (p *outPipes) copy(stdout, stderr io.Writer) {
 				continue
 			}
 			for range readsPerWake {
+				if buf == nil {
+					buf = *copyBufs.Get().(*[]byte)
+				}
 				n, err := syscall.Read(int(fds[i].Fd), buf)
 				if n > 0 {
 					_, _ = sinks[i].Write(buf[:n])
@@ -130,6 +139,10 @@ func (p *outPipes) copy(stdout, stderr io.Writer) {
 		}
 	}
 }
+
+// copyBufs are copy's read buffers: one per step would be the
+// supervisor's largest allocation, and what most of its collections are for.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // wait waits for the output to end after the step exited: a background
 // child that keeps the pipes open is given grace, then cut off.

@@ -25,6 +25,10 @@ type request struct {
 	// Spec is the job (for "start"). Without it, the job is Dir's SpecFile.
 	Spec   *Spec  `json:"spec,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// EnvBase is how many entries of the declared environment begin the
+	// spec's (envbase.go); Env is the declaration (op "env").
+	EnvBase int      `json:"envBase,omitempty"`
+	Env     []string `json:"env,omitempty"`
 }
 
 // notice is one line the supervisor writes back.
@@ -74,6 +78,7 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 	s.sandbox = conf
 	br := bufio.NewReaderSize(in, 64<<10)
 	var readErr error
+	var env []string // the environment base the engine declared
 	for {
 		line, err := readRequest(br)
 		if len(line) > 0 {
@@ -82,8 +87,14 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 				fmt.Fprintf(os.Stderr, "semaflow exec: bad request %.200q: %v\n", line, err)
 			} else {
 				switch r.Op {
+				case "env":
+					env = r.Env
 				case "start":
-					s.start(r)
+					if err := withEnvBase(&r, env); err != nil {
+						s.send(notice{Key: r.Key, Event: "exited", Result: notStarted("%v", err)})
+					} else {
+						s.start(r)
+					}
 				case "kill":
 					s.kill(r.Key, r.Reason)
 				}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -113,6 +114,11 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		defer closeSpec()
 	} else {
 		cmd = stepCommand(argv)
+		// One handle for every step: os/exec would open, probe and close
+		// /dev/null for each.
+		if null, err := devNull(); err == nil {
+			cmd.Stdin = null
+		}
 	}
 	if msgPipe != nil {
 		// podMessageFD: after the init's own, which startIsolated and
@@ -241,6 +247,18 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	msgPipe.read(res)
 	return res
 }
+
+// devNull is /dev/null open for reading, the stdin of steps run as this
+// process's user, opened once. Reading it says end of file whatever its
+// flags, so a step that changes them on its copy changes nothing for
+// another.
+var devNull = sync.OnceValues(func() (*os.File, error) {
+	fd, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), os.DevNull), nil
+})
 
 // stepView maps paths as the step sees them to paths on the host.
 type stepView struct {

@@ -6,6 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,16 +25,15 @@ const scriptPath = "/tmp/.semaflow/script"
 // the supervisor can make proves that none does.
 func openStepDirs(dir string, c *confinement) (stepView, error) {
 	v := stepView{tmp: filepath.Join(dir, TmpDir), work: filepath.Join(dir, WorkDir), private: c.private, user: c.user}
-	for _, d := range []string{v.tmp, v.work} {
-		if err := privateDir(d, c.user); err != nil {
-			return v, err
-		}
-	}
-	var err error
-	if v.tmpDir, err = os.Open(v.tmp); err != nil {
+	dirFd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
 		return v, err
 	}
-	if v.workDir, err = os.Open(v.work); err != nil {
+	defer func() { _ = unix.Close(dirFd) }()
+	if v.tmpDir, err = openPrivateDir(dirFd, v.tmp, c.user); err != nil {
+		return v, err
+	}
+	if v.workDir, err = openPrivateDir(dirFd, v.work, c.user); err != nil {
 		_ = v.tmpDir.Close()
 		return v, err
 	}
@@ -41,6 +43,62 @@ func openStepDirs(dir string, c *confinement) (stepView, error) {
 	}
 	return v, nil
 }
+
+// openPrivateDir makes path, an entry of the directory open as dirFd, a
+// directory only u (nil: this process's user) can enter, and opens it. A
+// new one, the usual case, costs a mkdir, an open and for u a chown: its
+// mode is 0700 less the umask, which can only narrow it, and is set
+// exactly on the handle only if the umask took a bit the owner needs. One
+// that was there (left by an older supervisor) is narrowed by path.
+func openPrivateDir(dirFd int, path string, u *StepUser) (*os.File, error) {
+	name := filepath.Base(path)
+	err := unix.Mkdirat(dirFd, name, 0o700)
+	if errors.Is(err, unix.EEXIST) {
+		if err := privateDir(path, u); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, &fs.PathError{Op: "mkdir", Path: path, Err: err}
+	}
+	fd, err := unix.Openat(dirFd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), path)
+	fail := func(op string, err error) (*os.File, error) {
+		_ = f.Close()
+		return nil, &fs.PathError{Op: op, Path: path, Err: err}
+	}
+	if u != nil {
+		if err := unix.Fchown(fd, int(u.UID), int(u.GID)); err != nil {
+			return fail("chown", err)
+		}
+	}
+	if umaskNarrows() {
+		if err := unix.Fchmod(fd, 0o700); err != nil {
+			return fail("chmod", err)
+		}
+	}
+	return f, nil
+}
+
+// umaskNarrows says whether the process's umask takes one of the owner's
+// bits (or cannot be read), read once: the supervisor never changes it.
+// By /proc, since setting it to read it would race the goroutines making
+// files meanwhile.
+var umaskNarrows = sync.OnceValue(func() bool {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return true
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32)
+			return err != nil || m&0o700 != 0
+		}
+	}
+	return true
+})
 
 func (v stepView) close() {
 	_ = v.tmpDir.Close()

@@ -220,7 +220,12 @@ func volumeHostIn(vs []volumeBind, path string) (dir, rel string, ok bool) {
 // there is its own; nothing is followed.
 func dropEmptyDirs(dir string) {
 	vols := filepath.Join(dir, VolumesDir)
-	if f, err := os.Open(vols); err == nil {
+	fd, err := unix.Open(vols, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOENT) {
+		return // most steps have none: nothing to remove
+	}
+	if err == nil {
+		f := os.NewFile(uintptr(fd), vols)
 		names, _ := f.Readdirnames(maxVolumes)
 		_ = f.Close()
 		for _, n := range names {
