@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // niceOf reads a process's nice value from /proc (the 19th field of
@@ -48,11 +51,21 @@ spec:
         if [ "$PPID" != 0 ] && [ -r /proc/$PPID/stat ]; then
           parent=$(cat /proc/$PPID/task/*/stat | cut -d' ' -f19 | sort -n | head -n 1)
         fi
-        echo "$self $child $parent"
+        slice=none
+        if [ -r /proc/$$/sched ]; then
+          slice=$(grep '^se.slice' /proc/$$/sched | tr -s ' ' | cut -d' ' -f3)
+        fi
+        pslice=none
+        if [ "$PPID" != 0 ] && [ -r /proc/$PPID/sched ]; then
+          pslice=$(cat /proc/$PPID/task/*/sched | grep '^se.slice' | tr -s ' ' | cut -d' ' -f3 | sort -n | head -n 1)
+        fi
+        echo "$self $child $parent $slice $pslice"
 `
 
 // stepNices runs priorityWorkflow with args and returns what its step
-// printed: its nice, its child's, its parent's ("none" when not visible).
+// printed: its nice, its child's, its parent's ("none" when not visible),
+// its scheduler slice and its parent's shortest ("none" without
+// /proc/PID/sched or a visible parent).
 func stepNices(t *testing.T, args ...string) []string {
 	t.Helper()
 	file := writeFile(t, "nice.yaml", priorityWorkflow)
@@ -81,23 +94,65 @@ func TestControlPlaneRaisedStepsNot(t *testing.T) {
 		t.Skipf("this test runs at nice %d: no room to raise by 5", base)
 	}
 	want := fmt.Sprint(base)
+	slice := ownSlice()
 	got := stepNices(t, "--step-user", "")
-	if len(got) != 3 || got[0] != want || got[1] != want || got[2] != fmt.Sprint(base-5) {
-		t.Fatalf("step, its child, its supervisor at nice %v; want %s %s %d", got, want, want, base-5)
+	if len(got) != 5 || got[0] != want || got[1] != want || got[2] != fmt.Sprint(base-5) || got[3] != slice {
+		t.Fatalf("step, its child, its supervisor at nice, step's slice %v; want %s %s %d %s", got, want, want, base-5, slice)
+	}
+	// Where the kernel honours a thread's own slice (Linux 6.12), the
+	// supervisor's threads ask for the short one.
+	if customSlices(t) && got[4] != "300000" {
+		t.Fatalf("the supervisor's shortest slice is %s ns, want 300000", got[4])
 	}
 	// Isolated: the step's init is cloned by the supervisor into new
 	// namespaces and becomes the step.
 	got = stepNices(t, "--step-user", "nobody")
-	if len(got) != 3 || got[0] != want || got[1] != want {
-		t.Fatalf("isolated step and its child at nice %v; want %s %s", got, want, want)
+	if len(got) != 5 || got[0] != want || got[1] != want || got[3] != slice {
+		t.Fatalf("isolated step and its child at nice, step's slice %v; want %s %s, slice %s", got, want, want, slice)
 	}
+}
+
+// customSlices says whether this kernel gives a thread the slice it asks
+// for: it asks for one on a thread of its own and reads it back.
+func customSlices(t *testing.T) bool {
+	t.Helper()
+	ok := make(chan bool)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread is thrown away
+		a, err := unix.SchedGetAttr(0, 0)
+		if err != nil || ownSliceAt("/proc/thread-self/sched") == "none" {
+			ok <- false
+			return
+		}
+		a.Runtime = 250000
+		ok <- unix.SchedSetAttr(0, a, 0) == nil && ownSliceAt("/proc/thread-self/sched") == "250000"
+	}()
+	return <-ok
+}
+
+// ownSlice is this process's scheduler slice as /proc shows it, "none"
+// where it does not: a step must get the same (the default), never the
+// shorter one the raised control plane asks for.
+func ownSlice() string { return ownSliceAt("/proc/self/sched") }
+
+func ownSliceAt(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "none"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "se.slice" {
+			return f[2]
+		}
+	}
+	return "none"
 }
 
 // --control-priority=false leaves everything at semaflow's own nice.
 func TestControlPriorityOff(t *testing.T) {
 	base := fmt.Sprint(niceOf(t, "self"))
 	got := stepNices(t, "--step-user", "", "--control-priority=false")
-	if len(got) != 3 || got[0] != base || got[1] != base || got[2] != base {
+	if len(got) != 5 || got[0] != base || got[1] != base || got[2] != base {
 		t.Fatalf("step, its child, its supervisor at nice %v; want all %s", got, base)
 	}
 }
