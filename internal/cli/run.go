@@ -21,7 +21,6 @@ import (
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/spec"
-	"github.com/semaflow/semaflow/internal/store"
 )
 
 type runOptions struct {
@@ -192,23 +191,14 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		resumed[uid] = true
 	}
 	for _, wf := range wfs {
-		for i := range o.count {
-			c := copyOf(wf, i, o.count)
-			sub, err := eng.Submit(ctx, c)
-			if errors.Is(err, store.ErrExists) {
-				// The same command run again after a crash: its fixed
-				// names are the workflows being resumed, followed above.
-				if old, gerr := eng.Get(ctx, c.Metadata.Namespace, c.Metadata.Name); gerr == nil && resumed[old.Metadata.UID] {
-					fmt.Fprintf(stderr, "%s/%s is being resumed from %s: not submitted again\n", c.Metadata.Namespace, c.Metadata.Name, o.db)
-					continue
-				}
-			}
-			if err != nil {
-				eng.StopAll(true, "semaflow run: a later submission failed")
-				return err
-			}
+		subs, err := submitCopies(ctx, stderr, eng, wf, o.count, o.db, resumed)
+		for _, sub := range subs {
 			uids = append(uids, sub.Metadata.UID)
 			submitted = append(submitted, sub)
+		}
+		if err != nil {
+			eng.StopAll(true, "semaflow run: a later submission failed")
+			return err
 		}
 	}
 	stopLogs := func() {}
