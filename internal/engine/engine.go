@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/semaflow/semaflow/internal/artifacts"
@@ -347,10 +346,7 @@ func (e *Engine) createAll(ctx context.Context, made []*wfv1.Workflow, generated
 	}
 	outs := make([]*wfv1.Workflow, 0, len(made))
 	for _, wf := range made {
-		out, err := deepCopy(wf)
-		if err != nil {
-			return nil, err
-		}
+		out := deepCopy(wf)
 		e.hub.publish(Added, out)
 		e.start(wf, nil)
 		outs = append(outs, out)
@@ -365,10 +361,7 @@ const nameAttempts = 8
 // newWorkflow is a copy of wf as it is stored when submitted: named,
 // in a namespace, pending.
 func (e *Engine) newWorkflow(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
-	wf, err := deepCopy(wf)
-	if err != nil {
-		return nil, err
-	}
+	wf = deepCopy(wf)
 	m := &wf.Metadata
 	if m.Name == "" {
 		if m.GenerateName == "" {
@@ -451,7 +444,8 @@ func (e *Engine) forget(r *run) {
 }
 
 // Wait blocks until the workflow with uid has finished (or ctx ends) and
-// returns its final state from the store.
+// returns its final state: a copy of what its last commit stored when
+// this engine ran it to its end, else the store's.
 func (e *Engine) Wait(ctx context.Context, uid string) (*wfv1.Workflow, error) {
 	e.mu.Lock()
 	r := e.runs[uid]
@@ -461,6 +455,9 @@ func (e *Engine) Wait(ctx context.Context, uid string) (*wfv1.Workflow, error) {
 		case <-r.done:
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		}
+		if r.final != nil {
+			return deepCopy(r.final), nil
 		}
 	}
 	var wf *wfv1.Workflow
@@ -591,18 +588,6 @@ func (e *Engine) stepDone(key string, res *executor.Result) {
 	if r, nodeID := e.stepRun(key); r != nil {
 		r.push(exited(nodeID, res), "")
 	}
-}
-
-func deepCopy(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
-	b, err := json.Marshal(wf)
-	if err != nil {
-		return nil, err
-	}
-	var c wfv1.Workflow
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
 }
 
 func randomSuffix() string {
