@@ -190,11 +190,18 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	for _, uid := range uids {
 		resumed[uid] = true
 	}
+	// Each workflow's waiter is taken as it starts: one that ends before
+	// its turn below still hands over its final state from memory.
+	waits := make([]func(context.Context) (*wfv1.Workflow, error), 0, len(uids))
+	for _, uid := range uids {
+		waits = append(waits, eng.Waiter(uid))
+	}
 	for _, wf := range wfs {
 		subs, err := submitCopies(ctx, stderr, eng, wf, o.count, o.db, resumed)
 		for _, sub := range subs {
-			uids = append(uids, sub.Metadata.UID)
-			submitted = append(submitted, sub)
+			uids = append(uids, sub.wf.Metadata.UID)
+			submitted = append(submitted, sub.wf)
+			waits = append(waits, sub.wait)
 		}
 		if err != nil {
 			eng.StopAll(true, "semaflow run: a later submission failed")
@@ -234,8 +241,8 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		}
 	}()
 	var final []*wfv1.Workflow
-	for _, uid := range uids {
-		wf, err := eng.Wait(context.WithoutCancel(ctx), uid)
+	for _, wait := range waits {
+		wf, err := wait(context.WithoutCancel(ctx))
 		if err != nil {
 			return err
 		}

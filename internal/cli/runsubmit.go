@@ -17,13 +17,20 @@ import (
 // back until the last is written.
 const submitBatch = 128
 
+// submission is a stored copy and its engine.Waiter, taken as it was
+// submitted.
+type submission struct {
+	wf   *wfv1.Workflow
+	wait func(context.Context) (*wfv1.Workflow, error)
+}
+
 // submitCopies stores count copies of wf, submitBatch at a time, and
 // returns the stored ones in order. A batch refused because a fixed name
 // is taken goes again one copy at a time: the same command run again
 // after a crash finds its copies being resumed, and those are not
 // submitted again.
-func submitCopies(ctx context.Context, stderr io.Writer, eng *engine.Engine, wf *wfv1.Workflow, count int, db string, resumed map[string]bool) ([]*wfv1.Workflow, error) {
-	var out []*wfv1.Workflow
+func submitCopies(ctx context.Context, stderr io.Writer, eng *engine.Engine, wf *wfv1.Workflow, count int, db string, resumed map[string]bool) ([]submission, error) {
+	var out []submission
 	for start := 0; start < count; start += submitBatch {
 		batch := make([]*wfv1.Workflow, 0, min(submitBatch, count-start))
 		for i := start; i < start+cap(batch); i++ {
@@ -31,7 +38,9 @@ func submitCopies(ctx context.Context, stderr io.Writer, eng *engine.Engine, wf 
 		}
 		subs, err := eng.SubmitAll(ctx, batch)
 		if err == nil {
-			out = append(out, subs...)
+			for _, sub := range subs {
+				out = append(out, submission{wf: sub, wait: eng.Waiter(sub.Metadata.UID)})
+			}
 			continue
 		}
 		if !errors.Is(err, store.ErrExists) {
@@ -48,7 +57,7 @@ func submitCopies(ctx context.Context, stderr io.Writer, eng *engine.Engine, wf 
 			if err != nil {
 				return out, err
 			}
-			out = append(out, sub)
+			out = append(out, submission{wf: sub, wait: eng.Waiter(sub.Metadata.UID)})
 		}
 	}
 	return out, nil

@@ -447,27 +447,37 @@ func (e *Engine) forget(r *run) {
 // returns its final state: a copy of what its last commit stored when
 // this engine ran it to its end, else the store's.
 func (e *Engine) Wait(ctx context.Context, uid string) (*wfv1.Workflow, error) {
+	return e.Waiter(uid)(ctx)
+}
+
+// Waiter is Wait for uid, its run looked up now: a caller that submits
+// many workflows and waits for each in turn takes their waiters as it
+// submits them, so that the ones that end before their turn still hand
+// over their final state without a read of the store.
+func (e *Engine) Waiter(uid string) func(context.Context) (*wfv1.Workflow, error) {
 	e.mu.Lock()
 	r := e.runs[uid]
 	e.mu.Unlock()
-	if r != nil {
-		select {
-		case <-r.done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+	return func(ctx context.Context) (*wfv1.Workflow, error) {
+		if r != nil {
+			select {
+			case <-r.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if r.final != nil {
+				return deepCopy(r.final), nil
+			}
 		}
-		if r.final != nil {
-			return deepCopy(r.final), nil
-		}
+		var wf *wfv1.Workflow
+		ctx = context.WithoutCancel(ctx)
+		err := e.store.View(ctx, func(tx store.Tx) error {
+			var err error
+			wf, err = tx.GetWorkflowByUID(ctx, uid)
+			return err
+		})
+		return wf, err
 	}
-	var wf *wfv1.Workflow
-	ctx = context.WithoutCancel(ctx)
-	err := e.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		wf, err = tx.GetWorkflowByUID(ctx, uid)
-		return err
-	})
-	return wf, err
 }
 
 // Stop asks a workflow to stop (exit handlers still run); Terminate kills
