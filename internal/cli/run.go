@@ -193,7 +193,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}
 	// Each workflow's waiter is taken as it starts: one that ends before
 	// its turn below still hands over its final state from memory.
-	waits := make([]func(context.Context) (*wfv1.Workflow, error), 0, len(uids))
+	waits := make([]func(context.Context) (*wfv1.Workflow, bool, error), 0, len(uids))
 	for _, uid := range uids {
 		waits = append(waits, eng.Waiter(uid))
 	}
@@ -243,7 +243,8 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	}()
 	var final []*wfv1.Workflow
 	for _, wait := range waits {
-		wf, err := wait(context.WithoutCancel(ctx))
+		// Read only: the report prints it.
+		wf, _, err := wait(context.WithoutCancel(ctx))
 		if err != nil {
 			return err
 		}

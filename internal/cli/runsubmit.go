@@ -21,7 +21,7 @@ const submitBatch = 128
 // submitted.
 type submission struct {
 	wf   *wfv1.Workflow
-	wait func(context.Context) (*wfv1.Workflow, error)
+	wait func(context.Context) (*wfv1.Workflow, bool, error)
 }
 
 // submitCopies stores count copies of wf, submitBatch at a time, and

@@ -447,26 +447,32 @@ func (e *Engine) forget(r *run) {
 // returns its final state: a copy of what its last commit stored when
 // this engine ran it to its end, else the store's.
 func (e *Engine) Wait(ctx context.Context, uid string) (*wfv1.Workflow, error) {
-	return e.Waiter(uid)(ctx)
+	wf, shared, err := e.Waiter(uid)(ctx)
+	if shared {
+		wf = deepCopy(wf)
+	}
+	return wf, err
 }
 
 // Waiter is Wait for uid, its run looked up now: a caller that submits
 // many workflows and waits for each in turn takes their waiters as it
 // submits them, so that the ones that end before their turn still hand
-// over their final state without a read of the store.
-func (e *Engine) Waiter(uid string) func(context.Context) (*wfv1.Workflow, error) {
+// over their final state without a read of the store. shared says the
+// workflow is the run's own (every waiter of it gets the same one): read
+// it, never change it.
+func (e *Engine) Waiter(uid string) func(context.Context) (wf *wfv1.Workflow, shared bool, err error) {
 	e.mu.Lock()
 	r := e.runs[uid]
 	e.mu.Unlock()
-	return func(ctx context.Context) (*wfv1.Workflow, error) {
+	return func(ctx context.Context) (*wfv1.Workflow, bool, error) {
 		if r != nil {
 			select {
 			case <-r.done:
 			case <-ctx.Done():
-				return nil, ctx.Err()
+				return nil, false, ctx.Err()
 			}
 			if r.final != nil {
-				return deepCopy(r.final), nil
+				return r.final, true, nil
 			}
 		}
 		var wf *wfv1.Workflow
@@ -476,7 +482,7 @@ func (e *Engine) Waiter(uid string) func(context.Context) (*wfv1.Workflow, error
 			wf, err = tx.GetWorkflowByUID(ctx, uid)
 			return err
 		})
-		return wf, err
+		return wf, false, err
 	}
 }
 
