@@ -21,7 +21,6 @@ import (
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/locks"
 	"github.com/semaflow/semaflow/internal/spec"
-	"github.com/semaflow/semaflow/internal/store"
 )
 
 type runOptions struct {
@@ -167,6 +166,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		}
 	}, os.Exit)
 	defer guard.stop()
+	tuneRunGC()
 	a, err := app.Start(ctx, app.Options{Kind: app.KindRun, DB: o.db, Observe: prog.observe,
 		Parallelism: o.parallel, NamespaceParallelism: o.nsParal, Isolation: iso, Limits: o.limits, ImageTable: o.imageTable, ArtifactRepository: o.artifactRepo, SecretsDir: o.secretsDir, HTTPAllow: o.httpAllow,
 		ConfigMaps: cms, Templates: tpls, LeaseTTL: o.lease.ttl, LeaseMargin: o.lease.margin, NodeName: o.nodeName,
@@ -191,24 +191,22 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	for _, uid := range uids {
 		resumed[uid] = true
 	}
+	// Each workflow's waiter is taken as it starts: one that ends before
+	// its turn below still hands over its final state from memory.
+	waits := make([]func(context.Context) (*wfv1.Workflow, bool, error), 0, len(uids))
+	for _, uid := range uids {
+		waits = append(waits, eng.Waiter(uid))
+	}
 	for _, wf := range wfs {
-		for i := range o.count {
-			c := copyOf(wf, i, o.count)
-			sub, err := eng.Submit(ctx, c)
-			if errors.Is(err, store.ErrExists) {
-				// The same command run again after a crash: its fixed
-				// names are the workflows being resumed, followed above.
-				if old, gerr := eng.Get(ctx, c.Metadata.Namespace, c.Metadata.Name); gerr == nil && resumed[old.Metadata.UID] {
-					fmt.Fprintf(stderr, "%s/%s is being resumed from %s: not submitted again\n", c.Metadata.Namespace, c.Metadata.Name, o.db)
-					continue
-				}
-			}
-			if err != nil {
-				eng.StopAll(true, "semaflow run: a later submission failed")
-				return err
-			}
-			uids = append(uids, sub.Metadata.UID)
-			submitted = append(submitted, sub)
+		subs, err := submitCopies(ctx, stderr, eng, wf, o.count, o.db, resumed)
+		for _, sub := range subs {
+			uids = append(uids, sub.wf.Metadata.UID)
+			submitted = append(submitted, sub.wf)
+			waits = append(waits, sub.wait)
+		}
+		if err != nil {
+			eng.StopAll(true, "semaflow run: a later submission failed")
+			return err
 		}
 	}
 	stopLogs := func() {}
@@ -244,8 +242,9 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		}
 	}()
 	var final []*wfv1.Workflow
-	for _, uid := range uids {
-		wf, err := eng.Wait(context.WithoutCancel(ctx), uid)
+	for _, wait := range waits {
+		// Read only: the report prints it.
+		wf, _, err := wait(context.WithoutCancel(ctx))
 		if err != nil {
 			return err
 		}

@@ -129,10 +129,7 @@ func (e *Engine) Retry(ctx context.Context, namespace, name string, opts reconci
 		}
 		_ = os.RemoveAll(dir)
 	}
-	out, err := deepCopy(wf)
-	if err != nil {
-		return nil, err
-	}
+	out := deepCopy(wf)
 	e.hub.publish(Modified, out)
 	e.start(wf, nil)
 	return out, nil

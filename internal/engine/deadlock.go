@@ -84,11 +84,9 @@ func (d *deadlocks) requested(reqs []reconcile.LockRequest, released []string, w
 
 // changed runs a detection after a release or a limit change made
 // elsewhere than a workflow's commit (delete, sync set, a ConfigMap
-// applied), when anything waits.
+// applied), when a cycle is possible.
 func (d *deadlocks) changed() {
-	if d.e.locks.AnyWaiting() {
-		d.kick()
-	}
+	d.kick()
 }
 
 // resumed checks the queues an engine rebuilt at its start: a cycle may
@@ -100,7 +98,14 @@ func (d *deadlocks) resumed() {
 }
 
 // kick owes a detection and starts a goroutine for it unless one runs.
+// Only a waiter that runs under a holder (a node's request) closes a
+// cycle: while none waits, as when workflow-level requests queue on a
+// semaphore, there is nothing to look for. One that comes later kicks
+// again, and a release or a limit change never makes one.
 func (d *deadlocks) kick() {
+	if !d.e.locks.MayDeadlock() {
+		return
+	}
 	d.mu.Lock()
 	d.dirty = true
 	if d.running {
@@ -137,6 +142,9 @@ func (d *deadlocks) loop() {
 }
 
 func (d *deadlocks) detect() {
+	if !d.e.locks.MayDeadlock() {
+		return // it changed since the kick: no cycle now
+	}
 	st, ok := d.e.locks.QueueState()
 	if !ok {
 		return // the next commit rebuilds the queues and kicks again

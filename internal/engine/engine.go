@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/semaflow/semaflow/internal/artifacts"
@@ -347,10 +346,7 @@ func (e *Engine) createAll(ctx context.Context, made []*wfv1.Workflow, generated
 	}
 	outs := make([]*wfv1.Workflow, 0, len(made))
 	for _, wf := range made {
-		out, err := deepCopy(wf)
-		if err != nil {
-			return nil, err
-		}
+		out := deepCopy(wf)
 		e.hub.publish(Added, out)
 		e.start(wf, nil)
 		outs = append(outs, out)
@@ -365,10 +361,7 @@ const nameAttempts = 8
 // newWorkflow is a copy of wf as it is stored when submitted: named,
 // in a namespace, pending.
 func (e *Engine) newWorkflow(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
-	wf, err := deepCopy(wf)
-	if err != nil {
-		return nil, err
-	}
+	wf = deepCopy(wf)
 	m := &wf.Metadata
 	if m.Name == "" {
 		if m.GenerateName == "" {
@@ -451,26 +444,46 @@ func (e *Engine) forget(r *run) {
 }
 
 // Wait blocks until the workflow with uid has finished (or ctx ends) and
-// returns its final state from the store.
+// returns its final state: a copy of what its last commit stored when
+// this engine ran it to its end, else the store's.
 func (e *Engine) Wait(ctx context.Context, uid string) (*wfv1.Workflow, error) {
+	wf, shared, err := e.Waiter(uid)(ctx)
+	if shared {
+		wf = deepCopy(wf)
+	}
+	return wf, err
+}
+
+// Waiter is Wait for uid, its run looked up now: a caller that submits
+// many workflows and waits for each in turn takes their waiters as it
+// submits them, so that the ones that end before their turn still hand
+// over their final state without a read of the store. shared says the
+// workflow is the run's own (every waiter of it gets the same one): read
+// it, never change it.
+func (e *Engine) Waiter(uid string) func(context.Context) (wf *wfv1.Workflow, shared bool, err error) {
 	e.mu.Lock()
 	r := e.runs[uid]
 	e.mu.Unlock()
-	if r != nil {
-		select {
-		case <-r.done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+	return func(ctx context.Context) (*wfv1.Workflow, bool, error) {
+		if r != nil {
+			select {
+			case <-r.done:
+			case <-ctx.Done():
+				return nil, false, ctx.Err()
+			}
+			if r.final != nil {
+				return r.final, true, nil
+			}
 		}
+		var wf *wfv1.Workflow
+		ctx = context.WithoutCancel(ctx)
+		err := e.store.View(ctx, func(tx store.Tx) error {
+			var err error
+			wf, err = tx.GetWorkflowByUID(ctx, uid)
+			return err
+		})
+		return wf, false, err
 	}
-	var wf *wfv1.Workflow
-	ctx = context.WithoutCancel(ctx)
-	err := e.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		wf, err = tx.GetWorkflowByUID(ctx, uid)
-		return err
-	})
-	return wf, err
 }
 
 // Stop asks a workflow to stop (exit handlers still run); Terminate kills
@@ -591,18 +604,6 @@ func (e *Engine) stepDone(key string, res *executor.Result) {
 	if r, nodeID := e.stepRun(key); r != nil {
 		r.push(exited(nodeID, res), "")
 	}
-}
-
-func deepCopy(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
-	b, err := json.Marshal(wf)
-	if err != nil {
-		return nil, err
-	}
-	var c wfv1.Workflow
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
 }
 
 func randomSuffix() string {

@@ -39,3 +39,19 @@ func RunIdle(e *Engine, ns, name string) bool {
 	defer r.mu.Unlock()
 	return !r.active && !r.dirty
 }
+
+// KeptFinal says, once the run of uid has ended, whether it kept its
+// final workflow for Wait (false when uid has no live run now). Tests
+// only.
+func KeptFinal(e *Engine, uid string) func() bool {
+	e.mu.Lock()
+	r := e.runs[uid]
+	e.mu.Unlock()
+	return func() bool {
+		if r == nil {
+			return false
+		}
+		<-r.done
+		return r.final != nil
+	}
+}

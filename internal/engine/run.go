@@ -43,6 +43,11 @@ type run struct {
 	// archived says the last commit wrote the ended workflow's archive
 	// copy too, so forget need not write one.
 	archived bool
+	// final is wf as the store holds it once the run ended, its last
+	// round committed on this engine: Wait returns a copy of it rather
+	// than reading and decoding the workflow again. Set before done is
+	// closed, never changed after.
+	final *wfv1.Workflow
 	// live maps node IDs to the step directories of running steps.
 	live map[string]string
 	// data maps node IDs of running data jobs (datajob.go) to their
@@ -164,6 +169,9 @@ func (r *run) finish() {
 	r.mu.Unlock()
 	if r.timer != nil {
 		r.timer.Stop()
+	}
+	if r.archived && !r.e.detached.Load() && !r.e.fenced.Load() {
+		r.final = r.wf
 	}
 	r.e.forget(r)
 	close(r.done)

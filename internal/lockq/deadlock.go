@@ -49,6 +49,29 @@ func FindDeadlocks(st State, under func(waiter string) []string, maxVertices int
 	if len(st.Holders)+len(st.Waiters) > maxVertices {
 		return nil, ErrGraphTooLarge
 	}
+	if under == nil && !slices.ContainsFunc(st.Waiters, func(w domain.QueuedWaiter) bool { return runsUnder(&w.Waiter) }) {
+		return nil, nil
+	}
+	return findDeadlocks(st, under), nil
+}
+
+// runsUnder says whether w may run under a holder: a node's waiter runs
+// under its workflow's holder and those its Under names. Only such a
+// waiter closes a cycle (a holder waits only through the waiters under
+// it), so a state none of whose waiters runs under anything has none:
+// 1,000 workflow-level requests queued on one semaphore are checked in
+// one pass instead of building the graph.
+func runsUnder(w *domain.Waiter) bool {
+	if len(w.Under) > 0 {
+		return true
+	}
+	k, err := domain.ParseHolderKey(w.Holder)
+	return err == nil && k.NodeID != ""
+}
+
+// findDeadlocks is FindDeadlocks over the whole graph, without its bound
+// or its shortcut.
+func findDeadlocks(st State, under func(waiter string) []string) []Deadlock {
 	limit := map[string]int{}
 	for _, l := range st.Locks {
 		limit[l.Key] = l.Limit
@@ -165,7 +188,7 @@ func FindDeadlocks(st State, under func(waiter string) []string, maxVertices int
 			done[p] = true
 		}
 	}
-	return out, nil
+	return out
 }
 
 // aboveOf is the workflow holder of a waiter and the holders it runs

@@ -84,6 +84,11 @@ func (q *Queue) Waiting() bool {
 	return false
 }
 
+// MayDeadlock says whether a cycle of waits is possible: false means no
+// waiter runs under a holder, so FindDeadlocks(q.State(), nil, n) finds
+// none, and the deadlock detector need not copy the queues to look.
+func (q *Queue) MayDeadlock() bool { return q.underWaiting > 0 }
+
 // Keys returns the keys of every known lock, sorted.
 func (q *Queue) Keys() []string {
 	keys := make([]string, 0, len(q.locks))

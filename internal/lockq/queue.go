@@ -25,6 +25,9 @@ type Queue struct {
 	cursors      cursorHeap
 	grants       []domain.Grant
 	tokens       []domain.Token
+	// underWaiting counts the waiters that run under a holder (runsUnder),
+	// kept as they come and go so that MayDeadlock is O(1).
+	underWaiting int
 }
 
 // New returns an empty Queue.
@@ -94,7 +97,8 @@ func (q *Queue) newWaiter(w domain.Waiter, now time.Time) (*waiter, error) {
 		return nil, ErrNoLocks
 	}
 	nw := &waiter{id: w.Holder, enqueuedAt: now.UnixNano(), state: waiting, slots: make([]slot, len(w.Locks)),
-		key: orderKey{priority: w.Priority, created: w.Created.UnixNano(), seq: w.Seq}, under: w.Under}
+		key: orderKey{priority: w.Priority, created: w.Created.UnixNano(), seq: w.Seq}, under: w.Under,
+		nested: runsUnder(&w)}
 	for i, k := range w.Locks {
 		l, err := q.lockFor(k, nw.slots[:i])
 		if err != nil {
@@ -123,6 +127,9 @@ func (q *Queue) lockFor(k string, taken []slot) (*lock, error) {
 
 func (q *Queue) enqueue(w *waiter) {
 	q.entries[w.id] = w
+	if w.nested {
+		q.underWaiting++
+	}
 	for i := range w.slots {
 		w.slots[i].l.queue.insert(&w.slots[i].node)
 	}
@@ -147,6 +154,9 @@ func (q *Queue) Cancel(id string, now time.Time) ([]domain.Grant, bool) {
 	}
 	q.dequeue(w)
 	w.state = gone
+	if w.nested {
+		q.underWaiting--
+	}
 	delete(q.entries, id)
 	// Waiters ahead of w are unaffected; those behind it may have been
 	// blocked by it.

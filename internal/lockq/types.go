@@ -87,6 +87,7 @@ type waiter struct {
 	reserved   bool
 	epoch      uint64 // the operation that last looked at this waiter
 	under      []string
+	nested     bool // runsUnder: counted in Queue.underWaiting while waiting
 }
 
 type lock struct {

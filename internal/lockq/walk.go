@@ -134,6 +134,9 @@ func (q *Queue) blocked(l *lock, w *waiter) bool {
 func (q *Queue) grant(w *waiter) {
 	q.dequeue(w)
 	w.state = holding
+	if w.nested {
+		q.underWaiting--
+	}
 	start := len(q.tokens)
 	for i := range w.slots {
 		s := &w.slots[i]

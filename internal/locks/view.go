@@ -174,12 +174,14 @@ func Views(st *store.LockState, only string, now time.Time) []View {
 	return views
 }
 
-// AnyWaiting says whether anything waits for a lock, so that the deadlock
-// detector runs only then.
-func (m *Manager) AnyWaiting() bool {
+// MayDeadlock says whether the queues may hold a cycle of waits: false
+// when no waiter runs under a holder (lockq's MayDeadlock), which the
+// deadlock detector asks before it copies the queues. Queues that may not
+// match the store say true: the detector's QueueState then says so.
+func (m *Manager) MayDeadlock() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.q.Waiting()
+	return !m.synced || m.q.MayDeadlock()
 }
 
 // QueueState is the queues as this manager holds them, for the deadlock
