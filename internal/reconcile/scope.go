@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -147,21 +148,29 @@ func (o *op) inputs(t *wfv1.Template, args wfv1.Arguments) (*wfv1.Inputs, expr.S
 
 // substitute returns a copy of v with every string's placeholders
 // replaced. Values are replaced inside decoded strings, so a value holding
-// quotes or newlines cannot break the structure.
+// quotes or newlines cannot break the structure. The copy never shares a
+// map or slice with v.
 func substitute[T any](v T, scope expr.Scope) (T, error) {
 	var out T
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return out, err
 	}
+	if treeInvariant(raw) {
+		// Most steps have nothing to replace: one decode is the copy the
+		// generic tree's two extra passes would have given.
+		err = json.Unmarshal(raw, &out)
+		return out, err
+	}
 	var tree any
 	if err := json.Unmarshal(raw, &tree); err != nil {
 		return out, err
 	}
-	var orig any
-	_ = json.Unmarshal(raw, &orig)
 	tree, err = replaceTree(tree, scope)
 	if err != nil {
+		// replaceTree changed tree in place; raw still holds the original.
+		var orig any
+		_ = json.Unmarshal(raw, &orig)
 		if aerr := firstAbsent(orig, scope); aerr != nil {
 			return out, aerr
 		}
@@ -173,6 +182,31 @@ func substitute[T any](v T, scope expr.Scope) (T, error) {
 	}
 	err = json.Unmarshal(raw, &out)
 	return out, err
+}
+
+// treeInvariant says that decoding raw into a generic tree and encoding
+// it again cannot change what raw decodes to. It could if a
+// string holds a placeholder, if a withItems list is present (its items
+// are kept as raw bytes, which the tree re-encodes with sorted keys and
+// canonical numbers and escapes), or if an integer has more digits than
+// a float64 holds exactly. Digits inside strings only make the answer
+// conservative.
+func treeInvariant(raw []byte) bool {
+	if bytes.Contains(raw, []byte("{{")) || bytes.Contains(raw, []byte(`"withItems"`)) {
+		return false
+	}
+	run := 0
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			run = 0
+			continue
+		}
+		// 15 digits stay below 2^53, so float64 keeps them exactly.
+		if run++; run > 15 {
+			return false
+		}
+	}
+	return true
 }
 
 func replaceTree(v any, scope expr.Scope) (any, error) {
