@@ -36,9 +36,9 @@ func (o *op) globalScope() expr.Scope {
 	// The whole-object forms are Argo's: the parameters as the JSON array
 	// spec.arguments.parameters is, labels and annotations as objects. Set
 	// first, so that one named "json" wins as in Argo.
-	wholeJSON(s, "workflow.parameters", o.spec.Arguments.Parameters)
-	wholeJSON(s, "workflow.labels", wf.Metadata.Labels)
-	wholeJSON(s, "workflow.annotations", wf.Metadata.Annotations)
+	wholeJSON(s, "workflow.parameters", o.spec.Arguments.Parameters, o.spec.Arguments.Parameters == nil)
+	wholeJSON(s, "workflow.labels", wf.Metadata.Labels, wf.Metadata.Labels == nil)
+	wholeJSON(s, "workflow.annotations", wf.Metadata.Annotations, wf.Metadata.Annotations == nil)
 	for _, p := range o.spec.Arguments.Parameters {
 		s["workflow.parameters."+p.Name] = paramValue(p)
 	}
@@ -56,8 +56,15 @@ func (o *op) globalScope() expr.Scope {
 	return s
 }
 
-// wholeJSON sets name and name.json to v as JSON.
-func wholeJSON(s expr.Scope, name string, v any) {
+// wholeJSON sets name and name.json to v as JSON. isNil says v is a nil
+// map or slice, which encodes as null: most workflows have no labels or
+// parameters, and this runs on every reconcile.
+func wholeJSON(s expr.Scope, name string, v any, isNil bool) {
+	if isNil {
+		s[name] = "null"
+		s[name+".json"] = "null"
+		return
+	}
 	if b, err := json.Marshal(v); err == nil {
 		s[name] = string(b)
 		s[name+".json"] = string(b)
@@ -118,8 +125,10 @@ func (o *op) inputs(t *wfv1.Template, args wfv1.Arguments) (*wfv1.Inputs, expr.S
 		in.Parameters = append(in.Parameters, q)
 		scope["inputs.parameters."+p.Name] = string(*v)
 	}
-	if b, err := json.Marshal(in.Parameters); err == nil && len(in.Parameters) > 0 {
-		scope["inputs.parameters"] = string(b)
+	if len(in.Parameters) > 0 {
+		if b, err := json.Marshal(in.Parameters); err == nil {
+			scope["inputs.parameters"] = string(b)
+		}
 	}
 	if err := checkAbsentArtifactArgs(t, args); err != nil {
 		return nil, nil, err
@@ -144,6 +153,15 @@ func (o *op) inputs(t *wfv1.Template, args wfv1.Arguments) (*wfv1.Inputs, expr.S
 		}
 	}
 	return in, scope, nil
+}
+
+// substituteArgs is substitute for a call's arguments. Most calls pass
+// none, and none encode as {}, which decodes to the zero value.
+func substituteArgs(args wfv1.Arguments, scope expr.Scope) (wfv1.Arguments, error) {
+	if len(args.Parameters) == 0 && len(args.Artifacts) == 0 {
+		return wfv1.Arguments{}, nil
+	}
+	return substitute(args, scope)
 }
 
 // substitute returns a copy of v with every string's placeholders

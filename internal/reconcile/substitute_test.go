@@ -306,3 +306,46 @@ func BenchmarkSubstitute(b *testing.B) {
 		})
 	}
 }
+
+// TestSubstituteArgsShortcut holds substituteArgs to substitute, and
+// fails when Arguments gains a field the shortcut does not look at.
+func TestSubstituteArgsShortcut(t *testing.T) {
+	if n := reflect.TypeFor[wfv1.Arguments]().NumField(); n != 2 {
+		t.Fatalf("wfv1.Arguments has %d fields; substituteArgs's shortcut knows 2", n)
+	}
+	v := wfv1.AnyString("{{inputs.parameters.a}}")
+	scope := expr.Scope{"inputs.parameters.a": "x"}
+	for _, args := range []wfv1.Arguments{
+		{}, {Parameters: []wfv1.Parameter{}}, {Artifacts: []wfv1.Artifact{}},
+		{Parameters: []wfv1.Parameter{{Name: "p", Value: &v}}},
+		{Artifacts: []wfv1.Artifact{{Name: "a", From: "{{inputs.parameters.a}}"}}},
+	} {
+		got, gotErr := substituteArgs(args, scope)
+		want, wantErr := substituteTree(args, scope)
+		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || !reflect.DeepEqual(got, want) {
+			t.Errorf("substituteArgs(%+v) = %+v, %v; the full round trip gives %+v, %v", args, got, gotErr, want, wantErr)
+		}
+	}
+}
+
+// TestWholeJSONNil holds wholeJSON's nil shortcut to json.Marshal.
+func TestWholeJSONNil(t *testing.T) {
+	for _, c := range []struct {
+		v     any
+		isNil bool
+	}{
+		{[]wfv1.Parameter(nil), true}, {[]wfv1.Parameter{}, false}, {map[string]string(nil), true},
+		{map[string]string{}, false}, {map[string]string{"b": "<", "a": "1"}, false},
+	} {
+		got, want := expr.Scope{}, expr.Scope{}
+		wholeJSON(got, "x", c.v, c.isNil)
+		b, err := json.Marshal(c.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want["x"], want["x.json"] = string(b), string(b)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("wholeJSON(%#v) = %v, json.Marshal gives %v", c.v, got, want)
+		}
+	}
+}
