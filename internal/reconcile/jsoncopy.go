@@ -1,0 +1,334 @@
+package reconcile
+
+import (
+	"encoding"
+	"encoding/json"
+	"math"
+	"reflect"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/semaflow/semaflow/api/wfv1"
+)
+
+// jsonCopy returns what substitute's JSON round trip gives for v when v
+// has nothing to replace, without encoding: a deep copy that drops what
+// JSON drops (an empty list or map under omitempty becomes nil, unexported
+// fields are lost). ok is false for anything whose round trip it does not
+// reproduce exactly: a placeholder, text that is not valid UTF-8, an
+// integer past 15 digits, a type with its own JSON methods other than
+// wfv1's AnyString and IntOrString, an interface holding anything but
+// what JSON decodes to, and struct shapes where JSON would drop a field.
+// The caller then takes the round trip.
+func jsonCopy[T any](v *T) (T, bool) {
+	var out T
+	if !copyValue(reflect.ValueOf(&out).Elem(), reflect.ValueOf(v).Elem(), false, 0) {
+		return out, false
+	}
+	return out, true
+}
+
+// maxCopyDepth bounds the walk; a deeper value takes the round trip.
+const maxCopyDepth = 64
+
+// maxExactInt is the largest integer the round trip through a float64
+// tree keeps for certain (it allows 15 digits, as treeInvariant does).
+const maxExactInt = 999_999_999_999_999
+
+var (
+	marshalerType       = reflect.TypeFor[json.Marshaler]()
+	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
+	textMarshalerType   = reflect.TypeFor[encoding.TextMarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	anyStringType       = reflect.TypeFor[wfv1.AnyString]()
+	intOrStringType     = reflect.TypeFor[wfv1.IntOrString]()
+)
+
+var ownJSONTypes sync.Map // reflect.Type -> bool
+
+// ownJSON says whether t encodes or decodes itself. Only a named type or
+// a struct (through an embedded field) has methods.
+func ownJSON(t reflect.Type) bool {
+	if t.PkgPath() == "" && t.Kind() != reflect.Struct {
+		return false
+	}
+	if own, ok := ownJSONTypes.Load(t); ok {
+		return own.(bool)
+	}
+	own := hasJSONMethods(t)
+	ownJSONTypes.Store(t, own)
+	return own
+}
+
+func hasJSONMethods(t reflect.Type) bool {
+	p := reflect.PointerTo(t)
+	return t.Implements(marshalerType) || p.Implements(marshalerType) ||
+		p.Implements(unmarshalerType) || t.Implements(textMarshalerType) ||
+		p.Implements(textMarshalerType) || p.Implements(textUnmarshalerType)
+}
+
+// copyValue sets dst, a zero value, to src's round trip; omit says src
+// sits in a field tagged omitempty.
+func copyValue(dst, src reflect.Value, omit bool, depth int) bool {
+	if depth > maxCopyDepth {
+		return false
+	}
+	t := src.Type()
+	switch t {
+	case anyStringType:
+		return copyString(dst, src)
+	case intOrStringType:
+		return copyIntOrString(dst, src)
+	}
+	// A pointer is judged by what it points at, so *AnyString is copied.
+	if t.Kind() != reflect.Pointer && ownJSON(t) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return copyString(dst, src)
+	case reflect.Bool:
+		dst.SetBool(src.Bool())
+		return true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n := src.Int()
+		if n > maxExactInt || n < -maxExactInt {
+			return false
+		}
+		dst.SetInt(n)
+		return true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n := src.Uint()
+		if n > maxExactInt {
+			return false
+		}
+		dst.SetUint(n)
+		return true
+	case reflect.Pointer:
+		if src.IsNil() {
+			return true
+		}
+		p := reflect.New(t.Elem())
+		if !copyValue(p.Elem(), src.Elem(), false, depth+1) {
+			return false
+		}
+		dst.Set(p)
+		return true
+	case reflect.Struct:
+		return copyStruct(dst, src, depth)
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return false // base64 text
+		}
+		if src.IsNil() || (src.Len() == 0 && omit) {
+			return true
+		}
+		s := reflect.MakeSlice(t, src.Len(), src.Len())
+		for i := range src.Len() {
+			if !copyValue(s.Index(i), src.Index(i), false, depth+1) {
+				return false
+			}
+		}
+		dst.Set(s)
+		return true
+	case reflect.Map:
+		return copyMap(dst, src, omit, depth)
+	case reflect.Interface:
+		return copyInterface(dst, src, depth)
+	}
+	return false
+}
+
+func copyString(dst, src reflect.Value) bool {
+	s := src.String()
+	if !utf8.ValidString(s) || strings.Contains(s, "{{") {
+		return false
+	}
+	dst.SetString(s)
+	return true
+}
+
+// copyIntOrString copies the form IntOrString writes; fields its
+// encoding would drop must be empty.
+func copyIntOrString(dst, src reflect.Value) bool {
+	v := src.Interface().(wfv1.IntOrString)
+	if v.IsString {
+		if v.IntVal != 0 || !utf8.ValidString(v.StrVal) || strings.Contains(v.StrVal, "{{") {
+			return false
+		}
+	} else if v.StrVal != "" || v.IntVal > maxExactInt || v.IntVal < -maxExactInt {
+		return false
+	}
+	dst.Set(src)
+	return true
+}
+
+func copyMap(dst, src reflect.Value, omit bool, depth int) bool {
+	t := src.Type()
+	if t.Key().Kind() != reflect.String || ownJSON(t.Key()) {
+		return false
+	}
+	if src.IsNil() || (src.Len() == 0 && omit) {
+		return true
+	}
+	m := reflect.MakeMapWithSize(t, src.Len())
+	it := src.MapRange()
+	for it.Next() {
+		k := it.Key()
+		if !utf8.ValidString(k.String()) {
+			return false
+		}
+		e := reflect.New(t.Elem()).Elem()
+		if !copyValue(e, it.Value(), false, depth+1) {
+			return false
+		}
+		m.SetMapIndex(k, e)
+	}
+	dst.Set(m)
+	return true
+}
+
+// copyInterface copies what JSON decodes into an interface: text,
+// float64, bool, and non-nil []any and map[string]any.
+func copyInterface(dst, src reflect.Value, depth int) bool {
+	if src.IsNil() {
+		return true
+	}
+	switch x := src.Interface().(type) {
+	case string:
+		if !utf8.ValidString(x) || strings.Contains(x, "{{") {
+			return false
+		}
+		dst.Set(src)
+		return true
+	case bool:
+		dst.Set(src)
+		return true
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+		dst.Set(src)
+		return true
+	case []any:
+		if x == nil {
+			return false
+		}
+		out := make([]any, len(x))
+		for i := range x {
+			if !copyValue(reflect.ValueOf(&out[i]).Elem(), reflect.ValueOf(&x[i]).Elem(), false, depth+1) {
+				return false
+			}
+		}
+		dst.Set(reflect.ValueOf(out))
+		return true
+	case map[string]any:
+		if x == nil {
+			return false
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			if !utf8.ValidString(k) {
+				return false
+			}
+			var c any
+			if !copyValue(reflect.ValueOf(&c).Elem(), reflect.ValueOf(&e).Elem(), false, depth+1) {
+				return false
+			}
+			out[k] = c
+		}
+		dst.Set(reflect.ValueOf(out))
+		return true
+	}
+	return false
+}
+
+// structPlan is the fields JSON encodes of a struct type, flattened
+// through embedded structs; ok is false for a shape it does not cover.
+type structPlan struct {
+	fields []planField
+	ok     bool
+}
+
+type planField struct {
+	index []int
+	omit  bool
+	// nilable: a pointer, list, map or interface, left nil when nil.
+	nilable bool
+}
+
+var structPlans sync.Map // reflect.Type -> *structPlan
+
+func copyStruct(dst, src reflect.Value, depth int) bool {
+	plan := planOf(src.Type())
+	if !plan.ok {
+		return false
+	}
+	for _, f := range plan.fields {
+		sf := src.FieldByIndex(f.index)
+		if f.nilable && sf.IsNil() {
+			continue // nil encodes as null or not at all, and decodes as nil
+		}
+		if !copyValue(dst.FieldByIndex(f.index), sf, f.omit, depth+1) {
+			return false
+		}
+	}
+	return true
+}
+
+func planOf(t reflect.Type) *structPlan {
+	if p, ok := structPlans.Load(t); ok {
+		return p.(*structPlan)
+	}
+	p := &structPlan{ok: true}
+	seen := map[string]bool{}
+	p.ok = addFields(p, seen, t, nil)
+	structPlans.Store(t, p)
+	return p
+}
+
+// addFields adds t's encoded fields under index. Any two encoded names
+// equal but for case, an embedded pointer, or a tag option other than
+// omitempty make the plan unusable: JSON's rules there are subtle.
+func addFields(p *structPlan, seen map[string]bool, t reflect.Type, index []int) bool {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		at := append(append([]int(nil), index...), i)
+		if f.Anonymous && name != "" {
+			return false
+		}
+		if f.Anonymous {
+			if f.Type.Kind() != reflect.Struct || ownJSON(f.Type) {
+				return false
+			}
+			if !addFields(p, seen, f.Type, at) {
+				return false
+			}
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if opts != "" && opts != "omitempty" && opts != "inline" {
+			return false
+		}
+		if name == "" {
+			name = f.Name
+		}
+		key := strings.ToLower(name)
+		if seen[key] {
+			return false
+		}
+		seen[key] = true
+		k := f.Type.Kind()
+		nilable := k == reflect.Pointer || k == reflect.Slice || k == reflect.Map || k == reflect.Interface
+		p.fields = append(p.fields, planField{index: at, omit: opts == "omitempty", nilable: nilable})
+	}
+	return true
+}
