@@ -10,23 +10,32 @@ import (
 	"unicode/utf8"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/expr"
 )
 
-// jsonCopy returns what substitute's JSON round trip gives for v when v
-// has nothing to replace, without encoding: a deep copy that drops what
-// JSON drops (an empty list or map under omitempty becomes nil, unexported
-// fields are lost). ok is false for anything whose round trip it does not
-// reproduce exactly: a placeholder, text that is not valid UTF-8, an
-// integer past 15 digits, a type with its own JSON methods other than
-// wfv1's AnyString and IntOrString, an interface holding anything but
-// what JSON decodes to, and struct shapes where JSON would drop a field.
-// The caller then takes the round trip.
-func jsonCopy[T any](v *T) (T, bool) {
+// jsonCopy returns what substitute's JSON round trip gives for v, without
+// encoding: a deep copy with every string's placeholders replaced that
+// drops what JSON drops (an empty list or map under omitempty becomes
+// nil, unexported fields are lost). ok is false for anything whose round
+// trip it does not reproduce exactly: a placeholder that fails (the
+// round trip's error depends on which string it meets first), text that
+// is not valid UTF-8 before or after replacing, an integer past 15
+// digits, a type with its own JSON methods other than wfv1's AnyString
+// and IntOrString, an interface holding anything but what JSON decodes
+// to, and struct shapes where JSON would drop a field. The caller then
+// takes the round trip.
+func jsonCopy[T any](v *T, scope expr.Scope) (T, bool) {
 	var out T
-	if !copyValue(reflect.ValueOf(&out).Elem(), reflect.ValueOf(v).Elem(), false, 0) {
+	c := copier{scope: scope}
+	if !c.value(reflect.ValueOf(&out).Elem(), reflect.ValueOf(v).Elem(), false, 0) {
 		return out, false
 	}
 	return out, true
+}
+
+// copier is one jsonCopy: the scope its placeholders resolve in.
+type copier struct {
+	scope expr.Scope
 }
 
 // maxCopyDepth bounds the walk; a deeper value takes the round trip.
@@ -68,18 +77,18 @@ func hasJSONMethods(t reflect.Type) bool {
 		p.Implements(textMarshalerType) || p.Implements(textUnmarshalerType)
 }
 
-// copyValue sets dst, a zero value, to src's round trip; omit says src
-// sits in a field tagged omitempty.
-func copyValue(dst, src reflect.Value, omit bool, depth int) bool {
+// value sets dst, a zero value, to src's round trip; omit says src sits
+// in a field tagged omitempty.
+func (c copier) value(dst, src reflect.Value, omit bool, depth int) bool {
 	if depth > maxCopyDepth {
 		return false
 	}
 	t := src.Type()
 	switch t {
 	case anyStringType:
-		return copyString(dst, src)
+		return c.copyString(dst, src)
 	case intOrStringType:
-		return copyIntOrString(dst, src)
+		return c.copyIntOrString(dst, src)
 	}
 	// A pointer is judged by what it points at, so *AnyString is copied.
 	if t.Kind() != reflect.Pointer && ownJSON(t) {
@@ -87,7 +96,7 @@ func copyValue(dst, src reflect.Value, omit bool, depth int) bool {
 	}
 	switch t.Kind() {
 	case reflect.String:
-		return copyString(dst, src)
+		return c.copyString(dst, src)
 	case reflect.Bool:
 		dst.SetBool(src.Bool())
 		return true
@@ -110,13 +119,13 @@ func copyValue(dst, src reflect.Value, omit bool, depth int) bool {
 			return true
 		}
 		p := reflect.New(t.Elem())
-		if !copyValue(p.Elem(), src.Elem(), false, depth+1) {
+		if !c.value(p.Elem(), src.Elem(), false, depth+1) {
 			return false
 		}
 		dst.Set(p)
 		return true
 	case reflect.Struct:
-		return copyStruct(dst, src, depth)
+		return c.copyStruct(dst, src, depth)
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			return false // base64 text
@@ -126,45 +135,61 @@ func copyValue(dst, src reflect.Value, omit bool, depth int) bool {
 		}
 		s := reflect.MakeSlice(t, src.Len(), src.Len())
 		for i := range src.Len() {
-			if !copyValue(s.Index(i), src.Index(i), false, depth+1) {
+			if !c.value(s.Index(i), src.Index(i), false, depth+1) {
 				return false
 			}
 		}
 		dst.Set(s)
 		return true
 	case reflect.Map:
-		return copyMap(dst, src, omit, depth)
+		return c.copyMap(dst, src, omit, depth)
 	case reflect.Interface:
-		return copyInterface(dst, src, depth)
+		return c.copyInterface(dst, src, depth)
 	}
 	return false
 }
 
-func copyString(dst, src reflect.Value) bool {
-	s := src.String()
-	if !utf8.ValidString(s) || strings.Contains(s, "{{") {
-		return false
+// text is s with its placeholders replaced as replaceTree replaces
+// them; ok is false where the round trip would fail or change the result.
+func (c copier) text(s string) (string, bool) {
+	if !utf8.ValidString(s) {
+		return "", false
 	}
-	dst.SetString(s)
-	return true
+	if !strings.Contains(s, "{{") {
+		return s, true
+	}
+	r, err := expr.Replace(s, c.scope, false)
+	if err != nil || checkResolved(r) != nil || !utf8.ValidString(r) {
+		return "", false
+	}
+	return r, true
+}
+
+func (c copier) copyString(dst, src reflect.Value) bool {
+	s, ok := c.text(src.String())
+	if ok {
+		dst.SetString(s)
+	}
+	return ok
 }
 
 // copyIntOrString copies the form IntOrString writes; fields its
 // encoding would drop must be empty.
-func copyIntOrString(dst, src reflect.Value) bool {
+func (c copier) copyIntOrString(dst, src reflect.Value) bool {
 	v := src.Interface().(wfv1.IntOrString)
 	if v.IsString {
-		if v.IntVal != 0 || !utf8.ValidString(v.StrVal) || strings.Contains(v.StrVal, "{{") {
+		var ok bool
+		if v.StrVal, ok = c.text(v.StrVal); !ok || v.IntVal != 0 {
 			return false
 		}
 	} else if v.StrVal != "" || v.IntVal > maxExactInt || v.IntVal < -maxExactInt {
 		return false
 	}
-	dst.Set(src)
+	dst.Set(reflect.ValueOf(v))
 	return true
 }
 
-func copyMap(dst, src reflect.Value, omit bool, depth int) bool {
+func (c copier) copyMap(dst, src reflect.Value, omit bool, depth int) bool {
 	t := src.Type()
 	if t.Key().Kind() != reflect.String || ownJSON(t.Key()) {
 		return false
@@ -180,7 +205,7 @@ func copyMap(dst, src reflect.Value, omit bool, depth int) bool {
 			return false
 		}
 		e := reflect.New(t.Elem()).Elem()
-		if !copyValue(e, it.Value(), false, depth+1) {
+		if !c.value(e, it.Value(), false, depth+1) {
 			return false
 		}
 		m.SetMapIndex(k, e)
@@ -191,17 +216,17 @@ func copyMap(dst, src reflect.Value, omit bool, depth int) bool {
 
 // copyInterface copies what JSON decodes into an interface: text,
 // float64, bool, and non-nil []any and map[string]any.
-func copyInterface(dst, src reflect.Value, depth int) bool {
+func (c copier) copyInterface(dst, src reflect.Value, depth int) bool {
 	if src.IsNil() {
 		return true
 	}
 	switch x := src.Interface().(type) {
 	case string:
-		if !utf8.ValidString(x) || strings.Contains(x, "{{") {
-			return false
+		r, ok := c.text(x)
+		if ok {
+			dst.Set(reflect.ValueOf(r))
 		}
-		dst.Set(src)
-		return true
+		return ok
 	case bool:
 		dst.Set(src)
 		return true
@@ -217,7 +242,7 @@ func copyInterface(dst, src reflect.Value, depth int) bool {
 		}
 		out := make([]any, len(x))
 		for i := range x {
-			if !copyValue(reflect.ValueOf(&out[i]).Elem(), reflect.ValueOf(&x[i]).Elem(), false, depth+1) {
+			if !c.value(reflect.ValueOf(&out[i]).Elem(), reflect.ValueOf(&x[i]).Elem(), false, depth+1) {
 				return false
 			}
 		}
@@ -232,11 +257,11 @@ func copyInterface(dst, src reflect.Value, depth int) bool {
 			if !utf8.ValidString(k) {
 				return false
 			}
-			var c any
-			if !copyValue(reflect.ValueOf(&c).Elem(), reflect.ValueOf(&e).Elem(), false, depth+1) {
+			var ce any
+			if !c.value(reflect.ValueOf(&ce).Elem(), reflect.ValueOf(&e).Elem(), false, depth+1) {
 				return false
 			}
-			out[k] = c
+			out[k] = ce
 		}
 		dst.Set(reflect.ValueOf(out))
 		return true
@@ -260,7 +285,7 @@ type planField struct {
 
 var structPlans sync.Map // reflect.Type -> *structPlan
 
-func copyStruct(dst, src reflect.Value, depth int) bool {
+func (c copier) copyStruct(dst, src reflect.Value, depth int) bool {
 	plan := planOf(src.Type())
 	if !plan.ok {
 		return false
@@ -270,7 +295,7 @@ func copyStruct(dst, src reflect.Value, depth int) bool {
 		if f.nilable && sf.IsNil() {
 			continue // nil encodes as null or not at all, and decodes as nil
 		}
-		if !copyValue(dst.FieldByIndex(f.index), sf, f.omit, depth+1) {
+		if !c.value(dst.FieldByIndex(f.index), sf, f.omit, depth+1) {
 			return false
 		}
 	}

@@ -15,13 +15,16 @@ import (
 // specially: text that is not UTF-8 or holds a placeholder, integers
 // past what a float64 keeps, floats JSON cannot write, empty against nil.
 var (
-	poolStrings = []string{"", "a", "a<b>&c", "\xff\xfe", "x{{inputs.parameters.a}}", "ünï\u2028", "{{", "line\n\"q\""}
-	poolInts    = []int64{0, 1, -7, 999_999_999_999_999, 1_000_000_000_000_000, 9007199254740993, math.MaxInt64, math.MinInt64}
-	poolItems   = []string{"1", `"a"`, `{"b":1,"a":2}`, "", "1.50"}
+	poolStrings = []string{"", "a", "a<b>&c", "\xff\xfe", "x{{inputs.parameters.a}}", "ünï\u2028", "{{", "line\n\"q\"",
+		"{{inputs.parameters.missing}}", "{{inputs.parameters.bad}}", "{{tasks.gone.outputs.result}}", "{{unknown.x}}",
+		"{{=1+1}}", "{{= nope(}}", "{{inputs.parameters.big}}"}
+	poolInts  = []int64{0, 1, -7, 999_999_999_999_999, 1_000_000_000_000_000, 9007199254740993, math.MaxInt64, math.MinInt64}
+	poolItems = []string{"1", `"a"`, `{"b":1,"a":2}`, "", "1.50"}
 	// The benign pools hold only what jsonCopy copies, so that whole
 	// templates are copied often enough to compare.
-	benignStrings = []string{"", "a", "a<b>&c", "ünï\u2028", "line\n\"q\""}
-	benignInts    = []int64{0, 1, -7, 999_999_999_999_999}
+	benignStrings = []string{"", "a", "a<b>&c", "ünï\u2028", "line\n\"q\"", "x{{inputs.parameters.a}}y", "{{unknown.x}}",
+		"{{=1+1}}", "{{ workflow.name }}", "{{"}
+	benignInts = []int64{0, 1, -7, 999_999_999_999_999}
 )
 
 func strs(benign bool) []string {
@@ -202,8 +205,9 @@ func refs(v reflect.Value, into map[uintptr]bool) {
 func checkJSONCopy[T any](rt *rapid.T, stats *[2]int) {
 	var v T
 	drawInto(rt, reflect.ValueOf(&v).Elem(), 0, rapid.Bool().Draw(rt, "benign"))
-	scope := expr.Scope{"inputs.parameters.a": "A"}
-	got, ok := jsonCopy(&v)
+	scope := expr.Scope{"inputs.parameters.a": "A\"<\n", "inputs.parameters.bad": "\xff", "workflow.name": "wf",
+		"tasks.gone.status": wfv1.PhaseSkipped, "inputs.parameters.big": "12345678901234567890"}
+	got, ok := jsonCopy(&v, scope)
 	if ok {
 		stats[0]++
 		want, err := substituteTree(v, scope)
@@ -255,7 +259,7 @@ func TestJSONCopyCommonShapes(t *testing.T) {
 			Inputs:                wfv1.Inputs{Parameters: []wfv1.Parameter{{Name: "p", Value: &v}}},
 			ActiveDeadlineSeconds: wfv1.Int(30), SecurityContext: wfv1.Object{"runAsUser": 1000.0}},
 	} {
-		got, ok := jsonCopy(&tmpl)
+		got, ok := jsonCopy(&tmpl, expr.Scope{})
 		if !ok {
 			t.Fatalf("template %d: jsonCopy left it to the round trip", i)
 		}

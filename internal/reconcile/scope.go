@@ -169,7 +169,7 @@ func substituteArgs(args wfv1.Arguments, scope expr.Scope) (wfv1.Arguments, erro
 // quotes or newlines cannot break the structure. The copy never shares a
 // map or slice with v.
 func substitute[T any](v T, scope expr.Scope) (T, error) {
-	if out, ok := jsonCopy(&v); ok {
+	if out, ok := jsonCopy(&v, scope); ok {
 		return out, nil
 	}
 	var out T
