@@ -306,17 +306,26 @@ func planOf(t reflect.Type) *structPlan {
 	if p, ok := structPlans.Load(t); ok {
 		return p.(*structPlan)
 	}
-	p := &structPlan{ok: true}
-	seen := map[string]bool{}
-	p.ok = addFields(p, seen, t, nil)
+	p := &structPlan{}
+	var cands []candField
+	if addFields(&cands, t, nil) {
+		p.fields, p.ok = dominant(cands)
+	}
 	structPlans.Store(t, p)
 	return p
 }
 
-// addFields adds t's encoded fields under index. Any two encoded names
-// equal but for case, an embedded pointer, or a tag option other than
-// omitempty make the plan unusable: JSON's rules there are subtle.
-func addFields(p *structPlan, seen map[string]bool, t reflect.Type, index []int) bool {
+// candField is a field JSON may encode, before embedded fields of the
+// same name are resolved.
+type candField struct {
+	name string
+	planField
+}
+
+// addFields lists t's candidate fields under index. An embedded pointer,
+// a tagged embedded struct, or a tag option other than omitempty make
+// the plan unusable.
+func addFields(into *[]candField, t reflect.Type, index []int) bool {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -332,7 +341,7 @@ func addFields(p *structPlan, seen map[string]bool, t reflect.Type, index []int)
 			if f.Type.Kind() != reflect.Struct || ownJSON(f.Type) {
 				return false
 			}
-			if !addFields(p, seen, f.Type, at) {
+			if !addFields(into, f.Type, at) {
 				return false
 			}
 			continue
@@ -346,14 +355,39 @@ func addFields(p *structPlan, seen map[string]bool, t reflect.Type, index []int)
 		if name == "" {
 			name = f.Name
 		}
-		key := strings.ToLower(name)
-		if seen[key] {
-			return false
-		}
-		seen[key] = true
 		k := f.Type.Kind()
 		nilable := k == reflect.Pointer || k == reflect.Slice || k == reflect.Map || k == reflect.Interface
-		p.fields = append(p.fields, planField{index: at, omit: opts == "omitempty", nilable: nilable})
+		*into = append(*into, candField{name: name, planField: planField{index: at, omit: opts == "omitempty", nilable: nilable}})
 	}
 	return true
+}
+
+// dominant keeps the fields JSON encodes: of fields with one name, the
+// one embedded least deep; JSON ignores the others, so they stay zero
+// (Artifact's archiveLogs hides ArtifactLocation's). A tie, or names
+// equal but for case, make the plan unusable: there JSON's rules are
+// subtler than this copy follows.
+func dominant(cands []candField) ([]planField, bool) {
+	byName := map[string]int{} // exact name -> index in cands of the shallowest
+	folded := map[string]string{}
+	for i, c := range cands {
+		if other, ok := folded[strings.ToLower(c.name)]; ok && other != c.name {
+			return nil, false
+		}
+		folded[strings.ToLower(c.name)] = c.name
+		j, ok := byName[c.name]
+		switch {
+		case !ok || len(c.index) < len(cands[j].index):
+			byName[c.name] = i
+		case len(c.index) == len(cands[j].index):
+			return nil, false
+		}
+	}
+	var out []planField
+	for i, c := range cands {
+		if byName[c.name] == i {
+			out = append(out, c.planField)
+		}
+	}
+	return out, true
 }

@@ -246,7 +246,10 @@ func TestJSONCopyMatchesRoundTrip(t *testing.T) {
 	t.Run("RetryStrategy", func(t *testing.T) {
 		rapid.Check(t, func(rt *rapid.T) { checkJSONCopy[wfv1.RetryStrategy](rt, &stats[2]) })
 	})
-	t.Logf("jsonCopy copied / left to the round trip: templates %v, arguments %v, retry strategies %v", stats[0], stats[1], stats[2])
+	var artStats [2]int
+	t.Run("Artifact", func(t *testing.T) { rapid.Check(t, func(rt *rapid.T) { checkJSONCopy[wfv1.Artifact](rt, &artStats) }) })
+	t.Logf("jsonCopy copied / left to the round trip: templates %v, arguments %v, retry strategies %v, artifacts %v",
+		stats[0], stats[1], stats[2], artStats)
 }
 
 // TestJSONCopyCommonShapes pins that the templates steps are made of are
@@ -268,4 +271,30 @@ func TestJSONCopyCommonShapes(t *testing.T) {
 			t.Fatalf("template %d: jsonCopy gives %+v, the round trip %+v, %v", i, got, want, err)
 		}
 	}
+}
+
+// FuzzJSONCopy decodes a manifest's template and holds substitute, typed
+// copy first, to the full round trip.
+func FuzzJSONCopy(f *testing.F) {
+	f.Add(`{"name":"a","container":{"image":"x","command":["echo","{{inputs.parameters.a}}"]}}`, "v")
+	f.Add(`{"name":"b","script":{"image":"x","source":"{{=1+1}}"},"securityContext":{"runAsUser":1000,"x":[1,{"a":null}]}}`, "")
+	f.Add(`{"activeDeadlineSeconds":"{{inputs.parameters.a}}","parallelism":9007199254740993,"nodeSelector":{}}`, "30")
+	f.Add(`{"steps":[[{"name":"s","withItems":[{"b":1,"a":2}],"arguments":{"parameters":[{"name":"p","value":"{{item}}"}]}}]]}`, "x")
+	f.Fuzz(func(t *testing.T, src, val string) {
+		var tmpl wfv1.Template
+		if json.Unmarshal([]byte(src), &tmpl) != nil {
+			return
+		}
+		scope := expr.Scope{"inputs.parameters.a": val, "item": val, "tasks.gone.status": wfv1.PhaseSkipped}
+		got, gotErr := substitute(tmpl, scope)
+		want, wantErr := substituteTree(tmpl, scope)
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("error %v, the full round trip gives %v", gotErr, wantErr)
+		}
+		if gotErr == nil && !reflect.DeepEqual(got, want) {
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			t.Fatalf("got %s\nthe full round trip gives %s", g, w)
+		}
+	})
 }
