@@ -323,8 +323,8 @@ type candField struct {
 }
 
 // addFields lists t's candidate fields under index. An embedded pointer,
-// a tagged embedded struct, or a tag option other than omitempty make
-// the plan unusable.
+// an unexported or tagged embedded struct, or a tag option other than
+// omitempty make the plan unusable.
 func addFields(into *[]candField, t reflect.Type, index []int) bool {
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -338,7 +338,8 @@ func addFields(into *[]candField, t reflect.Type, index []int) bool {
 			return false
 		}
 		if f.Anonymous {
-			if f.Type.Kind() != reflect.Struct || ownJSON(f.Type) {
+			// An unexported embedded struct's fields cannot be set.
+			if f.Type.Kind() != reflect.Struct || ownJSON(f.Type) || !f.IsExported() {
 				return false
 			}
 			if !addFields(into, f.Type, at) {

@@ -298,3 +298,44 @@ func FuzzJSONCopy(f *testing.F) {
 		}
 	})
 }
+
+// TestJSONCopyShapes pins the struct shapes jsonCopy leaves to the round
+// trip, and that it follows the round trip on a name embedded twice.
+func TestJSONCopyShapes(t *testing.T) {
+	type inner struct{ A, B string }
+	type hidden struct{ A string }
+	type outer struct {
+		A string
+		inner
+	}
+	type twice struct {
+		A string `json:"a"`
+		hidden
+	}
+	type E1 struct{ A string }
+	type E2 struct{ A string }
+	type tie struct {
+		E1
+		E2
+	}
+	type Exported struct{ A, B string }
+	type shadow struct {
+		B string
+		Exported
+	}
+	if _, ok := jsonCopy(&outer{A: "x", inner: inner{B: "y"}}, nil); ok {
+		t.Error("an unexported embedded struct was copied")
+	}
+	if _, ok := jsonCopy(&twice{A: "x"}, nil); ok {
+		t.Error("an unexported embedded struct was copied")
+	}
+	if _, ok := jsonCopy(&tie{}, nil); ok {
+		t.Error("names equal at one depth were copied")
+	}
+	v := shadow{B: "outer", Exported: Exported{A: "a", B: "hidden"}}
+	got, ok := jsonCopy(&v, nil)
+	want, err := substituteTree(v, nil)
+	if !ok || err != nil || !reflect.DeepEqual(got, want) || got.Exported.B != "" {
+		t.Errorf("jsonCopy = %+v, %v; the round trip gives %+v, %v", got, ok, want, err)
+	}
+}
