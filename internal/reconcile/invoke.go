@@ -93,7 +93,7 @@ func (o *op) runOne(name, display string, inv invocation, scope expr.Scope, at s
 	if n == nil || !fulfilled(n) {
 		args, err := resolveArtifactExpressions(inv.tc.Arguments, scope)
 		if err == nil {
-			args, err = substitute(markAbsentArtifactArgs(markAbsentArgs(args, scope), scope), scope)
+			args, err = substituteArgs(markAbsentArtifactArgs(markAbsentArgs(args, scope), scope), scope)
 		}
 		if err != nil {
 			if n == nil {

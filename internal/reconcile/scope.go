@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -35,9 +36,9 @@ func (o *op) globalScope() expr.Scope {
 	// The whole-object forms are Argo's: the parameters as the JSON array
 	// spec.arguments.parameters is, labels and annotations as objects. Set
 	// first, so that one named "json" wins as in Argo.
-	wholeJSON(s, "workflow.parameters", o.spec.Arguments.Parameters)
-	wholeJSON(s, "workflow.labels", wf.Metadata.Labels)
-	wholeJSON(s, "workflow.annotations", wf.Metadata.Annotations)
+	wholeJSON(s, "workflow.parameters", o.spec.Arguments.Parameters, o.spec.Arguments.Parameters == nil)
+	wholeJSON(s, "workflow.labels", wf.Metadata.Labels, wf.Metadata.Labels == nil)
+	wholeJSON(s, "workflow.annotations", wf.Metadata.Annotations, wf.Metadata.Annotations == nil)
 	for _, p := range o.spec.Arguments.Parameters {
 		s["workflow.parameters."+p.Name] = paramValue(p)
 	}
@@ -55,8 +56,15 @@ func (o *op) globalScope() expr.Scope {
 	return s
 }
 
-// wholeJSON sets name and name.json to v as JSON.
-func wholeJSON(s expr.Scope, name string, v any) {
+// wholeJSON sets name and name.json to v as JSON. isNil says v is a nil
+// map or slice, which encodes as null: most workflows have no labels or
+// parameters, and this runs on every reconcile.
+func wholeJSON(s expr.Scope, name string, v any, isNil bool) {
+	if isNil {
+		s[name] = "null"
+		s[name+".json"] = "null"
+		return
+	}
 	if b, err := json.Marshal(v); err == nil {
 		s[name] = string(b)
 		s[name+".json"] = string(b)
@@ -117,8 +125,10 @@ func (o *op) inputs(t *wfv1.Template, args wfv1.Arguments) (*wfv1.Inputs, expr.S
 		in.Parameters = append(in.Parameters, q)
 		scope["inputs.parameters."+p.Name] = string(*v)
 	}
-	if b, err := json.Marshal(in.Parameters); err == nil && len(in.Parameters) > 0 {
-		scope["inputs.parameters"] = string(b)
+	if len(in.Parameters) > 0 {
+		if b, err := json.Marshal(in.Parameters); err == nil {
+			scope["inputs.parameters"] = string(b)
+		}
 	}
 	if err := checkAbsentArtifactArgs(t, args); err != nil {
 		return nil, nil, err
@@ -145,23 +155,43 @@ func (o *op) inputs(t *wfv1.Template, args wfv1.Arguments) (*wfv1.Inputs, expr.S
 	return in, scope, nil
 }
 
+// substituteArgs is substitute for a call's arguments. Most calls pass
+// none, and none encode as {}, which decodes to the zero value.
+func substituteArgs(args wfv1.Arguments, scope expr.Scope) (wfv1.Arguments, error) {
+	if len(args.Parameters) == 0 && len(args.Artifacts) == 0 {
+		return wfv1.Arguments{}, nil
+	}
+	return substitute(args, scope)
+}
+
 // substitute returns a copy of v with every string's placeholders
 // replaced. Values are replaced inside decoded strings, so a value holding
-// quotes or newlines cannot break the structure.
+// quotes or newlines cannot break the structure. The copy never shares a
+// map or slice with v.
 func substitute[T any](v T, scope expr.Scope) (T, error) {
+	if out, ok := jsonCopy(&v, scope); ok {
+		return out, nil
+	}
 	var out T
 	raw, err := json.Marshal(v)
 	if err != nil {
+		return out, err
+	}
+	if treeInvariant(raw) {
+		// Most steps have nothing to replace: one decode is the copy the
+		// generic tree's two extra passes would have given.
+		err = json.Unmarshal(raw, &out)
 		return out, err
 	}
 	var tree any
 	if err := json.Unmarshal(raw, &tree); err != nil {
 		return out, err
 	}
-	var orig any
-	_ = json.Unmarshal(raw, &orig)
 	tree, err = replaceTree(tree, scope)
 	if err != nil {
+		// replaceTree changed tree in place; raw still holds the original.
+		var orig any
+		_ = json.Unmarshal(raw, &orig)
 		if aerr := firstAbsent(orig, scope); aerr != nil {
 			return out, aerr
 		}
@@ -173,6 +203,31 @@ func substitute[T any](v T, scope expr.Scope) (T, error) {
 	}
 	err = json.Unmarshal(raw, &out)
 	return out, err
+}
+
+// treeInvariant says that decoding raw into a generic tree and encoding
+// it again cannot change what raw decodes to. It could if a
+// string holds a placeholder, if a withItems list is present (its items
+// are kept as raw bytes, which the tree re-encodes with sorted keys and
+// canonical numbers and escapes), or if an integer has more digits than
+// a float64 holds exactly. Digits inside strings only make the answer
+// conservative.
+func treeInvariant(raw []byte) bool {
+	if bytes.Contains(raw, []byte("{{")) || bytes.Contains(raw, []byte(`"withItems"`)) {
+		return false
+	}
+	run := 0
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			run = 0
+			continue
+		}
+		// 15 digits stay below 2^53, so float64 keeps them exactly.
+		if run++; run > 15 {
+			return false
+		}
+	}
+	return true
 }
 
 func replaceTree(v any, scope expr.Scope) (any, error) {
