@@ -25,15 +25,13 @@ const scriptPath = "/tmp/.semaflow/script"
 // the supervisor can make proves that none does.
 func openStepDirs(dir string, c *confinement) (stepView, error) {
 	v := stepView{tmp: filepath.Join(dir, TmpDir), work: filepath.Join(dir, WorkDir), private: c.private, user: c.user}
-	dirFd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
+	// By path, not under a handle on dir: a step holds no more of the
+	// supervisor's files while it starts than fdbudget.go counts.
+	var err error
+	if v.tmpDir, err = openPrivateDir(v.tmp, c.user); err != nil {
 		return v, err
 	}
-	defer func() { _ = unix.Close(dirFd) }()
-	if v.tmpDir, err = openPrivateDir(dirFd, v.tmp, c.user); err != nil {
-		return v, err
-	}
-	if v.workDir, err = openPrivateDir(dirFd, v.work, c.user); err != nil {
+	if v.workDir, err = openPrivateDir(v.work, c.user); err != nil {
 		_ = v.tmpDir.Close()
 		return v, err
 	}
@@ -44,15 +42,14 @@ func openStepDirs(dir string, c *confinement) (stepView, error) {
 	return v, nil
 }
 
-// openPrivateDir makes path, an entry of the directory open as dirFd, a
-// directory only u (nil: this process's user) can enter, and opens it. A
-// new one, the usual case, costs a mkdir, an open and for u a chown: its
-// mode is 0700 less the umask, which can only narrow it, and is set
-// exactly on the handle only if the umask took a bit the owner needs. One
-// that was there (left by an older supervisor) is narrowed by path.
-func openPrivateDir(dirFd int, path string, u *StepUser) (*os.File, error) {
-	name := filepath.Base(path)
-	err := unix.Mkdirat(dirFd, name, 0o700)
+// openPrivateDir makes path a directory only u (nil: this process's
+// user) can enter, and opens it. A new one, the usual case, costs a
+// mkdir, an open and for u a chown: its mode is 0700 less the umask,
+// which can only narrow it, and is set exactly on the handle only if the
+// umask took a bit the owner needs. One that was there (left by an older
+// supervisor) is narrowed by path.
+func openPrivateDir(path string, u *StepUser) (*os.File, error) {
+	err := unix.Mkdir(path, 0o700)
 	if errors.Is(err, unix.EEXIST) {
 		if err := privateDir(path, u); err != nil {
 			return nil, err
@@ -60,7 +57,7 @@ func openPrivateDir(dirFd int, path string, u *StepUser) (*os.File, error) {
 	} else if err != nil {
 		return nil, &fs.PathError{Op: "mkdir", Path: path, Err: err}
 	}
-	fd, err := unix.Openat(dirFd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
