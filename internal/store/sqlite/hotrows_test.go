@@ -91,7 +91,7 @@ func TestHotRowsMigratesExistingData(t *testing.T) {
 		}
 		list, _, err := tx.ListWorkflows(ctx, store.ListOptions{Session: "s1"})
 		if err != nil || len(list) != 1 || list[0].Spec.Entrypoint != "main" {
-			return fmt.Errorf("list of session s1: %v, %v", list, err)
+			return fmt.Errorf("list of session s1: %v, %w", list, err)
 		}
 		if err := tx.AppendEvents(ctx, []store.Event{{WorkflowUID: "u1", NodeID: "n1", At: time.Unix(0, 5), Type: "WorkflowSucceeded", Message: "third"}}); err != nil {
 			return err
@@ -109,11 +109,11 @@ func TestHotRowsMigratesExistingData(t *testing.T) {
 		}
 		logs, err := tx.Logs(ctx, "u1")
 		if err != nil || logs["n1"] != "/data/n1/log" {
-			return fmt.Errorf("logs: %v, %v", logs, err)
+			return fmt.Errorf("logs: %v, %w", logs, err)
 		}
 		values, err := tx.ArchivedLabelValues(ctx, "team", nil)
 		if err != nil || !slices.Equal(values, []string{"blue"}) {
-			return fmt.Errorf("archived label values: %v, %v", values, err)
+			return fmt.Errorf("archived label values: %v, %w", values, err)
 		}
 		wf.Spec.Entrypoint = "other"
 		if err := tx.PutWorkflow(ctx, wf); err != nil {
@@ -121,7 +121,7 @@ func TestHotRowsMigratesExistingData(t *testing.T) {
 		}
 		again, err := tx.GetWorkflowByUID(ctx, "u1")
 		if err != nil || again.Spec.Entrypoint != "other" {
-			return fmt.Errorf("after PutWorkflow: %v, %v", again, err)
+			return fmt.Errorf("after PutWorkflow: %v, %w", again, err)
 		}
 		// The cascade still reaches every table that moved.
 		return tx.DeleteWorkflow(ctx, "u1")
