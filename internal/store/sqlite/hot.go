@@ -66,20 +66,13 @@ const (
 // go in one statement, not one each.
 const eventsPerInsert = 8
 
-// sqlAppendEvents[n] inserts n events. Each takes its workflow's highest
-// seq plus its place among this insert's events of that workflow
-// (eventArgs): whether SQLite reads the highest before the insert or
-// after the rows before it, each row's seq is above every earlier one.
+// sqlAppendEvents[n] inserts n events.
 var sqlAppendEvents = func() (q [eventsPerInsert + 1]string) {
-	const row = `(?, (SELECT coalesce(max(seq), 0) FROM events WHERE workflow_uid = ?) + ?, ?, ?, ?, ?)`
 	for n := 1; n <= eventsPerInsert; n++ {
-		q[n] = `INSERT INTO events (workflow_uid, seq, node_id, at, type, message) VALUES ` + row + strings.Repeat(`,`+row, n-1)
+		q[n] = `INSERT INTO events (workflow_uid, node_id, at, type, message) VALUES (?,?,?,?,?)` + strings.Repeat(`,(?,?,?,?,?)`, n-1)
 	}
 	return q
 }()
-
-// eventArgsPerRow is how many arguments each row of sqlAppendEvents takes.
-const eventArgsPerRow = 7
 
 var hotSQL = append([]string{
 	sqlPutStatus, sqlPutWorkflow, sqlPutDoc, sqlCreateWorkflow, sqlCreateDoc, sqlPutNode, sqlPutLinks, sqlDeleteNode, sqlDeleteLinks, sqlNodesOf, sqlGetWorkflow, sqlGetWorkflowByUID, sqlPutLog,

@@ -266,20 +266,13 @@ func (t *txn) Logs(ctx context.Context, uid string) (map[string]string, error) {
 }
 
 func (t *txn) AppendEvents(ctx context.Context, events []store.Event) error {
-	args := make([]any, 0, eventArgsPerRow*min(len(events), eventsPerInsert))
+	args := make([]any, 0, 5*min(len(events), eventsPerInsert))
 	for len(events) > 0 {
 		n := min(len(events), eventsPerInsert)
 		args = args[:0]
-		// Rows get their seq in the order of VALUES, the order given: the
-		// k-th of a workflow in this insert adds k to its highest.
-		for i, e := range events[:n] {
-			k := 1
-			for _, before := range events[:i] {
-				if before.WorkflowUID == e.WorkflowUID {
-					k++
-				}
-			}
-			args = append(args, e.WorkflowUID, e.WorkflowUID, k, e.NodeID, e.At.UnixNano(), e.Type, e.Message)
+		// Rows get their seq in the order of VALUES: the order given.
+		for _, e := range events[:n] {
+			args = append(args, e.WorkflowUID, e.NodeID, e.At.UnixNano(), e.Type, e.Message)
 		}
 		if _, err := t.exec(ctx, sqlAppendEvents[n], args...); err != nil {
 			return err

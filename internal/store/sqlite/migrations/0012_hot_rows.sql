@@ -21,29 +21,26 @@ ALTER TABLE workflows DROP COLUMN doc;
 DROP INDEX workflows_session;
 CREATE INDEX workflows_session ON workflows (session);
 
--- Events are kept in one b-tree keyed by workflow: an insert wrote the
--- table, its AUTOINCREMENT counter (sqlite_sequence) and the index by
--- workflow, whose random UIDs put each workflow's entry on a page of its
--- own. seq now orders one workflow's history only (an insert takes the
--- workflow's highest seq plus one); the stored seqs, unique across the
--- table, keep their order.
+-- Events lose AUTOINCREMENT, which wrote sqlite_sequence at every insert:
+-- an INTEGER PRIMARY KEY still gives each new row a seq above every
+-- stored one, so each workflow's history keeps its order.
 CREATE TABLE events_new (
+    seq          INTEGER PRIMARY KEY,
     workflow_uid TEXT NOT NULL REFERENCES workflows (uid) ON DELETE CASCADE,
-    seq          INTEGER NOT NULL,
     node_id      TEXT NOT NULL DEFAULT '',
     at           INTEGER NOT NULL,
     type         TEXT NOT NULL,
-    message      TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (workflow_uid, seq)
-) WITHOUT ROWID;
-INSERT INTO events_new (workflow_uid, seq, node_id, at, type, message)
-    SELECT workflow_uid, seq, node_id, at, type, message FROM events;
+    message      TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO events_new (seq, workflow_uid, node_id, at, type, message)
+    SELECT seq, workflow_uid, node_id, at, type, message FROM events;
 DROP TABLE events;
 ALTER TABLE events_new RENAME TO events;
+CREATE INDEX events_workflow ON events (workflow_uid, seq);
 
 -- Small rows keyed by their primary key are kept in that key's b-tree
--- alone (WITHOUT ROWID), as events now are: an insert writes one b-tree,
--- not a table and its key's index.
+-- alone (WITHOUT ROWID): an insert writes one b-tree, not a table and
+-- its key's index.
 CREATE TABLE logs_new (
     workflow_uid TEXT NOT NULL REFERENCES workflows (uid) ON DELETE CASCADE,
     node_id      TEXT NOT NULL,
