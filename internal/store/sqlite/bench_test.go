@@ -180,3 +180,129 @@ func BenchmarkCommitHold(b *testing.B) {
 		}
 	}
 }
+
+// specOf gives wf a DAG template of n tasks, each after the one before:
+// the document of the engine's 1,000-task DAG is about 50 KB.
+func specOf(wf *wfv1.Workflow, n int) {
+	dag := &wfv1.DAGTemplate{}
+	for i := range n {
+		task := wfv1.DAGTask{Name: fmt.Sprintf("t%d", i), Template: "echo"}
+		if i > 0 {
+			task.Dependencies = []string{fmt.Sprintf("t%d", i-1)}
+		}
+		dag.Tasks = append(dag.Tasks, task)
+	}
+	wf.Spec.Entrypoint = "main"
+	wf.Spec.Templates = []wfv1.Template{{Name: "main", DAG: dag}}
+}
+
+// BenchmarkCommitStepSpec is BenchmarkCommitParent's commit in a
+// workflow with its spec: the 1,000-task DAG's own document, which the
+// status shares a row with, and the step's log and events.
+func BenchmarkCommitStepSpec(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "semaflow.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	wf := &wfv1.Workflow{}
+	specOf(wf, 1000)
+	wf.Metadata.Namespace, wf.Metadata.Name, wf.Metadata.UID = "default", "dag", "uid-dag"
+	wf.Status.Phase = wfv1.PhaseRunning
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.CreateWorkflow(ctx, wf) }); err != nil {
+		b.Fatal(err)
+	}
+	root := wfv1.NodeStatus{ID: "dag", Name: "dag", Type: "DAG", Phase: wfv1.PhaseRunning, TemplateName: "main"}
+	start := time.Now()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprintf("dag-%d", i%1000)
+		at := start.Add(time.Duration(i) * time.Millisecond)
+		n := wfv1.NodeStatus{ID: id, Name: "dag.t" + fmt.Sprint(i%1000), Type: "Pod", TemplateName: "echo",
+			Phase: wfv1.PhaseSucceeded, BoundaryID: "dag", StartedAt: &at}
+		root.Progress = fmt.Sprintf("%d/1000", i%1000)
+		wf.Status.Progress = root.Progress
+		err := db.Update(ctx, func(tx store.Tx) error {
+			if err := tx.PutStatus(ctx, wf); err != nil {
+				return err
+			}
+			if err := tx.PutNodes(ctx, wf.Metadata.UID, []wfv1.NodeStatus{n, root}); err != nil {
+				return err
+			}
+			if err := tx.PutLog(ctx, store.NodeLog{WorkflowUID: wf.Metadata.UID, NodeID: id, Path: "/data/steps/" + id + "/log"}); err != nil {
+				return err
+			}
+			return tx.AppendEvents(ctx, []store.Event{{WorkflowUID: wf.Metadata.UID, NodeID: id, At: at, Type: "StepExited", Message: "Succeeded"}})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWorkflowLife is what the store writes for a one-step
+// workflow of the drain case (lock operations apart, see
+// BenchmarkCommitHold): its create, its start (labels changed: the whole
+// workflow), its step's launch and its end with the archive copy.
+func BenchmarkWorkflowLife(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "semaflow.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	start := time.Now()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		at := start.Add(time.Duration(i) * time.Millisecond)
+		wf := &wfv1.Workflow{}
+		specOf(wf, 1)
+		wf.Spec.Templates[0].DAG = nil
+		wf.Metadata.Namespace, wf.Metadata.Name, wf.Metadata.UID = "default", fmt.Sprintf("q-%d", i), fmt.Sprintf("uid-%d", i)
+		wf.Metadata.CreationTimestamp = &at
+		wf.Metadata.Labels = map[string]string{"workflows.argoproj.io/phase": "Pending"}
+		uid := wf.Metadata.UID
+		step := wfv1.NodeStatus{ID: uid, Name: wf.Metadata.Name, Type: "Pod", TemplateName: "main", Phase: wfv1.PhasePending}
+		commits := []func(tx store.Tx) error{
+			func(tx store.Tx) error { return tx.CreateWorkflow(ctx, wf) },
+			func(tx store.Tx) error {
+				wf.Status.Phase, wf.Metadata.Labels["workflows.argoproj.io/phase"] = wfv1.PhaseRunning, "Running"
+				wf.Status.StartedAt = &at
+				if err := tx.PutWorkflow(ctx, wf); err != nil {
+					return err
+				}
+				if err := tx.PutNodes(ctx, uid, []wfv1.NodeStatus{step}); err != nil {
+					return err
+				}
+				if err := tx.PutLog(ctx, store.NodeLog{WorkflowUID: uid, NodeID: uid, Path: "/data/steps/" + uid + "/log"}); err != nil {
+					return err
+				}
+				return tx.AppendEvents(ctx, []store.Event{{WorkflowUID: uid, NodeID: uid, At: at, Type: "StepLaunched", Message: step.Name}})
+			},
+			func(tx store.Tx) error {
+				wf.Status.Phase, wf.Metadata.Labels["workflows.argoproj.io/phase"] = wfv1.PhaseSucceeded, "Succeeded"
+				wf.Metadata.Labels["workflows.argoproj.io/completed"] = "true"
+				wf.Status.FinishedAt = &at
+				step.Phase = wfv1.PhaseSucceeded
+				wf.Status.Nodes = map[string]wfv1.NodeStatus{uid: step}
+				if err := tx.PutWorkflow(ctx, wf); err != nil {
+					return err
+				}
+				if err := tx.PutNodes(ctx, uid, []wfv1.NodeStatus{step}); err != nil {
+					return err
+				}
+				if err := tx.ArchiveWorkflow(ctx, wf); err != nil {
+					return err
+				}
+				return tx.AppendEvents(ctx, []store.Event{{WorkflowUID: uid, NodeID: uid, At: at, Type: "StepExited", Message: "Succeeded"},
+					{WorkflowUID: uid, At: at, Type: "WorkflowSucceeded"}})
+			},
+		}
+		for _, c := range commits {
+			if err := db.Update(ctx, c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

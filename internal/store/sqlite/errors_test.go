@@ -29,14 +29,14 @@ func TestStoreErrorMapsByCode(t *testing.T) {
 	}
 	for _, q := range []string{
 		`INSERT INTO sessions (id, kind, host, pid, started, expires) VALUES ('s', 'run', 'h', 1, 0, 0)`,
-		`INSERT INTO workflows (uid, namespace, name, created_at, doc) VALUES ('u1', 'default', 'w', 0, '{}')`,
+		`INSERT INTO workflows (uid, namespace, name, created_at) VALUES ('u1', 'default', 'w', 0)`,
 	} {
 		if _, err := db.db.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
 	primaryKey := raw(`INSERT INTO sessions (id, kind, host, pid, started, expires) VALUES ('s', 'run', 'h', 1, 0, 0)`)
-	unique := raw(`INSERT INTO workflows (uid, namespace, name, created_at, doc) VALUES ('u2', 'default', 'w', 0, '{}')`)
+	unique := raw(`INSERT INTO workflows (uid, namespace, name, created_at) VALUES ('u2', 'default', 'w', 0)`)
 	notNull := raw(`INSERT INTO sessions (id) VALUES ('t')`)
 	syntax := raw(`INSERT INTO nowhere VALUES (1)`)
 	noRow := db.db.QueryRowContext(ctx, `SELECT id FROM sessions WHERE id = 'nobody'`).Scan(new(string))

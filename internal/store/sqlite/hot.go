@@ -12,9 +12,13 @@ import (
 // each transaction, which took parsing out of a commit's cost.
 const (
 	sqlPutStatus   = `UPDATE workflows SET phase = ?, status = ? WHERE uid = ?`
-	sqlPutWorkflow = `UPDATE workflows SET phase = ?, priority = ?, doc = ?, status = ?,
+	sqlPutWorkflow = `UPDATE workflows SET phase = ?, priority = ?, status = ?,
 		session = CASE WHEN ? = '' THEN session ELSE ? END WHERE uid = ?`
-	sqlCreateWorkflow = `INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, doc, status, session) VALUES (?,?,?,?,?,?,?,?,?)`
+	// The document is written only when it changed: most whole writes
+	// change a label or the status, and the spec is the bulk of it.
+	sqlPutDoc         = `UPDATE workflow_docs SET doc = ?1 WHERE uid = ?2 AND doc <> ?1`
+	sqlCreateWorkflow = `INSERT INTO workflows (uid, namespace, name, phase, priority, created_at, status, session) VALUES (?,?,?,?,?,?,?,?)`
+	sqlCreateDoc      = `INSERT INTO workflow_docs (uid, doc) VALUES (?,?)`
 	sqlPutNode        = `INSERT INTO nodes (workflow_uid, id, phase, doc, apart) VALUES (?,?,?,?,?)
 		ON CONFLICT (workflow_uid, id) DO UPDATE SET phase = excluded.phase, doc = excluded.doc, apart = excluded.apart`
 	// Unchanged links are not written again: the WHERE leaves the row,
@@ -51,8 +55,8 @@ const (
 		doc = excluded.doc, nodes = excluded.nodes`
 	sqlArchiveUnlabel   = `DELETE FROM archived_workflow_labels WHERE uid = ?`
 	sqlArchiveLabel     = `INSERT INTO archived_workflow_labels (uid, key, value) VALUES (?,?,?)`
-	sqlGetWorkflow      = `SELECT doc, status FROM workflows WHERE namespace = ? AND name = ?`
-	sqlGetWorkflowByUID = `SELECT doc, status FROM workflows WHERE uid = ?`
+	sqlGetWorkflow      = `SELECT d.doc, w.status FROM workflows w JOIN workflow_docs d ON d.uid = w.uid WHERE w.namespace = ? AND w.name = ?`
+	sqlGetWorkflowByUID = `SELECT d.doc, w.status FROM workflows w JOIN workflow_docs d ON d.uid = w.uid WHERE w.uid = ?`
 	sqlBindSession      = `SELECT 1 FROM sessions WHERE id = ?`
 	sqlRenew            = `UPDATE sessions SET expires = ? WHERE id = ?`
 )
@@ -71,7 +75,7 @@ var sqlAppendEvents = func() (q [eventsPerInsert + 1]string) {
 }()
 
 var hotSQL = append([]string{
-	sqlPutStatus, sqlPutWorkflow, sqlCreateWorkflow, sqlPutNode, sqlPutLinks, sqlDeleteNode, sqlDeleteLinks, sqlNodesOf, sqlGetWorkflow, sqlGetWorkflowByUID, sqlPutLog,
+	sqlPutStatus, sqlPutWorkflow, sqlPutDoc, sqlCreateWorkflow, sqlCreateDoc, sqlPutNode, sqlPutLinks, sqlDeleteNode, sqlDeleteLinks, sqlNodesOf, sqlGetWorkflow, sqlGetWorkflowByUID, sqlPutLog,
 	sqlClaimLocks, sqlChangeLocks, sqlPutFence, sqlPutHold, sqlPutHoldStats, sqlDeleteHold, sqlPutWaiter,
 	sqlDeleteWaiter, sqlNextLockSeq, sqlBindSession, sqlRenew, sqlArchive, sqlArchiveUnlabel, sqlArchiveLabel,
 }, sqlAppendEvents[1:]...)

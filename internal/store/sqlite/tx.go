@@ -75,11 +75,14 @@ func (t *txn) CreateWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 		return err
 	}
 	_, err = t.exec(ctx, sqlCreateWorkflow,
-		wf.Metadata.UID, wf.Metadata.Namespace, wf.Metadata.Name, wf.Status.Phase, wf.Spec.GetPriority(), wfdoc.Created(wf), doc, status, t.session)
+		wf.Metadata.UID, wf.Metadata.Namespace, wf.Metadata.Name, wf.Status.Phase, wf.Spec.GetPriority(), wfdoc.Created(wf), status, t.session)
 	if errors.Is(err, store.ErrExists) {
 		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrExists)
 	}
 	if err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, sqlCreateDoc, wf.Metadata.UID, doc); err != nil {
 		return err
 	}
 	nodes := make([]wfv1.NodeStatus, 0, len(wf.Status.Nodes))
@@ -97,14 +100,15 @@ func (t *txn) PutWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	// The session that writes a whole workflow runs it (a retry on
 	// another node): it owns it from now on.
 	res, err := t.exec(ctx, sqlPutWorkflow,
-		wf.Status.Phase, wf.Spec.GetPriority(), doc, status, t.session, t.session, wf.Metadata.UID)
+		wf.Status.Phase, wf.Spec.GetPriority(), status, t.session, t.session, wf.Metadata.UID)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrNotFound)
 	}
-	return nil
+	_, err = t.exec(ctx, sqlPutDoc, doc, wf.Metadata.UID)
+	return err
 }
 
 func (t *txn) PutStatus(ctx context.Context, wf *wfv1.Workflow) error {
@@ -167,18 +171,18 @@ func (t *txn) ListWorkflowsRaw(ctx context.Context, opts store.ListOptions) ([]j
 // listRows runs the list query and hands each row to keep, which says
 // whether the row was kept; paging counts kept rows only.
 func (t *txn) listRows(ctx context.Context, opts store.ListOptions, keep wfdoc.Keep) (string, error) {
-	q := `SELECT uid, created_at, namespace, name, doc, status FROM workflows WHERE 1=1`
+	q := `SELECT w.uid, w.created_at, w.namespace, w.name, d.doc, w.status FROM workflows w JOIN workflow_docs d ON d.uid = w.uid WHERE 1=1`
 	var args []any
 	if opts.Namespace != "" {
-		q += ` AND namespace = ?`
+		q += ` AND w.namespace = ?`
 		args = append(args, opts.Namespace)
 	}
 	if opts.Session != "" {
-		q += ` AND session = ?`
+		q += ` AND w.session = ?`
 		args = append(args, opts.Session)
 	}
 	if len(opts.Phases) > 0 {
-		q += ` AND phase IN (?` + strings.Repeat(",?", len(opts.Phases)-1) + `)`
+		q += ` AND w.phase IN (?` + strings.Repeat(",?", len(opts.Phases)-1) + `)`
 		for _, p := range opts.Phases {
 			args = append(args, p)
 		}
@@ -188,10 +192,10 @@ func (t *txn) listRows(ctx context.Context, opts store.ListOptions, keep wfdoc.K
 		if err != nil {
 			return "", err
 		}
-		q += ` AND (created_at < ? OR (created_at = ? AND uid < ?))`
+		q += ` AND (w.created_at < ? OR (w.created_at = ? AND w.uid < ?))`
 		args = append(args, at, at, uid)
 	}
-	q += ` ORDER BY created_at DESC, uid DESC`
+	q += ` ORDER BY w.created_at DESC, w.uid DESC`
 	if opts.Limit > 0 && opts.Match == nil {
 		q += ` LIMIT ?`
 		args = append(args, opts.Limit+1)
