@@ -123,6 +123,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		}
 	}
 	var wfs []*wfv1.Workflow
+	var wfDocs []*spec.Document
 	var cms []*wfv1.ConfigMap
 	var tpls []*wfv1.WorkflowTemplate
 	for _, f := range set.Files {
@@ -130,6 +131,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 			switch {
 			case d.Workflow != nil:
 				wfs = append(wfs, d.Workflow)
+				wfDocs = append(wfDocs, d)
 			case d.ConfigMap != nil:
 				cms = append(cms, d.ConfigMap)
 			case d.Template != nil:
@@ -149,6 +151,9 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		if err := checkCopyNames(wf, o.count); err != nil {
 			return err
 		}
+	}
+	if err := checkDuplicateNames(wfDocs, o.count); err != nil {
+		return err
 	}
 
 	live := !o.plain && !o.log && o.output == "" && isTerminal(stdout)
