@@ -57,3 +57,21 @@ func TestRunCountRefusesCopyNamesTooLong(t *testing.T) {
 		t.Fatal("a step ran although the run was refused")
 	}
 }
+
+// Two documents with one fixed metadata.name are refused before anything
+// is submitted, naming both documents: they used to be caught only once
+// every copy of the first had started, which then were all killed.
+func TestRunCountRefusesDuplicateFixedNames(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "ran")
+	doc := fmt.Sprintf("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: a}\nspec:\n  entrypoint: main\n  templates:\n  - {name: main, container: {image: x, command: [touch, %s]}}\n", marker)
+	f := writeFile(t, "dup.yaml", doc+"---\n"+doc)
+	other := writeFile(t, "other.yaml", strings.Replace(doc, "name: a}", "name: a, namespace: elsewhere}", 1))
+	out, code := runWithin(t, 60*time.Second, "run", "--plain", "--count", "50", f, other)
+	if code != 1 || !strings.Contains(out, `"a"`) || !strings.Contains(out, f+" document 1") || !strings.Contains(out, f+" document 2") ||
+		!strings.Contains(out, "nothing was run") || strings.Contains(out, "elsewhere") {
+		t.Fatalf("run --count 50 on two documents named a: exit %d, want 1 and a refusal naming both documents:\n%s", code, out)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("a step ran although the run was refused")
+	}
+}

@@ -55,7 +55,9 @@ func newRunCmd() *cobra.Command {
 			"if every workflow Succeeded. Ctrl-C or SIGTERM terminates the steps and ends the workflows Failed;\n" +
 			"run exits within --grace-period of the signal whatever state it is in (killing what still runs).\n" +
 			"With --db, workflows an earlier run left unfinished in that database (it was killed) are resumed\n" +
-			"first: their locks are rebuilt before anything is granted, and steps still running are followed.",
+			"first: their locks are rebuilt before anything is granted, and steps still running are followed.\n" +
+			"The same command run again after such a kill submits neither those nor the copies it had finished\n" +
+			"(same name and spec): those are reported as stored. A name taken by another workflow is refused.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Before the isolation probe: a mistyped flag is said at once.
 			if err := checkNodeName(o.nodeName); err != nil {
@@ -123,6 +125,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		}
 	}
 	var wfs []*wfv1.Workflow
+	var wfDocs []*spec.Document
 	var cms []*wfv1.ConfigMap
 	var tpls []*wfv1.WorkflowTemplate
 	for _, f := range set.Files {
@@ -130,6 +133,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 			switch {
 			case d.Workflow != nil:
 				wfs = append(wfs, d.Workflow)
+				wfDocs = append(wfDocs, d)
 			case d.ConfigMap != nil:
 				cms = append(cms, d.ConfigMap)
 			case d.Template != nil:
@@ -149,6 +153,9 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		if err := checkCopyNames(wf, o.count); err != nil {
 			return err
 		}
+	}
+	if err := checkDuplicateNames(wfDocs, o.count); err != nil {
+		return err
 	}
 
 	live := !o.plain && !o.log && o.output == "" && isTerminal(stdout)
@@ -201,8 +208,10 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		subs, err := submitCopies(ctx, stderr, eng, wf, o.count, o.db, resumed)
 		for _, sub := range subs {
 			uids = append(uids, sub.wf.Metadata.UID)
-			submitted = append(submitted, sub.wf)
 			waits = append(waits, sub.wait)
+			if !sub.earlier {
+				submitted = append(submitted, sub.wf)
+			}
 		}
 		if err != nil {
 			eng.StopAll(true, "semaflow run: a later submission failed")
