@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/store"
 	"github.com/semaflow/semaflow/internal/store/postgres"
 	"github.com/semaflow/semaflow/internal/store/sqlite"
@@ -77,7 +78,12 @@ func (d database) open(ctx context.Context, logger *slog.Logger, leaseTTL time.D
 		idle := min(max(leaseTTL/3, time.Second), 5*time.Second)
 		return postgres.OpenWith(ctx, d.dsn, postgres.Options{Logger: logger, IdleTxTimeout: idle})
 	}
-	return sqlite.Open(ctx, d.path)
+	// An engine of this host whose process is gone holds nothing; one of
+	// another host (a file on a network mount) is taken as live.
+	host, _ := os.Hostname()
+	return sqlite.OpenWith(ctx, d.path, sqlite.Options{Live: func(s store.Session) bool {
+		return s.Host != host || executor.ProcessAlive(s.Process)
+	}})
 }
 
 // dataDir is where, by default, an engine on a PostgreSQL database keeps

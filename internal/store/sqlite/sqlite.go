@@ -41,6 +41,34 @@ const busyWait = 10 * time.Second
 
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// Options are what a caller may add to Open.
+type Options struct {
+	// Live, when set, says whether a session stored in the database
+	// belongs to an engine still running. A migration changes tables an
+	// older engine still uses, so none is applied to a database with a
+	// live session: Open fails with a *MigrationBlockedError instead.
+	Live func(store.Session) bool
+}
+
+// MigrationBlockedError is Open's refusal to migrate a database a live
+// engine of an older semaflow holds.
+type MigrationBlockedError struct {
+	Path      string
+	Migration string // the first one pending
+	Session   store.Session
+}
+
+func (e *MigrationBlockedError) Error() string {
+	s := e.Session
+	return fmt.Sprintf("database %s needs migration %s, which changes tables the semaflow %s holding it (pid %d on host %s) still uses: "+
+		"stop that one first, then start this one", e.Path, e.Migration, s.Kind, s.PID, s.Host)
+}
+
+// OpenWith is Open with opts.
+func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := privateFiles(path); err != nil {
 		return nil, err
 	}
@@ -59,10 +87,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// writer at a time anyway.
 	db.SetMaxOpenConns(1)
 	s := &DB{db: db, path: path}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, opts.Live); err != nil {
 		_ = db.Close()
 		if full := s.storeError(err); errors.Is(full, store.ErrNoSpace) {
 			return nil, full
+		}
+		var blocked *MigrationBlockedError
+		if errors.As(err, &blocked) {
+			return nil, err
 		}
 		if errors.Is(err, errNotOurs) {
 			// Nothing was migrated: the file was only looked at.
@@ -78,7 +110,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // errNotOurs is wrapped by the refusal of another program's database.
 var errNotOurs = errors.New("it is another program's SQLite database")
 
-func (s *DB) migrate(ctx context.Context) error {
+func (s *DB) migrate(ctx context.Context, live func(store.Session) bool) error {
 	// Another program's database is not made semaflow's: tables but no
 	// schema_migrations means it was never ours.
 	var ours, tables int
@@ -116,6 +148,9 @@ func (s *DB) migrate(ctx context.Context) error {
 		applied[v] = true
 	}
 	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := s.checkNoLiveSession(ctx, list, applied, live); err != nil {
 		return err
 	}
 	for _, m := range list {
