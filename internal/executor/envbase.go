@@ -1,6 +1,9 @@
 package executor
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Every step of a run gets the engine's environment and a few variables
 // of its own after it: some forty strings, most of each start request
@@ -25,14 +28,15 @@ func (s *supervisor) sendStart(r request, env []string) error {
 		if n < minEnvBase {
 			n = 0
 		} else {
-			base := env[:n:n]
+			// A copy: the caller's slice is its own to change later.
+			base := slices.Clone(env[:n])
 			if err := s.out.send(request{Op: "env", Env: base}); err != nil {
 				return err
 			}
 			s.env = base
 		}
 	}
-	s.last = env
+	s.last = slices.Clone(env)
 	if n > 0 {
 		spec := *r.Spec
 		spec.Env = env[n:]

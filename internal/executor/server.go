@@ -85,6 +85,9 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 			var r request
 			if err := json.Unmarshal(line, &r); err != nil {
 				fmt.Fprintf(os.Stderr, "semaflow exec: bad request %.200q: %v\n", line, err)
+				// It may have been a declaration: starts relying on the
+				// base must now fail, not take the one before.
+				env = nil
 			} else {
 				switch r.Op {
 				case "env":
