@@ -392,7 +392,7 @@ func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
 // They are the run's before its first round, so that a kill it decides
 // reaches them; follow then waits for each.
 func (e *Engine) startAdopting(wf *wfv1.Workflow, recovered []reconcile.Event, adopted map[string]string) *run {
-	r := &run{e: e, wf: wf, done: make(chan struct{}), wake: make(chan struct{}, 1), first: true, live: map[string]string{},
+	r := &run{e: e, wf: wf, done: make(chan struct{}), outcome: &runOutcome{}, wake: make(chan struct{}, 1), first: true, live: map[string]string{},
 		cache: reconcile.NewCache()}
 	if len(adopted) > 0 {
 		r.adopted = map[string]adoptedStep{}
@@ -462,17 +462,21 @@ func (e *Engine) Wait(ctx context.Context, uid string) (*wfv1.Workflow, error) {
 // it, never change it.
 func (e *Engine) Waiter(uid string) func(context.Context) (wf *wfv1.Workflow, shared bool, err error) {
 	e.mu.Lock()
-	r := e.runs[uid]
+	var done <-chan struct{}
+	var out *runOutcome
+	if r := e.runs[uid]; r != nil {
+		done, out = r.done, r.outcome
+	}
 	e.mu.Unlock()
 	return func(ctx context.Context) (*wfv1.Workflow, bool, error) {
-		if r != nil {
+		if done != nil {
 			select {
-			case <-r.done:
+			case <-done:
 			case <-ctx.Done():
 				return nil, false, ctx.Err()
 			}
-			if r.final != nil {
-				return r.final, true, nil
+			if out.final != nil {
+				return out.final, true, nil
 			}
 		}
 		var wf *wfv1.Workflow

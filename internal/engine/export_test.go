@@ -52,6 +52,6 @@ func KeptFinal(e *Engine, uid string) func() bool {
 			return false
 		}
 		<-r.done
-		return r.final != nil
+		return r.outcome.final != nil
 	}
 }

@@ -20,6 +20,9 @@ import (
 	"github.com/semaflow/semaflow/internal/store"
 )
 
+// runOutcome is what a run leaves its waiters.
+type runOutcome struct{ final *wfv1.Workflow }
+
 // run is one workflow's loop. It has no goroutine of its own while it
 // waits: an event or its timer starts one, which reconciles until nothing
 // is pending and then ends. A workflow parked on a lock thus costs its
@@ -43,11 +46,12 @@ type run struct {
 	// archived says the last commit wrote the ended workflow's archive
 	// copy too, so forget need not write one.
 	archived bool
-	// final is wf as the store holds it once the run ended, its last
+	// outcome holds wf as the store holds it once the run ended, its last
 	// round committed on this engine: Wait returns a copy of it rather
 	// than reading and decoding the workflow again. Set before done is
-	// closed, never changed after.
-	final *wfv1.Workflow
+	// closed, never changed after. Apart from the run so that a waiter
+	// keeps only it, not the run's caches, alive.
+	outcome *runOutcome
 	// live maps node IDs to the step directories of running steps.
 	live map[string]string
 	// data maps node IDs of running data jobs (datajob.go) to their
@@ -171,7 +175,7 @@ func (r *run) finish() {
 		r.timer.Stop()
 	}
 	if r.archived && !r.e.detached.Load() && !r.e.fenced.Load() {
-		r.final = r.wf
+		r.outcome.final = r.wf
 	}
 	r.e.forget(r)
 	close(r.done)
