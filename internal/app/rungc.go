@@ -1,4 +1,4 @@
-package cli
+package app
 
 import (
 	"os"
@@ -13,8 +13,9 @@ import (
 // DAG). GOGC, when set, still rules.
 const runGCPercent = 400
 
-// tuneRunGC sets runGCPercent unless GOGC is set.
-func tuneRunGC() {
+// TuneRunGC sets runGCPercent unless GOGC is set (the environment is
+// read here, in app, not by the commands).
+func TuneRunGC() {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(runGCPercent)
 	}
