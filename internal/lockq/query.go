@@ -73,17 +73,6 @@ func (q *Queue) Pending(key string) int {
 	return 0
 }
 
-// Waiting says whether anything waits in any queue, stopping at the
-// first lock that has a waiter.
-func (q *Queue) Waiting() bool {
-	for _, l := range q.locks {
-		if l.queue.len() > 0 {
-			return true
-		}
-	}
-	return false
-}
-
 // MayDeadlock says whether a cycle of waits is possible: false means no
 // waiter runs under a holder, so FindDeadlocks(q.State(), nil, n) finds
 // none, and the deadlock detector need not copy the queues to look.
