@@ -15,6 +15,7 @@ func newExecCmd() *cobra.Command {
 		stepUser, dataRoot string
 		initConfig         string
 		stepNice           int
+		stepSlice          uint64
 	)
 	cmd := &cobra.Command{
 		Use:    "exec --serve",
@@ -34,7 +35,7 @@ func newExecCmd() *cobra.Command {
 				return err
 			}
 			if cmd.Flags().Changed("step-nice") {
-				if err := executor.SetStepNice(stepNice); err != nil {
+				if err := executor.SetStepNice(stepNice, stepSlice); err != nil {
 					return err
 				}
 			}
@@ -48,6 +49,7 @@ func newExecCmd() *cobra.Command {
 	f.StringVar(&stepUser, "step-user", "", "run steps as this uid:gid, each in its own PID namespace (root only)")
 	f.StringVar(&dataRoot, "data-root", "", "the data directory, hidden from steps run as --step-user")
 	f.IntVar(&stepNice, "step-nice", 0, "start steps at this nice value, this supervisor running raised (the engine's --control-priority)")
+	f.Uint64Var(&stepSlice, "step-slice", 0, "with --step-nice, start steps with this scheduler slice in ns (0: the kernel's default)")
 	f.StringVar(&initConfig, "init", "", "start one step in its new namespaces (internal)")
 	return cmd
 }

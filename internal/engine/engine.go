@@ -165,6 +165,8 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e.artifacts.driver, e.artifacts.dir, e.artifacts.log = cfg.Artifacts, filepath.Join(cfg.DataDir, "artifacts"), cfg.Logger
 	e.locator = e.newLocator(cfg.Secrets)
 	e.locator.GitUser = cfg.FetchUser
+	// git works for a workflow: at its steps' priority, not the engine's.
+	e.locator.GitStart = executor.StartAtStepPriority
 	if e.now == nil {
 		e.now = time.Now
 	}

@@ -26,6 +26,9 @@ type Isolation struct {
 	// itself running raised (RaiseControl); nil: steps run at the
 	// supervisor's.
 	StepNice *int
+	// StepSlice is the scheduler slice (ns) steps run with when StepNice
+	// is set: the one semaflow was started with; 0: the kernel's default.
+	StepSlice uint64
 }
 
 // StepUser is the unprivileged identity steps run as.
@@ -86,6 +89,9 @@ func (i Isolation) args() []string {
 	}
 	if i.StepNice != nil {
 		a = append(a, fmt.Sprintf("--step-nice=%d", *i.StepNice))
+		if i.StepSlice != 0 {
+			a = append(a, fmt.Sprintf("--step-slice=%d", i.StepSlice))
+		}
 	}
 	return a
 }

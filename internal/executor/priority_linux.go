@@ -3,6 +3,8 @@ package executor
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -31,18 +33,22 @@ const controlSlice = 300 * time.Microsecond
 // has, and a step must be forked from a thread lowered back to the
 // steps' value, or it would inherit the raised one.
 
-// stepNice is the nice value steps run at when the supervisor runs
-// raised (set is false otherwise). It is set once, before any step is
-// spawned (SetStepNice), and only read afterwards.
+// stepNice is the nice value and scheduler slice steps run at when this
+// process runs raised (set is false otherwise): the supervisor's, set by
+// SetStepNice, or the engine's, set by RaiseControl, for the processes
+// it starts for a workflow (StartAtStepPriority). It is set once, before
+// any of those starts, and only read afterwards.
 var stepNice struct {
 	set        bool
 	nice, ctrl int
+	slice      uint64 // the steps' slice (0: the default)
 	ctrlSlice  uint64 // the raised threads' slice (0: the default)
 }
 
-// SetStepNice makes the supervisor start every step at nice n, its own
-// threads staying at their present value.
-func SetStepNice(n int) error {
+// SetStepNice makes the supervisor start every step at nice n and
+// scheduler slice slice (ns; 0: the kernel's default), its own threads
+// staying as they are.
+func SetStepNice(n int, slice uint64) error {
 	if n < -20 || n > 19 {
 		return fmt.Errorf("--step-nice %d: a nice value is from -20 to 19", n)
 	}
@@ -50,21 +56,24 @@ func SetStepNice(n int) error {
 	if err != nil {
 		return err
 	}
-	stepNice.set, stepNice.nice, stepNice.ctrl = true, n, ctrl
-	if a, err := unix.SchedGetAttr(0, 0); err == nil && ctrl < n {
+	stepNice.set, stepNice.nice, stepNice.ctrl, stepNice.slice = true, n, ctrl, slice
+	if a, err := unix.SchedGetAttr(0, 0); err == nil {
 		stepNice.ctrlSlice = a.Runtime // inherited from the raised engine
 	}
 	return nil
 }
 
 // RaiseControl lowers the nice value of every thread of this process by
-// ControlRaise (to -20 at most) and returns the value they had, which is
-// the steps' (Isolation.StepNice). An error says nothing was raised: the
-// process may not (not root, no CAP_SYS_NICE).
-func RaiseControl() (base int, err error) {
+// ControlRaise (to -20 at most), giving them the short controlSlice, and
+// returns the nice value and slice they had (slice 0: the kernel's
+// default), which are the steps' (Isolation.StepNice, StepSlice). An
+// error says nothing was raised: the process may not (not root, no
+// CAP_SYS_NICE).
+func RaiseControl() (base int, slice uint64, err error) {
 	if base, err = threadNice(0); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
+	slice = ownSlice()
 	target := max(base-ControlRaise, -20)
 	// A thread made while the list is read inherits from its creator,
 	// which may not be raised yet: another pass finds it. Go makes few
@@ -72,7 +81,7 @@ func RaiseControl() (base int, err error) {
 	for pass := 0; pass < 8; pass++ {
 		tids, err := os.ReadDir("/proc/self/task")
 		if err != nil {
-			return base, fmt.Errorf("listing this process's threads in /proc/self/task: %w", err)
+			return base, slice, fmt.Errorf("listing this process's threads in /proc/self/task: %w", err)
 		}
 		changed := 0
 		for _, t := range tids {
@@ -86,17 +95,73 @@ func RaiseControl() (base int, err error) {
 			}
 			if err := setThreadPriority(tid, target, uint64(controlSlice)); err != nil {
 				if pass == 0 && changed == 0 {
-					return base, fmt.Errorf("raising the engine's priority to nice %d: %w", target, err)
+					return base, slice, fmt.Errorf("raising the engine's priority to nice %d: %w", target, err)
 				}
 				continue
 			}
 			changed++
 		}
 		if changed == 0 {
-			return base, nil
+			break
 		}
 	}
-	return base, nil
+	stepNice.set, stepNice.nice, stepNice.ctrl = true, base, target
+	stepNice.slice, stepNice.ctrlSlice = slice, uint64(controlSlice)
+	return base, slice, nil
+}
+
+// ownSlice is the calling thread's scheduler slice, which semaflow was
+// started with (threads inherit it), or 0 when that is the kernel's
+// default or unknown. The kernel reports the default as a number too:
+// it is read on a thread of its own, reset to the default, which Go
+// then discards.
+func ownSlice() uint64 {
+	a, err := unix.SchedGetAttr(0, 0)
+	if err != nil {
+		return 0
+	}
+	def := make(chan uint64, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread is discarded
+		d, err := unix.SchedGetAttr(0, 0)
+		if err == nil {
+			d.Runtime, d.Flags, d.Deadline, d.Period = 0, 0, 0, 0
+			if err = unix.SchedSetAttr(0, d, 0); err == nil {
+				d, err = unix.SchedGetAttr(0, 0)
+			}
+		}
+		if err != nil {
+			def <- a.Runtime
+			return
+		}
+		def <- d.Runtime
+	}()
+	if a.Runtime == <-def {
+		return 0
+	}
+	return a.Runtime
+}
+
+// StartAtStepPriority starts cmd as a step is started: from an OS thread
+// lowered to the steps' nice and slice while this process runs raised
+// (RaiseControl). What the engine runs for a workflow (git for an input
+// artifact) is the workflow's work, and must not compete with the steps
+// at the control plane's priority. Wait for cmd as usual.
+func StartAtStepPriority(cmd *exec.Cmd) error {
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		lowered, err := toStepNice()
+		if err == nil {
+			err = cmd.Start() // forks from this thread: the child inherits its priority
+		}
+		started <- err
+		// A thread that cannot be raised again stays locked: Go discards it.
+		if !lowered || backToControl() {
+			runtime.UnlockOSThread()
+		}
+	}()
+	return <-started
 }
 
 // threadNice is a thread's nice value (0: the calling thread).
@@ -109,14 +174,14 @@ func threadNice(tid int) (int, error) {
 }
 
 // toStepNice sets the calling thread, which must be locked to its
-// goroutine and about to fork a step, to the steps' nice value; lowered
-// says it changed it. A step must not start raised, so an error fails
-// the start.
+// goroutine and about to fork a step, to the steps' nice value and
+// slice; lowered says it changed it. A step must not start raised, so an
+// error fails the start.
 func toStepNice() (lowered bool, err error) {
-	if !stepNice.set || stepNice.nice == stepNice.ctrl {
+	if !stepNice.set || (stepNice.nice == stepNice.ctrl && stepNice.slice == stepNice.ctrlSlice) {
 		return false, nil
 	}
-	if err := setThreadPriority(unix.Gettid(), stepNice.nice, 0); err != nil {
+	if err := setThreadPriority(unix.Gettid(), stepNice.nice, stepNice.slice); err != nil {
 		return false, fmt.Errorf("setting the step's priority to nice %d: %w", stepNice.nice, err)
 	}
 	return true, nil
@@ -129,8 +194,8 @@ func backToControl() bool {
 }
 
 // setThreadPriority sets a thread's nice and its scheduler slice (0: the
-// default slice, which is what a step must get: a process inherits its
-// forking thread's slice). Its policy stays what it is. Where the kernel
+// default slice; a process inherits its forking thread's slice, and a
+// step must get semaflow's own). Its policy stays what it is. Where the kernel
 // has no sched_setattr or refuses the slice, the nice alone is set.
 func setThreadPriority(tid, nice int, slice uint64) error {
 	a, err := unix.SchedGetAttr(tid, 0)

@@ -61,8 +61,13 @@ func Serve(in io.Reader, out io.Writer) error { return ServeIsolated(in, out, Is
 // gone. iso says how steps are confined.
 func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 	// Once the engine is gone, writing a notice hits a closed pipe; Go
-	// would then die of SIGPIPE and orphan the steps still running.
-	signal.Ignore(syscall.SIGPIPE)
+	// would then die of SIGPIPE and orphan the steps still running. A
+	// signal asked for is caught, so the write fails with EPIPE instead,
+	// and a caught signal's action is reset by exec: steps start with
+	// SIGPIPE at its default, as under a shell (an ignored one would stay
+	// ignored in them, and `yes | head` would never end). The channel
+	// may fill: further signals are dropped, never blocking anyone.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	// Every running step holds one OS thread here, locked for the step's
 	// life (spawn.go: its parent-death signal follows the thread that
 	// started it). Go aborts the whole process past SetMaxThreads (10,000

@@ -158,6 +158,11 @@ func writeScript(tmp *os.File, source string, mode uint32) error {
 		return err
 	}
 	defer func() { _ = unix.Close(dir) }()
+	// The umask narrows what Mkdirat made: a step user kept out of the
+	// directory cannot read the script in it.
+	if err := unix.Fchmod(dir, mode); err != nil {
+		return err
+	}
 	fd, err := unix.Openat(dir, filepath.Base(scriptPath), unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
 	if err != nil {
 		return err

@@ -316,6 +316,11 @@ func (p *rootPlan) make(user *StepUser) (*stepRoot, error) {
 			return fail(err)
 		}
 		if s.Seen == "/" {
+			// Its mode exactly: the umask narrows what MkdirAll made, and
+			// a step user must enter its root.
+			if err := os.Chmod(s.Dir, 0o755); err != nil {
+				return fail(err)
+			}
 			continue
 		}
 		st, err := os.Stat(s.Seen)
@@ -388,11 +393,28 @@ func mkdirOwned(path string, user *StepUser) error {
 		return err
 	}
 	for _, p := range made {
-		if user == nil {
-			continue
-		}
-		if err := os.Lchown(p, int(user.UID), int(user.GID)); err != nil {
+		if err := ownDir(p, 0o755, user); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// ownDir gives the directory path, never through a link, its mode
+// exactly (the umask narrows what a mkdir makes) and, for user, its
+// owner.
+func ownDir(path string, mode uint32, user *StepUser) error {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer func() { _ = unix.Close(fd) }()
+	if err := unix.Fchmod(fd, mode); err != nil {
+		return &fs.PathError{Op: "chmod", Path: path, Err: err}
+	}
+	if user != nil {
+		if err := unix.Fchown(fd, int(user.UID), int(user.GID)); err != nil {
+			return &fs.PathError{Op: "chown", Path: path, Err: err}
 		}
 	}
 	return nil

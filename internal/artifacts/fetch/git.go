@@ -39,6 +39,9 @@ type Git struct {
 	// could, and nothing of the data directory, since it clones into a
 	// scratch directory of its own that the engine moves into place.
 	User *User
+	// Start starts each git process (nil: exec.Cmd.Start): the engine's
+	// starts it at its steps' priority, git's work being a workflow's.
+	Start func(*exec.Cmd) error
 }
 
 // User is an unprivileged uid and gid.
@@ -97,7 +100,7 @@ func LoadGit(ctx context.Context, g Git, p Policy, dst, tmp string) error {
 		cmd.Stdout, cmd.Stderr = &out, &out
 		asUser(cmd, g.User)
 		cmd.WaitDelay = 5 * time.Second
-		if err := cmd.Run(); err != nil {
+		if err := runCmd(cmd, g.Start); err != nil {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return "", fmt.Errorf("git %s: not done within %s", args[0], GitTimeout)
 			}
@@ -364,4 +367,15 @@ func gitEnv(g Git, tmp string, local bool) ([]string, error) {
 		env = append(env, fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", i, kv[0]), fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", i, kv[1]))
 	}
 	return env, nil
+}
+
+// runCmd runs cmd, started by start (nil: cmd.Start).
+func runCmd(cmd *exec.Cmd, start func(*exec.Cmd) error) error {
+	if start == nil {
+		return cmd.Run()
+	}
+	if err := start(cmd); err != nil {
+		return err
+	}
+	return cmd.Wait()
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"sync"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -40,6 +41,8 @@ type Locator struct {
 	ConfigMaps artifacts.GetConfigMap
 	// GitUser, when set, is whom git runs as (see fetch.Git.User).
 	GitUser *fetch.User
+	// GitStart, when set, starts git (see fetch.Git.Start).
+	GitStart func(*exec.Cmd) error
 
 	mu      sync.Mutex
 	clients map[clientKey]*s3repo.Driver

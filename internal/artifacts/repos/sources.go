@@ -94,7 +94,8 @@ func (l *Locator) gitSpec(namespace string, o wfv1.Object) (fetch.Git, error) {
 		return fetch.Git{}, err
 	}
 	g := fetch.Git{Repo: a.Repo, Revision: a.Revision, Fetch: a.Fetch, Branch: a.Branch, SingleBranch: a.SingleBranch,
-		DisableSubmodules: a.DisableSubmodules, InsecureSkipTLS: a.InsecureSkipTLS, InsecureIgnoreHostKey: a.InsecureIgnoreHostKey, User: l.GitUser}
+		DisableSubmodules: a.DisableSubmodules, InsecureSkipTLS: a.InsecureSkipTLS, InsecureIgnoreHostKey: a.InsecureIgnoreHostKey, User: l.GitUser,
+		Start: l.GitStart}
 	if a.Depth != nil {
 		if *a.Depth > maxGitDepth {
 			return g, fmt.Errorf("git depth %d: too large", *a.Depth)
