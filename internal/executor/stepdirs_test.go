@@ -74,3 +74,28 @@ true`
 		})
 	}
 }
+
+// A step directory whose tmp is already there as a link (planted, or
+// left by an older supervisor) is refused, and what the link points at
+// keeps its mode: nothing of the step's set-up goes through it.
+func TestStepDirsRefuseALinkedTmp(t *testing.T) {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	if err := os.Chmod(elsewhere, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, dir+"/"+TmpDir); err != nil {
+		t.Fatal(err)
+	}
+	v, err := openStepDirs(dir, &confinement{})
+	if err == nil {
+		v.close()
+		t.Fatal("a step's tmp that is a link was opened")
+	}
+	fi, err := os.Stat(elsewhere)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o755 {
+		t.Fatalf("the link's target went from 0755 to %o", fi.Mode().Perm())
+	}
+}
