@@ -47,14 +47,12 @@ func openStepDirs(dir string, c *confinement) (stepView, error) {
 // mkdir, an open and for u a chown: its mode is 0700 less the umask,
 // which can only narrow it, and is set exactly on the handle only if the
 // umask took a bit the owner needs. One that was there (left by an older
-// supervisor) is narrowed by path.
+// supervisor) is narrowed on the handle too, never by path: a link there
+// fails the open instead of leading the chown and chmod elsewhere.
 func openPrivateDir(path string, u *StepUser) (*os.File, error) {
 	err := unix.Mkdir(path, 0o700)
-	if errors.Is(err, unix.EEXIST) {
-		if err := privateDir(path, u); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
+	existed := errors.Is(err, unix.EEXIST)
+	if err != nil && !existed {
 		return nil, &fs.PathError{Op: "mkdir", Path: path, Err: err}
 	}
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
@@ -71,7 +69,7 @@ func openPrivateDir(path string, u *StepUser) (*os.File, error) {
 			return fail("chown", err)
 		}
 	}
-	if umaskNarrows() {
+	if existed || umaskNarrows() {
 		if err := unix.Fchmod(fd, 0o700); err != nil {
 			return fail("chmod", err)
 		}
@@ -100,20 +98,6 @@ var umaskNarrows = sync.OnceValue(func() bool {
 func (v stepView) close() {
 	_ = v.tmpDir.Close()
 	_ = v.workDir.Close()
-}
-
-// privateDir makes path a directory only u (or, for nil, this process's
-// user) can enter; one left by an older supervisor is narrowed.
-func privateDir(path string, u *StepUser) error {
-	if err := os.MkdirAll(path, 0o700); err != nil {
-		return err
-	}
-	if u != nil {
-		if err := os.Lchown(path, int(u.UID), int(u.GID)); err != nil {
-			return err
-		}
-	}
-	return os.Chmod(path, 0o700)
 }
 
 // writeInputFiles writes the step's raw inputs where the step sees them,
