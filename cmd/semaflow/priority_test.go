@@ -124,8 +124,13 @@ func customSlices(t *testing.T) bool {
 			ok <- false
 			return
 		}
+		was := *a
 		a.Runtime = 250000
-		ok <- unix.SchedSetAttr(0, a, 0) == nil && ownSliceAt("/proc/thread-self/sched") == "250000"
+		honoured := unix.SchedSetAttr(0, a, 0) == nil && ownSliceAt("/proc/thread-self/sched") == "250000"
+		// Back as it was: were this the main thread, Go keeps it, and
+		// processes the test starts later would inherit the slice.
+		_ = unix.SchedSetAttr(0, &was, 0)
+		ok <- honoured
 	}()
 	return <-ok
 }
@@ -154,5 +159,9 @@ func TestControlPriorityOff(t *testing.T) {
 	got := stepNices(t, "--step-user", "", "--control-priority=false")
 	if len(got) != 5 || got[0] != base || got[1] != base || got[2] != base {
 		t.Fatalf("step, its child, its supervisor at nice %v; want all %s", got, base)
+	}
+	// Nor does any of them ask for a slice of its own.
+	if slice := ownSlice(); got[3] != slice || got[4] != slice {
+		t.Fatalf("step's slice %s, its supervisor's shortest %s; want both %s (this process's)", got[3], got[4], slice)
 	}
 }
