@@ -73,14 +73,21 @@ spec:
 			t.Fatalf("%s: %v", name, err)
 		}
 		want := jsonRoundTrip(t, &wf)
-		got := deepCopy(&wf)
+		got, err := deepCopy(&wf)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 		if d := firstDiff(reflect.ValueOf(got), reflect.ValueOf(want), "wf"); d != "" {
 			t.Errorf("%s: deepCopy and the JSON round trip differ at %s", name, d)
 		}
 	}
 	var filled wfv1.Workflow
 	fill(reflect.ValueOf(&filled).Elem(), "wf", 3)
-	if d := firstDiff(reflect.ValueOf(deepCopy(&filled)), reflect.ValueOf(jsonRoundTrip(t, &filled)), "wf"); d != "" {
+	got, err := deepCopy(&filled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := firstDiff(reflect.ValueOf(got), reflect.ValueOf(jsonRoundTrip(t, &filled)), "wf"); d != "" {
 		t.Errorf("a filled workflow: deepCopy and the JSON round trip differ at %s", d)
 	}
 }
