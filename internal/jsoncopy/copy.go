@@ -413,7 +413,7 @@ type planField struct {
 	omit bool
 	// nilable: a pointer, list, map or interface, left nil when nil.
 	nilable bool
-	// zeroKept: a string, bool or number without JSON methods of its
+	// zeroKept: a string, bool or integer without JSON methods of its
 	// own (AnyString's keep the empty text), whose zero value comes back
 	// as it is and is left as the zero dst already holds.
 	zeroKept bool
@@ -516,13 +516,13 @@ func addFields(into *[]candField, t reflect.Type, index []int) bool {
 	return true
 }
 
-// scalarKind says a value of kind k is text, a truth value or a number.
+// scalarKind says a value of kind k is text, a truth value or an
+// integer. Not a float: IsZero holds for -0, which JSON keeps.
 func scalarKind(k reflect.Kind) bool {
 	switch k {
 	case reflect.String, reflect.Bool,
 		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return true
 	}
 	return false

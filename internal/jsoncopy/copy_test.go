@@ -21,7 +21,7 @@ import (
 var (
 	poolStrings = []string{"", "a", "a<b>&c", "\xff\xfe", "ünï\u2028", "line\n\"q\"", "{{x}}", "A"}
 	poolInts    = []int64{0, 1, -7, 9007199254740993, math.MaxInt64, math.MinInt64}
-	poolFloats  = []float64{0, 1.5, -0.0, 1e21, 0.1, 1e-7, math.NaN(), math.Inf(1)}
+	poolFloats  = []float64{0, 1.5, math.Copysign(0, -1), 1e21, 0.1, 1e-7, math.NaN(), math.Inf(1)}
 	poolItems   = []string{"1", `"a"`, `{"b":1,"a":2}`, "", "1.50", " [1, 2] "}
 	poolTimes   = []time.Time{{}, time.Date(2026, 12, 5, 11, 0, 0, 123, time.UTC),
 		time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600)), time.Now(), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
@@ -264,6 +264,15 @@ func TestCopyEmptiesBecomeNil(t *testing.T) {
 	got, err := Copy(&wf)
 	if err != nil || got.Spec.Arguments.Parameters != nil || got.Metadata.Annotations != nil {
 		t.Fatalf("Copy = %+v, %v: want nil parameters and annotations", got, err)
+	}
+}
+
+// TestCopyDropsWhatJSONDrops: an unexported field, and a field an outer
+// one of the same name hides.
+func TestCopyDropsWhatJSONDrops(t *testing.T) {
+	got, err := Copy(&shadowing{B: "b", Inner: Inner{A: "a", B: "hidden"}, hidden: "x"})
+	if err != nil || got != (shadowing{B: "b", Inner: Inner{A: "a"}}) {
+		t.Fatalf("Copy = %+v, %v", got, err)
 	}
 }
 
