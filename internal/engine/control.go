@@ -129,7 +129,10 @@ func (e *Engine) Retry(ctx context.Context, namespace, name string, opts reconci
 		}
 		_ = os.RemoveAll(dir)
 	}
-	out := deepCopy(wf)
+	out, err := deepCopy(wf)
+	if err != nil {
+		return nil, err
+	}
 	e.hub.publish(Modified, out)
 	e.start(wf, nil)
 	return out, nil

@@ -348,7 +348,10 @@ func (e *Engine) createAll(ctx context.Context, made []*wfv1.Workflow, generated
 	}
 	outs := make([]*wfv1.Workflow, 0, len(made))
 	for _, wf := range made {
-		out := deepCopy(wf)
+		out, err := deepCopy(wf)
+		if err != nil {
+			return nil, err
+		}
 		e.hub.publish(Added, out)
 		e.start(wf, nil)
 		outs = append(outs, out)
@@ -363,7 +366,10 @@ const nameAttempts = 8
 // newWorkflow is a copy of wf as it is stored when submitted: named,
 // in a namespace, pending.
 func (e *Engine) newWorkflow(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
-	wf = deepCopy(wf)
+	wf, err := deepCopy(wf)
+	if err != nil {
+		return nil, err
+	}
 	m := &wf.Metadata
 	if m.Name == "" {
 		if m.GenerateName == "" {
@@ -450,8 +456,8 @@ func (e *Engine) forget(r *run) {
 // this engine ran it to its end, else the store's.
 func (e *Engine) Wait(ctx context.Context, uid string) (*wfv1.Workflow, error) {
 	wf, shared, err := e.Waiter(uid)(ctx)
-	if shared {
-		wf = deepCopy(wf)
+	if shared && err == nil {
+		wf, err = deepCopy(wf)
 	}
 	return wf, err
 }

@@ -3,8 +3,10 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"testing"
 
+	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/store"
 	"github.com/semaflow/semaflow/internal/testkit"
@@ -73,11 +75,13 @@ spec:
 			t.Fatalf("%s: the run did not keep its final workflow: this test compares nothing", name)
 		}
 		var stored []byte
+		var storedWF *wfv1.Workflow
 		err = l.Store.View(ctx, func(tx store.Tx) error {
 			wf, err := tx.GetWorkflowByUID(ctx, uid)
 			if err != nil {
 				return err
 			}
+			storedWF = wf
 			stored, err = json.Marshal(wf)
 			return err
 		})
@@ -90,6 +94,11 @@ spec:
 		}
 		if string(b) != string(stored) {
 			t.Fatalf("%s: Wait returned\n%s\nthe store holds\n%s", name, b, stored)
+		}
+		// The same value too, nil where the store's is nil: a caller
+		// reading Go values sees no difference either.
+		if !reflect.DeepEqual(got, storedWF) {
+			t.Fatalf("%s: Wait returned the store's JSON but not its value (empty against nil)", name)
 		}
 		if len(got.Status.Nodes) < 3 {
 			t.Fatalf("%s: %d nodes: the workflow did not run", name, len(got.Status.Nodes))
