@@ -2,8 +2,6 @@ package engine
 
 import (
 	"encoding/json"
-	"fmt"
-	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -11,9 +9,18 @@ import (
 	"github.com/semaflow/semaflow/api/wfv1"
 )
 
-// copyBenchWF is a one-step workflow on a semaphore, as `run --count`
-// copies it: the workflow of sync_bench_test.go without its ConfigMap.
-var copyBenchWF = strings.SplitN(fmt.Sprintf(semaphoreWorkflow, 1), "---\n", 2)[1]
+// copyBenchWF is a one-step workflow on a semaphore, as `run --count` copies it.
+const copyBenchWF = `
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: q-}
+spec:
+  entrypoint: main
+  synchronization:
+    semaphores: [{configMapKeyRef: {name: limits, key: sem}}]
+  templates:
+  - {name: main, container: {image: x, command: ["true"]}}
+`
 
 // BenchmarkDeepCopy measures one copy of a submitted workflow (was a JSON
 // round trip).
