@@ -114,45 +114,6 @@ func roundTrip[T any](v *T) (T, error) {
 	return out, err
 }
 
-// refs collects the maps, lists and pointers v holds.
-func refs(v reflect.Value, into map[uintptr]bool) {
-	switch v.Kind() {
-	case reflect.Pointer:
-		if !v.IsNil() {
-			if v.Type().Elem().Size() > 0 { // zero-size values share one address
-				into[v.Pointer()] = true
-			}
-			refs(v.Elem(), into)
-		}
-	case reflect.Interface:
-		if !v.IsNil() {
-			refs(v.Elem(), into)
-		}
-	case reflect.Struct:
-		if v.Type() == timeType {
-			return // its *Location is immutable, and shared by the round trip too
-		}
-		for i := range v.NumField() {
-			refs(v.Field(i), into)
-		}
-	case reflect.Slice:
-		if v.Cap() > 0 {
-			into[v.Pointer()] = true
-		}
-		for i := range v.Len() {
-			refs(v.Index(i), into)
-		}
-	case reflect.Map:
-		if !v.IsNil() {
-			into[v.Pointer()] = true
-		}
-		it := v.MapRange()
-		for it.Next() {
-			refs(it.Value(), into)
-		}
-	}
-}
-
 // fataler is what checkCopy needs of a *testing.T or *rapid.T.
 type fataler interface {
 	Fatalf(format string, args ...any)
@@ -181,13 +142,8 @@ func checkCopy[T any](t fataler, v *T, stats *[2]int) {
 	if string(g) != string(w) {
 		t.Fatalf("Copy encodes as %s, the round trip as %s", g, w)
 	}
-	src, cp := map[uintptr]bool{}, map[uintptr]bool{}
-	refs(reflect.ValueOf(v), src)
-	refs(reflect.ValueOf(&got).Elem(), cp)
-	for p := range cp {
-		if src[p] {
-			t.Fatalf("Copy's result shares memory with its input")
-		}
+	if Shares(&got, v) {
+		t.Fatalf("Copy's result shares memory with its input")
 	}
 }
 

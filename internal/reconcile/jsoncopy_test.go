@@ -8,6 +8,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/expr"
+	"github.com/semaflow/semaflow/internal/jsoncopy"
 	"pgregory.net/rapid"
 )
 
@@ -167,40 +168,6 @@ func drawInto(rt *rapid.T, v reflect.Value, depth int, benign bool) {
 	}
 }
 
-// refs collects the maps, lists and pointers v holds.
-func refs(v reflect.Value, into map[uintptr]bool) {
-	switch v.Kind() {
-	case reflect.Pointer:
-		if !v.IsNil() {
-			into[v.Pointer()] = true
-			refs(v.Elem(), into)
-		}
-	case reflect.Interface:
-		if !v.IsNil() {
-			refs(v.Elem(), into)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			refs(v.Field(i), into)
-		}
-	case reflect.Slice:
-		if v.Cap() > 0 {
-			into[v.Pointer()] = true
-		}
-		for i := range v.Len() {
-			refs(v.Index(i), into)
-		}
-	case reflect.Map:
-		if !v.IsNil() {
-			into[v.Pointer()] = true
-		}
-		it := v.MapRange()
-		for it.Next() {
-			refs(it.Value(), into)
-		}
-	}
-}
-
 // checkJSONCopy holds jsonCopy to the full round trip on a drawn T.
 func checkJSONCopy[T any](rt *rapid.T, stats *[2]int) {
 	var v T
@@ -219,13 +186,8 @@ func checkJSONCopy[T any](rt *rapid.T, stats *[2]int) {
 			w, _ := json.Marshal(want)
 			rt.Fatalf("jsonCopy gives %s (%#v)\nthe round trip gives %s (%#v)", g, got, w, want)
 		}
-		src, cp := map[uintptr]bool{}, map[uintptr]bool{}
-		refs(reflect.ValueOf(v), src)
-		refs(reflect.ValueOf(got), cp)
-		for p := range cp {
-			if src[p] {
-				rt.Fatalf("jsonCopy's result shares memory with its input")
-			}
+		if jsoncopy.Shares(got, v) {
+			rt.Fatalf("jsonCopy's result shares memory with its input")
 		}
 	} else {
 		stats[1]++
