@@ -61,6 +61,12 @@ func startNode(t *testing.T, dsn, name string) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Before the data directory goes (cleanups run last first): a live
+	// session still writes its lease file there.
+	t.Cleanup(func() {
+		n.eng.Detach()
+		_ = n.eng.CloseSession(context.Background())
+	})
 	if _, err := n.eng.Resume(context.Background()); err != nil {
 		t.Fatal(err)
 	}
