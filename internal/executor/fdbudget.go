@@ -6,12 +6,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Each running step holds about seven of the supervisor's open files (its
-// output pipes, directory handles, a pidfd, the lease watch), so the
-// open-file limit bounds how many can run at once. Past it a start would
-// fail with "too many open files"; a step waits for a slot instead.
+// Each running step holds about six of the supervisor's open files (its
+// output pipes, directory handles, a pidfd, its record), and one being
+// started a few more for a moment (the pipes' other ends, exec's status
+// pipe, the handles that make its directories), so the open-file limit
+// bounds how many can run at once. Past it a start would fail with "too
+// many open files"; a step waits for a slot instead. Counted with that
+// start-up peak: at 8, a 5,000-step burst on a loaded machine, with
+// every slot taken and many steps starting at once, still ran out.
 const (
-	filesPerStep  = 8
+	filesPerStep  = 11
 	filesReserved = 64 // the supervisor's own: its pipes, the runtime's
 )
 
