@@ -39,6 +39,7 @@ func (c *wfCtx) checkDAG(sc *scope, dag *wfv1.DAGTemplate, path string, wfLocks 
 		tp := fmt.Sprintf("%s.tasks[%d]", path, i)
 		c.checkCall(t.Template, t.TemplateRef, t.Inline, tp, wfLocks, depth)
 		c.checkLoops(len(t.WithItems) > 0, t.WithParam != "", t.WithSequence, tp)
+		c.checkEmptyItems(t.WithItems, tp)
 		c.checkLoopSize(sc.tmpl.Name, t.WithItems, t.WithSequence, tp)
 		if t.OnExit != "" {
 			c.checkTemplateName(t.OnExit, tp+".onExit")

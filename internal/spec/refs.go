@@ -100,6 +100,12 @@ func (sc *scope) checkTag(path, tag string, loop bool) {
 		if !loop {
 			sc.c.doc.errorAt(path, "{{%s}} is used outside a loop: the step or task needs withItems, withParam or withSequence", tag)
 		}
+	case tag == "inputs.parameters":
+		// Argo (and run) define the whole list only when there is one.
+		if len(sc.inputs) == 0 {
+			sc.c.doc.errorAt(path, "{{%s}} is the JSON list of the input parameters, and template %q declares no input parameter: declare one in inputs.parameters or drop the reference",
+				tag, sc.tmpl.Name)
+		}
 	case len(parts) >= 3 && parts[0] == "inputs" && parts[1] == "parameters":
 		sc.checkInput(path, strings.Join(parts[2:], "."), "{{"+tag+"}}")
 	case len(parts) >= 3 && parts[0] == "inputs" && parts[1] == "artifacts":

@@ -298,6 +298,11 @@ func (c *wfCtx) checkTemplate(t *wfv1.Template, path string, wfLocks []LockRef, 
 	if t.ContainerSet != nil {
 		checkContainerSet(d, path, t.ContainerSet)
 	}
+	if t.Steps != nil && len(t.Steps) == 0 {
+		// The workflow copy drops an empty list, leaving a template of no
+		// type (Argo's API round trip does the same and refuses it).
+		d.errorAt(path+".steps", "empty: a steps template needs at least one group")
+	}
 	c.checkTemplateArtifacts(t, path)
 	sc := newScope(c, t)
 	c.checkSync(t.Synchronization, path+".synchronization", wfLocks, sc)
@@ -318,6 +323,7 @@ func (c *wfCtx) checkStep(sc *scope, st *wfv1.WorkflowStep, path string, wfLocks
 	}
 	c.checkCall(st.Template, st.TemplateRef, st.Inline, path, wfLocks, depth)
 	c.checkLoops(len(st.WithItems) > 0, st.WithParam != "", st.WithSequence, path)
+	c.checkEmptyItems(st.WithItems, path)
 	c.checkLoopSize(sc.tmpl.Name, st.WithItems, st.WithSequence, path)
 	if st.OnExit != "" {
 		c.checkTemplateName(st.OnExit, path+".onExit")
