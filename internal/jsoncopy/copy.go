@@ -51,7 +51,8 @@ func Copy[T any](v *T) (T, error) {
 // that round trip would fail or give something else. ok is false too for
 // anything else whose round trip Replace does not reproduce exactly: text
 // that is not valid UTF-8 before or after text, an integer past 15
-// digits (the tree holds numbers as float64), a type with its own JSON
+// digits (the caller's tree, decoded by UnmarshalNumbers, keeps it
+// exact; this walk does not judge where a float64 would), a type with its own JSON
 // methods other than wfv1's AnyString and IntOrString, an interface
 // holding anything but what JSON decodes to, and struct shapes where
 // JSON would drop a field. The caller then takes the round trip.

@@ -280,7 +280,7 @@ func treeTrip[T any](v *T, text func(string) (string, bool)) (T, error) {
 		return out, err
 	}
 	var tree any
-	if err := json.Unmarshal(b, &tree); err != nil {
+	if err := UnmarshalNumbers(b, &tree); err != nil {
 		return out, err
 	}
 	var bad bool

@@ -6,6 +6,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/expr"
+	"github.com/semaflow/semaflow/internal/jsoncopy"
 )
 
 // executeHook brings a hook's node forward (a step's, a task's or the
@@ -44,7 +45,7 @@ func hookArguments(args wfv1.Arguments, scope expr.Scope) (wfv1.Arguments, error
 		return out, err
 	}
 	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
+	if err := jsoncopy.UnmarshalNumbers(raw, &tree); err != nil {
 		return out, err
 	}
 	tree, err = replaceLenient(tree, scope)

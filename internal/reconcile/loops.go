@@ -11,13 +11,14 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/expr"
+	"github.com/semaflow/semaflow/internal/jsoncopy"
 	"github.com/semaflow/semaflow/internal/spec"
 )
 
 // loopItem is one expansion of withItems / withParam / withSequence.
 type loopItem struct {
 	suffix string // "(0:hello)", appended to the node name
-	value  any    // the item, as decoded from JSON
+	value  any    // the item, as decoded from JSON, numbers as json.Number
 	isItem bool   // false for the single pass of a call without a loop
 }
 
@@ -54,7 +55,7 @@ func expand(l loopSpec, scope expr.Scope, limit int) ([]loopItem, error) {
 		}
 		for _, it := range l.items {
 			var v any
-			if err := json.Unmarshal(it.RawMessage, &v); err != nil {
+			if err := jsoncopy.UnmarshalNumbers(it.RawMessage, &v); err != nil {
 				return nil, fmt.Errorf("withItems: %w", err)
 			}
 			raw = append(raw, v)
@@ -67,7 +68,7 @@ func expand(l loopSpec, scope expr.Scope, limit int) ([]loopItem, error) {
 		if err != nil {
 			return nil, fmt.Errorf("withParam: %w", err)
 		}
-		if err := json.Unmarshal([]byte(s), &raw); err != nil {
+		if err := jsoncopy.UnmarshalNumbers([]byte(s), &raw); err != nil {
 			return nil, fmt.Errorf("withParam value could not be parsed as a JSON list%s: %s", cutRefs(l.param, scope), truncate(s, 200))
 		}
 		if len(raw) > limit {
@@ -106,8 +107,8 @@ func itemString(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
+	case json.Number:
+		return x.String() // as written: Argo keeps an item's bytes
 	case nil:
 		return "null"
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/expr"
+	"github.com/semaflow/semaflow/internal/jsoncopy"
 )
 
 // globalScope holds the workflow.* names every template sees.
@@ -184,14 +185,14 @@ func substitute[T any](v T, scope expr.Scope) (T, error) {
 		return out, err
 	}
 	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
+	if err := jsoncopy.UnmarshalNumbers(raw, &tree); err != nil {
 		return out, err
 	}
 	tree, err = replaceTree(tree, scope)
 	if err != nil {
 		// replaceTree changed tree in place; raw still holds the original.
 		var orig any
-		_ = json.Unmarshal(raw, &orig)
+		_ = jsoncopy.UnmarshalNumbers(raw, &orig)
 		if aerr := firstAbsent(orig, scope); aerr != nil {
 			return out, aerr
 		}
@@ -209,9 +210,9 @@ func substitute[T any](v T, scope expr.Scope) (T, error) {
 // it again cannot change what raw decodes to. It could if a
 // string holds a placeholder, if a withItems list is present (its items
 // are kept as raw bytes, which the tree re-encodes with sorted keys and
-// canonical numbers and escapes), or if an integer has more digits than
-// a float64 holds exactly. Digits inside strings only make the answer
-// conservative.
+// canonical escapes), or if an integer has more digits than a float64
+// holds exactly (the tree keeps its text, but a map[string]any field
+// would not). Digits inside strings only make the answer conservative.
 func treeInvariant(raw []byte) bool {
 	if bytes.Contains(raw, []byte("{{")) || bytes.Contains(raw, []byte(`"withItems"`)) {
 		return false
@@ -378,7 +379,7 @@ func aggregateScope(s expr.Scope, prefix string, children []*wfv1.NodeStatus) {
 // aggregate, so `[1,2]` rather than `["1","2"]` feeds the next withParam.
 func parseItem(s string) any {
 	var v any
-	if json.Unmarshal([]byte(s), &v) == nil {
+	if jsoncopy.UnmarshalNumbers([]byte(s), &v) == nil {
 		return v
 	}
 	return s

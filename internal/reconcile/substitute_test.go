@@ -9,6 +9,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/expr"
+	"github.com/semaflow/semaflow/internal/jsoncopy"
 	"pgregory.net/rapid"
 )
 
@@ -22,11 +23,11 @@ func substituteTree[T any](v T, scope expr.Scope) (T, error) {
 		return out, err
 	}
 	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
+	if err := jsoncopy.UnmarshalNumbers(raw, &tree); err != nil {
 		return out, err
 	}
 	var orig any
-	_ = json.Unmarshal(raw, &orig)
+	_ = jsoncopy.UnmarshalNumbers(raw, &orig)
 	tree, err = replaceTree(tree, scope)
 	if err != nil {
 		if aerr := firstAbsent(orig, scope); aerr != nil {

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/jsoncopy"
 )
 
 // labelBackfill marks the workflow `argo cron backfill` posts, and the
@@ -195,7 +196,7 @@ func backfillManifest(manifest string) (map[string]any, []string, error) {
 		return nil, nil, err
 	}
 	var obj map[string]any
-	if err := json.Unmarshal(js, &obj); err != nil || obj == nil {
+	if err := jsoncopy.UnmarshalNumbers(js, &obj); err != nil || obj == nil {
 		return nil, nil, fmt.Errorf("not a workflow object")
 	}
 	lastParamWins(obj)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/jsoncopy"
 	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 )
@@ -24,7 +25,9 @@ func (s *Server) parseDoc(w http.ResponseWriter, r *http.Request, field, kind st
 	}
 	var req map[string]json.RawMessage
 	var obj map[string]any
-	if json.Unmarshal(body, &req) != nil || json.Unmarshal(req[field], &obj) != nil || obj == nil {
+	// Numbers keep their text, so the object checkDoc encodes again is
+	// the one `semaflow run` would read from the same bytes.
+	if json.Unmarshal(body, &req) != nil || jsoncopy.UnmarshalNumbers(req[field], &obj) != nil || obj == nil {
 		writeError(w, codeInvalid, "the body must be {\""+field+"\": {...}}")
 		return nil, false
 	}

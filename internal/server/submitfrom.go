@@ -12,6 +12,7 @@ import (
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
+	"github.com/semaflow/semaflow/internal/jsoncopy"
 	"github.com/semaflow/semaflow/internal/reconcile"
 	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
@@ -87,7 +88,7 @@ func (s *Server) submitFrom(w http.ResponseWriter, r *http.Request) {
 	}
 	s.warnNoEffect(r, opts)
 	var obj map[string]any
-	if b, err := json.Marshal(wf); err != nil || json.Unmarshal(b, &obj) != nil {
+	if b, err := json.Marshal(wf); err != nil || jsoncopy.UnmarshalNumbers(b, &obj) != nil {
 		writeError(w, codeInternal, fmt.Sprintf("submit from %s/%s: encoding the workflow failed", req.ResourceKind, req.ResourceName))
 		return
 	}
