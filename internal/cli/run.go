@@ -57,7 +57,10 @@ func newRunCmd() *cobra.Command {
 			"With --db, workflows an earlier run left unfinished in that database (it was killed) are resumed\n" +
 			"first: their locks are rebuilt before anything is granted, and steps still running are followed.\n" +
 			"The same command run again after such a kill submits neither those nor the copies it had finished\n" +
-			"(same name and spec): those are reported as stored. A name taken by another workflow is refused.",
+			"(same fixed metadata.name and spec): those are reported as stored. Every fixed name the run would\n" +
+			"take is looked up in --db before anything is submitted or resumed: one held by another workflow\n" +
+			"(another spec, finished or not) refuses the whole run. Only fixed names are matched: workflows of a\n" +
+			"generateName get new names each time, so a rerun resumes the unfinished ones and submits new ones too.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Before the isolation probe: a mistyped flag is said at once.
 			if err := checkNodeName(o.nodeName); err != nil {
@@ -157,6 +160,12 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	if err := checkDuplicateNames(wfDocs, o.count); err != nil {
 		return err
 	}
+	// Before the engine starts: it resumes what --db left unfinished,
+	// and a copy's name held by another workflow refuses the whole run.
+	held, err := checkHeldNames(ctx, o.db, wfDocs, o.count)
+	if err != nil {
+		return err
+	}
 
 	live := !o.plain && !o.log && o.output == "" && isTerminal(stdout)
 	prog := newProgress(stdout, live)
@@ -188,10 +197,10 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	prog.showStarts(eng.StartEstimate)
 	uids := a.Resumed
 	if len(uids) > 0 {
-		fmt.Fprintf(stderr, "resuming %s left unfinished in %s\n", plural(len(uids), "workflow"), o.db)
+		fmt.Fprintf(stderr, "resuming %s left unfinished in %s\n", plural(len(uids), "workflow"), shownDB(o.db))
 	}
 	if len(uids) == 0 && len(wfs) == 0 {
-		return fmt.Errorf("no unfinished workflow in %s and no manifest given", o.db)
+		return fmt.Errorf("no unfinished workflow in %s and no manifest given", shownDB(o.db))
 	}
 	var submitted []*wfv1.Workflow
 	resumed := map[string]bool{}
@@ -205,7 +214,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		waits = append(waits, eng.Waiter(uid))
 	}
 	for _, wf := range wfs {
-		subs, err := submitCopies(ctx, stderr, eng, wf, o.count, o.db, resumed)
+		subs, err := submitCopies(ctx, stderr, eng, wf, o.count, shownDB(o.db), held, resumed)
 		for _, sub := range subs {
 			uids = append(uids, sub.wf.Metadata.UID)
 			waits = append(waits, sub.wait)

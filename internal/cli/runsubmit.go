@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,12 +28,15 @@ type submission struct {
 }
 
 // submitCopies stores count copies of wf, submitBatch at a time, and
-// returns the stored ones in order. A batch refused because a fixed name
-// is taken goes again one copy at a time: the same command run again
-// after a crash finds its copies being resumed, or finished before the
-// crash, and neither is submitted again (see earlierCopy).
-func submitCopies(ctx context.Context, stderr io.Writer, eng *engine.Engine, wf *wfv1.Workflow, count int, db string, resumed map[string]bool) ([]submission, error) {
-	var out []submission
+// returns the stored ones in order. held are this command's copies that
+// --db held before the engine started (checkHeldNames): one being resumed
+// (in resumed) or finished is not submitted again. A batch refused
+// because a fixed name was taken since goes again one copy at a time,
+// judged as checkHeldNames judges (see earlierCopy).
+func submitCopies(ctx context.Context, stderr io.Writer, eng *engine.Engine, wf *wfv1.Workflow, count int, db string, held *heldCopies, resumed map[string]bool) ([]submission, error) {
+	// A slot per copy: those stored and those submitted keep the copies'
+	// order, while the submitted ones still go in full batches.
+	slots := make([]submission, count)
 	var nResumed, nFinished int
 	defer func() {
 		// One line per manifest, not one per copy: a rerun of --count 400
@@ -45,64 +46,103 @@ func submitCopies(ctx context.Context, stderr io.Writer, eng *engine.Engine, wf 
 				copiesOf(wf, count), nResumed, db, nFinished)
 		}
 	}()
-	for start := 0; start < count; start += submitBatch {
-		batch := make([]*wfv1.Workflow, 0, min(submitBatch, count-start))
-		for i := start; i < start+cap(batch); i++ {
-			batch = append(batch, copyOf(wf, i, count))
+	stored := func(i int, old *wfv1.Workflow) {
+		nFinished++
+		slots[i] = submission{wf: old, earlier: true,
+			wait: func(context.Context) (*wfv1.Workflow, bool, error) { return old, false, nil }}
+	}
+	batch := make([]*wfv1.Workflow, 0, min(submitBatch, count))
+	at := make([]int, 0, cap(batch))
+	flush := func() error {
+		defer func() { batch, at = batch[:0], at[:0] }()
+		if len(batch) == 0 {
+			return nil
 		}
 		subs, err := eng.SubmitAll(ctx, batch)
 		if err == nil {
-			for _, sub := range subs {
-				out = append(out, submission{wf: sub, wait: eng.Waiter(sub.Metadata.UID)})
+			for j, sub := range subs {
+				slots[at[j]] = submission{wf: sub, wait: eng.Waiter(sub.Metadata.UID)}
 			}
-			continue
+			return nil
 		}
 		if !errors.Is(err, store.ErrExists) {
-			return out, err
+			return err
 		}
-		for _, c := range batch {
+		for j, c := range batch {
 			sub, err := eng.Submit(ctx, c)
 			if errors.Is(err, store.ErrExists) {
-				old, gerr := eng.Get(ctx, c.Metadata.Namespace, c.Metadata.Name)
+				old, gerr := eng.Get(ctx, namespaceOf(c), c.Metadata.Name)
 				switch {
 				case gerr != nil:
 				case resumed[old.Metadata.UID]:
 					nResumed++
 					continue
 				case earlierCopy(old, c):
-					nFinished++
-					out = append(out, submission{wf: old, earlier: true,
-						wait: func(context.Context) (*wfv1.Workflow, bool, error) { return old, false, nil }})
+					stored(at[j], old)
 					continue
 				}
 			}
 			if err != nil {
-				return out, err
+				return err
 			}
-			out = append(out, submission{wf: sub, wait: eng.Waiter(sub.Metadata.UID)})
+			slots[at[j]] = submission{wf: sub, wait: eng.Waiter(sub.Metadata.UID)}
+		}
+		return nil
+	}
+	for i := range count {
+		c := copyOf(wf, i, count)
+		if old := held.byName[namespaceOf(c)+"/"+c.Metadata.Name]; c.Metadata.Name != "" && old != nil {
+			switch {
+			case resumed[old.Metadata.UID]:
+				nResumed++
+				continue
+			case slices.Contains(endedPhases, old.Status.Phase):
+				stored(i, old)
+				continue
+			}
+			// Unfinished yet not resumed here (another engine's on a
+			// shared database): the store decides, as for any name.
+		}
+		batch, at = append(batch, c), append(at, i)
+		if len(batch) == cap(batch) {
+			if err := flush(); err != nil {
+				return filled(slots), err
+			}
 		}
 	}
-	return out, nil
+	err := flush()
+	if uids := held.generated[wf]; err == nil && len(uids) > 0 {
+		n := 0
+		for _, uid := range uids {
+			if resumed[uid] {
+				n++
+			}
+		}
+		if n > 0 {
+			fmt.Fprintf(stderr, "workflow %s (generateName): %d left unfinished in %s by an earlier run being resumed, and %d new ones submitted as well: a rerun matches only copies of a fixed metadata.name, a generateName names new workflows each time\n",
+				wf.Metadata.GenerateName, n, db, count)
+		}
+	}
+	return filled(slots), err
+}
+
+// filled are the slots holding a copy, in order.
+func filled(slots []submission) []submission {
+	out := make([]submission, 0, len(slots))
+	for _, s := range slots {
+		if s.wf != nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // earlierCopy says whether old, stored under c's name, is c as an earlier
-// run of the same command left it: finished, with the same spec (the
-// engine's own shutdown and suspend marks aside). A workflow of another
-// manifest, or of other -p values, under the name is not: that name is
-// taken, as argo submit says.
+// run of the same command left it: finished, with the same spec (see
+// sameSpec). A workflow of another manifest, or of other -p values,
+// under the name is not: that name is taken, as argo submit says.
 func earlierCopy(old, c *wfv1.Workflow) bool {
-	if !slices.Contains(endedPhases, old.Status.Phase) {
-		return false
-	}
-	a, b := old.Spec, c.Spec
-	a.Shutdown, a.Suspend = "", nil
-	b.Shutdown, b.Suspend = "", nil
-	ja, err := json.Marshal(&a)
-	if err != nil {
-		return false
-	}
-	jb, err := json.Marshal(&b)
-	return err == nil && bytes.Equal(ja, jb)
+	return slices.Contains(endedPhases, old.Status.Phase) && sameSpec(old, c)
 }
 
 // copiesOf names wf's copies for a message: "workflow x" or
