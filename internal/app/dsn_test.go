@@ -20,7 +20,9 @@ func TestParseDB(t *testing.T) {
 			t.Errorf("parseDB(%q) = %+v, %v; want %+v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"mysql://u:hunter2@h/db", "postgres://u:hunter2@[::1/db", "sqlite://"} {
+	for _, in := range []string{"mysql://u:hunter2@h/db", "postgres://u:hunter2@[::1/db", "sqlite://",
+		// libpq's keyword form is not a file name, and its password is not shown.
+		"host=db.example user=sf password=hunter2 dbname=flows", "dbname=flows password=hunter2"} {
 		_, err := parseDB(in)
 		if err == nil || strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("parseDB(%q): %v, want a refusal without the password", in, err)
