@@ -31,11 +31,18 @@ type database struct {
 	shown string
 }
 
+// keywordDSN matches libpq's keyword/value form, which must not be taken
+// for a file name: the file would be made, and messages would quote its
+// password.
+var keywordDSN = regexp.MustCompile(`(^|\s)(host|hostaddr|dbname|user|password|port|sslmode)=`)
+
 // parseDB reads a --db value: a file path, a sqlite:// URL, or a
 // postgres:// or postgresql:// URL. Errors never quote a password.
 func parseDB(db string) (database, error) {
 	scheme, rest, ok := strings.Cut(db, "://")
 	switch {
+	case !ok && keywordDSN.MatchString(db):
+		return database{}, fmt.Errorf("--db: a PostgreSQL connection in keyword form (host=… dbname=…) is not read: give a URL, postgres://user:password@host:port/database")
 	case !ok:
 		return database{path: db}, nil
 	case scheme == "sqlite" && rest != "":
