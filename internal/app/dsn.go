@@ -61,6 +61,23 @@ func parseDB(db string) (database, error) {
 	return database{}, fmt.Errorf("--db %s://...: want a SQLite file path, sqlite:///path or postgres://host/database", scheme)
 }
 
+// ShownDB is a --db value as a message may show it: a PostgreSQL URL
+// without its password or options, anything else as given (a value
+// parseDB refuses shows only its scheme).
+func ShownDB(db string) string {
+	d, err := parseDB(db)
+	switch {
+	case err == nil && d.dsn != "":
+		return d.shown
+	case err != nil:
+		if scheme, _, ok := strings.Cut(db, "://"); ok {
+			return scheme + "://..."
+		}
+		return "--db"
+	}
+	return db
+}
+
 // String is the database as messages name it.
 func (d database) String() string {
 	if d.dsn != "" {

@@ -29,3 +29,18 @@ func TestParseDB(t *testing.T) {
 		}
 	}
 }
+
+// A --db value in a message: never its password, whatever its form.
+func TestShownDBHidesThePassword(t *testing.T) {
+	for db, want := range map[string]string{
+		"c.db":                                   "c.db",
+		"sqlite:///tmp/c.db":                     "sqlite:///tmp/c.db",
+		"postgres://u:secret@h:5432/d?sslmode=x": "postgres://u@h:5432/d",
+		"mysql://u:secret@h/d":                   "mysql://...",
+		"host=h password=secret dbname=d":        "--db",
+	} {
+		if got := ShownDB(db); got != want {
+			t.Errorf("ShownDB(%q) = %q, want %q", db, got, want)
+		}
+	}
+}

@@ -197,10 +197,10 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 	prog.showStarts(eng.StartEstimate)
 	uids := a.Resumed
 	if len(uids) > 0 {
-		fmt.Fprintf(stderr, "resuming %s left unfinished in %s\n", plural(len(uids), "workflow"), shownDB(o.db))
+		fmt.Fprintf(stderr, "resuming %s left unfinished in %s\n", plural(len(uids), "workflow"), app.ShownDB(o.db))
 	}
 	if len(uids) == 0 && len(wfs) == 0 {
-		return fmt.Errorf("no unfinished workflow in %s and no manifest given", shownDB(o.db))
+		return fmt.Errorf("no unfinished workflow in %s and no manifest given", app.ShownDB(o.db))
 	}
 	var submitted []*wfv1.Workflow
 	resumed := map[string]bool{}
@@ -214,7 +214,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string, o *run
 		waits = append(waits, eng.Waiter(uid))
 	}
 	for _, wf := range wfs {
-		subs, err := submitCopies(ctx, stderr, eng, wf, o.count, shownDB(o.db), held, resumed)
+		subs, err := submitCopies(ctx, stderr, eng, wf, o.count, app.ShownDB(o.db), held, resumed)
 		for _, sub := range subs {
 			uids = append(uids, sub.wf.Metadata.UID)
 			waits = append(waits, sub.wait)

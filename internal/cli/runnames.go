@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
@@ -32,10 +30,7 @@ func checkDuplicateNames(docs []*spec.Document, count int) error {
 		if m.Name == "" {
 			continue // generateName: the engine picks free names
 		}
-		ns := m.Namespace
-		if ns == "" {
-			ns = "default"
-		}
+		ns := namespaceOf(d.Workflow)
 		key := ns + "/" + m.Name
 		first, dup := seen[key]
 		if !dup {
@@ -108,7 +103,7 @@ func checkHeldNames(ctx context.Context, db string, docs []*spec.Document, count
 			if wf.Metadata.Name == "" {
 				uids, err := unfinishedGenerated(ctx, tx, wf)
 				if err != nil {
-					return fmt.Errorf("database %s: listing the workflows of generateName %s: %w", shownDB(db), wf.Metadata.GenerateName, err)
+					return fmt.Errorf("database %s: listing the workflows of generateName %s: %w", app.ShownDB(db), wf.Metadata.GenerateName, err)
 				}
 				h.generated[wf] = uids
 				continue
@@ -121,7 +116,7 @@ func checkHeldNames(ctx context.Context, db string, docs []*spec.Document, count
 					continue
 				}
 				if err != nil {
-					return fmt.Errorf("database %s: reading workflow %s: %w", shownDB(db), key, err)
+					return fmt.Errorf("database %s: reading workflow %s: %w", app.ShownDB(db), key, err)
 				}
 				switch {
 				case !sameSpec(old, c):
@@ -190,28 +185,10 @@ func (c *heldClash) refusal(db string, count, more int) error {
 	if more > 0 {
 		also = fmt.Sprintf(" (held likewise: %d more of its copy names)", more)
 	}
-	db = shownDB(db)
+	db = app.ShownDB(db)
 	return fmt.Errorf("workflow %s/%s already exists in %s (%s) and is %s%s: the stored workflow's spec differs, so %s. "+
 		"Delete it (semaflow server --db %s, then semaflow delete -n %s %s), give the workflow another metadata.name, or use another --db; nothing was run",
 		ns, name, db, state, mine, also, why, db, ns, name)
-}
-
-// shownDB is --db as a message may show it: a URL without its password
-// or options.
-func shownDB(db string) string {
-	scheme, _, ok := strings.Cut(db, "://")
-	if !ok || scheme == "sqlite" {
-		return db
-	}
-	u, err := url.Parse(db)
-	if err != nil {
-		return scheme + "://..."
-	}
-	shown := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
-	if u.User != nil {
-		shown.User = url.User(u.User.Username())
-	}
-	return shown.String()
 }
 
 // sameSpec says whether old, stored, has c's spec, the engine's own
@@ -232,7 +209,7 @@ func sameSpec(old, c *wfv1.Workflow) bool {
 // namespaceOf is the namespace the engine stores wf in.
 func namespaceOf(wf *wfv1.Workflow) string {
 	if wf.Metadata.Namespace == "" {
-		return "default"
+		return spec.DefaultNamespace
 	}
 	return wf.Metadata.Namespace
 }

@@ -104,15 +104,3 @@ func TestCheckHeldNamesTenThousandCopies(t *testing.T) {
 		t.Fatalf("%d copies found held, %v", len(h.byName), err)
 	}
 }
-
-func TestShownDBHidesThePassword(t *testing.T) {
-	for db, want := range map[string]string{
-		"c.db":                                   "c.db",
-		"sqlite:///tmp/c.db":                     "sqlite:///tmp/c.db",
-		"postgres://u:secret@h:5432/d?sslmode=x": "postgres://u@h:5432/d",
-	} {
-		if got := shownDB(db); got != want {
-			t.Errorf("shownDB(%q) = %q, want %q", db, got, want)
-		}
-	}
-}

@@ -55,6 +55,13 @@ func openPrivateDir(path string, u *StepUser) (*os.File, error) {
 	if err != nil && !existed {
 		return nil, &fs.PathError{Op: "mkdir", Path: path, Err: err}
 	}
+	chmod := existed || umaskNarrows()
+	return openOwnedDir(path, 0o700, chmod, u)
+}
+
+// openOwnedDir opens the directory path, never through a link, and gives
+// it mode (when chmod) and, for u, its owner, on the handle.
+func openOwnedDir(path string, mode uint32, chmod bool, u *StepUser) (*os.File, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
@@ -69,8 +76,8 @@ func openPrivateDir(path string, u *StepUser) (*os.File, error) {
 			return fail("chown", err)
 		}
 	}
-	if existed || umaskNarrows() {
-		if err := unix.Fchmod(fd, 0o700); err != nil {
+	if chmod {
+		if err := unix.Fchmod(fd, mode); err != nil {
 			return fail("chmod", err)
 		}
 	}

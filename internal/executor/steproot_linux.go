@@ -404,20 +404,11 @@ func mkdirOwned(path string, user *StepUser) error {
 // exactly (the umask narrows what a mkdir makes) and, for user, its
 // owner.
 func ownDir(path string, mode uint32, user *StepUser) error {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	f, err := openOwnedDir(path, mode, true, user)
 	if err != nil {
-		return &fs.PathError{Op: "open", Path: path, Err: err}
+		return err
 	}
-	defer func() { _ = unix.Close(fd) }()
-	if err := unix.Fchmod(fd, mode); err != nil {
-		return &fs.PathError{Op: "chmod", Path: path, Err: err}
-	}
-	if user != nil {
-		if err := unix.Fchown(fd, int(user.UID), int(user.GID)); err != nil {
-			return &fs.PathError{Op: "chown", Path: path, Err: err}
-		}
-	}
-	return nil
+	return f.Close()
 }
 
 func isUnder(path, dir string) bool {
