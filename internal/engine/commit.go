@@ -107,7 +107,11 @@ func (r *run) killAll(reason string) {
 	}
 }
 
-// killStep kills one running step; a step not running is left alone.
+// killStep kills one running step. A step this engine neither started
+// nor adopted never ran and never will (a stop came before its launch,
+// or its exit was taken already): the reconcile is told so, and ends a
+// node still Pending at once; every other killed node ends by its exit,
+// its locks held until then.
 func (r *run) killStep(id, reason string) {
 	if _, ok := r.live[id]; ok {
 		if !r.cancelData(id, reason) {
@@ -118,13 +122,15 @@ func (r *run) killStep(id, reason string) {
 	r.mu.Lock()
 	a, ok := r.adopted[id]
 	r.mu.Unlock()
-	if ok {
-		// Never waits: one kill pending is enough, its follower kills
-		// the group again until the step has ended.
-		select {
-		case a.kill <- reason:
-		default:
-		}
+	if !ok {
+		r.push(reconcile.Event{Kind: reconcile.StepNotStarted, NodeID: id, At: r.e.now(), Message: reason}, "")
+		return
+	}
+	// Never waits: one kill pending is enough, its follower kills the
+	// group again until the step has ended.
+	select {
+	case a.kill <- reason:
+	default:
 	}
 }
 

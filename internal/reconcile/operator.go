@@ -3,6 +3,7 @@ package reconcile
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -356,6 +357,14 @@ func (o *op) apply(ev Event) {
 				o.finishPod(n, ev.Result)
 			}
 		}
+	case StepNotStarted:
+		if n := o.nodes[ev.NodeID]; n != nil && isStep(n.Type) && n.Phase == wfv1.PhasePending && !isWaitingForLock(n) {
+			msg := ev.Message
+			if msg == "" {
+				msg = "the step was never started"
+			}
+			o.complete(n, wfv1.PhaseFailed, msg)
+		}
 	case Stop, Terminate:
 		kind := "Stop"
 		if ev.Kind == Terminate {
@@ -472,17 +481,30 @@ func (o *op) stopActive() {
 			if o.wf.Status.Message != "" {
 				reason = o.wf.Status.Message
 			}
-			if n.Phase == wfv1.PhaseRunning || n.Phase == wfv1.PhasePending {
-				o.plan.Kill[n.ID] = reason
-			}
-			if n.Phase == wfv1.PhasePending {
+			switch {
+			case n.Phase == wfv1.PhasePending && o.launched[n.ID]:
+				// Planned by this very call: it never starts.
+				o.unlaunch(n.ID)
 				o.complete(n, wfv1.PhaseFailed, reason)
+			case (n.Phase == wfv1.PhaseRunning || n.Phase == wfv1.PhasePending) && !isWaitingForLock(n):
+				// A Pending step was handed to the executor (or adopted
+				// from an earlier engine) and may be running already:
+				// like a Running one it ends by its exit, its locks held
+				// until then. One the engine never started ends by
+				// StepNotStarted.
+				o.plan.Kill[n.ID] = reason
 			}
 		}
 		if n.Type == NodeSuspend || isWaitingForLock(n) {
 			o.complete(n, wfv1.PhaseFailed, "workflow shutdown with strategy: "+o.shutdown)
 		}
 	}
+}
+
+// unlaunch takes a step planned by this call out of plan.Start.
+func (o *op) unlaunch(id string) {
+	o.plan.Start = slices.DeleteFunc(o.plan.Start, func(l Launch) bool { return l.NodeID == id })
+	delete(o.launched, id)
 }
 
 // failWorkflow ends the workflow in phase with msg.

@@ -171,6 +171,9 @@ func (s *sim) run() *wfv1.Workflow {
 				delete(s.running, id)
 				s.events = append(s.events, Event{Kind: StepExited, NodeID: id, At: s.now,
 					Result: &domain.StepResult{ExitCode: 137, Killed: plan.Kill[id], Started: s.now, Finished: s.now}})
+			} else {
+				// As the engine does for a step it never launched.
+				s.events = append(s.events, Event{Kind: StepNotStarted, NodeID: id, At: s.now, Message: plan.Kill[id]})
 			}
 		}
 		for _, l := range plan.Start {

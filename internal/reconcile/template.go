@@ -275,29 +275,42 @@ func (o *op) timedOut(node *wfv1.NodeStatus, tmpl *wfv1.Template) bool {
 		return false
 	}
 	msg := fmt.Sprintf("%s exceeded its timeout %s", node.Name, tmpl.Timeout)
-	o.failDescendants(node, msg)
-	o.complete(node, wfv1.PhaseFailed, msg)
+	if !o.failDescendants(node, msg) {
+		o.complete(node, wfv1.PhaseFailed, msg)
+	}
+	// Else it ends on a later walk, once its killed steps have exited.
 	return true
 }
 
-// failDescendants kills and fails every unfinished node below n. It looks
-// below finished nodes too: a finished step's exit hooks are its children
-// and may still run.
-func (o *op) failDescendants(n *wfv1.NodeStatus, msg string) {
+// failDescendants kills every unfinished step below n and fails every
+// other unfinished node below n, and says whether a killed step may
+// still run. A step that may run ends by its exit (Failed with msg, the
+// kill's reason), and the nodes above it wait for it, so that no lock
+// of theirs or its own is freed while it runs. It looks below finished
+// nodes too: a finished step's exit hooks are its children and may
+// still run.
+func (o *op) failDescendants(n *wfv1.NodeStatus, msg string) bool {
+	alive := false
 	for _, id := range n.Children {
 		c := o.nodes[id]
 		if c == nil {
 			continue
 		}
-		o.failDescendants(c, msg)
-		if fulfilled(c) {
-			continue
-		}
-		if isStep(c.Type) {
+		below := o.failDescendants(c, msg)
+		alive = alive || below
+		switch {
+		case fulfilled(c):
+		case isStep(c.Type) && c.Phase == wfv1.PhasePending && o.launched[c.ID]:
+			o.unlaunch(c.ID) // planned by this call: it never starts
+			o.complete(c, wfv1.PhaseFailed, msg)
+		case isStep(c.Type) && (c.Phase == wfv1.PhaseRunning || c.Phase == wfv1.PhasePending) && !isWaitingForLock(c):
 			o.plan.Kill[c.ID] = msg
+			alive = true
+		case !below:
+			o.complete(c, wfv1.PhaseFailed, msg)
 		}
-		o.complete(c, wfv1.PhaseFailed, msg)
 	}
+	return alive
 }
 
 // ParseDuration reads Argo's durations: a Go duration ("90s", "1h") or a

@@ -46,6 +46,11 @@ const (
 	LockFailed
 	// SetNode: `argo node set` on waiting suspend nodes (Set).
 	SetNode
+	// StepNotStarted: the engine gave up starting a Pending step (a stop
+	// or terminate came first) and never will: nothing of it runs, so it
+	// ends Failed with Message at once. Every other Pending step is in
+	// flight and ends only by its StepExited.
+	StepNotStarted
 )
 
 // Event is one thing that happened.
@@ -57,7 +62,7 @@ type Event struct {
 	// Holder, Tokens and Message are for lock events.
 	Holder  string
 	Tokens  []domain.Token
-	Message string
+	Message string     // also StepNotStarted's reason
 	Set     *SetValues // SetNode only
 }
 
