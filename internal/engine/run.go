@@ -290,7 +290,24 @@ func (r *run) committed(ctx context.Context, plan *reconcile.Plan, lockRes *lock
 	}
 	r.notify(plan)
 	r.e.hub.publish(Modified, r.wf)
-	r.kill(plan.Kill)
+	// A step the round both starts and kills (a daemon whose scope ended
+	// as it was planned) is killed once launched: killed before, it would
+	// count as never started and its node end while its process runs.
+	var starting map[string]bool
+	if len(plan.Kill) > 0 && len(plan.Start) > 0 {
+		starting = make(map[string]bool, len(plan.Start))
+		for i := range plan.Start {
+			starting[plan.Start[i].NodeID] = true
+		}
+	}
+	killAfter := map[string]string{}
+	for id, reason := range plan.Kill {
+		if starting[id] {
+			killAfter[id] = reason
+			continue
+		}
+		r.killStep(id, reason)
+	}
 	for i := range plan.Start {
 		if r.stopAsked() {
 			// A stop or terminate came while this round ran: the steps
@@ -301,6 +318,7 @@ func (r *run) committed(ctx context.Context, plan *reconcile.Plan, lockRes *lock
 		}
 		r.launch(&plan.Start[i])
 	}
+	r.kill(killAfter)
 	r.mu.Lock()
 	adopted := len(r.adopted)
 	r.mu.Unlock()

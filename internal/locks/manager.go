@@ -239,9 +239,22 @@ func (m *Manager) Apply(ctx context.Context, tx store.Tx, reqs []Request, releas
 
 // apply is Apply once begun; owed are the grants begin recorded.
 func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, reqs []Request, releases []string, now time.Time) (*Result, error) {
-	res := &Result{Grants: owed, Waiting: map[string]string{}, Failed: map[string]string{}}
+	res := &Result{Waiting: map[string]string{}, Failed: map[string]string{}}
 	raw := copyGrants(m.q.Advance(now))
 	for _, h := range releases {
+		// A grant this call made to a holder it now releases (one release
+		// granted the next waiter, then that waiter is released too) is
+		// never recorded: its hold row would outlive the release.
+		if n := len(raw); n > 0 {
+			if raw = slices.DeleteFunc(raw, func(g domain.Grant) bool { return g.Holder == h }); len(raw) < n {
+				// Its waiter row and wait go as record would have
+				// removed them.
+				delete(m.waitSince, h)
+				if err := tx.DeleteWaiter(ctx, h); err != nil {
+					return nil, err
+				}
+			}
+		}
 		held := m.q.Holding(h) // before Release forgets them
 		if gs, ok := m.q.Release(h, now); ok {
 			d, known := m.released(h, held, now)
@@ -274,6 +287,13 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, r
 	grants, err := m.record(ctx, tx, raw, now)
 	if err != nil {
 		return nil, err
+	}
+	// Owed grants are recorded already; one whose holder this call
+	// released is not delivered.
+	for _, g := range owed {
+		if !slices.Contains(releases, g.Holder) {
+			res.Grants = append(res.Grants, g)
+		}
 	}
 	res.Grants = append(res.Grants, grants...)
 	granted := map[string]bool{}

@@ -147,3 +147,85 @@ func TestTimeoutWaitsForItsKilledSteps(t *testing.T) {
 		t.Fatalf("after the exit: step %s %q, workflow %s %q, release %v\n%s", n.Phase, n.Message, s.wf.Status.Phase, s.wf.Status.Message, plan.Release, s.dump())
 	}
 }
+
+// A step whose lock wait ends in the call that stops the workflow was
+// never launched: it ends Failed at once, is neither started nor killed,
+// and frees what it was granted (hostile finding: it was killed as if in
+// flight, then launched by the walk, and ran with its node Failed).
+func TestGrantAndStopInOneCallStartsNothing(t *testing.T) {
+	s := newSim(t, header+`  entrypoint: main
+  templates:
+  - name: main
+    synchronization: {mutexes: [{name: m}]}
+    container: {image: x, command: [sleep, "100"]}
+`, succeed)
+	plan := Reconcile(s.wf, nil, s.now, s.res)
+	holder := plan.Acquire[0].Holder
+	plan = Reconcile(s.wf, []Event{{Kind: Stop, At: s.now}, {Kind: LockGranted, Holder: holder, At: s.now}}, s.now, s.res)
+	id := NodeID("wf", "wf")
+	n := s.wf.Status.Nodes[id]
+	if len(plan.Start) != 0 || len(plan.Kill) != 0 || n.Phase != wfv1.PhaseFailed || !slices.Contains(plan.Release, holder) || s.wf.Status.Phase != wfv1.PhaseFailed {
+		t.Fatalf("start %v kill %v node %s %q release %v workflow %s", plan.Start, plan.Kill, n.Phase, n.Message, plan.Release, s.wf.Status.Phase)
+	}
+}
+
+// Under Stop and past the workflow's deadline the exit handler runs to
+// its end, as in Argo: a step of it waiting for a lock is granted and
+// started, never killed; one running is not killed when another exits.
+func TestStopLetsTheExitHandlerRun(t *testing.T) {
+	for _, how := range []string{"Stop", "deadline"} {
+		t.Run(how, func(t *testing.T) {
+			deadline := ""
+			if how == "deadline" {
+				deadline = "  activeDeadlineSeconds: 3\n"
+			}
+			s := newSim(t, header+deadline+`  entrypoint: main
+  onExit: exit
+  templates:
+  - name: main
+    synchronization: {mutexes: [{name: m}]}
+    container: {image: x, command: [sleep, "100"]}
+  - name: exit
+    steps:
+    - - {name: locked, template: locked}
+      - {name: short, template: short}
+      - {name: long, template: long}
+  - name: locked
+    synchronization: {mutexes: [{name: m}]}
+    container: {image: x, command: [sleep, "2"]}
+  - {name: short, container: {image: x, command: [sleep, "1"]}}
+  - {name: long, container: {image: x, command: [sleep, "4"]}}
+`, func(l Launch) outcome {
+				switch l.Template.Name {
+				case "main":
+					return outcome{takes: 100 * time.Second}
+				case "long":
+					return outcome{takes: 4 * time.Second}
+				case "locked":
+					return outcome{takes: 2 * time.Second}
+				}
+				return outcome{takes: time.Second}
+			})
+			s.locks = true
+			if how == "Stop" {
+				s.control, s.controlAt = Stop, s.now.Add(3*time.Second)
+			}
+			killed := map[string]string{}
+			s.onPlan = func(p *Plan, _ time.Time) {
+				for id, why := range p.Kill {
+					killed[id] = why
+				}
+			}
+			wf := s.run()
+			for _, name := range []string{"wf.onExit[0].locked", "wf.onExit[0].short", "wf.onExit[0].long"} {
+				n := s.node(name)
+				if n.Phase != wfv1.PhaseSucceeded || killed[n.ID] != "" {
+					t.Fatalf("%s: %s %q (kill %q), want it run to its end\n%s", name, n.Phase, n.Message, killed[n.ID], s.dump())
+				}
+			}
+			if wf.Status.Phase != wfv1.PhaseFailed || s.node("wf").Phase != wfv1.PhaseFailed {
+				t.Fatalf("workflow %s %q, want Failed (stopped)\n%s", wf.Status.Phase, wf.Status.Message, s.dump())
+			}
+		})
+	}
+}

@@ -22,6 +22,34 @@ type modelCase struct {
 
 var modelCases = []modelCase{
 	{
+		// A Stop while the exit handler waits for its mutex: the handler
+		// was killed as a step in flight in the call that granted it,
+		// then launched by the same call's walk, and its node failed
+		// while its process ran.
+		name: "stop while the exit handler waits for its lock",
+		yaml: header + `  entrypoint: main
+  hooks:
+    exit: {template: l1}
+  templates:
+  - {name: gen, container: {image: x, command: [gen]}}
+  - name: l1
+    synchronization: {mutexes: [{name: m0}]}
+    container: {image: x, command: [work]}
+  - name: main
+    steps:
+    - - name: s00
+        template: gen
+    - - name: s10
+        template: gen
+        withParam: "{{steps.s00.outputs.result}}"
+      - name: s11
+        template: l1
+        when: "{{steps.s00.status}} == Succeeded"
+`,
+		results:  map[string]string{"wf[0].s00": `exit=0 takes=5s stdout=["i0"]`, "wf.onExit": "exit=0 takes=1s stdout=no"},
+		maxNodes: 9, maxTime: 213 * time.Second, control: Stop, after: time.Second,
+	},
+	{
 		// `withItems: []` is no loop in Argo (ShouldExpand: len != 0): the
 		// step runs once. It was a loop of no items on the first walk and a
 		// plain step after the status went through JSON (omitempty), so the

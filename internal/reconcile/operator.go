@@ -3,7 +3,6 @@ package reconcile
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -49,6 +48,9 @@ type op struct {
 	// launched holds the nodes in plan.Start, so a loop of n items is
 	// planned in O(n), not O(n²).
 	launched map[string]bool
+	// grantedFromWait holds the step nodes whose lock wait a LockGranted
+	// of this call ended: they were never launched (noteGrant).
+	grantedFromWait map[string]bool
 	// kids counts the unfinished children of parents whose template has a
 	// parallelism, built on first use by activeChildren.
 	kids map[string]int64
@@ -375,6 +377,7 @@ func (o *op) apply(ev Event) {
 			o.wf.Spec.Shutdown = kind
 		}
 	case LockGranted:
+		o.noteGrant(ev.Holder)
 		o.granted(ev.Holder, ev.Tokens)
 		o.justGranted[ev.Holder] = true
 	case LockFailed:
@@ -467,44 +470,6 @@ func (o *op) exitTemplate() *tmplCall {
 		return &tmplCall{Template: h.Template, TemplateRef: h.TemplateRef, Arguments: h.Arguments}
 	}
 	return nil
-}
-
-// stopActive kills running pods, and under Terminate fails every node that
-// is not done; Stop lets the walk finish and run exit handlers.
-func (o *op) stopActive() {
-	for _, n := range o.sortedNodes() {
-		if fulfilled(n) {
-			continue
-		}
-		if isStep(n.Type) {
-			reason := "workflow shutdown with strategy: " + o.shutdown
-			if o.wf.Status.Message != "" {
-				reason = o.wf.Status.Message
-			}
-			switch {
-			case n.Phase == wfv1.PhasePending && o.launched[n.ID]:
-				// Planned by this very call: it never starts.
-				o.unlaunch(n.ID)
-				o.complete(n, wfv1.PhaseFailed, reason)
-			case (n.Phase == wfv1.PhaseRunning || n.Phase == wfv1.PhasePending) && !isWaitingForLock(n):
-				// A Pending step was handed to the executor (or adopted
-				// from an earlier engine) and may be running already:
-				// like a Running one it ends by its exit, its locks held
-				// until then. One the engine never started ends by
-				// StepNotStarted.
-				o.plan.Kill[n.ID] = reason
-			}
-		}
-		if n.Type == NodeSuspend || isWaitingForLock(n) {
-			o.complete(n, wfv1.PhaseFailed, "workflow shutdown with strategy: "+o.shutdown)
-		}
-	}
-}
-
-// unlaunch takes a step planned by this call out of plan.Start.
-func (o *op) unlaunch(id string) {
-	o.plan.Start = slices.DeleteFunc(o.plan.Start, func(l Launch) bool { return l.NodeID == id })
-	delete(o.launched, id)
 }
 
 // failWorkflow ends the workflow in phase with msg.

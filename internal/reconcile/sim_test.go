@@ -166,7 +166,16 @@ func (s *sim) run() *wfv1.Workflow {
 			kills = append(kills, id)
 		}
 		sort.Strings(kills)
+		starting := map[string]bool{}
+		for _, l := range plan.Start {
+			starting[l.NodeID] = true
+		}
+		// As the engine does: a step the plan starts and kills is killed
+		// once started (below).
 		for _, id := range kills {
+			if starting[id] {
+				continue
+			}
 			if _, ok := s.running[id]; ok {
 				delete(s.running, id)
 				s.events = append(s.events, Event{Kind: StepExited, NodeID: id, At: s.now,
@@ -193,6 +202,11 @@ func (s *sim) run() *wfv1.Workflow {
 			}
 			s.tokens[l.NodeName] = l.Tokens
 			s.events = append(s.events, Event{Kind: StepStarted, NodeID: l.NodeID, At: s.now})
+			if reason, kill := plan.Kill[l.NodeID]; kill {
+				delete(s.running, l.NodeID)
+				s.events = append(s.events, Event{Kind: StepExited, NodeID: l.NodeID, At: s.now,
+					Result: &domain.StepResult{ExitCode: 137, Killed: reason, Started: s.now, Finished: s.now}})
+			}
 		}
 		s.maxActive = max(s.maxActive, len(s.running))
 		if plan.Done && !s.doneSeen {

@@ -300,8 +300,8 @@ func (o *op) failDescendants(n *wfv1.NodeStatus, msg string) bool {
 		alive = alive || below
 		switch {
 		case fulfilled(c):
-		case isStep(c.Type) && c.Phase == wfv1.PhasePending && o.launched[c.ID]:
-			o.unlaunch(c.ID) // planned by this call: it never starts
+		case isStep(c.Type) && c.Phase == wfv1.PhasePending && o.neverLaunched(c):
+			o.unlaunch(c.ID) // it never starts
 			o.complete(c, wfv1.PhaseFailed, msg)
 		case isStep(c.Type) && (c.Phase == wfv1.PhaseRunning || c.Phase == wfv1.PhasePending) && !isWaitingForLock(c):
 			o.plan.Kill[c.ID] = msg
