@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -202,5 +203,24 @@ func TestWaitSurvivesServerRestart(t *testing.T) {
 	if out, code := run(t, "server", "--db", "postgres://u:secret@"+closed+"/semaflow"); code != 1 ||
 		!strings.Contains(out, closed+"/semaflow") || !strings.Contains(out, "the database is unavailable") || strings.Contains(out, "secret") {
 		t.Fatalf("a PostgreSQL URL with no server: exit %d\n%s", code, out)
+	}
+}
+
+// wait, watch and submit --wait on a workflow that is not there (never
+// submitted, or deleted) fail at once naming it, instead of watching a
+// silent stream for ever (hostile finding).
+func TestWaitOnAMissingWorkflowFails(t *testing.T) {
+	s := startServer(t, "--db", filepath.Join(t.TempDir(), "db"))
+	for _, verb := range []string{"wait", "watch"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		out, err := exec.CommandContext(ctx, binary, verb, "--server", s.url, "no-such").CombinedOutput()
+		late := ctx.Err() != nil
+		cancel()
+		if late {
+			t.Fatalf("%s of a missing workflow still waiting after 20s", verb)
+		}
+		if err == nil || !strings.Contains(string(out), "workflow default/no-such not found") {
+			t.Fatalf("%s of a missing workflow: %v\n%s", verb, err, out)
+		}
 	}
 }

@@ -22,6 +22,12 @@ func ended(phase string) bool {
 // follow streams one workflow's changes to fn until it ends (or is
 // deleted) and returns its last state.
 func follow(ctx context.Context, c *client.Client, ns, name string, fn func(*wfv1.Workflow)) (*wfv1.Workflow, error) {
+	// A watch of a name nothing holds stays open, silent: a workflow that
+	// is not there (or was deleted already) is an error at once, as
+	// Argo's server answers NotFound.
+	if _, err := c.GetWorkflow(ctx, ns, name); client.NotFound(err) {
+		return nil, fmt.Errorf("workflow %s/%s not found", ns, name)
+	}
 	var last *wfv1.Workflow
 	down := 0 // reconnection attempts while the server is unreachable
 	for {
