@@ -62,15 +62,8 @@ func TestPendingStepInFlightEndsByItsExit(t *testing.T) {
 // A Pending step the engine gave up launching (StepNotStarted) ends
 // Failed at once with the reason given, and frees its mutex.
 func TestStepNotStartedEndsAPendingStep(t *testing.T) {
-	s := newSim(t, header+`  entrypoint: main
-  templates:
-  - name: main
-    synchronization: {mutexes: [{name: m}]}
-    container: {image: x, command: [sleep, "100"]}
-`, succeed)
-	plan := Reconcile(s.wf, nil, s.now, s.res)
-	holder := plan.Acquire[0].Holder
-	plan = Reconcile(s.wf, []Event{{Kind: LockGranted, Holder: holder, At: s.now}}, s.now, s.res)
+	s, holder := waitingStep(t)
+	plan := Reconcile(s.wf, []Event{{Kind: LockGranted, Holder: holder, At: s.now}}, s.now, s.res)
 	id := plan.Start[0].NodeID
 	plan = Reconcile(s.wf, []Event{{Kind: Stop, At: s.now}, {Kind: StepNotStarted, NodeID: id, At: s.now, Message: "workflow shutdown with strategy: Stop"}}, s.now, s.res)
 	n := s.wf.Status.Nodes[id]
@@ -153,15 +146,8 @@ func TestTimeoutWaitsForItsKilledSteps(t *testing.T) {
 // and frees what it was granted (hostile finding: it was killed as if in
 // flight, then launched by the walk, and ran with its node Failed).
 func TestGrantAndStopInOneCallStartsNothing(t *testing.T) {
-	s := newSim(t, header+`  entrypoint: main
-  templates:
-  - name: main
-    synchronization: {mutexes: [{name: m}]}
-    container: {image: x, command: [sleep, "100"]}
-`, succeed)
-	plan := Reconcile(s.wf, nil, s.now, s.res)
-	holder := plan.Acquire[0].Holder
-	plan = Reconcile(s.wf, []Event{{Kind: Stop, At: s.now}, {Kind: LockGranted, Holder: holder, At: s.now}}, s.now, s.res)
+	s, holder := waitingStep(t)
+	plan := Reconcile(s.wf, []Event{{Kind: Stop, At: s.now}, {Kind: LockGranted, Holder: holder, At: s.now}}, s.now, s.res)
 	id := NodeID("wf", "wf")
 	n := s.wf.Status.Nodes[id]
 	if len(plan.Start) != 0 || len(plan.Kill) != 0 || n.Phase != wfv1.PhaseFailed || !slices.Contains(plan.Release, holder) || s.wf.Status.Phase != wfv1.PhaseFailed {
@@ -228,4 +214,20 @@ func TestStopLetsTheExitHandlerRun(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitingStep is a one-step workflow whose step waits for mutex m.
+func waitingStep(t *testing.T) (*sim, string) {
+	t.Helper()
+	s := newSim(t, header+`  entrypoint: main
+  templates:
+  - name: main
+    synchronization: {mutexes: [{name: m}]}
+    container: {image: x, command: [sleep, "100"]}
+`, succeed)
+	plan := Reconcile(s.wf, nil, s.now, s.res)
+	if len(plan.Acquire) != 1 {
+		t.Fatalf("acquire %v", plan.Acquire)
+	}
+	return s, plan.Acquire[0].Holder
 }
