@@ -99,13 +99,17 @@ func (t *txn) PutWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	}
 	// The session that writes a whole workflow runs it (a retry on
 	// another node): it owns it from now on.
-	res, err := t.exec(ctx, sqlPutWorkflow,
-		wf.Status.Phase, wf.Spec.GetPriority(), status, t.session, t.session, wf.Metadata.UID)
+	res, err := t.exec(ctx, sqlPutWorkflow, wf.Status.Phase, wf.Spec.GetPriority(), status, wf.Metadata.UID)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrNotFound)
+	}
+	if t.session != "" {
+		if _, err := t.exec(ctx, sqlTakeWorkflow, t.session, wf.Metadata.UID); err != nil {
+			return err
+		}
 	}
 	_, err = t.exec(ctx, sqlPutDoc, doc, wf.Metadata.UID)
 	return err
