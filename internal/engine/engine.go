@@ -383,7 +383,7 @@ func (e *Engine) newWorkflow(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
 	if m.Namespace == "" {
 		m.Namespace = "default"
 	}
-	m.UID = newUID()
+	m.UID = newWorkflowUID()
 	now := e.now()
 	m.CreationTimestamp = &now
 	wf.Kind, wf.APIVersion = wfv1.KindWorkflow, "argoproj.io/v1alpha1"
