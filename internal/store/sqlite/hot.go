@@ -11,12 +11,13 @@ import (
 // prepared once per handle (prepareHot) and only bound and stepped in
 // each transaction, which took parsing out of a commit's cost.
 const (
-	sqlPutStatus   = `UPDATE workflows SET phase = ?, status = ? WHERE uid = ?`
-	sqlPutWorkflow = `UPDATE workflows SET phase = ?, priority = ?, status = ? WHERE uid = ?`
-	// The owner is set apart, and only when it changes: SQLite rewrites
-	// the entry of every index on a column an UPDATE sets, changed or
-	// not, and workflows_session is on session (a page per whole write).
-	sqlTakeWorkflow = `UPDATE workflows SET session = ?1 WHERE uid = ?2 AND session <> ?1`
+	sqlPutStatus = `UPDATE workflows SET phase = ?, status = ? WHERE uid = ?`
+	// The owner is set apart (sqlTakeWorkflow), and only when the owner
+	// it returns is another: SQLite rewrites the entry of every index on
+	// a column an UPDATE sets, changed or not, and workflows_session is
+	// on session (a page per whole write).
+	sqlPutWorkflow  = `UPDATE workflows SET phase = ?, priority = ?, status = ? WHERE uid = ? RETURNING session`
+	sqlTakeWorkflow = `UPDATE workflows SET session = ? WHERE uid = ?`
 	// The document is written only when it changed: most whole writes
 	// change a label or the status, and the spec is the bulk of it.
 	sqlPutDoc         = `UPDATE workflow_docs SET doc = ?1 WHERE uid = ?2 AND doc <> ?1`
