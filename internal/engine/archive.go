@@ -134,7 +134,7 @@ func (e *Engine) RetryArchived(ctx context.Context, uid string, opts reconcile.R
 	}
 	// A new live workflow: its own UID (the archived copy keeps its
 	// entry) and no step directory of the old one's.
-	m.UID = newUID()
+	m.UID = newWorkflowUID()
 	m.ResourceVersion = ""
 	syncPhaseLabels(wf)
 	syncExpiry(wf)

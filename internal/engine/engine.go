@@ -315,6 +315,9 @@ func (e *Engine) createAll(ctx context.Context, made []*wfv1.Workflow, generated
 		// transaction, instead of one of its own.
 		_, err := e.group.Do(wctx, locks.Op{With: func(tx store.Tx, _ *locks.Result) error {
 			taken = -1
+			// One AppendEvents for all: the store writes several events
+			// to a statement.
+			evs := make([]store.Event, 0, len(made))
 			for i, wf := range made {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -327,10 +330,10 @@ func (e *Engine) createAll(ctx context.Context, made []*wfv1.Workflow, generated
 					}
 					return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
 				}
-				ev := store.Event{WorkflowUID: m.UID, At: *m.CreationTimestamp, Type: "Submitted", Message: "workflow submitted"}
-				if err := tx.AppendEvents(wctx, []store.Event{ev}); err != nil {
-					return fmt.Errorf("workflow %s/%s: %w", m.Namespace, m.Name, err)
-				}
+				evs = append(evs, store.Event{WorkflowUID: m.UID, At: *m.CreationTimestamp, Type: "Submitted", Message: "workflow submitted"})
+			}
+			if err := tx.AppendEvents(wctx, evs); err != nil {
+				return fmt.Errorf("recording the submission of %d workflows: %w", len(made), err)
 			}
 			return nil
 		}})
@@ -353,7 +356,7 @@ func (e *Engine) createAll(ctx context.Context, made []*wfv1.Workflow, generated
 			return nil, err
 		}
 		e.hub.publish(Added, out)
-		e.start(wf, nil)
+		e.startCreated(wf)
 		outs = append(outs, out)
 	}
 	return outs, nil
@@ -380,7 +383,7 @@ func (e *Engine) newWorkflow(wf *wfv1.Workflow) (*wfv1.Workflow, error) {
 	if m.Namespace == "" {
 		m.Namespace = "default"
 	}
-	m.UID = newUID()
+	m.UID = newWorkflowUID()
 	now := e.now()
 	m.CreationTimestamp = &now
 	wf.Kind, wf.APIVersion = wfv1.KindWorkflow, "argoproj.io/v1alpha1"
@@ -395,12 +398,27 @@ func (e *Engine) start(wf *wfv1.Workflow, recovered []reconcile.Event) {
 	e.startAdopting(wf, recovered, nil)
 }
 
+// startCreated is start for a workflow this engine's session has just
+// stored whole (createAll): what the store holds is wf, so its first
+// round writes only what that round changes (its status, or all of it
+// after a relabel), not the document again.
+func (e *Engine) startCreated(wf *wfv1.Workflow) {
+	e.startRun(wf, nil, nil, false)
+}
+
 // startAdopting is start for a workflow with steps of an earlier engine
 // still running: adopted maps their node IDs to their step directories.
 // They are the run's before its first round, so that a kill it decides
 // reaches them; follow then waits for each.
 func (e *Engine) startAdopting(wf *wfv1.Workflow, recovered []reconcile.Event, adopted map[string]string) *run {
-	r := &run{e: e, wf: wf, done: make(chan struct{}), outcome: &runOutcome{}, wake: make(chan struct{}, 1), first: true, live: map[string]string{},
+	return e.startRun(wf, recovered, adopted, true)
+}
+
+// startRun starts wf's loop; first says its first round writes the
+// whole workflow (and so takes it for this engine's session) even when
+// the round relabels nothing.
+func (e *Engine) startRun(wf *wfv1.Workflow, recovered []reconcile.Event, adopted map[string]string, first bool) *run {
+	r := &run{e: e, wf: wf, done: make(chan struct{}), outcome: &runOutcome{}, wake: make(chan struct{}, 1), first: first, live: map[string]string{},
 		cache: reconcile.NewCache()}
 	if len(adopted) > 0 {
 		r.adopted = map[string]adoptedStep{}
@@ -408,7 +426,11 @@ func (e *Engine) startAdopting(wf *wfv1.Workflow, recovered []reconcile.Event, a
 			r.adopted[id] = adoptedStep{dir: dir, kill: make(chan string, 1)}
 		}
 	}
+	before, had := wf.Metadata.Labels[LabelNode]
 	syncNodeLabel(wf, e.nodeLabel())
+	if after, has := wf.Metadata.Labels[LabelNode]; after != before || has != had {
+		r.first = true // the label stored is not the one it runs under
+	}
 	e.mu.Lock()
 	e.runs[wf.Metadata.UID] = r
 	e.byName[wf.Metadata.Namespace+"/"+wf.Metadata.Name] = wf.Metadata.UID

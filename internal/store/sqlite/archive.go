@@ -24,10 +24,18 @@ func (t *txn) ArchiveWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	if _, err := t.exec(ctx, sqlArchiveUnlabel, a.UID); err != nil {
 		return err
 	}
-	for _, k := range wfdoc.LabelKeys(a.Labels) {
-		if _, err := t.exec(ctx, sqlArchiveLabel, a.UID, k, a.Labels[k]); err != nil {
-			return fmt.Errorf("archiving label %s of workflow %s/%s: %w", k, a.Namespace, a.Name, err)
+	keys := wfdoc.LabelKeys(a.Labels)
+	args := make([]any, 0, 3*min(len(keys), labelsPerInsert))
+	for len(keys) > 0 {
+		n := min(len(keys), labelsPerInsert)
+		args = args[:0]
+		for _, k := range keys[:n] {
+			args = append(args, a.UID, k, a.Labels[k])
 		}
+		if _, err := t.exec(ctx, sqlArchiveLabels[n], args...); err != nil {
+			return fmt.Errorf("archiving labels %s… of workflow %s/%s: %w", keys[0], a.Namespace, a.Name, err)
+		}
+		keys = keys[n:]
 	}
 	return nil
 }

@@ -11,9 +11,13 @@ import (
 // prepared once per handle (prepareHot) and only bound and stepped in
 // each transaction, which took parsing out of a commit's cost.
 const (
-	sqlPutStatus   = `UPDATE workflows SET phase = ?, status = ? WHERE uid = ?`
-	sqlPutWorkflow = `UPDATE workflows SET phase = ?, priority = ?, status = ?,
-		session = CASE WHEN ? = '' THEN session ELSE ? END WHERE uid = ?`
+	sqlPutStatus = `UPDATE workflows SET phase = ?, status = ? WHERE uid = ?`
+	// The owner is set apart (sqlTakeWorkflow), and only when the owner
+	// it returns is another: SQLite rewrites the entry of every index on
+	// a column an UPDATE sets, changed or not, and workflows_session is
+	// on session (a page per whole write).
+	sqlPutWorkflow  = `UPDATE workflows SET phase = ?, priority = ?, status = ? WHERE uid = ? RETURNING session`
+	sqlTakeWorkflow = `UPDATE workflows SET session = ? WHERE uid = ?`
 	// The document is written only when it changed: most whole writes
 	// change a label or the status, and the spec is the bulk of it.
 	sqlPutDoc         = `UPDATE workflow_docs SET doc = ?1 WHERE uid = ?2 AND doc <> ?1`
@@ -54,7 +58,6 @@ const (
 		phase = excluded.phase, created_at = excluded.created_at, finished_at = excluded.finished_at,
 		doc = excluded.doc, nodes = excluded.nodes`
 	sqlArchiveUnlabel   = `DELETE FROM archived_workflow_labels WHERE uid = ?`
-	sqlArchiveLabel     = `INSERT INTO archived_workflow_labels (uid, key, value) VALUES (?,?,?)`
 	sqlGetWorkflow      = `SELECT d.doc, w.status FROM workflows w JOIN workflow_docs d ON d.uid = w.uid WHERE w.namespace = ? AND w.name = ?`
 	sqlGetWorkflowByUID = `SELECT d.doc, w.status FROM workflows w JOIN workflow_docs d ON d.uid = w.uid WHERE w.uid = ?`
 	sqlBindSession      = `SELECT 1 FROM sessions WHERE id = ?`
@@ -66,6 +69,17 @@ const (
 // go in one statement, not one each.
 const eventsPerInsert = 8
 
+// labelsPerInsert is the most archived labels one INSERT writes.
+const labelsPerInsert = 8
+
+// sqlArchiveLabels[n] inserts n labels of an archived workflow.
+var sqlArchiveLabels = func() (q [labelsPerInsert + 1]string) {
+	for n := 1; n <= labelsPerInsert; n++ {
+		q[n] = `INSERT INTO archived_workflow_labels (uid, key, value) VALUES (?,?,?)` + strings.Repeat(`,(?,?,?)`, n-1)
+	}
+	return q
+}()
+
 // sqlAppendEvents[n] inserts n events.
 var sqlAppendEvents = func() (q [eventsPerInsert + 1]string) {
 	for n := 1; n <= eventsPerInsert; n++ {
@@ -74,11 +88,11 @@ var sqlAppendEvents = func() (q [eventsPerInsert + 1]string) {
 	return q
 }()
 
-var hotSQL = append([]string{
-	sqlPutStatus, sqlPutWorkflow, sqlPutDoc, sqlCreateWorkflow, sqlCreateDoc, sqlPutNode, sqlPutLinks, sqlDeleteNode, sqlDeleteLinks, sqlNodesOf, sqlGetWorkflow, sqlGetWorkflowByUID, sqlPutLog,
+var hotSQL = append(append([]string{
+	sqlPutStatus, sqlPutWorkflow, sqlTakeWorkflow, sqlPutDoc, sqlCreateWorkflow, sqlCreateDoc, sqlPutNode, sqlPutLinks, sqlDeleteNode, sqlDeleteLinks, sqlNodesOf, sqlGetWorkflow, sqlGetWorkflowByUID, sqlPutLog,
 	sqlClaimLocks, sqlChangeLocks, sqlPutFence, sqlPutHold, sqlPutHoldStats, sqlDeleteHold, sqlPutWaiter,
-	sqlDeleteWaiter, sqlNextLockSeq, sqlBindSession, sqlRenew, sqlArchive, sqlArchiveUnlabel, sqlArchiveLabel,
-}, sqlAppendEvents[1:]...)
+	sqlDeleteWaiter, sqlNextLockSeq, sqlBindSession, sqlRenew, sqlArchive, sqlArchiveUnlabel,
+}, sqlAppendEvents[1:]...), sqlArchiveLabels[1:]...)
 
 // prepareHot prepares hotSQL on the handle, before any transaction can
 // hold its one connection (database/sql prepares a handle's statement on

@@ -99,13 +99,18 @@ func (t *txn) PutWorkflow(ctx context.Context, wf *wfv1.Workflow) error {
 	}
 	// The session that writes a whole workflow runs it (a retry on
 	// another node): it owns it from now on.
-	res, err := t.exec(ctx, sqlPutWorkflow,
-		wf.Status.Phase, wf.Spec.GetPriority(), status, t.session, t.session, wf.Metadata.UID)
+	var owner string
+	err = t.queryRow(ctx, sqlPutWorkflow, wf.Status.Phase, wf.Spec.GetPriority(), status, wf.Metadata.UID).Scan(&owner)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrNotFound)
+	}
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("workflow %s/%s: %w", wf.Metadata.Namespace, wf.Metadata.Name, store.ErrNotFound)
+	if t.session != "" && owner != t.session {
+		if _, err := t.exec(ctx, sqlTakeWorkflow, t.session, wf.Metadata.UID); err != nil {
+			return err
+		}
 	}
 	_, err = t.exec(ctx, sqlPutDoc, doc, wf.Metadata.UID)
 	return err
