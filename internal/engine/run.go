@@ -300,9 +300,12 @@ func (r *run) committed(ctx context.Context, plan *reconcile.Plan, lockRes *lock
 			starting[plan.Start[i].NodeID] = true
 		}
 	}
-	killAfter := map[string]string{}
+	var killAfter map[string]string
 	for id, reason := range plan.Kill {
 		if starting[id] {
+			if killAfter == nil {
+				killAfter = map[string]string{}
+			}
 			killAfter[id] = reason
 			continue
 		}
