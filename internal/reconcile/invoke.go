@@ -169,6 +169,11 @@ func (o *op) runHooks(n *wfv1.NodeStatus, inv invocation, scope expr.Scope, at s
 		hn := o.executeHook(call{name: n.Name + h.suffix, displayName: n.DisplayName + h.suffix, tmplCall: h.tc,
 			ctx: at.ctx, parentID: n.ID, boundaryID: at.boundaryID}, sc, at.depth+1)
 		o.exitWalk = saved
+		if hn == nil && (o.shutdown == "Terminate" || o.abort != "") {
+			// Not started, and under Terminate (or a limit met) it never
+			// will: no hook node, as in Argo, and nothing to wait for.
+			continue
+		}
 		if hn == nil || !fulfilled(hn) {
 			done = false
 		}

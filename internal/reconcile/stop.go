@@ -2,14 +2,16 @@ package reconcile
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/domain"
 )
 
 // stopActive kills running pods, and under Terminate fails every node that
-// is not done; Stop lets the walk finish and run the workflow's exit
-// handler, whose nodes it leaves alone (Argo runs it to its end).
+// is not done; Stop lets the walk finish and run the exit handlers, the
+// workflow's and its steps', whose nodes it leaves alone (Argo runs them
+// to their end).
 func (o *op) stopActive() {
 	var exempt map[string]bool
 	if o.shutdown == "Stop" {
@@ -72,15 +74,22 @@ func (o *op) noteGrant(holder string) {
 	}
 }
 
-// exitHandlerNodes gives the IDs of the workflow's exit handler node and
-// every node below it.
+// exitHandlerNodes gives the IDs of the exit handlers' nodes (the
+// workflow's `<wf>.onExit` and every step's or task's `<node>.onExit`)
+// and of every node below them: what Argo runs to its end under Stop
+// (its exit nodes are those whose name ends so).
 func (o *op) exitHandlerNodes() map[string]bool {
-	root := o.byName(o.wf.Metadata.Name + ".onExit")
-	if root == nil {
-		return nil
+	var seen map[string]bool
+	var stack []string
+	for id, n := range o.nodes {
+		if strings.HasSuffix(n.Name, ".onExit") {
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			seen[id] = true
+			stack = append(stack, id)
+		}
 	}
-	seen := map[string]bool{root.ID: true}
-	stack := []string{root.ID}
 	for len(stack) > 0 {
 		n := o.nodes[stack[len(stack)-1]]
 		stack = stack[:len(stack)-1]
