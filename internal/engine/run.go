@@ -258,9 +258,13 @@ func (r *run) reconcile(events []reconcile.Event, msg string) (*reconcile.Plan, 
 // whole says the whole workflow is to be written.
 func (r *run) apply(events []reconcile.Event, now time.Time) (*reconcile.Plan, bool) {
 	specBefore := [2]any{r.wf.Spec.Shutdown, r.wf.Spec.Suspend}
-	plan := guardReconcile(r.e.log, r.wf, now, func() *reconcile.Plan {
+	plan, crashed := guardReconcile(r.e.log, r.wf, events, now, func() *reconcile.Plan {
 		return reconcile.ReconcileCached(r.wf, r.cache, events, now, r.e.objects, r.e.limits)
 	})
+	if crashed {
+		// The walk stopped half way and Crashed changed nodes outside it.
+		r.cache.Reset()
+	}
 	// Stop and suspend change the spec, and a new phase the labels: then
 	// the whole workflow is written, not just its status.
 	if plan.Relabelled {
