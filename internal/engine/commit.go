@@ -71,7 +71,7 @@ func (r *run) commit(ctx context.Context, plan *reconcile.Plan, events []reconci
 		// those a stop or terminate asked for meanwhile, happen now. The
 		// steps' exits queue as events, recorded with the rest.
 		if delay == commitRetryFirst {
-			r.kill(plan.Kill)
+			r.killBeforeLaunch(plan) // those it starts too: once launched
 		}
 		ok := r.pause(delay, func() bool {
 			if reason, asked := r.shutdownAsked(); asked && !stopped {
@@ -165,8 +165,8 @@ func (r *run) shutdownAsked() (string, bool) {
 var errDetached = errors.New("the engine detached")
 
 // errStopAsked gives up starting a step because a stop or terminate
-// came while its directory could not be made: the step stays Pending,
-// never spawned, and the next round fails it.
+// came while its directory could not be made: the step is never
+// spawned, and launch tells the next round so (StepNotStarted).
 var errStopAsked = errors.New("the workflow is stopping")
 
 // startStep hands a step to the executor; a step directory the disk has

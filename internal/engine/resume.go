@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
-	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/executor"
 	"github.com/semaflow/semaflow/internal/reconcile"
 	"github.com/semaflow/semaflow/internal/store"
@@ -118,15 +117,17 @@ func (e *Engine) follow(r *run, uid string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for id, a := range r.adopted {
-		key := domain.StepKey{WorkflowUID: uid, NodeID: id}.String()
 		go func() {
 			res := executor.Adopt(a.dir, r.done, a.kill)
+			// Forgotten and its exit queued at once: a kill in between
+			// would take the step for one never started.
 			r.mu.Lock()
 			delete(r.adopted, id)
-			r.mu.Unlock()
 			if res != nil {
-				e.stepDone(key, res)
+				r.pending = append(r.pending, exited(id, res))
+				r.kickLocked()
 			}
+			r.mu.Unlock()
 		}()
 	}
 }

@@ -37,9 +37,10 @@ type run struct {
 	// dirty says a reconcile is owed (an event or the timer came); active
 	// says a goroutine is driving this run; finished says none may start.
 	dirty, active, finished bool
-	// stopping says a Stop or Terminate is among the pending events.
-	stopping bool
-	done     chan struct{}
+	// stopping says a Stop or Terminate is among the pending events;
+	// terminating, a Terminate.
+	stopping, terminating bool
+	done                  chan struct{}
 
 	// Only the driving goroutine touches these.
 	timer *time.Timer
@@ -93,7 +94,7 @@ func (r *run) push(ev reconcile.Event, message string) {
 		r.stopping = true
 		r.cancelTransfersLocked(stopCause("workflow shutdown with strategy: Stop"))
 	case reconcile.Terminate:
-		r.stopping = true
+		r.stopping, r.terminating = true, true
 		r.cancelTransfersLocked(stopCause("workflow shutdown with strategy: Terminate"))
 	}
 	if message != "" && r.message == "" {
@@ -127,8 +128,45 @@ func (r *run) take() ([]reconcile.Event, string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	evs, msg := r.pending, r.message
-	r.pending, r.message, r.dirty, r.stopping = nil, "", false, false
+	r.pending, r.message, r.dirty, r.stopping, r.terminating = nil, "", false, false, false
 	return evs, msg
+}
+
+// killBeforeLaunch kills the steps plan kills, but those it also starts:
+// they are returned, to be killed once launched (a daemon whose scope
+// ended as it was planned); killed before, one would count as never
+// started and its node end while its process runs.
+func (r *run) killBeforeLaunch(plan *reconcile.Plan) (after map[string]string) {
+	var starting map[string]bool
+	if len(plan.Kill) > 0 && len(plan.Start) > 0 {
+		starting = make(map[string]bool, len(plan.Start))
+		for i := range plan.Start {
+			starting[plan.Start[i].NodeID] = true
+		}
+	}
+	for id, reason := range plan.Kill {
+		if starting[id] {
+			if after == nil {
+				after = map[string]string{}
+			}
+			after[id] = reason
+			continue
+		}
+		r.killStep(id, reason)
+	}
+	return after
+}
+
+// terminateAsked says whether a terminate waits for the next round, and
+// the reason a step it keeps from starting records.
+func (r *run) terminateAsked() (string, bool) {
+	r.mu.Lock()
+	terminating := r.terminating
+	r.mu.Unlock()
+	if !terminating {
+		return "", false
+	}
+	return r.shutdownAsked()
 }
 
 // stopAsked says whether a stop or terminate waits for the next round.
@@ -294,33 +332,17 @@ func (r *run) committed(ctx context.Context, plan *reconcile.Plan, lockRes *lock
 	}
 	r.notify(plan)
 	r.e.hub.publish(Modified, r.wf)
-	// A step the round both starts and kills (a daemon whose scope ended
-	// as it was planned) is killed once launched: killed before, it would
-	// count as never started and its node end while its process runs.
-	var starting map[string]bool
-	if len(plan.Kill) > 0 && len(plan.Start) > 0 {
-		starting = make(map[string]bool, len(plan.Start))
-		for i := range plan.Start {
-			starting[plan.Start[i].NodeID] = true
-		}
-	}
-	var killAfter map[string]string
-	for id, reason := range plan.Kill {
-		if starting[id] {
-			if killAfter == nil {
-				killAfter = map[string]string{}
-			}
-			killAfter[id] = reason
-			continue
-		}
-		r.killStep(id, reason)
-	}
+	killAfter := r.killBeforeLaunch(plan)
 	for i := range plan.Start {
-		if r.stopAsked() {
-			// A stop or terminate came while this round ran: the steps
-			// not yet started stay Pending, and the next round, which
-			// applies it, fails them instead of this loop starting
-			// thousands only to kill them.
+		if reason, asked := r.terminateAsked(); asked {
+			// A terminate came while this round ran: the steps not yet
+			// started never will be (rather than thousands started only
+			// to be killed), and the next round fails them. A stop lets
+			// them start: an exit handler's steps run under it, the
+			// others are killed and waited for.
+			for _, l := range plan.Start[i:] {
+				r.push(reconcile.Event{Kind: reconcile.StepNotStarted, NodeID: l.NodeID, At: r.e.now(), Message: reason}, "")
+			}
 			break
 		}
 		r.launch(&plan.Start[i])
@@ -510,7 +532,14 @@ func (r *run) launch(l *reconcile.Launch) {
 		err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: spec})
 	}
 	if err != nil {
-		if errors.Is(err, errDetached) || errors.Is(err, errStopAsked) {
+		if errors.Is(err, errDetached) {
+			return
+		}
+		if errors.Is(err, errStopAsked) {
+			// Never spawned: the next round fails it (an exit handler's
+			// step would otherwise wait under the stop for ever).
+			reason, _ := r.shutdownAsked()
+			r.push(reconcile.Event{Kind: reconcile.StepNotStarted, NodeID: l.NodeID, At: r.e.now(), Message: reason}, "")
 			return
 		}
 		now := r.e.now()

@@ -242,19 +242,6 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, r
 	res := &Result{Waiting: map[string]string{}, Failed: map[string]string{}}
 	raw := copyGrants(m.q.Advance(now))
 	for _, h := range releases {
-		// A grant this call made to a holder it now releases (one release
-		// granted the next waiter, then that waiter is released too) is
-		// never recorded: its hold row would outlive the release.
-		if n := len(raw); n > 0 {
-			if raw = slices.DeleteFunc(raw, func(g domain.Grant) bool { return g.Holder == h }); len(raw) < n {
-				// Its waiter row and wait go as record would have
-				// removed them.
-				delete(m.waitSince, h)
-				if err := tx.DeleteWaiter(ctx, h); err != nil {
-					return nil, err
-				}
-			}
-		}
 		held := m.q.Holding(h) // before Release forgets them
 		if gs, ok := m.q.Release(h, now); ok {
 			d, known := m.released(h, held, now)
@@ -276,6 +263,31 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, r
 			}
 		}
 	}
+	if len(releases) > 0 && len(raw) > 0 {
+		// A grant this call made to a holder it also released (one
+		// release granted the next waiter, then that waiter was released
+		// too) is never recorded: its hold row would outlive the release.
+		// A holder already released is granted nothing later in the loop.
+		releasing := make(map[string]bool, len(releases))
+		for _, h := range releases {
+			releasing[h] = true
+		}
+		var dropped []string
+		raw = slices.DeleteFunc(raw, func(g domain.Grant) bool {
+			if releasing[g.Holder] {
+				dropped = append(dropped, g.Holder)
+				return true
+			}
+			return false
+		})
+		for _, h := range dropped {
+			// Its waiter row and wait go as record would have removed them.
+			delete(m.waitSince, h)
+			if err := tx.DeleteWaiter(ctx, h); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for _, r := range reqs {
 		gs, err := m.add(ctx, tx, r, now)
 		if err != nil {
@@ -291,7 +303,7 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, r
 	// Owed grants are recorded already; one whose holder this call
 	// released is not delivered.
 	for _, g := range owed {
-		if !slices.Contains(releases, g.Holder) {
+		if len(releases) == 0 || !slices.Contains(releases, g.Holder) { // owed is a grant or two
 			res.Grants = append(res.Grants, g)
 		}
 	}

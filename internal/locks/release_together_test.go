@@ -18,6 +18,12 @@ import (
 // real hold at the next start, and the lock stay taken forever (hostile
 // finding).
 func TestReleaseHolderAndItsGranteeTogether(t *testing.T) {
+	for _, reversed := range []bool{false, true} {
+		releaseTogether(t, reversed)
+	}
+}
+
+func releaseTogether(t *testing.T, reversed bool) {
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
 	if err != nil {
@@ -29,7 +35,12 @@ func TestReleaseHolderAndItsGranteeTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	apply(t, db, m, []locks.Request{req("default/w/a", 0, 1), req("default/w/b", 0, 2)}, nil)
-	res := apply(t, db, m, nil, []string{"default/w/a", "default/w/b"})
+	// The waiter first, then the holder: nothing is granted either way.
+	order := []string{"default/w/a", "default/w/b"}
+	if reversed {
+		order = []string{"default/w/b", "default/w/a"}
+	}
+	res := apply(t, db, m, nil, order)
 	if len(res.Grants) != 0 {
 		t.Fatalf("grants returned by releasing both: %v, want none", holders(res.Grants))
 	}

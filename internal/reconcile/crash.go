@@ -16,7 +16,7 @@ import (
 // step has, the workflow and the nodes above its steps stay as they are,
 // so that no lock is freed while a process of the workflow runs. The
 // engine calls it again on the next round when the reconcile panics
-// again.
+// again; one that does not panic goes on as under a terminate.
 func Crashed(wf *wfv1.Workflow, events []Event, msg string, now time.Time) *Plan {
 	o := &op{wf: wf, now: now, plan: &Plan{Kill: map[string]string{}},
 		nodes: map[string]*wfv1.NodeStatus{}, changed: map[string]bool{}, created: map[string]bool{},
@@ -56,7 +56,12 @@ func Crashed(wf *wfv1.Workflow, events []Event, msg string, now time.Time) *Plan
 		crashEnd(n)
 	}
 	if running {
+		// Recorded as a terminate too: should the next round's reconcile
+		// not panic (the panic came from an event, or passed), it starts
+		// nothing, not even an exit handler, and ends the workflow once
+		// the killed steps have exited.
 		o.wf.Status.Message = msg
+		o.wf.Spec.Shutdown = "Terminate"
 		return o.finish()
 	}
 	o.failWorkflow(wfv1.PhaseError, msg)

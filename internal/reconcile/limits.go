@@ -135,6 +135,7 @@ func (o *op) stopAtLimit() {
 		}
 	}
 	// Steps planned in this call never start: stopActive failed them.
+	o.dropUnlaunched()
 	kept := o.plan.Start[:0]
 	for _, l := range o.plan.Start {
 		if n := o.nodes[l.NodeID]; n != nil && !fulfilled(n) {

@@ -51,6 +51,9 @@ type op struct {
 	// grantedFromWait holds the step nodes whose lock wait a LockGranted
 	// of this call ended: they were never launched (noteGrant).
 	grantedFromWait map[string]bool
+	// unlaunched says unlaunch took nodes out of launched: plan.Start is
+	// compacted at finish.
+	unlaunched bool
 	// kids counts the unfinished children of parents whose template has a
 	// parallelism, built on first use by activeChildren.
 	kids map[string]int64
@@ -484,6 +487,7 @@ func (o *op) failWorkflow(phase, msg string) {
 }
 
 func (o *op) finish() *Plan {
+	o.dropUnlaunched()
 	if o.wf.Status.Nodes == nil && len(o.nodes) > 0 {
 		o.wf.Status.Nodes = map[string]wfv1.NodeStatus{}
 	}

@@ -18,7 +18,10 @@ func (o *op) stopActive() {
 		exempt = o.exitHandlerNodes()
 	}
 	for _, n := range o.sortedNodes() {
-		if fulfilled(n) || exempt[n.ID] {
+		// An exit handler's steps and lock waits go on under Stop; a
+		// suspend node in it fails as any does (Argo fails every active
+		// suspend node under a shutdown), or it would wait for ever.
+		if fulfilled(n) || exempt[n.ID] && n.Type != NodeSuspend {
 			continue
 		}
 		if isStep(n.Type) {
@@ -52,11 +55,22 @@ func (o *op) neverLaunched(n *wfv1.NodeStatus) bool {
 	return o.launched[n.ID] || o.grantedFromWait[n.ID]
 }
 
-// unlaunch takes a step planned by this call out of plan.Start and keeps
-// the walk from planning it.
+// unlaunch takes a step planned by this call out of plan.Start (at
+// finish, all at once: one at a time would be quadratic in a large
+// loop's starts) and keeps the walk from planning it.
 func (o *op) unlaunch(id string) {
-	o.plan.Start = slices.DeleteFunc(o.plan.Start, func(l Launch) bool { return l.NodeID == id })
-	delete(o.launched, id)
+	if o.launched[id] {
+		delete(o.launched, id)
+		o.unlaunched = true
+	}
+}
+
+// dropUnlaunched compacts plan.Start after unlaunch.
+func (o *op) dropUnlaunched() {
+	if o.unlaunched {
+		o.plan.Start = slices.DeleteFunc(o.plan.Start, func(l Launch) bool { return !o.launched[l.NodeID] })
+		o.unlaunched = false
+	}
 }
 
 // noteGrant records, before the grant is applied, that holder's node was
@@ -82,7 +96,8 @@ func (o *op) exitHandlerNodes() map[string]bool {
 	var seen map[string]bool
 	var stack []string
 	for id, n := range o.nodes {
-		if strings.HasSuffix(n.Name, ".onExit") {
+		// Hooked tells an exit handler from a DAG task named onExit.
+		if strings.HasSuffix(n.Name, ".onExit") && n.NodeFlag != nil && n.NodeFlag.Hooked {
 			if seen == nil {
 				seen = map[string]bool{}
 			}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/api/wfv1"
+	"github.com/semaflow/semaflow/internal/domain"
 )
 
 // stopHooksManifest is Argo's functional stop-terminate test's shape: a
@@ -75,5 +76,53 @@ func TestTerminateEndsAStepWithAnExitHook(t *testing.T) {
 		if _, ok := wf.Status.Nodes[NodeID("wf", name)]; ok {
 			t.Fatalf("%s ran under Terminate\n%s", name, s.dump())
 		}
+	}
+}
+
+// A suspend node in the exit handler fails under Stop as any suspend
+// node does (Argo fails every active one under a shutdown): spared with
+// the handler's steps, it would hold the workflow Running for ever.
+func TestStopFailsASuspendInTheExitHandler(t *testing.T) {
+	s := newSim(t, header+`  entrypoint: main
+  onExit: exit
+  templates:
+  - {name: main, container: {image: x, command: [sleep, "100"]}}
+  - name: exit
+    steps:
+    - - {name: approve, template: approve}
+  - {name: approve, suspend: {}}
+`, func(l Launch) outcome { return outcome{takes: 100 * time.Second} })
+	s.control, s.controlAt = Stop, s.now.Add(time.Second)
+	wf := s.run()
+	if n := s.node("wf.onExit[0].approve"); n.Phase != wfv1.PhaseFailed || wf.Status.Phase != wfv1.PhaseFailed {
+		t.Fatalf("suspend %s, workflow %s: want both Failed\n%s", n.Phase, wf.Status.Phase, s.dump())
+	}
+}
+
+// A workflow whose reconcile panicked once, with a step still running,
+// goes on as under a terminate when the next reconcile does not panic:
+// it starts nothing (no exit handler), and ends once the step has exited.
+func TestAfterACrashTheReconcileStartsNothing(t *testing.T) {
+	s := newSim(t, header+`  entrypoint: main
+  onExit: exit
+  templates:
+  - name: main
+    steps:
+    - - {name: a, template: long}
+    - - {name: b, template: long}
+  - {name: long, container: {image: x, command: [sleep, "100"]}}
+  - {name: exit, container: {image: x, command: ["true"]}}
+`, succeed)
+	plan := Reconcile(s.wf, nil, s.now, s.res)
+	id := plan.Start[0].NodeID
+	Reconcile(s.wf, []Event{{Kind: StepStarted, NodeID: id, At: s.now}}, s.now, s.res)
+	plan = Crashed(s.wf, nil, "internal error: reconcile panicked: x", s.now)
+	if _, kill := plan.Kill[id]; !kill || plan.Done || s.wf.Spec.Shutdown != "Terminate" {
+		t.Fatalf("crash: kill %v done %v shutdown %q", plan.Kill, plan.Done, s.wf.Spec.Shutdown)
+	}
+	s.roundTrip()
+	plan = Reconcile(s.wf, []Event{{Kind: StepExited, NodeID: id, At: s.now, Result: &domain.StepResult{ExitCode: 137, Killed: "x"}}}, s.now, s.res)
+	if len(plan.Start) != 0 || !plan.Done || s.wf.Status.Phase != wfv1.PhaseFailed {
+		t.Fatalf("after the exit: start %v done %v workflow %s %q\n%s", plan.Start, plan.Done, s.wf.Status.Phase, s.wf.Status.Message, s.dump())
 	}
 }

@@ -12,6 +12,13 @@ import (
 // that were not set take their defaults; one with no default is an error,
 // as in Argo.
 func (o *op) executeSuspend(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.Scope) {
+	if o.shutdown != "" && !fulfilled(node) {
+		// Reached under a stop (an exit handler's suspend): it would wait
+		// for a resume that nothing asks for; Argo fails every active
+		// suspend node under a shutdown.
+		o.complete(node, wfv1.PhaseFailed, "workflow shutdown with strategy: "+o.shutdown)
+		return
+	}
 	if tmpl.Suspend.Duration == "" || node.StartedAt == nil {
 		return
 	}
