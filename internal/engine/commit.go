@@ -123,7 +123,7 @@ func (r *run) killStep(id, reason string) {
 	a, ok := r.adopted[id]
 	r.mu.Unlock()
 	if !ok {
-		r.push(reconcile.Event{Kind: reconcile.StepNotStarted, NodeID: id, At: r.e.now(), Message: reason}, "")
+		r.notStarted(id, reason)
 		return
 	}
 	// Never waits: one kill pending is enough, its follower kills the
@@ -132,6 +132,12 @@ func (r *run) killStep(id, reason string) {
 	case a.kill <- reason:
 	default:
 	}
+}
+
+// notStarted tells the next round that the step of node id was never
+// spawned and never will be: its node ends with reason at once.
+func (r *run) notStarted(id, reason string) {
+	r.push(reconcile.Event{Kind: reconcile.StepNotStarted, NodeID: id, At: r.e.now(), Message: reason}, "")
 }
 
 // shutdownAsked says whether a stop or terminate waits among the pending

@@ -82,7 +82,7 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 			}
 		}
 		reconcile.ForgetUnstarted(wf, forget)
-		e.follow(e.startAdopting(wf, e.lostGrants(wf), orphans), wf.Metadata.UID)
+		e.follow(e.startAdopting(wf, e.lostGrants(wf), orphans))
 		uids = append(uids, wf.Metadata.UID)
 	}
 	owed := e.owed
@@ -113,7 +113,7 @@ func (e *Engine) lostGrants(wf *wfv1.Workflow) []reconcile.Event {
 // startAdopting made r's, until it ends. Its supervisor is not this
 // engine's: a kill reaches it through the run's record (killStep), which
 // Adopt carries out on the step's recorded process group.
-func (e *Engine) follow(r *run, uid string) {
+func (e *Engine) follow(r *run) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for id, a := range r.adopted {

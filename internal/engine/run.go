@@ -341,7 +341,7 @@ func (r *run) committed(ctx context.Context, plan *reconcile.Plan, lockRes *lock
 			// them start: an exit handler's steps run under it, the
 			// others are killed and waited for.
 			for _, l := range plan.Start[i:] {
-				r.push(reconcile.Event{Kind: reconcile.StepNotStarted, NodeID: l.NodeID, At: r.e.now(), Message: reason}, "")
+				r.notStarted(l.NodeID, reason)
 			}
 			break
 		}
@@ -539,7 +539,7 @@ func (r *run) launch(l *reconcile.Launch) {
 			// Never spawned: the next round fails it (an exit handler's
 			// step would otherwise wait under the stop for ever).
 			reason, _ := r.shutdownAsked()
-			r.push(reconcile.Event{Kind: reconcile.StepNotStarted, NodeID: l.NodeID, At: r.e.now(), Message: reason}, "")
+			r.notStarted(l.NodeID, reason)
 			return
 		}
 		now := r.e.now()
