@@ -301,3 +301,52 @@ func TestIsolatedStepHasItsOwnShmAndVarTmp(t *testing.T) {
 		}
 	}
 }
+
+// A turn at the start gate is held only while a step starts: more
+// long-running steps than the gate admits at once all run together, and
+// every turn is given back, by a step that ran and by one that could not
+// start.
+func TestIsolatedStartGateIsHeldOnlyWhileStarting(t *testing.T) {
+	s := startIsolatedServe(t)
+	n := cap(startGate) + 2
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	want := map[string]bool{"bad exited": true}
+	for i := range n {
+		s.send(t, request{Op: "start", Key: fmt.Sprint("k", i), Dir: job(t, Spec{Command: []string{"sleep", "600"}, Env: env})})
+		want[fmt.Sprint("k", i, " started")] = true
+	}
+	s.send(t, request{Op: "start", Key: "bad", Dir: job(t, Spec{Command: []string{"/no/such/program"}, Env: env})})
+	// Whatever happens, the sleeps end with the test.
+	defer func() {
+		for i := range n {
+			s.send(t, request{Op: "kill", Key: fmt.Sprint("k", i), Reason: "done"})
+		}
+	}()
+	awaitAll(t, s, want)
+	for i := range n {
+		s.send(t, request{Op: "kill", Key: fmt.Sprint("k", i), Reason: "done"})
+		want[fmt.Sprint("k", i, " exited")] = true
+	}
+	awaitAll(t, s, want)
+	if held := len(startGate); held != 0 {
+		t.Fatalf("%d start turns still held after every step ended", held)
+	}
+}
+
+// awaitAll waits for every "key event" in want, in any order, and
+// empties want.
+func awaitAll(t *testing.T, s *served, want map[string]bool) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for len(want) > 0 {
+		select {
+		case n, ok := <-s.notes:
+			if !ok {
+				t.Fatalf("supervisor closed while %d notices were awaited", len(want))
+			}
+			delete(want, n.Key+" "+n.Event)
+		case <-timeout:
+			t.Fatalf("never came: %v", want)
+		}
+	}
+}

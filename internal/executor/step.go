@@ -165,6 +165,11 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	record := func(pid int) error { return recordGroup(rec, pid) }
 	// Last, so that a supervisor that took its job late, or was slow to
 	// get here, does not start the step past its node's lease.
+	endTurn := func() {}
+	if conf.user != nil {
+		endTurn = startTurn()
+		defer endTurn()
+	}
 	var expired <-chan struct{}
 	var epoch *leaseEpoch
 	if lease != nil {
@@ -187,6 +192,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	default:
 		done, err = spawn(cmd, nil, record)
 	}
+	endTurn()
 	msgPipe.started()
 	// Read even when the start failed: the step init may have said why.
 	pipes.start(stdout, log)
