@@ -1,6 +1,10 @@
 package executor
 
-import "runtime"
+import (
+	"runtime"
+	"sync"
+	"time"
+)
 
 // startGate bounds how many steps run as the step user are being started
 // at once. Each starts as a whole `semaflow exec --init` process (Go's
@@ -16,15 +20,20 @@ var startGate = make(chan struct{}, startConcurrency())
 
 func startConcurrency() int { return max(4, 2*runtime.NumCPU()) }
 
+// turnLimit gives a start's turn back even while it has not ended: a
+// start blocked that long waits on something (a slow mount, a stalled
+// disk), not the CPU, and must not hold every other step back.
+const turnLimit = 5 * time.Second
+
 // startTurn waits for a turn to start a step; the returned func ends it,
-// once however often it is called (by one goroutine).
+// once however often it is called, and at the latest after turnLimit.
 func startTurn() (done func()) {
 	startGate <- struct{}{}
-	ended := false
+	var once sync.Once
+	end := func() { once.Do(func() { <-startGate }) }
+	t := time.AfterFunc(turnLimit, end)
 	return func() {
-		if !ended {
-			ended = true
-			<-startGate
-		}
+		t.Stop()
+		end()
 	}
 }
