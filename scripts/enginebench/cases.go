@@ -27,6 +27,7 @@ func allCases() []benchCase {
 		{"drain1000", drainCase},
 		{"handoff", handoffCase(false)},
 		{"handoff-load", handoffCase(true)},
+		{"burst-user1000", burstUserCase(1000)},
 	}
 }
 
@@ -122,7 +123,7 @@ type workflow struct {
 
 // runManifest runs manifest with `semaflow run` in dir and returns the
 // final workflows.
-func runManifest(b build, dir, manifest string, count int) ([]workflow, error) {
+func runManifest(b build, dir, manifest string, count int, extra ...string) ([]workflow, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -134,7 +135,8 @@ func runManifest(b build, dir, manifest string, count int) ([]workflow, error) {
 		return nil, err
 	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(b.bin, "run", "--db", filepath.Join(dir, "db"), "-o", "json", "--plain", "--count", fmt.Sprint(count), file)
+	args := append([]string{"run", "--db", filepath.Join(dir, "db"), "-o", "json", "--plain", "--count", fmt.Sprint(count)}, extra...)
+	cmd := exec.Command(b.bin, append(args, file)...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -209,6 +211,34 @@ func stepsCase(manifest string, n int) func(build, string) (metrics, error) {
 		}
 		per := wall / time.Duration(n)
 		return metrics{{"ms/step", ms(per)}, {"floor-ms", ms(floor)}, {"step/floor", float64(per) / float64(floor)}}, nil
+	}
+}
+
+// burstUserCase runs one workflow of n `true` steps, all at once, each as
+// the step user (`--step-user`, as a server run as root does): each step
+// starts through its own `semaflow exec --init` process. Root only.
+func burstUserCase(n int) func(build, string) (metrics, error) {
+	manifest := fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: burst-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: s, template: noop, withSequence: {count: "%d"}}
+  - {name: noop, container: {image: x, command: ["true"]}}
+`, n)
+	return func(b build, dir string) (metrics, error) {
+		if os.Geteuid() != 0 {
+			return nil, fmt.Errorf("burst-user%d needs root (steps run as the step user)", n)
+		}
+		wfs, err := runManifest(b, dir, manifest, 1, "--step-user", "65534:65534")
+		if err != nil {
+			return nil, err
+		}
+		per := span(wfs) / time.Duration(n)
+		return metrics{{"ms/step", ms(per)}}, nil
 	}
 }
 
