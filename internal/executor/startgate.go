@@ -26,14 +26,29 @@ func startConcurrency() int { return max(4, 2*runtime.NumCPU()) }
 const turnLimit = 5 * time.Second
 
 // startTurn waits for a turn to start a step; the returned func ends it,
-// once however often it is called, and at the latest after turnLimit.
-func startTurn() (done func()) {
-	startGate <- struct{}{}
+// once however often it is called, and at the latest after turnLimit
+// (past which the gate only limits the rate of new starts). A kill, or
+// the step's deadline, that comes first ends the wait: killed is then
+// the reason, and the step must not start.
+func startTurn(kill <-chan string, deadline time.Time, deadlineMessage string) (done func(), killed string) {
+	var late <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		late = t.C
+	}
+	select {
+	case startGate <- struct{}{}:
+	case killed = <-kill:
+		return func() {}, killed
+	case <-late:
+		return func() {}, deadlineMessage
+	}
 	var once sync.Once
 	end := func() { once.Do(func() { <-startGate }) }
 	t := time.AfterFunc(turnLimit, end)
 	return func() {
 		t.Stop()
 		end()
-	}
+	}, ""
 }

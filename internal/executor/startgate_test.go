@@ -1,9 +1,18 @@
 package executor
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
+
+func turn() func() {
+	end, _ := startTurn(nil, time.Time{}, "")
+	return end
+}
 
 // A start that never ends gives its turn back after turnLimit, so a stuck
 // start cannot hold every later step back; ending a turn twice, or after
@@ -14,11 +23,11 @@ func TestStartTurnIsGivenBackOnceAndAtTheLimit(t *testing.T) {
 	}
 	var ends []func()
 	for range cap(startGate) {
-		ends = append(ends, startTurn())
+		ends = append(ends, turn())
 	}
 	got := make(chan func(), 1)
 	start := time.Now()
-	go func() { got <- startTurn() }()
+	go func() { got <- turn() }()
 	var end func()
 	select {
 	case end = <-got:
@@ -38,5 +47,59 @@ func TestStartTurnIsGivenBackOnceAndAtTheLimit(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if len(startGate) != 0 {
 		t.Fatalf("%d turns held after every one ended", len(startGate))
+	}
+}
+
+// A step waiting for its turn is not started at all once it is killed or
+// its deadline passes; it takes no turn.
+func TestStartTurnEndsOnAKillOrTheDeadline(t *testing.T) {
+	var ends []func()
+	for range cap(startGate) {
+		ends = append(ends, turn())
+	}
+	defer func() {
+		for _, e := range ends {
+			e()
+		}
+	}()
+	kill := make(chan string, 1)
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		kill <- "stopped by the test"
+	}()
+	if end, killed := startTurn(kill, time.Time{}, ""); killed != "stopped by the test" {
+		end()
+		t.Fatalf("killed while waiting: %q, want the kill's reason", killed)
+	}
+	if end, killed := startTurn(nil, time.Now().Add(100*time.Millisecond), "too slow"); killed != "too slow" {
+		end()
+		t.Fatalf("deadline while waiting: %q, want its message", killed)
+	}
+	if len(startGate) != cap(startGate) {
+		t.Fatalf("%d turns held, want the %d taken", len(startGate), cap(startGate))
+	}
+}
+
+// An input file is never written into a FIFO left where it goes (by an
+// earlier step, in a shared volume): the write fails at once, not waiting
+// for a reader for ever.
+func TestInputIsNotWrittenIntoAFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- writeInput(path, "x") }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "FIFO") {
+			t.Fatalf("writing into a FIFO: %v, want an error naming the FIFO", err)
+		}
+	case <-time.After(5 * time.Second):
+		// Let the writer go before failing.
+		if f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			defer f.Close()
+		}
+		t.Fatal("writing an input into a FIFO blocked")
 	}
 }

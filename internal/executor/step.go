@@ -167,7 +167,12 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	// get here, does not start the step past its node's lease.
 	endTurn := func() {}
 	if conf.user != nil {
-		endTurn = startTurn()
+		var killed string
+		if endTurn, killed = startTurn(kill, spec.Deadline, spec.DeadlineMessage); killed != "" {
+			// Never started: nothing ran, nothing to reap.
+			res.Killed, res.ExitCode = killed, -1
+			return res
+		}
 		defer endTurn()
 	}
 	var expired <-chan struct{}
@@ -377,11 +382,32 @@ func resolveProgram(prog string) string {
 	return prog
 }
 
+// writeInput writes an input file at path. Opened without blocking: the
+// path may lie in a volume an earlier step shared, which could have left
+// a FIFO there, whose open for writing would wait for a reader for ever
+// and hold the step's start (and its turn at the start gate) with it.
+// Only a regular file, new or old, is written.
 func writeInput(path, content string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	return os.WriteFile(path, []byte(content), 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NONBLOCK, 0o600)
+	if errors.Is(err, syscall.ENXIO) {
+		return fmt.Errorf("%s is a FIFO, not a regular file", path)
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return err
+	} else if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
+	}
+	if _, err := f.WriteString(content); err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func readOutputs(spec *Spec, view stepView, res *Result) {
