@@ -174,6 +174,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 			return res
 		}
 		defer endTurn()
+		res.Started = time.Now() // the wait for a turn is not the step's run
 	}
 	var expired <-chan struct{}
 	var epoch *leaseEpoch
