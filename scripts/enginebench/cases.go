@@ -73,19 +73,22 @@ func wideDAG(n int) string {
 
 // sequence is one step fanned out by withSequence to n `true` steps, 8 at
 // a time.
-func sequence(n int) string {
+func sequence(n int) string { return fanOut(n, "  parallelism: 8\n") }
+
+// fanOut is one step fanned out by withSequence to n `true` steps, under
+// the spec lines extra.
+func fanOut(n int, extra string) string {
 	return fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: {generateName: seq-}
 spec:
   entrypoint: main
-  parallelism: 8
-  templates:
+%s  templates:
   - name: main
     steps:
     - - {name: s, template: noop, withSequence: {count: "%d"}}
   - {name: noop, container: {image: x, command: ["true"]}}
-`, n)
+`, extra, n)
 }
 
 // onSemaphore is a workflow of one `true` step holding a semaphore of
@@ -218,17 +221,7 @@ func stepsCase(manifest string, n int) func(build, string) (metrics, error) {
 // the step user (`--step-user`, as a server run as root does): each step
 // starts through its own `semaflow exec --init` process. Root only.
 func burstUserCase(n int) func(build, string) (metrics, error) {
-	manifest := fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata: {generateName: burst-}
-spec:
-  entrypoint: main
-  templates:
-  - name: main
-    steps:
-    - - {name: s, template: noop, withSequence: {count: "%d"}}
-  - {name: noop, container: {image: x, command: ["true"]}}
-`, n)
+	manifest := fanOut(n, "") // every step at once
 	return func(b build, dir string) (metrics, error) {
 		if os.Geteuid() != 0 {
 			return nil, fmt.Errorf("burst-user%d needs root (steps run as the step user)", n)
