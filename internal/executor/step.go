@@ -163,8 +163,6 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	// record (group.go). Without it, a step left running would pass for
 	// one that never started, so one that cannot be recorded does not run.
 	record := func(pid int) error { return recordGroup(rec, pid) }
-	// Last, so that a supervisor that took its job late, or was slow to
-	// get here, does not start the step past its node's lease.
 	endTurn := func() {}
 	if conf.user != nil {
 		var killed string
@@ -176,6 +174,8 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		defer endTurn()
 		res.Started = time.Now() // the wait for a turn is not the step's run
 	}
+	// Last, so that a supervisor that took its job late, or was slow to
+	// get here, does not start the step past its node's lease.
 	var expired <-chan struct{}
 	var epoch *leaseEpoch
 	if lease != nil {
@@ -392,7 +392,7 @@ func writeInput(path, content string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NONBLOCK, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0o600)
 	if errors.Is(err, syscall.ENXIO) {
 		return fmt.Errorf("%s is a FIFO, not a regular file", path)
 	}

@@ -303,7 +303,7 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, r
 	// Owed grants are recorded already; one whose holder this call
 	// released is not delivered.
 	for _, g := range owed {
-		if len(releases) == 0 || !slices.Contains(releases, g.Holder) { // owed is a grant or two
+		if !slices.Contains(releases, g.Holder) {
 			res.Grants = append(res.Grants, g)
 		}
 	}
