@@ -38,7 +38,13 @@ func startServerTo(t *testing.T, stderr io.Writer, args ...string) *serverProc {
 // startServerIn is startServerTo with the server working in dir ("": the test's).
 func startServerIn(t *testing.T, dir string, stderr io.Writer, args ...string) *serverProc {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"server", "--addr", "127.0.0.1:0"}, args...)...)
+	return startServerOf(t, binary, dir, stderr, args...)
+}
+
+// startServerOf is startServerIn with another semaflow binary.
+func startServerOf(t *testing.T, bin, dir string, stderr io.Writer, args ...string) *serverProc {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"server", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = dir
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

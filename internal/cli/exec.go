@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/semaflow/semaflow/internal/executor"
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 func newExecCmd() *cobra.Command {
@@ -25,7 +26,7 @@ func newExecCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if initConfig != "" {
 				// The step init: on success the step replaces this process.
-				os.Exit(executor.InitMain(initConfig))
+				os.Exit(stepinit.Main(initConfig))
 			}
 			if !serve {
 				return errors.New("exec is started by the engine as `semaflow exec --serve`")

@@ -58,8 +58,12 @@ func (f *isolationFlags) resolve(cmd *cobra.Command, stderr io.Writer) (iso exec
 		return iso, "", fmt.Errorf("--step-user: %w", err)
 	}
 	self, err := os.Executable()
+	note := ""
 	if err == nil {
-		err = executor.CheckIsolation(self)
+		note, err = executor.CheckIsolation(self)
+	}
+	if note != "" {
+		fmt.Fprintf(stderr, "semaflow: note: %s\n", note)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "semaflow: warning: steps run as uid %d, unconfined: %v\n", os.Geteuid(), err)

@@ -238,5 +238,3 @@ func (r fdReader) Read(p []byte) (int, error) {
 	}
 	return n, nil
 }
-
-const unixNoFollow = unix.O_NOFOLLOW

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // Programs semaflow serves in place of an image's own (internal/imageprog)
@@ -16,7 +18,7 @@ import (
 // program of the same name wins.
 const (
 	progDir   = "/tmp/.semaflow"
-	progSelf  = progDir + "/semaflow"
+	progSelf  = stepinit.ProgSelf
 	progBin   = progDir + "/bin"
 	argosayAt = "/argosay"
 )

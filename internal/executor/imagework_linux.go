@@ -6,6 +6,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // A container runs in its image's working directory (python:alpine's is
@@ -27,7 +29,7 @@ func (v stepView) inImageWorkDir(spec *Spec, path string) (string, bool) {
 		return "", false
 	}
 	p := filepath.Clean(path)
-	rel, ok := under(p, filepath.Clean(d))
+	rel, ok := stepinit.Under(p, filepath.Clean(d))
 	if !ok || rel == "." || !filepath.IsLocal(rel) {
 		return "", false
 	}

@@ -21,7 +21,7 @@ func startIsolatedServe(t *testing.T) *served {
 	if os.Geteuid() != 0 {
 		t.Skip("a step user needs root")
 	}
-	if err := CheckIsolation(mustExecutable(t)); err != nil {
+	if _, err := CheckIsolation(mustExecutable(t)); err != nil {
 		t.Skip(err)
 	}
 	s := startServeWith(t, Isolation{User: nobody})

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // TestMain lets the test binary be its own supervisor: Local starts
@@ -21,7 +23,7 @@ import (
 // --private-tmp=...`, as Local starts it) and its own step init.
 func TestMain(m *testing.M) {
 	if len(os.Args) == 4 && os.Args[1] == "exec" && os.Args[2] == "--init" {
-		os.Exit(InitMain(os.Args[3]))
+		os.Exit(stepinit.Main(os.Args[3]))
 	}
 	if len(os.Args) >= 3 && os.Args[1] == "exec" && os.Args[2] == "--serve" {
 		iso := Isolation{SharedTmp: slices.Contains(os.Args[3:], "--private-tmp=false")}

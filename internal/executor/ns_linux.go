@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // errNoNamespace means the host refused a private mount namespace.
@@ -61,7 +63,7 @@ func privateTmp(tmp string, work *os.File, workPath string, pre func() error) fu
 			return errors.Join(errNoNamespace, err)
 		}
 		if workFd >= 0 {
-			return bindWorkBack(workFd, workPath)
+			return stepinit.BindWorkBack(workFd, workPath)
 		}
 		return nil
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // maxLinkHops bounds the links followed for one output path, as the
@@ -148,11 +150,11 @@ func (v stepView) viewRoot(p string) (dir int, rel string, closeDir func(), ok b
 		add(v.workPath, int(v.workDir.Fd()))
 	}
 	for _, r := range roots {
-		if rel, ok := under(p, r.seen); ok {
+		if rel, ok := stepinit.Under(p, r.seen); ok {
 			return r.fd, rel, func() {}, true
 		}
 	}
-	if hd, rel, ok := v.root.hostIn(p); ok {
+	if hd, rel, ok := v.root.HostIn(p); ok {
 		d, err := unix.Open(hd, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return -1, "", nil, false

@@ -6,10 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // openOutput opens the declared output at path (as the template gives
@@ -80,18 +81,18 @@ func (v stepView) openConfined(path string) (int, error) {
 		}{"/tmp", v.tmpDir})
 	}
 	for _, r := range roots {
-		if rel, ok := under(path, r.seen); ok && r.dir != nil {
+		if rel, ok := stepinit.Under(path, r.seen); ok && r.dir != nil {
 			how.Resolve |= unix.RESOLVE_IN_ROOT
 			return unix.Openat2(int(r.dir.Fd()), rel, &how)
 		}
 	}
-	for _, d := range scratchDirs {
+	for _, d := range stepinit.ScratchDirs {
 		if v.user != nil && isUnder(path, d) {
 			// The step had its own, gone with it; the host's is not the step's.
 			return -1, fmt.Errorf("the step's own %s ended with it: write outputs under /tmp or the working directory", d)
 		}
 	}
-	if dir, rel, ok := v.root.hostIn(path); ok {
+	if dir, rel, ok := v.root.HostIn(path); ok {
 		// The step's own root: what the step made there may lead anywhere.
 		d, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
@@ -116,18 +117,6 @@ func (v stepView) openConfined(path string) (int, error) {
 		return nil
 	})
 	return fd, err
-}
-
-// under says whether path lies in dir, and where relative to it.
-func under(path, dir string) (string, bool) {
-	if dir == "" {
-		return "", false
-	}
-	if path == dir {
-		return ".", true
-	}
-	rel, ok := strings.CutPrefix(path, strings.TrimSuffix(dir, "/")+"/")
-	return rel, ok
 }
 
 // asUser runs fn on an OS thread of its own that has taken u's

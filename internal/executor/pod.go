@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // A step with initContainers or sidecars runs the pod runner (`semaflow
@@ -26,11 +28,11 @@ const maxPodPlan = 64 << 10
 const maxPodMessage = 4 << 10
 
 // podMessageFD is the runner's fd for its pipe: the first after stdio,
-// or, through the step init, after its statusFD and specFD (the init
+// or, through the step init, after its StatusFD and SpecFD (the init
 // passes it on).
 func podMessageFD(throughInit bool) int {
 	if throughInit {
-		return specFD + 1
+		return stepinit.SpecFD + 1
 	}
 	return 3
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // privateSetup is spawn's setup for a root step with a private /tmp:
@@ -34,19 +36,19 @@ func privateSetup(view stepView, progs bool) (func() error, error) {
 		}
 		if r != nil {
 			var err error
-			fds, err = r.open()
+			fds, err = r.Open()
 			return err
 		}
 		return nil
 	}
 	tmp := privateTmp(view.tmp, view.workDir, view.workPath, pre)
 	return func() error {
-		defer func() { closeAll(fds) }()
+		defer func() { stepinit.CloseAll(fds) }()
 		if err := tmp(); err != nil {
 			return err
 		}
 		if r != nil {
-			return r.enter(fds)
+			return r.Enter(fds)
 		}
 		return nil
 	}, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/semaflow/semaflow/internal/domain"
 	"github.com/semaflow/semaflow/internal/podrun"
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // Spec is what the supervisor runs; it comes with the start request.
@@ -104,17 +105,8 @@ type OutputArtifact struct {
 	Location json.RawMessage `json:"location,omitempty"`
 }
 
-// InputArtifact is an input artifact the engine staged.
-type InputArtifact struct {
-	Name string `json:"name"`
-	Path string `json:"path"`
-	// Staged is its name in DIR/inputs.
-	Staged string `json:"staged"`
-	// Mode, when set, is the file's mode (a directory's files' with
-	// Recurse).
-	Mode    *int32 `json:"mode,omitempty"`
-	Recurse bool   `json:"recurse,omitempty"`
-}
+// InputArtifact is an input artifact the engine staged in DIR/inputs.
+type InputArtifact = stepinit.InputArtifact
 
 // Result is what the supervisor learned; it is recorded in DIR/state.
 type Result = domain.StepResult
@@ -129,11 +121,11 @@ const (
 	LogFile    = "log"
 	KillFile   = "kill-reason"
 	PidFile    = "supervisor.pid"
-	TmpDir     = "tmp"
-	WorkDir    = "work"
+	TmpDir     = stepinit.TmpDir
+	WorkDir    = stepinit.WorkDir
 	// InputsDir holds the input artifacts the engine staged, and
 	// OutputsDir the output artifacts the supervisor staged.
-	InputsDir  = "inputs"
+	InputsDir  = stepinit.InputsDir
 	OutputsDir = "outputs"
 )
 

@@ -1,10 +1,6 @@
 package executor
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -77,29 +73,5 @@ func TestStartTurnEndsOnAKillOrTheDeadline(t *testing.T) {
 	}
 	if len(startGate) != cap(startGate) {
 		t.Fatalf("%d turns held, want the %d taken", len(startGate), cap(startGate))
-	}
-}
-
-// An input file is never written into a FIFO left where it goes (by an
-// earlier step, in a shared volume): the write fails at once, not waiting
-// for a reader for ever.
-func TestInputIsNotWrittenIntoAFIFO(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "in")
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- writeInput(path, "x") }()
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "FIFO") {
-			t.Fatalf("writing into a FIFO: %v, want an error naming the FIFO", err)
-		}
-	case <-time.After(5 * time.Second):
-		// Let the writer go before failing.
-		if f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
-			defer f.Close()
-		}
-		t.Fatal("writing an input into a FIFO blocked")
 	}
 }

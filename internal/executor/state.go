@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // A step's records live in one file, StateFile, so a step costs one inode
@@ -62,7 +64,7 @@ func createRecord(dirFd int, dir, who string) (*stepRecord, error) {
 		return nil, fmt.Errorf("taking the step directory %s: %w", dir, err)
 	}
 	// By /proc, which needs no privilege (AT_EMPTY_PATH would).
-	err = unix.Linkat(unix.AT_FDCWD, fdPath(fd), dirFd, StateFile, unix.AT_SYMLINK_FOLLOW)
+	err = unix.Linkat(unix.AT_FDCWD, stepinit.FdPath(fd), dirFd, StateFile, unix.AT_SYMLINK_FOLLOW)
 	switch {
 	case err == nil:
 		return &stepRecord{f: f, off: int64(len(line)), path: path}, nil

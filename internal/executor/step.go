@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/semaflow/semaflow/internal/domain"
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // runStep runs one step to completion and returns its result. rec is the
@@ -203,7 +204,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	// Read even when the start failed: the step init may have said why.
 	pipes.start(stdout, log)
 	var initErr errInit
-	var execErr errExec
+	var execErr stepinit.ErrExec
 	var setupErr errSetup
 	if err != nil {
 		pipes.wait(outputGrace)
@@ -218,9 +219,9 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		res.StartError = string(initErr)
 		return res
 	case isExecFailure(err):
-		return execFailed(res, log, startError(argv[0], err))
+		return execFailed(res, log, stepinit.StartError(argv[0], err))
 	case err != nil:
-		res.StartError = startError(argv[0], err)
+		res.StartError = stepinit.StartError(argv[0], err)
 		return res
 	}
 	defer whenReady(spec.Ready, started)()
@@ -285,13 +286,13 @@ type stepView struct {
 func (v stepView) host(path string) string {
 	// First: under a private /tmp, the working directory's real path may
 	// lie in /tmp, where the step sees it bound back.
-	if rel, ok := under(filepath.Clean(path), v.workPath); ok {
+	if rel, ok := stepinit.Under(filepath.Clean(path), v.workPath); ok {
 		return filepath.Join(v.work, rel)
 	}
 	if v.private && (path == "/tmp" || strings.HasPrefix(path, "/tmp/")) {
 		return filepath.Join(v.tmp, strings.TrimPrefix(path, "/tmp"))
 	}
-	if p, ok := v.root.host(path); ok {
+	if p, ok := v.root.Host(path); ok {
 		return p
 	}
 	return path
@@ -328,19 +329,6 @@ func exitCode(err error) int {
 	}
 	return -1
 }
-
-func startError(prog string, err error) string {
-	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
-		return fmt.Sprintf("cannot run %q: executable file not found in $PATH: install it or put it on PATH", prog)
-	}
-	return fmt.Sprintf("cannot run %q: %v", prog, err)
-}
-
-// errExec is the step init's report that the step's program could not be
-// executed, worded for the step's result.
-type errExec string
-
-func (e errExec) Error() string { return string(e) }
 
 // isExecFailure says whether a start error is the program's own: not
 // found, not executable, not a program. Any other (no process slot, the
@@ -383,34 +371,6 @@ func resolveProgram(prog string) string {
 	return prog
 }
 
-// writeInput writes an input file at path. Opened without blocking: the
-// path may lie in a volume an earlier step shared, which could have left
-// a FIFO there, whose open for writing would wait for a reader for ever
-// and hold the step's start (and its turn at the start gate) with it.
-// Only a regular file, new or old, is written.
-func writeInput(path, content string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0o600)
-	if errors.Is(err, syscall.ENXIO) {
-		return fmt.Errorf("%s is a FIFO, not a regular file", path)
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil {
-		return err
-	} else if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
-	}
-	if _, err := f.WriteString(content); err != nil {
-		return err
-	}
-	return f.Close()
-}
-
 func readOutputs(spec *Spec, view stepView, res *Result) {
 	for _, o := range spec.Outputs {
 		b, err := view.readOutput(spec, o.Path)
@@ -437,10 +397,10 @@ func readOutputs(spec *Spec, view stepView, res *Result) {
 // writeInputArtifacts copies the staged input artifacts into the step's
 // view, for a step run as this process's user.
 func writeInputArtifacts(dir string, spec *Spec, view stepView) error {
-	src, err := openInputs(dir, spec)
+	src, err := stepinit.OpenInputs(dir, spec.InputArtifacts)
 	if err != nil || src == nil {
 		return err
 	}
 	defer src.Close()
-	return placeInputs(src, spec, view.host)
+	return stepinit.PlaceInputs(src, spec.InputArtifacts, view.host)
 }

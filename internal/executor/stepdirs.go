@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // scriptPath is where a script template's source is, as the step sees it.
@@ -35,7 +37,7 @@ func openStepDirs(dir string, c *confinement) (stepView, error) {
 		_ = v.tmpDir.Close()
 		return v, err
 	}
-	if v.workPath, err = realPath(int(v.workDir.Fd())); err != nil {
+	if v.workPath, err = stepinit.RealPath(int(v.workDir.Fd())); err != nil {
 		v.close()
 		return v, err
 	}
@@ -111,7 +113,7 @@ func (v stepView) close() {
 // once its root is planned (view.host).
 func writeInputFiles(spec *Spec, view stepView) error {
 	for path, content := range spec.InputFiles {
-		if err := writeInput(view.host(path), content); err != nil {
+		if err := stepinit.WriteInput(view.host(path), content); err != nil {
 			return fmt.Errorf("input artifact at %s: %w", path, err)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -13,7 +12,7 @@ import (
 	"strings"
 	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // A step root is a root directory of the step's own, DIR/root on the
@@ -50,32 +49,14 @@ import (
 var kernelDirs = []string{"/proc", "/sys", "/dev"}
 
 // maxShadowEntries bounds the binds a shadowed directory costs.
-const maxShadowEntries = 2048
+const maxShadowEntries = stepinit.MaxShadowEntries
 
-// stepRoot is what the supervisor prepared for a step root, on the host;
-// the step init gets it in its configuration.
-type stepRoot struct {
-	// Shadows[0] is the step's / (DIR/root); the rest follow by depth, so
-	// a directory is shadowed before one inside it.
-	Shadows []shadow `json:"shadows"`
-	// Volumes are bound at their mount points, made in the shadows, once
-	// the shadows are in place (volumes_linux.go).
-	Volumes []volumeBind `json:"volumes,omitempty"`
-	// Inputs are the input paths that are the step's own in the shadows
-	// (made just now, so nothing of the step's lies there yet): the
-	// supervisor places them, for a step user too (ownInputs).
-	Inputs []string `json:"-"`
-}
-
-// shadow is a directory the step sees at Seen: Dir on the host, into
-// which the step root binds the host's entries at Seen by name, but for
-// Own, which are the step's, and Links, links of the step's.
-type shadow struct {
-	Seen  string            `json:"seen"`
-	Dir   string            `json:"dir"`
-	Own   []string          `json:"own,omitempty"`
-	Links map[string]string `json:"links,omitempty"`
-}
+// A step root as the supervisor plans it and the step init (or, without
+// a step user, the spawning thread) builds it.
+type (
+	stepRoot = stepinit.Root
+	shadow   = stepinit.Shadow
+)
 
 // declaredOutput is a path the step is to leave an output at, and what
 // names it in messages (`output parameter "x"`).
@@ -130,7 +111,7 @@ func declaredInputs(spec *Spec) []declaredOutput {
 // scratchDir says whether path lies in a directory that a step run as the
 // step user has as a tmpfs of its own (scratch_linux.go).
 func scratchDir(path string) bool {
-	return slices.ContainsFunc(scratchDirs, func(d string) bool { return isUnder(path, d) })
+	return slices.ContainsFunc(stepinit.ScratchDirs, func(d string) bool { return isUnder(path, d) })
 }
 
 func kernelDir(path string) string {
@@ -281,7 +262,7 @@ func (p *rootPlan) add(path string, dir bool, from string) error {
 		}
 		parent = filepath.Dir(parent)
 	}
-	rel, _ := under(path, parent)
+	rel, _ := stepinit.Under(path, parent)
 	name, _, _ := strings.Cut(rel, "/")
 	if st, err := os.Lstat(filepath.Join(parent, name)); err == nil && st.IsDir() && !dir {
 		return fmt.Errorf("%s is a directory on the host", filepath.Join(parent, name))
@@ -341,7 +322,7 @@ func (p *rootPlan) make(user *StepUser) (*stepRoot, error) {
 	r := &stepRoot{Shadows: p.shadows}
 	slices.SortStableFunc(r.Shadows, func(a, b shadow) int { return cmp.Compare(depth(a.Seen), depth(b.Seen)) })
 	for _, path := range p.mkdirs {
-		host, ok := r.host(path)
+		host, ok := r.Host(path)
 		if !ok {
 			return fail(fmt.Errorf("%s has no place in the step's root", path))
 		}
@@ -365,7 +346,7 @@ func unreachable(path string, uid, gid uint32) string {
 		if syscall.Lstat(p, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFDIR {
 			return ""
 		}
-		if !searchable(&st, uid, gid) {
+		if !stepinit.Searchable(&st, uid, gid) {
 			return p
 		}
 	}
@@ -412,175 +393,8 @@ func ownDir(path string, mode uint32, user *StepUser) error {
 }
 
 func isUnder(path, dir string) bool {
-	_, ok := under(path, filepath.Clean(dir))
+	_, ok := stepinit.Under(path, filepath.Clean(dir))
 	return ok && dir != ""
-}
-
-// host is where the supervisor finds path, as the step saw it.
-func (r *stepRoot) host(path string) (string, bool) {
-	dir, rel, ok := r.hostIn(path)
-	if !ok {
-		return "", false
-	}
-	return filepath.Join(dir, rel), true
-}
-
-// hostIn is the step's own directory that holds path, and path within
-// it: the deepest shadow above path decides.
-func (r *stepRoot) hostIn(path string) (dir, rel string, ok bool) {
-	if r == nil {
-		return "", "", false
-	}
-	p := filepath.Clean(path)
-	if dir, rel, ok := volumeHostIn(r.Volumes, p); ok {
-		return dir, rel, true
-	}
-	for i := len(r.Shadows) - 1; i >= 0; i-- {
-		s := r.Shadows[i]
-		rel, ok := under(p, s.Seen)
-		if !ok || rel == "." {
-			continue
-		}
-		name, _, _ := strings.Cut(rel, "/")
-		if slices.Contains(s.Own, name) {
-			return s.Dir, rel, true
-		}
-		return "", "", false
-	}
-	return "", "", false
-}
-
-// open opens the step's own directories, then its volumes', before the
-// step's namespace may hide their paths.
-func (r *stepRoot) open() ([]int, error) {
-	fds := make([]int, 0, len(r.Shadows)+len(r.Volumes))
-	for _, s := range r.Shadows {
-		fd, err := syscall.Open(s.Dir, unix.O_PATH|syscall.O_DIRECTORY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)
-		if err != nil {
-			closeAll(fds)
-			return nil, fmt.Errorf("the step's own %s: %w", s.Seen, err)
-		}
-		fds = append(fds, fd)
-	}
-	for _, v := range r.Volumes {
-		fd, err := v.open()
-		if err != nil {
-			closeAll(fds)
-			return nil, err
-		}
-		fds = append(fds, fd)
-	}
-	return fds, nil
-}
-
-func closeAll(fds []int) {
-	for _, fd := range fds {
-		_ = syscall.Close(fd)
-	}
-}
-
-// enter builds the root in the step's mount namespace and chroots the
-// spawning thread into it (its filesystem attributes are its own since
-// privateTmp's unshare). It runs after /tmp was bound, so the root's
-// /tmp is the step's. fds are r.open's.
-func (r *stepRoot) enter(fds []int) error {
-	if len(fds) != len(r.Shadows)+len(r.Volumes) || len(r.Shadows) == 0 {
-		return errors.New("the step's own root: its directories are not open")
-	}
-	if err := r.Shadows[0].fill(fds[0]); err != nil {
-		return err
-	}
-	if err := syscall.Fchdir(fds[0]); err != nil {
-		return fmt.Errorf("the step's own root: fchdir: %w", err)
-	}
-	if err := syscall.Chroot("."); err != nil {
-		return fmt.Errorf("the step's own root: chroot: %w", err)
-	}
-	// Shadowed after the chroot, at paths that now lead through the
-	// root's binds of the host's directories (and of shallower shadows).
-	for i, s := range r.Shadows[1:] {
-		fd := fds[i+1]
-		if err := s.fill(fd); err != nil {
-			return err
-		}
-		if err := syscall.Mount(fdPath(fd), s.Seen, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
-			return fmt.Errorf("the step's own %s: %w", s.Seen, err)
-		}
-	}
-	for i, v := range r.Volumes {
-		if err := v.bind(fds[len(r.Shadows)+i]); err != nil {
-			return err
-		}
-	}
-	return syscall.Chdir("/")
-}
-
-// fill binds the host's entries at s.Seen into the directory open as fd,
-// all but the step's own, and makes the step's links.
-func (s shadow) fill(fd int) error {
-	fail := func(what string, err error) error { return fmt.Errorf("the step's own %s: %s: %w", s.Seen, what, err) }
-	f, err := os.Open(s.Seen)
-	if err != nil {
-		return fail(s.Seen, err)
-	}
-	names, err := f.Readdirnames(maxShadowEntries + 1)
-	_ = f.Close()
-	if err != nil && !errors.Is(err, io.EOF) { // EOF: an empty directory
-		return fail(s.Seen, err)
-	}
-	if len(names) > maxShadowEntries {
-		return fail(s.Seen, fmt.Errorf("more than %d entries", maxShadowEntries))
-	}
-	for _, name := range names {
-		if slices.Contains(s.Own, name) || s.Links[name] != "" {
-			continue
-		}
-		if err := bindEntry(fd, filepath.Join(s.Seen, name), name); err != nil {
-			return fail(filepath.Join(s.Seen, name), err)
-		}
-	}
-	for name, target := range s.Links {
-		if err := unix.Symlinkat(target, fd, name); err != nil && !errors.Is(err, syscall.EEXIST) {
-			return fail(filepath.Join(s.Seen, name), err)
-		}
-	}
-	return nil
-}
-
-// bindEntry shows host at name in the directory open as dirFd: a link is
-// copied, anything else bound with what is mounted beneath it.
-func bindEntry(dirFd int, host, name string) error {
-	st, err := os.Lstat(host)
-	if err != nil {
-		return err
-	}
-	switch {
-	case st.Mode()&os.ModeSymlink != 0:
-		target, err := os.Readlink(host)
-		if err != nil {
-			return err
-		}
-		if err := unix.Symlinkat(target, dirFd, name); err != nil && !errors.Is(err, syscall.EEXIST) {
-			return err
-		}
-		return nil
-	case st.IsDir():
-		if err := unix.Mkdirat(dirFd, name, 0o755); err != nil && !errors.Is(err, syscall.EEXIST) {
-			return err
-		}
-	default:
-		fd, err := unix.Openat(dirFd, name, unix.O_CREAT|unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o400)
-		if err != nil {
-			return err
-		}
-		_ = unix.Close(fd)
-	}
-	at, err := unix.Openat(dirFd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = unix.Close(at) }()
-	return syscall.Mount(host, fdPath(at), "", syscall.MS_BIND|syscall.MS_REC, "")
 }
 
 // hostLink is the first directory of path that is a link on the host,

@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/semaflow/semaflow/internal/spec"
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // A step's volumes are directories on the host bound at their mount
@@ -34,13 +34,7 @@ import (
 const VolumesDir = "volumes"
 
 // volumeBind is a volume as the step's root binds it.
-type volumeBind struct {
-	Seen     string `json:"seen"` // the mountPath
-	Volume   string `json:"volume"`
-	Dir      string `json:"dir"`           // the volume's directory on the host
-	Sub      string `json:"sub,omitempty"` // the subPath, made in Dir
-	ReadOnly bool   `json:"readOnly,omitempty"`
-}
+type volumeBind = stepinit.VolumeBind
 
 func mountError(m Mount, format string, a ...any) error {
 	return fmt.Errorf("mountPath %q for volume %q: %s", m.Path, m.Volume, fmt.Sprintf(format, a...))
@@ -152,66 +146,6 @@ func prepareVolume(dir string, m Mount, user *StepUser) (volumeBind, error) {
 		fd = next
 	}
 	return b, nil
-}
-
-// open opens the volume's directory (its subPath), never through a link.
-func (b volumeBind) open() (int, error) {
-	fd, err := unix.Open(b.Dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil || b.Sub == "" {
-		if err != nil {
-			err = fmt.Errorf("volume %q: %w", b.Volume, err)
-		}
-		return fd, err
-	}
-	defer func() { _ = unix.Close(fd) }()
-	sub, err := unix.Openat2(fd, b.Sub, &unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC,
-		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS})
-	if err != nil {
-		return -1, fmt.Errorf("volume %q: subPath %s: %w", b.Volume, b.Sub, err)
-	}
-	return sub, nil
-}
-
-// bind mounts the volume open as fd at its path, inside the step's root
-// (the spawning thread is chrooted there). The mount point is the step's
-// own, made by the supervisor; it is reached without following a link.
-func (b volumeBind) bind(fd int) error {
-	fail := func(err error) error { return fmt.Errorf("volume %q at %s: %w", b.Volume, b.Seen, err) }
-	at, err := unix.Openat2(unix.AT_FDCWD, b.Seen, &unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC,
-		Resolve: unix.RESOLVE_NO_SYMLINKS})
-	if err != nil {
-		return fail(fmt.Errorf("the mount point (a path through a link is not followed): %w", err))
-	}
-	err = syscall.Mount(fdPath(fd), fdPath(at), "", syscall.MS_BIND, "")
-	_ = unix.Close(at)
-	if err != nil {
-		return fail(err)
-	}
-	flags := uintptr(syscall.MS_BIND | syscall.MS_REMOUNT | syscall.MS_NOSUID | syscall.MS_NODEV)
-	if b.ReadOnly {
-		flags |= syscall.MS_RDONLY
-	}
-	if err := syscall.Mount("", b.Seen, "", flags, ""); err != nil {
-		return fail(err)
-	}
-	return nil
-}
-
-// hostIn is the volume's directory that holds path, and path within it
-// (through the subPath): the deepest mount above path decides.
-func volumeHostIn(vs []volumeBind, path string) (dir, rel string, ok bool) {
-	best := -1
-	for i, v := range vs {
-		if _, in := under(path, v.Seen); in && (best < 0 || len(v.Seen) > len(vs[best].Seen)) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return "", "", false
-	}
-	v := vs[best]
-	r, _ := under(path, v.Seen)
-	return v.Dir, filepath.Join(v.Sub, r), true
 }
 
 // dropEmptyDirs removes the step's emptyDirs once it ended and its

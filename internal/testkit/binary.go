@@ -41,13 +41,16 @@ func Run(m *testing.M, race bool, use func(path string)) int {
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	path := filepath.Join(dir, "semaflow")
-	args := []string{"build", "-o", path}
+	args := []string{"build", "-o", dir + "/"}
 	if race {
 		args = append(args, "-race")
 	}
-	// By import path, so that it builds from any package's directory.
-	if out, err := exec.Command("go", append(args, "github.com/semaflow/semaflow/cmd/semaflow")...).CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "testkit: go build ./cmd/semaflow: %v\n%s", err, out)
+	// By import path, so that it builds from any package's directory;
+	// semaflow-init beside semaflow, as installed (steps run as the step
+	// user start through it).
+	pkgs := []string{"github.com/semaflow/semaflow/cmd/semaflow", "github.com/semaflow/semaflow/cmd/semaflow-init"}
+	if out, err := exec.Command("go", append(args, pkgs...)...).CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "testkit: go build ./cmd/semaflow ./cmd/semaflow-init: %v\n%s", err, out)
 		return 2
 	}
 	use(path)

@@ -65,8 +65,8 @@ func run() error {
 	bin := os.Getenv("SEMAFLOW_BIN")
 	if bin == "" {
 		bin = filepath.Join(*outDir, "semaflow")
-		fmt.Fprintln(os.Stderr, "building ./cmd/semaflow ...")
-		b := exec.Command("go", "build", "-o", bin, "./cmd/semaflow")
+		fmt.Fprintln(os.Stderr, "building ./cmd/semaflow and ./cmd/semaflow-init ...")
+		b := exec.Command("go", "build", "-o", *outDir+"/", "./cmd/semaflow", "./cmd/semaflow-init")
 		b.Stdout, b.Stderr = os.Stderr, os.Stderr
 		if err := b.Run(); err != nil {
 			return fmt.Errorf("go build ./cmd/semaflow (run from the repository root): %w", err)

@@ -43,7 +43,13 @@ func makeBuild(name, rev, bin, dir string) (build, error) {
 		return build{}, err
 	}
 	out := filepath.Join(dir, "semaflow")
-	cmd := exec.Command("go", "build", "-o", out, "./cmd/semaflow")
+	pkgs := []string{"./cmd/semaflow"}
+	// Beside semaflow, as installed: steps run as the step user start
+	// through it (revisions before it have none).
+	if _, err := os.Stat(filepath.Join(src, "cmd", "semaflow-init")); err == nil {
+		pkgs = append(pkgs, "./cmd/semaflow-init")
+	}
+	cmd := exec.Command("go", append([]string{"build", "-o", dir + "/"}, pkgs...)...)
 	cmd.Dir = src
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return build{}, fmt.Errorf("building %s (%s): %w\n%s", name, src, err, b)

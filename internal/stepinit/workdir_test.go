@@ -1,4 +1,4 @@
-package executor
+package stepinit
 
 import (
 	"os"
@@ -30,7 +30,7 @@ func TestUnsearchableAbove(t *testing.T) {
 	if err := os.Chmod(filepath.Dir(base), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if above := unsearchableAbove(base, nobody, nobody); above != "" {
+	if above := UnsearchableAbove(base, nobody, nobody); above != "" {
 		t.Skipf("%s, above the test's directory, is closed to others", above)
 	}
 	me := uint32(os.Getuid())
@@ -44,8 +44,8 @@ func TestUnsearchableAbove(t *testing.T) {
 		{deep, me, nobody, ""}, // the owner may search its own 0700 directories
 		{closed, nobody, nobody, ""},
 	} {
-		if got := unsearchableAbove(c.path, c.uid, c.gid); got != c.want {
-			t.Errorf("unsearchableAbove(%s, %d) = %q, want %q", c.path, c.uid, got, c.want)
+		if got := UnsearchableAbove(c.path, c.uid, c.gid); got != c.want {
+			t.Errorf("UnsearchableAbove(%s, %d) = %q, want %q", c.path, c.uid, got, c.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package executor
+package stepinit
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"syscall"
 )
 
-// scratchDirs are the host's world-writable directories besides /tmp.
+// ScratchDirs are the host's world-writable directories besides /tmp.
 // Every step user is the same uid, so a file left there by one tenant's
 // step is readable by the next tenant's, whatever its mode, and outlives
 // both. A step run as the step user gets each as a tmpfs of its own,
@@ -14,15 +14,15 @@ import (
 // caps the memory a step can pin there. An output declared under them is
 // therefore not collected (the step's tmpfs is gone when outputs are
 // read); one under /tmp or the working directory is.
-var scratchDirs = []string{"/dev/shm", "/var/tmp", "/run/lock"}
+var ScratchDirs = []string{"/dev/shm", "/var/tmp", "/run/lock"}
 
 const scratchOptions = "mode=1777,size=64m"
 
-// mountScratch covers each scratch directory the host has with a fresh
+// MountScratch covers each scratch directory the host has with a fresh
 // tmpfs. A directory the host lacks is left alone: there is nothing there
 // to share.
-func mountScratch() error {
-	for _, d := range scratchDirs {
+func MountScratch() error {
+	for _, d := range ScratchDirs {
 		if st, err := os.Lstat(d); err != nil || !st.IsDir() {
 			continue
 		}
