@@ -219,7 +219,8 @@ func stepsCase(manifest string, n int) func(build, string) (metrics, error) {
 
 // burstUserCase runs one workflow of n `true` steps, all at once, each as
 // the step user (`--step-user`, as a server run as root does): each step
-// starts through its own `semaflow exec --init` process. Root only.
+// starts through its own step init (semaflow-init beside the build, or
+// `semaflow exec --init` for builds without it). Root only.
 func burstUserCase(n int) func(build, string) (metrics, error) {
 	manifest := fanOut(n, "") // every step at once
 	return func(b build, dir string) (metrics, error) {
