@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,35 +16,41 @@ func TestServerStepInitBesideSemaflowOrNot(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("a step user needs root")
 	}
-	alone := filepath.Join(t.TempDir(), "semaflow")
-	b, err := os.ReadFile(binary)
-	if err != nil {
-		t.Fatal(err)
+	// Copies of the tests' binaries in directories of this test's own.
+	install := func(names ...string) string {
+		dir := t.TempDir()
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			b, err := os.ReadFile(filepath.Join(filepath.Dir(binary), name))
+			if err != nil {
+				t.Fatalf("the tests' %s: %v", name, err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return filepath.Join(dir, "semaflow")
 	}
-	if err := os.WriteFile(alone, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(filepath.Dir(alone), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(binary), "semaflow-init")); err != nil {
-		t.Fatalf("the tests' semaflow has no semaflow-init beside it: %v", err)
-	}
+	beside, alone := install("semaflow", "semaflow-init"), install("semaflow")
 	// argosay is served by semaflow itself, bound into the step's
 	// namespace by the init; the other step shows its user and PID 1.
-	const wf = `{"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "init-check"},
+	workflow := func(name string) string {
+		return fmt.Sprintf(`{"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": %q},
 	  "spec": {"entrypoint": "main", "templates": [
 	    {"name": "main", "steps": [[{"name": "say", "template": "say"}, {"name": "who", "template": "who"}]]},
 	    {"name": "say", "container": {"image": "argoproj/argosay:v2", "args": ["echo", "said-through-argosay"]}},
-	    {"name": "who", "container": {"image": "x", "command": ["sh", "-c", "echo uid=$(id -u) pid=$$"]}}]}}}`
+	    {"name": "who", "container": {"image": "x", "command": ["sh", "-c", "echo uid=$(id -u) pid=$$"]}}]}}}`, name)
+	}
 	for _, c := range []struct {
 		name, bin string
 		note      bool
-	}{{"beside", binary, false}, {"alone", alone, true}} {
+	}{{"beside", beside, false}, {"alone", alone, true}} {
 		t.Run(c.name, func(t *testing.T) {
 			stderr := &lockedWriter{}
 			s := startServerOf(t, c.bin, "", stderr, "--db", filepath.Join(t.TempDir(), "db"))
-			if code, body := apiCall(t, "POST", s.url+"/api/v1/workflows/default", "", wf); code != 200 {
+			if code, body := apiCall(t, "POST", s.url+"/api/v1/workflows/default", "", workflow("init-check")); code != 200 {
 				t.Fatalf("create: %d %s", code, body)
 			}
 			if p := awaitPhase(t, s.url, "", "default", "init-check"); p != "Succeeded" {
@@ -55,7 +62,26 @@ func TestServerStepInitBesideSemaflowOrNot(t *testing.T) {
 					t.Errorf("the log lacks %q:\n%s", want, log)
 				}
 			}
-			s.stop(t)
+			if c.note {
+				s.stop(t)
+			} else {
+				// Proof that the supervisor starts steps through it: once
+				// it cannot be run, steps cannot start.
+				if err := os.Chmod(filepath.Join(filepath.Dir(c.bin), "semaflow-init"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if code, body := apiCall(t, "POST", s.url+"/api/v1/workflows/default", "", workflow("init-gone")); code != 200 {
+					t.Fatalf("create: %d %s", code, body)
+				}
+				if p := awaitPhase(t, s.url, "", "default", "init-gone"); p == "Succeeded" {
+					t.Fatalf("steps ran without the semaflow-init the supervisor had chosen")
+				}
+				_, body := apiCall(t, "GET", s.url+"/api/v1/workflows/default/init-gone", "", "")
+				if !strings.Contains(body, "semaflow-init") {
+					t.Errorf("the failed start does not name semaflow-init:\n%s", body)
+				}
+				s.stop(t)
+			}
 			note := strings.Contains(stderr.String(), "semaflow exec --init") && strings.Contains(stderr.String(), "semaflow-init")
 			if note != c.note {
 				t.Errorf("note about the step init %v, want %v; stderr:\n%s", note, c.note, stderr)

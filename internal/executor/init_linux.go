@@ -23,7 +23,8 @@ func (c *confinement) initCommand(dir string, argv []string, root *stepRoot, spe
 		return nil, nil, err
 	}
 	// Only what the init needs, which the step may not change.
-	sb, err := json.Marshal(stepinit.Spec{WorkingDir: spec.WorkingDir, InputFiles: spec.InputFiles, InputArtifacts: spec.InputArtifacts})
+	sb, err := json.Marshal(stepinit.Spec{WorkingDir: spec.WorkingDir, InputFiles: spec.InputFiles,
+		InputArtifacts: spec.InputArtifacts, Env: spec.Env})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -86,14 +87,20 @@ func probeInit(argv []string) error {
 		return err
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Dir = "/"
 	done, err := startIsolated(cmd, nil)
 	if err == nil {
 		// Ended without a word: no step init (whatever its exit status).
 		_ = waitFor(done)
 		return fmt.Errorf("%s is not semaflow's step init: it gave no answer to a probe", argv[0])
 	}
-	if ie := errInit(""); errors.As(err, &ie) && string(ie) == stepinit.ProbeReply {
+	var ie errInit
+	switch {
+	case errors.As(err, &ie) && string(ie) == stepinit.ProbeReply:
 		return nil
+	case errors.As(err, &ie):
+		return fmt.Errorf("the step init's probe failed: %w", err)
+	default:
+		return fmt.Errorf("cannot start the step init %s: %w", argv[0], err)
 	}
-	return fmt.Errorf("steps cannot get their own PID namespace and /proc: %w", err)
 }

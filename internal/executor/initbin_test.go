@@ -13,12 +13,16 @@ import (
 	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
+// initDir holds the semaflow-init buildInit made; TestMain removes it.
+var initDir string
+
 // buildInit builds cmd/semaflow-init once for the package's tests.
 var buildInit = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "semaflow-init-")
 	if err != nil {
 		return "", err
 	}
+	initDir = dir
 	path := filepath.Join(dir, InitBinary)
 	out, err := exec.Command("go", "build", "-o", path, "github.com/semaflow/semaflow/cmd/semaflow-init").CombinedOutput()
 	if err != nil {
@@ -67,9 +71,17 @@ func TestTrustedInit(t *testing.T) {
 		{write("group-writable", 0o775), "writable by group or others"},
 		{write("world-writable", 0o757), "writable by group or others"},
 		{write("not-executable", 0o644), "not an executable regular file"},
-		{link, "not an executable regular file"},
+		{link, "symbolic link"},
 		{dir, "not an executable regular file"},
 	}
+	open := filepath.Join(t.TempDir(), "open")
+	if err := os.Chmod(filepath.Dir(open), 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(open, []byte("x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, struct{ path, want string }{open, "which someone other than root or semaflow's owner may write"})
 	if os.Geteuid() == 0 {
 		other := write("other-owner", 0o755)
 		if err := os.Chown(other, 12345, 12345); err != nil {
@@ -118,31 +130,28 @@ func TestStepInitChoice(t *testing.T) {
 	if argv, why := stepInit(self); len(argv) != 1 || argv[0] != beside || why != "" {
 		t.Errorf("beside: %q, %q; want %s", argv, why, beside)
 	}
-	// A program that is no step init (or one of another protocol) fails
-	// the probe.
-	if err := os.WriteFile(beside, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+	// A program that is no step init is never run: a script answering
+	// the probe as the init would is refused by what it is.
+	if err := os.WriteFile(beside, []byte("#!/bin/sh\nprintf '"+stepinit.ProbeReply+"' >&3\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if argv, why := stepInit(self); len(argv) != 3 || !strings.Contains(why, beside) {
+	if argv, why := stepInit(self); len(argv) != 3 || !strings.Contains(why, "is not semaflow's step init") {
 		t.Errorf("not an init: %q, %q; want the fallback and why", argv, why)
 	}
 }
 
 // An init built from other sources refuses the configuration, and says
 // so, rather than misread it.
-func TestStepInitRefusesAnotherProtocol(t *testing.T) {
+func TestStepInitRefusesAnotherBuild(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the step init needs root")
 	}
-	cmd := exec.Command(mustBuildInit(t), `{"probe":true,"protocol":99}`)
+	cmd := exec.Command(mustBuildInit(t), `{"probe":true,"build":"0123456789ab"}`)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	_, err := startIsolated(cmd, nil)
 	var ie errInit
-	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "protocol 1 and was given 99") {
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), `built from other sources than the semaflow that started it (build "0123456789ab")`) {
 		t.Fatalf("err %v, want the init's refusal", err)
-	}
-	if stepinit.Protocol != 1 {
-		t.Fatalf("the message above assumes protocol 1")
 	}
 }
 
@@ -157,8 +166,8 @@ func TestIsolatedThroughSemaflowInit(t *testing.T) {
 	old := initBeside
 	initBeside = func(string) string { return built }
 	t.Cleanup(func() { initBeside = old })
-	if argv, why := stepInit(mustExecutable(t)); len(argv) != 1 || argv[0] != built {
-		t.Fatalf("stepInit: %q (%s), want %s", argv, why, built)
+	if c, err := confine(Isolation{User: nobody}); err != nil || len(c.init) != 1 || c.init[0] != built {
+		t.Fatalf("the supervisor starts steps through %q (%v), want %s", c.init, err, built)
 	}
 	for name, test := range map[string]func(*testing.T){
 		"RunsAsStepUser":              TestIsolatedStepRunsAsStepUser,
@@ -178,6 +187,8 @@ func TestIsolatedThroughSemaflowInit(t *testing.T) {
 		"VolumeShared":                TestIsolatedVolumeShared,
 		"OutputInScratchDir":          TestIsolatedOutputInScratchDirIsNotTheHosts,
 		"OutputDirectoryMade":         TestIsolatedOutputDirectoryIsMadeForTheStep,
+		"ServedProgramIsSemaflow":     TestIsolatedServedProgramIsSemaflow,
+		"InitIgnoresStepEnvironment":  TestIsolatedInitIgnoresTheStepsEnvironment,
 	} {
 		t.Run(name, test)
 	}

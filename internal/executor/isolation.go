@@ -112,9 +112,9 @@ func CheckIsolation(self string) (note string, err error) {
 		return "", err
 	}
 	if why == "" {
-		why = "not installed there; go install ./cmd/... installs both"
+		why = "not installed there (go install ./cmd/..., or go build -o DIR/ ./cmd/semaflow ./cmd/semaflow-init, installs both)"
 	}
-	return fmt.Sprintf("each step run as the step user starts through `semaflow exec --init` (~30 ms of CPU) rather than %s beside %s (~4 ms): %s",
+	return fmt.Sprintf("each step run as the step user starts through `semaflow exec --init` (~30 ms of CPU) rather than %s beside %s (~7 ms): %s",
 		InitBinary, self, why), nil
 }
 

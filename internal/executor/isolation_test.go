@@ -350,3 +350,30 @@ func awaitAll(t *testing.T, s *served, want map[string]bool) {
 		}
 	}
 }
+
+// What a step reaches as served programs (/tmp/.semaflow/semaflow) is the
+// supervisor's own binary, here the test binary, which answers
+// selfCheckArg: never the step init that bound it there.
+const (
+	selfCheckArg   = "semaflow-test-selfcheck"
+	selfCheckReply = "the supervisor's binary"
+)
+
+func TestIsolatedServedProgramIsSemaflow(t *testing.T) {
+	r, log := runIsolated(t, Spec{Command: []string{progSelf, selfCheckArg}, Programs: true})
+	if r.StartError != "" || r.ExitCode != 0 || r.Stdout != selfCheckReply+"\n" {
+		t.Fatalf("result %+v\n%s", r, log)
+	}
+}
+
+// The init runs as root: the step's environment is the step's, never the
+// init's own (GODEBUG would make the init trace its start to the log;
+// LD_PRELOAD would load a library of the workflow's into a dynamically
+// linked semaflow).
+func TestIsolatedInitIgnoresTheStepsEnvironment(t *testing.T) {
+	r, log := runIsolated(t, Spec{Command: []string{"sh", "-c", "echo $GODEBUG $STEP_VAR"},
+		Env: []string{"PATH=" + os.Getenv("PATH"), "GODEBUG=inittrace=1", "STEP_VAR=mine"}})
+	if r.StartError != "" || r.ExitCode != 0 || r.Stdout != "inittrace=1 mine\n" || strings.Contains(log, "init internal/") {
+		t.Fatalf("result %+v\n%s", r, log)
+	}
+}

@@ -33,7 +33,16 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	if len(os.Args) == 2 && os.Args[1] == selfCheckArg {
+		// Run as the served programs' binary (TestIsolatedServedProgramIsSemaflow).
+		fmt.Println(selfCheckReply)
+		os.Exit(0)
+	}
+	code := m.Run()
+	if initDir != "" {
+		_ = os.RemoveAll(initDir)
+	}
+	os.Exit(code)
 }
 
 func self(t *testing.T) string {

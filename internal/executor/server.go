@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/semaflow/semaflow/internal/stepinit"
 )
 
 // request is one line the engine writes to the supervisor.
@@ -124,7 +126,7 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 
 // maxRequestBytes bounds one request line: a start request carries the
 // step's spec, its script and input files included.
-const maxRequestBytes = 256 << 20
+const maxRequestBytes = stepinit.MaxSpecBytes
 
 // errRequestTooLong means a request line passed maxRequestBytes.
 var errRequestTooLong = fmt.Errorf("a request longer than %d bytes", maxRequestBytes)

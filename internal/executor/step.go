@@ -105,9 +105,20 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	log := newCappedLog(filepath.Join(dir, LogFile))
 	defer log.close()
 	stdout := &stdoutSink{log: log}
+	env := append([]string{}, spec.Env...)
+	if progs {
+		env = withProgPath(env, view.step(progBin))
+	}
+	if !private {
+		env = append(env, "TMPDIR="+view.tmp)
+	}
 	var cmd *exec.Cmd
 	closeSpec := func() {}
 	if conf.user != nil {
+		// The step's environment reaches the step through the init's spec
+		// pipe, never the init's own environment: the init runs as root,
+		// and LD_PRELOAD, GODEBUG and the like are the workflow's to set.
+		initSpec.Env = env
 		if cmd, closeSpec, err = conf.initCommand(dir, argv, view.root, &initSpec); err != nil {
 			res.StartError = err.Error()
 			return res
@@ -115,6 +126,7 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		defer closeSpec()
 	} else {
 		cmd = stepCommand(argv)
+		cmd.Env = env
 		// One handle for every step: os/exec would open, probe and close
 		// /dev/null for each.
 		if null, err := devNull(); err == nil {
@@ -125,13 +137,6 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 		// podMessageFD: after the init's own, which startIsolated and
 		// initCommand put first.
 		cmd.ExtraFiles = append(cmd.ExtraFiles, msgPipe.w)
-	}
-	cmd.Env = append([]string{}, spec.Env...)
-	if progs {
-		cmd.Env = withProgPath(cmd.Env, view.step(progBin))
-	}
-	if !private {
-		cmd.Env = append(cmd.Env, "TMPDIR="+view.tmp)
 	}
 	// stdout and stderr are two pipes, read by one goroutine into the
 	// log (stdout also into the result), in the order outPipes explains.

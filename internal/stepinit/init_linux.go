@@ -28,19 +28,16 @@ type Config struct {
 	// Root is the step's own root the supervisor planned, if any.
 	Root *Root `json:"root,omitempty"`
 	// Self is the semaflow binary, bound where the step reaches served
-	// programs (ProgSelf); "" means this binary.
+	// programs (ProgSelf).
 	Self string `json:"self,omitempty"`
-	// Protocol must be this package's: an init built from other sources
-	// refuses the configuration rather than misread it.
-	Protocol int `json:"protocol"`
+	// Build must be this package's (build.go): an init built from other
+	// sources refuses the configuration rather than misread it.
+	Build string `json:"build"`
 }
 
 // ProbeReply is a probe's answer on StatusFD: a program that is not this
 // step init, exiting 0 without it, fails the probe.
 const ProbeReply = "step init ready"
-
-// Protocol numbers this package's Config and Spec; it changes with them.
-const Protocol = 1
 
 // Spec is what the init needs of the step's spec: the supervisor writes
 // it to SpecFD as JSON (the executor's Spec has the same field names).
@@ -48,6 +45,9 @@ type Spec struct {
 	WorkingDir     string            `json:"workingDir,omitempty"`
 	InputFiles     map[string]string `json:"inputFiles,omitempty"`
 	InputArtifacts []InputArtifact   `json:"inputArtifacts,omitempty"`
+	// Env is the step's environment, which the init execs it with (its
+	// own is empty).
+	Env []string `json:"env,omitempty"`
 }
 
 // The init's descriptors, after stdin, stdout and stderr: the status
@@ -60,9 +60,9 @@ const (
 // CloneFlags are the namespaces the supervisor starts the init in.
 const CloneFlags = syscall.CLONE_NEWPID | syscall.CLONE_NEWNS
 
-// maxSpecBytes bounds the spec read from SpecFD (the supervisor's own
-// bound on a request line).
-const maxSpecBytes = 256 << 20
+// MaxSpecBytes bounds the spec read from SpecFD; the supervisor's bound on
+// a request line, which carries the step's spec, is the same.
+const MaxSpecBytes = 256 << 20
 
 // Main is the body of `semaflow-init CONFIG` and of `semaflow exec --init
 // CONFIG`; on success the step has replaced it and it does not return.
@@ -71,8 +71,9 @@ func Main(config string) int {
 	syscall.CloseOnExec(SpecFD)
 	var c Config
 	err := json.Unmarshal([]byte(config), &c)
-	if err == nil && c.Protocol != Protocol {
-		err = fmt.Errorf("this step init speaks protocol %d and was given %d: it was built from other sources than semaflow; install both from one build (go install ./cmd/...)", Protocol, c.Protocol)
+	if err == nil && c.Build != Build() {
+		err = fmt.Errorf("this step init (build %s) was built from other sources than the semaflow that started it (build %q): "+
+			"build both from one tree (go build -o DIR/ ./cmd/semaflow ./cmd/semaflow-init), and restart semaflow after replacing them", Build(), c.Build)
 	}
 	if err == nil {
 		err = c.run()
@@ -230,11 +231,19 @@ func (c *Config) run() error {
 	if len(c.Argv) == 0 {
 		return errors.New("the template has neither a command nor args to run")
 	}
+	// The program is looked up on the step's PATH, as the step's shell
+	// would.
+	os.Clearenv()
+	for _, kv := range spec.Env {
+		if path, ok := strings.CutPrefix(kv, "PATH="); ok {
+			_ = os.Setenv("PATH", path)
+		}
+	}
 	prog, err := exec.LookPath(c.Argv[0])
 	if err != nil && !errors.Is(err, exec.ErrDot) {
 		return ErrExec(StartError(c.Argv[0], err))
 	}
-	err = syscall.Exec(prog, c.Argv, os.Environ())
+	err = syscall.Exec(prog, c.Argv, spec.Env)
 	return ErrExec(StartError(c.Argv[0], err))
 }
 
@@ -265,7 +274,7 @@ func readSpec() (*Spec, error) {
 	f := os.NewFile(SpecFD, "the step's spec")
 	defer f.Close()
 	var spec Spec
-	if err := json.NewDecoder(io.LimitReader(f, maxSpecBytes)).Decode(&spec); err != nil {
+	if err := json.NewDecoder(io.LimitReader(f, MaxSpecBytes)).Decode(&spec); err != nil {
 		return nil, fmt.Errorf("reading the step's spec from the supervisor: %w", err)
 	}
 	return &spec, nil

@@ -31,11 +31,10 @@ func (c *Config) openImagePrograms(tmp string) (*initProgs, error) {
 	if st, err := os.Lstat(filepath.Join(tmp, strings.TrimPrefix(ProgSelf, "/tmp"))); err == nil && st.Mode().IsRegular() {
 		// The init may be semaflow-init, not semaflow: the binary to show
 		// the step is the supervisor's (its path in Self).
-		self := c.Self
-		if self == "" {
-			self = "/proc/self/exe"
+		if c.Self == "" {
+			return nil, fmt.Errorf("the step's image programs: the supervisor named no semaflow binary to serve them")
 		}
-		fd, err := unix.Open(self, unix.O_PATH|unix.O_CLOEXEC, 0)
+		fd, err := unix.Open(c.Self, unix.O_PATH|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return nil, fmt.Errorf("the step's image programs: %w", err)
 		}
