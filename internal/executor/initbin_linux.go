@@ -84,7 +84,22 @@ func trustedInit(path, self string) error {
 		return fmt.Errorf("%s is in %s, which someone other than root or semaflow's owner may write (uid %d, mode %o), so not run as root",
 			path, dir, dirSt.Uid, dirSt.Mode&0o7777)
 	}
-	return nil
+	// Nor may anyone else rename a directory on the way there (and put
+	// another in its place) after this check: each above it is theirs, or
+	// sticky (/tmp), where no one renames what is not theirs.
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		var st syscall.Stat_t
+		if err := syscall.Stat(d, &st); err != nil {
+			return err
+		}
+		if !trusted(st.Uid) || (st.Mode&0o022 != 0 && st.Mode&syscall.S_ISVTX == 0) {
+			return fmt.Errorf("%s is under %s, which someone other than root or semaflow's owner may change (uid %d, mode %o), so not run as root",
+				path, d, st.Uid, st.Mode&0o7777)
+		}
+		if d == "/" || d == "." {
+			return nil
+		}
+	}
 }
 
 // isStepInit checks that path is semaflow-init by what Go recorded in it

@@ -82,6 +82,18 @@ func TestTrustedInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases = append(cases, struct{ path, want string }{open, "which someone other than root or semaflow's owner may write"})
+	above := filepath.Join(t.TempDir(), "above")
+	if err := os.MkdirAll(filepath.Join(above, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(above, 0o777); err != nil { // writable, not sticky
+		t.Fatal(err)
+	}
+	under := filepath.Join(above, "bin", "init")
+	if err := os.WriteFile(under, []byte("x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, struct{ path, want string }{under, "is under " + above})
 	if os.Geteuid() == 0 {
 		other := write("other-owner", 0o755)
 		if err := os.Chown(other, 12345, 12345); err != nil {
@@ -189,6 +201,7 @@ func TestIsolatedThroughSemaflowInit(t *testing.T) {
 		"OutputDirectoryMade":         TestIsolatedOutputDirectoryIsMadeForTheStep,
 		"ServedProgramIsSemaflow":     TestIsolatedServedProgramIsSemaflow,
 		"InitIgnoresStepEnvironment":  TestIsolatedInitIgnoresTheStepsEnvironment,
+		"EachVariableOnce":            TestIsolatedStepSeesEachVariableOnce,
 	} {
 		t.Run(name, test)
 	}

@@ -377,3 +377,27 @@ func TestIsolatedInitIgnoresTheStepsEnvironment(t *testing.T) {
 		t.Fatalf("result %+v\n%s", r, log)
 	}
 }
+
+// A name the workflow sets again (PATH, HOME, over the host's base) is the
+// workflow's, once: programs that read an environment's first entry
+// (glibc, Go, Python) must not see the host's.
+func TestIsolatedStepSeesEachVariableOnce(t *testing.T) {
+	r, log := runIsolated(t, Spec{Command: []string{"env"},
+		Env: []string{"PATH=/nonexistent", "HOME=/host", "TMPDIR=/host-tmp", "PATH=" + os.Getenv("PATH"), "HOME=/wf"}})
+	if r.StartError != "" || r.ExitCode != 0 {
+		t.Fatalf("result %+v\n%s", r, log)
+	}
+	count := map[string]int{}
+	for line := range strings.SplitSeq(r.Stdout, "\n") {
+		name, _, _ := strings.Cut(line, "=")
+		count[name]++
+	}
+	for _, name := range []string{"PATH", "HOME", "TMPDIR"} {
+		if count[name] > 1 {
+			t.Errorf("%s set %d times:\n%s", name, count[name], r.Stdout)
+		}
+	}
+	if !strings.Contains(r.Stdout, "HOME=/wf\n") || !strings.Contains(r.Stdout, "PATH="+os.Getenv("PATH")+"\n") {
+		t.Errorf("the workflow's HOME and PATH are not the step's:\n%s", r.Stdout)
+	}
+}

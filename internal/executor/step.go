@@ -105,12 +105,15 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	log := newCappedLog(filepath.Join(dir, LogFile))
 	defer log.close()
 	stdout := &stdoutSink{log: log}
-	env := append([]string{}, spec.Env...)
+	// One entry per name, the last (the workflow's over the host's), before
+	// PATH and TMPDIR are changed in place: programs that read an
+	// environment's first entry see what os/exec would have kept.
+	env := stepinit.DedupEnv(spec.Env)
 	if progs {
 		env = withProgPath(env, view.step(progBin))
 	}
 	if !private {
-		env = append(env, "TMPDIR="+view.tmp)
+		env = stepinit.SetEnv(env, "TMPDIR", view.tmp)
 	}
 	var cmd *exec.Cmd
 	closeSpec := func() {}

@@ -233,8 +233,9 @@ func (c *Config) run() error {
 	}
 	// The program is looked up on the step's PATH, as the step's shell
 	// would.
+	env := DedupEnv(spec.Env)
 	os.Clearenv()
-	for _, kv := range spec.Env {
+	for _, kv := range env {
 		if path, ok := strings.CutPrefix(kv, "PATH="); ok {
 			_ = os.Setenv("PATH", path)
 		}
@@ -243,7 +244,7 @@ func (c *Config) run() error {
 	if err != nil && !errors.Is(err, exec.ErrDot) {
 		return ErrExec(StartError(c.Argv[0], err))
 	}
-	err = syscall.Exec(prog, c.Argv, spec.Env)
+	err = syscall.Exec(prog, c.Argv, env)
 	return ErrExec(StartError(c.Argv[0], err))
 }
 

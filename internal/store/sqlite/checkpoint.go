@@ -1,8 +1,10 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -25,9 +27,11 @@ const (
 
 // checkpointer runs passive checkpoints until stopped.
 type checkpointer struct {
-	db   *sql.DB
-	stop chan struct{}
-	done chan struct{}
+	db     *sql.DB
+	ctx    context.Context // ended by close, which a stuck checkpoint heeds
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
 }
 
 // startCheckpointer opens its own connection to path.
@@ -37,7 +41,8 @@ func startCheckpointer(path string) (*checkpointer, error) {
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
-	c := &checkpointer{db: db, stop: make(chan struct{}), done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &checkpointer{db: db, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	go c.run()
 	return c, nil
 }
@@ -48,7 +53,7 @@ func (c *checkpointer) run() {
 	defer t.Stop()
 	for {
 		select {
-		case <-c.stop:
+		case <-c.ctx.Done():
 			return
 		case <-t.C:
 		}
@@ -56,13 +61,17 @@ func (c *checkpointer) run() {
 		// the next tick's to retry; the writer's autocheckpoint is the
 		// backstop.
 		var busy, frames, copied int
-		_ = c.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+		_ = c.db.QueryRowContext(c.ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
 	}
 }
 
-// close stops the checkpoints and closes the connection.
-func (c *checkpointer) close() error {
-	close(c.stop)
-	<-c.done
-	return c.db.Close()
+// close stops the checkpoints and closes the connection; again, it does
+// nothing.
+func (c *checkpointer) close() (err error) {
+	c.once.Do(func() {
+		c.cancel()
+		<-c.done
+		err = c.db.Close()
+	})
+	return err
 }
