@@ -77,8 +77,8 @@ func TestServerStepInitBesideSemaflowOrNot(t *testing.T) {
 					t.Fatalf("steps ran without the semaflow-init the supervisor had chosen")
 				}
 				_, body := apiCall(t, "GET", s.url+"/api/v1/workflows/default/init-gone", "", "")
-				if !strings.Contains(body, "semaflow-init") {
-					t.Errorf("the failed start does not name semaflow-init:\n%s", body)
+				if !strings.Contains(body, "cannot start the step init") || !strings.Contains(body, "semaflow-init") {
+					t.Errorf("the failed start does not say the step init could not start:\n%s", body)
 				}
 				s.stop(t)
 			}

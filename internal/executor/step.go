@@ -226,6 +226,11 @@ func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *
 	case errors.As(err, &initErr):
 		res.StartError = string(initErr)
 		return res
+	case err != nil && conf.user != nil:
+		// The step init itself could not be run (the step's own program
+		// failing to exec is execErr): the engine's failure, not the step's.
+		res.StartError = fmt.Sprintf("cannot start the step init %s: %v", cmd.Path, err)
+		return res
 	case isExecFailure(err):
 		return execFailed(res, log, stepinit.StartError(argv[0], err))
 	case err != nil:
