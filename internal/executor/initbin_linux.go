@@ -71,28 +71,24 @@ func trustedInit(path, self string) error {
 	if !trusted(sys.Uid) {
 		return fmt.Errorf("%s belongs to uid %d, neither root nor semaflow's owner, so not run as root", path, sys.Uid)
 	}
-	// Only they may add or replace names there: no one else can put a
-	// file, or a hard link to another root program, at this path. (Links
-	// as such are not refused: perf's build-id cache, for one, links the
-	// binaries it profiled.)
-	dir := filepath.Dir(path)
-	var dirSt syscall.Stat_t
-	if err := syscall.Stat(dir, &dirSt); err != nil {
-		return err
-	}
-	if !trusted(dirSt.Uid) || dirSt.Mode&0o022 != 0 {
-		return fmt.Errorf("%s is in %s, which someone other than root or semaflow's owner may write (uid %d, mode %o), so not run as root",
-			path, dir, dirSt.Uid, dirSt.Mode&0o7777)
-	}
-	// Nor may anyone else rename a directory on the way there (and put
-	// another in its place) after this check: each above it is theirs, or
-	// sticky (/tmp), where no one renames what is not theirs.
-	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+	// Only they may add or replace names in its directory: no one else
+	// can put a file, or a hard link to another root program, at this
+	// path. (Links as such are not refused: perf's build-id cache, for
+	// one, links the binaries it profiled.) Nor may anyone else rename a
+	// directory above it (and put another in its place) after this check:
+	// each is theirs, or sticky (/tmp), where no one renames what is not
+	// theirs.
+	for d := filepath.Dir(path); ; d = filepath.Dir(d) {
 		var st syscall.Stat_t
 		if err := syscall.Stat(d, &st); err != nil {
 			return err
 		}
-		if !trusted(st.Uid) || (st.Mode&0o022 != 0 && st.Mode&syscall.S_ISVTX == 0) {
+		open := st.Mode&0o022 != 0
+		switch {
+		case d == filepath.Dir(path) && (!trusted(st.Uid) || open):
+			return fmt.Errorf("%s is in %s, which someone other than root or semaflow's owner may write (uid %d, mode %o), so not run as root",
+				path, d, st.Uid, st.Mode&0o7777)
+		case !trusted(st.Uid) || (open && st.Mode&syscall.S_ISVTX == 0):
 			return fmt.Errorf("%s is under %s, which someone other than root or semaflow's owner may change (uid %d, mode %o), so not run as root",
 				path, d, st.Uid, st.Mode&0o7777)
 		}

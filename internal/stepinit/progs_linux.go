@@ -14,6 +14,11 @@ import (
 // programs in place of an image's own (argosay, a containerSet's runner).
 const ProgSelf = "/tmp/.semaflow/semaflow"
 
+// progSelfIn is ProgSelf's place in the step's tmp directory, tmp.
+func progSelfIn(tmp string) string {
+	return filepath.Join(tmp, strings.TrimPrefix(ProgSelf, "/tmp"))
+}
+
 // initProgs is what the step init opened for served programs before the
 // data directory is hidden.
 type initProgs struct {
@@ -28,7 +33,7 @@ type initProgs struct {
 // workingDir of the step's). Either may be absent.
 func (c *Config) openImagePrograms(tmp string) (*initProgs, error) {
 	p := &initProgs{self: -1}
-	if st, err := os.Lstat(filepath.Join(tmp, strings.TrimPrefix(ProgSelf, "/tmp"))); err == nil && st.Mode().IsRegular() {
+	if st, err := os.Lstat(progSelfIn(tmp)); err == nil && st.Mode().IsRegular() {
 		// The init may be semaflow-init, not semaflow: the binary to show
 		// the step is the supervisor's (its path in Self).
 		if c.Self == "" {
@@ -66,9 +71,9 @@ func (p *initProgs) close() {
 func (c *Config) enterImagePrograms(p *initProgs, tmp string) error {
 	defer p.close()
 	if p.self >= 0 {
-		at := ProgSelf
+		at := ProgSelf // the step's tmp is bound over /tmp by now
 		if !c.PrivateTmp {
-			at = filepath.Join(tmp, strings.TrimPrefix(ProgSelf, "/tmp"))
+			at = progSelfIn(tmp)
 		}
 		if err := syscall.Mount(FdPath(p.self), at, "", syscall.MS_BIND, ""); err != nil {
 			return fmt.Errorf("the step's image programs: binding semaflow at %s: %w", at, err)
