@@ -161,7 +161,7 @@ type chaosTail struct {
 	lines []chaosLine
 }
 
-func (ct *chaosTail) poll(t *testing.T) {
+func (ct *chaosTail) poll(t *recT) {
 	t.Helper()
 	f, err := os.Open(ct.path)
 	if err != nil {
@@ -190,7 +190,7 @@ func (ct *chaosTail) poll(t *testing.T) {
 }
 
 // spans gathers the lines by attempt.
-func chaosSpans(t *testing.T, lines []chaosLine) map[chaosKey]*chaosSpan {
+func chaosSpans(t *recT, lines []chaosLine) map[chaosKey]*chaosSpan {
 	t.Helper()
 	spans := map[chaosKey]*chaosSpan{}
 	for _, l := range lines {
@@ -239,7 +239,7 @@ func (n *chaosNode) poll() bool {
 }
 
 type chaosCluster struct {
-	t     *testing.T
+	t     *recT
 	dsn   string
 	root  string
 	nodes []*chaosNode
@@ -255,7 +255,7 @@ func (c *chaosCluster) start(name string) *chaosNode {
 	if strings.Contains(c.dsn, "?") {
 		sep = "&"
 	}
-	proc, stderr := startServerStderr(c.t, "--db", c.dsn+sep+"application_name="+app, "--data", filepath.Join(c.root, name),
+	proc, stderr := startServerStderr(c.t.T, "--db", c.dsn+sep+"application_name="+app, "--data", filepath.Join(c.root, name),
 		"--node-name", name, "--lease-ttl", chaosTTL.String(), "--lease-margin", chaosMargin.String())
 	n := &chaosNode{name: name, app: app, proc: proc, stderr: stderr}
 	c.nodes = append(c.nodes, n)
@@ -504,7 +504,7 @@ func (c *chaosCluster) waitAdopted(ct *chaosTail, node string, d time.Duration) 
 // from adopting it; that is not the case this test is about. So n is
 // continued and stopped again until its connections are idle, checked
 // twice, 100 ms apart, for a statement it sent just before it stopped.
-func stopOutsideTx(t *testing.T, n *chaosNode, dsn string) {
+func stopOutsideTx(t *recT, n *chaosNode, dsn string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -536,10 +536,11 @@ func stopOutsideTx(t *testing.T, n *chaosNode, dsn string) {
 	t.Fatalf("node %s was inside a transaction at each of 200 stops", n.name)
 }
 
-func TestChaosMultiNode(t *testing.T) {
-	pg := testkit.NewPostgres(t)
-	c := &chaosCluster{t: t, dsn: pg.NewDatabase(t), root: t.TempDir(), http: &http.Client{Timeout: 30 * time.Second}, began: time.Now()}
-	log := syncLog(t)
+func TestChaosMultiNode(tt *testing.T) {
+	t := summarized(tt)
+	pg := testkit.NewPostgres(tt)
+	c := &chaosCluster{t: t, dsn: pg.NewDatabase(tt), root: t.TempDir(), http: &http.Client{Timeout: 30 * time.Second}, began: time.Now()}
+	log := syncLog(tt)
 	ct := &chaosTail{path: log}
 
 	n1, n2, n3 := c.start("n1"), c.start("n2"), c.start("n3")
@@ -686,7 +687,7 @@ func TestChaosMultiNode(t *testing.T) {
 
 	// No permit leaked: three workflows that each hold the semaphore ~2 s
 	// run all at once.
-	log2 := syncLog(t)
+	log2 := syncLog(tt)
 	live := c.live()
 	for i := range chaosSemLimit {
 		n := live[i%len(live)]
@@ -741,7 +742,7 @@ func TestChaosMultiNode(t *testing.T) {
 		adopted2.Sub(stoppedAt).Round(time.Millisecond), pgDown.Round(time.Millisecond), len(spans), retried, len(ct.lines))
 	for _, n := range []*chaosNode{n3, n4, n5} {
 		if !n.down && !n.poll() {
-			n.proc.stop(t)
+			n.proc.stop(tt)
 		}
 	}
 }
@@ -750,7 +751,7 @@ func TestChaosMultiNode(t *testing.T) {
 // ran to its end, no attempt started twice, a retry holds a higher token
 // than the attempt before it, the limits held at every moment, and, for
 // the mutex, a step that started after another ended holds a higher token.
-func chaosCheckLog(t *testing.T, lines []chaosLine) map[chaosKey]*chaosSpan {
+func chaosCheckLog(t *recT, lines []chaosLine) map[chaosKey]*chaosSpan {
 	t.Helper()
 	spans := chaosSpans(t, lines)
 	lockOf := map[string]string{"sem": chaosSemLock, "mtx": chaosMutexLock}
@@ -820,7 +821,7 @@ func stamp(ns int64) string { return time.Unix(0, ns).Format("15:04:05.000000") 
 
 // chaosPeak is the most intervals that overlap at any moment; more than
 // limit fails the test, naming them.
-func chaosPeak(t *testing.T, lock string, limit int, what string, ivs []chaosInterval) int {
+func chaosPeak(t *recT, lock string, limit int, what string, ivs []chaosInterval) int {
 	t.Helper()
 	type edge struct {
 		at    int64
@@ -870,7 +871,7 @@ func chaosPeak(t *testing.T, lock string, limit int, what string, ivs []chaosInt
 // higher token started, if that was before the permit's last line. So its
 // span goes back to that start, and a semaphore's granted but not yet
 // started permits count too.
-func chaosHolds(t *testing.T, lock string, list []*chaosSpan) []chaosInterval {
+func chaosHolds(t *recT, lock string, list []*chaosSpan) []chaosInterval {
 	t.Helper()
 	type hold struct {
 		tok      uint64

@@ -120,7 +120,14 @@ func TestVolumeFillingTheDataDiskIsEvicted(t *testing.T) {
 		t.Fatalf("terminate: %d %v", code, out)
 	}
 	waitFor(t, 30*time.Second, "filler is Failed after terminate on a full disk", func() bool { return wfPhase(t, s.url, "filler") == "Failed" })
-	waitFor(t, 30*time.Second, "the waiter gets the mutex and succeeds", func() bool { return wfPhase(t, s.url, "waiter") == "Succeeded" })
+	deadline := time.Now().Add(30 * time.Second)
+	for wfPhase(t, s.url, "waiter") != "Succeeded" {
+		if time.Now().After(deadline) {
+			_, w := httpDo(t, "GET", s.url+"/api/v1/workflows/default/waiter", "", "")
+			t.Fatalf("the waiter did not get the mutex and succeed within 30 s: its status %v", w["status"])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 
 	done := make(chan int, 1)
 	go func() {

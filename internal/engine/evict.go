@@ -108,11 +108,21 @@ func (e *Engine) watchRoom() {
 			continue
 		}
 		sort.Strings(keys)
+		evicted := false
 		for _, k := range keys {
 			if reason := e.markEvicted(k, room); reason != "" {
 				e.log.Warn("evicting a step: the data directory's filesystem is full", "step", k, "reason", reason)
 				e.exec.Kill(k, reason)
+				evicted = true
 			}
+		}
+		// The disk is full now, not at the next write that fails: the
+		// store's writes may all find room in pages it reuses, while a
+		// step that is handed the evicted one's lock needs a new file
+		// for its state. So the reserve goes now, for the work that ends
+		// and the waiters that start after the eviction.
+		if evicted {
+			e.giveUpReserve("the evicted steps' ends and the start of the steps their locks pass to")
 		}
 	}
 }

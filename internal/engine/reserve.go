@@ -12,7 +12,16 @@ import (
 // room was freed and the write is worth trying again at once. New work
 // (a submit) never calls it: it is refused while the disk is full.
 func (e *Engine) releaseReserve(err error, what string) bool {
-	if !store.NoSpace(err) || e.reserver == nil {
+	if !store.NoSpace(err) {
+		return false
+	}
+	return e.giveUpReserve(what)
+}
+
+// giveUpReserve releases the store's reserve, if it still holds one, for
+// what; true means room was freed.
+func (e *Engine) giveUpReserve(what string) bool {
+	if e.reserver == nil {
 		return false
 	}
 	freed, where := e.reserver.ReleaseReserve()
