@@ -404,6 +404,7 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 // locks.Group): it only writes what r.wf says.
 func (r *run) writes(ctx context.Context, plan *reconcile.Plan, events []reconcile.Event, whole bool, now time.Time) func(store.Tx, *locks.Result) error {
 	return func(tx store.Tx, lockRes *locks.Result) error {
+		r.prepareLaunches(plan.Start)
 		changedIDs := plan.Changed
 		if lockRes != nil {
 			for holder, msg := range lockRes.Waiting {
@@ -478,6 +479,25 @@ func (r *run) notify(plan *reconcile.Plan) {
 		u.Changed = append(u.Changed, r.wf.Status.Nodes[id])
 	}
 	r.e.observe(u)
+}
+
+// prepareLaunches has the executor make the directories of the steps a
+// round launches while the round is being stored (executor.Local.Prepare).
+// A data or HTTP step has no tmp or work to make.
+func (r *run) prepareLaunches(launches []reconcile.Launch) {
+	p, ok := r.e.exec.(interface{ Prepare(dir string) })
+	if !ok {
+		return
+	}
+	for i := range launches {
+		l := &launches[i]
+		if l.Data != nil || l.Template.HTTP != nil {
+			continue
+		}
+		if dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID); err == nil {
+			p.Prepare(dir)
+		}
+	}
 }
 
 // launch starts one planned step; a failure to start becomes the step's
