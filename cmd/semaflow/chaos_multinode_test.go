@@ -40,7 +40,7 @@ const (
 	chaosMargin    = time.Second
 	// chaosDeadline bounds the whole run of the 300 workflows, chaos
 	// included, on a loaded machine with a race-built binary.
-	chaosDeadline = 6 * time.Minute
+	chaosDeadline = 9 * time.Minute
 )
 
 // chaosLine is one line a step wrote: event, time, workflow, step,

@@ -223,15 +223,22 @@ func runCorpusEntry(dir string, sup corpusSupport, e corpusEntry) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, append(append([]string{"run", "-o", "json"}, extra...), sup.args(dir, e)...)...)
-	var stdout, stderr bytes.Buffer
+	var stdout bytes.Buffer
+	var stderr lockedWriter // read while the run writes it
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		return err
 	}
 	if forever {
 		// A workflow that never ends must still be running after a while;
-		// then Ctrl-C must end it Failed with a message.
-		time.Sleep(3 * time.Second)
+		// then Ctrl-C must end it Failed with a message. Not before its
+		// step runs: on a loaded machine the run may not have reached its
+		// signal handler after a fixed pause (and Ctrl-C that early is
+		// Go's default: exit at once, with nothing to report).
+		for end := time.Now().Add(time.Minute); !strings.Contains(stderr.String(), "Running") && time.Now().Before(end); {
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(2 * time.Second)
 		_ = cmd.Process.Signal(syscall.SIGINT)
 	}
 	err = cmd.Wait()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -151,6 +152,35 @@ func TestVolumeFillingTheDataDiskIsEvicted(t *testing.T) {
 		if h, w := lock["holders"].(map[string]any), lock["waiters"].([]any); len(h) != 0 || len(w) != 0 {
 			t.Fatalf("after all ended: holders %v, waiters %v", h, w)
 		}
+	}
+	s.stop(t)
+}
+
+// With the database on another disk than the step data, an eviction
+// keeps the database's reserve: giving it up frees nothing where the disk
+// is full.
+func TestEvictionKeepsTheReserveOfAnotherDisk(t *testing.T) {
+	needsRootVolumes(t)
+	disk := smallDisk(t, 8)
+	db := filepath.Join(t.TempDir(), "s.db")
+	s, stderr := startServerStderr(t, "--db", db, "--data", filepath.Join(disk, "data"))
+	if _, err := os.Stat(db + "-reserve"); err != nil {
+		t.Fatalf("the database's reserve: %v", err)
+	}
+	submitYAML(t, s.url, fillClaim)
+	waitFor(t, 60*time.Second, "the fill step is Failed", func() bool {
+		fill := nodeBy(t, s.url, "filler", "fill")
+		return fill != nil && fill["phase"] == "Failed"
+	})
+	if code, out := httpDo(t, "PUT", s.url+"/api/v1/workflows/default/filler/terminate", "", "{}"); code != 200 {
+		t.Fatalf("terminate: %d %v", code, out)
+	}
+	waitFor(t, 30*time.Second, "filler is Failed after terminate", func() bool { return wfPhase(t, s.url, "filler") == "Failed" })
+	if _, err := os.Stat(db + "-reserve"); err != nil {
+		t.Errorf("the reserve on the database's disk is gone after an eviction on another disk: %v", err)
+	}
+	if strings.Contains(stderr.String(), "released the") {
+		t.Errorf("the server released a reserve for a full disk it is not on:\n%s", stderr.String())
 	}
 	s.stop(t)
 }

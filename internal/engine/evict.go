@@ -108,21 +108,11 @@ func (e *Engine) watchRoom() {
 			continue
 		}
 		sort.Strings(keys)
-		evicted := false
 		for _, k := range keys {
 			if reason := e.markEvicted(k, room); reason != "" {
 				e.log.Warn("evicting a step: the data directory's filesystem is full", "step", k, "reason", reason)
 				e.exec.Kill(k, reason)
-				evicted = true
 			}
-		}
-		// The disk is full now, not at the next write that fails: the
-		// store's writes may all find room in pages it reuses, while a
-		// step that is handed the evicted one's lock needs a new file
-		// for its state. So the reserve goes now, for the work that ends
-		// and the waiters that start after the eviction.
-		if evicted {
-			e.giveUpReserve("the evicted steps' ends and the start of the steps their locks pass to")
 		}
 	}
 }
@@ -158,7 +148,14 @@ func (e *Engine) stepEnded(key string, res *domain.StepResult) {
 	s := v.steps[key]
 	delete(v.steps, key)
 	v.mu.Unlock()
-	if s == nil || res == nil || res.Killed != "" || res.StartError != "" {
+	if s == nil || res == nil {
+		return
+	}
+	if s.reason != "" {
+		// Evicted, and its process is gone now.
+		e.reserveForEviction()
+	}
+	if res.Killed != "" || res.StartError != "" {
 		return
 	}
 	reason := s.reason
@@ -168,8 +165,23 @@ func (e *Engine) stepEnded(key string, res *domain.StepResult) {
 			return
 		}
 		reason = e.evictReason(s, room)
+		e.reserveForEviction() // it ended with the disk full
 	}
 	res.Killed = reason
+}
+
+// reserveForEviction gives up the store's reserve once an evicted step
+// has ended, if the reserve is on the data directory's filesystem: that
+// disk is full now, not at the next store write that fails. The store's
+// writes may all find room in WAL pages it reuses, while the step its
+// locks pass to needs new files; so the reserve goes for the evicted
+// step's end and the start of the steps waiting for its locks. Not
+// before the step ended: it would fill the room again.
+func (e *Engine) reserveForEviction() {
+	if e.reserver == nil || !sameFilesystem(e.dataDir, e.reserver.ReserveDir()) {
+		return
+	}
+	e.giveUpReserve("the evicted steps' ends and the start of the steps their locks pass to")
 }
 
 // evictReason names the step's volume that holds the most.

@@ -13,3 +13,9 @@ func allocated(info fs.FileInfo) int64 {
 	}
 	return info.Size()
 }
+
+// sameFilesystem says whether directories a and b are on one filesystem.
+func sameFilesystem(a, b string) bool {
+	var sa, sb syscall.Stat_t
+	return syscall.Stat(a, &sa) == nil && syscall.Stat(b, &sb) == nil && sa.Dev == sb.Dev
+}

@@ -481,25 +481,6 @@ func (r *run) notify(plan *reconcile.Plan) {
 	r.e.observe(u)
 }
 
-// prepareLaunches has the executor make the directories of the steps a
-// round launches while the round is being stored (executor.Local.Prepare).
-// A data or HTTP step has no tmp or work to make.
-func (r *run) prepareLaunches(launches []reconcile.Launch) {
-	p, ok := r.e.exec.(interface{ Prepare(dir string) })
-	if !ok {
-		return
-	}
-	for i := range launches {
-		l := &launches[i]
-		if l.Data != nil || l.Template.HTTP != nil {
-			continue
-		}
-		if dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID); err == nil {
-			p.Prepare(dir)
-		}
-	}
-}
-
 // launch starts one planned step; a failure to start becomes the step's
 // result, so the workflow goes on.
 func (r *run) launch(l *reconcile.Launch) {

@@ -21,12 +21,18 @@ var prepSlots = make(chan struct{}, 2)
 // there); Start and the supervisor take them as they find them, so a
 // preparation that comes late, or fails, changes nothing.
 func (l *Local) Prepare(dir string) {
+	// Not while a removal waits for the preparations (WaitPrepared).
+	if !l.prep.TryRLock() {
+		return
+	}
 	select {
 	case prepSlots <- struct{}{}:
 	default:
+		l.prep.RUnlock()
 		return
 	}
 	go func() {
+		defer l.prep.RUnlock()
 		defer func() { <-prepSlots }()
 		if makeStepDir(dir) != nil {
 			return
@@ -34,4 +40,12 @@ func (l *Local) Prepare(dir string) {
 		_ = unix.Mkdir(filepath.Join(dir, TmpDir), 0o700)
 		_ = unix.Mkdir(filepath.Join(dir, WorkDir), 0o700)
 	}()
+}
+
+// WaitPrepared returns once no preparation is under way: one that came
+// late must not make a directory again after the engine removed it (a
+// deleted workflow's, a retried step's).
+func (l *Local) WaitPrepared() {
+	l.prep.Lock()
+	defer l.prep.Unlock()
 }

@@ -44,6 +44,9 @@ func NoSpace(err error) bool {
 // it: a submit on a full disk is refused (507), not let in.
 type Reserver interface {
 	ReleaseReserve() (freed int64, where string)
+	// ReserveDir is the directory that holds the reserve: it frees room
+	// only on that directory's filesystem.
+	ReserveDir() string
 }
 
 // Store opens transactions. fn's error rolls the transaction back and is

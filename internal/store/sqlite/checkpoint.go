@@ -23,6 +23,11 @@ const (
 	checkpointEvery = 250 * time.Millisecond
 	// writerCheckpointPages is wal_autocheckpoint on the writer.
 	writerCheckpointPages = 10000
+	// walKeepBytes is journal_size_limit: the WAL file is cut back to it
+	// when it starts over, so a burst the passive checkpoints could not
+	// keep up with does not keep up to writerCheckpointPages of disk (40
+	// MB) until the database is closed.
+	walKeepBytes = 4 << 20
 )
 
 // checkpointer runs passive checkpoints until stopped.

@@ -81,3 +81,19 @@ func TestCloseStopsTheCheckpointer(t *testing.T) {
 	}
 	_ = db.Close() // a second Close does not panic
 }
+
+// The writer's WAL is cut back to walKeepBytes when it starts over.
+func TestWALSizeIsLimited(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "semaflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var limit int
+	if err := db.db.QueryRowContext(context.Background(), `PRAGMA journal_size_limit`).Scan(&limit); err != nil {
+		t.Fatal(err)
+	}
+	if limit != walKeepBytes {
+		t.Fatalf("journal_size_limit is %d, want %d", limit, walKeepBytes)
+	}
+}

@@ -33,6 +33,9 @@ type reserve struct {
 
 func (s *DB) reservePath() string { return s.path + "-reserve" }
 
+// ReserveDir is the database's directory, where the reserve is kept.
+func (s *DB) ReserveDir() string { return filepath.Dir(s.reservePath()) }
+
 // rearmEvery bounds how often a released reserve is looked at again.
 const rearmEvery = time.Second
 
