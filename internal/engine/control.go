@@ -121,9 +121,6 @@ func (e *Engine) Retry(ctx context.Context, namespace, name string, opts reconci
 	}
 	// The removed steps run again under the same IDs: clear what their
 	// last attempt left, so nothing reads an old result.
-	if len(removed) > 0 {
-		e.waitPrepared()
-	}
 	for _, id := range removed {
 		dir, err := e.resumeStepDir(uid, id)
 		if err != nil {

@@ -223,7 +223,6 @@ func (e *Engine) removeNow(ctx context.Context, wf *wfv1.Workflow) error {
 // removeStepDirs removes the step directories this node keeps for a
 // workflow; on a shared store, other nodes' disks keep theirs.
 func (e *Engine) removeStepDirs(uid string) {
-	e.waitPrepared()
 	dir, err := e.inside(uid)
 	if err != nil {
 		e.log.Warn("not removing a workflow's step directories", "uid", uid, "err", err)

@@ -404,7 +404,6 @@ func (r *run) persist(ctx context.Context, plan *reconcile.Plan, events []reconc
 // locks.Group): it only writes what r.wf says.
 func (r *run) writes(ctx context.Context, plan *reconcile.Plan, events []reconcile.Event, whole bool, now time.Time) func(store.Tx, *locks.Result) error {
 	return func(tx store.Tx, lockRes *locks.Result) error {
-		r.prepareLaunches(plan.Start)
 		changedIDs := plan.Changed
 		if lockRes != nil {
 			for holder, msg := range lockRes.Waiting {

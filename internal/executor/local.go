@@ -49,8 +49,6 @@ type Local struct {
 	// held; the next engine tries again).
 	quit     chan struct{}
 	quitOnce sync.Once
-	// prep is read-held by each preparation under way (Prepare).
-	prep sync.RWMutex
 }
 
 // supervisor is one `exec --serve` process and the steps given to it.
@@ -276,7 +274,6 @@ func (l *Local) Kill(key, reason string) {
 // Close tells the supervisor no more steps are coming; it exits once its
 // running steps have ended. Close waits for that.
 func (l *Local) Close() error {
-	l.WaitPrepared()
 	l.mu.Lock()
 	s := l.sup
 	l.sup = nil
