@@ -77,7 +77,7 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 	// the kernel's own limits on threads and pids, which each step's
 	// process counts against too, bound it well before this.
 	debug.SetMaxThreads(maxSupervisorThreads)
-	s := &server{out: newOutbox(keepOpen{out}), kills: map[string]chan string{}, files: newFileSlots()}
+	s := &server{out: newOutbox(keepOpen{out}), kills: map[string]chan string{}, files: newFileSlots(), gone: make(chan struct{})}
 	conf, err := confine(iso)
 	if err != nil {
 		return err
@@ -117,6 +117,7 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 			break
 		}
 	}
+	close(s.gone)
 	s.wg.Wait()
 	// The last notices still go out; a gone engine fails the write at once.
 	s.out.close()
@@ -160,6 +161,9 @@ type server struct {
 	kills   map[string]chan string
 	wg      sync.WaitGroup
 	files   *fileSlots // steps wait here when open files run short
+	// gone is closed once the engine's requests end: a step still
+	// waiting for room then gives up (room.go).
+	gone chan struct{}
 }
 
 func (s *server) send(n notice) {
@@ -176,6 +180,10 @@ func (s *server) start(r request) {
 	// Taken here, before the next request is read: whoever resumes this
 	// step after an engine restart goes by this record (claim.go).
 	rec, err := take(r)
+	var full error // no room for the claim: the step waits (room.go)
+	if noRoom(err) {
+		full, err = err, nil
+	}
 	// A step that must wait for open files holds none meanwhile.
 	slot := s.files.tryAcquire()
 	if slot == nil {
@@ -214,7 +222,11 @@ func (s *server) start(r request) {
 			slot()
 			slot = nil
 		}
+		if full != nil {
+			rec, res, err = s.awaitRoom(r, full, kill)
+		}
 		switch {
+		case res != nil:
 		case err != nil:
 			res = notStarted("%v", err)
 		case rec != nil:

@@ -1,0 +1,197 @@
+package executor
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// fullDisk mounts a tmpfs, fills it, and returns it with a function that
+// frees the room again.
+func fullDisk(t *testing.T) (disk string, free func()) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a full filesystem needs root")
+	}
+	disk = t.TempDir()
+	if err := syscall.Mount("tmpfs", disk, "tmpfs", 0, "size=256k"); err != nil {
+		t.Skipf("no tmpfs: %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(disk, syscall.MNT_DETACH) })
+	filler := filepath.Join(disk, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	_ = f.Close()
+	return disk, func() {
+		if err := os.Remove(filler); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// roomJob is a step, its directory on disk, that leaves a mark outside it
+// when it runs.
+func roomJob(t *testing.T, disk string) (Job, string) {
+	mark := filepath.Join(t.TempDir(), "ran")
+	dir := filepath.Join(disk, "step")
+	return Job{Key: "k", Dir: dir, Spec: Spec{Command: []string{"touch", mark}, Env: os.Environ()}}, mark
+}
+
+func noResultFor(t *testing.T, done <-chan *Result, d time.Duration) {
+	t.Helper()
+	select {
+	case r := <-done:
+		t.Fatalf("a step started on a full disk ended at once: exit %d, start error %q; want it to wait for room", r.ExitCode, r.StartError)
+	case <-time.After(d):
+	}
+}
+
+func waitResult(t *testing.T, done <-chan *Result) *Result {
+	t.Helper()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(20 * time.Second):
+		t.Fatal("the step was never reported")
+		return nil
+	}
+}
+
+// A step whose directory's disk has no room for its records waits, as a
+// commit does, and runs once room returns: it does not end in Error.
+func TestStepOnAFullDiskWaitsForRoom(t *testing.T) {
+	disk, free := fullDisk(t)
+	before := supervisors()
+	t.Cleanup(func() { killSupervisors(before) })
+	j, mark := roomJob(t, disk)
+	done := make(chan *Result, 1)
+	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
+	defer l.Close()
+	if err := l.Start(j); err != nil {
+		t.Fatal(err)
+	}
+	noResultFor(t, done, 1500*time.Millisecond)
+	if _, err := os.Stat(mark); err == nil {
+		t.Fatal("the step ran on a full disk, unrecorded")
+	}
+	free()
+	r := waitResult(t, done)
+	if r.ExitCode != 0 || r.StartError != "" {
+		t.Fatalf("after room returned: exit %d, start error %q; want the step run to success", r.ExitCode, r.StartError)
+	}
+	if _, err := os.Stat(mark); err != nil {
+		t.Fatalf("the step did not run: %v", err)
+	}
+}
+
+// A step killed while it waits for room ends killed, and never runs.
+func TestStepKilledWhileWaitingForRoomNeverRuns(t *testing.T) {
+	disk, free := fullDisk(t)
+	before := supervisors()
+	t.Cleanup(func() { killSupervisors(before) })
+	j, mark := roomJob(t, disk)
+	done := make(chan *Result, 1)
+	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
+	defer l.Close()
+	if err := l.Start(j); err != nil {
+		t.Fatal(err)
+	}
+	noResultFor(t, done, 300*time.Millisecond)
+	l.Kill(j.Key, "terminated by the test")
+	r := waitResult(t, done)
+	if r.Killed != "terminated by the test" || r.ExitCode != -1 {
+		t.Fatalf("killed while waiting: exit %d, killed %q, start error %q", r.ExitCode, r.Killed, r.StartError)
+	}
+	free()
+	time.Sleep(500 * time.Millisecond)
+	if _, err := os.Stat(mark); err == nil {
+		t.Fatal("a step killed before it started ran once room returned")
+	}
+}
+
+// A step directory the engine removed and made again while its step
+// waited for room (an engine that took over found the step never
+// started) is not taken by the old request: the new one owns it.
+func TestStepWaitingForRoomLeavesAStepDirectoryMadeAgain(t *testing.T) {
+	disk, free := fullDisk(t)
+	before := supervisors()
+	t.Cleanup(func() { killSupervisors(before) })
+	j, mark := roomJob(t, disk)
+	done := make(chan *Result, 1)
+	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
+	defer l.Close()
+	if err := l.Start(j); err != nil {
+		t.Fatal(err)
+	}
+	noResultFor(t, done, 300*time.Millisecond)
+	if err := os.RemoveAll(j.Dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(j.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	free()
+	r := waitResult(t, done)
+	if r.StartError == "" || !strings.Contains(r.StartError, "not started") {
+		t.Fatalf("the old request for a directory made again: exit %d, start error %q; want it not started", r.ExitCode, r.StartError)
+	}
+	if _, err := os.Stat(mark); err == nil {
+		t.Fatal("the old request ran in the directory made again")
+	}
+	if _, err := os.Stat(filepath.Join(j.Dir, StateFile)); err == nil {
+		t.Fatal("the old request claimed the directory made again")
+	}
+}
+
+// An engine that goes away while a step waits for room does not leave its
+// supervisor waiting forever: the step gives up unstarted, for the next
+// engine to start, and never runs from the old request.
+func TestEngineGoneWhileAStepWaitsForRoom(t *testing.T) {
+	disk, free := fullDisk(t)
+	before := supervisors()
+	t.Cleanup(func() { killSupervisors(before) })
+	j, mark := roomJob(t, disk)
+	done := make(chan *Result, 1)
+	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
+	if err := l.Start(j); err != nil {
+		t.Fatal(err)
+	}
+	noResultFor(t, done, 300*time.Millisecond)
+	closed := make(chan error, 1)
+	go func() { closed <- l.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("close: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the supervisor did not exit while a step waited for room")
+	}
+	select {
+	case r := <-done:
+		if !strings.Contains(r.StartError, "not started") {
+			t.Fatalf("the waiting step: exit %d, start error %q; want not started", r.ExitCode, r.StartError)
+		}
+	default:
+	}
+	free()
+	time.Sleep(500 * time.Millisecond)
+	if _, err := os.Stat(mark); err == nil {
+		t.Fatal("the step ran after its engine went away")
+	}
+}
