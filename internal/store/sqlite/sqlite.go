@@ -31,6 +31,9 @@ type DB struct {
 	// hot are the statements prepared once (hot.go); none on a
 	// read-only handle.
 	hot map[string]*sql.Stmt
+	// ckpt checkpoints the WAL off the writer's path (checkpoint.go);
+	// nil on a read-only handle.
+	ckpt *checkpointer
 }
 
 var _ store.Store = (*DB)(nil)
@@ -73,7 +76,9 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=busy_timeout(" + strconv.Itoa(int(busyWait.Milliseconds())) + ")&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=busy_timeout(" + strconv.Itoa(int(busyWait.Milliseconds())) + ")" +
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerCheckpointPages) + ")" +
+		"&_pragma=journal_size_limit(" + strconv.Itoa(walKeepBytes) + ")&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -101,6 +106,10 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	if s.ckpt, err = startCheckpointer(path); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s.prepareHot(ctx)
 	s.armReserve()
@@ -231,8 +240,12 @@ func (s *DB) inTx(ctx context.Context, fn func(store.Tx) error) error {
 
 // Close closes the database.
 func (s *DB) Close() error {
+	var err error
+	if s.ckpt != nil {
+		err = s.ckpt.close()
+	}
 	s.closeHot()
-	return s.db.Close()
+	return errors.Join(err, s.db.Close())
 }
 
 // privateFiles makes the database file, before SQLite does, and narrows
