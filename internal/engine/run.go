@@ -80,6 +80,10 @@ type run struct {
 	// them (fold.go), once its writes failed there; r.mu guards it.
 	noFold bool
 
+	// daemons are the node IDs of the daemon steps launched: their start
+	// is news their dependents wait for (startwait.go); r.mu guards it.
+	daemons map[string]bool
+
 	// wake interrupts the driving goroutine's pause between retries of a
 	// refused write when an event comes (Detach sends one); every push
 	// signals it.
@@ -224,6 +228,9 @@ func (r *run) finish() {
 // over (the workflow ended, or the engine detached).
 func (r *run) step() bool {
 	ctx := context.Background()
+	if !r.awaitMoreThanStarts() {
+		return false
+	}
 	events, msg := r.take()
 	plan, whole := r.reconcile(events, msg)
 	lockRes, ok := r.commit(ctx, plan, events, whole)
@@ -483,6 +490,9 @@ func (r *run) notify(plan *reconcile.Plan) {
 // launch starts one planned step; a failure to start becomes the step's
 // result, so the workflow goes on.
 func (r *run) launch(l *reconcile.Launch) {
+	if l.Template.Daemon != nil && *l.Template.Daemon {
+		r.markDaemon(l.NodeID)
+	}
 	dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID)
 	if err == nil && l.Data != nil {
 		r.startData(l, dir)
@@ -635,3 +645,4 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 	}
 	return s, nil
 }
+
