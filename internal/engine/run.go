@@ -645,4 +645,3 @@ func jobSpec(wf *wfv1.Workflow, l *reconcile.Launch, base []string, session stri
 	}
 	return s, nil
 }
-
