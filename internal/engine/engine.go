@@ -176,8 +176,11 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e.objects.parallelism, e.objects.nsParallelism = cfg.Parallelism, cfg.NamespaceParallelism
 	if cfg.NewExecutor != nil {
 		e.exec = cfg.NewExecutor(e.stepStarted, e.stepDone)
+		if w, ok := e.exec.(interface{ SetWaiting(func(key, why string)) }); ok {
+			w.SetWaiting(e.stepWaiting)
+		}
 	} else {
-		e.exec = &executor.Local{Self: cfg.Self, Done: e.stepDone, Started: e.stepStarted}
+		e.exec = &executor.Local{Self: cfg.Self, Done: e.stepDone, Started: e.stepStarted, Waiting: e.stepWaiting}
 	}
 	if cfg.Session != nil {
 		// Before anything is read: what this engine loads must be its
@@ -630,6 +633,13 @@ func (e *Engine) stepStarted(key string, at time.Time) {
 			at = e.now()
 		}
 		r.push(reconcile.Event{Kind: reconcile.StepStarted, NodeID: nodeID, At: at}, "")
+	}
+}
+
+// stepWaiting routes an executor's word that a step waits to start.
+func (e *Engine) stepWaiting(key, why string) {
+	if r, nodeID := e.stepRun(key); r != nil {
+		r.push(reconcile.Event{Kind: reconcile.StepWaiting, NodeID: nodeID, At: e.now(), Message: why}, "")
 	}
 }
 

@@ -133,3 +133,55 @@ func (x *reportingExec) Start(j executor.Job) error {
 func (x *reportingExec) Kill(string, string) {}
 func (x *reportingExec) Close() error        { return nil }
 func (x *reportingExec) Detach()             {}
+
+// waitingExec says each step waits to start, and starts none.
+type waitingExec struct {
+	waiting func(key, why string)
+	keys    chan string
+}
+
+func (x *waitingExec) SetWaiting(fn func(key, why string)) { x.waiting = fn }
+func (x *waitingExec) Start(j executor.Job) error {
+	go func() {
+		x.waiting(j.Key, "its disk is full")
+		x.keys <- j.Key
+	}()
+	return nil
+}
+func (x *waitingExec) Kill(string, string) {}
+func (x *waitingExec) Close() error        { return nil }
+func (x *waitingExec) Detach()             {}
+
+// A step its executor cannot start yet shows why on its node, Pending.
+func TestAStepWaitingToStartSaysWhy(t *testing.T) {
+	ctx := context.Background()
+	x := &waitingExec{keys: make(chan string, 1)}
+	eng, err := engine.New(ctx, engine.Config{Store: testkit.OpenStore(t), DataDir: t.TempDir(),
+		NewExecutor: func(func(string, time.Time), func(string, *executor.Result)) engine.Executor { return x }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Detach()
+	f := spec.Parse("one.yaml", []byte(oneStep), spec.Options{})
+	sub, err := eng.Submit(ctx, f.Docs[0].Workflow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-x.keys
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		wf, err := eng.Get(ctx, sub.Metadata.Namespace, sub.Metadata.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range wf.Status.Nodes {
+			if n.Type == "Pod" && n.Phase == wfv1.PhasePending && n.Message == "waiting to start: its disk is full" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the waiting step's node never said why: %+v", wf.Status.Nodes)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -35,6 +35,10 @@ type Local struct {
 	// the time it started.
 	Started func(key string, at time.Time)
 	Done    func(key string, r *Result)
+	// Waiting, when set, is called when a step cannot start yet and waits
+	// (its disk has no room for its records), with why; set it before the
+	// first Start (SetWaiting).
+	Waiting func(key, why string)
 	// Env is the supervisor's environment; nil means this process's. A
 	// server gives it the minimal one: a step run as the supervisor's own
 	// user can read the supervisor's /proc/PID/environ.
@@ -100,6 +104,9 @@ func (l *Local) Start(j Job) error {
 	}
 	return fmt.Errorf("the step supervisor is gone: %w", err)
 }
+
+// SetWaiting sets Waiting, for a caller that got l as an engine Executor.
+func (l *Local) SetWaiting(fn func(key, why string)) { l.Waiting = fn }
 
 // makeStepDir makes dir, 0700, and its parents if they are missing: one
 // system call for all but a workflow's first step.
@@ -231,6 +238,10 @@ func (l *Local) handle(s *supervisor, line []byte) {
 	case "started":
 		if l.Started != nil {
 			l.Started(n.Key, n.At)
+		}
+	case "waiting":
+		if l.Waiting != nil {
+			l.Waiting(n.Key, n.Message)
 		}
 	case "exited":
 		l.mu.Lock()

@@ -65,6 +65,7 @@ func (s *server) awaitRoom(r request, first error, kill <-chan string) (*stepRec
 		return nil, nil, first
 	}
 	fmt.Fprintf(os.Stderr, "semaflow exec: step %s waits for room on its disk: %v\n", r.Key, first)
+	s.send(notice{Key: r.Key, Event: "waiting", Message: fmt.Sprintf("its disk has no room for its records (%v); it starts once there is", first)})
 	for pause := roomRetryFirst; ; pause = min(2*pause, roomRetryMax) {
 		t := time.NewTimer(pause)
 		select {

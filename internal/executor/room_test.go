@@ -80,12 +80,22 @@ func TestStepOnAFullDiskWaitsForRoom(t *testing.T) {
 	t.Cleanup(func() { killSupervisors(before) })
 	j, mark := roomJob(t, disk)
 	done := make(chan *Result, 1)
+	why := make(chan string, 10)
 	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
+	l.SetWaiting(func(key, msg string) { why <- key + ": " + msg })
 	defer l.Close()
 	if err := l.Start(j); err != nil {
 		t.Fatal(err)
 	}
 	noResultFor(t, done, 1500*time.Millisecond)
+	select {
+	case w := <-why:
+		if !strings.HasPrefix(w, j.Key+": ") || !strings.Contains(w, j.Dir) || !strings.Contains(w, "no space left") {
+			t.Fatalf("the engine was told %q; want the step's key, its directory and that the disk is full", w)
+		}
+	default:
+		t.Fatal("the engine was not told that the step waits")
+	}
 	if _, err := os.Stat(mark); err == nil {
 		t.Fatal("the step ran on a full disk, unrecorded")
 	}

@@ -36,7 +36,7 @@ type request struct {
 // notice is one line the supervisor writes back.
 type notice struct {
 	Key   string `json:"key"`
-	Event string `json:"event"` // "started" or "exited"
+	Event string `json:"event"` // "started", "waiting" or "exited"
 	// At is when the step's process was running, by the supervisor's
 	// clock (for "started").
 	At time.Time `json:"at,omitzero"`
@@ -44,6 +44,8 @@ type notice struct {
 	// holds it too, but a write there can fail (a full disk); this copy
 	// then is the record the engine goes by.
 	Result *Result `json:"result,omitempty"`
+	// Message says why a step waits to start (for "waiting").
+	Message string `json:"message,omitempty"`
 }
 
 // maxSupervisorThreads is the supervisor's thread limit: room for 100,000

@@ -222,6 +222,10 @@ func (o *op) anyDaemoned() bool {
 // probeWaitPrefix begins the message of a daemon waiting to be ready.
 const probeWaitPrefix = "waiting for its readinessProbe: "
 
+// StepWaitPrefix begins the message of a Pending step its executor
+// cannot start yet (StepWaiting); its start clears it.
+const StepWaitPrefix = "waiting to start: "
+
 // probeWaitMessage says what a daemon's readinessProbe waits for, as the
 // executor makes it (against DaemonIP), or "" when it has none made.
 func probeWaitMessage(t *wfv1.Template) string {

@@ -231,3 +231,26 @@ func waitingStep(t *testing.T) (*sim, string) {
 	}
 	return s, plan.Acquire[0].Holder
 }
+
+// A Pending step its executor cannot start yet (StepWaiting) says why on
+// its node and stays Pending, its mutex held; its start clears the
+// message, and a late one changes a running step nothing.
+func TestStepWaitingSaysWhyUntilItStarts(t *testing.T) {
+	s, holder := waitingStep(t)
+	plan := Reconcile(s.wf, []Event{{Kind: LockGranted, Holder: holder, At: s.now}}, s.now, s.res)
+	id := plan.Start[0].NodeID
+	why := "the disk of /data/steps/x has no room: no space left on device"
+	plan = Reconcile(s.wf, []Event{{Kind: StepWaiting, NodeID: id, At: s.now, Message: why}}, s.now, s.res)
+	n := s.wf.Status.Nodes[id]
+	if n.Phase != wfv1.PhasePending || n.Message != StepWaitPrefix+why || slices.Contains(plan.Release, holder) || !slices.Contains(plan.Changed, id) {
+		t.Fatalf("waiting: node %s %q, release %v, changed %v; want Pending saying why, written, the mutex held", n.Phase, n.Message, plan.Release, plan.Changed)
+	}
+	Reconcile(s.wf, []Event{{Kind: StepStarted, NodeID: id, At: s.now}}, s.now, s.res)
+	if n := s.wf.Status.Nodes[id]; n.Phase != wfv1.PhaseRunning || n.Message != "" {
+		t.Fatalf("started: node %s %q; want Running with the message cleared", n.Phase, n.Message)
+	}
+	Reconcile(s.wf, []Event{{Kind: StepWaiting, NodeID: id, At: s.now, Message: why}}, s.now, s.res)
+	if n := s.wf.Status.Nodes[id]; n.Phase != wfv1.PhaseRunning || n.Message != "" {
+		t.Fatalf("a late wait: node %s %q", n.Phase, n.Message)
+	}
+}

@@ -349,9 +349,16 @@ func (o *op) apply(ev Event) {
 		if n := o.nodes[ev.NodeID]; n != nil && n.Phase == wfv1.PhasePending {
 			n.Phase = wfv1.PhaseRunning
 			n.StartedAt = tp(ev.At)
-			if strings.HasPrefix(n.Message, probeWaitPrefix) {
-				n.Message = "" // ready: the executor reports a daemon started only then
+			if strings.HasPrefix(n.Message, probeWaitPrefix) || strings.HasPrefix(n.Message, StepWaitPrefix) {
+				// Ready (the executor reports a daemon started only then),
+				// or no longer waiting to start.
+				n.Message = ""
 			}
+			o.touch(n)
+		}
+	case StepWaiting:
+		if n := o.nodes[ev.NodeID]; n != nil && isStep(n.Type) && n.Phase == wfv1.PhasePending && !isWaitingForLock(n) {
+			n.Message = StepWaitPrefix + ev.Message
 			o.touch(n)
 		}
 	case StepExited:

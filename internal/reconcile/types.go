@@ -51,6 +51,9 @@ const (
 	// ends Failed with Message at once. Every other Pending step is in
 	// flight and ends only by its StepExited.
 	StepNotStarted
+	// StepWaiting: a Pending step's executor cannot start it yet (its
+	// disk has no room for its records) and waits; Message says why.
+	StepWaiting
 )
 
 // Event is one thing that happened.
@@ -62,7 +65,7 @@ type Event struct {
 	// Holder, Tokens and Message are for lock events.
 	Holder  string
 	Tokens  []domain.Token
-	Message string     // also StepNotStarted's reason
+	Message string     // also StepNotStarted's and StepWaiting's reason
 	Set     *SetValues // SetNode only
 }
 
