@@ -79,7 +79,7 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 	// the kernel's own limits on threads and pids, which each step's
 	// process counts against too, bound it well before this.
 	debug.SetMaxThreads(maxSupervisorThreads)
-	s := &server{out: newOutbox(keepOpen{out}), kills: map[string]chan string{}, files: newFileSlots(), gone: make(chan struct{})}
+	s := &server{out: newOutbox(keepOpen{out}), kills: map[string]chan string{}, dirs: map[string]string{}, files: newFileSlots(), gone: make(chan struct{})}
 	conf, err := confine(iso)
 	if err != nil {
 		return err
@@ -120,7 +120,10 @@ func ServeIsolated(in io.Reader, out io.Writer, iso Isolation) error {
 		}
 	}
 	close(s.gone)
+	ended := make(chan struct{})
+	go s.killOrphansOfRemovedDirs(ended)
 	s.wg.Wait()
+	close(ended)
 	// The last notices still go out; a gone engine fails the write at once.
 	s.out.close()
 	<-s.out.done
@@ -161,6 +164,7 @@ type server struct {
 	mu      sync.Mutex
 	out     *outbox // notices; never written under mu
 	kills   map[string]chan string
+	dirs    map[string]string // the step directory of each key in kills
 	wg      sync.WaitGroup
 	files   *fileSlots // steps wait here when open files run short
 	// gone is closed once the engine's requests end: a step still
@@ -177,6 +181,7 @@ func (s *server) start(r request) {
 	kill := make(chan string, 1)
 	s.mu.Lock()
 	s.kills[r.Key] = kill
+	s.dirs[r.Key] = r.Dir
 	s.mu.Unlock()
 	s.wg.Add(1)
 	// Taken here, before the next request is read: whoever resumes this
@@ -248,6 +253,7 @@ func (s *server) start(r request) {
 		}
 		s.mu.Lock()
 		delete(s.kills, r.Key)
+		delete(s.dirs, r.Key)
 		s.mu.Unlock()
 		s.send(n)
 	}()
