@@ -80,9 +80,9 @@ type run struct {
 	// them (fold.go), once its writes failed there; r.mu guards it.
 	noFold bool
 
-	// daemons are the node IDs of the daemon steps launched: their start
-	// is news their dependents wait for (startwait.go); r.mu guards it.
-	daemons map[string]bool
+	// startsNews, once known, says whether a step's start may be news to
+	// other nodes (startwait.go); only the driving goroutine touches it.
+	startsNews *bool
 
 	// wake interrupts the driving goroutine's pause between retries of a
 	// refused write when an event comes (Detach sends one); every push
@@ -490,9 +490,6 @@ func (r *run) notify(plan *reconcile.Plan) {
 // launch starts one planned step; a failure to start becomes the step's
 // result, so the workflow goes on.
 func (r *run) launch(l *reconcile.Launch) {
-	if l.Template.Daemon != nil && *l.Template.Daemon {
-		r.markDaemon(l.NodeID)
-	}
 	dir, err := r.e.stepDir(r.wf.Metadata.UID, l.NodeID)
 	if err == nil && l.Data != nil {
 		r.startData(l, dir)

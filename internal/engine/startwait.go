@@ -11,20 +11,29 @@ import (
 // usually comes within it, and the two are then written by one commit
 // instead of two; a step's start time is the one its supervisor reported,
 // so only how soon Running shows is delayed, and any other event (an
-// exit, a stop, a grant) ends the wait at once.
+// exit, a stop, a grant) ends the wait at once. A workflow in which a
+// start may be news to more than its node (a `Running` hook, a daemon's
+// dependents: reconcile.StartsMayBeNews) never waits.
 const startedWait = 20 * time.Millisecond
 
 // onlyStarts says whether the events owed to the run are all StepStarted
-// of steps that are not daemons, with nothing else (a message) owed: a
-// daemon's start lets its dependents go on, so it is news at once.
+// of a workflow whose starts are no news to other nodes, with nothing
+// else (a message) owed. Only the driving goroutine calls it.
 func (r *run) onlyStarts() bool {
+	if r.startsNews == nil {
+		news := reconcile.StartsMayBeNews(r.wf)
+		r.startsNews = &news
+	}
+	if *r.startsNews {
+		return false
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.pending) == 0 || r.message != "" {
 		return false
 	}
 	for _, ev := range r.pending {
-		if ev.Kind != reconcile.StepStarted || r.daemons[ev.NodeID] {
+		if ev.Kind != reconcile.StepStarted {
 			return false
 		}
 	}
@@ -39,14 +48,4 @@ func (r *run) awaitMoreThanStarts() bool {
 		return true
 	}
 	return r.pause(startedWait, func() bool { return !r.onlyStarts() })
-}
-
-// markDaemon notes that the step of node id is a daemon.
-func (r *run) markDaemon(id string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.daemons == nil {
-		r.daemons = map[string]bool{}
-	}
-	r.daemons[id] = true
 }

@@ -185,3 +185,52 @@ func TestAStepWaitingToStartSaysWhy(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+const runningHook = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: hooked}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: a
+        template: a
+        hooks:
+          running: {expression: "steps.a.status == \"Running\"", template: h}
+  - {name: a, container: {image: x, command: [sh, -c, "true"]}}
+  - {name: h, container: {image: x, command: [sh, -c, "echo hook"]}}
+`
+
+// A step's `running` hook fires even when the step ends a few ms after
+// it starts: in a workflow with such hooks, a start is reconciled at once
+// (a review found the hook never fired for a step ending within the
+// start's wait).
+func TestARunningHookFiresForAShortStep(t *testing.T) {
+	ctx := context.Background()
+	for i := range 3 {
+		eng := testkit.NewEngine(t, testkit.OpenStore(t), func(started func(string, time.Time), done func(string, *executor.Result)) engine.Executor {
+			return &gapExec{gap: 5 * time.Millisecond, started: started, done: done}
+		})
+		f := spec.Parse("h.yaml", []byte(runningHook), spec.Options{})
+		if d := f.AllDiags(); d.HasErrors() {
+			t.Fatal(d)
+		}
+		sub, err := eng.Submit(ctx, f.Docs[0].Workflow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wf, err := eng.Wait(ctx, sub.Metadata.UID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng.Drain()
+		fired := false
+		for _, n := range wf.Status.Nodes {
+			fired = fired || n.Name == "hooked[0].a.hooks.running"
+		}
+		if wf.Status.Phase != wfv1.PhaseSucceeded || !fired {
+			t.Fatalf("run %d: phase %s, running hook fired %v; want Succeeded with the hook run", i, wf.Status.Phase, fired)
+		}
+	}
+}

@@ -64,3 +64,49 @@ func (o *op) anyDaemonedNode() bool {
 	}
 	return k > 0
 }
+
+// StartsMayBeNews says whether a step starting in wf may change more than
+// its own node: a hook with an expression may fire on it (`Running`), or a
+// daemon's start lets its dependents go on. A template from elsewhere (a
+// templateRef, a WorkflowTemplate not yet resolved) may hold either, so it
+// counts as news too. A caller may put off reconciling a start only when
+// this says false.
+func StartsMayBeNews(wf *wfv1.Workflow) bool {
+	if wf.Spec.WorkflowTemplateRef != nil && wf.Status.StoredWorkflowTemplateSpec == nil {
+		return true
+	}
+	spec := effectiveSpec(wf)
+	if hasExpressionHooks(spec) {
+		return true
+	}
+	return templatesMayDaemon(spec.Templates, 0)
+}
+
+// templatesMayDaemon says whether ts, or a template inlined in them, is a
+// daemon, or refers to a template elsewhere.
+func templatesMayDaemon(ts []wfv1.Template, depth int) bool {
+	if depth > MaxDepth {
+		return true
+	}
+	for i := range ts {
+		t := &ts[i]
+		if isDaemon(t) {
+			return true
+		}
+		for _, g := range t.Steps {
+			for _, s := range g {
+				if s.TemplateRef != nil || s.Inline != nil && templatesMayDaemon([]wfv1.Template{*s.Inline}, depth+1) {
+					return true
+				}
+			}
+		}
+		if t.DAG != nil {
+			for _, task := range t.DAG.Tasks {
+				if task.TemplateRef != nil || task.Inline != nil && templatesMayDaemon([]wfv1.Template{*task.Inline}, depth+1) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
