@@ -208,3 +208,60 @@ func TestRunWithAVolumeFillingTheDisk(t *testing.T) {
 		}
 	}
 }
+
+// A step with a writable volume whose data directory is full before it
+// starts waits for room (its node says so) and is not evicted: it has
+// written nothing. Once room returns it runs, and the workflow succeeds
+// (a review found it failed as evicted though it never ran).
+func TestVolumeStepWaitingForRoomIsNotEvicted(t *testing.T) {
+	needsRootVolumes(t)
+	disk := smallDisk(t, 8)
+	db := filepath.Join(t.TempDir(), "sf.db")
+	s := startServer(t, "--db", db, "--data", filepath.Join(disk, "data"))
+	wf := `{"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "v"},
+  "spec": {"entrypoint": "main", "volumes": [{"name": "scratch", "emptyDir": {}}],
+   "templates": [{"name": "main", "container": {"image": "x", "command": ["true"], "volumeMounts": [{"name": "scratch", "mountPath": "/scratch"}]}}]}}}`
+	fill(t, filepath.Join(disk, "filler"))
+	if code, out := httpDo(t, "POST", s.url+"/api/v1/workflows/default", "", wf); code != 200 {
+		t.Fatalf("submit: %d %v", code, out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, out := httpDo(t, "GET", s.url+"/api/v1/workflows/default/v", "", "")
+		st, _ := out["status"].(map[string]any)
+		if st["phase"] != nil && st["phase"] != "Running" && st["phase"] != "Pending" {
+			t.Fatalf("on a full disk the workflow is %v (%v), want it waiting", st["phase"], st["message"])
+		}
+		waiting := false
+		nodes, _ := st["nodes"].(map[string]any)
+		for _, n := range nodes {
+			m := n.(map[string]any)
+			msg, _ := m["message"].(string)
+			waiting = waiting || m["type"] == "Pod" && m["phase"] == "Pending" && strings.HasPrefix(msg, "waiting to start: ") && strings.Contains(msg, "no space left")
+		}
+		if waiting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the step never said it waits for room: %v", nodes)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Longer than the evictor's period, which would have failed it.
+	time.Sleep(time.Second)
+	if p := wfPhase(t, s.url, "v"); p != "Running" {
+		t.Fatalf("a step waiting to start left its workflow %s", p)
+	}
+	if err := os.Remove(filepath.Join(disk, "filler")); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for p := wfPhase(t, s.url, "v"); p != "Succeeded"; p = wfPhase(t, s.url, "v") {
+		if p == "Failed" || p == "Error" || time.Now().After(deadline) {
+			_, out := httpDo(t, "GET", s.url+"/api/v1/workflows/default/v", "", "")
+			t.Fatalf("after room returned: %s %v", p, out["status"])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.stop(t)
+}

@@ -38,6 +38,9 @@ type evictee struct {
 	workflow string // namespace/name
 	vols     []evictVol
 	reason   string // set once it was evicted
+	// started says its process runs: one waiting to start (its disk has
+	// no room for its records) has written nothing, so it is not evicted.
+	started bool
 }
 
 type evictVol struct{ name, dir string }
@@ -79,6 +82,16 @@ func (e *Engine) watchVolumes(key string, wf *wfv1.Workflow, mounts []executor.M
 	}
 }
 
+// volumesStarted notes that the step with key, if followed, runs.
+func (e *Engine) volumesStarted(key string) {
+	v := &e.evict
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if s := v.steps[key]; s != nil {
+		s.started = true
+	}
+}
+
 // watchRoom measures the data directory's room while a followed step
 // runs, and evicts them all when it is below the reserve. It ends when
 // none is left, or the engine detached.
@@ -95,7 +108,7 @@ func (e *Engine) watchRoom() {
 		}
 		var keys []string
 		for k, s := range v.steps {
-			if s.reason == "" {
+			if s.reason == "" && s.started {
 				keys = append(keys, k)
 			}
 		}
@@ -155,7 +168,7 @@ func (e *Engine) stepEnded(key string, res *domain.StepResult) {
 		// Evicted, and its process is gone now.
 		e.reserveForEviction()
 	}
-	if res.Killed != "" || res.StartError != "" {
+	if res.Killed != "" || res.StartError != "" || !s.started && s.reason == "" {
 		return
 	}
 	reason := s.reason

@@ -50,35 +50,67 @@ func statDirID(fd int) (dirID, error) {
 	return id, nil
 }
 
-// awaitRoom takes the step of r once its directory's disk has room for
-// the claim that first failed with first. It returns the record taken
-// (nil and no result: another supervisor took the step, follow it), or a
-// result when the step will not run: killed, or the engine gone.
-func (s *server) awaitRoom(r request, first error, kill <-chan string) (*stepRecord, *Result, error) {
+// roomWait is a step that waits for room for its claim: the error its
+// claim met, and which directory it is to claim (taken at once, before
+// the next request is read, so a directory made again later is told
+// apart).
+type roomWait struct {
+	first error
+	id    dirID
+	idErr error
+}
+
+// newRoomWait notes the directory of r, whose claim met first.
+func newRoomWait(r request, first error) *roomWait {
+	w := &roomWait{first: first}
 	fd, err := unix.Open(r.Dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, nil, errors.New(noSpec(r.Dir).StartError)
+		w.idErr = err
+		return w
 	}
-	id, err := statDirID(fd)
+	w.id, w.idErr = statDirID(fd)
 	_ = unix.Close(fd)
-	if err != nil {
-		return nil, nil, first
+	return w
+}
+
+// awaitRoom takes the step of r once its directory's disk has room for
+// the claim that first failed. It returns the record taken (nil and no
+// result: another supervisor took the step, follow it), or a result when
+// the step will not run: killed, past its deadline, or the engine gone.
+func (s *server) awaitRoom(r request, w *roomWait, kill <-chan string) (*stepRecord, *Result, error) {
+	switch {
+	case errors.Is(w.idErr, fs.ErrNotExist):
+		return nil, nil, errors.New(noSpec(r.Dir).StartError)
+	case w.idErr != nil:
+		return nil, nil, fmt.Errorf("taking the step directory %s: %w", r.Dir, w.idErr)
 	}
-	fmt.Fprintf(os.Stderr, "semaflow exec: step %s waits for room on its disk: %v\n", r.Key, first)
-	s.send(notice{Key: r.Key, Event: "waiting", Message: fmt.Sprintf("its disk has no room for its records (%v); it starts once there is", first)})
+	fmt.Fprintf(os.Stderr, "semaflow exec: step %s waits for room on its disk: %v\n", r.Key, w.first)
+	s.send(notice{Key: r.Key, Event: "waiting", Message: fmt.Sprintf("its disk has no room for its records (%v); it starts once there is", w.first)})
+	var late <-chan time.Time
+	if r.Spec != nil && !r.Spec.Deadline.IsZero() {
+		t := time.NewTimer(time.Until(r.Spec.Deadline))
+		defer t.Stop()
+		late = t.C
+	}
+	// Never started: no start time, so the node shows none.
+	ended := func(killed string) *Result {
+		return &Result{ExitCode: -1, Killed: killed, Finished: time.Now()}
+	}
 	for pause := roomRetryFirst; ; pause = min(2*pause, roomRetryMax) {
 		t := time.NewTimer(pause)
 		select {
 		case reason := <-kill:
 			t.Stop()
-			now := time.Now()
-			return nil, &Result{ExitCode: -1, Killed: reason, Started: now, Finished: now}, nil
+			return nil, ended(reason), nil
+		case <-late:
+			t.Stop()
+			return nil, ended(r.Spec.DeadlineMessage), nil
 		case <-s.gone:
 			t.Stop()
-			return nil, notStarted("not started: the engine went away while the disk had no room for the step's records"), nil
+			return nil, notStarted("not started: the engine went away while the disk of %s had no room for the step's records", r.Dir), nil
 		case <-t.C:
 		}
-		rec, err := takeSame(r, id)
+		rec, err := takeSame(r, w.id)
 		if !noRoom(err) {
 			if err == nil {
 				fmt.Fprintf(os.Stderr, "semaflow exec: step %s has room again\n", r.Key)

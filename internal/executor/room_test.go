@@ -124,8 +124,8 @@ func TestStepKilledWhileWaitingForRoomNeverRuns(t *testing.T) {
 	noResultFor(t, done, 300*time.Millisecond)
 	l.Kill(j.Key, "terminated by the test")
 	r := waitResult(t, done)
-	if r.Killed != "terminated by the test" || r.ExitCode != -1 {
-		t.Fatalf("killed while waiting: exit %d, killed %q, start error %q", r.ExitCode, r.Killed, r.StartError)
+	if r.Killed != "terminated by the test" || r.ExitCode != -1 || !r.Started.IsZero() {
+		t.Fatalf("killed while waiting: exit %d, killed %q, start error %q, started %v; want killed, never started", r.ExitCode, r.Killed, r.StartError, r.Started)
 	}
 	free()
 	time.Sleep(500 * time.Millisecond)
@@ -203,5 +203,36 @@ func TestEngineGoneWhileAStepWaitsForRoom(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if _, err := os.Stat(mark); err == nil {
 		t.Fatal("the step ran after its engine went away")
+	}
+}
+
+// A step whose deadline passes while it waits for room ends with its
+// deadline's message, unstarted, and never runs (a review found it ran
+// once room returned, past its deadline).
+func TestStepPastItsDeadlineWhileWaitingForRoomNeverRuns(t *testing.T) {
+	disk, free := fullDisk(t)
+	before := supervisors()
+	t.Cleanup(func() { killSupervisors(before) })
+	j, mark := roomJob(t, disk)
+	j.Spec.Deadline = time.Now().Add(400 * time.Millisecond)
+	j.Spec.DeadlineMessage = "Step exceeded its deadline"
+	done := make(chan *Result, 1)
+	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
+	defer l.Close()
+	if err := l.Start(j); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		if r.Killed != j.Spec.DeadlineMessage || r.ExitCode != -1 || !r.Started.IsZero() {
+			t.Fatalf("past its deadline while waiting: exit %d, killed %q, start error %q, started %v", r.ExitCode, r.Killed, r.StartError, r.Started)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the deadline passed 4.6 s ago and the step still waits")
+	}
+	free()
+	time.Sleep(500 * time.Millisecond)
+	if _, err := os.Stat(mark); err == nil {
+		t.Fatal("a step past its deadline ran once room returned")
 	}
 }

@@ -187,9 +187,9 @@ func (s *server) start(r request) {
 	// Taken here, before the next request is read: whoever resumes this
 	// step after an engine restart goes by this record (claim.go).
 	rec, err := take(r)
-	var full error // no room for the claim: the step waits (room.go)
+	var full *roomWait // no room for the claim: the step waits (room.go)
 	if noRoom(err) {
-		full, err = err, nil
+		full, err = newRoomWait(r, err), nil
 	}
 	// A step that must wait for open files holds none meanwhile.
 	slot := s.files.tryAcquire()
