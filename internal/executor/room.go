@@ -84,39 +84,78 @@ func (s *server) awaitRoom(r request, w *roomWait, kill <-chan string) (*stepRec
 	case w.idErr != nil:
 		return nil, nil, fmt.Errorf("taking the step directory %s: %w", r.Dir, w.idErr)
 	}
-	fmt.Fprintf(os.Stderr, "semaflow exec: step %s waits for room on its disk: %v\n", r.Key, w.first)
-	s.send(notice{Key: r.Key, Event: "waiting", Message: fmt.Sprintf("its disk has no room for its records (%v); it starts once there is", w.first)})
-	var late <-chan time.Time
-	if r.Spec != nil && !r.Spec.Deadline.IsZero() {
-		t := time.NewTimer(time.Until(r.Spec.Deadline))
-		defer t.Stop()
-		late = t.C
-	}
-	// Never started: no start time, so the node shows none.
-	ended := func(killed string) *Result {
-		return &Result{ExitCode: -1, Killed: killed, Finished: time.Now()}
-	}
-	for pause := roomRetryFirst; ; pause = min(2*pause, roomRetryMax) {
-		t := time.NewTimer(pause)
-		select {
-		case reason := <-kill:
-			t.Stop()
-			return nil, ended(reason), nil
-		case <-late:
-			t.Stop()
-			return nil, ended(r.Spec.DeadlineMessage), nil
-		case <-s.gone:
-			t.Stop()
-			return nil, notStarted("not started: the engine went away while the disk of %s had no room for the step's records", r.Dir), nil
-		case <-t.C:
+	wt := s.newRoomWaiter(r, kill)
+	defer wt.done()
+	why := w.first
+	for {
+		if res := wt.wait(why); res != nil {
+			return nil, res, nil
 		}
 		rec, err := takeSame(r, w.id)
 		if !noRoom(err) {
-			if err == nil {
-				fmt.Fprintf(os.Stderr, "semaflow exec: step %s has room again\n", r.Key)
-			}
 			return rec, nil, err
 		}
+		why = err
+	}
+}
+
+// roomWaiter pauses a step that found no room on its disk, until it may
+// have room again: first roomRetryFirst, doubling up to roomRetryMax. It
+// tells the engine why the step waits, once.
+type roomWaiter struct {
+	s     *server
+	r     request
+	kill  <-chan string
+	pause time.Duration
+	told  bool
+	late  *time.Timer // the step's deadline, once a wait began
+}
+
+func (s *server) newRoomWaiter(r request, kill <-chan string) *roomWaiter {
+	return &roomWaiter{s: s, r: r, kill: kill, pause: roomRetryFirst}
+}
+
+// wait pauses after why (a write refused for lack of room). It returns
+// nil when the step should try again, or the result of a step that will
+// not run: killed, past its deadline, or its engine gone. Such a step
+// never started: its result has no start time.
+func (w *roomWaiter) wait(why error) *Result {
+	if !w.told {
+		w.told = true
+		fmt.Fprintf(os.Stderr, "semaflow exec: step %s waits for room on its disk: %v\n", w.r.Key, why)
+		w.s.send(notice{Key: w.r.Key, Event: "waiting", Message: fmt.Sprintf("its disk has no room for its files (%v); it starts once there is", why)})
+		if spec := w.r.Spec; spec != nil && !spec.Deadline.IsZero() {
+			w.late = time.NewTimer(time.Until(spec.Deadline))
+		}
+	}
+	var late <-chan time.Time
+	if w.late != nil {
+		late = w.late.C
+	}
+	t := time.NewTimer(w.pause)
+	defer t.Stop()
+	w.pause = min(2*w.pause, roomRetryMax)
+	ended := func(killed string) *Result { return &Result{ExitCode: -1, Killed: killed, Finished: time.Now()} }
+	select {
+	case reason := <-w.kill:
+		return ended(reason)
+	case <-late:
+		return ended(w.r.Spec.DeadlineMessage)
+	case <-w.s.gone:
+		return notStarted("not started: the engine went away while the disk of %s had no room for the step's files", w.r.Dir)
+	case <-t.C:
+		return nil
+	}
+}
+
+// done ends the waits: it stops the deadline's timer, and says in the
+// log that a step that waited goes on.
+func (w *roomWaiter) done() {
+	if w.late != nil {
+		w.late.Stop()
+	}
+	if w.told {
+		fmt.Fprintf(os.Stderr, "semaflow exec: step %s no longer waits for room\n", w.r.Key)
 	}
 }
 

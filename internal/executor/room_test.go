@@ -236,3 +236,49 @@ func TestStepPastItsDeadlineWhileWaitingForRoomNeverRuns(t *testing.T) {
 		t.Fatal("a step past its deadline ran once room returned")
 	}
 }
+
+// A step whose disk has room for its claim but not for its script waits
+// for room too, and runs its script once there is (a review found it
+// ended in Error).
+func TestStepWithRoomForItsClaimOnlyWaitsToWriteItsScript(t *testing.T) {
+	disk, free := fullDisk(t)
+	// One page free: the claim's.
+	filler := filepath.Join(disk, "filler")
+	st, err := os.Stat(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filler, st.Size()-4096); err != nil {
+		t.Fatal(err)
+	}
+	before := supervisors()
+	t.Cleanup(func() { killSupervisors(before) })
+	j, mark := roomJob(t, disk)
+	j.Spec.Command = []string{"sh"}
+	j.Spec.Script = "touch " + mark
+	done := make(chan *Result, 1)
+	why := make(chan string, 10)
+	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
+	l.SetWaiting(func(_, msg string) { why <- msg })
+	defer l.Close()
+	if err := l.Start(j); err != nil {
+		t.Fatal(err)
+	}
+	noResultFor(t, done, 1500*time.Millisecond)
+	select {
+	case w := <-why:
+		if !strings.Contains(w, "script") || !strings.Contains(w, "no space left") {
+			t.Fatalf("the engine was told %q; want the script that could not be written, and why", w)
+		}
+	default:
+		t.Fatal("the engine was not told that the step waits")
+	}
+	free()
+	r := waitResult(t, done)
+	if r.ExitCode != 0 || r.StartError != "" {
+		t.Fatalf("after room returned: exit %d, start error %q", r.ExitCode, r.StartError)
+	}
+	if _, err := os.Stat(mark); err != nil {
+		t.Fatalf("the script did not run: %v", err)
+	}
+}

@@ -311,7 +311,9 @@ func (s *server) runDir(r request, rec *stepRecord, kill <-chan string, started 
 	if spec.HTTP != nil {
 		return runHTTP(dir, spec, lease, kill, started), true
 	}
-	return runStep(dir, spec, s.sandbox, rec, lease, kill, started), true
+	room := s.newRoomWaiter(r, kill)
+	defer room.done()
+	return runStep(dir, spec, s.sandbox, rec, lease, kill, started, room.wait), true
 }
 
 func (s *server) kill(key, reason string) {

@@ -20,26 +20,27 @@ import (
 // stop the step early; started is called once the process runs. lease,
 // when set, is the watch of spec.LeaseFile: the step starts only under an
 // unexpired lease and is killed once it expires.
-func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *leaseWatch, kill <-chan string, started func()) *Result {
+func runStep(dir string, spec *Spec, conf *confinement, rec *stepRecord, lease *leaseWatch, kill <-chan string, started func(), room func(error) *Result) *Result {
 	res := &Result{Started: time.Now()}
 	// Before the result is written, on every path: once its outputs are
 	// read, the step's emptyDirs are gone with it.
 	defer dropEmptyDirs(dir)
 	private := conf.private
-	view, err := openStepDirs(dir, conf)
-	if err != nil {
-		res.StartError = err.Error()
-		return res
-	}
-	defer view.close()
 	if err := checkOutputPaths(spec); err != nil {
 		res.StartError = err.Error()
 		return res
 	}
-	if err := writeStepFiles(spec, view, conf.user == nil); err != nil {
+	view, err := prepareStepDirs(dir, spec, conf, room)
+	if err != nil {
+		var ended endedWaiting
+		if errors.As(err, &ended) {
+			return ended.res
+		}
 		res.StartError = err.Error()
 		return res
 	}
+	defer view.close()
+	res.Started = time.Now() // a wait for room is not the step's run
 	argv := append([]string{}, spec.Command...)
 	if spec.Script != "" {
 		argv = append(argv, view.step(scriptPath))
@@ -416,4 +417,32 @@ func writeInputArtifacts(dir string, spec *Spec, view stepView) error {
 	}
 	defer src.Close()
 	return stepinit.PlaceInputs(src, spec.InputArtifacts, view.host)
+}
+
+// endedWaiting is a step that ended while it waited for room to write
+// its directories or script: res says how.
+type endedWaiting struct{ res *Result }
+
+func (endedWaiting) Error() string { return "ended while waiting for room" }
+
+// prepareStepDirs makes the step's directories and writes its script.
+// Both are idempotent, so a write refused for lack of room is retried
+// after room(err) (nil room: not retried), until room says the step will
+// not run (an endedWaiting error).
+func prepareStepDirs(dir string, spec *Spec, conf *confinement, room func(error) *Result) (stepView, error) {
+	for {
+		view, err := openStepDirs(dir, conf)
+		if err == nil {
+			if err = writeStepFiles(spec, view, conf.user == nil); err == nil {
+				return view, nil
+			}
+			view.close()
+		}
+		if room == nil || !noRoom(err) {
+			return stepView{}, err
+		}
+		if res := room(err); res != nil {
+			return stepView{}, endedWaiting{res}
+		}
+	}
 }
