@@ -628,7 +628,7 @@ func (e *Engine) stepRun(key string) (*run, string) {
 
 // stepStarted routes a supervisor's "step is running" to its workflow.
 func (e *Engine) stepStarted(key string, at time.Time) {
-	e.volumesStarted(key)
+	e.volumesWaiting(key, false)
 	if r, nodeID := e.stepRun(key); r != nil {
 		if at.IsZero() {
 			at = e.now()
@@ -637,8 +637,10 @@ func (e *Engine) stepStarted(key string, at time.Time) {
 	}
 }
 
-// stepWaiting routes an executor's word that a step waits to start.
+// stepWaiting routes an executor's word that a step waits to start, and
+// why ("": it no longer waits).
 func (e *Engine) stepWaiting(key, why string) {
+	e.volumesWaiting(key, why != "")
 	if r, nodeID := e.stepRun(key); r != nil {
 		r.push(reconcile.Event{Kind: reconcile.StepWaiting, NodeID: nodeID, At: e.now(), Message: why}, "")
 	}

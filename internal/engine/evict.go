@@ -38,9 +38,9 @@ type evictee struct {
 	workflow string // namespace/name
 	vols     []evictVol
 	reason   string // set once it was evicted
-	// started says its process runs: one waiting to start (its disk has
-	// no room for its records) has written nothing, so it is not evicted.
-	started bool
+	// waiting says it waits to start (its disk has no room for its
+	// files): it has written nothing, so it is not evicted.
+	waiting bool
 }
 
 type evictVol struct{ name, dir string }
@@ -52,7 +52,7 @@ type evictor struct {
 	watching bool
 }
 
-// watchVolumes follows a started step whose mounts include writable
+// watchVolumes follows a step whose mounts include writable
 // volumes; dir is its step directory (where its emptyDirs are).
 func (e *Engine) watchVolumes(key string, wf *wfv1.Workflow, mounts []executor.Mount, dir string) {
 	var vols []evictVol
@@ -82,14 +82,23 @@ func (e *Engine) watchVolumes(key string, wf *wfv1.Workflow, mounts []executor.M
 	}
 }
 
-// volumesStarted notes that the step with key, if followed, runs.
-func (e *Engine) volumesStarted(key string) {
+// volumesWaiting notes whether the step with key, if followed, waits to
+// start.
+func (e *Engine) volumesWaiting(key string, waiting bool) {
 	v := &e.evict
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if s := v.steps[key]; s != nil {
-		s.started = true
+		s.waiting = waiting
 	}
+}
+
+// unwatchVolumes stops following the step with key, which never started.
+func (e *Engine) unwatchVolumes(key string) {
+	v := &e.evict
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	delete(v.steps, key)
 }
 
 // watchRoom measures the data directory's room while a followed step
@@ -108,7 +117,7 @@ func (e *Engine) watchRoom() {
 		}
 		var keys []string
 		for k, s := range v.steps {
-			if s.reason == "" && s.started {
+			if s.reason == "" && !s.waiting {
 				keys = append(keys, k)
 			}
 		}
@@ -168,7 +177,7 @@ func (e *Engine) stepEnded(key string, res *domain.StepResult) {
 		// Evicted, and its process is gone now.
 		e.reserveForEviction()
 	}
-	if res.Killed != "" || res.StartError != "" || !s.started && s.reason == "" {
+	if res.Killed != "" || res.StartError != "" || s.waiting && s.reason == "" {
 		return
 	}
 	reason := s.reason

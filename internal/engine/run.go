@@ -536,7 +536,12 @@ func (r *run) launch(l *reconcile.Launch) {
 			spec.LeaseFile = r.e.sess.leaseFile
 			spec.Env = append(spec.Env, "SEMAFLOW_NODE="+r.e.sess.me.Node)
 		}
-		err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: spec})
+		// Followed before it is handed over: its supervisor's first notices
+		// may come before startStep returns.
+		r.e.watchVolumes(r.key(l.NodeID), r.wf, spec.Mounts, dir)
+		if err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: spec}); err != nil {
+			r.e.unwatchVolumes(r.key(l.NodeID))
+		}
 	}
 	if err != nil {
 		if errors.Is(err, errDetached) {
@@ -558,7 +563,6 @@ func (r *run) launch(l *reconcile.Launch) {
 		return
 	}
 	r.live[l.NodeID] = dir
-	r.e.watchVolumes(r.key(l.NodeID), r.wf, spec.Mounts, dir)
 }
 
 // jobSpec turns a resolved template into what the supervisor runs; the

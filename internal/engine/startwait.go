@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/reconcile"
 )
 
@@ -22,9 +23,13 @@ const startedWait = 20 * time.Millisecond
 func (r *run) onlyStarts() bool {
 	if r.startsNews == nil {
 		news := reconcile.StartsMayBeNews(r.wf)
-		r.startsNews = &news
-	}
-	if *r.startsNews {
+		if !news || !unresolved(r.wf) {
+			r.startsNews = &news
+		}
+		if news {
+			return false
+		}
+	} else if *r.startsNews {
 		return false
 	}
 	r.mu.Lock()
@@ -48,4 +53,10 @@ func (r *run) awaitMoreThanStarts() bool {
 		return true
 	}
 	return r.pause(startedWait, func() bool { return !r.onlyStarts() })
+}
+
+// unresolved says whether wf runs a WorkflowTemplate not yet read into
+// it: what its starts mean is known only once it is.
+func unresolved(wf *wfv1.Workflow) bool {
+	return wf.Spec.WorkflowTemplateRef != nil && wf.Status.StoredWorkflowTemplateSpec == nil
 }

@@ -11,13 +11,14 @@ import (
 // A supervisor left without an engine goes on running its steps, for the
 // next engine to adopt. A step whose directory is removed meanwhile can
 // never be adopted nor its result read: it is killed, not left running
-// (and burning CPU) with no one to ever stop it.
+// (and burning CPU) with no one to ever stop it. One whose directory was
+// only moved runs on.
 func TestOrphanedStepWhoseDirectoryIsRemovedIsKilled(t *testing.T) {
 	before := supervisors()
 	t.Cleanup(func() { killSupervisors(before) })
 	root := t.TempDir()
-	dirs := []string{filepath.Join(root, "gone"), filepath.Join(root, "kept")}
-	started := make(chan string, 2)
+	dirs := []string{filepath.Join(root, "gone"), filepath.Join(root, "kept"), filepath.Join(root, "moved")}
+	started := make(chan string, len(dirs))
 	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Started: func(key string, _ time.Time) { started <- key }}
 	for _, dir := range dirs {
 		if err := l.Start(Job{Key: filepath.Base(dir), Dir: dir, Spec: Spec{Command: []string{"sleep", "60"}, Env: os.Environ()}}); err != nil {
@@ -45,7 +46,13 @@ func TestOrphanedStepWhoseDirectoryIsRemovedIsKilled(t *testing.T) {
 		}
 	})
 	l.Detach()
+	// After the supervisor took hold of the directories, as the engine
+	// went: a directory moved before that is gone by its path.
+	time.Sleep(time.Second)
 	if err := os.RemoveAll(dirs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(dirs[2], dirs[2]+"-elsewhere"); err != nil {
 		t.Fatal(err)
 	}
 	alive := func(pgid int) bool { return syscall.Kill(-pgid, 0) == nil }
@@ -56,7 +63,8 @@ func TestOrphanedStepWhoseDirectoryIsRemovedIsKilled(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !alive(pgids[1]) {
-		t.Fatal("the step whose directory is still there was killed too: the next engine adopts it")
+	time.Sleep(2 * orphanCheckEvery)
+	if !alive(pgids[1]) || !alive(pgids[2]) {
+		t.Fatalf("kept: alive %v, moved: alive %v; want both running on: the next engine adopts them", alive(pgids[1]), alive(pgids[2]))
 	}
 }

@@ -17,9 +17,10 @@ import (
 // copying goroutines (exec's own) the order of the log also depended on
 // which one the scheduler ran first, so a step's last stderr line often
 // landed among its first stdout lines. Here the reader wakes on either
-// pipe and, each time, drains stdout before stderr: when a step writes its
-// output and then its error, as most do at the end, the error is after
-// the output in the log, and it is what the failed step's tail shows.
+// pipe and, each time, drains stdout before stderr, and again before it
+// writes what it read from stderr: when a step writes its output and then
+// its error, as most do at the end, the error is after the output in the
+// log, and it is what the failed step's tail shows.
 type outPipes struct {
 	outR, errR int      // read ends, non-blocking, this process's
 	outW, errW *os.File // write ends, the step's stdout and stderr
@@ -93,13 +94,43 @@ func (p *outPipes) copy(stdout, stderr io.Writer) {
 	defer close(p.finished)
 	defer closeFds(p.outR, p.errR)
 	fds := []unix.PollFd{{Fd: int32(p.outR), Events: unix.POLLIN}, {Fd: int32(p.errR), Events: unix.POLLIN}}
-	sinks := []io.Writer{stdout, stderr}
-	var buf []byte // from copyBufs at the first read, back at the end
+	var bufs [2][]byte // from copyBufs at the first read, back at the end
 	defer func() {
-		if buf != nil {
-			copyBufs.Put(&buf)
+		for i := range bufs {
+			if bufs[i] != nil {
+				copyBufs.Put(&bufs[i])
+			}
 		}
 	}()
+	// read reads what pipe i holds now into its buffer (0: nothing now,
+	// or it ended, which marks it so).
+	read := func(i int) []byte {
+		if bufs[i] == nil {
+			bufs[i] = *copyBufs.Get().(*[]byte)
+		}
+		for {
+			n, err := syscall.Read(int(fds[i].Fd), bufs[i])
+			if errors.Is(err, syscall.EINTR) {
+				continue
+			}
+			if n == 0 && err == nil || err != nil && !errors.Is(err, syscall.EAGAIN) {
+				fds[i].Fd = -1 // ended, or unreadable
+			}
+			return bufs[i][:max(n, 0)]
+		}
+	}
+	drainOut := func() {
+		for range readsPerWake {
+			if fds[0].Fd < 0 {
+				return
+			}
+			b := read(0)
+			if len(b) == 0 {
+				return
+			}
+			_, _ = stdout.Write(b)
+		}
+	}
 	for fds[0].Fd >= 0 || fds[1].Fd >= 0 {
 		stopping := false
 		select {
@@ -111,28 +142,20 @@ func (p *outPipes) copy(stdout, stderr io.Writer) {
 			return
 		}
 		// stdout first, whatever woke the reader: see outPipes.
-		for i := range fds {
-			if fds[i].Fd < 0 {
-				continue
+		drainOut()
+		for range readsPerWake {
+			if fds[1].Fd < 0 {
+				break
 			}
-			for range readsPerWake {
-				if buf == nil {
-					buf = *copyBufs.Get().(*[]byte)
-				}
-				n, err := syscall.Read(int(fds[i].Fd), buf)
-				if n > 0 {
-					_, _ = sinks[i].Write(buf[:n])
-				}
-				if errors.Is(err, syscall.EINTR) {
-					continue
-				}
-				if n == 0 && err == nil || err != nil && !errors.Is(err, syscall.EAGAIN) {
-					fds[i].Fd = -1 // ended, or unreadable
-				}
-				if n <= 0 {
-					break
-				}
+			b := read(1)
+			if len(b) == 0 {
+				break
 			}
+			// What the step wrote to stdout before this was written is in
+			// its pipe by now: drained first, it stays before it in the
+			// log (the reader may have found stdout empty just before).
+			drainOut()
+			_, _ = stderr.Write(b)
 		}
 		if stopping {
 			return

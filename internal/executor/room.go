@@ -11,12 +11,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A step whose directory's disk has no room for its claim has not started
-// and has written nothing that counts: it waits for room, as the engine's
-// commits do, instead of ending in Error. The engine's record of it stays
-// Pending and its locks stay held meanwhile; a kill ends the wait (the
-// step never runs), and so does the engine going away (the next engine
-// finds the step never started and starts it again).
+// A step whose directory's disk has no room for its claim, its
+// directories or its script has not started and has written nothing that
+// counts: it waits for room, as the engine's commits do, instead of
+// ending in Error. The engine's record of it stays Pending (its node says
+// why) and its locks stay held meanwhile; a kill or its deadline ends the
+// wait (the step never runs). The engine going away ends the wait for
+// the claim (the next engine finds the step never started and starts it
+// again); a step already taken waits on, for the next engine to adopt.
 
 // Waiting for room is retried after roomRetryFirst, doubling up to
 // roomRetryMax: quick when a transient shortage clears, cheap while a full
@@ -84,7 +86,7 @@ func (s *server) awaitRoom(r request, w *roomWait, kill <-chan string) (*stepRec
 	case w.idErr != nil:
 		return nil, nil, fmt.Errorf("taking the step directory %s: %w", r.Dir, w.idErr)
 	}
-	wt := s.newRoomWaiter(r, kill)
+	wt := s.newRoomWaiter(r, r.Spec, kill, false)
 	defer wt.done()
 	why := w.first
 	for {
@@ -101,18 +103,29 @@ func (s *server) awaitRoom(r request, w *roomWait, kill <-chan string) (*stepRec
 
 // roomWaiter pauses a step that found no room on its disk, until it may
 // have room again: first roomRetryFirst, doubling up to roomRetryMax. It
-// tells the engine why the step waits, once.
+// tells the engine why the step waits, once, and when it no longer does.
 type roomWaiter struct {
-	s     *server
-	r     request
-	kill  <-chan string
+	s        *server
+	key, dir string
+	spec     *Spec // for its deadline; nil: none known
+	kill     <-chan string
+	// gone ends the wait when the engine goes, for a step not yet taken:
+	// the next engine finds it never started. A step this supervisor took
+	// waits on (nil), for the next engine to adopt.
+	gone  <-chan struct{}
 	pause time.Duration
 	told  bool
 	late  *time.Timer // the step's deadline, once a wait began
 }
 
-func (s *server) newRoomWaiter(r request, kill <-chan string) *roomWaiter {
-	return &roomWaiter{s: s, r: r, kill: kill, pause: roomRetryFirst}
+// newRoomWaiter is a waiter for the step of r whose spec is spec; taken
+// says this supervisor holds its claim.
+func (s *server) newRoomWaiter(r request, spec *Spec, kill <-chan string, taken bool) *roomWaiter {
+	w := &roomWaiter{s: s, key: r.Key, dir: r.Dir, spec: spec, kill: kill, pause: roomRetryFirst}
+	if !taken {
+		w.gone = s.gone
+	}
+	return w
 }
 
 // wait pauses after why (a write refused for lack of room). It returns
@@ -122,10 +135,10 @@ func (s *server) newRoomWaiter(r request, kill <-chan string) *roomWaiter {
 func (w *roomWaiter) wait(why error) *Result {
 	if !w.told {
 		w.told = true
-		fmt.Fprintf(os.Stderr, "semaflow exec: step %s waits for room on its disk: %v\n", w.r.Key, why)
-		w.s.send(notice{Key: w.r.Key, Event: "waiting", Message: fmt.Sprintf("its disk has no room for its files (%v); it starts once there is", why)})
-		if spec := w.r.Spec; spec != nil && !spec.Deadline.IsZero() {
-			w.late = time.NewTimer(time.Until(spec.Deadline))
+		fmt.Fprintf(os.Stderr, "semaflow exec: step %s waits for room on its disk: %v\n", w.key, why)
+		w.s.send(notice{Key: w.key, Event: "waiting", Message: fmt.Sprintf("its disk has no room for its files (%v); it starts once there is", why)})
+		if w.spec != nil && !w.spec.Deadline.IsZero() {
+			w.late = time.NewTimer(time.Until(w.spec.Deadline))
 		}
 	}
 	var late <-chan time.Time
@@ -140,22 +153,23 @@ func (w *roomWaiter) wait(why error) *Result {
 	case reason := <-w.kill:
 		return ended(reason)
 	case <-late:
-		return ended(w.r.Spec.DeadlineMessage)
-	case <-w.s.gone:
-		return notStarted("not started: the engine went away while the disk of %s had no room for the step's files", w.r.Dir)
+		return ended(w.spec.DeadlineMessage)
+	case <-w.gone:
+		return notStarted("not started: the engine went away while the disk of %s had no room for the step's files", w.dir)
 	case <-t.C:
 		return nil
 	}
 }
 
-// done ends the waits: it stops the deadline's timer, and says in the
-// log that a step that waited goes on.
+// done ends the waits: it stops the deadline's timer, and tells the
+// engine and the log that a step that waited no longer does.
 func (w *roomWaiter) done() {
 	if w.late != nil {
 		w.late.Stop()
 	}
 	if w.told {
-		fmt.Fprintf(os.Stderr, "semaflow exec: step %s no longer waits for room\n", w.r.Key)
+		fmt.Fprintf(os.Stderr, "semaflow exec: step %s no longer waits for room\n", w.key)
+		w.s.send(notice{Key: w.key, Event: "waiting"})
 	}
 }
 

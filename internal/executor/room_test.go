@@ -107,6 +107,14 @@ func TestStepOnAFullDiskWaitsForRoom(t *testing.T) {
 	if _, err := os.Stat(mark); err != nil {
 		t.Fatalf("the step did not run: %v", err)
 	}
+	select {
+	case w := <-why:
+		if w != j.Key+": " {
+			t.Fatalf("after the wait the engine was told %q; want that the step no longer waits (no reason)", w)
+		}
+	default:
+		t.Fatal("the engine was not told that the step no longer waits")
+	}
 }
 
 // A step killed while it waits for room ends killed, and never runs.
@@ -280,5 +288,57 @@ func TestStepWithRoomForItsClaimOnlyWaitsToWriteItsScript(t *testing.T) {
 	}
 	if _, err := os.Stat(mark); err != nil {
 		t.Fatalf("the script did not run: %v", err)
+	}
+}
+
+// A step this supervisor took, waiting for room for its script when its
+// engine goes away, waits on and runs once room returns, its result
+// recorded for the next engine to adopt: it is not recorded as not
+// started (the next engine would then fail it, though nothing ran).
+func TestTakenStepWaitingForRoomOutlivesItsEngine(t *testing.T) {
+	disk, free := fullDisk(t)
+	filler := filepath.Join(disk, "filler")
+	st, err := os.Stat(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filler, st.Size()-4096); err != nil {
+		t.Fatal(err)
+	}
+	before := supervisors()
+	t.Cleanup(func() { killSupervisors(before) })
+	j, mark := roomJob(t, disk)
+	j.Spec.Command = []string{"sh"}
+	j.Spec.Script = "touch " + mark
+	why := make(chan string, 10)
+	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}}
+	l.SetWaiting(func(_, msg string) { why <- msg })
+	if err := l.Start(j); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-why:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the step never said it waits")
+	}
+	l.Detach()
+	time.Sleep(300 * time.Millisecond)
+	free()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r, err := ReadResult(j.Dir)
+		if err == nil {
+			if r.ExitCode != 0 || r.StartError != "" {
+				t.Fatalf("recorded: exit %d, start error %q; want the step run to success", r.ExitCode, r.StartError)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no result recorded 20 s after room returned: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := os.Stat(mark); err != nil {
+		t.Fatalf("the step did not run: %v", err)
 	}
 }

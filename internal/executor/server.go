@@ -311,7 +311,7 @@ func (s *server) runDir(r request, rec *stepRecord, kill <-chan string, started 
 	if spec.HTTP != nil {
 		return runHTTP(dir, spec, lease, kill, started), true
 	}
-	room := s.newRoomWaiter(r, kill)
+	room := s.newRoomWaiter(r, spec, kill, true)
 	defer room.done()
 	return runStep(dir, spec, s.sandbox, rec, lease, kill, started, room.wait), true
 }

@@ -245,6 +245,11 @@ func TestStepWaitingSaysWhyUntilItStarts(t *testing.T) {
 	if n.Phase != wfv1.PhasePending || n.Message != StepWaitPrefix+why || slices.Contains(plan.Release, holder) || !slices.Contains(plan.Changed, id) {
 		t.Fatalf("waiting: node %s %q, release %v, changed %v; want Pending saying why, written, the mutex held", n.Phase, n.Message, plan.Release, plan.Changed)
 	}
+	Reconcile(s.wf, []Event{{Kind: StepWaiting, NodeID: id, At: s.now}}, s.now, s.res)
+	if n := s.wf.Status.Nodes[id]; n.Phase != wfv1.PhasePending || n.Message != "" {
+		t.Fatalf("no longer waiting: node %s %q; want Pending with the message cleared", n.Phase, n.Message)
+	}
+	Reconcile(s.wf, []Event{{Kind: StepWaiting, NodeID: id, At: s.now, Message: why}}, s.now, s.res)
 	Reconcile(s.wf, []Event{{Kind: StepStarted, NodeID: id, At: s.now}}, s.now, s.res)
 	if n := s.wf.Status.Nodes[id]; n.Phase != wfv1.PhaseRunning || n.Message != "" {
 		t.Fatalf("started: node %s %q; want Running with the message cleared", n.Phase, n.Message)

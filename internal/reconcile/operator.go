@@ -357,8 +357,14 @@ func (o *op) apply(ev Event) {
 			o.touch(n)
 		}
 	case StepWaiting:
-		if n := o.nodes[ev.NodeID]; n != nil && isStep(n.Type) && n.Phase == wfv1.PhasePending && !isWaitingForLock(n) {
+		n := o.nodes[ev.NodeID]
+		switch {
+		case n == nil || !isStep(n.Type) || n.Phase != wfv1.PhasePending || isWaitingForLock(n):
+		case ev.Message != "":
 			n.Message = StepWaitPrefix + ev.Message
+			o.touch(n)
+		case strings.HasPrefix(n.Message, StepWaitPrefix):
+			n.Message = "" // no longer waits
 			o.touch(n)
 		}
 	case StepExited:

@@ -76,7 +76,7 @@ func StartsMayBeNews(wf *wfv1.Workflow) bool {
 		return true
 	}
 	spec := effectiveSpec(wf)
-	if hasExpressionHooks(spec) {
+	if hasExpressionHooks(spec) || spec.TemplateDefaults != nil && isDaemon(spec.TemplateDefaults) {
 		return true
 	}
 	return templatesMayDaemon(spec.Templates, 0)

@@ -20,6 +20,7 @@ func TestStartsMayBeNews(t *testing.T) {
 		{"workflow expression hook", `{entrypoint: m, hooks: {r: {expression: "true", template: m}}, templates: [{name: m, container: {image: x}}]}`, true},
 		{"step expression hook", `{entrypoint: m, templates: [{name: m, steps: [[{name: a, template: c, hooks: {running: {expression: "x", template: c}}}]]}, {name: c, container: {image: x}}]}`, true},
 		{"daemon", `{entrypoint: m, templates: [{name: m, daemon: true, container: {image: x}}]}`, true},
+		{"daemon by default", `{entrypoint: m, templateDefaults: {daemon: true}, templates: [{name: m, container: {image: x}}]}`, true},
 		{"inline daemon in a dag", `{entrypoint: m, templates: [{name: m, dag: {tasks: [{name: a, inline: {daemon: true, container: {image: x}}}]}}]}`, true},
 		{"templateRef", `{entrypoint: m, templates: [{name: m, steps: [[{name: a, templateRef: {name: t, template: c}}]]}]}`, true},
 		{"unresolved workflowTemplateRef", `{workflowTemplateRef: {name: t}}`, true},

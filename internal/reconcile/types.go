@@ -52,7 +52,8 @@ const (
 	// flight and ends only by its StepExited.
 	StepNotStarted
 	// StepWaiting: a Pending step's executor cannot start it yet (its
-	// disk has no room for its records) and waits; Message says why.
+	// disk has no room for its files) and waits; Message says why, and an
+	// empty one that it no longer waits.
 	StepWaiting
 )
 
