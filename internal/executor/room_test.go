@@ -76,17 +76,8 @@ func waitResult(t *testing.T, done <-chan *Result) *Result {
 // commit does, and runs once room returns: it does not end in Error.
 func TestStepOnAFullDiskWaitsForRoom(t *testing.T) {
 	disk, free := fullDisk(t)
-	before := supervisors()
-	t.Cleanup(func() { killSupervisors(before) })
 	j, mark := roomJob(t, disk)
-	done := make(chan *Result, 1)
-	why := make(chan string, 10)
-	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
-	l.SetWaiting(func(key, msg string) { why <- key + ": " + msg })
-	defer l.Close()
-	if err := l.Start(j); err != nil {
-		t.Fatal(err)
-	}
+	_, done, why := startRoomStep(t, j)
 	noResultFor(t, done, 1500*time.Millisecond)
 	select {
 	case w := <-why:
@@ -120,15 +111,8 @@ func TestStepOnAFullDiskWaitsForRoom(t *testing.T) {
 // A step killed while it waits for room ends killed, and never runs.
 func TestStepKilledWhileWaitingForRoomNeverRuns(t *testing.T) {
 	disk, free := fullDisk(t)
-	before := supervisors()
-	t.Cleanup(func() { killSupervisors(before) })
 	j, mark := roomJob(t, disk)
-	done := make(chan *Result, 1)
-	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
-	defer l.Close()
-	if err := l.Start(j); err != nil {
-		t.Fatal(err)
-	}
+	l, done, _ := startRoomStep(t, j)
 	noResultFor(t, done, 300*time.Millisecond)
 	l.Kill(j.Key, "terminated by the test")
 	r := waitResult(t, done)
@@ -147,15 +131,8 @@ func TestStepKilledWhileWaitingForRoomNeverRuns(t *testing.T) {
 // started) is not taken by the old request: the new one owns it.
 func TestStepWaitingForRoomLeavesAStepDirectoryMadeAgain(t *testing.T) {
 	disk, free := fullDisk(t)
-	before := supervisors()
-	t.Cleanup(func() { killSupervisors(before) })
 	j, mark := roomJob(t, disk)
-	done := make(chan *Result, 1)
-	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
-	defer l.Close()
-	if err := l.Start(j); err != nil {
-		t.Fatal(err)
-	}
+	_, done, _ := startRoomStep(t, j)
 	noResultFor(t, done, 300*time.Millisecond)
 	if err := os.RemoveAll(j.Dir); err != nil {
 		t.Fatal(err)
@@ -181,14 +158,8 @@ func TestStepWaitingForRoomLeavesAStepDirectoryMadeAgain(t *testing.T) {
 // engine to start, and never runs from the old request.
 func TestEngineGoneWhileAStepWaitsForRoom(t *testing.T) {
 	disk, free := fullDisk(t)
-	before := supervisors()
-	t.Cleanup(func() { killSupervisors(before) })
 	j, mark := roomJob(t, disk)
-	done := make(chan *Result, 1)
-	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
-	if err := l.Start(j); err != nil {
-		t.Fatal(err)
-	}
+	l, done, _ := startRoomStep(t, j)
 	noResultFor(t, done, 300*time.Millisecond)
 	closed := make(chan error, 1)
 	go func() { closed <- l.Close() }()
@@ -219,17 +190,10 @@ func TestEngineGoneWhileAStepWaitsForRoom(t *testing.T) {
 // once room returned, past its deadline).
 func TestStepPastItsDeadlineWhileWaitingForRoomNeverRuns(t *testing.T) {
 	disk, free := fullDisk(t)
-	before := supervisors()
-	t.Cleanup(func() { killSupervisors(before) })
 	j, mark := roomJob(t, disk)
 	j.Spec.Deadline = time.Now().Add(400 * time.Millisecond)
 	j.Spec.DeadlineMessage = "Step exceeded its deadline"
-	done := make(chan *Result, 1)
-	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
-	defer l.Close()
-	if err := l.Start(j); err != nil {
-		t.Fatal(err)
-	}
+	_, done, _ := startRoomStep(t, j)
 	select {
 	case r := <-done:
 		if r.Killed != j.Spec.DeadlineMessage || r.ExitCode != -1 || !r.Started.IsZero() {
@@ -259,19 +223,10 @@ func TestStepWithRoomForItsClaimOnlyWaitsToWriteItsScript(t *testing.T) {
 	if err := os.Truncate(filler, st.Size()-4096); err != nil {
 		t.Fatal(err)
 	}
-	before := supervisors()
-	t.Cleanup(func() { killSupervisors(before) })
 	j, mark := roomJob(t, disk)
 	j.Spec.Command = []string{"sh"}
 	j.Spec.Script = "touch " + mark
-	done := make(chan *Result, 1)
-	why := make(chan string, 10)
-	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
-	l.SetWaiting(func(_, msg string) { why <- msg })
-	defer l.Close()
-	if err := l.Start(j); err != nil {
-		t.Fatal(err)
-	}
+	_, done, why := startRoomStep(t, j)
 	noResultFor(t, done, 1500*time.Millisecond)
 	select {
 	case w := <-why:
@@ -305,17 +260,10 @@ func TestTakenStepWaitingForRoomOutlivesItsEngine(t *testing.T) {
 	if err := os.Truncate(filler, st.Size()-4096); err != nil {
 		t.Fatal(err)
 	}
-	before := supervisors()
-	t.Cleanup(func() { killSupervisors(before) })
 	j, mark := roomJob(t, disk)
 	j.Spec.Command = []string{"sh"}
 	j.Spec.Script = "touch " + mark
-	why := make(chan string, 10)
-	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}}
-	l.SetWaiting(func(_, msg string) { why <- msg })
-	if err := l.Start(j); err != nil {
-		t.Fatal(err)
-	}
+	l, _, why := startRoomStep(t, j)
 	select {
 	case <-why:
 	case <-time.After(10 * time.Second):
@@ -341,4 +289,21 @@ func TestTakenStepWaitingForRoomOutlivesItsEngine(t *testing.T) {
 	if _, err := os.Stat(mark); err != nil {
 		t.Fatalf("the step did not run: %v", err)
 	}
+}
+
+// startRoomStep starts j through a Local of its own, closed when the test
+// ends, and returns it, the channel of its results and that of what it
+// tells the engine about waiting ("KEY: WHY").
+func startRoomStep(t *testing.T, j Job) (*Local, chan *Result, chan string) {
+	t.Helper()
+	before := supervisors()
+	t.Cleanup(func() { killSupervisors(before) })
+	done, why := make(chan *Result, 1), make(chan string, 10)
+	l := &Local{Self: self(t), Isolation: Isolation{SharedTmp: true}, Done: func(_ string, r *Result) { done <- r }}
+	l.SetWaiting(func(key, msg string) { why <- key + ": " + msg })
+	if err := l.Start(j); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	return l, done, why
 }

@@ -108,46 +108,44 @@ func (o *op) hasDaemons() bool {
 // may change, so the answer is not kept).
 func (o *op) templatesHaveDaemons() (bool, bool) {
 	resolved := false
-	var inTemplates func(ts []wfv1.Template, depth int) bool
-	inTemplates = func(ts []wfv1.Template, depth int) bool {
-		if depth > MaxDepth {
-			return false
-		}
-		for i := range ts {
-			t := &ts[i]
-			if isDaemon(t) {
-				return true
-			}
-			for _, g := range t.Steps {
-				for _, s := range g {
-					if s.Inline != nil && inTemplates([]wfv1.Template{*s.Inline}, depth+1) {
-						return true
-					}
-					if s.TemplateRef != nil {
-						resolved = true
-						if o.refHasDaemons(s.TemplateRef) {
-							return true
-						}
-					}
-				}
-			}
-			if t.DAG != nil {
-				for _, task := range t.DAG.Tasks {
-					if task.Inline != nil && inTemplates([]wfv1.Template{*task.Inline}, depth+1) {
-						return true
-					}
-					if task.TemplateRef != nil {
-						resolved = true
-						if o.refHasDaemons(task.TemplateRef) {
-							return true
-						}
-					}
-				}
-			}
-		}
-		return false
+	d := daemonIn(o.spec.Templates, 0, false, func(ref *wfv1.TemplateRef) bool {
+		resolved = true
+		return o.refHasDaemons(ref)
+	})
+	return d, resolved
+}
+
+// daemonIn says whether one of ts, or a template inlined in them, is a
+// daemon, or one they refer to is (ref says; nil: none is). Past MaxDepth
+// it says deep.
+func daemonIn(ts []wfv1.Template, depth int, deep bool, ref func(*wfv1.TemplateRef) bool) bool {
+	if depth > MaxDepth {
+		return deep
 	}
-	return inTemplates(o.spec.Templates, 0), resolved
+	in := func(inline *wfv1.Template, r *wfv1.TemplateRef) bool {
+		return inline != nil && daemonIn([]wfv1.Template{*inline}, depth+1, deep, ref) || r != nil && ref(r)
+	}
+	for i := range ts {
+		t := &ts[i]
+		if isDaemon(t) {
+			return true
+		}
+		for _, g := range t.Steps {
+			for _, s := range g {
+				if in(s.Inline, s.TemplateRef) {
+					return true
+				}
+			}
+		}
+		if t.DAG != nil {
+			for _, task := range t.DAG.Tasks {
+				if in(task.Inline, task.TemplateRef) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // refHasDaemons says whether a referenced WorkflowTemplate may run a

@@ -79,34 +79,6 @@ func StartsMayBeNews(wf *wfv1.Workflow) bool {
 	if hasExpressionHooks(spec) || spec.TemplateDefaults != nil && isDaemon(spec.TemplateDefaults) {
 		return true
 	}
-	return templatesMayDaemon(spec.Templates, 0)
-}
-
-// templatesMayDaemon says whether ts, or a template inlined in them, is a
-// daemon, or refers to a template elsewhere.
-func templatesMayDaemon(ts []wfv1.Template, depth int) bool {
-	if depth > MaxDepth {
-		return true
-	}
-	for i := range ts {
-		t := &ts[i]
-		if isDaemon(t) {
-			return true
-		}
-		for _, g := range t.Steps {
-			for _, s := range g {
-				if s.TemplateRef != nil || s.Inline != nil && templatesMayDaemon([]wfv1.Template{*s.Inline}, depth+1) {
-					return true
-				}
-			}
-		}
-		if t.DAG != nil {
-			for _, task := range t.DAG.Tasks {
-				if task.TemplateRef != nil || task.Inline != nil && templatesMayDaemon([]wfv1.Template{*task.Inline}, depth+1) {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	// A template from elsewhere may be or run one: counted as one.
+	return daemonIn(spec.Templates, 0, true, func(*wfv1.TemplateRef) bool { return true })
 }
