@@ -213,19 +213,7 @@ func TestStepPastItsDeadlineWhileWaitingForRoomNeverRuns(t *testing.T) {
 // for room too, and runs its script once there is (a review found it
 // ended in Error).
 func TestStepWithRoomForItsClaimOnlyWaitsToWriteItsScript(t *testing.T) {
-	disk, free := fullDisk(t)
-	// One page free: the claim's.
-	filler := filepath.Join(disk, "filler")
-	st, err := os.Stat(filler)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(filler, st.Size()-4096); err != nil {
-		t.Fatal(err)
-	}
-	j, mark := roomJob(t, disk)
-	j.Spec.Command = []string{"sh"}
-	j.Spec.Script = "touch " + mark
+	j, mark, free := scriptJobWithRoomForItsClaim(t)
 	_, done, why := startRoomStep(t, j)
 	noResultFor(t, done, 1500*time.Millisecond)
 	select {
@@ -251,18 +239,7 @@ func TestStepWithRoomForItsClaimOnlyWaitsToWriteItsScript(t *testing.T) {
 // recorded for the next engine to adopt: it is not recorded as not
 // started (the next engine would then fail it, though nothing ran).
 func TestTakenStepWaitingForRoomOutlivesItsEngine(t *testing.T) {
-	disk, free := fullDisk(t)
-	filler := filepath.Join(disk, "filler")
-	st, err := os.Stat(filler)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(filler, st.Size()-4096); err != nil {
-		t.Fatal(err)
-	}
-	j, mark := roomJob(t, disk)
-	j.Spec.Command = []string{"sh"}
-	j.Spec.Script = "touch " + mark
+	j, mark, free := scriptJobWithRoomForItsClaim(t)
 	l, _, why := startRoomStep(t, j)
 	select {
 	case <-why:
@@ -306,4 +283,23 @@ func startRoomStep(t *testing.T, j Job) (*Local, chan *Result, chan string) {
 	}
 	t.Cleanup(func() { _ = l.Close() })
 	return l, done, why
+}
+
+// scriptJobWithRoomForItsClaim is a script step on a disk with one page
+// free, the claim's: its script finds no room.
+func scriptJobWithRoomForItsClaim(t *testing.T) (Job, string, func()) {
+	t.Helper()
+	disk, free := fullDisk(t)
+	filler := filepath.Join(disk, "filler")
+	st, err := os.Stat(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filler, st.Size()-4096); err != nil {
+		t.Fatal(err)
+	}
+	j, mark := roomJob(t, disk)
+	j.Spec.Command = []string{"sh"}
+	j.Spec.Script = "touch " + mark
+	return j, mark, free
 }
