@@ -628,7 +628,7 @@ func (e *Engine) stepRun(key string) (*run, string) {
 
 // stepStarted routes a supervisor's "step is running" to its workflow.
 func (e *Engine) stepStarted(key string, at time.Time) {
-	e.volumesWaiting(key, false)
+	e.volumesStarted(key)
 	if r, nodeID := e.stepRun(key); r != nil {
 		if at.IsZero() {
 			at = e.now()

@@ -38,9 +38,12 @@ type evictee struct {
 	workflow string // namespace/name
 	vols     []evictVol
 	reason   string // set once it was evicted
-	// waiting says it waits to start (its disk has no room for its
-	// files): it has written nothing, so it is not evicted.
-	waiting bool
+	// running says its process may write: it reported started, or it has
+	// a readinessProbe (it reports started only once ready, and may fill
+	// its volumes before). waiting says it waits to start (its disk has no
+	// room for its files). Only a running step that does not wait has
+	// written anything, so only it is evicted.
+	running, waiting bool
 }
 
 type evictVol struct{ name, dir string }
@@ -53,8 +56,9 @@ type evictor struct {
 }
 
 // watchVolumes follows a step whose mounts include writable
-// volumes; dir is its step directory (where its emptyDirs are).
-func (e *Engine) watchVolumes(key string, wf *wfv1.Workflow, mounts []executor.Mount, dir string) {
+// volumes; dir is its step directory (where its emptyDirs are), and
+// probed says it has a readinessProbe.
+func (e *Engine) watchVolumes(key string, wf *wfv1.Workflow, mounts []executor.Mount, dir string, probed bool) {
 	var vols []evictVol
 	for _, m := range mounts {
 		if m.ReadOnly {
@@ -75,7 +79,7 @@ func (e *Engine) watchVolumes(key string, wf *wfv1.Workflow, mounts []executor.M
 	if v.steps == nil {
 		v.steps = map[string]*evictee{}
 	}
-	v.steps[key] = &evictee{workflow: wf.Metadata.Namespace + "/" + wf.Metadata.Name, vols: vols}
+	v.steps[key] = &evictee{workflow: wf.Metadata.Namespace + "/" + wf.Metadata.Name, vols: vols, running: probed}
 	if !v.watching {
 		v.watching = true
 		go e.watchRoom()
@@ -90,6 +94,16 @@ func (e *Engine) volumesWaiting(key string, waiting bool) {
 	defer v.mu.Unlock()
 	if s := v.steps[key]; s != nil {
 		s.waiting = waiting
+	}
+}
+
+// volumesStarted notes that the step with key, if followed, started.
+func (e *Engine) volumesStarted(key string) {
+	v := &e.evict
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if s := v.steps[key]; s != nil {
+		s.running, s.waiting = true, false
 	}
 }
 
@@ -117,7 +131,7 @@ func (e *Engine) watchRoom() {
 		}
 		var keys []string
 		for k, s := range v.steps {
-			if s.reason == "" && !s.waiting {
+			if s.reason == "" && s.running && !s.waiting {
 				keys = append(keys, k)
 			}
 		}
@@ -177,7 +191,7 @@ func (e *Engine) stepEnded(key string, res *domain.StepResult) {
 		// Evicted, and its process is gone now.
 		e.reserveForEviction()
 	}
-	if res.Killed != "" || res.StartError != "" || s.waiting && s.reason == "" {
+	if res.Killed != "" || res.StartError != "" || s.reason == "" && (!s.running || s.waiting) {
 		return
 	}
 	reason := s.reason

@@ -538,7 +538,7 @@ func (r *run) launch(l *reconcile.Launch) {
 		}
 		// Followed before it is handed over: its supervisor's first notices
 		// may come before startStep returns.
-		r.e.watchVolumes(r.key(l.NodeID), r.wf, spec.Mounts, dir)
+		r.e.watchVolumes(r.key(l.NodeID), r.wf, spec.Mounts, dir, spec.Ready != nil)
 		if err = r.startStep(executor.Job{Key: r.key(l.NodeID), Dir: dir, Spec: spec}); err != nil {
 			r.e.unwatchVolumes(r.key(l.NodeID))
 		}
