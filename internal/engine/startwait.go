@@ -3,7 +3,6 @@ package engine
 import (
 	"time"
 
-	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/reconcile"
 )
 
@@ -23,7 +22,7 @@ const startedWait = 20 * time.Millisecond
 func (r *run) onlyStarts() bool {
 	if r.startsNews == nil {
 		news := reconcile.StartsMayBeNews(r.wf)
-		if !news || !unresolved(r.wf) {
+		if !news || !reconcile.TemplatePending(r.wf) {
 			r.startsNews = &news
 		}
 		if news {
@@ -53,10 +52,4 @@ func (r *run) awaitMoreThanStarts() bool {
 		return true
 	}
 	return r.pause(startedWait, func() bool { return !r.onlyStarts() })
-}
-
-// unresolved says whether wf runs a WorkflowTemplate not yet read into
-// it: what its starts mean is known only once it is.
-func unresolved(wf *wfv1.Workflow) bool {
-	return wf.Spec.WorkflowTemplateRef != nil && wf.Status.StoredWorkflowTemplateSpec == nil
 }

@@ -82,7 +82,7 @@ func newRoomWait(r request, first error) *roomWait {
 func (s *server) awaitRoom(r request, w *roomWait, kill <-chan string) (*stepRecord, *Result, error) {
 	switch {
 	case errors.Is(w.idErr, fs.ErrNotExist):
-		return nil, nil, errors.New(noSpec(r.Dir).StartError)
+		return nil, nil, errNoSpec(r.Dir)
 	case w.idErr != nil:
 		return nil, nil, fmt.Errorf("taking the step directory %s: %w", r.Dir, w.idErr)
 	}
@@ -176,17 +176,16 @@ func (w *roomWaiter) done() {
 // takeSame is take for the directory id only: one removed and made again
 // since is the engine's to start anew, not this request's.
 func takeSame(r request, id dirID) (*stepRecord, error) {
-	gone := errors.New(noSpec(r.Dir).StartError)
 	fd, err := unix.Open(r.Dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, gone
+		return nil, errNoSpec(r.Dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("taking the step directory %s: %w", r.Dir, err)
 	}
 	defer func() { _ = unix.Close(fd) }()
 	if now, err := statDirID(fd); err != nil || now != id {
-		return nil, gone
+		return nil, errNoSpec(r.Dir)
 	}
 	return createRecord(fd, r.Dir, selfIdentity())
 }

@@ -265,6 +265,9 @@ func noSpec(dir string) *Result {
 	return notStarted("not started: %s holds no spec: it was removed, or is being written again", dir)
 }
 
+// errNoSpec is noSpec as the error of a step not taken.
+func errNoSpec(dir string) error { return errors.New(noSpec(dir).StartError) }
+
 // take claims the step of r for this supervisor if no one took it yet,
 // and returns its record (nil: someone did). A directory that is gone, or
 // for a request without a spec has no SpecFile, is not taken: the engine
@@ -272,11 +275,11 @@ func noSpec(dir string) *Result {
 // again.
 func take(r request) (*stepRecord, error) {
 	if r.Spec == nil && !exists(filepath.Join(r.Dir, SpecFile)) {
-		return nil, errors.New(noSpec(r.Dir).StartError)
+		return nil, errNoSpec(r.Dir)
 	}
 	rec, err := claimRecord(r.Dir, selfIdentity())
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, errors.New(noSpec(r.Dir).StartError)
+		return nil, errNoSpec(r.Dir)
 	}
 	return rec, err
 }

@@ -72,7 +72,7 @@ func (o *op) anyDaemonedNode() bool {
 // counts as news too. A caller may put off reconciling a start only when
 // this says false.
 func StartsMayBeNews(wf *wfv1.Workflow) bool {
-	if wf.Spec.WorkflowTemplateRef != nil && wf.Status.StoredWorkflowTemplateSpec == nil {
+	if TemplatePending(wf) {
 		return true
 	}
 	spec := effectiveSpec(wf)
@@ -81,4 +81,10 @@ func StartsMayBeNews(wf *wfv1.Workflow) bool {
 	}
 	// A template from elsewhere may be or run one: counted as one.
 	return daemonIn(spec.Templates, 0, true, func(*wfv1.TemplateRef) bool { return true })
+}
+
+// TemplatePending says whether wf runs a WorkflowTemplate not yet read
+// into it: what its spec holds is known only once it is.
+func TemplatePending(wf *wfv1.Workflow) bool {
+	return wf.Spec.WorkflowTemplateRef != nil && wf.Status.StoredWorkflowTemplateSpec == nil
 }
