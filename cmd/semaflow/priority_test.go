@@ -30,7 +30,9 @@ func niceOf(t *testing.T, pid string) int {
 
 // priorityWorkflow's step prints its own nice value, that of a process
 // it starts, and the lowest of its parent's threads (the supervisor,
-// unless the step is PID 1 of its own namespace: then "none"). Nice is
+// unless the step is PID 1 of its own namespace: then "none"); then its
+// scheduler slice and its parent's shortest; then its timer slack, its
+// child's and its parent's longest. Nice is
 // a thread's: the supervisor's thread that forked the step is lowered
 // while it waits for it, and so may be its main thread, if a probe's
 // spawn ran there (Go then never runs it again).
@@ -59,13 +61,20 @@ spec:
         if [ "$PPID" != 0 ] && [ -r /proc/$PPID/sched ]; then
           pslice=$(cat /proc/$PPID/task/*/sched | grep '^se.slice' | tr -s ' ' | cut -d' ' -f3 | sort -n | head -n 1)
         fi
-        echo "$self $child $parent $slice $pslice"
+        slack=$(cat /proc/self/timerslack_ns)
+        cslack=$(sh -c 'cat /proc/self/timerslack_ns')
+        pslack=none
+        if [ "$PPID" != 0 ] && [ -r /proc/$PPID/timerslack_ns ]; then
+          pslack=$(for t in /proc/$PPID/task/*; do cat /proc/${t##*/}/timerslack_ns; done | sort -n | tail -n 1)
+        fi
+        echo "$self $child $parent $slice $pslice $slack $cslack $pslack"
 `
 
 // stepNices runs priorityWorkflow with args and returns what its step
 // printed: its nice, its child's, its parent's ("none" when not visible),
 // its scheduler slice and its parent's shortest ("none" without
-// /proc/PID/sched or a visible parent).
+// /proc/PID/sched or a visible parent), its timer slack, its child's and
+// its parent's longest ("none" when not visible).
 func stepNices(t *testing.T, args ...string) []string {
 	t.Helper()
 	file := writeFile(t, "nice.yaml", priorityWorkflow)
@@ -95,9 +104,15 @@ func TestControlPlaneRaisedStepsNot(t *testing.T) {
 	}
 	want := fmt.Sprint(base)
 	slice := ownSlice()
+	slack := ownTimerSlack(t)
 	got := stepNices(t, "--step-user", "")
-	if len(got) != 5 || got[0] != want || got[1] != want || got[2] != fmt.Sprint(base-5) || got[3] != slice {
+	if len(got) != 8 || got[0] != want || got[1] != want || got[2] != fmt.Sprint(base-5) || got[3] != slice {
 		t.Fatalf("step, its child, its supervisor at nice, step's slice %v; want %s %s %d %s", got, want, want, base-5, slice)
+	}
+	// The supervisor's threads wake late (a long timer slack); the step
+	// and what it starts keep semaflow's own.
+	if got[5] != slack || got[6] != slack || got[7] != "250000" {
+		t.Fatalf("timer slack of the step, its child, its supervisor's longest %v; want %s %s 250000", got[5:], slack, slack)
 	}
 	// Where the kernel honours a thread's own slice (Linux 6.12), the
 	// supervisor's threads ask for the short one.
@@ -107,9 +122,20 @@ func TestControlPlaneRaisedStepsNot(t *testing.T) {
 	// Isolated: the step's init is cloned by the supervisor into new
 	// namespaces and becomes the step.
 	got = stepNices(t, "--step-user", "nobody")
-	if len(got) != 5 || got[0] != want || got[1] != want || got[3] != slice {
-		t.Fatalf("isolated step and its child at nice, step's slice %v; want %s %s, slice %s", got, want, want, slice)
+	if len(got) != 8 || got[0] != want || got[1] != want || got[3] != slice || got[5] != slack || got[6] != slack {
+		t.Fatalf("isolated step and its child at nice, step's slice, their timer slack %v; want %s %s, slice %s, slack %s", got, want, want, slice, slack)
 	}
+}
+
+// ownTimerSlack is this process's timer slack (ns), which semaflow run
+// inherits: what its steps must run with.
+func ownTimerSlack(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/timerslack_ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // customSlices says whether this kernel gives a thread the slice it asks
@@ -157,8 +183,11 @@ func ownSliceAt(path string) string {
 func TestControlPriorityOff(t *testing.T) {
 	base := fmt.Sprint(niceOf(t, "self"))
 	got := stepNices(t, "--step-user", "", "--control-priority=false")
-	if len(got) != 5 || got[0] != base || got[1] != base || got[2] != base {
+	if len(got) != 8 || got[0] != base || got[1] != base || got[2] != base {
 		t.Fatalf("step, its child, its supervisor at nice %v; want all %s", got, base)
+	}
+	if slack := ownTimerSlack(t); got[5] != slack || got[6] != slack || got[7] != slack {
+		t.Fatalf("timer slack of the step, its child, its supervisor's longest %v; want all %s", got[5:], slack)
 	}
 	// Nor does any of them ask for a slice of its own.
 	if slice := ownSlice(); got[3] != slice || got[4] != slice {

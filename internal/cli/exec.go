@@ -17,6 +17,7 @@ func newExecCmd() *cobra.Command {
 		initConfig         string
 		stepNice           int
 		stepSlice          uint64
+		stepTimerSlack     uint64
 	)
 	cmd := &cobra.Command{
 		Use:    "exec --serve",
@@ -36,7 +37,7 @@ func newExecCmd() *cobra.Command {
 				return err
 			}
 			if cmd.Flags().Changed("step-nice") {
-				if err := executor.SetStepNice(stepNice, stepSlice); err != nil {
+				if err := executor.SetStepNice(stepNice, stepSlice, stepTimerSlack); err != nil {
 					return err
 				}
 			}
@@ -51,6 +52,7 @@ func newExecCmd() *cobra.Command {
 	f.StringVar(&dataRoot, "data-root", "", "the data directory, hidden from steps run as --step-user")
 	f.IntVar(&stepNice, "step-nice", 0, "start steps at this nice value, this supervisor running raised (the engine's --control-priority)")
 	f.Uint64Var(&stepSlice, "step-slice", 0, "with --step-nice, start steps with this scheduler slice in ns (0: the kernel's default)")
+	f.Uint64Var(&stepTimerSlack, "step-timer-slack", 0, "with --step-nice, start steps with this timer slack in ns (0: this supervisor's)")
 	f.StringVar(&initConfig, "init", "", "start one step in its new namespaces (internal)")
 	return cmd
 }

@@ -40,8 +40,8 @@ func (f *isolationFlags) resolve(cmd *cobra.Command, stderr io.Writer) (iso exec
 	if f.controlPriority {
 		// Not allowed (no root, no CAP_SYS_NICE): everything runs at
 		// semaflow's own nice, as before; nothing to tell.
-		if base, slice, err := executor.RaiseControl(); err == nil {
-			iso.StepNice, iso.StepSlice = &base, slice
+		if base, slice, slack, err := executor.RaiseControl(); err == nil {
+			iso.StepNice, iso.StepSlice, iso.StepTimerSlack = &base, slice, slack
 		}
 	}
 	switch {

@@ -29,6 +29,9 @@ type Isolation struct {
 	// StepSlice is the scheduler slice (ns) steps run with when StepNice
 	// is set: the one semaflow was started with; 0: the kernel's default.
 	StepSlice uint64
+	// StepTimerSlack is the timer slack (ns) steps run with when StepNice
+	// is set: semaflow's own; 0: the supervisor's.
+	StepTimerSlack uint64
 }
 
 // StepUser is the unprivileged identity steps run as.
@@ -91,6 +94,9 @@ func (i Isolation) args() []string {
 		a = append(a, fmt.Sprintf("--step-nice=%d", *i.StepNice))
 		if i.StepSlice != 0 {
 			a = append(a, fmt.Sprintf("--step-slice=%d", i.StepSlice))
+		}
+		if i.StepTimerSlack != 0 {
+			a = append(a, fmt.Sprintf("--step-timer-slack=%d", i.StepTimerSlack))
 		}
 	}
 	return a

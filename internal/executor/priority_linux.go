@@ -27,6 +27,18 @@ const ControlRaise = 5
 // are mostly shorter than this.
 const controlSlice = 300 * time.Microsecond
 
+// controlTimerSlack is the timer slack the raised threads get: how far
+// past its time the kernel may end a sleep of theirs, to serve several
+// wake-ups at once. Go's runtime monitor sleeps 20 µs at a time while any
+// thread blocks in a system call, which on a busy engine or supervisor is
+// nearly always: with the kernel's default slack (50 µs) it wakes some
+// 15,000 times a second and was a tenth of the supervisor's CPU. Nothing
+// the control plane times is that fine (its own timers are milliseconds
+// to seconds); what the larger slack delays is the monitor's taking a
+// processor back from a thread blocked in the kernel, by a fraction of a
+// millisecond, while the other processor runs on.
+const controlTimerSlack = 250 * time.Microsecond
+
 // Linux's nice is a thread's, not a process's: setpriority with
 // PRIO_PROCESS changes one thread, and a new thread inherits its
 // creator's. So raising the control plane means raising every thread it
@@ -43,12 +55,15 @@ var stepNice struct {
 	nice, ctrl int
 	slice      uint64 // the steps' slice (0: the default)
 	ctrlSlice  uint64 // the raised threads' slice (0: the default)
+	// The steps' timer slack and the raised threads' (ns); 0: timer
+	// slack is left as it is.
+	timerSlack, ctrlTimerSlack uint64
 }
 
-// SetStepNice makes the supervisor start every step at nice n and
-// scheduler slice slice (ns; 0: the kernel's default), its own threads
-// staying as they are.
-func SetStepNice(n int, slice uint64) error {
+// SetStepNice makes the supervisor start every step at nice n, scheduler
+// slice slice (ns; 0: the kernel's default) and timer slack timerSlack
+// (ns; 0: the supervisor's own), its own threads staying as they are.
+func SetStepNice(n int, slice, timerSlack uint64) error {
 	if n < -20 || n > 19 {
 		return fmt.Errorf("--step-nice %d: a nice value is from -20 to 19", n)
 	}
@@ -60,20 +75,28 @@ func SetStepNice(n int, slice uint64) error {
 	if a, err := unix.SchedGetAttr(0, 0); err == nil {
 		stepNice.ctrlSlice = a.Runtime // inherited from the raised engine
 	}
+	if own, err := ownTimerSlack(); timerSlack != 0 && err == nil {
+		stepNice.timerSlack, stepNice.ctrlTimerSlack = timerSlack, own // own: the raised engine's
+	}
 	return nil
 }
 
 // RaiseControl lowers the nice value of every thread of this process by
-// ControlRaise (to -20 at most), giving them the short controlSlice, and
-// returns the nice value and slice they had (slice 0: the kernel's
-// default), which are the steps' (Isolation.StepNice, StepSlice). An
+// ControlRaise (to -20 at most), giving them the short controlSlice and
+// the long controlTimerSlack, and returns what they had: the steps'
+// priority (Isolation.StepNice, StepSlice, StepTimerSlack; a slice of 0
+// is the kernel's default, a timer slack of 0 one left as it was). An
 // error says nothing was raised: the process may not (not root, no
 // CAP_SYS_NICE).
-func RaiseControl() (base int, slice uint64, err error) {
+func RaiseControl() (base int, slice, timerSlack uint64, err error) {
 	if base, err = threadNice(0); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	slice = ownSlice()
+	// Every thread has the one semaflow was started with until raised.
+	if own, err := ownTimerSlack(); err == nil {
+		timerSlack = own
+	}
 	target := max(base-ControlRaise, -20)
 	// A thread made while the list is read inherits from its creator,
 	// which may not be raised yet: another pass finds it. Go makes few
@@ -81,7 +104,7 @@ func RaiseControl() (base int, slice uint64, err error) {
 	for pass := 0; pass < 8; pass++ {
 		tids, err := os.ReadDir("/proc/self/task")
 		if err != nil {
-			return base, slice, fmt.Errorf("listing this process's threads in /proc/self/task: %w", err)
+			return base, slice, 0, fmt.Errorf("listing this process's threads in /proc/self/task: %w", err)
 		}
 		changed := 0
 		for _, t := range tids {
@@ -90,16 +113,25 @@ func RaiseControl() (base int, slice uint64, err error) {
 				continue
 			}
 			n, err := threadNice(tid)
-			if err != nil || n == target {
+			if err != nil {
 				continue // a thread that ended meanwhile
 			}
-			if err := setThreadPriority(tid, target, uint64(controlSlice)); err != nil {
-				if pass == 0 && changed == 0 {
-					return base, slice, fmt.Errorf("raising the engine's priority to nice %d: %w", target, err)
+			if n != target {
+				if err := setThreadPriority(tid, target, uint64(controlSlice)); err != nil {
+					if pass == 0 && changed == 0 {
+						return base, slice, 0, fmt.Errorf("raising the engine's priority to nice %d: %w", target, err)
+					}
+					continue
 				}
-				continue
+				changed++
 			}
-			changed++
+			// Only on a raised thread: a step forked from one that is not
+			// would keep it. A saving, not a guarantee: a thread left at
+			// its own slack only wakes more, and steps get semaflow's own
+			// either way (toStepNice).
+			if timerSlack != 0 {
+				_ = setThreadTimerSlack(tid, uint64(controlTimerSlack))
+			}
 		}
 		if changed == 0 {
 			break
@@ -107,7 +139,29 @@ func RaiseControl() (base int, slice uint64, err error) {
 	}
 	stepNice.set, stepNice.nice, stepNice.ctrl = true, base, target
 	stepNice.slice, stepNice.ctrlSlice = slice, uint64(controlSlice)
-	return base, slice, nil
+	if timerSlack != 0 {
+		stepNice.timerSlack, stepNice.ctrlTimerSlack = timerSlack, uint64(controlTimerSlack)
+	}
+	return base, slice, timerSlack, nil
+}
+
+// ownTimerSlack is the calling thread's timer slack (ns).
+func ownTimerSlack() (uint64, error) {
+	n, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0)
+	if err != nil {
+		return 0, err
+	}
+	return uint64(n), nil
+}
+
+// setThreadTimerSlack sets the timer slack of thread tid of this process
+// (ns): by /proc for another thread, which needs CAP_SYS_NICE. A thread
+// inherits its creator's slack, a process its forking thread's.
+func setThreadTimerSlack(tid int, ns uint64) error {
+	if tid == unix.Gettid() {
+		return unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(ns), 0, 0, 0)
+	}
+	return os.WriteFile("/proc/"+strconv.Itoa(tid)+"/timerslack_ns", []byte(strconv.FormatUint(ns, 10)), 0)
 }
 
 // ownSlice is the calling thread's scheduler slice, which semaflow was
@@ -178,11 +232,17 @@ func threadNice(tid int) (int, error) {
 // slice; lowered says it changed it. A step must not start raised, so an
 // error fails the start.
 func toStepNice() (lowered bool, err error) {
-	if !stepNice.set || (stepNice.nice == stepNice.ctrl && stepNice.slice == stepNice.ctrlSlice) {
+	if !stepNice.set || (stepNice.nice == stepNice.ctrl && stepNice.slice == stepNice.ctrlSlice &&
+		stepNice.timerSlack == stepNice.ctrlTimerSlack) {
 		return false, nil
 	}
 	if err := setThreadPriority(unix.Gettid(), stepNice.nice, stepNice.slice); err != nil {
 		return false, fmt.Errorf("setting the step's priority to nice %d: %w", stepNice.nice, err)
+	}
+	if stepNice.timerSlack != 0 {
+		if err := setThreadTimerSlack(unix.Gettid(), stepNice.timerSlack); err != nil {
+			return true, fmt.Errorf("setting the step's timer slack to %d ns: %w", stepNice.timerSlack, err)
+		}
 	}
 	return true, nil
 }
@@ -190,6 +250,9 @@ func toStepNice() (lowered bool, err error) {
 // backToControl raises the calling thread again after toStepNice; false
 // means it could not, and the thread must not be given back to Go.
 func backToControl() bool {
+	if stepNice.ctrlTimerSlack != 0 && setThreadTimerSlack(unix.Gettid(), stepNice.ctrlTimerSlack) != nil {
+		return false
+	}
 	return setThreadPriority(unix.Gettid(), stepNice.ctrl, stepNice.ctrlSlice) == nil
 }
 
