@@ -21,6 +21,9 @@ var sprigFuncs = sprig.GenericFuncMap()
 func Check(code string) error {
 	tree, err := parser.ParseWithConfig(code, parseConfig())
 	if err == nil {
+		err = checkWithheld(&tree.Node)
+	}
+	if err == nil {
 		_, err = compiler.Compile(tree, nil)
 	}
 	if err != nil {
@@ -51,6 +54,9 @@ func runEnv(code string, env map[string]any) (any, error) {
 	name := strings.TrimSpace(code)
 	tree, err := parser.ParseWithConfig(code, parseConfig())
 	if err != nil {
+		return nil, fmt.Errorf("expression %q: %w", name, err)
+	}
+	if err := checkWithheld(&tree.Node); err != nil {
 		return nil, fmt.Errorf("expression %q: %w", name, err)
 	}
 	used := &sprigUsed{names: map[string]bool{}}

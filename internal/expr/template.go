@@ -86,6 +86,27 @@ func replace(s string, scope Scope, strict bool) (*capped, error) {
 	}
 }
 
+// Expressions lists the code of the `{{=...}}` expressions of s, as
+// Replace finds them.
+func Expressions(s string) []string {
+	var out []string
+	rest := s
+	for {
+		i := strings.Index(rest, "{{")
+		if i < 0 {
+			return out
+		}
+		j := strings.Index(rest[i+2:], "}}")
+		if j < 0 {
+			return out
+		}
+		if code, ok := strings.CutPrefix(strings.TrimSpace(rest[i+2:i+2+j]), "="); ok {
+			out = append(out, code)
+		}
+		rest = rest[i+2+j+2:]
+	}
+}
+
 // Tags lists the plain names s refers to (expressions excluded).
 func Tags(s string) []string {
 	var out []string

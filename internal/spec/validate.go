@@ -32,6 +32,7 @@ func validateDoc(s *Set, d *Document) {
 	case d.Cron != nil:
 		validateCron(s, d)
 	}
+	checkWithheldExpressions(d)
 	reportUnhonoured(d)
 }
 

@@ -1,0 +1,50 @@
+package expr
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// An expression runs inside the server: it must not read the server's
+// environment (where its secrets are), look names up from it, or spend
+// seconds of its CPU per call. Each is refused, at lint (Check) and at
+// run time, with an error naming the function; reached by a computed
+// name, the function is simply not there.
+func TestExpressionsCannotReachTheServer(t *testing.T) {
+	t.Setenv("SEMAFLOW_TEST_SECRET", "hunter2")
+	for _, c := range []struct{ name, code string }{
+		{"env", `sprig.env("SEMAFLOW_TEST_SECRET")`},
+		{"expandenv", `sprig.expandenv("$SEMAFLOW_TEST_SECRET")`},
+		{"getHostByName", `sprig.getHostByName("localhost")`},
+		{"genPrivateKey", `len(map(1..100000, {sprig.genPrivateKey("rsa")}))`},
+		{"derivePassword", `sprig.derivePassword(1, "long", "password", "user", "example.com")`},
+		{"bcrypt", `sprig.bcrypt("x")`},
+	} {
+		name, code := c.name, c.code
+		if err := Check(code); err == nil || !strings.Contains(err.Error(), "sprig."+name) {
+			t.Errorf("Check(%s) = %v, want an error naming sprig.%s", code, err, name)
+		}
+		start := time.Now()
+		out, err := Eval(code, Scope{})
+		if err == nil || !strings.Contains(err.Error(), "sprig."+name) {
+			t.Errorf("Eval(%s) = %q, %v; want an error naming sprig.%s", code, out, err, name)
+		}
+		if strings.Contains(out, "hunter2") || (err != nil && strings.Contains(err.Error(), "hunter2")) {
+			t.Errorf("Eval(%s) leaked the server's environment: %q, %v", code, out, err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("Eval(%s) took %v", code, d)
+		}
+	}
+	for _, code := range []string{`sprig["env"]("SEMAFLOW_TEST_SECRET")`, `sprig["exp" + "andenv"]("$SEMAFLOW_TEST_SECRET")`} {
+		out, err := Eval(code, Scope{})
+		if err == nil || strings.Contains(out, "hunter2") || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("Eval(%s) = %q, %v; want an error and no secret", code, out, err)
+		}
+	}
+	// The rest of sprig is still there.
+	if out, err := Eval(`sprig.upper("ok") + sprig.sha256sum("a")[:4]`, Scope{}); err != nil || out != "OKca97" {
+		t.Errorf("ordinary sprig: %q, %v", out, err)
+	}
+}
