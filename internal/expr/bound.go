@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/builtin"
@@ -29,6 +30,12 @@ const (
 	// sizeDepth stops measuring values nested deeper than any JSON
 	// parameter plausibly is.
 	sizeDepth = 100
+	// MaxEvalTime bounds one evaluation's time, checked at every call it
+	// makes: the memory bounds leave room for a loop of calls each
+	// hashing megabytes, which would hold a core of the server (and the
+	// workflow's round, so its delete and deadline) for hours. Ordinary
+	// expressions take microseconds.
+	MaxEvalTime = time.Second
 )
 
 // LimitError says which limit an expression ran into.
@@ -42,8 +49,29 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("%s would be %.0f bytes, over the expression memory limit of %d bytes", e.What, e.Size, e.Limit)
 }
 
-// budget is one evaluation's account of the bytes its calls produced.
-type budget struct{ used int }
+// budget is one evaluation's account of the bytes its calls produced,
+// and of its time.
+type budget struct {
+	used     int
+	deadline time.Time
+}
+
+func newBudget() *budget { return &budget{deadline: time.Now().Add(MaxEvalTime)} }
+
+// TimeLimitError says an evaluation ran past MaxEvalTime.
+type TimeLimitError struct{ At string }
+
+func (e *TimeLimitError) Error() string {
+	return fmt.Sprintf("evaluation ran past the expression time limit of %v (at %s)", MaxEvalTime, e.At)
+}
+
+// clock panics (the VM turns the panic into the evaluation's error) once
+// the evaluation is past its deadline.
+func (b *budget) clock(at string) {
+	if !b.deadline.IsZero() && time.Now().After(b.deadline) {
+		panic(&TimeLimitError{At: at})
+	}
+}
 
 // charge panics (the VM turns the panic into the evaluation's error)
 // when a value is too big alone or together with what came before.
@@ -61,6 +89,7 @@ func (b *budget) charge(what string, size float64) {
 // most one value's worth, the estimated result is checked before the
 // call and the actual one after.
 func (b *budget) call(name string, args []any, fn func() any) any {
+	b.clock(name)
 	in := 0.0
 	for _, a := range args {
 		in += float64(sizeOf(a, MaxValueBytes+1))
@@ -78,6 +107,7 @@ func (b *budget) call(name string, args []any, fn func() any) any {
 
 // add replaces the `+` operator: only string concatenation grows.
 func (b *budget) add(x, y any) any {
+	b.clock("+")
 	xs, ok1 := x.(string)
 	ys, ok2 := y.(string)
 	if ok1 && ok2 {

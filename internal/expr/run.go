@@ -66,7 +66,7 @@ func runEnv(code string, env map[string]any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("expression %q: %w", name, err)
 	}
-	b := &budget{}
+	b := newBudget()
 	maps.Copy(env, b.functions(used))
 	machine := vm.VM{MemoryBudget: vmMemoryBudget}
 	out, err := machine.Run(program, env)
@@ -74,6 +74,10 @@ func runEnv(code string, env map[string]any) (any, error) {
 		var le *LimitError
 		if errors.As(err, &le) {
 			return nil, fmt.Errorf("expression %q: %w", name, le)
+		}
+		var te *TimeLimitError
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("expression %q: %w", name, te)
 		}
 		if strings.Contains(err.Error(), "memory budget exceeded") {
 			return nil, fmt.Errorf("expression %q builds more than %d elements, over the expression memory limit: %w", name, vmMemoryBudget, err)

@@ -48,3 +48,19 @@ func TestExpressionsCannotReachTheServer(t *testing.T) {
 		t.Errorf("ordinary sprig: %q, %v", out, err)
 	}
 }
+
+// An evaluation is bounded in time too: each call below hashes a value
+// of megabytes, within every memory bound, and half a million of them would
+// hold a core of the server for hours. It stops past MaxEvalTime with an
+// error saying so.
+func TestExpressionTimeIsBounded(t *testing.T) {
+	scope := Scope{"big": strings.Repeat("a", 3<<20)}
+	start := time.Now()
+	_, err := Eval(`all(1..500000, sprig.sha256sum(big) != "")`, scope)
+	if took := time.Since(start); took > MaxEvalTime+2*time.Second {
+		t.Errorf("took %v, want about %v", took, MaxEvalTime)
+	}
+	if err == nil || !strings.Contains(err.Error(), "time limit") || !strings.Contains(err.Error(), "sha256sum") {
+		t.Errorf("err = %v, want the time limit, naming the expression", err)
+	}
+}
