@@ -59,7 +59,15 @@ func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.S
 		if o.justGranted[holder] && !o.created[node.ID] {
 			o.activePods++
 		}
-		if d, ok := podDeadline(&resolved); ok {
+		d, ok, err := podDeadline(&resolved)
+		if err != nil {
+			// Argo fails the node too: a deadline that does not parse
+			// must not leave the step to run without one.
+			o.markUnrunnable(node)
+			o.complete(node, wfv1.PhaseError, fmt.Sprintf("template %q: %v", tmpl.Name, err))
+			return
+		}
+		if ok {
 			l.Deadline = o.now.Add(d)
 		}
 		for _, a := range resolved.Inputs.Artifacts {
@@ -82,7 +90,9 @@ func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.S
 		o.daemonReady(node)
 	}
 	if node.Phase == wfv1.PhaseRunning && node.StartedAt != nil {
-		if d, ok := podDeadline(tmpl); ok {
+		// Unresolved here: a deadline from a parameter does not parse, and
+		// the executor's own kill is all there is for it.
+		if d, ok, _ := podDeadline(tmpl); ok {
 			deadline := node.StartedAt.Add(d)
 			if !o.now.Before(deadline.Add(5 * time.Second)) {
 				// The executor kills at the deadline itself; this is the
@@ -95,21 +105,31 @@ func (o *op) executePod(node *wfv1.NodeStatus, tmpl *wfv1.Template, scope expr.S
 	}
 }
 
-// podDeadline is the shorter of activeDeadlineSeconds and timeout.
-func podDeadline(t *wfv1.Template) (time.Duration, bool) {
+// podDeadline is the shorter of activeDeadlineSeconds and timeout (one
+// of 0 is none); an error says activeDeadlineSeconds is not a whole
+// number of seconds greater than 0 (Argo's pod would be refused), or
+// timeout not a duration.
+func podDeadline(t *wfv1.Template) (time.Duration, bool, error) {
 	var best time.Duration
 	ok := false
 	if t.ActiveDeadlineSeconds != nil {
-		if n, err := strconv.Atoi(t.ActiveDeadlineSeconds.String()); err == nil && n > 0 {
-			best, ok = time.Duration(n)*time.Second, true
+		s := t.ActiveDeadlineSeconds.String()
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			return 0, false, fmt.Errorf("activeDeadlineSeconds %q is not a whole number of seconds greater than 0", s)
 		}
+		best, ok = time.Duration(n)*time.Second, true
 	}
 	if t.Timeout != "" {
-		if d, err := ParseDuration(t.Timeout); err == nil && d > 0 && (!ok || d < best) {
+		d, err := ParseDuration(t.Timeout)
+		if err != nil {
+			return 0, false, fmt.Errorf("timeout %q is not a duration (like 30s or 5m)", t.Timeout)
+		}
+		if d > 0 && (!ok || d < best) {
 			best, ok = d, true
 		}
 	}
-	return best, ok
+	return best, ok, nil
 }
 
 // finishPod records a step's result on its node.

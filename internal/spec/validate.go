@@ -284,6 +284,11 @@ func (c *wfCtx) checkTemplate(t *wfv1.Template, path string, wfLocks []LockRef, 
 	}
 	c.checkParams(t.Inputs.Parameters, path+".inputs.parameters", false)
 	checkDuration(d, path+".timeout", t.Timeout)
+	if a := t.ActiveDeadlineSeconds; a != nil && !isTemplated(a.String()) {
+		if n, err := strconv.Atoi(a.String()); err != nil || n <= 0 {
+			d.errorAt(path+".activeDeadlineSeconds", "activeDeadlineSeconds %q is not a whole number of seconds greater than 0", a.String())
+		}
+	}
 	checkPendingTimeoutValue(d, path+".pendingTimeout", t.PendingTimeout)
 	if t.Suspend != nil {
 		checkDuration(d, path+".suspend.duration", t.Suspend.Duration)
