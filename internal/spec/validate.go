@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -107,6 +108,9 @@ func validateSpec(s *Set, d *Document, spec *wfv1.WorkflowSpec, isWorkflow bool)
 		}
 	}
 	c.checkParams(spec.Arguments.Parameters, c.path+".arguments.parameters", true)
+	if refSpec != nil {
+		c.checkRefEnums(spec.Arguments.Parameters, refSpec.Arguments.Parameters)
+	}
 	c.checkEntrypoint(isWorkflow, refSpec)
 	if spec.OnExit != "" {
 		c.checkTemplateName(spec.OnExit, c.path+".onExit")
@@ -128,6 +132,31 @@ func validateSpec(s *Set, d *Document, spec *wfv1.WorkflowSpec, isWorkflow bool)
 	}
 	c.checkDefaultsDeadlock(wfLocks)
 	c.checkArtifactSpec(spec)
+}
+
+// checkRefEnums holds the arguments a workflow gives a WorkflowTemplate
+// it runs to the template's enums, as Argo does at submit: a value the
+// template does not allow is refused before anything runs.
+func (c *wfCtx) checkRefEnums(args, declared []wfv1.Parameter) {
+	for i, a := range args {
+		if a.Value == nil || isTemplated(string(*a.Value)) {
+			continue
+		}
+		for _, p := range declared {
+			if p.Name == a.Name && len(p.Enum) > 0 && !slices.Contains(p.Enum, *a.Value) {
+				c.doc.errorAt(fmt.Sprintf("%s.arguments.parameters[%d].value", c.path, i),
+					"value %q is not one of the allowed values of parameter %q (%s)", *a.Value, a.Name, enumList(p.Enum))
+			}
+		}
+	}
+}
+
+func enumList(enum []wfv1.AnyString) string {
+	parts := make([]string, len(enum))
+	for i, e := range enum {
+		parts[i] = strconv.Quote(string(e))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (c *wfCtx) checkWorkflowTemplateRef(ref *wfv1.WorkflowTemplateRef) *wfv1.WorkflowSpec {
