@@ -26,6 +26,21 @@ type CronWorkflowSpec struct {
 	When                       string        `json:"when,omitempty"`
 }
 
+// AllSchedules is every schedule the spec gives: the older single
+// schedule (Argo before v3.6) first, then schedules, each once.
+func (s *CronWorkflowSpec) AllSchedules() []string {
+	var out []string
+	if s.Schedule != "" {
+		out = append(out, s.Schedule)
+	}
+	for _, sc := range s.Schedules {
+		if sc != s.Schedule {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
 // StopStrategy stops scheduling once an expression holds.
 type StopStrategy struct {
 	Expression string `json:"expression"`

@@ -33,10 +33,7 @@ func newCronPlan(s *wfv1.CronWorkflowSpec) (*cronPlan, error) {
 	if s.StartingDeadlineSeconds != nil && *s.StartingDeadlineSeconds > 0 {
 		p.grace = time.Duration(*s.StartingDeadlineSeconds) * time.Second
 	}
-	scheds := s.Schedules
-	if len(scheds) == 0 && s.Schedule != "" {
-		scheds = []string{s.Schedule}
-	}
+	scheds := s.AllSchedules()
 	if len(scheds) == 0 {
 		return nil, fmt.Errorf("spec.schedules is empty")
 	}

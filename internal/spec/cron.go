@@ -1,13 +1,34 @@
 package spec
 
-import "github.com/robfig/cron/v3"
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
 
 // checkCronSchedule accepts the syntax Argo accepts: five fields, the
-// @hourly-style descriptors and an optional CRON_TZ= prefix.
+// @hourly-style descriptors and an optional CRON_TZ= prefix; it refuses
+// what that syntax lets through but never runs as written.
 func checkCronSchedule(s string) error {
 	if isTemplated(s) {
 		return nil
 	}
-	_, err := cron.ParseStandard(s)
-	return err
+	if d, ok := strings.CutPrefix(strings.TrimSpace(s), "@every "); ok {
+		// The cron library runs an interval under a second, zero or
+		// negative included, every second.
+		if iv, err := time.ParseDuration(strings.TrimSpace(d)); err == nil && iv < time.Second {
+			return errors.New("an @every interval must be at least 1s")
+		}
+	}
+	sched, err := cron.ParseStandard(s)
+	if err != nil {
+		return err
+	}
+	// Next gives up after five years: a day that never comes (30 February).
+	if sched.Next(time.Now()).IsZero() {
+		return errors.New("it never fires (no such date)")
+	}
+	return nil
 }

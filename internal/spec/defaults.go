@@ -23,11 +23,9 @@ func applyDefaults(doc *Document, opts Options) {
 	case doc.Template != nil:
 		setNS(&doc.Template.Metadata)
 	case doc.Cron != nil:
+		// schedule and schedules stay as written (AllSchedules reads
+		// both): merging them here grew the list at every save.
 		setNS(&doc.Cron.Metadata)
-		// Argo v3.6 replaced `schedule` with `schedules`; keep one list.
-		if doc.Cron.Spec.Schedule != "" {
-			doc.Cron.Spec.Schedules = append([]string{doc.Cron.Spec.Schedule}, doc.Cron.Spec.Schedules...)
-		}
 	case doc.ConfigMap != nil:
 		setNS(&doc.ConfigMap.Metadata)
 	}

@@ -42,19 +42,15 @@ func validateCron(s *Set, d *Document) {
 	if c.Metadata.Name == "" {
 		d.errorAt("metadata.name", "a CronWorkflow needs metadata.name")
 	}
-	if len(c.Spec.Schedules) == 0 {
+	if len(c.Spec.AllSchedules()) == 0 {
 		d.errorAt("spec", "a CronWorkflow needs spec.schedules (or the older spec.schedule)")
+	}
+	if err := checkCronSchedule(c.Spec.Schedule); c.Spec.Schedule != "" && err != nil {
+		d.errorAt("spec.schedule", "invalid cron schedule %q: %v", c.Spec.Schedule, err)
 	}
 	for i, sched := range c.Spec.Schedules {
 		if err := checkCronSchedule(sched); err != nil {
-			path := fmt.Sprintf("spec.schedules[%d]", i)
-			if c.Spec.Schedule != "" {
-				path = "spec.schedule"
-				if i > 0 {
-					path = fmt.Sprintf("spec.schedules[%d]", i-1)
-				}
-			}
-			d.errorAt(path, "invalid cron schedule %q: %v", sched, err)
+			d.errorAt(fmt.Sprintf("spec.schedules[%d]", i), "invalid cron schedule %q: %v", sched, err)
 		}
 	}
 	switch c.Spec.ConcurrencyPolicy {
