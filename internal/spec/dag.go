@@ -19,8 +19,8 @@ func (c *wfCtx) checkDAG(sc *scope, dag *wfv1.DAGTemplate, path string, wfLocks 
 		switch {
 		case t.Name == "":
 			d.errorAt(tp, "task needs a name")
-		case strings.ContainsAny(t.Name, ".&|!() "):
-			d.errorAt(tp+".name", "task name %q must not contain '.', spaces or the operators & | ! ( )", t.Name)
+		case ValidFieldName(t.Name) != nil:
+			d.errorAt(tp+".name", "task %v", ValidFieldName(t.Name))
 		default:
 			if _, dup := index[t.Name]; dup {
 				d.errorAt(tp+".name", "task name %q is used twice in this DAG", t.Name)

@@ -29,7 +29,26 @@ var (
 	dns1123Label     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 	qualifiedName    = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
+	// fieldName is Argo's shape for template, step and task names.
+	fieldName = regexp.MustCompile(`^[a-zA-Z0-9][-a-zA-Z0-9]*$`)
 )
+
+// maxFieldName is Argo's limit on template, step and task names.
+const maxFieldName = 128
+
+// ValidFieldName says why name is not a valid template, step or task
+// name, as Argo checks them: node names, `steps.NAME.outputs` and
+// `tasks.NAME` references are built from these, so a '.', a '/' or a
+// newline in one breaks them (and reaches logs and terminals raw).
+func ValidFieldName(name string) error {
+	switch {
+	case len(name) > maxFieldName:
+		return fmt.Errorf("name %q is %d characters long, more than %d", abbreviate(name), len(name), maxFieldName)
+	case !fieldName.MatchString(name):
+		return fmt.Errorf("name %q must consist of letters, digits and '-', starting with a letter or digit", abbreviate(name))
+	}
+	return nil
+}
 
 // ValidName says why name is not a valid object name (a DNS-1123
 // subdomain of at most 253 characters), or returns nil.

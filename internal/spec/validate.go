@@ -87,6 +87,9 @@ func validateSpec(s *Set, d *Document, spec *wfv1.WorkflowSpec, isWorkflow bool)
 		switch {
 		case t.Name == "":
 			d.errorAt(tp, "template needs a name")
+		case ValidFieldName(t.Name) != nil:
+			d.errorAt(tp+".name", "template %v", ValidFieldName(t.Name))
+			c.templates[t.Name] = t // references to it are not errors of their own
 		case c.templates[t.Name] != nil:
 			d.errorAt(tp+".name", "template name %q is used twice", t.Name)
 		default:
@@ -351,6 +354,8 @@ func (c *wfCtx) checkTemplate(t *wfv1.Template, path string, wfLocks []LockRef, 
 func (c *wfCtx) checkStep(sc *scope, st *wfv1.WorkflowStep, path string, wfLocks []LockRef, depth int) {
 	if st.Name == "" {
 		c.doc.errorAt(path, "step needs a name")
+	} else if err := ValidFieldName(st.Name); err != nil {
+		c.doc.errorAt(path+".name", "step %v", err)
 	}
 	c.checkCall(st.Template, st.TemplateRef, st.Inline, path, wfLocks, depth)
 	c.checkLoops(len(st.WithItems) > 0, st.WithParam != "", st.WithSequence, path)
