@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -108,7 +109,16 @@ func expandPaths(args []string) ([]string, []*spec.File) {
 				bad = append(bad, fileError(p, err))
 				return nil
 			}
-			if !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			if d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+				return nil
+			}
+			// A named pipe or device found in a directory would hang the
+			// read or never end; one named on the command line is read.
+			if info, err := os.Stat(p); err != nil {
+				bad = append(bad, fileError(p, err))
+			} else if !info.Mode().IsRegular() {
+				bad = append(bad, fileError(p, fmt.Errorf("not a regular file (%s)", fileKind(info.Mode()))))
+			} else {
 				paths = append(paths, p)
 			}
 			return nil
@@ -119,6 +129,19 @@ func expandPaths(args []string) ([]string, []*spec.File) {
 	}
 	sort.Strings(paths)
 	return paths, bad
+}
+
+// fileKind names what a path that is not a regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return m.Type().String()
 }
 
 func fileError(name string, err error) *spec.File {
@@ -133,7 +156,10 @@ func fileError(name string, err error) *spec.File {
 // readAndParse reads at most one byte more than the limit, so a huge file
 // is refused without being loaded.
 func readAndParse(path string, o *lintOptions) *spec.File {
-	f, err := os.Open(path)
+	// Without a writer, opening a named pipe waits for one for ever:
+	// non-blocking, it opens at once and reads as empty, and a pipe with
+	// a writer (a shell's <(...)) is still read whole, through the poller.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return fileError(path, err)
 	}
