@@ -27,6 +27,10 @@ type op struct {
 	shutdown string
 	// activePods counts pods not yet finished, for spec.parallelism.
 	activePods int
+	// queuedPods counts the pod nodes this walk left queued for their
+	// locks: each may be granted at any time, so each keeps a pod slot
+	// (lockSlot); one that would be a slot too many leaves the queues.
+	queuedPods int
 	// exitWalk is set while exit handlers are walked: they may start
 	// nodes while the workflow is stopping.
 	exitWalk bool

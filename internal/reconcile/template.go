@@ -2,6 +2,8 @@ package reconcile
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -213,10 +215,30 @@ func (o *op) mayStart(c call) bool {
 	return o.wf.Spec.Suspend == nil || !*o.wf.Spec.Suspend
 }
 
-// podSlot says whether spec.parallelism lets one more pod start.
+// podSlot says whether spec.parallelism lets one more pod start: the
+// pods queued for their locks keep theirs.
 func (o *op) podSlot() bool {
 	p := o.spec.Parallelism
-	return p == nil || *p <= 0 || int64(o.activePods) < *p
+	return p == nil || *p <= 0 || int64(o.activePods+o.queuedPods) < *p
+}
+
+// lockWaitBlocked says why a node under a template lock may not be queued
+// for it now, or granted it ("": it may): DESIGN §2 queues only runnable
+// waiters. A suspended workflow starts nothing, and a pod node needs a
+// pod slot of spec.parallelism; the lock manager knows neither, so a
+// node it granted would start past them. pod says the node runs a pod.
+func (o *op) lockWaitBlocked(node *wfv1.NodeStatus, c call, pod bool) string {
+	if !c.exitHandler && !o.exitWalk && o.wf.Spec.Suspend != nil && *o.wf.Spec.Suspend {
+		return "the workflow is suspended"
+	}
+	active := o.activePods
+	if isStep(node.Type) && o.created[node.ID] && !isWaitingForLock(node) {
+		active-- // made this walk, and counted then: its own slot
+	}
+	if p := o.spec.Parallelism; pod && p != nil && *p > 0 && int64(active+o.queuedPods) >= *p {
+		return fmt.Sprintf("the workflow runs its parallelism of %d pods", *p)
+	}
+	return ""
 }
 
 func (o *op) executeBody(node *wfv1.NodeStatus, tmpl *wfv1.Template, ctx *tmplCtx, scope expr.Scope, c call, depth int) {
@@ -335,7 +357,19 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, s
 		o.complete(node, wfv1.PhaseFailed, msg)
 		return false
 	}
+	pod := isLeaf(tmpl) && o.retryStrategy(tmpl) == nil
 	if o.holds(holder) {
+		if why := o.lockWaitBlocked(node, c, pod); why != "" && o.justGranted[holder] && !o.launched[node.ID] {
+			// Granted in the same breath as it became blocked: the grant
+			// goes back, for the next waiter, and the node waits outside
+			// the queue (not an active pod) until it may run.
+			key := firstLock(o.wf.Status.Synchronization.Tokens[holder])
+			o.release(holder)
+			node.SynchronizationStatus = &wfv1.NodeSynchronizationStatus{Waiting: key}
+			o.waitOutside(node, key, why)
+			o.touch(node)
+			return false
+		}
 		return true
 	}
 	sync, err := resolveSync(tmpl.Synchronization, func() expr.Scope { return scope }, "synchronization")
@@ -366,15 +400,49 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, s
 			o.plan.wake(deadline)
 		}
 	}
-	o.request(holder, node.ID, refs)
+	why := o.lockWaitBlocked(node, c, pod)
+	if why == "" {
+		o.request(holder, node.ID, refs)
+		if pod {
+			o.queuedPods++
+		}
+	} else {
+		o.release(holder) // out of the queue, if it was in
+	}
 	if isStep(node.Type) && !isWaitingForLock(node) && o.created[node.ID] {
 		o.activePods--
 	}
 	node.Phase = wfv1.PhasePending
 	node.SynchronizationStatus = &wfv1.NodeSynchronizationStatus{Waiting: refs[0].Key}
-	if !strings.HasPrefix(node.Message, "Waiting for ") {
+	switch {
+	case why != "":
+		o.waitOutside(node, refs[0].Key, why)
+	case !strings.HasPrefix(node.Message, "Waiting for ") || strings.Contains(node.Message, notQueued):
 		node.Message = "Waiting for " + refs[0].Key + " lock"
 	}
 	o.touch(node)
 	return false
+}
+
+// firstLock is the first of a holder's locks by key.
+func firstLock(tokens map[string]uint64) string {
+	keys := slices.Sorted(maps.Keys(tokens))
+	if len(keys) == 0 {
+		return ""
+	}
+	return keys[0]
+}
+
+// notQueued marks the message of a node that waits for its lock outside
+// the queue (waitOutside).
+const notQueued = ": not queued while "
+
+// waitOutside says on node, which stays Pending, that it is not queued
+// for its lock key, and why.
+func (o *op) waitOutside(node *wfv1.NodeStatus, key, why string) {
+	msg := "Waiting for " + key + " lock" + notQueued + why
+	if node.Message != msg {
+		node.Message = msg
+		o.touch(node)
+	}
 }
