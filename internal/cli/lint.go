@@ -109,7 +109,7 @@ func expandPaths(args []string) ([]string, []*spec.File) {
 				bad = append(bad, fileError(p, err))
 				return nil
 			}
-			if d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			if d.IsDir() || (!strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml")) {
 				return nil
 			}
 			// A named pipe or device found in a directory would hang the
