@@ -18,7 +18,8 @@ var configMapKey = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
 // namespace's key ("../team-b/Mutex/m"), so names are checked as Argo's
 // sources are: a ConfigMap name is a DNS-1123 subdomain, its key a
 // ConfigMap key, a namespace a DNS-1123 label; a mutex name or database
-// key is free text without '/' or control characters.
+// key is free text without '/', ';', '=', control characters or spaces
+// at its ends.
 func CheckLockName(field, v string) error {
 	switch {
 	case strings.HasSuffix(field, ".namespace"):
@@ -42,6 +43,12 @@ func CheckLockName(field, v string) error {
 		return fmt.Errorf("lock name %q must not contain '/'", v)
 	case strings.IndexFunc(v, unicode.IsControl) >= 0:
 		return fmt.Errorf("lock name %q must not contain control characters", v)
+	case strings.ContainsAny(v, ";="):
+		// A step reads its tokens as SEMAFLOW_LOCK_TOKENS=key=token;...:
+		// "x=7;default" would pass there for lock x holding token 7.
+		return fmt.Errorf("lock name %q must not contain ';' or '=': they separate the tokens a step is given", v)
+	case strings.TrimSpace(v) != v:
+		return fmt.Errorf("lock name %q must not begin or end with a space: it would read as another lock's", v)
 	}
 	return nil
 }

@@ -27,6 +27,10 @@ func TestLintRefusesBadLockNames(t *testing.T) {
 		{"configmap key with a space", `{semaphores: [{configMapKeyRef: {name: c, key: "a b"}}]}`, "semaphores[0].configMapKeyRef.key"},
 		{"configmap key with a slash", `{semaphore: {configMapKeyRef: {name: c, key: "../x"}}}`, "semaphore.configMapKeyRef.key"},
 		{"semaphore namespace", `{semaphores: [{configMapKeyRef: {name: c, key: k}, namespace: "a_b"}]}`, "semaphores[0].namespace"},
+		{"mutex forging a token", `{mutexes: [{name: "x=7;default"}, {name: y}]}`, "mutexes[0].name"},
+		{"database key with a ;", `{semaphores: [{database: {key: "k;x"}}]}`, "semaphores[0].database.key"},
+		{"mutex of a space", `{mutexes: [{name: " "}]}`, "mutexes[0].name"},
+		{"mutex with a trailing space", `{mutex: {name: "m1 "}}`, "mutex.name"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -58,6 +62,8 @@ func TestCheckResolvedSyncRefusesBadNames(t *testing.T) {
 		{Semaphores: []*wfv1.SemaphoreRef{{ConfigMapKeyRef: &wfv1.ConfigMapKeySelector{Name: "UPPER", Key: "k"}}}},
 		{Semaphores: []*wfv1.SemaphoreRef{{ConfigMapKeyRef: &wfv1.ConfigMapKeySelector{Name: "c", Key: "a:b"}}}},
 		{Semaphores: []*wfv1.SemaphoreRef{{ConfigMapKeyRef: &wfv1.ConfigMapKeySelector{Name: "c", Key: "k"}, Namespace: "-x"}}},
+		{Mutexes: []*wfv1.Mutex{{Name: "x=7;default"}}},
+		{Mutexes: []*wfv1.Mutex{{Name: " m"}}},
 	}
 	for _, s := range bad {
 		if err := CheckResolvedSync(s, "spec.synchronization"); err == nil || !strings.Contains(err.Error(), "spec.synchronization.") {
