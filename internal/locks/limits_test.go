@@ -160,7 +160,8 @@ func TestLockManagerRejectsBadLimits(t *testing.T) {
 }
 
 // Should a waiter's limit become unavailable anyway (a store written by an
-// older version, a change racing a new request), its message says why.
+// older version, a change racing a new request, a ConfigMap deleted while
+// nobody used it), its message says why, and the last known limit stays.
 func TestWaitersAreToldTheirLimitIsUnavailable(t *testing.T) {
 	ctx := context.Background()
 	db := testkit.OpenStore(t)
@@ -186,10 +187,16 @@ func TestWaitersAreToldTheirLimitIsUnavailable(t *testing.T) {
 		if !ok || !strings.Contains(msg, "Waiting for default/ConfigMap/limits/k lock") || !strings.Contains(msg, c.want) || strings.Contains(msg, "abc") {
 			t.Errorf("waiting message %q, want it to say %q", msg, c.want)
 		}
-		// A new request does not join a queue whose limit is unknown.
-		res := apply(t, db, m, []locks.Request{req("default/c", 0, 3)}, nil)
-		if res.Failed["default/c"] == "" || len(res.Waiting) != 0 {
-			t.Errorf("new request with the limit unavailable: failed %q, waiting %v", res.Failed["default/c"], res.Waiting)
-		}
+	}
+	// A new request (a step of a workflow submitted while the ConfigMap
+	// was there) queues under the last known limit, told why, rather than
+	// failing its workflow mid-run; it is granted in its turn.
+	res := apply(t, db, m, []locks.Request{req("default/c", 0, 3)}, nil)
+	if res.Failed["default/c"] != "" || !strings.Contains(res.Waiting["default/c"], "its limit is unavailable: ConfigMap default/limits was deleted") {
+		t.Errorf("new request with the limit unavailable: failed %q, waiting %q", res.Failed["default/c"], res.Waiting["default/c"])
+	}
+	apply(t, db, m, nil, []string{"default/a"})
+	if res = apply(t, db, m, nil, []string{"default/b"}); len(res.Grants) != 1 || res.Grants[0].Holder != "default/c" {
+		t.Errorf("after the holders ended, grants %v, want default/c under the last known limit", res.Grants)
 	}
 }

@@ -329,13 +329,10 @@ func (m *Manager) add(ctx context.Context, tx store.Tx, r Request, now time.Time
 		keys[i] = ref.Key
 		if limit, _, known := m.q.Usage(ref.Key); known {
 			m.refs[ref.Key] = ref
-			if ref.Kind == spec.LockConfigMap {
-				// The queue keeps the last known limit; a new request
-				// does not join a queue whose limit is gone.
-				if _, err := configMapLimit(m.cms, ref); err != nil {
-					return nil, err
-				}
-			}
+			// A ConfigMap deleted or broken since keeps its last known
+			// limit in force (DESIGN §2): a workflow that was valid when
+			// submitted queues on it, told why (Waiting), rather than
+			// failing mid-run. Submitting a new one is refused (lint).
 			if ref.Kind == spec.LockEngine && limit != ref.Limit {
 				// The engine restarted with another cap: it applies now.
 				gs, err := m.q.SetLimit(ref.Key, ref.Limit, now)
