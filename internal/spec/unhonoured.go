@@ -137,6 +137,15 @@ func UnhonouredFields(d *Document) []Unhonoured {
 	}
 	w := &unhonouredWalk{base: d.specPath(), spec: s, mounted: map[string]bool{},
 		standalone: (d.Workflow != nil || d.Cron != nil) && s.WorkflowTemplateRef == nil}
+	if c := d.Cron; c != nil {
+		// Both decide whether the schedule runs at all.
+		if c.Spec.When != "" {
+			w.errorf("spec.when", "when is not supported: the CronWorkflow would run at every schedule whatever it says")
+		}
+		if c.Spec.StopStrategy != nil {
+			w.errorf("spec.stopStrategy", "stopStrategy is not supported: the CronWorkflow would never stop scheduling")
+		}
+	}
 	w.walkSpec()
 	return w.out
 }
@@ -160,8 +169,40 @@ func (w *unhonouredWalk) errorf(path, format string, args ...any) {
 	w.out = append(w.out, Unhonoured{Path: path, Severity: SeverityError, Message: fmt.Sprintf(format, args...)})
 }
 
+// outputSources reports output fields semaflow does not act on, each of
+// which would give a step's consumers something else than Argo would.
+func (w *unhonouredWalk) outputSources(t *wfv1.Template, path string) {
+	for i, p := range t.Outputs.Parameters {
+		vf := p.ValueFrom
+		pp := fmt.Sprintf("%s.outputs.parameters[%d].valueFrom", path, i)
+		switch {
+		case vf == nil:
+		case vf.JQFilter != "":
+			w.errorf(pp+".jqFilter", "valueFrom.jqFilter is not supported (Argo applies it to a resource template's object): "+
+				"parameter %q would not be filtered; read the file with path and filter it in the step", p.Name)
+		case vf.JSONPath != "":
+			w.errorf(pp+".jsonPath", "valueFrom.jsonPath is not supported (Argo applies it to a resource template's object): "+
+				"parameter %q would not be extracted; read the file with path and extract it in the step", p.Name)
+		case vf.Event != "":
+			w.errorf(pp+".event", "valueFrom.event is not supported: it needs Argo Events")
+		}
+	}
+	for i, a := range t.Outputs.Artifacts {
+		if a.GlobalName != "" {
+			w.errorf(fmt.Sprintf("%s.outputs.artifacts[%d].globalName", path, i),
+				"globalName of an output artifact is not supported: {{workflow.outputs.artifacts.%s}} would not resolve", a.GlobalName)
+		}
+	}
+}
+
 func (w *unhonouredWalk) walkSpec() {
 	s, base := w.spec, w.base
+	for i, p := range s.Arguments.Parameters {
+		if p.ValueFrom != nil && p.ValueFrom.Event != "" {
+			w.errorf(fmt.Sprintf("%s.arguments.parameters[%d].valueFrom.event", base, i),
+				"valueFrom.event is not supported: it needs Argo Events, and parameter %q would be empty", p.Name)
+		}
+	}
 	for _, r := range specRules {
 		if r.set(s) {
 			w.out = append(w.out, Unhonoured{Path: base + "." + r.field, Severity: SeverityWarning,
@@ -214,6 +255,7 @@ func (w *unhonouredWalk) template(t *wfv1.Template, path string, depth int) {
 		return
 	}
 	w.inputArtifacts(t.Inputs.Artifacts, path+".inputs.artifacts")
+	w.outputSources(t, path)
 	for i, v := range t.Volumes {
 		if v.Name != "" && !templateMounts(t, v.Name) {
 			w.warn(fmt.Sprintf("%s.volumes[%d]", path, i), "volume "+strconv.Quote(v.Name), "no step mounts it")
