@@ -12,8 +12,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strings"
 	"sync"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
@@ -203,7 +207,23 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		writeError(w, codeInvalid, err.Error())
 		return nil, false
 	}
+	if isYAMLBody(r) {
+		// The guard lets YAML writes in (as Argo's server takes them):
+		// every reader below reads JSON.
+		j, err := yaml.YAMLToJSON(b)
+		if err != nil {
+			writeError(w, codeInvalid, "the YAML body: "+err.Error())
+			return nil, false
+		}
+		b = j
+	}
 	return b, true
+}
+
+// isYAMLBody says the request says its body is YAML.
+func isYAMLBody(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return writeTypes[mt] && strings.Contains(mt, "yaml")
 }
 
 // readJSON reads the request body into v, answering 400 or 413 itself
