@@ -204,8 +204,18 @@ func (o *op) workflowLocks() bool {
 		o.failWorkflow(wfv1.PhaseFailed, fmt.Sprintf("Stopped with strategy '%s'", o.shutdown))
 		return false
 	}
+	// A workflow suspended before it started is not a runnable waiter
+	// (DESIGN §2): it leaves the queue, and a grant that reaches it goes
+	// back, until it is resumed. One that holds its locks keeps them.
+	suspended := o.wf.Spec.Suspend != nil && *o.wf.Spec.Suspend
 	if o.holds(holder) {
-		return true
+		if !suspended || !o.justGranted[holder] {
+			return true
+		}
+		key := firstLock(o.wf.Status.Synchronization.Tokens[holder])
+		o.release(holder)
+		o.waitSuspended(key)
+		return false
 	}
 	sync, err := resolveSync(sync, o.workflowLockScope, "spec.synchronization")
 	if err != nil {
@@ -218,12 +228,24 @@ func (o *op) workflowLocks() bool {
 		o.releaseAll()
 		return false
 	}
+	if suspended && len(refs) > 0 {
+		o.release(holder) // out of the queue, if it was in
+		o.waitSuspended(refs[0].Key)
+		return false
+	}
 	o.request(holder, "", refs)
 	o.wf.Status.Phase = wfv1.PhasePending
-	if !strings.HasPrefix(o.wf.Status.Message, "Waiting for ") && len(refs) > 0 {
+	if (!strings.HasPrefix(o.wf.Status.Message, "Waiting for ") || strings.Contains(o.wf.Status.Message, notQueued)) && len(refs) > 0 {
 		o.wf.Status.Message = "Waiting for " + refs[0].Key + " lock"
 	}
 	return false
+}
+
+// waitSuspended leaves a suspended workflow Pending for its lock key,
+// saying it is not queued.
+func (o *op) waitSuspended(key string) {
+	o.wf.Status.Phase = wfv1.PhasePending
+	o.wf.Status.Message = "Waiting for " + key + " lock" + notQueued + "the workflow is suspended"
 }
 
 // workflowWaitTimedOut fails a workflow that has waited for its locks

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +79,31 @@ func TestSuspendedWaiterIsNotGranted(t *testing.T) {
 	wf := s.run()
 	if len(startedWhileSuspended) > 0 || !resumed || wf.Status.Phase != wfv1.PhaseSucceeded || len(s.order) != 3 {
 		t.Fatalf("started while suspended %v (resumed %v); phase %s, %d launched:\n%s", startedWhileSuspended, resumed, wf.Status.Phase, len(s.order), s.dump())
+	}
+}
+
+// A workflow suspended before it started does not queue for its
+// workflow-level lock (nor keep a grant that reaches it); resumed, it
+// queues and runs.
+func TestSuspendedWorkflowDoesNotQueueForItsLock(t *testing.T) {
+	s := newSim(t, header+`  entrypoint: main
+  suspend: true
+  synchronization: {mutex: {name: wm}}
+  templates:
+  - {name: main, container: {image: x, command: ["true"]}}
+`, succeed)
+	plan := Reconcile(s.wf, nil, s.now, s.res)
+	if len(plan.Acquire) != 0 || s.wf.Status.Phase != wfv1.PhasePending || !strings.Contains(s.wf.Status.Message, "suspended") {
+		t.Fatalf("suspended: acquire %v, phase %s %q; want no request, Pending, saying so", plan.Acquire, s.wf.Status.Phase, s.wf.Status.Message)
+	}
+	// A grant that comes anyway (asked for before the suspend) goes back.
+	holder := "default/wf"
+	plan = Reconcile(s.wf, []Event{{Kind: LockGranted, Holder: holder, Tokens: nil, At: s.now}}, s.now, s.res)
+	if len(plan.Start) != 0 || !slices.Contains(plan.Release, holder) {
+		t.Fatalf("a suspended workflow granted its lock: started %v, released %v; want nothing started, the grant given back", plan.Start, plan.Release)
+	}
+	plan = Reconcile(s.wf, []Event{{Kind: Resume, At: s.now}}, s.now, s.res)
+	if len(plan.Acquire) != 1 || plan.Acquire[0].Holder != holder {
+		t.Fatalf("resumed: acquire %v, want %s queued", plan.Acquire, holder)
 	}
 }
