@@ -107,3 +107,33 @@ func TestSuspendedWorkflowDoesNotQueueForItsLock(t *testing.T) {
 		t.Fatalf("resumed: acquire %v, want %s queued", plan.Acquire, holder)
 	}
 }
+
+// Attempts of a retry respect spec.parallelism too, with a lock or
+// without: after a backoff, another step may have taken the slot, and the
+// attempt waits for it instead of running beside it.
+func TestParallelismHoldsForRetryAttempts(t *testing.T) {
+	for _, lock := range []string{"", `    synchronization: {mutexes: [{name: "pm{{inputs.parameters.i}}"}]}
+`} {
+		s := newSim(t, header+`  entrypoint: main
+  parallelism: 1
+  templates:
+  - name: main
+    steps:
+    - - {name: w, template: work, arguments: {parameters: [{name: i, value: "{{item}}"}]}, withItems: [1, 2, 3]}
+  - name: work
+    inputs: {parameters: [{name: i}]}
+    retryStrategy: {limit: 2, retryPolicy: Always, backoff: {duration: "5s"}}
+`+lock+`    container: {image: x, command: ["true"]}
+`, func(l Launch) outcome {
+			if strings.HasSuffix(l.NodeName, "(0)") {
+				return outcome{exit: 1, takes: time.Second}
+			}
+			return outcome{takes: 10 * time.Second}
+		})
+		s.locks = lock != ""
+		wf := s.run()
+		if wf.Status.Phase != wfv1.PhaseSucceeded || s.maxActive != 1 || len(s.order) != 6 {
+			t.Errorf("lock %q: phase %s, %d at most at once (want 1), %d launched:\n%s", strings.TrimSpace(lock), wf.Status.Phase, s.maxActive, len(s.order), s.dump())
+		}
+	}
+}

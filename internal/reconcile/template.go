@@ -138,7 +138,10 @@ func (o *op) execute(c call, depth int) *wfv1.NodeStatus {
 		return node
 	}
 	if node == nil {
-		if !o.mayStart(c) || (isLeaf(tmpl) && o.retryStrategy(tmpl) == nil && !o.podSlot()) {
+		// A pod needs a slot of spec.parallelism, an attempt of a retry
+		// too (its Retry node waits for one): after a backoff, another
+		// step may have taken it.
+		if !o.mayStart(c) || (isLeaf(tmpl) && (o.retryStrategy(tmpl) == nil || c.isAttempt) && !o.podSlot()) {
 			return nil
 		}
 		typ := nodeType(tmpl)
@@ -357,7 +360,8 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, s
 		o.complete(node, wfv1.PhaseFailed, msg)
 		return false
 	}
-	pod := isLeaf(tmpl) && o.retryStrategy(tmpl) == nil
+	// A Retry node's lock is for its attempts, each a pod.
+	pod := isLeaf(tmpl)
 	if o.holds(holder) {
 		if why := o.lockWaitBlocked(node, c, pod); why != "" && o.justGranted[holder] && !o.launched[node.ID] {
 			// Granted in the same breath as it became blocked: the grant
