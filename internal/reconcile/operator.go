@@ -31,6 +31,7 @@ type op struct {
 	// locks: each may be granted at any time, so each keeps a pod slot
 	// (lockSlot); one that would be a slot too many leaves the queues.
 	queuedPods int
+	queuedFor  map[string]bool // the nodes queuedPods counts
 	// exitWalk is set while exit handlers are walked: they may start
 	// nodes while the workflow is stopping.
 	exitWalk bool
@@ -106,7 +107,7 @@ func ReconcileWith(wf *wfv1.Workflow, events []Event, now time.Time, res Resolve
 func reconcileWalk(wf *wfv1.Workflow, events []Event, now time.Time, res Resolver, limits spec.Limits, walk walkOpts) *Plan {
 	o := &op{wf: wf, res: res, now: now, plan: &Plan{Kill: map[string]string{}},
 		changed: map[string]bool{}, created: map[string]bool{},
-		justGranted: map[string]bool{}, lockFailed: map[string]string{}, limits: limits.OrDefault(),
+		justGranted: map[string]bool{}, lockFailed: map[string]string{}, limits: limits.OrDefault(), queuedFor: map[string]bool{},
 		launched: map[string]bool{}, walk: walk}
 	o.startNodes()
 	if isFinal(wf.Status.Phase) {

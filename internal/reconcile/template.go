@@ -234,11 +234,14 @@ func (o *op) lockWaitBlocked(node *wfv1.NodeStatus, c call, pod bool) string {
 	if !c.exitHandler && !o.exitWalk && o.wf.Spec.Suspend != nil && *o.wf.Spec.Suspend {
 		return "the workflow is suspended"
 	}
-	active := o.activePods
+	active, queued := o.activePods, o.queuedPods
 	if isStep(node.Type) && o.created[node.ID] && !isWaitingForLock(node) {
 		active-- // made this walk, and counted then: its own slot
 	}
-	if p := o.spec.Parallelism; pod && p != nil && *p > 0 && int64(active+o.queuedPods) >= *p {
+	if o.queuedFor[node.ID] {
+		queued-- // visited before in this walk (a DAG looks again): its own
+	}
+	if p := o.spec.Parallelism; pod && p != nil && *p > 0 && int64(active+queued) >= *p {
 		return fmt.Sprintf("the workflow runs its parallelism of %d pods", *p)
 	}
 	return ""
@@ -363,7 +366,7 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, s
 	// A Retry node's lock is for its attempts, each a pod.
 	pod := isLeaf(tmpl)
 	if o.holds(holder) {
-		if why := o.lockWaitBlocked(node, c, pod); why != "" && o.justGranted[holder] && !o.launched[node.ID] {
+		if why := o.lockWaitBlocked(node, c, pod); why != "" && o.justGranted[holder] && !o.startedUnder(node) {
 			// Granted in the same breath as it became blocked: the grant
 			// goes back, for the next waiter, and the node waits outside
 			// the queue (not an active pod) until it may run.
@@ -405,13 +408,19 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, s
 		}
 	}
 	why := o.lockWaitBlocked(node, c, pod)
-	if why == "" {
+	switch {
+	case why == "":
 		o.request(holder, node.ID, refs)
-		if pod {
+		if pod && !o.queuedFor[node.ID] {
+			o.queuedFor[node.ID] = true
 			o.queuedPods++
 		}
-	} else {
+	default:
 		o.release(holder) // out of the queue, if it was in
+		if o.queuedFor[node.ID] {
+			delete(o.queuedFor, node.ID)
+			o.queuedPods--
+		}
 	}
 	if isStep(node.Type) && !isWaitingForLock(node) && o.created[node.ID] {
 		o.activePods--
@@ -425,6 +434,21 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, s
 		node.Message = "Waiting for " + refs[0].Key + " lock"
 	}
 	o.touch(node)
+	return false
+}
+
+// startedUnder says whether node (a pod, or the Retry node of pod
+// attempts) launched this walk or has an attempt under way: its grant is
+// in use, and a later look at it in the same walk must not give it back.
+func (o *op) startedUnder(node *wfv1.NodeStatus) bool {
+	if o.launched[node.ID] {
+		return true
+	}
+	for _, id := range node.Children {
+		if ch := o.nodes[id]; ch != nil && isStep(ch.Type) && (o.launched[id] || !fulfilled(ch)) {
+			return true
+		}
+	}
 	return false
 }
 
