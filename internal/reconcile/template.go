@@ -408,14 +408,13 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, s
 		}
 	}
 	why := o.lockWaitBlocked(node, c, pod)
-	switch {
-	case why == "":
+	if why == "" {
 		o.request(holder, node.ID, refs)
 		if pod && !o.queuedFor[node.ID] {
 			o.queuedFor[node.ID] = true
 			o.queuedPods++
 		}
-	default:
+	} else {
 		o.release(holder) // out of the queue, if it was in
 		if o.queuedFor[node.ID] {
 			delete(o.queuedFor, node.ID)
