@@ -241,6 +241,19 @@ func (m *Manager) Apply(ctx context.Context, tx store.Tx, reqs []Request, releas
 func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, reqs []Request, releases []string, now time.Time) (*Result, error) {
 	res := &Result{Waiting: map[string]string{}, Failed: map[string]string{}}
 	raw := copyGrants(m.q.Advance(now))
+	// Requests queue before the releases grant: what one transaction
+	// frees goes to the best of all who want it then, by priority and
+	// age. A workflow whose next step asks as its last one releases
+	// (parallelism 1: the next may only ask once a slot is free) would
+	// otherwise lose every turn to lower priorities already queued.
+	for _, r := range reqs {
+		gs, err := m.add(ctx, tx, r, now)
+		if err != nil {
+			res.Failed[r.Holder] = err.Error()
+			continue
+		}
+		raw = append(raw, gs...)
+	}
 	for _, h := range releases {
 		held := m.q.Holding(h) // before Release forgets them
 		if gs, ok := m.q.Release(h, now); ok {
@@ -287,14 +300,6 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, r
 				return nil, err
 			}
 		}
-	}
-	for _, r := range reqs {
-		gs, err := m.add(ctx, tx, r, now)
-		if err != nil {
-			res.Failed[r.Holder] = err.Error()
-			continue
-		}
-		raw = append(raw, gs...)
 	}
 	grants, err := m.record(ctx, tx, raw, now)
 	if err != nil {
