@@ -17,11 +17,10 @@ import (
 	"strings"
 	"sync"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/semaflow/semaflow/api/wfv1"
 	"github.com/semaflow/semaflow/internal/engine"
 	"github.com/semaflow/semaflow/internal/server/ui"
+	"github.com/semaflow/semaflow/internal/spec"
 	"github.com/semaflow/semaflow/internal/store"
 )
 
@@ -210,9 +209,12 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if isYAMLBody(r) {
 		// The guard lets YAML writes in (as Argo's server takes them):
 		// every reader below reads JSON.
-		j, err := yaml.YAMLToJSON(b)
+		j, err := spec.YAMLToJSON(b, MaxBody)
+		if err == nil {
+			err = checkBody(j)
+		}
 		if err != nil {
-			writeError(w, codeInvalid, "the YAML body: "+err.Error())
+			writeError(w, codeInvalid, err.Error())
 			return nil, false
 		}
 		b = j

@@ -128,11 +128,18 @@ type jsonWriter struct {
 	asString map[*yaml.Node]string
 	// asNull: nodes to write as null (they failed the schema check).
 	asNull map[*yaml.Node]bool
+	// limit, when not 0, bounds the JSON written, in bytes.
+	limit int
 }
+
+var errJSONTooLarge = errors.New("it expands to more bytes than a request may hold")
 
 func (w *jsonWriter) write(n *yaml.Node, buf *bytes.Buffer, depth int) error {
 	if err := w.budget.spend(depth); err != nil {
 		return err
+	}
+	if w.limit > 0 && buf.Len() > w.limit {
+		return errJSONTooLarge
 	}
 	if s, ok := w.asString[n]; ok {
 		writeString(buf, s)
