@@ -100,7 +100,7 @@ func (b *budget) functions(used *sprigUsed) map[string]any {
 			sp[n] = b.wrap("sprig."+n, fn)
 		}
 	}
-	env := map[string]any{"sprig": sp, addName: b.add}
+	env := map[string]any{"sprig": sp, addName: b.add, tickName: b.tick}
 	for _, n := range guardedBuiltins {
 		env[n] = b.builtin(n)
 	}

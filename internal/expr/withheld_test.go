@@ -64,3 +64,28 @@ func TestExpressionTimeIsBounded(t *testing.T) {
 		t.Errorf("err = %v, want the time limit, naming the expression", err)
 	}
 }
+
+// Nor can loops without calls (nested over one range, which the memory
+// bound does not count again) or one call whose time grows with the
+// square of its list hold the server: the first stops at the time limit,
+// the second is refused at once.
+func TestExpressionLoopsAndQuadraticCallsAreBounded(t *testing.T) {
+	for _, c := range []struct{ code, want string }{
+		{`let r = 1..1000; all(r, all(r, all(r, # == 0 || true)))`, "time limit"},
+		{`len(sprig.uniq(sprig.until(60000)))`, "grows with the square"},
+		{`len(sprig.without(sprig.until(60000), 1))`, "grows with the square"},
+	} {
+		start := time.Now()
+		_, err := Eval(c.code, Scope{})
+		if took := time.Since(start); took > MaxEvalTime+2*time.Second {
+			t.Errorf("%s: took %v", c.code, took)
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err %v, want %q", c.code, err, c.want)
+		}
+	}
+	// Ordinary loops still work.
+	if out, err := Eval(`len(filter(1..1000, # % 7 == 0)) + len(sprig.uniq([1, 1, 2]))`, Scope{}); err != nil || out != "144" {
+		t.Errorf("ordinary loops: %q, %v", out, err)
+	}
+}
