@@ -27,14 +27,14 @@ type CronWorkflowSpec struct {
 }
 
 // AllSchedules is every schedule the spec gives: the older single
-// schedule (Argo before v3.6) first, then schedules, each once.
+// schedule (Argo before v3.6) first, then schedules, each once (an older
+// semaflow stored copies of schedule in schedules).
 func (s *CronWorkflowSpec) AllSchedules() []string {
 	var out []string
-	if s.Schedule != "" {
-		out = append(out, s.Schedule)
-	}
-	for _, sc := range s.Schedules {
-		if sc != s.Schedule {
+	seen := map[string]bool{}
+	for _, sc := range append([]string{s.Schedule}, s.Schedules...) {
+		if sc != "" && !seen[sc] {
+			seen[sc] = true
 			out = append(out, sc)
 		}
 	}

@@ -15,7 +15,15 @@ func checkCronSchedule(s string) error {
 	if isTemplated(s) {
 		return nil
 	}
-	if d, ok := strings.CutPrefix(strings.TrimSpace(s), "@every "); ok {
+	body := strings.TrimSpace(s)
+	// A time zone may come first (CRON_TZ=... or TZ=...), as the cron
+	// library reads it.
+	if strings.HasPrefix(body, "CRON_TZ=") || strings.HasPrefix(body, "TZ=") {
+		if i := strings.IndexAny(body, " \t"); i > 0 {
+			body = strings.TrimSpace(body[i:])
+		}
+	}
+	if d, ok := strings.CutPrefix(body, "@every "); ok {
 		// The cron library runs an interval under a second, zero or
 		// negative included, every second.
 		if iv, err := time.ParseDuration(strings.TrimSpace(d)); err == nil && iv < time.Second {

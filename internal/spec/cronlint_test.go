@@ -18,12 +18,16 @@ spec:
 // date that never comes.
 func TestLintCronSchedulesThatNeverRunAsWritten(t *testing.T) {
 	for sched, bad := range map[string]string{
-		"@every 0s":   "at least 1s",
-		"@every -1s":  "at least 1s",
-		"@every 10ms": "at least 1s",
-		"0 0 30 2 *":  "never fires",
-		"@every 2s":   "",
-		"*/5 * * * *": "",
+		"@every 0s":                "at least 1s",
+		"@every -1s":               "at least 1s",
+		"@every 10ms":              "at least 1s",
+		"CRON_TZ=UTC @every 100ms": "at least 1s",
+		"TZ=UTC  @every 0s":        "at least 1s",
+		"CRON_TZ=UTC 0 0 30 2 *":   "never fires",
+		"CRON_TZ=UTC @every 5s":    "",
+		"0 0 30 2 *":               "never fires",
+		"@every 2s":                "",
+		"*/5 * * * *":              "",
 	} {
 		ds := lintString(t, cronHeader+`  schedule: "`+sched+`"
   workflowSpec:
