@@ -245,14 +245,24 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, r
 	// frees goes to the best of all who want it then, by priority and
 	// age. A workflow whose next step asks as its last one releases
 	// (parallelism 1: the next may only ask once a slot is free) would
-	// otherwise lose every turn to lower priorities already queued.
-	for _, r := range reqs {
+	// otherwise lose every turn to lower priorities already queued. A
+	// holder that is released and asks again asks after its release.
+	releasing := make(map[string]bool, len(releases))
+	for _, h := range releases {
+		releasing[h] = true
+	}
+	add := func(r Request) {
 		gs, err := m.add(ctx, tx, r, now)
 		if err != nil {
 			res.Failed[r.Holder] = err.Error()
-			continue
+			return
 		}
 		raw = append(raw, gs...)
+	}
+	for _, r := range reqs {
+		if !releasing[r.Holder] {
+			add(r)
+		}
 	}
 	for _, h := range releases {
 		held := m.q.Holding(h) // before Release forgets them
@@ -281,10 +291,6 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, r
 		// release granted the next waiter, then that waiter was released
 		// too) is never recorded: its hold row would outlive the release.
 		// A holder already released is granted nothing later in the loop.
-		releasing := make(map[string]bool, len(releases))
-		for _, h := range releases {
-			releasing[h] = true
-		}
 		var dropped []string
 		raw = slices.DeleteFunc(raw, func(g domain.Grant) bool {
 			if releasing[g.Holder] {
@@ -299,6 +305,11 @@ func (m *Manager) apply(ctx context.Context, tx store.Tx, owed []domain.Grant, r
 			if err := tx.DeleteWaiter(ctx, h); err != nil {
 				return nil, err
 			}
+		}
+	}
+	for _, r := range reqs {
+		if releasing[r.Holder] {
+			add(r)
 		}
 	}
 	grants, err := m.record(ctx, tx, raw, now)

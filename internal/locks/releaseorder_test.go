@@ -31,3 +31,23 @@ func TestReleaseGrantsToTheBestIncludingSameTransactionRequests(t *testing.T) {
 		t.Fatalf("hi-b both granted and told to wait: %q", res.Waiting["default/hi-b"])
 	}
 }
+
+// A holder released and asking again in one transaction asks after its
+// release: it queues (or is granted) again, never lost.
+func TestReleaseAndAskAgainInOneTransaction(t *testing.T) {
+	db := testkit.OpenStore(t)
+	m := locks.New(lockq.Config{}, limitCM(1))
+	if _, err := m.Load(context.Background(), db, time.Unix(1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	apply(t, db, m, []locks.Request{req("default/a", 0, 1)}, nil)
+	res := apply(t, db, m, []locks.Request{req("default/a", 0, 1)}, []string{"default/a"})
+	if len(res.Grants) != 1 || res.Grants[0].Holder != "default/a" {
+		t.Fatalf("released and asked again: grants %v, want default/a granted anew", holders(res.Grants))
+	}
+	apply(t, db, m, []locks.Request{req("default/b", 0, 2)}, nil)
+	res = apply(t, db, m, []locks.Request{req("default/a", 0, 1)}, []string{"default/a"})
+	if len(res.Grants) != 1 || res.Grants[0].Holder != "default/b" || res.Waiting["default/a"] == "" {
+		t.Fatalf("with b queued: grants %v, waiting %v; want b granted, a queued after it", holders(res.Grants), res.Waiting)
+	}
+}
