@@ -90,40 +90,38 @@ func replace(s string, scope Scope, strict bool) (*capped, error) {
 // Replace finds them.
 func Expressions(s string) []string {
 	var out []string
-	rest := s
-	for {
-		i := strings.Index(rest, "{{")
-		if i < 0 {
-			return out
-		}
-		j := strings.Index(rest[i+2:], "}}")
-		if j < 0 {
-			return out
-		}
-		if code, ok := strings.CutPrefix(strings.TrimSpace(rest[i+2:i+2+j]), "="); ok {
+	eachTag(s, func(tag string) {
+		if code, ok := strings.CutPrefix(tag, "="); ok {
 			out = append(out, code)
 		}
-		rest = rest[i+2+j+2:]
-	}
+	})
+	return out
 }
 
 // Tags lists the plain names s refers to (expressions excluded).
 func Tags(s string) []string {
 	var out []string
+	eachTag(s, func(tag string) {
+		if !strings.HasPrefix(tag, "=") {
+			out = append(out, tag)
+		}
+	})
+	return out
+}
+
+// eachTag calls fn with each `{{...}}` of s, trimmed, in order.
+func eachTag(s string, fn func(tag string)) {
 	rest := s
 	for {
 		i := strings.Index(rest, "{{")
 		if i < 0 {
-			return out
+			return
 		}
 		j := strings.Index(rest[i+2:], "}}")
 		if j < 0 {
-			return out
+			return
 		}
-		tag := strings.TrimSpace(rest[i+2 : i+2+j])
-		if !strings.HasPrefix(tag, "=") {
-			out = append(out, tag)
-		}
+		fn(strings.TrimSpace(rest[i+2 : i+2+j]))
 		rest = rest[i+2+j+2:]
 	}
 }
