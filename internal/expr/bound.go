@@ -31,7 +31,8 @@ const (
 	// parameter plausibly is.
 	sizeDepth = 100
 	// MaxEvalTime bounds one evaluation's time, checked at every call it
-	// makes: the memory bounds leave room for a loop of calls each
+	// makes and every turn of its loops: the memory bounds leave room for
+	// a loop of calls each
 	// hashing megabytes, which would hold a core of the server (and the
 	// workflow's round, so its delete and deadline) for hours. Ordinary
 	// expressions take microseconds.

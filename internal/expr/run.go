@@ -21,7 +21,7 @@ var sprigFuncs = sprig.GenericFuncMap()
 func Check(code string) error {
 	tree, err := parser.ParseWithConfig(code, parseConfig())
 	if err == nil {
-		err = checkWithheld(&tree.Node)
+		err = withheldIn(sprigNames(&tree.Node))
 	}
 	if err == nil {
 		_, err = compiler.Compile(tree, nil)
@@ -56,11 +56,10 @@ func runEnv(code string, env map[string]any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("expression %q: %w", name, err)
 	}
-	if err := checkWithheld(&tree.Node); err != nil {
+	used := sprigNames(&tree.Node)
+	if err := withheldIn(used); err != nil {
 		return nil, fmt.Errorf("expression %q: %w", name, err)
 	}
-	used := &sprigUsed{names: map[string]bool{}}
-	ast.Walk(&tree.Node, used)
 	ast.Walk(&tree.Node, guardAST{})
 	program, err := compiler.Compile(tree, nil)
 	if err != nil {

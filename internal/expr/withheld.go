@@ -44,15 +44,20 @@ func Withheld(code string) error {
 	if err != nil {
 		return nil
 	}
-	return checkWithheld(&tree.Node)
+	return withheldIn(sprigNames(&tree.Node))
 }
 
-// checkWithheld refuses an expression that calls a withheld sprig
-// function by name; one that reaches sprig by a computed name finds only
-// the others.
-func checkWithheld(tree *ast.Node) error {
+// sprigNames walks tree once for the sprig functions it names.
+func sprigNames(tree *ast.Node) *sprigUsed {
 	used := &sprigUsed{names: map[string]bool{}}
 	ast.Walk(tree, used)
+	return used
+}
+
+// withheldIn refuses an expression that calls a withheld sprig function
+// by name (used: what it names); one that reaches sprig by a computed
+// name finds only the others.
+func withheldIn(used *sprigUsed) error {
 	var names []string
 	for n := range used.names {
 		if _, ok := withheldSprig[n]; ok {

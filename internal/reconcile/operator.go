@@ -29,7 +29,8 @@ type op struct {
 	activePods int
 	// queuedPods counts the pod nodes this walk left queued for their
 	// locks: each may be granted at any time, so each keeps a pod slot
-	// (lockSlot); one that would be a slot too many leaves the queues.
+	// (podSlot, lockWaitBlocked); one that would be a slot too many
+	// leaves the queues.
 	queuedPods int
 	queuedFor  map[string]bool // the nodes queuedPods counts
 	// exitWalk is set while exit handlers are walked: they may start
@@ -236,7 +237,7 @@ func (o *op) workflowLocks() bool {
 	}
 	o.request(holder, "", refs)
 	o.wf.Status.Phase = wfv1.PhasePending
-	if (!strings.HasPrefix(o.wf.Status.Message, "Waiting for ") || strings.Contains(o.wf.Status.Message, notQueued)) && len(refs) > 0 {
+	if !queuedMessage(o.wf.Status.Message) && len(refs) > 0 {
 		o.wf.Status.Message = "Waiting for " + refs[0].Key + " lock"
 	}
 	return false

@@ -429,7 +429,7 @@ func (o *op) templateLocks(node *wfv1.NodeStatus, tmpl *wfv1.Template, c call, s
 	switch {
 	case why != "":
 		o.waitOutside(node, refs[0].Key, why)
-	case !strings.HasPrefix(node.Message, "Waiting for ") || strings.Contains(node.Message, notQueued):
+	case !queuedMessage(node.Message):
 		node.Message = "Waiting for " + refs[0].Key + " lock"
 	}
 	o.touch(node)
@@ -463,6 +463,13 @@ func firstLock(tokens map[string]uint64) string {
 // notQueued marks the message of a node that waits for its lock outside
 // the queue (waitOutside).
 const notQueued = ": not queued while "
+
+// queuedMessage says msg is a queued waiter's (the lock manager's, or
+// the first one given), not one from before the wait or of a wait
+// outside the queue.
+func queuedMessage(msg string) bool {
+	return strings.HasPrefix(msg, "Waiting for ") && !strings.Contains(msg, notQueued)
+}
 
 // waitOutside says on node, which stays Pending, that it is not queued
 // for its lock key, and why.

@@ -11,8 +11,9 @@ import (
 
 // checkBody refuses what encoding/json would take silently: invalid UTF-8
 // (replaced by U+FFFD) and duplicate object keys (the last one wins, so a
-// reviewer and the server could read different manifests). YAML bodies
-// are checked for UTF-8 here and for duplicate keys by spec.Parse.
+// reviewer and the server could read different manifests). A YAML body
+// is checked for UTF-8 here, converted by spec.YAMLToJSON (which refuses
+// a key given twice), and its JSON checked here again (readBody).
 func checkBody(b []byte) error {
 	if !utf8.Valid(b) {
 		off := 0
